@@ -1,0 +1,56 @@
+/*
+ * flyt engine: a small discrete-event kernel.
+ *
+ * The clock is a double in days. Events are ordered by (time, insertion
+ * sequence): two events at the same time pop in the order they were
+ * scheduled, so a run is deterministic. Each event carries a kind (an index
+ * into the handler table), an entity id and a tag; the kernel gives these no
+ * meaning. The model uses the tag to recognise stale events (an entity whose
+ * generation moved on), which makes cancelling O(1) without searching the heap.
+ *
+ * The calendar is a binary heap in one array that grows by doubling; after
+ * warm-up no event allocates.
+ */
+#ifndef FLYT_ENGINE_H
+#define FLYT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct flyt_event {
+    double t;     /* days */
+    uint64_t seq; /* insertion order, breaks ties */
+    uint32_t kind;
+    uint32_t id;
+    uint32_t tag;
+};
+
+struct flyt_engine;
+
+/* A handler runs one event; ctx is the pointer given to flyt_engine_new. */
+typedef void (*flyt_event_handler)(struct flyt_engine *e, const struct flyt_event *ev, void *ctx);
+
+/* Returns NULL when out of memory. n_kinds handlers, all initially NULL. */
+struct flyt_engine *flyt_engine_new(uint32_t n_kinds, size_t initial_capacity, void *ctx);
+void flyt_engine_free(struct flyt_engine *e);
+
+void flyt_engine_on(struct flyt_engine *e, uint32_t kind, flyt_event_handler h);
+
+/* Schedules an event at absolute time t (>= now). Returns 0, or -1 when the
+ * calendar could not grow (out of memory). */
+int flyt_engine_schedule(struct flyt_engine *e, double t, uint32_t kind, uint32_t id, uint32_t tag);
+
+/* Pops the earliest event into *ev without running it. Returns 0, or -1 when
+ * the calendar is empty. Advances the clock. */
+int flyt_engine_pop(struct flyt_engine *e, struct flyt_event *ev);
+
+/* Runs events with t < t_end in order, then sets the clock to t_end. Stops
+ * early when a handler calls flyt_engine_stop. Returns the events run. */
+uint64_t flyt_engine_run(struct flyt_engine *e, double t_end);
+
+void flyt_engine_stop(struct flyt_engine *e);
+double flyt_engine_now(const struct flyt_engine *e);
+size_t flyt_engine_pending(const struct flyt_engine *e);
+uint64_t flyt_engine_events_run(const struct flyt_engine *e);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * flyt scenario: one planner's scenario as plain, immutable data.
+ *
+ * flyt_scenario_load parses a libconfig file, applies --set overrides and
+ * validates everything; the model only ever sees the result. The loader never
+ * draws a random number and the model never reads a file.
+ *
+ * Every per-patient parameter is stored per frailty group: a value given once
+ * in the file is copied into every group.
+ */
+#ifndef FLYT_SCENARIO_H
+#define FLYT_SCENARIO_H
+
+#include "flyt/dist.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define FLYT_MAX_GROUPS    9
+#define FLYT_MAX_AGE_BANDS 8
+#define FLYT_NAME_LEN      48
+
+/* Where a UKP patient goes after the municipal decision. */
+enum flyt_dest {
+    FLYT_DEST_HOME,         /* home without (new) municipal services: leaves */
+    FLYT_DEST_HOME_CARE,    /* home with home care: needs hours */
+    FLYT_DEST_SHORT_TERM,   /* short-term bed in a health house */
+    FLYT_DEST_NURSING_HOME, /* long-term bed */
+    FLYT_N_DEST
+};
+
+/* Where a short-term patient goes when the stay ends. */
+enum flyt_st_outcome {
+    FLYT_STO_HOME,
+    FLYT_STO_HOME_CARE,
+    FLYT_STO_NURSING_HOME,
+    FLYT_STO_HOSPITAL,
+    FLYT_STO_DEATH,
+    FLYT_N_STO
+};
+
+/* Competing hazards while living at home with home care. */
+enum flyt_hc_outcome {
+    FLYT_HCO_HOSPITAL,
+    FLYT_HCO_NURSING_HOME,
+    FLYT_HCO_DEATH,
+    FLYT_HCO_END, /* services end, the patient leaves the model */
+    FLYT_N_HCO
+};
+
+/* Origins that compete for a nursing-home bed. */
+enum flyt_origin { FLYT_FROM_HOSPITAL, FLYT_FROM_SHORT_TERM, FLYT_FROM_HOME, FLYT_N_ORIGIN };
+
+enum flyt_nh_queue { FLYT_NHQ_FIFO, FLYT_NHQ_PRIORITY };
+enum flyt_hc_queue { FLYT_HCQ_STRICT_FIFO, FLYT_HCQ_FIRST_FIT };
+
+struct flyt_group {
+    char name[FLYT_NAME_LEN];
+    int cfs_lo, cfs_hi;
+
+    struct flyt_dist hosp_los;
+    double p_ukp;        /* needs changed at discharge-ready */
+    double p_death_hosp; /* dies at the end of treatment */
+    double dest_p[FLYT_N_DEST];
+
+    struct flyt_dist st_los;
+    double st_out_p[FLYT_N_STO];
+
+    struct flyt_dist nh_los;
+
+    struct flyt_dist hc_hours;         /* hours per week per user */
+    double hc_rate_per_year[FLYT_N_HCO];
+};
+
+struct flyt_scenario {
+    char *name;
+    char *description;
+    char *source;        /* file name as given, or "<embedded>" */
+    char *text;          /* the main file's raw bytes */
+    char *resolved_text; /* the tree after @include and --set, as libconfig writes it */
+
+    /* run */
+    int start_year, start_month, start_mday;
+    int start_weekday; /* 0 = Monday */
+    double horizon_days;
+    double warmup_days;
+    unsigned replications;
+    uint64_t seed;
+    uint64_t max_patients; /* runaway guard: patients in the system at once */
+
+    double ukp_day_cost;
+
+    /* population */
+    double admissions_per_day;
+    double growth_per_year;
+    size_t n_growth_by_year; /* when > 0, growth_by_year replaces growth_per_year */
+    double *growth_by_year;  /* factor for simulated year 0, 1, ... */
+    double month_factor[12];
+    double weekday_factor[7]; /* Monday first */
+    int n_age_bands;
+    char age_band[FLYT_MAX_AGE_BANDS][FLYT_NAME_LEN];
+    double age_mix[FLYT_MAX_AGE_BANDS];
+    double cfs_mix[9];
+    double complex_share;
+
+    int n_groups;
+    struct flyt_group groups[FLYT_MAX_GROUPS];
+    int group_of_cfs[10]; /* index 1..9 */
+
+    /* decision */
+    struct flyt_dist decision_delay;
+    bool working_days_only;
+    bool admissions_on_weekends;
+    struct flyt_dist complex_wait;
+
+    /* units */
+    int st_beds;
+    double st_initial_occupancy;
+    int nh_beds;
+    double nh_initial_occupancy;
+    enum flyt_nh_queue nh_queue;
+    int nh_priority[FLYT_N_ORIGIN]; /* origins, highest priority first */
+    double hc_hours_per_week;
+    int hc_initial_users;
+    enum flyt_hc_queue hc_queue;
+
+    /* reporting */
+    double readmission_window_days;
+    double nh_target_days;
+};
+
+/* Errors from loading, each "file:line: error: key.path: message". */
+struct flyt_diag {
+    int n_errors;
+    char *text; /* all messages, one per line; owned */
+    size_t len, cap;
+};
+
+void flyt_diag_init(struct flyt_diag *d);
+void flyt_diag_free(struct flyt_diag *d);
+void flyt_diag_add(struct flyt_diag *d, const char *file, int line, const char *key,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Loads and validates a scenario file; path NULL loads the embedded default.
+ * sets: n_sets strings "key.path=value" applied before validation.
+ * Returns the scenario, or NULL with the reasons in diag. */
+struct flyt_scenario *flyt_scenario_load(const char *path, const char *const *sets, int n_sets,
+                                         struct flyt_diag *diag);
+
+/* Same, from text in memory; name is used in messages; include_dir may be NULL. */
+struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *name,
+                                                const char *include_dir,
+                                                const char *const *sets, int n_sets,
+                                                struct flyt_diag *diag);
+
+void flyt_scenario_free(struct flyt_scenario *s);
+
+/* The embedded default scenario (Trondheim baseline) as text. */
+extern const char flyt_default_scenario[];
+
+/* Prints every key path the loader knows, one per line, sorted. */
+void flyt_scenario_print_keys(FILE *out);
+
+#endif

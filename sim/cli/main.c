@@ -1,0 +1,66 @@
+#include "cli/cli.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_version.h>
+#include <hdf5.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fputs("flyt - discrete-event simulation of patient flow for frail elderly people\n"
+          "       between hospital and municipality\n"
+          "\n"
+          "Usage: flyt <command> [options]\n"
+          "\n"
+          "Commands:\n"
+          "  run [SCENARIO]      run a scenario (default: the embedded Trondheim baseline),\n"
+          "                      print key figures with 95% confidence intervals, write HDF5\n"
+          "  validate SCENARIO   check a scenario file and report every problem as file:line\n"
+          "  bench               measure speed on the benchmark model PF1\n"
+          "\n"
+          "Options:\n"
+          "  -h, --help          this help; `flyt <command> --help` for a command's options\n"
+          "  -V, --version       version, git commit and library versions\n"
+          "\n"
+          "Exit status: 0 ok, 1 failure (run stopped, cannot write output), 2 bad input.\n"
+          "Documentation: README.md and docs/scenario-reference.md.\n",
+          out);
+}
+
+static void version(void)
+{
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    printf("flyt %s (commit %s)\nGSL %s, HDF5 %u.%u.%u, libconfig 1.5\n", FLYT_VERSION,
+           FLYT_GIT_COMMIT, GSL_VERSION, maj, min, rel);
+}
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts; flyt checks statuses itself. */
+    gsl_set_error_handler_off();
+    flyt_cli_set_command_line(argc, argv);
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        version();
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return flyt_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "validate") == 0)
+        return flyt_cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "bench") == 0)
+        return flyt_cmd_bench(argc - 1, argv + 1);
+    fprintf(stderr, "flyt: error: unknown command '%s' (try flyt --help)\n", cmd);
+    return EXIT_BAD_INPUT;
+}

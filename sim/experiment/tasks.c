@@ -1,0 +1,83 @@
+#include "flyt/experiment.h"
+#include "flyt/model.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+struct pool {
+    const struct flyt_scenario *s;
+    struct flyt_result *results;
+    unsigned n_rep, next, done;
+    int worst;
+    flyt_progress_fn progress;
+    void *ctx;
+    pthread_mutex_t lock;
+};
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Workers take the next replication number from a shared counter: dynamic,
+ * so a slow replication never leaves the other threads idle. */
+static void *worker(void *arg)
+{
+    struct pool *pl = arg;
+    for (;;) {
+        pthread_mutex_lock(&pl->lock);
+        unsigned r = pl->next < pl->n_rep ? pl->next++ : pl->n_rep;
+        pthread_mutex_unlock(&pl->lock);
+        if (r == pl->n_rep)
+            return NULL;
+        double t0 = seconds();
+        int rc = flyt_model_run(pl->s, r, &pl->results[r]);
+        pl->results[r].wall_seconds = seconds() - t0;
+        pthread_mutex_lock(&pl->lock);
+        if (rc < 0 || (rc > 0 && pl->worst == 0))
+            pl->worst = rc;
+        pl->done++;
+        if (pl->progress)
+            pl->progress(pl->done, pl->n_rep, pl->ctx);
+        pthread_mutex_unlock(&pl->lock);
+    }
+}
+
+unsigned flyt_experiment_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+int flyt_experiment_run(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                        struct flyt_result *results, flyt_progress_fn progress, void *ctx)
+{
+    struct pool pl = { .s = s, .results = results, .n_rep = n_rep, .progress = progress,
+                       .ctx = ctx };
+    if (threads == 0)
+        threads = flyt_experiment_default_threads();
+    if (threads > n_rep)
+        threads = n_rep ? n_rep : 1;
+    pthread_mutex_init(&pl.lock, NULL);
+    if (threads == 1) {
+        worker(&pl);
+        pthread_mutex_destroy(&pl.lock);
+        return pl.worst;
+    }
+    pthread_t *tid = calloc(threads, sizeof *tid);
+    unsigned started = 0;
+    if (tid)
+        while (started < threads && pthread_create(&tid[started], NULL, worker, &pl) == 0)
+            started++;
+    if (started == 0)
+        worker(&pl); /* no thread could start: do the work here */
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    free(tid);
+    pthread_mutex_destroy(&pl.lock);
+    return pl.worst;
+}

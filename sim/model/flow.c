@@ -1,0 +1,458 @@
+/* The patient's path: one handler per event kind, and the moves between
+ * places. Every draw for a patient comes from that patient's own stream
+ * (bound to m->rng before drawing), so a change elsewhere in the scenario
+ * does not change which random numbers this patient sees. */
+#include "model/model.h"
+
+#include <math.h>
+
+static inline double now(const struct model *m)
+{
+    return flyt_engine_now(m->eng);
+}
+
+static inline struct patient *bind(struct model *m, uint32_t id)
+{
+    flyt_rng_bind(m->rng, &m->p[id].rng);
+    return &m->p[id];
+}
+
+static inline const struct flyt_group *grp(const struct model *m, const struct patient *p)
+{
+    return &m->s->groups[p->group];
+}
+
+static void schedule(struct model *m, double t, enum event_kind k, uint32_t id)
+{
+    if (flyt_engine_schedule(m->eng, t, k, id, id == NIL ? 0 : m->p[id].gen) != 0) {
+        m->failed = true;
+        flyt_engine_stop(m->eng);
+    }
+}
+
+int flyt__draw_index(gsl_rng *r, const double *p, int n)
+{
+    double u = gsl_rng_uniform(r), acc = 0;
+    for (int i = 0; i < n - 1; i++) {
+        acc += p[i];
+        if (u < acc)
+            return i;
+    }
+    /* the last category with a positive share takes rounding leftovers */
+    for (int i = n - 1; i > 0; i--)
+        if (p[i] > 0)
+            return i;
+    return 0;
+}
+
+static inline bool weekday(const struct model *m, double t)
+{
+    return ((size_t)m->s->start_weekday + (size_t)t) % 7 < 5;
+}
+
+/* A delay that runs on working days only: weekend hours do not count. */
+static double add_working_days(const struct model *m, double t, double d)
+{
+    for (int guard = 0; guard < 100000; guard++) {
+        double day_end = floor(t) + 1.0;
+        if (!weekday(m, t)) {
+            t = day_end;
+            continue;
+        }
+        if (d <= day_end - t)
+            return t + d;
+        d -= day_end - t;
+        t = day_end;
+    }
+    return t + d;
+}
+
+static inline bool measured(const struct model *m, double t)
+{
+    return t >= m->t_warm;
+}
+
+static void count_death(struct model *m, int place)
+{
+    if (measured(m, now(m)))
+        m->deaths[place]++;
+}
+
+/* ---- hospital ---- */
+
+void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
+{
+    struct patient *p = bind(m, id);
+    double t = now(m);
+    if (readmission && p->t_discharge >= m->t_warm &&
+        p->t_discharge <= m->t_end - m->s->readmission_window_days &&
+        t - p->t_discharge <= m->s->readmission_window_days)
+        m->readmit_num++;
+    p->t_discharge = -1;
+    p->state = PS_TREATMENT;
+    m->n_treat++;
+    schedule(m, t + flyt_dist_sample(&grp(m, p)->hosp_los, m->rng), EV_TREAT_END, id);
+}
+
+/* Leaving hospital alive; discharges to municipal services open a window
+ * in which a return counts as a readmission. */
+static void leave_hospital(struct model *m, struct patient *p, bool to_services)
+{
+    double t = now(m);
+    if (t >= m->t_warm && t < m->t_end) {
+        size_t d = (size_t)t - m->first_day;
+        if (t >= (double)m->first_day && d < m->out->n_days)
+            m->out->series[FLYT_SERIES_discharges][d] += 1;
+    }
+    if (to_services) {
+        p->t_discharge = t;
+        if (t >= m->t_warm && t <= m->t_end - m->s->readmission_window_days)
+            m->readmit_den++;
+    }
+}
+
+static void end_ukp_wait(struct model *m, struct patient *p, int dest)
+{
+    double t = now(m);
+    m->n_ukp--;
+    if (measured(m, p->t_ready)) {
+        flyt__samples_add(m, &m->ukp_waits, t - p->t_ready);
+        m->wait_sum[dest] += t - p->t_ready;
+        m->wait_n[dest]++;
+    }
+}
+
+static void decide(struct model *m, uint32_t id)
+{
+    struct patient *p = bind(m, id);
+    const struct flyt_group *g = grp(m, p);
+    int dest = flyt__draw_index(m->rng, g->dest_p, FLYT_N_DEST);
+    p->dest = (uint8_t)dest;
+    p->state = PS_WAITING;
+    switch (dest) {
+    case FLYT_DEST_HOME:
+        end_ukp_wait(m, p, dest);
+        leave_hospital(m, p, false);
+        flyt__patient_leave(m, id);
+        return;
+    case FLYT_DEST_HOME_CARE:
+        p->hc_hours = flyt_dist_sample(&g->hc_hours, m->rng);
+        flyt__queue_push(m, U_HOME_CARE, FLYT_FROM_HOSPITAL, id);
+        flyt__try_place(m, U_HOME_CARE);
+        return;
+    case FLYT_DEST_SHORT_TERM:
+        flyt__queue_push(m, U_SHORT_TERM, FLYT_FROM_HOSPITAL, id);
+        flyt__try_place(m, U_SHORT_TERM);
+        return;
+    default:
+        flyt__queue_push(m, U_NURSING_HOME, FLYT_FROM_HOSPITAL, id);
+        flyt__try_place(m, U_NURSING_HOME);
+        return;
+    }
+}
+
+static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    flyt__advance(m, now(m));
+    struct patient *p = bind(m, ev->id);
+    const struct flyt_group *g = grp(m, p);
+    double t = now(m);
+    m->model_events++;
+    m->n_treat--;
+    if (gsl_rng_uniform(m->rng) < g->p_death_hosp) {
+        count_death(m, 0);
+        flyt__patient_leave(m, ev->id);
+        return;
+    }
+    if (!(gsl_rng_uniform(m->rng) < g->p_ukp)) {
+        leave_hospital(m, p, false); /* home with unchanged services */
+        flyt__patient_leave(m, ev->id);
+        return;
+    }
+    p->t_ready = t;
+    m->n_ukp++;
+    if (p->complex) {
+        p->state = PS_COMPLEX;
+        schedule(m, t + flyt_dist_sample(&m->s->complex_wait, m->rng), EV_COMPLEX_END, ev->id);
+        return;
+    }
+    p->state = PS_DECIDING;
+    double d = flyt_dist_sample(&m->s->decision_delay, m->rng);
+    if (d <= 0 && (!m->s->working_days_only || weekday(m, t))) {
+        decide(m, ev->id);
+        return;
+    }
+    schedule(m, m->s->working_days_only ? add_working_days(m, t, d) : t + d, EV_DECISION, ev->id);
+}
+
+static void on_decision(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    flyt__advance(ctx, now(ctx));
+    decide(ctx, ev->id);
+}
+
+static void on_complex_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    flyt__advance(m, now(m));
+    m->model_events++;
+    end_ukp_wait(m, &m->p[ev->id], FLYT_N_DEST);
+    leave_hospital(m, &m->p[ev->id], false);
+    flyt__patient_leave(m, ev->id);
+}
+
+/* ---- short-term beds ---- */
+
+void flyt__start_st(struct model *m, uint32_t id, double los)
+{
+    struct patient *p = &m->p[id];
+    double t = now(m);
+    p->state = PS_SHORT_TERM;
+    p->t_unit = t;
+    m->n_st++;
+    if (measured(m, t))
+        m->st_admissions++;
+    schedule(m, t + los, EV_ST_END, id);
+}
+
+static void free_st_bed(struct model *m, struct patient *p)
+{
+    double t = now(m);
+    m->n_st--;
+    if (p->t_unit >= 0 && measured(m, p->t_unit))
+        flyt__samples_add(m, &m->st_los, t - p->t_unit);
+    p->t_unit = -1;
+}
+
+static void on_st_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    flyt__advance(m, now(m));
+    struct patient *p = bind(m, ev->id);
+    const struct flyt_group *g = grp(m, p);
+    m->model_events++;
+    int out = flyt__draw_index(m->rng, g->st_out_p, FLYT_N_STO);
+    switch (out) {
+    case FLYT_STO_HOME_CARE:
+        p->state = PS_ST_BLOCKED;
+        p->hc_hours = flyt_dist_sample(&g->hc_hours, m->rng);
+        flyt__queue_push(m, U_HOME_CARE, FLYT_FROM_SHORT_TERM, ev->id);
+        flyt__try_place(m, U_HOME_CARE);
+        return;
+    case FLYT_STO_NURSING_HOME:
+        p->state = PS_ST_BLOCKED;
+        flyt__queue_push(m, U_NURSING_HOME, FLYT_FROM_SHORT_TERM, ev->id);
+        flyt__try_place(m, U_NURSING_HOME);
+        return;
+    case FLYT_STO_HOSPITAL:
+        free_st_bed(m, p);
+        flyt__admit_hospital(m, ev->id, true);
+        break;
+    case FLYT_STO_DEATH:
+        free_st_bed(m, p);
+        count_death(m, 1);
+        flyt__patient_leave(m, ev->id);
+        break;
+    default:
+        free_st_bed(m, p);
+        flyt__patient_leave(m, ev->id);
+        break;
+    }
+    flyt__try_place(m, U_SHORT_TERM);
+}
+
+/* ---- nursing homes ---- */
+
+void flyt__start_nh(struct model *m, uint32_t id, double los)
+{
+    struct patient *p = &m->p[id];
+    p->state = PS_NURSING;
+    m->n_nh++;
+    schedule(m, now(m) + los, EV_NH_END, id);
+}
+
+static void on_nh_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    flyt__advance(m, now(m));
+    m->model_events++;
+    m->n_nh--;
+    count_death(m, 2);
+    flyt__patient_leave(m, ev->id);
+    flyt__try_place(m, U_NURSING_HOME);
+}
+
+/* ---- home care ---- */
+
+static void schedule_hazard(struct model *m, uint32_t id)
+{
+    struct patient *p = bind(m, id);
+    const double *r = grp(m, p)->hc_rate_per_year;
+    double total = r[FLYT_HCO_HOSPITAL] + r[FLYT_HCO_DEATH] + r[FLYT_HCO_END];
+    if (p->state == PS_HOME_CARE)
+        total += r[FLYT_HCO_NURSING_HOME];
+    if (total > 0)
+        schedule(m, now(m) + gsl_ran_exponential(m->rng, 365.0 / total), EV_HC_HAZARD, id);
+}
+
+void flyt__start_hc(struct model *m, uint32_t id)
+{
+    struct patient *p = &m->p[id];
+    p->state = PS_HOME_CARE;
+    m->n_hc++;
+    m->hc_hours_used += p->hc_hours;
+    schedule_hazard(m, id);
+}
+
+static void free_hc(struct model *m, struct patient *p)
+{
+    m->n_hc--;
+    m->hc_hours_used -= p->hc_hours;
+    if (m->n_hc == 0)
+        m->hc_hours_used = 0; /* no drift from rounding */
+}
+
+static void on_hc_hazard(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    struct patient *p = &m->p[ev->id];
+    if (p->gen != ev->tag)
+        return; /* the patient moved on; this hazard no longer applies */
+    flyt__advance(m, now(m));
+    bind(m, ev->id);
+    m->model_events++;
+    double r[FLYT_N_HCO];
+    for (int i = 0; i < FLYT_N_HCO; i++)
+        r[i] = grp(m, p)->hc_rate_per_year[i];
+    if (p->state == PS_HC_WAIT_NH)
+        r[FLYT_HCO_NURSING_HOME] = 0;
+    double total = r[0] + r[1] + r[2] + r[3];
+    for (int i = 0; i < FLYT_N_HCO; i++)
+        r[i] /= total;
+    int out = flyt__draw_index(m->rng, r, FLYT_N_HCO);
+    if (out == FLYT_HCO_NURSING_HOME) {
+        p->state = PS_HC_WAIT_NH;
+        flyt__queue_push(m, U_NURSING_HOME, FLYT_FROM_HOME, ev->id);
+        schedule_hazard(m, ev->id);
+        flyt__try_place(m, U_NURSING_HOME);
+        return;
+    }
+    free_hc(m, p);
+    if (p->queue_unit != N_UNITS)
+        flyt__queue_remove(m, ev->id); /* no ghost left in the nursing-home queue */
+    if (out == FLYT_HCO_HOSPITAL) {
+        flyt__admit_hospital(m, ev->id, true);
+    } else {
+        if (out == FLYT_HCO_DEATH)
+            count_death(m, 3);
+        flyt__patient_leave(m, ev->id);
+    }
+    flyt__try_place(m, U_HOME_CARE);
+}
+
+/* ---- placement ---- */
+
+static bool has_room(const struct model *m, enum unit u, const struct patient *p)
+{
+    switch (u) {
+    case U_SHORT_TERM:
+        return m->n_st < m->cap[U_SHORT_TERM];
+    case U_NURSING_HOME:
+        return m->n_nh < m->cap[U_NURSING_HOME];
+    default:
+        return m->hc_hours_used + p->hc_hours <= m->hc_capacity + 1e-9;
+    }
+}
+
+/* Where the patient was before the move frees its place. */
+static void leave_origin(struct model *m, uint32_t id, int origin, int dest)
+{
+    struct patient *p = &m->p[id];
+    if (origin == FLYT_FROM_HOSPITAL) {
+        end_ukp_wait(m, p, dest);
+        leave_hospital(m, p, true);
+    } else if (origin == FLYT_FROM_SHORT_TERM) {
+        free_st_bed(m, p);
+        flyt__try_place(m, U_SHORT_TERM);
+    } else {
+        free_hc(m, p);
+        flyt__try_place(m, U_HOME_CARE);
+    }
+}
+
+static void admit(struct model *m, enum unit u, uint32_t id)
+{
+    struct patient *p = bind(m, id);
+    int origin = p->queue_origin;
+    double t = now(m);
+    flyt__queue_remove(m, id);
+    if (u == U_NURSING_HOME && measured(m, p->t_queue)) {
+        m->nh_admissions++;
+        m->nh_wait_sum += t - p->t_queue;
+        if (t - p->t_queue <= m->s->nh_target_days)
+            m->nh_within++;
+    }
+    static const int dest_of_unit[N_UNITS] = { FLYT_DEST_SHORT_TERM, FLYT_DEST_NURSING_HOME,
+                                               FLYT_DEST_HOME_CARE };
+    const struct flyt_group *g = grp(m, p);
+    /* Draw the stay before the origin's bookkeeping so the draw order is the
+     * same whatever the origin. */
+    double los = u == U_SHORT_TERM   ? flyt_dist_sample(&g->st_los, m->rng)
+                 : u == U_NURSING_HOME ? flyt_dist_sample(&g->nh_los, m->rng)
+                                       : 0.0;
+    if (origin == FLYT_FROM_HOME)
+        p->gen++; /* cancels the pending home-care hazard */
+    if (u == U_SHORT_TERM)
+        flyt__start_st(m, id, los);
+    else if (u == U_NURSING_HOME)
+        flyt__start_nh(m, id, los);
+    else
+        m->p[id].state = PS_HOME_CARE; /* set before the origin is freed */
+    leave_origin(m, id, origin, dest_of_unit[u]);
+    if (u == U_HOME_CARE)
+        flyt__start_hc(m, id);
+}
+
+/* Fills free places from the queue. Strict FIFO home care waits for its
+ * head even if a smaller request behind it would fit; first fit takes the
+ * longest-waiting request that fits. */
+void flyt__try_place(struct model *m, enum unit u)
+{
+    if (!m->s->admissions_on_weekends && !weekday(m, now(m)))
+        return;
+    for (;;) {
+        uint32_t id = flyt__queue_next(m, u);
+        if (id == NIL)
+            return;
+        if (!has_room(m, u, &m->p[id])) {
+            if (u != U_HOME_CARE || m->s->hc_queue != FLYT_HCQ_FIRST_FIT)
+                return;
+            id = NIL;
+            for (int o = 0; o < FLYT_N_ORIGIN; o++)
+                for (uint32_t c = m->q[u][o].head; c != NIL; c = m->p[c].q_next)
+                    if (has_room(m, u, &m->p[c]) &&
+                        (id == NIL || m->p[c].qseq < m->p[id].qseq))
+                        id = c;
+            if (id == NIL)
+                return;
+        }
+        admit(m, u, id);
+    }
+}
+
+void flyt__register_handlers(struct model *m)
+{
+    flyt_engine_on(m->eng, EV_TREAT_END, on_treat_end);
+    flyt_engine_on(m->eng, EV_DECISION, on_decision);
+    flyt_engine_on(m->eng, EV_COMPLEX_END, on_complex_end);
+    flyt_engine_on(m->eng, EV_ST_END, on_st_end);
+    flyt_engine_on(m->eng, EV_NH_END, on_nh_end);
+    flyt_engine_on(m->eng, EV_HC_HAZARD, on_hc_hazard);
+}

@@ -1,0 +1,129 @@
+/* The patient pool (a free list, so freed slots are reused and the pool is
+ * as large as the most patients ever present at once) and the waiting
+ * queues (intrusive doubly-linked lists, so a patient who dies or is
+ * readmitted leaves a queue in O(1) and no ghost stays behind). */
+#include "model/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int grow_pool(struct model *m)
+{
+    uint32_t cap = m->cap_pool ? m->cap_pool * 2 : 1024;
+    struct patient *p = realloc(m->p, sizeof *p * cap);
+    if (!p)
+        return -1;
+    m->p = p;
+    m->cap_pool = cap;
+    return 0;
+}
+
+uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t index)
+{
+    uint32_t id;
+    if (m->free_head != NIL) {
+        id = m->free_head;
+        m->free_head = m->p[id].q_next;
+    } else {
+        if (m->n_pool == m->cap_pool && grow_pool(m) != 0)
+            return NIL;
+        id = m->n_pool++;
+        m->p[id].gen = 0;
+    }
+    struct patient *p = &m->p[id];
+    uint32_t gen = p->gen + 1;
+    memset(p, 0, sizeof *p);
+    p->gen = gen;
+    p->q_prev = p->q_next = NIL;
+    p->queue_unit = N_UNITS;
+    p->t_unit = -1;
+    p->t_discharge = -1;
+    flyt_stream_seed(&p->rng, m->s->seed, m->rep, cls, index);
+    m->in_system++;
+    return id;
+}
+
+void flyt__patient_leave(struct model *m, uint32_t id)
+{
+    struct patient *p = &m->p[id];
+    if (p->queue_unit != N_UNITS)
+        flyt__queue_remove(m, id);
+    p->state = PS_FREE;
+    p->gen++; /* pending events for this slot are now stale */
+    p->q_next = m->free_head;
+    m->free_head = id;
+    m->in_system--;
+    m->n_out++;
+}
+
+void flyt__queue_push(struct model *m, enum unit u, enum flyt_origin o, uint32_t id)
+{
+    struct queue *q = &m->q[u][o];
+    struct patient *p = &m->p[id];
+    p->queue_unit = (uint8_t)u;
+    p->queue_origin = (uint8_t)o;
+    p->t_queue = flyt_engine_now(m->eng);
+    p->qseq = m->qseq++;
+    p->q_next = NIL;
+    p->q_prev = q->tail;
+    if (q->tail != NIL)
+        m->p[q->tail].q_next = id;
+    else
+        q->head = id;
+    q->tail = id;
+    q->len++;
+}
+
+void flyt__queue_remove(struct model *m, uint32_t id)
+{
+    struct patient *p = &m->p[id];
+    struct queue *q = &m->q[p->queue_unit][p->queue_origin];
+    if (p->q_prev != NIL)
+        m->p[p->q_prev].q_next = p->q_next;
+    else
+        q->head = p->q_next;
+    if (p->q_next != NIL)
+        m->p[p->q_next].q_prev = p->q_prev;
+    else
+        q->tail = p->q_prev;
+    q->len--;
+    p->q_prev = p->q_next = NIL;
+    p->queue_unit = N_UNITS;
+}
+
+/* The patient to place next: FIFO takes the longest-waiting across origins;
+ * priority takes the first origin in the scenario's order that has anyone.
+ * Only the nursing home has a choice of discipline. */
+uint32_t flyt__queue_next(const struct model *m, enum unit u)
+{
+    if (u == U_NURSING_HOME && m->s->nh_queue == FLYT_NHQ_PRIORITY) {
+        for (int i = 0; i < FLYT_N_ORIGIN; i++) {
+            uint32_t h = m->q[u][m->s->nh_priority[i]].head;
+            if (h != NIL)
+                return h;
+        }
+        return NIL;
+    }
+    uint32_t best = NIL;
+    for (int o = 0; o < FLYT_N_ORIGIN; o++) {
+        uint32_t h = m->q[u][o].head;
+        if (h != NIL && (best == NIL || m->p[h].qseq < m->p[best].qseq))
+            best = h;
+    }
+    return best;
+}
+
+void flyt__samples_add(struct model *m, struct samples *s, double x)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        double *t = realloc(s->x, cap * sizeof *t);
+        if (!t) {
+            m->failed = true;
+            return;
+        }
+        s->x = t;
+        s->cap = cap;
+    }
+    s->x[s->n++] = x;
+}

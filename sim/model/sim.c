@@ -1,0 +1,312 @@
+/* One replication: set up the state, fill the units at time 0, run the
+ * engine to the horizon, and hand the figures to stats.c. */
+#include "model/model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline double now(const struct model *m)
+{
+    return flyt_engine_now(m->eng);
+}
+
+static int month_length(int y, int mo)
+{
+    static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    return mdays[mo] + (mo == 1 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
+/* Arrival rate per day, day by day: base x month x weekday x growth, with
+ * the calendar walked forward from the start date. */
+static int build_rates(struct model *m)
+{
+    const struct flyt_scenario *s = m->s;
+    m->n_rate_days = (size_t)ceil(s->horizon_days);
+    m->day_rate = malloc(sizeof(double) * (m->n_rate_days ? m->n_rate_days : 1));
+    if (!m->day_rate)
+        return -1;
+    int y = s->start_year, mo = s->start_month - 1, mday = s->start_mday;
+    m->rate_max = 0;
+    for (size_t d = 0; d < m->n_rate_days; d++) {
+        double growth;
+        if (s->n_growth_by_year > 0) {
+            size_t yr = (size_t)((double)d / 365.0);
+            growth = s->growth_by_year[yr < s->n_growth_by_year ? yr : s->n_growth_by_year - 1];
+        } else {
+            growth = pow(1.0 + s->growth_per_year, (double)d / 365.0);
+        }
+        double r = s->admissions_per_day * s->month_factor[mo] *
+                   s->weekday_factor[((size_t)s->start_weekday + d) % 7] * growth;
+        m->day_rate[d] = r;
+        if (r > m->rate_max)
+            m->rate_max = r;
+        if (++mday > month_length(y, mo)) {
+            mday = 1;
+            if (++mo == 12) {
+                mo = 0;
+                y++;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Next arrival after t by thinning a Poisson process of the peak rate. */
+static void schedule_next_arrival(struct model *m, double t)
+{
+    if (!(m->rate_max > 0))
+        return;
+    flyt_rng_bind(m->rng, &m->arrival_rng);
+    for (;;) {
+        t += gsl_ran_exponential(m->rng, 1.0 / m->rate_max);
+        if (t >= m->t_end)
+            return;
+        double r = m->day_rate[(size_t)t];
+        if (r >= m->rate_max || gsl_rng_uniform(m->rng) * m->rate_max < r)
+            break;
+    }
+    if (flyt_engine_schedule(m->eng, t, EV_ARRIVAL, NIL, 0) != 0)
+        m->failed = true;
+}
+
+static void draw_attributes(struct model *m, uint32_t id)
+{
+    const struct flyt_scenario *s = m->s;
+    struct patient *p = &m->p[id];
+    flyt_rng_bind(m->rng, &p->rng);
+    p->age_band = (uint8_t)flyt__draw_index(m->rng, s->age_mix, s->n_age_bands);
+    p->cfs = (uint8_t)(1 + flyt__draw_index(m->rng, s->cfs_mix, 9));
+    p->complex = gsl_rng_uniform(m->rng) < s->complex_share;
+    p->group = (uint8_t)s->group_of_cfs[p->cfs];
+}
+
+static const char *biggest_queue(const struct model *m, char *buf, size_t len)
+{
+    static const char *const names[N_UNITS] = { "short_term", "nursing_home", "home_care" };
+    uint32_t best = 0;
+    int bu = 0;
+    for (int u = 0; u < N_UNITS; u++) {
+        uint32_t n = 0;
+        for (int o = 0; o < FLYT_N_ORIGIN; o++)
+            n += m->q[u][o].len;
+        if (n > best) {
+            best = n;
+            bu = u;
+        }
+    }
+    snprintf(buf, len,
+             "more than %llu patients in the system at day %.0f: the queue for %s exploded "
+             "(%u waiting; %d in hospital treatment)",
+             (unsigned long long)m->s->max_patients, now(m), names[bu], best, m->n_treat);
+    return buf;
+}
+
+static void on_arrival(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)ev;
+    struct model *m = ctx;
+    double t = now(m);
+    flyt__advance(m, t);
+    m->model_events++;
+    if (m->in_system >= m->s->max_patients) {
+        m->out->status = FLYT_RUN_RUNAWAY;
+        biggest_queue(m, m->out->status_detail, sizeof m->out->status_detail);
+        flyt_engine_stop(e);
+        return;
+    }
+    uint32_t id = flyt__patient_new(m, FLYT_STREAM_PATIENT, m->n_arrivals++);
+    if (id == NIL) {
+        m->failed = true;
+        flyt_engine_stop(e);
+        return;
+    }
+    m->n_in++;
+    if (t >= m->t_warm) {
+        m->arrivals_window++;
+        if (t >= (double)m->first_day && (size_t)t - m->first_day < m->out->n_days)
+            m->out->series[FLYT_SERIES_arrivals][(size_t)t - m->first_day] += 1;
+    }
+    draw_attributes(m, id);
+    flyt__admit_hospital(m, id, false);
+    schedule_next_arrival(m, t);
+}
+
+static void sample_day(struct model *m, size_t d)
+{
+    double **sr = m->out->series;
+    sr[FLYT_SERIES_hospital_treatment][d] = m->n_treat;
+    sr[FLYT_SERIES_ukp_waiting][d] = m->n_ukp;
+    sr[FLYT_SERIES_short_term][d] = m->n_st;
+    sr[FLYT_SERIES_nursing_home][d] = m->n_nh;
+    sr[FLYT_SERIES_home_care_users][d] = m->n_hc;
+    sr[FLYT_SERIES_home_care_hours][d] = m->hc_hours_used;
+    uint32_t nq = 0;
+    for (int o = 0; o < FLYT_N_ORIGIN; o++)
+        nq += m->q[U_NURSING_HOME][o].len;
+    sr[FLYT_SERIES_nh_queue][d] = nq;
+}
+
+static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    (void)ev;
+    struct model *m = ctx;
+    double t = now(m);
+    flyt__advance(m, t);
+    size_t day = (size_t)t;
+    if (day >= m->first_day && day - m->first_day < m->out->n_days)
+        sample_day(m, day - m->first_day);
+    /* Without weekend admissions, places freed at the weekend are filled
+     * when Monday starts. */
+    if (!m->s->admissions_on_weekends)
+        for (int u = 0; u < N_UNITS; u++)
+            flyt__try_place(m, (enum unit)u);
+    if ((double)(day + 1) < m->t_end &&
+        flyt_engine_schedule(m->eng, (double)(day + 1), EV_DAY, NIL, 0) != 0)
+        m->failed = true;
+}
+
+static uint32_t initial_patient(struct model *m, uint64_t *k)
+{
+    uint32_t id = flyt__patient_new(m, FLYT_STREAM_INITIAL, (*k)++);
+    if (id == NIL) {
+        m->failed = true;
+        return NIL;
+    }
+    m->n_initial++;
+    draw_attributes(m, id);
+    return id;
+}
+
+/* Units start filled so that a short warm-up suffices. A patient present at
+ * time 0 is part-way through a stay, and long stays are over-represented
+ * among those present: the remaining time is a uniform share of a
+ * length-biased stay. Length bias is drawn by resampling candidates in
+ * proportion to their length, which is close enough for a start that the
+ * warm-up then corrects. */
+static double residual_stay(struct model *m, const struct flyt_dist *d)
+{
+    enum { N_CAND = 32 };
+    double cand[N_CAND], total = 0;
+    for (int i = 0; i < N_CAND; i++) {
+        cand[i] = flyt_dist_sample(d, m->rng);
+        total += cand[i];
+    }
+    double u = gsl_rng_uniform(m->rng) * total, acc = 0;
+    double pick = cand[N_CAND - 1];
+    for (int i = 0; i < N_CAND; i++) {
+        acc += cand[i];
+        if (u < acc) {
+            pick = cand[i];
+            break;
+        }
+    }
+    return pick * gsl_rng_uniform(m->rng);
+}
+
+static void fill_units(struct model *m)
+{
+    const struct flyt_scenario *s = m->s;
+    uint64_t k = 0;
+    long n_st = lround(s->st_initial_occupancy * s->st_beds);
+    for (long i = 0; i < n_st && !m->failed; i++) {
+        uint32_t id = initial_patient(m, &k);
+        if (id == NIL)
+            return;
+        const struct flyt_group *g = &s->groups[m->p[id].group];
+        double los = residual_stay(m, &g->st_los);
+        flyt__start_st(m, id, los);
+        m->p[id].t_unit = -1; /* a stay that began before time 0 is not measured */
+    }
+    long n_nh = lround(s->nh_initial_occupancy * s->nh_beds);
+    for (long i = 0; i < n_nh && !m->failed; i++) {
+        uint32_t id = initial_patient(m, &k);
+        if (id == NIL)
+            return;
+        const struct flyt_group *g = &s->groups[m->p[id].group];
+        flyt__start_nh(m, id, residual_stay(m, &g->nh_los));
+    }
+    for (int i = 0; i < s->hc_initial_users && !m->failed; i++) {
+        uint32_t id = initial_patient(m, &k);
+        if (id == NIL)
+            return;
+        const struct flyt_group *g = &s->groups[m->p[id].group];
+        m->p[id].hc_hours = flyt_dist_sample(&g->hc_hours, m->rng);
+        flyt__start_hc(m, id);
+    }
+}
+
+static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
+                 struct flyt_result *out)
+{
+    memset(m, 0, sizeof *m);
+    m->s = s;
+    m->rep = rep;
+    m->out = out;
+    m->free_head = NIL;
+    m->t_warm = s->warmup_days;
+    m->t_end = s->horizon_days;
+    m->first_day = (size_t)ceil(s->warmup_days);
+    m->cap[U_SHORT_TERM] = s->st_beds;
+    m->cap[U_NURSING_HOME] = s->nh_beds;
+    m->hc_capacity = s->hc_hours_per_week;
+    for (int u = 0; u < N_UNITS; u++)
+        for (int o = 0; o < FLYT_N_ORIGIN; o++)
+            m->q[u][o] = (struct queue){ NIL, NIL, 0 };
+    size_t last_day = (size_t)ceil(s->horizon_days);
+    out->n_days = last_day > m->first_day ? last_day - m->first_day : 0;
+    for (int i = 0; i < FLYT_N_SERIES; i++) {
+        out->series[i] = calloc(out->n_days ? out->n_days : 1, sizeof(double));
+        if (!out->series[i])
+            return -1;
+    }
+    m->eng = flyt_engine_new(N_EVENTS, 4096, m);
+    m->rng = flyt_rng_new();
+    if (!m->eng || !m->rng || build_rates(m) != 0)
+        return -1;
+    flyt_stream_seed(&m->arrival_rng, s->seed, rep, FLYT_STREAM_ARRIVALS, 0);
+    flyt__register_handlers(m);
+    flyt_engine_on(m->eng, EV_ARRIVAL, on_arrival);
+    flyt_engine_on(m->eng, EV_DAY, on_day);
+    return 0;
+}
+
+static void teardown(struct model *m)
+{
+    flyt_engine_free(m->eng);
+    flyt_rng_free(m->rng);
+    free(m->p);
+    free(m->day_rate);
+    free(m->ukp_waits.x);
+    free(m->st_los.x);
+}
+
+int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct flyt_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->replication = replication;
+    struct model m;
+    int rc = setup(&m, s, replication, out);
+    if (rc == 0) {
+        fill_units(&m);
+        if (flyt_engine_schedule(m.eng, 0.0, EV_DAY, NIL, 0) != 0)
+            m.failed = true;
+        schedule_next_arrival(&m, 0.0);
+        if (!m.failed)
+            flyt_engine_run(m.eng, m.t_end);
+        flyt__finish(&m);
+        out->engine_events = flyt_engine_events_run(m.eng);
+        out->model_events = m.model_events;
+    }
+    if (rc != 0 || m.failed) {
+        out->status = FLYT_RUN_NOMEM;
+        snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
+        rc = -1;
+    } else if (out->status == FLYT_RUN_RUNAWAY) {
+        rc = 1;
+    }
+    teardown(&m);
+    return rc;
+}

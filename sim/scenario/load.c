@@ -1,0 +1,597 @@
+/* Reads a scenario file into struct flyt_scenario: one function per
+ * section of the file, in the order the reference documents them. */
+#include "scenario/overrides.h"
+#include "scenario/reader.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_str(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static int days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static bool parse_date(const char *s, int *y, int *m, int *d)
+{
+    char tail;
+    if (sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) != 3)
+        return false;
+    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (*y < 1900 || *y > 2200 || *m < 1 || *m > 12 || *d < 1 || *d > mdays[*m - 1])
+        return false;
+    bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+    return !(*m == 2 && *d == 29 && !leap);
+}
+
+static void read_run(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
+{
+    config_setting_t *run = rd_group(rd, root, "run", true);
+    const char *date = "2025-01-01";
+    if (rd_str(rd, run, "start_date", false, &date) &&
+        !parse_date(date, &s->start_year, &s->start_month, &s->start_mday)) {
+        config_setting_t *ds = config_setting_get_member(run, "start_date");
+        rd_error(rd, ds, "run.start_date", "expected a date \"YYYY-MM-DD\", got \"%s\"", date);
+    }
+    /* 1970-01-01 was a Thursday (3 with Monday = 0). */
+    int days = days_from_civil(s->start_year, s->start_month, s->start_mday);
+    s->start_weekday = ((days % 7) + 7 + 3) % 7;
+
+    s->horizon_days = 365;
+    rd_num(rd, run, "horizon_days", true, 1.0, 365.0 * 1000, &s->horizon_days);
+    rd_num(rd, run, "warmup_days", false, 0.0, INFINITY, &s->warmup_days);
+    if (run && s->warmup_days >= s->horizon_days) {
+        config_setting_t *w = config_setting_get_member(run, "warmup_days");
+        rd_error(rd, w ? w : run, "run.warmup_days",
+                 "must be shorter than run.horizon_days (%g), got %g", s->horizon_days,
+                 s->warmup_days);
+    }
+    long long v = 10;
+    rd_int(rd, run, "replications", false, 1, 1000000, &v);
+    s->replications = (unsigned)v;
+    v = 20251231;
+    rd_int(rd, run, "seed", false, 0, INT64_MAX, &v);
+    s->seed = (uint64_t)v;
+    v = 2000000;
+    rd_int(rd, run, "max_patients", false, 1, 1000000000, &v);
+    s->max_patients = (uint64_t)v;
+}
+
+static bool sums_to_one(struct reader *rd, config_setting_t *parent, const char *name,
+                        const double *p, int n)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += p[i];
+    if (fabs(sum - 1.0) <= 1e-9)
+        return true;
+    config_setting_t *s = config_setting_get_member(parent, name);
+    char key[300];
+    rd_path(s, key, sizeof key);
+    rd_error(rd, s, key, "shares must sum to 1, they sum to %.12g", sum);
+    return false;
+}
+
+static void read_age_bands(struct reader *rd, config_setting_t *pop, struct flyt_scenario *s)
+{
+    s->n_age_bands = 1;
+    strcpy(s->age_band[0], "67+");
+    s->age_mix[0] = 1.0;
+    config_setting_t *bands = rd_get(rd, pop, "age_bands", false);
+    if (bands) {
+        int n = config_setting_length(bands);
+        if (!config_setting_is_array(bands) || n < 1 || n > FLYT_MAX_AGE_BANDS) {
+            rd_error(rd, bands, "population.age_bands", "expected 1 to %d names [\"67-79\", ...]",
+                     FLYT_MAX_AGE_BANDS);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            const char *b = config_setting_get_string_elem(bands, (unsigned)i);
+            if (!b) {
+                rd_error(rd, bands, "population.age_bands", "entries must be strings");
+                return;
+            }
+            snprintf(s->age_band[i], FLYT_NAME_LEN, "%s", b);
+        }
+        s->n_age_bands = n;
+    }
+    int n_mix = 0;
+    if (rd_num_array(rd, pop, "age_mix", bands != NULL, -1, FLYT_MAX_AGE_BANDS, 0, 1, s->age_mix,
+                     &n_mix) &&
+        bands) {
+        if (n_mix != s->n_age_bands)
+            rd_error(rd, config_setting_get_member(pop, "age_mix"), "population.age_mix",
+                     "has %d shares but age_bands has %d names", n_mix, s->n_age_bands);
+        else
+            sums_to_one(rd, pop, "age_mix", s->age_mix, n_mix);
+    }
+}
+
+static void read_population(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
+{
+    config_setting_t *pop = rd_group(rd, root, "population", true);
+    rd_num(rd, pop, "admissions_per_day", true, 0.0, 1e6, &s->admissions_per_day);
+    rd_num(rd, pop, "growth_per_year", false, -0.5, 1.0, &s->growth_per_year);
+    double g[200];
+    int n_g = 0;
+    config_setting_t *gby = config_setting_get_member(pop ? pop : root, "growth_by_year");
+    if (rd_num_array(rd, pop, "growth_by_year", false, -1, 200, 0.0, 100.0, g, &n_g) && gby) {
+        if (config_setting_get_member(pop, "growth_per_year"))
+            rd_error(rd, gby, "population.growth_by_year",
+                     "give growth_per_year or growth_by_year, not both");
+        s->growth_by_year = malloc(sizeof(double) * (size_t)n_g);
+        if (s->growth_by_year) {
+            memcpy(s->growth_by_year, g, sizeof(double) * (size_t)n_g);
+            s->n_growth_by_year = (size_t)n_g;
+        }
+    }
+    for (int i = 0; i < 12; i++)
+        s->month_factor[i] = 1.0;
+    for (int i = 0; i < 7; i++)
+        s->weekday_factor[i] = 1.0;
+    rd_num_array(rd, pop, "month_factor", false, 12, 12, 0.0, 100.0, s->month_factor, NULL);
+    rd_num_array(rd, pop, "weekday_factor", false, 7, 7, 0.0, 100.0, s->weekday_factor, NULL);
+    read_age_bands(rd, pop, s);
+    if (rd_num_array(rd, pop, "cfs_mix", true, 9, 9, 0.0, 1.0, s->cfs_mix, NULL) && pop)
+        sums_to_one(rd, pop, "cfs_mix", s->cfs_mix, 9);
+    rd_num(rd, pop, "complex_share", false, 0.0, 1.0, &s->complex_share);
+}
+
+static void read_one_group(struct reader *rd, config_setting_t *e, struct flyt_scenario *s, int i)
+{
+    struct flyt_group *grp = &s->groups[i];
+    const char *name = NULL;
+    if (rd_str(rd, e, "name", true, &name) && name) {
+        if (!*name || strlen(name) >= FLYT_NAME_LEN || strchr(name, '.'))
+            rd_error(rd, config_setting_get_member(e, "name"), "groups.name",
+                     "group names must be 1 to %d characters without '.'", FLYT_NAME_LEN - 1);
+        snprintf(grp->name, FLYT_NAME_LEN, "%s", name);
+    }
+    double cfs[2] = { 0, 0 };
+    if (rd_num_array(rd, e, "cfs", true, 2, 2, 1, 9, cfs, NULL)) {
+        grp->cfs_lo = (int)cfs[0];
+        grp->cfs_hi = (int)cfs[1];
+        if (grp->cfs_lo != cfs[0] || grp->cfs_hi != cfs[1] || grp->cfs_lo > grp->cfs_hi)
+            rd_error(rd, config_setting_get_member(e, "cfs"), "groups.cfs",
+                     "expected [lowest, highest] whole CFS levels with lowest <= highest");
+    }
+}
+
+static void read_groups(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
+{
+    config_setting_t *list = rd_get(rd, root, "groups", false);
+    if (!list) {
+        s->n_groups = 1;
+        strcpy(s->groups[0].name, "all");
+        s->groups[0].cfs_lo = 1;
+        s->groups[0].cfs_hi = 9;
+    } else {
+        int n = config_setting_length(list);
+        if (!config_setting_is_list(list) || n < 1 || n > FLYT_MAX_GROUPS) {
+            rd_error(rd, list, "groups",
+                     "expected a list ( { name = \"fit\"; cfs = [1, 4]; }, ... ) of 1 to %d groups",
+                     FLYT_MAX_GROUPS);
+            return;
+        }
+        s->n_groups = n;
+        for (int i = 0; i < n; i++) {
+            config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+            rd_mark(e);
+            if (!config_setting_is_group(e)) {
+                rd_error(rd, e, "groups", "each group is { name = \"...\"; cfs = [lo, hi]; }");
+                continue;
+            }
+            read_one_group(rd, e, s, i);
+        }
+    }
+    for (int c = 1; c <= 9; c++) {
+        s->group_of_cfs[c] = -1;
+        for (int i = 0; i < s->n_groups; i++) {
+            if (c < s->groups[i].cfs_lo || c > s->groups[i].cfs_hi)
+                continue;
+            if (s->group_of_cfs[c] >= 0)
+                rd_error(rd, list, "groups", "CFS %d is in both '%s' and '%s'", c,
+                         s->groups[s->group_of_cfs[c]].name, s->groups[i].name);
+            s->group_of_cfs[c] = i;
+        }
+        if (s->group_of_cfs[c] < 0 && list)
+            rd_error(rd, list, "groups", "CFS %d belongs to no group; the groups must cover 1-9",
+                     c);
+    }
+    for (int i = 0; i < s->n_groups; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(s->groups[i].name, s->groups[j].name) == 0)
+                rd_error(rd, list, "groups", "group name '%s' is used twice", s->groups[i].name);
+}
+
+/* Per-group targets for a field of struct flyt_group. */
+#define GROUP_TARGETS(s, field, out)                                                             \
+    for (int gi_ = 0; gi_ < (s)->n_groups; gi_++)                                                \
+    (out)[gi_] = &(s)->groups[gi_].field
+
+/* Same for an array field (one table row per group). */
+#define GROUP_ROWS(s, field, out)                                                                \
+    for (int gi_ = 0; gi_ < (s)->n_groups; gi_++)                                                \
+    (out)[gi_] = (s)->groups[gi_].field
+
+static void read_hospital(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
+                          const struct group_names *g)
+{
+    config_setting_t *h = rd_group(rd, root, "hospital", true);
+    struct flyt_dist *dt[FLYT_MAX_GROUPS];
+    double *nt[FLYT_MAX_GROUPS];
+    GROUP_TARGETS(s, hosp_los, dt);
+    rd_group_dist(rd, h, "los_days", true, g, dt);
+    GROUP_TARGETS(s, p_ukp, nt);
+    rd_group_num(rd, h, "ukp_probability", true, 0, 1, g, nt);
+    GROUP_TARGETS(s, p_death_hosp, nt);
+    rd_group_num(rd, h, "death_probability", false, 0, 1, g, nt);
+}
+
+static const char *const dest_names[FLYT_N_DEST] = { "home", "home_care", "short_term",
+                                                     "nursing_home" };
+static const char *const sto_names[FLYT_N_STO] = { "home", "home_care", "nursing_home", "hospital",
+                                                   "death" };
+static const char *const hco_names[FLYT_N_HCO] = { "hospital", "nursing_home", "death", "end" };
+
+static void read_decision(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
+                          const struct group_names *g)
+{
+    config_setting_t *d = rd_group(rd, root, "decision", true);
+    s->decision_delay.kind = FLYT_DIST_FIXED;
+    rd_dist(rd, d, "delay_days", false, &s->decision_delay);
+    s->admissions_on_weekends = true;
+    rd_bool(rd, d, "working_days_only", false, &s->working_days_only);
+    rd_bool(rd, d, "admissions_on_weekends", false, &s->admissions_on_weekends);
+    double *tt[FLYT_MAX_GROUPS];
+    GROUP_ROWS(s, dest_p, tt);
+    rd_group_table(rd, d, "destination", true, dest_names, FLYT_N_DEST, true, g, tt);
+    s->complex_wait.kind = FLYT_DIST_FIXED;
+    rd_dist(rd, d, "complex_placement_days", s->complex_share > 0, &s->complex_wait);
+}
+
+static void read_beds(struct reader *rd, config_setting_t *u, int *beds, double *occupancy)
+{
+    long long b = 0;
+    rd_int(rd, u, "beds", u != NULL, 0, 10000000, &b);
+    *beds = (int)b;
+    rd_num(rd, u, "initial_occupancy", false, 0.0, 1.0, occupancy);
+}
+
+static void read_nh_queue(struct reader *rd, config_setting_t *nh, struct flyt_scenario *s)
+{
+    static const char *const origin_names[FLYT_N_ORIGIN] = { "hospital", "short_term", "home" };
+    for (int i = 0; i < FLYT_N_ORIGIN; i++)
+        s->nh_priority[i] = i;
+    const char *q = "fifo";
+    if (rd_str(rd, nh, "queue", false, &q) && strcmp(q, "fifo") != 0 && strcmp(q, "priority") != 0)
+        rd_error(rd, config_setting_get_member(nh, "queue"), "units.nursing_home.queue",
+                 "expected \"fifo\" or \"priority\", got \"%s\"", q);
+    s->nh_queue = strcmp(q, "priority") == 0 ? FLYT_NHQ_PRIORITY : FLYT_NHQ_FIFO;
+    config_setting_t *p = rd_get(rd, nh, "priority", false);
+    if (!p)
+        return;
+    if (!config_setting_is_array(p) || config_setting_length(p) != FLYT_N_ORIGIN) {
+        rd_error(rd, p, "units.nursing_home.priority",
+                 "expected all three origins in order, e.g. [\"hospital\", \"short_term\", "
+                 "\"home\"]");
+        return;
+    }
+    bool seen[FLYT_N_ORIGIN] = { false };
+    for (int i = 0; i < FLYT_N_ORIGIN; i++) {
+        const char *o = config_setting_get_string_elem(p, (unsigned)i);
+        int k = 0;
+        while (o && k < FLYT_N_ORIGIN && strcmp(o, origin_names[k]) != 0)
+            k++;
+        if (!o || k == FLYT_N_ORIGIN || seen[k]) {
+            rd_error(rd, p, "units.nursing_home.priority",
+                     "entries must be \"hospital\", \"short_term\" and \"home\", each once");
+            return;
+        }
+        seen[k] = true;
+        s->nh_priority[i] = k;
+    }
+}
+
+static void read_home_care(struct reader *rd, config_setting_t *units, struct flyt_scenario *s,
+                           const struct group_names *g)
+{
+    config_setting_t *hc = rd_group(rd, units, "home_care", false);
+    rd_num(rd, hc, "hours_per_week", hc != NULL, 0.0, 1e9, &s->hc_hours_per_week);
+    long long n = 0;
+    rd_int(rd, hc, "initial_users", false, 0, 10000000, &n);
+    s->hc_initial_users = (int)n;
+    struct flyt_dist *dt[FLYT_MAX_GROUPS];
+    GROUP_TARGETS(s, hc_hours, dt);
+    rd_group_dist(rd, hc, "hours_per_user", hc != NULL, g, dt);
+    const char *q = "strict_fifo";
+    if (rd_str(rd, hc, "queue", false, &q) && strcmp(q, "strict_fifo") != 0 &&
+        strcmp(q, "first_fit") != 0)
+        rd_error(rd, config_setting_get_member(hc, "queue"), "units.home_care.queue",
+                 "expected \"strict_fifo\" or \"first_fit\", got \"%s\"", q);
+    s->hc_queue = strcmp(q, "first_fit") == 0 ? FLYT_HCQ_FIRST_FIT : FLYT_HCQ_STRICT_FIFO;
+    double *tt[FLYT_MAX_GROUPS];
+    GROUP_ROWS(s, hc_rate_per_year, tt);
+    rd_group_table(rd, hc, "rates_per_year", false, hco_names, FLYT_N_HCO, false, g, tt);
+}
+
+static void read_units(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
+                       const struct group_names *g)
+{
+    config_setting_t *units = rd_group(rd, root, "units", true);
+    struct flyt_dist *dt[FLYT_MAX_GROUPS];
+    double *tt[FLYT_MAX_GROUPS];
+
+    config_setting_t *st = rd_group(rd, units, "short_term", false);
+    read_beds(rd, st, &s->st_beds, &s->st_initial_occupancy);
+    GROUP_TARGETS(s, st_los, dt);
+    rd_group_dist(rd, st, "los_days", st != NULL, g, dt);
+    GROUP_ROWS(s, st_out_p, tt);
+    rd_group_table(rd, st, "outcome", st != NULL, sto_names, FLYT_N_STO, true, g, tt);
+
+    config_setting_t *nh = rd_group(rd, units, "nursing_home", false);
+    read_beds(rd, nh, &s->nh_beds, &s->nh_initial_occupancy);
+    GROUP_TARGETS(s, nh_los, dt);
+    rd_group_dist(rd, nh, "los_days", nh != NULL, g, dt);
+    read_nh_queue(rd, nh, s);
+
+    read_home_care(rd, units, s, g);
+}
+
+static void read_report(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
+{
+    s->readmission_window_days = 30;
+    s->nh_target_days = 42;
+    config_setting_t *r = rd_group(rd, root, "report", false);
+    rd_num(rd, r, "readmission_window_days", false, 1.0, 3650.0, &s->readmission_window_days);
+    rd_num(rd, r, "nh_target_days", false, 0.0, 36500.0, &s->nh_target_days);
+}
+
+static void read_cost(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
+{
+    config_setting_t *c = rd_group(rd, root, "cost", false);
+    rd_num(rd, c, "ukp_day_nok", false, 0.0, 1e7, &s->ukp_day_cost);
+}
+
+/* A unit with no capacity that patients are routed to would hold them
+ * forever; that is a scenario error, not a result. */
+static void check_routing(struct reader *rd, config_setting_t *root, const struct flyt_scenario *s)
+{
+    bool to_st = false, to_nh = false, to_hc = false;
+    for (int i = 0; i < s->n_groups; i++) {
+        const struct flyt_group *g = &s->groups[i];
+        to_st |= g->dest_p[FLYT_DEST_SHORT_TERM] > 0;
+        to_nh |= g->dest_p[FLYT_DEST_NURSING_HOME] > 0 || g->st_out_p[FLYT_STO_NURSING_HOME] > 0 ||
+                 g->hc_rate_per_year[FLYT_HCO_NURSING_HOME] > 0;
+        to_hc |= g->dest_p[FLYT_DEST_HOME_CARE] > 0 || g->st_out_p[FLYT_STO_HOME_CARE] > 0;
+    }
+    config_setting_t *units = config_setting_get_member(root, "units");
+    if (!units)
+        return;
+    if (to_st && s->st_beds == 0)
+        rd_error(rd, units, "units.short_term.beds",
+                 "patients are routed to short-term beds but there are none; give beds > 0");
+    if (to_nh && s->nh_beds == 0)
+        rd_error(rd, units, "units.nursing_home.beds",
+                 "patients are routed to nursing homes but there are no beds; give beds > 0");
+    if (to_hc && !(s->hc_hours_per_week > 0))
+        rd_error(rd, units, "units.home_care.hours_per_week",
+                 "patients are routed to home care but it has no hours; give hours_per_week > 0");
+}
+
+static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
+{
+    const char *name = NULL, *desc = "";
+    rd_str(rd, root, "name", true, &name);
+    rd_str(rd, root, "description", false, &desc);
+    s->name = dup_str(name ? name : "unnamed");
+    s->description = dup_str(desc);
+    read_run(rd, root, s);
+    read_cost(rd, root, s);
+    read_population(rd, root, s);
+    read_groups(rd, root, s);
+    struct group_names g = { .n = s->n_groups };
+    for (int i = 0; i < s->n_groups; i++)
+        g.name[i] = s->groups[i].name;
+    read_hospital(rd, root, s, &g);
+    read_decision(rd, root, s, &g);
+    read_units(rd, root, s, &g);
+    read_report(rd, root, s);
+    if (rd->diag->n_errors == 0)
+        check_routing(rd, root, s);
+    rd_check_unknown(rd, root);
+}
+
+static char *write_tree(config_t *cfg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return dup_str("");
+    config_write(cfg, f);
+    fclose(f);
+    return buf;
+}
+
+static struct flyt_scenario *load_config(config_t *cfg, const char *text, const char *name,
+                                         const char *const *sets, int n_sets,
+                                         struct flyt_diag *diag, struct reader *rd)
+{
+    rd_init(rd, cfg, name, diag);
+    if (flyt__apply_sets(rd, sets, n_sets) != 0)
+        return NULL;
+    struct flyt_scenario *s = calloc(1, sizeof *s);
+    if (!s) {
+        flyt_diag_add(diag, name, 0, NULL, "out of memory");
+        return NULL;
+    }
+    read_all(rd, config_root_setting(cfg), s);
+    if (diag->n_errors > 0) {
+        flyt_scenario_free(s);
+        return NULL;
+    }
+    s->source = dup_str(name);
+    s->text = dup_str(text);
+    s->resolved_text = write_tree(cfg);
+    return s;
+}
+
+static bool parse_error(config_t *cfg, const char *name, struct flyt_diag *diag)
+{
+    const char *file = config_error_file(cfg) ? config_error_file(cfg) : name;
+    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+        flyt_diag_add(diag, file, 0, NULL, "cannot read the file (missing, unreadable, or an "
+                      "@include that cannot be found)");
+    else
+        flyt_diag_add(diag, file, config_error_line(cfg), NULL, "syntax: %s",
+                      config_error_text(cfg) ? config_error_text(cfg) : "parse error");
+    return false;
+}
+
+struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *name,
+                                                const char *include_dir,
+                                                const char *const *sets, int n_sets,
+                                                struct flyt_diag *diag)
+{
+    config_t cfg;
+    config_init(&cfg);
+    if (include_dir)
+        config_set_include_dir(&cfg, include_dir);
+    struct flyt_scenario *s = NULL;
+    struct reader rd;
+    rd_init(&rd, &cfg, name, diag);
+    if (config_read_string(&cfg, text) == CONFIG_TRUE)
+        s = load_config(&cfg, text, name, sets, n_sets, diag, &rd);
+    else
+        parse_error(&cfg, name, diag);
+    rd_free(&rd);
+    config_destroy(&cfg);
+    return s;
+}
+
+static char *read_file(const char *path, struct flyt_diag *diag)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        flyt_diag_add(diag, path, 0, NULL, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0, got;
+    char chunk[65536];
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = (len + got + 1) * 2;
+            char *t = realloc(buf, cap);
+            if (!t) {
+                free(buf);
+                fclose(f);
+                flyt_diag_add(diag, path, 0, NULL, "out of memory reading the file");
+                return NULL;
+            }
+            buf = t;
+        }
+        memcpy(buf + len, chunk, got);
+        len += got;
+    }
+    fclose(f);
+    if (!buf)
+        buf = calloc(1, 1);
+    else
+        buf[len] = '\0';
+    if (buf && strlen(buf) != len) {
+        flyt_diag_add(diag, path, 0, NULL, "the file contains NUL bytes; is it a text file?");
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+struct flyt_scenario *flyt_scenario_load(const char *path, const char *const *sets, int n_sets,
+                                         struct flyt_diag *diag)
+{
+    if (!path)
+        return flyt_scenario_load_string(flyt_default_scenario, "<embedded>", NULL, sets, n_sets,
+                                         diag);
+    char *text = read_file(path, diag);
+    if (!text)
+        return NULL;
+    /* @include resolves against the working directory unless told
+     * otherwise; planners expect it relative to the including file. */
+    char *dir = dup_str(path);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    if (slash)
+        *slash = '\0';
+    struct flyt_scenario *s = flyt_scenario_load_string(text, path, slash ? dir : NULL, sets,
+                                                        n_sets, diag);
+    free(dir);
+    free(text);
+    return s;
+}
+
+void flyt_scenario_free(struct flyt_scenario *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < FLYT_MAX_GROUPS; i++) {
+        flyt_dist_clear(&s->groups[i].hosp_los);
+        flyt_dist_clear(&s->groups[i].st_los);
+        flyt_dist_clear(&s->groups[i].nh_los);
+        flyt_dist_clear(&s->groups[i].hc_hours);
+    }
+    flyt_dist_clear(&s->decision_delay);
+    flyt_dist_clear(&s->complex_wait);
+    free(s->growth_by_year);
+    free(s->name);
+    free(s->description);
+    free(s->source);
+    free(s->text);
+    free(s->resolved_text);
+    free(s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void flyt_scenario_print_keys(FILE *out)
+{
+    config_t cfg;
+    config_init(&cfg);
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    struct reader rd;
+    rd_init(&rd, &cfg, "<embedded>", &diag);
+    if (config_read_string(&cfg, flyt_default_scenario) == CONFIG_TRUE) {
+        struct flyt_scenario *s = calloc(1, sizeof *s);
+        if (s) {
+            read_all(&rd, config_root_setting(&cfg), s);
+            flyt_scenario_free(s);
+        }
+    }
+    qsort(rd.keys, (size_t)rd.n_keys, sizeof rd.keys[0], cmp_str);
+    for (int i = 0; i < rd.n_keys; i++)
+        fprintf(out, "%s\n", rd.keys[i]);
+    rd_free(&rd);
+    flyt_diag_free(&diag);
+    config_destroy(&cfg);
+}

@@ -1,0 +1,136 @@
+/* --set key.path=value: the value's type is read from its text, as libconfig
+ * would read it in a file, and the result goes through the same validation
+ * as the file itself. Missing groups and keys on the path are created, so an
+ * optional key can be set even when the file leaves it out. */
+#include "scenario/overrides.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool parse_int(const char *v, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v || *end != '\0')
+        return false;
+    *out = x;
+    return true;
+}
+
+static bool parse_float(const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || *end != '\0' || !isfinite(x))
+        return false;
+    *out = x;
+    return true;
+}
+
+static config_setting_t *add_value(config_setting_t *parent, const char *name, const char *v)
+{
+    long long i;
+    double f;
+    size_t n = strlen(v);
+    config_setting_t *s;
+    if (parse_int(v, &i)) {
+        bool small = i >= INT32_MIN && i <= INT32_MAX;
+        s = config_setting_add(parent, name, small ? CONFIG_TYPE_INT : CONFIG_TYPE_INT64);
+        if (s)
+            small ? config_setting_set_int(s, (int)i) : config_setting_set_int64(s, i);
+    } else if (parse_float(v, &f)) {
+        s = config_setting_add(parent, name, CONFIG_TYPE_FLOAT);
+        if (s)
+            config_setting_set_float(s, f);
+    } else if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+        s = config_setting_add(parent, name, CONFIG_TYPE_BOOL);
+        if (s)
+            config_setting_set_bool(s, v[0] == 't');
+    } else {
+        char buf[1024];
+        if (n >= 2 && v[0] == '"' && v[n - 1] == '"' && n - 2 < sizeof buf) {
+            memcpy(buf, v + 1, n - 2);
+            buf[n - 2] = '\0';
+        } else {
+            snprintf(buf, sizeof buf, "%s", v);
+        }
+        s = config_setting_add(parent, name, CONFIG_TYPE_STRING);
+        if (s)
+            config_setting_set_string(s, buf);
+    }
+    return s;
+}
+
+static bool valid_name(const char *s)
+{
+    if (!isalpha((unsigned char)*s) && *s != '*')
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '*')
+            return false;
+    return true;
+}
+
+static int apply_one(struct reader *rd, const char *set, int index)
+{
+    char path[512];
+    const char *eq = strchr(set, '=');
+    if (!eq || eq == set || (size_t)(eq - set) >= sizeof path) {
+        flyt_diag_add(rd->diag, "--set", index, NULL,
+                      "expected key.path=value (e.g. units.short_term.beds=140), got '%s'", set);
+        return -1;
+    }
+    memcpy(path, set, (size_t)(eq - set));
+    path[eq - set] = '\0';
+    const char *value = eq + 1;
+    config_setting_t *cur = config_root_setting(rd->cfg);
+    char *save = NULL;
+    for (char *part = strtok_r(path, ".", &save); part; part = strtok_r(NULL, ".", &save)) {
+        bool last = save == NULL || *save == '\0';
+        if (!valid_name(part)) {
+            flyt_diag_add(rd->diag, "--set", index, NULL, "'%s' is not a valid key name", part);
+            return -1;
+        }
+        config_setting_t *next = config_setting_get_member(cur, part);
+        if (!last) {
+            if (!next)
+                next = config_setting_add(cur, part, CONFIG_TYPE_GROUP);
+            if (!next || !config_setting_is_group(next)) {
+                flyt_diag_add(rd->diag, "--set", index, NULL,
+                              "'%s' on the path is not a group of keys", part);
+                return -1;
+            }
+            cur = next;
+            continue;
+        }
+        if (next && config_setting_is_aggregate(next)) {
+            flyt_diag_add(rd->diag, "--set", index, NULL,
+                          "'%s' is a group or list; --set changes single values only", part);
+            return -1;
+        }
+        if (next)
+            config_setting_remove(cur, part);
+        config_setting_t *s = add_value(cur, part, value);
+        if (!s) {
+            flyt_diag_add(rd->diag, "--set", index, NULL, "cannot set '%s'", part);
+            return -1;
+        }
+        if (rd->n_sets < (int)(sizeof rd->sets / sizeof rd->sets[0]))
+            rd->sets[rd->n_sets++] = (struct rd_set){ s, index };
+    }
+    return 0;
+}
+
+int flyt__apply_sets(struct reader *rd, const char *const *sets, int n_sets)
+{
+    int rc = 0;
+    for (int i = 0; i < n_sets; i++)
+        if (apply_one(rd, sets[i], i + 1) != 0)
+            rc = -1;
+    return rc;
+}

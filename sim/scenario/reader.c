@@ -1,0 +1,370 @@
+#include "scenario/reader.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char visited_marker;
+
+void rd_init(struct reader *rd, config_t *cfg, const char *main_file, struct flyt_diag *diag)
+{
+    memset(rd, 0, sizeof *rd);
+    rd->cfg = cfg;
+    rd->main_file = main_file;
+    rd->diag = diag;
+}
+
+void rd_free(struct reader *rd)
+{
+    for (int i = 0; i < rd->n_keys; i++)
+        free(rd->keys[i]);
+    rd->n_keys = 0;
+}
+
+static void build_path(const config_setting_t *s, char *buf, size_t len, bool pattern)
+{
+    const char *parts[32];
+    char idx[32][16];
+    int n = 0;
+    for (const config_setting_t *p = s; p && config_setting_parent(p) && n < 32;
+         p = config_setting_parent(p)) {
+        if (config_setting_name(p)) {
+            parts[n] = config_setting_name(p);
+        } else {
+            snprintf(idx[n], sizeof idx[n], "[%d]", config_setting_index(p));
+            parts[n] = pattern ? "[]" : idx[n];
+        }
+        n++;
+    }
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = n - 1; i >= 0 && used < len; i--) {
+        int w = snprintf(buf + used, len - used, "%s%s", used ? "." : "", parts[i]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+void rd_path(const config_setting_t *s, char *buf, size_t len)
+{
+    build_path(s, buf, len, false);
+}
+
+void rd_member_path(const config_setting_t *parent, const char *name, char *buf, size_t len)
+{
+    char p[256];
+    rd_path(parent, p, sizeof p);
+    snprintf(buf, len, "%s%s%s", p, *p ? "." : "", name);
+}
+
+static void record_key(struct reader *rd, const config_setting_t *parent, const char *name)
+{
+    char p[256], key[300];
+    build_path(parent, p, sizeof p, true);
+    snprintf(key, sizeof key, "%s%s%s", p, *p ? "." : "", name);
+    for (int i = 0; i < rd->n_keys; i++)
+        if (strcmp(rd->keys[i], key) == 0)
+            return;
+    if (rd->n_keys < RD_MAX_KEYS) {
+        char *k = malloc(strlen(key) + 1);
+        if (k) {
+            strcpy(k, key);
+            rd->keys[rd->n_keys++] = k;
+        }
+    }
+}
+
+/* Errors on values that came from --set point at the command line, so the
+ * planner is not sent to a line of the file that says something else. */
+static void location(const struct reader *rd, const config_setting_t *s, const char **file,
+                     int *line)
+{
+    for (const config_setting_t *p = s; p; p = config_setting_parent(p)) {
+        for (int i = 0; i < rd->n_sets; i++) {
+            if (rd->sets[i].setting == p) {
+                *file = "--set";
+                *line = rd->sets[i].index;
+                return;
+            }
+        }
+    }
+    *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : rd->main_file;
+    *line = s ? (int)config_setting_source_line(s) : 0;
+}
+
+void rd_error(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *file;
+    int line;
+    location(rd, s, &file, &line);
+    flyt_diag_add(rd->diag, file, line, key, "%s", msg);
+}
+
+void rd_mark(config_setting_t *s)
+{
+    if (s)
+        config_setting_set_hook(s, &visited_marker);
+}
+
+void rd_mark_tree(config_setting_t *s)
+{
+    rd_mark(s);
+    if (s && config_setting_is_aggregate(s)) {
+        int n = config_setting_length(s);
+        for (int i = 0; i < n; i++)
+            rd_mark_tree(config_setting_get_elem(s, (unsigned)i));
+    }
+}
+
+static const char *type_name(const config_setting_t *s)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_GROUP:
+        return "a group { ... }";
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        return "an integer";
+    case CONFIG_TYPE_FLOAT:
+        return "a number";
+    case CONFIG_TYPE_STRING:
+        return "a string";
+    case CONFIG_TYPE_BOOL:
+        return "a boolean";
+    case CONFIG_TYPE_ARRAY:
+        return "an array [ ... ]";
+    case CONFIG_TYPE_LIST:
+        return "a list ( ... )";
+    default:
+        return "nothing";
+    }
+}
+
+config_setting_t *rd_get(struct reader *rd, config_setting_t *parent, const char *name,
+                         bool required)
+{
+    if (!parent)
+        return NULL;
+    record_key(rd, parent, name);
+    config_setting_t *s = config_setting_get_member(parent, name);
+    if (!s) {
+        if (required) {
+            char key[300];
+            rd_member_path(parent, name, key, sizeof key);
+            rd_error(rd, parent, key, "required key is missing");
+        }
+        return NULL;
+    }
+    rd_mark(s);
+    return s;
+}
+
+config_setting_t *rd_group(struct reader *rd, config_setting_t *parent, const char *name,
+                           bool required)
+{
+    config_setting_t *s = rd_get(rd, parent, name, required);
+    if (s && !config_setting_is_group(s)) {
+        char key[300];
+        rd_path(s, key, sizeof key);
+        rd_error(rd, s, key, "expected a group { ... }, got %s", type_name(s));
+        return NULL;
+    }
+    return s;
+}
+
+bool rd_value_number(struct reader *rd, config_setting_t *s, const char *key, double *out)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT:
+        *out = config_setting_get_int(s);
+        return true;
+    case CONFIG_TYPE_INT64:
+        *out = (double)config_setting_get_int64(s);
+        return true;
+    case CONFIG_TYPE_FLOAT:
+        *out = config_setting_get_float(s);
+        if (!isfinite(*out)) {
+            rd_error(rd, s, key, "must be a finite number");
+            return false;
+        }
+        return true;
+    default:
+        rd_error(rd, s, key, "expected a number, got %s", type_name(s));
+        return false;
+    }
+}
+
+static bool check_range(struct reader *rd, config_setting_t *s, const char *key, double x,
+                        double lo, double hi)
+{
+    if (x >= lo && x <= hi)
+        return true;
+    if (isinf(hi))
+        rd_error(rd, s, key, "must be >= %g, got %g", lo, x);
+    else
+        rd_error(rd, s, key, "must be between %g and %g, got %g", lo, hi, x);
+    return false;
+}
+
+bool rd_num(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+            double lo, double hi, double *out)
+{
+    config_setting_t *s = rd_get(rd, parent, name, required);
+    if (!s)
+        return !required;
+    char key[300];
+    rd_path(s, key, sizeof key);
+    double x;
+    if (!rd_value_number(rd, s, key, &x) || !check_range(rd, s, key, x, lo, hi))
+        return false;
+    *out = x;
+    return true;
+}
+
+bool rd_int(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+            long long lo, long long hi, long long *out)
+{
+    config_setting_t *s = rd_get(rd, parent, name, required);
+    if (!s)
+        return !required;
+    char key[300];
+    rd_path(s, key, sizeof key);
+    long long x;
+    if (config_setting_type(s) == CONFIG_TYPE_INT)
+        x = config_setting_get_int(s);
+    else if (config_setting_type(s) == CONFIG_TYPE_INT64)
+        x = config_setting_get_int64(s);
+    else {
+        rd_error(rd, s, key, "expected an integer, got %s", type_name(s));
+        return false;
+    }
+    if (x < lo || x > hi) {
+        rd_error(rd, s, key, "must be between %lld and %lld, got %lld", lo, hi, x);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+bool rd_bool(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+             bool *out)
+{
+    config_setting_t *s = rd_get(rd, parent, name, required);
+    if (!s)
+        return !required;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+        char key[300];
+        rd_path(s, key, sizeof key);
+        rd_error(rd, s, key, "expected true or false, got %s", type_name(s));
+        return false;
+    }
+    *out = config_setting_get_bool(s);
+    return true;
+}
+
+bool rd_str(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+            const char **out)
+{
+    config_setting_t *s = rd_get(rd, parent, name, required);
+    if (!s)
+        return !required;
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        char key[300];
+        rd_path(s, key, sizeof key);
+        rd_error(rd, s, key, "expected a string \"...\", got %s", type_name(s));
+        return false;
+    }
+    *out = config_setting_get_string(s);
+    return true;
+}
+
+bool rd_num_array(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                  int n, int cap, double lo, double hi, double *out, int *n_out)
+{
+    config_setting_t *s = rd_get(rd, parent, name, required);
+    if (!s)
+        return !required;
+    char key[300];
+    rd_path(s, key, sizeof key);
+    if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+        rd_error(rd, s, key, "expected an array of numbers [ ... ], got %s", type_name(s));
+        return false;
+    }
+    int len = config_setting_length(s);
+    if (n >= 0 && len != n) {
+        rd_error(rd, s, key, "expected exactly %d numbers, got %d", n, len);
+        return false;
+    }
+    if (n < 0 && (len < 1 || len > cap)) {
+        rd_error(rd, s, key, "expected 1 to %d numbers, got %d", cap, len);
+        return false;
+    }
+    bool ok = true;
+    for (int i = 0; i < len; i++) {
+        config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        char ekey[320];
+        snprintf(ekey, sizeof ekey, "%s[%d]", key, i);
+        double x;
+        rd_mark(e);
+        if (!rd_value_number(rd, e, ekey, &x) || !check_range(rd, e, ekey, x, lo, hi))
+            ok = false;
+        else
+            out[i] = x;
+    }
+    if (n_out)
+        *n_out = len;
+    return ok;
+}
+
+static void known_children(const struct reader *rd, const config_setting_t *parent, char *buf,
+                           size_t len)
+{
+    char p[256];
+    build_path(parent, p, sizeof p, true);
+    size_t plen = strlen(p), used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < rd->n_keys; i++) {
+        const char *k = rd->keys[i];
+        if (plen && (strncmp(k, p, plen) != 0 || k[plen] != '.'))
+            continue;
+        const char *rest = plen ? k + plen + 1 : k;
+        if (strchr(rest, '.'))
+            continue;
+        int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", rest);
+        if (w < 0 || (size_t)w >= len - used)
+            break;
+        used += (size_t)w;
+    }
+}
+
+void rd_check_unknown(struct reader *rd, config_setting_t *root)
+{
+    if (!root || !config_setting_is_group(root))
+        return;
+    int n = config_setting_length(root);
+    for (int i = 0; i < n; i++) {
+        config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+        if (config_setting_get_hook(s) == &visited_marker) {
+            if (config_setting_is_group(s))
+                rd_check_unknown(rd, s);
+            else if (config_setting_is_list(s)) {
+                int m = config_setting_length(s);
+                for (int j = 0; j < m; j++)
+                    rd_check_unknown(rd, config_setting_get_elem(s, (unsigned)j));
+            }
+            continue;
+        }
+        char key[300], known[1024];
+        rd_path(s, key, sizeof key);
+        known_children(rd, root, known, sizeof known);
+        rd_error(rd, s, key, "unknown key '%s'; valid here: %s", config_setting_name(s),
+                 *known ? known : "(nothing)");
+    }
+}

@@ -1,0 +1,100 @@
+/*
+ * Internal to the scenario module: a strict reader over a libconfig tree.
+ *
+ * Every getter marks the setting it reads as visited (through libconfig's
+ * per-setting hook) and records the key's pattern ("units.short_term.beds",
+ * list elements as "[]"). After loading, any setting never visited is an
+ * unknown key, and the recorded patterns are the loader's own list of keys,
+ * which the documentation is checked against.
+ */
+#ifndef FLYT_SCENARIO_READER_H
+#define FLYT_SCENARIO_READER_H
+
+#include "flyt/scenario.h"
+
+#include <libconfig.h>
+
+#include <stdbool.h>
+
+#define RD_MAX_KEYS 256
+
+struct rd_set {
+    config_setting_t *setting;
+    int index; /* 1-based position on the command line */
+};
+
+struct reader {
+    config_t *cfg;
+    const char *main_file;
+    struct flyt_diag *diag;
+    char *keys[RD_MAX_KEYS];
+    int n_keys;
+    struct rd_set sets[64];
+    int n_sets;
+};
+
+/* A value given per frailty group: the caller's targets, one per group. */
+struct group_names {
+    int n;
+    const char *name[FLYT_MAX_GROUPS];
+};
+
+void rd_init(struct reader *rd, config_t *cfg, const char *main_file, struct flyt_diag *diag);
+void rd_free(struct reader *rd);
+
+/* Reports an error at setting s (or its parent, when s is NULL). */
+void rd_error(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+/* Key path of a setting, "units.short_term" ("" for the root). */
+void rd_path(const config_setting_t *s, char *buf, size_t len);
+void rd_member_path(const config_setting_t *parent, const char *name, char *buf, size_t len);
+
+void rd_mark(config_setting_t *s);
+void rd_mark_tree(config_setting_t *s);
+
+/* Looks up a member, marks and records it; NULL when absent (an error when
+ * required). */
+config_setting_t *rd_get(struct reader *rd, config_setting_t *parent, const char *name,
+                         bool required);
+/* Same for a group: a non-group value is reported as a type error. */
+config_setting_t *rd_group(struct reader *rd, config_setting_t *parent, const char *name,
+                           bool required);
+
+/* Numbers accept int, int64 and float literals. On absence the default stays
+ * in *out. Range checks are lo <= x <= hi. */
+bool rd_num(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+            double lo, double hi, double *out);
+bool rd_int(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+            long long lo, long long hi, long long *out);
+bool rd_bool(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+             bool *out);
+/* *out points into the config tree (copy it). */
+bool rd_str(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+            const char **out);
+/* An array of exactly n numbers (n < 0: any length up to cap; *n_out gets it). */
+bool rd_num_array(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                  int n, int cap, double lo, double hi, double *out, int *n_out);
+
+bool rd_value_number(struct reader *rd, config_setting_t *s, const char *key, double *out);
+
+/* Distributions: { dist = "lognormal"; mean = ...; sd = ...; } */
+bool rd_dist_value(struct reader *rd, config_setting_t *s, const char *key, struct flyt_dist *out);
+bool rd_dist(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+             struct flyt_dist *out);
+/* A distribution given once, or per group { fit = {...}; frail = {...}; }:
+ * targets[g] for each group. */
+bool rd_group_dist(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                   const struct group_names *g, struct flyt_dist *const *targets);
+/* A probability given once or per group; targets[g]. */
+bool rd_group_num(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                  double lo, double hi, const struct group_names *g, double *const *targets);
+/* A table of named shares (keys in names[], missing ones 0), given once or
+ * per group; targets[g] points at n_names doubles. sum_to_one checks the sum. */
+bool rd_group_table(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                    const char *const *names, int n_names, bool sum_to_one,
+                    const struct group_names *g, double *const *targets);
+
+/* Reports every setting never visited as an unknown key. */
+void rd_check_unknown(struct reader *rd, config_setting_t *root);
+
+#endif
