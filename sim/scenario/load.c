@@ -460,6 +460,12 @@ static bool parse_error(config_t *cfg, const char *name, struct flyt_diag *diag)
     if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
         flyt_diag_add(diag, file, 0, NULL, "cannot read the file (missing, unreadable, or an "
                       "@include that cannot be found)");
+    else if (config_error_text(cfg) && strstr(config_error_text(cfg), "mismatched element type"))
+        /* libconfig wants one literal type per array: [1, 0.5] is an error */
+        flyt_diag_add(diag, file, config_error_line(cfg), NULL,
+                      "syntax: %s: write every number in an array the same way, e.g. "
+                      "[1.0, 0.5, 0.0] rather than [1, 0.5, 0]",
+                      config_error_text(cfg));
     else
         flyt_diag_add(diag, file, config_error_line(cfg), NULL, "syntax: %s",
                       config_error_text(cfg) ? config_error_text(cfg) : "parse error");

@@ -41,7 +41,8 @@ static void build_path(const config_setting_t *s, char *buf, size_t len, bool pa
     size_t used = 0;
     buf[0] = '\0';
     for (int i = n - 1; i >= 0 && used < len; i--) {
-        int w = snprintf(buf + used, len - used, "%s%s", used ? "." : "", parts[i]);
+        const char *sep = used && parts[i][0] != '[' ? "." : "";
+        int w = snprintf(buf + used, len - used, "%s%s", sep, parts[i]);
         if (w < 0)
             break;
         used += (size_t)w;
@@ -93,6 +94,8 @@ static void location(const struct reader *rd, const config_setting_t *s, const c
     }
     *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : rd->main_file;
     *line = s ? (int)config_setting_source_line(s) : 0;
+    if (*line == 0)
+        *line = 1; /* the root and settings made by --set have no line of their own */
 }
 
 void rd_error(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt, ...)

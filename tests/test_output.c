@@ -1,0 +1,477 @@
+#include "flyt/output.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "support.h"
+
+#include <hdf5.h>
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define N_RES  3
+#define N_DAYS 5
+
+struct fixture {
+    char dir[64];
+    char path[128];
+    struct flyt_scenario *s;
+    struct flyt_result res[N_RES];
+    struct flyt_summary sum;
+    struct flyt_run_meta meta;
+};
+
+/* Series k of replication i on day d holds 100 i + 10 k + d. */
+static double series_value(size_t i, int k, size_t d)
+{
+    return 100.0 * (double)i + 10.0 * k + (double)d;
+}
+
+static void fill_results(struct fixture *f, size_t n_days)
+{
+    for (size_t i = 0; i < N_RES; i++) {
+        struct flyt_result *r = &f->res[i];
+        r->replication = (unsigned)i;
+        r->n_days = n_days;
+        r->model_events = 1000 + i;
+        r->engine_events = 5000 + i;
+        for (int k = 0; k < FLYT_N_KPI; k++)
+            r->kpi[k] = (double)i + 0.5 * k;
+        for (int k = 0; k < FLYT_N_SERIES; k++) {
+            r->series[k] = calloc(n_days + 1, sizeof(double));
+            assert_non_null(r->series[k]);
+            for (size_t d = 0; d < n_days; d++)
+                r->series[k][d] = series_value(i, k, d);
+        }
+    }
+    /* Nobody complex finished waiting in replication 1. */
+    f->res[1].kpi[FLYT_KPI_ukp_wait_mean_complex] = NAN;
+    flyt_summary_compute(&f->sum, f->res, N_RES);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/flyt_test_output_XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/run.h5", f->dir);
+    struct flyt_scenario *s = calloc(1, sizeof *s);
+    if (!s)
+        return -1;
+    s->name = strdup("unit \"test\" scenario");
+    s->description = strdup("a scenario built by hand");
+    s->source = strdup("<test>");
+    s->text = strdup("run: { seed = 42L; };\n");
+    s->resolved_text = strdup("run :\n{\n  seed = 42L;\n};\n");
+    s->start_year = 2025;
+    s->start_month = 1;
+    s->start_mday = 6;
+    s->horizon_days = 3650;
+    s->warmup_days = 365;
+    s->replications = N_RES;
+    s->seed = 0xfedcba9876543210ULL;
+    f->s = s;
+    f->meta = (struct flyt_run_meta){ "0.1.0-test", "flyt run --test", 2, 1.25 };
+    fill_results(f, N_DAYS);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[128];
+    for (size_t i = 0; i < N_RES; i++)
+        flyt_result_free(&f->res[i]);
+    free(f->s->name);
+    free(f->s->description);
+    free(f->s->source);
+    free(f->s->text);
+    free(f->s->resolved_text);
+    free(f->s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+static int write_run(struct fixture *f, const char *path, char *err, size_t errlen)
+{
+    return flyt_h5_write_run(path, f->s, f->res, N_RES, &f->sum, &f->meta, err, errlen);
+}
+
+static void write_ok(struct fixture *f)
+{
+    char err[512] = "";
+    int rc = write_run(f, f->path, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "write failed: %s\n", err);
+    assert_int_equal(rc, 0);
+    assert_string_equal(err, "");
+}
+
+static hid_t open_file(const char *path)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    return file;
+}
+
+/* The string attribute name of obj, copied into buf. */
+static void read_str_attr(hid_t file, const char *obj, const char *name, char *buf, size_t len)
+{
+    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    assert_true(H5Tset_size(t, H5T_VARIABLE) >= 0);
+    assert_true(H5Tset_cset(t, H5T_CSET_UTF8) >= 0);
+    char *v = NULL;
+    assert_true(H5Aread(a, t, &v) >= 0);
+    assert_non_null(v);
+    snprintf(buf, len, "%s", v);
+    H5free_memory(v);
+    H5Tclose(t);
+    H5Aclose(a);
+}
+
+static void read_attr(hid_t file, const char *obj, const char *name, hid_t mtype, void *v)
+{
+    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Aread(a, mtype, v) >= 0);
+    H5Aclose(a);
+}
+
+/* Reads a whole dataset into buf (cap elements of mtype); returns its dims. */
+static int read_dset(hid_t file, const char *name, hid_t mtype, void *buf, hsize_t cap,
+                     hsize_t dims[2])
+{
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t sp = H5Dget_space(d);
+    int rank = H5Sget_simple_extent_ndims(sp);
+    assert_true(rank >= 1 && rank <= 2);
+    H5Sget_simple_extent_dims(sp, dims, NULL);
+    assert_true((hsize_t)H5Sget_simple_extent_npoints(sp) <= cap);
+    if (H5Sget_simple_extent_npoints(sp) > 0)
+        assert_true(H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    H5Sclose(sp);
+    H5Dclose(d);
+    return rank;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void partial_of(char *buf, size_t len, const char *path)
+{
+    snprintf(buf, len, "%s.partial", path);
+}
+
+static void writes_format_and_provenance_attributes(void **state)
+{
+    struct fixture *f = *state;
+    char buf[256];
+    int version = 0;
+    uint64_t seed = 0;
+    write_ok(f);
+    hid_t file = open_file(f->path);
+    read_str_attr(file, "/", "format", buf, sizeof buf);
+    assert_string_equal(buf, FLYT_H5_FORMAT);
+    read_attr(file, "/", "format_version", H5T_NATIVE_INT, &version);
+    assert_int_equal(version, FLYT_H5_FORMAT_VERSION);
+    read_attr(file, "/", "seed", H5T_NATIVE_UINT64, &seed);
+    assert_true(seed == 0xfedcba9876543210ULL);
+    read_str_attr(file, "/", "scenario_name", buf, sizeof buf);
+    assert_string_equal(buf, "unit \"test\" scenario");
+    read_str_attr(file, "/", "scenario_text", buf, sizeof buf);
+    assert_string_equal(buf, f->s->text);
+    read_str_attr(file, "/", "start_date", buf, sizeof buf);
+    assert_string_equal(buf, "2025-01-06");
+    read_str_attr(file, "/", "hdf5_version", buf, sizeof buf);
+    assert_true(strncmp(buf, "1.", 2) == 0);
+    read_str_attr(file, "/", "created_utc", buf, sizeof buf);
+    assert_int_equal(strlen(buf), 20);
+    assert_true(buf[10] == 'T' && buf[19] == 'Z');
+    H5Fclose(file);
+}
+
+static void writes_one_value_per_replication_for_each_kpi(void **state)
+{
+    struct fixture *f = *state;
+    double x[N_RES];
+    uint64_t ev[N_RES];
+    hsize_t dims[2];
+    char units[64];
+    write_ok(f);
+    hid_t file = open_file(f->path);
+    assert_int_equal(
+            read_dset(file, "/replications/ukp_wait_mean", H5T_NATIVE_DOUBLE, x, N_RES, dims), 1);
+    assert_int_equal(dims[0], N_RES);
+    for (size_t i = 0; i < N_RES; i++)
+        assert_near(x[i], f->res[i].kpi[FLYT_KPI_ukp_wait_mean], 0.0);
+    read_dset(file, "/replications/ukp_wait_mean_complex", H5T_NATIVE_DOUBLE, x, N_RES, dims);
+    assert_true(isnan(x[1]));
+    read_str_attr(file, "/replications/ukp_cost_per_year", "units", units, sizeof units);
+    assert_string_equal(units, "NOK/year");
+    read_dset(file, "/replications/engine_events", H5T_NATIVE_UINT64, ev, N_RES, dims);
+    assert_true(ev[2] == 5002);
+    H5Fclose(file);
+}
+
+static void writes_series_as_replication_by_day(void **state)
+{
+    struct fixture *f = *state;
+    double x[N_RES * N_DAYS], first_day = 0;
+    hsize_t dims[2];
+    char buf[64];
+    write_ok(f);
+    hid_t file = open_file(f->path);
+    assert_int_equal(
+            read_dset(file, "/series/nh_queue", H5T_NATIVE_DOUBLE, x, N_RES * N_DAYS, dims), 2);
+    assert_int_equal(dims[0], N_RES);
+    assert_int_equal(dims[1], N_DAYS);
+    for (size_t i = 0; i < N_RES; i++)
+        for (size_t d = 0; d < N_DAYS; d++)
+            assert_near(x[i * N_DAYS + d], series_value(i, FLYT_SERIES_nh_queue, d), 0.0);
+    read_attr(file, "/series/nh_queue", "first_day", H5T_NATIVE_DOUBLE, &first_day);
+    assert_near(first_day, 365.0, 0.0);
+    read_str_attr(file, "/series/arrivals", "sampling", buf, sizeof buf);
+    assert_string_equal(buf, "count during the day");
+    read_str_attr(file, "/series/nh_queue", "sampling", buf, sizeof buf);
+    assert_string_equal(buf, "census at 00:00");
+    H5Fclose(file);
+}
+
+static void pads_a_replication_stopped_early_with_nan(void **state)
+{
+    struct fixture *f = *state;
+    double x[N_RES * N_DAYS];
+    hsize_t dims[2];
+    f->res[2].n_days = 2;
+    f->res[2].status = FLYT_RUN_RUNAWAY;
+    write_ok(f);
+    hid_t file = open_file(f->path);
+    read_dset(file, "/series/short_term", H5T_NATIVE_DOUBLE, x, N_RES * N_DAYS, dims);
+    assert_int_equal(dims[1], N_DAYS);
+    assert_near(x[2 * N_DAYS + 1], series_value(2, FLYT_SERIES_short_term, 1), 0.0);
+    assert_true(isnan(x[2 * N_DAYS + 2]));
+    assert_true(isnan(x[2 * N_DAYS + 4]));
+    H5Fclose(file);
+}
+
+static void writes_empty_series_when_there_are_no_days(void **state)
+{
+    struct fixture *f = *state;
+    double x[1];
+    hsize_t dims[2];
+    for (size_t i = 0; i < N_RES; i++)
+        f->res[i].n_days = 0;
+    write_ok(f);
+    hid_t file = open_file(f->path);
+    read_dset(file, "/series/hospital_treatment", H5T_NATIVE_DOUBLE, x, 1, dims);
+    assert_int_equal(dims[0], N_RES);
+    assert_int_equal(dims[1], 0);
+    H5Fclose(file);
+}
+
+static void summary_counts_only_finite_replications(void **state)
+{
+    struct fixture *f = *state;
+    unsigned n[FLYT_N_KPI];
+    double mean[FLYT_N_KPI], lo[FLYT_N_KPI];
+    hsize_t dims[2];
+    write_ok(f);
+    hid_t file = open_file(f->path);
+    read_dset(file, "/summary/n", H5T_NATIVE_UINT, n, FLYT_N_KPI, dims);
+    assert_int_equal(dims[0], FLYT_N_KPI);
+    assert_int_equal(n[FLYT_KPI_ukp_wait_mean_complex], 2);
+    assert_int_equal(n[FLYT_KPI_arrivals], N_RES);
+    read_dset(file, "/summary/mean", H5T_NATIVE_DOUBLE, mean, FLYT_N_KPI, dims);
+    assert_near(mean[FLYT_KPI_arrivals], 1.0, 1e-12);
+    read_dset(file, "/summary/ci95_low", H5T_NATIVE_DOUBLE, lo, FLYT_N_KPI, dims);
+    assert_near(lo[FLYT_KPI_arrivals], 1.0 - f->sum.ci_half[FLYT_KPI_arrivals], 1e-12);
+    H5Fclose(file);
+}
+
+static void summary_names_its_rows(void **state)
+{
+    struct fixture *f = *state;
+    char *names[FLYT_N_KPI];
+    hsize_t dims[2];
+    write_ok(f);
+    hid_t file = open_file(f->path);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    read_dset(file, "/summary/kpi", t, names, FLYT_N_KPI, dims);
+    assert_string_equal(names[FLYT_KPI_ukp_days_per_year], "ukp_days_per_year");
+    for (int k = 0; k < FLYT_N_KPI; k++)
+        H5free_memory(names[k]);
+    H5Tclose(t);
+    H5Fclose(file);
+}
+
+static void leaves_no_partial_file_after_success(void **state)
+{
+    struct fixture *f = *state;
+    char partial[160];
+    write_ok(f);
+    write_ok(f); /* overwriting an earlier run works too */
+    partial_of(partial, sizeof partial, f->path);
+    assert_true(exists(f->path));
+    assert_false(exists(partial));
+}
+
+static void fails_with_a_message_in_a_missing_directory(void **state)
+{
+    struct fixture *f = *state;
+    char path[160], dir[140], err[512] = "";
+    snprintf(dir, sizeof dir, "%s/no/such/dir", f->dir);
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    assert_int_equal(write_run(f, path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot create"));
+    assert_non_null(strstr(err, "run.h5.partial"));
+    assert_non_null(strstr(err, "No such file or directory"));
+    assert_false(exists(dir));
+}
+
+static void file_content(const char *path, char *buf, size_t len)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    size_t n = fread(buf, 1, len - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+}
+
+static void put_precious_file(const char *path)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fputs("precious earlier results\n", fp);
+    fclose(fp);
+}
+
+static void failed_create_keeps_the_existing_file(void **state)
+{
+    struct fixture *f = *state;
+    char partial[160], err[512] = "", buf[128];
+    put_precious_file(f->path);
+    partial_of(partial, sizeof partial, f->path);
+    assert_int_equal(mkdir(partial, 0700), 0); /* something in the way */
+    assert_int_equal(write_run(f, f->path, err, sizeof err), -1);
+    assert_true(strlen(err) > 0);
+    file_content(f->path, buf, sizeof buf);
+    assert_string_equal(buf, "precious earlier results\n");
+    assert_int_equal(rmdir(partial), 0); /* the writer left it alone */
+}
+
+/* A file-size limit makes write() fail part-way, as a full disk would. */
+static void failed_write_keeps_the_existing_file_and_no_partial(void **state)
+{
+    struct fixture *f = *state;
+    char partial[160], err[512] = "", buf[128];
+    struct rlimit old, small;
+    put_precious_file(f->path);
+    partial_of(partial, sizeof partial, f->path);
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = 2048;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = write_run(f, f->path, err, sizeof err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(rc, -1);
+    assert_true(strlen(err) > 0);
+    file_content(f->path, buf, sizeof buf);
+    assert_string_equal(buf, "precious earlier results\n");
+    assert_false(exists(partial));
+}
+
+static void print_to_string(struct fixture *f, int json, char *buf, size_t len)
+{
+    FILE *fp = tmpfile();
+    assert_non_null(fp);
+    if (json)
+        flyt_summary_print_json(fp, f->s, &f->sum, N_RES);
+    else
+        flyt_summary_print_table(fp, f->s, &f->sum, N_RES);
+    rewind(fp);
+    size_t n = fread(buf, 1, len - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+}
+
+static void json_escapes_strings_and_prints_nan_as_null(void **state)
+{
+    struct fixture *f = *state;
+    static char buf[16384];
+    f->sum.mean[FLYT_KPI_nh_wait_mean] = NAN;
+    f->sum.ci_half[FLYT_KPI_nh_wait_mean] = NAN;
+    print_to_string(f, 1, buf, sizeof buf);
+    assert_non_null(strstr(buf, "\"scenario\": \"unit \\\"test\\\" scenario\""));
+    assert_non_null(strstr(buf, "\"nh_wait_mean\": {\"mean\": null"));
+    assert_non_null(strstr(buf, "\"ci95\": [null, null]"));
+    assert_non_null(strstr(buf, "\"seed\": 18364758544493064720"));
+    assert_null(strstr(buf, "nan"));
+}
+
+static void table_prints_nan_as_a_dash(void **state)
+{
+    struct fixture *f = *state;
+    static char buf[16384];
+    f->sum.mean[FLYT_KPI_nh_wait_mean] = NAN;
+    f->sum.ci_half[FLYT_KPI_nh_wait_mean] = NAN;
+    f->sum.mean[FLYT_KPI_ukp_cost_per_year] = 31234567.8;
+    print_to_string(f, 0, buf, sizeof buf);
+    assert_non_null(strstr(buf, "95% CI"));
+    assert_non_null(strstr(buf, "31234568"));
+    const char *line = strstr(buf, "\nnh_wait_mean ");
+    assert_non_null(line);
+    assert_null(strstr(line + 1, "nan"));
+    assert_non_null(strstr(line, " - "));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(writes_format_and_provenance_attributes, setup, teardown),
+        cmocka_unit_test_setup_teardown(writes_one_value_per_replication_for_each_kpi, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(writes_series_as_replication_by_day, setup, teardown),
+        cmocka_unit_test_setup_teardown(pads_a_replication_stopped_early_with_nan, setup, teardown),
+        cmocka_unit_test_setup_teardown(writes_empty_series_when_there_are_no_days, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(summary_counts_only_finite_replications, setup, teardown),
+        cmocka_unit_test_setup_teardown(summary_names_its_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(leaves_no_partial_file_after_success, setup, teardown),
+        cmocka_unit_test_setup_teardown(fails_with_a_message_in_a_missing_directory, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(failed_create_keeps_the_existing_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_write_keeps_the_existing_file_and_no_partial, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(json_escapes_strings_and_prints_nan_as_null, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(table_prints_nan_as_a_dash, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,160 @@
+#include "flyt/result.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "support.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Results whose KPI k holds x[i] in replication i (other KPIs 0). */
+static struct flyt_result *results_with(int k, const double *x, size_t n)
+{
+    struct flyt_result *r = calloc(n, sizeof *r);
+    assert_non_null(r);
+    for (size_t i = 0; i < n; i++) {
+        r[i].replication = (unsigned)i;
+        r[i].kpi[k] = x[i];
+    }
+    return r;
+}
+
+/* 2 4 4 4 5 5 7 9: mean 5, squared deviations 32, s^2 = 32/7,
+ * s = 2.138089935, t(0.975, 7) = 2.364624252, half = t s / sqrt(8). */
+static void mean_sd_and_ci_match_hand_computed_values(void **state)
+{
+    (void)state;
+    const double x[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+    struct flyt_result *r = results_with(FLYT_KPI_ukp_wait_mean, x, 8);
+    struct flyt_summary s;
+    flyt_summary_compute(&s, r, 8);
+    assert_int_equal(s.n[FLYT_KPI_ukp_wait_mean], 8);
+    assert_near(s.mean[FLYT_KPI_ukp_wait_mean], 5.0, 1e-12);
+    assert_near(s.sd[FLYT_KPI_ukp_wait_mean], 2.138089935299395, 1e-12);
+    assert_near(s.ci_half[FLYT_KPI_ukp_wait_mean], 2.364624251592785 * 2.138089935299395 / sqrt(8),
+                1e-9);
+    assert_near(s.ci_half[FLYT_KPI_ukp_wait_mean], 1.787488, 1e-6);
+    free(r);
+}
+
+static void agrees_with_the_test_support_interval(void **state)
+{
+    (void)state;
+    const double x[] = { 31.4e6, 29.9e6, 33.1e6, 30.2e6, 32.8e6 };
+    struct flyt_result *r = results_with(FLYT_KPI_ukp_cost_per_year, x, 5);
+    struct flyt_summary s;
+    double mean;
+    double half = flyt_test_ci95(x, 5, &mean);
+    flyt_summary_compute(&s, r, 5);
+    assert_near(s.mean[FLYT_KPI_ukp_cost_per_year], mean, 1e-6);
+    assert_near(s.ci_half[FLYT_KPI_ukp_cost_per_year], half, 1e-6);
+    free(r);
+}
+
+static void nan_replications_are_left_out_of_n(void **state)
+{
+    (void)state;
+    const double with[] = { 2, NAN, 4, 4, INFINITY, 4, 5, 5, -INFINITY, 7, 9 };
+    const double without[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+    struct flyt_result *a = results_with(FLYT_KPI_nh_wait_mean, with, 11);
+    struct flyt_result *b = results_with(FLYT_KPI_nh_wait_mean, without, 8);
+    struct flyt_summary sa, sb;
+    flyt_summary_compute(&sa, a, 11);
+    flyt_summary_compute(&sb, b, 8);
+    assert_int_equal(sa.n[FLYT_KPI_nh_wait_mean], 8);
+    assert_near(sa.mean[FLYT_KPI_nh_wait_mean], sb.mean[FLYT_KPI_nh_wait_mean], 1e-12);
+    assert_near(sa.sd[FLYT_KPI_nh_wait_mean], sb.sd[FLYT_KPI_nh_wait_mean], 1e-12);
+    assert_near(sa.ci_half[FLYT_KPI_nh_wait_mean], sb.ci_half[FLYT_KPI_nh_wait_mean], 1e-12);
+    /* The other KPIs saw eleven zeros. */
+    assert_int_equal(sa.n[FLYT_KPI_arrivals], 11);
+    assert_near(sa.sd[FLYT_KPI_arrivals], 0.0, 0.0);
+    free(a);
+    free(b);
+}
+
+static void one_finite_replication_has_a_mean_but_no_sd_or_interval(void **state)
+{
+    (void)state;
+    const double x[] = { NAN, 3.5, NAN };
+    struct flyt_result *r = results_with(FLYT_KPI_ukp_wait_mean_complex, x, 3);
+    struct flyt_summary s;
+    flyt_summary_compute(&s, r, 3);
+    assert_int_equal(s.n[FLYT_KPI_ukp_wait_mean_complex], 1);
+    assert_near(s.mean[FLYT_KPI_ukp_wait_mean_complex], 3.5, 0.0);
+    assert_true(isnan(s.sd[FLYT_KPI_ukp_wait_mean_complex]));
+    assert_true(isnan(s.ci_half[FLYT_KPI_ukp_wait_mean_complex]));
+    free(r);
+}
+
+static void no_finite_replication_gives_nan_mean_and_zero_n(void **state)
+{
+    (void)state;
+    const double x[] = { NAN, NAN };
+    struct flyt_result *r = results_with(FLYT_KPI_st_los_mean, x, 2);
+    struct flyt_summary s;
+    flyt_summary_compute(&s, r, 2);
+    assert_int_equal(s.n[FLYT_KPI_st_los_mean], 0);
+    assert_true(isnan(s.mean[FLYT_KPI_st_los_mean]));
+    assert_true(isnan(s.sd[FLYT_KPI_st_los_mean]));
+    assert_true(isnan(s.ci_half[FLYT_KPI_st_los_mean]));
+    flyt_summary_compute(&s, NULL, 0);
+    assert_int_equal(s.n[FLYT_KPI_arrivals], 0);
+    assert_true(isnan(s.mean[FLYT_KPI_arrivals]));
+    free(r);
+}
+
+static void field_tables_follow_the_x_macro_lists(void **state)
+{
+    (void)state;
+    assert_string_equal(flyt_kpi_defs[FLYT_KPI_arrivals].name, "arrivals");
+    assert_string_equal(flyt_kpi_defs[FLYT_KPI_ukp_cost_per_year].units, "NOK/year");
+    assert_string_equal(flyt_kpi_defs[FLYT_KPI_patients_at_end].name, "patients_at_end");
+    assert_string_equal(flyt_series_defs[FLYT_SERIES_nh_queue].name, "nh_queue");
+    assert_string_equal(flyt_series_defs[FLYT_SERIES_discharges].units, "patients/day");
+    for (int k = 0; k < FLYT_N_KPI; k++) {
+        assert_true(strlen(flyt_kpi_defs[k].name) > 0);
+        assert_true(strlen(flyt_kpi_defs[k].units) > 0);
+        assert_true(strlen(flyt_kpi_defs[k].description) > 0);
+        for (int j = 0; j < k; j++)
+            assert_true(strcmp(flyt_kpi_defs[j].name, flyt_kpi_defs[k].name) != 0);
+    }
+    for (int k = 0; k < FLYT_N_SERIES; k++)
+        assert_true(strlen(flyt_series_defs[k].description) > 0);
+}
+
+static void result_free_releases_series_and_accepts_null(void **state)
+{
+    (void)state;
+    struct flyt_result r;
+    memset(&r, 0, sizeof r);
+    r.n_days = 4;
+    for (int k = 0; k < FLYT_N_SERIES; k++) {
+        r.series[k] = calloc(r.n_days, sizeof(double));
+        assert_non_null(r.series[k]);
+    }
+    flyt_result_free(&r);
+    for (int k = 0; k < FLYT_N_SERIES; k++)
+        assert_null(r.series[k]);
+    flyt_result_free(&r); /* twice is harmless */
+    flyt_result_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(mean_sd_and_ci_match_hand_computed_values),
+        cmocka_unit_test(agrees_with_the_test_support_interval),
+        cmocka_unit_test(nan_replications_are_left_out_of_n),
+        cmocka_unit_test(one_finite_replication_has_a_mean_but_no_sd_or_interval),
+        cmocka_unit_test(no_finite_replication_gives_nan_mean_and_zero_n),
+        cmocka_unit_test(field_tables_follow_the_x_macro_lists),
+        cmocka_unit_test(result_free_releases_series_and_accepts_null),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
