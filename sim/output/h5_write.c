@@ -5,7 +5,8 @@
  *                    seed, command line, host, time) and run settings
  *   /replications    one dataset per KPI, double [replication], plus
  *                    replication, status, status_detail, model_events,
- *                    engine_events, wall_seconds
+ *                    engine_events (timings stay out: they are not results
+ *                    and would break bit-identical comparisons)
  *   /summary         one row per KPI: kpi, units, description, mean, sd,
  *                    ci95_low, ci95_high, n
  *   /series          one dataset per daily series, double [replication x day]
@@ -246,8 +247,6 @@ static int replication_columns(struct ctx *c, hid_t g, const struct flyt_result 
           "model events: arrivals, ready, ends" },
         { "engine_events", FIELD(engine_events), H5T_STD_U64LE, H5T_NATIVE_UINT64, "events",
           "every event the engine ran" },
-        { "wall_seconds", FIELD(wall_seconds), H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, "s",
-          "wall-clock time of the replication" },
         { "status_detail", offsetof(struct flyt_result, status_detail), sizeof(char *), c->str,
           c->str, "", "why a replication did not end ok (empty when it did)" },
     };

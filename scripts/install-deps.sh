@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what flyt needs to build, test and analyse, from Debian's
+# packages only. Works as root or through sudo.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential cmake pkg-config git \
+  libgsl-dev libconfig-dev libhdf5-dev libcmocka-dev \
+  hdf5-tools python3 python3-h5py python3-numpy \
+  clang-format >/dev/null
+echo "install-deps: done"
