@@ -58,6 +58,11 @@ print("h5py ok")
 PYEOF
 check "h5py reads datasets, attributes and series" $PY "$tmp/read.py" "$tmp/a.h5"
 
+check "analysis/summary.py reads the output" bash -c "$PY '$SRC/analysis/summary.py' '$tmp/a.h5' | grep -q '^ukp_wait_mean'"
+echo "not hdf5" >"$tmp/not.h5"
+$PY "$SRC/analysis/summary.py" "$tmp/not.h5" >/dev/null 2>&1
+check "analysis/summary.py refuses a file that is not flyt output" test $? -ne 0
+
 "$FLYT" run -r 3 --format json --no-progress -o "$tmp/j.h5" >"$tmp/j.json" 2>/dev/null
 check "json output parses" $PY -c "import json,sys; d=json.load(open('$tmp/j.json')); assert d['kpis']['ukp_wait_mean']['n']==3"
 

@@ -3,7 +3,8 @@
 #define FLYT_TEST_SUPPORT_H
 
 /* cmocka 1.1.5 has no assert_double_equal. */
-#define assert_near(a, b, tol) assert_true(flyt_test_near((a), (b), (tol), #a, #b, __FILE__, __LINE__))
+#define assert_near(a, b, tol) \
+    assert_true(flyt_test_near((a), (b), (tol), #a, #b, __FILE__, __LINE__))
 
 int flyt_test_near(double a, double b, double tol, const char *sa, const char *sb, const char *file,
                    int line);

@@ -26,11 +26,11 @@ enum flyt_dist_kind {
 
 struct flyt_dist {
     enum flyt_dist_kind kind;
-    double mean, sd;     /* as given (fixed: value; uniform: min, max) */
-    double p1, p2;       /* natural parameters, set by flyt_dist_prepare */
-    size_t n;            /* empirical: number of values */
-    double *values;      /* empirical, owned */
-    double *weights;     /* empirical, owned */
+    double mean, sd;           /* as given (fixed: value; uniform: min, max) */
+    double p1, p2;             /* natural parameters, set by flyt_dist_prepare */
+    size_t n;                  /* empirical: number of values */
+    double *values;            /* empirical, owned */
+    double *weights;           /* empirical, owned */
     gsl_ran_discrete_t *table; /* empirical, owned */
 };
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* X(name, units, description) */
-#define FLYT_KPI_LIST(X)                                                                          \
+#define FLYT_KPI_LIST(X)                                                                           \
     X(arrivals, "patients", "admissions from the community in the measured window")                \
     X(ukp_patients, "patients", "UKP patients whose wait ended in the measured window")            \
     X(ukp_wait_mean, "days", "UKP waiting days per UKP patient, mean")                             \
@@ -23,15 +23,17 @@
     X(ukp_wait_mean_home_care, "days", "mean UKP wait of patients going home with home care")      \
     X(ukp_wait_mean_short_term, "days", "mean UKP wait of patients going to a short-term bed")     \
     X(ukp_wait_mean_nursing_home, "days", "mean UKP wait of patients going to a nursing home")     \
-    X(ukp_wait_mean_complex, "days", "mean UKP wait of complex-needs patients (special placement)") \
+    X(ukp_wait_mean_complex, "days",                                                               \
+      "mean UKP wait of complex-needs patients (special placement)")                               \
     X(ukp_waiting_at_end, "patients", "UKP patients still waiting at the horizon (not in means)")  \
     X(ukp_days_per_year, "days/year", "UKP waiting days accrued per year (hospital bed-days)")     \
     X(ukp_cost_per_year, "NOK/year", "UKP waiting days per year times the daily payment")          \
-    X(share_direct_home, "fraction", "share of UKP patients discharged home (with or without care)") \
+    X(share_direct_home, "fraction",                                                               \
+      "share of UKP patients discharged home (with or without care)")                              \
     X(st_los_mean, "days", "short-term stay incl. blocking, mean (admitted in window, ended)")     \
     X(st_los_median, "days", "short-term stay incl. blocking, median")                             \
     X(st_admissions, "patients", "admissions to short-term beds in the measured window")           \
-    X(occ_hospital_treatment, "patients", "mean hospital census in treatment (time-average)")       \
+    X(occ_hospital_treatment, "patients", "mean hospital census in treatment (time-average)")      \
     X(occ_ukp, "patients", "mean number of UKP patients waiting in hospital (time-average)")       \
     X(occ_short_term, "beds", "mean occupied short-term beds (time-average)")                      \
     X(util_short_term, "fraction", "mean occupied short-term beds / beds")                         \
@@ -40,8 +42,8 @@
     X(occ_home_care_users, "patients", "mean number of home-care users (time-average)")            \
     X(home_care_hours, "hours/week", "home-care hours per week delivered (time-average)")          \
     X(util_home_care, "fraction", "home-care hours delivered / hours available")                   \
-    X(nh_wait_mean, "days", "nursing-home wait from application to admission, mean (all origins)")  \
-    X(nh_within_target, "fraction", "share of nursing-home admissions within the target (42 d)")    \
+    X(nh_wait_mean, "days", "nursing-home wait from application to admission, mean (all origins)") \
+    X(nh_within_target, "fraction", "share of nursing-home admissions within the target (42 d)")   \
     X(nh_admissions, "patients", "nursing-home admissions in the measured window")                 \
     X(readmission_30d, "fraction", "share of hospital discharges readmitted within 30 days")       \
     X(deaths_hospital, "patients", "deaths in hospital in the measured window")                    \
@@ -59,15 +61,15 @@ enum flyt_kpi { FLYT_KPI_LIST(FLYT_KPI_ENUM) FLYT_N_KPI };
 
 /* X(name, units, description); one value per day after warm-up, sampled at
  * the start of the day (00:00) unless the description says otherwise. */
-#define FLYT_SERIES_LIST(X)                                                                       \
-    X(hospital_treatment, "patients", "patients in hospital treatment at 00:00")                   \
-    X(ukp_waiting, "patients", "UKP patients waiting in hospital at 00:00")                        \
-    X(short_term, "beds", "occupied short-term beds at 00:00")                                     \
-    X(nursing_home, "beds", "occupied nursing-home beds at 00:00")                                 \
-    X(home_care_users, "patients", "home-care users at 00:00")                                     \
-    X(home_care_hours, "hours/week", "home-care hours per week in use at 00:00")                   \
-    X(nh_queue, "patients", "patients waiting for a nursing-home bed (all origins) at 00:00")      \
-    X(arrivals, "patients/day", "admissions from the community during the day")                    \
+#define FLYT_SERIES_LIST(X)                                                                   \
+    X(hospital_treatment, "patients", "patients in hospital treatment at 00:00")              \
+    X(ukp_waiting, "patients", "UKP patients waiting in hospital at 00:00")                   \
+    X(short_term, "beds", "occupied short-term beds at 00:00")                                \
+    X(nursing_home, "beds", "occupied nursing-home beds at 00:00")                            \
+    X(home_care_users, "patients", "home-care users at 00:00")                                \
+    X(home_care_hours, "hours/week", "home-care hours per week in use at 00:00")              \
+    X(nh_queue, "patients", "patients waiting for a nursing-home bed (all origins) at 00:00") \
+    X(arrivals, "patients/day", "admissions from the community during the day")               \
     X(discharges, "patients/day", "patients leaving hospital alive during the day")
 
 #define FLYT_SERIES_ENUM(name, units, desc) FLYT_SERIES_##name,

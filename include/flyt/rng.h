@@ -21,7 +21,8 @@
 
 #include <gsl/gsl_rng.h>
 
-#define FLYT_RNG_SCHEME "xoshiro256** per patient, keyed by splitmix64(seed, replication, class, index); v1"
+#define FLYT_RNG_SCHEME \
+    "xoshiro256** per patient, keyed by splitmix64(seed, replication, class, index); v1"
 
 struct flyt_stream {
     uint64_t s[4];

@@ -69,7 +69,7 @@ struct flyt_group {
 
     struct flyt_dist nh_los;
 
-    struct flyt_dist hc_hours;         /* hours per week per user */
+    struct flyt_dist hc_hours; /* hours per week per user */
     double hc_rate_per_year[FLYT_N_HCO];
 };
 
@@ -150,9 +150,8 @@ struct flyt_scenario *flyt_scenario_load(const char *path, const char *const *se
 
 /* Same, from text in memory; name is used in messages; include_dir may be NULL. */
 struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *name,
-                                                const char *include_dir,
-                                                const char *const *sets, int n_sets,
-                                                struct flyt_diag *diag);
+                                                const char *include_dir, const char *const *sets,
+                                                int n_sets, struct flyt_diag *diag);
 
 void flyt_scenario_free(struct flyt_scenario *s);
 

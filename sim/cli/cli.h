@@ -30,7 +30,8 @@ struct flyt_progress {
     bool printed;
     const char *label;
 };
-void flyt_progress_init(struct flyt_progress *p, int mode, const char *label); /* -1 auto, 0 off, 1 on */
+void flyt_progress_init(struct flyt_progress *p, int mode,
+                        const char *label); /* -1 auto, 0 off, 1 on */
 void flyt_progress_update(unsigned done, unsigned total, void *ctx);
 void flyt_progress_done(struct flyt_progress *p);
 double flyt_cli_seconds(void);

@@ -71,8 +71,8 @@ static int run_scale(const struct scale *sc, unsigned long long seed, struct ben
     const char *sets[] = { s_h, s_w, s_a, s_st, s_nh, s_hc, s_seed };
     struct flyt_diag diag;
     flyt_diag_init(&diag);
-    struct flyt_scenario *s = flyt_scenario_load_string(flyt_pf1_scenario, "<pf1>", NULL, sets,
-                                                        7, &diag);
+    struct flyt_scenario *s =
+            flyt_scenario_load_string(flyt_pf1_scenario, "<pf1>", NULL, sets, 7, &diag);
     if (!s) {
         fputs(diag.text ? diag.text : "flyt bench: cannot load PF1\n", stderr);
         flyt_diag_free(&diag);
@@ -120,8 +120,8 @@ static void print_rows(const struct bench_row *rows, int n, bool json)
         return;
     }
     printf("PF1 v1, single thread (flyt %s, commit %s)\n", FLYT_VERSION, FLYT_GIT_COMMIT);
-    printf("%-5s %5s %6s %12s %9s %14s %11s %9s %10s %10s\n", "scale", "K", "years",
-           "model_events", "wall_s", "events/s", "ms/sim-yr", "rss_MB", "los_st", "wait_all");
+    printf("%-5s %5s %6s %12s %9s %14s %11s %9s %10s %10s\n", "scale", "K", "years", "model_events",
+           "wall_s", "events/s", "ms/sim-yr", "rss_MB", "los_st", "wait_all");
     for (int i = 0; i < n; i++) {
         const struct bench_row *r = &rows[i];
         printf("%-5s %5g %6g %12llu %9.3f %14.0f %11.2f %9.1f %10.3f %10.4f\n", r->sc.name,
@@ -168,8 +168,8 @@ int flyt_cmd_bench(int argc, char **argv)
         list[n++] = custom;
     } else {
         for (int i = 0; i < 3; i++)
-            if ((!which && i < 2) || (which && (strcmp(which, "all") == 0 ||
-                                                strcmp(which, scales[i].name) == 0)))
+            if ((!which && i < 2) ||
+                (which && (strcmp(which, "all") == 0 || strcmp(which, scales[i].name) == 0)))
                 list[n++] = scales[i];
         if (n == 0) {
             fprintf(stderr, "flyt bench: error: --scale is S1, S2, S3 or all, got '%s'\n", which);

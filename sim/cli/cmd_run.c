@@ -150,8 +150,7 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
         struct flyt_summary sum;
         flyt_summary_compute(&sum, res, n);
         struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),
-                                      o->threads ? o->threads
-                                                 : flyt_experiment_default_threads(),
+                                      o->threads ? o->threads : flyt_experiment_default_threads(),
                                       wall };
         char err[512];
         const char *out = o->output ? o->output : "flyt-out.h5";

@@ -50,8 +50,7 @@ int flyt_cmd_validate(int argc, char **argv)
     flyt_diag_init(&diag);
     struct flyt_scenario *s = flyt_scenario_load(path, sets, n_sets, &diag);
     if (!s) {
-        fputs(diag.text ? diag.text : "flyt validate: error: cannot load the scenario\n",
-              stderr);
+        fputs(diag.text ? diag.text : "flyt validate: error: cannot load the scenario\n", stderr);
         fprintf(stderr, "%s: %d error%s\n", path ? path : "<embedded>", diag.n_errors,
                 diag.n_errors == 1 ? "" : "s");
         flyt_diag_free(&diag);
@@ -59,8 +58,8 @@ int flyt_cmd_validate(int argc, char **argv)
     }
     printf("%s: ok: scenario '%s', %u replications, %g days (%g warm-up), %d frailty "
            "group%s\n",
-           path ? path : "<embedded>", s->name, s->replications, s->horizon_days,
-           s->warmup_days, s->n_groups, s->n_groups == 1 ? "" : "s");
+           path ? path : "<embedded>", s->name, s->replications, s->horizon_days, s->warmup_days,
+           s->n_groups, s->n_groups == 1 ? "" : "s");
     flyt_scenario_free(s);
     flyt_diag_free(&diag);
     return EXIT_OK;

@@ -73,8 +73,8 @@ void flyt_progress_update(unsigned done, unsigned total, void *ctx)
     p->last_print = t;
     p->printed = true;
     double eta = done ? elapsed / done * (total - done) : 0;
-    fprintf(stderr, "\r%s: replication %u/%u (%3.0f%%), %.1f s elapsed, ~%.0f s left   ",
-            p->label, done, total, 100.0 * done / (total ? total : 1), elapsed, eta);
+    fprintf(stderr, "\r%s: replication %u/%u (%3.0f%%), %.1f s elapsed, ~%.0f s left   ", p->label,
+            done, total, 100.0 * done / (total ? total : 1), elapsed, eta);
     fflush(stderr);
 }
 

@@ -56,8 +56,9 @@ unsigned flyt_experiment_default_threads(void)
 int flyt_experiment_run(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
                         struct flyt_result *results, flyt_progress_fn progress, void *ctx)
 {
-    struct pool pl = { .s = s, .results = results, .n_rep = n_rep, .progress = progress,
-                       .ctx = ctx };
+    struct pool pl = {
+        .s = s, .results = results, .n_rep = n_rep, .progress = progress, .ctx = ctx
+    };
     if (threads == 0)
         threads = flyt_experiment_default_threads();
     if (threads > n_rep)

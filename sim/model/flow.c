@@ -404,7 +404,7 @@ static void admit(struct model *m, enum unit u, uint32_t id)
     const struct flyt_group *g = grp(m, p);
     /* Draw the stay before the origin's bookkeeping so the draw order is the
      * same whatever the origin. */
-    double los = u == U_SHORT_TERM   ? flyt_dist_sample(&g->st_los, m->rng)
+    double los = u == U_SHORT_TERM     ? flyt_dist_sample(&g->st_los, m->rng)
                  : u == U_NURSING_HOME ? flyt_dist_sample(&g->nh_los, m->rng)
                                        : 0.0;
     if (origin == FLYT_FROM_HOME)
@@ -437,8 +437,7 @@ void flyt__try_place(struct model *m, enum unit u)
             id = NIL;
             for (int o = 0; o < FLYT_N_ORIGIN; o++)
                 for (uint32_t c = m->q[u][o].head; c != NIL; c = m->p[c].q_next)
-                    if (has_room(m, u, &m->p[c]) &&
-                        (id == NIL || m->p[c].qseq < m->p[id].qseq))
+                    if (has_room(m, u, &m->p[c]) && (id == NIL || m->p[c].qseq < m->p[id].qseq))
                         id = c;
             if (id == NIL)
                 return;

@@ -13,15 +13,15 @@
 
 enum pstate {
     PS_FREE,
-    PS_TREATMENT,   /* hospital, in treatment */
-    PS_DECIDING,    /* hospital, discharge-ready, waiting for the decision */
-    PS_WAITING,     /* hospital, discharge-ready, waiting for a place */
-    PS_COMPLEX,     /* hospital, discharge-ready, waiting for a special placement */
-    PS_SHORT_TERM,  /* in a short-term bed, stay running */
-    PS_ST_BLOCKED,  /* in a short-term bed, stay over, waiting for a place */
-    PS_NURSING,     /* in a nursing-home bed */
-    PS_HOME_CARE,   /* at home with home care */
-    PS_HC_WAIT_NH   /* at home with home care, waiting for a nursing-home bed */
+    PS_TREATMENT,  /* hospital, in treatment */
+    PS_DECIDING,   /* hospital, discharge-ready, waiting for the decision */
+    PS_WAITING,    /* hospital, discharge-ready, waiting for a place */
+    PS_COMPLEX,    /* hospital, discharge-ready, waiting for a special placement */
+    PS_SHORT_TERM, /* in a short-term bed, stay running */
+    PS_ST_BLOCKED, /* in a short-term bed, stay over, waiting for a place */
+    PS_NURSING,    /* in a nursing-home bed */
+    PS_HOME_CARE,  /* at home with home care */
+    PS_HC_WAIT_NH  /* at home with home care, waiting for a nursing-home bed */
 };
 
 enum unit { U_SHORT_TERM, U_NURSING_HOME, U_HOME_CARE, N_UNITS };

@@ -66,7 +66,7 @@ static int prepare_mean_sd(struct flyt_dist *d, const char **why)
         d->p1 = log(d->mean) - 0.5 * d->p2 * d->p2;
         return 0;
     case FLYT_DIST_GAMMA:
-        d->p1 = 1.0 / cv2;              /* shape */
+        d->p1 = 1.0 / cv2;               /* shape */
         d->p2 = d->sd * d->sd / d->mean; /* scale */
         return 0;
     case FLYT_DIST_WEIBULL:

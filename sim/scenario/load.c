@@ -222,13 +222,13 @@ static void read_groups(struct reader *rd, config_setting_t *root, struct flyt_s
 }
 
 /* Per-group targets for a field of struct flyt_group. */
-#define GROUP_TARGETS(s, field, out)                                                             \
-    for (int gi_ = 0; gi_ < (s)->n_groups; gi_++)                                                \
+#define GROUP_TARGETS(s, field, out)              \
+    for (int gi_ = 0; gi_ < (s)->n_groups; gi_++) \
     (out)[gi_] = &(s)->groups[gi_].field
 
 /* Same for an array field (one table row per group). */
-#define GROUP_ROWS(s, field, out)                                                                \
-    for (int gi_ = 0; gi_ < (s)->n_groups; gi_++)                                                \
+#define GROUP_ROWS(s, field, out)                 \
+    for (int gi_ = 0; gi_ < (s)->n_groups; gi_++) \
     (out)[gi_] = (s)->groups[gi_].field
 
 static void read_hospital(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
@@ -458,7 +458,8 @@ static bool parse_error(config_t *cfg, const char *name, struct flyt_diag *diag)
 {
     const char *file = config_error_file(cfg) ? config_error_file(cfg) : name;
     if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
-        flyt_diag_add(diag, file, 0, NULL, "cannot read the file (missing, unreadable, or an "
+        flyt_diag_add(diag, file, 0, NULL,
+                      "cannot read the file (missing, unreadable, or an "
                       "@include that cannot be found)");
     else if (config_error_text(cfg) && strstr(config_error_text(cfg), "mismatched element type"))
         /* libconfig wants one literal type per array: [1, 0.5] is an error */
@@ -473,9 +474,8 @@ static bool parse_error(config_t *cfg, const char *name, struct flyt_diag *diag)
 }
 
 struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *name,
-                                                const char *include_dir,
-                                                const char *const *sets, int n_sets,
-                                                struct flyt_diag *diag)
+                                                const char *include_dir, const char *const *sets,
+                                                int n_sets, struct flyt_diag *diag)
 {
     config_t cfg;
     config_init(&cfg);
@@ -546,8 +546,8 @@ struct flyt_scenario *flyt_scenario_load(const char *path, const char *const *se
     char *slash = dir ? strrchr(dir, '/') : NULL;
     if (slash)
         *slash = '\0';
-    struct flyt_scenario *s = flyt_scenario_load_string(text, path, slash ? dir : NULL, sets,
-                                                        n_sets, diag);
+    struct flyt_scenario *s =
+            flyt_scenario_load_string(text, path, slash ? dir : NULL, sets, n_sets, diag);
     free(dir);
     free(text);
     return s;

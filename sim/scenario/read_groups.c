@@ -9,9 +9,9 @@
 
 /* Parameters each distribution takes, as written in scenario files. */
 static const char *const dist_params[FLYT_DIST_N_KINDS][2] = {
-    [FLYT_DIST_FIXED] = { "value", NULL },     [FLYT_DIST_EXPONENTIAL] = { "mean", NULL },
-    [FLYT_DIST_LOGNORMAL] = { "mean", "sd" },  [FLYT_DIST_GAMMA] = { "mean", "sd" },
-    [FLYT_DIST_WEIBULL] = { "mean", "sd" },    [FLYT_DIST_UNIFORM] = { "min", "max" },
+    [FLYT_DIST_FIXED] = { "value", NULL },           [FLYT_DIST_EXPONENTIAL] = { "mean", NULL },
+    [FLYT_DIST_LOGNORMAL] = { "mean", "sd" },        [FLYT_DIST_GAMMA] = { "mean", "sd" },
+    [FLYT_DIST_WEIBULL] = { "mean", "sd" },          [FLYT_DIST_UNIFORM] = { "min", "max" },
     [FLYT_DIST_EMPIRICAL] = { "values", "weights" },
 };
 
@@ -64,8 +64,7 @@ static bool empirical_array(struct reader *rd, config_setting_t *s, const char *
     return true;
 }
 
-static bool dist_fill(struct reader *rd, config_setting_t *s, const char *key,
-                      struct flyt_dist *d)
+static bool dist_fill(struct reader *rd, config_setting_t *s, const char *key, struct flyt_dist *d)
 {
     switch (d->kind) {
     case FLYT_DIST_FIXED:
@@ -92,8 +91,8 @@ bool rd_dist_value(struct reader *rd, config_setting_t *s, const char *key, stru
             return false;
     } else {
         const char *name = NULL;
-        config_setting_t *dn = config_setting_is_group(s) ? config_setting_get_member(s, "dist")
-                                                          : NULL;
+        config_setting_t *dn =
+                config_setting_is_group(s) ? config_setting_get_member(s, "dist") : NULL;
         if (!dn || !(name = config_setting_get_string(dn))) {
             rd_error(rd, s, key,
                      "expected a distribution { dist = \"lognormal\"; mean = ...; sd = ...; } "
@@ -185,8 +184,8 @@ static bool per_group_members(struct reader *rd, config_setting_t *s, const char
         rd_mark(m);
         int gi = group_index(g, config_setting_name(m));
         if (gi < 0) {
-            rd_error(rd, m, key, "'%s' is not a frailty group (groups: %s)",
-                     config_setting_name(m), names);
+            rd_error(rd, m, key, "'%s' is not a frailty group (groups: %s)", config_setting_name(m),
+                     names);
             ok = false;
         } else {
             members[gi] = m;
@@ -243,8 +242,8 @@ bool rd_group_dist(struct reader *rd, config_setting_t *parent, const char *name
     return ok;
 }
 
-static bool number_in(struct reader *rd, config_setting_t *s, const char *key, double lo,
-                      double hi, double *out)
+static bool number_in(struct reader *rd, config_setting_t *s, const char *key, double lo, double hi,
+                      double *out)
 {
     double x;
     if (!rd_value_number(rd, s, key, &x))

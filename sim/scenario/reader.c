@@ -216,8 +216,8 @@ static bool check_range(struct reader *rd, config_setting_t *s, const char *key,
     return false;
 }
 
-bool rd_num(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-            double lo, double hi, double *out)
+bool rd_num(struct reader *rd, config_setting_t *parent, const char *name, bool required, double lo,
+            double hi, double *out)
 {
     config_setting_t *s = rd_get(rd, parent, name, required);
     if (!s)

@@ -62,8 +62,8 @@ config_setting_t *rd_group(struct reader *rd, config_setting_t *parent, const ch
 
 /* Numbers accept int, int64 and float literals. On absence the default stays
  * in *out. Range checks are lo <= x <= hi. */
-bool rd_num(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-            double lo, double hi, double *out);
+bool rd_num(struct reader *rd, config_setting_t *parent, const char *name, bool required, double lo,
+            double hi, double *out);
 bool rd_int(struct reader *rd, config_setting_t *parent, const char *name, bool required,
             long long lo, long long hi, long long *out);
 bool rd_bool(struct reader *rd, config_setting_t *parent, const char *name, bool required,
