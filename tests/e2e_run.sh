@@ -94,6 +94,10 @@ check "validate accepts the baseline file" test $? -eq 0
 "$FLYT" validate "$tmp/bad.cfg" >/dev/null 2>&1
 check "validate rejects a bad file with exit 2" test $? -eq 2
 
+"$FLYT" run -r 1 --no-progress -o "$tmp/no/such/dir/x.h5" >/dev/null 2>"$tmp/dir.err"
+check "missing output directory exits 1 before running" test $? -eq 1
+check "missing output directory is named" grep -q "no/such/dir" "$tmp/dir.err"
+
 # A runaway model stops with exit 1 and presents no result.
 "$FLYT" run -r 1 --set run.max_patients=500 --no-progress -o "$tmp/run.h5" >/dev/null 2>"$tmp/run.err"
 check "runaway run exits 1" test $? -eq 1

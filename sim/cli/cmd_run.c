@@ -5,9 +5,11 @@
 #include "flyt/output.h"
 #include "flyt/scenario.h"
 
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -129,8 +131,25 @@ static int report_stopped(const struct flyt_result *res, unsigned n)
     return EXIT_FAIL;
 }
 
+/* A long run should not end in "cannot write": check the target directory
+ * before simulating. */
+static bool output_dir_writable(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    const char *dir = dirname(buf);
+    if (access(dir, W_OK | X_OK) == 0)
+        return true;
+    fprintf(stderr,
+            "flyt run: error: cannot write '%s': directory '%s' is missing or not writable\n", path,
+            dir);
+    return false;
+}
+
 static int execute(const struct run_opts *o, const struct flyt_scenario *s)
 {
+    if (!output_dir_writable(o->output ? o->output : "flyt-out.h5"))
+        return EXIT_FAIL;
     unsigned n = s->replications;
     struct flyt_result *res = calloc(n, sizeof *res);
     if (!res) {

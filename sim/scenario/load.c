@@ -370,6 +370,16 @@ static void read_cost(struct reader *rd, config_setting_t *root, struct flyt_sce
     rd_num(rd, c, "ukp_day_nok", false, 0.0, 1e7, &s->ukp_day_cost);
 }
 
+/* Where a capacity error points: the capacity itself when given, else its
+ * unit, else units. */
+static config_setting_t *capacity_setting(config_setting_t *units, const char *unit,
+                                          const char *key)
+{
+    config_setting_t *u = config_setting_get_member(units, unit);
+    config_setting_t *k = u ? config_setting_get_member(u, key) : NULL;
+    return k ? k : u ? u : units;
+}
+
 /* A unit with no capacity that patients are routed to would hold them
  * forever; that is a scenario error, not a result. */
 static void check_routing(struct reader *rd, config_setting_t *root, const struct flyt_scenario *s)
@@ -386,13 +396,14 @@ static void check_routing(struct reader *rd, config_setting_t *root, const struc
     if (!units)
         return;
     if (to_st && s->st_beds == 0)
-        rd_error(rd, units, "units.short_term.beds",
+        rd_error(rd, capacity_setting(units, "short_term", "beds"), "units.short_term.beds",
                  "patients are routed to short-term beds but there are none; give beds > 0");
     if (to_nh && s->nh_beds == 0)
-        rd_error(rd, units, "units.nursing_home.beds",
+        rd_error(rd, capacity_setting(units, "nursing_home", "beds"), "units.nursing_home.beds",
                  "patients are routed to nursing homes but there are no beds; give beds > 0");
     if (to_hc && !(s->hc_hours_per_week > 0))
-        rd_error(rd, units, "units.home_care.hours_per_week",
+        rd_error(rd, capacity_setting(units, "home_care", "hours_per_week"),
+                 "units.home_care.hours_per_week",
                  "patients are routed to home care but it has no hours; give hours_per_week > 0");
 }
 
