@@ -3,6 +3,7 @@
 #include "scenario/overrides.h"
 #include "scenario/reader.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -95,6 +96,7 @@ static void read_age_bands(struct reader *rd, config_setting_t *pop, struct flyt
     strcpy(s->age_band[0], "67+");
     s->age_mix[0] = 1.0;
     config_setting_t *bands = rd_get(rd, pop, "age_bands", false);
+    rd_get(rd, pop, "age_mix", false); /* known even when age_bands is in error */
     if (bands) {
         int n = config_setting_length(bands);
         if (!config_setting_is_array(bands) || n < 1 || n > FLYT_MAX_AGE_BANDS) {
@@ -113,6 +115,11 @@ static void read_age_bands(struct reader *rd, config_setting_t *pop, struct flyt
         s->n_age_bands = n;
     }
     int n_mix = 0;
+    if (!bands && pop && config_setting_get_member(pop, "age_mix")) {
+        rd_error(rd, config_setting_get_member(pop, "age_mix"), "population.age_mix",
+                 "give age_bands too: age_mix has one share per age band");
+        return;
+    }
     if (rd_num_array(rd, pop, "age_mix", bands != NULL, -1, FLYT_MAX_AGE_BANDS, 0, 1, s->age_mix,
                      &n_mix) &&
         bands) {
@@ -154,14 +161,29 @@ static void read_population(struct reader *rd, config_setting_t *root, struct fl
     rd_num(rd, pop, "complex_share", false, 0.0, 1.0, &s->complex_share);
 }
 
+/* Group names are written as keys ({ fit = 0.2; frail = 0.5; }), so they
+ * must be names libconfig accepts. */
+static bool valid_group_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= FLYT_NAME_LEN || !isalpha((unsigned char)name[0]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '-')
+            return false;
+    return true;
+}
+
 static void read_one_group(struct reader *rd, config_setting_t *e, struct flyt_scenario *s, int i)
 {
     struct flyt_group *grp = &s->groups[i];
     const char *name = NULL;
     if (rd_str(rd, e, "name", true, &name) && name) {
-        if (!*name || strlen(name) >= FLYT_NAME_LEN || strchr(name, '.'))
+        if (!valid_group_name(name))
             rd_error(rd, config_setting_get_member(e, "name"), "groups.name",
-                     "group names must be 1 to %d characters without '.'", FLYT_NAME_LEN - 1);
+                     "group names are keys of per-group values: 1 to %d characters, a letter "
+                     "first, then letters, digits, '_' or '-'; got \"%s\"",
+                     FLYT_NAME_LEN - 1, name);
         snprintf(grp->name, FLYT_NAME_LEN, "%s", name);
     }
     double cfs[2] = { 0, 0 };
@@ -472,6 +494,11 @@ static bool parse_error(config_t *cfg, const char *name, struct flyt_diag *diag)
         flyt_diag_add(diag, file, 0, NULL,
                       "cannot read the file (missing, unreadable, or an "
                       "@include that cannot be found)");
+    else if (config_error_text(cfg) && strstr(config_error_text(cfg), "cannot open include file"))
+        /* libconfig 1.5 names neither the file nor where it looked */
+        flyt_diag_add(diag, file, config_error_line(cfg), NULL,
+                      "cannot open the @include file named on this line (paths are relative "
+                      "to the folder of the main scenario file)");
     else if (config_error_text(cfg) && strstr(config_error_text(cfg), "mismatched element type"))
         /* libconfig wants one literal type per array: [1, 0.5] is an error */
         flyt_diag_add(diag, file, config_error_line(cfg), NULL,

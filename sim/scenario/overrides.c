@@ -76,6 +76,19 @@ static bool valid_name(const char *s)
     return true;
 }
 
+static void remember(struct reader *rd, config_setting_t *s, int index)
+{
+    if (rd->n_sets < (int)(sizeof rd->sets / sizeof rd->sets[0]))
+        rd->sets[rd->n_sets++] = (struct rd_set){ s, index };
+}
+
+static void forget(struct reader *rd, const config_setting_t *s)
+{
+    for (int i = 0; i < rd->n_sets; i++)
+        if (rd->sets[i].setting == s)
+            rd->sets[i--] = rd->sets[--rd->n_sets];
+}
+
 static int apply_one(struct reader *rd, const char *set, int index)
 {
     char path[512];
@@ -98,8 +111,13 @@ static int apply_one(struct reader *rd, const char *set, int index)
         }
         config_setting_t *next = config_setting_get_member(cur, part);
         if (!last) {
-            if (!next)
+            if (!next) {
+                /* a group made here has no line in the file: errors in it
+                 * (a required key missing) point at this --set */
                 next = config_setting_add(cur, part, CONFIG_TYPE_GROUP);
+                if (next)
+                    remember(rd, next, index);
+            }
             if (!next || !config_setting_is_group(next)) {
                 flyt_diag_add(rd->diag, "--set", index, NULL,
                               "'%s' on the path is not a group of keys", part);
@@ -113,15 +131,16 @@ static int apply_one(struct reader *rd, const char *set, int index)
                           "'%s' is a group or list; --set changes single values only", part);
             return -1;
         }
-        if (next)
+        if (next) {
+            forget(rd, next); /* set twice: the freed setting must not match */
             config_setting_remove(cur, part);
+        }
         config_setting_t *s = add_value(cur, part, value);
         if (!s) {
             flyt_diag_add(rd->diag, "--set", index, NULL, "cannot set '%s'", part);
             return -1;
         }
-        if (rd->n_sets < (int)(sizeof rd->sets / sizeof rd->sets[0]))
-            rd->sets[rd->n_sets++] = (struct rd_set){ s, index };
+        remember(rd, s, index);
     }
     return 0;
 }

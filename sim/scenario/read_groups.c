@@ -74,8 +74,17 @@ static bool dist_fill(struct reader *rd, config_setting_t *s, const char *key, s
     case FLYT_DIST_UNIFORM:
         return dist_param(rd, s, key, "min", &d->mean) && dist_param(rd, s, key, "max", &d->sd);
     case FLYT_DIST_EMPIRICAL:
-        return empirical_array(rd, s, key, "values", &d->values, &d->n) &&
-               empirical_array(rd, s, key, "weights", &d->weights, &d->n);
+        if (!empirical_array(rd, s, key, "values", &d->values, &d->n) ||
+            !empirical_array(rd, s, key, "weights", &d->weights, &d->n))
+            return false;
+        for (size_t i = 0; i < d->n; i++) {
+            if (d->values[i] < 0) { /* every distribution here is a duration or hours */
+                rd_error(rd, config_setting_get_member(s, "values"), key,
+                         "empirical values must be >= 0, got %g", d->values[i]);
+                return false;
+            }
+        }
+        return true;
     default:
         return dist_param(rd, s, key, "mean", &d->mean) && dist_param(rd, s, key, "sd", &d->sd);
     }
@@ -274,6 +283,11 @@ bool rd_group_num(struct reader *rd, config_setting_t *parent, const char *name,
         for (int i = 0; i < g->n; i++)
             *targets[i] = x;
         return true;
+    }
+    if (config_setting_get_member(s, "dist")) {
+        rd_mark_tree(s);
+        rd_error(rd, s, key, "expected a number (or one per group), not a distribution");
+        return false;
     }
     config_setting_t *members[FLYT_MAX_GROUPS];
     if (!per_group_members(rd, s, key, g, members))

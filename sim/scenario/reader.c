@@ -249,7 +249,11 @@ bool rd_int(struct reader *rd, config_setting_t *parent, const char *name, bool 
         return false;
     }
     if (x < lo || x > hi) {
-        rd_error(rd, s, key, "must be between %lld and %lld, got %lld", lo, hi, x);
+        /* libconfig 1.5 wraps a plain literal above 2^31-1 without a word */
+        bool wrapped = config_setting_type(s) == CONFIG_TYPE_INT && lo >= 0 && x < -65536;
+        rd_error(rd, s, key, "must be between %lld and %lld, got %lld%s", lo, hi, x,
+                 wrapped ? " (an integer above 2147483647 needs an L suffix, e.g. 3000000000L)"
+                         : "");
         return false;
     }
     *out = x;

@@ -1,0 +1,685 @@
+/* The scenario loader: the shipped files load, every bad file fails with
+ * the message it promises, per-group values and distributions convert as
+ * documented, --set behaves, and messages point at the right file and
+ * line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "flyt/scenario.h"
+#include "support.h"
+
+#include <gsl/gsl_sf_gamma.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A small valid scenario: three groups, every unit, most keys left out. */
+static const char mini[] =
+        "name = \"mini\";\n"                                                    /* 1 */
+        "run: { horizon_days = 200.0; warmup_days = 50.0; };\n"                 /* 2 */
+        "population: {\n"                                                       /* 3 */
+        "  admissions_per_day = 5.0;\n"                                         /* 4 */
+        "  cfs_mix = [0.2, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05];\n"        /* 5 */
+        "};\n"                                                                  /* 6 */
+        "groups = (\n"                                                          /* 7 */
+        "  { name = \"fit\"; cfs = [1, 4]; },\n"                                /* 8 */
+        "  { name = \"frail\"; cfs = [5, 6]; },\n"                              /* 9 */
+        "  { name = \"severe\"; cfs = [7, 9]; }\n"                              /* 10 */
+        ");\n"                                                                  /* 11 */
+        "hospital: {\n"                                                         /* 12 */
+        "  los_days = { dist = \"lognormal\"; mean = 5.0; sd = 4.0; };\n"       /* 13 */
+        "  ukp_probability = 0.4;\n"                                            /* 14 */
+        "};\n"                                                                  /* 15 */
+        "decision: {\n"                                                         /* 16 */
+        "  destination = { home = 0.2; home_care = 0.5; short_term = 0.3; };\n" /* 17 */
+        "};\n"                                                                  /* 18 */
+        "units: {\n"                                                            /* 19 */
+        "  short_term: {\n"                                                     /* 20 */
+        "    beds = 10;\n"                                                      /* 21 */
+        "    los_days = 14.0;\n"                                                /* 22 */
+        "    outcome = { home = 0.5; home_care = 0.5; };\n"                     /* 23 */
+        "  };\n"                                                                /* 24 */
+        "  home_care: {\n"                                                      /* 25 */
+        "    hours_per_week = 500.0;\n"                                         /* 26 */
+        "    hours_per_user = { dist = \"empirical\"; values = [2.0, 6.0];"
+        " weights = [3.0, 1.0]; };\n" /* 27 */
+        "  };\n"                      /* 28 */
+        "};\n";                       /* 29 */
+
+/* mini with the first occurrence of old replaced by new; caller frees. */
+static char *edit(const char *old, const char *new)
+{
+    const char *at = strstr(mini, old);
+    assert_non_null(at);
+    size_t n = strlen(mini) - strlen(old) + strlen(new) + 1;
+    char *t = malloc(n);
+    assert_non_null(t);
+    snprintf(t, n, "%.*s%s%s", (int)(at - mini), mini, new, at + strlen(old));
+    return t;
+}
+
+static struct flyt_scenario *load_text(const char *text, const char *const *sets, int n_sets,
+                                       struct flyt_diag *d)
+{
+    flyt_diag_init(d);
+    return flyt_scenario_load_string(text, "mini.cfg", NULL, sets, n_sets, d);
+}
+
+/* Loading must fail with a message that contains want. */
+static void expect_error(const char *text, const char *const *sets, int n_sets, const char *want)
+{
+    struct flyt_diag d;
+    struct flyt_scenario *s = load_text(text, sets, n_sets, &d);
+    if (s || !d.text || !strstr(d.text, want))
+        fprintf(stderr, "wanted an error containing \"%s\", got:\n%s\n", want,
+                d.text ? d.text : "(no error)");
+    assert_null(s);
+    assert_true(d.n_errors >= 1);
+    assert_non_null(d.text);
+    assert_non_null(strstr(d.text, want));
+    flyt_diag_free(&d);
+}
+
+static void expect_edit_error(const char *old, const char *new, const char *want)
+{
+    char *t = edit(old, new);
+    expect_error(t, NULL, 0, want);
+    free(t);
+}
+
+static struct flyt_scenario *load_ok(const char *path, const char *const *sets, int n_sets)
+{
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_scenario *s = flyt_scenario_load(path, sets, n_sets, &d);
+    if (!s)
+        fprintf(stderr, "%s:\n%s", path ? path : "<embedded>", d.text ? d.text : "");
+    assert_non_null(s);
+    assert_int_equal(d.n_errors, 0);
+    flyt_diag_free(&d);
+    return s;
+}
+
+/* ---- the shipped scenarios ---- */
+
+static void embedded_default_loads(void **state)
+{
+    (void)state;
+    struct flyt_scenario *s = load_ok(NULL, NULL, 0);
+    assert_string_equal(s->name, "trondheim-baseline");
+    assert_string_equal(s->source, "<embedded>");
+    assert_int_equal(s->n_groups, 3);
+    assert_int_equal(s->st_beds, 125);
+    assert_true(s->complex_share > 0);
+    assert_non_null(s->resolved_text);
+    flyt_scenario_free(s);
+}
+
+static void baseline_file_loads(void **state)
+{
+    (void)state;
+    struct flyt_scenario *s = load_ok(FLYT_SOURCE_DIR "/scenarios/trondheim-baseline.cfg", NULL, 0);
+    assert_string_equal(s->name, "trondheim-baseline");
+    assert_near(s->ukp_day_cost, 5950.0, 0);
+    /* the embedded copy is the same file */
+    struct flyt_scenario *e = load_ok(NULL, NULL, 0);
+    assert_string_equal(s->text, e->text);
+    flyt_scenario_free(e);
+    flyt_scenario_free(s);
+}
+
+/* PF1: lognormal mean 7, sd 7: sigma^2 = ln 2, mu = ln 7 - ln 2 / 2. */
+static void pf1_loads_and_lognormal_converts(void **state)
+{
+    (void)state;
+    struct flyt_scenario *s = load_ok(FLYT_SOURCE_DIR "/scenarios/bench/pf1.cfg", NULL, 0);
+    assert_string_equal(s->name, "pf1");
+    assert_int_equal(s->n_groups, 1);
+    assert_string_equal(s->groups[0].name, "all");
+    const struct flyt_dist *d = &s->groups[0].hosp_los;
+    assert_int_equal(d->kind, FLYT_DIST_LOGNORMAL);
+    assert_near(d->p1, 1.599337, 1e-6);
+    assert_near(d->p2, 0.832555, 1e-6);
+    /* a bare number is a fixed distribution */
+    assert_int_equal(s->decision_delay.kind, FLYT_DIST_FIXED);
+    assert_near(s->decision_delay.mean, 0.0, 0);
+    assert_int_equal(s->groups[0].hc_hours.kind, FLYT_DIST_FIXED);
+    assert_near(s->groups[0].hc_hours.mean, 1.0, 0);
+    /* seed = 1 is an int, horizon a float */
+    assert_true(s->seed == 1);
+    assert_near(s->horizon_days, 7300.0, 0);
+    flyt_scenario_free(s);
+}
+
+/* Weibull given as mean 640, sd 680 (baseline nursing home): the shape k
+ * and scale found by the loader give that mean and sd back. */
+static void weibull_mean_and_sd_recovered(void **state)
+{
+    (void)state;
+    struct flyt_scenario *s = load_ok(NULL, NULL, 0);
+    for (int g = 0; g < s->n_groups; g++) {
+        const struct flyt_dist *d = &s->groups[g].nh_los;
+        assert_int_equal(d->kind, FLYT_DIST_WEIBULL);
+        double scale = d->p1, k = d->p2;
+        double m = scale * gsl_sf_gamma(1.0 + 1.0 / k);
+        double var = scale * scale * gsl_sf_gamma(1.0 + 2.0 / k) - m * m;
+        assert_near(m, 640.0, 1e-6 * 640.0);
+        assert_near(sqrt(var), 680.0, 1e-6 * 680.0);
+        assert_near(flyt_dist_mean(d), 640.0, 1e-9);
+    }
+    /* gamma 6 / 5: shape (6/5)^2, scale 25/6 */
+    const struct flyt_dist *h = &s->groups[0].hc_hours;
+    assert_int_equal(h->kind, FLYT_DIST_GAMMA);
+    assert_near(h->p1, 1.44, 1e-12);
+    assert_near(h->p2, 25.0 / 6.0, 1e-12);
+    flyt_scenario_free(s);
+}
+
+/* ---- every file in scenarios/validation/bad/ ---- */
+
+static void bad_files_fail_with_their_message(void **state)
+{
+    (void)state;
+    const char *dir = FLYT_SOURCE_DIR "/scenarios/validation/bad";
+    DIR *dp = opendir(dir);
+    assert_non_null(dp);
+    int n = 0, wrong = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".cfg") != 0)
+            continue;
+        char path[1024], line[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        char *got = fgets(line, sizeof line, f);
+        fclose(f);
+        assert_non_null(got);
+        line[strcspn(line, "\r\n")] = '\0';
+        const char *prefix = "# expect: ";
+        if (strncmp(line, prefix, strlen(prefix)) != 0) {
+            fprintf(stderr, "%s: first line is not '# expect: ...'\n", path);
+            wrong++;
+            continue;
+        }
+        const char *want = line + strlen(prefix);
+        struct flyt_diag d;
+        flyt_diag_init(&d);
+        struct flyt_scenario *s = flyt_scenario_load(path, NULL, 0, &d);
+        if (s || d.n_errors < 1 || !d.text || !strstr(d.text, want)) {
+            fprintf(stderr, "%s: wanted \"%s\", got:\n%s\n", path, want,
+                    d.text ? d.text : "(loaded without error)");
+            wrong++;
+        }
+        flyt_scenario_free(s);
+        flyt_diag_free(&d);
+        n++;
+    }
+    closedir(dp);
+    assert_int_equal(wrong, 0);
+    assert_true(n >= 14);
+}
+
+/* ---- per-group values and distributions ---- */
+
+static void value_given_once_is_copied_to_every_group(void **state)
+{
+    (void)state;
+    struct flyt_diag d;
+    struct flyt_scenario *s = load_text(mini, NULL, 0, &d);
+    assert_non_null(s);
+    assert_int_equal(s->n_groups, 3);
+    for (int g = 0; g < 3; g++) {
+        const struct flyt_group *grp = &s->groups[g];
+        assert_near(grp->p_ukp, 0.4, 0);
+        assert_near(grp->p_death_hosp, 0.0, 0); /* default */
+        assert_int_equal(grp->hosp_los.kind, FLYT_DIST_LOGNORMAL);
+        assert_near(grp->hosp_los.mean, 5.0, 0);
+        assert_near(grp->hosp_los.p1, s->groups[0].hosp_los.p1, 0);
+        assert_near(grp->dest_p[FLYT_DEST_HOME], 0.2, 0);
+        assert_near(grp->dest_p[FLYT_DEST_HOME_CARE], 0.5, 0);
+        assert_near(grp->dest_p[FLYT_DEST_SHORT_TERM], 0.3, 0);
+        assert_near(grp->dest_p[FLYT_DEST_NURSING_HOME], 0.0, 0); /* left out: 0 */
+        /* a bare number is a fixed distribution */
+        assert_int_equal(grp->st_los.kind, FLYT_DIST_FIXED);
+        assert_near(grp->st_los.mean, 14.0, 0);
+        /* an empirical distribution is deep-copied into each group */
+        assert_int_equal(grp->hc_hours.kind, FLYT_DIST_EMPIRICAL);
+        assert_int_equal(grp->hc_hours.n, 2);
+        assert_non_null(grp->hc_hours.table);
+        assert_near(flyt_dist_mean(&grp->hc_hours), 3.0, 1e-12); /* (3*2 + 1*6) / 4 */
+        if (g > 0)
+            assert_true(grp->hc_hours.values != s->groups[0].hc_hours.values);
+    }
+    assert_int_equal(s->group_of_cfs[1], 0);
+    assert_int_equal(s->group_of_cfs[4], 0);
+    assert_int_equal(s->group_of_cfs[5], 1);
+    assert_int_equal(s->group_of_cfs[6], 1);
+    assert_int_equal(s->group_of_cfs[9], 2);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+}
+
+static void per_group_values_go_to_their_group(void **state)
+{
+    (void)state;
+    char *t = edit("ukp_probability = 0.4;",
+                   "ukp_probability = { severe = 0.6; fit = 0.2; frail = 0.4; };\n"
+                   "  los_days2 = 0;");
+    /* los_days2 is unknown: proves the edit applied and unknown keys are caught */
+    expect_error(t, NULL, 0, "mini.cfg:15: error: hospital.los_days2: unknown key");
+    free(t);
+    t = edit("los_days = 14.0;",
+             "los_days = { fit = 7.0; frail = { dist = \"exponential\"; mean = 10.0; };"
+             " severe = { dist = \"uniform\"; min = 10.0; max = 20.0; }; };");
+    struct flyt_diag d;
+    struct flyt_scenario *s = load_text(t, NULL, 0, &d);
+    assert_non_null(s);
+    assert_int_equal(s->groups[0].st_los.kind, FLYT_DIST_FIXED);
+    assert_int_equal(s->groups[1].st_los.kind, FLYT_DIST_EXPONENTIAL);
+    assert_int_equal(s->groups[2].st_los.kind, FLYT_DIST_UNIFORM);
+    assert_near(flyt_dist_mean(&s->groups[2].st_los), 15.0, 1e-12);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+    free(t);
+    t = edit("destination = { home = 0.2; home_care = 0.5; short_term = 0.3; };",
+             "destination = { fit = { home = 1.0; }; severe = { short_term = 1.0; };"
+             " frail = { home_care = 0.25; short_term = 0.75; }; };");
+    s = load_text(t, NULL, 0, &d);
+    assert_non_null(s);
+    assert_near(s->groups[0].dest_p[FLYT_DEST_HOME], 1.0, 0);
+    assert_near(s->groups[1].dest_p[FLYT_DEST_SHORT_TERM], 0.75, 0);
+    assert_near(s->groups[2].dest_p[FLYT_DEST_SHORT_TERM], 1.0, 0);
+    assert_near(s->groups[2].dest_p[FLYT_DEST_HOME], 0.0, 0);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+    free(t);
+}
+
+static void defaults_are_as_documented(void **state)
+{
+    (void)state;
+    struct flyt_diag d;
+    struct flyt_scenario *s = load_text(mini, NULL, 0, &d);
+    assert_non_null(s);
+    assert_int_equal(s->start_year, 2025);
+    assert_int_equal(s->start_month, 1);
+    assert_int_equal(s->start_mday, 1);
+    assert_int_equal(s->start_weekday, 2); /* 2025-01-01 was a Wednesday */
+    assert_int_equal(s->replications, 10);
+    assert_true(s->seed == 20251231);
+    assert_true(s->max_patients == 2000000);
+    assert_near(s->ukp_day_cost, 0, 0);
+    assert_near(s->growth_per_year, 0, 0);
+    assert_int_equal(s->n_growth_by_year, 0);
+    for (int i = 0; i < 12; i++)
+        assert_near(s->month_factor[i], 1.0, 0);
+    for (int i = 0; i < 7; i++)
+        assert_near(s->weekday_factor[i], 1.0, 0);
+    assert_int_equal(s->n_age_bands, 1);
+    assert_string_equal(s->age_band[0], "67+");
+    assert_near(s->age_mix[0], 1.0, 0);
+    assert_near(s->complex_share, 0, 0);
+    assert_int_equal(s->decision_delay.kind, FLYT_DIST_FIXED);
+    assert_near(s->decision_delay.mean, 0, 0);
+    assert_false(s->working_days_only);
+    assert_true(s->admissions_on_weekends);
+    assert_near(s->st_initial_occupancy, 0, 0);
+    assert_int_equal(s->nh_beds, 0); /* no nursing_home group: no beds */
+    assert_int_equal(s->nh_queue, FLYT_NHQ_FIFO);
+    assert_int_equal(s->nh_priority[0], FLYT_FROM_HOSPITAL);
+    assert_int_equal(s->nh_priority[1], FLYT_FROM_SHORT_TERM);
+    assert_int_equal(s->nh_priority[2], FLYT_FROM_HOME);
+    assert_int_equal(s->hc_initial_users, 0);
+    assert_int_equal(s->hc_queue, FLYT_HCQ_STRICT_FIFO);
+    for (int i = 0; i < FLYT_N_HCO; i++)
+        assert_near(s->groups[0].hc_rate_per_year[i], 0, 0);
+    assert_near(s->readmission_window_days, 30, 0);
+    assert_near(s->nh_target_days, 42, 0);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+}
+
+static void big_seed_with_L_and_growth_by_year(void **state)
+{
+    (void)state;
+    char *t = edit("warmup_days = 50.0; };", "warmup_days = 50.0; seed = 3000000000L; };\n"
+                                             "cost: { ukp_day_nok = 5950; };");
+    struct flyt_diag d;
+    struct flyt_scenario *s = load_text(t, NULL, 0, &d);
+    assert_non_null(s);
+    assert_true(s->seed == 3000000000ULL);
+    assert_near(s->ukp_day_cost, 5950.0, 0); /* an int where a number is meant */
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+    free(t);
+    t = edit("admissions_per_day = 5.0;",
+             "admissions_per_day = 5.0; growth_by_year = [1.0, 1.05, 1.1];");
+    s = load_text(t, NULL, 0, &d);
+    assert_non_null(s);
+    assert_int_equal(s->n_growth_by_year, 3);
+    assert_near(s->growth_by_year[2], 1.1, 0);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+    free(t);
+    expect_edit_error("admissions_per_day = 5.0;",
+                      "admissions_per_day = 5.0; growth_per_year = 0.01;"
+                      " growth_by_year = [1.0, 1.05];",
+                      "mini.cfg:4: error: population.growth_by_year: give growth_per_year or "
+                      "growth_by_year, not both");
+}
+
+/* ---- checks beyond the bad files ---- */
+
+static void more_checks(void **state)
+{
+    (void)state;
+    expect_edit_error("admissions_per_day = 5.0;",
+                      "admissions_per_day = 5.0; age_mix = [0.5, 0.5];",
+                      "mini.cfg:4: error: population.age_mix: give age_bands too");
+    expect_edit_error("admissions_per_day = 5.0;",
+                      "admissions_per_day = 5.0; age_bands = [\"a\", \"b\"]; age_mix = [1.0];",
+                      "population.age_mix: has 1 shares but age_bands has 2 names");
+    expect_edit_error("name = \"frail\"", "name = \"very frail\"",
+                      "mini.cfg:9: error: groups.name: group names are keys");
+    expect_edit_error("name = \"severe\"", "name = \"fit\"", "group name 'fit' is used twice");
+    expect_edit_error("values = [2.0, 6.0]", "values = [-2.0, 6.0]",
+                      "mini.cfg:27: error: units.home_care.hours_per_user: empirical values "
+                      "must be >= 0");
+    expect_edit_error("mean = 5.0; sd = 4.0;", "mean = 5.0; sd = 4.0; shape = 2.0;",
+                      "'shape' is not a parameter of lognormal");
+    /* no nursing_home group: the error points at units */
+    expect_edit_error("short_term = 0.3; }", "short_term = 0.2; nursing_home = 0.1; }",
+                      "mini.cfg:19: error: units.nursing_home.beds: patients are routed to");
+    expect_edit_error("hours_per_week = 500.0;", "hours_per_week = 0.0;",
+                      "mini.cfg:26: error: units.home_care.hours_per_week: patients are routed");
+    expect_edit_error("cfs = [5, 6]", "cfs = [6, 5]", "mini.cfg:9: error: groups.cfs");
+    expect_edit_error("units: {", "units = 3;\nunused: {",
+                      "mini.cfg:19: error: units: expected a group { ... }, got an integer");
+}
+
+/* ---- --set ---- */
+
+static void set_overrides_a_value(void **state)
+{
+    (void)state;
+    const char *sets[] = { "units.short_term.beds=140", "hospital.ukp_probability.frail=0.45",
+                           "hospital.los_days.frail.mean=6.5", "run.start_date=2025-03-03" };
+    struct flyt_scenario *s = load_ok(NULL, sets, 4);
+    assert_int_equal(s->st_beds, 140);
+    assert_near(s->groups[1].p_ukp, 0.45, 0);
+    assert_near(s->groups[1].hosp_los.mean, 6.5, 0);
+    assert_near(s->groups[0].hosp_los.mean, 4.1, 0);
+    assert_int_equal(s->start_month, 3);
+    assert_int_equal(s->start_weekday, 0); /* a Monday */
+    assert_non_null(strstr(s->resolved_text, "beds = 140"));
+    flyt_scenario_free(s);
+
+    /* a member of a distribution given once */
+    struct flyt_diag d;
+    const char *mean[] = { "hospital.los_days.mean=6.5" };
+    s = load_text(mini, mean, 1, &d);
+    assert_non_null(s);
+    assert_near(s->groups[2].hosp_los.mean, 6.5, 0);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+
+    /* the last --set of a key wins */
+    const char *twice[] = { "units.short_term.beds=20", "units.short_term.beds=30" };
+    s = load_text(mini, twice, 2, &d);
+    assert_non_null(s);
+    assert_int_equal(s->st_beds, 30);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+}
+
+static void set_creates_an_absent_optional_key(void **state)
+{
+    (void)state;
+    const char *sets[] = { "report.nh_target_days=28", "decision.working_days_only=true",
+                           "run.seed=3000000000" };
+    struct flyt_diag d;
+    struct flyt_scenario *s = load_text(mini, sets, 3, &d);
+    assert_non_null(s);
+    assert_near(s->nh_target_days, 28.0, 0);
+    assert_near(s->readmission_window_days, 30.0, 0);
+    assert_true(s->working_days_only);
+    assert_true(s->seed == 3000000000ULL); /* no L needed on the command line */
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+}
+
+static void set_errors_point_at_the_set(void **state)
+{
+    (void)state;
+    const char *neg[] = { "units.short_term.beds=-1" };
+    expect_error(mini, neg, 1,
+                 "--set:1: error: units.short_term.beds: must be between 0 and 10000000, got -1");
+    const char *flt[] = { "run.replications=5", "units.short_term.beds=140.0" };
+    expect_error(mini, flt, 2, "--set:2: error: units.short_term.beds: expected an integer");
+    const char *str[] = { "population.admissions_per_day=many" };
+    expect_error(mini, str, 1,
+                 "--set:1: error: population.admissions_per_day: expected a number, got a "
+                 "string");
+    const char *typo[] = { "run.replicatons=5" };
+    expect_error(mini, typo, 1, "--set:1: error: run.replicatons: unknown key");
+    const char *zero[] = { "units.short_term.beds=0" };
+    expect_error(mini, zero, 1, "--set:1: error: units.short_term.beds: patients are routed");
+    /* a group made by --set: its missing required keys point at the --set */
+    const char *nh[] = { "units.nursing_home.queue=priority" };
+    expect_error(mini, nh, 1, "--set:1: error: units.nursing_home.beds: required key is missing");
+    /* the same key twice: the error is the second's */
+    const char *twice[] = { "units.short_term.beds=5", "units.short_term.beds=-5" };
+    expect_error(mini, twice, 2, "--set:2: error: units.short_term.beds: must be between");
+    const char *noeq[] = { "units.short_term.beds" };
+    expect_error(mini, noeq, 1, "--set:1: error: expected key.path=value");
+}
+
+static void set_rejects_a_group(void **state)
+{
+    (void)state;
+    const char *grp[] = { "hospital.los_days=3" };
+    expect_error(mini, grp, 1,
+                 "--set:1: error: 'los_days' is a group or list; --set changes single values");
+    const char *top[] = { "units=3" };
+    expect_error(mini, top, 1, "--set:1: error: 'units' is a group or list");
+    const char *list[] = { "groups.name=x" };
+    expect_error(mini, list, 1, "--set:1: error: 'groups' on the path is not a group of keys");
+}
+
+/* ---- several errors, line numbers, includes ---- */
+
+static void every_error_is_reported(void **state)
+{
+    (void)state;
+    char *t1 = edit("warmup_days = 50.0;", "warmup_days = 50.0; replicatons = 3;");
+    char *t2 = malloc(strlen(t1) + 64);
+    assert_non_null(t2);
+    strcpy(t2, t1);
+    char *at = strstr(t2, "beds = 10;");
+    assert_non_null(at);
+    memcpy(at, "beds = -1;", 10); /* same length, line 21 */
+    char *t3 = malloc(strlen(t2) + 64);
+    assert_non_null(t3);
+    strcpy(t3, t2);
+    at = strstr(t3, "ukp_probability = 0.4;");
+    assert_non_null(at);
+    memcpy(at, "ukp_probability = 1.4;", 22);
+    struct flyt_diag d;
+    struct flyt_scenario *s = load_text(t3, NULL, 0, &d);
+    assert_null(s);
+    assert_int_equal(d.n_errors, 3);
+    assert_non_null(strstr(d.text, "mini.cfg:2: error: run.replicatons: unknown key"));
+    assert_non_null(strstr(d.text, "mini.cfg:14: error: hospital.ukp_probability: must be "
+                                   "between 0 and 1, got 1.4"));
+    assert_non_null(strstr(d.text, "mini.cfg:21: error: units.short_term.beds: must be "
+                                   "between 0 and 10000000, got -1"));
+    flyt_diag_free(&d);
+    free(t1);
+    free(t2);
+    free(t3);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_int_equal(unlink(path), 0);
+}
+
+/* mini with its hospital group moved to an included file. */
+static void include_errors_name_the_included_file_and_line(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/flyt-test-scenario-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const char *hosp = "hospital: {\n"
+                       "  los_days = { dist = \"lognormal\"; mean = 5.0; sd = 4.0; };\n";
+    /* main.cfg: mini up to the hospital group, an @include, then the rest */
+    const char *h0 = strstr(mini, hosp);
+    const char *h1 = strstr(mini, "decision: {");
+    assert_non_null(h0);
+    assert_non_null(h1);
+    size_t n = strlen(mini) + 64;
+    char *main_text = malloc(n);
+    assert_non_null(main_text);
+    snprintf(main_text, n, "%.*s@include \"part.cfg\"\n%s", (int)(h0 - mini), mini, h1);
+    char part[512];
+    snprintf(part, sizeof part, "# part.cfg\n%.*s", (int)(h1 - h0), h0);
+    write_file(dir, "main.cfg", main_text);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/main.cfg", dir);
+
+    /* valid: the include is found next to the main file, whatever the cwd */
+    write_file(dir, "part.cfg", part);
+    struct flyt_scenario *s = load_ok(path, NULL, 0);
+    assert_near(s->groups[1].p_ukp, 0.4, 0);
+    flyt_scenario_free(s);
+
+    /* an error on line 4 of the included file */
+    char *bad = strstr(part, "ukp_probability = 0.4;");
+    assert_non_null(bad);
+    memcpy(bad, "ukp_probability = 1.4;", 22);
+    write_file(dir, "part.cfg", part);
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    s = flyt_scenario_load(path, NULL, 0, &d);
+    assert_null(s);
+    if (!d.text || !strstr(d.text, "part.cfg:4: error: hospital.ukp_probability: must be"))
+        fprintf(stderr, "%s\n", d.text ? d.text : "(no error)");
+    assert_non_null(strstr(d.text, "part.cfg:4: error: hospital.ukp_probability: must be"));
+    assert_int_equal(d.n_errors, 1);
+    flyt_diag_free(&d);
+
+    /* an error in the main file after the @include keeps its own line: beds is
+     * on line 21 of mini, which lost lines 12-15 to the include and gained
+     * one: line 18 */
+    memcpy(bad, "ukp_probability = 0.4;", 22);
+    write_file(dir, "part.cfg", part);
+    const char *sets[] = { "units.short_term.los_days=7.0" };
+    char *b = strstr(main_text, "beds = 10;");
+    assert_non_null(b);
+    memcpy(b, "beds = -1;", 10);
+    write_file(dir, "main.cfg", main_text);
+    flyt_diag_init(&d);
+    s = flyt_scenario_load(path, sets, 1, &d);
+    assert_null(s);
+    assert_non_null(strstr(d.text, "main.cfg:18: error: units.short_term.beds: must be"));
+    assert_int_equal(d.n_errors, 1);
+    flyt_diag_free(&d);
+
+    /* a missing include file */
+    remove_file(dir, "part.cfg");
+    flyt_diag_init(&d);
+    s = flyt_scenario_load(path, NULL, 0, &d);
+    assert_null(s);
+    assert_non_null(strstr(d.text, "main.cfg:12: error: cannot open the @include file"));
+    flyt_diag_free(&d);
+
+    remove_file(dir, "main.cfg");
+    assert_int_equal(rmdir(dir), 0);
+    free(main_text);
+}
+
+static void missing_file_and_syntax_errors(void **state)
+{
+    (void)state;
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_scenario *s = flyt_scenario_load("/nonexistent/flyt/none.cfg", NULL, 0, &d);
+    assert_null(s);
+    assert_int_equal(d.n_errors, 1);
+    assert_non_null(strstr(d.text, "/nonexistent/flyt/none.cfg:0: error: cannot open"));
+    flyt_diag_free(&d);
+    expect_edit_error("beds = 10;", "beds = = 10;", "mini.cfg:21: error: syntax:");
+    expect_edit_error("cfs_mix = [0.2,", "cfs_mix = [1,",
+                      "mini.cfg:5: error: syntax: mismatched element type in array");
+}
+
+static void key_list_is_sorted_and_complete(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    flyt_scenario_print_keys(f);
+    fclose(f);
+    assert_non_null(strstr(buf, "\nunits.short_term.beds\n"));
+    assert_non_null(strstr(buf, "\ngroups[].cfs\n"));
+    assert_non_null(strstr(buf, "\nreport.nh_target_days\n"));
+    assert_null(strstr(buf, ".mean\n")); /* distribution parameters are not keys */
+    char *prev = NULL;
+    int n = 0;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"), n++) {
+        if (prev)
+            assert_true(strcmp(prev, line) < 0);
+        prev = line;
+    }
+    assert_true(n > 40);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(embedded_default_loads),
+        cmocka_unit_test(baseline_file_loads),
+        cmocka_unit_test(pf1_loads_and_lognormal_converts),
+        cmocka_unit_test(weibull_mean_and_sd_recovered),
+        cmocka_unit_test(bad_files_fail_with_their_message),
+        cmocka_unit_test(value_given_once_is_copied_to_every_group),
+        cmocka_unit_test(per_group_values_go_to_their_group),
+        cmocka_unit_test(defaults_are_as_documented),
+        cmocka_unit_test(big_seed_with_L_and_growth_by_year),
+        cmocka_unit_test(more_checks),
+        cmocka_unit_test(set_overrides_a_value),
+        cmocka_unit_test(set_creates_an_absent_optional_key),
+        cmocka_unit_test(set_errors_point_at_the_set),
+        cmocka_unit_test(set_rejects_a_group),
+        cmocka_unit_test(every_error_is_reported),
+        cmocka_unit_test(include_errors_name_the_included_file_and_line),
+        cmocka_unit_test(missing_file_and_syntax_errors),
+        cmocka_unit_test(key_list_is_sorted_and_complete),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
