@@ -77,7 +77,6 @@ struct model {
     struct flyt_stream arrival_rng;
     double *day_rate; /* arrivals per day, by day */
     size_t n_rate_days;
-    double rate_max;
     uint64_t n_arrivals;
 
     /* census */

@@ -28,7 +28,6 @@ static int build_rates(struct model *m)
     if (!m->day_rate)
         return -1;
     int y = s->start_year, mo = s->start_month - 1, mday = s->start_mday;
-    m->rate_max = 0;
     for (size_t d = 0; d < m->n_rate_days; d++) {
         double growth;
         if (s->n_growth_by_year > 0) {
@@ -40,8 +39,6 @@ static int build_rates(struct model *m)
         double r = s->admissions_per_day * s->month_factor[mo] *
                    s->weekday_factor[((size_t)s->start_weekday + d) % 7] * growth;
         m->day_rate[d] = r;
-        if (r > m->rate_max)
-            m->rate_max = r;
         if (++mday > month_length(y, mo)) {
             mday = 1;
             if (++mo == 12) {
@@ -53,22 +50,26 @@ static int build_rates(struct model *m)
     return 0;
 }
 
-/* Next arrival after t by thinning a Poisson process of the peak rate. */
+/* Next arrival after t: one unit-exponential draw, spent against the
+ * cumulative rate day by day (inversion for a piecewise-constant rate). The
+ * draws up to a day depend only on the rates up to that day, so a longer
+ * horizon or a change later in the year leaves earlier patients as they were. */
 static void schedule_next_arrival(struct model *m, double t)
 {
-    if (!(m->rate_max > 0))
-        return;
     flyt_rng_bind(m->rng, &m->arrival_rng);
-    for (;;) {
-        t += gsl_ran_exponential(m->rng, 1.0 / m->rate_max);
-        if (t >= m->t_end)
+    double e = gsl_ran_exponential(m->rng, 1.0);
+    for (size_t d = (size_t)t; d < m->n_rate_days; d++) {
+        double r = m->day_rate[d];
+        double span = (double)(d + 1) - t;
+        if (r * span > e) {
+            t += e / r;
+            if (t < m->t_end && flyt_engine_schedule(m->eng, t, EV_ARRIVAL, NIL, 0) != 0)
+                m->failed = true;
             return;
-        double r = m->day_rate[(size_t)t];
-        if (r >= m->rate_max || gsl_rng_uniform(m->rng) * m->rate_max < r)
-            break;
+        }
+        e -= r * span;
+        t = (double)(d + 1);
     }
-    if (flyt_engine_schedule(m->eng, t, EV_ARRIVAL, NIL, 0) != 0)
-        m->failed = true;
 }
 
 static void draw_attributes(struct model *m, uint32_t id)

@@ -71,7 +71,7 @@ static int prepare_mean_sd(struct flyt_dist *d, const char **why)
         return 0;
     case FLYT_DIST_WEIBULL:
         if (weibull_shape(cv2, &d->p2) != 0) {
-            *why = "sd/mean is outside what a Weibull can give (0.002 to 1e4)";
+            *why = "sd/mean is outside what a Weibull with shape 0.02 to 500 can give";
             return -1;
         }
         d->p1 = d->mean / exp(gsl_sf_lngamma(1.0 + 1.0 / d->p2)); /* scale */

@@ -1,0 +1,344 @@
+/*
+ * Distributions: sample moments against theory, and parameter checks.
+ *
+ * Each distribution is sampled N = 200,000 times from a fixed stream. The
+ * sample mean must lie within z sd / sqrt(N) of the theoretical mean, and
+ * the sample variance within z sqrt((mu4 - sd^4) / N) of the theoretical
+ * variance, where mu4 is the fourth central moment computed from the
+ * distribution's raw moments: (mu4 - sigma^4) / N is the asymptotic variance
+ * of the sample variance (the sample variance is a mean of (X - mu)^2 up to
+ * O(1/N), and Var (X - mu)^2 = mu4 - sigma^4). z = 3.29 is the two-sided
+ * 99.9 % normal quantile, so a correct sampler fails a check about once in
+ * a thousand seeds; the seeds are fixed, so the test is deterministic.
+ */
+#include "flyt/dist.h"
+#include "flyt/rng.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "support.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sf_gamma.h>
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_DRAWS 200000
+
+/* Theoretical moments: mean, variance and fourth central moment. */
+struct moments {
+    double mean, var, mu4;
+};
+
+/* Central moments from the raw moments m1..m4. */
+static struct moments from_raw(double m1, double m2, double m3, double m4)
+{
+    struct moments t;
+    t.mean = m1;
+    t.var = m2 - m1 * m1;
+    t.mu4 = m4 - 4 * m1 * m3 + 6 * m1 * m1 * m2 - 3 * m1 * m1 * m1 * m1;
+    return t;
+}
+
+static double *sample(const struct flyt_dist *d, uint64_t index)
+{
+    double *x = malloc(N_DRAWS * sizeof *x);
+    assert_non_null(x);
+    struct flyt_stream st;
+    flyt_stream_seed(&st, 2718, 0, FLYT_STREAM_MODEL, index);
+    gsl_rng *r = flyt_rng_new();
+    assert_non_null(r);
+    flyt_rng_bind(r, &st);
+    for (int i = 0; i < N_DRAWS; i++)
+        x[i] = flyt_dist_sample(d, r);
+    flyt_rng_free(r);
+    return x;
+}
+
+/* Draws from d and checks mean and variance against t at 99.9 %. */
+static void check_moments(const char *what, const struct flyt_dist *d, struct moments t,
+                          uint64_t index)
+{
+    double *x = sample(d, index);
+    double m = 0, ss = 0;
+    for (int i = 0; i < N_DRAWS; i++)
+        m += x[i];
+    m /= N_DRAWS;
+    for (int i = 0; i < N_DRAWS; i++)
+        ss += (x[i] - m) * (x[i] - m);
+    double var = ss / (N_DRAWS - 1);
+    free(x);
+
+    double z = gsl_cdf_ugaussian_Pinv(0.9995);
+    double half_mean = z * sqrt(t.var / N_DRAWS);
+    double half_var = z * sqrt((t.mu4 - t.var * t.var) / N_DRAWS);
+    print_message("%-34s mean %.5f (theory %.5f +- %.5f)  sd %.5f (theory %.5f, var +- %.3f%%)\n",
+                  what, m, t.mean, half_mean, sqrt(var), sqrt(t.var), 100 * half_var / t.var);
+    assert_true(t.mu4 > t.var * t.var); /* a real spread, so a real interval */
+    assert_near(m, t.mean, half_mean);
+    assert_near(var, t.var, half_var);
+}
+
+static struct flyt_dist make(enum flyt_dist_kind k, double a, double b)
+{
+    struct flyt_dist d;
+    memset(&d, 0, sizeof d);
+    d.kind = k;
+    d.mean = a;
+    d.sd = b;
+    const char *why = NULL;
+    int rc = flyt_dist_prepare(&d, &why);
+    if (rc != 0)
+        print_error("%s(%g, %g): %s\n", flyt_dist_name(k), a, b, why);
+    assert_int_equal(rc, 0);
+    return d;
+}
+
+/* Exponential with mean m: E[X^k] = k! m^k. */
+static void exponential_moments(void **state)
+{
+    (void)state;
+    const double means[] = { 1.0, 25.0, 700.0 };
+    for (int i = 0; i < 3; i++) {
+        double m = means[i];
+        struct flyt_dist d = make(FLYT_DIST_EXPONENTIAL, m, 0);
+        struct moments t = from_raw(m, 2 * m * m, 6 * m * m * m, 24 * m * m * m * m);
+        assert_near(flyt_dist_mean(&d), m, 0);
+        check_moments("exponential", &d, t, 100 + (uint64_t)i);
+    }
+}
+
+/* Lognormal given by mean and sd: E[X^k] = exp(k mu + k^2 s^2 / 2) with
+ * s^2 = ln(1 + cv^2), mu = ln(mean) - s^2 / 2, computed here and not taken
+ * from the prepared parameters. */
+static void lognormal_moments(void **state)
+{
+    (void)state;
+    const double ms[][2] = { { 7.0, 7.0 }, { 38.0, 19.0 }, { 1.2, 0.8 } };
+    for (int i = 0; i < 3; i++) {
+        double mean = ms[i][0], sd = ms[i][1];
+        struct flyt_dist d = make(FLYT_DIST_LOGNORMAL, mean, sd);
+        double s2 = log(1 + (sd / mean) * (sd / mean)), mu = log(mean) - s2 / 2;
+        double raw[5];
+        for (int k = 1; k <= 4; k++)
+            raw[k] = exp(k * mu + k * k * s2 / 2);
+        struct moments t = from_raw(raw[1], raw[2], raw[3], raw[4]);
+        assert_near(t.mean, mean, 1e-9 * mean);
+        assert_near(sqrt(t.var), sd, 1e-9 * sd);
+        check_moments("lognormal", &d, t, 200 + (uint64_t)i);
+    }
+}
+
+/* Gamma with shape k = 1/cv^2 and scale th = sd^2/mean: E[X^n] = th^n k
+ * (k+1) ... (k+n-1). */
+static void gamma_moments(void **state)
+{
+    (void)state;
+    const double ms[][2] = { { 6.0, 5.0 }, { 10.0, 2.0 }, { 1.0, 3.0 } };
+    for (int i = 0; i < 3; i++) {
+        double mean = ms[i][0], sd = ms[i][1];
+        struct flyt_dist d = make(FLYT_DIST_GAMMA, mean, sd);
+        double k = (mean / sd) * (mean / sd), th = sd * sd / mean;
+        double raw[5], p = 1;
+        for (int n = 1; n <= 4; n++) {
+            p *= th * (k + n - 1);
+            raw[n] = p;
+        }
+        struct moments t = from_raw(raw[1], raw[2], raw[3], raw[4]);
+        check_moments("gamma", &d, t, 300 + (uint64_t)i);
+    }
+}
+
+/* Weibull: the loader solves for the shape; check that the shape and scale
+ * it found give the requested mean and sd, then the samples against E[X^n]
+ * = scale^n Gamma(1 + n / shape). */
+static void weibull_moments(void **state)
+{
+    (void)state;
+    const double ms[][2] = { { 640.0, 680.0 }, { 10.0, 3.0 }, { 5.0, 7.5 } };
+    for (int i = 0; i < 3; i++) {
+        double mean = ms[i][0], sd = ms[i][1];
+        struct flyt_dist d = make(FLYT_DIST_WEIBULL, mean, sd);
+        double scale = d.p1, shape = d.p2;
+        double raw[5];
+        for (int n = 1; n <= 4; n++)
+            raw[n] = pow(scale, n) * gsl_sf_gamma(1.0 + n / shape);
+        struct moments t = from_raw(raw[1], raw[2], raw[3], raw[4]);
+        assert_near(t.mean, mean, 1e-9 * mean);
+        assert_near(sqrt(t.var), sd, 1e-6 * sd);
+        check_moments("weibull", &d, t, 400 + (uint64_t)i);
+    }
+}
+
+/* Uniform on [a, b]: variance (b-a)^2/12, mu4 (b-a)^4/80. */
+static void uniform_moments(void **state)
+{
+    (void)state;
+    struct flyt_dist d = make(FLYT_DIST_UNIFORM, 2.0, 5.0);
+    double w = 3.0;
+    struct moments t = { 3.5, w * w / 12, w * w * w * w / 80 };
+    assert_near(flyt_dist_mean(&d), 3.5, 1e-15);
+    check_moments("uniform", &d, t, 500);
+    double *x = sample(&d, 501);
+    for (int i = 0; i < N_DRAWS; i++)
+        assert_true(x[i] >= 2.0 && x[i] <= 5.0);
+    free(x);
+}
+
+/* Empirical: exact moments of the discrete distribution; each value's
+ * share also within its own 99.9 % binomial interval. */
+static void empirical_moments_and_shares(void **state)
+{
+    (void)state;
+    enum { K = 4 };
+    const double values[K] = { 1.0, 2.0, 7.0, 30.0 };
+    const double weights[K] = { 5.0, 3.0, 1.5, 0.5 }; /* sum 10 */
+    struct flyt_dist d;
+    memset(&d, 0, sizeof d);
+    d.kind = FLYT_DIST_EMPIRICAL;
+    d.n = K;
+    d.values = malloc(sizeof values);
+    d.weights = malloc(sizeof weights);
+    assert_non_null(d.values);
+    assert_non_null(d.weights);
+    memcpy(d.values, values, sizeof values);
+    memcpy(d.weights, weights, sizeof weights);
+    const char *why;
+    assert_int_equal(flyt_dist_prepare(&d, &why), 0);
+    double raw[5] = { 0 };
+    for (int n = 1; n <= 4; n++)
+        for (int i = 0; i < K; i++)
+            raw[n] += weights[i] / 10.0 * pow(values[i], n);
+    assert_near(flyt_dist_mean(&d), raw[1], 1e-12);
+    check_moments("empirical", &d, from_raw(raw[1], raw[2], raw[3], raw[4]), 600);
+
+    double *x = sample(&d, 601);
+    unsigned count[K] = { 0 };
+    for (int j = 0; j < N_DRAWS; j++) {
+        int i = 0;
+        while (i < K && x[j] != values[i])
+            i++;
+        assert_true(i < K); /* only the given values */
+        count[i]++;
+    }
+    double z = gsl_cdf_ugaussian_Pinv(0.9995);
+    for (int i = 0; i < K; i++) {
+        double p = weights[i] / 10.0;
+        assert_near((double)count[i] / N_DRAWS, p, z * sqrt(p * (1 - p) / N_DRAWS));
+    }
+    free(x);
+
+    /* a deep copy samples the same */
+    struct flyt_dist c;
+    assert_int_equal(flyt_dist_copy(&c, &d), 0);
+    assert_true(c.values != d.values && c.table != d.table);
+    double *y = sample(&c, 601);
+    x = sample(&d, 601);
+    assert_memory_equal(x, y, N_DRAWS * sizeof *x);
+    free(x);
+    free(y);
+    flyt_dist_clear(&c);
+    flyt_dist_clear(&d);
+}
+
+static void fixed_gives_its_value(void **state)
+{
+    (void)state;
+    struct flyt_dist d = make(FLYT_DIST_FIXED, 1.5, 0);
+    double *x = sample(&d, 700);
+    for (int i = 0; i < N_DRAWS; i++)
+        assert_true(x[i] == 1.5);
+    free(x);
+    assert_near(flyt_dist_mean(&d), 1.5, 0);
+    d = make(FLYT_DIST_FIXED, 0.0, 0); /* a zero delay is allowed */
+    assert_near(flyt_dist_mean(&d), 0.0, 0);
+}
+
+static bool rejected(enum flyt_dist_kind k, double a, double b)
+{
+    struct flyt_dist d;
+    memset(&d, 0, sizeof d);
+    d.kind = k;
+    d.mean = a;
+    d.sd = b;
+    const char *why = NULL;
+    int rc = flyt_dist_prepare(&d, &why);
+    return rc == -1 && why != NULL && *why != '\0';
+}
+
+static void prepare_rejects_bad_parameters(void **state)
+{
+    (void)state;
+    const enum flyt_dist_kind mean_sd[] = { FLYT_DIST_LOGNORMAL, FLYT_DIST_GAMMA,
+                                            FLYT_DIST_WEIBULL };
+    for (int i = 0; i < 3; i++) {
+        enum flyt_dist_kind k = mean_sd[i];
+        assert_true(rejected(k, 5.0, 0.0)); /* sd 0 */
+        assert_true(rejected(k, 0.0, 1.0)); /* mean 0 */
+        assert_true(rejected(k, NAN, 1.0)); /* NaN */
+        assert_true(rejected(k, 5.0, NAN));
+        assert_true(rejected(k, -5.0, 1.0)); /* negative */
+        assert_true(rejected(k, 5.0, -1.0));
+        assert_true(rejected(k, INFINITY, 1.0));
+        assert_true(rejected(k, 5.0, INFINITY));
+        assert_true(!rejected(k, 5.0, 1.0));
+    }
+    assert_true(rejected(FLYT_DIST_WEIBULL, 1.0, 1e-3)); /* no Weibull has these cv */
+    assert_true(rejected(FLYT_DIST_WEIBULL, 1.0, 1e20));
+    assert_true(rejected(FLYT_DIST_EXPONENTIAL, 0.0, 0));
+    assert_true(rejected(FLYT_DIST_EXPONENTIAL, -1.0, 0));
+    assert_true(rejected(FLYT_DIST_EXPONENTIAL, NAN, 0));
+    assert_true(rejected(FLYT_DIST_EXPONENTIAL, INFINITY, 0));
+    assert_true(rejected(FLYT_DIST_FIXED, -1.0, 0));
+    assert_true(rejected(FLYT_DIST_FIXED, NAN, 0));
+    assert_true(rejected(FLYT_DIST_UNIFORM, 5.0, 2.0)); /* max < min */
+    assert_true(rejected(FLYT_DIST_UNIFORM, -1.0, 2.0));
+    assert_true(rejected(FLYT_DIST_UNIFORM, 0.0, NAN));
+    assert_true(rejected(FLYT_DIST_EMPIRICAL, 0, 0)); /* no values */
+    assert_true(rejected((enum flyt_dist_kind)FLYT_DIST_N_KINDS, 1.0, 1.0));
+
+    double v[2] = { 1.0, 2.0 }, w[2] = { 1.0, -1.0 };
+    struct flyt_dist d;
+    memset(&d, 0, sizeof d);
+    d.kind = FLYT_DIST_EMPIRICAL;
+    d.n = 2;
+    d.values = v;
+    d.weights = w;
+    const char *why;
+    assert_int_equal(flyt_dist_prepare(&d, &why), -1); /* negative weight */
+    w[1] = 0.0;
+    w[0] = 0.0;
+    assert_int_equal(flyt_dist_prepare(&d, &why), -1); /* all zero */
+    w[0] = 1.0;
+    v[1] = NAN;
+    assert_int_equal(flyt_dist_prepare(&d, &why), -1); /* NaN value */
+    assert_null(d.table);
+}
+
+static void names_round_trip(void **state)
+{
+    (void)state;
+    for (int k = 0; k < FLYT_DIST_N_KINDS; k++)
+        assert_int_equal(flyt_dist_kind_from_name(flyt_dist_name((enum flyt_dist_kind)k)), k);
+    assert_int_equal(flyt_dist_kind_from_name("normal"), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(exponential_moments),   cmocka_unit_test(lognormal_moments),
+        cmocka_unit_test(gamma_moments),         cmocka_unit_test(weibull_moments),
+        cmocka_unit_test(uniform_moments),       cmocka_unit_test(empirical_moments_and_shares),
+        cmocka_unit_test(fixed_gives_its_value), cmocka_unit_test(prepare_rejects_bad_parameters),
+        cmocka_unit_test(names_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

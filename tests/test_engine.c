@@ -1,0 +1,320 @@
+/*
+ * The engine: ordering (time, then insertion), dispatch, run limits, clamping,
+ * stopping and counting.
+ */
+#include "flyt/engine.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "support.h"
+
+#include <gsl/gsl_rng.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct flyt_engine *new_engine(uint32_t n_kinds, size_t cap, void *ctx)
+{
+    struct flyt_engine *e = flyt_engine_new(n_kinds, cap, ctx);
+    assert_non_null(e);
+    return e;
+}
+
+static void events_pop_in_time_order(void **state)
+{
+    (void)state;
+    struct flyt_engine *e = new_engine(1, 4, NULL);
+    const double t[] = { 5.0, 1.0, 3.5, 2.0, 4.0, 0.5, 3.0 };
+    for (uint32_t i = 0; i < 7; i++)
+        assert_int_equal(flyt_engine_schedule(e, t[i], 0, i, 0), 0);
+    assert_int_equal(flyt_engine_pending(e), 7);
+    const double sorted[] = { 0.5, 1.0, 2.0, 3.0, 3.5, 4.0, 5.0 };
+    const uint32_t ids[] = { 5, 1, 3, 6, 2, 4, 0 };
+    struct flyt_event ev;
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(flyt_engine_pop(e, &ev), 0);
+        assert_true(ev.t == sorted[i]);
+        assert_int_equal(ev.id, ids[i]);
+        assert_true(flyt_engine_now(e) == sorted[i]); /* the clock follows */
+    }
+    assert_int_equal(flyt_engine_pop(e, &ev), -1);
+    assert_int_equal(flyt_engine_pending(e), 0);
+    assert_true(flyt_engine_now(e) == 5.0);
+    flyt_engine_free(e);
+}
+
+/* Ties: events at the same time pop in the order they were scheduled, also
+ * when other times are interleaved and the heap has been reshuffled. */
+static void equal_times_pop_in_insertion_order(void **state)
+{
+    (void)state;
+    struct flyt_engine *e = new_engine(1, 2, NULL);
+    for (uint32_t i = 0; i < 300; i++) {
+        double t = (i % 3 == 0) ? 1.0 : (i % 3 == 1) ? 2.0 : 10.5 + (double)(300 - i);
+        assert_int_equal(flyt_engine_schedule(e, t, 0, i, 0), 0);
+    }
+    struct flyt_event ev;
+    uint32_t last_id = 0;
+    uint64_t last_seq = 0;
+    for (int n = 0; n < 100; n++) { /* the 100 at t = 1 first, in order */
+        assert_int_equal(flyt_engine_pop(e, &ev), 0);
+        assert_true(ev.t == 1.0);
+        assert_int_equal(ev.id % 3, 0);
+        if (n > 0) {
+            assert_true(ev.id > last_id);
+            assert_true(ev.seq > last_seq);
+        }
+        last_id = ev.id;
+        last_seq = ev.seq;
+    }
+    for (int n = 0; n < 100; n++) {
+        assert_int_equal(flyt_engine_pop(e, &ev), 0);
+        assert_true(ev.t == 2.0);
+        assert_int_equal(ev.id, 1 + 3 * (uint32_t)n);
+    }
+    flyt_engine_free(e);
+}
+
+/* A million random times (many tied) pop sorted by (time, insertion), each
+ * exactly once. */
+static void a_large_calendar_pops_sorted(void **state)
+{
+    (void)state;
+    enum { N = 1000000 };
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, 12345);
+    struct flyt_engine *e = new_engine(1, 16, NULL);
+    for (uint32_t i = 0; i < N; i++) {
+        /* half continuous, half on a grid of 1e4 values (about 50 ties each) */
+        double t = (i & 1) ? 1000.0 * gsl_rng_uniform(r)
+                           : (double)gsl_rng_uniform_int(r, 10000) / 10.0;
+        assert_int_equal(flyt_engine_schedule(e, t, 0, i, 0), 0);
+    }
+    gsl_rng_free(r);
+    assert_int_equal(flyt_engine_pending(e), N);
+    unsigned char *seen = calloc(N, 1);
+    assert_non_null(seen);
+    struct flyt_event prev, ev;
+    for (uint32_t n = 0; n < N; n++) {
+        assert_int_equal(flyt_engine_pop(e, &ev), 0);
+        if (n > 0) {
+            assert_true(prev.t <= ev.t);
+            if (prev.t == ev.t)
+                assert_true(prev.id < ev.id && prev.seq < ev.seq);
+        }
+        assert_true(ev.id < N && !seen[ev.id]);
+        seen[ev.id] = 1;
+        prev = ev;
+    }
+    assert_int_equal(flyt_engine_pop(e, &ev), -1);
+    free(seen);
+    flyt_engine_free(e);
+}
+
+/* ---- handlers ---- */
+
+struct log {
+    int n;
+    uint32_t kind[64], id[64], tag[64];
+    double t[64];
+    void *ctx[64];
+    int stop_at;      /* a handler stops the run at this event number */
+    double chain_end; /* kind 2 reschedules itself every 1.0 until this */
+};
+
+static void record(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    struct log *l = ctx;
+    assert_true(l->n < 64);
+    l->kind[l->n] = ev->kind;
+    l->id[l->n] = ev->id;
+    l->tag[l->n] = ev->tag;
+    l->t[l->n] = ev->t;
+    l->ctx[l->n] = ctx;
+    assert_true(flyt_engine_now(e) == ev->t);
+    l->n++;
+    if (l->n == l->stop_at)
+        flyt_engine_stop(e);
+}
+
+static void record_other(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    record(e, ev, ctx);
+    ((struct log *)ctx)->id[((struct log *)ctx)->n - 1] += 1000; /* mark the handler */
+}
+
+static void chain(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    struct log *l = ctx;
+    record(e, ev, ctx);
+    if (ev->t + 1.0 < l->chain_end)
+        assert_int_equal(flyt_engine_schedule(e, ev->t + 1.0, 2, ev->id, ev->tag + 1), 0);
+}
+
+static void handlers_dispatch_by_kind_with_id_and_tag(void **state)
+{
+    (void)state;
+    struct log l = { .stop_at = -1, .chain_end = 4.0 };
+    struct flyt_engine *e = new_engine(4, 8, &l);
+    flyt_engine_on(e, 0, record);
+    flyt_engine_on(e, 1, record_other);
+    flyt_engine_on(e, 2, chain);
+    flyt_engine_on(e, 9, record); /* out of range: ignored */
+    assert_int_equal(flyt_engine_schedule(e, 0.5, 1, 7, 70), 0);
+    assert_int_equal(flyt_engine_schedule(e, 0.25, 0, 3, 30), 0);
+    assert_int_equal(flyt_engine_schedule(e, 1.0, 2, 9, 0), 0);
+    assert_int_equal(flyt_engine_schedule(e, 1.5, 3, 1, 1), 0);  /* kind without handler */
+    assert_int_equal(flyt_engine_schedule(e, 1.75, 8, 1, 1), 0); /* unknown kind */
+    uint64_t ran = flyt_engine_run(e, 100.0);
+    /* everything popped runs, handler or not */
+    assert_int_equal(ran, 7);
+    assert_int_equal(flyt_engine_events_run(e), 7);
+    assert_int_equal(l.n, 5); /* 0.25, 0.5, and the chain at 1, 2, 3 */
+    const uint32_t kind[] = { 0, 1, 2, 2, 2 }, id[] = { 3, 1007, 9, 9, 9 },
+                   tag[] = { 30, 70, 0, 1, 2 };
+    const double t[] = { 0.25, 0.5, 1.0, 2.0, 3.0 };
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(l.kind[i], kind[i]);
+        assert_int_equal(l.id[i], id[i]);
+        assert_int_equal(l.tag[i], tag[i]);
+        assert_true(l.t[i] == t[i]);
+        assert_ptr_equal(l.ctx[i], &l);
+    }
+    flyt_engine_free(e);
+}
+
+/* run(t_end) runs events strictly before t_end, then sets the clock to
+ * t_end; events at t_end and later stay pending. */
+static void run_stops_before_t_end_and_sets_the_clock(void **state)
+{
+    (void)state;
+    struct log l = { .stop_at = -1 };
+    struct flyt_engine *e = new_engine(1, 4, &l);
+    flyt_engine_on(e, 0, record);
+    const double t[] = { 1.0, 2.0, 2.999999, 3.0, 4.0 };
+    for (uint32_t i = 0; i < 5; i++)
+        flyt_engine_schedule(e, t[i], 0, i, 0);
+    assert_int_equal(flyt_engine_run(e, 3.0), 3);
+    assert_int_equal(l.n, 3);
+    assert_true(flyt_engine_now(e) == 3.0);
+    assert_int_equal(flyt_engine_pending(e), 2);
+    assert_int_equal(flyt_engine_run(e, 3.0), 0); /* nothing before 3 is left */
+    assert_int_equal(flyt_engine_run(e, 10.0), 2);
+    assert_true(flyt_engine_now(e) == 10.0);
+    assert_int_equal(flyt_engine_run(e, 20.0), 0); /* empty calendar: clock still moves */
+    assert_true(flyt_engine_now(e) == 20.0);
+    assert_int_equal(flyt_engine_run(e, 15.0), 0); /* and never goes back */
+    assert_true(flyt_engine_now(e) == 20.0);
+    assert_int_equal(flyt_engine_events_run(e), 5);
+    flyt_engine_free(e);
+}
+
+static void scheduling_in_the_past_clamps_to_now(void **state)
+{
+    (void)state;
+    struct log l = { .stop_at = -1 };
+    struct flyt_engine *e = new_engine(1, 4, &l);
+    flyt_engine_on(e, 0, record);
+    flyt_engine_run(e, 5.0);
+    assert_true(flyt_engine_now(e) == 5.0);
+    flyt_engine_schedule(e, 5.0, 0, 1, 0);
+    flyt_engine_schedule(e, 2.0, 0, 2, 0); /* in the past */
+    flyt_engine_schedule(e, -1e9, 0, 3, 0);
+    struct flyt_event ev;
+    for (uint32_t id = 1; id <= 3; id++) { /* at now, after what was already due */
+        assert_int_equal(flyt_engine_pop(e, &ev), 0);
+        assert_true(ev.t == 5.0);
+        assert_int_equal(ev.id, id);
+    }
+    assert_true(flyt_engine_now(e) == 5.0);
+    flyt_engine_free(e);
+}
+
+static void past_event_from_a_handler(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    record(e, ev, ctx);
+    if (ev->id == 0)
+        flyt_engine_schedule(e, ev->t - 2.0, 0, 99, 0);
+}
+
+static void a_handler_cannot_schedule_into_the_past(void **state)
+{
+    (void)state;
+    struct log l = { .stop_at = -1 };
+    struct flyt_engine *e = new_engine(1, 4, &l);
+    flyt_engine_on(e, 0, past_event_from_a_handler);
+    flyt_engine_schedule(e, 3.0, 0, 0, 0);
+    flyt_engine_schedule(e, 3.0, 0, 1, 0);
+    flyt_engine_schedule(e, 4.0, 0, 2, 0);
+    assert_int_equal(flyt_engine_run(e, 10.0), 4);
+    const uint32_t id[] = { 0, 1, 99, 2 };
+    const double t[] = { 3.0, 3.0, 3.0, 4.0 };
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(l.id[i], id[i]);
+        assert_true(l.t[i] == t[i]);
+    }
+    flyt_engine_free(e);
+}
+
+/* stop() from a handler ends the run after that event, leaves the clock at
+ * the event's time and the rest pending; a later run carries on. */
+static void stop_from_a_handler(void **state)
+{
+    (void)state;
+    struct log l = { .stop_at = 2 };
+    struct flyt_engine *e = new_engine(1, 4, &l);
+    flyt_engine_on(e, 0, record);
+    for (uint32_t i = 0; i < 5; i++)
+        flyt_engine_schedule(e, 1.0 + i, 0, i, 0);
+    assert_int_equal(flyt_engine_run(e, 100.0), 2);
+    assert_true(flyt_engine_now(e) == 2.0);
+    assert_int_equal(flyt_engine_pending(e), 3);
+    assert_int_equal(flyt_engine_run(e, 100.0), 3);
+    assert_true(flyt_engine_now(e) == 100.0);
+    assert_int_equal(l.n, 5);
+    assert_int_equal(flyt_engine_events_run(e), 5);
+    flyt_engine_free(e);
+}
+
+/* events_run counts what run() ran, across calls; pop() does not run. */
+static void events_run_counts_across_runs(void **state)
+{
+    (void)state;
+    struct log l = { .stop_at = -1, .chain_end = 1000.0 };
+    struct flyt_engine *e = new_engine(3, 1, &l);
+    flyt_engine_on(e, 2, chain);
+    for (uint32_t i = 0; i < 40; i++)
+        flyt_engine_schedule(e, 0.5 + 0.001 * i, 0, i, 0);
+    struct flyt_event ev;
+    assert_int_equal(flyt_engine_pop(e, &ev), 0);
+    assert_int_equal(flyt_engine_events_run(e), 0);
+    uint64_t total = 0;
+    total += flyt_engine_run(e, 0.52);
+    total += flyt_engine_run(e, 1.0);
+    assert_int_equal(total, 39);
+    assert_int_equal(flyt_engine_events_run(e), 39);
+    flyt_engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(events_pop_in_time_order),
+        cmocka_unit_test(equal_times_pop_in_insertion_order),
+        cmocka_unit_test(a_large_calendar_pops_sorted),
+        cmocka_unit_test(handlers_dispatch_by_kind_with_id_and_tag),
+        cmocka_unit_test(run_stops_before_t_end_and_sets_the_clock),
+        cmocka_unit_test(scheduling_in_the_past_clamps_to_now),
+        cmocka_unit_test(a_handler_cannot_schedule_into_the_past),
+        cmocka_unit_test(stop_from_a_handler),
+        cmocka_unit_test(events_run_counts_across_runs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,93 @@
+/* Model properties that are promises to users rather than queueing theory:
+ * common random numbers hold across horizons and capacity changes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "flyt/model.h"
+#include "flyt/scenario.h"
+#include "support.h"
+
+#include <string.h>
+
+static struct flyt_scenario *load(const char *const *sets, int n)
+{
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    struct flyt_scenario *s = flyt_scenario_load(NULL, sets, n, &diag);
+    if (!s)
+        fprintf(stderr, "%s", diag.text ? diag.text : "load failed\n");
+    flyt_diag_free(&diag);
+    assert_non_null(s);
+    return s;
+}
+
+/* A longer horizon must not move the arrivals of the days both runs share:
+ * the arrival stream depends only on the rates up to each day. */
+static void longer_horizon_keeps_earlier_arrivals(void **state)
+{
+    (void)state;
+    const char *shorter[] = { "run.horizon_days=485" };
+    const char *longer[] = { "run.horizon_days=850" };
+    struct flyt_scenario *a = load(shorter, 1), *b = load(longer, 1);
+    struct flyt_result ra, rb;
+    assert_int_equal(flyt_model_run(a, 3, &ra), 0);
+    assert_int_equal(flyt_model_run(b, 3, &rb), 0);
+    assert_true(ra.n_days < rb.n_days);
+    assert_memory_equal(ra.series[FLYT_SERIES_arrivals], rb.series[FLYT_SERIES_arrivals],
+                        ra.n_days * sizeof(double));
+    flyt_result_free(&ra);
+    flyt_result_free(&rb);
+    flyt_scenario_free(a);
+    flyt_scenario_free(b);
+}
+
+/* More beds change where patients wait, not who arrives or how ill they are:
+ * arrivals and the hospital census in treatment are the same patients. */
+static void more_beds_same_patients(void **state)
+{
+    (void)state;
+    const char *more[] = { "units.short_term.beds=160" };
+    struct flyt_scenario *a = load(NULL, 0), *b = load(more, 1);
+    struct flyt_result ra, rb;
+    assert_int_equal(flyt_model_run(a, 0, &ra), 0);
+    assert_int_equal(flyt_model_run(b, 0, &rb), 0);
+    assert_memory_equal(ra.series[FLYT_SERIES_arrivals], rb.series[FLYT_SERIES_arrivals],
+                        ra.n_days * sizeof(double));
+    assert_true(ra.kpi[FLYT_KPI_arrivals] == rb.kpi[FLYT_KPI_arrivals]);
+    assert_true(ra.kpi[FLYT_KPI_occ_short_term] != rb.kpi[FLYT_KPI_occ_short_term]);
+    flyt_result_free(&ra);
+    flyt_result_free(&rb);
+    flyt_scenario_free(a);
+    flyt_scenario_free(b);
+}
+
+/* Replication r is the same whether run alone or among others. */
+static void replication_depends_only_on_its_number(void **state)
+{
+    (void)state;
+    struct flyt_scenario *s = load(NULL, 0);
+    struct flyt_result r1, r2, other;
+    assert_int_equal(flyt_model_run(s, 5, &r1), 0);
+    assert_int_equal(flyt_model_run(s, 6, &other), 0);
+    assert_int_equal(flyt_model_run(s, 5, &r2), 0);
+    assert_memory_equal(r1.kpi, r2.kpi, sizeof r1.kpi);
+    assert_true(memcmp(r1.kpi, other.kpi, sizeof r1.kpi) != 0);
+    flyt_result_free(&r1);
+    flyt_result_free(&r2);
+    flyt_result_free(&other);
+    flyt_scenario_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(longer_horizon_keeps_earlier_arrivals),
+        cmocka_unit_test(more_beds_same_patients),
+        cmocka_unit_test(replication_depends_only_on_its_number),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
