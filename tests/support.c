@@ -1,9 +1,11 @@
 #include "support.h"
+#include "flyt/scenario.h"
 
 #include <gsl/gsl_cdf.h>
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int flyt_test_near(double a, double b, double tol, const char *sa, const char *sb, const char *file,
                    int line)
@@ -17,6 +19,11 @@ int flyt_test_near(double a, double b, double tol, const char *sa, const char *s
 
 double flyt_test_ci95(const double *x, int n, double *mean)
 {
+    return flyt_test_t_half(x, n, 0.95, mean);
+}
+
+double flyt_test_t_half(const double *x, int n, double level, double *mean)
+{
     double m = 0, ss = 0;
     for (int i = 0; i < n; i++)
         m += x[i];
@@ -26,5 +33,18 @@ double flyt_test_ci95(const double *x, int n, double *mean)
     *mean = m;
     if (n < 2)
         return INFINITY;
-    return gsl_cdf_tdist_Pinv(0.975, n - 1) * sqrt(ss / (n - 1) / n);
+    return gsl_cdf_tdist_Pinv(0.5 + 0.5 * level, n - 1) * sqrt(ss / (n - 1) / n);
+}
+
+struct flyt_scenario *flyt_test_load(const char *path, const char *const *sets, int n_sets)
+{
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_scenario *s = flyt_scenario_load(path, sets, n_sets, &d);
+    if (!s) {
+        fprintf(stderr, "%s\n", d.text ? d.text : "(no message)");
+        abort(); /* the test cannot go on without its scenario */
+    }
+    flyt_diag_free(&d);
+    return s;
 }

@@ -15,14 +15,7 @@
 
 static struct flyt_scenario *load(const char *const *sets, int n)
 {
-    struct flyt_diag diag;
-    flyt_diag_init(&diag);
-    struct flyt_scenario *s = flyt_scenario_load(NULL, sets, n, &diag);
-    if (!s)
-        fprintf(stderr, "%s", diag.text ? diag.text : "load failed\n");
-    flyt_diag_free(&diag);
-    assert_non_null(s);
-    return s;
+    return flyt_test_load(NULL, sets, n);
 }
 
 /* A longer horizon must not move the arrivals of the days both runs share:

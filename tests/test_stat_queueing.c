@@ -104,14 +104,7 @@ static struct flyt_scenario *load(const char *file, const char *const *sets, int
 {
     char path[1024];
     snprintf(path, sizeof path, "%s%s", SCENARIOS, file);
-    struct flyt_diag d;
-    flyt_diag_init(&d);
-    struct flyt_scenario *s = flyt_scenario_load(path, sets, n_sets, &d);
-    if (!s)
-        fprintf(stderr, "%s\n", d.text ? d.text : "(no message)");
-    flyt_diag_free(&d);
-    assert_non_null(s);
-    return s;
+    return flyt_test_load(path, sets, n_sets);
 }
 
 /* Runs replications 0..n-1; every one must complete. */
@@ -173,14 +166,7 @@ static void kpi_values(const struct run *r, int k, double *x)
 /* Two-sided Student-t interval at the given level for the mean of x. */
 static double t_half(const double *x, unsigned n, double level, double *mean)
 {
-    double m = 0, ss = 0;
-    for (unsigned i = 0; i < n; i++)
-        m += x[i];
-    m /= n;
-    for (unsigned i = 0; i < n; i++)
-        ss += (x[i] - m) * (x[i] - m);
-    *mean = m;
-    return gsl_cdf_tdist_Pinv(0.5 + 0.5 * level, n - 1) * sqrt(ss / (n - 1) / n);
+    return flyt_test_t_half(x, (int)n, level, mean);
 }
 
 /* Prints the comparison and returns whether target lies in the interval.
