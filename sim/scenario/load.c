@@ -511,6 +511,30 @@ static bool parse_error(config_t *cfg, const char *name, struct flyt_diag *diag)
     return false;
 }
 
+/* Returns the line of the first byte sequence that is not UTF-8, or 0.
+ * Scenario text ends up in HDF5 as UTF-8 strings, so it must be UTF-8. */
+static int invalid_utf8_line(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    int line = 1;
+    while (*p) {
+        int n = *p < 0x80             ? 0
+                : (*p & 0xE0) == 0xC0 ? 1
+                : (*p & 0xF0) == 0xE0 ? 2
+                : (*p & 0xF8) == 0xF0 ? 3
+                                      : -1;
+        if (n < 0 || (n == 1 && *p < 0xC2))
+            return line;
+        for (int i = 1; i <= n; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return line;
+        if (*p == '\n')
+            line++;
+        p += n + 1;
+    }
+    return 0;
+}
+
 struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *name,
                                                 const char *include_dir, const char *const *sets,
                                                 int n_sets, struct flyt_diag *diag)
@@ -522,7 +546,12 @@ struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *na
     struct flyt_scenario *s = NULL;
     struct reader rd;
     rd_init(&rd, &cfg, name, diag);
-    if (config_read_string(&cfg, text) == CONFIG_TRUE)
+    int bad_line = invalid_utf8_line(text);
+    if (bad_line)
+        flyt_diag_add(diag, name, bad_line, NULL,
+                      "the file is not UTF-8 text; save it as UTF-8 (letters like æ, ø, å are "
+                      "fine in UTF-8)");
+    else if (config_read_string(&cfg, text) == CONFIG_TRUE)
         s = load_config(&cfg, text, name, sets, n_sets, diag, &rd);
     else
         parse_error(&cfg, name, diag);
