@@ -36,10 +36,16 @@ void flyt_diag_add(struct flyt_diag *d, const char *file, int line, const char *
                    const char *fmt, ...)
 {
     char head[512], msg[1024];
-    if (key && *key)
-        snprintf(head, sizeof head, "%s:%d: error: %s: ", file ? file : "<input>", line, key);
+    /* Line 0 means the whole file (cannot open it, say): no line to name. */
+    char where[300];
+    if (line > 0)
+        snprintf(where, sizeof where, "%s:%d", file ? file : "<input>", line);
     else
-        snprintf(head, sizeof head, "%s:%d: error: ", file ? file : "<input>", line);
+        snprintf(where, sizeof where, "%s", file ? file : "<input>");
+    if (key && *key)
+        snprintf(head, sizeof head, "%s: error: %s: ", where, key);
+    else
+        snprintf(head, sizeof head, "%s: error: ", where);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);

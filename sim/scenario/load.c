@@ -585,6 +585,12 @@ static char *read_file(const char *path, struct flyt_diag *diag)
         memcpy(buf + len, chunk, got);
         len += got;
     }
+    if (ferror(f)) { /* a directory opens but cannot be read */
+        flyt_diag_add(diag, path, 0, NULL, "cannot read: %s", strerror(errno));
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
     fclose(f);
     if (!buf)
         buf = calloc(1, 1);
