@@ -99,11 +99,7 @@ void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
 static void leave_hospital(struct model *m, struct patient *p, bool to_services)
 {
     double t = now(m);
-    if (t >= m->t_warm && t < m->t_end) {
-        size_t d = (size_t)t - m->first_day;
-        if (t >= (double)m->first_day && d < m->out->n_days)
-            m->out->series[FLYT_SERIES_discharges][d] += 1;
-    }
+    flyt__count_day(m, FLYT_SERIES_discharges, t);
     if (to_services) {
         p->t_discharge = t;
         if (t >= m->t_warm && t <= m->t_end - m->s->readmission_window_days)

@@ -114,6 +114,8 @@ void flyt__samples_add(struct model *m, struct samples *s, double x);
 
 /* stats.c */
 void flyt__advance(struct model *m, double now);
+/* Adds one to a per-day count series for the day of time t (after warm-up). */
+void flyt__count_day(struct model *m, enum flyt_series series, double t);
 void flyt__finish(struct model *m);
 
 /* flow.c */

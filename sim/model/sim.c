@@ -124,11 +124,9 @@ static void on_arrival(struct flyt_engine *e, const struct flyt_event *ev, void 
         return;
     }
     m->n_in++;
-    if (t >= m->t_warm) {
+    if (t >= m->t_warm)
         m->arrivals_window++;
-        if (t >= (double)m->first_day && (size_t)t - m->first_day < m->out->n_days)
-            m->out->series[FLYT_SERIES_arrivals][(size_t)t - m->first_day] += 1;
-    }
+    flyt__count_day(m, FLYT_SERIES_arrivals, t);
     draw_attributes(m, id);
     flyt__admit_hospital(m, id, false);
     schedule_next_arrival(m, t);

@@ -24,6 +24,15 @@ void flyt__advance(struct model *m, double t)
         m->t_last = t;
 }
 
+void flyt__count_day(struct model *m, enum flyt_series series, double t)
+{
+    if (t < (double)m->first_day)
+        return;
+    size_t d = (size_t)t - m->first_day;
+    if (d < m->out->n_days)
+        m->out->series[series][d] += 1;
+}
+
 static double ratio(double a, double b)
 {
     return b > 0 ? a / b : NAN;
