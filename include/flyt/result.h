@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define FLYT_MAX_ROLES_RESULT 16 /* = FLYT_MAX_ROLES in scenario.h */
+
 /* X(name, units, description) */
 #define FLYT_KPI_LIST(X)                                                                           \
     X(arrivals, "patients", "admissions from the community in the measured window")                \
@@ -33,12 +35,13 @@
     X(st_los_mean, "days", "short-term stay incl. blocking, mean (admitted in window, ended)")     \
     X(st_los_median, "days", "short-term stay incl. blocking, median")                             \
     X(st_admissions, "patients", "admissions to short-term beds in the measured window")           \
+    X(st_admission_cfs_mean, "CFS", "mean frailty (CFS) of patients admitted to short-term beds")  \
     X(occ_hospital_treatment, "patients", "mean hospital census in treatment (time-average)")      \
     X(occ_ukp, "patients", "mean number of UKP patients waiting in hospital (time-average)")       \
     X(occ_short_term, "beds", "mean occupied short-term beds (time-average)")                      \
-    X(util_short_term, "fraction", "mean occupied short-term beds / beds")                         \
+    X(util_short_term, "fraction", "mean occupied short-term beds / mean beds open")               \
     X(occ_nursing_home, "beds", "mean occupied nursing-home beds (time-average)")                  \
-    X(util_nursing_home, "fraction", "mean occupied nursing-home beds / beds")                     \
+    X(util_nursing_home, "fraction", "mean occupied nursing-home beds / mean beds open")           \
     X(occ_home_care_users, "patients", "mean number of home-care users (time-average)")            \
     X(home_care_hours, "hours/week", "home-care hours per week delivered (time-average)")          \
     X(util_home_care, "fraction", "home-care hours delivered / hours available")                   \
@@ -46,6 +49,9 @@
     X(nh_within_target, "fraction", "share of nursing-home admissions within the target (42 d)")   \
     X(nh_admissions, "patients", "nursing-home admissions in the measured window")                 \
     X(readmission_30d, "fraction", "share of hospital discharges readmitted within 30 days")       \
+    X(not_ready_returns, "patients", "sent back to hospital as not really discharge-ready")        \
+    X(coord_cases_handled, "cases", "cases finished by coordinators (all roles)")                  \
+    X(coord_utilisation, "fraction", "coordinator hours worked / hours scheduled (all roles)")     \
     X(deaths_hospital, "patients", "deaths in hospital in the measured window")                    \
     X(deaths_short_term, "patients", "deaths in short-term beds in the measured window")           \
     X(deaths_nursing_home, "patients", "deaths in nursing homes in the measured window")           \
@@ -69,6 +75,10 @@ enum flyt_kpi { FLYT_KPI_LIST(FLYT_KPI_ENUM) FLYT_N_KPI };
     X(home_care_users, "patients", "home-care users at 00:00")                                \
     X(home_care_hours, "hours/week", "home-care hours per week in use at 00:00")              \
     X(nh_queue, "patients", "patients waiting for a nursing-home bed (all origins) at 00:00") \
+    X(short_term_beds, "beds", "short-term beds open at 00:00 (capacity schedule)")           \
+    X(nursing_home_beds, "beds", "nursing-home beds open at 00:00 (capacity schedule)")       \
+    X(home_care_capacity, "hours/week", "home-care hours per week available at 00:00")        \
+    X(coord_queue, "cases", "cases waiting for a coordinator (all roles) at 00:00")           \
     X(arrivals, "patients/day", "admissions from the community during the day")               \
     X(discharges, "patients/day", "patients leaving hospital alive during the day")
 
@@ -92,6 +102,21 @@ enum flyt_run_status {
     FLYT_RUN_NOMEM = 2
 };
 
+/* X(name, units, description): per coordinator role and replication. */
+#define FLYT_ROLE_KPI_LIST(X)                                                                     \
+    X(cases_offered, "cases", "cases that reached the role in the measured window")               \
+    X(cases_handled, "cases", "cases the role finished in the measured window")                   \
+    X(cases_withdrawn, "cases", "cases that went the ordinary way before a coordinator was free") \
+    X(queue_wait_mean, "days", "mean time from a case opening to work starting on it")            \
+    X(work_hours, "hours", "hours worked on cases in the measured window")                        \
+    X(utilisation, "fraction", "hours worked / hours scheduled (headcount x shifts)")
+
+#define FLYT_ROLE_KPI_ENUM(name, units, desc) FLYT_ROLE_KPI_##name,
+enum flyt_role_kpi { FLYT_ROLE_KPI_LIST(FLYT_ROLE_KPI_ENUM) FLYT_N_ROLE_KPI };
+#undef FLYT_ROLE_KPI_ENUM
+
+extern const struct flyt_field_def flyt_role_kpi_defs[FLYT_N_ROLE_KPI];
+
 struct flyt_result {
     unsigned replication;
     int status; /* enum flyt_run_status */
@@ -102,18 +127,30 @@ struct flyt_result {
     uint64_t model_events;         /* PF1's definition: arrivals, ready, ends */
     uint64_t engine_events;        /* everything the engine ran */
     double wall_seconds;
+    unsigned n_roles;                                        /* as in the scenario */
+    double role_kpi[FLYT_MAX_ROLES_RESULT][FLYT_N_ROLE_KPI]; /* NaN where nothing measured */
 };
 
 void flyt_result_free(struct flyt_result *r); /* frees the series, not r */
 
 /* Across replications: mean, sd and 95 % t-interval of each KPI over the
  * replications where it is finite. */
+struct flyt_stat {
+    double mean, sd, ci_half;
+    unsigned n;
+};
+
 struct flyt_summary {
     double mean[FLYT_N_KPI];
     double sd[FLYT_N_KPI];
     double ci_half[FLYT_N_KPI];
     unsigned n[FLYT_N_KPI];
+    unsigned n_roles;
+    struct flyt_stat role[FLYT_MAX_ROLES_RESULT][FLYT_N_ROLE_KPI];
 };
+
+/* Mean, sd and 95 % t-interval of the finite values among x[0..n-1]. */
+struct flyt_stat flyt_stat_of(const double *x, size_t n);
 
 void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res, size_t n_res);
 

@@ -33,7 +33,11 @@ enum flyt_stream_class {
     FLYT_STREAM_ARRIVALS = 1, /* the arrival process */
     FLYT_STREAM_PATIENT = 2,  /* a patient arriving from the community */
     FLYT_STREAM_INITIAL = 3,  /* a patient present at time 0 */
-    FLYT_STREAM_MODEL = 4     /* anything else the model needs */
+    FLYT_STREAM_MODEL = 4,    /* anything else the model needs */
+    FLYT_STREAM_ROLE = 5,     /* a coordinator role's work times */
+    FLYT_STREAM_LEVER = 6     /* a patient's draws that exist only with a lever:
+                                 kept off the patient's own stream, so adding a
+                                 lever leaves the patient's other draws alone */
 };
 
 extern const gsl_rng_type *flyt_rng_xoshiro;

@@ -12,6 +12,7 @@
 #define FLYT_SCENARIO_H
 
 #include "flyt/dist.h"
+#include "flyt/result.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@
 #define FLYT_MAX_GROUPS    9
 #define FLYT_MAX_AGE_BANDS 8
 #define FLYT_NAME_LEN      48
+#define FLYT_MAX_ROLES     FLYT_MAX_ROLES_RESULT
 
 /* Where a UKP patient goes after the municipal decision. */
 enum flyt_dest {
@@ -71,6 +73,71 @@ struct flyt_group {
 
     struct flyt_dist hc_hours; /* hours per week per user */
     double hc_rate_per_year[FLYT_N_HCO];
+
+    /* Discharged from hospital to home care or a short-term bed but not
+     * really ready: returns to hospital after not_ready_days. */
+    double p_not_ready;
+};
+
+/* Capacity of one unit over time: the level from a day on (dated changes,
+ * sorted by day) plus recurring yearly changes by ISO week. Beds for the
+ * bed units, hours per week for home care. */
+struct flyt_cap_change {
+    double day; /* simulated day (00:00) from which the level holds */
+    double level;
+};
+struct flyt_cap_recurring {
+    int week_from, week_to; /* ISO weeks, inclusive; from > to wraps the new year */
+    double change;          /* added to the level in those weeks */
+};
+struct flyt_capacity {
+    size_t n_changes;
+    struct flyt_cap_change *changes;
+    size_t n_recurring;
+    struct flyt_cap_recurring *recurring;
+};
+
+/* A dated change in the arrival rate (an influenza winter). */
+struct flyt_shock {
+    double from_day, to_day; /* [from, to) in simulated days */
+    double factor;
+};
+
+/* Which patients a coordinator role takes. */
+enum flyt_case_kind {
+    FLYT_CASE_UKP,       /* discharge-ready in hospital, before the decision */
+    FLYT_CASE_SHORT_TERM /* admitted to a short-term bed, before the stay ends */
+};
+
+/* What happens to a case no coordinator can take at once. */
+enum flyt_when_busy {
+    FLYT_BUSY_ORDINARY, /* queues, but the ordinary process runs on: first one wins */
+    FLYT_BUSY_WAIT      /* the patient waits for the coordinator */
+};
+
+/* A coordinator role: people with a schedule who take cases; each effect
+ * applies only to patients whose case a coordinator finished. */
+struct flyt_role {
+    char name[FLYT_NAME_LEN];
+    int headcount;
+    bool workday[7];             /* Monday first */
+    double shift_from, shift_to; /* hours of the day, 0 <= from < to <= 24 */
+    size_t n_holidays;
+    int *holidays; /* simulated days off, sorted */
+    enum flyt_case_kind cases;
+    bool takes_group[FLYT_MAX_GROUPS];
+    struct flyt_dist work_hours; /* working hours per case */
+    enum flyt_when_busy when_busy;
+
+    bool has_decision_delay; /* UKP: delay from case done to decision */
+    struct flyt_dist decision_delay;
+    bool has_destination; /* UKP: replaces decision.destination */
+    double dest_p[FLYT_MAX_GROUPS][FLYT_N_DEST];
+    bool has_outcome; /* short-term: replaces the stay's outcome */
+    double st_out_p[FLYT_MAX_GROUPS][FLYT_N_STO];
+    double st_los_factor; /* multiplies the short-term stay; 1 = unchanged */
+    bool has_not_ready;   /* UKP: replaces hospital.not_ready_probability */
+    double p_not_ready[FLYT_MAX_GROUPS];
 };
 
 struct flyt_scenario {
@@ -113,6 +180,7 @@ struct flyt_scenario {
     bool working_days_only;
     bool admissions_on_weekends;
     struct flyt_dist complex_wait;
+    struct flyt_dist not_ready_days; /* discharge to the return to hospital */
 
     /* units */
     int st_beds;
@@ -124,6 +192,13 @@ struct flyt_scenario {
     double hc_hours_per_week;
     int hc_initial_users;
     enum flyt_hc_queue hc_queue;
+    struct flyt_capacity capacity[3]; /* short-term, nursing home, home care */
+
+    size_t n_shocks;
+    struct flyt_shock *shocks;
+
+    int n_roles;
+    struct flyt_role roles[FLYT_MAX_ROLES];
 
     /* reporting */
     double readmission_window_days;

@@ -22,6 +22,38 @@ static inline const struct flyt_group *grp(const struct model *m, const struct p
     return &m->s->groups[p->group];
 }
 
+static struct flyt_stream *lever_stream(struct model *m, uint32_t id, struct flyt_stream *st)
+{
+    struct patient *p = &m->p[id];
+    flyt_stream_seed(st, m->s->seed, m->rep, FLYT_STREAM_LEVER, (p->key << 16) | p->n_lever++);
+    return st;
+}
+
+double flyt__lever_uniform(struct model *m, uint32_t id)
+{
+    struct flyt_stream st;
+    void *caller_stream = m->rng->state;
+    flyt_rng_bind(m->rng, lever_stream(m, id, &st));
+    double u = gsl_rng_uniform(m->rng);
+    m->rng->state = caller_stream;
+    return u;
+}
+
+double flyt__lever_sample(struct model *m, uint32_t id, const struct flyt_dist *d)
+{
+    struct flyt_stream st;
+    void *caller_stream = m->rng->state;
+    flyt_rng_bind(m->rng, lever_stream(m, id, &st));
+    double x = flyt_dist_sample(d, m->rng);
+    m->rng->state = caller_stream;
+    return x;
+}
+
+static inline const struct flyt_role *role_of(const struct model *m, uint8_t r)
+{
+    return r == NO_ROLE ? NULL : &m->s->roles[r];
+}
+
 static void schedule(struct model *m, double t, enum event_kind k, uint32_t id)
 {
     if (flyt_engine_schedule(m->eng, t, k, id, id == NIL ? 0 : m->p[id].gen) != 0) {
@@ -89,6 +121,10 @@ void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
         t - p->t_discharge <= m->s->readmission_window_days)
         m->readmit_num++;
     p->t_discharge = -1;
+    p->gen++; /* whatever was pending for the last place is over */
+    p->role = p->ukp_role = p->st_role = NO_ROLE;
+    p->case_state = CS_NONE;
+    p->not_ready = p->end_due = 0;
     p->state = PS_TREATMENT;
     m->n_treat++;
     schedule(m, t + flyt_dist_sample(&grp(m, p)->hosp_los, m->rng), EV_TREAT_END, id);
@@ -118,11 +154,13 @@ static void end_ukp_wait(struct model *m, struct patient *p, int dest)
     }
 }
 
-static void decide(struct model *m, uint32_t id)
+void flyt__decide(struct model *m, uint32_t id)
 {
     struct patient *p = bind(m, id);
     const struct flyt_group *g = grp(m, p);
-    int dest = flyt__draw_index(m->rng, g->dest_p, FLYT_N_DEST);
+    const struct flyt_role *role = role_of(m, p->ukp_role);
+    const double *dest_p = role && role->has_destination ? role->dest_p[p->group] : g->dest_p;
+    int dest = flyt__draw_index(m->rng, dest_p, FLYT_N_DEST);
     p->dest = (uint8_t)dest;
     p->state = PS_WAITING;
     switch (dest) {
@@ -176,18 +214,32 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     }
     p->state = PS_DECIDING;
     double d = flyt_dist_sample(&m->s->decision_delay, m->rng);
-    if (d <= 0 && (!m->s->working_days_only || weekday(m, t))) {
-        decide(m, ev->id);
+    bool at_once = d <= 0 && (!m->s->working_days_only || weekday(m, t));
+    double t_decide = at_once ? t : m->s->working_days_only ? add_working_days(m, t, d) : t + d;
+    int r = flyt__coord_role_for(m, FLYT_CASE_UKP, p);
+    bool wait = r >= 0 && m->s->roles[r].when_busy == FLYT_BUSY_WAIT;
+    if (r >= 0 && (wait || !at_once)) {
+        p->t_plan = t_decide;
+        if (!wait) /* booked first: a coordinator who starts at once cancels it */
+            schedule(m, t_decide, EV_DECISION, ev->id);
+        flyt__coord_offer(m, ev->id, r);
         return;
     }
-    schedule(m, m->s->working_days_only ? add_working_days(m, t, d) : t + d, EV_DECISION, ev->id);
+    if (at_once)
+        flyt__decide(m, ev->id);
+    else
+        schedule(m, t_decide, EV_DECISION, ev->id);
 }
 
 static void on_decision(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
 {
     (void)e;
-    flyt__advance(ctx, now(ctx));
-    decide(ctx, ev->id);
+    struct model *m = ctx;
+    if (m->p[ev->id].gen != ev->tag)
+        return; /* a coordinator took the case over */
+    flyt__advance(m, now(m));
+    flyt__coord_withdraw(m, ev->id);
+    flyt__decide(m, ev->id);
 }
 
 static void on_complex_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
@@ -210,8 +262,10 @@ void flyt__start_st(struct model *m, uint32_t id, double los)
     p->state = PS_SHORT_TERM;
     p->t_unit = t;
     m->n_st++;
-    if (measured(m, t))
+    if (measured(m, t)) {
         m->st_admissions++;
+        m->st_cfs_sum += p->cfs;
+    }
     schedule(m, t + los, EV_ST_END, id);
 }
 
@@ -228,35 +282,59 @@ static void on_st_end(struct flyt_engine *e, const struct flyt_event *ev, void *
 {
     (void)e;
     struct model *m = ctx;
+    struct patient *p = &m->p[ev->id];
+    if (p->gen != ev->tag)
+        return; /* a coordinator moved the end */
+    if (p->case_state == CS_QUEUED || p->case_state == CS_WORK) {
+        if (m->s->roles[p->role].when_busy == FLYT_BUSY_WAIT) {
+            p->end_due = 1; /* the bed is held until the coordinator is done */
+            return;
+        }
+        flyt__advance(m, now(m));
+        flyt__coord_withdraw(m, ev->id);
+    }
+    flyt__st_end(m, ev->id);
+}
+
+void flyt__st_end(struct model *m, uint32_t id)
+{
     flyt__advance(m, now(m));
-    struct patient *p = bind(m, ev->id);
+    struct patient *p = bind(m, id);
     const struct flyt_group *g = grp(m, p);
+    const struct flyt_role *role = role_of(m, p->st_role);
     m->model_events++;
-    int out = flyt__draw_index(m->rng, g->st_out_p, FLYT_N_STO);
+    int out = flyt__draw_index(
+            m->rng, role && role->has_outcome ? role->st_out_p[p->group] : g->st_out_p, FLYT_N_STO);
+    if (p->not_ready) {
+        out = FLYT_STO_HOSPITAL; /* drawn all the same, so later draws stay aligned */
+        if (measured(m, now(m)))
+            m->not_ready_returns++;
+    }
+    p->end_due = 0;
     switch (out) {
     case FLYT_STO_HOME_CARE:
         p->state = PS_ST_BLOCKED;
         p->hc_hours = flyt_dist_sample(&g->hc_hours, m->rng);
-        flyt__queue_push(m, U_HOME_CARE, FLYT_FROM_SHORT_TERM, ev->id);
+        flyt__queue_push(m, U_HOME_CARE, FLYT_FROM_SHORT_TERM, id);
         flyt__try_place(m, U_HOME_CARE);
         return;
     case FLYT_STO_NURSING_HOME:
         p->state = PS_ST_BLOCKED;
-        flyt__queue_push(m, U_NURSING_HOME, FLYT_FROM_SHORT_TERM, ev->id);
+        flyt__queue_push(m, U_NURSING_HOME, FLYT_FROM_SHORT_TERM, id);
         flyt__try_place(m, U_NURSING_HOME);
         return;
     case FLYT_STO_HOSPITAL:
         free_st_bed(m, p);
-        flyt__admit_hospital(m, ev->id, true);
+        flyt__admit_hospital(m, id, true);
         break;
     case FLYT_STO_DEATH:
         free_st_bed(m, p);
         count_death(m, 1);
-        flyt__patient_leave(m, ev->id);
+        flyt__patient_leave(m, id);
         break;
     default:
         free_st_bed(m, p);
-        flyt__patient_leave(m, ev->id);
+        flyt__patient_leave(m, id);
         break;
     }
     flyt__try_place(m, U_SHORT_TERM);
@@ -353,6 +431,37 @@ static void on_hc_hazard(struct flyt_engine *e, const struct flyt_event *ev, voi
     flyt__try_place(m, U_HOME_CARE);
 }
 
+/* ---- not really discharge-ready ---- */
+
+/* Whether a patient leaving hospital for home care or a short-term bed
+ * will be sent back; the draw is a lever draw, made only when it can
+ * matter. */
+static bool sent_back(struct model *m, uint32_t id)
+{
+    const struct patient *p = &m->p[id];
+    const struct flyt_role *role = role_of(m, p->ukp_role);
+    double pr = role && role->has_not_ready ? role->p_not_ready[p->group] : grp(m, p)->p_not_ready;
+    return pr > 0 && flyt__lever_uniform(m, id) < pr;
+}
+
+static void on_not_ready(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    struct patient *p = &m->p[ev->id];
+    if (p->gen != ev->tag || (p->state != PS_HOME_CARE && p->state != PS_HC_WAIT_NH))
+        return;
+    flyt__advance(m, now(m));
+    m->model_events++;
+    free_hc(m, p);
+    if (p->queue_unit != N_UNITS)
+        flyt__queue_remove(m, ev->id);
+    if (measured(m, now(m)))
+        m->not_ready_returns++;
+    flyt__admit_hospital(m, ev->id, true);
+    flyt__try_place(m, U_HOME_CARE);
+}
+
 /* ---- placement ---- */
 
 static bool has_room(const struct model *m, enum unit u, const struct patient *p)
@@ -405,15 +514,36 @@ static void admit(struct model *m, enum unit u, uint32_t id)
                                        : 0.0;
     if (origin == FLYT_FROM_HOME)
         p->gen++; /* cancels the pending home-care hazard */
-    if (u == U_SHORT_TERM)
+    bool back = origin == FLYT_FROM_HOSPITAL && u != U_NURSING_HOME && sent_back(m, id);
+    if (u == U_SHORT_TERM) {
+        const struct flyt_role *role = role_of(m, p->ukp_role);
+        if (role)
+            los *= role->st_los_factor;
+        if (back) {
+            p->not_ready = 1;
+            los = fmin(los, fmax(0.0, flyt__lever_sample(m, id, &m->s->not_ready_days)));
+        }
+        p->st_role = NO_ROLE;
+        p->end_due = 0;
         flyt__start_st(m, id, los);
-    else if (u == U_NURSING_HOME)
+        p->t_plan = t + los;
+    } else if (u == U_NURSING_HOME) {
         flyt__start_nh(m, id, los);
-    else
+    } else {
         m->p[id].state = PS_HOME_CARE; /* set before the origin is freed */
+    }
     leave_origin(m, id, origin, dest_of_unit[u]);
-    if (u == U_HOME_CARE)
+    if (u == U_HOME_CARE) {
         flyt__start_hc(m, id);
+        if (back)
+            schedule(m, t + fmax(0.0, flyt__lever_sample(m, id, &m->s->not_ready_days)),
+                     EV_NOT_READY, id);
+    }
+    if (u == U_SHORT_TERM) {
+        int r = flyt__coord_role_for(m, FLYT_CASE_SHORT_TERM, p);
+        if (r >= 0)
+            flyt__coord_offer(m, id, r);
+    }
 }
 
 /* Fills free places from the queue. Strict FIFO home care waits for its
@@ -450,4 +580,5 @@ void flyt__register_handlers(struct model *m)
     flyt_engine_on(m->eng, EV_ST_END, on_st_end);
     flyt_engine_on(m->eng, EV_NH_END, on_nh_end);
     flyt_engine_on(m->eng, EV_HC_HAZARD, on_hc_hazard);
+    flyt_engine_on(m->eng, EV_NOT_READY, on_not_ready);
 }

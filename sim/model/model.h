@@ -5,6 +5,7 @@
 #include "flyt/engine.h"
 #include "flyt/model.h"
 #include "flyt/rng.h"
+#include "flyt/scenario.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,11 +36,21 @@ enum event_kind {
     EV_NH_END,
     EV_HC_HAZARD,
     EV_DAY,
+    EV_CASE_DONE, /* a coordinator finished a case */
+    EV_SHIFT,     /* a role's shift starts (tag 1) or ends (tag 0); id = role */
+    EV_NOT_READY, /* a patient at home returns as not discharge-ready */
     N_EVENTS
 };
 
+#define NO_ROLE 0xFF
+
+enum case_state { CS_NONE, CS_QUEUED, CS_WORK, CS_DONE };
+
 struct patient {
     struct flyt_stream rng;
+    uint64_t key;       /* stream class and index: keys the patient's lever draws */
+    double t_case;      /* a coordinator case opened */
+    double t_plan;      /* the ordinary decision or stay end that a case may replace */
     double t_ready;     /* discharge-ready: start of the UKP wait */
     double t_unit;      /* admission to the current unit; < 0 when not measured */
     double t_queue;     /* joined the current queue */
@@ -48,7 +59,23 @@ struct patient {
     uint64_t qseq;      /* queue order across origins */
     uint32_t gen;       /* bumped to make pending events stale */
     uint32_t q_prev, q_next;
+    uint32_t c_prev, c_next; /* in a role's case queue */
+    uint16_t n_lever;        /* lever draws so far */
     uint8_t state, group, cfs, age_band, complex, dest, queue_unit, queue_origin;
+    uint8_t role, case_state;  /* the open case: its role and enum case_state */
+    uint8_t ukp_role, st_role; /* the role that handled this episode's UKP / stay case */
+    uint8_t not_ready;         /* the current place ends in a return to hospital */
+    uint8_t end_due;           /* stay over while its case waits (when_busy = wait) */
+};
+
+/* A coordinator role during a run: idle people, queued cases, figures. */
+struct role_state {
+    uint32_t head, tail, len;
+    int idle;
+    bool on_shift;
+    struct flyt_stream rng;
+    uint64_t offered, handled, withdrawn, started;
+    double wait_sum, busy_hours, sched_hours;
 };
 
 struct queue {
@@ -84,11 +111,16 @@ struct model {
     double hc_hours_used;
     int cap[N_UNITS]; /* beds; home care uses hc_capacity */
     double hc_capacity;
+    double *cap_day[N_UNITS]; /* level by day, NULL when constant */
+
+    int n_roles;
+    struct role_state role[FLYT_MAX_ROLES];
     struct queue q[N_UNITS][FLYT_N_ORIGIN];
 
     /* time-integrals over [warmup, now] */
     double t_last;
     double area_treat, area_ukp, area_st, area_nh, area_hc_users, area_hc_hours;
+    double area_cap[N_UNITS];
 
     /* measured window */
     double t_warm, t_end;
@@ -99,10 +131,32 @@ struct model {
     uint64_t st_admissions, nh_admissions, nh_within, arrivals_window;
     double nh_wait_sum;
     uint64_t readmit_num, readmit_den;
+    uint64_t st_cfs_sum, not_ready_returns;
     uint64_t deaths[4];
     uint64_t n_initial, n_in, n_out;
     uint64_t model_events;
 };
+
+/* plan.c: what the calendar fixes before the run */
+int flyt__build_rates(struct model *m);
+int flyt__build_capacity(struct model *m);
+/* Capacity level of unit u on day d (the scenario's when no schedule). */
+double flyt__capacity_on(const struct model *m, enum unit u, size_t d);
+bool flyt__role_works(const struct model *m, const struct flyt_role *r, long day);
+/* End of `hours` of work started at t, counting shift time only. */
+double flyt__add_work(const struct model *m, const struct flyt_role *r, double t, double hours);
+/* Shift hours of one person of role r within [a, b]. */
+double flyt__shift_hours(const struct model *m, const struct flyt_role *r, double a, double b);
+/* Start of the first shift at or after t; INFINITY when none before t_end. */
+double flyt__next_shift(const struct model *m, const struct flyt_role *r, double t);
+
+/* coord.c */
+int flyt__coord_setup(struct model *m);
+int flyt__coord_role_for(const struct model *m, enum flyt_case_kind k, const struct patient *p);
+void flyt__coord_offer(struct model *m, uint32_t id, int role);
+void flyt__coord_withdraw(struct model *m, uint32_t id);
+void flyt__coord_finish(struct model *m);
+uint32_t flyt__coord_queued(const struct model *m);
 
 /* patients.c */
 uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t index);
@@ -125,6 +179,12 @@ void flyt__try_place(struct model *m, enum unit u);
 void flyt__start_st(struct model *m, uint32_t id, double los);
 void flyt__start_nh(struct model *m, uint32_t id, double los);
 void flyt__start_hc(struct model *m, uint32_t id);
+void flyt__decide(struct model *m, uint32_t id);
+void flyt__st_end(struct model *m, uint32_t id);
+/* Draws for levers come from a stream of their own (see FLYT_STREAM_LEVER);
+ * they leave m->rng bound to the patient's own stream. */
+double flyt__lever_uniform(struct model *m, uint32_t id);
+double flyt__lever_sample(struct model *m, uint32_t id, const struct flyt_dist *d);
 int flyt__draw_index(gsl_rng *r, const double *p, int n);
 
 #endif

@@ -38,6 +38,9 @@ uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t
     p->queue_unit = N_UNITS;
     p->t_unit = -1;
     p->t_discharge = -1;
+    p->c_prev = p->c_next = NIL;
+    p->role = p->ukp_role = p->st_role = NO_ROLE;
+    p->key = ((uint64_t)cls << 44) | index;
     flyt_stream_seed(&p->rng, m->s->seed, m->rep, cls, index);
     m->in_system++;
     return id;
@@ -48,6 +51,7 @@ void flyt__patient_leave(struct model *m, uint32_t id)
     struct patient *p = &m->p[id];
     if (p->queue_unit != N_UNITS)
         flyt__queue_remove(m, id);
+    flyt__coord_withdraw(m, id);
     p->state = PS_FREE;
     p->gen++; /* pending events for this slot are now stale */
     p->q_next = m->free_head;

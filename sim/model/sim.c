@@ -12,44 +12,6 @@ static inline double now(const struct model *m)
     return flyt_engine_now(m->eng);
 }
 
-static int month_length(int y, int mo)
-{
-    static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    return mdays[mo] + (mo == 1 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-}
-
-/* Arrival rate per day, day by day: base x month x weekday x growth, with
- * the calendar walked forward from the start date. */
-static int build_rates(struct model *m)
-{
-    const struct flyt_scenario *s = m->s;
-    m->n_rate_days = (size_t)ceil(s->horizon_days);
-    m->day_rate = malloc(sizeof(double) * (m->n_rate_days ? m->n_rate_days : 1));
-    if (!m->day_rate)
-        return -1;
-    int y = s->start_year, mo = s->start_month - 1, mday = s->start_mday;
-    for (size_t d = 0; d < m->n_rate_days; d++) {
-        double growth;
-        if (s->n_growth_by_year > 0) {
-            size_t yr = (size_t)((double)d / 365.0);
-            growth = s->growth_by_year[yr < s->n_growth_by_year ? yr : s->n_growth_by_year - 1];
-        } else {
-            growth = pow(1.0 + s->growth_per_year, (double)d / 365.0);
-        }
-        double r = s->admissions_per_day * s->month_factor[mo] *
-                   s->weekday_factor[((size_t)s->start_weekday + d) % 7] * growth;
-        m->day_rate[d] = r;
-        if (++mday > month_length(y, mo)) {
-            mday = 1;
-            if (++mo == 12) {
-                mo = 0;
-                y++;
-            }
-        }
-    }
-    return 0;
-}
-
 /* Next arrival after t: one unit-exponential draw, spent against the
  * cumulative rate day by day (inversion for a piecewise-constant rate). The
  * draws up to a day depend only on the rates up to that day, so a longer
@@ -145,6 +107,28 @@ static void sample_day(struct model *m, size_t d)
     for (int o = 0; o < FLYT_N_ORIGIN; o++)
         nq += m->q[U_NURSING_HOME][o].len;
     sr[FLYT_SERIES_nh_queue][d] = nq;
+    sr[FLYT_SERIES_short_term_beds][d] = m->cap[U_SHORT_TERM];
+    sr[FLYT_SERIES_nursing_home_beds][d] = m->cap[U_NURSING_HOME];
+    sr[FLYT_SERIES_home_care_capacity][d] = m->hc_capacity;
+    sr[FLYT_SERIES_coord_queue][d] = flyt__coord_queued(m);
+}
+
+/* Capacity changes at 00:00. A drop below the census sends nobody away:
+ * admissions wait until the census falls. A rise is filled at once. */
+static void apply_capacity(struct model *m, size_t day)
+{
+    for (int u = 0; u < N_UNITS; u++) {
+        if (!m->cap_day[u])
+            continue;
+        double level = flyt__capacity_on(m, (enum unit)u, day);
+        double old = u == U_HOME_CARE ? m->hc_capacity : m->cap[u];
+        if (u == U_HOME_CARE)
+            m->hc_capacity = level;
+        else
+            m->cap[u] = (int)level;
+        if (level > old)
+            flyt__try_place(m, (enum unit)u);
+    }
 }
 
 static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
@@ -155,6 +139,7 @@ static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx
     double t = now(m);
     flyt__advance(m, t);
     size_t day = (size_t)t;
+    apply_capacity(m, day);
     if (day >= m->first_day && day - m->first_day < m->out->n_days)
         sample_day(m, day - m->first_day);
     /* Without weekend admissions, places freed at the weekend are filled
@@ -209,7 +194,7 @@ static void fill_units(struct model *m)
 {
     const struct flyt_scenario *s = m->s;
     uint64_t k = 0;
-    long n_st = lround(s->st_initial_occupancy * s->st_beds);
+    long n_st = lround(s->st_initial_occupancy * m->cap[U_SHORT_TERM]);
     for (long i = 0; i < n_st && !m->failed; i++) {
         uint32_t id = initial_patient(m, &k);
         if (id == NIL)
@@ -219,7 +204,7 @@ static void fill_units(struct model *m)
         flyt__start_st(m, id, los);
         m->p[id].t_unit = -1; /* a stay that began before time 0 is not measured */
     }
-    long n_nh = lround(s->nh_initial_occupancy * s->nh_beds);
+    long n_nh = lround(s->nh_initial_occupancy * m->cap[U_NURSING_HOME]);
     for (long i = 0; i < n_nh && !m->failed; i++) {
         uint32_t id = initial_patient(m, &k);
         if (id == NIL)
@@ -248,9 +233,6 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
     m->t_warm = s->warmup_days;
     m->t_end = s->horizon_days;
     m->first_day = (size_t)ceil(s->warmup_days);
-    m->cap[U_SHORT_TERM] = s->st_beds;
-    m->cap[U_NURSING_HOME] = s->nh_beds;
-    m->hc_capacity = s->hc_hours_per_week;
     for (int u = 0; u < N_UNITS; u++)
         for (int o = 0; o < FLYT_N_ORIGIN; o++)
             m->q[u][o] = (struct queue){ NIL, NIL, 0 };
@@ -263,8 +245,11 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
     }
     m->eng = flyt_engine_new(N_EVENTS, 4096, m);
     m->rng = flyt_rng_new();
-    if (!m->eng || !m->rng || build_rates(m) != 0)
+    if (!m->eng || !m->rng || flyt__build_rates(m) != 0 || flyt__build_capacity(m) != 0)
         return -1;
+    m->cap[U_SHORT_TERM] = (int)flyt__capacity_on(m, U_SHORT_TERM, 0);
+    m->cap[U_NURSING_HOME] = (int)flyt__capacity_on(m, U_NURSING_HOME, 0);
+    m->hc_capacity = flyt__capacity_on(m, U_HOME_CARE, 0);
     flyt_stream_seed(&m->arrival_rng, s->seed, rep, FLYT_STREAM_ARRIVALS, 0);
     flyt__register_handlers(m);
     flyt_engine_on(m->eng, EV_ARRIVAL, on_arrival);
@@ -278,6 +263,8 @@ static void teardown(struct model *m)
     flyt_rng_free(m->rng);
     free(m->p);
     free(m->day_rate);
+    for (int u = 0; u < N_UNITS; u++)
+        free(m->cap_day[u]);
     free(m->ukp_waits.x);
     free(m->st_los.x);
 }
@@ -293,6 +280,10 @@ int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct f
         if (flyt_engine_schedule(m.eng, 0.0, EV_DAY, NIL, 0) != 0)
             m.failed = true;
         schedule_next_arrival(&m, 0.0);
+        /* Last, so a scenario without roles books its events in the same
+         * order as before roles existed. */
+        if (flyt__coord_setup(&m) != 0)
+            m.failed = true;
         if (!m.failed)
             flyt_engine_run(m.eng, m.t_end);
         flyt__finish(&m);

@@ -19,6 +19,9 @@ void flyt__advance(struct model *m, double t)
         m->area_nh += m->n_nh * dt;
         m->area_hc_users += m->n_hc * dt;
         m->area_hc_hours += m->hc_hours_used * dt;
+        m->area_cap[U_SHORT_TERM] += m->cap[U_SHORT_TERM] * dt;
+        m->area_cap[U_NURSING_HOME] += m->cap[U_NURSING_HOME] * dt;
+        m->area_cap[U_HOME_CARE] += m->hc_capacity * dt;
     }
     if (t > m->t_last)
         m->t_last = t;
@@ -79,15 +82,17 @@ void flyt__finish(struct model *m)
                   (double)m->ukp_waits.n);
     sample_kpis(&m->st_los, &k[FLYT_KPI_st_los_mean], &k[FLYT_KPI_st_los_median], NULL, NULL);
     k[FLYT_KPI_st_admissions] = (double)m->st_admissions;
+    k[FLYT_KPI_st_admission_cfs_mean] = ratio((double)m->st_cfs_sum, (double)m->st_admissions);
+    k[FLYT_KPI_not_ready_returns] = (double)m->not_ready_returns;
     k[FLYT_KPI_occ_hospital_treatment] = ratio(m->area_treat, span);
     k[FLYT_KPI_occ_ukp] = ratio(m->area_ukp, span);
     k[FLYT_KPI_occ_short_term] = ratio(m->area_st, span);
-    k[FLYT_KPI_util_short_term] = ratio(k[FLYT_KPI_occ_short_term], m->s->st_beds);
+    k[FLYT_KPI_util_short_term] = ratio(m->area_st, m->area_cap[U_SHORT_TERM]);
     k[FLYT_KPI_occ_nursing_home] = ratio(m->area_nh, span);
-    k[FLYT_KPI_util_nursing_home] = ratio(k[FLYT_KPI_occ_nursing_home], m->s->nh_beds);
+    k[FLYT_KPI_util_nursing_home] = ratio(m->area_nh, m->area_cap[U_NURSING_HOME]);
     k[FLYT_KPI_occ_home_care_users] = ratio(m->area_hc_users, span);
     k[FLYT_KPI_home_care_hours] = ratio(m->area_hc_hours, span);
-    k[FLYT_KPI_util_home_care] = ratio(k[FLYT_KPI_home_care_hours], m->s->hc_hours_per_week);
+    k[FLYT_KPI_util_home_care] = ratio(m->area_hc_hours, m->area_cap[U_HOME_CARE]);
     k[FLYT_KPI_nh_wait_mean] = ratio(m->nh_wait_sum, (double)m->nh_admissions);
     k[FLYT_KPI_nh_within_target] = ratio((double)m->nh_within, (double)m->nh_admissions);
     k[FLYT_KPI_nh_admissions] = (double)m->nh_admissions;
@@ -100,4 +105,5 @@ void flyt__finish(struct model *m)
     k[FLYT_KPI_patients_in] = (double)m->n_in;
     k[FLYT_KPI_patients_out] = (double)m->n_out;
     k[FLYT_KPI_patients_at_end] = (double)m->in_system;
+    flyt__coord_finish(m);
 }

@@ -1,5 +1,6 @@
 /* Reads a scenario file into struct flyt_scenario: one function per
  * section of the file, in the order the reference documents them. */
+#include "flyt/date.h"
 #include "scenario/overrides.h"
 #include "scenario/reader.h"
 
@@ -20,17 +21,12 @@ static char *dup_str(const char *s)
     return d;
 }
 
-static int days_from_civil(int y, int m, int d)
+int rd_days_from_civil(int y, int m, int d)
 {
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    return flyt_days_from_civil(y, m, d);
 }
 
-static bool parse_date(const char *s, int *y, int *m, int *d)
+bool rd_parse_date(const char *s, int *y, int *m, int *d)
 {
     char tail;
     if (sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) != 3)
@@ -47,13 +43,12 @@ static void read_run(struct reader *rd, config_setting_t *root, struct flyt_scen
     config_setting_t *run = rd_group(rd, root, "run", true);
     const char *date = "2025-01-01";
     if (rd_str(rd, run, "start_date", false, &date) &&
-        !parse_date(date, &s->start_year, &s->start_month, &s->start_mday)) {
+        !rd_parse_date(date, &s->start_year, &s->start_month, &s->start_mday)) {
         config_setting_t *ds = config_setting_get_member(run, "start_date");
         rd_error(rd, ds, "run.start_date", "expected a date \"YYYY-MM-DD\", got \"%s\"", date);
     }
-    /* 1970-01-01 was a Thursday (3 with Monday = 0). */
-    int days = days_from_civil(s->start_year, s->start_month, s->start_mday);
-    s->start_weekday = ((days % 7) + 7 + 3) % 7;
+    s->start_weekday =
+            flyt_weekday(rd_days_from_civil(s->start_year, s->start_month, s->start_mday));
 
     s->horizon_days = 365;
     rd_num(rd, run, "horizon_days", true, 1.0, 365.0 * 1000, &s->horizon_days);
@@ -159,6 +154,7 @@ static void read_population(struct reader *rd, config_setting_t *root, struct fl
     if (rd_num_array(rd, pop, "cfs_mix", true, 9, 9, 0.0, 1.0, s->cfs_mix, NULL) && pop)
         sums_to_one(rd, pop, "cfs_mix", s->cfs_mix, 9);
     rd_num(rd, pop, "complex_share", false, 0.0, 1.0, &s->complex_share);
+    rd_shocks(rd, pop, s);
 }
 
 /* Group names are written as keys ({ fit = 0.2; frail = 0.5; }), so they
@@ -265,12 +261,16 @@ static void read_hospital(struct reader *rd, config_setting_t *root, struct flyt
     rd_group_num(rd, h, "ukp_probability", true, 0, 1, g, nt);
     GROUP_TARGETS(s, p_death_hosp, nt);
     rd_group_num(rd, h, "death_probability", false, 0, 1, g, nt);
+    GROUP_TARGETS(s, p_not_ready, nt);
+    rd_group_num(rd, h, "not_ready_probability", false, 0, 1, g, nt);
+    s->not_ready_days.kind = FLYT_DIST_FIXED;
+    rd_dist(rd, h, "not_ready_days", false, &s->not_ready_days);
 }
 
-static const char *const dest_names[FLYT_N_DEST] = { "home", "home_care", "short_term",
-                                                     "nursing_home" };
-static const char *const sto_names[FLYT_N_STO] = { "home", "home_care", "nursing_home", "hospital",
-                                                   "death" };
+const char *const rd_dest_names[FLYT_N_DEST] = { "home", "home_care", "short_term",
+                                                 "nursing_home" };
+const char *const rd_sto_names[FLYT_N_STO] = { "home", "home_care", "nursing_home", "hospital",
+                                               "death" };
 static const char *const hco_names[FLYT_N_HCO] = { "hospital", "nursing_home", "death", "end" };
 
 static void read_decision(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
@@ -284,7 +284,7 @@ static void read_decision(struct reader *rd, config_setting_t *root, struct flyt
     rd_bool(rd, d, "admissions_on_weekends", false, &s->admissions_on_weekends);
     double *tt[FLYT_MAX_GROUPS];
     GROUP_ROWS(s, dest_p, tt);
-    rd_group_table(rd, d, "destination", true, dest_names, FLYT_N_DEST, true, g, tt);
+    rd_group_table(rd, d, "destination", true, rd_dest_names, FLYT_N_DEST, true, g, tt);
     s->complex_wait.kind = FLYT_DIST_FIXED;
     rd_dist(rd, d, "complex_placement_days", s->complex_share > 0, &s->complex_wait);
 }
@@ -366,7 +366,7 @@ static void read_units(struct reader *rd, config_setting_t *root, struct flyt_sc
     GROUP_TARGETS(s, st_los, dt);
     rd_group_dist(rd, st, "los_days", st != NULL, g, dt);
     GROUP_ROWS(s, st_out_p, tt);
-    rd_group_table(rd, st, "outcome", st != NULL, sto_names, FLYT_N_STO, true, g, tt);
+    rd_group_table(rd, st, "outcome", st != NULL, rd_sto_names, FLYT_N_STO, true, g, tt);
 
     config_setting_t *nh = rd_group(rd, units, "nursing_home", false);
     read_beds(rd, nh, &s->nh_beds, &s->nh_initial_occupancy);
@@ -375,6 +375,12 @@ static void read_units(struct reader *rd, config_setting_t *root, struct flyt_sc
     read_nh_queue(rd, nh, s);
 
     read_home_care(rd, units, s, g);
+
+    rd_capacity_schedule(rd, st, "beds", s->st_beds, 1e7, s, &s->capacity[0]);
+    rd_capacity_schedule(rd, nh, "beds", s->nh_beds, 1e7, s, &s->capacity[1]);
+    config_setting_t *hc = units ? config_setting_get_member(units, "home_care") : NULL;
+    rd_capacity_schedule(rd, hc && config_setting_is_group(hc) ? hc : NULL, "hours_per_week",
+                         s->hc_hours_per_week, 1e9, s, &s->capacity[2]);
 }
 
 static void read_report(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
@@ -446,6 +452,8 @@ static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scen
     read_hospital(rd, root, s, &g);
     read_decision(rd, root, s, &g);
     read_units(rd, root, s, &g);
+    rd_coordinators(rd, root, s, &g);
+    rd_check_not_ready(rd, root, s);
     read_report(rd, root, s);
     if (rd->diag->n_errors == 0)
         check_routing(rd, root, s);
@@ -638,6 +646,8 @@ void flyt_scenario_free(struct flyt_scenario *s)
     }
     flyt_dist_clear(&s->decision_delay);
     flyt_dist_clear(&s->complex_wait);
+    flyt_dist_clear(&s->not_ready_days);
+    rd_levers_free(s);
     free(s->growth_by_year);
     free(s->name);
     free(s->description);
@@ -652,25 +662,59 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Keys inside optional lists are only seen when a list has an element, so
+ * the key list also reads this scenario, which has one of each form. */
+static const char key_exemplar[] =
+        "name = \"keys\";\n"
+        "run: { horizon_days = 10; };\n"
+        "population: { admissions_per_day = 1.0; cfs_mix = [1, 0, 0, 0, 0, 0, 0, 0, 0];\n"
+        "  shocks = ( { from = 1; to = 2; factor = 1.5; } ); };\n"
+        "hospital: { los_days = 1.0; ukp_probability = 1.0; };\n"
+        "decision: { destination = { short_term = 1.0; }; };\n"
+        "units: {\n"
+        "  short_term: { beds = 1; los_days = 1.0; outcome = { home = 1.0; };\n"
+        "    schedule = ( { from = 1; beds = 2; }, { weeks = [1, 2]; change = -1; } ); };\n"
+        "  nursing_home: { beds = 1; los_days = 1.0;\n"
+        "    schedule = ( { from = 1; beds = 2; }, { weeks = [1, 2]; change = -1; } ); };\n"
+        "  home_care: { hours_per_week = 1.0; hours_per_user = 1.0;\n"
+        "    schedule = ( { from = 1; hours_per_week = 2.0; }, { weeks = [1, 2]; change = -1; } "
+        ");\n"
+        "  };\n"
+        "};\n"
+        "coordinators = ( { name = \"c\"; headcount = 1; workdays = [\"mon\"]; hours = [8, 9];\n"
+        "  holidays = [\"2025-01-06\"]; cases = \"ukp\"; groups = [\"all\"]; work_hours = 1.0;\n"
+        "  when_busy = \"wait\"; effects = { decision_delay_days = 0.0;\n"
+        "  destination = { home = 1.0; }; outcome = { home = 1.0; }; st_los_factor = 1.0;\n"
+        "  not_ready_probability = 0.0; }; } );\n";
+
+static void collect_keys(struct reader *rd, config_t *cfg, const char *text)
+{
+    if (config_read_string(cfg, text) != CONFIG_TRUE)
+        return;
+    struct flyt_scenario *s = calloc(1, sizeof *s);
+    if (s) {
+        read_all(rd, config_root_setting(cfg), s);
+        flyt_scenario_free(s);
+    }
+}
+
 void flyt_scenario_print_keys(FILE *out)
 {
-    config_t cfg;
-    config_init(&cfg);
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct reader rd;
+    config_t cfg, ex;
+    config_init(&cfg);
+    config_init(&ex);
     rd_init(&rd, &cfg, "<embedded>", &diag);
-    if (config_read_string(&cfg, flyt_default_scenario) == CONFIG_TRUE) {
-        struct flyt_scenario *s = calloc(1, sizeof *s);
-        if (s) {
-            read_all(&rd, config_root_setting(&cfg), s);
-            flyt_scenario_free(s);
-        }
-    }
+    collect_keys(&rd, &cfg, flyt_default_scenario);
+    rd.cfg = &ex;
+    collect_keys(&rd, &ex, key_exemplar);
     qsort(rd.keys, (size_t)rd.n_keys, sizeof rd.keys[0], cmp_str);
     for (int i = 0; i < rd.n_keys; i++)
         fprintf(out, "%s\n", rd.keys[i]);
     rd_free(&rd);
     flyt_diag_free(&diag);
     config_destroy(&cfg);
+    config_destroy(&ex);
 }

@@ -94,6 +94,23 @@ bool rd_group_table(struct reader *rd, config_setting_t *parent, const char *nam
                     const char *const *names, int n_names, bool sum_to_one,
                     const struct group_names *g, double *const *targets);
 
+/* Calendar helpers (load.c). */
+int rd_days_from_civil(int y, int m, int d);
+bool rd_parse_date(const char *s, int *y, int *m, int *d);
+extern const char *const rd_dest_names[FLYT_N_DEST];
+extern const char *const rd_sto_names[FLYT_N_STO];
+
+/* Levers (read_levers.c): capacity schedules, demand shocks, coordinator
+ * roles and the not-ready return. */
+void rd_capacity_schedule(struct reader *rd, config_setting_t *unit, const char *level_key,
+                          double base, double max_level, const struct flyt_scenario *s,
+                          struct flyt_capacity *out);
+void rd_shocks(struct reader *rd, config_setting_t *pop, struct flyt_scenario *s);
+void rd_coordinators(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
+                     const struct group_names *g);
+void rd_check_not_ready(struct reader *rd, config_setting_t *root, struct flyt_scenario *s);
+void rd_levers_free(struct flyt_scenario *s);
+
 /* Reports every setting never visited as an unknown key. */
 void rd_check_unknown(struct reader *rd, config_setting_t *root);
 

@@ -1,0 +1,267 @@
+/* Coordinator roles as people: a headcount working shifts, a FIFO of open
+ * cases, and work that pauses when the shift ends. A case is a patient at
+ * a stage (discharge-ready in hospital, or in a short-term bed); when a
+ * coordinator finishes it, the role's effects apply to that patient.
+ *
+ * With when_busy = "ordinary" the patient's ordinary process keeps running
+ * while the case queues, and whichever comes first wins: the ordinary
+ * decision (or stay end) withdraws a queued case, and a coordinator who
+ * starts work takes the patient over (the ordinary event is cancelled by
+ * bumping the patient's generation). With "wait" the patient waits. */
+#include "model/model.h"
+
+#include <math.h>
+
+static inline double now(const struct model *m)
+{
+    return flyt_engine_now(m->eng);
+}
+
+static inline bool measured(const struct model *m, double t)
+{
+    return t >= m->t_warm && t <= m->t_end;
+}
+
+static void schedule(struct model *m, double t, enum event_kind k, uint32_t id, uint32_t tag)
+{
+    if (t < m->t_end && flyt_engine_schedule(m->eng, t, k, id, tag) != 0) {
+        m->failed = true;
+        flyt_engine_stop(m->eng);
+    }
+}
+
+static void queue_push(struct model *m, struct role_state *rs, uint32_t id)
+{
+    struct patient *p = &m->p[id];
+    p->c_next = NIL;
+    p->c_prev = rs->tail;
+    if (rs->tail != NIL)
+        m->p[rs->tail].c_next = id;
+    else
+        rs->head = id;
+    rs->tail = id;
+    rs->len++;
+}
+
+static void queue_remove(struct model *m, struct role_state *rs, uint32_t id)
+{
+    struct patient *p = &m->p[id];
+    if (p->c_prev != NIL)
+        m->p[p->c_prev].c_next = p->c_next;
+    else
+        rs->head = p->c_next;
+    if (p->c_next != NIL)
+        m->p[p->c_next].c_prev = p->c_prev;
+    else
+        rs->tail = p->c_prev;
+    rs->len--;
+    p->c_prev = p->c_next = NIL;
+}
+
+static void start_case(struct model *m, int r, uint32_t id)
+{
+    const struct flyt_role *role = &m->s->roles[r];
+    struct role_state *rs = &m->role[r];
+    struct patient *p = &m->p[id];
+    double t = now(m);
+    rs->idle--;
+    p->case_state = CS_WORK;
+    if (measured(m, t)) {
+        rs->started++;
+        rs->wait_sum += t - p->t_case;
+    }
+    if (role->when_busy == FLYT_BUSY_ORDINARY)
+        p->gen++; /* the coordinator takes over: the ordinary event is stale */
+    void *caller_stream = m->rng->state;
+    flyt_rng_bind(m->rng, &rs->rng);
+    double hours = flyt_dist_sample(&role->work_hours, m->rng);
+    m->rng->state = caller_stream;
+    if (!(hours > 0))
+        hours = 0;
+    double done = flyt__add_work(m, role, t, hours);
+    /* Work happens only in shifts between start and done, so the shift
+     * hours in that span are the hours worked, and utilisation can never
+     * pass 1. */
+    rs->busy_hours += flyt__shift_hours(m, role, fmax(t, m->t_warm), fmin(done, m->t_end));
+    schedule(m, done, EV_CASE_DONE, id, p->gen);
+}
+
+static void serve_queue(struct model *m, int r)
+{
+    struct role_state *rs = &m->role[r];
+    while (rs->on_shift && rs->idle > 0 && rs->head != NIL) {
+        uint32_t id = rs->head;
+        queue_remove(m, rs, id);
+        start_case(m, r, id);
+    }
+}
+
+int flyt__coord_role_for(const struct model *m, enum flyt_case_kind k, const struct patient *p)
+{
+    for (int r = 0; r < m->n_roles; r++) {
+        const struct flyt_role *role = &m->s->roles[r];
+        if (role->cases == k && role->headcount > 0 && role->takes_group[p->group])
+            return r;
+    }
+    return -1;
+}
+
+void flyt__coord_offer(struct model *m, uint32_t id, int r)
+{
+    struct patient *p = &m->p[id];
+    struct role_state *rs = &m->role[r];
+    p->role = (uint8_t)r;
+    p->t_case = now(m);
+    p->case_state = CS_QUEUED;
+    if (measured(m, p->t_case))
+        rs->offered++;
+    queue_push(m, rs, id);
+    serve_queue(m, r);
+}
+
+void flyt__coord_withdraw(struct model *m, uint32_t id)
+{
+    struct patient *p = &m->p[id];
+    if (p->case_state != CS_QUEUED)
+        return;
+    struct role_state *rs = &m->role[p->role];
+    queue_remove(m, rs, id);
+    p->case_state = CS_NONE;
+    if (measured(m, now(m)))
+        rs->withdrawn++;
+}
+
+uint32_t flyt__coord_queued(const struct model *m)
+{
+    uint32_t n = 0;
+    for (int r = 0; r < m->n_roles; r++)
+        n += m->role[r].len;
+    return n;
+}
+
+static void ukp_case_done(struct model *m, uint32_t id, const struct flyt_role *role)
+{
+    struct patient *p = &m->p[id];
+    double t = now(m);
+    double at = p->t_plan > t ? p->t_plan : t;
+    if (role->has_decision_delay)
+        at = t + fmax(0.0, flyt__lever_sample(m, id, &role->decision_delay));
+    if (at <= t)
+        flyt__decide(m, id);
+    else
+        schedule(m, at, EV_DECISION, id, p->gen);
+}
+
+static void st_case_done(struct model *m, uint32_t id, const struct flyt_role *role)
+{
+    struct patient *p = &m->p[id];
+    double t = now(m);
+    if (p->end_due) {
+        flyt__st_end(m, id);
+        return;
+    }
+    bool pending = role->when_busy == FLYT_BUSY_WAIT; /* the ordinary end is still booked */
+    if (pending && role->st_los_factor == 1.0)
+        return;
+    double end = p->t_plan;
+    if (role->st_los_factor != 1.0 && p->t_unit >= 0)
+        end = p->t_unit + role->st_los_factor * (p->t_plan - p->t_unit);
+    if (pending)
+        p->gen++;
+    if (end <= t)
+        flyt__st_end(m, id);
+    else
+        schedule(m, end, EV_ST_END, id, p->gen);
+}
+
+static void on_case_done(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    struct patient *p = &m->p[ev->id];
+    if (p->gen != ev->tag || p->case_state != CS_WORK)
+        return;
+    flyt__advance(m, now(m));
+    int r = p->role;
+    struct role_state *rs = &m->role[r];
+    const struct flyt_role *role = &m->s->roles[r];
+    rs->idle++;
+    p->case_state = CS_DONE;
+    if (measured(m, now(m)))
+        rs->handled++;
+    if (role->cases == FLYT_CASE_UKP) {
+        p->ukp_role = (uint8_t)r;
+        ukp_case_done(m, ev->id, role);
+    } else {
+        p->st_role = (uint8_t)r;
+        st_case_done(m, ev->id, role);
+    }
+    serve_queue(m, r);
+}
+
+static void schedule_shift(struct model *m, int r, double t)
+{
+    double start = flyt__next_shift(m, &m->s->roles[r], t);
+    if (isfinite(start))
+        schedule(m, start, EV_SHIFT, (uint32_t)r, 1);
+}
+
+static void on_shift(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    int r = (int)ev->id;
+    const struct flyt_role *role = &m->s->roles[r];
+    struct role_state *rs = &m->role[r];
+    double t = now(m);
+    if (ev->tag == 1) {
+        rs->on_shift = true;
+        double day = floor(t);
+        schedule(m, day + role->shift_to / 24.0, EV_SHIFT, (uint32_t)r, 0);
+        serve_queue(m, r);
+    } else {
+        rs->on_shift = false;
+        schedule_shift(m, r, t);
+    }
+}
+
+int flyt__coord_setup(struct model *m)
+{
+    const struct flyt_scenario *s = m->s;
+    m->n_roles = s->n_roles;
+    flyt_engine_on(m->eng, EV_CASE_DONE, on_case_done);
+    flyt_engine_on(m->eng, EV_SHIFT, on_shift);
+    for (int r = 0; r < m->n_roles; r++) {
+        const struct flyt_role *role = &s->roles[r];
+        struct role_state *rs = &m->role[r];
+        rs->head = rs->tail = NIL;
+        rs->idle = role->headcount;
+        flyt_stream_seed(&rs->rng, s->seed, m->rep, FLYT_STREAM_ROLE, (uint64_t)r);
+        rs->sched_hours = role->headcount * flyt__shift_hours(m, role, m->t_warm, m->t_end);
+        if (role->headcount > 0)
+            schedule_shift(m, r, 0.0);
+    }
+    return m->failed ? -1 : 0;
+}
+
+void flyt__coord_finish(struct model *m)
+{
+    struct flyt_result *out = m->out;
+    out->n_roles = (unsigned)m->n_roles;
+    double handled = 0, busy = 0, sched = 0;
+    for (int r = 0; r < m->n_roles; r++) {
+        const struct role_state *rs = &m->role[r];
+        double *k = out->role_kpi[r];
+        k[FLYT_ROLE_KPI_cases_offered] = (double)rs->offered;
+        k[FLYT_ROLE_KPI_cases_handled] = (double)rs->handled;
+        k[FLYT_ROLE_KPI_cases_withdrawn] = (double)rs->withdrawn;
+        k[FLYT_ROLE_KPI_queue_wait_mean] = rs->started ? rs->wait_sum / (double)rs->started : NAN;
+        k[FLYT_ROLE_KPI_work_hours] = rs->busy_hours;
+        k[FLYT_ROLE_KPI_utilisation] = rs->sched_hours > 0 ? rs->busy_hours / rs->sched_hours : NAN;
+        handled += (double)rs->handled;
+        busy += rs->busy_hours;
+        sched += rs->sched_hours;
+    }
+    out->kpi[FLYT_KPI_coord_cases_handled] = handled;
+    out->kpi[FLYT_KPI_coord_utilisation] = sched > 0 ? busy / sched : NAN;
+}

@@ -1,0 +1,172 @@
+/* What the calendar fixes before a replication starts: the arrival rate of
+ * each day, the capacity of each unit on each day, and the working hours of
+ * coordinator roles. Nothing here draws a random number. */
+#include "flyt/date.h"
+#include "model/model.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static int start_days(const struct flyt_scenario *s)
+{
+    return flyt_days_from_civil(s->start_year, s->start_month, s->start_mday);
+}
+
+static double shock_factor(const struct flyt_scenario *s, size_t d)
+{
+    double f = 1.0;
+    for (size_t i = 0; i < s->n_shocks; i++)
+        if ((double)d >= s->shocks[i].from_day && (double)d < s->shocks[i].to_day)
+            f *= s->shocks[i].factor;
+    return f;
+}
+
+/* Arrival rate per day, day by day: base x month x weekday x growth x
+ * shocks, with the calendar walked forward from the start date. */
+int flyt__build_rates(struct model *m)
+{
+    const struct flyt_scenario *s = m->s;
+    m->n_rate_days = (size_t)ceil(s->horizon_days);
+    m->day_rate = malloc(sizeof(double) * (m->n_rate_days ? m->n_rate_days : 1));
+    if (!m->day_rate)
+        return -1;
+    int day0 = start_days(s);
+    for (size_t d = 0; d < m->n_rate_days; d++) {
+        double growth;
+        if (s->n_growth_by_year > 0) {
+            size_t yr = (size_t)((double)d / 365.0);
+            growth = s->growth_by_year[yr < s->n_growth_by_year ? yr : s->n_growth_by_year - 1];
+        } else {
+            growth = pow(1.0 + s->growth_per_year, (double)d / 365.0);
+        }
+        int y, mo, mday;
+        flyt_civil_from_days(day0 + (int)d, &y, &mo, &mday);
+        m->day_rate[d] = s->admissions_per_day * s->month_factor[mo - 1] *
+                         s->weekday_factor[((size_t)s->start_weekday + d) % 7] * growth *
+                         shock_factor(s, d);
+    }
+    return 0;
+}
+
+static bool in_weeks(const struct flyt_cap_recurring *r, int week)
+{
+    if (r->week_from <= r->week_to)
+        return week >= r->week_from && week <= r->week_to;
+    return week >= r->week_from || week <= r->week_to; /* wraps the new year */
+}
+
+static double base_level(const struct flyt_scenario *s, enum unit u)
+{
+    return u == U_SHORT_TERM ? s->st_beds : u == U_NURSING_HOME ? s->nh_beds : s->hc_hours_per_week;
+}
+
+static double level_on(const struct flyt_scenario *s, enum unit u, size_t d)
+{
+    const struct flyt_capacity *c = &s->capacity[u];
+    double level = base_level(s, u);
+    for (size_t i = 0; i < c->n_changes && c->changes[i].day <= (double)d; i++)
+        level = c->changes[i].level;
+    if (c->n_recurring > 0) {
+        int week = flyt_iso_week(start_days(s) + (int)d);
+        for (size_t i = 0; i < c->n_recurring; i++)
+            if (in_weeks(&c->recurring[i], week))
+                level += c->recurring[i].change;
+    }
+    if (level < 0)
+        level = 0; /* a closure larger than the unit closes it, no more */
+    return u == U_HOME_CARE ? level : round(level);
+}
+
+double flyt__capacity_on(const struct model *m, enum unit u, size_t d)
+{
+    if (!m->cap_day[u])
+        return base_level(m->s, u);
+    return m->cap_day[u][d < m->n_rate_days ? d : m->n_rate_days - 1];
+}
+
+int flyt__build_capacity(struct model *m)
+{
+    const struct flyt_scenario *s = m->s;
+    for (int u = 0; u < N_UNITS; u++) {
+        const struct flyt_capacity *c = &s->capacity[u];
+        if (c->n_changes == 0 && c->n_recurring == 0)
+            continue;
+        size_t n = m->n_rate_days ? m->n_rate_days : 1;
+        m->cap_day[u] = malloc(n * sizeof(double));
+        if (!m->cap_day[u])
+            return -1;
+        for (size_t d = 0; d < n; d++)
+            m->cap_day[u][d] = level_on(s, (enum unit)u, d);
+    }
+    return 0;
+}
+
+/* ---- coordinator working time ---- */
+
+static bool holiday(const struct flyt_role *r, long day)
+{
+    size_t lo = 0, hi = r->n_holidays;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r->holidays[mid] < day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < r->n_holidays && r->holidays[lo] == day;
+}
+
+bool flyt__role_works(const struct model *m, const struct flyt_role *r, long day)
+{
+    return r->workday[((long)m->s->start_weekday + day) % 7] && !holiday(r, day);
+}
+
+/* Longer than any horizon: a role whose schedule never comes round again
+ * (holidays to the end) stops looking after this many days. */
+#define SEARCH_DAYS 400000L
+
+double flyt__add_work(const struct model *m, const struct flyt_role *r, double t, double hours)
+{
+    double need = hours / 24.0;
+    for (long guard = 0; guard < SEARCH_DAYS; guard++) {
+        long day = (long)floor(t);
+        if (flyt__role_works(m, r, day)) {
+            double a = (double)day + r->shift_from / 24.0, b = (double)day + r->shift_to / 24.0;
+            if (t < a)
+                t = a;
+            if (t <= b) {
+                if (need <= b - t)
+                    return t + need;
+                need -= b - t;
+            }
+        }
+        t = (double)(day + 1);
+    }
+    return INFINITY;
+}
+
+double flyt__shift_hours(const struct model *m, const struct flyt_role *r, double a, double b)
+{
+    double h = 0;
+    if (!(b > a))
+        return 0;
+    for (long day = (long)floor(a); (double)day < b; day++) {
+        if (!flyt__role_works(m, r, day))
+            continue;
+        double lo = fmax(a, (double)day + r->shift_from / 24.0);
+        double hi = fmin(b, (double)day + r->shift_to / 24.0);
+        if (hi > lo)
+            h += (hi - lo) * 24.0;
+    }
+    return h;
+}
+
+double flyt__next_shift(const struct model *m, const struct flyt_role *r, double t)
+{
+    for (long day = (long)floor(t); (double)day < m->t_end; day++) {
+        double a = (double)day + r->shift_from / 24.0;
+        if (a >= t && flyt__role_works(m, r, day))
+            return a;
+    }
+    return INFINITY;
+}
