@@ -30,6 +30,36 @@ int flyt_h5_write_run(const char *path, const struct flyt_scenario *s,
                       const struct flyt_result *res, size_t n_res, const struct flyt_summary *sum,
                       const struct flyt_run_meta *meta, char *err, size_t errlen);
 
+/* One scenario of a comparison and what it produced (all borrowed). */
+struct flyt_compare_run {
+    const struct flyt_scenario *scenario;
+    const struct flyt_result *results; /* n_rep of them */
+    const struct flyt_summary *summary;
+    double wall_seconds;
+};
+
+struct flyt_compare;
+
+/* The comparison file: the run file's root attributes for the base plus
+ * kind = "compare"; /scenarios/<i>_<name> holding what a run file holds for
+ * runs[i] (runs[0] is the base); /differences/<i>_<name> for each variant
+ * i >= 1 from cmp[i - 1]: per-replication differences and their summary.
+ * Written atomically like flyt_h5_write_run. Returns 0, or -1 with a
+ * message in err. */
+int flyt_h5_write_compare(const char *path, const struct flyt_compare_run *runs, size_t n_runs,
+                          size_t n_rep, const struct flyt_compare *cmp,
+                          const struct flyt_run_meta *meta, char *err, size_t errlen);
+
+/* Per variant: KPI, units, base and variant means, difference, its paired
+ * 95 % CI (marked * when it excludes 0), the unpaired half-width and the
+ * variance removed by pairing; then the coordinator roles. */
+void flyt_compare_print_table(FILE *out, const struct flyt_compare_run *runs, size_t n_runs,
+                              size_t n_rep, const struct flyt_compare *cmp);
+
+/* The same figures as one JSON object. */
+void flyt_compare_print_json(FILE *out, const struct flyt_compare_run *runs, size_t n_runs,
+                             size_t n_rep, const struct flyt_compare *cmp);
+
 /* An aligned table: KPI, units, mean, 95 % CI, n. */
 void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
                               const struct flyt_summary *sum, size_t n_res);

@@ -9,6 +9,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_BAD_INPUT = 2 };
 #define CLI_MAX_SETS 64
 
 int flyt_cmd_run(int argc, char **argv);
+int flyt_cmd_compare(int argc, char **argv);
 int flyt_cmd_validate(int argc, char **argv);
 int flyt_cmd_bench(int argc, char **argv);
 

@@ -17,6 +17,9 @@ static void usage(FILE *out)
           "Commands:\n"
           "  run [SCENARIO]      run a scenario (default: the embedded Trondheim baseline),\n"
           "                      print key figures with 95% confidence intervals, write HDF5\n"
+          "  compare BASE VARIANT...\n"
+          "                      run scenarios with the same patients (common random numbers)\n"
+          "                      and show each variant's differences with paired 95% CIs\n"
           "  validate SCENARIO   check a scenario file and report every problem as file:line\n"
           "  bench               measure speed on the benchmark model PF1\n"
           "\n"
@@ -57,6 +60,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return flyt_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return flyt_cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "validate") == 0)
         return flyt_cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)

@@ -321,9 +321,11 @@ static void read_role(struct reader *rd, config_setting_t *e, struct flyt_scenar
     rd_path(e, key, sizeof key);
     const char *name = NULL;
     if (rd_str(rd, e, "name", true, &name) && name) {
-        if (!*name || strlen(name) >= FLYT_NAME_LEN)
+        if (!*name || strlen(name) >= FLYT_NAME_LEN || strchr(name, '/') || name[0] == '.')
             rd_error(rd, config_setting_get_member(e, "name"), key,
-                     "a role name has 1 to %d characters", FLYT_NAME_LEN - 1);
+                     "a role name has 1 to %d characters, no '/' and no leading '.' (it names "
+                     "a group in the HDF5 output)",
+                     FLYT_NAME_LEN - 1);
         snprintf(r->name, sizeof r->name, "%s", name);
     }
     long long hc = 1;

@@ -1,0 +1,415 @@
+/* flyt compare: runs a base scenario and its variants with the same seed and
+ * replications (common random numbers), prints each variant's differences
+ * from the base with paired intervals, and writes everything to one HDF5
+ * file. Every scenario is loaded and checked before anything runs. */
+#include "cli/cli.h"
+#include "flyt/compare.h"
+#include "flyt/experiment.h"
+#include "flyt/output.h"
+#include "flyt/scenario.h"
+
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_SCENARIOS  32
+#define DEFAULT_OUTPUT "flyt-compare.h5"
+
+static void usage(FILE *out)
+{
+    fputs("Usage: flyt compare BASE VARIANT [VARIANT...] [options]\n"
+          "\n"
+          "Runs BASE and each VARIANT (libconfig scenario files) with the base's seed and\n"
+          "replication count, so replication r of every scenario sees the same patients\n"
+          "(common random numbers). For each variant and key figure it prints the\n"
+          "difference from the base with its paired 95% confidence interval, the interval\n"
+          "an unpaired comparison would give, and the variance the pairing removed; then\n"
+          "the same for coordinator roles (paired by name). Writes every scenario's\n"
+          "results and the per-replication differences to an HDF5 file.\n"
+          "\n"
+          "Options:\n"
+          "  -o, --output FILE     HDF5 output (default flyt-compare.h5); written to\n"
+          "                        FILE.partial and renamed when complete\n"
+          "  -r, --replications N  number of replications for every scenario (default:\n"
+          "                        the base's run.replications)\n"
+          "      --seed S          random seed for every scenario (default: the base's)\n"
+          "  -t, --threads N       worker threads (default: one per CPU); results are\n"
+          "                        identical for any N\n"
+          "      --set KEY=VALUE   override a scalar in every scenario (repeatable)\n"
+          "      --format FMT      table (default) or json, on stdout\n"
+          "      --progress        always show the progress line (default: when stderr\n"
+          "                        is a terminal)\n"
+          "      --no-progress     never show it\n"
+          "  -h, --help            this help\n"
+          "\n"
+          "In the table, * marks a difference whose paired 95% CI excludes 0.\n"
+          "Exit status: 0 ok, 1 a replication stopped early or output failed, 2 bad input.\n",
+          out);
+}
+
+struct compare_opts {
+    const char *files[MAX_SCENARIOS];
+    int n_files;
+    const char *output;
+    const char *sets[CLI_MAX_SETS + 2];
+    int n_sets;
+    unsigned threads;
+    bool json;
+    int progress;
+    char rep_set[64], seed_set[64];
+};
+
+static int need_arg(int argc, char **argv, int i)
+{
+    if (i + 1 >= argc) {
+        fprintf(stderr, "flyt compare: error: %s needs a value (see flyt compare --help)\n",
+                argv[i]);
+        return 0;
+    }
+    return 1;
+}
+
+/* Options that take a value; returns 1 when handled, 0 when a is not one,
+ * or -1 on bad input. */
+static int parse_valued(int argc, char **argv, int *i, struct compare_opts *o)
+{
+    const char *a = argv[*i];
+    unsigned long long v;
+    int is_out = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0;
+    int is_rep = strcmp(a, "-r") == 0 || strcmp(a, "--replications") == 0;
+    int is_thr = strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0;
+    int is_seed = strcmp(a, "--seed") == 0, is_set = strcmp(a, "--set") == 0;
+    int is_fmt = strcmp(a, "--format") == 0;
+    if (!(is_out || is_rep || is_thr || is_seed || is_set || is_fmt))
+        return 0;
+    if (!need_arg(argc, argv, *i))
+        return -1;
+    const char *val = argv[++*i];
+    if (is_out) {
+        o->output = val;
+    } else if (is_rep) {
+        if (!flyt_cli_parse_uint(a, val, 1, 1000000, &v))
+            return -1;
+        if (!o->rep_set[0]) /* given twice: the last one counts, in one slot */
+            o->sets[o->n_sets++] = o->rep_set;
+        snprintf(o->rep_set, sizeof o->rep_set, "run.replications=%llu", v);
+    } else if (is_seed) {
+        if (!flyt_cli_parse_uint(a, val, 0, 9223372036854775807ULL, &v))
+            return -1;
+        if (!o->seed_set[0])
+            o->sets[o->n_sets++] = o->seed_set;
+        snprintf(o->seed_set, sizeof o->seed_set, "run.seed=%llu", v);
+    } else if (is_thr) {
+        if (!flyt_cli_parse_uint(a, val, 1, 1024, &v))
+            return -1;
+        o->threads = (unsigned)v;
+    } else if (is_set) {
+        if (o->n_sets >= CLI_MAX_SETS) {
+            fprintf(stderr, "flyt compare: error: at most %d --set options\n", CLI_MAX_SETS);
+            return -1;
+        }
+        o->sets[o->n_sets++] = val;
+    } else if (strcmp(val, "json") == 0 || strcmp(val, "table") == 0) {
+        o->json = strcmp(val, "json") == 0;
+    } else {
+        fprintf(stderr, "flyt compare: error: --format is table or json, got '%s'\n", val);
+        return -1;
+    }
+    return 1;
+}
+
+/* Returns -1 to continue, or an exit status. */
+static int parse(int argc, char **argv, struct compare_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int rc = parse_valued(argc, argv, &i, o);
+        if (rc < 0)
+            return EXIT_BAD_INPUT;
+        if (rc > 0)
+            continue;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(a, "--progress") == 0 || strcmp(a, "--no-progress") == 0) {
+            o->progress = strcmp(a, "--progress") == 0;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "flyt compare: error: unknown option '%s' (see flyt compare --help)\n",
+                    a);
+            return EXIT_BAD_INPUT;
+        } else if (o->n_files >= MAX_SCENARIOS) {
+            fprintf(stderr, "flyt compare: error: at most %d scenarios\n", MAX_SCENARIOS);
+            return EXIT_BAD_INPUT;
+        } else {
+            o->files[o->n_files++] = a;
+        }
+    }
+    if (o->n_files < 2) {
+        fputs("flyt compare: error: needs a base and at least one variant scenario "
+              "(see flyt compare --help)\n",
+              stderr);
+        return EXIT_BAD_INPUT;
+    }
+    return -1;
+}
+
+/* Loads file; on failure *why gets the diagnostics (malloc'd, or NULL when
+ * out of memory). */
+static struct flyt_scenario *load(const char *file, const char *const *sets, int n_sets, char **why)
+{
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    struct flyt_scenario *s = flyt_scenario_load(file, sets, n_sets, &diag);
+    *why = NULL;
+    if (!s && diag.text) {
+        *why = diag.text;
+        diag.text = NULL;
+    } else if (!s) {
+        size_t len = strlen(file ? file : "") + 64;
+        if ((*why = malloc(len)))
+            snprintf(*why, len, "flyt compare: error: cannot load '%s'\n", file ? file : "");
+    }
+    flyt_diag_free(&diag);
+    return s;
+}
+
+/* Loads every scenario, reporting the problems of each, before any runs.
+ * The same problem twice (a bad --set, a file given twice) prints once. */
+static int load_all(const struct compare_opts *o, struct flyt_scenario **s)
+{
+    char *why[MAX_SCENARIOS] = { 0 };
+    int bad = 0;
+    for (int i = 0; i < o->n_files; i++) {
+        if ((s[i] = load(o->files[i], o->sets, o->n_sets, &why[i])))
+            continue;
+        bad++;
+        bool seen = false;
+        for (int j = 0; j < i && why[i]; j++)
+            seen = seen || (why[j] && strcmp(why[i], why[j]) == 0);
+        if (!seen)
+            fputs(why[i] ? why[i] : "flyt compare: error: out of memory\n", stderr);
+    }
+    for (int i = 0; i < o->n_files; i++)
+        free(why[i]);
+    if (bad)
+        fprintf(stderr, "flyt compare: %d of %d scenarios did not load; nothing was run\n", bad,
+                o->n_files);
+    return bad ? -1 : 0;
+}
+
+static bool differs(const struct flyt_scenario *a, const struct flyt_scenario *b)
+{
+    return a->seed != b->seed || a->replications != b->replications;
+}
+
+/* One note for all variants that set their own seed or replications. */
+static void note_aligned(const struct compare_opts *o, struct flyt_scenario **s)
+{
+    fputs("flyt compare: note:", stderr);
+    for (int i = 1, first = 1; i < o->n_files; i++)
+        if (differs(s[i], s[0])) {
+            fprintf(stderr, "%s %s", first ? "" : ",", o->files[i]);
+            first = 0;
+        }
+    fprintf(stderr,
+            ": own seed or replications not used; every scenario runs with the base's "
+            "(seed %" PRIu64 ", %u replications) so that they see the same patients\n",
+            s[0]->seed, s[0]->replications);
+}
+
+/* Common random numbers need one seed and one set of replication numbers:
+ * a variant that says otherwise is loaded again with the base's, so that
+ * its resolved text in the output shows what ran. */
+static int align_to_base(const struct compare_opts *o, struct flyt_scenario **s)
+{
+    char seed[64], reps[64];
+    const char *sets[CLI_MAX_SETS + 4];
+    snprintf(seed, sizeof seed, "run.seed=%" PRIu64, s[0]->seed);
+    snprintf(reps, sizeof reps, "run.replications=%u", s[0]->replications);
+    memcpy(sets, o->sets, (size_t)o->n_sets * sizeof *sets);
+    sets[o->n_sets] = seed;
+    sets[o->n_sets + 1] = reps;
+    bool noted = false;
+    for (int i = 1; i < o->n_files; i++) {
+        if (!differs(s[i], s[0]))
+            continue;
+        if (!noted)
+            note_aligned(o, s);
+        noted = true;
+        flyt_scenario_free(s[i]);
+        char *why;
+        if (!(s[i] = load(o->files[i], sets, o->n_sets + 2, &why))) {
+            fputs(why ? why : "flyt compare: error: out of memory\n", stderr);
+            free(why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A long run should not end in "cannot write": check the target directory
+ * before simulating. */
+static bool output_dir_writable(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    const char *dir = dirname(buf);
+    if (access(dir, W_OK | X_OK) == 0)
+        return true;
+    fprintf(stderr,
+            "flyt compare: error: cannot write '%s': directory '%s' is missing or not writable\n",
+            path, dir);
+    return false;
+}
+
+/* Everything the runs produce, freed in one place. */
+struct outcome {
+    int n;
+    unsigned n_rep;
+    struct flyt_result *res[MAX_SCENARIOS];
+    struct flyt_summary sum[MAX_SCENARIOS];
+    struct flyt_compare *cmp; /* n - 1 */
+    struct flyt_compare_run runs[MAX_SCENARIOS];
+    double wall;
+};
+
+static void outcome_free(struct outcome *oc)
+{
+    for (int i = 0; i < oc->n; i++) {
+        for (unsigned r = 0; oc->res[i] && r < oc->n_rep; r++)
+            flyt_result_free(&oc->res[i][r]);
+        free(oc->res[i]);
+    }
+    for (int i = 0; oc->cmp && i + 1 < oc->n; i++)
+        flyt_compare_free(&oc->cmp[i]);
+    free(oc->cmp);
+}
+
+static int report_stopped(const struct flyt_scenario *s, const struct flyt_result *res, unsigned n)
+{
+    for (unsigned r = 0; r < n; r++)
+        if (res[r].status != FLYT_RUN_OK)
+            fprintf(stderr,
+                    "flyt compare: error: scenario '%s': replication %u stopped early: %s\n",
+                    s->name, r, res[r].status_detail);
+    fputs("flyt compare: no output written: a partial run is not a result\n", stderr);
+    return EXIT_FAIL;
+}
+
+static int run_one(const struct compare_opts *o, struct outcome *oc, int i,
+                   const struct flyt_scenario *s)
+{
+    char label[160];
+    snprintf(label, sizeof label, "%s (%d/%d)", s->name, i + 1, oc->n);
+    if (!(oc->res[i] = calloc(oc->n_rep, sizeof *oc->res[i]))) {
+        fputs("flyt compare: error: out of memory\n", stderr);
+        return EXIT_FAIL;
+    }
+    struct flyt_progress prog;
+    flyt_progress_init(&prog, o->progress, label);
+    double t0 = flyt_cli_seconds();
+    int rc = flyt_experiment_run(s, oc->n_rep, o->threads, oc->res[i], flyt_progress_update, &prog);
+    oc->runs[i].wall_seconds = flyt_cli_seconds() - t0;
+    flyt_progress_done(&prog);
+    if (rc < 0) {
+        fputs("flyt compare: error: out of memory or cannot start threads\n", stderr);
+        return EXIT_FAIL;
+    }
+    if (rc != 0)
+        return report_stopped(s, oc->res[i], oc->n_rep);
+    flyt_summary_compute(&oc->sum[i], oc->res[i], oc->n_rep);
+    oc->runs[i] = (struct flyt_compare_run){ s, oc->res[i], &oc->sum[i], oc->runs[i].wall_seconds };
+    return EXIT_OK;
+}
+
+static void side_of(struct flyt_compare_side *side, const struct flyt_scenario *s,
+                    const struct flyt_result *res)
+{
+    memset(side, 0, sizeof *side);
+    side->results = res;
+    side->n_roles = s->n_roles > 0 ? (unsigned)s->n_roles : 0;
+    for (unsigned r = 0; r < side->n_roles && r < FLYT_MAX_ROLES_RESULT; r++)
+        side->role_name[r] = s->roles[r].name;
+}
+
+static int compare_all(struct outcome *oc, struct flyt_scenario **s)
+{
+    if (!(oc->cmp = calloc((size_t)oc->n - 1, sizeof *oc->cmp)))
+        return -1;
+    struct flyt_compare_side base, variant;
+    side_of(&base, s[0], oc->res[0]);
+    for (int i = 1; i < oc->n; i++) {
+        side_of(&variant, s[i], oc->res[i]);
+        if (flyt_compare_compute(&oc->cmp[i - 1], &base, &variant, oc->n_rep) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int report(const struct compare_opts *o, struct outcome *oc)
+{
+    const char *out = o->output ? o->output : DEFAULT_OUTPUT;
+    struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),
+                                  o->threads ? o->threads : flyt_experiment_default_threads(),
+                                  oc->wall };
+    char err[512];
+    int status = EXIT_OK;
+    if (flyt_h5_write_compare(out, oc->runs, (size_t)oc->n, oc->n_rep, oc->cmp, &meta, err,
+                              sizeof err) != 0) {
+        fprintf(stderr, "flyt compare: error: %s\n", err);
+        status = EXIT_FAIL;
+    }
+    if (o->json)
+        flyt_compare_print_json(stdout, oc->runs, (size_t)oc->n, oc->n_rep, oc->cmp);
+    else
+        flyt_compare_print_table(stdout, oc->runs, (size_t)oc->n, oc->n_rep, oc->cmp);
+    if (status == EXIT_OK)
+        fprintf(stderr, "flyt compare: %d scenarios x %u replications in %.2f s; wrote %s\n", oc->n,
+                oc->n_rep, oc->wall, out);
+    return status;
+}
+
+static int execute(const struct compare_opts *o, struct flyt_scenario **s)
+{
+    if (!output_dir_writable(o->output ? o->output : DEFAULT_OUTPUT))
+        return EXIT_FAIL;
+    struct outcome *oc = calloc(1, sizeof *oc);
+    if (!oc) {
+        fputs("flyt compare: error: out of memory\n", stderr);
+        return EXIT_FAIL;
+    }
+    oc->n = o->n_files;
+    oc->n_rep = s[0]->replications;
+    double t0 = flyt_cli_seconds();
+    int status = EXIT_OK;
+    for (int i = 0; status == EXIT_OK && i < oc->n; i++)
+        status = run_one(o, oc, i, s[i]);
+    oc->wall = flyt_cli_seconds() - t0;
+    if (status == EXIT_OK && compare_all(oc, s) != 0) {
+        fputs("flyt compare: error: out of memory\n", stderr);
+        status = EXIT_FAIL;
+    }
+    if (status == EXIT_OK)
+        status = report(o, oc);
+    outcome_free(oc);
+    free(oc);
+    return status;
+}
+
+int flyt_cmd_compare(int argc, char **argv)
+{
+    struct compare_opts o = { .progress = -1 };
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    struct flyt_scenario *s[MAX_SCENARIOS] = { 0 };
+    rc = load_all(&o, s) == 0 && align_to_base(&o, s) == 0 ? -1 : EXIT_BAD_INPUT;
+    if (rc < 0)
+        rc = execute(&o, s);
+    for (int i = 0; i < o.n_files; i++)
+        flyt_scenario_free(s[i]);
+    return rc;
+}

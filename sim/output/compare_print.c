@@ -1,0 +1,197 @@
+/*
+ * The comparison on the terminal: a table per variant for people, one JSON
+ * object for scripts. Figures print as in `flyt run` (print_util.h).
+ */
+#include "flyt/compare.h"
+#include "flyt/output.h"
+#include "output/print_util.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ROW_FMT "%-*s  %-*s  %12s  %12s  %12s%1s  %-27s  %10s  %8s  %4s\n"
+
+struct widths {
+    int name, units;
+};
+
+static int widest(const struct flyt_field_def *defs, int n, int units, int at_least)
+{
+    int w = at_least;
+    for (int i = 0; i < n; i++) {
+        int len = (int)strlen(units ? defs[i].units : defs[i].name);
+        if (len > w)
+            w = len;
+    }
+    return w;
+}
+
+static const char *fmt_pct(char *buf, size_t len, double fraction)
+{
+    if (isfinite(fraction))
+        snprintf(buf, len, "%.1f%%", 100 * fraction);
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+static void header(FILE *out, const struct widths *w, const char *first)
+{
+    fprintf(out, ROW_FMT, w->name, first, w->units, "units", "base", "variant", "difference", "",
+            "paired 95% CI", "unpaired +-", "var.red.", "n");
+}
+
+/* own (a role only one scenario has) is that side's figure: its interval
+ * goes in the CI column, as there is no difference to give one for. */
+static void row(FILE *out, const struct widths *w, const char *name, const char *units,
+                const struct flyt_paired *p, const struct flyt_stat *own)
+{
+    char b[32], v[32], d[32], ci[80], uh[32], vr[32], n[16];
+    if (own)
+        flyt__fmt_ci(ci, sizeof ci, own->mean, own->ci_half);
+    else
+        flyt__fmt_ci(ci, sizeof ci, p->diff.mean, p->diff.ci_half);
+    snprintf(n, sizeof n, "%u", own ? own->n : p->diff.n);
+    fprintf(out, ROW_FMT, w->name, name, w->units, units, flyt__fmt_num(b, sizeof b, p->base.mean),
+            flyt__fmt_num(v, sizeof v, p->variant.mean), flyt__fmt_num(d, sizeof d, p->diff.mean),
+            flyt_paired_excludes_zero(p) ? "*" : "", ci,
+            flyt__fmt_num(uh, sizeof uh, p->unpaired_half),
+            fmt_pct(vr, sizeof vr, p->variance_reduction), n);
+}
+
+static const char *role_note(const struct flyt_compare_role *cr)
+{
+    if (cr->base_index < 0)
+        return "only in the variant: its own mean and 95% CI, no difference";
+    if (cr->variant_index < 0)
+        return "only in the base: its own mean and 95% CI, no difference";
+    return "in both";
+}
+
+static void role_table(FILE *out, const struct flyt_compare *cmp)
+{
+    struct widths w = { widest(flyt_role_kpi_defs, FLYT_N_ROLE_KPI, 0, 15),
+                        widest(flyt_role_kpi_defs, FLYT_N_ROLE_KPI, 1, 5) };
+    for (unsigned i = 0; i < cmp->n_roles; i++) {
+        const struct flyt_compare_role *cr = &cmp->role[i];
+        fprintf(out, "\ncoordinator role '%s' (%s)\n", cr->name, role_note(cr));
+        header(out, &w, "role KPI");
+        for (int k = 0; k < FLYT_N_ROLE_KPI; k++) {
+            const struct flyt_paired *p = &cr->kpi[k];
+            const struct flyt_stat *own = cr->base_index < 0      ? &p->variant
+                                          : cr->variant_index < 0 ? &p->base
+                                                                  : NULL;
+            row(out, &w, flyt_role_kpi_defs[k].name, flyt_role_kpi_defs[k].units, p, own);
+        }
+    }
+}
+
+void flyt_compare_print_table(FILE *out, const struct flyt_compare_run *runs, size_t n_runs,
+                              size_t n_rep, const struct flyt_compare *cmp)
+{
+    const struct flyt_scenario *b = runs[0].scenario;
+    struct widths w = { widest(flyt_kpi_defs, FLYT_N_KPI, 0, 3),
+                        widest(flyt_kpi_defs, FLYT_N_KPI, 1, 5) };
+    fprintf(out,
+            "base '%s': %zu replications, seed %" PRIu64
+            ", horizon %g days, warm-up %g days; every scenario\n"
+            "runs with these, so replication r of each sees the same patients.\n"
+            "difference = variant - base; * = the paired 95%% CI excludes 0; unpaired +- = the\n"
+            "95%% half-width without pairing (Welch); var.red. = variance removed by pairing.\n",
+            b->name ? b->name : "", n_rep, b->seed, b->horizon_days, b->warmup_days);
+    for (size_t v = 1; v < n_runs; v++) {
+        const struct flyt_compare *c = &cmp[v - 1];
+        fprintf(out, "\nvariant %zu '%s' vs base '%s'\n", v,
+                runs[v].scenario->name ? runs[v].scenario->name : "", b->name ? b->name : "");
+        header(out, &w, "KPI");
+        for (int k = 0; k < FLYT_N_KPI; k++)
+            row(out, &w, flyt_kpi_defs[k].name, flyt_kpi_defs[k].units, &c->kpi[k], NULL);
+        role_table(out, c);
+    }
+}
+
+static void json_stat_ci(FILE *out, const char *key, const struct flyt_stat *s)
+{
+    int ok = isfinite(s->mean) && isfinite(s->ci_half);
+    fprintf(out, ", \"%s\": [", key);
+    flyt__json_num(out, ok ? s->mean - s->ci_half : NAN);
+    fputs(", ", out);
+    flyt__json_num(out, ok ? s->mean + s->ci_half : NAN);
+    fputc(']', out);
+}
+
+static void json_field(FILE *out, const char *key, double x)
+{
+    fprintf(out, ", \"%s\": ", key);
+    flyt__json_num(out, x);
+}
+
+static void json_figure(FILE *out, const struct flyt_field_def *def, const struct flyt_paired *p)
+{
+    flyt__json_str(out, def->name);
+    fputs(": {\"units\": ", out);
+    flyt__json_str(out, def->units);
+    json_field(out, "base_mean", p->base.mean);
+    json_stat_ci(out, "base_ci95", &p->base);
+    json_field(out, "variant_mean", p->variant.mean);
+    json_stat_ci(out, "variant_ci95", &p->variant);
+    json_field(out, "diff_mean", p->diff.mean);
+    json_field(out, "diff_sd", p->diff.sd);
+    json_stat_ci(out, "diff_ci95", &p->diff);
+    json_field(out, "unpaired_half", p->unpaired_half);
+    json_field(out, "variance_reduction", p->variance_reduction);
+    fprintf(out, ", \"n\": %u, \"excludes_zero\": %s}", p->diff.n,
+            flyt_paired_excludes_zero(p) ? "true" : "false");
+}
+
+static void json_figures(FILE *out, const struct flyt_field_def *defs, int n,
+                         const struct flyt_paired *p, const char *indent)
+{
+    fputs("{\n", out);
+    for (int k = 0; k < n; k++) {
+        fputs(indent, out);
+        json_figure(out, &defs[k], &p[k]);
+        fputs(k + 1 < n ? ",\n" : "}", out);
+    }
+    if (n == 0)
+        fputc('}', out);
+}
+
+static void json_roles(FILE *out, const struct flyt_compare *c)
+{
+    fputs(",\n   \"roles\": {", out);
+    for (unsigned i = 0; i < c->n_roles; i++) {
+        const struct flyt_compare_role *cr = &c->role[i];
+        fputs(i ? ",\n    " : "\n    ", out);
+        flyt__json_str(out, cr->name);
+        fprintf(out, ": {\"in_base\": %s, \"in_variant\": %s, \"kpis\": ",
+                cr->base_index >= 0 ? "true" : "false", cr->variant_index >= 0 ? "true" : "false");
+        json_figures(out, flyt_role_kpi_defs, FLYT_N_ROLE_KPI, cr->kpi, "     ");
+        fputc('}', out);
+    }
+    fputs("}", out);
+}
+
+void flyt_compare_print_json(FILE *out, const struct flyt_compare_run *runs, size_t n_runs,
+                             size_t n_rep, const struct flyt_compare *cmp)
+{
+    const struct flyt_scenario *b = runs[0].scenario;
+    fputs("{\"base\": ", out);
+    flyt__json_str(out, b->name);
+    fprintf(out, ", \"replications\": %zu, \"seed\": %" PRIu64, n_rep, b->seed);
+    json_field(out, "horizon_days", b->horizon_days);
+    json_field(out, "warmup_days", b->warmup_days);
+    fputs(",\n \"variants\": [", out);
+    for (size_t v = 1; v < n_runs; v++) {
+        fputs(v > 1 ? ",\n  {\"index\": " : "\n  {\"index\": ", out);
+        fprintf(out, "%zu, \"name\": ", v);
+        flyt__json_str(out, runs[v].scenario->name);
+        fputs(",\n   \"kpis\": ", out);
+        json_figures(out, flyt_kpi_defs, FLYT_N_KPI, cmp[v - 1].kpi, "    ");
+        json_roles(out, &cmp[v - 1]);
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+}

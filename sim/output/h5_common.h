@@ -1,0 +1,86 @@
+/*
+ * Internal to the output module: the pieces every flyt HDF5 writer shares.
+ *
+ * Every helper records the first failure in the context (later failures
+ * are its consequences) and returns -1 (or an invalid id); callers chain
+ * them with || and stop at the first. Files are built in memory and written
+ * atomically by flyt__h5_write_file.
+ */
+#ifndef FLYT_OUTPUT_H5_COMMON_H
+#define FLYT_OUTPUT_H5_COMMON_H
+
+#include "flyt/output.h"
+
+#include <hdf5.h>
+
+#include <stddef.h>
+
+struct flyt__h5 {
+    const char *file_name; /* the .partial path, for messages */
+    hid_t str;             /* variable-length UTF-8 string type */
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+int flyt__h5_set_err(struct flyt__h5 *c, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+/* Records a failure to write `name` under the object loc; returns -1. */
+int flyt__h5_fail(struct flyt__h5 *c, hid_t loc, const char *name);
+
+int flyt__h5_attr_write(struct flyt__h5 *c, hid_t obj, const char *name, hid_t ftype, hid_t mtype,
+                        const void *value);
+int flyt__h5_attr_str(struct flyt__h5 *c, hid_t obj, const char *name, const char *value);
+int flyt__h5_attr_double(struct flyt__h5 *c, hid_t obj, const char *name, double v);
+int flyt__h5_units_desc(struct flyt__h5 *c, hid_t obj, const char *units, const char *desc);
+
+/* Creates a dataset with its units and description; returns it or -1. */
+hid_t flyt__h5_dset_create(struct flyt__h5 *c, hid_t loc, const char *name, hid_t ftype, int rank,
+                           const hsize_t *dims, hid_t dcpl, const char *units, const char *desc);
+
+/* A 1-D dataset of n elements from data (mtype in memory, ftype on disk). */
+int flyt__h5_write_1d(struct flyt__h5 *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
+                      size_t n, const void *data, const char *units, const char *desc);
+
+hid_t flyt__h5_group_create(struct flyt__h5 *c, hid_t loc, const char *name);
+
+/* Closes g; returns rc, or -1 when rc was 0 and the close failed. */
+int flyt__h5_close_group(struct flyt__h5 *c, hid_t g, int rc);
+
+/* Creation properties for a double matrix [rows x cols] written a row at a
+ * time: NaN fill, chunks of one row (at most 65536 columns), shuffled and
+ * deflated. Returns -1 on failure. */
+hid_t flyt__h5_dcpl_rows(size_t rows, size_t cols);
+
+/* Writes row i (len doubles) of the 2-D dataset d. */
+int flyt__h5_write_row(struct flyt__h5 *c, hid_t d, size_t i, const double *row, size_t len);
+
+/* Root provenance: format, versions, creation time, command line, host. */
+int flyt__h5_provenance(struct flyt__h5 *c, hid_t root, const struct flyt_run_meta *meta);
+
+/* A run's attributes on obj: the scenario (name, description, source, text,
+ * resolved text), seed, replications, horizon, warm-up, start date, threads
+ * and wall time. */
+int flyt__h5_run_attrs(struct flyt__h5 *c, hid_t obj, const struct flyt_scenario *s,
+                       const struct flyt_run_meta *meta);
+
+/* What a run file holds for one scenario, under loc: the scenario and run
+ * attributes, /replications, /summary and /series. */
+int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
+                            const struct flyt_result *res, size_t n_res,
+                            const struct flyt_summary *sum, const struct flyt_run_meta *meta);
+
+/* /roles/<name>/ for each coordinator role (nothing without roles). */
+int flyt__h5_write_roles(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
+                         const struct flyt_result *res, size_t n_res,
+                         const struct flyt_summary *sum);
+
+/* Builds a file with fill(c, file, arg), writes it to "<path>.partial",
+ * fsyncs and renames it to path. On failure the partial file goes and an
+ * existing path is left untouched. Returns 0, or -1 with a message in err. */
+typedef int (*flyt__h5_fill_fn)(struct flyt__h5 *c, hid_t file, const void *arg);
+int flyt__h5_write_file(const char *path, flyt__h5_fill_fn fill, const void *arg, char *err,
+                        size_t errlen);
+
+#endif

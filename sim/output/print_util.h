@@ -1,0 +1,25 @@
+/*
+ * Internal to the output module: number and string formatting shared by the
+ * terminal tables and the JSON summaries, so `flyt run` and `flyt compare`
+ * print figures the same way.
+ */
+#ifndef FLYT_OUTPUT_PRINT_UTIL_H
+#define FLYT_OUTPUT_PRINT_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* x in buf (len bytes) with four significant digits, no exponent for
+ * everyday magnitudes; "-" when not finite. Returns buf. */
+const char *flyt__fmt_num(char *buf, size_t len, double x);
+
+/* "[mean - half, mean + half]", or "-" when either is not finite. */
+const char *flyt__fmt_ci(char *buf, size_t len, double mean, double half);
+
+/* A JSON string literal (NULL prints as ""). */
+void flyt__json_str(FILE *out, const char *str);
+
+/* A JSON number that round-trips the double; null when not finite. */
+void flyt__json_num(FILE *out, double x);
+
+#endif

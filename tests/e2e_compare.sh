@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# End to end for `flyt compare`, as a planner would use it: a base and
+# variants of the default scenario, the table and the JSON, the HDF5 file
+# read by h5dump and h5py, a scenario compared with itself (differences
+# exactly zero), and bad input (exit 2, file:line, nothing written).
+# Usage: e2e_compare.sh FLYT SOURCE_DIR
+set -uo pipefail
+FLYT=$1
+SRC=$2
+PY=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+have_h5py() { test -x "$PY" && "$PY" -c 'import h5py, numpy' 2>/dev/null; }
+
+BASE=$SRC/scenarios/trondheim-baseline.cfg
+SHORT=(--set run.horizon_days=200 --set run.warmup_days=40 -r 4 --no-progress)
+
+# Variants written as a planner would: a copy of the base with one change
+# (and a seed of its own in one of them, which the comparison overrides).
+sed -e 's/^name = .*/name = "more-beds";/' -e 's/beds = 125;/beds = 135;/' "$BASE" >"$tmp/beds.cfg"
+sed -e 's/^name = .*/name = "fast-decision";/' -e 's/seed = [0-9]*L;/seed = 7L;/' \
+    -e 's/delay_days = { dist = "lognormal"; mean = 1.2; sd = 0.8; };/delay_days = { dist = "lognormal"; mean = 0.8; sd = 0.5; };/' \
+    "$BASE" >"$tmp/fast.cfg"
+check "variant files carry their change" bash -c "grep -q 'beds = 135;' '$tmp/beds.cfg' && grep -q 'mean = 0.8; sd = 0.5;' '$tmp/fast.cfg'"
+
+check "compare --help exits 0" bash -c "'$FLYT' compare --help | grep -q 'Usage: flyt compare BASE VARIANT'"
+check "flyt --help lists compare" bash -c "'$FLYT' --help | grep -q '^  compare'"
+"$FLYT" compare "$BASE" 2>/dev/null >/dev/null
+check "one scenario only exits 2" test $? -eq 2
+"$FLYT" compare "$BASE" "$tmp/beds.cfg" --bogus 2>/dev/null >/dev/null
+check "unknown option exits 2" test $? -eq 2
+"$FLYT" compare "$BASE" "$tmp/beds.cfg" --format xml 2>/dev/null >/dev/null
+check "bad --format exits 2" test $? -eq 2
+
+# Table.
+"$FLYT" compare "$BASE" "$tmp/beds.cfg" "$tmp/fast.cfg" "${SHORT[@]}" -t 2 \
+  -o "$tmp/c.h5" >"$tmp/c.txt" 2>"$tmp/c.err"
+check "compare exits 0" test $? -eq 0
+check "table has a section per variant" bash -c "grep -q \"variant 1 'more-beds'\" '$tmp/c.txt' && grep -q \"variant 2 'fast-decision'\" '$tmp/c.txt'"
+check "table has paired and unpaired columns" grep -q "paired 95% CI .*unpaired" "$tmp/c.txt"
+check "faster decision: shorter UKP wait, marked" bash -c "awk '/fast-decision/{f=1} f && \$1==\"ukp_wait_mean\"' '$tmp/c.txt' | grep -q -- ' -[0-9.]*\\*  \\['"
+check "seed of a variant overridden with a note" grep -q "note: .*fast.cfg.*seed 20251231, 4 replications" "$tmp/c.err"
+check "output file written" test -s "$tmp/c.h5"
+check "no partial file left" test ! -e "$tmp/c.h5.partial"
+check "h5dump reads the differences" bash -c "h5dump -d /differences/2_fast-decision/per_replication '$tmp/c.h5' | grep -q 'DATASPACE  SIMPLE { ( 4, [0-9]* ) / ( 4, [0-9]* ) }'"
+check "h5dump reads a scenario's run data" bash -c "h5dump -d /scenarios/1_more-beds/replications/ukp_wait_mean '$tmp/c.h5' | grep -q 'DATASPACE  SIMPLE { ( 4 ) / ( 4 ) }'"
+
+# JSON.
+"$FLYT" compare "$BASE" "$tmp/fast.cfg" "${SHORT[@]}" --format json -o "$tmp/j.h5" >"$tmp/j.json" 2>/dev/null
+check "json exits 0" test $? -eq 0
+check "json parses and has the figures" $PY -c "
+import json, sys
+def no_nan(c): raise ValueError('not JSON: ' + c)
+d = json.load(open('$tmp/j.json'), parse_constant=no_nan)
+assert d['replications'] == 4 and d['seed'] == 20251231, d
+v = d['variants'][0]
+assert v['name'] == 'fast-decision' and v['index'] == 1
+k = v['kpis']['ukp_wait_mean']
+assert k['n'] == 4 and k['units'] == 'days'
+assert k['diff_mean'] < 0 and k['excludes_zero'] is True
+lo, hi = k['diff_ci95']
+assert lo <= k['diff_mean'] <= hi and hi < 0
+assert k['unpaired_half'] > (hi - lo) / 2
+assert abs(k['variant_mean'] - k['base_mean'] - k['diff_mean']) < 1e-9
+assert isinstance(v['roles'], dict)
+"
+
+if have_h5py; then
+  cat >"$tmp/read.py" <<'PYEOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["format"] == "flyt" and f.attrs["kind"] == "compare"
+assert int(f.attrs["replications"]) == 4 and int(f.attrs["seed"]) == 20251231
+assert list(f["scenarios"].keys()) == ["0_trondheim-baseline", "1_more-beds", "2_fast-decision"]
+for name, g in f["scenarios"].items():
+    assert int(g.attrs["seed"]) == 20251231, name
+    assert g["replications/ukp_wait_mean"].shape == (4,)
+    assert g["series/short_term"].shape[0] == 4
+    assert "mean" in g["summary"]
+d = f["differences/2_fast-decision"]
+assert d.attrs["base"] == "/scenarios/0_trondheim-baseline"
+kpis = list(d["summary/kpi"].asstr()[:])
+k = kpis.index("ukp_wait_mean")
+per = d["per_replication"][:]
+b = f["scenarios/0_trondheim-baseline/replications/ukp_wait_mean"][:]
+v = f["scenarios/2_fast-decision/replications/ukp_wait_mean"][:]
+assert np.array_equal(per[:, k], v - b), (per[:, k], v - b)
+assert abs(d["summary/mean"][k] - (v - b).mean()) < 1e-12
+assert d["summary/ci_low"][k] < d["summary/mean"][k] < d["summary/ci_high"][k] < 0
+assert d["summary/unpaired_half"][k] > 0
+assert 0 < d["summary/variance_reduction"][k] <= 1
+for name in ["per_replication", "summary/mean", "summary/ci_low", "summary/variance_reduction"]:
+    assert "units" in d[name].attrs and "description" in d[name].attrs, name
+assert d["per_replication"].compression == "gzip"
+a = kpis.index("arrivals")
+assert np.all(per[:, a] == 0), per[:, a]  # same patients
+print("h5py ok")
+PYEOF
+  check "h5py reads scenarios and differences" $PY "$tmp/read.py" "$tmp/c.h5"
+else
+  echo "skip h5py checks (h5py or numpy not importable by $PY)"
+fi
+
+# A scenario against itself: every difference exactly zero.
+"$FLYT" compare "$BASE" "$BASE" "${SHORT[@]}" -o "$tmp/self.h5" >"$tmp/self.txt" 2>/dev/null
+check "self comparison exits 0" test $? -eq 0
+check "self comparison marks nothing" bash -c "! grep -q '\\*  \\[' '$tmp/self.txt'"
+if have_h5py; then
+  check "self comparison: differences all zero in the file" $PY -c "
+import h5py, numpy as np
+f = h5py.File('$tmp/self.h5', 'r')
+d = f['differences/1_trondheim-baseline/per_replication'][:]
+b = np.stack([f['scenarios/0_trondheim-baseline/replications/' + k][:]
+              for k in f['differences/1_trondheim-baseline/summary/kpi'].asstr()[:]], axis=1)
+fin = np.isfinite(b)
+assert fin.sum() > b.shape[1]
+assert np.all(d[fin] == 0.0) and np.all(np.isnan(d[~fin]))
+"
+else
+  check "self comparison: differences all zero in the file" bash -c "h5dump -d /differences/1_trondheim-baseline/summary/mean '$tmp/self.h5' | grep -q '(0): 0, 0, 0'"
+fi
+
+# Coordinator roles pair by name; a role only in the variant has its own
+# figures and no difference.
+PLAIN=$SRC/scenarios/trondheim-2025.cfg
+COORD=$SRC/scenarios/trondheim-2025-coordinator.cfg
+if [ -f "$PLAIN" ] && [ -f "$COORD" ]; then
+  "$FLYT" compare "$PLAIN" "$COORD" "${SHORT[@]}" -o "$tmp/r.h5" >"$tmp/r.txt" 2>/dev/null
+  check "role comparison exits 0" test $? -eq 0
+  check "a role only in the variant is named as such" grep -q "coordinator role '.*' (only in the variant" "$tmp/r.txt"
+  "$FLYT" compare "$PLAIN" "$COORD" "${SHORT[@]}" --format json -o "$tmp/r.h5" >"$tmp/r.json" 2>/dev/null
+  check "json: variant-only role has its own interval and no difference" $PY -c "
+import json
+roles = json.load(open('$tmp/r.json'))['variants'][0]['roles']
+assert roles, roles
+for name, r in roles.items():
+    assert r['in_variant'] and not r['in_base'], name
+    k = r['kpis']['cases_offered']
+    assert k['diff_mean'] is None and k['base_mean'] is None and k['n'] == 0
+    lo, hi = k['variant_ci95']
+    assert lo <= k['variant_mean'] <= hi and k['variant_mean'] > 0
+"
+  "$FLYT" compare "$COORD" "$COORD" "${SHORT[@]}" --format json -o "$tmp/rr.h5" >"$tmp/rr.json" 2>/dev/null
+  check "json: a role in both is paired, and differs from itself by 0" $PY -c "
+import json
+roles = json.load(open('$tmp/rr.json'))['variants'][0]['roles']
+assert roles
+for name, r in roles.items():
+    assert r['in_variant'] and r['in_base'], name
+    for k, v in r['kpis'].items():
+        assert v['diff_mean'] in (0, None), (name, k, v)
+"
+  if have_h5py; then
+    check "h5: a role in both has per-replication differences, all 0" $PY -c "
+import h5py, numpy as np
+f = h5py.File('$tmp/rr.h5', 'r')
+roles = f['differences/1_trondheim-2025-coordinator/roles']
+assert len(roles) > 0
+for name, g in roles.items():
+    d = g['per_replication'][:]
+    assert d.shape[0] == 4 and np.all(d[np.isfinite(d)] == 0.0), (name, d)
+    assert list(g['summary/kpi'].asstr()[:])[0] == 'cases_offered'
+"
+  fi
+else
+  echo "skip role checks (no coordinator scenario in $SRC/scenarios)"
+fi
+
+# Bad variant: exit 2, its file:line, nothing run or written, old file kept.
+printf 'name = "x";\nrun: { horizon_days = 100; replicatons = 3; };\n' >"$tmp/bad.cfg"
+"$FLYT" compare "$BASE" "$tmp/bad.cfg" "${SHORT[@]}" -o "$tmp/none.h5" >"$tmp/bad.out" 2>"$tmp/bad.err"
+check "bad variant exits 2" test $? -eq 2
+check "bad variant names file:line and key" grep -q "bad.cfg:2: error: run.replicatons: unknown key" "$tmp/bad.err"
+check "bad variant writes nothing" test ! -e "$tmp/none.h5"
+check "bad variant prints nothing on stdout" test ! -s "$tmp/bad.out"
+echo "precious" >"$tmp/keep.h5"
+"$FLYT" compare "$BASE" "$tmp/bad.cfg" "${SHORT[@]}" -o "$tmp/keep.h5" >/dev/null 2>&1
+check "bad variant leaves the old output untouched" grep -qx precious "$tmp/keep.h5"
+"$FLYT" compare "$BASE" "$tmp/beds.cfg" "${SHORT[@]}" --set units.short_term.beds=-1 -o "$tmp/none.h5" >/dev/null 2>"$tmp/set.err"
+check "bad --set exits 2" test $? -eq 2
+check "bad --set is reported as --set" grep -q "^--set:[0-9]*: error: units.short_term.beds" "$tmp/set.err"
+check "the same problem in every scenario is reported once" test "$(grep -c '^--set:' "$tmp/set.err")" -eq 1
+"$FLYT" compare "$BASE" "$tmp/nosuch.cfg" "${SHORT[@]}" -o "$tmp/none.h5" >/dev/null 2>&1
+check "missing variant file exits 2" test $? -eq 2
+check "nothing written for bad input" test ! -e "$tmp/none.h5"
+
+# Failures after loading: exit 1, existing output kept.
+"$FLYT" compare "$BASE" "$tmp/beds.cfg" "${SHORT[@]}" -o "$tmp/no/such/dir/x.h5" >/dev/null 2>"$tmp/dir.err"
+check "missing output directory exits 1" test $? -eq 1
+check "missing output directory is named" grep -q "no/such/dir" "$tmp/dir.err"
+mkdir "$tmp/keep.h5.partial"
+"$FLYT" compare "$BASE" "$tmp/beds.cfg" "${SHORT[@]}" -o "$tmp/keep.h5" >/dev/null 2>"$tmp/w.err"
+check "write failure exits 1" test $? -eq 1
+check "write failure keeps the old output" grep -qx precious "$tmp/keep.h5"
+rmdir "$tmp/keep.h5.partial"
+"$FLYT" compare "$BASE" "$tmp/beds.cfg" "${SHORT[@]}" --set run.max_patients=500 -o "$tmp/keep.h5" >/dev/null 2>"$tmp/run.err"
+check "runaway exits 1" test $? -eq 1
+check "runaway names the cause" grep -q "stopped early" "$tmp/run.err"
+check "runaway keeps the old output" grep -qx precious "$tmp/keep.h5"
+
+echo "e2e_compare: $pass passed, $fail failed"
+test "$fail" -eq 0
