@@ -4,6 +4,7 @@
 #include "scenario/reader.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,7 +255,14 @@ static void read_role_groups(struct reader *rd, config_setting_t *e, const struc
                 while (name && k < g->n && strcmp(name, g->name[k]) != 0)
                     k++;
                 if (!name || k == g->n) {
-                    rd_error(rd, a, key, "'%s' is not a frailty group", name ? name : "?");
+                    char valid[512];
+                    size_t used = 0;
+                    valid[0] = '\0';
+                    for (int j = 0; j < g->n && used < sizeof valid; j++)
+                        used += (size_t)snprintf(valid + used, sizeof valid - used, "%s%s",
+                                                 j ? ", " : "", g->name[j]);
+                    rd_error(rd, a, key, "'%s' is not a frailty group (groups: %s)",
+                             name ? name : "a non-string", valid);
                     continue;
                 }
                 r->takes_group[k] = true;
@@ -302,14 +310,17 @@ static void read_effects(struct reader *rd, config_setting_t *e, struct flyt_rol
     /* An effect on a stage the role never sees would silently do nothing. */
     static const char *const ukp_only[] = { "decision_delay_days", "destination",
                                             "not_ready_probability" };
+    char fkey[340];
     for (size_t i = 0; i < sizeof ukp_only / sizeof ukp_only[0]; i++)
-        if (!ukp && config_setting_get_member(fx, ukp_only[i]))
-            rd_error(rd, config_setting_get_member(fx, ukp_only[i]), key,
+        if (!ukp && config_setting_get_member(fx, ukp_only[i]) &&
+            snprintf(fkey, sizeof fkey, "%s.%s", key, ukp_only[i]) > 0)
+            rd_error(rd, config_setting_get_member(fx, ukp_only[i]), fkey,
                      "'%s' acts before the decision; a role with cases = \"short_term\" can "
                      "change outcome and st_los_factor",
                      ukp_only[i]);
+    snprintf(fkey, sizeof fkey, "%s.outcome", key);
     if (ukp && config_setting_get_member(fx, "outcome"))
-        rd_error(rd, config_setting_get_member(fx, "outcome"), key,
+        rd_error(rd, config_setting_get_member(fx, "outcome"), fkey,
                  "'outcome' changes how a short-term stay ends; it needs cases = \"short_term\"");
     (void)s;
 }
