@@ -291,6 +291,45 @@ static void not_ready_returns_follow_the_probability(void **state)
     flyt_scenario_free(b);
 }
 
+static double st_los_of(const char *role, unsigned rep)
+{
+    const char *sets[] = { "run.horizon_days=400", "run.warmup_days=100" };
+    struct flyt_scenario *s = role ? default_plus(role, sets, 2) : flyt_test_load(NULL, sets, 2);
+    struct flyt_result r;
+    assert_int_equal(flyt_model_run(s, rep, &r), 0);
+    double x = r.kpi[FLYT_KPI_st_los_mean];
+    flyt_result_free(&r);
+    flyt_scenario_free(s);
+    return x;
+}
+
+/* Short-term roles: a case at admission that halves the stay nearly halves
+ * it; a case opened 3 days before the planned end can take at most those 3
+ * days off; a lone slow coordinator whose patients must wait holds beds. */
+static void short_term_roles(void **state)
+{
+    (void)state;
+    const char *half = "coordinators = ( { name = \"plan\"; headcount = 50; cases = \"short_term\";"
+                       " workdays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\","
+                       " \"sun\"]; hours = [0.0, 24.0]; work_hours = 0.1;"
+                       " effects = { st_los_factor = 0.5; }; } );";
+    const char *lead = "coordinators = ( { name = \"plan\"; headcount = 50; cases = \"short_term\";"
+                       " workdays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\","
+                       " \"sun\"]; hours = [0.0, 24.0]; work_hours = 0.1; lead_days = 3.0;"
+                       " effects = { st_los_factor = 0.1; }; } );";
+    const char *held = "coordinators = ( { name = \"slow\"; headcount = 1; cases = \"short_term\";"
+                       " work_hours = 6.0; when_busy = \"wait\"; } );";
+    for (unsigned rep = 0; rep < 2; rep++) {
+        double base = st_los_of(NULL, rep), h = st_los_of(half, rep), l = st_los_of(lead, rep),
+               w = st_los_of(held, rep);
+        printf("short-term stay: base %.2f, halved %.2f, 3 days' lead %.2f, held %.2f\n", base, h,
+               l, w);
+        assert_true(h < 0.7 * base && h > 0.4 * base);
+        assert_true(l < base && l > base - 3.2);
+        assert_true(w > base + 1.0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +339,7 @@ int main(void)
         cmocka_unit_test(case_mix_shows_in_the_short_term_ward),
         cmocka_unit_test(demand_shock_scales_arrivals),
         cmocka_unit_test(not_ready_returns_follow_the_probability),
+        cmocka_unit_test(short_term_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

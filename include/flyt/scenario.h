@@ -128,6 +128,8 @@ struct flyt_role {
     bool takes_group[FLYT_MAX_GROUPS];
     struct flyt_dist work_hours; /* working hours per case */
     enum flyt_when_busy when_busy;
+    double lead_days; /* short-term: the case opens this long before the
+                         stay's planned end; < 0: at admission */
 
     bool has_decision_delay; /* UKP: delay from case done to decision */
     struct flyt_dist decision_delay;

@@ -119,6 +119,34 @@ void flyt__coord_offer(struct model *m, uint32_t id, int r)
     serve_queue(m, r);
 }
 
+void flyt__coord_st_admitted(struct model *m, uint32_t id)
+{
+    struct patient *p = &m->p[id];
+    int r = flyt__coord_role_for(m, FLYT_CASE_SHORT_TERM, p);
+    if (r < 0)
+        return;
+    double lead = m->s->roles[r].lead_days;
+    double open = lead < 0 ? now(m) : fmax(now(m), p->t_plan - lead);
+    if (open <= now(m))
+        flyt__coord_offer(m, id, r);
+    else
+        schedule(m, open, EV_CASE_OPEN, id, p->gen);
+}
+
+/* Booked after the stay's end with the same generation, so an end at the
+ * same moment comes first and the case never opens. */
+static void on_case_open(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    struct patient *p = &m->p[ev->id];
+    if (p->gen != ev->tag || p->state != PS_SHORT_TERM || p->case_state != CS_NONE)
+        return;
+    int r = flyt__coord_role_for(m, FLYT_CASE_SHORT_TERM, p);
+    if (r >= 0)
+        flyt__coord_offer(m, ev->id, r);
+}
+
 void flyt__coord_withdraw(struct model *m, uint32_t id)
 {
     struct patient *p = &m->p[id];
@@ -231,6 +259,7 @@ int flyt__coord_setup(struct model *m)
     m->n_roles = s->n_roles;
     flyt_engine_on(m->eng, EV_CASE_DONE, on_case_done);
     flyt_engine_on(m->eng, EV_SHIFT, on_shift);
+    flyt_engine_on(m->eng, EV_CASE_OPEN, on_case_open);
     for (int r = 0; r < m->n_roles; r++) {
         const struct flyt_role *role = &s->roles[r];
         struct role_state *rs = &m->role[r];

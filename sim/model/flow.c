@@ -126,6 +126,7 @@ void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
     p->case_state = CS_NONE;
     p->not_ready = p->end_due = 0;
     p->state = PS_TREATMENT;
+    p->t_state = t;
     m->n_treat++;
     schedule(m, t + flyt_dist_sample(&grp(m, p)->hosp_los, m->rng), EV_TREAT_END, id);
 }
@@ -261,6 +262,7 @@ void flyt__start_st(struct model *m, uint32_t id, double los)
     double t = now(m);
     p->state = PS_SHORT_TERM;
     p->t_unit = t;
+    p->t_state = t;
     m->n_st++;
     if (measured(m, t)) {
         m->st_admissions++;
@@ -346,6 +348,7 @@ void flyt__start_nh(struct model *m, uint32_t id, double los)
 {
     struct patient *p = &m->p[id];
     p->state = PS_NURSING;
+    p->t_state = now(m);
     m->n_nh++;
     schedule(m, now(m) + los, EV_NH_END, id);
 }
@@ -379,6 +382,7 @@ void flyt__start_hc(struct model *m, uint32_t id)
 {
     struct patient *p = &m->p[id];
     p->state = PS_HOME_CARE;
+    p->t_state = now(m);
     m->n_hc++;
     m->hc_hours_used += p->hc_hours;
     schedule_hazard(m, id);
@@ -540,9 +544,7 @@ static void admit(struct model *m, enum unit u, uint32_t id)
                      EV_NOT_READY, id);
     }
     if (u == U_SHORT_TERM) {
-        int r = flyt__coord_role_for(m, FLYT_CASE_SHORT_TERM, p);
-        if (r >= 0)
-            flyt__coord_offer(m, id, r);
+        flyt__coord_st_admitted(m, id);
     }
 }
 

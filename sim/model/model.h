@@ -39,6 +39,7 @@ enum event_kind {
     EV_CASE_DONE, /* a coordinator finished a case */
     EV_SHIFT,     /* a role's shift starts (tag 1) or ends (tag 0); id = role */
     EV_NOT_READY, /* a patient at home returns as not discharge-ready */
+    EV_CASE_OPEN, /* a short-term stay nears its end: its case opens */
     N_EVENTS
 };
 
@@ -55,6 +56,8 @@ struct patient {
     double t_unit;      /* admission to the current unit; < 0 when not measured */
     double t_queue;     /* joined the current queue */
     double t_discharge; /* last hospital discharge to municipal services; < 0 none */
+    double t_state;     /* the current place began (treatment, bed, home care); a census
+                           reports it */
     double hc_hours;    /* hours per week needed or used in home care */
     uint64_t qseq;      /* queue order across origins */
     uint32_t gen;       /* bumped to make pending events stale */
@@ -154,6 +157,8 @@ double flyt__next_shift(const struct model *m, const struct flyt_role *r, double
 int flyt__coord_setup(struct model *m);
 int flyt__coord_role_for(const struct model *m, enum flyt_case_kind k, const struct patient *p);
 void flyt__coord_offer(struct model *m, uint32_t id, int role);
+/* A patient was admitted to a short-term bed (t_plan is the planned end). */
+void flyt__coord_st_admitted(struct model *m, uint32_t id);
 void flyt__coord_withdraw(struct model *m, uint32_t id);
 void flyt__coord_finish(struct model *m);
 uint32_t flyt__coord_queued(const struct model *m);
@@ -171,6 +176,17 @@ void flyt__advance(struct model *m, double now);
 /* Adds one to a per-day count series for the day of time t (after warm-up). */
 void flyt__count_day(struct model *m, enum flyt_series series, double t);
 void flyt__finish(struct model *m);
+
+/* sim.c: a replication in steps, for runs that start from a census or stop
+ * to take one. begin sets up, fills the units (place, or the scenario's
+ * initial occupancy when place is NULL) and books the first events; the
+ * caller then runs the engine (m->failed or a status other than OK ends
+ * it); end computes the figures, frees the state and returns as
+ * flyt_model_run. */
+typedef void (*flyt__place_fn)(struct model *m, void *arg);
+int flyt__model_begin(struct model *m, const struct flyt_scenario *s, unsigned rep,
+                      struct flyt_result *out, flyt__place_fn place, void *arg);
+int flyt__model_end(struct model *m, int rc);
 
 /* flow.c */
 void flyt__register_handlers(struct model *m);

@@ -683,7 +683,7 @@ static const char key_exemplar[] =
         "};\n"
         "coordinators = ( { name = \"c\"; headcount = 1; workdays = [\"mon\"]; hours = [8, 9];\n"
         "  holidays = [\"2025-01-06\"]; cases = \"ukp\"; groups = [\"all\"]; work_hours = 1.0;\n"
-        "  when_busy = \"wait\"; effects = { decision_delay_days = 0.0;\n"
+        "  when_busy = \"wait\"; lead_days = 2.0; effects = { decision_delay_days = 0.0;\n"
         "  destination = { home = 1.0; }; outcome = { home = 1.0; }; st_los_factor = 1.0;\n"
         "  not_ready_probability = 0.0; }; } );\n";
 

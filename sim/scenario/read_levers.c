@@ -374,6 +374,12 @@ static void read_role(struct reader *rd, config_setting_t *e, struct flyt_scenar
                  "or \"wait\" (the patient waits for a coordinator), got \"%s\"",
                  busy);
     r->when_busy = busy && strcmp(busy, "wait") == 0 ? FLYT_BUSY_WAIT : FLYT_BUSY_ORDINARY;
+    r->lead_days = -1;
+    if (rd_num(rd, e, "lead_days", false, 0.0, 36500.0, &r->lead_days) &&
+        config_setting_get_member(e, "lead_days") && r->cases != FLYT_CASE_SHORT_TERM)
+        rd_error(rd, config_setting_get_member(e, "lead_days"), key,
+                 "lead_days opens a short-term case before the stay ends; it needs cases = "
+                 "\"short_term\"");
 
     /* Defaults for effects not given: the patient's ordinary values. */
     for (int i = 0; i < s->n_groups; i++) {
