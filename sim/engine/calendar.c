@@ -2,9 +2,44 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* A heap entry: the (time, sequence) order as one 128-bit unsigned key.
+ * Times are >= 0, and the bits of a non-negative double order like the
+ * number, so one integer comparison replaces two floating ones and their
+ * branches. */
+struct entry {
+    unsigned __int128 key; /* time bits << 64 | sequence */
+    uint32_t kind, id, tag;
+};
+
+static inline unsigned __int128 make_key(double t, uint64_t seq)
+{
+    uint64_t bits;
+    t += 0.0; /* -0.0 would sort after every positive time */
+    memcpy(&bits, &t, sizeof bits);
+    return (unsigned __int128)bits << 64 | seq;
+}
+
+static inline double key_time(unsigned __int128 key)
+{
+    uint64_t bits = (uint64_t)(key >> 64);
+    double t;
+    memcpy(&t, &bits, sizeof t);
+    return t;
+}
+
+static inline void to_event(const struct entry *x, struct flyt_event *ev)
+{
+    ev->t = key_time(x->key);
+    ev->seq = (uint64_t)x->key;
+    ev->kind = x->kind;
+    ev->id = x->id;
+    ev->tag = x->tag;
+}
 
 struct flyt_engine {
-    struct flyt_event *heap;
+    struct entry *heap;
     size_t n;
     size_t cap;
     uint64_t next_seq;
@@ -48,16 +83,11 @@ void flyt_engine_on(struct flyt_engine *e, uint32_t kind, flyt_event_handler h)
         e->handlers[kind] = h;
 }
 
-static inline bool before(const struct flyt_event *a, const struct flyt_event *b)
-{
-    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
-}
-
 int flyt_engine_schedule(struct flyt_engine *e, double t, uint32_t kind, uint32_t id, uint32_t tag)
 {
     if (e->n == e->cap) {
         size_t cap = e->cap * 2;
-        struct flyt_event *h = realloc(e->heap, cap * sizeof *h);
+        struct entry *h = realloc(e->heap, cap * sizeof *h);
         if (!h)
             return -1;
         e->heap = h;
@@ -67,11 +97,11 @@ int flyt_engine_schedule(struct flyt_engine *e, double t, uint32_t kind, uint32_
      * to now so causality holds. */
     if (t < e->now)
         t = e->now;
-    struct flyt_event ev = { .t = t, .seq = e->next_seq++, .kind = kind, .id = id, .tag = tag };
+    struct entry ev = { .key = make_key(t, e->next_seq++), .kind = kind, .id = id, .tag = tag };
     size_t i = e->n++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!before(&ev, &e->heap[parent]))
+        if (ev.key >= e->heap[parent].key)
             break;
         e->heap[i] = e->heap[parent];
         i = parent;
@@ -80,34 +110,42 @@ int flyt_engine_schedule(struct flyt_engine *e, double t, uint32_t kind, uint32_
     return 0;
 }
 
-/* Removes the root: the last element sinks from the top along the path of
- * smaller children (Floyd's bottom-up variant would save comparisons, but the
- * plain version is clear and fast enough at our heap sizes). */
+/* Removes the root, bottom-up (Floyd): the hole at the top goes down the
+ * path of smaller children to a leaf, one comparison per level and that one
+ * without a branch, and the last element then rises from there, rarely more
+ * than a level or two because it came from the bottom. */
 static void pop_root(struct flyt_engine *e)
 {
-    struct flyt_event last = e->heap[--e->n];
-    size_t n = e->n;
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && before(&e->heap[c + 1], &e->heap[c]))
-            c++;
-        if (!before(&e->heap[c], &last))
-            break;
-        e->heap[i] = e->heap[c];
+    size_t n = --e->n;
+    if (n == 0)
+        return;
+    struct entry last = e->heap[n];
+    struct entry *h = e->heap;
+    size_t i = 0, c;
+    while ((c = 2 * i + 2) < n) {
+        c -= h[c - 1].key < h[c].key;
+        h[i] = h[c];
         i = c;
     }
-    if (n > 0)
-        e->heap[i] = last;
+    if (c == n) { /* a lone left child */
+        h[i] = h[c - 1];
+        i = c - 1;
+    }
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (last.key >= h[parent].key)
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = last;
 }
 
 int flyt_engine_pop(struct flyt_engine *e, struct flyt_event *ev)
 {
     if (e->n == 0)
         return -1;
-    *ev = e->heap[0];
+    to_event(&e->heap[0], ev);
     pop_root(e);
     e->now = ev->t;
     return 0;
@@ -117,8 +155,10 @@ uint64_t flyt_engine_run(struct flyt_engine *e, double t_end)
 {
     uint64_t ran = 0;
     e->stopped = false;
-    while (e->n > 0 && e->heap[0].t < t_end && !e->stopped) {
-        struct flyt_event ev = e->heap[0];
+    unsigned __int128 end = t_end > 0 ? make_key(t_end, 0) : 0;
+    while (e->n > 0 && e->heap[0].key < end && !e->stopped) {
+        struct flyt_event ev;
+        to_event(&e->heap[0], &ev);
         pop_root(e);
         e->now = ev.t;
         flyt_event_handler h = ev.kind < e->n_kinds ? e->handlers[ev.kind] : NULL;
