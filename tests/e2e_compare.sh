@@ -8,13 +8,7 @@ set -uo pipefail
 FLYT=$1
 SRC=$2
 PY=/usr/bin/python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+. "${BASH_SOURCE[0]%/*}/e2e_lib.sh"
 have_h5py() { test -x "$PY" && "$PY" -c 'import h5py, numpy' 2>/dev/null; }
 
 BASE=$SRC/scenarios/trondheim-baseline.cfg

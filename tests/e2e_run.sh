@@ -7,13 +7,7 @@ set -uo pipefail
 FLYT=$1
 SRC=$2
 PY=/usr/bin/python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+. "${BASH_SOURCE[0]%/*}/e2e_lib.sh"
 
 check "help exits 0" "$FLYT" --help
 check "version exits 0" "$FLYT" --version

@@ -11,16 +11,46 @@
 #include "flyt/result.h"
 #include "flyt/scenario.h"
 
+#include <stdbool.h>
+
 /* Called after each finished replication (from worker threads, serialised). */
 typedef void (*flyt_progress_fn)(unsigned done, unsigned total, void *ctx);
 
 /* Runs replications 0..n_rep-1 into results[0..n_rep-1] (caller frees each
  * with flyt_result_free). threads 0 means one per online CPU.
  * Returns 0 when all completed, 1 when any stopped early (see each
- * result's status), -1 when out of memory or a thread could not start. */
+ * result's status), -1 when out of memory or a thread could not start,
+ * FLYT_EXPERIMENT_STOPPED when a stop was requested (results of
+ * replications never started stay zeroed; all may still be freed). */
+#define FLYT_EXPERIMENT_STOPPED 2
 int flyt_experiment_run(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
                         struct flyt_result *results, flyt_progress_fn progress, void *ctx);
 
 unsigned flyt_experiment_default_threads(void);
+
+/* Per-replication tracing (flyt run --patients/--events): begin gives the
+ * trace for replication rep (NULL: run it untraced and let end report the
+ * failure), called on the worker thread just before the run; end is called
+ * on that thread after it with flyt_model_run's return value, and a
+ * nonzero return counts as a failed replication (-1). */
+struct flyt_trace;
+struct flyt_trace_hooks {
+    const struct flyt_trace *(*begin)(void *ctx, unsigned rep);
+    int (*end)(void *ctx, unsigned rep, int rc);
+    void *ctx;
+};
+
+/* flyt_experiment_run with tracing hooks (NULL: none). */
+int flyt_experiment_run_traced(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                               struct flyt_result *results, flyt_progress_fn progress, void *ctx,
+                               const struct flyt_trace_hooks *hooks);
+
+/* Asks every running experiment to stop: workers finish the replication in
+ * hand and take no other. Async-signal-safe (it only sets a volatile
+ * sig_atomic_t), so a signal handler may call it. The request stays until
+ * flyt_experiment_clear_stop(). */
+void flyt_experiment_request_stop(void);
+bool flyt_experiment_stop_requested(void);
+void flyt_experiment_clear_stop(void);
 
 #endif

@@ -238,4 +238,8 @@ extern const char flyt_default_scenario[];
 /* Prints every key path the loader knows, one per line, sorted. */
 void flyt_scenario_print_keys(FILE *out);
 
+/* The libconfig version flyt was built with ("1.5.0"), for provenance:
+ * only the scenario module sees <libconfig.h>. */
+const char *flyt_scenario_libconfig_version(void);
+
 #endif

@@ -2,6 +2,8 @@
 #ifndef FLYT_CLI_H
 #define FLYT_CLI_H
 
+#include "flyt/result.h"
+
 #include <stdbool.h>
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_BAD_INPUT = 2 };
@@ -10,8 +12,13 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_BAD_INPUT = 2 };
 
 int flyt_cmd_run(int argc, char **argv);
 int flyt_cmd_compare(int argc, char **argv);
+int flyt_cmd_calibrate(int argc, char **argv);
+int flyt_cmd_sweep(int argc, char **argv);
+int flyt_cmd_merge(int argc, char **argv);
 int flyt_cmd_validate(int argc, char **argv);
 int flyt_cmd_bench(int argc, char **argv);
+int flyt_cmd_forecast(int argc, char **argv);
+int flyt_cmd_report(int argc, char **argv);
 
 /* The command line as one string, for provenance (static buffer). */
 const char *flyt_cli_command_line(void);
@@ -21,6 +28,66 @@ void flyt_cli_set_command_line(int argc, char **argv);
  * false when it is not one (or is out of range). */
 bool flyt_cli_parse_uint(const char *opt, const char *text, unsigned long long lo,
                          unsigned long long hi, unsigned long long *out);
+
+/* The value of the option at argv[*i]: advances *i and returns the next
+ * argument, or prints "flyt CMD: error: OPT needs a value (see flyt CMD
+ * --help)" and returns NULL when there is none. */
+const char *flyt_cli_value(const char *cmd, int argc, char **argv, int *i);
+
+/* flyt_cli_value, then flyt_cli_parse_uint on it; false (message printed)
+ * when either fails. */
+bool flyt_cli_uint_value(const char *cmd, int argc, char **argv, int *i, unsigned long long lo,
+                         unsigned long long hi, unsigned long long *out);
+
+/* The options several commands share; a command names those it takes. */
+enum {
+    FLYT_OPT_OUTPUT = 1u << 0,   /* -o, --output FILE */
+    FLYT_OPT_REPS = 1u << 1,     /* -r, --replications N (1 to 1000000) */
+    FLYT_OPT_SEED = 1u << 2,     /* --seed S (0 to 2^63-1) */
+    FLYT_OPT_THREADS = 1u << 3,  /* -t, --threads N (1 to 1024) */
+    FLYT_OPT_SET = 1u << 4,      /* --set KEY=VALUE, at most CLI_MAX_SETS */
+    FLYT_OPT_FORMAT = 1u << 5,   /* --format table|json */
+    FLYT_OPT_PROGRESS = 1u << 6, /* --progress, --no-progress */
+    /* -r and --seed also as run.replications / run.seed overrides in sets,
+     * one slot each where the option first appears (the last value counts) */
+    FLYT_OPT_RUN_SETS = 1u << 7,
+};
+
+/* Everything flyt run and flyt compare take of them. */
+#define FLYT_OPTS_RUN                                                                    \
+    (FLYT_OPT_OUTPUT | FLYT_OPT_REPS | FLYT_OPT_SEED | FLYT_OPT_THREADS | FLYT_OPT_SET | \
+     FLYT_OPT_FORMAT | FLYT_OPT_PROGRESS | FLYT_OPT_RUN_SETS)
+
+/* What those options set. Start with { .progress = -1 } (auto). */
+struct flyt_cli_opts {
+    const char *output;                 /* NULL: the command's default */
+    const char *sets[CLI_MAX_SETS + 2]; /* --set, then the two slots */
+    int n_sets;
+    unsigned long long reps, seed;
+    bool have_reps, have_seed;
+    unsigned threads; /* 0: one per CPU */
+    bool json;
+    int progress; /* -1 auto, 0 off, 1 on */
+    char rep_set[64], seed_set[64];
+};
+
+/* Handles argv[*i] when it is one of the options in which (a FLYT_OPT_
+ * mask), advancing *i past its value. Returns 1 when handled, 0 when it is
+ * not one of them, -1 on bad input (the message printed, as "flyt CMD:
+ * error: ..."). */
+int flyt_cli_option(const char *cmd, unsigned which, int argc, char **argv, int *i,
+                    struct flyt_cli_opts *o);
+
+/* A long run should not end in "cannot write": true when the folder of
+ * path can be written; otherwise prints "flyt CMD: error: cannot write
+ * 'PATH': NOUN 'DIR' is missing or not writable" and returns false. */
+bool flyt_cli_output_dir_ok(const char *cmd, const char *path, const char *noun);
+
+/* Names every replication of res[0..n) that did not end ok (with the
+ * scenario's name unless it is NULL), says nothing was written, and
+ * returns EXIT_FAIL. */
+int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct flyt_result *res,
+                            unsigned n);
 
 /* Progress line on stderr: shown when stderr is a terminal (or forced),
  * and only once the run has taken more than about a second. */
@@ -36,5 +103,10 @@ void flyt_progress_init(struct flyt_progress *p, int mode,
 void flyt_progress_update(unsigned done, unsigned total, void *ctx);
 void flyt_progress_done(struct flyt_progress *p);
 double flyt_cli_seconds(void);
+
+/* SIGINT/SIGTERM stop a run at the next replication boundary (see
+ * signals.c); SIGXFSZ is ignored so a full disk is an error, not death. */
+void flyt_cli_signals_install(void);
+int flyt_cli_signal_caught(void); /* the signal number, or 0 */
 
 #endif

@@ -9,11 +9,9 @@
 #include "flyt/scenario.h"
 
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_SCENARIOS  32
 #define DEFAULT_OUTPUT "flyt-compare.h5"
@@ -53,80 +51,15 @@ static void usage(FILE *out)
 struct compare_opts {
     const char *files[MAX_SCENARIOS];
     int n_files;
-    const char *output;
-    const char *sets[CLI_MAX_SETS + 2];
-    int n_sets;
-    unsigned threads;
-    bool json;
-    int progress;
-    char rep_set[64], seed_set[64];
+    struct flyt_cli_opts c;
 };
-
-static int need_arg(int argc, char **argv, int i)
-{
-    if (i + 1 >= argc) {
-        fprintf(stderr, "flyt compare: error: %s needs a value (see flyt compare --help)\n",
-                argv[i]);
-        return 0;
-    }
-    return 1;
-}
-
-/* Options that take a value; returns 1 when handled, 0 when a is not one,
- * or -1 on bad input. */
-static int parse_valued(int argc, char **argv, int *i, struct compare_opts *o)
-{
-    const char *a = argv[*i];
-    unsigned long long v;
-    int is_out = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0;
-    int is_rep = strcmp(a, "-r") == 0 || strcmp(a, "--replications") == 0;
-    int is_thr = strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0;
-    int is_seed = strcmp(a, "--seed") == 0, is_set = strcmp(a, "--set") == 0;
-    int is_fmt = strcmp(a, "--format") == 0;
-    if (!(is_out || is_rep || is_thr || is_seed || is_set || is_fmt))
-        return 0;
-    if (!need_arg(argc, argv, *i))
-        return -1;
-    const char *val = argv[++*i];
-    if (is_out) {
-        o->output = val;
-    } else if (is_rep) {
-        if (!flyt_cli_parse_uint(a, val, 1, 1000000, &v))
-            return -1;
-        if (!o->rep_set[0]) /* given twice: the last one counts, in one slot */
-            o->sets[o->n_sets++] = o->rep_set;
-        snprintf(o->rep_set, sizeof o->rep_set, "run.replications=%llu", v);
-    } else if (is_seed) {
-        if (!flyt_cli_parse_uint(a, val, 0, 9223372036854775807ULL, &v))
-            return -1;
-        if (!o->seed_set[0])
-            o->sets[o->n_sets++] = o->seed_set;
-        snprintf(o->seed_set, sizeof o->seed_set, "run.seed=%llu", v);
-    } else if (is_thr) {
-        if (!flyt_cli_parse_uint(a, val, 1, 1024, &v))
-            return -1;
-        o->threads = (unsigned)v;
-    } else if (is_set) {
-        if (o->n_sets >= CLI_MAX_SETS) {
-            fprintf(stderr, "flyt compare: error: at most %d --set options\n", CLI_MAX_SETS);
-            return -1;
-        }
-        o->sets[o->n_sets++] = val;
-    } else if (strcmp(val, "json") == 0 || strcmp(val, "table") == 0) {
-        o->json = strcmp(val, "json") == 0;
-    } else {
-        fprintf(stderr, "flyt compare: error: --format is table or json, got '%s'\n", val);
-        return -1;
-    }
-    return 1;
-}
 
 /* Returns -1 to continue, or an exit status. */
 static int parse(int argc, char **argv, struct compare_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int rc = parse_valued(argc, argv, &i, o);
+        int rc = flyt_cli_option("compare", FLYT_OPTS_RUN, argc, argv, &i, &o->c);
         if (rc < 0)
             return EXIT_BAD_INPUT;
         if (rc > 0)
@@ -134,8 +67,6 @@ static int parse(int argc, char **argv, struct compare_opts *o)
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return EXIT_OK;
-        } else if (strcmp(a, "--progress") == 0 || strcmp(a, "--no-progress") == 0) {
-            o->progress = strcmp(a, "--progress") == 0;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "flyt compare: error: unknown option '%s' (see flyt compare --help)\n",
                     a);
@@ -183,7 +114,7 @@ static int load_all(const struct compare_opts *o, struct flyt_scenario **s)
     char *why[MAX_SCENARIOS] = { 0 };
     int bad = 0;
     for (int i = 0; i < o->n_files; i++) {
-        if ((s[i] = load(o->files[i], o->sets, o->n_sets, &why[i])))
+        if ((s[i] = load(o->files[i], o->c.sets, o->c.n_sets, &why[i])))
             continue;
         bad++;
         bool seen = false;
@@ -229,9 +160,9 @@ static int align_to_base(const struct compare_opts *o, struct flyt_scenario **s)
     const char *sets[CLI_MAX_SETS + 4];
     snprintf(seed, sizeof seed, "run.seed=%" PRIu64, s[0]->seed);
     snprintf(reps, sizeof reps, "run.replications=%u", s[0]->replications);
-    memcpy(sets, o->sets, (size_t)o->n_sets * sizeof *sets);
-    sets[o->n_sets] = seed;
-    sets[o->n_sets + 1] = reps;
+    memcpy(sets, o->c.sets, (size_t)o->c.n_sets * sizeof *sets);
+    sets[o->c.n_sets] = seed;
+    sets[o->c.n_sets + 1] = reps;
     bool noted = false;
     for (int i = 1; i < o->n_files; i++) {
         if (!differs(s[i], s[0]))
@@ -241,28 +172,13 @@ static int align_to_base(const struct compare_opts *o, struct flyt_scenario **s)
         noted = true;
         flyt_scenario_free(s[i]);
         char *why;
-        if (!(s[i] = load(o->files[i], sets, o->n_sets + 2, &why))) {
+        if (!(s[i] = load(o->files[i], sets, o->c.n_sets + 2, &why))) {
             fputs(why ? why : "flyt compare: error: out of memory\n", stderr);
             free(why);
             return -1;
         }
     }
     return 0;
-}
-
-/* A long run should not end in "cannot write": check the target directory
- * before simulating. */
-static bool output_dir_writable(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    const char *dir = dirname(buf);
-    if (access(dir, W_OK | X_OK) == 0)
-        return true;
-    fprintf(stderr,
-            "flyt compare: error: cannot write '%s': directory '%s' is missing or not writable\n",
-            path, dir);
-    return false;
 }
 
 /* Everything the runs produce, freed in one place. */
@@ -288,17 +204,6 @@ static void outcome_free(struct outcome *oc)
     free(oc->cmp);
 }
 
-static int report_stopped(const struct flyt_scenario *s, const struct flyt_result *res, unsigned n)
-{
-    for (unsigned r = 0; r < n; r++)
-        if (res[r].status != FLYT_RUN_OK)
-            fprintf(stderr,
-                    "flyt compare: error: scenario '%s': replication %u stopped early: %s\n",
-                    s->name, r, res[r].status_detail);
-    fputs("flyt compare: no output written: a partial run is not a result\n", stderr);
-    return EXIT_FAIL;
-}
-
 static int run_one(const struct compare_opts *o, struct outcome *oc, int i,
                    const struct flyt_scenario *s)
 {
@@ -309,9 +214,10 @@ static int run_one(const struct compare_opts *o, struct outcome *oc, int i,
         return EXIT_FAIL;
     }
     struct flyt_progress prog;
-    flyt_progress_init(&prog, o->progress, label);
+    flyt_progress_init(&prog, o->c.progress, label);
     double t0 = flyt_cli_seconds();
-    int rc = flyt_experiment_run(s, oc->n_rep, o->threads, oc->res[i], flyt_progress_update, &prog);
+    int rc = flyt_experiment_run(s, oc->n_rep, o->c.threads, oc->res[i], flyt_progress_update,
+                                 &prog);
     oc->runs[i].wall_seconds = flyt_cli_seconds() - t0;
     flyt_progress_done(&prog);
     if (rc < 0) {
@@ -319,7 +225,7 @@ static int run_one(const struct compare_opts *o, struct outcome *oc, int i,
         return EXIT_FAIL;
     }
     if (rc != 0)
-        return report_stopped(s, oc->res[i], oc->n_rep);
+        return flyt_cli_report_stopped("compare", s->name, oc->res[i], oc->n_rep);
     flyt_summary_compute(&oc->sum[i], oc->res[i], oc->n_rep);
     oc->runs[i] = (struct flyt_compare_run){ s, oc->res[i], &oc->sum[i], oc->runs[i].wall_seconds };
     return EXIT_OK;
@@ -351,9 +257,9 @@ static int compare_all(struct outcome *oc, struct flyt_scenario **s)
 
 static int report(const struct compare_opts *o, struct outcome *oc)
 {
-    const char *out = o->output ? o->output : DEFAULT_OUTPUT;
+    const char *out = o->c.output ? o->c.output : DEFAULT_OUTPUT;
     struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),
-                                  o->threads ? o->threads : flyt_experiment_default_threads(),
+                                  o->c.threads ? o->c.threads : flyt_experiment_default_threads(),
                                   oc->wall };
     char err[512];
     int status = EXIT_OK;
@@ -362,7 +268,7 @@ static int report(const struct compare_opts *o, struct outcome *oc)
         fprintf(stderr, "flyt compare: error: %s\n", err);
         status = EXIT_FAIL;
     }
-    if (o->json)
+    if (o->c.json)
         flyt_compare_print_json(stdout, oc->runs, (size_t)oc->n, oc->n_rep, oc->cmp);
     else
         flyt_compare_print_table(stdout, oc->runs, (size_t)oc->n, oc->n_rep, oc->cmp);
@@ -374,7 +280,7 @@ static int report(const struct compare_opts *o, struct outcome *oc)
 
 static int execute(const struct compare_opts *o, struct flyt_scenario **s)
 {
-    if (!output_dir_writable(o->output ? o->output : DEFAULT_OUTPUT))
+    if (!flyt_cli_output_dir_ok("compare", o->c.output ? o->c.output : DEFAULT_OUTPUT, "directory"))
         return EXIT_FAIL;
     struct outcome *oc = calloc(1, sizeof *oc);
     if (!oc) {
@@ -401,7 +307,7 @@ static int execute(const struct compare_opts *o, struct flyt_scenario **s)
 
 int flyt_cmd_compare(int argc, char **argv)
 {
-    struct compare_opts o = { .progress = -1 };
+    struct compare_opts o = { .c = { .progress = -1 } };
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;

@@ -2,14 +2,14 @@
  * write the HDF5 file. A bad scenario stops before anything is written. */
 #include "cli/cli.h"
 #include "flyt/experiment.h"
+#include "flyt/log.h"
 #include "flyt/output.h"
 #include "flyt/scenario.h"
 
-#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -32,81 +32,41 @@ static void usage(FILE *out)
           "      --progress        always show the progress line (default: when stderr\n"
           "                        is a terminal)\n"
           "      --no-progress     never show it\n"
+          "      --patients        also log every patient episode (/patients: attributes\n"
+          "                        and the time of every move; docs/hdf5-layout.md)\n"
+          "      --events          also log every patient event (/events)\n"
           "  -h, --help            this help\n"
           "\n"
-          "Exit status: 0 ok, 1 a replication stopped early or output failed, 2 bad input.\n",
+          "Exit status: 0 ok, 1 a replication stopped early or output failed, 2 bad input,\n"
+          "130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM. A stopped run finishes\n"
+          "the replications in hand, writes nothing and leaves an existing output file\n"
+          "as it was; a second Ctrl-C ends flyt at once.\n",
           out);
 }
 
 struct run_opts {
     const char *scenario;
-    const char *output;
-    const char *sets[CLI_MAX_SETS + 2];
-    int n_sets;
-    unsigned threads;
-    bool json;
-    int progress;
-    char rep_set[64], seed_set[64];
+    struct flyt_cli_opts c;
+    bool patients, events; /* the logs, streamed into the output file */
 };
-
-static int need_arg(int argc, char **argv, int i)
-{
-    if (i + 1 >= argc) {
-        fprintf(stderr, "flyt run: error: %s needs a value (see flyt run --help)\n", argv[i]);
-        return 0;
-    }
-    return 1;
-}
 
 /* Returns -1 to continue, or an exit status. */
 static int parse(int argc, char **argv, struct run_opts *o)
 {
-    unsigned long long v;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int rc = flyt_cli_option("run", FLYT_OPTS_RUN, argc, argv, &i, &o->c);
+        if (rc < 0)
+            return EXIT_BAD_INPUT;
+        if (rc > 0)
+            continue;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return EXIT_OK;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (!need_arg(argc, argv, i))
-                return EXIT_BAD_INPUT;
-            o->output = argv[++i];
-        } else if (strcmp(a, "-r") == 0 || strcmp(a, "--replications") == 0) {
-            if (!need_arg(argc, argv, i) || !flyt_cli_parse_uint(a, argv[++i], 1, 1000000, &v))
-                return EXIT_BAD_INPUT;
-            snprintf(o->rep_set, sizeof o->rep_set, "run.replications=%llu", v);
-            o->sets[o->n_sets++] = o->rep_set;
-        } else if (strcmp(a, "--seed") == 0) {
-            if (!need_arg(argc, argv, i) ||
-                !flyt_cli_parse_uint(a, argv[++i], 0, 9223372036854775807ULL, &v))
-                return EXIT_BAD_INPUT;
-            snprintf(o->seed_set, sizeof o->seed_set, "run.seed=%llu", v);
-            o->sets[o->n_sets++] = o->seed_set;
-        } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
-            if (!need_arg(argc, argv, i) || !flyt_cli_parse_uint(a, argv[++i], 1, 1024, &v))
-                return EXIT_BAD_INPUT;
-            o->threads = (unsigned)v;
-        } else if (strcmp(a, "--set") == 0) {
-            if (!need_arg(argc, argv, i))
-                return EXIT_BAD_INPUT;
-            if (o->n_sets >= CLI_MAX_SETS) {
-                fprintf(stderr, "flyt run: error: at most %d --set options\n", CLI_MAX_SETS);
-                return EXIT_BAD_INPUT;
-            }
-            o->sets[o->n_sets++] = argv[++i];
-        } else if (strcmp(a, "--format") == 0) {
-            if (!need_arg(argc, argv, i))
-                return EXIT_BAD_INPUT;
-            const char *f = argv[++i];
-            if (strcmp(f, "json") != 0 && strcmp(f, "table") != 0) {
-                fprintf(stderr, "flyt run: error: --format is table or json, got '%s'\n", f);
-                return EXIT_BAD_INPUT;
-            }
-            o->json = strcmp(f, "json") == 0;
-        } else if (strcmp(a, "--progress") == 0) {
-            o->progress = 1;
-        } else if (strcmp(a, "--no-progress") == 0) {
-            o->progress = 0;
+        } else if (strcmp(a, "--patients") == 0) {
+            o->patients = true;
+        } else if (strcmp(a, "--events") == 0) {
+            o->events = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "flyt run: error: unknown option '%s' (see flyt run --help)\n", a);
             return EXIT_BAD_INPUT;
@@ -121,34 +81,23 @@ static int parse(int argc, char **argv, struct run_opts *o)
     return -1;
 }
 
-static int report_stopped(const struct flyt_result *res, unsigned n)
+static int report_interrupted(const struct flyt_result *res, unsigned n, const char *out)
 {
+    unsigned done = 0;
     for (unsigned r = 0; r < n; r++)
-        if (res[r].status != FLYT_RUN_OK)
-            fprintf(stderr, "flyt run: error: replication %u stopped early: %s\n", r,
-                    res[r].status_detail);
-    fputs("flyt run: no output written: a partial run is not a result\n", stderr);
-    return EXIT_FAIL;
-}
-
-/* A long run should not end in "cannot write": check the target directory
- * before simulating. */
-static bool output_dir_writable(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    const char *dir = dirname(buf);
-    if (access(dir, W_OK | X_OK) == 0)
-        return true;
+        done += res[r].wall_seconds > 0;
+    int sig = flyt_cli_signal_caught();
     fprintf(stderr,
-            "flyt run: error: cannot write '%s': directory '%s' is missing or not writable\n", path,
-            dir);
-    return false;
+            "flyt run: stopped by %s after %u of %u replications; no output written (%s left "
+            "as it was)\n",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT", done, n, out);
+    return 128 + (sig ? sig : SIGINT);
 }
 
 static int execute(const struct run_opts *o, const struct flyt_scenario *s)
 {
-    if (!output_dir_writable(o->output ? o->output : "flyt-out.h5"))
+    const char *out = o->c.output ? o->c.output : "flyt-out.h5";
+    if (!flyt_cli_output_dir_ok("run", out, "directory"))
         return EXIT_FAIL;
     unsigned n = s->replications;
     struct flyt_result *res = calloc(n, sizeof *res);
@@ -156,34 +105,51 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
         fputs("flyt run: error: out of memory\n", stderr);
         return EXIT_FAIL;
     }
+    char err[512];
+    struct flyt_h5_log *log = NULL;
+    if ((o->patients || o->events) &&
+        !(log = flyt_h5_log_open(out, o->patients, o->events, n, err, sizeof err))) {
+        fprintf(stderr, "flyt run: error: %s\n", err);
+        free(res);
+        return EXIT_FAIL;
+    }
     struct flyt_progress prog;
-    flyt_progress_init(&prog, o->progress, s->name);
+    flyt_progress_init(&prog, o->c.progress, s->name);
     double t0 = flyt_cli_seconds();
-    int rc = flyt_experiment_run(s, n, o->threads, res, flyt_progress_update, &prog);
+    int rc = flyt_experiment_run_traced(s, n, o->c.threads, res, flyt_progress_update, &prog,
+                                        log ? flyt_h5_log_hooks(log) : NULL);
     double wall = flyt_cli_seconds() - t0;
     flyt_progress_done(&prog);
     int status = EXIT_OK;
-    if (rc != 0) {
-        status = report_stopped(res, n);
+    if (log && flyt_h5_log_error(log) && rc != FLYT_EXPERIMENT_STOPPED) {
+        fprintf(stderr, "flyt run: error: %s\n", flyt_h5_log_error(log));
+        status = EXIT_FAIL;
+    } else if (rc == FLYT_EXPERIMENT_STOPPED || (rc == 0 && flyt_experiment_stop_requested())) {
+        status = report_interrupted(res, n, out);
+    } else if (rc != 0) {
+        status = flyt_cli_report_stopped("run", NULL, res, n);
     } else {
         struct flyt_summary sum;
         flyt_summary_compute(&sum, res, n);
         struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),
-                                      o->threads ? o->threads : flyt_experiment_default_threads(),
+                                      o->c.threads ? o->c.threads
+                                                   : flyt_experiment_default_threads(),
                                       wall };
-        char err[512];
-        const char *out = o->output ? o->output : "flyt-out.h5";
-        if (flyt_h5_write_run(out, s, res, n, &sum, &meta, err, sizeof err) != 0) {
+        int wrc = log ? flyt_h5_log_finish(log, s, res, n, &sum, &meta, err, sizeof err)
+                      : flyt_h5_write_run(out, s, res, n, &sum, &meta, err, sizeof err);
+        log = NULL;
+        if (wrc != 0) {
             fprintf(stderr, "flyt run: error: %s\n", err);
             status = EXIT_FAIL;
         }
-        if (o->json)
+        if (o->c.json)
             flyt_summary_print_json(stdout, s, &sum, n);
         else
             flyt_summary_print_table(stdout, s, &sum, n);
         if (status == EXIT_OK)
             fprintf(stderr, "flyt run: %u replications in %.2f s; wrote %s\n", n, wall, out);
     }
+    flyt_h5_log_abort(log); /* a run that wrote nothing leaves no partial file */
     for (unsigned r = 0; r < n; r++)
         flyt_result_free(&res[r]);
     free(res);
@@ -192,13 +158,14 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
 
 int flyt_cmd_run(int argc, char **argv)
 {
-    struct run_opts o = { .progress = -1 };
+    flyt_cli_signals_install();
+    struct run_opts o = { .c = { .progress = -1 } };
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
     struct flyt_diag diag;
     flyt_diag_init(&diag);
-    struct flyt_scenario *s = flyt_scenario_load(o.scenario, o.sets, o.n_sets, &diag);
+    struct flyt_scenario *s = flyt_scenario_load(o.scenario, o.c.sets, o.c.n_sets, &diag);
     if (!s) {
         fputs(diag.text ? diag.text : "flyt run: error: cannot load the scenario\n", stderr);
         flyt_diag_free(&diag);

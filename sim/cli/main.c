@@ -20,14 +20,23 @@ static void usage(FILE *out)
           "  compare BASE VARIANT...\n"
           "                      run scenarios with the same patients (common random numbers)\n"
           "                      and show each variant's differences with paired 95% CIs\n"
+          "  calibrate SPEC      fit scenario parameters to target KPIs (docs/calibration.md)\n"
+          "  sweep SWEEP.cfg     run a base scenario over a grid or design of parameter\n"
+          "                      points (threads, Slurm array shards, or mpirun)\n"
+          "  merge SHARD.h5...   join the shard files of a sweep into one file\n"
           "  validate SCENARIO   check a scenario file and report every problem as file:line\n"
+          "  forecast [SCENARIO] --census FILE\n"
+          "                      the days ahead from today's census: bands of every unit's\n"
+          "                      census, P(full), UKP waiting days (docs/forecast.md)\n"
+          "  report FILE.h5      print the summary of any flyt output file without rerunning\n"
           "  bench               measure speed on the benchmark model PF1\n"
           "\n"
           "Options:\n"
           "  -h, --help          this help; `flyt <command> --help` for a command's options\n"
           "  -V, --version       version, git commit and library versions\n"
           "\n"
-          "Exit status: 0 ok, 1 failure (run stopped, cannot write output), 2 bad input.\n"
+          "Exit status: 0 ok, 1 failure (run stopped, cannot write output), 2 bad input,\n"
+          "130 / 143 stopped by SIGINT / SIGTERM (nothing written).\n"
           "Documentation: README.md and docs/scenario-reference.md.\n",
           out);
 }
@@ -62,8 +71,18 @@ int main(int argc, char **argv)
         return flyt_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return flyt_cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "calibrate") == 0)
+        return flyt_cmd_calibrate(argc - 1, argv + 1);
+    if (strcmp(cmd, "sweep") == 0)
+        return flyt_cmd_sweep(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return flyt_cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "validate") == 0)
         return flyt_cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "forecast") == 0)
+        return flyt_cmd_forecast(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return flyt_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
         return flyt_cmd_bench(argc - 1, argv + 1);
     fprintf(stderr, "flyt: error: unknown command '%s' (try flyt --help)\n", cmd);

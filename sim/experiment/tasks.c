@@ -1,7 +1,9 @@
 #include "flyt/experiment.h"
 #include "flyt/model.h"
+#include "flyt/trace.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,14 +15,43 @@ struct pool {
     int worst;
     flyt_progress_fn progress;
     void *ctx;
+    const struct flyt_trace_hooks *hooks;
     pthread_mutex_t lock;
 };
+
+/* Set from signal handlers and read by every worker: sig_atomic_t is what
+ * a handler may write; volatile keeps each worker reading it afresh. */
+static volatile sig_atomic_t stop_requested;
+
+void flyt_experiment_request_stop(void)
+{
+    stop_requested = 1;
+}
+
+bool flyt_experiment_stop_requested(void)
+{
+    return stop_requested != 0;
+}
+
+void flyt_experiment_clear_stop(void)
+{
+    stop_requested = 0;
+}
 
 static double seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int run_one(const struct pool *pl, unsigned r)
+{
+    if (!pl->hooks)
+        return flyt_model_run(pl->s, r, &pl->results[r]);
+    const struct flyt_trace *tr = pl->hooks->begin(pl->hooks->ctx, r);
+    int rc = flyt_model_run_traced(pl->s, r, &pl->results[r], tr);
+    return pl->hooks->end(pl->hooks->ctx, r, rc) != 0 ? -1 : rc;
 }
 
 /* Workers take the next replication number from a shared counter: dynamic,
@@ -30,12 +61,14 @@ static void *worker(void *arg)
     struct pool *pl = arg;
     for (;;) {
         pthread_mutex_lock(&pl->lock);
+        if (stop_requested)
+            pl->next = pl->n_rep;
         unsigned r = pl->next < pl->n_rep ? pl->next++ : pl->n_rep;
         pthread_mutex_unlock(&pl->lock);
         if (r == pl->n_rep)
             return NULL;
         double t0 = seconds();
-        int rc = flyt_model_run(pl->s, r, &pl->results[r]);
+        int rc = run_one(pl, r);
         pl->results[r].wall_seconds = seconds() - t0;
         pthread_mutex_lock(&pl->lock);
         if (rc < 0 || (rc > 0 && pl->worst == 0))
@@ -56,8 +89,15 @@ unsigned flyt_experiment_default_threads(void)
 int flyt_experiment_run(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
                         struct flyt_result *results, flyt_progress_fn progress, void *ctx)
 {
+    return flyt_experiment_run_traced(s, n_rep, threads, results, progress, ctx, NULL);
+}
+
+int flyt_experiment_run_traced(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                               struct flyt_result *results, flyt_progress_fn progress, void *ctx,
+                               const struct flyt_trace_hooks *hooks)
+{
     struct pool pl = {
-        .s = s, .results = results, .n_rep = n_rep, .progress = progress, .ctx = ctx
+        .s = s, .results = results, .n_rep = n_rep, .progress = progress, .ctx = ctx, .hooks = hooks
     };
     if (threads == 0)
         threads = flyt_experiment_default_threads();
@@ -67,7 +107,7 @@ int flyt_experiment_run(const struct flyt_scenario *s, unsigned n_rep, unsigned 
     if (threads == 1) {
         worker(&pl);
         pthread_mutex_destroy(&pl.lock);
-        return pl.worst;
+        return pl.done < n_rep && stop_requested ? FLYT_EXPERIMENT_STOPPED : pl.worst;
     }
     pthread_t *tid = calloc(threads, sizeof *tid);
     unsigned started = 0;
@@ -80,5 +120,5 @@ int flyt_experiment_run(const struct flyt_scenario *s, unsigned n_rep, unsigned 
         pthread_join(tid[i], NULL);
     free(tid);
     pthread_mutex_destroy(&pl.lock);
-    return pl.worst;
+    return pl.done < n_rep && stop_requested ? FLYT_EXPERIMENT_STOPPED : pl.worst;
 }

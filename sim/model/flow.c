@@ -104,8 +104,9 @@ static inline bool measured(const struct model *m, double t)
     return t >= m->t_warm;
 }
 
-static void count_death(struct model *m, int place)
+static void count_death(struct model *m, uint32_t id, int place)
 {
+    flyt__trace(m, id, FLYT_TRACE_DEATH, place);
     if (measured(m, now(m)))
         m->deaths[place]++;
 }
@@ -116,6 +117,7 @@ void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
 {
     struct patient *p = bind(m, id);
     double t = now(m);
+    flyt__trace(m, id, readmission ? FLYT_TRACE_READMISSION : FLYT_TRACE_ARRIVAL, 0);
     if (readmission && p->t_discharge >= m->t_warm &&
         p->t_discharge <= m->t_end - m->s->readmission_window_days &&
         t - p->t_discharge <= m->s->readmission_window_days)
@@ -147,6 +149,7 @@ static void leave_hospital(struct model *m, struct patient *p, bool to_services)
 static void end_ukp_wait(struct model *m, struct patient *p, int dest)
 {
     double t = now(m);
+    flyt__trace(m, (uint32_t)(p - m->p), FLYT_TRACE_UKP_END, dest);
     m->n_ukp--;
     if (measured(m, p->t_ready)) {
         flyt__samples_add(m, &m->ukp_waits, t - p->t_ready);
@@ -164,6 +167,7 @@ void flyt__decide(struct model *m, uint32_t id)
     int dest = flyt__draw_index(m->rng, dest_p, FLYT_N_DEST);
     p->dest = (uint8_t)dest;
     p->state = PS_WAITING;
+    flyt__trace(m, id, FLYT_TRACE_DECISION, dest);
     switch (dest) {
     case FLYT_DEST_HOME:
         end_ukp_wait(m, p, dest);
@@ -197,7 +201,7 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     m->model_events++;
     m->n_treat--;
     if (gsl_rng_uniform(m->rng) < g->p_death_hosp) {
-        count_death(m, 0);
+        count_death(m, ev->id, 0);
         flyt__patient_leave(m, ev->id);
         return;
     }
@@ -208,6 +212,7 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     }
     p->t_ready = t;
     m->n_ukp++;
+    flyt__trace(m, ev->id, FLYT_TRACE_READY, 0);
     if (p->complex) {
         p->state = PS_COMPLEX;
         schedule(m, t + flyt_dist_sample(&m->s->complex_wait, m->rng), EV_COMPLEX_END, ev->id);
@@ -274,6 +279,7 @@ void flyt__start_st(struct model *m, uint32_t id, double los)
 static void free_st_bed(struct model *m, struct patient *p)
 {
     double t = now(m);
+    flyt__trace(m, (uint32_t)(p - m->p), FLYT_TRACE_ST_END, 0);
     m->n_st--;
     if (p->t_unit >= 0 && measured(m, p->t_unit))
         flyt__samples_add(m, &m->st_los, t - p->t_unit);
@@ -331,7 +337,7 @@ void flyt__st_end(struct model *m, uint32_t id)
         break;
     case FLYT_STO_DEATH:
         free_st_bed(m, p);
-        count_death(m, 1);
+        count_death(m, id, 1);
         flyt__patient_leave(m, id);
         break;
     default:
@@ -360,7 +366,7 @@ static void on_nh_end(struct flyt_engine *e, const struct flyt_event *ev, void *
     flyt__advance(m, now(m));
     m->model_events++;
     m->n_nh--;
-    count_death(m, 2);
+    count_death(m, ev->id, 2);
     flyt__patient_leave(m, ev->id);
     flyt__try_place(m, U_NURSING_HOME);
 }
@@ -429,7 +435,7 @@ static void on_hc_hazard(struct flyt_engine *e, const struct flyt_event *ev, voi
         flyt__admit_hospital(m, ev->id, true);
     } else {
         if (out == FLYT_HCO_DEATH)
-            count_death(m, 3);
+            count_death(m, ev->id, 3);
         flyt__patient_leave(m, ev->id);
     }
     flyt__try_place(m, U_HOME_CARE);
@@ -502,6 +508,7 @@ static void admit(struct model *m, enum unit u, uint32_t id)
     int origin = p->queue_origin;
     double t = now(m);
     flyt__queue_remove(m, id);
+    flyt__trace(m, id, FLYT_TRACE_ADMIT, (int)u);
     if (u == U_NURSING_HOME && measured(m, p->t_queue)) {
         m->nh_admissions++;
         m->nh_wait_sum += t - p->t_queue;

@@ -6,6 +6,7 @@
 #include "flyt/model.h"
 #include "flyt/rng.h"
 #include "flyt/scenario.h"
+#include "flyt/trace.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -98,6 +99,7 @@ struct model {
     gsl_rng *rng;
     struct flyt_result *out;
     bool failed;
+    const struct flyt_trace *trace; /* NULL unless logging: see trace.c */
 
     struct patient *p;
     uint32_t n_pool, cap_pool, free_head;
@@ -187,6 +189,14 @@ typedef void (*flyt__place_fn)(struct model *m, void *arg);
 int flyt__model_begin(struct model *m, const struct flyt_scenario *s, unsigned rep,
                       struct flyt_result *out, flyt__place_fn place, void *arg);
 int flyt__model_end(struct model *m, int rc);
+
+/* trace.c: hooks for the patient and event logs; free when not tracing */
+void flyt__trace_emit(struct model *m, uint32_t id, enum flyt_trace_kind k, int detail);
+static inline void flyt__trace(struct model *m, uint32_t id, enum flyt_trace_kind k, int detail)
+{
+    if (m->trace)
+        flyt__trace_emit(m, id, k, detail);
+}
 
 /* flow.c */
 void flyt__register_handlers(struct model *m);

@@ -49,6 +49,7 @@ uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t
 void flyt__patient_leave(struct model *m, uint32_t id)
 {
     struct patient *p = &m->p[id];
+    flyt__trace(m, id, FLYT_TRACE_EXIT, 0);
     if (p->queue_unit != N_UNITS)
         flyt__queue_remove(m, id);
     flyt__coord_withdraw(m, id);

@@ -170,7 +170,7 @@ static uint32_t initial_patient(struct model *m, uint64_t *k)
  * length-biased stay. Length bias is drawn by resampling candidates in
  * proportion to their length, which is close enough for a start that the
  * warm-up then corrects. */
-static double residual_stay(struct model *m, const struct flyt_dist *d)
+static double residual_stay(struct model *m, const struct flyt_dist *d, double *elapsed)
 {
     enum { N_CAND = 32 };
     double cand[N_CAND], total = 0;
@@ -187,7 +187,9 @@ static double residual_stay(struct model *m, const struct flyt_dist *d)
             break;
         }
     }
-    return pick * gsl_rng_uniform(m->rng);
+    double left = pick * gsl_rng_uniform(m->rng);
+    *elapsed = pick - left; /* so that a census taken later knows when the stay began */
+    return left;
 }
 
 static void fill_units(struct model *m)
@@ -200,9 +202,11 @@ static void fill_units(struct model *m)
         if (id == NIL)
             return;
         const struct flyt_group *g = &s->groups[m->p[id].group];
-        double los = residual_stay(m, &g->st_los);
+        double elapsed;
+        double los = residual_stay(m, &g->st_los, &elapsed);
         flyt__start_st(m, id, los);
         m->p[id].t_unit = -1; /* a stay that began before time 0 is not measured */
+        m->p[id].t_state = -elapsed;
     }
     long n_nh = lround(s->nh_initial_occupancy * m->cap[U_NURSING_HOME]);
     for (long i = 0; i < n_nh && !m->failed; i++) {
@@ -210,7 +214,9 @@ static void fill_units(struct model *m)
         if (id == NIL)
             return;
         const struct flyt_group *g = &s->groups[m->p[id].group];
-        flyt__start_nh(m, id, residual_stay(m, &g->nh_los));
+        double elapsed;
+        flyt__start_nh(m, id, residual_stay(m, &g->nh_los, &elapsed));
+        m->p[id].t_state = -elapsed;
     }
     for (int i = 0; i < s->hc_initial_users && !m->failed; i++) {
         uint32_t id = initial_patient(m, &k);
@@ -298,5 +304,48 @@ int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct f
         rc = 1;
     }
     teardown(&m);
+    return rc;
+}
+
+/* The same start and end as flyt_model_run, split so that a caller can
+ * place its own patients at time 0 and run the engine in steps. Kept
+ * beside flyt_model_run rather than shared with it, so that the ordinary
+ * run's code path stays exactly as it was. */
+int flyt__model_begin(struct model *m, const struct flyt_scenario *s, unsigned rep,
+                      struct flyt_result *out, flyt__place_fn place, void *arg)
+{
+    memset(out, 0, sizeof *out);
+    out->replication = rep;
+    int rc = setup(m, s, rep, out);
+    if (rc != 0)
+        return rc;
+    if (place)
+        place(m, arg);
+    else
+        fill_units(m);
+    if (flyt_engine_schedule(m->eng, 0.0, EV_DAY, NIL, 0) != 0)
+        m->failed = true;
+    schedule_next_arrival(m, 0.0);
+    if (flyt__coord_setup(m) != 0)
+        m->failed = true;
+    return 0;
+}
+
+int flyt__model_end(struct model *m, int rc)
+{
+    struct flyt_result *out = m->out;
+    if (rc == 0) {
+        flyt__finish(m);
+        out->engine_events = flyt_engine_events_run(m->eng);
+        out->model_events = m->model_events;
+    }
+    if (rc != 0 || m->failed) {
+        out->status = FLYT_RUN_NOMEM;
+        snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
+        rc = -1;
+    } else if (out->status == FLYT_RUN_RUNAWAY) {
+        rc = 1;
+    }
+    teardown(m);
     return rc;
 }

@@ -21,6 +21,7 @@
 #endif
 
 #define MAX_CHUNK_COLS 65536
+#define CHUNK_ROWS_1D  4096
 
 /* HDF5's description of the deepest error on its stack (walked upward). */
 static herr_t innermost(unsigned n, const H5E_error2_t *e, void *buf)
@@ -101,11 +102,31 @@ hid_t flyt__h5_dset_create(struct flyt__h5 *c, hid_t loc, const char *name, hid_
     return rc == 0 ? d : -1;
 }
 
+/* Compressed like the matrices, so that every dataset in a flyt file reads
+ * the same way; empty columns stay contiguous (chunks must be positive). */
+static hid_t dcpl_1d(size_t n)
+{
+    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    if (n == 0)
+        return p;
+    hsize_t chunk[1] = { n < CHUNK_ROWS_1D ? n : CHUNK_ROWS_1D };
+    if (p >= 0 &&
+        (H5Pset_chunk(p, 1, chunk) < 0 || H5Pset_shuffle(p) < 0 || H5Pset_deflate(p, 4) < 0)) {
+        H5Pclose(p);
+        return -1;
+    }
+    return p;
+}
+
 int flyt__h5_write_1d(struct flyt__h5 *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
                       size_t n, const void *data, const char *units, const char *desc)
 {
     hsize_t dims[1] = { n };
-    hid_t d = flyt__h5_dset_create(c, loc, name, ftype, 1, dims, H5P_DEFAULT, units, desc);
+    hid_t dcpl = dcpl_1d(n);
+    if (dcpl < 0)
+        return flyt__h5_fail(c, loc, name);
+    hid_t d = flyt__h5_dset_create(c, loc, name, ftype, 1, dims, dcpl, units, desc);
+    H5Pclose(dcpl);
     if (d < 0)
         return -1;
     int rc = n == 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0
@@ -193,6 +214,7 @@ int flyt__h5_provenance(struct flyt__h5 *c, hid_t root, const struct flyt_run_me
         flyt__h5_attr_str(c, root, "host", host) ||
         flyt__h5_attr_str(c, root, "hdf5_version", h5v) ||
         flyt__h5_attr_str(c, root, "gsl_version", GSL_VERSION) ||
+        flyt__h5_attr_str(c, root, "libconfig_version", flyt_scenario_libconfig_version()) ||
         flyt__h5_attr_str(c, root, "rng_scheme", FLYT_RNG_SCHEME))
         return -1;
     return 0;

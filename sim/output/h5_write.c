@@ -16,6 +16,7 @@
  * file repeats once per scenario.
  */
 #include "output/h5_common.h"
+#include "output/sha256.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -25,13 +26,18 @@
 int flyt__h5_run_attrs(struct flyt__h5 *c, hid_t root, const struct flyt_scenario *s,
                        const struct flyt_run_meta *meta)
 {
-    char date[48];
+    char date[48], text_sha[65], resolved_sha[65];
     snprintf(date, sizeof date, "%04d-%02d-%02d", s->start_year, s->start_month, s->start_mday);
+    flyt_sha256_hex(s->text ? s->text : "", s->text ? strlen(s->text) : 0, text_sha);
+    flyt_sha256_hex(s->resolved_text ? s->resolved_text : "",
+                    s->resolved_text ? strlen(s->resolved_text) : 0, resolved_sha);
     if (flyt__h5_attr_str(c, root, "scenario_name", s->name) ||
         flyt__h5_attr_str(c, root, "scenario_description", s->description) ||
         flyt__h5_attr_str(c, root, "scenario_source", s->source) ||
         flyt__h5_attr_str(c, root, "scenario_text", s->text) ||
+        flyt__h5_attr_str(c, root, "scenario_sha256", text_sha) ||
         flyt__h5_attr_str(c, root, "scenario_resolved", s->resolved_text) ||
+        flyt__h5_attr_str(c, root, "scenario_resolved_sha256", resolved_sha) ||
         flyt__h5_attr_write(c, root, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &s->seed) ||
         flyt__h5_attr_write(c, root, "replications", H5T_STD_U32LE, H5T_NATIVE_UINT,
                             &s->replications) ||
@@ -224,7 +230,7 @@ struct run_args {
 static int fill_run(struct flyt__h5 *c, hid_t file, const void *arg)
 {
     const struct run_args *a = arg;
-    return flyt__h5_provenance(c, file, a->meta) ||
+    return flyt__h5_provenance(c, file, a->meta) || flyt__h5_attr_str(c, file, "kind", "run") ||
                            flyt__h5_write_run_body(c, file, a->s, a->res, a->n_res, a->sum, a->meta)
                    ? -1
                    : 0;

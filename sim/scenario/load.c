@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *dup_str(const char *s)
 {
@@ -133,7 +134,9 @@ static void read_population(struct reader *rd, config_setting_t *root, struct fl
     rd_num(rd, pop, "growth_per_year", false, -0.5, 1.0, &s->growth_per_year);
     double g[200];
     int n_g = 0;
-    config_setting_t *gby = config_setting_get_member(pop ? pop : root, "growth_by_year");
+    /* only under population: a root-level one is an unknown key, and
+     * without population there is nothing to check it against (fuzzing) */
+    config_setting_t *gby = pop ? config_setting_get_member(pop, "growth_by_year") : NULL;
     if (rd_num_array(rd, pop, "growth_by_year", false, -1, 200, 0.0, 100.0, g, &n_g) && gby) {
         if (config_setting_get_member(pop, "growth_per_year"))
             rd_error(rd, gby, "population.growth_by_year",
@@ -514,7 +517,9 @@ static bool parse_error(config_t *cfg, const char *name, struct flyt_diag *diag)
                       "[1.0, 0.5, 0.0] rather than [1, 0.5, 0]",
                       config_error_text(cfg));
     else
-        flyt_diag_add(diag, file, config_error_line(cfg), NULL, "syntax: %s",
+        flyt_diag_add(diag, file, config_error_line(cfg), NULL,
+                      "syntax: %s (settings are written key = value; with groups { ... }, "
+                      "arrays [ ... ] and lists ( ... ); see docs/scenario-reference.md)",
                       config_error_text(cfg) ? config_error_text(cfg) : "parse error");
     return false;
 }
@@ -543,6 +548,156 @@ static int invalid_utf8_line(const char *text)
     return 0;
 }
 
+#define MAX_SCENARIO_BYTES (16 << 20)
+
+static char *read_file(const char *path, struct flyt_diag *diag);
+
+/* The path an @include line names, or NULL; libconfig 1.5 matches
+ * ^[ \t]*@include[ \t]+"name" and reads name up to the next quote. */
+static char *include_target(const char *line, size_t n, const char *dir, const char **name,
+                            int *name_len)
+{
+    const char *end = line + n, *q = line;
+    while (q < end && (*q == ' ' || *q == '\t'))
+        q++;
+    if ((size_t)(end - q) < 10 || strncmp(q, "@include", 8) != 0 || (q[8] != ' ' && q[8] != '\t'))
+        return NULL;
+    for (q += 8; q < end && (*q == ' ' || *q == '\t');)
+        q++;
+    /* the name runs to the next quote, across lines if need be, as in
+     * libconfig's scanner (the text is NUL-terminated) */
+    const char *close = q < end && *q == '"' ? strchr(q + 1, '"') : NULL;
+    if (!close) {
+        /* libconfig would echo the rest to stdout and drop the include */
+        *name = q < end && *q == '"' ? q + 1 : NULL;
+        *name_len = *name ? (int)strcspn(*name, "\n") : 0;
+        return NULL;
+    }
+    size_t len = (size_t)(close - q - 1), dlen = dir && q[1] != '/' ? strlen(dir) + 1 : 0;
+    *name = q + 1;
+    *name_len = (int)len;
+    char *path = malloc(dlen + len + 1);
+    if (path) {
+        if (dlen)
+            snprintf(path, dlen + 1, "%s/", dir);
+        memcpy(path + dlen, q + 1, len);
+        path[dlen + len] = '\0';
+    }
+    return path;
+}
+
+/* Files being included, outermost first, to name an @include loop. */
+struct include_chain {
+    int n;
+    dev_t dev[12];
+    ino_t ino[12];
+};
+
+struct include_line {
+    const char *file;
+    int line;
+    const char *name; /* as written, name_len bytes */
+    int name_len;
+};
+
+static bool include_ok(const char *path, const struct include_line *at, const char *dir,
+                       struct include_chain *chain, struct flyt_diag *diag);
+
+/* libconfig 1.5 reads an @include with flex, which calls exit() when the
+ * path is a folder (an empty name is the folder itself) and never ends on a
+ * device such as /dev/zero; it names neither a missing file nor a loop. So
+ * every @include is checked here before libconfig opens it, in included
+ * files too. */
+static bool includes_are_files(const char *text, const char *file, const char *dir,
+                               struct include_chain *chain, struct flyt_diag *diag)
+{
+    bool ok = true;
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        size_t n = strcspn(p, "\n");
+        struct include_line at = { file, line, NULL, 0 };
+        char *path = include_target(p, n, dir, &at.name, &at.name_len);
+        if (path && !include_ok(path, &at, dir, chain, diag))
+            ok = false;
+        if (!path && at.name) {
+            flyt_diag_add(diag, file, line, NULL,
+                          "@include \"%.*s: the name has no closing quote; write "
+                          "@include \"file.cfg\"",
+                          at.name_len, at.name);
+            ok = false;
+        }
+        free(path);
+        p += n + (p[n] == '\n');
+    }
+    return ok;
+}
+
+static bool include_ok(const char *path, const struct include_line *at, const char *dir,
+                       struct include_chain *chain, struct flyt_diag *diag)
+{
+    static const char *const rel = "paths are relative to the folder of the main scenario file";
+    if (memchr(at->name, '\\', (size_t)at->name_len)) {
+        /* libconfig would skip it and echo it to stdout */
+        flyt_diag_add(diag, at->file, at->line, NULL,
+                      "@include \"%.*s\": a backslash cannot be part of the name; write "
+                      "folders with '/'",
+                      at->name_len, at->name);
+        return false;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        flyt_diag_add(diag, at->file, at->line, NULL,
+                      "cannot open the @include file \"%.*s\" (looked for %s): %s; %s",
+                      at->name_len, at->name, path, strerror(errno), rel);
+        return false;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        flyt_diag_add(diag, at->file, at->line, NULL,
+                      "@include \"%.*s\" is %s, not a scenario file; name a file (%s)",
+                      at->name_len, at->name, S_ISDIR(st.st_mode) ? "a folder" : "a device or pipe",
+                      rel);
+        return false;
+    }
+    for (int i = 0; i < chain->n; i++) {
+        if (chain->dev[i] == st.st_dev && chain->ino[i] == st.st_ino) {
+            flyt_diag_add(diag, at->file, at->line, NULL,
+                          "@include \"%.*s\" makes a loop: that file is already being "
+                          "included; remove one of the @include lines",
+                          at->name_len, at->name);
+            return false;
+        }
+    }
+    if (chain->n == (int)(sizeof chain->dev / sizeof chain->dev[0])) {
+        flyt_diag_add(diag, at->file, at->line, NULL,
+                      "@include \"%.*s\": includes nest too deep (at most %d files)", at->name_len,
+                      at->name, (int)(sizeof chain->dev / sizeof chain->dev[0]) - 1);
+        return false;
+    }
+    struct flyt_diag ignored; /* libconfig reports what is wrong inside */
+    flyt_diag_init(&ignored);
+    char *inner = read_file(path, &ignored);
+    flyt_diag_free(&ignored);
+    chain->dev[chain->n] = st.st_dev;
+    chain->ino[chain->n++] = st.st_ino;
+    bool ok = !inner || includes_are_files(inner, path, dir, chain, diag);
+    chain->n--;
+    free(inner);
+    return ok;
+}
+
+static bool check_includes(const char *text, const char *name, const char *dir,
+                           struct flyt_diag *diag)
+{
+    struct include_chain chain = { 0 };
+    struct stat st;
+    if (stat(name, &st) == 0) { /* the main file, when it is one */
+        chain.dev[0] = st.st_dev;
+        chain.ino[0] = st.st_ino;
+        chain.n = 1;
+    }
+    return includes_are_files(text, name, dir, &chain, diag);
+}
+
 struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *name,
                                                 const char *include_dir, const char *const *sets,
                                                 int n_sets, struct flyt_diag *diag)
@@ -559,6 +714,8 @@ struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *na
         flyt_diag_add(diag, name, bad_line, NULL,
                       "the file is not UTF-8 text; save it as UTF-8 (letters like æ, ø, å are "
                       "fine in UTF-8)");
+    else if (!check_includes(text, name, include_dir, diag))
+        s = NULL; /* reported */
     else if (config_read_string(&cfg, text) == CONFIG_TRUE)
         s = load_config(&cfg, text, name, sets, n_sets, diag, &rd);
     else
@@ -579,6 +736,17 @@ static char *read_file(const char *path, struct flyt_diag *diag)
     size_t len = 0, cap = 0, got;
     char chunk[65536];
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        /* Scenarios are kilobytes; libconfig's parse slows down with the
+         * square of a group's size, so a huge file would look like a hang. */
+        if (len + got > MAX_SCENARIO_BYTES) {
+            flyt_diag_add(diag, path, 0, NULL,
+                          "the file is larger than %d MiB; a scenario is a few kilobytes of "
+                          "text: is this the right file?",
+                          MAX_SCENARIO_BYTES >> 20);
+            free(buf);
+            fclose(f);
+            return NULL;
+        }
         if (len + got + 1 > cap) {
             cap = (len + got + 1) * 2;
             char *t = realloc(buf, cap);
@@ -605,7 +773,11 @@ static char *read_file(const char *path, struct flyt_diag *diag)
     else
         buf[len] = '\0';
     if (buf && strlen(buf) != len) {
-        flyt_diag_add(diag, path, 0, NULL, "the file contains NUL bytes; is it a text file?");
+        int line = 1;
+        for (const char *p = buf; *p; p++)
+            line += *p == '\n';
+        flyt_diag_add(diag, path, line, NULL,
+                      "a NUL byte on this line: this is not a text file; a scenario is UTF-8 text");
         free(buf);
         return NULL;
     }

@@ -32,6 +32,15 @@ static bool parse_float(const char *v, double *out)
     return true;
 }
 
+/* "nan", "inf", "1e999": numbers to strtod, but no scenario value is
+ * infinite, and read as strings they would be reported as wrong types. */
+static bool non_finite_number(const char *v)
+{
+    char *end;
+    double x = strtod(v, &end);
+    return end != v && *end == '\0' && !isfinite(x);
+}
+
 static config_setting_t *add_value(config_setting_t *parent, const char *name, const char *v)
 {
     long long i;
@@ -125,6 +134,13 @@ static int apply_one(struct reader *rd, const char *set, int index)
             }
             cur = next;
             continue;
+        }
+        if (non_finite_number(value)) {
+            char key[512];
+            snprintf(key, sizeof key, "%.*s", (int)(eq - set), set);
+            flyt_diag_add(rd->diag, "--set", index, key, "must be a finite number, got '%s'",
+                          value);
+            return -1;
         }
         if (next && config_setting_is_aggregate(next)) {
             flyt_diag_add(rd->diag, "--set", index, NULL,

@@ -1,0 +1,290 @@
+"""Shared helpers for the analysis scripts: open a flyt file, find its run
+bodies, and draw the plots. Each plot function takes an open h5py object and
+returns a matplotlib Figure (or None when the file has nothing to show), so
+that the single-plot scripts and report.py draw exactly the same pictures.
+
+Needs Debian's python3-h5py, python3-numpy and python3-matplotlib.
+"""
+import io
+import sys
+
+import h5py
+import numpy as np
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+
+# (series, capacity series, title, y label)
+UNITS = [
+    ("short_term", "short_term_beds", "Short-term beds", "occupied beds"),
+    ("nursing_home", "nursing_home_beds", "Nursing-home beds", "occupied beds"),
+    ("home_care_hours", "home_care_capacity", "Home care", "hours per week in use"),
+    ("ukp_waiting", None, "Discharge-ready (UKP) patients in hospital", "patients waiting"),
+    ("hospital_treatment", None, "Hospital, in treatment", "patients"),
+    ("nh_queue", None, "Waiting for a nursing-home bed", "patients"),
+]
+
+EXIT_REASONS = ["home", "special_placement", "home_care_ended", "death_hospital",
+                "death_short_term", "death_nursing_home", "death_home_care", "to_hospital",
+                "in_system"]
+
+
+def die(prog, msg, code=2):
+    print("%s: error: %s" % (prog, msg), file=sys.stderr)
+    sys.exit(code)
+
+
+def open_flyt(path, prog):
+    """The file opened read-only; exits 2 with a message when it is not flyt output."""
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        die(prog, "cannot open %s: %s" % (path, e))
+    if f.attrs.get("format") != "flyt":
+        die(prog, "%s is not a flyt output file (no root attribute format = flyt)" % path)
+    return f
+
+
+def kind(f):
+    k = f.attrs.get("kind", "")
+    return k if k else ("run" if "summary" in f else "")
+
+
+def run_bodies(f):
+    """[(label, group)] of every group that holds what a run file holds."""
+    if "series" in f and "replications" in f:
+        return [(str(f.attrs.get("scenario_name", "run")), f)]
+    if "scenarios" in f:
+        return [(name, f["scenarios"][name]) for name in sorted(f["scenarios"])
+                if "series" in f["scenarios"][name]]
+    return []
+
+
+def strings(ds):
+    return [s for s in ds.asstr()[:]]
+
+
+def first_day(ds, f):
+    fd = ds.attrs.get("first_day")
+    return float(fd) if fd is not None else float(f.attrs.get("warmup_days", 0.0))
+
+
+# ---- occupancy fan chart ----
+
+def fan(ax, day, x, colour, label, bands_label=True):
+    """Median over replications (rows of x) with the 50 % and 90 % bands."""
+    q = np.nanpercentile(x, [5, 25, 50, 75, 95], axis=0)
+    ax.fill_between(day, q[0], q[4], color=colour, alpha=0.18, lw=0,
+                    label="90 % band" if bands_label else None)
+    ax.fill_between(day, q[1], q[3], color=colour, alpha=0.38, lw=0,
+                    label="50 % band" if bands_label else None)
+    ax.plot(day, q[2], color=colour, lw=1.6, label=label)
+
+
+def occupancy_figure(f):
+    bodies = run_bodies(f)
+    if not bodies:
+        return None
+    panels = [u for u in UNITS if u[0] in bodies[0][1]["series"]]
+    ncol = 2
+    nrow = (len(panels) + 1) // 2
+    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 3.4 * nrow), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, (name, cap, title, ylabel) in zip(axes.flat, panels):
+        for i, (label, g) in enumerate(bodies):
+            ds = g["series"][name]
+            x = ds[:]
+            if x.size == 0:
+                continue
+            day = first_day(ds, f) + np.arange(x.shape[1])
+            fan(ax, day, x, colours[i % len(colours)],
+                "median" if len(bodies) == 1 else "median, " + label, i == 0)
+            if cap and cap in g["series"]:
+                c = np.nanmedian(g["series"][cap][:], axis=0)
+                ax.plot(day, c, color="black" if len(bodies) == 1 else colours[i % len(colours)],
+                        lw=1.2, ls="--", label="capacity" if len(bodies) == 1 else
+                        "capacity, " + label)
+        ax.set_title(title)
+        ax.set_xlabel("simulated day (days since %s)" % f.attrs.get("start_date", "day 0"))
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    n = int(f.attrs.get("replications", 0))
+    fig.suptitle("Occupancy over time: median and 50 %% / 90 %% bands across %d replications "
+                 "(census at 00:00, after warm-up)" % n)
+    fig.tight_layout()
+    return fig
+
+
+# ---- UKP waiting days ----
+
+def ukp_waits(g, warmup):
+    """UKP waits (days) that ended, of patients discharge-ready after warm-up,
+    and whether each patient had complex needs, from a /patients group."""
+    p = g["patients"]
+    t_ready = p["t_ready"][:]
+    t_end = p["t_ukp_end"][:]
+    keep = np.isfinite(t_ready) & np.isfinite(t_end) & (t_ready >= warmup)
+    return (t_end - t_ready)[keep], p["complex"][:][keep].astype(bool)
+
+
+def ukp_figure(f):
+    if "patients" not in f:
+        return None
+    w, cx = ukp_waits(f, float(f.attrs["warmup_days"]))
+    if w.size == 0:
+        return None
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.2))
+    top = max(1.0, float(np.max(w)))
+    bins = np.linspace(0, top, 60)
+    a.hist([w[~cx], w[cx]], bins=bins, stacked=True, label=["ordinary", "complex needs"],
+           color=["tab:blue", "tab:red"])
+    a.set_yscale("log")
+    a.set_xlabel("UKP waiting days per patient (days)")
+    a.set_ylabel("patients (log scale)")
+    a.set_title("Distribution of UKP waits")
+    a.legend()
+    a.grid(alpha=0.3)
+    for sel, label, colour in ((np.ones_like(cx), "all", "black"), (~cx, "ordinary", "tab:blue"),
+                               (cx, "complex needs", "tab:red")):
+        x = np.sort(w[sel])
+        if x.size == 0:
+            continue
+        surv = 1.0 - np.arange(1, x.size + 1) / x.size
+        b.step(x, np.maximum(surv, 0.5 / x.size), where="post", label="%s (n=%d)" % (label, x.size),
+               color=colour)
+    b.set_yscale("log")
+    b.set_xlabel("UKP waiting days (days)")
+    b.set_ylabel("share still waiting, P(wait > x) (log scale)")
+    b.set_title("Survival curve of the UKP wait")
+    b.legend()
+    b.grid(alpha=0.3, which="both")
+    fig.suptitle("UKP waiting days, patients discharge-ready in the measured window "
+                 "(all replications, from /patients)")
+    fig.tight_layout()
+    return fig
+
+
+# ---- comparison forest plot ----
+
+def forest_figures(f):
+    """One figure per variant: paired difference and 95 % CI per KPI, scaled by
+    the base mean so that KPIs in different units share an axis."""
+    if "differences" not in f:
+        return []
+    figs = []
+    for name in sorted(f["differences"]):
+        s = f["differences"][name]["summary"]
+        kpi = strings(s["kpi"])
+        units = strings(s["units"])
+        base = s["base_mean"][:]
+        m, lo, hi = s["mean"][:], s["ci_low"][:], s["ci_high"][:]
+        ok = np.isfinite(m) & np.isfinite(lo) & np.isfinite(base) & (np.abs(base) > 0)
+        idx = [i for i in range(len(kpi)) if ok[i] and not kpi[i].startswith("patients_")]
+        if not idx:
+            continue
+        rel = lambda v: 100.0 * v[idx] / np.abs(base[idx])  # noqa: E731
+        y = np.arange(len(idx))[::-1]
+        fig, ax = plt.subplots(figsize=(10, 0.28 * len(idx) + 1.6))
+        sig = (lo[idx] > 0) | (hi[idx] < 0)
+        ax.errorbar(rel(m), y, xerr=[rel(m) - rel(lo), rel(hi) - rel(m)], fmt="none",
+                    ecolor="grey", lw=1.2)
+        ax.scatter(rel(m)[~sig], y[~sig], color="grey", zorder=3, s=18, label="CI includes 0")
+        ax.scatter(rel(m)[sig], y[sig], color="tab:red", zorder=3, s=18, label="CI excludes 0")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y)
+        ax.set_yticklabels(["%s (%s)" % (kpi[i], units[i]) for i in idx], fontsize=7)
+        ax.set_xlabel("difference variant - base, % of the base mean (paired 95 % CI)")
+        ax.set_title("%s vs %s" % (name, str(f.attrs.get("base", "base")).split("/")[-1]))
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+        fig.tight_layout()
+        figs.append((name, fig))
+    return figs
+
+
+# ---- sweeps ----
+
+def sweep_params(f):
+    """Parameter keys of a sweep file, and their values per point."""
+    keys = strings(f["parameters"]["key"])
+    vals = {}
+    for k in keys:
+        if k in f["points"] and f["points"][k].dtype.kind in "fiu":
+            vals[k] = f["points"][k][:].astype(float)
+    return [k for k in keys if k in vals], vals
+
+
+def sweep_figure(f, kpi, x=None, y=None):
+    """A KPI against one swept parameter (lines, one per value of a second) or
+    two (heat map of the mean)."""
+    s = f["summary"]
+    names = strings(s["kpi"])
+    if kpi not in names:
+        raise KeyError("no KPI '%s' in /summary/kpi" % kpi)
+    k = names.index(kpi)
+    unit = strings(s["units"])[k]
+    mean = s["mean"][:, k]
+    lo, hi = s["ci95_low"][:, k], s["ci95_high"][:, k]
+    keys, vals = sweep_params(f)
+    if not keys:
+        return None
+    x = x or keys[0]
+    if y is None and len(keys) > 1:
+        y = [q for q in keys if q != x][0]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    xv = vals[x]
+    if y is None:
+        o = np.argsort(xv)
+        ax.fill_between(xv[o], lo[o], hi[o], alpha=0.25, label="95 % CI")
+        ax.plot(xv[o], mean[o], marker="o", label="mean")
+        ax.set_xlabel(x)
+        ax.set_ylabel("%s (%s)" % (kpi, unit))
+        ax.legend()
+    elif len(np.unique(xv)) * len(np.unique(vals[y])) == len(xv):
+        ux, uy = np.unique(xv), np.unique(vals[y])
+        grid = np.full((len(uy), len(ux)), np.nan)
+        for i in range(len(xv)):
+            grid[np.searchsorted(uy, vals[y][i]), np.searchsorted(ux, xv[i])] = mean[i]
+        im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(len(ux)))
+        ax.set_xticklabels(["%g" % v for v in ux])
+        ax.set_yticks(range(len(uy)))
+        ax.set_yticklabels(["%g" % v for v in uy])
+        mid = np.nanmean(grid)
+        for (r, c), v in np.ndenumerate(grid):
+            if np.isfinite(v):
+                ax.text(c, r, "%.3g" % v, ha="center", va="center", fontsize=9,
+                        color="black" if v > mid else "white")
+        ax.grid(False)
+        fig.colorbar(im, ax=ax, label="%s (%s), mean" % (kpi, unit))
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+    else:  # a design that is not a grid: scatter coloured by the KPI
+        sc = ax.scatter(xv, vals[y], c=mean, cmap="viridis")
+        fig.colorbar(sc, ax=ax, label="%s (%s), mean" % (kpi, unit))
+        ax.set_xlabel(x)
+        ax.set_ylabel(y)
+    ax.set_title("%s over the sweep '%s'" % (kpi, f.attrs.get("sweep_name", "")))
+    if y is None:
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+# ---- output ----
+
+def save_png(fig, path):
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def png_bytes(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return buf.getvalue()

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""Draw the fan charts of a flyt forecast file (flyt forecast -o FILE).
+
+One panel per figure (UKP waiting, short-term beds, nursing-home beds,
+home-care users, nursing-home queue, UKP waiting days accrued): the median
+over replications, the 50 % and 90 % bands, and the unit's capacity where it
+has one; a last panel gives the probability that each unit is full.
+
+Needs Debian's python3-h5py, python3-numpy and python3-matplotlib (run with
+/usr/bin/python3).
+"""
+import argparse
+import sys
+
+import h5py
+import numpy as np
+
+PANELS = [
+    # (figure in /forecast, title, y label, capacity in /forecast/capacity)
+    ("ukp_waiting", "UKP patients waiting in hospital", "patients", None),
+    ("short_term", "Short-term beds occupied", "beds", "short_term"),
+    ("nursing_home", "Nursing-home beds occupied", "beds", "nursing_home"),
+    ("home_care_users", "Home-care users", "patients", None),
+    ("nh_queue", "Waiting for a nursing-home bed", "patients", None),
+    ("ukp_days_cum", "UKP waiting days accrued since the census", "waiting days", None),
+]
+
+
+def fan(ax, day, g, colour):
+    """Median line with 50 % and 90 % bands from one /forecast/<figure> group."""
+    ax.fill_between(day, g["p05"][:], g["p95"][:], color=colour, alpha=0.18, lw=0,
+                    label="90 % band")
+    ax.fill_between(day, g["p25"][:], g["p75"][:], color=colour, alpha=0.38, lw=0,
+                    label="50 % band")
+    ax.plot(day, g["median"][:], color=colour, lw=1.8, label="median")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Example: forecast_fan.py flyt-forecast.h5 -o fan.png")
+    ap.add_argument("file", help="a flyt forecast file (.h5)")
+    ap.add_argument("-o", "--output", default="forecast-fan.png",
+                    help="image to write (PNG, PDF or SVG by its suffix; default %(default)s)")
+    ap.add_argument("--dpi", type=int, default=120, help="resolution of a PNG (default 120)")
+    args = ap.parse_args(argv)
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    try:
+        f = h5py.File(args.file, "r")
+    except OSError as e:
+        sys.exit(f"forecast_fan.py: cannot open {args.file}: {e}")
+    if f.attrs.get("format") != "flyt" or f.attrs.get("kind") != "forecast":
+        sys.exit(f"forecast_fan.py: {args.file} is not a flyt forecast file")
+    fc = f["forecast"]
+    day = fc["day"][:]
+    date = f.attrs["census_date"]
+    reps = int(f.attrs["replications"])
+
+    fig, axes = plt.subplots(4, 2, figsize=(12, 14), sharex=True)
+    axes = axes.ravel()
+    colour = "#1f5f9f"
+    for ax, (name, title, ylabel, cap) in zip(axes, PANELS):
+        fan(ax, day, fc[name], colour)
+        if cap is not None:
+            ax.plot(day, fc["capacity"][cap][:], color="#b22222", lw=1.2, ls="--",
+                    label="capacity")
+        ax.set_title(title)
+        ax.set_ylabel(f"{ylabel}")
+        ax.grid(alpha=0.3)
+    axes[0].legend(loc="best", fontsize=8)
+    ax = axes[len(PANELS)]
+    for unit, label, c in (("short_term", "short-term beds", "#1f5f9f"),
+                           ("nursing_home", "nursing-home beds", "#2e8b57"),
+                           ("home_care", "home care (a request waits)", "#b8860b")):
+        ax.plot(day, 100 * fc["p_full"][unit][:], label=label, color=c, lw=1.6)
+    ax.set_ylim(-2, 102)
+    ax.set_title("Probability that the unit is full at 00:00")
+    ax.set_ylabel("probability (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    ax = axes[len(PANELS) + 1]
+    g = fc["ukp_days"]
+    ax.bar(day, g["mean"][:], color=colour, alpha=0.6, label="mean")
+    ax.set_title("UKP waiting days accrued per day")
+    ax.set_ylabel("waiting days per day")
+    ax.grid(alpha=0.3)
+    for ax in axes[-2:]:
+        ax.set_xlabel(f"days after the census date {date}")
+    fig.suptitle(f"{f.attrs['scenario_name']}: forecast from the census of {date} "
+                 f"({reps} replications)")
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    fig.savefig(args.output, dpi=args.dpi)
+    print(f"forecast_fan.py: wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+/*
+ * flyt forecast: from today's census to the days ahead.
+ *
+ * A census file (CSV, one row per patient now in the system; the format is
+ * in docs/forecast.md) is read into a struct flyt_census; replications of a
+ * scenario then start from it (flyt_model_run_census) and their daily
+ * paths are summarised per day as a median, 50 % and 90 % bands, the
+ * probability that each unit is full, and the UKP waiting days accrued.
+ *
+ * Personal data: the reader keeps only the columns the model uses, refuses
+ * a column that looks like it identifies a person (by its header, or by a
+ * value shaped like an 11-digit national identity number) unless the
+ * caller lists it in `ignore` (it is then skipped unread), and its messages
+ * name rows and columns, never a value that could identify anyone.
+ */
+#ifndef FLYT_FORECAST_H
+#define FLYT_FORECAST_H
+
+#include "flyt/census.h"
+#include "flyt/experiment.h"
+#include "flyt/output.h"
+#include "flyt/scenario.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define FLYT_CENSUS_MAX_ERRORS 50 /* errors reported before the rest are only counted */
+
+struct flyt_census_read_opts {
+    const char *const *ignore; /* column names to skip unread (case-insensitive) */
+    int n_ignore;
+    const struct flyt_scenario *s; /* for the age-band names */
+    int census_day;                /* days since 1970-01-01; INT32_MIN: from the file */
+    FILE *warn;                    /* warnings and notes; NULL for none */
+};
+
+/* Reads a census file. The census date is o->census_day, or the file's
+ * "# census_date: YYYY-MM-DD" first line; *census_day gets the one used.
+ * Returns 0, or -1 with every problem in diag as
+ * "FILE:ROW: error: column NAME: what is wrong" (ROW = line of the file). */
+int flyt_census_read(const char *path, const struct flyt_census_read_opts *o,
+                     struct flyt_census *out, int *census_day, struct flyt_diag *diag);
+
+/* Writes a census as a file flyt_census_read accepts: the census date on
+ * the first line, then a header and one row per patient in c's order. A
+ * time in place becomes the date it began (elapsed days rounded up). */
+int flyt_census_write_csv(FILE *f, const struct flyt_census *c, const struct flyt_scenario *s,
+                          int census_day);
+
+/* Whether a column header names something that identifies a person (name,
+ * national identity number, date of birth, address, phone, ...), in
+ * Norwegian or English; *what gets a short description. */
+bool flyt_census_identifying_header(const char *header, const char **what);
+
+/* Whether a value is shaped like a Norwegian national identity number
+ * (fødselsnummer or D-number): 11 digits, possibly with spaces, dots or a
+ * dash between them. */
+bool flyt_census_looks_like_fnr(const char *value);
+
+/* Daily figures of a forecast, each n_rep x n_days (row-major). */
+#define FLYT_FC_SERIES_LIST(X)                                                                \
+    X(hospital_treatment, "patients", "patients in hospital treatment at 00:00")              \
+    X(ukp_waiting, "patients", "UKP patients waiting in hospital at 00:00")                   \
+    X(short_term, "beds", "occupied short-term beds at 00:00")                                \
+    X(nursing_home, "beds", "occupied nursing-home beds at 00:00")                            \
+    X(home_care_users, "patients", "home-care users at 00:00")                                \
+    X(home_care_hours, "hours/week", "home-care hours per week in use at 00:00")              \
+    X(nh_queue, "patients", "patients waiting for a nursing-home bed (all origins) at 00:00") \
+    X(ukp_days, "days/day", "UKP waiting days accrued during the day (patient-days)")         \
+    X(ukp_days_cum, "days", "UKP waiting days accrued from day 0 to the end of the day")
+
+#define FLYT_FC_SERIES_ENUM(name, units, desc) FLYT_FC_##name,
+enum flyt_fc_series { FLYT_FC_SERIES_LIST(FLYT_FC_SERIES_ENUM) FLYT_FC_N_SERIES };
+#undef FLYT_FC_SERIES_ENUM
+
+extern const struct flyt_field_def flyt_fc_series_defs[FLYT_FC_N_SERIES];
+
+/* Units that can be full: short-term and nursing-home beds (occupied >=
+ * beds at 00:00) and home care (a request waits for hours at 00:00). */
+enum { FLYT_FC_FULL_ST, FLYT_FC_FULL_NH, FLYT_FC_FULL_HC, FLYT_FC_N_FULL };
+
+/* Band quantiles reported per day: 5, 25, 50, 75 and 95 %. */
+#define FLYT_FC_N_Q 5
+extern const double flyt_fc_quantiles[FLYT_FC_N_Q];
+
+struct flyt_forecast {
+    unsigned n_rep;
+    size_t n_days;                    /* day 0 (the census date) to the last day ahead */
+    size_t check_day;                 /* the day of p_still_ukp */
+    double *path[FLYT_FC_N_SERIES];   /* n_rep x n_days */
+    double *full[FLYT_FC_N_FULL];     /* n_rep x n_days, 0 or 1 */
+    double *capacity[FLYT_FC_N_FULL]; /* n_days: beds, beds, hours per week (replication 0) */
+
+    /* per day, from the paths */
+    double *q[FLYT_FC_N_SERIES][FLYT_FC_N_Q]; /* n_days each */
+    double *mean[FLYT_FC_N_SERIES];
+    double *p_full[FLYT_FC_N_FULL];
+
+    /* the census's UKP patients, most likely to still wait first */
+    size_t n_ukp;
+    uint32_t *ukp_row;   /* census row */
+    double *p_still_ukp; /* share of replications in which the patient still waits */
+
+    int stopped; /* replications stopped early (runaway guard) */
+    double wall_seconds;
+};
+
+/* Runs n_rep replications of s from census c over n_days days (s should
+ * start on the census date, with no warm-up and a horizon of at least
+ * n_days), on `threads` threads (0: one per CPU), and summarises them.
+ * Replication r's result depends only on (s, c, r). Returns 0, 1 when a
+ * replication stopped early, -1 when out of memory. */
+int flyt_forecast_run(const struct flyt_scenario *s, const struct flyt_census *c, unsigned n_rep,
+                      unsigned threads, size_t n_days, size_t check_day, struct flyt_forecast *out,
+                      flyt_progress_fn progress, void *ctx);
+void flyt_forecast_free(struct flyt_forecast *f);
+
+/* The forecast file: run provenance and the scenario as run, kind =
+ * "forecast", census_date; /forecast (bands, probabilities, capacities per
+ * day), /replications (every path), /ukp_still_waiting (census rows and
+ * probabilities) and /census (per census row: its number and the modelled
+ * attributes as given; nothing else from the file). Written atomically.
+ * Returns 0, or -1 with a message in err. */
+int flyt_h5_write_forecast(const char *path, const struct flyt_scenario *s,
+                           const struct flyt_census *c, const char *census_date,
+                           const struct flyt_forecast *f, const struct flyt_run_meta *meta,
+                           char *err, size_t errlen);
+
+#endif

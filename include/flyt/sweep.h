@@ -1,0 +1,218 @@
+/*
+ * flyt sweep: one base scenario run at many parameter points.
+ *
+ * A sweep file (libconfig) names the base scenario, the key paths to vary
+ * and how (a full grid, an explicit list of points, or a Sobol or Latin
+ * hypercube design over ranges), and the replications per point. Each
+ * point is the base scenario with `--set key=value` overrides, so a point
+ * is validated exactly like a scenario file.
+ *
+ * The work is tasks: task t = point * replications + replication. Every
+ * point runs with the base seed, so replication r of every point sees the
+ * same patients (common random numbers), and a task's result depends only
+ * on (sweep file, point, replication): never on threads, shards or ranks.
+ *
+ * Shards split tasks round-robin (task t belongs to shard t mod N), so
+ * every shard gets a share of every point and slow points do not pile up
+ * on one shard.
+ */
+#ifndef FLYT_SWEEP_H
+#define FLYT_SWEEP_H
+
+#include "flyt/output.h"
+#include "flyt/result.h"
+#include "flyt/scenario.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum flyt_sweep_design { FLYT_DESIGN_GRID, FLYT_DESIGN_LIST, FLYT_DESIGN_SOBOL, FLYT_DESIGN_LHS };
+
+/* As written in sweep files: "grid", "list", "sobol", "lhs". */
+const char *flyt_sweep_design_name(enum flyt_sweep_design d);
+
+#define FLYT_SWEEP_MAX_PARAMS 40 /* GSL's Sobol generator goes up to 40 dimensions */
+
+struct flyt_sweep_param {
+    char *key;       /* key path in the scenario, as for --set */
+    int line;        /* where the sweep file names it */
+    bool integer;    /* a range with whole-number bounds: values are whole numbers */
+    bool is_string;  /* values are strings: the points table keeps their text */
+    double lo, hi;   /* range (sobol, lhs) */
+    size_t n_values; /* grid: how many values */
+};
+
+struct flyt_sweep {
+    char *source; /* the sweep file's name as given */
+    char *text;   /* its raw bytes */
+    char *name, *description;
+    enum flyt_sweep_design design;
+
+    char *base_path;       /* the base scenario's path, resolved against the sweep file */
+    char *base_text;       /* its raw bytes (filled by flyt_sweep_load) */
+    int base_line;         /* where the sweep file names it */
+    size_t n_fixed;        /* overrides applied at every point, before the parameters */
+    char **fixed;          /* "key=value" */
+    int *fixed_line;       /* lines of the sweep file */
+    unsigned replications; /* per point; 0 until known (the base's run.replications) */
+    uint64_t seed;         /* the base's run.seed after the fixed overrides */
+    uint64_t lhs_seed;     /* the Latin hypercube's own permutations */
+
+    size_t n_params;
+    struct flyt_sweep_param *params;
+    size_t n_points;
+    char **value_text; /* [point * n_params + param], as given to --set */
+    double *value;     /* same, as numbers (booleans 0/1, strings NaN) */
+
+    uint64_t hash; /* of the sweep text and the base scenario (flyt_sweep_load) */
+};
+
+/* Parses a sweep file's text and generates its points; touches no other
+ * file. name is used in messages. Returns NULL with every problem in diag
+ * as "name:line: error: key: message". */
+struct flyt_sweep *flyt_sweep_parse(const char *text, const char *name, struct flyt_diag *diag);
+
+/* Reads and parses a sweep file, reads its base scenario, and loads the
+ * base at every point (so every point is validated before any work
+ * starts); errors in a parameter's value point at the sweep file's line.
+ * With scenarios non-NULL, *scenarios gets the n_points loaded scenarios
+ * (free with flyt_sweep_free_scenarios). Returns NULL with diag filled. */
+struct flyt_sweep *flyt_sweep_load(const char *path, struct flyt_scenario ***scenarios,
+                                   struct flyt_diag *diag);
+
+void flyt_sweep_free(struct flyt_sweep *sw);
+void flyt_sweep_free_scenarios(struct flyt_scenario **s, size_t n);
+
+static inline size_t flyt_sweep_n_tasks(const struct flyt_sweep *sw)
+{
+    return sw->n_points * sw->replications;
+}
+
+/* The 64-bit hash as 16 hex digits (buf of at least 17 bytes). */
+void flyt_sweep_hash_hex(uint64_t hash, char *buf);
+
+/* Shards: task t belongs to shard (t mod count). */
+static inline bool flyt_sweep_in_shard(size_t task, unsigned index, unsigned count)
+{
+    return count <= 1 || task % count == index;
+}
+
+/* Parses "I/N" (0 <= I < N). Returns false when it is not one. */
+bool flyt_sweep_parse_shard(const char *text, unsigned *index, unsigned *count);
+
+/* The shard from SLURM_ARRAY_TASK_ID, _COUNT and _MIN when they are set:
+ * returns 1 with the shard, 0 when not in a job array, -1 with a message
+ * in err when the variables make no sense. */
+int flyt_sweep_shard_from_env(unsigned *index, unsigned *count, char *err, size_t errlen);
+
+/* --- Checkpoint journal ---------------------------------------------------
+ * Finished tasks are appended to "<output>.journal" as checksummed records,
+ * each with one write(), so a process killed at any moment loses at most
+ * the tasks in flight; a torn last record fails its checksum and is cut
+ * off on resume. Records hold the same bytes the output gets. */
+struct flyt_journal;
+
+/* Opens path for appending. With resume, records already there are read
+ * into res[task] and done[task] (for tasks < n_tasks) and counted in
+ * *n_loaded; the journal must come from the same sweep (hash) and the same
+ * series setting. Without resume an existing journal is an error (work
+ * would be lost). Returns NULL with a message in err. */
+struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n_tasks, bool series,
+                                       bool resume, struct flyt_result *res, bool *done,
+                                       size_t *n_loaded, char *err, size_t errlen);
+
+/* Appends task's result; the series go in only when the journal keeps
+ * them. Not thread-safe: callers serialise. Returns 0 or -1 (errno). */
+int flyt_journal_append(struct flyt_journal *j, size_t task, const struct flyt_result *r);
+
+/* Flushes to disk and closes; with remove, deletes the file as well. */
+int flyt_journal_close(struct flyt_journal *j, bool remove);
+
+/* --- Running ------------------------------------------------------------- */
+
+/* Called after each finished task (serialised). */
+typedef void (*flyt_sweep_task_fn)(size_t task, const struct flyt_result *r, void *ctx);
+
+/* Runs every task t < n_tasks with want[t] && !done[t] on `threads`
+ * threads (0: one per CPU), dynamically scheduled: res[t] gets the result
+ * (series dropped unless keep_series), done[t] becomes true, and on_done
+ * is called. Returns 0, or -1 when out of memory or a thread failed. A
+ * task stopped by the runaway guard is a result like any other. */
+int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *const *scenarios,
+                         const bool *want, bool *done, struct flyt_result *res, unsigned threads,
+                         bool keep_series, flyt_sweep_task_fn on_done, void *ctx);
+
+/* Per point, over its replications: the KPI summaries. sum[p]. */
+void flyt_sweep_summarise(const struct flyt_sweep *sw, const struct flyt_result *res,
+                          struct flyt_summary *sum);
+
+/* --- Output (sim/output/h5_sweep*.c) ----------------------------------------
+ * A sweep file: provenance, the sweep and base texts, /parameters,
+ * /points, /tasks (one row per task present, in task order), and in a
+ * complete file /summary (per point); /series only with series. See
+ * docs/sweeps.md. shard_count 0 writes a complete file (every task must
+ * be present: have[t] for all t); otherwise a shard file holding the
+ * tasks with have[t], kind "sweep-shard". Written atomically. Returns 0,
+ * or -1 with a message in err. */
+int flyt_h5_write_sweep(const char *path, const struct flyt_sweep *sw,
+                        const struct flyt_result *res, const bool *have, unsigned shard_index,
+                        unsigned shard_count, bool series, const struct flyt_run_meta *meta,
+                        char *err, size_t errlen);
+
+/* What a sweep or shard file says about itself, and which tasks it holds. */
+struct flyt_sweep_file {
+    char *path;
+    char *kind; /* "sweep" or "sweep-shard" */
+    uint64_t hash;
+    char *sweep_name, *sweep_source, *sweep_text, *base_source, *base_text;
+    unsigned replications, shard_index, shard_count;
+    uint64_t seed, n_points, n_tasks;
+    bool series;
+    size_t n_have;
+    uint64_t *task; /* n_have task numbers, as stored */
+};
+
+/* Reads the attributes and the task list. Returns 0, or -1 with a message
+ * in err (not HDF5, not a flyt sweep file, damaged). */
+int flyt_h5_sweep_read_info(const char *path, struct flyt_sweep_file *out, char *err,
+                            size_t errlen);
+void flyt_h5_sweep_file_free(struct flyt_sweep_file *f);
+
+/* Reads every task the file holds into res[task] (and its series when the
+ * file has them). Returns 0, or -1 with a message in err. */
+int flyt_h5_sweep_read_tasks(const struct flyt_sweep_file *f, struct flyt_result *res, char *err,
+                             size_t errlen);
+
+/* --- Merge (sim/sweep/merge.c) -----------------------------------------------
+ * Joins shard files into one complete sweep file: all from the same sweep
+ * file (hash) and settings, every task exactly once. Problems (a missing
+ * shard, named with its tasks; a duplicate task; a file of another sweep)
+ * are printed to errs. Returns 0, 2 for bad input, 1 when the output
+ * cannot be written. */
+int flyt_sweep_merge(const char *const *paths, size_t n_paths, const char *out,
+                     const struct flyt_run_meta *meta, FILE *errs);
+
+#ifdef FLYT_MPI
+/* --- Open MPI ---------------------------------------------------------------
+ * Only in builds with -DFLYT_MPI=ON. Rank 0 hands out tasks one at a time
+ * and collects results (and runs tasks itself on a second thread); the
+ * other ranks run what they are given and send back the result. */
+
+/* True when the process was started by mpirun/srun with an MPI launcher
+ * (so MPI may be initialised); false for a plain `flyt` call. */
+bool flyt_mpi_launched(void);
+int flyt_mpi_init(int *rank, int *size);
+void flyt_mpi_finalize(void);
+/* Rank 0's v, on every rank (collective). */
+int flyt_mpi_bcast_int(int v);
+
+/* Collective. On rank 0: runs every task with !done[t] over all ranks,
+ * filling res and done and calling on_done for each; other ranks ignore
+ * res, done and on_done. Returns 0 or -1 (on every rank). */
+int flyt_mpi_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *const *scenarios,
+                       bool *done, struct flyt_result *res, bool keep_series,
+                       flyt_sweep_task_fn on_done, void *ctx);
+#endif
+
+#endif

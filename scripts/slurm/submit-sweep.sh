@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Submits a sweep as a Slurm job array of N shards plus a merge job that
+# runs when every shard has finished:
+#   scripts/slurm/submit-sweep.sh scenarios/sweeps/beds-x-delay.cfg 16 beds-x-delay.h5
+# Check the sweep first: build/flyt sweep SWEEP.cfg --dry-run
+set -euo pipefail
+SWEEP=${1:?usage: submit-sweep.sh SWEEP.cfg N_SHARDS OUT.h5 [FLYT]}
+N=${2:?usage: submit-sweep.sh SWEEP.cfg N_SHARDS OUT.h5 [FLYT]}
+OUT=${3:?usage: submit-sweep.sh SWEEP.cfg N_SHARDS OUT.h5 [FLYT]}
+FLYT=${4:-build/flyt}
+here=$(dirname "$0")
+"$FLYT" sweep "$SWEEP" --dry-run --no-slurm | tail -1 # fails (exit 2) on a bad sweep file
+name=$(sed -n 's/^name *= *"\(.*\)";.*/\1/p' "$SWEEP" | head -1)
+name=${name:-$(basename "$SWEEP" .cfg)}
+mkdir -p shards
+array=$(sbatch --parsable --array=0-$((N - 1)) "$here/sweep-array.sbatch" "$SWEEP" "$FLYT")
+merge=$(sbatch --parsable --dependency=afterok:"$array" "$here/sweep-merge.sbatch" "$name" "$OUT" "$FLYT")
+echo "array job $array ($N shards), merge job $merge -> $OUT"

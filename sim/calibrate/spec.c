@@ -1,0 +1,565 @@
+/* Calibration specs: read with the scenario module's strict reader, so a
+ * spec gets the same unknown-key checks and file:line messages as a
+ * scenario, then checked against the scenario itself before anything runs. */
+#include "flyt/calibrate.h"
+#include "scenario/reader.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Where each override that flyt_calib_sets builds came from in the spec, so
+ * a scenario error about "--set:N" can be sent back to the spec's line. */
+struct origin {
+    int line;
+    char what[64];
+};
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static int line_of(const config_setting_t *s)
+{
+    int line = s ? (int)config_setting_source_line(s) : 0;
+    return line > 0 ? line : 1;
+}
+
+/* Relative to the spec file, as @include is relative to a scenario. */
+static char *resolve_scenario(const char *spec_path, const char *scenario)
+{
+    const char *slash = strrchr(spec_path, '/');
+    if (scenario[0] == '/' || !slash)
+        return dup_str(scenario);
+    size_t dir = (size_t)(slash - spec_path) + 1, n = strlen(scenario);
+    char *p = malloc(dir + n + 1);
+    if (p) {
+        memcpy(p, spec_path, dir);
+        memcpy(p + dir, scenario, n + 1);
+    }
+    return p;
+}
+
+static void read_sets(struct reader *rd, config_setting_t *root, struct flyt_calib_spec *spec,
+                      struct origin *origins)
+{
+    config_setting_t *set = rd_get(rd, root, "set", false);
+    if (!set)
+        return;
+    if (!config_setting_is_array(set) && !config_setting_is_list(set)) {
+        rd_error(rd, set, "set", "expected an array of \"key.path=value\" strings");
+        return;
+    }
+    int n = config_setting_length(set);
+    if (n > FLYT_CALIB_MAX_SETS) {
+        rd_error(rd, set, "set", "at most %d overrides, got %d", FLYT_CALIB_MAX_SETS, n);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        config_setting_t *e = config_setting_get_elem(set, (unsigned)i);
+        rd_mark(e);
+        const char *v = config_setting_get_string(e);
+        char key[32];
+        snprintf(key, sizeof key, "set[%d]", i);
+        if (!v || !strchr(v, '=') || strlen(v) >= FLYT_CALIB_SET_LEN) {
+            rd_error(rd, e, key, "expected a string \"key.path=value\" (under %d characters)",
+                     FLYT_CALIB_SET_LEN);
+            continue;
+        }
+        origins[spec->n_sets] = (struct origin){ line_of(e), "" };
+        snprintf(origins[spec->n_sets].what, sizeof origins[0].what, "%s", key);
+        spec->sets[spec->n_sets++] = dup_str(v);
+    }
+}
+
+static config_setting_t *list_of_groups(struct reader *rd, config_setting_t *root, const char *name,
+                                        int cap)
+{
+    config_setting_t *l = rd_get(rd, root, name, true);
+    if (!l)
+        return NULL;
+    int n = config_setting_is_list(l) ? config_setting_length(l) : -1;
+    if (n < 1 || n > cap) {
+        rd_error(rd, l, name, "expected a list ( { ... }, ... ) of 1 to %d groups", cap);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+        if (!config_setting_is_group(e)) {
+            char key[48];
+            snprintf(key, sizeof key, "%s[%d]", name, i);
+            rd_error(rd, e, key, "expected a group { ... }");
+            return NULL;
+        }
+    }
+    return l;
+}
+
+static bool copy_key(struct reader *rd, config_setting_t *s, const char *key, const char *v,
+                     char *out)
+{
+    if (strlen(v) == 0 || strlen(v) >= FLYT_CALIB_KEY_LEN || strchr(v, '=')) {
+        rd_error(rd, s, key, "expected a key path such as \"decision.delay_days.mean\"");
+        return false;
+    }
+    strcpy(out, v);
+    return true;
+}
+
+static void read_keys(struct reader *rd, config_setting_t *g, const char *pkey,
+                      struct flyt_calib_param *p)
+{
+    config_setting_t *one = config_setting_get_member(g, "key");
+    config_setting_t *many = config_setting_get_member(g, "keys");
+    const char *v = NULL;
+    char key[80];
+    if ((one != NULL) == (many != NULL)) {
+        rd_error(rd, g, pkey,
+                 "give either key = \"a.b.c\" (fit the value) or keys = [\"a.b\", ...] (fit one "
+                 "factor on all of them)");
+        rd_get(rd, g, "key", false);
+        rd_get(rd, g, "keys", false);
+        return;
+    }
+    if (one) {
+        snprintf(key, sizeof key, "%s.key", pkey);
+        p->mode = FLYT_CALIB_VALUE;
+        p->line = line_of(one);
+        if (rd_str(rd, g, "key", true, &v) && copy_key(rd, one, key, v, p->keys[0])) {
+            p->n_keys = 1;
+            strcpy(p->name, v);
+        }
+        return;
+    }
+    snprintf(key, sizeof key, "%s.keys", pkey);
+    rd_get(rd, g, "keys", true);
+    p->mode = FLYT_CALIB_SCALE;
+    p->line = line_of(many);
+    int n = config_setting_is_array(many) || config_setting_is_list(many)
+                    ? config_setting_length(many)
+                    : -1;
+    if (n < 1 || n > FLYT_CALIB_MAX_KEYS) {
+        rd_error(rd, many, key, "expected an array of 1 to %d key paths [\"a.b\", ...]",
+                 FLYT_CALIB_MAX_KEYS);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        config_setting_t *e = config_setting_get_elem(many, (unsigned)i);
+        rd_mark(e);
+        char ekey[96];
+        snprintf(ekey, sizeof ekey, "%s[%d]", key, i);
+        const char *kv = config_setting_get_string(e);
+        if (!kv) {
+            rd_error(rd, e, ekey, "expected a key path string");
+            return;
+        }
+        if (!copy_key(rd, e, ekey, kv, p->keys[i]))
+            return;
+    }
+    p->n_keys = n;
+    const char *name = NULL;
+    rd_str(rd, g, "name", false, &name);
+    char first[FLYT_CALIB_KEY_LEN];
+    memcpy(first, p->keys[0], sizeof first);
+    if (name)
+        snprintf(p->name, sizeof p->name, "%s", name);
+    else if (n > 1)
+        snprintf(p->name, sizeof p->name, "%.100s +%d", first, n - 1);
+    else
+        snprintf(p->name, sizeof p->name, "%s", first);
+}
+
+static void read_param(struct reader *rd, config_setting_t *g, int i, struct flyt_calib_param *p)
+{
+    char pkey[48], key[80];
+    snprintf(pkey, sizeof pkey, "parameters[%d]", i);
+    read_keys(rd, g, pkey, p);
+    if (p->mode == FLYT_CALIB_VALUE && config_setting_get_member(g, "name")) {
+        snprintf(key, sizeof key, "%s.name", pkey);
+        rd_error(rd, config_setting_get_member(g, "name"), key,
+                 "name is for a keys list; a single key is its own name");
+        rd_get(rd, g, "name", false);
+    }
+    p->min = NAN;
+    p->max = NAN;
+    double start = NAN;
+    bool ok = rd_num(rd, g, "min", true, -INFINITY, INFINITY, &p->min);
+    ok = rd_num(rd, g, "max", true, -INFINITY, INFINITY, &p->max) && ok;
+    ok = rd_num(rd, g, "start", false, -INFINITY, INFINITY, &start) && ok;
+    if (!ok)
+        return;
+    if (!(p->min < p->max)) {
+        snprintf(key, sizeof key, "%s.max", pkey);
+        rd_error(rd, config_setting_get_member(g, "max"), key,
+                 "empty range: max (%g) must be above min (%g)", p->max, p->min);
+        return;
+    }
+    bool scale_one = p->mode == FLYT_CALIB_SCALE && p->min < 1.0 && 1.0 < p->max;
+    p->start = scale_one ? 1.0 : 0.5 * (p->min + p->max);
+    if (!isnan(start))
+        p->start = start;
+    if (!(p->min < p->start && p->start < p->max)) {
+        snprintf(key, sizeof key, "%s.start", pkey);
+        rd_error(rd, config_setting_get_member(g, "start"), key,
+                 "must lie strictly between min (%g) and max (%g), got %g", p->min, p->max,
+                 p->start);
+    }
+}
+
+static int kpi_index(const char *name)
+{
+    for (int k = 0; k < FLYT_N_KPI; k++)
+        if (strcmp(flyt_kpi_defs[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+static void read_target(struct reader *rd, config_setting_t *g, int i, struct flyt_calib_target *t)
+{
+    char pkey[48], key[80];
+    snprintf(pkey, sizeof pkey, "targets[%d]", i);
+    const char *name = NULL;
+    t->kpi = -1;
+    t->line = line_of(g);
+    if (rd_str(rd, g, "kpi", true, &name) && name) {
+        config_setting_t *s = config_setting_get_member(g, "kpi");
+        t->line = line_of(s);
+        t->kpi = kpi_index(name);
+        if (t->kpi < 0) {
+            char list[1024];
+            size_t used = 0;
+            for (int k = 0; k < FLYT_N_KPI && used < sizeof list; k++)
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
+                                         flyt_kpi_defs[k].name);
+            snprintf(key, sizeof key, "%s.kpi", pkey);
+            rd_error(rd, s, key, "unknown KPI '%s'; the KPIs are: %s", name, list);
+        }
+    }
+    rd_num(rd, g, "value", true, -INFINITY, INFINITY, &t->value);
+    t->weight = 1.0;
+    bool has_tol = config_setting_get_member(g, "tolerance") != NULL;
+    bool has_w = config_setting_get_member(g, "weight") != NULL;
+    if (rd_num(rd, g, "tolerance", false, -INFINITY, INFINITY, &t->tolerance) && has_tol &&
+        !(t->tolerance > 0)) {
+        snprintf(key, sizeof key, "%s.tolerance", pkey);
+        rd_error(rd, config_setting_get_member(g, "tolerance"), key, "must be > 0, got %g",
+                 t->tolerance);
+    }
+    if (rd_num(rd, g, "weight", false, -INFINITY, INFINITY, &t->weight) && has_w &&
+        !(t->weight > 0)) {
+        snprintf(key, sizeof key, "%s.weight", pkey);
+        rd_error(rd, config_setting_get_member(g, "weight"), key, "must be > 0, got %g", t->weight);
+    }
+    if (!has_tol && !has_w)
+        rd_error(rd, g, pkey,
+                 "give a tolerance (the band the fit must reach; also the scale of the "
+                 "objective) or a weight (pull towards the value, no band)");
+    t->scale = has_tol ? t->tolerance : fabs(t->value) > 0 ? fabs(t->value) : 1.0;
+}
+
+static void check_duplicates(struct reader *rd, config_setting_t *root,
+                             const struct flyt_calib_spec *spec)
+{
+    config_setting_t *params = config_setting_get_member(root, "parameters");
+    int total = 0;
+    for (int i = 0; i < spec->n_params; i++) {
+        const struct flyt_calib_param *p = &spec->params[i];
+        total += p->n_keys;
+        for (int a = 0; a < p->n_keys; a++) {
+            size_t len = strlen(p->keys[a]);
+            for (int j = 0; j <= i; j++)
+                for (int b = 0; b < (j == i ? a : spec->params[j].n_keys); b++)
+                    if (strcmp(p->keys[a], spec->params[j].keys[b]) == 0)
+                        rd_error(rd, config_setting_get_elem(params, (unsigned)i), p->keys[a],
+                                 "named by two parameters; each key can be fitted once");
+            for (int s = 0; s < spec->n_sets; s++)
+                if (strncmp(spec->sets[s], p->keys[a], len) == 0 && spec->sets[s][len] == '=')
+                    rd_error(rd, config_setting_get_elem(params, (unsigned)i), p->keys[a],
+                             "also fixed by set[%d]; a key is either fixed or fitted", s);
+        }
+    }
+    if (total > FLYT_CALIB_MAX_ALL_KEYS)
+        rd_error(rd, params, "parameters", "at most %d keys over all parameters, got %d",
+                 FLYT_CALIB_MAX_ALL_KEYS, total);
+    config_setting_t *targets = config_setting_get_member(root, "targets");
+    for (int i = 0; i < spec->n_targets; i++)
+        for (int j = 0; j < i; j++)
+            if (spec->targets[i].kpi >= 0 && spec->targets[i].kpi == spec->targets[j].kpi)
+                rd_error(rd, config_setting_get_elem(targets, (unsigned)i), "targets",
+                         "KPI '%s' is already a target (targets[%d])",
+                         flyt_kpi_defs[spec->targets[i].kpi].name, j);
+}
+
+static void read_spec(struct reader *rd, config_setting_t *root, struct flyt_calib_spec *spec,
+                      struct origin *origins)
+{
+    const char *scenario = NULL;
+    if (rd_str(rd, root, "scenario", false, &scenario) && scenario)
+        spec->scenario_path = resolve_scenario(spec->path, scenario);
+    long long v = 0;
+    spec->has_replications = config_setting_get_member(root, "replications") != NULL;
+    if (rd_int(rd, root, "replications", false, 2, 100000, &v) && spec->has_replications)
+        spec->replications = (unsigned)v;
+    spec->has_seed = config_setting_get_member(root, "seed") != NULL;
+    if (rd_int(rd, root, "seed", false, 0, INT64_MAX, &v) && spec->has_seed)
+        spec->seed = (uint64_t)v;
+    v = 200;
+    rd_int(rd, root, "max_evaluations", false, 1, 1000000, &v);
+    spec->max_evaluations = (unsigned)v;
+    spec->size_tolerance = 1e-2;
+    rd_num(rd, root, "size_tolerance", false, 1e-12, 10.0, &spec->size_tolerance);
+    spec->slope_step = 0.02;
+    rd_num(rd, root, "slope_step", false, 1e-6, 0.25, &spec->slope_step);
+    read_sets(rd, root, spec, origins);
+
+    config_setting_t *params = list_of_groups(rd, root, "parameters", FLYT_CALIB_MAX_PARAMS);
+    for (int i = 0; params && i < config_setting_length(params); i++) {
+        config_setting_t *g = config_setting_get_elem(params, (unsigned)i);
+        rd_mark(g);
+        read_param(rd, g, i, &spec->params[spec->n_params++]);
+    }
+    config_setting_t *targets = list_of_groups(rd, root, "targets", FLYT_CALIB_MAX_TARGETS);
+    for (int i = 0; targets && i < config_setting_length(targets); i++) {
+        config_setting_t *g = config_setting_get_elem(targets, (unsigned)i);
+        rd_mark(g);
+        read_target(rd, g, i, &spec->targets[spec->n_targets++]);
+    }
+    check_duplicates(rd, root, spec);
+}
+
+/* Where scenario messages about a trial load go. A message about an
+ * override goes to the spec line the override came from; with param >= 0
+ * every message belongs to that parameter (it is the only thing changed);
+ * otherwise the scenario's own messages stay as they are, except that one
+ * about the whole file (cannot open it) goes to the spec's scenario line. */
+struct relay_to {
+    const char *spec_path;
+    const struct origin *origins;
+    int n_origins;
+    int param;
+    int param_line;
+    int scenario_line;
+    const char *context;
+};
+
+static void relay_line(struct flyt_diag *diag, const char *line, const struct relay_to *to)
+{
+    const char *err = strstr(line, ": error: ");
+    const char *rest = err ? err + strlen(": error: ") : line;
+    char where[512] = "";
+    if (err) {
+        size_t wl = (size_t)(err - line) < sizeof where ? (size_t)(err - line) : sizeof where - 1;
+        memcpy(where, line, wl);
+        where[wl] = '\0';
+    }
+    char *colon = strrchr(where, ':');
+    int n = 0;
+    if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+        n = atoi(colon + 1);
+        *colon = '\0';
+    }
+    bool from_set = strcmp(where, "--set") == 0 && n >= 1 && n <= to->n_origins;
+    if (to->param >= 0) {
+        char key[32];
+        snprintf(key, sizeof key, "parameters[%d]", to->param);
+        flyt_diag_add(diag, to->spec_path, to->param_line, key, "%sthe scenario rejects it: %s%s%s",
+                      to->context, from_set || !err ? "" : line, from_set || !err ? "" : " ",
+                      from_set || !err ? rest : "");
+    } else if (from_set) {
+        const struct origin *o = &to->origins[n - 1];
+        flyt_diag_add(diag, to->spec_path, o->line, o->what, "the scenario rejects it: %s", rest);
+    } else if (err && n == 0) {
+        flyt_diag_add(diag, to->spec_path, to->scenario_line, "scenario", "%s: %s", where, rest);
+    } else {
+        flyt_diag_add(diag, err ? where : to->spec_path, err ? n : 1, NULL, "%s", rest);
+    }
+}
+
+static void relay(struct flyt_diag *diag, const char *text, const struct relay_to *to)
+{
+    if (!text)
+        return;
+    char line[2048];
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len >= sizeof line)
+            len = sizeof line - 1;
+        memcpy(line, p, len);
+        line[len] = '\0';
+        if (len)
+            relay_line(diag, line, to);
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+}
+
+/* The scenario's value of each key a factor multiplies, from the resolved
+ * tree (after @include and the spec's sets). */
+static void read_bases(struct reader *rd, const char *resolved, struct flyt_calib_spec *spec)
+{
+    config_t cfg;
+    config_init(&cfg);
+    if (config_read_string(&cfg, resolved) != CONFIG_TRUE) {
+        flyt_diag_add(rd->diag, spec->path, 1, NULL, "cannot re-read the resolved scenario");
+        config_destroy(&cfg);
+        return;
+    }
+    for (int i = 0; i < spec->n_params; i++) {
+        struct flyt_calib_param *p = &spec->params[i];
+        for (int j = 0; p->mode == FLYT_CALIB_SCALE && j < p->n_keys; j++) {
+            p->base[j] = NAN;
+            config_setting_t *s = config_lookup(&cfg, p->keys[j]);
+            int type = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
+            char key[64];
+            snprintf(key, sizeof key, "parameters[%d].keys[%d]", i, j);
+            if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 || type == CONFIG_TYPE_FLOAT) {
+                p->base[j] = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
+                             : type == CONFIG_TYPE_INT ? config_setting_get_int(s)
+                                                       : (double)config_setting_get_int64(s);
+                if (p->base[j] == 0)
+                    flyt_diag_add(rd->diag, spec->path, p->line, key,
+                                  "'%s' is 0 in the scenario: a factor cannot move it", p->keys[j]);
+            } else {
+                flyt_diag_add(rd->diag, spec->path, p->line, key,
+                              "'%s' is not a number in the scenario; keys = [...] fits a factor "
+                              "on values the scenario gives (use key = \"...\" to fit a value)",
+                              p->keys[j]);
+            }
+        }
+    }
+    config_destroy(&cfg);
+}
+
+/* One trial load per parameter at start, min and max, with only that
+ * parameter changed, so every problem reported belongs to one parameter. */
+static void trial_params(const struct flyt_calib_spec *spec, const struct relay_to *base,
+                         struct flyt_diag *diag)
+{
+    for (int i = 0; i < spec->n_params; i++) {
+        const struct flyt_calib_param *p = &spec->params[i];
+        bool ok = p->n_keys > 0 && p->min < p->start && p->start < p->max;
+        for (int k = 0; ok && p->mode == FLYT_CALIB_SCALE && k < p->n_keys; k++)
+            ok = isfinite(p->base[k]) && p->base[k] != 0;
+        if (!ok)
+            continue; /* already reported */
+        const double at[3] = { p->start, p->min, p->max };
+        const char *label[3] = { "start", "min", "max" };
+        for (int a = 0; a < 3; a++) {
+            char buf[FLYT_CALIB_MAX_ALL_SETS][FLYT_CALIB_SET_LEN];
+            const char *sets[FLYT_CALIB_MAX_ALL_SETS];
+            int n = flyt_calib_sets(spec, NULL, true, buf, sets);
+            for (int k = 0; k < p->n_keys; k++, n++) {
+                char v[48];
+                flyt_calib_format_value(v, sizeof v,
+                                        p->mode == FLYT_CALIB_SCALE ? p->base[k] * at[a] : at[a]);
+                snprintf(buf[n], FLYT_CALIB_SET_LEN, "%s=%s", p->keys[k], v);
+                sets[n] = buf[n];
+            }
+            struct flyt_diag trial;
+            flyt_diag_init(&trial);
+            struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &trial);
+            flyt_scenario_free(s);
+            if (!s) {
+                char context[96];
+                snprintf(context, sizeof context, "at %s = %g ", label[a], at[a]);
+                struct relay_to to = *base;
+                to.param = i;
+                to.param_line = p->line;
+                to.context = context;
+                to.n_origins = n;
+                relay(diag, trial.text, &to);
+            }
+            flyt_diag_free(&trial);
+            if (!s)
+                break;
+        }
+    }
+}
+
+static void check_scenario(struct reader *rd, struct flyt_calib_spec *spec,
+                           const struct relay_to *to)
+{
+    char buf[FLYT_CALIB_MAX_ALL_SETS][FLYT_CALIB_SET_LEN];
+    const char *sets[FLYT_CALIB_MAX_ALL_SETS];
+    int n = flyt_calib_sets(spec, NULL, true, buf, sets);
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &d);
+    if (!s) {
+        relay(rd->diag, d.text, to);
+        flyt_diag_free(&d);
+        return;
+    }
+    flyt_diag_free(&d);
+    read_bases(rd, s->resolved_text, spec);
+    flyt_scenario_free(s);
+    trial_params(spec, to, rd->diag);
+}
+
+static bool parse_spec(config_t *cfg, const char *path, struct flyt_diag *diag)
+{
+    if (config_read_file(cfg, path) == CONFIG_TRUE)
+        return true;
+    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+        flyt_diag_add(diag, path, 0, NULL, "cannot read the calibration spec");
+    else
+        flyt_diag_add(diag, config_error_file(cfg) ? config_error_file(cfg) : path,
+                      config_error_line(cfg), NULL, "syntax: %s",
+                      config_error_text(cfg) ? config_error_text(cfg) : "parse error");
+    return false;
+}
+
+struct flyt_calib_spec *flyt_calib_spec_load(const char *path, struct flyt_diag *diag)
+{
+    struct flyt_calib_spec *spec = calloc(1, sizeof *spec);
+    if (!spec || !(spec->path = dup_str(path))) {
+        free(spec);
+        flyt_diag_add(diag, path, 0, NULL, "out of memory");
+        return NULL;
+    }
+    config_t cfg;
+    config_init(&cfg);
+    int errors_before = diag->n_errors;
+    if (parse_spec(&cfg, path, diag)) {
+        struct reader rd;
+        struct origin origins[FLYT_CALIB_MAX_ALL_SETS];
+        rd_init(&rd, &cfg, path, diag);
+        config_setting_t *root = config_root_setting(&cfg);
+        read_spec(&rd, root, spec, origins);
+        rd_check_unknown(&rd, root);
+        /* in the order flyt_calib_sets writes them */
+        int n_fixed = spec->n_sets;
+        if (spec->has_replications)
+            origins[n_fixed++] =
+                    (struct origin){ line_of(config_lookup(&cfg, "replications")), "replications" };
+        if (spec->has_seed)
+            origins[n_fixed++] = (struct origin){ line_of(config_lookup(&cfg, "seed")), "seed" };
+        struct relay_to to = { path, origins, n_fixed,
+                               -1,   0,       line_of(config_lookup(&cfg, "scenario")),
+                               "" };
+        check_scenario(&rd, spec, &to);
+        rd_free(&rd);
+    }
+    config_destroy(&cfg);
+    if (diag->n_errors > errors_before) {
+        flyt_calib_spec_free(spec);
+        return NULL;
+    }
+    return spec;
+}
+
+void flyt_calib_spec_free(struct flyt_calib_spec *spec)
+{
+    if (!spec)
+        return;
+    for (int i = 0; i < spec->n_sets; i++)
+        free(spec->sets[i]);
+    free(spec->scenario_path);
+    free(spec->path);
+    free(spec);
+}

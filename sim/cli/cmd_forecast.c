@@ -1,0 +1,389 @@
+/* flyt forecast: from today's census to the days ahead. Reads the census
+ * (refusing rows it cannot use and columns that identify people), runs the
+ * scenario from it with day 0 = the census date, prints a day-by-day table
+ * and writes the HDF5 file. --dump-census goes the other way: a simulated
+ * day of a scenario written as a census file. */
+#include "cli/cli.h"
+#include "flyt/date.h"
+#include "flyt/forecast.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_IGNORE 64
+
+static void usage(FILE *out)
+{
+    fputs("Usage: flyt forecast [SCENARIO] --census FILE [options]\n"
+          "       flyt forecast [SCENARIO] --dump-census FILE --day D [options]\n"
+          "\n"
+          "Runs SCENARIO (default: the embedded Trondheim baseline) from the patients in a\n"
+          "census file, with day 0 = the census date, and reports for every day ahead the\n"
+          "median, 50% and 90% bands of each unit's census and of the UKP queue, the\n"
+          "probability that each unit is full, the UKP waiting days accrued, and the\n"
+          "census's UKP patients most likely to still wait in a week. The census format\n"
+          "is in docs/forecast.md.\n"
+          "\n"
+          "Options:\n"
+          "      --census FILE        the census (CSV, one row per patient)\n"
+          "      --date YYYY-MM-DD    the census date (default: the file's first line\n"
+          "                           '# census_date: YYYY-MM-DD')\n"
+          "      --days N             days ahead (default 28)\n"
+          "  -r, --replications N     replications (default 500)\n"
+          "      --seed S             random seed (overrides run.seed)\n"
+          "  -t, --threads N          worker threads (default: one per CPU); results are\n"
+          "                           identical for any N\n"
+          "      --set KEY=VALUE      override a scalar of the scenario (repeatable)\n"
+          "  -o, --output FILE        HDF5 output (default flyt-forecast.h5)\n"
+          "      --ignore-column NAME skip a column of the census unread (repeatable); a\n"
+          "                           column that looks like it identifies a person (name,\n"
+          "                           fodselsnummer, date of birth, address, ...) is refused\n"
+          "                           unless it is named here\n"
+          "      --top N              UKP patients to list (default 10; all are in the file)\n"
+          "      --progress, --no-progress\n"
+          "                           the progress line on stderr (default: on a terminal)\n"
+          "      --dump-census FILE   instead of forecasting, run replication --replication\n"
+          "                           (default 0) of SCENARIO to 00:00 of day --day and write\n"
+          "                           everyone in the system then as a census file\n"
+          "      --day D              the day for --dump-census (1 or more)\n"
+          "      --replication R      the replication for --dump-census\n"
+          "  -h, --help               this help\n"
+          "\n"
+          "Exit status: 0 ok, 1 a replication stopped early or output failed, 2 bad input\n"
+          "(a bad census row is reported as FILE:ROW: error: column NAME: what is wrong).\n",
+          out);
+}
+
+struct fc_opts {
+    const char *scenario, *census, *dump;
+    struct flyt_cli_opts c; /* -o, -r, --seed, -t, --set, --progress */
+    const char *ignore[MAX_IGNORE];
+    int n_ignore;
+    int census_day; /* INT32_MIN: from the file */
+    unsigned long long days, top, day, replication;
+    bool have_day;
+};
+
+#define FC_OPTS                                                                          \
+    (FLYT_OPT_OUTPUT | FLYT_OPT_REPS | FLYT_OPT_SEED | FLYT_OPT_THREADS | FLYT_OPT_SET | \
+     FLYT_OPT_PROGRESS)
+
+static bool parse_date_opt(const char *v, int *day)
+{
+    int y, m, d, n = 0, ry, rm, rd;
+    if (sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && v[n] == '\0' && y >= 1900 && y <= 2200) {
+        *day = flyt_days_from_civil(y, m, d);
+        flyt_civil_from_days(*day, &ry, &rm, &rd);
+        if (ry == y && rm == m && rd == d)
+            return true;
+    }
+    fprintf(stderr, "flyt forecast: error: --date needs a real date YYYY-MM-DD, got '%s'\n", v);
+    return false;
+}
+
+/* One option at argv[*i]; returns -1 to go on, or an exit status. */
+static int option(int argc, char **argv, int *i, struct fc_opts *o)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    int rc = flyt_cli_option("forecast", FC_OPTS, argc, argv, i, &o->c);
+    if (rc != 0)
+        return rc < 0 ? EXIT_BAD_INPUT : -1;
+    if (a[0] != '-' || a[1] == '\0') {
+        if (o->scenario) {
+            fprintf(stderr, "flyt forecast: error: one scenario at a time, got '%s' and '%s'\n",
+                    o->scenario, a);
+            return EXIT_BAD_INPUT;
+        }
+        o->scenario = a;
+        return -1;
+    }
+    static const char *const with_value[] = {
+        "--census", "--date",        "--days", "--ignore-column",
+        "--top",    "--dump-census", "--day",  "--replication",
+    };
+    bool known = false;
+    for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
+        known = known || strcmp(a, with_value[k]) == 0;
+    if (!known) {
+        fprintf(stderr, "flyt forecast: error: unknown option '%s' (see flyt forecast --help)\n",
+                a);
+        return EXIT_BAD_INPUT;
+    }
+    const char *x = flyt_cli_value("forecast", argc, argv, i);
+    if (!x)
+        return EXIT_BAD_INPUT;
+    if (strcmp(a, "--census") == 0)
+        o->census = x;
+    else if (strcmp(a, "--dump-census") == 0)
+        o->dump = x;
+    else if (strcmp(a, "--date") == 0)
+        return parse_date_opt(x, &o->census_day) ? -1 : EXIT_BAD_INPUT;
+    else if (strcmp(a, "--days") == 0)
+        return flyt_cli_parse_uint(a, x, 1, 3650, &o->days) ? -1 : EXIT_BAD_INPUT;
+    else if (strcmp(a, "--top") == 0)
+        return flyt_cli_parse_uint(a, x, 0, 1000000, &o->top) ? -1 : EXIT_BAD_INPUT;
+    else if (strcmp(a, "--replication") == 0)
+        return flyt_cli_parse_uint(a, x, 0, 1000000, &o->replication) ? -1 : EXIT_BAD_INPUT;
+    else if (strcmp(a, "--day") == 0) {
+        o->have_day = true;
+        return flyt_cli_parse_uint(a, x, 1, 365000, &o->day) ? -1 : EXIT_BAD_INPUT;
+    } else if (strcmp(a, "--ignore-column") == 0) {
+        if (o->n_ignore >= MAX_IGNORE) {
+            fprintf(stderr, "flyt forecast: error: at most %d --ignore-column options\n",
+                    MAX_IGNORE);
+            return EXIT_BAD_INPUT;
+        }
+        o->ignore[o->n_ignore++] = x;
+    }
+    return -1;
+}
+
+static int parse(int argc, char **argv, struct fc_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        int rc = option(argc, argv, &i, o);
+        if (rc >= 0)
+            return rc;
+    }
+    if (o->dump && o->census) {
+        fputs("flyt forecast: error: --census and --dump-census go different ways: one at a "
+              "time\n",
+              stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (o->dump && !o->have_day) {
+        fputs("flyt forecast: error: --dump-census needs --day D\n", stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (!o->dump && !o->census) {
+        fputs("flyt forecast: error: --census FILE is required (see flyt forecast --help)\n",
+              stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (o->c.have_seed) { /* after the --set options: --seed wins */
+        snprintf(o->c.seed_set, sizeof o->c.seed_set, "run.seed=%llu", o->c.seed);
+        o->c.sets[o->c.n_sets++] = o->c.seed_set;
+    }
+    return -1;
+}
+
+/* The user's overrides first, then what the forecast itself fixes. */
+static struct flyt_scenario *load(const struct fc_opts *o, const char *const *extra, int n_extra)
+{
+    const char *sets[CLI_MAX_SETS + 16];
+    int n = 0;
+    for (int i = 0; i < o->c.n_sets; i++)
+        sets[n++] = o->c.sets[i];
+    for (int i = 0; i < n_extra; i++)
+        sets[n++] = extra[i];
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    struct flyt_scenario *s = flyt_scenario_load(o->scenario, sets, n, &diag);
+    if (!s)
+        fputs(diag.text ? diag.text : "flyt forecast: error: cannot load the scenario\n", stderr);
+    flyt_diag_free(&diag);
+    return s;
+}
+
+static void date_text(int day, char *buf, size_t n)
+{
+    int y, m, d;
+    flyt_civil_from_days(day, &y, &m, &d);
+    snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
+}
+
+static int dump(const struct fc_opts *o)
+{
+    char h[64], w[64], rep[64];
+    snprintf(h, sizeof h, "run.horizon_days=%llu", o->day + 1);
+    snprintf(w, sizeof w, "run.warmup_days=0");
+    snprintf(rep, sizeof rep, "run.replications=%llu", o->replication + 1);
+    const char *extra[] = { h, w, rep };
+    struct flyt_scenario *s = load(o, extra, 3);
+    if (!s)
+        return EXIT_BAD_INPUT;
+    struct flyt_census c = { 0 };
+    int rc = flyt_model_census_at(s, (unsigned)o->replication, (double)o->day, &c);
+    int status = EXIT_OK;
+    if (rc != 0) {
+        fprintf(stderr, "flyt forecast: error: replication %llu stopped before day %llu\n",
+                o->replication, o->day);
+        status = EXIT_FAIL;
+    } else {
+        int day0 = flyt_days_from_civil(s->start_year, s->start_month, s->start_mday);
+        FILE *f = fopen(o->dump, "w");
+        if (!f || flyt_census_write_csv(f, &c, s, day0 + (int)o->day) != 0) {
+            fprintf(stderr, "flyt forecast: error: cannot write '%s'\n", o->dump);
+            status = EXIT_FAIL;
+        }
+        if (f && fclose(f) != 0 && status == EXIT_OK) {
+            fprintf(stderr, "flyt forecast: error: cannot write '%s'\n", o->dump);
+            status = EXIT_FAIL;
+        }
+        char date[32];
+        date_text(day0 + (int)o->day, date, sizeof date);
+        if (status == EXIT_OK)
+            fprintf(stderr, "flyt forecast: wrote %zu patients (census date %s) to %s\n", c.n, date,
+                    o->dump);
+    }
+    flyt_census_free(&c);
+    flyt_scenario_free(s);
+    return status;
+}
+
+/* Accepted, because a census above capacity is what a forecast is for;
+ * said out loud, because the scenario's capacity may be what is wrong. */
+static void capacity_warnings(const struct fc_opts *o, const struct flyt_census *c,
+                              const struct flyt_forecast *f)
+{
+    size_t n[FLYT_N_LOC] = { 0 };
+    for (size_t i = 0; i < c->n; i++)
+        n[c->p[i].loc]++;
+    static const char *const what[FLYT_FC_N_FULL] = { "short-term beds", "nursing-home beds",
+                                                      "home-care hours per week" };
+    double have[FLYT_FC_N_FULL] = { (double)n[FLYT_LOC_SHORT_TERM],
+                                    (double)n[FLYT_LOC_NURSING_HOME],
+                                    f->n_days ? f->path[FLYT_FC_home_care_hours][0] : 0 };
+    for (int u = 0; u < FLYT_FC_N_FULL; u++) {
+        double cap = f->n_days ? f->capacity[u][0] : 0;
+        if (have[u] > cap + 1e-9)
+            fprintf(stderr,
+                    "%s: warning: the census needs %.0f %s on the census date, above the "
+                    "scenario's %.0f; accepted: nobody is moved out, admissions wait until "
+                    "there is room\n",
+                    o->census, have[u], what[u], cap);
+    }
+}
+
+static void band(char *buf, size_t n, const struct flyt_forecast *f, int k, size_t d)
+{
+    snprintf(buf, n, "%.0f (%.0f-%.0f)", f->q[k][2][d], f->q[k][0][d], f->q[k][4][d]);
+}
+
+static void print_table(const struct fc_opts *o, const struct flyt_scenario *s,
+                        const struct flyt_forecast *f, int census_day)
+{
+    static const char *const wd[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+    printf("%s from %s: %u replications; median (90%% band); P(full) = share of replications\n"
+           "with the unit full at 00:00; 50%% bands and every figure per day are in the HDF5 "
+           "file\n\n",
+           s->name, o->census, f->n_rep);
+    printf("%3s %-10s %-3s  %-14s %-15s %5s  %-16s %5s  %-17s %5s  %-13s %8s %9s\n", "day", "date",
+           "", "UKP waiting", "short-term", "full", "nursing home", "full", "home-care users",
+           "full", "NH queue", "UKP d/day", "UKP d cum");
+    for (size_t d = 0; d < f->n_days; d++) {
+        char date[16], u[40], st[40], nh[40], hc[40], q[40];
+        date_text(census_day + (int)d, date, sizeof date);
+        band(u, sizeof u, f, FLYT_FC_ukp_waiting, d);
+        band(st, sizeof st, f, FLYT_FC_short_term, d);
+        band(nh, sizeof nh, f, FLYT_FC_nursing_home, d);
+        band(hc, sizeof hc, f, FLYT_FC_home_care_users, d);
+        band(q, sizeof q, f, FLYT_FC_nh_queue, d);
+        printf("%3zu %-10s %-3s  %-14s %-15s %4.0f%%  %-16s %4.0f%%  %-17s %4.0f%%  %-13s %8.1f "
+               "%9.1f\n",
+               d, date, wd[flyt_weekday(census_day + (int)d)], u, st,
+               100 * f->p_full[FLYT_FC_FULL_ST][d], nh, 100 * f->p_full[FLYT_FC_FULL_NH][d], hc,
+               100 * f->p_full[FLYT_FC_FULL_HC][d], q, f->mean[FLYT_FC_ukp_days][d],
+               f->mean[FLYT_FC_ukp_days_cum][d]);
+    }
+    size_t top = o->top < f->n_ukp ? (size_t)o->top : f->n_ukp;
+    if (top == 0)
+        return;
+    char date[16];
+    date_text(census_day + (int)f->check_day, date, sizeof date);
+    printf("\nUKP patients of the census most likely to still wait on day %zu (%s):\n",
+           f->check_day, date);
+    for (size_t i = 0; i < top; i++)
+        printf("  %s row %-6u %5.1f %%\n", o->census, f->ukp_row[i], 100 * f->p_still_ukp[i]);
+}
+
+static int run_forecast(const struct fc_opts *o, const struct flyt_scenario *s,
+                        const struct flyt_census *c, int census_day)
+{
+    const char *out = o->c.output ? o->c.output : "flyt-forecast.h5";
+    if (!flyt_cli_output_dir_ok("forecast", out, "directory"))
+        return EXIT_FAIL;
+    struct flyt_forecast f;
+    struct flyt_progress prog;
+    flyt_progress_init(&prog, o->c.progress, s->name);
+    size_t n_days = (size_t)o->days + 1, check = o->days < 7 ? (size_t)o->days : 7;
+    int rc = flyt_forecast_run(s, c, (unsigned)o->c.reps, o->c.threads, n_days, check, &f,
+                               flyt_progress_update, &prog);
+    flyt_progress_done(&prog);
+    int status = EXIT_OK;
+    if (rc != 0) {
+        fprintf(stderr, "flyt forecast: error: %s; no output written\n",
+                rc > 0 ? "a replication stopped early (runaway guard: run.max_patients)"
+                       : "out of memory");
+        status = EXIT_FAIL;
+    } else {
+        capacity_warnings(o, c, &f);
+        char date[16], err[512];
+        date_text(census_day, date, sizeof date);
+        struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),
+                                      o->c.threads ? o->c.threads
+                                                   : flyt_experiment_default_threads(),
+                                      f.wall_seconds };
+        if (flyt_h5_write_forecast(out, s, c, date, &f, &meta, err, sizeof err) != 0) {
+            fprintf(stderr, "flyt forecast: error: %s\n", err);
+            status = EXIT_FAIL;
+        }
+        print_table(o, s, &f, census_day);
+        if (status == EXIT_OK)
+            fprintf(stderr, "flyt forecast: %u replications of %zu days in %.2f s; wrote %s\n",
+                    f.n_rep, n_days - 1, f.wall_seconds, out);
+    }
+    flyt_forecast_free(&f);
+    return status;
+}
+
+static int forecast(const struct fc_opts *o)
+{
+    /* The scenario is needed to read the census (its age bands), and the
+     * census to fix the scenario's start (its date): load twice. */
+    struct flyt_scenario *s0 = load(o, NULL, 0);
+    if (!s0)
+        return EXIT_BAD_INPUT;
+    struct flyt_census c = { 0 };
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    struct flyt_census_read_opts ro = { o->ignore, o->n_ignore, s0, o->census_day, stderr };
+    int census_day;
+    int rc = flyt_census_read(o->census, &ro, &c, &census_day, &diag);
+    flyt_scenario_free(s0);
+    if (rc != 0) {
+        fputs(diag.text ? diag.text : "flyt forecast: error: cannot read the census\n", stderr);
+        flyt_diag_free(&diag);
+        return EXIT_BAD_INPUT;
+    }
+    flyt_diag_free(&diag);
+    char date[48], h[64], rep[64];
+    char start[80];
+    date_text(census_day, date, sizeof date);
+    snprintf(start, sizeof start, "run.start_date=%s", date);
+    snprintf(h, sizeof h, "run.horizon_days=%llu", o->days + 1);
+    snprintf(rep, sizeof rep, "run.replications=%llu", o->c.reps);
+    const char *extra[] = { start, h, "run.warmup_days=0", rep };
+    struct flyt_scenario *s = load(o, extra, 4);
+    int status = s ? run_forecast(o, s, &c, census_day) : EXIT_BAD_INPUT;
+    flyt_scenario_free(s);
+    flyt_census_free(&c);
+    return status;
+}
+
+int flyt_cmd_forecast(int argc, char **argv)
+{
+    struct fc_opts o = {
+        .c = { .progress = -1, .reps = 500 }, .census_day = INT32_MIN, .days = 28, .top = 10
+    };
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    return o.dump ? dump(&o) : forecast(&o);
+}

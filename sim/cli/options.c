@@ -1,0 +1,139 @@
+/* Option parsing the flyt commands share: the value after an option, the
+ * options most commands take (-o, -r, --seed, -t, --set, --format,
+ * --progress), the output-directory check before a long run, and the
+ * report of replications the runaway guard stopped. Every message names
+ * the command, so they read as before this was shared. */
+#include "cli/cli.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SEED_MAX 9223372036854775807ULL
+
+const char *flyt_cli_value(const char *cmd, int argc, char **argv, int *i)
+{
+    if (*i + 1 < argc)
+        return argv[++*i];
+    fprintf(stderr, "flyt %s: error: %s needs a value (see flyt %s --help)\n", cmd, argv[*i], cmd);
+    return NULL;
+}
+
+bool flyt_cli_uint_value(const char *cmd, int argc, char **argv, int *i, unsigned long long lo,
+                         unsigned long long hi, unsigned long long *out)
+{
+    const char *opt = argv[*i];
+    const char *v = flyt_cli_value(cmd, argc, argv, i);
+    return v && flyt_cli_parse_uint(opt, v, lo, hi, out);
+}
+
+static bool is(const char *a, const char *short_name, const char *long_name)
+{
+    return (short_name && strcmp(a, short_name) == 0) || strcmp(a, long_name) == 0;
+}
+
+/* -r and --seed as overrides: one slot each in sets, taken where the
+ * option first appears; given again, the last value counts. */
+static void slot(struct flyt_cli_opts *o, char *buf, size_t len, const char *key,
+                 unsigned long long v)
+{
+    if (!buf[0])
+        o->sets[o->n_sets++] = buf;
+    snprintf(buf, len, "%s=%llu", key, v);
+}
+
+static int numeric(const char *cmd, unsigned which, int argc, char **argv, int *i,
+                   struct flyt_cli_opts *o)
+{
+    const char *a = argv[*i];
+    unsigned long long v;
+    if ((which & FLYT_OPT_REPS) && is(a, "-r", "--replications")) {
+        if (!flyt_cli_uint_value(cmd, argc, argv, i, 1, 1000000, &v))
+            return -1;
+        o->reps = v;
+        o->have_reps = true;
+        if (which & FLYT_OPT_RUN_SETS)
+            slot(o, o->rep_set, sizeof o->rep_set, "run.replications", v);
+    } else if ((which & FLYT_OPT_SEED) && is(a, NULL, "--seed")) {
+        if (!flyt_cli_uint_value(cmd, argc, argv, i, 0, SEED_MAX, &v))
+            return -1;
+        o->seed = v;
+        o->have_seed = true;
+        if (which & FLYT_OPT_RUN_SETS)
+            slot(o, o->seed_set, sizeof o->seed_set, "run.seed", v);
+    } else if ((which & FLYT_OPT_THREADS) && is(a, "-t", "--threads")) {
+        if (!flyt_cli_uint_value(cmd, argc, argv, i, 1, 1024, &v))
+            return -1;
+        o->threads = (unsigned)v;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+int flyt_cli_option(const char *cmd, unsigned which, int argc, char **argv, int *i,
+                    struct flyt_cli_opts *o)
+{
+    const char *a = argv[*i], *v;
+    int rc = numeric(cmd, which, argc, argv, i, o);
+    if (rc != 0)
+        return rc;
+    if ((which & FLYT_OPT_OUTPUT) && is(a, "-o", "--output")) {
+        if (!(v = flyt_cli_value(cmd, argc, argv, i)))
+            return -1;
+        o->output = v;
+    } else if ((which & FLYT_OPT_SET) && is(a, NULL, "--set")) {
+        if (!(v = flyt_cli_value(cmd, argc, argv, i)))
+            return -1;
+        if (o->n_sets >= CLI_MAX_SETS) {
+            fprintf(stderr, "flyt %s: error: at most %d --set options\n", cmd, CLI_MAX_SETS);
+            return -1;
+        }
+        o->sets[o->n_sets++] = v;
+    } else if ((which & FLYT_OPT_FORMAT) && is(a, NULL, "--format")) {
+        if (!(v = flyt_cli_value(cmd, argc, argv, i)))
+            return -1;
+        if (strcmp(v, "json") != 0 && strcmp(v, "table") != 0) {
+            fprintf(stderr, "flyt %s: error: --format is table or json, got '%s'\n", cmd, v);
+            return -1;
+        }
+        o->json = strcmp(v, "json") == 0;
+    } else if ((which & FLYT_OPT_PROGRESS) && is(a, NULL, "--progress")) {
+        o->progress = 1;
+    } else if ((which & FLYT_OPT_PROGRESS) && is(a, NULL, "--no-progress")) {
+        o->progress = 0;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+bool flyt_cli_output_dir_ok(const char *cmd, const char *path, const char *noun)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    const char *dir = dirname(buf);
+    if (access(dir, W_OK | X_OK) == 0)
+        return true;
+    fprintf(stderr, "flyt %s: error: cannot write '%s': %s '%s' is missing or not writable\n", cmd,
+            path, noun, dir);
+    return false;
+}
+
+int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct flyt_result *res,
+                            unsigned n)
+{
+    for (unsigned r = 0; r < n; r++) {
+        if (res[r].status == FLYT_RUN_OK)
+            continue;
+        if (scenario)
+            fprintf(stderr, "flyt %s: error: scenario '%s': replication %u stopped early: %s\n",
+                    cmd, scenario, r, res[r].status_detail);
+        else
+            fprintf(stderr, "flyt %s: error: replication %u stopped early: %s\n", cmd, r,
+                    res[r].status_detail);
+    }
+    fprintf(stderr, "flyt %s: no output written: a partial run is not a result\n", cmd);
+    return EXIT_FAIL;
+}

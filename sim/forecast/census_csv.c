@@ -1,0 +1,938 @@
+/* Census files: CSV as a patient administration system exports it, parsed
+ * by libcsv and checked row by row.
+ *
+ * A census is health data about identifiable people. The reader therefore
+ * copies a field only when its column is one the model uses; other columns
+ * are looked at (for identity numbers) but not kept, and columns the user
+ * told us to ignore are not looked at at all. Messages name the row and the
+ * column; they quote a value only when it is short and cannot be an
+ * identity number, a phone number or the like (see quotable). */
+#include "flyt/date.h"
+#include "flyt/forecast.h"
+
+#include <csv.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_FILE_BYTES (512u << 20)
+#define MAX_COLUMNS    256
+
+enum col {
+    COL_LOCATION,
+    COL_SINCE,
+    COL_DESTINATION,
+    COL_QUEUED_SINCE,
+    COL_CFS,
+    COL_AGE_BAND,
+    COL_COMPLEX,
+    COL_HOURS,
+    N_COLS,
+    COL_SKIP,   /* ignored on request: never looked at */
+    COL_UNKNOWN /* not used: scanned for identity numbers, not kept */
+};
+
+static const char *const col_names[N_COLS] = {
+    "location", "since",    "destination", "queued_since",
+    "cfs",      "age_band", "complex",     "hours_per_week",
+};
+
+struct reader {
+    const char *file;
+    const struct flyt_census_read_opts *o;
+    struct flyt_census *out;
+    struct flyt_diag *diag;
+    int census_day;
+    int n_errors;
+
+    bool have_header;
+    int n_cols;
+    int col_kind[MAX_COLUMNS];
+    char *col_name[MAX_COLUMNS]; /* headers, for messages; headers are not personal data */
+    int where[N_COLS];           /* column index of each known column, -1 absent */
+
+    int field; /* index of the next field in the record */
+    char *value[N_COLS];
+    bool bad_value[N_COLS]; /* shaped like an identity number: already reported */
+    uint32_t line;          /* line being fed */
+    uint32_t row_line;      /* first line of the record being built */
+    bool in_record;
+    bool record_ended;
+};
+
+static void err(struct reader *r, uint32_t line, const char *col, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static void err(struct reader *r, uint32_t line, const char *col, const char *fmt, ...)
+{
+    r->n_errors++;
+    if (r->n_errors > FLYT_CENSUS_MAX_ERRORS)
+        return;
+    char msg[600], key[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (col)
+        snprintf(key, sizeof key, "column %s", col);
+    flyt_diag_add(r->diag, r->file, (int)line, col ? key : NULL, "%s", msg);
+}
+
+static void warn(const struct reader *r, uint32_t line, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void warn(const struct reader *r, uint32_t line, const char *fmt, ...)
+{
+    if (!r->o->warn)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (line > 0)
+        fprintf(r->o->warn, "%s:%u: warning: ", r->file, line);
+    else
+        fprintf(r->o->warn, "%s: warning: ", r->file);
+    vfprintf(r->o->warn, fmt, ap);
+    fputc('\n', r->o->warn);
+    va_end(ap);
+}
+
+/* ---- what identifies a person ---- */
+
+/* Lower-case ASCII with the Norwegian letters folded (ø -> o, æ -> ae,
+ * å -> a), letters and digits only; tokens split at anything else. */
+static void fold(const char *in, char *joined, size_t jn, char tokens[][32], int *nt, int max_t)
+{
+    size_t j = 0, t = 0;
+    *nt = 0;
+    bool in_tok = false;
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        const char *rep = NULL;
+        char one[2] = { 0, 0 };
+        if (p[0] == 0xC3 && p[1]) {
+            unsigned c = p[1];
+            rep = c == 0xB8 || c == 0x98   ? "o"
+                  : c == 0xA6 || c == 0x86 ? "ae"
+                  : c == 0xA5 || c == 0x85 ? "a"
+                                           : "";
+            p++;
+        } else if (isalnum(*p)) {
+            one[0] = (char)tolower(*p);
+            rep = one;
+        }
+        if (!rep || !*rep) {
+            if (in_tok && *nt < max_t) {
+                tokens[*nt][t] = '\0';
+                (*nt)++;
+            }
+            in_tok = false;
+            t = 0;
+            continue;
+        }
+        for (const char *c = rep; *c; c++) {
+            if (j + 1 < jn)
+                joined[j++] = *c;
+            if (*nt < max_t && t + 1 < 32)
+                tokens[*nt][t++] = *c;
+        }
+        in_tok = true;
+    }
+    if (in_tok && *nt < max_t) {
+        tokens[*nt][t] = '\0';
+        (*nt)++;
+    }
+    joined[j] = '\0';
+}
+
+struct id_pattern {
+    const char *text;
+    bool whole_word; /* short patterns match a whole word only ("nin" is in "nursing") */
+    const char *what;
+};
+
+static const struct id_pattern id_patterns[] = {
+    { "name", false, "a name" },
+    { "navn", false, "a name" },
+    { "fodselsnummer", false, "a national identity number" },
+    { "foedselsnummer", false, "a national identity number" },
+    { "fodselsnr", false, "a national identity number" },
+    { "personnummer", false, "a national identity number" },
+    { "personnr", false, "a national identity number" },
+    { "nationalid", false, "a national identity number" },
+    { "identitynumber", false, "a national identity number" },
+    { "idnumber", false, "an identifier" },
+    { "personid", false, "an identifier" },
+    { "patientid", false, "an identifier" },
+    { "pasientid", false, "an identifier" },
+    { "journalnummer", false, "a record number" },
+    { "journalnr", false, "a record number" },
+    { "hospitalnumber", false, "a record number" },
+    { "fnr", true, "a national identity number" },
+    { "dnr", true, "a national identity number" },
+    { "dnummer", true, "a national identity number" },
+    { "ssn", true, "a national identity number" },
+    { "nin", true, "a national identity number" },
+    { "mrn", true, "a record number" },
+    { "id", true, "an identifier" },
+    { "birth", false, "a date of birth" },
+    { "fodselsdato", false, "a date of birth" },
+    { "foedselsdato", false, "a date of birth" },
+    { "birthdate", false, "a date of birth" },
+    { "dob", true, "a date of birth" },
+    { "fodt", true, "a date of birth" },
+    { "fdato", true, "a date of birth" },
+    { "address", false, "an address" },
+    { "adresse", false, "an address" },
+    { "street", false, "an address" },
+    { "gate", true, "an address" },
+    { "postnummer", false, "an address" },
+    { "postnr", true, "an address" },
+    { "postcode", false, "an address" },
+    { "zip", true, "an address" },
+    { "zipcode", false, "an address" },
+    { "phone", false, "a phone number" },
+    { "telefon", false, "a phone number" },
+    { "tlf", true, "a phone number" },
+    { "mobil", false, "a phone number" },
+    { "email", false, "an e-mail address" },
+    { "epost", false, "an e-mail address" },
+};
+
+bool flyt_census_identifying_header(const char *header, const char **what)
+{
+    char joined[256], tokens[16][32];
+    int nt;
+    fold(header, joined, sizeof joined, tokens, &nt, 16);
+    for (size_t i = 0; i < sizeof id_patterns / sizeof *id_patterns; i++) {
+        const struct id_pattern *p = &id_patterns[i];
+        bool hit = false;
+        if (p->whole_word) {
+            for (int t = 0; t < nt && !hit; t++)
+                hit = strcmp(tokens[t], p->text) == 0;
+        } else {
+            hit = strstr(joined, p->text) != NULL;
+        }
+        if (hit) {
+            if (what)
+                *what = p->what;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool flyt_census_looks_like_fnr(const char *v)
+{
+    int digits = 0;
+    for (const char *p = v; *p; p++) {
+        if (isdigit((unsigned char)*p))
+            digits++;
+        else if (*p != ' ' && *p != '.' && *p != '-' && *p != '\t')
+            return false;
+    }
+    return digits == 11;
+}
+
+/* A value may be quoted back in a message only when it is short and holds
+ * no long run of digits (an identity number, a phone number, a record
+ * number) and nothing unprintable. Dates (runs of at most 4) pass. */
+static bool long_digit_run(const char *v)
+{
+    int run = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        run = isdigit(*p) ? run + 1 : 0;
+        if (run > 4)
+            return true;
+    }
+    return false;
+}
+
+static bool quotable(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 24 || long_digit_run(v))
+        return false;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '\'')
+            return false;
+    return true;
+}
+
+/* ", got 'x'" or nothing, for the end of a message. */
+static const char *got(const char *v, char *buf, size_t n)
+{
+    if (quotable(v))
+        snprintf(buf, n, ", got '%s'", v);
+    else
+        snprintf(buf, n, " (the value is not shown)");
+    return buf;
+}
+
+/* ---- values ---- */
+
+static void trim(char *s)
+{
+    size_t n = strlen(s), a = 0;
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    while (isspace((unsigned char)s[a]))
+        a++;
+    if (a)
+        memmove(s, s + a, n - a + 1);
+}
+
+static void lower(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+/* YYYY-MM-DD, or DD.MM.YYYY as Norwegian spreadsheets write dates. */
+static bool parse_date(const char *v, int *days)
+{
+    int y, m, d, n = 0;
+    if (sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || v[n] != '\0') {
+        n = 0;
+        if (sscanf(v, "%2d.%2d.%4d%n", &d, &m, &y, &n) != 3 || v[n] != '\0')
+            return false;
+    }
+    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
+        return false;
+    int ry, rm, rd;
+    *days = flyt_days_from_civil(y, m, d);
+    flyt_civil_from_days(*days, &ry, &rm, &rd);
+    return ry == y && rm == m && rd == d;
+}
+
+struct alias {
+    const char *text;
+    int value;
+};
+
+static const struct alias loc_alias[] = {
+    { "hospital", FLYT_LOC_HOSPITAL },
+    { "treatment", FLYT_LOC_HOSPITAL },
+    { "sykehus", FLYT_LOC_HOSPITAL },
+    { "innlagt", FLYT_LOC_HOSPITAL },
+    { "ukp", FLYT_LOC_UKP },
+    { "discharge_ready", FLYT_LOC_UKP },
+    { "utskrivningsklar", FLYT_LOC_UKP },
+    { "short_term", FLYT_LOC_SHORT_TERM },
+    { "korttid", FLYT_LOC_SHORT_TERM },
+    { "nursing_home", FLYT_LOC_NURSING_HOME },
+    { "sykehjem", FLYT_LOC_NURSING_HOME },
+    { "langtid", FLYT_LOC_NURSING_HOME },
+    { "home_care", FLYT_LOC_HOME_CARE },
+    { "hjemmetjenester", FLYT_LOC_HOME_CARE },
+    { "hjemmesykepleie", FLYT_LOC_HOME_CARE },
+};
+
+static const struct alias dest_alias[] = {
+    { "home_care", FLYT_DEST_HOME_CARE },
+    { "hjemmetjenester", FLYT_DEST_HOME_CARE },
+    { "short_term", FLYT_DEST_SHORT_TERM },
+    { "korttid", FLYT_DEST_SHORT_TERM },
+    { "nursing_home", FLYT_DEST_NURSING_HOME },
+    { "sykehjem", FLYT_DEST_NURSING_HOME },
+    { "langtid", FLYT_DEST_NURSING_HOME },
+    { "home", FLYT_DEST_HOME },
+    { "hjem", FLYT_DEST_HOME },
+};
+
+static int lookup(const struct alias *a, size_t n, const char *v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a[i].text, v) == 0)
+            return a[i].value;
+    return -1;
+}
+
+static int parse_bool(const char *v)
+{
+    static const char *const yes[] = { "yes", "y", "true", "1", "ja", "j" };
+    static const char *const no[] = { "no", "n", "false", "0", "nei" };
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        if (strcmp(v, yes[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        if (strcmp(v, no[i]) == 0)
+            return 0;
+    return -1;
+}
+
+/* A decimal number; a decimal comma is accepted (Norwegian spreadsheets). */
+static bool parse_number(const char *v, double *x)
+{
+    char buf[64], *end;
+    if (strlen(v) >= sizeof buf || !*v)
+        return false;
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *p = buf; *p; p++)
+        if (*p == ',')
+            *p = '.';
+    errno = 0;
+    *x = strtod(buf, &end);
+    return errno == 0 && *end == '\0' && isfinite(*x);
+}
+
+/* ---- one row ---- */
+
+static const char *val(const struct reader *r, enum col c)
+{
+    return r->value[c] ? r->value[c] : "";
+}
+
+static bool row_location(struct reader *r, struct flyt_census_patient *cp)
+{
+    char g[64];
+    const char *v = val(r, COL_LOCATION);
+    int loc = lookup(loc_alias, sizeof loc_alias / sizeof *loc_alias, v);
+    if (!*v) {
+        err(r, r->row_line, "location", "missing: every row needs a location");
+        return false;
+    }
+    if (loc < 0) {
+        err(r, r->row_line, "location",
+            "unknown location%s; expected hospital, ukp, short_term, nursing_home or home_care",
+            got(v, g, sizeof g));
+        return false;
+    }
+    cp->loc = (uint8_t)loc;
+    return true;
+}
+
+/* Which destinations make sense where the patient is. */
+static bool row_destination(struct reader *r, struct flyt_census_patient *cp)
+{
+    char g[64];
+    const char *v = val(r, COL_DESTINATION);
+    cp->dest = -1;
+    if (!*v)
+        return true;
+    int d = lookup(dest_alias, sizeof dest_alias / sizeof *dest_alias, v);
+    if (d < 0) {
+        err(r, r->row_line, "destination",
+            "unknown destination%s; expected home_care, short_term or nursing_home, or empty",
+            got(v, g, sizeof g));
+        return false;
+    }
+    const char *why = NULL;
+    if (d == FLYT_DEST_HOME)
+        why = "home is not a place anyone waits for: a patient decided for home has left "
+              "(leave destination empty while the decision is pending)";
+    else if (cp->loc == FLYT_LOC_HOSPITAL || cp->loc == FLYT_LOC_NURSING_HOME)
+        why = "only ukp, short_term and home_care rows wait for a destination";
+    else if (cp->loc == FLYT_LOC_SHORT_TERM && d == FLYT_DEST_SHORT_TERM)
+        why = "a short-term patient waits for home_care or nursing_home, not short_term";
+    else if (cp->loc == FLYT_LOC_HOME_CARE && d != FLYT_DEST_NURSING_HOME)
+        why = "a home-care user can only wait for nursing_home";
+    if (why) {
+        err(r, r->row_line, "destination", "%s", why);
+        return false;
+    }
+    cp->dest = (int8_t)d;
+    return true;
+}
+
+/* A state entered on date X began, on average, at noon of X; one entered on
+ * the census date itself has just begun. */
+static double elapsed_from(int census_day, int day)
+{
+    double e = (double)(census_day - day) - 0.5;
+    return e > 0 ? e : 0.0;
+}
+
+static bool row_dates(struct reader *r, struct flyt_census_patient *cp)
+{
+    char g[64];
+    int since, queued;
+    const char *v = val(r, COL_SINCE);
+    if (!*v) {
+        err(r, r->row_line, "since", "missing: the date the patient came to this place");
+        return false;
+    }
+    if (!parse_date(v, &since)) {
+        err(r, r->row_line, "since", "not a date YYYY-MM-DD (or DD.MM.YYYY)%s",
+            got(v, g, sizeof g));
+        return false;
+    }
+    if (since > r->census_day) {
+        err(r, r->row_line, "since", "%d days after the census date", since - r->census_day);
+        return false;
+    }
+    cp->elapsed_days = elapsed_from(r->census_day, since);
+    cp->queued_days = -1;
+    v = val(r, COL_QUEUED_SINCE);
+    if (!*v) {
+        if (cp->dest >= 0)
+            cp->queued_days = cp->elapsed_days; /* queued since it came */
+        return true;
+    }
+    if (cp->dest < 0) {
+        err(r, r->row_line, "queued_since", "given without a destination to wait for");
+        return false;
+    }
+    if (!parse_date(v, &queued)) {
+        err(r, r->row_line, "queued_since", "not a date YYYY-MM-DD (or DD.MM.YYYY)%s",
+            got(v, g, sizeof g));
+        return false;
+    }
+    if (queued > r->census_day) {
+        err(r, r->row_line, "queued_since", "%d days after the census date",
+            queued - r->census_day);
+        return false;
+    }
+    if (queued < since) {
+        err(r, r->row_line, "queued_since", "before since: a patient queues from where it is");
+        return false;
+    }
+    cp->queued_days = elapsed_from(r->census_day, queued);
+    return true;
+}
+
+static bool row_attributes(struct reader *r, struct flyt_census_patient *cp)
+{
+    char g[64];
+    bool ok = true;
+    const char *v = val(r, COL_CFS);
+    cp->cfs = 0;
+    if (*v) {
+        char *end;
+        long c = strtol(v, &end, 10);
+        if (*end || c < 1 || c > 9) {
+            err(r, r->row_line, "cfs",
+                "must be a whole number from 1 to 9 (Clinical Frailty Scale)%s",
+                got(v, g, sizeof g));
+            ok = false;
+        } else {
+            cp->cfs = (int8_t)c;
+        }
+    }
+    v = val(r, COL_AGE_BAND);
+    cp->age_band = -1;
+    if (*v) {
+        const struct flyt_scenario *s = r->o->s;
+        for (int i = 0; s && i < s->n_age_bands; i++)
+            if (strcasecmp(s->age_band[i], v) == 0)
+                cp->age_band = (int8_t)i;
+        if (cp->age_band < 0) {
+            char bands[400] = "";
+            for (int i = 0; s && i < s->n_age_bands; i++)
+                snprintf(bands + strlen(bands), sizeof bands - strlen(bands), "%s'%s'",
+                         i ? ", " : "", s->age_band[i]);
+            err(r, r->row_line, "age_band", "not one of the scenario's age bands (%s)%s", bands,
+                got(v, g, sizeof g));
+            ok = false;
+        }
+    }
+    v = val(r, COL_COMPLEX);
+    cp->complex = -1;
+    if (*v) {
+        int b = parse_bool(v);
+        if (b < 0) {
+            err(r, r->row_line, "complex", "must be yes or no (or ja/nei, true/false, 1/0)%s",
+                got(v, g, sizeof g));
+            ok = false;
+        }
+        cp->complex = (int8_t)b;
+    }
+    v = val(r, COL_HOURS);
+    cp->hc_hours = -1;
+    if (*v) {
+        double h;
+        if (cp->loc != FLYT_LOC_HOME_CARE && cp->dest != FLYT_DEST_HOME_CARE) {
+            err(r, r->row_line, "hours_per_week",
+                "only for home-care users and patients waiting for home care");
+            ok = false;
+        } else if (!parse_number(v, &h) || !(h >= 0) || h > 168) {
+            err(r, r->row_line, "hours_per_week", "must be a number of hours from 0 to 168%s",
+                got(v, g, sizeof g));
+            ok = false;
+        } else {
+            cp->hc_hours = h;
+        }
+    }
+    return ok;
+}
+
+static void end_row(struct reader *r)
+{
+    for (int c = 0; c < N_COLS; c++)
+        if (r->bad_value[c])
+            return; /* already reported, and its value must not be parsed into a message */
+    struct flyt_census_patient cp = { .row = r->row_line };
+    if (!row_location(r, &cp))
+        return;
+    bool ok = row_destination(r, &cp);
+    ok = row_dates(r, &cp) && ok;
+    ok = row_attributes(r, &cp) && ok;
+    if (ok && r->n_errors == 0 && flyt_census_add(r->out, &cp) != 0)
+        err(r, r->row_line, NULL, "out of memory");
+}
+
+/* ---- the header ---- */
+
+static bool ignored(const struct reader *r, const char *name)
+{
+    for (int i = 0; i < r->o->n_ignore; i++)
+        if (strcasecmp(r->o->ignore[i], name) == 0)
+            return true;
+    return false;
+}
+
+static int known_column(const char *name)
+{
+    for (int c = 0; c < N_COLS; c++)
+        if (strcasecmp(name, col_names[c]) == 0)
+            return c;
+    return -1;
+}
+
+static void header_field(struct reader *r, const char *name)
+{
+    int i = r->n_cols;
+    if (i >= MAX_COLUMNS) {
+        if (i == MAX_COLUMNS)
+            err(r, r->row_line, NULL, "more than %d columns", MAX_COLUMNS);
+        r->n_cols++;
+        return;
+    }
+    r->col_name[i] = strdup(name);
+    r->n_cols++;
+    if (!r->col_name[i]) {
+        err(r, r->row_line, NULL, "out of memory");
+        return;
+    }
+    const char *what;
+    int k = known_column(name);
+    if (long_digit_run(name)) {
+        /* Not a column name but data (a header line missing?): named by
+         * position, never quoted. */
+        r->col_kind[i] = COL_SKIP;
+        char pos[32];
+        snprintf(pos, sizeof pos, "#%d", i + 1);
+        err(r, r->row_line, pos,
+            "the header holds a long number, not a column name (is the header line missing?); "
+            "the value is not shown");
+    } else if (ignored(r, name)) {
+        r->col_kind[i] = COL_SKIP;
+        if (r->o->warn)
+            fprintf(r->o->warn, "%s:%u: note: column '%s' is skipped unread (--ignore-column)\n",
+                    r->file, r->row_line, name);
+    } else if (k >= 0) {
+        if (r->where[k] >= 0)
+            err(r, r->row_line, col_names[k], "appears twice in the header");
+        r->where[k] = i;
+        r->col_kind[i] = k;
+    } else if (flyt_census_identifying_header(name, &what)) {
+        r->col_kind[i] = COL_SKIP;
+        err(r, r->row_line, name,
+            "looks like %s; flyt does not read data that identifies a person: remove the "
+            "column, or pass --ignore-column '%s' to skip it unread",
+            what, name);
+    } else {
+        r->col_kind[i] = COL_UNKNOWN; /* warned about once the header is known to be one */
+    }
+}
+
+static void end_header(struct reader *r)
+{
+    r->have_header = true;
+    static const enum col required[] = { COL_LOCATION, COL_SINCE };
+    bool complete = true;
+    for (size_t i = 0; i < sizeof required / sizeof *required; i++)
+        if (r->where[required[i]] < 0) {
+            complete = false;
+            err(r, r->row_line, col_names[required[i]],
+                "missing from the header (the first line that is not a # comment)");
+        }
+    /* Without its required columns the first line may be a row of data:
+     * its cells are then not repeated as column names. */
+    for (int c = 0; complete && c < r->n_cols && c < MAX_COLUMNS; c++)
+        if (r->col_kind[c] == COL_UNKNOWN)
+            warn(r, r->row_line, "column '%s' is not used by flyt and is ignored", r->col_name[c]);
+    for (int i = 0; i < r->o->n_ignore; i++) {
+        bool found = false;
+        for (int c = 0; c < r->n_cols && c < MAX_COLUMNS; c++)
+            found = found || (r->col_name[c] && strcasecmp(r->col_name[c], r->o->ignore[i]) == 0);
+        if (!found)
+            warn(r, r->row_line, "--ignore-column '%s': no such column", r->o->ignore[i]);
+    }
+}
+
+/* ---- libcsv callbacks ---- */
+
+static void on_field(void *data, size_t len, void *vr)
+{
+    struct reader *r = vr;
+    int i = r->field++;
+    const char *s = data ? data : "";
+    (void)len;
+    if (!r->have_header) {
+        char name[128];
+        snprintf(name, sizeof name, "%s", s);
+        trim(name);
+        header_field(r, name);
+        return;
+    }
+    if (i >= r->n_cols || i >= MAX_COLUMNS)
+        return; /* an extra field beyond the header: not ours, not kept */
+    int kind = r->col_kind[i];
+    if (kind == COL_SKIP)
+        return;
+    if (flyt_census_looks_like_fnr(s)) {
+        err(r, r->row_line, r->col_name[i],
+            "a value looks like a national identity number (11 digits) and is not shown; "
+            "flyt does not read data that identifies a person: remove it, or pass "
+            "--ignore-column '%s' to skip the column unread",
+            r->col_name[i]);
+        if (kind < N_COLS)
+            r->bad_value[kind] = true;
+        return;
+    }
+    if (kind == COL_UNKNOWN)
+        return;
+    free(r->value[kind]);
+    r->value[kind] = strdup(s);
+    if (r->value[kind]) {
+        trim(r->value[kind]);
+        if (kind != COL_AGE_BAND)
+            lower(r->value[kind]);
+    }
+}
+
+static void clear_values(struct reader *r)
+{
+    for (int c = 0; c < N_COLS; c++) {
+        free(r->value[c]);
+        r->value[c] = NULL;
+        r->bad_value[c] = false;
+    }
+    r->field = 0;
+}
+
+static void on_record(int c, void *vr)
+{
+    struct reader *r = vr;
+    (void)c;
+    r->record_ended = true;
+    if (!r->have_header)
+        end_header(r);
+    else
+        end_row(r);
+    clear_values(r);
+}
+
+/* ---- the file ---- */
+
+static char *slurp(const char *path, size_t *n, struct reader *r)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        err(r, 0, NULL, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got_n = fread(buf + len, 1, cap - len - 1, f);
+        len += got_n;
+        if (got_n == 0)
+            break;
+        if (len + 1 == cap) {
+            if (cap >= MAX_FILE_BYTES) {
+                err(r, 0, NULL, "larger than %u MiB", MAX_FILE_BYTES >> 20);
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                free(buf);
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (buf && ferror(f)) {
+        err(r, 0, NULL, "cannot read: %s", strerror(errno));
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    else if (r->n_errors == 0)
+        err(r, 0, NULL, "out of memory");
+    *n = len;
+    return buf;
+}
+
+/* "# census_date: 2025-03-14" (or census_date=...) on a leading comment
+ * line fixes the census date when --date does not. */
+static void comment_date(struct reader *r, const char *line, size_t len, int *file_day)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%.*s", (int)(len < 255 ? len : 255), line);
+    char *k = strstr(buf, "census_date");
+    if (!k)
+        return;
+    k += strlen("census_date");
+    while (*k == ' ' || *k == ':' || *k == '=')
+        k++;
+    char *e = k;
+    while (*e && !isspace((unsigned char)*e))
+        e++;
+    *e = '\0';
+    if (!parse_date(k, file_day)) {
+        char g[64];
+        err(r, r->line, "census_date", "not a date YYYY-MM-DD%s", got(k, g, sizeof g));
+        *file_day = INT_MIN;
+    }
+}
+
+/* More semicolons than commas in the header: a spreadsheet set up for a
+ * language whose decimal separator is the comma (Norwegian) wrote it. */
+static unsigned char guess_delimiter(const char *line, size_t len)
+{
+    size_t commas = 0, semis = 0;
+    for (size_t i = 0; i < len; i++) {
+        commas += line[i] == ',';
+        semis += line[i] == ';';
+    }
+    return semis > commas ? ';' : ',';
+}
+
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isspace((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* Lines are fed to libcsv one at a time so that every record knows the
+ * line it started on (a quoted field may span lines). */
+static void parse(struct reader *r, char *buf, size_t len)
+{
+    struct csv_parser p;
+    if (csv_init(&p, CSV_APPEND_NULL | CSV_STRICT) != 0) {
+        err(r, 0, NULL, "out of memory");
+        return;
+    }
+    size_t pos = 0;
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3; /* the byte-order mark some spreadsheets write */
+    bool delim_set = false;
+    r->line = 0;
+    while (pos < len) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
+        const char *line = buf + pos;
+        pos += n;
+        r->line++;
+        if (!r->have_header && !r->in_record && line[0] == '#')
+            continue; /* read before: the census date */
+        if (!delim_set) {
+            csv_set_delim(&p, guess_delimiter(line, n));
+            delim_set = true;
+        }
+        if (!r->in_record)
+            r->row_line = r->line;
+        r->record_ended = false;
+        if (csv_parse(&p, line, n, on_field, on_record, r) != n) {
+            err(r, r->line, NULL, "malformed CSV: %s", csv_strerror(csv_error(&p)));
+            break;
+        }
+        /* Records end only at a line end, so a record still open here has
+         * a quoted field that goes on to the next line. */
+        r->in_record = !r->record_ended && (r->in_record || !blank(line, n));
+    }
+    if (csv_fini(&p, on_field, on_record, r) != 0)
+        err(r, r->line, NULL, "malformed CSV: %s", csv_strerror(csv_error(&p)));
+    csv_free(&p);
+    if (!r->have_header && r->n_errors == 0)
+        err(r, 0, NULL, "no header line: the file is empty");
+}
+
+int flyt_census_read(const char *path, const struct flyt_census_read_opts *o,
+                     struct flyt_census *out, int *census_day, struct flyt_diag *diag)
+{
+    struct reader r = { .file = path, .o = o, .out = out, .diag = diag };
+    for (int c = 0; c < N_COLS; c++)
+        r.where[c] = -1;
+    size_t len;
+    char *buf = slurp(path, &len, &r);
+    int file_day = INT_MIN;
+    /* Rows are checked against the census date, so it must be known before
+     * the first one: a leading comment line carries it. */
+    for (size_t pos = 0; buf && pos < len && buf[pos] == '#';) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
+        r.line++;
+        comment_date(&r, buf + pos, n, &file_day);
+        pos += n;
+    }
+    r.census_day = o->census_day != INT32_MIN ? o->census_day : file_day;
+    if (buf && r.n_errors == 0 && r.census_day == INT_MIN)
+        err(&r, 0, NULL,
+            "no census date: pass --date YYYY-MM-DD or start the file with a line "
+            "'# census_date: YYYY-MM-DD'");
+    if (buf && r.n_errors == 0)
+        parse(&r, buf, len);
+    free(buf);
+    clear_values(&r);
+    for (int i = 0; i < r.n_cols && i < MAX_COLUMNS; i++)
+        free(r.col_name[i]);
+    if (r.n_errors > FLYT_CENSUS_MAX_ERRORS)
+        flyt_diag_add(diag, path, 0, NULL, "%d more errors not shown",
+                      r.n_errors - FLYT_CENSUS_MAX_ERRORS);
+    *census_day = r.census_day;
+    if (r.n_errors > 0) {
+        flyt_census_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- writing ---- */
+
+static void put_date(FILE *f, int day)
+{
+    int y, m, d;
+    flyt_civil_from_days(day, &y, &m, &d);
+    fprintf(f, "%04d-%02d-%02d", y, m, d);
+}
+
+int flyt_census_write_csv(FILE *f, const struct flyt_census *c, const struct flyt_scenario *s,
+                          int census_day)
+{
+    static const char *const dest_names[FLYT_N_DEST] = { "home", "home_care", "short_term",
+                                                         "nursing_home" };
+    fputs("# census_date: ", f);
+    put_date(f, census_day);
+    fputs("\nlocation,since,destination,queued_since,cfs,age_band,complex,hours_per_week\n", f);
+    for (size_t i = 0; i < c->n; i++) {
+        const struct flyt_census_patient *p = &c->p[i];
+        fprintf(f, "%s,", flyt_census_loc_name((enum flyt_census_loc)p->loc));
+        put_date(f, census_day - (int)ceil(p->elapsed_days - 1e-9));
+        fprintf(f, ",%s,", p->dest >= 0 && p->dest < FLYT_N_DEST ? dest_names[p->dest] : "");
+        if (p->dest >= 0 && p->queued_days >= 0)
+            put_date(f, census_day - (int)ceil(p->queued_days - 1e-9));
+        fputc(',', f);
+        if (p->cfs >= 1)
+            fprintf(f, "%d", p->cfs);
+        fputc(',', f);
+        if (p->age_band >= 0 && s && p->age_band < s->n_age_bands)
+            fputs(s->age_band[p->age_band], f);
+        fprintf(f, ",%s,", p->complex < 0 ? "" : p->complex ? "yes" : "no");
+        if (p->hc_hours >= 0)
+            fprintf(f, "%.2f", p->hc_hours);
+        fputc('\n', f);
+    }
+    return ferror(f) ? -1 : 0;
+}

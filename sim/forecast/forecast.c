@@ -1,0 +1,267 @@
+/* Replications from a census, over threads, and what they say per day.
+ *
+ * Replication r always lands in row r, and depends only on (scenario,
+ * census, r): the bands are the same whatever the thread count. */
+#include "flyt/forecast.h"
+#include "flyt/model.h"
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FC_DEF(name, units, desc) { #name, units, desc },
+const struct flyt_field_def flyt_fc_series_defs[FLYT_FC_N_SERIES] = { FLYT_FC_SERIES_LIST(FC_DEF) };
+#undef FC_DEF
+
+const double flyt_fc_quantiles[FLYT_FC_N_Q] = { 0.05, 0.25, 0.50, 0.75, 0.95 };
+
+/* Model series behind the forecast's census series (the last two are
+ * the forecast's own). */
+static const int from_series[FLYT_FC_N_SERIES] = {
+    FLYT_SERIES_hospital_treatment,
+    FLYT_SERIES_ukp_waiting,
+    FLYT_SERIES_short_term,
+    FLYT_SERIES_nursing_home,
+    FLYT_SERIES_home_care_users,
+    FLYT_SERIES_home_care_hours,
+    FLYT_SERIES_nh_queue,
+    -1,
+    -1,
+};
+
+struct pool {
+    const struct flyt_scenario *s;
+    const struct flyt_census *c;
+    struct flyt_forecast *f;
+    uint8_t *still; /* n_rep x census size */
+    unsigned next, done;
+    int worst;
+    flyt_progress_fn progress;
+    void *ctx;
+    pthread_mutex_t lock;
+};
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* One replication into row r of every path. */
+static int one(struct pool *pl, unsigned r)
+{
+    struct flyt_forecast *f = pl->f;
+    size_t nd = f->n_days, off = (size_t)r * nd;
+    uint8_t *hc_full = calloc(nd ? nd : 1, 1);
+    struct flyt_census_track tr = { nd, f->path[FLYT_FC_ukp_days] + off, hc_full, f->check_day,
+                                    pl->still + (size_t)r * (pl->c->n ? pl->c->n : 1) };
+    struct flyt_result res;
+    if (!hc_full)
+        return -1;
+    int rc = flyt_model_run_census(pl->s, pl->c, r, &res, &tr);
+    if (rc == 0 && res.n_days < nd)
+        rc = -1; /* the scenario's horizon is shorter than the forecast */
+    if (rc == 0) {
+        double cum = 0;
+        for (size_t d = 0; d < nd; d++) {
+            for (int k = 0; k < FLYT_FC_N_SERIES; k++)
+                if (from_series[k] >= 0)
+                    f->path[k][off + d] = res.series[from_series[k]][d];
+            cum += f->path[FLYT_FC_ukp_days][off + d];
+            f->path[FLYT_FC_ukp_days_cum][off + d] = cum;
+            f->full[FLYT_FC_FULL_ST][off + d] = res.series[FLYT_SERIES_short_term][d] >=
+                                                res.series[FLYT_SERIES_short_term_beds][d];
+            f->full[FLYT_FC_FULL_NH][off + d] = res.series[FLYT_SERIES_nursing_home][d] >=
+                                                res.series[FLYT_SERIES_nursing_home_beds][d];
+            f->full[FLYT_FC_FULL_HC][off + d] = hc_full[d];
+            if (r == 0) {
+                f->capacity[FLYT_FC_FULL_ST][d] = res.series[FLYT_SERIES_short_term_beds][d];
+                f->capacity[FLYT_FC_FULL_NH][d] = res.series[FLYT_SERIES_nursing_home_beds][d];
+                f->capacity[FLYT_FC_FULL_HC][d] = res.series[FLYT_SERIES_home_care_capacity][d];
+            }
+        }
+    }
+    free(hc_full);
+    flyt_result_free(&res);
+    return rc;
+}
+
+static void *worker(void *arg)
+{
+    struct pool *pl = arg;
+    for (;;) {
+        pthread_mutex_lock(&pl->lock);
+        unsigned r = pl->next < pl->f->n_rep ? pl->next++ : pl->f->n_rep;
+        pthread_mutex_unlock(&pl->lock);
+        if (r == pl->f->n_rep)
+            return NULL;
+        int rc = one(pl, r);
+        pthread_mutex_lock(&pl->lock);
+        if (rc < 0 || (rc > 0 && pl->worst == 0))
+            pl->worst = rc;
+        if (rc > 0)
+            pl->f->stopped++;
+        pl->done++;
+        if (pl->progress)
+            pl->progress(pl->done, pl->f->n_rep, pl->ctx);
+        pthread_mutex_unlock(&pl->lock);
+    }
+}
+
+static int run_all(struct pool *pl, unsigned threads)
+{
+    unsigned n = pl->f->n_rep;
+    if (threads == 0)
+        threads = flyt_experiment_default_threads();
+    if (threads > n)
+        threads = n ? n : 1;
+    pthread_mutex_init(&pl->lock, NULL);
+    pthread_t *tid = threads > 1 ? calloc(threads, sizeof *tid) : NULL;
+    unsigned started = 0;
+    if (tid)
+        while (started < threads && pthread_create(&tid[started], NULL, worker, pl) == 0)
+            started++;
+    if (started == 0)
+        worker(pl);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    free(tid);
+    pthread_mutex_destroy(&pl->lock);
+    return pl->worst;
+}
+
+static int alloc(struct flyt_forecast *f)
+{
+    size_t cells = (size_t)f->n_rep * f->n_days, nd = f->n_days ? f->n_days : 1;
+    int bad = 0;
+    for (int k = 0; k < FLYT_FC_N_SERIES; k++) {
+        bad |= !(f->path[k] = calloc(cells ? cells : 1, sizeof(double)));
+        bad |= !(f->mean[k] = calloc(nd, sizeof(double)));
+        for (int q = 0; q < FLYT_FC_N_Q; q++)
+            bad |= !(f->q[k][q] = calloc(nd, sizeof(double)));
+    }
+    for (int u = 0; u < FLYT_FC_N_FULL; u++) {
+        bad |= !(f->full[u] = calloc(cells ? cells : 1, sizeof(double)));
+        bad |= !(f->capacity[u] = calloc(nd, sizeof(double)));
+        bad |= !(f->p_full[u] = calloc(nd, sizeof(double)));
+    }
+    return bad ? -1 : 0;
+}
+
+/* Bands per day over the replications that completed. */
+static int summarise(struct flyt_forecast *f)
+{
+    double *x = malloc((f->n_rep ? f->n_rep : 1) * sizeof *x);
+    if (!x)
+        return -1;
+    for (size_t d = 0; d < f->n_days; d++) {
+        for (int k = 0; k < FLYT_FC_N_SERIES; k++) {
+            for (unsigned r = 0; r < f->n_rep; r++)
+                x[r] = f->path[k][(size_t)r * f->n_days + d];
+            gsl_sort(x, 1, f->n_rep);
+            f->mean[k][d] = gsl_stats_mean(x, 1, f->n_rep);
+            for (int q = 0; q < FLYT_FC_N_Q; q++)
+                f->q[k][q][d] =
+                        gsl_stats_quantile_from_sorted_data(x, 1, f->n_rep, flyt_fc_quantiles[q]);
+        }
+        for (int u = 0; u < FLYT_FC_N_FULL; u++) {
+            double n = 0;
+            for (unsigned r = 0; r < f->n_rep; r++)
+                n += f->full[u][(size_t)r * f->n_days + d];
+            f->p_full[u][d] = n / f->n_rep;
+        }
+    }
+    free(x);
+    return 0;
+}
+
+struct still {
+    double p;
+    uint32_t row;
+};
+
+/* Most likely to still wait first; the census row breaks ties. */
+static int by_p(const void *a, const void *b)
+{
+    const struct still *x = a, *y = b;
+    if (x->p != y->p)
+        return x->p > y->p ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static int still_waiting(struct flyt_forecast *f, const struct flyt_census *c, const uint8_t *st)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < c->n; k++)
+        n += c->p[k].loc == FLYT_LOC_UKP;
+    struct still *s = malloc((n ? n : 1) * sizeof *s);
+    f->ukp_row = malloc((n ? n : 1) * sizeof *f->ukp_row);
+    f->p_still_ukp = malloc((n ? n : 1) * sizeof *f->p_still_ukp);
+    if (!s || !f->ukp_row || !f->p_still_ukp) {
+        free(s);
+        return -1;
+    }
+    n = 0;
+    for (size_t k = 0; k < c->n; k++) {
+        if (c->p[k].loc != FLYT_LOC_UKP)
+            continue;
+        double yes = 0;
+        for (unsigned r = 0; r < f->n_rep; r++)
+            yes += st[(size_t)r * c->n + k];
+        s[n++] = (struct still){ yes / f->n_rep, c->p[k].row };
+    }
+    qsort(s, n, sizeof *s, by_p);
+    for (size_t i = 0; i < n; i++) {
+        f->ukp_row[i] = s[i].row;
+        f->p_still_ukp[i] = s[i].p;
+    }
+    f->n_ukp = n;
+    free(s);
+    return 0;
+}
+
+int flyt_forecast_run(const struct flyt_scenario *s, const struct flyt_census *c, unsigned n_rep,
+                      unsigned threads, size_t n_days, size_t check_day, struct flyt_forecast *out,
+                      flyt_progress_fn progress, void *ctx)
+{
+    memset(out, 0, sizeof *out);
+    out->n_rep = n_rep;
+    out->n_days = n_days;
+    out->check_day = check_day;
+    double t0 = seconds();
+    struct pool pl = { .s = s, .c = c, .f = out, .progress = progress, .ctx = ctx };
+    pl.still = calloc((size_t)n_rep * (c->n ? c->n : 1), 1);
+    if (!pl.still || alloc(out) != 0) {
+        free(pl.still);
+        return -1;
+    }
+    int rc = run_all(&pl, threads);
+    if (rc >= 0 && (summarise(out) != 0 || still_waiting(out, c, pl.still) != 0))
+        rc = -1;
+    free(pl.still);
+    out->wall_seconds = seconds() - t0;
+    return rc;
+}
+
+void flyt_forecast_free(struct flyt_forecast *f)
+{
+    for (int k = 0; k < FLYT_FC_N_SERIES; k++) {
+        free(f->path[k]);
+        free(f->mean[k]);
+        for (int q = 0; q < FLYT_FC_N_Q; q++)
+            free(f->q[k][q]);
+    }
+    for (int u = 0; u < FLYT_FC_N_FULL; u++) {
+        free(f->full[u]);
+        free(f->capacity[u]);
+        free(f->p_full[u]);
+    }
+    free(f->ukp_row);
+    free(f->p_still_ukp);
+    memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,476 @@
+/* Runs that start from a census, and censuses taken from runs.
+ *
+ * A census patient is placed where the census says, with what is left of
+ * its current stay drawn conditioned on the time already spent there
+ * (residual.c). Queues are rebuilt in the order patients joined them. The
+ * model's own handlers then take over: from time 0 on, a census patient is
+ * like any other. */
+#include "flyt/census.h"
+#include "model/model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const loc_names[FLYT_N_LOC] = {
+    "hospital", "ukp", "short_term", "nursing_home", "home_care",
+};
+
+const char *flyt_census_loc_name(enum flyt_census_loc loc)
+{
+    return (unsigned)loc < FLYT_N_LOC ? loc_names[loc] : "?";
+}
+
+int flyt_census_add(struct flyt_census *c, const struct flyt_census_patient *p)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        struct flyt_census_patient *np = realloc(c->p, cap * sizeof *np);
+        if (!np)
+            return -1;
+        c->p = np;
+        c->cap = cap;
+    }
+    c->p[c->n++] = *p;
+    return 0;
+}
+
+void flyt_census_free(struct flyt_census *c)
+{
+    free(c->p);
+    c->p = NULL;
+    c->n = c->cap = 0;
+}
+
+/* ---- placing a census ---- */
+
+struct placing {
+    const struct flyt_census *c;
+    uint32_t *id; /* slot of census patient k */
+};
+
+static void schedule(struct model *m, double t, enum event_kind k, uint32_t id)
+{
+    if (flyt_engine_schedule(m->eng, t, k, id, m->p[id].gen) != 0)
+        m->failed = true;
+}
+
+static bool weekday_of(const struct model *m, long day)
+{
+    long wd = ((long)m->s->start_weekday + day) % 7;
+    return (wd < 0 ? wd + 7 : wd) < 5;
+}
+
+/* Working time (Monday-Friday, around the clock) between a and b: how much
+ * of a decision delay that counts working days only has already run. */
+static double working_time(const struct model *m, double a, double b)
+{
+    double w = 0;
+    for (double t = a; t < b;) {
+        double day_end = floor(t) + 1.0, hi = day_end < b ? day_end : b;
+        if (weekday_of(m, (long)floor(t)))
+            w += hi - t;
+        t = hi;
+    }
+    return w;
+}
+
+/* As flow.c's: a delay starting at t that runs on working days only. */
+static double add_working_days(const struct model *m, double t, double d)
+{
+    for (int guard = 0; guard < 100000; guard++) {
+        double day_end = floor(t) + 1.0;
+        if (!weekday_of(m, (long)floor(t))) {
+            t = day_end;
+            continue;
+        }
+        if (d <= day_end - t)
+            return t + d;
+        d -= day_end - t;
+        t = day_end;
+    }
+    return t + d;
+}
+
+/* The same three draws, in the same order, as an arrival's attributes;
+ * known attributes then replace the drawn ones, so that knowing one
+ * attribute does not shift the patient's other random numbers. */
+static void attributes(struct model *m, uint32_t id, const struct flyt_census_patient *cp)
+{
+    const struct flyt_scenario *s = m->s;
+    struct patient *p = &m->p[id];
+    flyt_rng_bind(m->rng, &p->rng);
+    int age = flyt__draw_index(m->rng, s->age_mix, s->n_age_bands);
+    int cfs = 1 + flyt__draw_index(m->rng, s->cfs_mix, 9);
+    bool complex = gsl_rng_uniform(m->rng) < s->complex_share;
+    p->age_band =
+            (uint8_t)(cp->age_band >= 0 && cp->age_band < s->n_age_bands ? cp->age_band : age);
+    p->cfs = (uint8_t)(cp->cfs >= 1 && cp->cfs <= 9 ? cp->cfs : cfs);
+    p->complex = cp->complex >= 0 ? (uint8_t)(cp->complex != 0) : complex;
+    p->group = (uint8_t)s->group_of_cfs[p->cfs];
+}
+
+static double hours(struct model *m, struct patient *p, const struct flyt_census_patient *cp)
+{
+    return cp->hc_hours >= 0 ? cp->hc_hours
+                             : flyt_dist_sample(&m->s->groups[p->group].hc_hours, m->rng);
+}
+
+/* The destinations a patient can wait for where it is; anything else is
+ * read as no destination. */
+static int valid_dest(const struct flyt_census_patient *cp)
+{
+    switch (cp->loc) {
+    case FLYT_LOC_UKP:
+        return cp->dest == FLYT_DEST_HOME_CARE || cp->dest == FLYT_DEST_SHORT_TERM ||
+                               cp->dest == FLYT_DEST_NURSING_HOME
+                       ? cp->dest
+                       : -1;
+    case FLYT_LOC_SHORT_TERM:
+        return cp->dest == FLYT_DEST_HOME_CARE || cp->dest == FLYT_DEST_NURSING_HOME ? cp->dest
+                                                                                     : -1;
+    case FLYT_LOC_HOME_CARE:
+        return cp->dest == FLYT_DEST_NURSING_HOME ? cp->dest : -1;
+    default:
+        return -1;
+    }
+}
+
+static void place_ukp(struct model *m, uint32_t id, const struct flyt_census_patient *cp, int dest)
+{
+    const struct flyt_scenario *s = m->s;
+    struct patient *p = &m->p[id];
+    double e = cp->elapsed_days;
+    p->t_ready = -e;
+    p->t_state = -e;
+    m->n_ukp++;
+    if (dest >= 0) {
+        p->state = PS_WAITING;
+        p->dest = (uint8_t)dest;
+        if (dest == FLYT_DEST_HOME_CARE)
+            p->hc_hours = hours(m, p, cp);
+        return;
+    }
+    if (p->complex) {
+        p->state = PS_COMPLEX;
+        schedule(m, flyt_dist_sample_residual(&s->complex_wait, e, m->rng), EV_COMPLEX_END, id);
+        return;
+    }
+    /* The decision delay has run only on working days when the scenario
+     * says so: condition on the working time elapsed, then spend the rest
+     * on working days from now. */
+    p->state = PS_DECIDING;
+    double spent = s->working_days_only ? working_time(m, -e, 0.0) : e;
+    double left = flyt_dist_sample_residual(&s->decision_delay, spent, m->rng);
+    schedule(m, s->working_days_only ? add_working_days(m, 0.0, left) : left, EV_DECISION, id);
+}
+
+static void place_short_term(struct model *m, uint32_t id, const struct flyt_census_patient *cp,
+                             int dest)
+{
+    struct patient *p = &m->p[id];
+    double e = cp->elapsed_days;
+    if (dest >= 0) {
+        p->state = PS_ST_BLOCKED;
+        m->n_st++;
+        if (dest == FLYT_DEST_HOME_CARE)
+            p->hc_hours = hours(m, p, cp);
+    } else {
+        flyt__start_st(m, id, flyt_dist_sample_residual(&m->s->groups[p->group].st_los, e, m->rng));
+        if (m->t_warm <= 0) { /* a stay that began before time 0 is no admission */
+            m->st_admissions--;
+            m->st_cfs_sum -= p->cfs;
+        }
+    }
+    p->t_unit = -1;
+    p->t_state = -e;
+}
+
+/* Home-care hazards are memoryless: a fresh draw whatever the elapsed time.
+ * Waiting for a nursing home switches the nursing-home hazard off. */
+static void place_home_care(struct model *m, uint32_t id, const struct flyt_census_patient *cp,
+                            int dest)
+{
+    struct patient *p = &m->p[id];
+    p->hc_hours = hours(m, p, cp);
+    if (dest < 0) {
+        flyt__start_hc(m, id);
+    } else {
+        p->state = PS_HC_WAIT_NH;
+        m->n_hc++;
+        m->hc_hours_used += p->hc_hours;
+        const double *r = m->s->groups[p->group].hc_rate_per_year;
+        double total = r[FLYT_HCO_HOSPITAL] + r[FLYT_HCO_DEATH] + r[FLYT_HCO_END];
+        if (total > 0)
+            schedule(m, gsl_ran_exponential(m->rng, 365.0 / total), EV_HC_HAZARD, id);
+    }
+    p->t_state = -cp->elapsed_days;
+}
+
+static void place_one(struct model *m, uint32_t id, const struct flyt_census_patient *cp)
+{
+    const struct flyt_group *g;
+    int dest = valid_dest(cp);
+    attributes(m, id, cp);
+    struct patient *p = &m->p[id];
+    g = &m->s->groups[p->group];
+    switch (cp->loc) {
+    case FLYT_LOC_HOSPITAL:
+        p->state = PS_TREATMENT;
+        p->t_state = -cp->elapsed_days;
+        m->n_treat++;
+        schedule(m, flyt_dist_sample_residual(&g->hosp_los, cp->elapsed_days, m->rng), EV_TREAT_END,
+                 id);
+        break;
+    case FLYT_LOC_UKP:
+        place_ukp(m, id, cp, dest);
+        break;
+    case FLYT_LOC_SHORT_TERM:
+        place_short_term(m, id, cp, dest);
+        break;
+    case FLYT_LOC_NURSING_HOME:
+        flyt__start_nh(m, id, flyt_dist_sample_residual(&g->nh_los, cp->elapsed_days, m->rng));
+        p->t_state = -cp->elapsed_days;
+        break;
+    default:
+        place_home_care(m, id, cp, dest);
+        break;
+    }
+}
+
+struct queued {
+    double days;
+    uint32_t row;
+    size_t k;
+};
+
+/* Longest in the queue first; the census row breaks ties (dates in a file
+ * are whole days), then the order in the census. */
+static int by_queue_time(const void *a, const void *b)
+{
+    const struct queued *x = a, *y = b;
+    if (x->days != y->days)
+        return x->days > y->days ? -1 : 1;
+    if (x->row != y->row)
+        return x->row < y->row ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static void join_queues(struct model *m, struct placing *pl)
+{
+    const struct flyt_census *c = pl->c;
+    struct queued *order = malloc((c->n ? c->n : 1) * sizeof *order);
+    size_t n = 0;
+    if (!order) {
+        m->failed = true;
+        return;
+    }
+    for (size_t k = 0; k < c->n; k++)
+        if (pl->id[k] != NIL && valid_dest(&c->p[k]) >= 0)
+            order[n++] = (struct queued){ c->p[k].queued_days, c->p[k].row, k };
+    qsort(order, n, sizeof *order, by_queue_time);
+    static const enum unit unit_of[FLYT_N_DEST] = { U_HOME_CARE, U_HOME_CARE, U_SHORT_TERM,
+                                                    U_NURSING_HOME };
+    for (size_t i = 0; i < n; i++) {
+        const struct flyt_census_patient *cp = &c->p[order[i].k];
+        enum flyt_origin o = cp->loc == FLYT_LOC_UKP          ? FLYT_FROM_HOSPITAL
+                             : cp->loc == FLYT_LOC_SHORT_TERM ? FLYT_FROM_SHORT_TERM
+                                                              : FLYT_FROM_HOME;
+        uint32_t id = pl->id[order[i].k];
+        flyt__queue_push(m, unit_of[valid_dest(cp)], o, id);
+        m->p[id].t_queue = cp->queued_days >= 0 ? -cp->queued_days : 0.0;
+    }
+    free(order);
+}
+
+static void place_census(struct model *m, void *arg)
+{
+    struct placing *pl = arg;
+    const struct flyt_census *c = pl->c;
+    for (size_t k = 0; k < c->n; k++) {
+        pl->id[k] = flyt__patient_new(m, FLYT_STREAM_INITIAL, k);
+        if (pl->id[k] == NIL) {
+            m->failed = true;
+            return;
+        }
+        m->n_initial++;
+        place_one(m, pl->id[k], &c->p[k]);
+    }
+    join_queues(m, pl);
+    for (int u = 0; u < N_UNITS; u++)
+        flyt__try_place(m, (enum unit)u);
+}
+
+static bool home_care_request_waits(const struct model *m)
+{
+    for (int o = 0; o < FLYT_N_ORIGIN; o++)
+        if (m->q[U_HOME_CARE][o].len > 0)
+            return true;
+    return false;
+}
+
+/* Still waiting in the UKP episode the census found: the slot holds the
+ * same patient (its stream key), in a UKP state, ready at the same time. */
+static void mark_still_ukp(const struct model *m, const struct placing *pl, uint8_t *still)
+{
+    for (size_t k = 0; k < pl->c->n; k++) {
+        const struct flyt_census_patient *cp = &pl->c->p[k];
+        still[k] = 0;
+        if (cp->loc != FLYT_LOC_UKP || pl->id[k] == NIL)
+            continue;
+        const struct patient *p = &m->p[pl->id[k]];
+        bool ukp = p->state == PS_DECIDING || p->state == PS_WAITING || p->state == PS_COMPLEX;
+        still[k] = p->key == (((uint64_t)FLYT_STREAM_INITIAL << 44) | k) && ukp &&
+                   p->t_ready == -cp->elapsed_days;
+    }
+}
+
+static bool running(const struct model *m)
+{
+    return !m->failed && m->out->status == FLYT_RUN_OK;
+}
+
+/* Day by day, so that what a forecast reports per day is read at the day's
+ * boundary; running to each boundary in turn runs the same events in the
+ * same order as one run to the horizon. */
+static void run_tracked(struct model *m, const struct placing *pl, struct flyt_census_track *tr)
+{
+    size_t n_days = tr ? tr->n_days : 0;
+    if ((double)n_days > ceil(m->t_end))
+        n_days = (size_t)ceil(m->t_end);
+    for (size_t d = 0; d < n_days && running(m); d++) {
+        if (tr->still_ukp && d == tr->check_day)
+            mark_still_ukp(m, pl, tr->still_ukp);
+        if (tr->hc_full)
+            tr->hc_full[d] = home_care_request_waits(m);
+        double t = fmin((double)(d + 1), m->t_end), before = m->area_ukp;
+        flyt_engine_run(m->eng, t);
+        if (!running(m))
+            break;
+        flyt__advance(m, t);
+        if (tr->ukp_days)
+            tr->ukp_days[d] = m->area_ukp - before;
+    }
+    if (tr && tr->still_ukp && tr->check_day >= n_days && running(m))
+        mark_still_ukp(m, pl, tr->still_ukp);
+    if (running(m))
+        flyt_engine_run(m->eng, m->t_end);
+}
+
+int flyt_model_run_census(const struct flyt_scenario *s, const struct flyt_census *c,
+                          unsigned replication, struct flyt_result *out,
+                          struct flyt_census_track *track)
+{
+    struct model m;
+    struct placing pl = { c, calloc(c->n ? c->n : 1, sizeof(uint32_t)) };
+    if (!pl.id) {
+        memset(out, 0, sizeof *out);
+        out->status = FLYT_RUN_NOMEM;
+        return -1;
+    }
+    int rc = flyt__model_begin(&m, s, replication, out, place_census, &pl);
+    if (rc == 0 && !m.failed)
+        run_tracked(&m, &pl, track);
+    rc = flyt__model_end(&m, rc);
+    free(pl.id);
+    return rc;
+}
+
+/* ---- taking a census ---- */
+
+static int dest_of_queue(const struct patient *p)
+{
+    switch (p->queue_unit) {
+    case U_SHORT_TERM:
+        return FLYT_DEST_SHORT_TERM;
+    case U_NURSING_HOME:
+        return FLYT_DEST_NURSING_HOME;
+    case U_HOME_CARE:
+        return FLYT_DEST_HOME_CARE;
+    default:
+        return -1;
+    }
+}
+
+static bool census_of(const struct patient *p, double day, struct flyt_census_patient *cp)
+{
+    memset(cp, 0, sizeof *cp);
+    cp->dest = -1;
+    cp->queued_days = -1;
+    cp->hc_hours = -1;
+    cp->cfs = (int8_t)p->cfs;
+    cp->age_band = (int8_t)p->age_band;
+    cp->complex = (int8_t)p->complex;
+    cp->elapsed_days = day - p->t_state;
+    switch (p->state) {
+    case PS_TREATMENT:
+        cp->loc = FLYT_LOC_HOSPITAL;
+        break;
+    case PS_DECIDING:
+    case PS_COMPLEX:
+    case PS_WAITING:
+        cp->loc = FLYT_LOC_UKP;
+        cp->elapsed_days = day - p->t_ready;
+        break;
+    case PS_SHORT_TERM:
+    case PS_ST_BLOCKED:
+        cp->loc = FLYT_LOC_SHORT_TERM;
+        break;
+    case PS_NURSING:
+        cp->loc = FLYT_LOC_NURSING_HOME;
+        break;
+    case PS_HOME_CARE:
+    case PS_HC_WAIT_NH:
+        cp->loc = FLYT_LOC_HOME_CARE;
+        break;
+    default:
+        return false;
+    }
+    if (p->queue_unit != N_UNITS) {
+        cp->dest = (int8_t)dest_of_queue(p);
+        cp->queued_days = day - p->t_queue;
+    }
+    if (cp->loc == FLYT_LOC_HOME_CARE || cp->dest == FLYT_DEST_HOME_CARE)
+        cp->hc_hours = p->hc_hours;
+    if (cp->elapsed_days < 0)
+        cp->elapsed_days = 0;
+    return true;
+}
+
+/* By place, then queue order, then time in place: a census file written in
+ * this order rebuilds the queues in the order the model had them. */
+static int by_place(const void *a, const void *b)
+{
+    const struct flyt_census_patient *x = a, *y = b;
+    if (x->loc != y->loc)
+        return x->loc < y->loc ? -1 : 1;
+    if (x->dest != y->dest)
+        return x->dest < y->dest ? -1 : 1;
+    if (x->queued_days != y->queued_days)
+        return x->queued_days > y->queued_days ? -1 : 1;
+    if (x->elapsed_days != y->elapsed_days)
+        return x->elapsed_days > y->elapsed_days ? -1 : 1;
+    return 0;
+}
+
+int flyt_model_census_at(const struct flyt_scenario *s, unsigned replication, double day,
+                         struct flyt_census *out)
+{
+    struct model m;
+    struct flyt_result res;
+    int rc = flyt__model_begin(&m, s, replication, &res, NULL, NULL);
+    if (rc == 0 && !m.failed) {
+        flyt_engine_run(m.eng, fmin(day, m.t_end));
+        size_t first = out->n;
+        for (uint32_t id = 0; id < m.n_pool && running(&m); id++) {
+            struct flyt_census_patient cp;
+            if (census_of(&m.p[id], flyt_engine_now(m.eng), &cp) && flyt_census_add(out, &cp) != 0)
+                m.failed = true;
+        }
+        if (out->n > first)
+            qsort(out->p + first, out->n - first, sizeof *out->p, by_place);
+    }
+    rc = flyt__model_end(&m, rc);
+    flyt_result_free(&res);
+    return rc;
+}

@@ -1,0 +1,302 @@
+/*
+ * Reading sweep and shard files back, for `flyt merge` and for --resume
+ * (is the output already complete?). Only what the writer wrote is read;
+ * anything else is "not a flyt sweep file".
+ */
+#include "flyt/sweep.h"
+
+#include <hdf5.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rd {
+    const char *path;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static int fail(struct rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct rd *r, const char *fmt, ...)
+{
+    if (r->failed++)
+        return -1;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(r->err, r->errlen, "'%s': %s", r->path, msg);
+    return -1;
+}
+
+static char *attr_str(struct rd *r, hid_t f, const char *name)
+{
+    char *out = NULL;
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 && mt >= 0 &&
+        H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5T_CSET_UTF8) >= 0) {
+        char *v = NULL;
+        if (H5Aread(a, mt, &v) >= 0 && v) {
+            size_t n = strlen(v) + 1;
+            out = malloc(n);
+            if (out)
+                memcpy(out, v, n);
+            H5free_memory(v);
+        }
+    }
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    if (!out)
+        fail(r, "not a flyt sweep file (attribute '%s' missing or not text)", name);
+    return out;
+}
+
+static int attr_u64(struct rd *r, hid_t f, const char *name, uint64_t *v)
+{
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    int rc = a >= 0 && H5Aread(a, H5T_NATIVE_UINT64, v) >= 0 ? 0 : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    return rc == 0 ? 0 : fail(r, "not a flyt sweep file (attribute '%s' missing)", name);
+}
+
+static int attr_u32(struct rd *r, hid_t f, const char *name, unsigned *v)
+{
+    uint64_t x = 0;
+    if (attr_u64(r, f, name, &x) != 0)
+        return -1;
+    *v = (unsigned)x;
+    return 0;
+}
+
+/* A 1-D dataset of n elements; its length must be n. */
+static int read_1d(struct rd *r, hid_t f, const char *name, hid_t mtype, size_t n, void *buf)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[2] = { 0, 0 };
+    int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+    int rc = rank == 1 && dims[0] == n &&
+                             (n == 0 || H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)
+                     ? 0
+                     : -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc == 0 ? 0 : fail(r, "dataset '%s' missing or damaged", name);
+}
+
+static hid_t open_file(struct rd *r)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    htri_t is = H5Fis_hdf5(r->path);
+    if (is <= 0) {
+        fail(r, "%s", is == 0 ? "not an HDF5 file" : "cannot open (missing or unreadable)");
+        return -1;
+    }
+    hid_t f = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        fail(r, "cannot open as HDF5");
+    return f;
+}
+
+static int task_count(struct rd *r, hid_t f, size_t *n)
+{
+    hid_t d = H5Dopen2(f, "/tasks/task", H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[1] = { 0 };
+    int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    if (rank == 1)
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    *n = (size_t)dims[0];
+    return rank == 1 ? 0 : fail(r, "not a flyt sweep file (no /tasks/task)");
+}
+
+static int read_head(struct rd *r, hid_t f, struct flyt_sweep_file *out)
+{
+    char *fmt = attr_str(r, f, "format");
+    bool flyt = fmt && strcmp(fmt, FLYT_H5_FORMAT) == 0;
+    free(fmt);
+    if (!flyt)
+        return fail(r, "not a flyt file");
+    char *hash = NULL;
+    unsigned series = 0;
+    if (!(out->kind = attr_str(r, f, "kind")))
+        return -1;
+    if (strcmp(out->kind, "sweep") != 0 && strcmp(out->kind, "sweep-shard") != 0)
+        return fail(r, "a flyt '%s' file, not a sweep or shard file", out->kind);
+    if (!(hash = attr_str(r, f, "sweep_hash")) ||
+        !(out->sweep_text = attr_str(r, f, "sweep_text")) ||
+        !(out->sweep_name = attr_str(r, f, "sweep_name")) ||
+        !(out->sweep_source = attr_str(r, f, "sweep_source")) ||
+        !(out->base_text = attr_str(r, f, "base_text")) ||
+        !(out->base_source = attr_str(r, f, "base_source")) || attr_u64(r, f, "seed", &out->seed) ||
+        attr_u64(r, f, "n_points", &out->n_points) || attr_u64(r, f, "n_tasks", &out->n_tasks) ||
+        attr_u32(r, f, "replications", &out->replications) ||
+        attr_u32(r, f, "shard_index", &out->shard_index) ||
+        attr_u32(r, f, "shard_count", &out->shard_count) || attr_u32(r, f, "series", &series)) {
+        free(hash);
+        return -1;
+    }
+    out->hash = strtoull(hash, NULL, 16);
+    out->series = series != 0;
+    free(hash);
+    return 0;
+}
+
+int flyt_h5_sweep_read_info(const char *path, struct flyt_sweep_file *out, char *err, size_t errlen)
+{
+    struct rd r = { path, err, errlen, 0 };
+    memset(out, 0, sizeof *out);
+    size_t len = strlen(path) + 1;
+    if ((out->path = malloc(len)))
+        memcpy(out->path, path, len);
+    hid_t f = open_file(&r);
+    if (f < 0)
+        return -1;
+    int rc = read_head(&r, f, out) || task_count(&r, f, &out->n_have) ? -1 : 0;
+    if (rc == 0 && out->n_have > out->n_tasks)
+        rc = fail(&r, "holds %zu tasks of a sweep of %llu", out->n_have,
+                  (unsigned long long)out->n_tasks);
+    if (rc == 0 && !(out->task = malloc((out->n_have ? out->n_have : 1) * sizeof *out->task)))
+        rc = fail(&r, "out of memory");
+    if (rc == 0)
+        rc = read_1d(&r, f, "/tasks/task", H5T_NATIVE_UINT64, out->n_have, out->task);
+    for (size_t i = 0; rc == 0 && i < out->n_have; i++)
+        if (out->task[i] >= out->n_tasks)
+            rc = fail(&r, "task %llu is beyond the sweep's %llu tasks",
+                      (unsigned long long)out->task[i], (unsigned long long)out->n_tasks);
+    H5Fclose(f);
+    return rc;
+}
+
+void flyt_h5_sweep_file_free(struct flyt_sweep_file *f)
+{
+    if (!f)
+        return;
+    free(f->path);
+    free(f->kind);
+    free(f->sweep_name);
+    free(f->sweep_source);
+    free(f->sweep_text);
+    free(f->base_source);
+    free(f->base_text);
+    free(f->task);
+    memset(f, 0, sizeof *f);
+}
+
+/* Rows of a [task x day] series dataset into each result's series[k]. */
+static int read_series(struct rd *r, hid_t f, int k, const struct flyt_sweep_file *info,
+                       struct flyt_result *res)
+{
+    char name[96];
+    snprintf(name, sizeof name, "/series/%s", flyt_series_defs[k].name);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[2] = { 0, 0 };
+    int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+    double *all = NULL;
+    int rc = rank == 2 && dims[0] == info->n_have ? 0 : -1;
+    if (rc == 0 && dims[0] * dims[1] > 0) {
+        all = malloc(dims[0] * dims[1] * sizeof *all);
+        rc = all && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, all) >= 0 ? 0 : -1;
+    }
+    for (size_t i = 0; rc == 0 && i < info->n_have && dims[1] > 0; i++) {
+        struct flyt_result *x = &res[info->task[i]];
+        x->n_days = (size_t)dims[1];
+        if (!(x->series[k] = malloc(dims[1] * sizeof(double))))
+            rc = -1;
+        else
+            memcpy(x->series[k], all + i * dims[1], dims[1] * sizeof(double));
+    }
+    free(all);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc == 0 ? 0 : fail(r, "dataset '%s' missing or damaged", name);
+}
+
+static int read_columns(struct rd *r, hid_t f, const struct flyt_sweep_file *info,
+                        struct flyt_result *res, void *buf)
+{
+    size_t n = info->n_have;
+    if (read_1d(r, f, "/tasks/status", H5T_NATIVE_INT, n, buf))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        res[info->task[i]].status = ((int *)buf)[i];
+    if (read_1d(r, f, "/tasks/model_events", H5T_NATIVE_UINT64, n, buf))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        res[info->task[i]].model_events = ((uint64_t *)buf)[i];
+    if (read_1d(r, f, "/tasks/engine_events", H5T_NATIVE_UINT64, n, buf))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        res[info->task[i]].engine_events = ((uint64_t *)buf)[i];
+    for (int k = 0; k < FLYT_N_KPI; k++) {
+        char name[96];
+        snprintf(name, sizeof name, "/tasks/%s", flyt_kpi_defs[k].name);
+        if (read_1d(r, f, name, H5T_NATIVE_DOUBLE, n, buf))
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            res[info->task[i]].kpi[k] = ((double *)buf)[i];
+    }
+    return 0;
+}
+
+static int read_details(struct rd *r, hid_t f, const struct flyt_sweep_file *info,
+                        struct flyt_result *res, char **buf)
+{
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    if (mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5T_CSET_UTF8) < 0) {
+        if (mt >= 0)
+            H5Tclose(mt);
+        return fail(r, "out of HDF5 resources");
+    }
+    int rc = read_1d(r, f, "/tasks/status_detail", mt, info->n_have, buf);
+    for (size_t i = 0; rc == 0 && i < info->n_have; i++) {
+        struct flyt_result *x = &res[info->task[i]];
+        snprintf(x->status_detail, sizeof x->status_detail, "%s", buf[i] ? buf[i] : "");
+        if (buf[i])
+            H5free_memory(buf[i]);
+    }
+    H5Tclose(mt);
+    return rc;
+}
+
+int flyt_h5_sweep_read_tasks(const struct flyt_sweep_file *info, struct flyt_result *res, char *err,
+                             size_t errlen)
+{
+    struct rd r = { info->path, err, errlen, 0 };
+    hid_t f = open_file(&r);
+    if (f < 0)
+        return -1;
+    size_t n = info->n_have ? info->n_have : 1;
+    void *buf = calloc(n, 8);
+    int rc = buf ? 0 : fail(&r, "out of memory");
+    for (size_t i = 0; rc == 0 && i < info->n_have; i++)
+        res[info->task[i]].replication = (unsigned)(info->task[i] % info->replications);
+    if (rc == 0)
+        rc = read_columns(&r, f, info, res, buf) || read_details(&r, f, info, res, buf) ? -1 : 0;
+    for (int k = 0; rc == 0 && info->series && k < FLYT_N_SERIES; k++)
+        rc = read_series(&r, f, k, info, res);
+    free(buf);
+    H5Fclose(f);
+    return rc;
+}

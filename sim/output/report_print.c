@@ -1,0 +1,556 @@
+/*
+ * flyt report: reads a flyt file back and prints its summary tables, by
+ * the root attribute `kind` (a run file written before `kind` existed has
+ * /summary and is read as a run). Everything is read as the file states it;
+ * nothing is recomputed, so the figures are those flyt printed when it ran.
+ */
+#include "flyt/report.h"
+#include "output/print_util.h"
+#include "output/report_table.h"
+
+#include <hdf5.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct reader {
+    hid_t file;
+    const char *path;
+    char *err;
+    size_t errlen;
+    int failed;
+    struct flyt__table **tables;
+    size_t n_tables;
+    char note[256];
+};
+
+static int fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct reader *r, const char *fmt, ...)
+{
+    if (!r->failed++ && r->err && r->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->err, r->errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static hid_t utf8_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* Element count of a dataset's space; dims[0..1] get its first two dims. */
+static hssize_t extent(hid_t d, hsize_t dims[2])
+{
+    hid_t sp = H5Dget_space(d);
+    int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+    hsize_t all[H5S_MAX_RANK] = { 0 };
+    hssize_t n = rank >= 0 && rank <= 2 && H5Sget_simple_extent_dims(sp, all, NULL) >= 0
+                         ? H5Sget_simple_extent_npoints(sp)
+                         : -1;
+    dims[0] = rank >= 1 ? all[0] : 1;
+    dims[1] = rank >= 2 ? all[1] : 1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    return n;
+}
+
+/* A string dataset as malloc'd copies; NULL (and a message) on failure. */
+static char **read_strings(struct reader *r, hid_t loc, const char *name, size_t *n)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), t = utf8_type();
+    hsize_t dims[2];
+    hssize_t len = d < 0 ? -1 : extent(d, dims);
+    char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
+    char **out = len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
+    bool ok = raw && out && t >= 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0;
+    for (hssize_t i = 0; ok && i < len; i++)
+        if (!(out[i] = strdup(raw[i] ? raw[i] : "")))
+            ok = false;
+    if (raw && d >= 0 && t >= 0) {
+        hid_t sp = H5Dget_space(d);
+        if (sp >= 0) {
+            H5Dvlen_reclaim(t, sp, H5P_DEFAULT, raw);
+            H5Sclose(sp);
+        }
+    }
+    free(raw);
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    if (!ok) {
+        for (hssize_t i = 0; out && i < len; i++)
+            free(out[i]);
+        free(out);
+        fail(r, "cannot read '%s' in '%s'", name, r->path);
+        return NULL;
+    }
+    *n = (size_t)len;
+    return out;
+}
+
+static void free_strings(char **s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+/* Any numeric dataset (1-D or 2-D) converted to double by HDF5. */
+static double *read_doubles(struct reader *r, hid_t loc, const char *name, size_t *rows,
+                            size_t *cols)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    hsize_t dims[2] = { 0, 0 };
+    hssize_t len = d < 0 ? -1 : extent(d, dims);
+    double *x = len >= 0 ? malloc(((size_t)len + 1) * sizeof *x) : NULL;
+    bool ok =
+            x && (len == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
+    if (d >= 0)
+        H5Dclose(d);
+    if (!ok) {
+        free(x);
+        fail(r, "cannot read '%s' in '%s'", name, r->path);
+        return NULL;
+    }
+    *rows = (size_t)dims[0];
+    if (cols)
+        *cols = (size_t)dims[1];
+    return x;
+}
+
+static bool has(hid_t loc, const char *name)
+{
+    return H5Lexists(loc, name, H5P_DEFAULT) > 0;
+}
+
+/* An attribute as text (numbers printed exactly); buf on success. */
+static const char *attr_text(hid_t obj, const char *name, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t t = a < 0 ? -1 : H5Aget_type(a);
+    H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+    bool ok = false;
+    if (cls == H5T_STRING && H5Tis_variable_str(t) > 0) {
+        char *s = NULL;
+        hid_t mt = utf8_type();
+        ok = mt >= 0 && H5Aread(a, mt, &s) >= 0;
+        if (ok)
+            snprintf(buf, len, "%s", s ? s : "");
+        if (s)
+            H5free_memory(s);
+        if (mt >= 0)
+            H5Tclose(mt);
+    } else if (cls == H5T_INTEGER) {
+        if (H5Tget_sign(t) == H5T_SGN_NONE) {
+            unsigned long long v = 0;
+            ok = H5Aread(a, H5T_NATIVE_ULLONG, &v) >= 0;
+            snprintf(buf, len, "%llu", v);
+        } else {
+            long long v = 0;
+            ok = H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0;
+            snprintf(buf, len, "%lld", v);
+        }
+    } else if (cls == H5T_FLOAT) {
+        double v = NAN;
+        ok = H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0;
+        snprintf(buf, len, "%.17g", v);
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return ok ? buf : NULL;
+}
+
+static struct flyt__table *add_table(struct reader *r, const char *title, const char *const *cols,
+                                     size_t n_cols)
+{
+    struct flyt__table **ts = realloc(r->tables, (r->n_tables + 1) * sizeof *ts);
+    struct flyt__table *t = ts ? flyt__table_new(title, cols, n_cols) : NULL;
+    if (ts)
+        r->tables = ts;
+    if (!t) {
+        fail(r, "out of memory");
+        return NULL;
+    }
+    r->tables[r->n_tables++] = t;
+    return t;
+}
+
+/* Long texts (the scenario itself) are summarised by their first line and
+ * size: the attribute is in the file for whoever needs all of it. */
+static void attr_row(struct flyt__table *t, const char *name, const char *value)
+{
+    char shown[200];
+    const char *nl = strchr(value, '\n');
+    if (nl || strlen(value) > 120) {
+        int head = nl ? (int)(nl - value) : 100;
+        snprintf(shown, sizeof shown, "%.*s ... (%zu bytes)", head > 100 ? 100 : head, value,
+                 strlen(value));
+        value = shown;
+    }
+    flyt__table_row(t);
+    flyt__table_text(t, name);
+    flyt__table_text(t, value);
+}
+
+static herr_t each_attr(hid_t obj, const char *name, const H5A_info_t *info, void *arg)
+{
+    (void)info;
+    char *buf = malloc(1 << 20);
+    if (buf && attr_text(obj, name, buf, 1 << 20))
+        attr_row(arg, name, buf);
+    free(buf);
+    return 0;
+}
+
+static int all_attributes(struct reader *r, const char *title)
+{
+    static const char *const cols[] = { "attribute", "value" };
+    struct flyt__table *t = add_table(r, title, cols, 2);
+    if (!t)
+        return -1;
+    hsize_t idx = 0;
+    H5Aiterate2(r->file, H5_INDEX_NAME, H5_ITER_INC, &idx, each_attr, t);
+    return 0;
+}
+
+/* The attributes a reader needs to place the figures, in a fixed order. */
+static int provenance(struct reader *r, const char *const *names, size_t n)
+{
+    static const char *const cols[] = { "attribute", "value" };
+    struct flyt__table *t = add_table(r, "file", cols, 2);
+    char buf[4096];
+    for (size_t i = 0; t && i < n; i++)
+        if (H5Aexists(r->file, names[i]) > 0 && attr_text(r->file, names[i], buf, sizeof buf))
+            attr_row(t, names[i], buf);
+    return t ? 0 : -1;
+}
+
+/* A summary group: string columns then numeric ones, one row per figure. */
+struct column_spec {
+    const char *dataset, *heading;
+};
+
+static int summary_table(struct reader *r, hid_t loc, const char *group, const char *title,
+                         const struct column_spec *num, size_t n_num)
+{
+    hid_t g = H5Gopen2(loc, group, H5P_DEFAULT);
+    if (g < 0)
+        return fail(r, "cannot open '%s' in '%s'", group, r->path);
+    size_t n = 0, n_units = 0, len = 0;
+    char **kpi = read_strings(r, g, "kpi", &n);
+    char **units = kpi && has(g, "units") ? read_strings(r, g, "units", &n_units) : NULL;
+    const char *cols[16] = { "KPI", "units" };
+    double *x[14] = { NULL };
+    for (size_t j = 0; j < n_num && j < 14; j++) {
+        cols[2 + j] = num[j].heading;
+        if (kpi && !(x[j] = read_doubles(r, g, num[j].dataset, &len, NULL)))
+            break;
+        if (len != n)
+            fail(r, "'%s/%s' in '%s' has %zu rows, kpi has %zu", group, num[j].dataset, r->path,
+                 len, n);
+    }
+    struct flyt__table *t = r->failed ? NULL : add_table(r, title, cols, 2 + n_num);
+    for (size_t i = 0; t && i < n; i++) {
+        flyt__table_row(t);
+        flyt__table_text(t, kpi[i]);
+        flyt__table_text(t, units && i < n_units ? units[i] : "");
+        for (size_t j = 0; j < n_num; j++)
+            flyt__table_num(t, x[j][i]);
+    }
+    for (size_t j = 0; j < 14; j++)
+        free(x[j]);
+    free_strings(kpi, n);
+    free_strings(units, n_units);
+    H5Gclose(g);
+    return r->failed ? -1 : 0;
+}
+
+static const struct column_spec run_cols[] = {
+    { "mean", "mean" }, { "ci95_low", "ci95_low" }, { "ci95_high", "ci95_high" }, { "n", "n" }
+};
+
+static const struct column_spec diff_cols[] = {
+    { "base_mean", "base" },
+    { "variant_mean", "variant" },
+    { "mean", "difference" },
+    { "ci_low", "ci95_low" },
+    { "ci_high", "ci95_high" },
+    { "unpaired_half", "unpaired_half" },
+    { "variance_reduction", "var_reduction" },
+    { "n", "n" },
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Groups below loc/path, in name order, each passed to fn. */
+typedef int (*group_fn)(struct reader *r, hid_t g, const char *name, void *arg);
+
+struct walk {
+    struct reader *r;
+    group_fn fn;
+    void *arg;
+    int rc;
+};
+
+static herr_t each_group(hid_t loc, const char *name, const H5L_info_t *info, void *arg)
+{
+    (void)info;
+    struct walk *w = arg;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name(loc, name, &oi, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_GROUP)
+        return 0;
+    hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
+    if (g < 0)
+        return 0;
+    w->rc = w->fn(w->r, g, name, w->arg);
+    H5Gclose(g);
+    return w->rc < 0 ? 1 : 0;
+}
+
+static int each_subgroup(struct reader *r, hid_t loc, const char *path, group_fn fn, void *arg)
+{
+    if (!has(loc, path))
+        return 0;
+    hid_t g = H5Gopen2(loc, path, H5P_DEFAULT);
+    if (g < 0)
+        return fail(r, "cannot open '%s' in '%s'", path, r->path);
+    struct walk w = { r, fn, arg, 0 };
+    hsize_t idx = 0;
+    H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, each_group, &w);
+    H5Gclose(g);
+    return w.rc;
+}
+
+static int role_summary(struct reader *r, hid_t g, const char *name, void *arg)
+{
+    (void)arg;
+    char title[300];
+    snprintf(title, sizeof title, "coordinator role '%s'", name);
+    return summary_table(r, g, "summary", title, run_cols, N_OF(run_cols));
+}
+
+static const char *const run_prov[] = {
+    "kind",         "scenario_name", "scenario_source", "scenario_sha256",
+    "replications", "seed",          "horizon_days",    "warmup_days",
+    "start_date",   "flyt_version",  "git_commit",      "created_utc",
+    "host",         "command_line",
+};
+
+static int report_run(struct reader *r)
+{
+    char buf[64], title[128];
+    snprintf(title, sizeof title, "summary over %s replications (95 %% Student-t intervals)",
+             attr_text(r->file, "replications", buf, sizeof buf) ? buf : "?");
+    return provenance(r, run_prov, N_OF(run_prov)) ||
+                           summary_table(r, r->file, "summary", title, run_cols, N_OF(run_cols)) ||
+                           each_subgroup(r, r->file, "roles", role_summary, NULL)
+                   ? -1
+                   : 0;
+}
+
+static int role_difference(struct reader *r, hid_t g, const char *name, void *arg)
+{
+    char title[400];
+    snprintf(title, sizeof title, "%s, coordinator role '%s': paired differences", (char *)arg,
+             name);
+    return summary_table(r, g, "summary", title, diff_cols, N_OF(diff_cols));
+}
+
+static int difference(struct reader *r, hid_t g, const char *name, void *arg)
+{
+    (void)arg;
+    char base[200] = "", variant[200] = "", title[300];
+    attr_text(g, "base", base, sizeof base);
+    attr_text(g, "variant", variant, sizeof variant);
+    const char *b = strrchr(base, '/'), *v = strrchr(variant, '/');
+    snprintf(title, sizeof title, "%s minus %s (paired over common random numbers)",
+             v ? v + 1 : name, b ? b + 1 : "base");
+    return summary_table(r, g, "summary", title, diff_cols, N_OF(diff_cols)) ||
+                           each_subgroup(r, g, "roles", role_difference, (void *)name)
+                   ? -1
+                   : 0;
+}
+
+static int report_compare(struct reader *r)
+{
+    static const char *const prov[] = { "kind",       "base",         "n_scenarios", "replications",
+                                        "seed",       "horizon_days", "warmup_days", "flyt_version",
+                                        "git_commit", "created_utc",  "command_line" };
+    return provenance(r, prov, N_OF(prov)) ||
+                           each_subgroup(r, r->file, "differences", difference, NULL)
+                   ? -1
+                   : 0;
+}
+
+/* A sweep's summary is [point x kpi]: printed long, a row per (point, KPI),
+ * with the point's settings as the overrides text when the file has it. */
+static int sweep_rows(struct reader *r, hid_t s, struct flyt__table *t, char **kpi, char **units,
+                      size_t n_kpi, char **set, size_t n_set)
+{
+    static const char *const names[] = { "mean", "ci95_low", "ci95_high", "n" };
+    double *x[4] = { NULL };
+    size_t rows = 0, cols = 0;
+    for (int j = 0; j < 4; j++)
+        if (!(x[j] = read_doubles(r, s, names[j], &rows, &cols)) || cols != n_kpi) {
+            if (x[j])
+                fail(r, "'/summary/%s' in '%s' is not [point x kpi]", names[j], r->path);
+            break;
+        }
+    for (size_t p = 0; !r->failed && p < rows; p++)
+        for (size_t k = 0; k < n_kpi; k++) {
+            flyt__table_row(t);
+            flyt__table_num(t, (double)p);
+            flyt__table_text(t, set && p < n_set ? set[p] : "");
+            flyt__table_text(t, kpi[k]);
+            flyt__table_text(t, units ? units[k] : "");
+            for (int j = 0; j < 4; j++)
+                flyt__table_num(t, x[j][p * n_kpi + k]);
+        }
+    for (int j = 0; j < 4; j++)
+        free(x[j]);
+    return r->failed ? -1 : 0;
+}
+
+static int report_sweep(struct reader *r)
+{
+    static const char *const prov[] = {
+        "kind",         "sweep_name", "sweep_source", "design",     "n_points",    "n_tasks",
+        "replications", "seed",       "flyt_version", "git_commit", "created_utc", "command_line"
+    };
+    static const char *const cols[] = { "point", "settings", "KPI",       "units",
+                                        "mean",  "ci95_low", "ci95_high", "n" };
+    if (provenance(r, prov, N_OF(prov)))
+        return -1;
+    hid_t s = H5Gopen2(r->file, "summary", H5P_DEFAULT);
+    if (s < 0)
+        return fail(r, "cannot open '/summary' in '%s'", r->path);
+    size_t n_kpi = 0, n_units = 0, n_set = 0;
+    char **kpi = read_strings(r, s, "kpi", &n_kpi);
+    char **units = kpi && has(s, "units") ? read_strings(r, s, "units", &n_units) : NULL;
+    char **set = kpi && has(r->file, "points/set") ? read_strings(r, r->file, "points/set", &n_set)
+                                                   : NULL;
+    struct flyt__table *t =
+            kpi ? add_table(r, "summary per point (95 % Student-t intervals)", cols, N_OF(cols))
+                : NULL;
+    int rc = t ? sweep_rows(r, s, t, kpi, n_units == n_kpi ? units : NULL, n_kpi, set, n_set) : -1;
+    free_strings(kpi, n_kpi);
+    free_strings(units, n_units);
+    free_strings(set, n_set);
+    H5Gclose(s);
+    return rc;
+}
+
+static int report_by_kind(struct reader *r, const char *kind)
+{
+    if (strcmp(kind, "run") == 0 || (kind[0] == '\0' && has(r->file, "summary")))
+        return report_run(r);
+    if (strcmp(kind, "compare") == 0)
+        return report_compare(r);
+    if (strcmp(kind, "sweep") == 0 && has(r->file, "summary"))
+        return report_sweep(r);
+    snprintf(r->note, sizeof r->note,
+             "flyt report has no summary table for kind '%s'; its root attributes are above "
+             "(see docs/hdf5-layout.md)",
+             kind[0] ? kind : "(none)");
+    return all_attributes(r, "root attributes");
+}
+
+static void print_all(FILE *out, const struct reader *r, const char *kind,
+                      enum flyt_report_format fmt)
+{
+    if (fmt == FLYT_REPORT_JSON) {
+        fputs("{\"file\": ", out);
+        flyt__json_str(out, r->path);
+        fputs(", \"kind\": ", out);
+        flyt__json_str(out, kind);
+        fputs(",\n \"tables\": [", out);
+        for (size_t i = 0; i < r->n_tables; i++) {
+            fputs(i ? ",\n  " : "\n  ", out);
+            flyt__table_print(out, r->tables[i], fmt);
+        }
+        fputs("]", out);
+        if (r->note[0]) {
+            fputs(",\n \"note\": ", out);
+            flyt__json_str(out, r->note);
+        }
+        fputs("}\n", out);
+        return;
+    }
+    fprintf(out, fmt == FLYT_REPORT_MARKDOWN ? "## flyt %s file `%s`\n" : "flyt %s file %s\n",
+            kind[0] ? kind : "run", r->path);
+    for (size_t i = 0; i < r->n_tables; i++)
+        flyt__table_print(out, r->tables[i], fmt);
+    if (r->note[0])
+        fprintf(out, "\nnote: %s\n", r->note);
+}
+
+/* Whether path is an HDF5 file with format = "flyt" at its root; opens it
+ * into r->file when so. */
+static int open_flyt(struct reader *r)
+{
+    FILE *probe = fopen(r->path, "rb");
+    if (!probe)
+        return fail(r, "cannot open '%s': no such file or not readable", r->path);
+    fclose(probe);
+    if (H5Fis_hdf5(r->path) <= 0)
+        return fail(r, "'%s' is not a flyt output file (not HDF5)", r->path);
+    r->file = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char fmt[64];
+    if (r->file < 0)
+        return fail(r, "cannot open '%s' as HDF5", r->path);
+    if (H5Aexists(r->file, "format") <= 0 || !attr_text(r->file, "format", fmt, sizeof fmt) ||
+        strcmp(fmt, "flyt") != 0)
+        return fail(r,
+                    "'%s' is HDF5 but not a flyt output file (no root attribute format = "
+                    "\"flyt\")",
+                    r->path);
+    return 0;
+}
+
+int flyt_report_print(FILE *out, const char *path, enum flyt_report_format fmt, char *err,
+                      size_t errlen)
+{
+    struct reader r = { .file = -1, .path = path, .err = err, .errlen = errlen };
+    if (err && errlen)
+        err[0] = '\0';
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int rc = FLYT_REPORT_OK;
+    char kind[64] = "";
+    if (open_flyt(&r) != 0) {
+        rc = FLYT_REPORT_NOT_FLYT;
+    } else {
+        if (H5Aexists(r.file, "kind") > 0)
+            attr_text(r.file, "kind", kind, sizeof kind);
+        if (report_by_kind(&r, kind) != 0)
+            rc = FLYT_REPORT_FAILED;
+        for (size_t i = 0; rc == 0 && i < r.n_tables; i++)
+            if (r.tables[i]->failed) {
+                fail(&r, "out of memory");
+                rc = FLYT_REPORT_FAILED;
+            }
+        if (rc == FLYT_REPORT_OK)
+            print_all(out, &r, kind, fmt);
+    }
+    for (size_t i = 0; i < r.n_tables; i++)
+        flyt__table_free(r.tables[i]);
+    free(r.tables);
+    if (r.file >= 0)
+        H5Fclose(r.file);
+    return rc;
+}

@@ -1,0 +1,289 @@
+/*
+ * The checkpoint journal next to a sweep's output: a header, then one
+ * record per finished task, appended with a single write() so that a
+ * process killed at any moment leaves every finished record intact (the
+ * kernel has it) and at most a torn tail, which fails its checksum and is
+ * cut off on resume. fdatasync every few seconds bounds what a machine
+ * crash (not just a killed process) can lose.
+ *
+ * Layout, native byte order (a journal is resumed on the machine, or at
+ * least the kind of machine, that wrote it):
+ *   header  "FLYTJRN1", u64 hash, u64 n_tasks, u32 series, u32 n_kpi,
+ *           u32 n_series, u32 0, u64 checksum of the above
+ *   record  u32 RECORD_MAGIC, u32 payload bytes, payload, u64 checksum
+ *   payload u64 task, i32 status, u32 n_days, u64 model_events,
+ *           u64 engine_events, char status_detail[128], f64 kpi[n_kpi],
+ *           then (series journals) f64 series[n_series][n_days]
+ */
+#include "flyt/sweep.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HEADER_MAGIC "FLYTJRN1"
+#define RECORD_MAGIC 0x52545946u /* "FYTR" */
+#define SYNC_SECONDS 5.0
+#define HEAD_FIELDS  (8 + 8 + 8 + 4 * 4)
+#define HEADER_BYTES (HEAD_FIELDS + 8)
+#define FIXED_BYTES  (8 + 4 + 4 + 8 + 8 + 128 + 8 * FLYT_N_KPI)
+#define MAX_DAYS     (1u << 24)
+
+struct flyt_journal {
+    int fd;
+    char *path;
+    bool series;
+    double last_sync;
+    unsigned char *buf;
+    size_t cap;
+};
+
+static uint64_t checksum(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void header(unsigned char *h, uint64_t hash, size_t n_tasks, bool series)
+{
+    uint64_t nt = n_tasks;
+    uint32_t f[4] = { series, FLYT_N_KPI, FLYT_N_SERIES, 0 };
+    memcpy(h, HEADER_MAGIC, 8);
+    memcpy(h + 8, &hash, 8);
+    memcpy(h + 16, &nt, 8);
+    memcpy(h + 24, f, sizeof f);
+    uint64_t c = checksum(h, HEAD_FIELDS);
+    memcpy(h + HEAD_FIELDS, &c, 8);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    while (n > 0) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        b += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static bool read_all(FILE *f, void *p, size_t n)
+{
+    return fread(p, 1, n, f) == n;
+}
+
+/* One record into res[task]; false at the torn or damaged tail. */
+static bool read_record(FILE *f, struct flyt_journal *j, size_t n_tasks, struct flyt_result *res,
+                        bool *done, size_t *n_loaded)
+{
+    uint32_t head[2];
+    if (!read_all(f, head, sizeof head) || head[0] != RECORD_MAGIC || head[1] < FIXED_BYTES)
+        return false;
+    if (head[1] > j->cap) {
+        unsigned char *b = realloc(j->buf, head[1]);
+        if (!b)
+            return false;
+        j->buf = b;
+        j->cap = head[1];
+    }
+    uint64_t sum, task, me, ee;
+    int32_t status;
+    uint32_t n_days;
+    if (!read_all(f, j->buf, head[1]) || !read_all(f, &sum, 8) || sum != checksum(j->buf, head[1]))
+        return false;
+    const unsigned char *p = j->buf;
+    memcpy(&task, p, 8);
+    memcpy(&status, p + 8, 4);
+    memcpy(&n_days, p + 12, 4);
+    memcpy(&me, p + 16, 8);
+    memcpy(&ee, p + 24, 8);
+    size_t series_bytes = j->series ? (size_t)n_days * FLYT_N_SERIES * 8 : 0;
+    if (task >= n_tasks || n_days > MAX_DAYS || head[1] != FIXED_BYTES + series_bytes)
+        return false;
+    struct flyt_result *r = &res[task];
+    flyt_result_free(r);
+    memset(r, 0, sizeof *r);
+    r->status = status;
+    r->model_events = me;
+    r->engine_events = ee;
+    memcpy(r->status_detail, p + 32, 128);
+    r->status_detail[127] = '\0';
+    memcpy(r->kpi, p + 160, 8 * FLYT_N_KPI);
+    r->n_days = n_days;
+    for (int k = 0; j->series && n_days > 0 && k < FLYT_N_SERIES; k++) {
+        r->series[k] = malloc((size_t)n_days * 8);
+        if (!r->series[k])
+            return false;
+        memcpy(r->series[k], p + FIXED_BYTES + (size_t)k * n_days * 8, (size_t)n_days * 8);
+    }
+    if (!done[task])
+        (*n_loaded)++;
+    done[task] = true;
+    return true;
+}
+
+/* Reads what is there; returns the offset after the last good record, or
+ * -1 with a message (a journal of another sweep is not ours to cut). */
+static long load(struct flyt_journal *j, uint64_t hash, size_t n_tasks, struct flyt_result *res,
+                 bool *done, size_t *n_loaded, char *err, size_t errlen)
+{
+    FILE *f = fopen(j->path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read '%s': %s", j->path, strerror(errno));
+        return -1;
+    }
+    unsigned char want[HEADER_BYTES], got[HEADER_BYTES];
+    header(want, hash, n_tasks, j->series);
+    long good = 0;
+    if (!read_all(f, got, sizeof got)) {
+        good = 0; /* killed before the header was written: start afresh */
+    } else if (memcmp(want, got, sizeof got) != 0) {
+        uint32_t f_series;
+        memcpy(&f_series, got + 24, 4);
+        bool same_sweep = memcmp(want, got, 16) == 0;
+        snprintf(err, errlen,
+                 "'%s' is the journal of %s; delete it to start afresh, or run the command that "
+                 "wrote it",
+                 j->path,
+                 !same_sweep ? "another sweep file (or another version of this one)"
+                 : f_series != (uint32_t)j->series ? "a run with another --series setting"
+                                                   : "another flyt version");
+        fclose(f);
+        return -1;
+    } else {
+        good = HEADER_BYTES;
+        while (read_record(f, j, n_tasks, res, done, n_loaded))
+            good = ftell(f);
+    }
+    fclose(f);
+    return good;
+}
+
+struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n_tasks, bool series,
+                                       bool resume, struct flyt_result *res, bool *done,
+                                       size_t *n_loaded, char *err, size_t errlen)
+{
+    struct flyt_journal *j = calloc(1, sizeof *j);
+    size_t len = strlen(path) + 1;
+    *n_loaded = 0;
+    if (!j || !(j->path = malloc(len))) {
+        snprintf(err, errlen, "out of memory");
+        free(j);
+        return NULL;
+    }
+    memcpy(j->path, path, len);
+    j->series = series;
+    j->fd = -1;
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (exists && !resume) {
+        snprintf(err, errlen,
+                 "'%s' holds the finished tasks of an interrupted run: add --resume to go on "
+                 "from there, or delete it to start afresh",
+                 path);
+        flyt_journal_close(j, false);
+        return NULL;
+    }
+    long good = exists ? load(j, hash, n_tasks, res, done, n_loaded, err, errlen) : 0;
+    if (good >= 0)
+        j->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (good < 0 || j->fd < 0 || ftruncate(j->fd, good) != 0 || lseek(j->fd, good, SEEK_SET) < 0) {
+        if (good >= 0)
+            snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        flyt_journal_close(j, false);
+        return NULL;
+    }
+    if (good == 0) {
+        unsigned char h[HEADER_BYTES];
+        header(h, hash, n_tasks, series);
+        if (write_all(j->fd, h, sizeof h) != 0 || fdatasync(j->fd) != 0) {
+            snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+            flyt_journal_close(j, false);
+            return NULL;
+        }
+    }
+    j->last_sync = now();
+    return j;
+}
+
+int flyt_journal_append(struct flyt_journal *j, size_t task, const struct flyt_result *r)
+{
+    uint32_t n_days = j->series ? (uint32_t)r->n_days : 0;
+    size_t payload = FIXED_BYTES + (size_t)n_days * FLYT_N_SERIES * 8;
+    size_t total = 8 + payload + 8;
+    if (total > j->cap) {
+        unsigned char *b = realloc(j->buf, total);
+        if (!b) {
+            errno = ENOMEM;
+            return -1;
+        }
+        j->buf = b;
+        j->cap = total;
+    }
+    unsigned char *p = j->buf + 8;
+    uint32_t head[2] = { RECORD_MAGIC, (uint32_t)payload };
+    uint64_t t = task, me = r->model_events, ee = r->engine_events;
+    int32_t status = r->status;
+    memcpy(j->buf, head, 8);
+    memcpy(p, &t, 8);
+    memcpy(p + 8, &status, 4);
+    memcpy(p + 12, &n_days, 4);
+    memcpy(p + 16, &me, 8);
+    memcpy(p + 24, &ee, 8);
+    memset(p + 32, 0, 128);
+    snprintf((char *)p + 32, 128, "%s", r->status_detail);
+    memcpy(p + 160, r->kpi, 8 * FLYT_N_KPI);
+    for (int k = 0; k < FLYT_N_SERIES && n_days > 0; k++) {
+        unsigned char *dst = p + FIXED_BYTES + (size_t)k * n_days * 8;
+        if (r->series[k])
+            memcpy(dst, r->series[k], (size_t)n_days * 8);
+        else
+            memset(dst, 0, (size_t)n_days * 8);
+    }
+    uint64_t c = checksum(p, payload);
+    memcpy(p + payload, &c, 8);
+    if (write_all(j->fd, j->buf, total) != 0)
+        return -1;
+    double t_now = now();
+    if (t_now - j->last_sync >= SYNC_SECONDS) {
+        j->last_sync = t_now;
+        if (fdatasync(j->fd) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int flyt_journal_close(struct flyt_journal *j, bool remove)
+{
+    if (!j)
+        return 0;
+    int rc = 0;
+    if (j->fd >= 0 && (fdatasync(j->fd) != 0 || close(j->fd) != 0))
+        rc = -1;
+    if (remove && j->path && unlink(j->path) != 0)
+        rc = -1;
+    free(j->path);
+    free(j->buf);
+    free(j);
+    return rc;
+}

@@ -1,0 +1,179 @@
+/*
+ * Running a sweep's tasks on threads, splitting them into shards, and
+ * summarising each point. Like the experiment module, workers take the
+ * next task from a shared counter, so a slow point never leaves the other
+ * threads idle, and a task's result lands in res[task] whoever ran it.
+ */
+#include "flyt/experiment.h"
+#include "flyt/model.h"
+#include "flyt/sweep.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct pool {
+    const struct flyt_sweep *sw;
+    struct flyt_scenario *const *scen;
+    const bool *want;
+    bool *done;
+    struct flyt_result *res;
+    size_t n_tasks, next;
+    bool keep_series;
+    int failed;
+    flyt_sweep_task_fn on_done;
+    void *ctx;
+    pthread_mutex_t lock;
+};
+
+static void drop_series(struct flyt_result *r)
+{
+    for (int k = 0; k < FLYT_N_SERIES; k++) {
+        free(r->series[k]);
+        r->series[k] = NULL;
+    }
+    r->n_days = 0;
+}
+
+/* After SIGINT/SIGTERM no new task starts; tasks in flight finish and
+ * reach the journal, so --resume loses nothing. */
+static size_t take(struct pool *pl)
+{
+    if (flyt_experiment_stop_requested())
+        return pl->n_tasks;
+    pthread_mutex_lock(&pl->lock);
+    while (pl->next < pl->n_tasks &&
+           (!(pl->want ? pl->want[pl->next] : true) || pl->done[pl->next]))
+        pl->next++;
+    size_t t = pl->next < pl->n_tasks ? pl->next++ : pl->n_tasks;
+    pthread_mutex_unlock(&pl->lock);
+    return t;
+}
+
+static void *worker(void *arg)
+{
+    struct pool *pl = arg;
+    unsigned reps = pl->sw->replications;
+    for (size_t t; (t = take(pl)) < pl->n_tasks;) {
+        struct flyt_result r;
+        memset(&r, 0, sizeof r);
+        /* the replication number is the stream key: equal across points */
+        int rc = flyt_model_run(pl->scen[t / reps], (unsigned)(t % reps), &r);
+        r.replication = (unsigned)(t % reps);
+        r.wall_seconds = 0; /* timings are not results */
+        if (!pl->keep_series)
+            drop_series(&r);
+        pthread_mutex_lock(&pl->lock);
+        if (rc < 0)
+            pl->failed = 1;
+        flyt_result_free(&pl->res[t]);
+        pl->res[t] = r;
+        pl->done[t] = true;
+        if (pl->on_done)
+            pl->on_done(t, &pl->res[t], pl->ctx);
+        pthread_mutex_unlock(&pl->lock);
+    }
+    return NULL;
+}
+
+int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *const *scenarios,
+                         const bool *want, bool *done, struct flyt_result *res, unsigned threads,
+                         bool keep_series, flyt_sweep_task_fn on_done, void *ctx)
+{
+    struct pool pl = { .sw = sw,
+                       .scen = scenarios,
+                       .want = want,
+                       .done = done,
+                       .res = res,
+                       .n_tasks = flyt_sweep_n_tasks(sw),
+                       .keep_series = keep_series,
+                       .on_done = on_done,
+                       .ctx = ctx };
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    pthread_mutex_init(&pl.lock, NULL);
+    pthread_t *tid = threads > 1 ? calloc(threads, sizeof *tid) : NULL;
+    unsigned started = 0;
+    if (tid)
+        while (started < threads && pthread_create(&tid[started], NULL, worker, &pl) == 0)
+            started++;
+    if (started == 0)
+        worker(&pl); /* one thread, or none could start: do the work here */
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    free(tid);
+    pthread_mutex_destroy(&pl.lock);
+    return pl.failed ? -1 : 0;
+}
+
+void flyt_sweep_summarise(const struct flyt_sweep *sw, const struct flyt_result *res,
+                          struct flyt_summary *sum)
+{
+    for (size_t p = 0; p < sw->n_points; p++)
+        flyt_summary_compute(&sum[p], res + p * sw->replications, sw->replications);
+}
+
+bool flyt_sweep_parse_shard(const char *text, unsigned *index, unsigned *count)
+{
+    char *end;
+    errno = 0;
+    if (!text || *text < '0' || *text > '9')
+        return false;
+    unsigned long i = strtoul(text, &end, 10);
+    if (errno || *end != '/' || end[1] < '0' || end[1] > '9')
+        return false;
+    unsigned long n = strtoul(end + 1, &end, 10);
+    if (errno || *end || n < 1 || n > 1000000 || i >= n)
+        return false;
+    *index = (unsigned)i;
+    *count = (unsigned)n;
+    return true;
+}
+
+static bool env_number(const char *name, long *out)
+{
+    const char *v = getenv(name);
+    char *end;
+    if (!v || !*v)
+        return false;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || *end)
+        return false;
+    *out = x;
+    return true;
+}
+
+int flyt_sweep_shard_from_env(unsigned *index, unsigned *count, char *err, size_t errlen)
+{
+    long id, n, min = 0;
+    if (!getenv("SLURM_ARRAY_TASK_ID"))
+        return 0;
+    if (!env_number("SLURM_ARRAY_TASK_ID", &id) || !env_number("SLURM_ARRAY_TASK_COUNT", &n)) {
+        snprintf(err, errlen,
+                 "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_ID/COUNT are not whole "
+                 "numbers; give --shard I/N");
+        return -1;
+    }
+    if (getenv("SLURM_ARRAY_TASK_MIN") && !env_number("SLURM_ARRAY_TASK_MIN", &min)) {
+        snprintf(err, errlen, "SLURM_ARRAY_TASK_MIN is not a whole number; give --shard I/N");
+        return -1;
+    }
+    /* an array such as --array=1-8 counts from its minimum; a sparse one
+     * (--array=0,4,9) cannot be mapped onto shards */
+    if (n < 1 || id - min < 0 || id - min >= n) {
+        snprintf(err, errlen,
+                 "SLURM_ARRAY_TASK_ID=%ld does not fit SLURM_ARRAY_TASK_MIN=%ld and "
+                 "SLURM_ARRAY_TASK_COUNT=%ld (use a contiguous --array=0-%ld, or --shard I/N)",
+                 id, min, n, n - 1);
+        return -1;
+    }
+    *index = (unsigned)(id - min);
+    *count = (unsigned)n;
+    return 1;
+}

@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+"""Check a flyt HDF5 file against docs/hdf5-layout.md, in both directions.
+
+Usage: check_layout.py DOC FILE {run|compare|sweep|forecast} [--logs]
+
+Reads the tables that follow `<!-- layout:NAME -->` markers in the document,
+turns every dataset path in the file into its documented pattern (per-KPI,
+per-series, per-role, per-scenario, per-parameter and per-figure names become
+<kpi>, <series>, ...), and
+reports: datasets not documented, documented rows not in the file, a type or
+rank that differs from the document, root attributes not documented (and the
+reverse), and any dataset without units/description, without shuffle +
+deflate (non-empty ones), or with a string type that is not UTF-8.
+Prints one line per problem and exits 1 when there is any.
+"""
+import re
+import sys
+
+import h5py
+import numpy as np
+
+
+def tables(doc):
+    """{marker: [row cells]} for every table after a layout marker."""
+    out, name, rows = {}, None, None
+    for line in open(doc, encoding="utf-8"):
+        m = re.match(r"<!-- layout:([\w-]+) -->", line.strip())
+        if m:
+            name, rows = m.group(1), []
+            continue
+        if name is None:
+            continue
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if cells[0] in ("path", "attribute", "figure") or set(cells[0]) <= set("-:"):
+                continue
+            rows.append(cells)
+        elif rows:
+            out[name] = rows
+            name = None
+    if name is not None and rows:
+        out[name] = rows
+    return out
+
+
+def unquote(cell):
+    return cell.strip().strip("`")
+
+
+def dtype_name(ds):
+    t = ds.dtype
+    if h5py.check_enum_dtype(t) is not None:
+        return "enum%d" % (8 * t.itemsize)
+    if h5py.check_string_dtype(t) is not None:
+        return "string"
+    return {"f8": "float64", "u1": "uint8", "u4": "uint32", "u8": "uint64", "i4": "int32",
+            "i8": "int64"}.get(t.str[1:], t.str)
+
+
+def attr_type(v):
+    if isinstance(v, str):
+        return "string"
+    a = np.asarray(v)
+    return {"f8": "float64", "u4": "uint32", "u8": "uint64", "i4": "int32"}.get(a.dtype.str[1:],
+                                                                              a.dtype.str)
+
+
+def names_in(group, path):
+    return set(group[path].asstr()[:]) if path in group else set()
+
+
+def run_pattern(root, rel):
+    """The documented pattern of a dataset path rel under a run body root."""
+    parts = rel.strip("/").split("/")
+    kpis = names_in(root, "summary/kpi")
+    if parts[0] == "replications" and len(parts) == 2 and parts[1] in kpis:
+        parts[1] = "<kpi>"
+    elif parts[0] == "series" and len(parts) == 2:
+        parts[1] = "<series>"
+    elif parts[0] == "roles" and len(parts) >= 3:
+        role_kpis = names_in(root, "roles/%s/summary/kpi" % parts[1])
+        parts[1] = "<role>"
+        if len(parts) == 3 and parts[2] in role_kpis:
+            parts[2] = "<role_kpi>"
+    return "/" + "/".join(parts)
+
+
+def compare_pattern(f, path):
+    parts = path.strip("/").split("/")
+    if parts[0] == "scenarios":
+        return "/scenarios/<scenario>" + run_pattern(f["scenarios"][parts[1]],
+                                                     "/".join(parts[2:]))
+    if parts[0] == "differences":
+        parts[1] = "<variant>"
+        if len(parts) > 3 and parts[2] == "roles":
+            parts[3] = "<role>"
+    return "/" + "/".join(parts)
+
+
+def sweep_pattern(f, path, literal):
+    """A sweep file's pattern. A shard has no /summary/kpi: there a /tasks
+    column the document does not name is taken for a KPI."""
+    parts = path.strip("/").split("/")
+    if len(parts) == 2 and parts[0] == "points" and parts[1] in names_in(f, "parameters/key"):
+        parts[1] = "<key>"
+    elif len(parts) == 2 and parts[0] == "tasks":
+        kpis = names_in(f, "summary/kpi")
+        if parts[1] in kpis or (not kpis and path not in literal):
+            parts[1] = "<kpi>"
+    elif len(parts) == 2 and parts[0] == "series":
+        parts[1] = "<series>"
+    return "/" + "/".join(parts)
+
+
+FC_UNITS = ("short_term", "nursing_home", "home_care")
+
+
+def forecast_pattern(path, figures):
+    parts = path.strip("/").split("/")
+    if parts[0] == "forecast" and len(parts) == 3:
+        if parts[1] in ("p_full", "capacity") and parts[2] in FC_UNITS:
+            parts[2] = "<unit>"
+        elif parts[1] in figures:
+            parts[1] = "<figure>"
+    elif parts[0] == "replications" and len(parts) == 2:
+        if parts[1] in figures:
+            parts[1] = "<figure>"
+        elif parts[1].startswith("full_") and parts[1][5:] in FC_UNITS:
+            parts[1] = "full_<unit>"
+    return "/" + "/".join(parts)
+
+
+def datasets(f):
+    out = []
+    f.visititems(lambda name, obj: out.append("/" + name) if isinstance(obj, h5py.Dataset)
+                 else None)
+    return out
+
+
+def check_dataset(ds, problems):
+    p = ds.name
+    for a in ("units", "description"):
+        if a not in ds.attrs:
+            problems.append("%s: no '%s' attribute" % (p, a))
+    if ds.size > 0:
+        if ds.chunks is None:
+            problems.append("%s: not chunked" % p)
+        if not ds.shuffle or ds.compression != "gzip":
+            problems.append("%s: not shuffled and deflated (%s, shuffle=%s)"
+                            % (p, ds.compression, ds.shuffle))
+    info = h5py.check_string_dtype(ds.dtype)
+    if info is not None and info.encoding != "utf-8":
+        problems.append("%s: strings are %s, not UTF-8" % (p, info.encoding))
+
+
+def rows_of(t, *names):
+    out = {}
+    for n in names:
+        out.update({unquote(r[0]): r for r in t[n]})
+    return out
+
+
+def doc_rows_for(t, kind, f, logs):
+    """{pattern: row} of the datasets a file of this kind must hold."""
+    run_rows = rows_of(t, "run", *(("logs-patients", "logs-events") if logs else ()))
+    if kind == "run":
+        return run_rows
+    if kind == "compare":
+        doc_rows = {}
+        for r in t["compare"]:
+            p = unquote(r[0])
+            if p == "/scenarios/<scenario>/*":
+                for q, rr in run_rows.items():
+                    doc_rows["/scenarios/<scenario>" + q] = rr
+            else:
+                doc_rows[p] = r
+        return doc_rows
+    if kind == "forecast":
+        return rows_of(t, "forecast")
+    doc_rows = rows_of(t, "sweep", *(("sweep-series",) if f.attrs.get("series") else ()))
+    if f.attrs.get("kind") == "sweep-shard":
+        doc_rows = {p: r for p, r in doc_rows.items() if not p.startswith("/summary/")}
+    return doc_rows
+
+
+def doc_attrs_for(t, kind, logs):
+    """{attribute: type} of the root attributes of this kind."""
+    attrs = {unquote(r[0]): r[1] for r in t["run-attrs"]}
+    if kind == "sweep":
+        # the provenance: the run-attrs rows up to rng_scheme
+        names = [unquote(r[0]) for r in t["run-attrs"]]
+        keep = names[:names.index("rng_scheme") + 1]
+        attrs = {a: attrs[a] for a in keep}
+    if logs:
+        attrs.update({unquote(r[0]): r[1] for r in t["log-attrs"]})
+    extra = {"compare": "compare-attrs", "sweep": "sweep-attrs", "forecast": "forecast-attrs"}
+    if kind in extra:
+        attrs.update({unquote(r[0]): r[1] for r in t[extra[kind]]})
+    return attrs
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) != 3 or args[2] not in ("run", "compare", "sweep", "forecast"):
+        sys.exit(__doc__)
+    doc, path, kind = args
+    logs = "--logs" in sys.argv
+    t = tables(doc)
+    f = h5py.File(path, "r")
+    doc_rows = doc_rows_for(t, kind, f, logs)
+    figures = {unquote(r[0]) for r in t.get("forecast-figures", [])}
+    problems, seen = [], set()
+    for p in datasets(f):
+        if kind == "run":
+            pat = run_pattern(f, p)
+        elif kind == "compare":
+            pat = compare_pattern(f, p)
+        elif kind == "sweep":
+            pat = sweep_pattern(f, p, doc_rows)
+        else:
+            pat = forecast_pattern(p, figures)
+        seen.add(pat)
+        ds = f[p]
+        check_dataset(ds, problems)
+        row = doc_rows.get(pat)
+        if row is None:
+            problems.append("%s (as %s): in the file, not in the document" % (p, pat))
+            continue
+        want_rank = len([d for d in row[1].strip("[]").split(",") if d.strip()])
+        if ds.ndim != want_rank:
+            problems.append("%s: rank %d, the document says %s" % (p, ds.ndim, row[1]))
+        if dtype_name(ds) not in row[2].split(" or "):
+            problems.append("%s: type %s, the document says %s" % (p, dtype_name(ds), row[2]))
+    for pat in doc_rows:
+        if pat not in seen:
+            problems.append("%s: in the document, not in the file" % pat)
+    if kind == "forecast":  # the families are closed lists: every member is there
+        for pat in doc_rows:
+            names = figures if "<figure>" in pat else FC_UNITS if "<unit>" in pat else ()
+            for n in sorted(names):
+                p = pat.replace("<figure>", n).replace("<unit>", n)
+                if p not in f:
+                    problems.append("%s (of %s): in the document, not in the file" % (p, pat))
+    attrs = doc_attrs_for(t, kind, logs)
+    for a, v in f.attrs.items():
+        if a not in attrs:
+            problems.append("root attribute %s: in the file, not in the document" % a)
+        elif attr_type(v) != attrs[a]:
+            problems.append("root attribute %s: type %s, the document says %s"
+                            % (a, attr_type(v), attrs[a]))
+    for a in attrs:
+        if a not in f.attrs:
+            problems.append("root attribute %s: in the document, not in the file" % a)
+    for p in problems:
+        print("layout: " + p)
+    print("layout: %s: %d datasets, %d documented patterns, %d problems"
+          % (path, len(datasets(f)), len(doc_rows), len(problems)))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# End to end, as a planner would use flyt forecast: the example census, the
+# HDF5 file read with h5py, determinism across threads, bad rows reported
+# with their row number (exit 2, nothing written), identifying columns
+# refused unless ignored and never leaked, a census above capacity
+# accepted with a warning, --dump-census, and the fan-chart script.
+# Usage: e2e_forecast.sh FLYT SOURCE_DIR
+set -uo pipefail
+FLYT=$1
+SRC=$2
+PY=/usr/bin/python3
+SCN="$SRC/scenarios/trondheim-2025.cfg"
+EX="$SRC/scenarios/census-example.csv"
+. "${BASH_SOURCE[0]%/*}/e2e_lib.sh"
+
+check "forecast --help exits 0" "$FLYT" forecast --help
+check "flyt --help lists forecast" bash -c "'$FLYT' --help | grep -q forecast"
+"$FLYT" forecast "$SCN" -o "$tmp/x.h5" 2>"$tmp/nocensus.err" >/dev/null
+check "no --census exits 2" test $? -eq 2
+check "no --census is explained" grep -q -- "--census FILE is required" "$tmp/nocensus.err"
+"$FLYT" forecast "$SCN" --census "$EX" --bogus 2>/dev/null >/dev/null
+check "unknown option exits 2" test $? -eq 2
+
+# The example census, small.
+"$FLYT" forecast "$SCN" --census "$EX" --days 14 -r 40 -t 2 --no-progress -o "$tmp/a.h5" \
+  >"$tmp/a.txt" 2>"$tmp/a.err"
+check "example forecast exits 0" test $? -eq 0
+check "output file exists" test -s "$tmp/a.h5"
+check "no partial file left" test ! -e "$tmp/a.h5.partial"
+check "table has a row per day" bash -c "grep -cE '^ *[0-9]+ 2025-1[12]-[0-9]{2} ' '$tmp/a.txt' | grep -qx 15"
+check "table lists UKP patients by census row" grep -q "census-example.csv row" "$tmp/a.txt"
+check "h5dump reads the file" bash -c "h5dump -H '$tmp/a.h5' >/dev/null"
+
+cat >"$tmp/read.py" <<'PYEOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert f.attrs["format"] == "flyt" and f.attrs["kind"] == "forecast"
+assert f.attrs["census_date"] == "2025-11-19", f.attrs["census_date"]
+assert f.attrs["start_date"] == "2025-11-19"
+assert int(f.attrs["replications"]) == 40
+fc = f["forecast"]
+assert list(fc["day"][:]) == list(range(15))
+assert fc["date"].asstr()[0] == "2025-11-19" and fc["date"].asstr()[14] == "2025-12-03"
+for name in ("ukp_waiting", "short_term", "nursing_home", "home_care_users", "hospital_treatment",
+             "nh_queue", "ukp_days", "ukp_days_cum"):
+    g = fc[name]
+    assert "units" in g.attrs, name
+    q = [g[k][:] for k in ("p05", "p25", "median", "p75", "p95")]
+    for lo, hi in zip(q, q[1:]):
+        assert np.all(lo <= hi + 1e-9), name
+    assert f["replications"][name].shape == (40, 15)
+for u in ("short_term", "nursing_home", "home_care"):
+    p = fc["p_full"][u][:]
+    assert p.shape == (15,) and np.all((p >= 0) & (p <= 1))
+    assert "units" in fc["capacity"][u].attrs
+assert fc["capacity"]["short_term"][0] == 125
+# day 0 is the census itself (queued patients for whom there is room move at
+# 00:00: the example's nursing-home applicants)
+c = f["census"]
+loc = c["location"].asstr()[:]
+dest = c["destination"].asstr()[:]
+assert fc["hospital_treatment"]["median"][0] == np.sum(loc == "hospital")
+assert fc["ukp_waiting"]["median"][0] == np.sum(loc == "ukp") - np.sum((loc == "ukp") & (dest != ""))
+assert fc["nursing_home"]["median"][0] == np.sum(loc == "nursing_home") + np.sum(dest == "nursing_home")
+assert fc["home_care_users"]["p05"][0] == fc["home_care_users"]["p95"][0] == np.sum((loc == "home_care") & (dest == ""))
+rows = c["row"][:]
+still = f["ukp_still_waiting"]
+assert set(still["row"][:]) == set(rows[loc == "ukp"])
+p = still["probability"][:]
+assert np.all(np.diff(p) <= 0) and np.all((p >= 0) & (p <= 1))
+assert f["ukp_still_waiting"].attrs["check_day"] == 7
+print("h5py ok")
+PYEOF
+check "h5py reads bands, probabilities, census rows" $PY "$tmp/read.py" "$tmp/a.h5"
+
+"$FLYT" forecast "$SCN" --census "$EX" --days 10 -r 12 -t 1 --no-progress -o "$tmp/t1.h5" >/dev/null 2>&1
+"$FLYT" forecast "$SCN" --census "$EX" --days 10 -r 12 -t 2 --no-progress -o "$tmp/t2.h5" >/dev/null 2>&1
+for g in /forecast /replications /ukp_still_waiting; do
+  check "threads 1 vs 2: $g identical" h5diff "$tmp/t1.h5" "$tmp/t2.h5" $g $g
+done
+
+# The census date from --date overrides the file's.
+"$FLYT" forecast "$SCN" --census "$EX" --date 2025-11-20 --days 3 -r 4 --no-progress \
+  -o "$tmp/d.h5" >/dev/null 2>&1
+check "--date sets day 0" $PY -c "import h5py; assert h5py.File('$tmp/d.h5')['forecast/date'].asstr()[0] == '2025-11-20'"
+
+# Bad rows: every one with its row and column, exit 2, nothing written.
+cat >"$tmp/bad.csv" <<'EOF'
+# census_date: 2025-03-14
+location,since,destination,queued_since,cfs,age_band,complex,hours_per_week
+hospital,2025-03-10,,,5,,,
+attic,2025-03-10,,,5,,,
+hospital,2025-04-01,,,5,,,
+hospital,2025-03-10,,,12,,,
+hospital,10/03/2025,,,5,,,
+EOF
+echo precious >"$tmp/keep.h5"
+"$FLYT" forecast "$SCN" --census "$tmp/bad.csv" -r 2 -o "$tmp/keep.h5" >"$tmp/bad.out" 2>"$tmp/bad.err"
+check "bad census exits 2" test $? -eq 2
+check "unknown location named by row" grep -q "bad.csv:4: error: column location: unknown location" "$tmp/bad.err"
+check "future date named by row" grep -q "bad.csv:5: error: column since: .*after the census date" "$tmp/bad.err"
+check "CFS 12 named by row" grep -q "bad.csv:6: error: column cfs: must be a whole number from 1 to 9" "$tmp/bad.err"
+check "unparseable date named by row" grep -q "bad.csv:7: error: column since: not a date" "$tmp/bad.err"
+check "bad census leaves the old output untouched" grep -qx precious "$tmp/keep.h5"
+check "bad census prints nothing on stdout" test ! -s "$tmp/bad.out"
+
+# Personal data: identifying columns are refused, and once ignored, never
+# leak into output, stdout or stderr.
+cat >"$tmp/pd.csv" <<'EOF'
+# census_date: 2025-03-14
+location,since,fødselsnummer,Navn,Adresse,cfs,kommentar
+hospital,2025-03-10,01017012345,Kari Nordmann,Storgata 7,5,SECRETNOTE42
+ukp,2025-03-12,02027054321,Ola Hansen,Munkegata 3,7,ring datter
+nursing_home,2023-06-01,03037099887,Per Olsen,Kongens gate 1,,
+EOF
+"$FLYT" forecast "$SCN" --census "$tmp/pd.csv" -r 3 --days 5 -o "$tmp/pd.h5" >"$tmp/pd1.out" 2>"$tmp/pd1.err"
+check "identifying columns exit 2" test $? -eq 2
+check "fødselsnummer column refused by name" grep -q "pd.csv:2: error: column fødselsnummer: looks like a national identity number" "$tmp/pd1.err"
+check "name column refused" grep -q "column Navn: looks like a name" "$tmp/pd1.err"
+check "address column refused" grep -q "column Adresse: looks like an address" "$tmp/pd1.err"
+check "refusal says how to ignore" grep -q -- "--ignore-column" "$tmp/pd1.err"
+check "refused: no output written" test ! -e "$tmp/pd.h5"
+"$FLYT" forecast "$SCN" --census "$tmp/pd.csv" -r 3 --days 5 -o "$tmp/pd.h5" \
+  --ignore-column fødselsnummer --ignore-column navn --ignore-column ADRESSE \
+  >"$tmp/pd2.out" 2>"$tmp/pd2.err"
+check "ignored identifying columns: exit 0" test $? -eq 0
+check "unused column is warned about" grep -q "column 'kommentar' is not used by flyt" "$tmp/pd2.err"
+leak=0
+for v in 01017012345 02027054321 03037099887 Nordmann Hansen Olsen Storgata Munkegata "Kongens gate" SECRETNOTE42 "ring datter"; do
+  for f in "$tmp/pd.h5" "$tmp/pd1.out" "$tmp/pd1.err" "$tmp/pd2.out" "$tmp/pd2.err"; do
+    if grep -aqF "$v" "$f"; then echo "  leaked '$v' into $f"; leak=1; fi
+  done
+done
+check "no census value of an ignored or unused column is in the output, stdout or stderr" test $leak -eq 0
+# h5dump decompresses every dataset: the values must not be there either.
+h5dump "$tmp/pd.h5" >"$tmp/pd.dump" 2>/dev/null
+check "nor in the decompressed datasets" bash -c "! grep -aqE 'Nordmann|01017012345|Storgata|SECRETNOTE42' '$tmp/pd.dump'"
+printf '# census_date: 2025-03-14\nlocation,since,note\nhospital,2025-03-10,0101701 2345\n' >"$tmp/fnr.csv"
+"$FLYT" forecast "$SCN" --census "$tmp/fnr.csv" -r 2 -o "$tmp/fnr.h5" >/dev/null 2>"$tmp/fnr.err"
+check "an identity-number value in any column exits 2" test $? -eq 2
+check "the value is named by row and column only" bash -c "grep -q 'fnr.csv:3: error: column note: a value looks like a national identity number' '$tmp/fnr.err' && ! grep -q '2345' '$tmp/fnr.err'"
+
+# Above capacity: accepted, with a warning.
+{
+  echo "# census_date: 2025-03-14"
+  echo "location,since"
+  for i in $(seq 1 140); do echo "short_term,2025-03-01"; done
+} >"$tmp/full.csv"
+"$FLYT" forecast "$SCN" --census "$tmp/full.csv" -r 4 --days 5 --no-progress -o "$tmp/full.h5" \
+  >"$tmp/full.out" 2>"$tmp/full.err"
+check "census above capacity exits 0" test $? -eq 0
+check "census above capacity is flagged" grep -q "warning: the census needs 140 short-term beds.*above the scenario's 125" "$tmp/full.err"
+check "and the unit is full on day 0" $PY -c "import h5py; assert h5py.File('$tmp/full.h5')['forecast/p_full/short_term'][0] == 1.0"
+
+# A model's day as a census, and a forecast from it.
+"$FLYT" forecast "$SCN" --dump-census "$tmp/dump.csv" --day 200 --seed 5 2>"$tmp/dump.err"
+check "--dump-census exits 0" test $? -eq 0
+check "--dump-census writes the census date" bash -c "head -1 '$tmp/dump.csv' | grep -qx '# census_date: 2025-07-20'"
+check "--dump-census names what it wrote" grep -q "patients (census date 2025-07-20)" "$tmp/dump.err"
+"$FLYT" forecast "$SCN" --census "$tmp/dump.csv" -r 4 --days 3 --no-progress -o "$tmp/dump.h5" >/dev/null 2>&1
+check "a dumped census forecasts" test $? -eq 0
+
+# The fan charts.
+check "forecast_fan.py --help exits 0" $PY "$SRC/analysis/forecast_fan.py" --help
+if $PY -c "import h5py, matplotlib" 2>/dev/null; then
+  $PY "$SRC/analysis/forecast_fan.py" "$tmp/a.h5" -o "$tmp/fan.png" >/dev/null
+  check "forecast_fan.py draws a non-empty PNG" bash -c "test -s '$tmp/fan.png' && head -c 8 '$tmp/fan.png' | grep -q PNG"
+  $PY "$SRC/analysis/forecast_fan.py" "$tmp/keep.h5" -o "$tmp/no.png" >/dev/null 2>&1
+  check "forecast_fan.py refuses a file that is not a forecast" test $? -ne 0
+else
+  echo "skip forecast_fan.py PNG: python3-h5py or python3-matplotlib missing"
+fi
+
+echo "e2e_forecast: $pass passed, $fail failed"
+test "$fail" -eq 0

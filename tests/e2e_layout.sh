@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# docs/hdf5-layout.md and the files agree: a run file and a compare file
+# (with coordinator roles), sweep files (complete, with --series and string
+# values, a shard) and a forecast file are checked by tests/check_layout.py
+# in both directions, and h5dump reads every dataset; the scenario's SHA-256
+# in the file is sha256sum's.
+# Usage: e2e_layout.sh FLYT SOURCE_DIR
+set -uo pipefail
+FLYT=$1
+SRC=$2
+PY=/usr/bin/python3
+if ! "$PY" -c "import h5py, numpy" 2>/dev/null; then
+  echo "SKIP e2e_layout: /usr/bin/python3 with h5py and numpy is not installed"
+  exit 0
+fi
+. "${BASH_SOURCE[0]%/*}/e2e_lib.sh"
+
+DOC="$SRC/docs/hdf5-layout.md"
+CO="$SRC/scenarios/trondheim-2025-coordinator.cfg"
+SHORT=(--set run.horizon_days=200 --set run.warmup_days=30 -r 2 --no-progress)
+
+"$FLYT" run "$CO" "${SHORT[@]}" -o "$tmp/run.h5" >/dev/null 2>&1
+check "run with roles exits 0" test $? -eq 0
+check "run file matches the layout document" "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/run.h5" run
+check "h5dump reads the whole run file" bash -c "h5dump '$tmp/run.h5' >/dev/null"
+want=$(sha256sum "$CO" | cut -d' ' -f1)
+got=$("$PY" -c "import h5py,sys; print(h5py.File(sys.argv[1]).attrs['scenario_sha256'])" \
+  "$tmp/run.h5" 2>/dev/null)
+check "scenario_sha256 is the file's SHA-256" test "$want" = "$got"
+check "root attributes name the libraries" "$PY" -c "
+import h5py, sys
+a = h5py.File(sys.argv[1]).attrs
+assert a['kind'] == 'run' and a['libconfig_version'].startswith('1.')
+assert a['hdf5_version'] and a['gsl_version'] and a['created_utc'].endswith('Z')
+assert '--set run.horizon_days=200' in a['command_line']
+" "$tmp/run.h5"
+
+# Base and a variant both with the role (so /differences/*/roles is filled),
+# and a third without roles.
+"$FLYT" compare "$CO" "$CO" "$SRC/scenarios/trondheim-2025.cfg" "${SHORT[@]}" \
+  -o "$tmp/cmp.h5" >/dev/null 2>&1
+check "compare exits 0" test $? -eq 0
+check "compare file matches the layout document" "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/cmp.h5" compare
+check "h5dump reads the whole compare file" bash -c "h5dump '$tmp/cmp.h5' >/dev/null"
+
+# Sweeps: a complete grid; a list with a string parameter and --series; a
+# shard of a Latin hypercube (no /summary). Each takes well under a second.
+SW="$SRC/scenarios/sweeps/test"
+"$FLYT" sweep "$SW/grid.cfg" -t 2 --no-slurm --no-progress -o "$tmp/sweep.h5" >/dev/null 2>&1
+check "sweep exits 0" test $? -eq 0
+check "sweep file matches the layout document" "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/sweep.h5" sweep
+check "h5dump reads the whole sweep file" bash -c "h5dump '$tmp/sweep.h5' >/dev/null"
+"$FLYT" sweep "$SW/list.cfg" --series -t 2 --no-slurm --no-progress -o "$tmp/sweep-series.h5" \
+  >/dev/null 2>&1
+check "sweep --series exits 0" test $? -eq 0
+check "sweep file with series and strings matches the document" \
+  "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/sweep-series.h5" sweep
+"$FLYT" sweep "$SW/lhs.cfg" --shard 1/3 -t 2 --no-slurm --no-progress -o "$tmp/shard.h5" \
+  >/dev/null 2>&1
+check "sweep --shard exits 0" test $? -eq 0
+check "shard file matches the layout document" "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/shard.h5" sweep
+check "the shard file is a sweep-shard" "$PY" -c "
+import h5py, sys
+a = h5py.File(sys.argv[1]).attrs
+assert a['kind'] == 'sweep-shard' and a['shard_index'] == 1 and a['shard_count'] == 3
+" "$tmp/shard.h5"
+
+# A forecast from the example census: a few replications of a few days.
+"$FLYT" forecast --census "$SRC/scenarios/census-example.csv" --days 8 -r 4 -t 2 --no-progress \
+  -o "$tmp/forecast.h5" >/dev/null 2>&1
+check "forecast exits 0" test $? -eq 0
+check "forecast file matches the layout document" "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/forecast.h5" forecast
+check "h5dump reads the whole forecast file" bash -c "h5dump '$tmp/forecast.h5' >/dev/null"
+
+# The checker itself: an undocumented dataset is caught.
+cp "$tmp/run.h5" "$tmp/extra.h5"
+"$PY" -c "
+import h5py, sys
+with h5py.File(sys.argv[1], 'a') as f:
+    f['summary/stray'] = [1.0]
+" "$tmp/extra.h5"
+"$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/extra.h5" run >"$tmp/extra.txt" 2>&1
+check "checker catches an undocumented dataset" grep -q "summary/stray.*not in the document" "$tmp/extra.txt"
+
+# ... and so is a documented one that is missing, and an undocumented
+# root attribute of a sweep file.
+cp "$tmp/forecast.h5" "$tmp/short.h5"
+"$PY" -c "
+import h5py, sys
+with h5py.File(sys.argv[1], 'a') as f:
+    del f['forecast/p_full/home_care']
+" "$tmp/short.h5"
+"$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/short.h5" forecast >"$tmp/short.txt" 2>&1
+check "checker catches a documented dataset that is missing" \
+  grep -q "/forecast/p_full/home_care (of /forecast/p_full/<unit>): in the document, not in the file" "$tmp/short.txt"
+cp "$tmp/sweep.h5" "$tmp/attr.h5"
+"$PY" -c "
+import h5py, sys
+with h5py.File(sys.argv[1], 'a') as f:
+    f.attrs['stray'] = 1
+" "$tmp/attr.h5"
+"$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/attr.h5" sweep >"$tmp/attr.txt" 2>&1
+check "checker catches an undocumented root attribute" \
+  grep -q "root attribute stray: in the file, not in the document" "$tmp/attr.txt"
+
+echo "e2e_layout: $pass passed, $fail failed"
+test "$fail" -eq 0

@@ -1,0 +1,520 @@
+/* Census files and runs that start from them: bad rows are reported with
+ * their row and column, identifying columns are refused, remaining stays
+ * are drawn conditioned on the time already spent, and a census placed in
+ * the model is the census the model reports at day 0. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "flyt/census.h"
+#include "flyt/date.h"
+#include "flyt/forecast.h"
+#include "flyt/model.h"
+#include "flyt/rng.h"
+#include "flyt/scenario.h"
+#include "support.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_integration.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HEADER "location,since,destination,queued_since,cfs,age_band,complex,hours_per_week\n"
+
+static char path[256];
+
+static const char *write_file(const char *text)
+{
+    snprintf(path, sizeof path, "%s/census-test-%d.csv", FLYT_BINARY_DIR, (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+struct read {
+    int rc, day;
+    struct flyt_census c;
+    struct flyt_diag d;
+};
+
+/* Reads text as a census dated 2025-03-14 (unless the text dates itself),
+ * against the embedded scenario's age bands. */
+static void read_text(struct read *r, const char *text, const char *const *ignore, int n_ignore,
+                      bool date_from_file)
+{
+    struct flyt_scenario *s = flyt_test_load(NULL, NULL, 0);
+    memset(r, 0, sizeof *r);
+    flyt_diag_init(&r->d);
+    struct flyt_census_read_opts o = {
+        ignore, n_ignore, s, date_from_file ? INT32_MIN : flyt_days_from_civil(2025, 3, 14), NULL
+    };
+    r->rc = flyt_census_read(write_file(text), &o, &r->c, &r->day, &r->d);
+    flyt_scenario_free(s);
+    unlink(path);
+}
+
+static void done(struct read *r)
+{
+    flyt_census_free(&r->c);
+    flyt_diag_free(&r->d);
+}
+
+/* The message "FILE:LINE: error: column COL: text..." is among the errors. */
+static void has(const struct read *r, int line, const char *col, const char *text)
+{
+    char want[512];
+    snprintf(want, sizeof want, "%s:%d: error: column %s: %s", path, line, col, text);
+    if (!r->d.text || !strstr(r->d.text, want)) {
+        fprintf(stderr, "wanted: %s\ngot:\n%s\n", want, r->d.text ? r->d.text : "(nothing)");
+        fail();
+    }
+}
+
+static void reads_a_good_census(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r,
+              "# census_date: 2025-03-14\n" HEADER "hospital,2025-03-10,,,5,80-89,no,\n"
+              "ukp,2025-03-12,nursing_home,2025-03-13,,,,\n"
+              "short_term,2025-02-20,home_care,,7,,,6.5\n"
+              "nursing_home,14.03.2022,,,,,ja,\n"
+              "\n"
+              "home_care,2024-01-01,nursing_home,2025-03-01,,,,\"3,5\"\n",
+              NULL, 0, true);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.day, flyt_days_from_civil(2025, 3, 14));
+    assert_int_equal(r.c.n, 5);
+    assert_int_equal(r.c.p[0].row, 3);
+    assert_int_equal(r.c.p[0].cfs, 5);
+    assert_int_equal(r.c.p[0].age_band, 1);
+    assert_near(r.c.p[0].elapsed_days, 3.5, 1e-12); /* entered at noon, on average */
+    assert_int_equal(r.c.p[1].dest, FLYT_DEST_NURSING_HOME);
+    assert_near(r.c.p[1].queued_days, 0.5, 1e-12);
+    assert_int_equal(r.c.p[2].dest, FLYT_DEST_HOME_CARE);
+    assert_near(r.c.p[2].queued_days, r.c.p[2].elapsed_days, 1e-12);
+    assert_near(r.c.p[2].hc_hours, 6.5, 1e-12);
+    assert_int_equal(r.c.p[3].complex, 1);
+    assert_int_equal(r.c.p[3].cfs, 0);
+    assert_int_equal(r.c.p[4].row, 8); /* the blank line counts */
+    assert_near(r.c.p[4].hc_hours, 3.5, 1e-12);
+    done(&r);
+}
+
+static void semicolons_and_a_byte_order_mark_are_read(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r, "\xEF\xBB\xBFlocation;since;cfs\nsykehjem;2025-01-01;4\nkorttid;2025-03-01;6\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.c.n, 2);
+    assert_int_equal(r.c.p[0].loc, FLYT_LOC_NURSING_HOME);
+    assert_int_equal(r.c.p[1].loc, FLYT_LOC_SHORT_TERM);
+    assert_int_equal(r.c.p[1].cfs, 6);
+    done(&r);
+}
+
+/* Every bad row, with its row number and column: all of them at once. */
+static void bad_rows_are_reported_with_row_and_column(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r,
+              HEADER "hospital,2025-03-10,,,5,,,\n"
+                     "attic,2025-03-10,,,5,,,\n"
+                     "hospital,2025-04-01,,,5,,,\n"
+                     "hospital,2025-03-10,,,12,,,\n"
+                     "hospital,10/03/2025,,,5,,,\n"
+                     "ukp,2025-03-10,home,,,,,\n"
+                     "hospital,2025-02-30,,,,,,\n"
+                     "nursing_home,2025-03-10,,,,teen,,\n"
+                     "home_care,2025-03-10,,,,,maybe,\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    assert_int_equal(r.c.n, 0);
+    has(&r, 3, "location", "unknown location, got 'attic'");
+    has(&r, 4, "since", "18 days after the census date");
+    has(&r, 5, "cfs", "must be a whole number from 1 to 9 (Clinical Frailty Scale), got '12'");
+    has(&r, 6, "since", "not a date YYYY-MM-DD");
+    has(&r, 7, "destination", "home is not a place");
+    has(&r, 8, "since", "not a date");
+    has(&r, 9, "age_band", "not one of the scenario's age bands");
+    has(&r, 10, "complex", "must be yes or no");
+    assert_int_equal(r.d.n_errors, 8);
+    done(&r);
+}
+
+static void a_census_needs_a_date_and_its_columns(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r, HEADER "hospital,2025-03-10,,,5,,,\n", NULL, 0, true);
+    assert_int_equal(r.rc, -1);
+    assert_non_null(strstr(r.d.text, "no census date"));
+    done(&r);
+    read_text(&r, "location,cfs\nhospital,5\n", NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has(&r, 1, "since", "missing from the header");
+    done(&r);
+}
+
+static void identifying_headers_are_recognised(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {
+        "Navn",    "etternavn",    "Patient name", "fødselsnummer",
+        "FNR",     "personnummer", "Fødselsdato",  "date_of_birth",
+        "DOB",     "Adresse",      "street",       "postnr",
+        "telefon", "e-post",       "patient_id",   "national id number",
+    };
+    static const char *const accepted[] = { "nursing",     "ward",     "unit",  "cfs",
+                                            "destination", "location", "since", "hours_per_week" };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+        if (!flyt_census_identifying_header(refused[i], NULL)) {
+            fprintf(stderr, "not refused: %s\n", refused[i]);
+            fail();
+        }
+    for (size_t i = 0; i < sizeof accepted / sizeof *accepted; i++)
+        if (flyt_census_identifying_header(accepted[i], NULL)) {
+            fprintf(stderr, "refused: %s\n", accepted[i]);
+            fail();
+        }
+    assert_true(flyt_census_looks_like_fnr("01019912345"));
+    assert_true(flyt_census_looks_like_fnr("010199 12345"));
+    assert_false(flyt_census_looks_like_fnr("0101991234"));
+    assert_false(flyt_census_looks_like_fnr("2025-03-14"));
+}
+
+/* Refused unless ignored; and never quoted back. */
+static void identifying_columns_are_refused_unless_ignored(void **state)
+{
+    (void)state;
+    const char *text = "location,since,Fødselsnummer,navn,comment\n"
+                       "hospital,2025-03-10,01019912345,Kari Nordmann,ok\n"
+                       "hospital,2025-03-11,02029912345,Ola Nordmann,23 11 45 67890\n";
+    struct read r;
+    read_text(&r, text, NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has(&r, 1, "Fødselsnummer", "looks like a national identity number");
+    has(&r, 1, "navn", "looks like a name");
+    has(&r, 3, "comment", "a value looks like a national identity");
+    assert_null(strstr(r.d.text, "Nordmann"));
+    assert_null(strstr(r.d.text, "12345"));
+    assert_null(strstr(r.d.text, "67890"));
+    done(&r);
+    const char *ignore[] = { "fødselsnummer", "NAVN", "comment" };
+    read_text(&r, text, ignore, 3, false);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.c.n, 2);
+    done(&r);
+}
+
+/* A value in a model column that is shaped like an identity number is not
+ * quoted either. */
+static void values_are_not_quoted_when_they_could_identify(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r, "location,since,cfs\nhospital,2025-03-10,47110\nhospital,99999999999,3\n", NULL,
+              0, false);
+    assert_int_equal(r.rc, -1);
+    has(&r, 2, "cfs", "must be a whole number from 1 to 9");
+    has(&r, 3, "since", "a value looks like a national identity number");
+    assert_null(strstr(r.d.text, "47110"));
+    assert_null(strstr(r.d.text, "99999"));
+    done(&r);
+}
+
+/* A file without its header line: the first row's cells are data, and
+ * are neither taken as column names in messages nor quoted. */
+static void a_missing_header_does_not_leak_the_first_row(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r, "hospital,2025-03-10,01019912345,Kari Nordmann,Storgata 7\n", NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has(&r, 1, "#3", "the header holds a long number");
+    has(&r, 1, "location", "missing from the header");
+    assert_null(strstr(r.d.text, "12345"));
+    assert_null(strstr(r.d.text, "Nordmann"));
+    assert_null(strstr(r.d.text, "Storgata"));
+    done(&r);
+}
+
+/* ---- conditional remaining stays ---- */
+
+struct surv {
+    const struct flyt_dist *d;
+};
+
+static double survival(double x, void *p)
+{
+    const struct flyt_dist *d = ((struct surv *)p)->d;
+    switch (d->kind) {
+    case FLYT_DIST_LOGNORMAL:
+        return 0.5 * erfc((log(x) - d->p1) / (d->p2 * M_SQRT2));
+    case FLYT_DIST_WEIBULL:
+        return exp(-pow(x / d->p1, d->p2));
+    default:
+        return exp(-x / d->mean);
+    }
+}
+
+/* E[X - e | X > e] = integral of S from e to infinity / S(e). */
+static double mean_residual_by_integration(const struct flyt_dist *d, double e)
+{
+    gsl_integration_workspace *w = gsl_integration_workspace_alloc(1000);
+    struct surv p = { d };
+    gsl_function f = { survival, &p };
+    double v, abserr;
+    assert_int_equal(gsl_integration_qagiu(&f, e, 1e-12, 1e-10, 1000, w, &v, &abserr), 0);
+    gsl_integration_workspace_free(w);
+    return v / survival(e, &p);
+}
+
+static struct flyt_dist make(enum flyt_dist_kind k, double mean, double sd)
+{
+    struct flyt_dist d = { .kind = k, .mean = mean, .sd = sd };
+    const char *why;
+    assert_int_equal(flyt_dist_prepare(&d, &why), 0);
+    return d;
+}
+
+/* Mean of n residual draws and its 99.9 % half-width. */
+static double residual_mean(const struct flyt_dist *d, double e, int n, double *half)
+{
+    gsl_rng *r = flyt_rng_new();
+    struct flyt_stream st;
+    flyt_stream_seed(&st, 20251231, 0, FLYT_STREAM_MODEL, (uint64_t)(e * 1000));
+    flyt_rng_bind(r, &st);
+    double *x = malloc((size_t)n * sizeof *x), m;
+    for (int i = 0; i < n; i++) {
+        x[i] = flyt_dist_sample_residual(d, e, r);
+        assert_true(x[i] >= 0 && isfinite(x[i]));
+    }
+    *half = flyt_test_t_half(x, n, 0.999, &m);
+    free(x);
+    flyt_rng_free(r);
+    return m;
+}
+
+static void exponential_residual_is_memoryless(void **state)
+{
+    (void)state;
+    struct flyt_dist d = make(FLYT_DIST_EXPONENTIAL, 25.0, 0);
+    for (double e = 0; e <= 200; e += 50) {
+        double half, m = residual_mean(&d, e, 40000, &half);
+        assert_near(m, 25.0, half);
+    }
+}
+
+/* At the body and far in the tail (the 99.99th percentile of a lognormal
+ * with mean 14 and sd 10 is about 110 days). */
+static void lognormal_residual_matches_integration(void **state)
+{
+    (void)state;
+    struct flyt_dist d = make(FLYT_DIST_LOGNORMAL, 14.0, 10.0);
+    const double at[] = { 0.0, 3.0, 14.0, 40.0, 110.0 };
+    for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+        double half, m = residual_mean(&d, at[i], 40000, &half);
+        double want = at[i] > 0 ? mean_residual_by_integration(&d, at[i]) : 14.0;
+        assert_near(m, want, half);
+    }
+}
+
+static void weibull_residual_matches_integration(void **state)
+{
+    (void)state;
+    struct flyt_dist d = make(FLYT_DIST_WEIBULL, 640.0, 900.0); /* shape < 1: a long tail */
+    const double at[] = { 30.0, 700.0, 3000.0 };
+    for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+        double half, m = residual_mean(&d, at[i], 40000, &half);
+        assert_near(m, mean_residual_by_integration(&d, at[i]), half);
+    }
+}
+
+/* Past the largest value a distribution takes, the stay is overdue and
+ * ends within a day; a lognormal far past its tail stays finite. */
+static void overdue_stays_end_soon(void **state)
+{
+    (void)state;
+    struct flyt_dist fixed = make(FLYT_DIST_FIXED, 3.0, 0);
+    struct flyt_dist ln = make(FLYT_DIST_LOGNORMAL, 1.2, 0.8);
+    gsl_rng *r = flyt_rng_new();
+    struct flyt_stream st;
+    flyt_stream_seed(&st, 1, 0, FLYT_STREAM_MODEL, 0);
+    flyt_rng_bind(r, &st);
+    assert_near(flyt_dist_sample_residual(&fixed, 1.0, r), 2.0, 1e-12);
+    for (int i = 0; i < 100; i++) {
+        double x = flyt_dist_sample_residual(&fixed, 5.0, r);
+        assert_true(x > 0 && x <= 1.0);
+        x = flyt_dist_sample_residual(&ln, 1e4, r);
+        assert_true(x >= 0 && isfinite(x) && x < 1e4);
+    }
+    flyt_rng_free(r);
+}
+
+/* ---- placing a census ---- */
+
+static size_t count(const struct flyt_census *c, int loc, int dest)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n; i++)
+        n += c->p[i].loc == loc && (dest == -2 || c->p[i].dest == dest);
+    return n;
+}
+
+/* A model's state taken at day 200, placed back at day 0 of a fresh run,
+ * is what that run reports at 00:00 of day 0 (queues included). */
+static void a_placed_census_is_the_day_0_census(void **state)
+{
+    (void)state;
+    const char *sets[] = { "run.horizon_days=201", "run.warmup_days=0" };
+    struct flyt_scenario *s = flyt_test_load(NULL, sets, 2);
+    struct flyt_census c = { 0 };
+    assert_int_equal(flyt_model_census_at(s, 2, 200, &c), 0);
+    assert_true(c.n > 3000);
+    struct flyt_result res;
+    uint8_t hc_full[5];
+    double ukp_days[5];
+    struct flyt_census_track tr = { 5, ukp_days, hc_full, 99, NULL };
+    assert_int_equal(flyt_model_run_census(s, &c, 0, &res, &tr), 0);
+    assert_near(res.series[FLYT_SERIES_hospital_treatment][0], count(&c, FLYT_LOC_HOSPITAL, -2), 0);
+    assert_near(res.series[FLYT_SERIES_ukp_waiting][0], count(&c, FLYT_LOC_UKP, -2), 0);
+    assert_near(res.series[FLYT_SERIES_short_term][0], count(&c, FLYT_LOC_SHORT_TERM, -2), 0);
+    assert_near(res.series[FLYT_SERIES_nursing_home][0], count(&c, FLYT_LOC_NURSING_HOME, -2), 0);
+    assert_near(res.series[FLYT_SERIES_home_care_users][0], count(&c, FLYT_LOC_HOME_CARE, -2), 0);
+    assert_near(res.series[FLYT_SERIES_nh_queue][0],
+                count(&c, FLYT_LOC_UKP, FLYT_DEST_NURSING_HOME) +
+                        count(&c, FLYT_LOC_SHORT_TERM, FLYT_DEST_NURSING_HOME) +
+                        count(&c, FLYT_LOC_HOME_CARE, FLYT_DEST_NURSING_HOME),
+                0);
+    assert_true(ukp_days[0] > 0 && ukp_days[0] <= count(&c, FLYT_LOC_UKP, -2) + 10);
+    assert_near(res.kpi[FLYT_KPI_patients_initial], (double)c.n, 0);
+    flyt_result_free(&res);
+    flyt_census_free(&c);
+    flyt_scenario_free(s);
+}
+
+/* The same census, scenario and replication give the same run. */
+static void a_run_from_a_census_is_deterministic(void **state)
+{
+    (void)state;
+    const char *sets[] = { "run.horizon_days=60", "run.warmup_days=0" };
+    struct flyt_scenario *s = flyt_test_load(NULL, sets, 2);
+    struct flyt_census c = { 0 };
+    assert_int_equal(flyt_model_census_at(s, 0, 50, &c), 0);
+    struct flyt_result a, b;
+    assert_int_equal(flyt_model_run_census(s, &c, 3, &a, NULL), 0);
+    assert_int_equal(flyt_model_run_census(s, &c, 3, &b, NULL), 0);
+    assert_memory_equal(a.kpi, b.kpi, sizeof a.kpi);
+    assert_memory_equal(a.series[FLYT_SERIES_short_term], b.series[FLYT_SERIES_short_term],
+                        a.n_days * sizeof(double));
+    flyt_result_free(&a);
+    flyt_result_free(&b);
+    flyt_census_free(&c);
+    flyt_scenario_free(s);
+}
+
+/* Above capacity is accepted: nobody is moved out, nobody new comes in
+ * until there is room. */
+static void a_census_above_capacity_is_placed(void **state)
+{
+    (void)state;
+    const char *sets[] = { "run.horizon_days=3", "run.warmup_days=0", "units.short_term.beds=10" };
+    struct flyt_scenario *s = flyt_test_load(NULL, sets, 3);
+    struct flyt_census c = { 0 };
+    for (int i = 0; i < 40; i++) {
+        struct flyt_census_patient p = { .row = (uint32_t)i + 2,
+                                         .loc = FLYT_LOC_SHORT_TERM,
+                                         .dest = -1,
+                                         .cfs = 0,
+                                         .age_band = -1,
+                                         .complex = -1,
+                                         .elapsed_days = i,
+                                         .queued_days = -1,
+                                         .hc_hours = -1 };
+        assert_int_equal(flyt_census_add(&c, &p), 0);
+    }
+    struct flyt_result res;
+    assert_int_equal(flyt_model_run_census(s, &c, 0, &res, NULL), 0);
+    assert_near(res.series[FLYT_SERIES_short_term][0], 40, 0);
+    assert_true(res.series[FLYT_SERIES_short_term][2] <= 40);
+    flyt_result_free(&res);
+    flyt_census_free(&c);
+    flyt_scenario_free(s);
+}
+
+/* The written census reads back as the same places, attributes and
+ * (to the day) times. */
+static void a_dumped_census_reads_back(void **state)
+{
+    (void)state;
+    const char *sets[] = { "run.horizon_days=101", "run.warmup_days=0" };
+    struct flyt_scenario *s = flyt_test_load(NULL, sets, 2);
+    struct flyt_census c = { 0 };
+    assert_int_equal(flyt_model_census_at(s, 1, 100, &c), 0);
+    int day = flyt_days_from_civil(2025, 4, 11);
+    snprintf(path, sizeof path, "%s/census-dump-%d.csv", FLYT_BINARY_DIR, (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_int_equal(flyt_census_write_csv(f, &c, s, day), 0);
+    fclose(f);
+    struct flyt_census back = { 0 };
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_census_read_opts o = { NULL, 0, s, INT32_MIN, NULL };
+    int got_day;
+    int rc = flyt_census_read(path, &o, &back, &got_day, &d);
+    if (rc != 0)
+        fprintf(stderr, "%s", d.text);
+    assert_int_equal(rc, 0);
+    assert_int_equal(got_day, day);
+    assert_int_equal(back.n, c.n);
+    for (size_t i = 0; i < c.n; i++) {
+        assert_int_equal(back.p[i].row, i + 3);
+        assert_int_equal(back.p[i].loc, c.p[i].loc);
+        assert_int_equal(back.p[i].dest, c.p[i].dest);
+        assert_int_equal(back.p[i].cfs, c.p[i].cfs);
+        assert_int_equal(back.p[i].age_band, c.p[i].age_band);
+        assert_true(fabs(back.p[i].elapsed_days - c.p[i].elapsed_days) <= 1.0);
+    }
+    unlink(path);
+    flyt_diag_free(&d);
+    flyt_census_free(&back);
+    flyt_census_free(&c);
+    flyt_scenario_free(s);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_a_good_census),
+        cmocka_unit_test(semicolons_and_a_byte_order_mark_are_read),
+        cmocka_unit_test(bad_rows_are_reported_with_row_and_column),
+        cmocka_unit_test(a_census_needs_a_date_and_its_columns),
+        cmocka_unit_test(identifying_headers_are_recognised),
+        cmocka_unit_test(identifying_columns_are_refused_unless_ignored),
+        cmocka_unit_test(values_are_not_quoted_when_they_could_identify),
+        cmocka_unit_test(a_missing_header_does_not_leak_the_first_row),
+        cmocka_unit_test(exponential_residual_is_memoryless),
+        cmocka_unit_test(lognormal_residual_matches_integration),
+        cmocka_unit_test(weibull_residual_matches_integration),
+        cmocka_unit_test(overdue_stays_end_soon),
+        cmocka_unit_test(a_placed_census_is_the_day_0_census),
+        cmocka_unit_test(a_run_from_a_census_is_deterministic),
+        cmocka_unit_test(a_census_above_capacity_is_placed),
+        cmocka_unit_test(a_dumped_census_reads_back),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
