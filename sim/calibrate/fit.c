@@ -436,7 +436,7 @@ static void fill_targets(struct fit *f)
 
 static int prepare(struct fit *f)
 {
-    double x[FLYT_CALIB_MAX_PARAMS];
+    double x[FLYT_CALIB_MAX_PARAMS] = { 0 }; /* the first n_params are read */
     for (int k = 0; k < f->spec->n_params; k++)
         x[k] = f->spec->params[k].start;
     struct flyt_scenario *s = load_at(f, x);

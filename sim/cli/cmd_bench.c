@@ -1,16 +1,20 @@
 /* flyt bench: speed on the benchmark model PF1 (shared/BENCHMARK-PF1.md),
- * run from its scenario file compiled into the binary. Prints figures; it
- * is never a pass/fail test. */
+ * run from its scenario file compiled into the binary, on the default
+ * Trondheim scenario, against a bare event loop (bench_bare.c), across
+ * threads, and peak memory against the horizon. Prints figures; it is
+ * never a pass/fail test. */
+#include "cli/bench.h"
 #include "cli/cli.h"
+#include "flyt/experiment.h"
 #include "flyt/model.h"
 #include "flyt/scenario.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 extern const char flyt_pf1_scenario[];
+extern const char flyt_default_scenario[];
 
 struct scale {
     const char *name;
@@ -25,22 +29,48 @@ static const struct scale scales[] = {
     { "S3", 10.0, 20.0, 5.0 },
 };
 
+enum {
+    PART_PF1 = 1u << 0,
+    PART_TRONDHEIM = 1u << 1,
+    PART_BARE = 1u << 2,
+    PART_THREADS = 1u << 3,
+    PART_MEMORY = 1u << 4,
+    PART_ALL = (1u << 5) - 1
+};
+static const char *const part_names[] = { "pf1", "trondheim", "bare", "threads", "memory" };
+
+#define TR_REPS         10 /* Trondheim replications, one after another */
+#define MAX_THREAD_ROWS 8
+static const double mem_years[2] = { 1.0, 100.0 };
+
 static void usage(FILE *out)
 {
     fputs("Usage: flyt bench [options]\n"
           "\n"
-          "Runs the benchmark model PF1 single-threaded and prints model events per\n"
-          "second (PF1's definition: arrivals + discharge-ready + home-care, short-term\n"
-          "and nursing-home ends), milliseconds per simulated year and PF1's check\n"
-          "figures. Scales: S1 = K 1, 10 years; S2 = K 1, 20 years (PF1 default);\n"
-          "S3 = K 10, 20 years; all with 5 years of warm-up.\n"
+          "Speed figures, never a pass/fail test. Parts (all by default):\n"
+          "  pf1        benchmark model PF1 single-threaded: model events per second (PF1's\n"
+          "             definition: arrivals + discharge-ready + home-care, short-term and\n"
+          "             nursing-home ends), ms per simulated year, peak memory, check figures;\n"
+          "             S1 = K 1, 10 years; S2 = K 1, 20 years (PF1 default); S3 = K 10,\n"
+          "             20 years; all with 5 years of warm-up\n"
+          "  trondheim  the built-in default scenario, single thread: events per second and\n"
+          "             ms per city-year\n"
+          "  bare       a bare binary-heap loop with exponential draws and no model, as many\n"
+          "             events as PF1 at S2 with PF1's mean number of patients pending; and\n"
+          "             the ratio flyt/bare\n"
+          "  threads    replications per second of the default scenario at 1, 2, 4, ...\n"
+          "             threads up to the CPUs online, with the parallel efficiency\n"
+          "  memory     peak resident memory of PF1 (K 1, no warm-up) at a 1- and a\n"
+          "             100-year horizon, each in a child process of its own\n"
           "\n"
           "Options:\n"
-          "      --scale S     S1, S2, S3, or all (default: S1 and S2)\n"
-          "      --mult K      custom city-size multiplier (with --years)\n"
+          "      --only LIST   parts to run, comma-separated (pf1,trondheim,bare,threads,memory)\n"
+          "      --scale S     PF1 scales: S1, S2, S3, or all (default: all)\n"
+          "      --mult K      custom city-size multiplier (with --years) instead of the scales\n"
           "      --years Y     custom horizon in years (default 20)\n"
           "      --warmup W    warm-up years for a custom run (default 5)\n"
           "      --seed S      random seed (default 1)\n"
+          "      --repeat N    time each part N times, keep the fastest (default 5)\n"
           "      --json        machine-readable output\n"
           "  -h, --help        this help\n",
           out);
@@ -52,13 +82,56 @@ struct bench_row {
     struct flyt_result res;
 };
 
-static long peak_rss_kb(void)
+struct trondheim_fig {
+    unsigned reps;
+    double horizon_years, wall, events_per_s, engine_events_per_s, ms_per_city_year;
+    uint64_t model_events, engine_events;
+};
+
+struct thread_fig {
+    unsigned threads, reps;
+    double wall, reps_per_s, speedup, efficiency;
+};
+
+struct mem_fig {
+    double years;
+    long base_kb, peak_kb;
+};
+
+struct bench {
+    unsigned parts;
+    unsigned long long seed;
+    unsigned repeat;
+    bool json;
+    struct bench_machine machine;
+    struct bench_row rows[4];
+    int n_rows;
+    struct bench_row ref; /* PF1 at S2 for the bare loop, when not among rows */
+    struct trondheim_fig tr;
+    struct bench_bare bare;
+    const struct bench_row *bare_vs; /* the PF1 S2 run it is compared with */
+    double bare_pending_mean;
+    struct thread_fig th[MAX_THREAD_ROWS];
+    int n_th;
+    struct mem_fig mem[2];
+};
+
+static struct flyt_scenario *load_embedded(const char *text, const char *name,
+                                           const char *const *sets, int n_sets)
 {
-    struct rusage ru;
-    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    struct flyt_scenario *s = flyt_scenario_load_string(text, name, NULL, sets, n_sets, &diag);
+    if (!s)
+        fprintf(stderr, "%sflyt bench: cannot load %s\n", diag.text ? diag.text : "", name);
+    flyt_diag_free(&diag);
+    return s;
 }
 
-static int run_scale(const struct scale *sc, unsigned long long seed, struct bench_row *row)
+/* Runs PF1 at one scale `repeat` times and keeps the fastest wall time;
+ * the results are the same every time (same seed). */
+static int run_scale(const struct scale *sc, unsigned long long seed, unsigned repeat,
+                     struct bench_row *row)
 {
     char s_h[64], s_w[64], s_a[64], s_st[64], s_nh[64], s_hc[64], s_seed[64];
     snprintf(s_h, sizeof s_h, "run.horizon_days=%.17g", 365.0 * sc->years);
@@ -69,121 +142,445 @@ static int run_scale(const struct scale *sc, unsigned long long seed, struct ben
     snprintf(s_hc, sizeof s_hc, "units.home_care.hours_per_week=%.17g", 200.0 * sc->mult);
     snprintf(s_seed, sizeof s_seed, "run.seed=%llu", seed);
     const char *sets[] = { s_h, s_w, s_a, s_st, s_nh, s_hc, s_seed };
-    struct flyt_diag diag;
-    flyt_diag_init(&diag);
-    struct flyt_scenario *s =
-            flyt_scenario_load_string(flyt_pf1_scenario, "<pf1>", NULL, sets, 7, &diag);
-    if (!s) {
-        fputs(diag.text ? diag.text : "flyt bench: cannot load PF1\n", stderr);
-        flyt_diag_free(&diag);
+    struct flyt_scenario *s = load_embedded(flyt_pf1_scenario, "<pf1>", sets, 7);
+    if (!s)
         return EXIT_BAD_INPUT;
-    }
-    flyt_diag_free(&diag);
     row->sc = *sc;
-    double t0 = flyt_cli_seconds();
-    int rc = flyt_model_run(s, 0, &row->res);
-    row->wall = flyt_cli_seconds() - t0;
-    flyt_scenario_free(s);
-    if (rc != 0) {
-        fprintf(stderr, "flyt bench: %s stopped: %s\n", sc->name, row->res.status_detail);
-        return EXIT_FAIL;
+    for (unsigned k = 0; k < repeat; k++) {
+        struct flyt_result res;
+        memset(&res, 0, sizeof res);
+        double t0 = flyt_cli_seconds();
+        int rc = flyt_model_run(s, 0, &res);
+        double wall = flyt_cli_seconds() - t0;
+        if (rc != 0) {
+            fprintf(stderr, "flyt bench: %s stopped: %s\n", sc->name, res.status_detail);
+            flyt_result_free(&res);
+            flyt_scenario_free(s);
+            return EXIT_FAIL;
+        }
+        if (k == 0 || wall < row->wall)
+            row->wall = wall;
+        if (k == 0)
+            row->res = res;
+        else
+            flyt_result_free(&res);
     }
+    flyt_scenario_free(s);
     row->events_per_s = (double)row->res.model_events / row->wall;
     row->ms_per_year = 1000.0 * row->wall / sc->years;
-    row->rss_mb = (double)peak_rss_kb() / 1024.0;
+    row->rss_mb = (double)flyt_bench_peak_rss_kb() / 1024.0;
     return EXIT_OK;
 }
 
-static void print_rows(const struct bench_row *rows, int n, bool json)
+/* PF1's mean number of patients in the system after warm-up: each has
+ * about one event pending, except those blocked in a bed. */
+static double pf1_patients_mean(const struct flyt_result *r)
 {
-    if (json) {
-        printf("{\"benchmark\": \"PF1 v1\", \"flyt_version\": \"%s\", \"commit\": \"%s\", "
-               "\"runs\": [",
-               FLYT_VERSION, FLYT_GIT_COMMIT);
-        for (int i = 0; i < n; i++) {
-            const struct bench_row *r = &rows[i];
+    const double *k = r->kpi;
+    return k[FLYT_KPI_occ_hospital_treatment] + k[FLYT_KPI_occ_ukp] + k[FLYT_KPI_occ_short_term] +
+           k[FLYT_KPI_occ_nursing_home] + k[FLYT_KPI_occ_home_care_users];
+}
+
+static int run_bare(struct bench *b)
+{
+    b->bare_vs = NULL;
+    for (int i = 0; i < b->n_rows && (b->parts & PART_PF1); i++)
+        if (strcmp(b->rows[i].sc.name, "S2") == 0)
+            b->bare_vs = &b->rows[i];
+    if (!b->bare_vs) {
+        int rc = run_scale(&scales[1], b->seed, b->repeat, &b->ref);
+        if (rc != EXIT_OK)
+            return rc;
+        b->bare_vs = &b->ref;
+    }
+    b->bare_pending_mean = pf1_patients_mean(&b->bare_vs->res);
+    size_t pending = b->bare_pending_mean >= 1.0 ? (size_t)(b->bare_pending_mean + 0.5) : 1;
+    for (unsigned k = 0; k < b->repeat; k++) {
+        struct bench_bare one;
+        if (flyt_bench_bare(b->bare_vs->res.model_events, pending, b->seed, &one) != 0) {
+            fputs("flyt bench: error: out of memory\n", stderr);
+            return EXIT_FAIL;
+        }
+        if (k == 0 || one.wall_s < b->bare.wall_s)
+            b->bare = one;
+    }
+    return EXIT_OK;
+}
+
+static int run_trondheim(struct bench *b)
+{
+    struct flyt_scenario *s = load_embedded(flyt_default_scenario, "<default>", NULL, 0);
+    if (!s)
+        return EXIT_FAIL;
+    struct trondheim_fig *f = &b->tr;
+    f->reps = TR_REPS;
+    f->horizon_years = s->horizon_days / 365.0;
+    int rc = EXIT_OK;
+    for (unsigned k = 0; k < b->repeat && rc == EXIT_OK; k++) {
+        double wall = 0.0;
+        uint64_t ev = 0, eng = 0;
+        for (unsigned r = 0; r < TR_REPS && rc == EXIT_OK; r++) {
+            struct flyt_result res;
+            memset(&res, 0, sizeof res);
+            double t0 = flyt_cli_seconds();
+            if (flyt_model_run(s, r, &res) != 0) {
+                fprintf(stderr, "flyt bench: default scenario stopped: %s\n", res.status_detail);
+                rc = EXIT_FAIL;
+            }
+            wall += flyt_cli_seconds() - t0;
+            ev += res.model_events;
+            eng += res.engine_events;
+            flyt_result_free(&res);
+        }
+        if (k == 0 || wall < f->wall) {
+            f->wall = wall;
+            f->model_events = ev;
+            f->engine_events = eng;
+        }
+    }
+    flyt_scenario_free(s);
+    f->events_per_s = (double)f->model_events / f->wall;
+    f->engine_events_per_s = (double)f->engine_events / f->wall;
+    f->ms_per_city_year = 1000.0 * f->wall / (TR_REPS * f->horizon_years);
+    return rc;
+}
+
+/* 1, 2, 4, ... threads up to the CPUs online, and that count itself. */
+static int run_threads(struct bench *b)
+{
+    unsigned list[MAX_THREAD_ROWS], n = 0, cpus = b->machine.cpus;
+    for (unsigned t = 1; n < MAX_THREAD_ROWS - 1 && (t <= 2 || t <= cpus); t *= 2)
+        list[n++] = t;
+    if (cpus > list[n - 1])
+        list[n++] = cpus;
+    unsigned reps = 12 * list[n - 1];
+    struct flyt_scenario *s = load_embedded(flyt_default_scenario, "<default>", NULL, 0);
+    struct flyt_result *res = calloc(reps, sizeof *res);
+    int rc = s && res ? EXIT_OK : EXIT_FAIL;
+    if (s && !res)
+        fputs("flyt bench: error: out of memory\n", stderr);
+    for (unsigned i = 0; i < n && rc == EXIT_OK; i++) {
+        struct thread_fig *f = &b->th[b->n_th++];
+        f->threads = list[i];
+        f->reps = reps;
+        for (unsigned k = 0; k < b->repeat && rc == EXIT_OK; k++) {
+            double t0 = flyt_cli_seconds();
+            if (flyt_experiment_run(s, reps, list[i], res, NULL, NULL) != 0) {
+                fputs("flyt bench: the threads part stopped\n", stderr);
+                rc = EXIT_FAIL;
+            }
+            double wall = flyt_cli_seconds() - t0;
+            if (k == 0 || wall < f->wall)
+                f->wall = wall;
+            for (unsigned r = 0; r < reps; r++)
+                flyt_result_free(&res[r]);
+            memset(res, 0, reps * sizeof *res);
+        }
+        f->reps_per_s = reps / f->wall;
+        f->speedup = f->reps_per_s / b->th[0].reps_per_s;
+        f->efficiency = f->speedup / list[i];
+    }
+    free(res);
+    flyt_scenario_free(s);
+    return rc;
+}
+
+struct mem_arg {
+    struct scale sc;
+    unsigned long long seed;
+};
+
+static int mem_child(void *arg)
+{
+    const struct mem_arg *m = arg;
+    struct bench_row row;
+    memset(&row, 0, sizeof row);
+    int rc = run_scale(&m->sc, m->seed, 1, &row);
+    flyt_result_free(&row.res);
+    return rc;
+}
+
+/* Runs first, while this process is still small: a forked child starts
+ * with what it shares with its parent. */
+static int run_memory(struct bench *b)
+{
+    for (int i = 0; i < 2; i++) {
+        struct mem_arg m = { { "memory", 1.0, mem_years[i], 0.0 }, b->seed };
+        b->mem[i].years = mem_years[i];
+        int rc = flyt_bench_in_child(mem_child, &m, &b->mem[i].base_kb, &b->mem[i].peak_kb);
+        if (rc != EXIT_OK) {
+            fprintf(stderr, "flyt bench: the %g-year memory run failed\n", mem_years[i]);
+            return EXIT_FAIL;
+        }
+    }
+    return EXIT_OK;
+}
+
+static void json_string(const char *key, const char *v, const char *sep)
+{
+    printf("\"%s\": \"", key);
+    for (const char *c = v; *c; c++)
+        if (*c == '"' || *c == '\\')
+            printf("\\%c", *c);
+        else if ((unsigned char)*c >= 0x20)
+            putchar(*c);
+    printf("\"%s", sep);
+}
+
+static void print_json(const struct bench *b)
+{
+    const struct bench_machine *m = &b->machine;
+    printf("{\"benchmark\": \"PF1 v1\", \"flyt_version\": \"%s\", \"commit\": \"%s\", "
+           "\"repeat\": %u,\n \"machine\": {",
+           FLYT_VERSION, FLYT_GIT_COMMIT, b->repeat);
+    json_string("cpu", m->cpu, ", ");
+    printf("\"cpus\": %u, \"loadavg_1min\": %.2f, ", m->cpus, m->load1);
+    json_string("compiler", m->compiler, ", ");
+    json_string("build_type", m->build, ", ");
+    json_string("c_flags", m->c_flags, ", ");
+    json_string("build_type_flags", m->type_flags, ", ");
+    printf("\"sanitize\": %s}", m->sanitize ? "true" : "false");
+    if (b->parts & PART_PF1) {
+        printf(",\n \"runs\": [");
+        for (int i = 0; i < b->n_rows; i++) {
+            const struct bench_row *r = &b->rows[i];
             const double *k = r->res.kpi;
             printf("%s\n  {\"scale\": \"%s\", \"mult\": %g, \"years\": %g, \"warmup_years\": %g, "
                    "\"model_events\": %llu, \"engine_events\": %llu, \"wall_s\": %.6f, "
                    "\"model_events_per_s\": %.0f, \"ms_per_simulated_year\": %.3f, "
-                   "\"peak_rss_mb\": %.1f, \"n_ready\": %.0f, \"mean_wait_all\": %.6f, "
-                   "\"mean_wait_hc\": %.6f, \"mean_wait_st\": %.6f, \"mean_wait_nh\": %.6f, "
-                   "\"mean_los_st\": %.6f}",
+                   "\"peak_rss_mb\": %.1f, \"patients_in_system_mean\": %.3f, \"n_ready\": %.0f, "
+                   "\"mean_wait_all\": %.6f, \"mean_wait_hc\": %.6f, \"mean_wait_st\": %.6f, "
+                   "\"mean_wait_nh\": %.6f, \"mean_los_st\": %.6f}",
                    i ? "," : "", r->sc.name, r->sc.mult, r->sc.years, r->sc.warmup,
                    (unsigned long long)r->res.model_events,
                    (unsigned long long)r->res.engine_events, r->wall, r->events_per_s,
-                   r->ms_per_year, r->rss_mb, k[FLYT_KPI_ukp_patients], k[FLYT_KPI_ukp_wait_mean],
-                   k[FLYT_KPI_ukp_wait_mean_home_care], k[FLYT_KPI_ukp_wait_mean_short_term],
-                   k[FLYT_KPI_ukp_wait_mean_nursing_home], k[FLYT_KPI_st_los_mean]);
+                   r->ms_per_year, r->rss_mb, pf1_patients_mean(&r->res), k[FLYT_KPI_ukp_patients],
+                   k[FLYT_KPI_ukp_wait_mean], k[FLYT_KPI_ukp_wait_mean_home_care],
+                   k[FLYT_KPI_ukp_wait_mean_short_term], k[FLYT_KPI_ukp_wait_mean_nursing_home],
+                   k[FLYT_KPI_st_los_mean]);
         }
-        printf("\n]}\n");
-        return;
+        printf("\n ]");
     }
-    printf("PF1 v1, single thread (flyt %s, commit %s)\n", FLYT_VERSION, FLYT_GIT_COMMIT);
-    printf("%-5s %5s %6s %12s %9s %14s %11s %9s %10s %10s\n", "scale", "K", "years", "model_events",
-           "wall_s", "events/s", "ms/sim-yr", "rss_MB", "los_st", "wait_all");
-    for (int i = 0; i < n; i++) {
-        const struct bench_row *r = &rows[i];
-        printf("%-5s %5g %6g %12llu %9.3f %14.0f %11.2f %9.1f %10.3f %10.4f\n", r->sc.name,
-               r->sc.mult, r->sc.years, (unsigned long long)r->res.model_events, r->wall,
-               r->events_per_s, r->ms_per_year, r->rss_mb, r->res.kpi[FLYT_KPI_st_los_mean],
-               r->res.kpi[FLYT_KPI_ukp_wait_mean]);
+    if (b->parts & PART_TRONDHEIM) {
+        const struct trondheim_fig *f = &b->tr;
+        printf(",\n \"trondheim\": {\"scenario\": \"default (embedded)\", \"replications\": %u, "
+               "\"horizon_years\": %.6f, \"wall_s\": %.6f, \"model_events\": %llu, "
+               "\"engine_events\": %llu, \"model_events_per_s\": %.0f, "
+               "\"engine_events_per_s\": %.0f, \"ms_per_city_year\": %.3f}",
+               f->reps, f->horizon_years, f->wall, (unsigned long long)f->model_events,
+               (unsigned long long)f->engine_events, f->events_per_s, f->engine_events_per_s,
+               f->ms_per_city_year);
     }
+    if (b->parts & PART_BARE) {
+        const struct bench_bare *x = &b->bare;
+        double flyt = b->bare_vs->events_per_s;
+        printf(",\n \"bare\": {\"events\": %llu, \"pending\": %zu, \"wall_s\": %.6f, "
+               "\"events_per_s\": %.0f, \"t_end\": %.6g, \"flyt_scale\": \"S2\", "
+               "\"flyt_events_per_s\": %.0f, \"flyt_over_bare\": %.4f, \"bare_over_flyt\": %.4f}",
+               (unsigned long long)x->events, x->pending, x->wall_s, x->events_per_s, x->t_end,
+               flyt, flyt / x->events_per_s, x->events_per_s / flyt);
+    }
+    if (b->parts & PART_THREADS) {
+        printf(",\n \"threads\": [");
+        for (int i = 0; i < b->n_th; i++) {
+            const struct thread_fig *f = &b->th[i];
+            printf("%s\n  {\"threads\": %u, \"replications\": %u, \"wall_s\": %.6f, "
+                   "\"replications_per_s\": %.3f, \"speedup\": %.4f, \"efficiency\": %.4f}",
+                   i ? "," : "", f->threads, f->reps, f->wall, f->reps_per_s, f->speedup,
+                   f->efficiency);
+        }
+        printf("\n ]");
+    }
+    if (b->parts & PART_MEMORY) {
+        printf(",\n \"memory\": {\"model\": \"PF1 K 1, no warm-up\", \"horizons\": [");
+        for (int i = 0; i < 2; i++)
+            printf("%s{\"years\": %g, \"base_rss_mb\": %.1f, \"peak_rss_mb\": %.1f}", i ? ", " : "",
+                   b->mem[i].years, b->mem[i].base_kb / 1024.0, b->mem[i].peak_kb / 1024.0);
+        printf("], \"ratio_100y_over_1y\": %.4f}",
+               b->mem[0].peak_kb > 0 ? (double)b->mem[1].peak_kb / b->mem[0].peak_kb : 0.0);
+    }
+    printf("\n}\n");
+}
+
+static void print_text(const struct bench *b)
+{
+    const struct bench_machine *m = &b->machine;
+    printf("flyt bench (flyt %s, commit %s); fastest of %u where timed repeatedly\n", FLYT_VERSION,
+           FLYT_GIT_COMMIT, b->repeat);
+    printf("machine: %s, %u CPUs, load %.2f; compiler %s; %s build, flags \"%s%s%s\"%s\n", m->cpu,
+           m->cpus, m->load1, m->compiler, m->build, m->c_flags,
+           *m->c_flags && *m->type_flags ? " " : "", m->type_flags,
+           m->sanitize ? ", sanitizers on" : "");
+    if (b->parts & PART_PF1) {
+        printf("\nPF1 v1, single thread (rss_MB: this process's peak so far)\n");
+        printf("%-5s %5s %6s %12s %9s %14s %11s %9s %10s %10s\n", "scale", "K", "years",
+               "model_events", "wall_s", "events/s", "ms/sim-yr", "rss_MB", "los_st", "wait_all");
+        for (int i = 0; i < b->n_rows; i++) {
+            const struct bench_row *r = &b->rows[i];
+            printf("%-5s %5g %6g %12llu %9.3f %14.0f %11.2f %9.1f %10.3f %10.4f\n", r->sc.name,
+                   r->sc.mult, r->sc.years, (unsigned long long)r->res.model_events, r->wall,
+                   r->events_per_s, r->ms_per_year, r->rss_mb, r->res.kpi[FLYT_KPI_st_los_mean],
+                   r->res.kpi[FLYT_KPI_ukp_wait_mean]);
+        }
+    }
+    if (b->parts & PART_TRONDHEIM) {
+        const struct trondheim_fig *f = &b->tr;
+        printf("\nDefault Trondheim scenario, single thread, %u replications of %.2f years:\n"
+               "  %.0f model events/s (%.0f engine events/s), %.2f ms per city-year\n",
+               f->reps, f->horizon_years, f->events_per_s, f->engine_events_per_s,
+               f->ms_per_city_year);
+    }
+    if (b->parts & PART_BARE) {
+        const struct bench_bare *x = &b->bare;
+        double flyt = b->bare_vs->events_per_s;
+        printf("\nBare reference (binary heap, xoshiro256** exponential draws, no model), "
+               "%llu events, %zu pending:\n  %.0f events/s; flyt PF1 S2 %.0f events/s = %.3f of "
+               "bare (bare %.2fx faster)\n",
+               (unsigned long long)x->events, x->pending, x->events_per_s, flyt,
+               flyt / x->events_per_s, x->events_per_s / flyt);
+    }
+    if (b->parts & PART_THREADS) {
+        printf("\nReplications per second, default scenario (%u replications each)\n",
+               b->n_th ? b->th[0].reps : 0);
+        printf("%7s %9s %12s %9s %11s\n", "threads", "wall_s", "reps/s", "speedup", "efficiency");
+        for (int i = 0; i < b->n_th; i++) {
+            const struct thread_fig *f = &b->th[i];
+            printf("%7u %9.3f %12.2f %9.3f %11.3f\n", f->threads, f->wall, f->reps_per_s,
+                   f->speedup, f->efficiency);
+        }
+    }
+    if (b->parts & PART_MEMORY) {
+        printf("\nPeak memory vs horizon, PF1 K 1, no warm-up (a child process each):\n");
+        printf("  %g year: %.1f MB   %g years: %.1f MB   (ratio %.2f; %.1f MB inherited)\n",
+               b->mem[0].years, b->mem[0].peak_kb / 1024.0, b->mem[1].years,
+               b->mem[1].peak_kb / 1024.0,
+               b->mem[0].peak_kb > 0 ? (double)b->mem[1].peak_kb / b->mem[0].peak_kb : 0.0,
+               b->mem[0].base_kb / 1024.0);
+    }
+}
+
+static bool parse_only(const char *text, unsigned *parts)
+{
+    *parts = 0;
+    const char *p = text;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        bool found = len == 3 && strncmp(p, "all", 3) == 0;
+        if (found)
+            *parts |= PART_ALL;
+        for (unsigned i = 0; i < 5 && !found; i++)
+            if (strlen(part_names[i]) == len && strncmp(p, part_names[i], len) == 0) {
+                *parts |= 1u << i;
+                found = true;
+            }
+        if (!found) {
+            fprintf(stderr,
+                    "flyt bench: error: --only takes pf1, trondheim, bare, threads, memory or "
+                    "all, comma-separated; got '%.*s'\n",
+                    (int)len, p);
+            return false;
+        }
+        p += len + (p[len] == ',');
+    }
+    if (*parts == 0)
+        fputs("flyt bench: error: --only needs at least one part\n", stderr);
+    return *parts != 0;
+}
+
+static int select_scales(struct bench *b, const char *which, const struct scale *custom)
+{
+    if (custom->mult > 0) {
+        if (custom->warmup >= custom->years) {
+            fputs("flyt bench: error: --warmup must be shorter than --years\n", stderr);
+            return EXIT_BAD_INPUT;
+        }
+        b->rows[b->n_rows++].sc = *custom;
+        return EXIT_OK;
+    }
+    for (int i = 0; i < 3; i++)
+        if (!which || strcmp(which, "all") == 0 || strcmp(which, scales[i].name) == 0)
+            b->rows[b->n_rows++].sc = scales[i];
+    if (b->n_rows == 0) {
+        fprintf(stderr, "flyt bench: error: --scale is S1, S2, S3 or all, got '%s'\n", which);
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
+static int run_all(struct bench *b)
+{
+    int rc = EXIT_OK;
+    if (b->parts & PART_MEMORY)
+        rc = run_memory(b);
+    for (int i = 0; i < b->n_rows && rc == EXIT_OK && (b->parts & PART_PF1); i++) {
+        struct scale sc = b->rows[i].sc;
+        rc = run_scale(&sc, b->seed, b->repeat, &b->rows[i]);
+    }
+    if (rc == EXIT_OK && (b->parts & PART_TRONDHEIM))
+        rc = run_trondheim(b);
+    if (rc == EXIT_OK && (b->parts & PART_BARE))
+        rc = run_bare(b);
+    if (rc == EXIT_OK && (b->parts & PART_THREADS))
+        rc = run_threads(b);
+    return rc;
 }
 
 int flyt_cmd_bench(int argc, char **argv)
 {
     const char *which = NULL;
     struct scale custom = { "custom", 0, 20, 5 };
-    unsigned long long seed = 1;
-    bool json = false;
-    for (int i = 1; i < argc; i++) {
+    unsigned long long repeat = 5;
+    struct bench *b = calloc(1, sizeof *b);
+    if (!b) {
+        fputs("flyt bench: error: out of memory\n", stderr);
+        return EXIT_FAIL;
+    }
+    b->parts = PART_ALL;
+    b->seed = 1;
+    int rc = EXIT_OK;
+    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
+            free(b);
             return EXIT_OK;
         } else if (strcmp(a, "--json") == 0) {
-            json = true;
+            b->json = true;
         } else if (strcmp(a, "--scale") == 0 && v) {
             which = argv[++i];
+        } else if (strcmp(a, "--only") == 0 && v) {
+            rc = parse_only(argv[++i], &b->parts) ? EXIT_OK : EXIT_BAD_INPUT;
         } else if (strcmp(a, "--mult") == 0 && v && (custom.mult = atof(argv[++i])) > 0) {
         } else if (strcmp(a, "--years") == 0 && v && (custom.years = atof(argv[++i])) > 0) {
         } else if (strcmp(a, "--warmup") == 0 && v && (custom.warmup = atof(argv[++i])) >= 0) {
         } else if (strcmp(a, "--seed") == 0 && v) {
-            if (!flyt_cli_parse_uint(a, argv[++i], 0, 9223372036854775807ULL, &seed))
-                return EXIT_BAD_INPUT;
+            if (!flyt_cli_parse_uint(a, argv[++i], 0, 9223372036854775807ULL, &b->seed))
+                rc = EXIT_BAD_INPUT;
+        } else if (strcmp(a, "--repeat") == 0 && v) {
+            if (!flyt_cli_parse_uint(a, argv[++i], 1, 1000, &repeat))
+                rc = EXIT_BAD_INPUT;
         } else {
             fprintf(stderr, "flyt bench: error: bad option '%s' (see flyt bench --help)\n", a);
-            return EXIT_BAD_INPUT;
+            rc = EXIT_BAD_INPUT;
         }
     }
-    struct scale list[4];
-    int n = 0;
-    if (custom.mult > 0) {
-        if (custom.warmup >= custom.years) {
-            fputs("flyt bench: error: --warmup must be shorter than --years\n", stderr);
-            return EXIT_BAD_INPUT;
-        }
-        list[n++] = custom;
-    } else {
-        for (int i = 0; i < 3; i++)
-            if ((!which && i < 2) ||
-                (which && (strcmp(which, "all") == 0 || strcmp(which, scales[i].name) == 0)))
-                list[n++] = scales[i];
-        if (n == 0) {
-            fprintf(stderr, "flyt bench: error: --scale is S1, S2, S3 or all, got '%s'\n", which);
-            return EXIT_BAD_INPUT;
-        }
-    }
-    struct bench_row rows[4];
-    memset(rows, 0, sizeof rows);
-    int rc = EXIT_OK;
-    for (int i = 0; i < n && rc == EXIT_OK; i++)
-        rc = run_scale(&list[i], seed, &rows[i]);
+    b->repeat = (unsigned)repeat;
     if (rc == EXIT_OK)
-        print_rows(rows, n, json);
-    for (int i = 0; i < n; i++)
-        flyt_result_free(&rows[i].res);
+        rc = select_scales(b, which, &custom);
+    if (rc == EXIT_OK) {
+        flyt_bench_machine(&b->machine);
+        rc = run_all(b);
+    }
+    if (rc == EXIT_OK) {
+        if (b->json)
+            print_json(b);
+        else
+            print_text(b);
+    }
+    for (int i = 0; i < b->n_rows; i++)
+        flyt_result_free(&b->rows[i].res);
+    flyt_result_free(&b->ref.res);
+    free(b);
     return rc;
 }

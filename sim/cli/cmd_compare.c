@@ -109,11 +109,11 @@ static struct flyt_scenario *load(const char *file, const char *const *sets, int
 
 /* Loads every scenario, reporting the problems of each, before any runs.
  * The same problem twice (a bad --set, a file given twice) prints once. */
-static int load_all(const struct compare_opts *o, struct flyt_scenario **s)
+static int load_all(const struct compare_opts *o, int n, struct flyt_scenario **s)
 {
     char *why[MAX_SCENARIOS] = { 0 };
     int bad = 0;
-    for (int i = 0; i < o->n_files; i++) {
+    for (int i = 0; i < n; i++) {
         if ((s[i] = load(o->files[i], o->c.sets, o->c.n_sets, &why[i])))
             continue;
         bad++;
@@ -123,11 +123,10 @@ static int load_all(const struct compare_opts *o, struct flyt_scenario **s)
         if (!seen)
             fputs(why[i] ? why[i] : "flyt compare: error: out of memory\n", stderr);
     }
-    for (int i = 0; i < o->n_files; i++)
+    for (int i = 0; i < n; i++)
         free(why[i]);
     if (bad)
-        fprintf(stderr, "flyt compare: %d of %d scenarios did not load; nothing was run\n", bad,
-                o->n_files);
+        fprintf(stderr, "flyt compare: %d of %d scenarios did not load; nothing was run\n", bad, n);
     return bad ? -1 : 0;
 }
 
@@ -137,10 +136,10 @@ static bool differs(const struct flyt_scenario *a, const struct flyt_scenario *b
 }
 
 /* One note for all variants that set their own seed or replications. */
-static void note_aligned(const struct compare_opts *o, struct flyt_scenario **s)
+static void note_aligned(const struct compare_opts *o, int n, struct flyt_scenario **s)
 {
     fputs("flyt compare: note:", stderr);
-    for (int i = 1, first = 1; i < o->n_files; i++)
+    for (int i = 1, first = 1; i < n; i++)
         if (differs(s[i], s[0])) {
             fprintf(stderr, "%s %s", first ? "" : ",", o->files[i]);
             first = 0;
@@ -154,7 +153,7 @@ static void note_aligned(const struct compare_opts *o, struct flyt_scenario **s)
 /* Common random numbers need one seed and one set of replication numbers:
  * a variant that says otherwise is loaded again with the base's, so that
  * its resolved text in the output shows what ran. */
-static int align_to_base(const struct compare_opts *o, struct flyt_scenario **s)
+static int align_to_base(const struct compare_opts *o, int n, struct flyt_scenario **s)
 {
     char seed[64], reps[64];
     const char *sets[CLI_MAX_SETS + 4];
@@ -164,11 +163,11 @@ static int align_to_base(const struct compare_opts *o, struct flyt_scenario **s)
     sets[o->c.n_sets] = seed;
     sets[o->c.n_sets + 1] = reps;
     bool noted = false;
-    for (int i = 1; i < o->n_files; i++) {
+    for (int i = 1; i < n; i++) {
         if (!differs(s[i], s[0]))
             continue;
         if (!noted)
-            note_aligned(o, s);
+            note_aligned(o, n, s);
         noted = true;
         flyt_scenario_free(s[i]);
         char *why;
@@ -243,7 +242,8 @@ static void side_of(struct flyt_compare_side *side, const struct flyt_scenario *
 
 static int compare_all(struct outcome *oc, struct flyt_scenario **s)
 {
-    if (!(oc->cmp = calloc((size_t)oc->n - 1, sizeof *oc->cmp)))
+    /* parse() asks for a base and at least one variant */
+    if (!(oc->cmp = calloc(oc->n > 1 ? (size_t)oc->n - 1 : 1, sizeof *oc->cmp)))
         return -1;
     struct flyt_compare_side base, variant;
     side_of(&base, s[0], oc->res[0]);
@@ -278,7 +278,7 @@ static int report(const struct compare_opts *o, struct outcome *oc)
     return status;
 }
 
-static int execute(const struct compare_opts *o, struct flyt_scenario **s)
+static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s)
 {
     if (!flyt_cli_output_dir_ok("compare", o->c.output ? o->c.output : DEFAULT_OUTPUT, "directory"))
         return EXIT_FAIL;
@@ -287,11 +287,11 @@ static int execute(const struct compare_opts *o, struct flyt_scenario **s)
         fputs("flyt compare: error: out of memory\n", stderr);
         return EXIT_FAIL;
     }
-    oc->n = o->n_files;
+    oc->n = n;
     oc->n_rep = s[0]->replications;
     double t0 = flyt_cli_seconds();
     int status = EXIT_OK;
-    for (int i = 0; status == EXIT_OK && i < oc->n; i++)
+    for (int i = 0; status == EXIT_OK && i < n; i++)
         status = run_one(o, oc, i, s[i]);
     oc->wall = flyt_cli_seconds() - t0;
     if (status == EXIT_OK && compare_all(oc, s) != 0) {
@@ -311,11 +311,13 @@ int flyt_cmd_compare(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* read once: 2 to MAX_SCENARIOS (parse), and s[0..n) loaded or NULL */
+    const int n = o.n_files;
     struct flyt_scenario *s[MAX_SCENARIOS] = { 0 };
-    rc = load_all(&o, s) == 0 && align_to_base(&o, s) == 0 ? -1 : EXIT_BAD_INPUT;
+    rc = load_all(&o, n, s) == 0 && align_to_base(&o, n, s) == 0 ? -1 : EXIT_BAD_INPUT;
     if (rc < 0)
-        rc = execute(&o, s);
-    for (int i = 0; i < o.n_files; i++)
+        rc = execute(&o, n, s);
+    for (int i = 0; i < n; i++)
         flyt_scenario_free(s[i]);
     return rc;
 }

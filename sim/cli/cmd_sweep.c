@@ -257,11 +257,14 @@ static bool already_done(const char *out, const struct flyt_sweep *sw, const str
     return done;
 }
 
+#define JOURNAL_PATH_LEN 4200
+
 struct job {
     const struct sweep_opts *o;
     const struct flyt_sweep *sw;
     struct flyt_scenario **scen;
-    char *out, journal_path[4200];
+    char *out;
+    char *journal_path; /* JOURNAL_PATH_LEN bytes, outside the job (see execute) */
     struct flyt_result *res;
     bool *want, *done;
     size_t n, n_loaded;
@@ -285,7 +288,7 @@ static int prepare(struct job *j)
         j->done[t] = !j->want[t]; /* other shards' tasks are not ours to run */
     }
     char err[1024];
-    snprintf(j->journal_path, sizeof j->journal_path, "%s.journal", j->out);
+    snprintf(j->journal_path, JOURNAL_PATH_LEN, "%s.journal", j->out);
     j->lv.journal = flyt_journal_open(j->journal_path, j->sw->hash, j->n, o->series, o->resume,
                                       j->res, j->done, &j->n_loaded, err, sizeof err);
     if (!j->lv.journal) {
@@ -365,7 +368,9 @@ static int run_tasks(struct job *j)
 static int execute(const struct sweep_opts *o, const struct flyt_sweep *sw,
                    struct flyt_scenario **scen)
 {
-    struct job j = { .o = o, .sw = sw, .scen = scen };
+    /* outside the job: writing it with snprintf must not touch j.out */
+    char journal_path[JOURNAL_PATH_LEN] = { 0 };
+    struct job j = { .o = o, .sw = sw, .scen = scen, .journal_path = journal_path };
     int rc = -1;
     if (o->rank == 0) {
         j.out = output_path(sw, o);
@@ -373,7 +378,7 @@ static int execute(const struct sweep_opts *o, const struct flyt_sweep *sw,
             rc = EXIT_FAIL;
         else if (o->resume && already_done(j.out, sw, o)) {
             fprintf(stderr, "flyt sweep: '%s' already holds every task: nothing to do\n", j.out);
-            snprintf(j.journal_path, sizeof j.journal_path, "%s.journal", j.out);
+            snprintf(j.journal_path, JOURNAL_PATH_LEN, "%s.journal", j.out);
             unlink(j.journal_path); /* left by a run killed after writing the file */
             rc = EXIT_OK;
         } else {

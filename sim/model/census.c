@@ -336,7 +336,7 @@ static bool running(const struct model *m)
 static void run_tracked(struct model *m, const struct placing *pl, struct flyt_census_track *tr)
 {
     size_t n_days = tr ? tr->n_days : 0;
-    if ((double)n_days > ceil(m->t_end))
+    if (tr && (double)n_days > ceil(m->t_end))
         n_days = (size_t)ceil(m->t_end);
     for (size_t d = 0; d < n_days && running(m); d++) {
         if (tr->still_ukp && d == tr->check_day)

@@ -163,7 +163,8 @@ void flyt__decide(struct model *m, uint32_t id)
     struct patient *p = bind(m, id);
     const struct flyt_group *g = grp(m, p);
     const struct flyt_role *role = role_of(m, p->ukp_role);
-    const double *dest_p = role && role->has_destination ? role->dest_p[p->group] : g->dest_p;
+    const double *dest_p =
+            p->ukp_role != NO_ROLE && role->has_destination ? role->dest_p[p->group] : g->dest_p;
     int dest = flyt__draw_index(m->rng, dest_p, FLYT_N_DEST);
     p->dest = (uint8_t)dest;
     p->state = PS_WAITING;
@@ -311,8 +312,10 @@ void flyt__st_end(struct model *m, uint32_t id)
     const struct flyt_group *g = grp(m, p);
     const struct flyt_role *role = role_of(m, p->st_role);
     m->model_events++;
-    int out = flyt__draw_index(
-            m->rng, role && role->has_outcome ? role->st_out_p[p->group] : g->st_out_p, FLYT_N_STO);
+    int out = flyt__draw_index(m->rng,
+                               p->st_role != NO_ROLE && role->has_outcome ? role->st_out_p[p->group]
+                                                                          : g->st_out_p,
+                               FLYT_N_STO);
     if (p->not_ready) {
         out = FLYT_STO_HOSPITAL; /* drawn all the same, so later draws stay aligned */
         if (measured(m, now(m)))

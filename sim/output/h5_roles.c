@@ -77,8 +77,10 @@ static int one_role(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s
         return -1;
     int rc = role_attrs(c, g, &s->roles[r]);
     double *x = malloc((n_res ? n_res : 1) * sizeof *x);
-    if (!x)
-        rc = flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
+    if (!x) {
+        flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
+        rc = -1;
+    }
     for (int k = 0; rc == 0 && k < FLYT_N_ROLE_KPI; k++) {
         for (size_t i = 0; i < n_res; i++)
             x[i] = (unsigned)r < res[i].n_roles ? res[i].role_kpi[r][k] : NAN;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,8 +175,10 @@ int flyt_h5_sweep_read_info(const char *path, struct flyt_sweep_file *out, char 
     if (rc == 0 && out->n_have > out->n_tasks)
         rc = fail(&r, "holds %zu tasks of a sweep of %llu", out->n_have,
                   (unsigned long long)out->n_tasks);
-    if (rc == 0 && !(out->task = malloc((out->n_have ? out->n_have : 1) * sizeof *out->task)))
-        rc = fail(&r, "out of memory");
+    if (rc == 0 && !(out->task = malloc((out->n_have ? out->n_have : 1) * sizeof *out->task))) {
+        fail(&r, "out of memory");
+        rc = -1;
+    }
     if (rc == 0)
         rc = read_1d(&r, f, "/tasks/task", H5T_NATIVE_UINT64, out->n_have, out->task);
     for (size_t i = 0; rc == 0 && i < out->n_have; i++)
@@ -213,11 +216,14 @@ static int read_series(struct rd *r, hid_t f, int k, const struct flyt_sweep_fil
     int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
     double *all = NULL;
     int rc = rank == 2 && dims[0] == info->n_have ? 0 : -1;
+    /* a damaged file must not wrap the size below */
+    if (rc == 0 && dims[1] > 0 && dims[0] > SIZE_MAX / sizeof *all / dims[1])
+        rc = -1;
     if (rc == 0 && dims[0] * dims[1] > 0) {
         all = malloc(dims[0] * dims[1] * sizeof *all);
         rc = all && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, all) >= 0 ? 0 : -1;
     }
-    for (size_t i = 0; rc == 0 && i < info->n_have && dims[1] > 0; i++) {
+    for (size_t i = 0; rc == 0 && all && i < info->n_have; i++) {
         struct flyt_result *x = &res[info->task[i]];
         x->n_days = (size_t)dims[1];
         if (!(x->series[k] = malloc(dims[1] * sizeof(double))))
@@ -289,7 +295,11 @@ int flyt_h5_sweep_read_tasks(const struct flyt_sweep_file *info, struct flyt_res
         return -1;
     size_t n = info->n_have ? info->n_have : 1;
     void *buf = calloc(n, 8);
-    int rc = buf ? 0 : fail(&r, "out of memory");
+    int rc = 0;
+    if (!buf) {
+        fail(&r, "out of memory");
+        rc = -1;
+    }
     for (size_t i = 0; rc == 0 && i < info->n_have; i++)
         res[info->task[i]].replication = (unsigned)(info->task[i] % info->replications);
     if (rc == 0)

@@ -116,8 +116,10 @@ static double *read_doubles(struct reader *r, hid_t loc, const char *name, size_
     hsize_t dims[2] = { 0, 0 };
     hssize_t len = d < 0 ? -1 : extent(d, dims);
     double *x = len >= 0 ? malloc(((size_t)len + 1) * sizeof *x) : NULL;
-    bool ok =
-            x && (len == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
+    /* the caller reads rows values, or rows x cols: without cols, a 2-D
+     * dataset must hold one value per row ([n x 0] holds none) */
+    bool ok = x && (cols || (size_t)len == dims[0]) &&
+              (len == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
     if (d >= 0)
         H5Dclose(d);
     if (!ok) {
@@ -125,7 +127,7 @@ static double *read_doubles(struct reader *r, hid_t loc, const char *name, size_
         fail(r, "cannot read '%s' in '%s'", name, r->path);
         return NULL;
     }
-    *rows = (size_t)dims[0];
+    *rows = len == 0 ? 0 : (size_t)dims[0]; /* no values, no rows to read */
     if (cols)
         *cols = (size_t)dims[1];
     return x;
@@ -257,15 +259,20 @@ static int summary_table(struct reader *r, hid_t loc, const char *group, const c
     char **units = kpi && has(g, "units") ? read_strings(r, g, "units", &n_units) : NULL;
     const char *cols[16] = { "KPI", "units" };
     double *x[14] = { NULL };
+    bool ok = true; /* as r->failed, which fail() sets: said here for the analyzer */
     for (size_t j = 0; j < n_num && j < 14; j++) {
         cols[2 + j] = num[j].heading;
-        if (kpi && !(x[j] = read_doubles(r, g, num[j].dataset, &len, NULL)))
+        if (kpi && !(x[j] = read_doubles(r, g, num[j].dataset, &len, NULL))) {
+            ok = false;
             break;
-        if (len != n)
+        }
+        if (len != n) {
             fail(r, "'%s/%s' in '%s' has %zu rows, kpi has %zu", group, num[j].dataset, r->path,
                  len, n);
+            ok = false;
+        }
     }
-    struct flyt__table *t = r->failed ? NULL : add_table(r, title, cols, 2 + n_num);
+    struct flyt__table *t = !ok || r->failed ? NULL : add_table(r, title, cols, 2 + n_num);
     for (size_t i = 0; t && i < n; i++) {
         flyt__table_row(t);
         flyt__table_text(t, kpi[i]);
@@ -405,14 +412,20 @@ static int sweep_rows(struct reader *r, hid_t s, struct flyt__table *t, char **k
 {
     static const char *const names[] = { "mean", "ci95_low", "ci95_high", "n" };
     double *x[4] = { NULL };
-    size_t rows = 0, cols = 0;
-    for (int j = 0; j < 4; j++)
-        if (!(x[j] = read_doubles(r, s, names[j], &rows, &cols)) || cols != n_kpi) {
+    size_t rows = 0, cols = 0, rows0 = 0;
+    bool ok = true; /* as r->failed, which fail() sets: said here for the analyzer */
+    for (int j = 0; j < 4; j++) {
+        /* every column has the first one's points, or the loop below reads past one */
+        if (!(x[j] = read_doubles(r, s, names[j], &rows, &cols)) || cols != n_kpi ||
+            (j > 0 && rows != rows0)) {
             if (x[j])
                 fail(r, "'/summary/%s' in '%s' is not [point x kpi]", names[j], r->path);
+            ok = false;
             break;
         }
-    for (size_t p = 0; !r->failed && p < rows; p++)
+        rows0 = rows;
+    }
+    for (size_t p = 0; ok && !r->failed && p < rows; p++)
         for (size_t k = 0; k < n_kpi; k++) {
             flyt__table_row(t);
             flyt__table_num(t, (double)p);

@@ -24,7 +24,7 @@ static char *read_text(const char *path, struct flyt_diag *diag, const char *who
     if (f) {
         buf = malloc(MAX_FILE_BYTES + 1);
         len = buf ? fread(buf, 1, MAX_FILE_BYTES + 1, f) : 0;
-        if (ferror(f) || len > MAX_FILE_BYTES || memchr(buf, '\0', len)) {
+        if (buf && (ferror(f) || len > MAX_FILE_BYTES || memchr(buf, '\0', len))) {
             free(buf);
             buf = NULL;
             errno = EINVAL;

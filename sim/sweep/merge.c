@@ -169,7 +169,11 @@ static int write_merged(struct flyt_sweep_file *files, size_t n_files, const cha
 int flyt_sweep_merge(const char *const *paths, size_t n_paths, const char *out,
                      const struct flyt_run_meta *meta, FILE *errs)
 {
-    struct flyt_sweep_file *files = calloc(n_paths ? n_paths : 1, sizeof *files);
+    if (n_paths == 0) { /* files[0] below is the reference every file is checked against */
+        fputs("flyt merge: error: no shard files to merge\n", errs);
+        return 2;
+    }
+    struct flyt_sweep_file *files = calloc(n_paths, sizeof *files);
     size_t *owner = NULL;
     char err[1024];
     int rc = files ? 0 : 1;

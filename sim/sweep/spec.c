@@ -518,7 +518,7 @@ static void read_sweep(struct reader *rd, config_setting_t *root, struct flyt_sw
             gen_grid(rd, root, sw);
         else if (sw->design == FLYT_DESIGN_LIST)
             gen_list(rd, root, sw);
-        else
+        else if (ranges) /* read_design takes only these four designs */
             gen_design(rd, sw, n);
     } else {
         /* the rest cannot be judged without a design: no unknown-key noise */
