@@ -125,7 +125,6 @@ struct model {
     /* time-integrals over [warmup, now] */
     double t_last;
     double area_treat, area_ukp, area_st, area_nh, area_hc_users, area_hc_hours;
-    double area_cap[N_UNITS];
 
     /* measured window */
     double t_warm, t_end;

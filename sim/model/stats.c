@@ -19,9 +19,6 @@ void flyt__advance(struct model *m, double t)
         m->area_nh += m->n_nh * dt;
         m->area_hc_users += m->n_hc * dt;
         m->area_hc_hours += m->hc_hours_used * dt;
-        m->area_cap[U_SHORT_TERM] += m->cap[U_SHORT_TERM] * dt;
-        m->area_cap[U_NURSING_HOME] += m->cap[U_NURSING_HOME] * dt;
-        m->area_cap[U_HOME_CARE] += m->hc_capacity * dt;
     }
     if (t > m->t_last)
         m->t_last = t;
@@ -34,6 +31,22 @@ void flyt__count_day(struct model *m, enum flyt_series series, double t)
     size_t d = (size_t)t - m->first_day;
     if (d < m->out->n_days)
         m->out->series[series][d] += 1;
+}
+
+/* Capacity changes only at 00:00 (plan.c), so its time-integral comes from
+ * the daily levels once, at the end, rather than on every event. */
+static double capacity_area(const struct model *m, enum unit u, double lo, double hi)
+{
+    if (!(hi > lo))
+        return 0;
+    if (!m->cap_day[u])
+        return flyt__capacity_on(m, u, 0) * (hi - lo);
+    double area = 0;
+    for (double d = floor(lo); d < hi; d += 1.0) {
+        double a = d > lo ? d : lo, b = d + 1.0 < hi ? d + 1.0 : hi;
+        area += flyt__capacity_on(m, u, (size_t)d) * (b - a);
+    }
+    return area;
 }
 
 static double ratio(double a, double b)
@@ -64,6 +77,9 @@ void flyt__finish(struct model *m)
     double t_stop = m->out->status == FLYT_RUN_OK ? m->t_end : flyt_engine_now(m->eng);
     flyt__advance(m, t_stop);
     double span = t_stop - m->t_warm;
+    double area_cap[N_UNITS];
+    for (int u = 0; u < N_UNITS; u++)
+        area_cap[u] = capacity_area(m, (enum unit)u, m->t_warm, t_stop);
     double *k = m->out->kpi;
     k[FLYT_KPI_arrivals] = (double)m->arrivals_window;
     k[FLYT_KPI_ukp_patients] = (double)m->ukp_waits.n;
@@ -87,12 +103,12 @@ void flyt__finish(struct model *m)
     k[FLYT_KPI_occ_hospital_treatment] = ratio(m->area_treat, span);
     k[FLYT_KPI_occ_ukp] = ratio(m->area_ukp, span);
     k[FLYT_KPI_occ_short_term] = ratio(m->area_st, span);
-    k[FLYT_KPI_util_short_term] = ratio(m->area_st, m->area_cap[U_SHORT_TERM]);
+    k[FLYT_KPI_util_short_term] = ratio(m->area_st, area_cap[U_SHORT_TERM]);
     k[FLYT_KPI_occ_nursing_home] = ratio(m->area_nh, span);
-    k[FLYT_KPI_util_nursing_home] = ratio(m->area_nh, m->area_cap[U_NURSING_HOME]);
+    k[FLYT_KPI_util_nursing_home] = ratio(m->area_nh, area_cap[U_NURSING_HOME]);
     k[FLYT_KPI_occ_home_care_users] = ratio(m->area_hc_users, span);
     k[FLYT_KPI_home_care_hours] = ratio(m->area_hc_hours, span);
-    k[FLYT_KPI_util_home_care] = ratio(m->area_hc_hours, m->area_cap[U_HOME_CARE]);
+    k[FLYT_KPI_util_home_care] = ratio(m->area_hc_hours, area_cap[U_HOME_CARE]);
     k[FLYT_KPI_nh_wait_mean] = ratio(m->nh_wait_sum, (double)m->nh_admissions);
     k[FLYT_KPI_nh_within_target] = ratio((double)m->nh_within, (double)m->nh_admissions);
     k[FLYT_KPI_nh_admissions] = (double)m->nh_admissions;
