@@ -42,9 +42,9 @@ static double capacity_area(const struct model *m, enum unit u, double lo, doubl
     if (!m->cap_day[u])
         return flyt__capacity_on(m, u, 0) * (hi - lo);
     double area = 0;
-    for (double d = floor(lo); d < hi; d += 1.0) {
-        double a = d > lo ? d : lo, b = d + 1.0 < hi ? d + 1.0 : hi;
-        area += flyt__capacity_on(m, u, (size_t)d) * (b - a);
+    for (size_t d = (size_t)lo; (double)d < hi; d++) {
+        double a = (double)d > lo ? (double)d : lo, b = (double)d + 1.0 < hi ? (double)d + 1.0 : hi;
+        area += flyt__capacity_on(m, u, d) * (b - a);
     }
     return area;
 }
