@@ -323,6 +323,49 @@ static void prepare_rejects_bad_parameters(void **state)
     assert_null(d.table);
 }
 
+/* The inline draws on a flyt stream must be GSL's draws, bit for bit: the
+ * same seed through flyt_dist_sample and through gsl_ran_* directly. */
+static void inline_draws_equal_gsl(void **state)
+{
+    (void)state;
+    struct flyt_dist d[3] = {
+        { .kind = FLYT_DIST_EXPONENTIAL, .mean = 3.5 },
+        { .kind = FLYT_DIST_LOGNORMAL, .mean = 7.0, .sd = 7.0 },
+        { .kind = FLYT_DIST_UNIFORM, .mean = 2.0, .sd = 9.0 },
+    };
+    gsl_rng *a = flyt_rng_new(), *b = flyt_rng_new();
+    assert_non_null(a);
+    assert_non_null(b);
+    struct flyt_stream sa, sb;
+    for (int k = 0; k < 3; k++) {
+        const char *why;
+        assert_int_equal(flyt_dist_prepare(&d[k], &why), 0);
+        flyt_stream_seed(&sa, 99, 3, FLYT_STREAM_PATIENT, (uint64_t)k);
+        sb = sa;
+        flyt_rng_bind(a, &sa);
+        flyt_rng_bind(b, &sb);
+        for (int i = 0; i < 200000; i++) {
+            double x = flyt_dist_sample(&d[k], a);
+            double y = k == 0   ? gsl_ran_exponential(b, d[k].mean)
+                       : k == 1 ? gsl_ran_lognormal(b, d[k].p1, d[k].p2)
+                                : gsl_ran_flat(b, d[k].mean, d[k].sd);
+            assert_memory_equal(&x, &y, sizeof x);
+            if (k == 0) { /* and the model's own exponential and uniform */
+                x = flyt_rng_exponential(a, 0.25);
+                y = gsl_ran_exponential(b, 0.25);
+                assert_memory_equal(&x, &y, sizeof x);
+                x = flyt_rng_uniform(a);
+                y = gsl_rng_uniform(b);
+                assert_memory_equal(&x, &y, sizeof x);
+            }
+        }
+        assert_memory_equal(&sa, &sb, sizeof sa); /* same number of draws */
+        flyt_dist_clear(&d[k]);
+    }
+    flyt_rng_free(a);
+    flyt_rng_free(b);
+}
+
 static void names_round_trip(void **state)
 {
     (void)state;
@@ -338,7 +381,7 @@ int main(void)
         cmocka_unit_test(gamma_moments),         cmocka_unit_test(weibull_moments),
         cmocka_unit_test(uniform_moments),       cmocka_unit_test(empirical_moments_and_shares),
         cmocka_unit_test(fixed_gives_its_value), cmocka_unit_test(prepare_rejects_bad_parameters),
-        cmocka_unit_test(names_round_trip),
+        cmocka_unit_test(names_round_trip),      cmocka_unit_test(inline_draws_equal_gsl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,6 +118,137 @@ static void a_large_calendar_pops_sorted(void **state)
     flyt_engine_free(e);
 }
 
+/* Renumbering the pending events before the 32-bit insertion number wraps
+ * must not change what pops: an engine made to renumber every few dozen
+ * events pops the same (time, kind, id, tag) sequence as one that never
+ * does, with pops and schedules interleaved and many ties, and seq still
+ * rises among events of equal time. */
+static void renumbering_keeps_the_order(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    struct flyt_engine *a = new_engine(4, 8, NULL), *b = new_engine(4, 8, NULL);
+    flyt_engine_set_seq_limit(b, 61);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, 777);
+    uint32_t next_id = 0;
+    struct flyt_event ea, eb, prev = { 0 };
+    int popped = 0;
+    for (int step = 0; step < N; step++) {
+        if (flyt_engine_pending(a) < 40 || gsl_rng_uniform(r) < 0.5) {
+            double base = flyt_engine_now(a);
+            /* a third on a coarse grid, so ties are common */
+            double t = gsl_rng_uniform(r) < 0.33 ? floor(base) + (double)gsl_rng_uniform_int(r, 3)
+                                                 : base + 5.0 * gsl_rng_uniform(r);
+            uint32_t kind = (uint32_t)gsl_rng_uniform_int(r, 4), tag = next_id * 7u;
+            assert_int_equal(flyt_engine_schedule(a, t, kind, next_id, tag), 0);
+            assert_int_equal(flyt_engine_schedule(b, t, kind, next_id, tag), 0);
+            next_id++;
+        } else {
+            assert_int_equal(flyt_engine_pop(a, &ea), 0);
+            assert_int_equal(flyt_engine_pop(b, &eb), 0);
+            assert_true(ea.t == eb.t);
+            assert_int_equal(ea.kind, eb.kind);
+            assert_int_equal(ea.id, eb.id);
+            assert_int_equal(ea.tag, eb.tag);
+            if (popped++ > 0 && prev.t == eb.t)
+                assert_true(prev.seq < eb.seq);
+            prev = eb;
+        }
+    }
+    while (flyt_engine_pop(a, &ea) == 0) {
+        assert_int_equal(flyt_engine_pop(b, &eb), 0);
+        assert_int_equal(ea.id, eb.id);
+    }
+    assert_int_equal(flyt_engine_pending(b), 0);
+    assert_true(next_id > 61 * 100); /* b renumbered many times */
+    gsl_rng_free(r);
+    flyt_engine_free(a);
+    flyt_engine_free(b);
+}
+
+/* ---- the two tiers against a plain reference ---- */
+
+/* A sorted-insertion reference calendar: slow and obviously right. */
+struct ref_ev {
+    double t;
+    uint64_t seq;
+    uint32_t id;
+};
+
+static void ref_insert(struct ref_ev *r, size_t *n, struct ref_ev x)
+{
+    size_t i = *n;
+    while (i > 0 && (r[i - 1].t > x.t || (r[i - 1].t == x.t && r[i - 1].seq > x.seq))) {
+        r[i] = r[i - 1];
+        i--;
+    }
+    r[i] = x;
+    (*n)++;
+}
+
+/* Times spread from the same instant to decades ahead and beyond the ring
+ * of day buckets, long gaps with nothing pending, far-off and infinite
+ * times, runs to a horizon and scheduling after it: the calendar pops
+ * exactly what a sorted list pops. */
+static void tiers_pop_like_a_sorted_list(void **state)
+{
+    (void)state;
+    enum { STEPS = 300000, MAXN = 4096 };
+    struct ref_ev *ref = malloc(MAXN * sizeof *ref);
+    assert_non_null(ref);
+    size_t n_ref = 0;
+    uint64_t seq = 0;
+    struct flyt_engine *e = new_engine(1, 4, NULL);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, 4242);
+    uint32_t id = 0;
+    for (int step = 0; step < STEPS; step++) {
+        double u = gsl_rng_uniform(r);
+        if (n_ref < MAXN - 1 && (n_ref == 0 || u < 0.5)) {
+            double now = flyt_engine_now(e), v = gsl_rng_uniform(r), t;
+            if (v < 0.2)
+                t = now; /* the same instant */
+            else if (v < 0.5)
+                t = now + gsl_rng_uniform(r); /* today or tomorrow */
+            else if (v < 0.8)
+                t = now + 40.0 * gsl_rng_uniform(r);
+            else if (v < 0.97)
+                t = now + 20000.0 * gsl_rng_uniform(r); /* beyond the ring */
+            else if (v < 0.99)
+                t = floor(now) + 3000.0; /* ties on a far day */
+            else
+                t = v < 0.995 ? 1e300 : INFINITY;
+            if (t < now) /* after an infinite time has popped, as the calendar does */
+                t = now;
+            assert_int_equal(flyt_engine_schedule(e, t, 0, id, 0), 0);
+            ref_insert(ref, &n_ref, (struct ref_ev){ t, seq++, id++ });
+        } else if (u < 0.98 || ref[0].t == INFINITY) {
+            struct flyt_event ev;
+            assert_int_equal(flyt_engine_pop(e, &ev), 0);
+            assert_int_equal(ev.id, ref[0].id);
+            assert_true(ev.t == ref[0].t);
+            memmove(ref, ref + 1, --n_ref * sizeof *ref);
+        } else { /* run to a horizon short of the next event, then on */
+            double horizon = flyt_engine_now(e) + 0.5 * (ref[0].t - flyt_engine_now(e));
+            assert_int_equal(flyt_engine_run(e, horizon), 0);
+            assert_true(flyt_engine_now(e) == horizon);
+        }
+        assert_int_equal(flyt_engine_pending(e), n_ref);
+    }
+    struct flyt_event ev;
+    for (size_t i = 0; i < n_ref; i++) {
+        assert_int_equal(flyt_engine_pop(e, &ev), 0);
+        assert_int_equal(ev.id, ref[i].id);
+    }
+    assert_int_equal(flyt_engine_pop(e, &ev), -1);
+    gsl_rng_free(r);
+    free(ref);
+    flyt_engine_free(e);
+}
+
 /* ---- handlers ---- */
 
 struct log {
@@ -309,6 +440,8 @@ int main(void)
         cmocka_unit_test(events_pop_in_time_order),
         cmocka_unit_test(equal_times_pop_in_insertion_order),
         cmocka_unit_test(a_large_calendar_pops_sorted),
+        cmocka_unit_test(renumbering_keeps_the_order),
+        cmocka_unit_test(tiers_pop_like_a_sorted_list),
         cmocka_unit_test(handlers_dispatch_by_kind_with_id_and_tag),
         cmocka_unit_test(run_stops_before_t_end_and_sets_the_clock),
         cmocka_unit_test(scheduling_in_the_past_clamps_to_now),

@@ -39,6 +39,22 @@ static void keyed(unsigned long *out, uint64_t seed, uint64_t rep, uint64_t cls,
     draw(&st, out, N_SEQ);
 }
 
+/* A model hashes (seed, replication, class) once and each index after; the
+ * streams must be the very ones flyt_stream_seed gives. */
+static void prefix_seeding_equals_full_seeding(void **state)
+{
+    (void)state;
+    for (uint64_t cls = 1; cls <= FLYT_STREAM_LEVER; cls++) {
+        uint64_t pre = flyt_stream_prefix(20251231, 7, cls);
+        for (uint64_t i = 0; i < 1000; i += 37) {
+            struct flyt_stream a, b;
+            flyt_stream_seed(&a, 20251231, 7, cls, i << 20 | i);
+            flyt_stream_seed_at(&b, pre, i << 20 | i);
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+    }
+}
+
 /* splitmix64 from 0: the first outputs of Vigna's reference code. */
 static void splitmix64_matches_the_reference(void **state)
 {
@@ -239,6 +255,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(splitmix64_matches_the_reference),
+        cmocka_unit_test(prefix_seeding_equals_full_seeding),
         cmocka_unit_test(xoshiro_matches_the_reference),
         cmocka_unit_test(the_same_key_gives_the_same_sequence),
         cmocka_unit_test(each_key_component_changes_the_sequence),

@@ -8,8 +8,9 @@
  * meaning. The model uses the tag to recognise stale events (an entity whose
  * generation moved on), which makes cancelling O(1) without searching the heap.
  *
- * The calendar is a binary heap in one array that grows by doubling; after
- * warm-up no event allocates.
+ * The calendar is a 4-ary heap of 16-byte keys in one array that grows by
+ * doubling, the events' kind, id and tag in slots beside it; after warm-up
+ * no event allocates.
  */
 #ifndef FLYT_ENGINE_H
 #define FLYT_ENGINE_H
@@ -19,7 +20,8 @@
 
 struct flyt_event {
     double t;     /* days */
-    uint64_t seq; /* insertion order, breaks ties */
+    uint64_t seq; /* insertion order, breaks ties; increases with insertion
+                     among the events of one engine */
     uint32_t kind;
     uint32_t id;
     uint32_t tag;
@@ -52,5 +54,10 @@ void flyt_engine_stop(struct flyt_engine *e);
 double flyt_engine_now(const struct flyt_engine *e);
 size_t flyt_engine_pending(const struct flyt_engine *e);
 uint64_t flyt_engine_events_run(const struct flyt_engine *e);
+
+/* The calendar numbers events in 32 bits and renumbers the pending ones
+ * before the number wraps; a test lowers the limit to make that happen
+ * early. limit >= 2. */
+void flyt_engine_set_seq_limit(struct flyt_engine *e, uint32_t limit);
 
 #endif

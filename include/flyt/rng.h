@@ -40,10 +40,48 @@ enum flyt_stream_class {
                                  lever leaves the patient's other draws alone */
 };
 
-extern const gsl_rng_type *flyt_rng_xoshiro;
+extern const gsl_rng_type flyt_rng_xoshiro_type;
+extern const gsl_rng_type *flyt_rng_xoshiro; /* &flyt_rng_xoshiro_type */
 
 void flyt_stream_seed(struct flyt_stream *st, uint64_t seed, uint64_t replication,
                       uint64_t stream_class, uint64_t index);
+
+/* The key hash after (seed, replication, stream class): the same for every
+ * stream of a class, so a model seeding one stream per patient hashes it
+ * once. flyt_stream_seed_at(st, flyt_stream_prefix(s, r, c), i) gives the
+ * very state of flyt_stream_seed(st, s, r, c, i). */
+uint64_t flyt_stream_prefix(uint64_t seed, uint64_t replication, uint64_t stream_class);
+void flyt_stream_seed_at(struct flyt_stream *st, uint64_t prefix, uint64_t index);
+
+static inline uint64_t flyt_stream_next(struct flyt_stream *st)
+{
+    uint64_t *s = st->s;
+    uint64_t x = s[1] * 5;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+/* Uniform on [0, 1): the top 53 bits, the very double gsl_rng_uniform gives
+ * on a flyt stream, without GSL's two calls. */
+static inline double flyt_stream_uniform(struct flyt_stream *st)
+{
+    return (double)(flyt_stream_next(st) >> 11) * 0x1.0p-53;
+}
+
+/* gsl_rng_uniform(r), drawn inline when r is a flyt stream. */
+static inline double flyt_rng_uniform(const gsl_rng *r)
+{
+    if (r->type == &flyt_rng_xoshiro_type)
+        return flyt_stream_uniform(r->state);
+    return gsl_rng_uniform(r);
+}
 
 /* A gsl_rng whose state is owned by flyt (use flyt_rng_bind before drawing). */
 gsl_rng *flyt_rng_new(void);

@@ -1,27 +1,94 @@
 #include "flyt/engine.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A heap entry: the (time, sequence) order as one 128-bit unsigned key.
- * Times are >= 0, and the bits of a non-negative double order like the
- * number, so one integer comparison replaces two floating ones and their
- * branches. */
-struct entry {
-    unsigned __int128 key; /* time bits << 64 | sequence */
+/*
+ * The calendar in two tiers. Events of the current day are in a 4-ary heap;
+ * events of later days wait unsorted in one bucket per day (a ring of
+ * N_BUCKETS days), and those beyond the ring in an overflow list. When the
+ * heap runs dry, the next day's bucket moves into it.
+ *
+ * Why: most of what is pending is far off (a nursing-home stay ends in
+ * years), and in a single heap every pop walks past all of it, so the cost
+ * of an event grew with the beds in the city. Here an event is appended to
+ * its day's bucket (O(1)), pushed once into a heap that holds only one
+ * day's events, and popped from there: the cost per event depends on the
+ * events per day, not on how many are pending.
+ *
+ * Order: a heap key is one 128-bit unsigned integer, the bits of the time
+ * (non-negative doubles order like their bits) above a 32-bit insertion
+ * number above a 32-bit slot. Insertion numbers are unique among pending
+ * events, so the slot never decides the order; it names where the event's
+ * kind, id and tag wait. Every event of a day is in the heap before any of
+ * that day pops, so events pop in exactly (time, insertion) order.
+ *
+ * The insertion number is 32 bits, and a long run schedules more events than
+ * that. Before it would wrap, the pending events are numbered afresh 0, 1,
+ * 2, ... in their present order: the order is unchanged, so nothing moves,
+ * and the run pops exactly what it would have with 64-bit numbers.
+ */
+
+typedef unsigned __int128 key_t128;
+
+#define NONE UINT32_MAX
+
+/* A pending event. key is kept for events in buckets (the heap has its own
+ * copy); next links a bucket's or the overflow's list. */
+struct slot {
+    key_t128 key;
     uint32_t kind, id, tag;
+    uint32_t next;
 };
 
-static inline unsigned __int128 make_key(double t, uint64_t seq)
+/* Heap position 0 is the root; it lives at array index HEAP_OFFSET so that
+ * the children of node i, 4i+1 .. 4i+4, start on a 64-byte boundary: four
+ * 16-byte keys, one cache line. */
+enum { ARITY = 4, HEAP_OFFSET = 3, LINE = 64 };
+
+/* Days in the ring of buckets (a power of two). */
+#define N_BUCKETS 2048u
+
+struct flyt_engine {
+    double now;  /* first: read on every event */
+    key_t128 *h; /* today's events; h[0] is the root (HEAP_OFFSET into alloc) */
+    key_t128 *alloc;
+    size_t n, cap;
+
+    struct slot *slot;
+    uint32_t *free_slot; /* slots of popped events, reused last-in first-out */
+    size_t n_free;
+    size_t slot_cap;
+    uint32_t slot_hw; /* slots ever handed out */
+
+    uint64_t day;      /* the heap holds every pending event before day + 1 */
+    uint64_t ring_end; /* buckets hold days day+1 .. ring_end-1; ring_end <= day + N_BUCKETS */
+    uint32_t *bucket;  /* N_BUCKETS list heads, by day modulo N_BUCKETS */
+    uint32_t overflow; /* events on or after ring_end */
+    size_t n_bucketed, n_overflow;
+    bool one_heap; /* only absurd times were left: see next_day */
+
+    uint32_t next_seq;
+    uint32_t seq_limit; /* renumber when next_seq reaches this */
+    uint64_t epoch;     /* renumberings so far: the high half of an event's seq */
+    uint64_t events_run;
+    bool stopped;
+    void *ctx;
+    uint32_t n_kinds;
+    flyt_event_handler *handlers;
+};
+
+static inline key_t128 make_key(double t, uint32_t seq, uint32_t slot)
 {
     uint64_t bits;
     t += 0.0; /* -0.0 would sort after every positive time */
     memcpy(&bits, &t, sizeof bits);
-    return (unsigned __int128)bits << 64 | seq;
+    return (key_t128)bits << 64 | (key_t128)seq << 32 | slot;
 }
 
-static inline double key_time(unsigned __int128 key)
+static inline double key_time(key_t128 key)
 {
     uint64_t bits = (uint64_t)(key >> 64);
     double t;
@@ -29,42 +96,73 @@ static inline double key_time(unsigned __int128 key)
     return t;
 }
 
-static inline void to_event(const struct entry *x, struct flyt_event *ev)
+static inline uint32_t key_seq(key_t128 key)
 {
-    ev->t = key_time(x->key);
-    ev->seq = (uint64_t)x->key;
-    ev->kind = x->kind;
-    ev->id = x->id;
-    ev->tag = x->tag;
+    return (uint32_t)(key >> 32);
 }
 
-struct flyt_engine {
-    struct entry *heap;
-    size_t n;
-    size_t cap;
-    uint64_t next_seq;
-    uint64_t events_run;
-    double now;
-    bool stopped;
-    void *ctx;
-    uint32_t n_kinds;
-    flyt_event_handler *handlers;
-};
+static inline uint32_t key_slot(key_t128 key)
+{
+    return (uint32_t)key;
+}
+
+/* Room for cap keys in the heap, the root HEAP_OFFSET keys into a 64-byte
+ * aligned block; the old keys are copied over. */
+static int grow_heap(struct flyt_engine *e, size_t cap)
+{
+    size_t bytes = (cap + HEAP_OFFSET) * sizeof(key_t128);
+    bytes = (bytes + LINE - 1) / LINE * LINE; /* aligned_alloc wants a multiple */
+    key_t128 *a = aligned_alloc(LINE, bytes);
+    if (!a)
+        return -1;
+    if (e->n)
+        memcpy(a + HEAP_OFFSET, e->h, e->n * sizeof *a);
+    free(e->alloc);
+    e->alloc = a;
+    e->h = a + HEAP_OFFSET;
+    e->cap = cap;
+    return 0;
+}
+
+/* Slots for cap events; the heap grows with them, so that a day's bucket
+ * can always move into it. */
+static int grow_slots(struct flyt_engine *e, size_t cap)
+{
+    if (cap > NONE) /* a slot number is 32 bits, NONE excluded */
+        return -1;
+    if (cap > e->cap && grow_heap(e, cap) != 0)
+        return -1;
+    struct slot *s = realloc(e->slot, cap * sizeof *s);
+    if (!s)
+        return -1;
+    e->slot = s;
+    uint32_t *f = realloc(e->free_slot, cap * sizeof *f);
+    if (!f)
+        return -1;
+    e->free_slot = f;
+    e->slot_cap = cap;
+    return 0;
+}
 
 struct flyt_engine *flyt_engine_new(uint32_t n_kinds, size_t initial_capacity, void *ctx)
 {
     struct flyt_engine *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    e->cap = initial_capacity ? initial_capacity : 64;
-    e->heap = malloc(e->cap * sizeof *e->heap);
+    size_t cap = initial_capacity ? initial_capacity : 64;
     e->handlers = calloc(n_kinds ? n_kinds : 1, sizeof *e->handlers);
-    if (!e->heap || !e->handlers) {
+    e->bucket = malloc(N_BUCKETS * sizeof *e->bucket);
+    if (!e->handlers || !e->bucket || grow_slots(e, cap) != 0) {
         flyt_engine_free(e);
         return NULL;
     }
+    for (uint32_t b = 0; b < N_BUCKETS; b++)
+        e->bucket[b] = NONE;
+    e->overflow = NONE;
+    e->ring_end = N_BUCKETS;
     e->n_kinds = n_kinds;
     e->ctx = ctx;
+    e->seq_limit = UINT32_MAX;
     return e;
 }
 
@@ -72,7 +170,10 @@ void flyt_engine_free(struct flyt_engine *e)
 {
     if (!e)
         return;
-    free(e->heap);
+    free(e->alloc);
+    free(e->slot);
+    free(e->free_slot);
+    free(e->bucket);
     free(e->handlers);
     free(e);
 }
@@ -83,57 +184,58 @@ void flyt_engine_on(struct flyt_engine *e, uint32_t kind, flyt_event_handler h)
         e->handlers[kind] = h;
 }
 
-int flyt_engine_schedule(struct flyt_engine *e, double t, uint32_t kind, uint32_t id, uint32_t tag)
+/* ---- the heap of today's events ---- */
+
+/* The heap has room: it is as large as the slots. */
+static void heap_push(struct flyt_engine *e, key_t128 key)
 {
-    if (e->n == e->cap) {
-        size_t cap = e->cap * 2;
-        struct entry *h = realloc(e->heap, cap * sizeof *h);
-        if (!h)
-            return -1;
-        e->heap = h;
-        e->cap = cap;
-    }
-    /* An event in the past would run before events already due; clamp it
-     * to now so causality holds. */
-    if (t < e->now)
-        t = e->now;
-    struct entry ev = { .key = make_key(t, e->next_seq++), .kind = kind, .id = id, .tag = tag };
+    key_t128 *h = e->h;
     size_t i = e->n++;
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (ev.key >= e->heap[parent].key)
+        size_t parent = (i - 1) / ARITY;
+        if (key >= h[parent])
             break;
-        e->heap[i] = e->heap[parent];
+        h[i] = h[parent];
         i = parent;
     }
-    e->heap[i] = ev;
-    return 0;
+    h[i] = key;
+}
+
+/* Index of the smallest of the four keys from c on, without a branch. */
+static inline size_t min_of_4(const key_t128 *h, size_t c)
+{
+    size_t a = c + (h[c + 1] < h[c]);
+    size_t b = c + 2 + (h[c + 3] < h[c + 2]);
+    return h[b] < h[a] ? b : a;
 }
 
 /* Removes the root, bottom-up (Floyd): the hole at the top goes down the
- * path of smaller children to a leaf, one comparison per level and that one
- * without a branch, and the last element then rises from there, rarely more
- * than a level or two because it came from the bottom. */
-static void pop_root(struct flyt_engine *e)
+ * path of smallest children to a leaf, and the last key then rises from
+ * there, rarely more than a level because it came from the bottom. */
+static void heap_pop(struct flyt_engine *e)
 {
     size_t n = --e->n;
     if (n == 0)
         return;
-    struct entry last = e->heap[n];
-    struct entry *h = e->heap;
+    key_t128 *h = e->h;
+    key_t128 last = h[n];
     size_t i = 0, c;
-    while ((c = 2 * i + 2) < n) {
-        c -= h[c - 1].key < h[c].key;
-        h[i] = h[c];
-        i = c;
+    while ((c = ARITY * i + 1) + ARITY <= n) {
+        size_t m = min_of_4(h, c);
+        h[i] = h[m];
+        i = m;
     }
-    if (c == n) { /* a lone left child */
-        h[i] = h[c - 1];
-        i = c - 1;
+    if (c < n) { /* one to three children at the end of the array */
+        size_t m = c;
+        for (size_t k = c + 1; k < n; k++)
+            if (h[k] < h[m])
+                m = k;
+        h[i] = h[m];
+        i = m;
     }
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (last.key >= h[parent].key)
+        size_t parent = (i - 1) / ARITY;
+        if (last >= h[parent])
             break;
         h[i] = h[parent];
         i = parent;
@@ -141,13 +243,190 @@ static void pop_root(struct flyt_engine *e)
     h[i] = last;
 }
 
-int flyt_engine_pop(struct flyt_engine *e, struct flyt_event *ev)
+/* ---- buckets of later days ---- */
+
+static inline void link(uint32_t *head, struct slot *slot, uint32_t s)
+{
+    slot[s].next = *head;
+    *head = s;
+}
+
+/* Where an event at t belongs: -1 the heap, 0 a bucket, 1 the overflow. */
+static inline int tier(const struct flyt_engine *e, double t)
+{
+    if (t < (double)(e->day + 1) || e->one_heap)
+        return -1;
+    return t < (double)e->ring_end ? 0 : 1;
+}
+
+/* Moves overflow events that now fit the ring into their buckets. */
+static void spill_overflow(struct flyt_engine *e)
+{
+    uint32_t s = e->overflow, keep = NONE;
+    while (s != NONE) {
+        uint32_t next = e->slot[s].next;
+        double t = key_time(e->slot[s].key);
+        if (t < (double)e->ring_end) {
+            link(&e->bucket[(uint64_t)t % N_BUCKETS], e->slot, s);
+            e->n_overflow--;
+            e->n_bucketed++;
+        } else {
+            link(&keep, e->slot, s);
+        }
+        s = next;
+    }
+    e->overflow = keep;
+}
+
+/* Beyond this the calendar is one heap: no day count reaches it. */
+#define FAR_DAY 0x1p62
+
+/* The heap is empty: moves on to the next day that has events and brings
+ * them into the heap. */
+static void next_day(struct flyt_engine *e)
+{
+    while (e->n == 0 && e->n_bucketed + e->n_overflow > 0) {
+        if (e->n_bucketed == 0) {    /* jump to the first day with an event */
+            double first = INFINITY; /* fmin passes over NaN */
+            for (uint32_t s = e->overflow; s != NONE; s = e->slot[s].next)
+                first = fmin(first, key_time(e->slot[s].key));
+            if (!(first < FAR_DAY)) {
+                /* Only absurd times are left (infinite, NaN, beyond 2^62
+                 * days): they all go to the heap, and so does every event
+                 * scheduled from now on. */
+                e->one_heap = true;
+                for (uint32_t s = e->overflow; s != NONE; s = e->slot[s].next)
+                    heap_push(e, e->slot[s].key);
+                e->overflow = NONE;
+                e->n_overflow = 0;
+                return;
+            }
+            e->day = (uint64_t)first;
+            e->ring_end = e->day + N_BUCKETS;
+            spill_overflow(e);
+        } else {
+            e->day++;
+            /* half the ring has come free: make room for later days */
+            if (e->day + N_BUCKETS >= e->ring_end + N_BUCKETS / 2) {
+                e->ring_end = e->day + N_BUCKETS;
+                spill_overflow(e);
+            }
+        }
+        uint32_t *head = &e->bucket[e->day % N_BUCKETS];
+        for (uint32_t s = *head; s != NONE; s = e->slot[s].next) {
+            heap_push(e, e->slot[s].key);
+            e->n_bucketed--;
+        }
+        *head = NONE;
+    }
+}
+
+/* ---- renumbering ---- */
+
+struct rank {
+    key_t128 key;
+    key_t128 *where;
+};
+
+static int by_key(const void *a, const void *b)
+{
+    key_t128 x = ((const struct rank *)a)->key, y = ((const struct rank *)b)->key;
+    return (x > y) - (x < y);
+}
+
+static void collect(struct flyt_engine *e, uint32_t s, struct rank *r, size_t *k)
+{
+    for (; s != NONE; s = e->slot[s].next, (*k)++)
+        r[*k] = (struct rank){ e->slot[s].key, &e->slot[s].key };
+}
+
+/* Numbers the pending events 0 .. n-1 in the order they will pop. Each
+ * key keeps its time and slot, and the relative order of all keys is
+ * unchanged, so the heap stays a heap and the buckets stay as they are. */
+static int renumber(struct flyt_engine *e)
+{
+    size_t total = e->n + e->n_bucketed + e->n_overflow, k = 0;
+    struct rank *r = malloc((total ? total : 1) * sizeof *r);
+    if (!r)
+        return -1;
+    for (size_t i = 0; i < e->n; i++)
+        r[k++] = (struct rank){ e->h[i], &e->h[i] };
+    for (uint32_t b = 0; b < N_BUCKETS; b++)
+        collect(e, e->bucket[b], r, &k);
+    collect(e, e->overflow, r, &k);
+    qsort(r, k, sizeof *r, by_key);
+    for (size_t i = 0; i < k; i++)
+        *r[i].where = make_key(key_time(r[i].key), (uint32_t)i, key_slot(r[i].key));
+    free(r);
+    e->next_seq = (uint32_t)k;
+    e->epoch++;
+    return 0;
+}
+
+/* ---- the interface ---- */
+
+int flyt_engine_schedule(struct flyt_engine *e, double t, uint32_t kind, uint32_t id, uint32_t tag)
+{
+    if (e->next_seq >= e->seq_limit && renumber(e) != 0)
+        return -1;
+    if (e->n_free == 0 && e->slot_hw == e->slot_cap && grow_slots(e, 2 * e->slot_cap) != 0)
+        return -1;
+    /* An event in the past would run before events already due; clamp it
+     * to now so causality holds. */
+    if (t < e->now)
+        t = e->now;
+    uint32_t s = e->n_free ? e->free_slot[--e->n_free] : e->slot_hw++;
+    struct slot *sl = &e->slot[s];
+    sl->kind = kind;
+    sl->id = id;
+    sl->tag = tag;
+    key_t128 key = make_key(t, e->next_seq++, s);
+    switch (tier(e, t)) {
+    case -1:
+        heap_push(e, key);
+        return 0;
+    case 0:
+        sl->key = key;
+        link(&e->bucket[(uint64_t)t % N_BUCKETS], e->slot, s);
+        e->n_bucketed++;
+        return 0;
+    default:
+        sl->key = key;
+        link(&e->overflow, e->slot, s);
+        e->n_overflow++;
+        return 0;
+    }
+}
+
+/* Takes the earliest event off the calendar into *ev; the heap is not empty. */
+static inline void take_root(struct flyt_engine *e, struct flyt_event *ev)
+{
+    key_t128 k = e->h[0];
+    uint32_t s = key_slot(k);
+    const struct slot *p = &e->slot[s];
+    ev->t = key_time(k);
+    ev->seq = e->epoch << 32 | key_seq(k);
+    ev->kind = p->kind;
+    ev->id = p->id;
+    ev->tag = p->tag;
+    e->free_slot[e->n_free++] = s;
+    heap_pop(e);
+    e->now = ev->t;
+}
+
+/* Whether an event is pending, with the earliest one at the heap's root. */
+static inline bool ready(struct flyt_engine *e)
 {
     if (e->n == 0)
+        next_day(e);
+    return e->n > 0;
+}
+
+int flyt_engine_pop(struct flyt_engine *e, struct flyt_event *ev)
+{
+    if (!ready(e))
         return -1;
-    to_event(&e->heap[0], ev);
-    pop_root(e);
-    e->now = ev->t;
+    take_root(e, ev);
     return 0;
 }
 
@@ -155,12 +434,11 @@ uint64_t flyt_engine_run(struct flyt_engine *e, double t_end)
 {
     uint64_t ran = 0;
     e->stopped = false;
-    unsigned __int128 end = t_end > 0 ? make_key(t_end, 0) : 0;
-    while (e->n > 0 && e->heap[0].key < end && !e->stopped) {
+    /* Keys of events before t_end are below the key of (t_end, 0, 0). */
+    key_t128 end = t_end > 0 ? make_key(t_end, 0, 0) : 0;
+    while (!e->stopped && ready(e) && e->h[0] < end) {
         struct flyt_event ev;
-        to_event(&e->heap[0], &ev);
-        pop_root(e);
-        e->now = ev.t;
+        take_root(e, &ev);
         flyt_event_handler h = ev.kind < e->n_kinds ? e->handlers[ev.kind] : NULL;
         if (h)
             h(e, &ev, e->ctx);
@@ -184,10 +462,15 @@ double flyt_engine_now(const struct flyt_engine *e)
 
 size_t flyt_engine_pending(const struct flyt_engine *e)
 {
-    return e->n;
+    return e->n + e->n_bucketed + e->n_overflow;
 }
 
 uint64_t flyt_engine_events_run(const struct flyt_engine *e)
 {
     return e->events_run;
+}
+
+void flyt_engine_set_seq_limit(struct flyt_engine *e, uint32_t limit)
+{
+    e->seq_limit = limit > 1 ? limit : 2;
 }

@@ -102,7 +102,7 @@ static void attributes(struct model *m, uint32_t id, const struct flyt_census_pa
     flyt_rng_bind(m->rng, &p->rng);
     int age = flyt__draw_index(m->rng, s->age_mix, s->n_age_bands);
     int cfs = 1 + flyt__draw_index(m->rng, s->cfs_mix, 9);
-    bool complex = gsl_rng_uniform(m->rng) < s->complex_share;
+    bool complex = flyt_rng_uniform(m->rng) < s->complex_share;
     p->age_band =
             (uint8_t)(cp->age_band >= 0 && cp->age_band < s->n_age_bands ? cp->age_band : age);
     p->cfs = (uint8_t)(cp->cfs >= 1 && cp->cfs <= 9 ? cp->cfs : cfs);
@@ -202,7 +202,7 @@ static void place_home_care(struct model *m, uint32_t id, const struct flyt_cens
         const double *r = m->s->groups[p->group].hc_rate_per_year;
         double total = r[FLYT_HCO_HOSPITAL] + r[FLYT_HCO_DEATH] + r[FLYT_HCO_END];
         if (total > 0)
-            schedule(m, gsl_ran_exponential(m->rng, 365.0 / total), EV_HC_HAZARD, id);
+            schedule(m, flyt_rng_exponential(m->rng, 365.0 / total), EV_HC_HAZARD, id);
     }
     p->t_state = -cp->elapsed_days;
 }

@@ -25,7 +25,7 @@ static inline const struct flyt_group *grp(const struct model *m, const struct p
 static struct flyt_stream *lever_stream(struct model *m, uint32_t id, struct flyt_stream *st)
 {
     struct patient *p = &m->p[id];
-    flyt_stream_seed(st, m->s->seed, m->rep, FLYT_STREAM_LEVER, (p->key << 16) | p->n_lever++);
+    flyt_stream_seed_at(st, m->stream_prefix[FLYT_STREAM_LEVER], (p->key << 16) | p->n_lever++);
     return st;
 }
 
@@ -34,7 +34,7 @@ double flyt__lever_uniform(struct model *m, uint32_t id)
     struct flyt_stream st;
     void *caller_stream = m->rng->state;
     flyt_rng_bind(m->rng, lever_stream(m, id, &st));
-    double u = gsl_rng_uniform(m->rng);
+    double u = flyt_rng_uniform(m->rng);
     m->rng->state = caller_stream;
     return u;
 }
@@ -64,7 +64,7 @@ static void schedule(struct model *m, double t, enum event_kind k, uint32_t id)
 
 int flyt__draw_index(gsl_rng *r, const double *p, int n)
 {
-    double u = gsl_rng_uniform(r), acc = 0;
+    double u = flyt_rng_uniform(r), acc = 0;
     for (int i = 0; i < n - 1; i++) {
         acc += p[i];
         if (u < acc)
@@ -201,12 +201,12 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     double t = now(m);
     m->model_events++;
     m->n_treat--;
-    if (gsl_rng_uniform(m->rng) < g->p_death_hosp) {
+    if (flyt_rng_uniform(m->rng) < g->p_death_hosp) {
         count_death(m, ev->id, 0);
         flyt__patient_leave(m, ev->id);
         return;
     }
-    if (!(gsl_rng_uniform(m->rng) < g->p_ukp)) {
+    if (!(flyt_rng_uniform(m->rng) < g->p_ukp)) {
         leave_hospital(m, p, false); /* home with unchanged services */
         flyt__patient_leave(m, ev->id);
         return;
@@ -384,7 +384,7 @@ static void schedule_hazard(struct model *m, uint32_t id)
     if (p->state == PS_HOME_CARE)
         total += r[FLYT_HCO_NURSING_HOME];
     if (total > 0)
-        schedule(m, now(m) + gsl_ran_exponential(m->rng, 365.0 / total), EV_HC_HAZARD, id);
+        schedule(m, now(m) + flyt_rng_exponential(m->rng, 365.0 / total), EV_HC_HAZARD, id);
 }
 
 void flyt__start_hc(struct model *m, uint32_t id)

@@ -107,6 +107,8 @@ struct model {
     uint64_t qseq;
 
     struct flyt_stream arrival_rng;
+    /* by stream class: see flyt_stream_prefix */
+    uint64_t stream_prefix[FLYT_STREAM_LEVER + 1];
     double *day_rate; /* arrivals per day, by day */
     size_t n_rate_days;
     uint64_t n_arrivals;

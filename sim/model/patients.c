@@ -41,7 +41,7 @@ uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t
     p->c_prev = p->c_next = NIL;
     p->role = p->ukp_role = p->st_role = NO_ROLE;
     p->key = ((uint64_t)cls << 44) | index;
-    flyt_stream_seed(&p->rng, m->s->seed, m->rep, cls, index);
+    flyt_stream_seed_at(&p->rng, m->stream_prefix[cls], index);
     m->in_system++;
     return id;
 }

@@ -19,7 +19,7 @@ static inline double now(const struct model *m)
 static void schedule_next_arrival(struct model *m, double t)
 {
     flyt_rng_bind(m->rng, &m->arrival_rng);
-    double e = gsl_ran_exponential(m->rng, 1.0);
+    double e = flyt_rng_exponential(m->rng, 1.0);
     for (size_t d = (size_t)t; d < m->n_rate_days; d++) {
         double r = m->day_rate[d];
         double span = (double)(d + 1) - t;
@@ -41,7 +41,7 @@ static void draw_attributes(struct model *m, uint32_t id)
     flyt_rng_bind(m->rng, &p->rng);
     p->age_band = (uint8_t)flyt__draw_index(m->rng, s->age_mix, s->n_age_bands);
     p->cfs = (uint8_t)(1 + flyt__draw_index(m->rng, s->cfs_mix, 9));
-    p->complex = gsl_rng_uniform(m->rng) < s->complex_share;
+    p->complex = flyt_rng_uniform(m->rng) < s->complex_share;
     p->group = (uint8_t)s->group_of_cfs[p->cfs];
 }
 
@@ -178,7 +178,7 @@ static double residual_stay(struct model *m, const struct flyt_dist *d, double *
         cand[i] = flyt_dist_sample(d, m->rng);
         total += cand[i];
     }
-    double u = gsl_rng_uniform(m->rng) * total, acc = 0;
+    double u = flyt_rng_uniform(m->rng) * total, acc = 0;
     double pick = cand[N_CAND - 1];
     for (int i = 0; i < N_CAND; i++) {
         acc += cand[i];
@@ -187,7 +187,7 @@ static double residual_stay(struct model *m, const struct flyt_dist *d, double *
             break;
         }
     }
-    double left = pick * gsl_rng_uniform(m->rng);
+    double left = pick * flyt_rng_uniform(m->rng);
     *elapsed = pick - left; /* so that a census taken later knows when the stay began */
     return left;
 }
@@ -257,6 +257,8 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
     m->cap[U_NURSING_HOME] = (int)flyt__capacity_on(m, U_NURSING_HOME, 0);
     m->hc_capacity = flyt__capacity_on(m, U_HOME_CARE, 0);
     flyt_stream_seed(&m->arrival_rng, s->seed, rep, FLYT_STREAM_ARRIVALS, 0);
+    for (int c = 0; c <= FLYT_STREAM_LEVER; c++)
+        m->stream_prefix[c] = flyt_stream_prefix(s->seed, rep, (uint64_t)c);
     flyt__register_handlers(m);
     flyt_engine_on(m->eng, EV_ARRIVAL, on_arrival);
     flyt_engine_on(m->eng, EV_DAY, on_day);

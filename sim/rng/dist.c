@@ -1,8 +1,11 @@
 #include "flyt/dist.h"
 
+#include "flyt/rng.h"
+
 #include <gsl/gsl_sf_gamma.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,26 +148,62 @@ int flyt_dist_prepare(struct flyt_dist *d, const char **why)
     }
 }
 
+/* On a flyt stream the common distributions are drawn here, inline, by the
+ * very algorithms GSL uses (gsl/randist: exponential.c, lognormal.c,
+ * flat.c), uniform for uniform, so every draw is the double GSL would give;
+ * only the calls through GSL's function pointers are gone. Gamma, Weibull
+ * and empirical tables stay with GSL. tests/test_dist.c checks the
+ * equality draw by draw. */
+static double exponential(struct flyt_stream *st, double mu)
+{
+    return -mu * log1p(-flyt_stream_uniform(st));
+}
+
+static double lognormal(struct flyt_stream *st, double zeta, double sigma)
+{
+    double u, v, r2;
+    do { /* a point in the unit circle, polar (Marsaglia) method */
+        u = -1 + 2 * flyt_stream_uniform(st);
+        v = -1 + 2 * flyt_stream_uniform(st);
+        r2 = u * u + v * v;
+    } while (r2 > 1.0 || r2 == 0);
+    double normal = u * sqrt(-2.0 * log(r2) / r2);
+    return exp(sigma * normal + zeta);
+}
+
+static double flat(struct flyt_stream *st, double a, double b)
+{
+    double u = flyt_stream_uniform(st);
+    return a * (1 - u) + b * u;
+}
+
 double flyt_dist_sample(const struct flyt_dist *d, gsl_rng *r)
 {
+    bool own = r->type == &flyt_rng_xoshiro_type;
     switch (d->kind) {
     case FLYT_DIST_FIXED:
         return d->mean;
     case FLYT_DIST_EXPONENTIAL:
-        return gsl_ran_exponential(r, d->mean);
+        return own ? exponential(r->state, d->mean) : gsl_ran_exponential(r, d->mean);
     case FLYT_DIST_LOGNORMAL:
-        return gsl_ran_lognormal(r, d->p1, d->p2);
+        return own ? lognormal(r->state, d->p1, d->p2) : gsl_ran_lognormal(r, d->p1, d->p2);
     case FLYT_DIST_GAMMA:
         return gsl_ran_gamma(r, d->p1, d->p2);
     case FLYT_DIST_WEIBULL:
         return gsl_ran_weibull(r, d->p1, d->p2);
     case FLYT_DIST_UNIFORM:
-        return gsl_ran_flat(r, d->mean, d->sd);
+        return own ? flat(r->state, d->mean, d->sd) : gsl_ran_flat(r, d->mean, d->sd);
     case FLYT_DIST_EMPIRICAL:
         return d->values[gsl_ran_discrete(r, d->table)];
     default:
         return 0.0;
     }
+}
+
+double flyt_rng_exponential(gsl_rng *r, double mu)
+{
+    return r->type == &flyt_rng_xoshiro_type ? exponential(r->state, mu)
+                                             : gsl_ran_exponential(r, mu);
 }
 
 double flyt_dist_mean(const struct flyt_dist *d)

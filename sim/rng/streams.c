@@ -10,39 +10,32 @@ uint64_t flyt_splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t next(struct flyt_stream *st)
-{
-    uint64_t *s = st->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
 /* Each key component is mixed in turn, so (1,2) and (2,1) give unrelated
  * streams; the four state words then come from splitmix64 of the hash, which
  * never yields the all-zero state xoshiro cannot leave. */
+static uint64_t mix_in(uint64_t h, uint64_t key)
+{
+    h ^= flyt_splitmix64(&h) + key;
+    (void)flyt_splitmix64(&h);
+    return h;
+}
+
+uint64_t flyt_stream_prefix(uint64_t seed, uint64_t replication, uint64_t stream_class)
+{
+    return mix_in(mix_in(seed, replication), stream_class);
+}
+
+void flyt_stream_seed_at(struct flyt_stream *st, uint64_t prefix, uint64_t index)
+{
+    uint64_t h = mix_in(prefix, index);
+    for (int i = 0; i < 4; i++)
+        st->s[i] = flyt_splitmix64(&h);
+}
+
 void flyt_stream_seed(struct flyt_stream *st, uint64_t seed, uint64_t replication,
                       uint64_t stream_class, uint64_t index)
 {
-    uint64_t h = seed;
-    uint64_t key[3] = { replication, stream_class, index };
-    for (int i = 0; i < 3; i++) {
-        h ^= flyt_splitmix64(&h) + key[i];
-        (void)flyt_splitmix64(&h);
-    }
-    for (int i = 0; i < 4; i++)
-        st->s[i] = flyt_splitmix64(&h);
+    flyt_stream_seed_at(st, flyt_stream_prefix(seed, replication, stream_class), index);
 }
 
 static void xo_set(void *state, unsigned long seed)
@@ -54,19 +47,19 @@ static void xo_set(void *state, unsigned long seed)
  * wherever unsigned long is 32 bits; doubles take the top 53 bits. */
 static unsigned long xo_get(void *state)
 {
-    return (unsigned long)(next(state) >> 32);
+    return (unsigned long)(flyt_stream_next(state) >> 32);
 }
 
 static double xo_get_double(void *state)
 {
-    return (double)(next(state) >> 11) * 0x1.0p-53;
+    return flyt_stream_uniform(state);
 }
 
-static const gsl_rng_type xoshiro_type = {
+const gsl_rng_type flyt_rng_xoshiro_type = {
     "flyt-xoshiro256ss", 0xffffffffUL, 0, sizeof(struct flyt_stream), xo_set, xo_get, xo_get_double
 };
 
-const gsl_rng_type *flyt_rng_xoshiro = &xoshiro_type;
+const gsl_rng_type *flyt_rng_xoshiro = &flyt_rng_xoshiro_type;
 
 /* gsl_rng_alloc would also allocate a state we never use, so the state
  * pointer is kept aside and restored before GSL frees it. */
