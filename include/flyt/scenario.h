@@ -157,6 +157,11 @@ struct flyt_scenario {
     unsigned replications;
     uint64_t seed;
     uint64_t max_patients; /* runaway guard: patients in the system at once */
+    /* Not a file key: set by a caller that wants the KPIs only (sweeps
+     * without --series, calibration, the memory benchmark). A replication
+     * then keeps no daily series: its result has n_days 0 and every
+     * series NULL; every KPI is the same as with the series. */
+    bool series_off;
 
     double ukp_day_cost;
 

@@ -114,6 +114,8 @@ static struct flyt_scenario *load_at(struct fit *f, const double *x)
         set_err(f, "the scenario rejects this point: %.*s", (int)strcspn(text, "\n"), text);
     }
     flyt_diag_free(&d);
+    if (s)
+        s->series_off = true; /* the fit reads KPIs only: no daily series */
     return s;
 }
 

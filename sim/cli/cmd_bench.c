@@ -60,8 +60,8 @@ static void usage(FILE *out)
           "             the ratio flyt/bare\n"
           "  threads    replications per second of the default scenario at 1, 2, 4, ...\n"
           "             threads up to the CPUs online, with the parallel efficiency\n"
-          "  memory     peak resident memory of PF1 (K 1, no warm-up) at a 1- and a\n"
-          "             100-year horizon, each in a child process of its own\n"
+          "  memory     peak resident memory of PF1 (K 1, no warm-up, no daily series)\n"
+          "             at a 1- and a 100-year horizon, each in a child process of its own\n"
           "\n"
           "Options:\n"
           "      --only LIST   parts to run, comma-separated (pf1,trondheim,bare,threads,memory)\n"
@@ -129,9 +129,10 @@ static struct flyt_scenario *load_embedded(const char *text, const char *name,
 }
 
 /* Runs PF1 at one scale `repeat` times and keeps the fastest wall time;
- * the results are the same every time (same seed). */
-static int run_scale(const struct scale *sc, unsigned long long seed, unsigned repeat,
-                     struct bench_row *row)
+ * the results are the same every time (same seed). series_off: without
+ * daily series (the memory part). */
+static int run_scale_series(const struct scale *sc, unsigned long long seed, unsigned repeat,
+                            bool series_off, struct bench_row *row)
 {
     char s_h[64], s_w[64], s_a[64], s_st[64], s_nh[64], s_hc[64], s_seed[64];
     snprintf(s_h, sizeof s_h, "run.horizon_days=%.17g", 365.0 * sc->years);
@@ -145,6 +146,7 @@ static int run_scale(const struct scale *sc, unsigned long long seed, unsigned r
     struct flyt_scenario *s = load_embedded(flyt_pf1_scenario, "<pf1>", sets, 7);
     if (!s)
         return EXIT_BAD_INPUT;
+    s->series_off = series_off;
     row->sc = *sc;
     for (unsigned k = 0; k < repeat; k++) {
         struct flyt_result res;
@@ -170,6 +172,12 @@ static int run_scale(const struct scale *sc, unsigned long long seed, unsigned r
     row->ms_per_year = 1000.0 * row->wall / sc->years;
     row->rss_mb = (double)flyt_bench_peak_rss_kb() / 1024.0;
     return EXIT_OK;
+}
+
+static int run_scale(const struct scale *sc, unsigned long long seed, unsigned repeat,
+                     struct bench_row *row)
+{
+    return run_scale_series(sc, seed, repeat, false, row);
 }
 
 /* PF1's mean number of patients in the system after warm-up: each has
@@ -295,7 +303,7 @@ static int mem_child(void *arg)
     const struct mem_arg *m = arg;
     struct bench_row row;
     memset(&row, 0, sizeof row);
-    int rc = run_scale(&m->sc, m->seed, 1, &row);
+    int rc = run_scale_series(&m->sc, m->seed, 1, true, &row);
     flyt_result_free(&row.res);
     return rc;
 }
@@ -305,6 +313,8 @@ static int mem_child(void *arg)
 static int run_memory(struct bench *b)
 {
     for (int i = 0; i < 2; i++) {
+        /* no per-patient output and no daily series: what is left should
+         * not grow with the horizon (docs/performance.md, Memory) */
         struct mem_arg m = { { "memory", 1.0, mem_years[i], 0.0 }, b->seed };
         b->mem[i].years = mem_years[i];
         int rc = flyt_bench_in_child(mem_child, &m, &b->mem[i].base_kb, &b->mem[i].peak_kb);
@@ -392,7 +402,8 @@ static void print_json(const struct bench *b)
         printf("\n ]");
     }
     if (b->parts & PART_MEMORY) {
-        printf(",\n \"memory\": {\"model\": \"PF1 K 1, no warm-up\", \"horizons\": [");
+        printf(",\n \"memory\": {\"model\": \"PF1 K 1, no warm-up, no daily series\", "
+               "\"horizons\": [");
         for (int i = 0; i < 2; i++)
             printf("%s{\"years\": %g, \"base_rss_mb\": %.1f, \"peak_rss_mb\": %.1f}", i ? ", " : "",
                    b->mem[i].years, b->mem[i].base_kb / 1024.0, b->mem[i].peak_kb / 1024.0);
@@ -450,7 +461,8 @@ static void print_text(const struct bench *b)
         }
     }
     if (b->parts & PART_MEMORY) {
-        printf("\nPeak memory vs horizon, PF1 K 1, no warm-up (a child process each):\n");
+        printf("\nPeak memory vs horizon, PF1 K 1, no warm-up, no daily series (a child "
+               "process each):\n");
         printf("  %g year: %.1f MB   %g years: %.1f MB   (ratio %.2f; %.1f MB inherited)\n",
                b->mem[0].years, b->mem[0].peak_kb / 1024.0, b->mem[1].years,
                b->mem[1].peak_kb / 1024.0,

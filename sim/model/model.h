@@ -86,11 +86,26 @@ struct queue {
     uint32_t head, tail, len;
 };
 
-/* A growable array of doubles for distributions (median, p90). */
-struct samples {
-    double *x;
+/* quantile.c: a per-patient figure's distribution (mean, median, p90,
+ * max) in bounded memory: every value while there are at most
+ * FLYT_QUANTILE_EXACT (figures exact), then a log histogram of fixed size
+ * (bins 0.068 % wide); see quantile.c. */
+#define FLYT_QUANTILE_EXACT 65536
+struct quantile {
+    double *x; /* the values while exact, NULL once the histogram took over */
     size_t n, cap;
+    uint64_t *bin; /* the histogram, NULL while exact */
+    uint64_t zeros;
+    double sum, sum_c; /* compensated sum, histogram only */
+    double min_pos, max;
 };
+/* Returns 0, or -1 when out of memory (the value is then lost). */
+int flyt__quantile_add(struct quantile *q, double x);
+bool flyt__quantile_exact(const struct quantile *q);
+/* NaN when empty; p90 and max may be NULL together. Sorts q's values. */
+void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, double *p90,
+                         double *max);
+void flyt__quantile_free(struct quantile *q);
 
 struct model {
     const struct flyt_scenario *s;
@@ -131,7 +146,7 @@ struct model {
     /* measured window */
     double t_warm, t_end;
     size_t first_day;
-    struct samples ukp_waits, st_los;
+    struct quantile ukp_waits, st_los;
     double wait_sum[FLYT_N_DEST + 1];
     uint64_t wait_n[FLYT_N_DEST + 1]; /* + complex */
     uint64_t st_admissions, nh_admissions, nh_within, arrivals_window;
@@ -172,7 +187,9 @@ void flyt__patient_leave(struct model *m, uint32_t id);
 void flyt__queue_push(struct model *m, enum unit u, enum flyt_origin o, uint32_t id);
 void flyt__queue_remove(struct model *m, uint32_t id);
 uint32_t flyt__queue_next(const struct model *m, enum unit u);
-void flyt__samples_add(struct model *m, struct samples *s, double x);
+
+/* quantile.c: adds x to q; sets m->failed when out of memory */
+void flyt__samples_add(struct model *m, struct quantile *q, double x);
 
 /* stats.c */
 void flyt__advance(struct model *m, double now);

@@ -117,18 +117,3 @@ uint32_t flyt__queue_next(const struct model *m, enum unit u)
     }
     return best;
 }
-
-void flyt__samples_add(struct model *m, struct samples *s, double x)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        double *t = realloc(s->x, cap * sizeof *t);
-        if (!t) {
-            m->failed = true;
-            return;
-        }
-        s->x = t;
-        s->cap = cap;
-    }
-    s->x[s->n++] = x;
-}

@@ -97,6 +97,8 @@ static void on_arrival(struct flyt_engine *e, const struct flyt_event *ev, void 
 static void sample_day(struct model *m, size_t d)
 {
     double **sr = m->out->series;
+    if (!sr[0]) /* series off (n_days is then 0 and this is not called) */
+        return;
     sr[FLYT_SERIES_hospital_treatment][d] = m->n_treat;
     sr[FLYT_SERIES_ukp_waiting][d] = m->n_ukp;
     sr[FLYT_SERIES_short_term][d] = m->n_st;
@@ -244,7 +246,9 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
             m->q[u][o] = (struct queue){ NIL, NIL, 0 };
     size_t last_day = (size_t)ceil(s->horizon_days);
     out->n_days = last_day > m->first_day ? last_day - m->first_day : 0;
-    for (int i = 0; i < FLYT_N_SERIES; i++) {
+    if (s->series_off)
+        out->n_days = 0; /* no series: on_day and flyt__count_day write nothing */
+    for (int i = 0; i < FLYT_N_SERIES && !s->series_off; i++) {
         out->series[i] = calloc(out->n_days ? out->n_days : 1, sizeof(double));
         if (!out->series[i])
             return -1;
@@ -273,8 +277,8 @@ static void teardown(struct model *m)
     free(m->day_rate);
     for (int u = 0; u < N_UNITS; u++)
         free(m->cap_day[u]);
-    free(m->ukp_waits.x);
-    free(m->st_los.x);
+    flyt__quantile_free(&m->ukp_waits);
+    flyt__quantile_free(&m->st_los);
 }
 
 int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct flyt_result *out)

@@ -1,9 +1,7 @@
 /* Figures of one replication: time-integrals over the measured window and
- * per-patient samples, turned into KPIs when the run ends. */
+ * per-patient distributions (quantile.c), turned into KPIs when the run
+ * ends. */
 #include "model/model.h"
-
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 
 #include <math.h>
 
@@ -24,6 +22,8 @@ void flyt__advance(struct model *m, double t)
         m->t_last = t;
 }
 
+/* With the series off (scenario.h, series_off) n_days is 0: nothing is
+ * written. */
 void flyt__count_day(struct model *m, enum flyt_series series, double t)
 {
     if (t < (double)m->first_day)
@@ -54,23 +54,6 @@ static double ratio(double a, double b)
     return b > 0 ? a / b : NAN;
 }
 
-static void sample_kpis(struct samples *s, double *mean, double *median, double *p90, double *max)
-{
-    if (s->n == 0) {
-        *mean = *median = NAN;
-        if (p90)
-            *p90 = *max = NAN;
-        return;
-    }
-    gsl_sort(s->x, 1, s->n);
-    *mean = gsl_stats_mean(s->x, 1, s->n);
-    *median = gsl_stats_quantile_from_sorted_data(s->x, 1, s->n, 0.5);
-    if (p90) {
-        *p90 = gsl_stats_quantile_from_sorted_data(s->x, 1, s->n, 0.9);
-        *max = s->x[s->n - 1];
-    }
-}
-
 void flyt__finish(struct model *m)
 {
     /* A run stopped early is measured up to where it stopped. */
@@ -83,8 +66,8 @@ void flyt__finish(struct model *m)
     double *k = m->out->kpi;
     k[FLYT_KPI_arrivals] = (double)m->arrivals_window;
     k[FLYT_KPI_ukp_patients] = (double)m->ukp_waits.n;
-    sample_kpis(&m->ukp_waits, &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
-                &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
+    flyt__quantile_kpis(&m->ukp_waits, &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
+                        &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
     k[FLYT_KPI_ukp_wait_mean_home] = ratio(m->wait_sum[FLYT_DEST_HOME], (double)m->wait_n[0]);
     k[FLYT_KPI_ukp_wait_mean_home_care] = ratio(m->wait_sum[1], (double)m->wait_n[1]);
     k[FLYT_KPI_ukp_wait_mean_short_term] = ratio(m->wait_sum[2], (double)m->wait_n[2]);
@@ -96,7 +79,8 @@ void flyt__finish(struct model *m)
     k[FLYT_KPI_share_direct_home] =
             ratio((double)(m->wait_n[FLYT_DEST_HOME] + m->wait_n[FLYT_DEST_HOME_CARE]),
                   (double)m->ukp_waits.n);
-    sample_kpis(&m->st_los, &k[FLYT_KPI_st_los_mean], &k[FLYT_KPI_st_los_median], NULL, NULL);
+    flyt__quantile_kpis(&m->st_los, &k[FLYT_KPI_st_los_mean], &k[FLYT_KPI_st_los_median], NULL,
+                        NULL);
     k[FLYT_KPI_st_admissions] = (double)m->st_admissions;
     k[FLYT_KPI_st_admission_cfs_mean] = ratio((double)m->st_cfs_sum, (double)m->st_admissions);
     k[FLYT_KPI_not_ready_returns] = (double)m->not_ready_returns;

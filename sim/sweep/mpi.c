@@ -262,6 +262,9 @@ int flyt_mpi_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *const 
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    /* as in flyt_sweep_run_tasks: no series are made that would be dropped */
+    for (size_t p = 0; p < sw->n_points; p++)
+        scenarios[p]->series_off = !keep_series;
     int rc;
     if (rank != 0) {
         rc = worker(sw, scenarios, keep_series);

@@ -92,6 +92,11 @@ int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *cons
                        .keep_series = keep_series,
                        .on_done = on_done,
                        .ctx = ctx };
+    /* Without --series a task's daily series would only be dropped: the
+     * model then never allocates them (memory no longer grows with the
+     * horizon). The point scenarios are the sweep's own copies. */
+    for (size_t p = 0; p < sw->n_points; p++)
+        scenarios[p]->series_off = !keep_series;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;

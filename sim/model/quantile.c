@@ -1,0 +1,201 @@
+/* A bounded store for the mean, median, 90th percentile and maximum of a
+ * per-patient figure (UKP waits, short-term stays), so that a replication's
+ * memory does not grow with its horizon.
+ *
+ * Up to FLYT_QUANTILE_EXACT values it keeps every value and the figures
+ * are exact, computed as they always were (gsl_sort, gsl_stats_mean over
+ * the sorted values, gsl_stats_quantile_from_sorted_data): a run of that
+ * size gives the same bits as before this store existed.
+ *
+ * The value after that replays the kept values, in the order they came,
+ * into a histogram allocated then (so short runs never pay for it), frees
+ * them, and from then on every value goes to the histogram alone: an exact
+ * count of zeros (a UKP wait of exactly 0 is common), Q_BINS log-spaced
+ * bins of relative width 2^(1/1024) - 1 (0.068 %) over [2^-20, 2^20) days,
+ * values in (0, 2^-20) counted in the lowest bin and values from 2^20 on in
+ * an overflow bin; the exact maximum and smallest positive value; and a
+ * Neumaier-compensated running sum for the mean (its error does not grow
+ * with the count, unlike a plain sum's). Quantiles use the definition of
+ * gsl_stats_quantile_from_sorted_data (position (n - 1) p, linear
+ * interpolation between the order statistics on either side), each order
+ * statistic read from the histogram: the value of rank j among the c
+ * values of a bin is interpolated linearly from the bin's lower to its
+ * upper edge, both clamped to the smallest positive value and the maximum
+ * seen. An order statistic so read lies in the same bin as the true one,
+ * so it is within one bin width, 0.068 % of the value, of it; so is a
+ * quantile, which interpolates between two of them. Values are days, never
+ * negative; a negative or NaN value would be counted as 0 by the histogram
+ * (it is kept as it is while exact).
+ */
+#include "model/model.h"
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include <math.h>
+#include <stdlib.h>
+
+#define Q_LOG2_MIN (-20)                   /* lowest bin edge 2^-20 days (0.08 s) */
+#define Q_OCTAVES  40                      /* up to 2^20 days (2,870 years) */
+#define Q_PER_OCT  1024                    /* bins per doubling: relative width 2^(1/1024) - 1 */
+#define Q_OVERFLOW (Q_OCTAVES * Q_PER_OCT) /* index of the overflow bin */
+#define Q_BINS     (Q_OVERFLOW + 1)
+
+static size_t bin_of(double x)
+{
+    double k = floor((log2(x) - Q_LOG2_MIN) * Q_PER_OCT);
+    if (k < 0)
+        return 0;
+    if (!(k < Q_OVERFLOW)) /* infinities included */
+        return Q_OVERFLOW;
+    return (size_t)k;
+}
+
+/* Lower edge of bin k (k in 1..Q_OVERFLOW). */
+static double edge(size_t k)
+{
+    return exp2((double)k / Q_PER_OCT + Q_LOG2_MIN);
+}
+
+static void hist_add(struct quantile *q, double x)
+{
+    if (!(x > 0)) {
+        q->zeros++;
+        x = 0;
+    } else {
+        q->bin[bin_of(x)]++;
+        if (x < q->min_pos)
+            q->min_pos = x;
+    }
+    if (x > q->max)
+        q->max = x;
+    /* Neumaier's compensated sum */
+    double t = q->sum + x;
+    if (fabs(q->sum) >= fabs(x))
+        q->sum_c += (q->sum - t) + x;
+    else
+        q->sum_c += (x - t) + q->sum;
+    q->sum = t;
+}
+
+int flyt__quantile_add(struct quantile *q, double x)
+{
+    if (q->bin) {
+        hist_add(q, x);
+        q->n++;
+        return 0;
+    }
+    if (q->n < FLYT_QUANTILE_EXACT) {
+        if (q->n == q->cap) {
+            size_t cap = q->cap ? q->cap * 2 : 1024;
+            if (cap > FLYT_QUANTILE_EXACT)
+                cap = FLYT_QUANTILE_EXACT;
+            double *t = realloc(q->x, cap * sizeof *t);
+            if (!t)
+                return -1;
+            q->x = t;
+            q->cap = cap;
+        }
+        q->x[q->n++] = x;
+        return 0;
+    }
+    /* one past the exact limit: the histogram takes over */
+    q->bin = calloc(Q_BINS, sizeof *q->bin);
+    if (!q->bin)
+        return -1;
+    q->zeros = 0;
+    q->sum = q->sum_c = 0;
+    q->min_pos = INFINITY;
+    q->max = 0;
+    for (size_t i = 0; i < q->n; i++)
+        hist_add(q, q->x[i]);
+    free(q->x);
+    q->x = NULL;
+    q->cap = 0;
+    hist_add(q, x);
+    q->n++;
+    return 0;
+}
+
+bool flyt__quantile_exact(const struct quantile *q)
+{
+    return q->bin == NULL;
+}
+
+/* The order statistic of rank r (0-based, r < n) from the histogram. */
+static double order_stat(const struct quantile *q, uint64_t r)
+{
+    if (r < q->zeros)
+        return 0;
+    r -= q->zeros;
+    for (size_t k = 0; k < Q_BINS; k++) {
+        uint64_t c = q->bin[k];
+        if (r >= c) {
+            r -= c;
+            continue;
+        }
+        double lo = k == 0 ? 0 : edge(k), hi = k == Q_OVERFLOW ? q->max : edge(k + 1);
+        if (lo < q->min_pos)
+            lo = q->min_pos;
+        if (hi > q->max)
+            hi = q->max;
+        if (hi < lo) /* a value rounded into a neighbouring bin by log2 */
+            hi = lo;
+        if (c == 1)
+            return 0.5 * (lo + hi);
+        return lo + (hi - lo) * ((double)r / (double)(c - 1));
+    }
+    return q->max; /* not reached: the counts add up to n */
+}
+
+/* gsl_stats_quantile_from_sorted_data's definition on the histogram. */
+static double hist_quantile(const struct quantile *q, double p)
+{
+    double index = p * (double)(q->n - 1);
+    uint64_t lhs = (uint64_t)index;
+    double delta = index - (double)lhs;
+    if (lhs == q->n - 1)
+        return order_stat(q, lhs);
+    return (1 - delta) * order_stat(q, lhs) + delta * order_stat(q, lhs + 1);
+}
+
+void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, double *p90, double *max)
+{
+    if (q->n == 0) {
+        *mean = *median = NAN;
+        if (p90)
+            *p90 = *max = NAN;
+        return;
+    }
+    if (q->bin) {
+        *mean = (q->sum + q->sum_c) / (double)q->n;
+        *median = hist_quantile(q, 0.5);
+        if (p90) {
+            *p90 = hist_quantile(q, 0.9);
+            *max = q->max;
+        }
+        return;
+    }
+    gsl_sort(q->x, 1, q->n);
+    *mean = gsl_stats_mean(q->x, 1, q->n);
+    *median = gsl_stats_quantile_from_sorted_data(q->x, 1, q->n, 0.5);
+    if (p90) {
+        *p90 = gsl_stats_quantile_from_sorted_data(q->x, 1, q->n, 0.9);
+        *max = q->x[q->n - 1];
+    }
+}
+
+void flyt__quantile_free(struct quantile *q)
+{
+    free(q->x);
+    free(q->bin);
+    q->x = NULL;
+    q->bin = NULL;
+    q->n = q->cap = 0;
+}
+
+void flyt__samples_add(struct model *m, struct quantile *q, double x)
+{
+    if (flyt__quantile_add(q, x) != 0)
+        m->failed = true;
+}
