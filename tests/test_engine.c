@@ -189,9 +189,9 @@ static void ref_insert(struct ref_ev *r, size_t *n, struct ref_ev x)
 }
 
 /* Times spread from the same instant to decades ahead and beyond the ring
- * of day buckets, long gaps with nothing pending, far-off and infinite
- * times, runs to a horizon and scheduling after it: the calendar pops
- * exactly what a sorted list pops. */
+ * of buckets, dense and sparse phases (the buckets change width), long gaps
+ * with nothing pending, far-off and infinite times, runs to a horizon and
+ * scheduling after it: the calendar pops exactly what a sorted list pops. */
 static void tiers_pop_like_a_sorted_list(void **state)
 {
     (void)state;
@@ -209,16 +209,19 @@ static void tiers_pop_like_a_sorted_list(void **state)
         double u = gsl_rng_uniform(r);
         if (n_ref < MAXN - 1 && (n_ref == 0 || u < 0.5)) {
             double now = flyt_engine_now(e), v = gsl_rng_uniform(r), t;
+            /* phases of dense and sparse events make the buckets narrow
+             * and widen again */
+            double f = step < STEPS / 3 ? 1.0 : step < 2 * STEPS / 3 ? 1e-4 : 30.0;
             if (v < 0.2)
                 t = now; /* the same instant */
             else if (v < 0.5)
-                t = now + gsl_rng_uniform(r); /* today or tomorrow */
+                t = now + f * gsl_rng_uniform(r);
             else if (v < 0.8)
-                t = now + 40.0 * gsl_rng_uniform(r);
+                t = now + f * 40.0 * gsl_rng_uniform(r);
             else if (v < 0.97)
-                t = now + 20000.0 * gsl_rng_uniform(r); /* beyond the ring */
+                t = now + f * 20000.0 * gsl_rng_uniform(r); /* beyond the ring */
             else if (v < 0.99)
-                t = floor(now) + 3000.0; /* ties on a far day */
+                t = floor(now) + f * 3000.0; /* ties on a far tick */
             else
                 t = v < 0.995 ? 1e300 : INFINITY;
             if (t < now) /* after an infinite time has popped, as the calendar does */

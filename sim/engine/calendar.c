@@ -6,24 +6,28 @@
 #include <string.h>
 
 /*
- * The calendar in two tiers. Events of the current day are in a 4-ary heap;
- * events of later days wait unsorted in one bucket per day (a ring of
- * N_BUCKETS days), and those beyond the ring in an overflow list. When the
- * heap runs dry, the next day's bucket moves into it.
+ * The calendar in two tiers. Events of the current tick (a slice of time,
+ * one day to start with) are in a 4-ary heap; events of later ticks wait
+ * unsorted in one bucket per tick (a ring of N_BUCKETS ticks), and those
+ * beyond the ring in an overflow list. When the heap runs dry, the next
+ * tick's bucket moves into it. The tick narrows or widens by halves as the
+ * run goes, so that a bucket holds a handful of events whatever the size
+ * of the city.
  *
  * Why: most of what is pending is far off (a nursing-home stay ends in
  * years), and in a single heap every pop walks past all of it, so the cost
  * of an event grew with the beds in the city. Here an event is appended to
- * its day's bucket (O(1)), pushed once into a heap that holds only one
- * day's events, and popped from there: the cost per event depends on the
- * events per day, not on how many are pending.
+ * its tick's bucket (O(1)), pushed once into a heap that holds only one
+ * tick's events, and popped from there: the cost per event stays about
+ * the same however many are pending.
  *
  * Order: a heap key is one 128-bit unsigned integer, the bits of the time
  * (non-negative doubles order like their bits) above a 32-bit insertion
  * number above a 32-bit slot. Insertion numbers are unique among pending
  * events, so the slot never decides the order; it names where the event's
- * kind, id and tag wait. Every event of a day is in the heap before any of
- * that day pops, so events pop in exactly (time, insertion) order.
+ * kind, id and tag wait. Every event of a tick is in the heap before any
+ * of that tick pops, so events pop in exactly (time, insertion) order,
+ * whatever the width of the ticks.
  *
  * The insertion number is 32 bits, and a long run schedules more events than
  * that. Before it would wrap, the pending events are numbered afresh 0, 1,
@@ -48,12 +52,12 @@ struct slot {
  * 16-byte keys, one cache line. */
 enum { ARITY = 4, HEAP_OFFSET = 3, LINE = 64 };
 
-/* Days in the ring of buckets (a power of two). */
-#define N_BUCKETS 2048u
+/* Buckets in the ring (a power of two). */
+#define N_BUCKETS 8192u
 
 struct flyt_engine {
     double now;  /* first: read on every event */
-    key_t128 *h; /* today's events; h[0] is the root (HEAP_OFFSET into alloc) */
+    key_t128 *h; /* this tick's events; h[0] is the root (HEAP_OFFSET into alloc) */
     key_t128 *alloc;
     size_t n, cap;
 
@@ -63,12 +67,15 @@ struct flyt_engine {
     size_t slot_cap;
     uint32_t slot_hw; /* slots ever handed out */
 
-    uint64_t day;      /* the heap holds every pending event before day + 1 */
-    uint64_t ring_end; /* buckets hold days day+1 .. ring_end-1; ring_end <= day + N_BUCKETS */
-    uint32_t *bucket;  /* N_BUCKETS list heads, by day modulo N_BUCKETS */
+    /* Time in ticks is t * scale (t in days); a bucket holds one tick. */
+    double scale;      /* a power of two, so that t * scale is exact */
+    uint64_t tick;     /* the heap holds every pending event before tick + 1 */
+    uint64_t ring_end; /* buckets hold ticks tick+1 .. ring_end-1; ring_end <= tick + N_BUCKETS */
+    uint32_t *bucket;  /* N_BUCKETS list heads, by tick modulo N_BUCKETS */
     uint32_t overflow; /* events on or after ring_end */
     size_t n_bucketed, n_overflow;
-    bool one_heap; /* only absurd times were left: see next_day */
+    uint64_t passed, pushed; /* ticks passed and heap pushes since the width was last judged */
+    bool one_heap;           /* only absurd times were left: see next_tick */
 
     uint32_t next_seq;
     uint32_t seq_limit; /* renumber when next_seq reaches this */
@@ -124,7 +131,7 @@ static int grow_heap(struct flyt_engine *e, size_t cap)
     return 0;
 }
 
-/* Slots for cap events; the heap grows with them, so that a day's bucket
+/* Slots for cap events; the heap grows with them, so that a tick's bucket
  * can always move into it. */
 static int grow_slots(struct flyt_engine *e, size_t cap)
 {
@@ -159,6 +166,7 @@ struct flyt_engine *flyt_engine_new(uint32_t n_kinds, size_t initial_capacity, v
     for (uint32_t b = 0; b < N_BUCKETS; b++)
         e->bucket[b] = NONE;
     e->overflow = NONE;
+    e->scale = 1.0;
     e->ring_end = N_BUCKETS;
     e->n_kinds = n_kinds;
     e->ctx = ctx;
@@ -184,13 +192,14 @@ void flyt_engine_on(struct flyt_engine *e, uint32_t kind, flyt_event_handler h)
         e->handlers[kind] = h;
 }
 
-/* ---- the heap of today's events ---- */
+/* ---- the heap of this tick's events ---- */
 
 /* The heap has room: it is as large as the slots. */
 static void heap_push(struct flyt_engine *e, key_t128 key)
 {
     key_t128 *h = e->h;
     size_t i = e->n++;
+    e->pushed++;
     while (i > 0) {
         size_t parent = (i - 1) / ARITY;
         if (key >= h[parent])
@@ -243,7 +252,7 @@ static void heap_pop(struct flyt_engine *e)
     h[i] = last;
 }
 
-/* ---- buckets of later days ---- */
+/* ---- buckets of later ticks ---- */
 
 static inline void link(uint32_t *head, struct slot *slot, uint32_t s)
 {
@@ -254,70 +263,127 @@ static inline void link(uint32_t *head, struct slot *slot, uint32_t s)
 /* Where an event at t belongs: -1 the heap, 0 a bucket, 1 the overflow. */
 static inline int tier(const struct flyt_engine *e, double t)
 {
-    if (t < (double)(e->day + 1) || e->one_heap)
+    double k = t * e->scale;
+    if (k < (double)(e->tick + 1) || e->one_heap)
         return -1;
-    return t < (double)e->ring_end ? 0 : 1;
+    return k < (double)e->ring_end ? 0 : 1;
 }
 
-/* Moves overflow events that now fit the ring into their buckets. */
-static void spill_overflow(struct flyt_engine *e)
+/* Files a pending event (its slot s, key) where it belongs. */
+static void place(struct flyt_engine *e, uint32_t s, key_t128 key)
 {
-    uint32_t s = e->overflow, keep = NONE;
+    double t = key_time(key);
+    switch (tier(e, t)) {
+    case -1:
+        heap_push(e, key);
+        return;
+    case 0:
+        e->slot[s].key = key;
+        link(&e->bucket[(uint64_t)(t * e->scale) & (N_BUCKETS - 1)], e->slot, s);
+        e->n_bucketed++;
+        return;
+    default:
+        e->slot[s].key = key;
+        link(&e->overflow, e->slot, s);
+        e->n_overflow++;
+        return;
+    }
+}
+
+/* Takes the overflow list off the calendar (to be placed again). */
+static uint32_t take_overflow(struct flyt_engine *e)
+{
+    uint32_t list = e->overflow;
+    e->overflow = NONE;
+    e->n_overflow = 0;
+    return list;
+}
+
+static void place_list(struct flyt_engine *e, uint32_t s)
+{
     while (s != NONE) {
         uint32_t next = e->slot[s].next;
-        double t = key_time(e->slot[s].key);
-        if (t < (double)e->ring_end) {
-            link(&e->bucket[(uint64_t)t % N_BUCKETS], e->slot, s);
-            e->n_overflow--;
-            e->n_bucketed++;
-        } else {
-            link(&keep, e->slot, s);
-        }
+        place(e, s, e->slot[s].key);
         s = next;
     }
-    e->overflow = keep;
 }
 
-/* Beyond this the calendar is one heap: no day count reaches it. */
-#define FAR_DAY 0x1p62
+/* Changes the bucket width by a factor of two (finer when dir > 0) and
+ * files every event outside the heap again. The heap keeps what it has and
+ * takes what now falls before its new end. */
+static void rescale(struct flyt_engine *e, int dir)
+{
+    uint32_t all = take_overflow(e);
+    for (uint32_t b = 0; b < N_BUCKETS; b++) {
+        for (uint32_t s = e->bucket[b], next; s != NONE; s = next) {
+            next = e->slot[s].next;
+            link(&all, e->slot, s);
+        }
+        e->bucket[b] = NONE;
+    }
+    e->n_bucketed = 0;
+    double end = (double)(e->tick + 1) / e->scale; /* the heap's end, in days */
+    e->scale = dir > 0 ? e->scale * 2 : e->scale / 2;
+    e->tick = (uint64_t)ceil(end * e->scale) - 1;
+    e->ring_end = e->tick + N_BUCKETS;
+    place_list(e, all);
+}
 
-/* The heap is empty: moves on to the next day that has events and brings
+/* Beyond this the calendar is one heap: no tick count reaches it. */
+#define FAR_TICK 0x1p62
+
+/* Events per bucket the width aims at: enough that stepping over empty
+ * buckets costs little, few enough that the heap stays shallow. */
+enum { AIM_LOW = 2, AIM_HIGH = 16, ADAPT_TICKS = 64 };
+#define SCALE_MIN 0x1p-6  /* buckets of 64 days at most */
+#define SCALE_MAX 0x1p+16 /* and of 1/65536 day (1.3 s) at least */
+
+/* The heap is empty: moves on to the next tick that has events and brings
  * them into the heap. */
-static void next_day(struct flyt_engine *e)
+static void next_tick(struct flyt_engine *e)
 {
     while (e->n == 0 && e->n_bucketed + e->n_overflow > 0) {
-        if (e->n_bucketed == 0) {    /* jump to the first day with an event */
+        if (e->n_bucketed == 0) {    /* jump to the first tick with an event */
             double first = INFINITY; /* fmin passes over NaN */
             for (uint32_t s = e->overflow; s != NONE; s = e->slot[s].next)
-                first = fmin(first, key_time(e->slot[s].key));
-            if (!(first < FAR_DAY)) {
+                first = fmin(first, key_time(e->slot[s].key) * e->scale);
+            if (!(first < FAR_TICK)) {
                 /* Only absurd times are left (infinite, NaN, beyond 2^62
-                 * days): they all go to the heap, and so does every event
+                 * ticks): they all go to the heap, and so does every event
                  * scheduled from now on. */
                 e->one_heap = true;
                 for (uint32_t s = e->overflow; s != NONE; s = e->slot[s].next)
                     heap_push(e, e->slot[s].key);
-                e->overflow = NONE;
-                e->n_overflow = 0;
+                take_overflow(e);
                 return;
             }
-            e->day = (uint64_t)first;
-            e->ring_end = e->day + N_BUCKETS;
-            spill_overflow(e);
-        } else {
-            e->day++;
-            /* half the ring has come free: make room for later days */
-            if (e->day + N_BUCKETS >= e->ring_end + N_BUCKETS / 2) {
-                e->ring_end = e->day + N_BUCKETS;
-                spill_overflow(e);
-            }
+            e->tick = (uint64_t)first;
+            e->ring_end = e->tick + N_BUCKETS;
+            place_list(e, take_overflow(e)); /* the first tick's go to the heap */
+            e->passed = e->pushed = 0;
+            continue;
         }
-        uint32_t *head = &e->bucket[e->day % N_BUCKETS];
+        e->tick++;
+        e->passed++;
+        uint32_t *head = &e->bucket[e->tick & (N_BUCKETS - 1)];
         for (uint32_t s = *head; s != NONE; s = e->slot[s].next) {
             heap_push(e, e->slot[s].key);
             e->n_bucketed--;
         }
         *head = NONE;
+        if (e->passed >= ADAPT_TICKS) {
+            uint64_t per = e->pushed / e->passed;
+            e->passed = e->pushed = 0;
+            if (per > AIM_HIGH && e->scale < SCALE_MAX)
+                rescale(e, +1);
+            else if (per < AIM_LOW && e->scale > SCALE_MIN)
+                rescale(e, -1);
+        }
+        /* half the ring has come free: make room for later ticks */
+        if (e->tick + N_BUCKETS >= e->ring_end + N_BUCKETS / 2) {
+            e->ring_end = e->tick + N_BUCKETS;
+            place_list(e, take_overflow(e));
+        }
     }
 }
 
@@ -381,21 +447,8 @@ int flyt_engine_schedule(struct flyt_engine *e, double t, uint32_t kind, uint32_
     sl->id = id;
     sl->tag = tag;
     key_t128 key = make_key(t, e->next_seq++, s);
-    switch (tier(e, t)) {
-    case -1:
-        heap_push(e, key);
-        return 0;
-    case 0:
-        sl->key = key;
-        link(&e->bucket[(uint64_t)t % N_BUCKETS], e->slot, s);
-        e->n_bucketed++;
-        return 0;
-    default:
-        sl->key = key;
-        link(&e->overflow, e->slot, s);
-        e->n_overflow++;
-        return 0;
-    }
+    place(e, s, key);
+    return 0;
 }
 
 /* Takes the earliest event off the calendar into *ev; the heap is not empty. */
@@ -418,7 +471,7 @@ static inline void take_root(struct flyt_engine *e, struct flyt_event *ev)
 static inline bool ready(struct flyt_engine *e)
 {
     if (e->n == 0)
-        next_day(e);
+        next_tick(e);
     return e->n > 0;
 }
 
