@@ -323,47 +323,120 @@ static void prepare_rejects_bad_parameters(void **state)
     assert_null(d.table);
 }
 
-/* The inline draws on a flyt stream must be GSL's draws, bit for bit: the
- * same seed through flyt_dist_sample and through gsl_ran_* directly. */
-static void inline_draws_equal_gsl(void **state)
+/* The uniform drawn inline on a flyt stream must be GSL's, bit for bit:
+ * the same seed through flyt_dist_sample / flyt_rng_uniform and through
+ * gsl_ran_flat / gsl_rng_uniform directly. */
+static void inline_uniform_equals_gsl(void **state)
 {
     (void)state;
-    struct flyt_dist d[3] = {
-        { .kind = FLYT_DIST_EXPONENTIAL, .mean = 3.5 },
-        { .kind = FLYT_DIST_LOGNORMAL, .mean = 7.0, .sd = 7.0 },
-        { .kind = FLYT_DIST_UNIFORM, .mean = 2.0, .sd = 9.0 },
-    };
+    struct flyt_dist d = { .kind = FLYT_DIST_UNIFORM, .mean = 2.0, .sd = 9.0 };
+    const char *why;
+    assert_int_equal(flyt_dist_prepare(&d, &why), 0);
     gsl_rng *a = flyt_rng_new(), *b = flyt_rng_new();
     assert_non_null(a);
     assert_non_null(b);
     struct flyt_stream sa, sb;
-    for (int k = 0; k < 3; k++) {
-        const char *why;
-        assert_int_equal(flyt_dist_prepare(&d[k], &why), 0);
-        flyt_stream_seed(&sa, 99, 3, FLYT_STREAM_PATIENT, (uint64_t)k);
-        sb = sa;
-        flyt_rng_bind(a, &sa);
-        flyt_rng_bind(b, &sb);
-        for (int i = 0; i < 200000; i++) {
-            double x = flyt_dist_sample(&d[k], a);
-            double y = k == 0   ? gsl_ran_exponential(b, d[k].mean)
-                       : k == 1 ? gsl_ran_lognormal(b, d[k].p1, d[k].p2)
-                                : gsl_ran_flat(b, d[k].mean, d[k].sd);
-            assert_memory_equal(&x, &y, sizeof x);
-            if (k == 0) { /* and the model's own exponential and uniform */
-                x = flyt_rng_exponential(a, 0.25);
-                y = gsl_ran_exponential(b, 0.25);
-                assert_memory_equal(&x, &y, sizeof x);
-                x = flyt_rng_uniform(a);
-                y = gsl_rng_uniform(b);
-                assert_memory_equal(&x, &y, sizeof x);
-            }
-        }
-        assert_memory_equal(&sa, &sb, sizeof sa); /* same number of draws */
-        flyt_dist_clear(&d[k]);
+    flyt_stream_seed(&sa, 99, 3, FLYT_STREAM_PATIENT, 1);
+    sb = sa;
+    flyt_rng_bind(a, &sa);
+    flyt_rng_bind(b, &sb);
+    for (int i = 0; i < 200000; i++) {
+        double x = flyt_dist_sample(&d, a), y = gsl_ran_flat(b, d.mean, d.sd);
+        assert_memory_equal(&x, &y, sizeof x);
+        x = flyt_rng_uniform(a);
+        y = gsl_rng_uniform(b);
+        assert_memory_equal(&x, &y, sizeof x);
     }
+    assert_memory_equal(&sa, &sb, sizeof sa);
     flyt_rng_free(a);
     flyt_rng_free(b);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Kolmogorov-Smirnov distance of sorted x[0..n-1] from the CDF. */
+static double ks_distance(const double *x, size_t n, double (*cdf)(double))
+{
+    double d = 0;
+    for (size_t i = 0; i < n; i++) {
+        double f = cdf(x[i]);
+        d = fmax(d, fmax(f - (double)i / (double)n, (double)(i + 1) / (double)n - f));
+    }
+    return d;
+}
+
+static double exp_cdf(double x)
+{
+    return gsl_cdf_exponential_P(x, 1.0);
+}
+
+static double normal_cdf(double x)
+{
+    return gsl_cdf_ugaussian_P(x);
+}
+
+/* The ziggurat's normal and exponential against their exact CDFs on 10^6
+ * draws: the Kolmogorov-Smirnov distance below its 0.1 % critical value
+ * 1.9495 / sqrt(n), and the share of draws in the tails beyond the base
+ * layer's edge R (where a separate algorithm takes over) within 3.29
+ * binomial standard deviations of its exact value. */
+static void ziggurat_matches_its_distributions(void **state)
+{
+    (void)state;
+    enum { N = 1000000 };
+    double *x = malloc(N * sizeof *x);
+    assert_non_null(x);
+    struct flyt_stream st;
+    const double crit = 1.9495 / sqrt((double)N);
+    for (int kind = 0; kind < 2; kind++) {
+        flyt_stream_seed(&st, 31337, 0, FLYT_STREAM_MODEL, (uint64_t)kind);
+        const double r = kind == 0 ? 3.6541528853610088 : 7.69711747013104972;
+        size_t tail = 0;
+        double sum = 0;
+        for (int i = 0; i < N; i++) {
+            x[i] = kind == 0 ? flyt_stream_normal(&st) : flyt_stream_exponential(&st);
+            tail += fabs(x[i]) > r;
+            sum += x[i];
+        }
+        qsort(x, N, sizeof *x, cmp_double);
+        double d = ks_distance(x, N, kind == 0 ? normal_cdf : exp_cdf);
+        assert_true(d < crit);
+        double p = kind == 0 ? 2.0 * gsl_cdf_ugaussian_Q(r) : exp(-r);
+        double sd = sqrt(N * p * (1 - p));
+        assert_true(fabs((double)tail - N * p) < 3.29 * sd);
+        /* the mean, to 3.29 standard errors (sd 1 for both) */
+        assert_true(fabs(sum / N - (kind == 0 ? 0.0 : 1.0)) < 3.29 / sqrt((double)N));
+        if (kind == 0) /* both tails are reached */
+            assert_true(x[0] < -r && x[N - 1] > r);
+        else
+            assert_true(x[0] >= 0 && x[N - 1] > r);
+    }
+    free(x);
+    /* The tails on 10^7 draws: beyond R a separate algorithm runs, so its
+     * conditional mean excess must be the exact one, 1 for the exponential
+     * (memoryless) and phi(R)/Q(R) - R for |normal|, within 3.29 standard
+     * errors (the excess's sd estimated from the draws). */
+    for (int kind = 0; kind < 2; kind++) {
+        flyt_stream_seed(&st, 4711, 0, FLYT_STREAM_MODEL, (uint64_t)kind);
+        const double r = kind == 0 ? 3.6541528853610088 : 7.69711747013104972;
+        double n = 0, s1 = 0, s2 = 0;
+        for (int i = 0; i < 10 * N; i++) {
+            double v = fabs(kind == 0 ? flyt_stream_normal(&st) : flyt_stream_exponential(&st));
+            if (v > r) {
+                n++;
+                s1 += v - r;
+                s2 += (v - r) * (v - r);
+            }
+        }
+        double mean = s1 / n, se = sqrt((s2 / n - mean * mean) / n);
+        double exact = kind == 0 ? gsl_ran_ugaussian_pdf(r) / gsl_cdf_ugaussian_Q(r) - r : 1.0;
+        assert_true(n > 1000);
+        assert_true(fabs(mean - exact) < 3.29 * se);
+    }
 }
 
 static void names_round_trip(void **state)
@@ -377,11 +450,17 @@ static void names_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(exponential_moments),   cmocka_unit_test(lognormal_moments),
-        cmocka_unit_test(gamma_moments),         cmocka_unit_test(weibull_moments),
-        cmocka_unit_test(uniform_moments),       cmocka_unit_test(empirical_moments_and_shares),
-        cmocka_unit_test(fixed_gives_its_value), cmocka_unit_test(prepare_rejects_bad_parameters),
-        cmocka_unit_test(names_round_trip),      cmocka_unit_test(inline_draws_equal_gsl),
+        cmocka_unit_test(exponential_moments),
+        cmocka_unit_test(lognormal_moments),
+        cmocka_unit_test(gamma_moments),
+        cmocka_unit_test(weibull_moments),
+        cmocka_unit_test(uniform_moments),
+        cmocka_unit_test(empirical_moments_and_shares),
+        cmocka_unit_test(fixed_gives_its_value),
+        cmocka_unit_test(prepare_rejects_bad_parameters),
+        cmocka_unit_test(names_round_trip),
+        cmocka_unit_test(inline_uniform_equals_gsl),
+        cmocka_unit_test(ziggurat_matches_its_distributions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,8 @@ int flyt_dist_prepare(struct flyt_dist *d, const char **why);
 
 double flyt_dist_sample(const struct flyt_dist *d, gsl_rng *r);
 
-/* gsl_ran_exponential(r, mu), the same double, drawn inline on a flyt stream. */
+/* An exponential with mean mu: by ziggurat on a flyt stream, by GSL on
+ * any other generator. */
 double flyt_rng_exponential(gsl_rng *r, double mu);
 
 /* Theoretical mean of the distribution as prepared. */

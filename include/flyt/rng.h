@@ -21,8 +21,9 @@
 
 #include <gsl/gsl_rng.h>
 
-#define FLYT_RNG_SCHEME \
-    "xoshiro256** per patient, keyed by splitmix64(seed, replication, class, index); v1"
+#define FLYT_RNG_SCHEME                                                                       \
+    "xoshiro256** per patient, keyed by splitmix64(seed, replication, class, index); normal " \
+    "and exponential by 256-layer ziggurat; v2"
 
 struct flyt_stream {
     uint64_t s[4];
@@ -74,6 +75,11 @@ static inline double flyt_stream_uniform(struct flyt_stream *st)
 {
     return (double)(flyt_stream_next(st) >> 11) * 0x1.0p-53;
 }
+
+/* Standard normal and unit exponential (mean 1) by the ziggurat method
+ * (ziggurat.c); one 64-bit output per draw almost always. */
+double flyt_stream_normal(struct flyt_stream *st);
+double flyt_stream_exponential(struct flyt_stream *st);
 
 /* gsl_rng_uniform(r), drawn inline when r is a flyt stream. */
 static inline double flyt_rng_uniform(const gsl_rng *r)

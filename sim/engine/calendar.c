@@ -113,17 +113,25 @@ static inline uint32_t key_slot(key_t128 key)
     return (uint32_t)key;
 }
 
-/* Room for cap keys in the heap, the root HEAP_OFFSET keys into a 64-byte
- * aligned block; the old keys are copied over. */
+/* Above every real key: a real key's slot is never NONE. Every heap
+ * position from n on holds it, so that a node's four children can be
+ * compared without asking how many of them are real. */
+#define KEY_MAX (~(key_t128)0)
+
+/* Room for cap keys in the heap and ARITY positions of KEY_MAX after them,
+ * the root HEAP_OFFSET keys into a 64-byte aligned block; the old keys are
+ * copied over. */
 static int grow_heap(struct flyt_engine *e, size_t cap)
 {
-    size_t bytes = (cap + HEAP_OFFSET) * sizeof(key_t128);
+    size_t bytes = (cap + HEAP_OFFSET + ARITY) * sizeof(key_t128);
     bytes = (bytes + LINE - 1) / LINE * LINE; /* aligned_alloc wants a multiple */
     key_t128 *a = aligned_alloc(LINE, bytes);
     if (!a)
         return -1;
     if (e->n)
         memcpy(a + HEAP_OFFSET, e->h, e->n * sizeof *a);
+    for (size_t k = e->n; k < cap + ARITY; k++)
+        a[HEAP_OFFSET + k] = KEY_MAX;
     free(e->alloc);
     e->alloc = a;
     e->h = a + HEAP_OFFSET;
@@ -220,25 +228,19 @@ static inline size_t min_of_4(const key_t128 *h, size_t c)
 
 /* Removes the root, bottom-up (Floyd): the hole at the top goes down the
  * path of smallest children to a leaf, and the last key then rises from
- * there, rarely more than a level because it came from the bottom. */
+ * there, rarely more than a level because it came from the bottom. The
+ * KEY_MAX beyond the end stand in for missing children. */
 static void heap_pop(struct flyt_engine *e)
 {
     size_t n = --e->n;
-    if (n == 0)
-        return;
     key_t128 *h = e->h;
     key_t128 last = h[n];
+    h[n] = KEY_MAX;
+    if (n == 0)
+        return;
     size_t i = 0, c;
-    while ((c = ARITY * i + 1) + ARITY <= n) {
+    while ((c = ARITY * i + 1) < n) {
         size_t m = min_of_4(h, c);
-        h[i] = h[m];
-        i = m;
-    }
-    if (c < n) { /* one to three children at the end of the array */
-        size_t m = c;
-        for (size_t k = c + 1; k < n; k++)
-            if (h[k] < h[m])
-                m = k;
         h[i] = h[m];
         i = m;
     }

@@ -8,7 +8,7 @@
 
 /* A unit used at or above this mean share is close enough to saturation
  * that its queue may not settle within the horizon. */
-#define FLYT_UNSTABLE_UTIL 0.95
+#define FLYT_UNSTABLE_UTIL 0.98
 
 /* One "warning: ..." line per unit that looks unstable; returns how many. */
 int flyt__summary_print_warnings(FILE *out, const struct flyt_summary *sum);

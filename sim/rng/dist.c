@@ -148,27 +148,18 @@ int flyt_dist_prepare(struct flyt_dist *d, const char **why)
     }
 }
 
-/* On a flyt stream the common distributions are drawn here, inline, by the
- * very algorithms GSL uses (gsl/randist: exponential.c, lognormal.c,
- * flat.c), uniform for uniform, so every draw is the double GSL would give;
- * only the calls through GSL's function pointers are gone. Gamma, Weibull
- * and empirical tables stay with GSL. tests/test_dist.c checks the
- * equality draw by draw. */
+/* On a flyt stream the common distributions are drawn here, inline: the
+ * normal under the lognormal and the exponential by ziggurat (ziggurat.c),
+ * the uniform as GSL's gsl_ran_flat does it. Other generators, and gamma,
+ * Weibull and empirical tables, go through GSL. */
 static double exponential(struct flyt_stream *st, double mu)
 {
-    return -mu * log1p(-flyt_stream_uniform(st));
+    return mu * flyt_stream_exponential(st);
 }
 
 static double lognormal(struct flyt_stream *st, double zeta, double sigma)
 {
-    double u, v, r2;
-    do { /* a point in the unit circle, polar (Marsaglia) method */
-        u = -1 + 2 * flyt_stream_uniform(st);
-        v = -1 + 2 * flyt_stream_uniform(st);
-        r2 = u * u + v * v;
-    } while (r2 > 1.0 || r2 == 0);
-    double normal = u * sqrt(-2.0 * log(r2) / r2);
-    return exp(sigma * normal + zeta);
+    return exp(sigma * flyt_stream_normal(st) + zeta);
 }
 
 static double flat(struct flyt_stream *st, double a, double b)
@@ -179,20 +170,33 @@ static double flat(struct flyt_stream *st, double a, double b)
 
 double flyt_dist_sample(const struct flyt_dist *d, gsl_rng *r)
 {
-    bool own = r->type == &flyt_rng_xoshiro_type;
-    switch (d->kind) {
+    /* Tests, not a switch: the kinds a model draws in turn (a lognormal
+     * stay, a fixed delay, an exponential stay) made the switch's jump
+     * table mispredict on almost every second draw. */
+    enum flyt_dist_kind k = d->kind;
+    if (r->type == &flyt_rng_xoshiro_type) {
+        if (k == FLYT_DIST_FIXED)
+            return d->mean;
+        if (k == FLYT_DIST_LOGNORMAL)
+            return lognormal(r->state, d->p1, d->p2);
+        if (k == FLYT_DIST_EXPONENTIAL)
+            return exponential(r->state, d->mean);
+        if (k == FLYT_DIST_UNIFORM)
+            return flat(r->state, d->mean, d->sd);
+    }
+    switch (k) {
     case FLYT_DIST_FIXED:
         return d->mean;
     case FLYT_DIST_EXPONENTIAL:
-        return own ? exponential(r->state, d->mean) : gsl_ran_exponential(r, d->mean);
+        return gsl_ran_exponential(r, d->mean);
     case FLYT_DIST_LOGNORMAL:
-        return own ? lognormal(r->state, d->p1, d->p2) : gsl_ran_lognormal(r, d->p1, d->p2);
+        return gsl_ran_lognormal(r, d->p1, d->p2);
     case FLYT_DIST_GAMMA:
         return gsl_ran_gamma(r, d->p1, d->p2);
     case FLYT_DIST_WEIBULL:
         return gsl_ran_weibull(r, d->p1, d->p2);
     case FLYT_DIST_UNIFORM:
-        return own ? flat(r->state, d->mean, d->sd) : gsl_ran_flat(r, d->mean, d->sd);
+        return gsl_ran_flat(r, d->mean, d->sd);
     case FLYT_DIST_EMPIRICAL:
         return d->values[gsl_ran_discrete(r, d->table)];
     default:
