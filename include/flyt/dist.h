@@ -3,7 +3,8 @@
  *
  * Planners think in mean and standard deviation, so lognormal, gamma and
  * Weibull are given that way and converted once to their natural parameters
- * (flyt_dist_prepare). All sampling goes through GSL on a flyt stream.
+ * (flyt_dist_prepare). On a flyt stream the fixed, exponential, lognormal
+ * and uniform draws are flyt's own (ziggurat.c); the others go through GSL.
  */
 #ifndef FLYT_DIST_H
 #define FLYT_DIST_H

@@ -33,7 +33,9 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define Q_LOG2_MIN (-20)                   /* lowest bin edge 2^-20 days (0.08 s) */
 #define Q_OCTAVES  40                      /* up to 2^20 days (2,870 years) */
@@ -159,6 +161,43 @@ static double hist_quantile(const struct quantile *q, double p)
     return (1 - delta) * order_stat(q, lhs) + delta * order_stat(q, lhs + 1);
 }
 
+/* Sorts x ascending. Non-negative doubles order like their bits, so a
+ * least-significant-digit radix sort on those bits gives the very order of
+ * gsl_sort (a heapsort) in linear time: the figures are the same bits, at a
+ * fraction of the cost for tens of thousands of values. Anything else (a
+ * sign bit, NaN, no memory for the second buffer, a handful of values)
+ * goes to gsl_sort. */
+static void sort_values(double *x, size_t n)
+{
+    uint64_t *buf = n >= 256 ? malloc(2 * n * sizeof *buf) : NULL;
+    bool plain = buf != NULL;
+    for (size_t i = 0; i < n && plain; i++)
+        plain = !signbit(x[i]) && !isnan(x[i]);
+    if (!plain) {
+        free(buf);
+        gsl_sort(x, 1, n);
+        return;
+    }
+    uint64_t *a = buf, *b = buf + n;
+    memcpy(a, x, n * sizeof *a); /* the bits, without aliasing the doubles */
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = { 0 };
+        for (size_t i = 0; i < n; i++)
+            count[((a[i] >> shift) & 0xff) + 1]++;
+        if (count[((a[0] >> shift) & 0xff) + 1] == n)
+            continue; /* every value has this digit: nothing moves */
+        for (int d = 0; d < 256; d++)
+            count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++)
+            b[count[(a[i] >> shift) & 0xff]++] = a[i];
+        uint64_t *t = a;
+        a = b;
+        b = t;
+    }
+    memcpy(x, a, n * sizeof *x);
+    free(buf);
+}
+
 void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, double *p90, double *max)
 {
     if (q->n == 0) {
@@ -176,7 +215,7 @@ void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, doubl
         }
         return;
     }
-    gsl_sort(q->x, 1, q->n);
+    sort_values(q->x, q->n);
     *mean = gsl_stats_mean(q->x, 1, q->n);
     *median = gsl_stats_quantile_from_sorted_data(q->x, 1, q->n, 0.5);
     if (p90) {
