@@ -439,6 +439,70 @@ static void ziggurat_matches_its_distributions(void **state)
     }
 }
 
+/* A length-biased draw has mean E[X^2] / E[X] = (sd^2 + mean^2) / mean:
+ * checked for every kind within 3.29 standard errors (sd from the draws),
+ * and a fixed value stays itself. */
+static void length_biased_draws_have_the_right_mean(void **state)
+{
+    (void)state;
+    const double ev[] = { 1.0, 2.0, 5.0, 10.0 }, ew[] = { 0.4, 0.3, 0.2, 0.1 };
+    double *values = malloc(sizeof ev), *weights = malloc(sizeof ew);
+    assert_non_null(values);
+    assert_non_null(weights);
+    memcpy(values, ev, sizeof ev);
+    memcpy(weights, ew, sizeof ew);
+    struct flyt_dist d[] = {
+        { .kind = FLYT_DIST_EXPONENTIAL, .mean = 25.0 },
+        { .kind = FLYT_DIST_LOGNORMAL, .mean = 38.0, .sd = 19.0 },
+        { .kind = FLYT_DIST_GAMMA, .mean = 6.0, .sd = 5.0 },
+        { .kind = FLYT_DIST_WEIBULL, .mean = 700.0, .sd = 900.0 },
+        { .kind = FLYT_DIST_UNIFORM, .mean = 2.0, .sd = 9.0 },
+        { .kind = FLYT_DIST_EMPIRICAL, .n = 4, .values = values, .weights = weights },
+        { .kind = FLYT_DIST_FIXED, .mean = 3.0 },
+    };
+    gsl_rng *r = flyt_rng_new();
+    assert_non_null(r);
+    struct flyt_stream st;
+    for (size_t k = 0; k < sizeof d / sizeof d[0]; k++) {
+        const char *why;
+        assert_int_equal(flyt_dist_prepare(&d[k], &why), 0);
+        double m1 = flyt_dist_mean(&d[k]), m2;
+        if (d[k].kind == FLYT_DIST_UNIFORM) {
+            double a = d[k].mean, b = d[k].sd;
+            m2 = (a * a + a * b + b * b) / 3.0;
+        } else if (d[k].kind == FLYT_DIST_EMPIRICAL) {
+            m2 = 0;
+            for (int i = 0; i < 4; i++)
+                m2 += ew[i] * ev[i] * ev[i];
+        } else if (d[k].kind == FLYT_DIST_FIXED) {
+            m2 = m1 * m1;
+        } else if (d[k].kind == FLYT_DIST_EXPONENTIAL) {
+            m2 = 2 * m1 * m1;
+        } else {
+            m2 = d[k].sd * d[k].sd + m1 * m1;
+        }
+        double want = m2 / m1;
+        flyt_stream_seed(&st, 606, 0, FLYT_STREAM_MODEL, k);
+        flyt_rng_bind(r, &st);
+        double s1 = 0, s2 = 0;
+        for (int i = 0; i < N_DRAWS; i++) {
+            double x = flyt_dist_sample_length_biased(&d[k], r);
+            assert_true(x >= 0);
+            s1 += x;
+            s2 += x * x;
+        }
+        double mean = s1 / N_DRAWS, se = sqrt(fmax(0, s2 / N_DRAWS - mean * mean) / N_DRAWS);
+        printf("length-biased %-12s mean %.5g (theory %.5g +- %.3g)\n", flyt_dist_name(d[k].kind),
+               mean, want, 3.29 * se);
+        if (d[k].kind == FLYT_DIST_FIXED)
+            assert_true(mean == want);
+        else
+            assert_true(fabs(mean - want) < 3.29 * se);
+        flyt_dist_clear(&d[k]);
+    }
+    flyt_rng_free(r);
+}
+
 static void names_round_trip(void **state)
 {
     (void)state;
@@ -459,6 +523,7 @@ int main(void)
         cmocka_unit_test(fixed_gives_its_value),
         cmocka_unit_test(prepare_rejects_bad_parameters),
         cmocka_unit_test(names_round_trip),
+        cmocka_unit_test(length_biased_draws_have_the_right_mean),
         cmocka_unit_test(inline_uniform_equals_gsl),
         cmocka_unit_test(ziggurat_matches_its_distributions),
     };

@@ -46,6 +46,10 @@ int flyt_dist_prepare(struct flyt_dist *d, const char **why);
 
 double flyt_dist_sample(const struct flyt_dist *d, gsl_rng *r);
 
+/* A length-biased draw (density x f(x) / mean): the whole length of a stay
+ * found in progress at a random instant. */
+double flyt_dist_sample_length_biased(const struct flyt_dist *d, gsl_rng *r);
+
 /* An exponential with mean mu: by ziggurat on a flyt stream, by GSL on
  * any other generator. */
 double flyt_rng_exponential(gsl_rng *r, double mu);

@@ -168,27 +168,12 @@ static uint32_t initial_patient(struct model *m, uint64_t *k)
 
 /* Units start filled so that a short warm-up suffices. A patient present at
  * time 0 is part-way through a stay, and long stays are over-represented
- * among those present: the remaining time is a uniform share of a
- * length-biased stay. Length bias is drawn by resampling candidates in
- * proportion to their length, which is close enough for a start that the
- * warm-up then corrects. */
+ * among those present: the whole stay is length-biased (drawn exactly,
+ * flyt_dist_sample_length_biased) and the time left a uniform share of it,
+ * which is the stay's stationary residual. */
 static double residual_stay(struct model *m, const struct flyt_dist *d, double *elapsed)
 {
-    enum { N_CAND = 32 };
-    double cand[N_CAND], total = 0;
-    for (int i = 0; i < N_CAND; i++) {
-        cand[i] = flyt_dist_sample(d, m->rng);
-        total += cand[i];
-    }
-    double u = flyt_rng_uniform(m->rng) * total, acc = 0;
-    double pick = cand[N_CAND - 1];
-    for (int i = 0; i < N_CAND; i++) {
-        acc += cand[i];
-        if (u < acc) {
-            pick = cand[i];
-            break;
-        }
-    }
+    double pick = flyt_dist_sample_length_biased(d, m->rng);
     double left = pick * flyt_rng_uniform(m->rng);
     *elapsed = pick - left; /* so that a census taken later knows when the stay began */
     return left;

@@ -204,6 +204,51 @@ double flyt_dist_sample(const struct flyt_dist *d, gsl_rng *r)
     }
 }
 
+/* A stay in progress at a random instant is drawn with density x f(x) /
+ * mean: long stays cover more instants. Each kind has it in closed form:
+ * lognormal(mu, s) becomes lognormal(mu + s^2, s); gamma(k, theta)
+ * becomes gamma(k + 1, theta) (the exponential is gamma 1); for a Weibull
+ * with scale l and shape k, (x / l)^k is gamma(1 + 1/k, 1); a uniform on
+ * [a, b] has density 2x / (b^2 - a^2); an empirical table is weighted by
+ * its values (by rejection: accept a draw with probability value / max). */
+double flyt_dist_sample_length_biased(const struct flyt_dist *d, gsl_rng *r)
+{
+    switch (d->kind) {
+    case FLYT_DIST_FIXED:
+        return d->mean;
+    case FLYT_DIST_EXPONENTIAL:
+        return gsl_ran_gamma(r, 2.0, d->mean);
+    case FLYT_DIST_LOGNORMAL: {
+        struct flyt_dist shifted = *d;
+        shifted.p1 = d->p1 + d->p2 * d->p2;
+        return flyt_dist_sample(&shifted, r);
+    }
+    case FLYT_DIST_GAMMA:
+        return gsl_ran_gamma(r, d->p1 + 1.0, d->p2);
+    case FLYT_DIST_WEIBULL:
+        return d->p1 * pow(gsl_ran_gamma(r, 1.0 + 1.0 / d->p2, 1.0), 1.0 / d->p2);
+    case FLYT_DIST_UNIFORM: {
+        double a = d->mean, b = d->sd;
+        return sqrt(a * a + flyt_rng_uniform(r) * (b * b - a * a));
+    }
+    case FLYT_DIST_EMPIRICAL: {
+        double top = 0;
+        for (size_t i = 0; i < d->n; i++)
+            if (d->weights[i] > 0)
+                top = fmax(top, d->values[i]);
+        if (!(top > 0))
+            return 0.0;
+        for (;;) {
+            double x = flyt_dist_sample(d, r);
+            if (flyt_rng_uniform(r) * top < x)
+                return x;
+        }
+    }
+    default:
+        return 0.0;
+    }
+}
+
 double flyt_rng_exponential(gsl_rng *r, double mu)
 {
     return r->type == &flyt_rng_xoshiro_type ? exponential(r->state, mu)
