@@ -451,6 +451,130 @@ static void table_prints_nan_as_a_dash(void **state)
     assert_non_null(strstr(line, " - "));
 }
 
+/* Days enough that two rows fill a chunk (256 KiB): chunks of rows 0-1 and 2. */
+#define LONG_DAYS 12000
+
+static void refill(struct fixture *f, size_t n_days)
+{
+    for (size_t i = 0; i < N_RES; i++)
+        flyt_result_free(&f->res[i]);
+    fill_results(f, n_days);
+}
+
+/* The stored bytes of the chunk at offset of dataset name (caller frees). */
+static unsigned char *raw_chunk(const char *path, const char *name, const hsize_t *offset,
+                                hsize_t *size, uint32_t *mask)
+{
+    hid_t file = open_file(path);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_true(d >= 0);
+    assert_true(H5Dget_chunk_storage_size(d, offset, size) >= 0);
+    unsigned char *buf = malloc(*size);
+    assert_non_null(buf);
+    assert_true(H5Dread_chunk(d, H5P_DEFAULT, offset, mask, buf) >= 0);
+    H5Dclose(d);
+    H5Fclose(file);
+    return buf;
+}
+
+static void writes_long_series_in_chunks_of_whole_rows(void **state)
+{
+    struct fixture *f = *state;
+    refill(f, LONG_DAYS);
+    f->res[2].n_days = 7;
+    f->res[2].status = FLYT_RUN_RUNAWAY;
+    write_ok(f);
+    double *x = malloc(N_RES * LONG_DAYS * sizeof *x);
+    assert_non_null(x);
+    hsize_t dims[2], chunk[2], n_chunks = 0;
+    hid_t file = open_file(f->path);
+    read_dset(file, "/series/home_care_hours", H5T_NATIVE_DOUBLE, x, N_RES * LONG_DAYS, dims);
+    assert_int_equal(dims[0], N_RES);
+    assert_int_equal(dims[1], LONG_DAYS);
+    for (size_t i = 0; i < N_RES; i++)
+        for (size_t d = 0; d < LONG_DAYS; d++) {
+            double want = i == 2 && d >= 7 ? NAN : series_value(i, FLYT_SERIES_home_care_hours, d);
+            if (isnan(want))
+                assert_true(isnan(x[i * LONG_DAYS + d]));
+            else
+                assert_near(x[i * LONG_DAYS + d], want, 0.0);
+        }
+    free(x);
+    hid_t d = H5Dopen2(file, "/series/home_care_hours", H5P_DEFAULT);
+    hid_t p = H5Dget_create_plist(d);
+    assert_int_equal(H5Pget_chunk(p, 2, chunk), 2);
+    assert_int_equal(chunk[0], 2);
+    assert_int_equal(chunk[1], LONG_DAYS);
+    hid_t sp = H5Dget_space(d);
+    assert_true(H5Dget_num_chunks(d, sp, &n_chunks) >= 0);
+    assert_int_equal(n_chunks, 2);
+    H5Sclose(sp);
+    H5Pclose(p);
+    H5Dclose(d);
+    H5Fclose(file);
+}
+
+/* flyt shuffles and deflates chunks itself: a large chunk comes out byte for
+ * byte as HDF5's own filters make it, and no chunk depends on the threads. */
+static void stores_the_chunks_hdf5_would_for_any_thread_count(void **state)
+{
+    struct fixture *f = *state;
+    char path3[160], ref[160], err[512] = "";
+    snprintf(path3, sizeof path3, "%s/run3.h5", f->dir);
+    snprintf(ref, sizeof ref, "%s/ref.h5", f->dir);
+    refill(f, LONG_DAYS);
+    f->meta.threads = 1;
+    write_ok(f);
+    f->meta.threads = 3;
+    assert_int_equal(write_run(f, path3, err, sizeof err), 0);
+
+    /* rows 0 and 1 of the series through HDF5's filters */
+    const int k = FLYT_SERIES_home_care_hours;
+    double *rows = malloc(2 * LONG_DAYS * sizeof *rows);
+    assert_non_null(rows);
+    memcpy(rows, f->res[0].series[k], LONG_DAYS * sizeof *rows);
+    memcpy(rows + LONG_DAYS, f->res[1].series[k], LONG_DAYS * sizeof *rows);
+    hsize_t dims[2] = { N_RES, LONG_DAYS }, chunk[2] = { 2, LONG_DAYS }, zero[2] = { 0, 0 };
+    hid_t file = H5Fcreate(ref, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    assert_true(file >= 0 && p >= 0);
+    assert_true(H5Pset_chunk(p, 2, chunk) >= 0 && H5Pset_shuffle(p) >= 0 &&
+                H5Pset_deflate(p, 4) >= 0);
+    hid_t fs = H5Screate_simple(2, dims, NULL), ms = H5Screate_simple(2, chunk, NULL);
+    hid_t d = H5Dcreate2(file, "s", H5T_IEEE_F64LE, fs, H5P_DEFAULT, p, H5P_DEFAULT);
+    assert_true(d >= 0);
+    assert_true(H5Sselect_hyperslab(fs, H5S_SELECT_SET, zero, NULL, chunk, NULL) >= 0);
+    assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, rows) >= 0);
+    H5Dclose(d);
+    H5Sclose(ms);
+    H5Sclose(fs);
+    H5Pclose(p);
+    H5Fclose(file);
+    free(rows);
+
+    hsize_t n1, n3, nr;
+    uint32_t m1 = 1, m3 = 1, mr = 1;
+    unsigned char *c1 = raw_chunk(f->path, "/series/home_care_hours", zero, &n1, &m1);
+    unsigned char *c3 = raw_chunk(path3, "/series/home_care_hours", zero, &n3, &m3);
+    unsigned char *cr = raw_chunk(ref, "/s", zero, &nr, &mr);
+    assert_true(m1 == 0 && m3 == 0 && mr == 0);
+    assert_int_equal(n1, nr);
+    assert_int_equal(n3, nr);
+    assert_memory_equal(c1, cr, nr);
+    assert_memory_equal(c3, cr, nr);
+    free(c1);
+    free(c3);
+    free(cr);
+    /* a small column: deflated (mask 0), the same whatever the threads */
+    c1 = raw_chunk(f->path, "/replications/model_events", zero, &n1, &m1);
+    c3 = raw_chunk(path3, "/replications/model_events", zero, &n3, &m3);
+    assert_true(m1 == 0 && m3 == 0);
+    assert_int_equal(n1, n3);
+    assert_memory_equal(c1, c3, n1);
+    free(c1);
+    free(c3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +584,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(writes_series_as_replication_by_day, setup, teardown),
         cmocka_unit_test_setup_teardown(pads_a_replication_stopped_early_with_nan, setup, teardown),
         cmocka_unit_test_setup_teardown(writes_empty_series_when_there_are_no_days, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(writes_long_series_in_chunks_of_whole_rows, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(stores_the_chunks_hdf5_would_for_any_thread_count, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(summary_counts_only_finite_replications, setup, teardown),
         cmocka_unit_test_setup_teardown(summary_names_its_rows, setup, teardown),

@@ -158,65 +158,133 @@ static int write_summary(struct flyt__h5 *c, hid_t loc, const struct flyt_summar
     return g < 0 ? -1 : flyt__h5_close_group(c, g, summary_columns(c, g, sum));
 }
 
-static int write_one_series(struct flyt__h5 *c, hid_t g, int k, const struct flyt_result *res,
-                            size_t n_res, size_t n_days, double first_day)
+/* Fills x (rows x n_days) with rows i .. i + n - 1 (n <= rows) of series k:
+ * a replication stopped early has fewer days, the rest is NaN, as are the
+ * rows past n (the padding of the last chunk). */
+static void series_block(double *x, int k, const struct flyt_result *res, size_t i, size_t n,
+                         size_t rows, size_t n_days)
+{
+    for (size_t j = 0; j < rows; j++) {
+        const struct flyt_result *r = j < n ? &res[i + j] : NULL;
+        size_t len = r && r->series[k] ? (r->n_days < n_days ? r->n_days : n_days) : 0;
+        double *row = x + j * n_days;
+        if (len > 0)
+            memcpy(row, r->series[k], len * sizeof *row);
+        for (size_t t = len; t < n_days; t++)
+            row[t] = NAN;
+    }
+}
+
+/* The series of a run, cut in chunks of `block` whole rows: chunk j is
+ * rows (j % per_series) * block ... of series j / per_series. */
+struct series_src {
+    const struct flyt_result *res;
+    size_t n_res, n_days, block, per_series;
+};
+
+static void fill_series_chunk(const void *ctx, size_t j, void *raw)
+{
+    const struct series_src *a = ctx;
+    size_t i = j % a->per_series * a->block;
+    size_t n = a->n_res - i < a->block ? a->n_res - i : a->block;
+    series_block(raw, (int)(j / a->per_series), a->res, i, n, a->block, a->n_days);
+}
+
+/* The dataset of series k, chunks of `block` rows, with its attributes. */
+static hid_t create_series(struct flyt__h5 *c, hid_t g, int k, const struct series_src *a,
+                           double first_day)
 {
     const struct flyt_field_def *f = &flyt_series_defs[k];
-    hsize_t dims[2] = { n_res, n_days };
-    hid_t dcpl = flyt__h5_dcpl_rows(n_res, n_days);
+    hsize_t dims[2] = { a->n_res, a->n_days };
+    hid_t dcpl = flyt__h5_dcpl_blocks(a->n_res, a->n_days, a->block);
     if (dcpl < 0)
         return flyt__h5_fail(c, g, f->name);
     hid_t d = flyt__h5_dset_create(c, g, f->name, H5T_IEEE_F64LE, 2, dims, dcpl, f->units,
                                    f->description);
-    if (H5Pclose(dcpl) < 0 && d >= 0) {
-        H5Dclose(d);
-        return flyt__h5_fail(c, g, f->name);
-    }
-    if (d < 0)
-        return -1;
+    int rc = d < 0 ? -1 : 0;
+    if (H5Pclose(dcpl) < 0 && rc == 0)
+        rc = flyt__h5_fail(c, g, f->name);
     const char *sampling =
             strstr(f->description, "during the day") ? "count during the day" : "census at 00:00";
-    int rc = flyt__h5_attr_double(c, d, "first_day", first_day) ||
-                             flyt__h5_attr_str(c, d, "sampling", sampling) ||
-                             flyt__h5_attr_str(c, d, "dimensions", "replication, day")
-                     ? -1
-                     : 0;
-    /* A replication stopped early has fewer days: the rest stays NaN. */
-    for (size_t i = 0; rc == 0 && i < n_res; i++) {
-        size_t len = res[i].n_days < n_days ? res[i].n_days : n_days;
-        if (res[i].series[k] && len > 0)
-            rc = flyt__h5_write_row(c, d, i, res[i].series[k], len);
+    if (rc == 0 && (flyt__h5_attr_double(c, d, "first_day", first_day) ||
+                    flyt__h5_attr_str(c, d, "sampling", sampling) ||
+                    flyt__h5_attr_str(c, d, "dimensions", "replication, day")))
+        rc = -1;
+    if (rc != 0 && d >= 0)
+        H5Dclose(d);
+    return rc == 0 ? d : -1;
+}
+
+/* Rows wider than a chunk: a block of rows at a time through HDF5's filters. */
+static int series_rows(struct flyt__h5 *c, hid_t d, int k, const struct series_src *a)
+{
+    double *buf = malloc(a->block * a->n_days * sizeof *buf);
+    if (!buf)
+        return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < a->n_res; i += a->block) {
+        size_t n = a->n_res - i < a->block ? a->n_res - i : a->block;
+        series_block(buf, k, a->res, i, n, n, a->n_days);
+        rc = flyt__h5_write_rows(c, d, i, n, a->n_days, buf);
     }
-    if (H5Dclose(d) < 0 && rc == 0)
-        rc = flyt__h5_fail(c, g, f->name);
+    free(buf);
     return rc;
 }
 
+/* With a packer, every chunk comes from it, in order (it made them ahead). */
 static int write_series(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
-                        const struct flyt_result *res, size_t n_res)
+                        const struct series_src *a, struct flyt__h5_packer *pk)
 {
-    size_t n_days = 0;
-    for (size_t i = 0; i < n_res; i++)
-        if (res[i].n_days > n_days)
-            n_days = res[i].n_days;
     hid_t g = flyt__h5_group_create(c, loc, "series");
     if (g < 0)
         return -1;
     int rc = 0;
-    for (int k = 0; rc == 0 && k < FLYT_N_SERIES; k++)
-        rc = write_one_series(c, g, k, res, n_res, n_days, s->warmup_days);
+    for (int k = 0; rc == 0 && k < FLYT_N_SERIES; k++) {
+        hid_t d = create_series(c, g, k, a, s->warmup_days);
+        if (d < 0) {
+            rc = -1;
+            break;
+        }
+        for (size_t b = 0; rc == 0 && pk && b < a->per_series; b++) {
+            hsize_t offset[2] = { b * a->block, 0 };
+            rc = flyt__h5_packer_write(c, pk, (size_t)k * a->per_series + b, d, offset);
+        }
+        if (rc == 0 && !pk && a->n_res > 0 && a->n_days > 0)
+            rc = series_rows(c, d, k, a);
+        if (H5Dclose(d) < 0 && rc == 0)
+            rc = flyt__h5_fail(c, g, flyt_series_defs[k].name);
+    }
     return flyt__h5_close_group(c, g, rc);
 }
 
+/* The series chunks are shuffled and deflated on the run's other threads
+ * (threads - 1 helpers) while this one writes everything before them. */
 int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
                             const struct flyt_result *res, size_t n_res,
                             const struct flyt_summary *sum, const struct flyt_run_meta *meta)
 {
-    return flyt__h5_run_attrs(c, loc, s, meta) || write_replications(c, loc, res, n_res) ||
-                           write_summary(c, loc, sum) || write_series(c, loc, s, res, n_res) ||
-                           flyt__h5_write_roles(c, loc, s, res, n_res, sum)
-                   ? -1
-                   : 0;
+    struct series_src a = { .res = res, .n_res = n_res };
+    for (size_t i = 0; i < n_res; i++)
+        if (res[i].n_days > a.n_days)
+            a.n_days = res[i].n_days;
+    a.block = flyt__h5_block_rows(n_res, a.n_days);
+    a.per_series = a.block > 0 ? (n_res + a.block - 1) / a.block : 0;
+    struct flyt__h5_packer *pk = NULL;
+    if (n_res > 0 && a.n_days > 0 && a.n_days <= flyt__h5_max_chunk_cols()) {
+        unsigned threads = meta && meta->threads ? meta->threads : 1;
+        pk = flyt__h5_packer_start(a.per_series * FLYT_N_SERIES,
+                                   a.block * a.n_days * sizeof(double), sizeof(double), threads - 1,
+                                   fill_series_chunk, &a);
+        if (!pk)
+            return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
+    }
+    int rc = flyt__h5_run_attrs(c, loc, s, meta) || write_replications(c, loc, res, n_res) ||
+                             write_summary(c, loc, sum) || write_series(c, loc, s, &a, pk) ||
+                             flyt__h5_write_roles(c, loc, s, res, n_res, sum)
+                     ? -1
+                     : 0;
+    flyt__h5_packer_stop(pk);
+    return rc;
 }
 
 struct run_args {
