@@ -96,9 +96,7 @@ static void on_arrival(struct flyt_engine *e, const struct flyt_event *ev, void 
 
 static void sample_day(struct model *m, size_t d)
 {
-    double **sr = m->out->series;
-    if (!sr[0]) /* series off (n_days is then 0 and this is not called) */
-        return;
+    double **sr = m->out->series; /* with series off n_days is 0: not called */
     sr[FLYT_SERIES_hospital_treatment][d] = m->n_treat;
     sr[FLYT_SERIES_ukp_waiting][d] = m->n_ukp;
     sr[FLYT_SERIES_short_term][d] = m->n_st;

@@ -289,29 +289,35 @@ static void tmp_fail(struct flyt_h5_log *log)
                      strerror(errno));
 }
 
-/* Copies a parked file into the datasets and closes it; under the lock. */
+static void append_rows(struct flyt_h5_log *log, const void *rows, size_t n, bool patients)
+{
+    if (patients)
+        append_p(log, rows, n);
+    else
+        append_e(log, rows, n);
+}
+
+/* Copies one parked file into its datasets through buf (BLOCK rows of size
+ * bytes) and closes it; under the lock. */
+static void drain_file(struct flyt_h5_log *log, FILE **fp, void *buf, size_t size, bool patients)
+{
+    if (!*fp)
+        return;
+    rewind(*fp);
+    size_t n;
+    while ((n = fread(buf, size, BLOCK, *fp)) > 0)
+        append_rows(log, buf, n, patients);
+    if (ferror(*fp))
+        tmp_fail(log);
+    fclose(*fp);
+    *fp = NULL;
+}
+
+/* Copies a replication's parked files into the datasets; under the lock. */
 static void drain(struct flyt_h5_log *log, struct rep_slot *sl)
 {
-    if (sl->ptmp) {
-        rewind(sl->ptmp);
-        size_t n;
-        while ((n = fread(log->pdrain, sizeof *log->pdrain, BLOCK, sl->ptmp)) > 0)
-            append_p(log, log->pdrain, n);
-        if (ferror(sl->ptmp))
-            tmp_fail(log);
-        fclose(sl->ptmp);
-        sl->ptmp = NULL;
-    }
-    if (sl->etmp) {
-        rewind(sl->etmp);
-        size_t n;
-        while ((n = fread(log->edrain, sizeof *log->edrain, BLOCK, sl->etmp)) > 0)
-            append_e(log, log->edrain, n);
-        if (ferror(sl->etmp))
-            tmp_fail(log);
-        fclose(sl->etmp);
-        sl->etmp = NULL;
-    }
+    drain_file(log, &sl->ptmp, log->pdrain, sizeof *log->pdrain, true);
+    drain_file(log, &sl->etmp, log->edrain, sizeof *log->edrain, false);
 }
 
 /* A block of one replication: into the file when it is that
@@ -322,10 +328,7 @@ static void park_or_append(struct flyt_h5_log *log, unsigned rep, const void *ro
     pthread_mutex_lock(&log->lock);
     struct rep_slot *sl = &log->slots[rep];
     if (rep == log->next) {
-        if (patients)
-            append_p(log, rows, n);
-        else
-            append_e(log, rows, n);
+        append_rows(log, rows, n, patients);
     } else {
         FILE **fp = patients ? &sl->ptmp : &sl->etmp;
         if (!*fp)
