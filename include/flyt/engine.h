@@ -15,6 +15,7 @@
 #ifndef FLYT_ENGINE_H
 #define FLYT_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,24 @@ int flyt_engine_pop(struct flyt_engine *e, struct flyt_event *ev);
 uint64_t flyt_engine_run(struct flyt_engine *e, double t_end);
 
 void flyt_engine_stop(struct flyt_engine *e);
+
+/* Why the last flyt_engine_run returned. */
+enum flyt_engine_end {
+    FLYT_ENGINE_DONE,        /* reached t_end or ran out of events */
+    FLYT_ENGINE_STOPPED,     /* a handler called flyt_engine_stop */
+    FLYT_ENGINE_INTERRUPTED, /* flyt_engine_interrupt_all was called (a signal) */
+    FLYT_ENGINE_STUCK        /* the clock stood still while events kept coming */
+};
+enum flyt_engine_end flyt_engine_end_reason(const struct flyt_engine *e);
+/* With FLYT_ENGINE_STUCK: the kind of the event that was running. */
+uint32_t flyt_engine_stuck_kind(const struct flyt_engine *e);
+
+/* Asks every engine, on every thread, to stop within a few thousand
+ * events. Async-signal-safe: it only sets a flag. Cleared by
+ * flyt_engine_clear_interrupt. */
+void flyt_engine_interrupt_all(void);
+void flyt_engine_clear_interrupt(void);
+bool flyt_engine_interrupted(void);
 double flyt_engine_now(const struct flyt_engine *e);
 size_t flyt_engine_pending(const struct flyt_engine *e);
 uint64_t flyt_engine_events_run(const struct flyt_engine *e);

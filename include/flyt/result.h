@@ -99,7 +99,9 @@ extern const struct flyt_field_def flyt_series_defs[FLYT_N_SERIES];
 enum flyt_run_status {
     FLYT_RUN_OK = 0,
     FLYT_RUN_RUNAWAY = 1, /* stopped: too many patients in the system */
-    FLYT_RUN_NOMEM = 2
+    FLYT_RUN_NOMEM = 2,
+    FLYT_RUN_STOPPED = 3, /* stopped by a signal: incomplete, never a result */
+    FLYT_RUN_STUCK = 4    /* stopped: the clock stood still (a handler looped) */
 };
 
 /* X(name, units, description): per coordinator role and replication. */

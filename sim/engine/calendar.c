@@ -1,6 +1,7 @@
 #include "flyt/engine.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,8 @@ struct flyt_engine {
     uint64_t epoch;     /* renumberings so far: the high half of an event's seq */
     uint64_t events_run;
     bool stopped;
+    enum flyt_engine_end end; /* why the last flyt_engine_run returned */
+    uint32_t stuck_kind;
     void *ctx;
     uint32_t n_kinds;
     flyt_event_handler *handlers;
@@ -485,10 +488,61 @@ int flyt_engine_pop(struct flyt_engine *e, struct flyt_event *ev)
     return 0;
 }
 
+/* Set by a signal handler (through flyt_engine_interrupt_all) and read by
+ * every engine on every thread: sig_atomic_t is what a handler may write,
+ * volatile makes each check read it afresh. */
+static volatile sig_atomic_t interrupt_flag;
+
+void flyt_engine_interrupt_all(void)
+{
+    interrupt_flag = 1;
+}
+
+void flyt_engine_clear_interrupt(void)
+{
+    interrupt_flag = 0;
+}
+
+/* Checks made every CHECK_EVERY events, so that the loop itself pays one
+ * mask test: a signal stops a replication in hand, and a clock that stands
+ * still while events keep coming is a handler that reschedules itself at
+ * the current time without progress. Legitimate same-time bursts are
+ * bounded by the events already pending when the clock stopped moving
+ * (each at most a few more), so the limit scales with those. */
+#define CHECK_EVERY ((uint64_t)1 << 16)
+#define STALL_SLACK ((uint64_t)1 << 22)
+
+struct stall {
+    double t;
+    uint64_t events, limit;
+};
+
+static bool checkpoint(struct flyt_engine *e, struct stall *st, uint64_t ran, uint32_t kind)
+{
+    if (interrupt_flag) {
+        e->end = FLYT_ENGINE_INTERRUPTED;
+        return true;
+    }
+    if (e->now != st->t) {
+        st->t = e->now;
+        st->events = ran;
+        st->limit = 4 * (uint64_t)flyt_engine_pending(e) + STALL_SLACK;
+        return false;
+    }
+    if (ran - st->events > st->limit) {
+        e->end = FLYT_ENGINE_STUCK;
+        e->stuck_kind = kind;
+        return true;
+    }
+    return false;
+}
+
 uint64_t flyt_engine_run(struct flyt_engine *e, double t_end)
 {
     uint64_t ran = 0;
     e->stopped = false;
+    e->end = FLYT_ENGINE_DONE;
+    struct stall st = { -1.0, 0, 0 };
     /* Keys of events before t_end are below the key of (t_end, 0, 0). */
     key_t128 end = t_end > 0 ? make_key(t_end, 0, 0) : 0;
     while (!e->stopped && ready(e) && e->h[0] < end) {
@@ -498,11 +552,32 @@ uint64_t flyt_engine_run(struct flyt_engine *e, double t_end)
         if (h)
             h(e, &ev, e->ctx);
         ran++;
+        if ((ran & (CHECK_EVERY - 1)) == 0 && checkpoint(e, &st, ran, ev.kind))
+            break;
     }
+    if (e->end != FLYT_ENGINE_DONE)
+        e->stopped = true;
+    else if (e->stopped)
+        e->end = FLYT_ENGINE_STOPPED;
     if (!e->stopped && t_end > e->now)
         e->now = t_end;
     e->events_run += ran;
     return ran;
+}
+
+enum flyt_engine_end flyt_engine_end_reason(const struct flyt_engine *e)
+{
+    return e->end;
+}
+
+uint32_t flyt_engine_stuck_kind(const struct flyt_engine *e)
+{
+    return e->stuck_kind;
+}
+
+bool flyt_engine_interrupted(void)
+{
+    return interrupt_flag != 0;
 }
 
 void flyt_engine_stop(struct flyt_engine *e)

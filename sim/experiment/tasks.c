@@ -1,3 +1,4 @@
+#include "flyt/engine.h"
 #include "flyt/experiment.h"
 #include "flyt/model.h"
 #include "flyt/trace.h"
@@ -26,6 +27,7 @@ static volatile sig_atomic_t stop_requested;
 void flyt_experiment_request_stop(void)
 {
     stop_requested = 1;
+    flyt_engine_interrupt_all(); /* replications in hand stop too */
 }
 
 bool flyt_experiment_stop_requested(void)
@@ -36,6 +38,7 @@ bool flyt_experiment_stop_requested(void)
 void flyt_experiment_clear_stop(void)
 {
     stop_requested = 0;
+    flyt_engine_clear_interrupt();
 }
 
 static double seconds(void)
@@ -107,7 +110,7 @@ int flyt_experiment_run_traced(const struct flyt_scenario *s, unsigned n_rep, un
     if (threads == 1) {
         worker(&pl);
         pthread_mutex_destroy(&pl.lock);
-        return pl.done < n_rep && stop_requested ? FLYT_EXPERIMENT_STOPPED : pl.worst;
+        return stop_requested ? FLYT_EXPERIMENT_STOPPED : pl.worst;
     }
     pthread_t *tid = calloc(threads, sizeof *tid);
     unsigned started = 0;
@@ -120,5 +123,5 @@ int flyt_experiment_run_traced(const struct flyt_scenario *s, unsigned n_rep, un
         pthread_join(tid[i], NULL);
     free(tid);
     pthread_mutex_destroy(&pl.lock);
-    return pl.done < n_rep && stop_requested ? FLYT_EXPERIMENT_STOPPED : pl.worst;
+    return stop_requested ? FLYT_EXPERIMENT_STOPPED : pl.worst;
 }

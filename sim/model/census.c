@@ -75,23 +75,6 @@ static double working_time(const struct model *m, double a, double b)
     return w;
 }
 
-/* As flow.c's: a delay starting at t that runs on working days only. */
-static double add_working_days(const struct model *m, double t, double d)
-{
-    for (int guard = 0; guard < 100000; guard++) {
-        double day_end = floor(t) + 1.0;
-        if (!weekday_of(m, (long)floor(t))) {
-            t = day_end;
-            continue;
-        }
-        if (d <= day_end - t)
-            return t + d;
-        d -= day_end - t;
-        t = day_end;
-    }
-    return t + d;
-}
-
 /* The same three draws, in the same order, as an arrival's attributes;
  * known attributes then replace the drawn ones, so that knowing one
  * attribute does not shift the patient's other random numbers. */
@@ -162,7 +145,8 @@ static void place_ukp(struct model *m, uint32_t id, const struct flyt_census_pat
     p->state = PS_DECIDING;
     double spent = s->working_days_only ? working_time(m, -e, 0.0) : e;
     double left = flyt_dist_sample_residual(&s->decision_delay, spent, m->rng);
-    schedule(m, s->working_days_only ? add_working_days(m, 0.0, left) : left, EV_DECISION, id);
+    schedule(m, s->working_days_only ? flyt__add_working_days(m, 0.0, left) : left, EV_DECISION,
+             id);
 }
 
 static void place_short_term(struct model *m, uint32_t id, const struct flyt_census_patient *cp,
@@ -344,7 +328,7 @@ static void run_tracked(struct model *m, const struct placing *pl, struct flyt_c
         if (tr->hc_full)
             tr->hc_full[d] = home_care_request_waits(m);
         double t = fmin((double)(d + 1), m->t_end), before = m->area_ukp;
-        flyt_engine_run(m->eng, t);
+        flyt__run_engine(m, t);
         if (!running(m))
             break;
         flyt__advance(m, t);
@@ -354,7 +338,7 @@ static void run_tracked(struct model *m, const struct placing *pl, struct flyt_c
     if (tr && tr->still_ukp && tr->check_day >= n_days && running(m))
         mark_still_ukp(m, pl, tr->still_ukp);
     if (running(m))
-        flyt_engine_run(m->eng, m->t_end);
+        flyt__run_engine(m, m->t_end);
 }
 
 int flyt_model_run_census(const struct flyt_scenario *s, const struct flyt_census *c,
@@ -460,7 +444,7 @@ int flyt_model_census_at(const struct flyt_scenario *s, unsigned replication, do
     struct flyt_result res;
     int rc = flyt__model_begin(&m, s, replication, &res, NULL, NULL);
     if (rc == 0 && !m.failed) {
-        flyt_engine_run(m.eng, fmin(day, m.t_end));
+        flyt__run_engine(&m, fmin(day, m.t_end));
         size_t first = out->n;
         for (uint32_t id = 0; id < m.n_pool && running(&m); id++) {
             struct flyt_census_patient cp;

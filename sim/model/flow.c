@@ -89,21 +89,37 @@ static inline bool weekday(const struct model *m, double t)
     return ((size_t)m->s->start_weekday + (size_t)t) % 7 < 5;
 }
 
-/* A delay that runs on working days only: weekend hours do not count. */
-static double add_working_days(const struct model *m, double t, double d)
+/* The working day n working days after day d (n = 0: d itself, or the
+ * Monday after it when d falls on a weekend). */
+static double nth_working_day(const struct model *m, double d, double n)
 {
-    for (int guard = 0; guard < 100000; guard++) {
-        double day_end = floor(t) + 1.0;
-        if (!weekday(m, t)) {
-            t = day_end;
-            continue;
-        }
+    int w = (int)(((size_t)m->s->start_weekday + (size_t)d) % 7);
+    if (w >= 5) {
+        d += 7 - w;
+        w = 0;
+    }
+    double weeks = floor(n / 5.0);
+    int rest = (int)(n - 5.0 * weeks);
+    return d + 7.0 * weeks + rest + (w + rest >= 5 ? 2 : 0);
+}
+
+/* A delay that runs on working days only: weekend hours do not count. In
+ * closed form (a long delay cost one loop turn per day): the rest of
+ * today, then whole working days, then the part of the last one. Each
+ * whole day takes exactly 1.0 off d, so d - n is what counting them off
+ * one by one would leave. */
+double flyt__add_working_days(const struct model *m, double t, double d)
+{
+    double day_end = floor(t) + 1.0;
+    if (weekday(m, t)) {
         if (d <= day_end - t)
             return t + d;
         d -= day_end - t;
-        t = day_end;
     }
-    return t + d;
+    if (!(d < 1e15))
+        return t + d * 1.4; /* past any horizon: whole days no longer count exactly */
+    double n = d > 1.0 ? ceil(d - 1.0) : 0.0;
+    return nth_working_day(m, day_end, n) + (d - n);
 }
 
 static inline bool measured(const struct model *m, double t)
@@ -229,7 +245,9 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     p->state = PS_DECIDING;
     double d = flyt_dist_sample(&m->s->decision_delay, m->rng);
     bool at_once = d <= 0 && (!m->s->working_days_only || weekday(m, t));
-    double t_decide = at_once ? t : m->s->working_days_only ? add_working_days(m, t, d) : t + d;
+    double t_decide = at_once                   ? t
+                      : m->s->working_days_only ? flyt__add_working_days(m, t, d)
+                                                : t + d;
     int r = flyt__coord_role_for(m, FLYT_CASE_UKP, p);
     bool wait = r >= 0 && m->s->roles[r].when_busy == FLYT_BUSY_WAIT;
     if (r >= 0 && (wait || !at_once)) {

@@ -207,6 +207,9 @@ typedef void (*flyt__place_fn)(struct model *m, void *arg);
 int flyt__model_begin(struct model *m, const struct flyt_scenario *s, unsigned rep,
                       struct flyt_result *out, flyt__place_fn place, void *arg);
 int flyt__model_end(struct model *m, int rc);
+/* Runs the engine to t (unless the replication already stopped) and turns
+ * an engine that was interrupted or stuck into the result's status. */
+void flyt__run_engine(struct model *m, double t);
 
 /* trace.c: hooks for the patient and event logs; free when not tracing */
 void flyt__trace_emit(struct model *m, uint32_t id, enum flyt_trace_kind k, int detail);
@@ -230,5 +233,8 @@ void flyt__st_end(struct model *m, uint32_t id);
 double flyt__lever_uniform(struct model *m, uint32_t id);
 double flyt__lever_sample(struct model *m, uint32_t id, const struct flyt_dist *d);
 int flyt__draw_index(gsl_rng *r, const double *p, int n);
+/* The end of a delay of d days that starts at t >= 0 and runs on working
+ * days (Monday-Friday) only; in closed form. */
+double flyt__add_working_days(const struct model *m, double t, double d);
 
 #endif

@@ -74,6 +74,8 @@ static double level_on(const struct flyt_scenario *s, enum unit u, size_t d)
     }
     if (level < 0)
         level = 0; /* a closure larger than the unit closes it, no more */
+    if (level > 2e9)
+        level = 2e9; /* yearly changes may add up past any real unit: keep beds an int */
     return u == U_HOME_CARE ? level : round(level);
 }
 

@@ -45,9 +45,25 @@ static void draw_attributes(struct model *m, uint32_t id)
     p->group = (uint8_t)s->group_of_cfs[p->cfs];
 }
 
-static const char *biggest_queue(const struct model *m, char *buf, size_t len)
+static const char *const unit_key[N_UNITS] = { "short_term", "nursing_home", "home_care" };
+
+/* The runaway message names where the patients are: the largest of the
+ * places (hospital treatment, the UKP wait, each unit) and the longest
+ * queue, so that a planner sees which unit actually grows. */
+static void runaway(struct model *m, bool at_start)
 {
-    static const char *const names[N_UNITS] = { "short_term", "nursing_home", "home_care" };
+    const struct {
+        const char *what;
+        long n;
+    } place[] = {
+        { "in hospital treatment", m->n_treat }, { "discharge-ready in hospital", m->n_ukp },
+        { "in short_term beds", m->n_st },       { "in nursing_home beds", m->n_nh },
+        { "with home_care", m->n_hc },
+    };
+    size_t bp = 0;
+    for (size_t i = 1; i < sizeof place / sizeof place[0]; i++)
+        if (place[i].n > place[bp].n)
+            bp = i;
     uint32_t best = 0;
     int bu = 0;
     for (int u = 0; u < N_UNITS; u++) {
@@ -59,11 +75,21 @@ static const char *biggest_queue(const struct model *m, char *buf, size_t len)
             bu = u;
         }
     }
-    snprintf(buf, len,
-             "more than %llu patients in the system at day %.0f: the queue for %s exploded "
-             "(%u waiting; %d in hospital treatment)",
-             (unsigned long long)m->s->max_patients, now(m), names[bu], best, m->n_treat);
-    return buf;
+    char queue[64] = "";
+    if (best > 0)
+        snprintf(queue, sizeof queue, "; %u waiting for %s", best, unit_key[bu]);
+    m->out->status = FLYT_RUN_RUNAWAY;
+    unsigned long long cap = (unsigned long long)m->s->max_patients;
+    if (at_start)
+        snprintf(m->out->status_detail, sizeof m->out->status_detail,
+                 "the initial occupancy needs more than %llu patients (run.max_patients): "
+                 "%ld %s so far",
+                 cap, place[bp].n, place[bp].what);
+    else
+        snprintf(m->out->status_detail, sizeof m->out->status_detail,
+                 "more than %llu patients (run.max_patients) at day %.0f: %ld %s%s", cap, now(m),
+                 place[bp].n, place[bp].what, queue);
+    flyt_engine_stop(m->eng);
 }
 
 static void on_arrival(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
@@ -74,9 +100,7 @@ static void on_arrival(struct flyt_engine *e, const struct flyt_event *ev, void 
     flyt__advance(m, t);
     m->model_events++;
     if (m->in_system >= m->s->max_patients) {
-        m->out->status = FLYT_RUN_RUNAWAY;
-        biggest_queue(m, m->out->status_detail, sizeof m->out->status_detail);
-        flyt_engine_stop(e);
+        runaway(m, false);
         return;
     }
     uint32_t id = flyt__patient_new(m, FLYT_STREAM_PATIENT, m->n_arrivals++);
@@ -152,8 +176,20 @@ static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx
         m->failed = true;
 }
 
+/* Every way in is guarded: a unit whose capacity (or scheduled capacity)
+ * is absurd would otherwise fill memory before the first event, and a
+ * signal must stop that fill as it stops the events. */
 static uint32_t initial_patient(struct model *m, uint64_t *k)
 {
+    if (m->in_system >= m->s->max_patients) {
+        runaway(m, true);
+        return NIL;
+    }
+    if (((*k) & 0xFFFF) == 0 && flyt_engine_interrupted()) {
+        m->out->status = FLYT_RUN_STOPPED;
+        snprintf(m->out->status_detail, sizeof m->out->status_detail, "stopped by a signal");
+        return NIL;
+    }
     uint32_t id = flyt__patient_new(m, FLYT_STREAM_INITIAL, (*k)++);
     if (id == NIL) {
         m->failed = true;
@@ -177,12 +213,17 @@ static double residual_stay(struct model *m, const struct flyt_dist *d, double *
     return left;
 }
 
+static bool filling(const struct model *m)
+{
+    return !m->failed && m->out->status == FLYT_RUN_OK;
+}
+
 static void fill_units(struct model *m)
 {
     const struct flyt_scenario *s = m->s;
     uint64_t k = 0;
     long n_st = lround(s->st_initial_occupancy * m->cap[U_SHORT_TERM]);
-    for (long i = 0; i < n_st && !m->failed; i++) {
+    for (long i = 0; i < n_st && filling(m); i++) {
         uint32_t id = initial_patient(m, &k);
         if (id == NIL)
             return;
@@ -194,7 +235,7 @@ static void fill_units(struct model *m)
         m->p[id].t_state = -elapsed;
     }
     long n_nh = lround(s->nh_initial_occupancy * m->cap[U_NURSING_HOME]);
-    for (long i = 0; i < n_nh && !m->failed; i++) {
+    for (long i = 0; i < n_nh && filling(m); i++) {
         uint32_t id = initial_patient(m, &k);
         if (id == NIL)
             return;
@@ -203,13 +244,52 @@ static void fill_units(struct model *m)
         flyt__start_nh(m, id, residual_stay(m, &g->nh_los, &elapsed));
         m->p[id].t_state = -elapsed;
     }
-    for (int i = 0; i < s->hc_initial_users && !m->failed; i++) {
+    for (int i = 0; i < s->hc_initial_users && filling(m); i++) {
         uint32_t id = initial_patient(m, &k);
         if (id == NIL)
             return;
         const struct flyt_group *g = &s->groups[m->p[id].group];
         m->p[id].hc_hours = flyt_dist_sample(&g->hc_hours, m->rng);
         flyt__start_hc(m, id);
+    }
+}
+
+static const char *const event_name[N_EVENTS] = {
+    [EV_ARRIVAL] = "arrival",
+    [EV_TREAT_END] = "end of hospital treatment",
+    [EV_DECISION] = "municipal decision",
+    [EV_COMPLEX_END] = "complex placement",
+    [EV_ST_END] = "end of a short-term stay",
+    [EV_NH_END] = "end of a nursing-home stay",
+    [EV_HC_HAZARD] = "home-care hazard",
+    [EV_DAY] = "start of a day",
+    [EV_CASE_DONE] = "coordinator case done",
+    [EV_SHIFT] = "coordinator shift start or end",
+    [EV_NOT_READY] = "not-ready return",
+    [EV_CASE_OPEN] = "coordinator case opens",
+};
+
+void flyt__run_engine(struct model *m, double t)
+{
+    if (m->failed || m->out->status != FLYT_RUN_OK)
+        return;
+    flyt_engine_run(m->eng, t);
+    struct flyt_result *out = m->out;
+    switch (flyt_engine_end_reason(m->eng)) {
+    case FLYT_ENGINE_INTERRUPTED:
+        out->status = FLYT_RUN_STOPPED;
+        snprintf(out->status_detail, sizeof out->status_detail, "stopped by a signal");
+        break;
+    case FLYT_ENGINE_STUCK: {
+        uint32_t k = flyt_engine_stuck_kind(m->eng);
+        out->status = FLYT_RUN_STUCK;
+        snprintf(out->status_detail, sizeof out->status_detail,
+                 "stuck at day %.6g: '%s' events keep coming, the clock does not move", now(m),
+                 k < N_EVENTS ? event_name[k] : "unknown");
+        break;
+    }
+    default:
+        break;
     }
 }
 
@@ -279,8 +359,7 @@ int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct f
          * order as before roles existed. */
         if (flyt__coord_setup(&m) != 0)
             m.failed = true;
-        if (!m.failed)
-            flyt_engine_run(m.eng, m.t_end);
+        flyt__run_engine(&m, m.t_end);
         flyt__finish(&m);
         out->engine_events = flyt_engine_events_run(m.eng);
         out->model_events = m.model_events;
@@ -289,8 +368,8 @@ int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct f
         out->status = FLYT_RUN_NOMEM;
         snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
         rc = -1;
-    } else if (out->status == FLYT_RUN_RUNAWAY) {
-        rc = 1;
+    } else if (out->status != FLYT_RUN_OK) {
+        rc = 1; /* runaway, stuck, or stopped by a signal */
     }
     teardown(&m);
     return rc;
@@ -332,8 +411,8 @@ int flyt__model_end(struct model *m, int rc)
         out->status = FLYT_RUN_NOMEM;
         snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
         rc = -1;
-    } else if (out->status == FLYT_RUN_RUNAWAY) {
-        rc = 1;
+    } else if (out->status != FLYT_RUN_OK) {
+        rc = 1; /* runaway, stuck, or stopped by a signal */
     }
     teardown(m);
     return rc;

@@ -72,7 +72,7 @@ int flyt_model_run_traced(const struct flyt_scenario *s, unsigned replication,
     if (rc == 0 && !m.failed) {
         m.trace = trace;
         announce_initial(&m);
-        flyt_engine_run(m.eng, m.t_end);
+        flyt__run_engine(&m, m.t_end);
         m.trace = NULL;
     }
     return flyt__model_end(&m, rc);

@@ -344,9 +344,13 @@ static void read_role(struct reader *rd, config_setting_t *e, struct flyt_scenar
     r->headcount = (int)hc;
     read_workdays(rd, e, r);
     double hours[2] = { 8.0, 16.0 };
-    if (rd_num_array(rd, e, "hours", false, 2, 2, 0, 24, hours, NULL) && !(hours[0] < hours[1]))
+    /* A shift shorter than a minute is a typo, and a zero-length one would
+     * make the shift events meet themselves at one instant. */
+    if (rd_num_array(rd, e, "hours", false, 2, 2, 0, 24, hours, NULL) &&
+        !(hours[1] - hours[0] >= 1.0 / 60.0))
         rd_error(rd, config_setting_get_member(e, "hours"), key,
-                 "hours is [start, end] of the working day with start < end, e.g. [8.0, 15.5]");
+                 "hours is [start, end] of the working day with start at least a minute "
+                 "before end, e.g. [8.0, 15.5]");
     r->shift_from = hours[0];
     r->shift_to = hours[1];
     read_holidays(rd, e, s, r);

@@ -66,6 +66,10 @@ static void *worker(void *arg)
         r.wall_seconds = 0; /* timings are not results */
         if (!pl->keep_series)
             drop_series(&r);
+        if (r.status == FLYT_RUN_STOPPED) { /* cut short by a signal: never journalled */
+            flyt_result_free(&r);
+            break;
+        }
         pthread_mutex_lock(&pl->lock);
         if (rc < 0)
             pl->failed = 1;

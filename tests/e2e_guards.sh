@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs that used to hang, ignore signals or blow up memory: a signal stops
+# a replication in hand and the initial fill (exit 128 + signal, nothing
+# written); a runaway during the initial fill names the unit that grows;
+# a long working-day delay runs in closed form. `timeout` here only turns a
+# hang into a failure: nothing is timed.
+# Usage: e2e_guards.sh FLYT SOURCE_DIR
+set -uo pipefail
+FLYT=$1
+SRC=$2
+. "${BASH_SOURCE[0]%/*}/e2e_lib.sh"
+
+# signal_stops NAME SIG WANT_RC flyt-args...: start, wait, signal, expect
+# the exit status and no output file.
+signal_stops() {
+  local name=$1 sig=$2 want=$3; shift 3
+  set -m
+  timeout -s KILL 120 "$FLYT" run --no-progress -o "$tmp/sig.h5" "$@" >"$tmp/sig.out" 2>"$tmp/sig.err" &
+  local pid=$!
+  set +m
+  sleep 3
+  kill -s "$sig" $pid
+  wait $pid
+  local rc=$?
+  check "$name: exit $want after SIG$sig (got $rc)" test $rc -eq "$want"
+  check "$name: says it stopped" grep -q "stopped by SIG$sig" "$tmp/sig.err"
+  check "$name: no output" test ! -e "$tmp/sig.h5"
+  check "$name: no .partial left" test ! -e "$tmp/sig.h5.partial"
+}
+
+# A single replication of a thousand simulated years: the signal must stop
+# it inside the replication, not after it.
+signal_stops "one long replication" TERM 143 -r 1 -t 1 \
+  --set run.horizon_days=365000 --set run.warmup_days=100
+# The initial fill of ten million beds (allowed up to a billion patients):
+# the fill itself honours the signal.
+signal_stops "initial fill" TERM 143 -r 1 -t 1 --set run.max_patients=1000000000 \
+  --set units.short_term.beds=10000000 --set units.short_term.initial_occupancy=1.0
+signal_stops "initial fill, SIGINT" INT 130 -r 1 -t 1 --set run.max_patients=1000000000 \
+  --set units.short_term.beds=10000000 --set units.short_term.initial_occupancy=1.0
+
+# Ten million short-term beds under the default guard (2,000,000
+# patients): stops during the fill, names the short-term beds.
+timeout -s KILL 120 "$FLYT" run --no-progress -r 1 -o "$tmp/big.h5" \
+  --set units.short_term.beds=10000000 >"$tmp/big.out" 2>"$tmp/big.err"
+rc=$?
+check "ten million beds: exit 1 (got $rc)" test $rc -eq 1
+if grep -q "initial occupancy needs more than .* in short_term beds" "$tmp/big.err"; then ok "ten million beds: names short_term"; else
+  bad "ten million beds: message does not name short_term:"; cat "$tmp/big.err"; fi
+check "ten million beds: no output" test ! -e "$tmp/big.h5"
+
+# A decision delay of a million working days: each delay in closed form
+# (it used to count day by day).
+timeout -s KILL 120 "$FLYT" run --no-progress -r 2 -o "$tmp/delay.h5" \
+  --set decision.delay_days.mean=1e6 --set decision.delay_days.sd=1.0 \
+  --set decision.working_days_only=true >"$tmp/delay.out" 2>"$tmp/delay.err"
+rc=$?
+check "delay of 1e6 working days: runs (exit $rc)" test $rc -eq 0
+
+# A shift shorter than a minute is refused before anything runs.
+"$FLYT" validate "$SRC/scenarios/validation/bad/shift-under-a-minute.cfg" >/dev/null 2>"$tmp/shift.err"
+rc=$?
+check "shift under a minute: exit 2 (got $rc)" test $rc -eq 2
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
