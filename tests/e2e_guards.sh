@@ -15,7 +15,7 @@ SRC=$2
 signal_stops() {
   local name=$1 sig=$2 want=$3; shift 3
   set -m
-  timeout -s KILL 120 "$FLYT" run --no-progress -o "$tmp/sig.h5" "$@" >"$tmp/sig.out" 2>"$tmp/sig.err" &
+  "$FLYT" run --no-progress -o "$tmp/sig.h5" "$@" >"$tmp/sig.out" 2>"$tmp/sig.err" &
   local pid=$!
   set +m
   sleep 3

@@ -58,8 +58,12 @@ enum flyt_engine_end {
     FLYT_ENGINE_DONE,        /* reached t_end or ran out of events */
     FLYT_ENGINE_STOPPED,     /* a handler called flyt_engine_stop */
     FLYT_ENGINE_INTERRUPTED, /* flyt_engine_interrupt_all was called (a signal) */
-    FLYT_ENGINE_STUCK        /* the clock stood still while events kept coming */
+    FLYT_ENGINE_STUCK,       /* the clock stood still while events kept coming */
+    FLYT_ENGINE_BUDGET       /* ran the events flyt_engine_set_budget allowed */
 };
+/* At most about max_events (checked every 65,536) over the engine's life;
+ * 0, the default, is no limit. For callers with a time budget (fuzzing). */
+void flyt_engine_set_budget(struct flyt_engine *e, uint64_t max_events);
 enum flyt_engine_end flyt_engine_end_reason(const struct flyt_engine *e);
 /* With FLYT_ENGINE_STUCK: the kind of the event that was running. */
 uint32_t flyt_engine_stuck_kind(const struct flyt_engine *e);

@@ -162,6 +162,11 @@ struct flyt_scenario {
      * then keeps no daily series: its result has n_days 0 and every
      * series NULL; every KPI is the same as with the series. */
     bool series_off;
+    /* Not a file key either: a replication stops (status
+     * FLYT_RUN_RUNAWAY) after about this many events; 0, as every file
+     * loads, is no limit. Set by the fuzz targets, whose inputs may ask
+     * for runs of any length. */
+    uint64_t max_events;
 
     double ukp_day_cost;
 

@@ -84,6 +84,7 @@ struct flyt_engine {
     uint64_t events_run;
     bool stopped;
     enum flyt_engine_end end; /* why the last flyt_engine_run returned */
+    uint64_t budget;          /* events allowed over the engine's life; 0: no limit */
     uint32_t stuck_kind;
     void *ctx;
     uint32_t n_kinds;
@@ -523,6 +524,10 @@ static bool checkpoint(struct flyt_engine *e, struct stall *st, uint64_t ran, ui
         e->end = FLYT_ENGINE_INTERRUPTED;
         return true;
     }
+    if (e->budget && e->events_run + ran >= e->budget) {
+        e->end = FLYT_ENGINE_BUDGET;
+        return true;
+    }
     if (e->now != st->t) {
         st->t = e->now;
         st->events = ran;
@@ -563,6 +568,11 @@ uint64_t flyt_engine_run(struct flyt_engine *e, double t_end)
         e->now = t_end;
     e->events_run += ran;
     return ran;
+}
+
+void flyt_engine_set_budget(struct flyt_engine *e, uint64_t max_events)
+{
+    e->budget = max_events;
 }
 
 enum flyt_engine_end flyt_engine_end_reason(const struct flyt_engine *e)

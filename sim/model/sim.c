@@ -288,6 +288,12 @@ void flyt__run_engine(struct model *m, double t)
                  k < N_EVENTS ? event_name[k] : "unknown");
         break;
     }
+    case FLYT_ENGINE_BUDGET:
+        out->status = FLYT_RUN_RUNAWAY;
+        snprintf(out->status_detail, sizeof out->status_detail,
+                 "stopped at day %.6g after %llu events, the caller's limit", now(m),
+                 (unsigned long long)m->s->max_events);
+        break;
     default:
         break;
     }
@@ -318,6 +324,8 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
     }
     m->eng = flyt_engine_new(N_EVENTS, 4096, m);
     m->rng = flyt_rng_new();
+    if (m->eng)
+        flyt_engine_set_budget(m->eng, s->max_events);
     if (!m->eng || !m->rng || flyt__build_rates(m) != 0 || flyt__build_capacity(m) != 0)
         return -1;
     m->cap[U_SHORT_TERM] = (int)flyt__capacity_on(m, U_SHORT_TERM, 0);
