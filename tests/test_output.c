@@ -1,3 +1,4 @@
+#include "flyt/outfile.h"
 #include "flyt/output.h"
 
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 
 #include <hdf5.h>
 
+#include <dirent.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -347,8 +349,8 @@ static void fails_with_a_message_in_a_missing_directory(void **state)
     snprintf(dir, sizeof dir, "%s/no/such/dir", f->dir);
     snprintf(path, sizeof path, "%s/run.h5", dir);
     assert_int_equal(write_run(f, path, err, sizeof err), -1);
-    assert_non_null(strstr(err, "cannot create"));
-    assert_non_null(strstr(err, "run.h5.partial"));
+    assert_non_null(strstr(err, "cannot write"));
+    assert_non_null(strstr(err, "run.h5"));
     assert_non_null(strstr(err, "No such file or directory"));
     assert_false(exists(dir));
 }
@@ -370,27 +372,38 @@ static void put_precious_file(const char *path)
     fclose(fp);
 }
 
-static void failed_create_keeps_the_existing_file(void **state)
+static void refuses_to_replace_a_file_flyt_did_not_write(void **state)
 {
     struct fixture *f = *state;
-    char partial[160], err[512] = "", buf[128];
+    char err[512] = "", buf[128];
     put_precious_file(f->path);
-    partial_of(partial, sizeof partial, f->path);
-    assert_int_equal(mkdir(partial, 0700), 0); /* something in the way */
     assert_int_equal(write_run(f, f->path, err, sizeof err), -1);
-    assert_true(strlen(err) > 0);
+    assert_non_null(strstr(err, "not a flyt output"));
     file_content(f->path, buf, sizeof buf);
     assert_string_equal(buf, "precious earlier results\n");
-    assert_int_equal(rmdir(partial), 0); /* the writer left it alone */
+}
+
+/* Nothing but the output itself: no temporary or lock file left. */
+static int files_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
 }
 
 /* A file-size limit makes write() fail part-way, as a full disk would. */
 static void failed_write_keeps_the_existing_file_and_no_partial(void **state)
 {
     struct fixture *f = *state;
-    char partial[160], err[512] = "", buf[128];
+    char partial[160], err[512] = "", buf[128], before[128];
     struct rlimit old, small;
-    put_precious_file(f->path);
+    write_ok(f); /* an earlier flyt output */
+    file_content(f->path, before, sizeof before);
+    int n_files = files_in(f->dir);
     partial_of(partial, sizeof partial, f->path);
     void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -401,10 +414,69 @@ static void failed_write_keeps_the_existing_file_and_no_partial(void **state)
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
     signal(SIGXFSZ, prev);
     assert_int_equal(rc, -1);
-    assert_true(strlen(err) > 0);
+    assert_non_null(strstr(err, "File too large"));
     file_content(f->path, buf, sizeof buf);
-    assert_string_equal(buf, "precious earlier results\n");
-    assert_false(exists(partial));
+    assert_memory_equal(buf, before, sizeof buf);
+    assert_int_equal(files_in(f->dir), n_files);
+    /* every handle the writer opened is closed again */
+    assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
+static int claim(const char *path, const char *const *inputs, size_t n, char *err)
+{
+    return flyt_out_claim(path, FLYT_OUT_HDF5, inputs, n, err, 512);
+}
+
+static void claim_refuses_what_is_not_an_output_file(void **state)
+{
+    struct fixture *f = *state;
+    char err[512] = "", path[200];
+    assert_int_equal(claim("", NULL, 0, err), FLYT_OUT_REFUSED);
+    assert_int_equal(claim(f->dir, NULL, 0, err), FLYT_OUT_REFUSED);
+    assert_non_null(strstr(err, "is a folder"));
+    assert_int_equal(claim("/dev/null", NULL, 0, err), FLYT_OUT_REFUSED);
+    assert_non_null(strstr(err, "device, FIFO or socket"));
+    snprintf(path, sizeof path, "%s/fifo", f->dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(claim(path, NULL, 0, err), FLYT_OUT_REFUSED);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/no/such/out.h5", f->dir);
+    assert_int_equal(claim(path, NULL, 0, err), FLYT_OUT_FAILED);
+    assert_non_null(strstr(err, "missing"));
+}
+
+static void claim_refuses_an_input_by_any_name(void **state)
+{
+    struct fixture *f = *state;
+    char err[512] = "", link_path[200], dotted[220];
+    write_ok(f); /* a flyt output, so only the input check can refuse it */
+    snprintf(link_path, sizeof link_path, "%s/hard.h5", f->dir);
+    assert_int_equal(link(f->path, link_path), 0);
+    const char *inputs[] = { NULL, link_path };
+    assert_int_equal(claim(f->path, inputs, 2, err), FLYT_OUT_REFUSED);
+    assert_non_null(strstr(err, "is the input"));
+    snprintf(dotted, sizeof dotted, "%s/./run.h5", f->dir);
+    const char *by_dot[] = { dotted };
+    assert_int_equal(claim(f->path, by_dot, 1, err), FLYT_OUT_REFUSED);
+    assert_int_equal(claim(f->path, NULL, 0, err), 0);
+    flyt_out_release(f->path);
+    unlink(link_path);
+}
+
+/* flock conflicts between two opens even in one process: a second claim
+ * under another spelling stands for a second flyt. */
+static void second_claim_on_the_same_file_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    char err[512] = "", other[220];
+    snprintf(other, sizeof other, "%s/./run.h5", f->dir);
+    assert_int_equal(claim(f->path, NULL, 0, err), 0);
+    assert_int_equal(claim(other, NULL, 0, err), FLYT_OUT_FAILED);
+    assert_non_null(strstr(err, "another flyt is writing it"));
+    flyt_out_release(f->path);
+    assert_int_equal(claim(other, NULL, 0, err), 0);
+    flyt_out_release(other);
+    assert_int_equal(files_in(f->dir), 0);
 }
 
 static void print_to_string(struct fixture *f, int json, char *buf, size_t len)
@@ -594,7 +666,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(leaves_no_partial_file_after_success, setup, teardown),
         cmocka_unit_test_setup_teardown(fails_with_a_message_in_a_missing_directory, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(failed_create_keeps_the_existing_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(refuses_to_replace_a_file_flyt_did_not_write, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(claim_refuses_what_is_not_an_output_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(claim_refuses_an_input_by_any_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(second_claim_on_the_same_file_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_write_keeps_the_existing_file_and_no_partial, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(json_escapes_strings_and_prints_nan_as_null, setup,

@@ -3,6 +3,7 @@
  * write a tree but not keep a file's comments, so the header says the
  * original's comments are lost and names the original. */
 #include "flyt/calibrate.h"
+#include "flyt/outfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -123,27 +124,37 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static int write_atomically(const char *path, const char *partial,
-                            const struct flyt_calib_spec *spec, const struct flyt_calib_report *rep,
-                            const char *command_line, const struct flyt_scenario *s, char *err,
-                            size_t errlen)
+/* A temporary file of our own (flyt_out_temp), fsynced and renamed over
+ * path; on any failure it goes and the old file stays as it was. */
+static int write_atomically(const char *path, const struct flyt_calib_spec *spec,
+                            const struct flyt_calib_report *rep, const char *command_line,
+                            const struct flyt_scenario *s, char *err, size_t errlen)
 {
-    FILE *out = fopen(partial, "w");
-    if (!out) {
-        set_err(err, errlen, "cannot write '%s': %s", partial, strerror(errno));
+    const char *tmp = NULL;
+    int fd = flyt_out_temp(path, FLYT_OUT_FITTED, &tmp, err, errlen);
+    if (fd < 0)
         return -1;
+    FILE *out = fdopen(fd, "w");
+    if (!out)
+        close(fd);
+    errno = 0;
+    if (out) {
+        write_header(out, spec, rep, command_line, s);
+        fputs(s->resolved_text, out);
     }
-    write_header(out, spec, rep, command_line, s);
-    fputs(s->resolved_text, out);
-    bool ok = fflush(out) == 0 && fsync(fileno(out)) == 0;
+    bool ok = out && !ferror(out) && fflush(out) == 0 && fsync(fileno(out)) == 0;
     int saved = errno;
-    ok = fclose(out) == 0 && ok;
-    if (!ok || rename(partial, path) != 0) {
-        set_err(err, errlen, "cannot write '%s': %s", path, strerror(ok ? errno : saved));
-        remove(partial);
+    if (out && fclose(out) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
+        set_err(err, errlen, "cannot write '%s': %s", tmp,
+                saved ? strerror(saved) : "write failed");
+        flyt_out_discard(path);
         return -1;
     }
-    return 0;
+    return flyt_out_commit(path, err, errlen);
 }
 
 int flyt_calib_write_fitted(const char *path, const struct flyt_calib_spec *spec,
@@ -162,17 +173,7 @@ int flyt_calib_write_fitted(const char *path, const struct flyt_calib_spec *spec
         return -1;
     }
     flyt_diag_free(&d);
-    size_t len = strlen(path);
-    char *partial = malloc(len + sizeof ".partial");
-    int rc = -1;
-    if (!partial)
-        set_err(err, errlen, "out of memory");
-    else {
-        memcpy(partial, path, len);
-        memcpy(partial + len, ".partial", sizeof ".partial");
-        rc = write_atomically(path, partial, spec, rep, command_line, s, err, errlen);
-    }
-    free(partial);
+    int rc = write_atomically(path, spec, rep, command_line, s, err, errlen);
     flyt_scenario_free(s);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include "flyt/result.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_BAD_INPUT = 2 };
 
@@ -82,6 +83,15 @@ int flyt_cli_option(const char *cmd, unsigned which, int argc, char **argv, int 
  * path can be written; otherwise prints "flyt CMD: error: cannot write
  * 'PATH': NOUN 'DIR' is missing or not writable" and returns false. */
 bool flyt_cli_output_dir_ok(const char *cmd, const char *path, const char *noun);
+
+/* Claims the output path before any work (flyt/outfile.h): refuses an empty
+ * name, a folder, device, FIFO or socket, one of inputs[0..n_inputs), or an
+ * existing file flyt did not write (EXIT_BAD_INPUT); a missing or read-only
+ * folder, or another flyt writing the same file (EXIT_FAIL). Prints "flyt
+ * CMD: error: ..." and returns that status, or -1 when claimed. kind is an
+ * enum flyt_out_kind. */
+int flyt_cli_claim_output(const char *cmd, const char *path, int kind, const char *const *inputs,
+                          size_t n_inputs);
 
 /* Names every replication of res[0..n) that did not end ok (with the
  * scenario's name unless it is NULL), says nothing was written, and

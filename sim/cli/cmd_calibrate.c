@@ -3,6 +3,7 @@
  * converge prints its best point and writes nothing (exit 1). */
 #include "cli/cli.h"
 #include "flyt/calibrate.h"
+#include "flyt/outfile.h"
 #include "output/print_util.h"
 
 #include <math.h>
@@ -301,8 +302,10 @@ static const char *scenario_name(const struct flyt_calib_spec *spec, const doubl
 static int execute(const struct cal_opts *o, const struct flyt_calib_spec *spec)
 {
     const char *out = o->c.output ? o->c.output : "flyt-fitted.cfg";
-    if (!flyt_cli_output_dir_ok("calibrate", out, "directory"))
-        return EXIT_FAIL;
+    const char *inputs[] = { spec->path, spec->scenario_path };
+    int claimed = flyt_cli_claim_output("calibrate", out, FLYT_OUT_FITTED, inputs, 2);
+    if (claimed >= 0)
+        return claimed;
     struct progress_ctx pc = { spec, flyt_cli_seconds() };
     bool show = o->c.progress > 0 || (o->c.progress < 0 && isatty(STDERR_FILENO));
     struct flyt_calib_options opts = { o->c.threads, o->max_evals, o->no_intervals,

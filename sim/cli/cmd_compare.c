@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "flyt/compare.h"
 #include "flyt/experiment.h"
+#include "flyt/outfile.h"
 #include "flyt/output.h"
 #include "flyt/scenario.h"
 
@@ -280,8 +281,10 @@ static int report(const struct compare_opts *o, struct outcome *oc)
 
 static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s)
 {
-    if (!flyt_cli_output_dir_ok("compare", o->c.output ? o->c.output : DEFAULT_OUTPUT, "directory"))
-        return EXIT_FAIL;
+    int claimed = flyt_cli_claim_output("compare", o->c.output ? o->c.output : DEFAULT_OUTPUT,
+                                        FLYT_OUT_HDF5, o->files, (size_t)o->n_files);
+    if (claimed >= 0)
+        return claimed;
     struct outcome *oc = calloc(1, sizeof *oc);
     if (!oc) {
         fputs("flyt compare: error: out of memory\n", stderr);

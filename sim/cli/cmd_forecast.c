@@ -6,11 +6,15 @@
 #include "cli/cli.h"
 #include "flyt/date.h"
 #include "flyt/forecast.h"
+#include "flyt/outfile.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_IGNORE 64
 
@@ -198,6 +202,34 @@ static void date_text(int day, char *buf, size_t n)
     snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
 }
 
+/* Like every output: a temporary file, fsynced, renamed over path; on any
+ * failure the old file stays as it was. */
+static int write_census(const char *path, const struct flyt_census *c,
+                        const struct flyt_scenario *s, int day, char *err, size_t errlen)
+{
+    const char *tmp = NULL;
+    int fd = flyt_out_temp(path, FLYT_OUT_CENSUS, &tmp, err, errlen);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "w");
+    if (!f)
+        close(fd);
+    errno = 0;
+    bool ok = f && flyt_census_write_csv(f, c, s, day) == 0 && fflush(f) == 0 &&
+              fsync(fileno(f)) == 0;
+    int e = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) {
+        snprintf(err, errlen, "cannot write '%s': %s", tmp, e ? strerror(e) : "write failed");
+        flyt_out_discard(path);
+        return -1;
+    }
+    return flyt_out_commit(path, err, errlen);
+}
+
 static int dump(const struct fc_opts *o)
 {
     char h[64], w[64], rep[64];
@@ -208,6 +240,12 @@ static int dump(const struct fc_opts *o)
     struct flyt_scenario *s = load(o, extra, 3);
     if (!s)
         return EXIT_BAD_INPUT;
+    const char *inputs[] = { o->scenario };
+    int claimed = flyt_cli_claim_output("forecast", o->dump, FLYT_OUT_CENSUS, inputs, 1);
+    if (claimed >= 0) {
+        flyt_scenario_free(s);
+        return claimed;
+    }
     struct flyt_census c = { 0 };
     int rc = flyt_model_census_at(s, (unsigned)o->replication, (double)o->day, &c);
     int status = EXIT_OK;
@@ -217,13 +255,9 @@ static int dump(const struct fc_opts *o)
         status = EXIT_FAIL;
     } else {
         int day0 = flyt_days_from_civil(s->start_year, s->start_month, s->start_mday);
-        FILE *f = fopen(o->dump, "w");
-        if (!f || flyt_census_write_csv(f, &c, s, day0 + (int)o->day) != 0) {
-            fprintf(stderr, "flyt forecast: error: cannot write '%s'\n", o->dump);
-            status = EXIT_FAIL;
-        }
-        if (f && fclose(f) != 0 && status == EXIT_OK) {
-            fprintf(stderr, "flyt forecast: error: cannot write '%s'\n", o->dump);
+        char err[1024];
+        if (write_census(o->dump, &c, s, day0 + (int)o->day, err, sizeof err) != 0) {
+            fprintf(stderr, "flyt forecast: error: %s\n", err);
             status = EXIT_FAIL;
         }
         char date[32];
@@ -307,8 +341,10 @@ static int run_forecast(const struct fc_opts *o, const struct flyt_scenario *s,
                         const struct flyt_census *c, int census_day)
 {
     const char *out = o->c.output ? o->c.output : "flyt-forecast.h5";
-    if (!flyt_cli_output_dir_ok("forecast", out, "directory"))
-        return EXIT_FAIL;
+    const char *inputs[] = { o->scenario, o->census };
+    int claimed = flyt_cli_claim_output("forecast", out, FLYT_OUT_HDF5, inputs, 2);
+    if (claimed >= 0)
+        return claimed;
     struct flyt_forecast f;
     struct flyt_progress prog;
     flyt_progress_init(&prog, o->c.progress, s->name);

@@ -1,5 +1,6 @@
 /* flyt merge: shard files of one sweep to one sweep file. */
 #include "cli/cli.h"
+#include "flyt/outfile.h"
 #include "flyt/sweep.h"
 
 #include <stdio.h>
@@ -58,6 +59,8 @@ int flyt_cmd_merge(int argc, char **argv)
         fputs("flyt merge: error: name the shard files (see flyt merge --help)\n", stderr);
         rc = EXIT_BAD_INPUT;
     }
+    if (rc < 0)
+        rc = flyt_cli_claim_output("merge", out, FLYT_OUT_HDF5, paths, n);
     if (rc < 0) {
         struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(), 0, 0 };
         double t0 = flyt_cli_seconds();

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "flyt/experiment.h"
 #include "flyt/log.h"
+#include "flyt/outfile.h"
 #include "flyt/output.h"
 #include "flyt/scenario.h"
 
@@ -97,8 +98,10 @@ static int report_interrupted(const struct flyt_result *res, unsigned n, const c
 static int execute(const struct run_opts *o, const struct flyt_scenario *s)
 {
     const char *out = o->c.output ? o->c.output : "flyt-out.h5";
-    if (!flyt_cli_output_dir_ok("run", out, "directory"))
-        return EXIT_FAIL;
+    const char *inputs[] = { o->scenario };
+    int claimed = flyt_cli_claim_output("run", out, FLYT_OUT_HDF5, inputs, 1);
+    if (claimed >= 0)
+        return claimed;
     unsigned n = s->replications;
     struct flyt_result *res = calloc(n, sizeof *res);
     if (!res) {

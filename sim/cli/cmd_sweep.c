@@ -4,6 +4,7 @@
  * go to a journal as they finish, so --resume loses at most the tasks in
  * flight. */
 #include "cli/cli.h"
+#include "flyt/outfile.h"
 #include "flyt/sweep.h"
 
 #include <math.h>
@@ -374,8 +375,13 @@ static int execute(const struct sweep_opts *o, const struct flyt_sweep *sw,
     int rc = -1;
     if (o->rank == 0) {
         j.out = output_path(sw, o);
+        const char *inputs[] = { o->file };
         if (!j.out || !flyt_cli_output_dir_ok("sweep", j.out, "folder"))
             rc = EXIT_FAIL;
+        else
+            rc = flyt_cli_claim_output("sweep", j.out, FLYT_OUT_HDF5, inputs, 1);
+        if (rc >= 0)
+            ; /* refused: the message is out */
         else if (o->resume && already_done(j.out, sw, o)) {
             fprintf(stderr, "flyt sweep: '%s' already holds every task: nothing to do\n", j.out);
             snprintf(j.journal_path, JOURNAL_PATH_LEN, "%s.journal", j.out);

@@ -7,14 +7,23 @@
  * file left behind. */
 #include "cli/cli.h"
 #include "flyt/experiment.h"
+#include "flyt/outfile.h"
 
 #include <signal.h>
 #include <stddef.h>
 
 static volatile sig_atomic_t caught;
 
+/* The second signal ends flyt at once, as SA_RESETHAND did, but first
+ * removes the temporary and lock files of the outputs it was making. */
 static void on_stop(int sig)
 {
+    if (caught) {
+        flyt_out_signal_cleanup();
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
     caught = sig;
     flyt_experiment_request_stop();
 }
@@ -23,7 +32,7 @@ void flyt_cli_signals_install(void)
 {
     struct sigaction sa = { 0 };
     sa.sa_handler = on_stop;
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sa.sa_flags = SA_RESTART | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);

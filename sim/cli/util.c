@@ -1,6 +1,8 @@
 #include "cli/cli.h"
+#include "flyt/outfile.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,44 @@ bool flyt_cli_parse_uint(const char *opt, const char *text, unsigned long long l
     }
     *out = v;
     return true;
+}
+
+/* A command that does not stop gracefully on a signal still removes its
+ * temporary and lock files before the signal ends it. */
+static void on_fatal(int sig)
+{
+    flyt_out_signal_cleanup();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void cleanup_on_signals(void)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+            continue; /* ignored, or the command's own handler */
+        struct sigaction sa = { 0 };
+        sa.sa_handler = on_fatal;
+        sa.sa_flags = SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+    /* a file-size limit is a write error to report, not death */
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+int flyt_cli_claim_output(const char *cmd, const char *path, int kind, const char *const *inputs,
+                          size_t n_inputs)
+{
+    char err[1024];
+    cleanup_on_signals();
+    int rc = flyt_out_claim(path, (enum flyt_out_kind)kind, inputs, n_inputs, err, sizeof err);
+    if (rc == 0)
+        return -1;
+    fprintf(stderr, "flyt %s: error: %s\n", cmd, err);
+    return rc == FLYT_OUT_REFUSED ? EXIT_BAD_INPUT : EXIT_FAIL;
 }
 
 double flyt_cli_seconds(void)

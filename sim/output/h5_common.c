@@ -3,6 +3,7 @@
  * datasets, chunked matrices, provenance, and the atomic file write.
  */
 #include "output/h5_common.h"
+#include "flyt/outfile.h"
 #include "flyt/rng.h"
 
 #include <gsl/gsl_version.h>
@@ -52,11 +53,17 @@ int flyt__h5_set_err(struct flyt__h5 *c, const char *fmt, ...)
 int flyt__h5_fail(struct flyt__h5 *c, hid_t loc, const char *name)
 {
     char where[256] = "", reason[256] = "HDF5 error";
+    int e = errno;
     /* First: any other HDF5 call clears the error stack. */
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, reason);
+    /* HDF5's own text for a failed write() hides the system's reason */
+    if (e == ENOSPC || e == EFBIG || e == EDQUOT || e == EIO || e == EROFS)
+        snprintf(reason, sizeof reason, "%s", strerror(e));
     if (loc < 0 || H5Iget_name(loc, where, sizeof where) < 0)
         where[0] = '\0';
     const char *sep = where[0] && name[0] && strcmp(where, "/") ? "/" : "";
+    if (!where[0] && !name[0])
+        return flyt__h5_set_err(c, "cannot write '%s': %s", c->file_name, reason);
     return flyt__h5_set_err(c, "cannot write '%s%s%s' to '%s': %s", where, sep, name, c->file_name,
                             reason);
 }
@@ -557,39 +564,37 @@ static int build_image(struct flyt__h5 *c, flyt__h5_fill_fn fill, const void *ar
     return rc;
 }
 
-/* On failure the partial file goes; unlink, not remove: a directory in the
- * way is not ours. */
+/* The image is built before the temporary file is made, so a failure to
+ * build it leaves nothing on disk; the temporary file is unique to this
+ * process (flyt_out_temp) and removed on every failure. */
 int flyt__h5_write_file(const char *path, flyt__h5_fill_fn fill, const void *arg, char *err,
                         size_t errlen)
 {
     struct flyt__h5 c = { .file_name = path, .str = -1, .err = err, .errlen = errlen };
     void *image = NULL;
-    size_t size = 0, len = strlen(path) + sizeof ".partial";
+    size_t size = 0;
     if (err && errlen)
         err[0] = '\0';
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    char *partial = malloc(len);
-    if (!partial)
-        return flyt__h5_set_err(&c, "cannot write '%s': out of memory", path);
-    snprintf(partial, len, "%s.partial", path);
-    c.file_name = partial;
-    FILE *fp = fopen(partial, "wb");
-    if (!fp) {
-        flyt__h5_set_err(&c, "cannot create '%s': %s", partial, strerror(errno));
-        free(partial);
-        return -1;
-    }
     int rc = build_image(&c, fill, arg, &image, &size);
+    const char *tmp = NULL;
+    int fd = rc == 0 ? flyt_out_temp(path, FLYT_OUT_HDF5, &tmp, err, errlen) : -1;
+    FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (rc == 0 && fd < 0)
+        rc = -1; /* the message is in err */
+    else if (rc == 0 && !fp)
+        rc = flyt__h5_set_err(&c, "cannot write '%s': %s", tmp, strerror(errno));
     if (rc == 0 &&
         (fwrite(image, 1, size, fp) != size || fflush(fp) != 0 || fsync(fileno(fp)) != 0))
-        rc = flyt__h5_set_err(&c, "cannot write '%s': %s", partial, strerror(errno));
-    if (fclose(fp) != 0 && rc == 0)
-        rc = flyt__h5_set_err(&c, "cannot write '%s': %s", partial, strerror(errno));
-    if (rc == 0 && rename(partial, path) != 0)
-        rc = flyt__h5_set_err(&c, "cannot rename '%s' to '%s': %s", partial, path, strerror(errno));
+        rc = flyt__h5_set_err(&c, "cannot write '%s': %s", tmp, strerror(errno));
+    if (fp && fclose(fp) != 0 && rc == 0)
+        rc = flyt__h5_set_err(&c, "cannot write '%s': %s", tmp, strerror(errno));
+    else if (!fp && fd >= 0)
+        close(fd);
+    if (rc == 0 && flyt_out_commit(path, err, errlen) != 0)
+        rc = -1;
     if (rc != 0)
-        unlink(partial);
+        flyt_out_discard(path);
     free(image);
-    free(partial);
     return rc;
 }

@@ -13,6 +13,7 @@
  * not built thread-safe.
  */
 #include "flyt/log.h"
+#include "flyt/outfile.h"
 #include "flyt/trace.h"
 #include "output/h5_common.h"
 
@@ -125,7 +126,8 @@ static const struct column ecols[] = {
 #define N_ECOL (sizeof ecols / sizeof ecols[0])
 
 struct flyt_h5_log {
-    char *path, *partial;
+    char *path;
+    const char *partial; /* the temporary file, owned by flyt_out_temp */
     bool patients, events;
     struct flyt__h5 c;
     char err[512];
@@ -252,12 +254,16 @@ static int append(struct flyt_h5_log *log, hid_t *d, const struct column *cols, 
 {
     if (log->c.failed || n == 0)
         return log->c.failed ? -1 : 0;
+    /* HDF5's error stack, and whether it prints, is per thread: the worker
+     * threads' failures are reported by us, not printed by HDF5 */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hsize_t start[1] = { *rows }, count[1] = { n }, total[1] = { *rows + n };
     for (size_t j = 0; j < n_cols; j++) {
         const struct column *col = &cols[j];
         for (size_t i = 0; i < n; i++)
             memcpy(log->colbuf + i * col->size,
                    (const unsigned char *)data + i * stride + col->offset, col->size);
+        errno = 0; /* what a failed write() leaves is the reason to report */
         hid_t ms = H5Screate_simple(1, count, NULL), fs = -1;
         bool ok = ms >= 0 && H5Dset_extent(d[j], total) >= 0 && (fs = H5Dget_space(d[j])) >= 0 &&
                   H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
@@ -575,6 +581,24 @@ static void close_all(struct flyt_h5_log *log)
         log->enums[i] = -1;
 }
 
+/* After a failed write (disk full, file size limit) HDF5 1.10 cannot
+ * flush the file, so H5Fclose fails, frees the file and leaves its id
+ * behind; H5_term_library closes that id again at exit and crashes. The
+ * file is discarded anyway: its descriptor is pointed at /dev/null, where
+ * every write succeeds, so the close completes and frees everything. */
+static void detach(struct flyt_h5_log *log)
+{
+    int *fd = NULL;
+    if (log->file < 0 || H5Fget_vfd_handle(log->file, H5P_DEFAULT, (void **)&fd) < 0 || !fd ||
+        *fd < 0)
+        return;
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, *fd);
+        close(null);
+    }
+}
+
 static void log_free(struct flyt_h5_log *log)
 {
     for (unsigned r = 0; log->slots && r < log->n_rep; r++) {
@@ -584,6 +608,7 @@ static void log_free(struct flyt_h5_log *log)
             fclose(log->slots[r].etmp);
         rep_state_free(log->slots[r].st);
     }
+    detach(log); /* a file still open here is being discarded */
     close_all(log);
     if (log->file >= 0)
         H5Fclose(log->file);
@@ -592,7 +617,6 @@ static void log_free(struct flyt_h5_log *log)
     free(log->colbuf);
     free(log->pdrain);
     free(log->edrain);
-    free(log->partial);
     free(log->path);
     free(log);
 }
@@ -603,10 +627,21 @@ static char *dup_str(const char *s)
     return d ? strcpy(d, s) : NULL;
 }
 
+/* Closed strongly: H5Fclose then closes every object still open in the
+ * file, so no handle is left for HDF5 to close (and fail to flush) at exit
+ * after a write failed. */
 static int create_file(struct flyt_h5_log *log)
 {
+    int fd = flyt_out_temp(log->path, FLYT_OUT_HDF5, &log->partial, log->err, sizeof log->err);
+    if (fd < 0) {
+        log->c.failed = 1;
+        return -1;
+    }
+    close(fd); /* HDF5 opens it by name */
+    log->c.file_name = log->partial;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST) >= 0)
+    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST) >= 0 &&
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
         log->file = H5Fcreate(log->partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (fapl >= 0)
         H5Pclose(fapl);
@@ -647,18 +682,15 @@ struct flyt_h5_log *flyt_h5_log_open(const char *path, bool patients, bool event
     log->n_rep = n_rep;
     log->hooks = (struct flyt_trace_hooks){ hook_begin, hook_end, log };
     log->path = dup_str(path);
-    log->partial = malloc(strlen(path) + sizeof ".partial");
     log->slots = calloc(n_rep ? n_rep : 1, sizeof *log->slots);
     log->colbuf = malloc(BLOCK * sizeof(double));
     log->pdrain = malloc(BLOCK * sizeof *log->pdrain);
     log->edrain = malloc(BLOCK * sizeof *log->edrain);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (!log->path || !log->partial || !log->slots || !log->colbuf || !log->pdrain ||
-        !log->edrain) {
+    if (!log->path || !log->slots || !log->colbuf || !log->pdrain || !log->edrain) {
         flyt__h5_set_err(&log->c, "out of memory");
     } else {
-        sprintf(log->partial, "%s.partial", path);
-        log->c.file_name = log->partial;
+        log->c.file_name = path;
         create_file(log);
     }
     if (log->c.failed) {
@@ -683,11 +715,12 @@ void flyt_h5_log_abort(struct flyt_h5_log *log)
 {
     if (!log)
         return;
-    char *partial = log->partial ? dup_str(log->partial) : NULL;
+    char *path = log->path;
+    log->path = NULL;
     log_free(log);
-    if (partial)
-        unlink(partial);
-    free(partial);
+    if (path)
+        flyt_out_discard(path);
+    free(path);
 }
 
 static int fsync_path(const char *path)
@@ -718,15 +751,21 @@ int flyt_h5_log_finish(struct flyt_h5_log *log, const struct flyt_scenario *s,
                flyt__h5_attr_write(c, log->file, "events_log", H5T_STD_U32LE, H5T_NATIVE_UINT,
                                    &on[1]) ||
                flyt__h5_write_run_body(c, log->file, s, res, n_res, sum, meta));
+    /* Everything is written here, so that a failure leaves the closes
+     * nothing to write (see detach) */
+    errno = 0;
+    if (!c->failed && H5Fflush(log->file, H5F_SCOPE_GLOBAL) < 0)
+        flyt__h5_fail(c, -1, "");
+    if (c->failed)
+        detach(log);
     close_all(log);
     if (log->file >= 0 && H5Fclose(log->file) < 0)
         flyt__h5_set_err(c, "cannot write '%s': closing failed", log->partial);
     log->file = -1;
     if (!c->failed && fsync_path(log->partial) != 0)
         flyt__h5_set_err(c, "cannot write '%s': %s", log->partial, strerror(errno));
-    if (!c->failed && rename(log->partial, log->path) != 0)
-        flyt__h5_set_err(c, "cannot rename '%s' to '%s': %s", log->partial, log->path,
-                         strerror(errno));
+    if (!c->failed && flyt_out_commit(log->path, log->err, sizeof log->err) != 0)
+        c->failed = 1;
     int rc = c->failed ? -1 : 0;
     if (rc != 0) {
         snprintf(err, errlen, "%s", log->err);
