@@ -25,7 +25,7 @@ static void usage(FILE *out)
           "\n"
           "Options:\n"
           "  -o, --output FILE     fitted scenario (default flyt-fitted.cfg); written to\n"
-          "                        FILE.partial and renamed; only when the fit converged\n"
+          "                        FILE.partial.XXXXXX and renamed; only when the fit converged\n"
           "  -t, --threads N       worker threads (default: one per CPU); results are\n"
           "                        identical for any N\n"
           "      --max-evals N     evaluation budget (overrides the spec's max_evaluations)\n"

@@ -31,7 +31,7 @@ static void usage(FILE *out)
           "\n"
           "Options:\n"
           "  -o, --output FILE     HDF5 output (default flyt-compare.h5); written to\n"
-          "                        FILE.partial and renamed when complete\n"
+          "                        FILE.partial.XXXXXX and renamed when complete\n"
           "  -r, --replications N  number of replications for every scenario (default:\n"
           "                        the base's run.replications)\n"
           "      --seed S          random seed for every scenario (default: the base's)\n"

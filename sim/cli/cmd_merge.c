@@ -18,7 +18,7 @@ static void usage(FILE *out)
           "\n"
           "Options:\n"
           "  -o, --output FILE   the merged file (default flyt-sweep.h5); written to\n"
-          "                      FILE.partial and renamed when complete\n"
+          "                      FILE.partial.XXXXXX and renamed when complete\n"
           "  -h, --help          this help\n"
           "\n"
           "Exit status: 0 ok, 1 output failed, 2 bad input (missing, duplicate or foreign\n"

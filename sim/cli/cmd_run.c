@@ -22,7 +22,7 @@ static void usage(FILE *out)
           "\n"
           "Options:\n"
           "  -o, --output FILE     HDF5 output (default flyt-out.h5); written to\n"
-          "                        FILE.partial and renamed when complete\n"
+          "                        FILE.partial.XXXXXX and renamed when complete\n"
           "  -r, --replications N  number of replications (overrides run.replications)\n"
           "      --seed S          random seed (overrides run.seed)\n"
           "  -t, --threads N       worker threads (default: one per CPU); results are\n"
