@@ -189,9 +189,8 @@ class Replay:
         k["st_los_mean"] = mean(self.st_los)
         k["st_los_median"] = float(np.median(self.st_los)) if self.st_los else np.nan
         k["st_admission_cfs_mean"] = mean(self.st_cfs)
-        k["readmission_30d"] = (k.pop("readmit_num") / k["readmit_den"]
-                                if k["readmit_den"] else np.nan)
-        k.pop("readmit_den")
+        num, den = k.pop("readmit_num"), k.pop("readmit_den")
+        k["readmission_30d"] = num / den if den else np.nan
         k["occ_hospital_treatment"] = self.area["treat"] / span
         k["occ_ukp"] = self.area["ukp"] / span
         k["ukp_days_per_year"] = self.area["ukp"] * 365.0 / span

@@ -38,6 +38,9 @@ run nh-queue-no-warmup "$V/warmup-nh-queue.cfg" --returns-are-not-ready -- \
   --set run.warmup_days=0
 run nh-queue-late-warmup "$V/warmup-nh-queue.cfg" --returns-are-not-ready -- \
   --set run.warmup_days=41.3
+# the window shorter than the readmission window: no discharge counts (NaN)
+run nh-queue-short-window "$V/warmup-nh-queue.cfg" --returns-are-not-ready -- \
+  --set run.warmup_days=51.7
 run rich "$V/warmup-rich.cfg" --
 run rich-no-warmup "$V/warmup-rich.cfg" -- --set run.warmup_days=0
 run coordinator "$SRC/scenarios/trondheim-2025-coordinator.cfg" -- \
