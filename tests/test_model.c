@@ -1,5 +1,6 @@
 /* Model properties that are promises to users rather than queueing theory:
- * common random numbers hold across horizons and capacity changes. */
+ * common random numbers hold across horizons and capacity changes, and
+ * counts at the warm-up follow docs/kpis.md. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,11 +8,18 @@
 
 #include <cmocka.h>
 
+#include "flyt/census.h"
 #include "flyt/model.h"
 #include "flyt/scenario.h"
 #include "support.h"
 
+#include <math.h>
 #include <string.h>
+
+#ifndef FLYT_SOURCE_DIR
+#error "FLYT_SOURCE_DIR must be defined"
+#endif
+#define NH_QUEUE_CFG FLYT_SOURCE_DIR "/scenarios/validation/warmup-nh-queue.cfg"
 
 static struct flyt_scenario *load(const char *const *sets, int n)
 {
@@ -75,12 +83,66 @@ static void replication_depends_only_on_its_number(void **state)
     flyt_scenario_free(s);
 }
 
+/* Nursing homes full with a queue from before the warm-up: every death
+ * frees a bed that the queue fills at once, so admissions equal deaths,
+ * whenever the patient applied (the issue's repro: 2.2 against 15.4). */
+static void nh_admissions_count_patients_queued_in_warm_up(void **state)
+{
+    (void)state;
+    struct flyt_scenario *s = flyt_test_load(NH_QUEUE_CFG, NULL, 0);
+    for (unsigned rep = 0; rep < 5; rep++) {
+        struct flyt_result r;
+        assert_int_equal(flyt_model_run(s, rep, &r), 0);
+        assert_true(r.series[FLYT_SERIES_nh_queue][0] > 0); /* a queue at the warm-up */
+        assert_true(r.kpi[FLYT_KPI_deaths_nursing_home] > 5);
+        assert_near(r.kpi[FLYT_KPI_nh_admissions], r.kpi[FLYT_KPI_deaths_nursing_home], 0);
+        flyt_result_free(&r);
+    }
+    flyt_scenario_free(s);
+}
+
+/* Without a warm-up the short-term beds filled at time 0 are placed, not
+ * admitted: with nobody ever sent to a short-term bed there is no admission. */
+static void st_admissions_leave_out_beds_filled_at_time_0(void **state)
+{
+    (void)state;
+    const char *sets[] = { "run.warmup_days=0", "hospital.ukp_probability=0" };
+    struct flyt_scenario *s = flyt_test_load(NH_QUEUE_CFG, sets, 2);
+    struct flyt_result r;
+    assert_int_equal(flyt_model_run(s, 0, &r), 0);
+    assert_near(r.kpi[FLYT_KPI_patients_initial], 28, 0);
+    assert_near(r.kpi[FLYT_KPI_st_admissions], 0, 0);
+    assert_true(isnan(r.kpi[FLYT_KPI_st_admission_cfs_mean]));
+    flyt_result_free(&r);
+
+    /* the same for a run from a census */
+    struct flyt_census c = { 0 };
+    struct flyt_census_patient cp = { .loc = FLYT_LOC_SHORT_TERM,
+                                      .dest = -1,
+                                      .cfs = 4,
+                                      .age_band = -1,
+                                      .complex = 0,
+                                      .elapsed_days = 2.0,
+                                      .queued_days = -1,
+                                      .hc_hours = -1 };
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(flyt_census_add(&c, &cp), 0);
+    assert_int_equal(flyt_model_run_census(s, &c, 0, &r, NULL), 0);
+    assert_near(r.kpi[FLYT_KPI_patients_initial], 6, 0);
+    assert_near(r.kpi[FLYT_KPI_st_admissions], 0, 0);
+    flyt_result_free(&r);
+    flyt_census_free(&c);
+    flyt_scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(longer_horizon_keeps_earlier_arrivals),
         cmocka_unit_test(more_beds_same_patients),
         cmocka_unit_test(replication_depends_only_on_its_number),
+        cmocka_unit_test(nh_admissions_count_patients_queued_in_warm_up),
+        cmocka_unit_test(st_admissions_leave_out_beds_filled_at_time_0),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,8 @@
  *
  * A KPI that had nothing to measure in a replication (no complex patient
  * finished waiting, say) is NaN there and left out of the summary's count.
+ * Which event decides whether something counts in the measured window, per
+ * KPI: docs/kpis.md (counts by the event, waits and stays by their start).
  */
 #ifndef FLYT_RESULT_H
 #define FLYT_RESULT_H
@@ -46,8 +48,8 @@
     X(home_care_hours, "hours/week", "home-care hours per week delivered (time-average)")          \
     X(util_home_care, "fraction", "home-care hours delivered / hours available")                   \
     X(nh_wait_mean, "days", "nursing-home wait from application to admission, mean (all origins)") \
-    X(nh_within_target, "fraction", "share of nursing-home admissions within the target (42 d)")   \
-    X(nh_admissions, "patients", "nursing-home admissions in the measured window")                 \
+    X(nh_within_target, "fraction", "share of the waits in nh_wait_mean within target (42 d)")     \
+    X(nh_admissions, "patients", "nursing-home admissions in the window, whenever applied")        \
     X(readmission_30d, "fraction", "share of hospital discharges readmitted within 30 days")       \
     X(not_ready_returns, "patients", "sent back to hospital as not really discharge-ready")        \
     X(coord_cases_handled, "cases", "cases finished by coordinators (all roles)")                  \

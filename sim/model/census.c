@@ -161,10 +161,6 @@ static void place_short_term(struct model *m, uint32_t id, const struct flyt_cen
             p->hc_hours = hours(m, p, cp);
     } else {
         flyt__start_st(m, id, flyt_dist_sample_residual(&m->s->groups[p->group].st_los, e, m->rng));
-        if (m->t_warm <= 0) { /* a stay that began before time 0 is no admission */
-            m->st_admissions--;
-            m->st_cfs_sum -= p->cfs;
-        }
     }
     p->t_unit = -1;
     p->t_state = -e;

@@ -287,6 +287,8 @@ static void on_complex_end(struct flyt_engine *e, const struct flyt_event *ev, v
 
 /* ---- short-term beds ---- */
 
+/* State only: admit() counts the admission, so that stays placed at time 0
+ * (sim.c, census.c) are never admissions, whatever the warm-up. */
 void flyt__start_st(struct model *m, uint32_t id, double los)
 {
     struct patient *p = &m->p[id];
@@ -295,10 +297,6 @@ void flyt__start_st(struct model *m, uint32_t id, double los)
     p->t_unit = t;
     p->t_state = t;
     m->n_st++;
-    if (measured(m, t)) {
-        m->st_admissions++;
-        m->st_cfs_sum += p->cfs;
-    }
     schedule(m, t + los, EV_ST_END, id);
 }
 
@@ -537,8 +535,21 @@ static void admit(struct model *m, enum unit u, uint32_t id)
     double t = now(m);
     flyt__queue_remove(m, id);
     flyt__trace(m, id, FLYT_TRACE_ADMIT, (int)u);
+    /* Admissions count by when they happen, like every count; a wait counts
+     * by when it began, like UKP waits and short-term stays, so a patient
+     * queued in the warm-up and admitted after it is an admission of the
+     * window but not one of its waits (docs/kpis.md). Stays that began before
+     * time 0 are placed, not admitted, and never pass through here. */
+    if (measured(m, t)) {
+        if (u == U_NURSING_HOME)
+            m->nh_admissions++;
+        if (u == U_SHORT_TERM) {
+            m->st_admissions++;
+            m->st_cfs_sum += p->cfs;
+        }
+    }
     if (u == U_NURSING_HOME && measured(m, p->t_queue)) {
-        m->nh_admissions++;
+        m->nh_waits++;
         m->nh_wait_sum += t - p->t_queue;
         if (t - p->t_queue <= m->s->nh_target_days)
             m->nh_within++;

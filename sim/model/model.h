@@ -151,6 +151,7 @@ struct model {
     uint64_t wait_n[FLYT_N_DEST + 1]; /* + complex */
     uint64_t st_admissions, nh_admissions, nh_within, arrivals_window;
     double nh_wait_sum;
+    uint64_t nh_waits; /* nursing-home waits applied for in the window (docs/kpis.md) */
     uint64_t readmit_num, readmit_den;
     uint64_t st_cfs_sum, not_ready_returns;
     uint64_t deaths[4];

@@ -93,8 +93,8 @@ void flyt__finish(struct model *m)
     k[FLYT_KPI_occ_home_care_users] = ratio(m->area_hc_users, span);
     k[FLYT_KPI_home_care_hours] = ratio(m->area_hc_hours, span);
     k[FLYT_KPI_util_home_care] = ratio(m->area_hc_hours, area_cap[U_HOME_CARE]);
-    k[FLYT_KPI_nh_wait_mean] = ratio(m->nh_wait_sum, (double)m->nh_admissions);
-    k[FLYT_KPI_nh_within_target] = ratio((double)m->nh_within, (double)m->nh_admissions);
+    k[FLYT_KPI_nh_wait_mean] = ratio(m->nh_wait_sum, (double)m->nh_waits);
+    k[FLYT_KPI_nh_within_target] = ratio((double)m->nh_within, (double)m->nh_waits);
     k[FLYT_KPI_nh_admissions] = (double)m->nh_admissions;
     k[FLYT_KPI_readmission_30d] = ratio((double)m->readmit_num, (double)m->readmit_den);
     k[FLYT_KPI_deaths_hospital] = (double)m->deaths[0];
