@@ -62,5 +62,22 @@ check "delay of 1e6 working days: runs (exit $rc)" test $rc -eq 0
 rc=$?
 check "shift under a minute: exit 2 (got $rc)" test $rc -eq 2
 
+# Started as several MPI ranks, a command that cannot share its work
+# refuses before it reads anything (each rank would write the same file);
+# one rank, or a command that only prints, goes on.
+for cmd in run compare calibrate forecast merge; do
+  OMPI_COMM_WORLD_SIZE=4 "$FLYT" $cmd -o "$tmp/ranks.h5" >"$tmp/ranks.out" 2>"$tmp/ranks.err"
+  rc=$?
+  check "4 MPI ranks: flyt $cmd exits 2 (got $rc)" test $rc -eq 2
+  check "4 MPI ranks: flyt $cmd says why" grep -q "started as 4 MPI ranks (OMPI_COMM_WORLD_SIZE=4)" "$tmp/ranks.err"
+  check "4 MPI ranks: flyt $cmd writes nothing" test ! -e "$tmp/ranks.h5"
+done
+PMI_SIZE=2 "$FLYT" run -o "$tmp/ranks.h5" >/dev/null 2>"$tmp/ranks.err"
+check "PMI_SIZE=2: flyt run refused" test $? -eq 2
+OMPI_COMM_WORLD_SIZE=1 "$FLYT" run -r 2 --no-progress -o "$tmp/one.h5" --set run.horizon_days=200 >/dev/null 2>&1
+check "one MPI rank: flyt run runs" test $? -eq 0
+OMPI_COMM_WORLD_SIZE=4 "$FLYT" validate "$SRC/scenarios/trondheim-2025.cfg" >/dev/null 2>&1
+check "4 MPI ranks: flyt validate still runs" test $? -eq 0
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

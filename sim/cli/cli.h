@@ -11,6 +11,10 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_BAD_INPUT = 2 };
 
 #define CLI_MAX_SETS 64
 
+/* EXIT_BAD_INPUT (with a message) when flyt was started as several MPI
+ * ranks and cmd cannot share its work across them; -1 to go on. */
+int flyt_cli_refuse_ranks(const char *cmd);
+
 int flyt_cmd_run(int argc, char **argv);
 int flyt_cmd_compare(int argc, char **argv);
 int flyt_cmd_calibrate(int argc, char **argv);

@@ -59,6 +59,9 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     const char *cmd = argv[1];
+    int refused = flyt_cli_refuse_ranks(cmd);
+    if (refused >= 0)
+        return refused;
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return EXIT_OK;
