@@ -386,6 +386,59 @@ static void journal_keeps_finished_tasks_and_cuts_a_torn_tail(void **state)
     assert_int_not_equal(access(path, F_OK), 0);
 }
 
+static void flip_byte(const char *path, long at)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, at, SEEK_SET), 0);
+    int c = fgetc(f);
+    assert_int_equal(fseek(f, at, SEEK_SET), 0);
+    fputc(c ^ 0x10, f);
+    fclose(f);
+}
+
+static void journal_refuses_a_damaged_header_and_says_what_a_damaged_record_costs(void **state)
+{
+    (void)state;
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/test_sweep_damaged.journal", FLYT_BINARY_DIR);
+    unlink(path);
+    struct flyt_result res[10];
+    bool done[10] = { false };
+    size_t loaded = 0;
+    memset(res, 0, sizeof res);
+    struct flyt_journal *j =
+            flyt_journal_open(path, 42, 10, false, false, res, done, &loaded, err, sizeof err);
+    assert_non_null(j);
+    assert_string_equal(err, "");
+    for (size_t t = 0; t < 6; t++) {
+        struct flyt_result r = fake(t);
+        assert_int_equal(flyt_journal_append(j, t, &r), 0);
+    }
+    assert_int_equal(flyt_journal_close(j, false), 0);
+
+    /* a bit of the second record's KPIs: the first is kept, the rest run again */
+    long header = 48, record = (long)(8 + 8 + 4 + 4 + 8 + 8 + 128 + 8 * FLYT_N_KPI + 8);
+    flip_byte(path, header + record + 200);
+    j = flyt_journal_open(path, 42, 10, false, true, res, done, &loaded, err, sizeof err);
+    assert_non_null(j);
+    assert_int_equal(loaded, 1);
+    assert_true(done[0] && !done[1] && !done[5]);
+    assert_non_null(strstr(err, "damaged record"));
+    assert_int_equal(flyt_journal_close(j, false), 0);
+
+    /* the sweep hash in the header: another sweep's journal, or damage? the
+     * header's own checksum tells, and a damaged one is not trusted */
+    flip_byte(path, 9);
+    memset(done, 0, sizeof done);
+    assert_null(flyt_journal_open(path, 42, 10, false, true, res, done, &loaded, err, sizeof err));
+    assert_non_null(strstr(err, "damaged"));
+    assert_non_null(strstr(err, "test_sweep_damaged.journal"));
+    for (size_t t = 0; t < 10; t++)
+        flyt_result_free(&res[t]);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +452,7 @@ int main(void)
         cmocka_unit_test(values_the_base_refuses_point_at_the_sweep_file),
         cmocka_unit_test(loads_every_point_with_base_seed_and_replications),
         cmocka_unit_test(journal_keeps_finished_tasks_and_cuts_a_torn_tail),
+        cmocka_unit_test(journal_refuses_a_damaged_header_and_says_what_a_damaged_record_costs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

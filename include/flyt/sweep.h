@@ -117,7 +117,11 @@ struct flyt_journal;
  * into res[task] and done[task] (for tasks < n_tasks) and counted in
  * *n_loaded; the journal must come from the same sweep (hash) and the same
  * series setting. Without resume an existing journal is an error (work
- * would be lost). Returns NULL with a message in err. */
+ * would be lost), and so is one whose header fails its checksum. Records
+ * that fail theirs end what is read: they and everything after them are
+ * cut off (their tasks run again); when that is more than a torn last
+ * record, err holds a warning on success (else it is empty). Returns
+ * NULL with a message in err. */
 struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n_tasks, bool series,
                                        bool resume, struct flyt_result *res, bool *done,
                                        size_t *n_loaded, char *err, size_t errlen);
@@ -171,16 +175,21 @@ struct flyt_sweep_file {
     bool series;
     size_t n_have;
     uint64_t *task; /* n_have task numbers, as stored */
+    bool damaged;   /* read_info failed because the file's checksum seal did */
 };
 
-/* Reads the attributes and the task list. Returns 0, or -1 with a message
- * in err (not HDF5, not a flyt sweep file, damaged). */
+/* Reads the attributes and the task list. The file's SHA-256 seal is
+ * checked before HDF5 reads it, and every count, index and shard number is
+ * range-checked, so a damaged file is refused, never trusted. Returns 0,
+ * or -1 with a message in err (not HDF5, not a flyt sweep file, damaged:
+ * then out->damaged when the seal failed). */
 int flyt_h5_sweep_read_info(const char *path, struct flyt_sweep_file *out, char *err,
                             size_t errlen);
 void flyt_h5_sweep_file_free(struct flyt_sweep_file *f);
 
 /* Reads every task the file holds into res[task] (and its series when the
- * file has them). Returns 0, or -1 with a message in err. */
+ * file has them), checking the seal again and every point, replication
+ * and status. Returns 0, or -1 with a message in err. */
 int flyt_h5_sweep_read_tasks(const struct flyt_sweep_file *f, struct flyt_result *res, char *err,
                              size_t errlen);
 

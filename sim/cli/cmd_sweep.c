@@ -247,7 +247,13 @@ static bool already_done(const char *out, const struct flyt_sweep *sw, const str
     struct flyt_sweep_file f = { 0 };
     char err[512];
     bool done = false;
-    if (access(out, F_OK) == 0 && flyt_h5_sweep_read_info(out, &f, err, sizeof err) == 0)
+    if (access(out, F_OK) != 0)
+        return false;
+    if (flyt_h5_sweep_read_info(out, &f, err, sizeof err) != 0)
+        /* a damaged output is never taken for a finished one */
+        fprintf(stderr, "flyt sweep: %s: not trusted; its tasks run again and it is rewritten\n",
+                err);
+    else
         done = f.hash == sw->hash && f.series == o->series &&
                strcmp(f.kind, o->have_shard ? "sweep-shard" : "sweep") == 0 &&
                (!o->have_shard ||
@@ -295,6 +301,8 @@ static int prepare(struct job *j)
         fprintf(stderr, "flyt sweep: error: %s\n", err);
         return EXIT_BAD_INPUT;
     }
+    if (err[0])
+        fprintf(stderr, "flyt sweep: warning: %s\n", err);
     j->lv.total = shard_tasks(j->sw, o);
     j->lv.done = j->n_loaded;
     if (j->n_loaded)
