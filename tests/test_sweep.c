@@ -226,6 +226,59 @@ static void bad_sweep_files_give_file_line_errors(void **state)
                      "t.cfg:2: error: syntax");
 }
 
+/* Exactly one message, the one wanted: a limit or a refused list must not
+ * bring a cascade of unknown-key messages about what it holds. */
+static void parse_fails_once_with(const char *text, const char *want)
+{
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    assert_null(flyt_sweep_parse(text, "t.cfg", &d));
+    if (d.n_errors != 1 || !strstr(d.text, want))
+        fprintf(stderr, "expected only '%s' in:\n%s", want, d.text);
+    assert_int_equal(d.n_errors, 1);
+    assert_non_null(strstr(d.text, want));
+    flyt_diag_free(&d);
+}
+
+static void a_limit_or_a_refused_list_gives_one_message(void **state)
+{
+    (void)state;
+    char text[8192];
+    int at = snprintf(text, sizeof text, "base = \"b.cfg\"; design = \"grid\";\nparameters = (\n");
+    for (int i = 0; i < 41; i++)
+        at += snprintf(text + at, sizeof text - (size_t)at, "%s { key = \"k%d\"; values = [1]; }\n",
+                       i ? "," : "", i);
+    snprintf(text + at, sizeof text - (size_t)at, ");\n");
+    parse_fails_once_with(text, "t.cfg:2: error: parameters: 41 parameters, but a sweep varies 1 "
+                                "to 40");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"grid\";\nparameters = { key = \"a\"; };\n",
+                          "t.cfg:2: error: parameters: expected a list");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"grid\";\nparameters = (\n"
+                          " { key = \"a\"; values = [1]; },\n { key = \"a\"; values = [2]; } );\n",
+                          "t.cfg:4: error: parameters[1]: 'a' is varied twice");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"sobol\"; n = 4;\nparameters = (\n"
+                          " { min = 1; max = 2; } );\n",
+                          "t.cfg:3: error: parameters[0].key: required key is missing");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"grid\";\nparameters = (\n"
+                          " { key = \"a\"; values = { x = 1; y = 2; }; } );\n",
+                          "t.cfg:3: error: parameters[0]: values: expected a list");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"grid\";\nset = { x = 1; };\n"
+                          "parameters = ( { key = \"a\"; values = [1]; } );\n",
+                          "t.cfg:2: error: set: expected a list");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"list\";\n"
+                          "parameters = ( { key = \"a\"; } );\npoints = { p = (1); };\n",
+                          "t.cfg:3: error: points: expected a list of points");
+    /* an unknown key beside a refused key is still reported */
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    assert_null(flyt_sweep_parse("base = \"b.cfg\"; design = \"grid\";\nparameters = (\n"
+                                 " { key = \"a..b\"; values = [1]; vlaues = [2]; } );\n",
+                                 "t.cfg", &d));
+    assert_int_equal(d.n_errors, 2);
+    assert_non_null(strstr(d.text, "unknown key 'vlaues'"));
+    flyt_diag_free(&d);
+}
+
 /* A sweep file next to the tests' build, naming a real base scenario. */
 static char *write_sweep(const char *name, const char *body)
 {
@@ -449,6 +502,7 @@ int main(void)
         cmocka_unit_test(shards_cover_every_task_exactly_once),
         cmocka_unit_test(shard_text_and_slurm_variables),
         cmocka_unit_test(bad_sweep_files_give_file_line_errors),
+        cmocka_unit_test(a_limit_or_a_refused_list_gives_one_message),
         cmocka_unit_test(values_the_base_refuses_point_at_the_sweep_file),
         cmocka_unit_test(loads_every_point_with_base_seed_and_replications),
         cmocka_unit_test(journal_keeps_finished_tasks_and_cuts_a_torn_tail),
