@@ -366,6 +366,19 @@ static void loads_every_point_with_base_seed_and_replications(void **state)
     }
     /* common random numbers: the same arrivals at both points */
     assert_near(a[0].kpi[FLYT_KPI_arrivals], a[3].kpi[FLYT_KPI_arrivals], 0);
+    /* points loaded as their tasks start, not held: the same figures too,
+     * and a shard's want[] leaves the other tasks alone */
+    bool want[6] = { true, false, true, true, false, true };
+    for (size_t t = 0; t < n; t++) {
+        flyt_result_free(&b[t]);
+        db[t] = false;
+    }
+    assert_int_equal(flyt_sweep_run_tasks(sw, NULL, want, db, b, 2, false, NULL, NULL), 0);
+    for (size_t t = 0; t < n; t++) {
+        assert_true(db[t] == want[t]);
+        if (want[t])
+            assert_memory_equal(a[t].kpi, b[t].kpi, sizeof a[t].kpi);
+    }
     for (size_t t = 0; t < n; t++) {
         flyt_result_free(&a[t]);
         flyt_result_free(&b[t]);

@@ -77,9 +77,16 @@ struct flyt_sweep *flyt_sweep_parse(const char *text, const char *name, struct f
  * base at every point (so every point is validated before any work
  * starts); errors in a parameter's value point at the sweep file's line.
  * With scenarios non-NULL, *scenarios gets the n_points loaded scenarios
- * (free with flyt_sweep_free_scenarios). Returns NULL with diag filled. */
+ * (free with flyt_sweep_free_scenarios); with NULL each point is freed as
+ * soon as it is checked, so memory does not grow with the points' 35 KB
+ * each. Returns NULL with diag filled. */
 struct flyt_sweep *flyt_sweep_load(const char *path, struct flyt_scenario ***scenarios,
                                    struct flyt_diag *diag);
+
+/* The base at one point of a sweep from flyt_sweep_load, loaded again;
+ * NULL with diag filled. */
+struct flyt_scenario *flyt_sweep_load_point(const struct flyt_sweep *sw, size_t point,
+                                            struct flyt_diag *diag);
 
 void flyt_sweep_free(struct flyt_sweep *sw);
 void flyt_sweep_free_scenarios(struct flyt_scenario **s, size_t n);
@@ -141,8 +148,11 @@ typedef void (*flyt_sweep_task_fn)(size_t task, const struct flyt_result *r, voi
 /* Runs every task t < n_tasks with want[t] && !done[t] on `threads`
  * threads (0: one per CPU), dynamically scheduled: res[t] gets the result
  * (series dropped unless keep_series), done[t] becomes true, and on_done
- * is called. Returns 0, or -1 when out of memory or a thread failed. A
- * task stopped by the runaway guard is a result like any other. */
+ * is called. scenarios NULL: each point is loaded when its first task
+ * starts and freed when its last one ends (tasks go in order, so only
+ * about one point per thread is held). Returns 0, or -1 when out of
+ * memory or a thread failed. A task stopped by the runaway guard is a
+ * result like any other. */
 int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *const *scenarios,
                          const bool *want, bool *done, struct flyt_result *res, unsigned threads,
                          bool keep_series, flyt_sweep_task_fn on_done, void *ctx);

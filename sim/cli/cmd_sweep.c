@@ -435,7 +435,10 @@ static int sweep_main(struct sweep_opts *o)
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario **scen = NULL;
-    struct flyt_sweep *sw = flyt_sweep_load(o->file, o->dry_run ? NULL : &scen, &diag);
+    /* Only MPI ranks keep every point loaded (any rank may get any task);
+     * threads load a point when its first task starts. */
+    struct flyt_sweep *sw =
+            flyt_sweep_load(o->file, o->dry_run || o->size <= 1 ? NULL : &scen, &diag);
     if (!sw) {
         if (o->rank == 0)
             fputs(diag.text ? diag.text : "flyt sweep: error: cannot load the sweep\n", stderr);
