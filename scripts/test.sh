@@ -44,12 +44,12 @@ if command -v clang >/dev/null 2>&1 &&
      clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1; then
   echo "== fuzz (30 s per target)"
   CC=clang cmake -S . -B build-fuzz-test -DFLYT_FUZZ=ON -DFLYT_WERROR=ON -DBUILD_TESTING=ON >/dev/null
-  cmake --build build-fuzz-test --target fuzz_load fuzz_set -j"$jobs"
+  cmake --build build-fuzz-test --target fuzz_load fuzz_set fuzz_merge -j"$jobs"
   fuzz_tmp=$(mktemp -d)
   trap 'rm -rf "$fuzz_tmp"' EXIT
-  mkdir -p "$fuzz_tmp/load" "$fuzz_tmp/set" "$fuzz_tmp/seeds"
+  mkdir -p "$fuzz_tmp/load" "$fuzz_tmp/set" "$fuzz_tmp/merge" "$fuzz_tmp/seeds"
   find scenarios -name '*.cfg' -exec cp {} "$fuzz_tmp/seeds/" \;
-  for t in load set; do
+  for t in load set merge; do
     seeds=(tests/fuzz/corpus/$t tests/fuzz/regressions/$t)
     [ $t = load ] && seeds+=("$fuzz_tmp/seeds")
     # leaks per input are left to the ASan replay above (a leak check per
