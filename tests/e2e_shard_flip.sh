@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # flyt merge and flyt sweep --resume never trust a damaged file: single-bit
-# flips spread over a shard (300), a journal (60) and a finished output,
+# flips spread over a shard (300), a journal (40) and a finished output,
 # each at a position drawn with a fixed seed. For every flip: no crash or
 # signal, and either the result is bit-identical to the intact run's (the
 # flip hit bytes nothing reads, or damaged work was done again) or exit 2
@@ -121,7 +121,7 @@ from flip import positions, flip, same
 flyt, sweep = sys.argv[1], sys.argv[2]
 n_ok = n_refused = 0
 failures = []
-for bit in positions("good.journal", 60, 4242):
+for bit in positions("good.journal", 40, 4242):
     flip("good.journal", "j.h5.journal", bit)
     p = subprocess.run([flyt, "sweep", sweep, "-o", "j.h5", "-t", "1", "--resume"],
                        capture_output=True, text=True, timeout=120)
@@ -141,7 +141,26 @@ for f in failures[:20]:
 sys.exit(1 if failures else 0)
 EOF
 $PY journal_flips.py "$FLYT" "$SW/grid.cfg"
-check "60 bit flips in a journal: refused naming it, or resumed identical; never a crash" test $? -eq 0
+check "40 bit flips in a journal: refused naming it, or resumed identical; never a crash" test $? -eq 0
+
+# The two journal cases by name: a damaged header is refused, a damaged
+# record mid-journal is said out loud (and its tasks run again).
+$PY -c "
+import sys; sys.path.insert(0, '.')
+from flip import flip
+flip('good.journal', 'j.h5.journal', 9 * 8)"
+"$FLYT" sweep "$SW/grid.cfg" -o j.h5 --resume >/dev/null 2>head.err
+check "a journal with a damaged header exits 2" test $? -eq 2
+check "and is named as damaged" grep -q "j.h5.journal' is damaged" head.err
+$PY -c "
+import sys; sys.path.insert(0, '.')
+from flip import flip
+flip('good.journal', 'j.h5.journal', 2000 * 8)"
+"$FLYT" sweep "$SW/grid.cfg" -o j.h5 --resume >/dev/null 2>rec.err
+check "a damaged journal record: the run goes on" test $? -eq 0
+check "and says what was dropped" grep -q "warning: 'j.h5.journal': a damaged record at byte" rec.err
+$PY -c "import sys; sys.path.insert(0, '.'); from flip import same; sys.exit(not same('j.h5', 'intact.h5', ['/tasks', '/points', '/summary']))"
+check "and writes the same file" test $? -eq 0
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
