@@ -286,7 +286,12 @@ static int prepare(struct job *j)
     j->want = calloc(j->n ? j->n : 1, sizeof *j->want);
     j->done = calloc(j->n ? j->n : 1, sizeof *j->done);
     if (!j->res || !j->want || !j->done) {
-        fputs("flyt sweep: error: out of memory\n", stderr);
+        /* the limit a large sweep meets first: say which, and its size */
+        fprintf(stderr,
+                "flyt sweep: error: out of memory for the results of %zu tasks (%zu points x %u "
+                "replications, %.1f GB); use fewer points or replications\n",
+                j->n, j->sw->n_points, j->sw->replications,
+                (double)j->n * (double)(sizeof *j->res + 2 * sizeof(bool)) / 1e9);
         return EXIT_FAIL;
     }
     for (size_t t = 0; t < j->n; t++) {
