@@ -179,5 +179,17 @@ else
 fi
 same "stopped by SIGTERM + resumed vs uninterrupted: identical" full.h5 termed.h5
 
+# A sweep too large for memory names the limit it hit and its size, at
+# once, before any work (under ulimit -v; a sanitizer build, which needs
+# more address space than that, skips it).
+printf 'base = "%s/scenarios/trondheim-2025.cfg";\nreplications = 1000000;\ndesign = "grid";\nparameters = ( { key = "units.short_term.beds"; values = [100, 110, 120, 130, 140, 150, 160, 170, 180, 190]; } );\n' "$SRC" >huge.cfg
+if (ulimit -v 2000000 && "$FLYT" --help >/dev/null 2>&1); then
+  (ulimit -v 2000000 && "$FLYT" sweep huge.cfg -o huge.h5 >/dev/null 2>huge.err)
+  check "a sweep too large for memory exits 1" test $? -eq 1
+  check "and says how many tasks and how much memory" \
+    grep -q "out of memory for the results of 10000000 tasks (10 points x 1000000 replications, [0-9.]* GB)" huge.err
+  check "and writes nothing" test ! -e huge.h5 -a ! -e huge.h5.journal
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -226,6 +226,59 @@ static void bad_sweep_files_give_file_line_errors(void **state)
                      "t.cfg:2: error: syntax");
 }
 
+/* Exactly one message, the one wanted: a limit or a refused list must not
+ * bring a cascade of unknown-key messages about what it holds. */
+static void parse_fails_once_with(const char *text, const char *want)
+{
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    assert_null(flyt_sweep_parse(text, "t.cfg", &d));
+    if (d.n_errors != 1 || !strstr(d.text, want))
+        fprintf(stderr, "expected only '%s' in:\n%s", want, d.text);
+    assert_int_equal(d.n_errors, 1);
+    assert_non_null(strstr(d.text, want));
+    flyt_diag_free(&d);
+}
+
+static void a_limit_or_a_refused_list_gives_one_message(void **state)
+{
+    (void)state;
+    char text[8192];
+    int at = snprintf(text, sizeof text, "base = \"b.cfg\"; design = \"grid\";\nparameters = (\n");
+    for (int i = 0; i < 41; i++)
+        at += snprintf(text + at, sizeof text - (size_t)at, "%s { key = \"k%d\"; values = [1]; }\n",
+                       i ? "," : "", i);
+    snprintf(text + at, sizeof text - (size_t)at, ");\n");
+    parse_fails_once_with(text, "t.cfg:2: error: parameters: 41 parameters, but a sweep varies 1 "
+                                "to 40");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"grid\";\nparameters = { key = \"a\"; };\n",
+                          "t.cfg:2: error: parameters: expected a list");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"grid\";\nparameters = (\n"
+                          " { key = \"a\"; values = [1]; },\n { key = \"a\"; values = [2]; } );\n",
+                          "t.cfg:4: error: parameters[1]: 'a' is varied twice");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"sobol\"; n = 4;\nparameters = (\n"
+                          " { min = 1; max = 2; } );\n",
+                          "t.cfg:3: error: parameters[0].key: required key is missing");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"grid\";\nparameters = (\n"
+                          " { key = \"a\"; values = { x = 1; y = 2; }; } );\n",
+                          "t.cfg:3: error: parameters[0]: values: expected a list");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"grid\";\nset = { x = 1; };\n"
+                          "parameters = ( { key = \"a\"; values = [1]; } );\n",
+                          "t.cfg:2: error: set: expected a list");
+    parse_fails_once_with("base = \"b.cfg\"; design = \"list\";\n"
+                          "parameters = ( { key = \"a\"; } );\npoints = { p = (1); };\n",
+                          "t.cfg:3: error: points: expected a list of points");
+    /* an unknown key beside a refused key is still reported */
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    assert_null(flyt_sweep_parse("base = \"b.cfg\"; design = \"grid\";\nparameters = (\n"
+                                 " { key = \"a..b\"; values = [1]; vlaues = [2]; } );\n",
+                                 "t.cfg", &d));
+    assert_int_equal(d.n_errors, 2);
+    assert_non_null(strstr(d.text, "unknown key 'vlaues'"));
+    flyt_diag_free(&d);
+}
+
 /* A sweep file next to the tests' build, naming a real base scenario. */
 static char *write_sweep(const char *name, const char *body)
 {
@@ -313,6 +366,19 @@ static void loads_every_point_with_base_seed_and_replications(void **state)
     }
     /* common random numbers: the same arrivals at both points */
     assert_near(a[0].kpi[FLYT_KPI_arrivals], a[3].kpi[FLYT_KPI_arrivals], 0);
+    /* points loaded as their tasks start, not held: the same figures too,
+     * and a shard's want[] leaves the other tasks alone */
+    bool want[6] = { true, false, true, true, false, true };
+    for (size_t t = 0; t < n; t++) {
+        flyt_result_free(&b[t]);
+        db[t] = false;
+    }
+    assert_int_equal(flyt_sweep_run_tasks(sw, NULL, want, db, b, 2, false, NULL, NULL), 0);
+    for (size_t t = 0; t < n; t++) {
+        assert_true(db[t] == want[t]);
+        if (want[t])
+            assert_memory_equal(a[t].kpi, b[t].kpi, sizeof a[t].kpi);
+    }
     for (size_t t = 0; t < n; t++) {
         flyt_result_free(&a[t]);
         flyt_result_free(&b[t]);
@@ -386,6 +452,59 @@ static void journal_keeps_finished_tasks_and_cuts_a_torn_tail(void **state)
     assert_int_not_equal(access(path, F_OK), 0);
 }
 
+static void flip_byte(const char *path, long at)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, at, SEEK_SET), 0);
+    int c = fgetc(f);
+    assert_int_equal(fseek(f, at, SEEK_SET), 0);
+    fputc(c ^ 0x10, f);
+    fclose(f);
+}
+
+static void journal_refuses_a_damaged_header_and_says_what_a_damaged_record_costs(void **state)
+{
+    (void)state;
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/test_sweep_damaged.journal", FLYT_BINARY_DIR);
+    unlink(path);
+    struct flyt_result res[10];
+    bool done[10] = { false };
+    size_t loaded = 0;
+    memset(res, 0, sizeof res);
+    struct flyt_journal *j =
+            flyt_journal_open(path, 42, 10, false, false, res, done, &loaded, err, sizeof err);
+    assert_non_null(j);
+    assert_string_equal(err, "");
+    for (size_t t = 0; t < 6; t++) {
+        struct flyt_result r = fake(t);
+        assert_int_equal(flyt_journal_append(j, t, &r), 0);
+    }
+    assert_int_equal(flyt_journal_close(j, false), 0);
+
+    /* a bit of the second record's KPIs: the first is kept, the rest run again */
+    long header = 48, record = (long)(8 + 8 + 4 + 4 + 8 + 8 + 128 + 8 * FLYT_N_KPI + 8);
+    flip_byte(path, header + record + 200);
+    j = flyt_journal_open(path, 42, 10, false, true, res, done, &loaded, err, sizeof err);
+    assert_non_null(j);
+    assert_int_equal(loaded, 1);
+    assert_true(done[0] && !done[1] && !done[5]);
+    assert_non_null(strstr(err, "damaged record"));
+    assert_int_equal(flyt_journal_close(j, false), 0);
+
+    /* the sweep hash in the header: another sweep's journal, or damage? the
+     * header's own checksum tells, and a damaged one is not trusted */
+    flip_byte(path, 9);
+    memset(done, 0, sizeof done);
+    assert_null(flyt_journal_open(path, 42, 10, false, true, res, done, &loaded, err, sizeof err));
+    assert_non_null(strstr(err, "damaged"));
+    assert_non_null(strstr(err, "test_sweep_damaged.journal"));
+    for (size_t t = 0; t < 10; t++)
+        flyt_result_free(&res[t]);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,9 +515,11 @@ int main(void)
         cmocka_unit_test(shards_cover_every_task_exactly_once),
         cmocka_unit_test(shard_text_and_slurm_variables),
         cmocka_unit_test(bad_sweep_files_give_file_line_errors),
+        cmocka_unit_test(a_limit_or_a_refused_list_gives_one_message),
         cmocka_unit_test(values_the_base_refuses_point_at_the_sweep_file),
         cmocka_unit_test(loads_every_point_with_base_seed_and_replications),
         cmocka_unit_test(journal_keeps_finished_tasks_and_cuts_a_torn_tail),
+        cmocka_unit_test(journal_refuses_a_damaged_header_and_says_what_a_damaged_record_costs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,9 +77,16 @@ struct flyt_sweep *flyt_sweep_parse(const char *text, const char *name, struct f
  * base at every point (so every point is validated before any work
  * starts); errors in a parameter's value point at the sweep file's line.
  * With scenarios non-NULL, *scenarios gets the n_points loaded scenarios
- * (free with flyt_sweep_free_scenarios). Returns NULL with diag filled. */
+ * (free with flyt_sweep_free_scenarios); with NULL each point is freed as
+ * soon as it is checked, so memory does not grow with the points' 35 KB
+ * each. Returns NULL with diag filled. */
 struct flyt_sweep *flyt_sweep_load(const char *path, struct flyt_scenario ***scenarios,
                                    struct flyt_diag *diag);
+
+/* The base at one point of a sweep from flyt_sweep_load, loaded again;
+ * NULL with diag filled. */
+struct flyt_scenario *flyt_sweep_load_point(const struct flyt_sweep *sw, size_t point,
+                                            struct flyt_diag *diag);
 
 void flyt_sweep_free(struct flyt_sweep *sw);
 void flyt_sweep_free_scenarios(struct flyt_scenario **s, size_t n);
@@ -117,7 +124,11 @@ struct flyt_journal;
  * into res[task] and done[task] (for tasks < n_tasks) and counted in
  * *n_loaded; the journal must come from the same sweep (hash) and the same
  * series setting. Without resume an existing journal is an error (work
- * would be lost). Returns NULL with a message in err. */
+ * would be lost), and so is one whose header fails its checksum. Records
+ * that fail theirs end what is read: they and everything after them are
+ * cut off (their tasks run again); when that is more than a torn last
+ * record, err holds a warning on success (else it is empty). Returns
+ * NULL with a message in err. */
 struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n_tasks, bool series,
                                        bool resume, struct flyt_result *res, bool *done,
                                        size_t *n_loaded, char *err, size_t errlen);
@@ -137,8 +148,11 @@ typedef void (*flyt_sweep_task_fn)(size_t task, const struct flyt_result *r, voi
 /* Runs every task t < n_tasks with want[t] && !done[t] on `threads`
  * threads (0: one per CPU), dynamically scheduled: res[t] gets the result
  * (series dropped unless keep_series), done[t] becomes true, and on_done
- * is called. Returns 0, or -1 when out of memory or a thread failed. A
- * task stopped by the runaway guard is a result like any other. */
+ * is called. scenarios NULL: each point is loaded when its first task
+ * starts and freed when its last one ends (tasks go in order, so only
+ * about one point per thread is held). Returns 0, or -1 when out of
+ * memory or a thread failed. A task stopped by the runaway guard is a
+ * result like any other. */
 int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *const *scenarios,
                          const bool *want, bool *done, struct flyt_result *res, unsigned threads,
                          bool keep_series, flyt_sweep_task_fn on_done, void *ctx);
@@ -171,16 +185,21 @@ struct flyt_sweep_file {
     bool series;
     size_t n_have;
     uint64_t *task; /* n_have task numbers, as stored */
+    bool damaged;   /* read_info failed because the file's checksum seal did */
 };
 
-/* Reads the attributes and the task list. Returns 0, or -1 with a message
- * in err (not HDF5, not a flyt sweep file, damaged). */
+/* Reads the attributes and the task list. The file's SHA-256 seal is
+ * checked before HDF5 reads it, and every count, index and shard number is
+ * range-checked, so a damaged file is refused, never trusted. Returns 0,
+ * or -1 with a message in err (not HDF5, not a flyt sweep file, damaged:
+ * then out->damaged when the seal failed). */
 int flyt_h5_sweep_read_info(const char *path, struct flyt_sweep_file *out, char *err,
                             size_t errlen);
 void flyt_h5_sweep_file_free(struct flyt_sweep_file *f);
 
 /* Reads every task the file holds into res[task] (and its series when the
- * file has them). Returns 0, or -1 with a message in err. */
+ * file has them), checking the seal again and every point, replication
+ * and status. Returns 0, or -1 with a message in err. */
 int flyt_h5_sweep_read_tasks(const struct flyt_sweep_file *f, struct flyt_result *res, char *err,
                              size_t errlen);
 

@@ -14,15 +14,16 @@ static void usage(FILE *out)
           "Joins the shard files of a sweep (flyt sweep --shard I/N, or a Slurm job array)\n"
           "into one sweep file with the per-point summary. Every shard must come from the\n"
           "same sweep file (checked by its hash) and every task must be in exactly one\n"
-          "file; missing shards are named, with the command that reruns them.\n"
+          "file; missing shards are named, with the command that reruns them. A file\n"
+          "whose SHA-256 seal fails (damaged on disk or in a copy) is refused likewise.\n"
           "\n"
           "Options:\n"
           "  -o, --output FILE   the merged file (default flyt-sweep.h5); written to\n"
           "                      FILE.partial.XXXXXX and renamed when complete\n"
           "  -h, --help          this help\n"
           "\n"
-          "Exit status: 0 ok, 1 output failed, 2 bad input (missing, duplicate or foreign\n"
-          "shards, files that are not shard files).\n",
+          "Exit status: 0 ok, 1 output failed, 2 bad input (missing, duplicate, foreign\n"
+          "or damaged shards, files that are not shard files).\n",
           out);
 }
 

@@ -248,7 +248,13 @@ static bool already_done(const char *out, const struct flyt_sweep *sw, const str
     struct flyt_sweep_file f = { 0 };
     char err[512];
     bool done = false;
-    if (access(out, F_OK) == 0 && flyt_h5_sweep_read_info(out, &f, err, sizeof err) == 0)
+    if (access(out, F_OK) != 0)
+        return false;
+    if (flyt_h5_sweep_read_info(out, &f, err, sizeof err) != 0)
+        /* a damaged output is never taken for a finished one */
+        fprintf(stderr, "flyt sweep: %s: not trusted; its tasks run again and it is rewritten\n",
+                err);
+    else
         done = f.hash == sw->hash && f.series == o->series &&
                strcmp(f.kind, o->have_shard ? "sweep-shard" : "sweep") == 0 &&
                (!o->have_shard ||
@@ -281,7 +287,12 @@ static int prepare(struct job *j)
     j->want = calloc(j->n ? j->n : 1, sizeof *j->want);
     j->done = calloc(j->n ? j->n : 1, sizeof *j->done);
     if (!j->res || !j->want || !j->done) {
-        fputs("flyt sweep: error: out of memory\n", stderr);
+        /* the limit a large sweep meets first: say which, and its size */
+        fprintf(stderr,
+                "flyt sweep: error: out of memory for the results of %zu tasks (%zu points x %u "
+                "replications, %.1f GB); use fewer points or replications\n",
+                j->n, j->sw->n_points, j->sw->replications,
+                (double)j->n * (double)(sizeof *j->res + 2 * sizeof(bool)) / 1e9);
         return EXIT_FAIL;
     }
     for (size_t t = 0; t < j->n; t++) {
@@ -296,6 +307,8 @@ static int prepare(struct job *j)
         fprintf(stderr, "flyt sweep: error: %s\n", err);
         return EXIT_BAD_INPUT;
     }
+    if (err[0])
+        fprintf(stderr, "flyt sweep: warning: %s\n", err);
     j->lv.total = shard_tasks(j->sw, o);
     j->lv.done = j->n_loaded;
     if (j->n_loaded)
@@ -433,7 +446,10 @@ static int sweep_main(struct sweep_opts *o)
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario **scen = NULL;
-    struct flyt_sweep *sw = flyt_sweep_load(o->file, o->dry_run ? NULL : &scen, &diag);
+    /* Only MPI ranks keep every point loaded (any rank may get any task);
+     * threads load a point when its first task starts. */
+    struct flyt_sweep *sw =
+            flyt_sweep_load(o->file, o->dry_run || o->size <= 1 ? NULL : &scen, &diag);
     if (!sw) {
         if (o->rank == 0)
             fputs(diag.text ? diag.text : "flyt sweep: error: cannot load the sweep\n", stderr);

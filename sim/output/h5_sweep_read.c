@@ -4,6 +4,7 @@
  * anything else is "not a flyt sweep file".
  */
 #include "flyt/sweep.h"
+#include "output/h5_seal.h"
 
 #include <hdf5.h>
 
@@ -19,6 +20,7 @@ struct rd {
     char *err;
     size_t errlen;
     int failed;
+    bool damaged; /* the seal failed: the file's bytes are not what was written */
 };
 
 static int fail(struct rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -77,6 +79,8 @@ static int attr_u32(struct rd *r, hid_t f, const char *name, unsigned *v)
     uint64_t x = 0;
     if (attr_u64(r, f, name, &x) != 0)
         return -1;
+    if (x > UINT32_MAX)
+        return fail(r, "attribute '%s' is %llu, beyond its range", name, (unsigned long long)x);
     *v = (unsigned)x;
     return 0;
 }
@@ -99,15 +103,33 @@ static int read_1d(struct rd *r, hid_t f, const char *name, hid_t mtype, size_t 
     return rc == 0 ? 0 : fail(r, "dataset '%s' missing or damaged", name);
 }
 
+/* Only a file whose seal matches reaches HDF5, and HDF5 reads exactly the
+ * bytes that were checked (an image in memory, not the file again). */
 static hid_t open_file(struct rd *r)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    htri_t is = H5Fis_hdf5(r->path);
-    if (is <= 0) {
-        fail(r, "%s", is == 0 ? "not an HDF5 file" : "cannot open (missing or unreadable)");
+    void *image = NULL;
+    size_t size = 0;
+    char why[256];
+    if (flyt__seal_read(r->path, &image, &size, why, sizeof why) != 0) {
+        r->damaged = true;
+        fail(r, "%s", why);
         return -1;
     }
-    hid_t f = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    /* HDF5's core driver refuses an image under a name that exists on
+     * disk; below a regular file nothing can exist. */
+    size_t len = strlen(r->path) + sizeof "/image";
+    char *name = malloc(len);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f = -1;
+    if (name && fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0 &&
+        H5Pset_file_image(fapl, image, size) >= 0) {
+        snprintf(name, len, "%s/image", r->path);
+        f = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+    }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    free(name);
+    free(image);
     if (f < 0)
         fail(r, "cannot open as HDF5");
     return f;
@@ -127,6 +149,34 @@ static int task_count(struct rd *r, hid_t f, size_t *n)
         H5Dclose(d);
     *n = (size_t)dims[0];
     return rank == 1 ? 0 : fail(r, "not a flyt sweep file (no /tasks/task)");
+}
+
+/* The limits flyt sweep itself keeps (sim/sweep/spec.c): anything else
+ * did not come from it, and every count below is used to size memory. */
+#define MAX_POINTS       1000000u
+#define MAX_REPLICATIONS 1000000u
+#define MAX_DAYS         (1u << 24)
+
+static int check_head(struct rd *r, const struct flyt_sweep_file *h, unsigned series)
+{
+    bool complete = strcmp(h->kind, "sweep") == 0;
+    if (h->replications < 1 || h->replications > MAX_REPLICATIONS)
+        return fail(r, "attribute 'replications' is %u, outside 1..%u", h->replications,
+                    MAX_REPLICATIONS);
+    if (h->n_points < 1 || h->n_points > MAX_POINTS)
+        return fail(r, "attribute 'n_points' is %llu, outside 1..%u",
+                    (unsigned long long)h->n_points, MAX_POINTS);
+    if (h->n_tasks != h->n_points * h->replications)
+        return fail(r, "attribute 'n_tasks' is %llu, not n_points x replications (%llu)",
+                    (unsigned long long)h->n_tasks,
+                    (unsigned long long)(h->n_points * h->replications));
+    if (h->shard_count < 1 || h->shard_index >= h->shard_count ||
+        (complete && (h->shard_count != 1 || h->shard_index != 0)))
+        return fail(r, "attributes 'shard_index' %u and 'shard_count' %u make no shard",
+                    h->shard_index, h->shard_count);
+    if (series > 1)
+        return fail(r, "attribute 'series' is %u, not 0 or 1", series);
+    return 0;
 }
 
 static int read_head(struct rd *r, hid_t f, struct flyt_sweep_file *out)
@@ -155,22 +205,26 @@ static int read_head(struct rd *r, hid_t f, struct flyt_sweep_file *out)
         free(hash);
         return -1;
     }
+    bool hex = strlen(hash) == 16 && strspn(hash, "0123456789abcdef") == 16;
     out->hash = strtoull(hash, NULL, 16);
     out->series = series != 0;
     free(hash);
-    return 0;
+    return hex ? check_head(r, out, series)
+               : fail(r, "attribute 'sweep_hash' is not 16 hex digits");
 }
 
 int flyt_h5_sweep_read_info(const char *path, struct flyt_sweep_file *out, char *err, size_t errlen)
 {
-    struct rd r = { path, err, errlen, 0 };
+    struct rd r = { path, err, errlen, 0, false };
     memset(out, 0, sizeof *out);
     size_t len = strlen(path) + 1;
     if ((out->path = malloc(len)))
         memcpy(out->path, path, len);
     hid_t f = open_file(&r);
-    if (f < 0)
+    if (f < 0) {
+        out->damaged = r.damaged;
         return -1;
+    }
     int rc = read_head(&r, f, out) || task_count(&r, f, &out->n_have) ? -1 : 0;
     if (rc == 0 && out->n_have > out->n_tasks)
         rc = fail(&r, "holds %zu tasks of a sweep of %llu", out->n_have,
@@ -181,11 +235,22 @@ int flyt_h5_sweep_read_info(const char *path, struct flyt_sweep_file *out, char 
     }
     if (rc == 0)
         rc = read_1d(&r, f, "/tasks/task", H5T_NATIVE_UINT64, out->n_have, out->task);
-    for (size_t i = 0; rc == 0 && i < out->n_have; i++)
-        if (out->task[i] >= out->n_tasks)
-            rc = fail(&r, "task %llu is beyond the sweep's %llu tasks",
-                      (unsigned long long)out->task[i], (unsigned long long)out->n_tasks);
+    for (size_t i = 0; rc == 0 && i < out->n_have; i++) {
+        uint64_t t = out->task[i];
+        if (t >= out->n_tasks)
+            rc = fail(&r, "task %llu is beyond the sweep's %llu tasks", (unsigned long long)t,
+                      (unsigned long long)out->n_tasks);
+        else if (i > 0 && t <= out->task[i - 1])
+            rc = fail(&r, "/tasks/task is not in increasing order at row %zu", i);
+        else if (!flyt_sweep_in_shard((size_t)t, out->shard_index, out->shard_count))
+            rc = fail(&r, "task %llu does not belong to shard %u/%u", (unsigned long long)t,
+                      out->shard_index, out->shard_count);
+    }
+    if (rc == 0 && strcmp(out->kind, "sweep") == 0 && out->n_have != out->n_tasks)
+        rc = fail(&r, "a complete sweep file with %zu of its %llu tasks", out->n_have,
+                  (unsigned long long)out->n_tasks);
     H5Fclose(f);
+    out->damaged = r.damaged;
     return rc;
 }
 
@@ -215,7 +280,7 @@ static int read_series(struct rd *r, hid_t f, int k, const struct flyt_sweep_fil
     hsize_t dims[2] = { 0, 0 };
     int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
     double *all = NULL;
-    int rc = rank == 2 && dims[0] == info->n_have ? 0 : -1;
+    int rc = rank == 2 && dims[0] == info->n_have && dims[1] <= MAX_DAYS ? 0 : -1;
     /* a damaged file must not wrap the size below */
     if (rc == 0 && dims[1] > 0 && dims[0] > SIZE_MAX / sizeof *all / dims[1])
         rc = -1;
@@ -243,10 +308,30 @@ static int read_columns(struct rd *r, hid_t f, const struct flyt_sweep_file *inf
                         struct flyt_result *res, void *buf)
 {
     size_t n = info->n_have;
-    if (read_1d(r, f, "/tasks/status", H5T_NATIVE_INT, n, buf))
+    unsigned reps = info->replications;
+    if (read_1d(r, f, "/tasks/point", H5T_NATIVE_UINT64, n, buf))
         return -1;
     for (size_t i = 0; i < n; i++)
-        res[info->task[i]].status = ((int *)buf)[i];
+        if (((uint64_t *)buf)[i] != info->task[i] / reps)
+            return fail(r, "/tasks/point row %zu is %llu, but task %llu is at point %llu", i,
+                        (unsigned long long)((uint64_t *)buf)[i], (unsigned long long)info->task[i],
+                        (unsigned long long)(info->task[i] / reps));
+    if (read_1d(r, f, "/tasks/replication", H5T_NATIVE_UINT64, n, buf))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (((uint64_t *)buf)[i] != info->task[i] % reps)
+            return fail(r, "/tasks/replication row %zu is %llu, but task %llu is replication %llu",
+                        i, (unsigned long long)((uint64_t *)buf)[i],
+                        (unsigned long long)info->task[i],
+                        (unsigned long long)(info->task[i] % reps));
+    if (read_1d(r, f, "/tasks/status", H5T_NATIVE_INT, n, buf))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int st = ((int *)buf)[i];
+        if (st != FLYT_RUN_OK && st != FLYT_RUN_RUNAWAY && st != FLYT_RUN_NOMEM)
+            return fail(r, "/tasks/status row %zu is %d, not a run status (0, 1 or 2)", i, st);
+        res[info->task[i]].status = st;
+    }
     if (read_1d(r, f, "/tasks/model_events", H5T_NATIVE_UINT64, n, buf))
         return -1;
     for (size_t i = 0; i < n; i++)
@@ -276,12 +361,16 @@ static int read_details(struct rd *r, hid_t f, const struct flyt_sweep_file *inf
         return fail(r, "out of HDF5 resources");
     }
     int rc = read_1d(r, f, "/tasks/status_detail", mt, info->n_have, buf);
+    bool too_long = false;
     for (size_t i = 0; rc == 0 && i < info->n_have; i++) {
         struct flyt_result *x = &res[info->task[i]];
+        too_long |= buf[i] && strlen(buf[i]) >= sizeof x->status_detail;
         snprintf(x->status_detail, sizeof x->status_detail, "%s", buf[i] ? buf[i] : "");
         if (buf[i])
             H5free_memory(buf[i]);
     }
+    if (rc == 0 && too_long) /* the writer never writes more than fits */
+        rc = fail(r, "/tasks/status_detail holds a text longer than a run writes");
     H5Tclose(mt);
     return rc;
 }
@@ -289,7 +378,7 @@ static int read_details(struct rd *r, hid_t f, const struct flyt_sweep_file *inf
 int flyt_h5_sweep_read_tasks(const struct flyt_sweep_file *info, struct flyt_result *res, char *err,
                              size_t errlen)
 {
-    struct rd r = { info->path, err, errlen, 0 };
+    struct rd r = { info->path, err, errlen, 0, false };
     hid_t f = open_file(&r);
     if (f < 0)
         return -1;

@@ -72,6 +72,13 @@ static void header(unsigned char *h, uint64_t hash, size_t n_tasks, bool series)
     memcpy(h + HEAD_FIELDS, &c, 8);
 }
 
+static bool header_intact(const unsigned char *h)
+{
+    uint64_t c;
+    memcpy(&c, h + HEAD_FIELDS, 8);
+    return c == checksum(h, HEAD_FIELDS);
+}
+
 static int write_all(int fd, const void *p, size_t n)
 {
     const unsigned char *b = p;
@@ -118,7 +125,10 @@ static bool read_record(FILE *f, struct flyt_journal *j, size_t n_tasks, struct 
     memcpy(&me, p + 16, 8);
     memcpy(&ee, p + 24, 8);
     size_t series_bytes = j->series ? (size_t)n_days * FLYT_N_SERIES * 8 : 0;
-    if (task >= n_tasks || n_days > MAX_DAYS || head[1] != FIXED_BYTES + series_bytes)
+    /* the checksum passed; these catch a record written by a broken flyt */
+    if (task >= n_tasks || n_days > MAX_DAYS || (!j->series && n_days != 0) ||
+        head[1] != FIXED_BYTES + series_bytes ||
+        (status != FLYT_RUN_OK && status != FLYT_RUN_RUNAWAY && status != FLYT_RUN_NOMEM))
         return false;
     struct flyt_result *r = &res[task];
     flyt_result_free(r);
@@ -157,6 +167,13 @@ static long load(struct flyt_journal *j, uint64_t hash, size_t n_tasks, struct f
     long good = 0;
     if (!read_all(f, got, sizeof got)) {
         good = 0; /* killed before the header was written: start afresh */
+    } else if (memcmp(want, got, sizeof got) != 0 && !header_intact(got)) {
+        snprintf(err, errlen,
+                 "'%s' is damaged (its header fails its checksum), so none of it is trusted: "
+                 "delete it to start afresh",
+                 j->path);
+        fclose(f);
+        return -1;
     } else if (memcmp(want, got, sizeof got) != 0) {
         uint32_t f_series;
         memcpy(&f_series, got + 24, 4);
@@ -174,6 +191,14 @@ static long load(struct flyt_journal *j, uint64_t hash, size_t n_tasks, struct f
         good = HEADER_BYTES;
         while (read_record(f, j, n_tasks, res, done, n_loaded))
             good = ftell(f);
+        /* A kill mid-write tears less than one record; more than that
+         * after the last good one is damage, and the planner should know. */
+        long end = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : good;
+        if (end - good >= (long)(8 + FIXED_BYTES + 8))
+            snprintf(err, errlen,
+                     "'%s': a damaged record at byte %ld; it and the %ld bytes after it are "
+                     "dropped, and their tasks run again",
+                     j->path, good, end - good);
     }
     fclose(f);
     return good;
@@ -186,6 +211,8 @@ struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n
     struct flyt_journal *j = calloc(1, sizeof *j);
     size_t len = strlen(path) + 1;
     *n_loaded = 0;
+    if (errlen)
+        err[0] = '\0';
     if (!j || !(j->path = malloc(len))) {
         snprintf(err, errlen, "out of memory");
         free(j);

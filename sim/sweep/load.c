@@ -178,6 +178,19 @@ out:
     return s;
 }
 
+struct flyt_scenario *flyt_sweep_load_point(const struct flyt_sweep *sw, size_t point,
+                                            struct flyt_diag *diag)
+{
+    char *dir = dir_of(sw->base_path);
+    struct flyt_scenario *s = sw->base_path && (dir || !strchr(sw->base_path, '/'))
+                                      ? load_point(sw, dir, (long)point, diag)
+                                      : NULL;
+    if (!s && diag->n_errors == 0)
+        flyt_diag_add(diag, sw->source, 0, NULL, "out of memory");
+    free(dir);
+    return s;
+}
+
 void flyt_sweep_free_scenarios(struct flyt_scenario **s, size_t n)
 {
     for (size_t i = 0; s && i < n; i++)
@@ -203,14 +216,20 @@ static bool load_all(struct flyt_sweep *sw, struct flyt_scenario ***scenarios,
         sw->hash = h;
     }
     flyt_scenario_free(base);
-    struct flyt_scenario **all = ok ? calloc(sw->n_points, sizeof *all) : NULL;
-    if (ok && !all) {
+    /* Without scenarios each point is checked and let go at once: a point
+     * is some 35 KB loaded, and 10^6 points must fit (docs/sweeps.md). */
+    struct flyt_scenario **all = ok && scenarios ? calloc(sw->n_points, sizeof *all) : NULL;
+    if (ok && scenarios && !all) {
         flyt_diag_add(diag, sw->source, 0, NULL, "out of memory");
         ok = false;
     }
     for (size_t p = 0; ok && p < sw->n_points; p++) {
-        all[p] = load_point(sw, dir, (long)p, diag);
-        ok = all[p] != NULL; /* one failing point says it: the others would repeat it */
+        struct flyt_scenario *s = load_point(sw, dir, (long)p, diag);
+        ok = s != NULL; /* one failing point says it: the others would repeat it */
+        if (all)
+            all[p] = s;
+        else
+            flyt_scenario_free(s);
     }
     free(dir);
     if (ok && scenarios)

@@ -120,7 +120,8 @@ static struct flyt_sweep *rebuild(const struct flyt_sweep_file *f, FILE *errs)
         sw->hash = f->hash;
         sw->seed = f->seed;
         sw->replications = f->replications;
-        if (!sw->base_path || !sw->base_text || flyt_sweep_n_tasks(sw) != f->n_tasks) {
+        if (!sw->base_path || !sw->base_text || sw->n_points != f->n_points ||
+            flyt_sweep_n_tasks(sw) != f->n_tasks) {
             fprintf(errs, "flyt merge: error: '%s' does not match the sweep text it stores\n",
                     f->path);
             flyt_sweep_free(sw);
@@ -166,6 +167,42 @@ static int write_merged(struct flyt_sweep_file *files, size_t n_files, const cha
     return rc;
 }
 
+/* I and N from a shard file's default name, NAME.shard-I-of-N.h5. */
+static bool shard_from_name(const char *path, unsigned *i, unsigned *n)
+{
+    const char *base = strrchr(path, '/'), *p = NULL, *q;
+    for (q = base ? base + 1 : path; (q = strstr(q, ".shard-")) != NULL; q++)
+        p = q;
+    int end = 0;
+    return p && sscanf(p, ".shard-%u-of-%u.h5%n", i, n, &end) == 2 && p[end] == '\0' && *i < *n;
+}
+
+/* A file that cannot be trusted is named with why and, when its name
+ * says which shard it was, the command that writes it again. */
+static void report_unreadable(const struct flyt_sweep_file *files, const bool *bad, size_t n_files,
+                              const char *const *paths, char (*why)[1024], FILE *errs)
+{
+    const char *source = "SWEEP.cfg";
+    for (size_t i = 0; i < n_files; i++)
+        if (!bad[i] && files[i].sweep_source) {
+            source = files[i].sweep_source;
+            break;
+        }
+    for (size_t i = 0; i < n_files; i++) {
+        unsigned si, sn;
+        if (!bad[i])
+            continue;
+        if (shard_from_name(paths[i], &si, &sn))
+            fprintf(errs,
+                    "flyt merge: error: %s; nothing from it is used: rerun that shard with: "
+                    "flyt sweep %s --shard %u/%u -o %s\n",
+                    why[i], source, si, sn, paths[i]);
+        else
+            fprintf(errs, "flyt merge: error: %s; nothing from it is used: write it again\n",
+                    why[i]);
+    }
+}
+
 int flyt_sweep_merge(const char *const *paths, size_t n_paths, const char *out,
                      const struct flyt_run_meta *meta, FILE *errs)
 {
@@ -174,14 +211,19 @@ int flyt_sweep_merge(const char *const *paths, size_t n_paths, const char *out,
         return 2;
     }
     struct flyt_sweep_file *files = calloc(n_paths, sizeof *files);
+    bool *bad = calloc(n_paths, sizeof *bad);
+    char(*why)[1024] = calloc(n_paths, sizeof *why);
     size_t *owner = NULL;
-    char err[1024];
-    int rc = files ? 0 : 1;
-    for (size_t i = 0; files && i < n_paths; i++)
-        if (flyt_h5_sweep_read_info(paths[i], &files[i], err, sizeof err) != 0) {
-            fprintf(errs, "flyt merge: error: %s\n", err);
+    int rc = files && bad && why ? 0 : 1;
+    for (size_t i = 0; rc != 1 && i < n_paths; i++)
+        if (flyt_h5_sweep_read_info(paths[i], &files[i], why[i], sizeof why[i]) != 0) {
+            bad[i] = true;
             rc = 2;
         }
+    if (rc == 1)
+        fputs("flyt merge: error: out of memory\n", errs);
+    if (rc == 2)
+        report_unreadable(files, bad, n_paths, paths, why, errs);
     for (size_t i = 1; rc == 0 && i < n_paths; i++)
         if (!same_sweep(&files[0], &files[i], errs))
             rc = 2;
@@ -194,6 +236,8 @@ int flyt_sweep_merge(const char *const *paths, size_t n_paths, const char *out,
     for (size_t i = 0; files && i < n_paths; i++)
         flyt_h5_sweep_file_free(&files[i]);
     free(files);
+    free(bad);
+    free(why);
     free(owner);
     return rc;
 }

@@ -17,7 +17,9 @@
 
 struct pool {
     const struct flyt_sweep *sw;
-    struct flyt_scenario *const *scen;
+    struct flyt_scenario *const *scen; /* every point's, or NULL: loaded here */
+    struct flyt_scenario **own;        /* [point], while its tasks run */
+    size_t *left;                      /* [point]: its tasks still to finish */
     const bool *want;
     bool *done;
     struct flyt_result *res;
@@ -38,30 +40,66 @@ static void drop_series(struct flyt_result *r)
     r->n_days = 0;
 }
 
+static bool wanted(const struct pool *pl, size_t t)
+{
+    return (pl->want ? pl->want[t] : true) && !pl->done[t];
+}
+
+/* The point's scenario, loaded by its first task (under the lock: one load
+ * at a time, and the loader needs no thread safety of its own). */
+static struct flyt_scenario *point_scenario(struct pool *pl, size_t p)
+{
+    if (pl->scen)
+        return pl->scen[p];
+    if (!pl->own[p]) {
+        struct flyt_diag d;
+        flyt_diag_init(&d);
+        pl->own[p] = flyt_sweep_load_point(pl->sw, p, &d);
+        flyt_diag_free(&d); /* every point loaded once already, at the start */
+        if (pl->own[p])
+            pl->own[p]->series_off = !pl->keep_series;
+    }
+    return pl->own[p];
+}
+
 /* After SIGINT/SIGTERM no new task starts; tasks in flight finish and
  * reach the journal, so --resume loses nothing. */
-static size_t take(struct pool *pl)
+static size_t take(struct pool *pl, struct flyt_scenario **s)
 {
     if (flyt_experiment_stop_requested())
         return pl->n_tasks;
     pthread_mutex_lock(&pl->lock);
-    while (pl->next < pl->n_tasks &&
-           (!(pl->want ? pl->want[pl->next] : true) || pl->done[pl->next]))
+    while (pl->next < pl->n_tasks && !wanted(pl, pl->next))
         pl->next++;
     size_t t = pl->next < pl->n_tasks ? pl->next++ : pl->n_tasks;
+    if (t < pl->n_tasks && !(*s = point_scenario(pl, t / pl->sw->replications))) {
+        pl->failed = 1;
+        t = pl->n_tasks;
+    }
     pthread_mutex_unlock(&pl->lock);
     return t;
+}
+
+/* Under the lock, after task t: its point's scenario goes with its last task. */
+static void task_ended(struct pool *pl, size_t t)
+{
+    size_t p = t / pl->sw->replications;
+    if (pl->own && --pl->left[p] == 0) {
+        flyt_scenario_free(pl->own[p]);
+        pl->own[p] = NULL;
+    }
 }
 
 static void *worker(void *arg)
 {
     struct pool *pl = arg;
     unsigned reps = pl->sw->replications;
-    for (size_t t; (t = take(pl)) < pl->n_tasks;) {
+    struct flyt_scenario *s = NULL;
+    for (size_t t; (t = take(pl, &s)) < pl->n_tasks;) {
         struct flyt_result r;
         memset(&r, 0, sizeof r);
         /* the replication number is the stream key: equal across points */
-        int rc = flyt_model_run(pl->scen[t / reps], (unsigned)(t % reps), &r);
+        int rc = flyt_model_run(s, (unsigned)(t % reps), &r);
         r.replication = (unsigned)(t % reps);
         r.wall_seconds = 0; /* timings are not results */
         if (!pl->keep_series)
@@ -78,6 +116,7 @@ static void *worker(void *arg)
         pl->done[t] = true;
         if (pl->on_done)
             pl->on_done(t, &pl->res[t], pl->ctx);
+        task_ended(pl, t);
         pthread_mutex_unlock(&pl->lock);
     }
     return NULL;
@@ -99,8 +138,19 @@ int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *cons
     /* Without --series a task's daily series would only be dropped: the
      * model then never allocates them (memory no longer grows with the
      * horizon). The point scenarios are the sweep's own copies. */
-    for (size_t p = 0; p < sw->n_points; p++)
+    for (size_t p = 0; scenarios && p < sw->n_points; p++)
         scenarios[p]->series_off = !keep_series;
+    if (!scenarios) {
+        pl.own = calloc(sw->n_points, sizeof *pl.own);
+        pl.left = calloc(sw->n_points, sizeof *pl.left);
+        if (!pl.own || !pl.left) {
+            free(pl.own);
+            free(pl.left);
+            return -1;
+        }
+        for (size_t t = 0; t < pl.n_tasks; t++)
+            pl.left[t / sw->replications] += wanted(&pl, t);
+    }
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
@@ -117,6 +167,9 @@ int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *cons
         pthread_join(tid[i], NULL);
     free(tid);
     pthread_mutex_destroy(&pl.lock);
+    /* points whose tasks a stop left unfinished */
+    flyt_sweep_free_scenarios(pl.own, pl.own ? sw->n_points : 0);
+    free(pl.left);
     return pl.failed ? -1 : 0;
 }
 

@@ -150,6 +150,7 @@ static void read_fixed(struct reader *rd, config_setting_t *root, struct flyt_sw
         return;
     if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
         rd_error(rd, s, "set", "expected a list of \"key.path=value\" strings");
+        rd_mark_tree(s); /* one message, not one per member too */
         return;
     }
     int n = config_setting_length(s);
@@ -212,6 +213,7 @@ static bool read_grid_values(struct reader *rd, config_setting_t *e, const char 
         return false;
     if (!config_setting_is_array(v) && !config_setting_is_list(v)) {
         rd_error(rd, v, key, "values: expected a list of values [ ... ]");
+        rd_mark_tree(v);
         return false;
     }
     p->n_values = (size_t)config_setting_length(v);
@@ -234,6 +236,16 @@ static bool read_grid_values(struct reader *rd, config_setting_t *e, const char 
     return ok;
 }
 
+/* A parameter refused for its key keeps what the design reads from it
+ * out of the unknown-key check: those keys are known, just not read. */
+static bool skip_param(config_setting_t *e)
+{
+    static const char *const known[] = { "values", "min", "max" };
+    for (int i = 0; i < 3; i++)
+        rd_mark_tree(config_setting_get_member(e, known[i]));
+    return false;
+}
+
 static bool read_param(struct reader *rd, config_setting_t *e, struct flyt_sweep *sw, size_t i)
 {
     struct flyt_sweep_param *p = &sw->params[i];
@@ -242,21 +254,22 @@ static bool read_param(struct reader *rd, config_setting_t *e, struct flyt_sweep
     p->line = (int)config_setting_source_line(e);
     if (!config_setting_is_group(e)) {
         rd_error(rd, e, key, "expected a group { key = \"...\"; ... }");
+        rd_mark_tree(e);
         return false;
     }
     const char *k = NULL;
     if (!rd_str(rd, e, "key", true, &k) || !k)
-        return false;
+        return skip_param(e);
     if (!valid_key_path(k)) {
         rd_error(rd, config_setting_get_member(e, "key"), key,
                  "'%s' is not a key path (e.g. units.short_term.beds)", k);
-        return false;
+        return skip_param(e);
     }
     p->key = dup_str(k);
     for (size_t j = 0; j < i; j++)
         if (sw->params[j].key && strcmp(sw->params[j].key, k) == 0) {
             rd_error(rd, e, key, "'%s' is varied twice (also on line %d)", k, sw->params[j].line);
-            return false;
+            return skip_param(e);
         }
     switch (sw->design) {
     case FLYT_DESIGN_GRID:
@@ -274,14 +287,21 @@ static bool read_params(struct reader *rd, config_setting_t *root, struct flyt_s
     config_setting_t *ps = rd_get(rd, root, "parameters", true);
     if (!ps)
         return false;
+    /* Refused as a whole, the list's members are not read: marking them
+     * keeps one message from becoming one per member. */
     if (!config_setting_is_list(ps) && !config_setting_is_array(ps)) {
         rd_error(rd, ps, "parameters", "expected a list ( { key = ...; ... }, ... )");
+        rd_mark_tree(ps);
         return false;
     }
     int n = config_setting_length(ps);
     if (n < 1 || n > FLYT_SWEEP_MAX_PARAMS) {
-        rd_error(rd, ps, "parameters", "expected 1 to %d parameters, got %d", FLYT_SWEEP_MAX_PARAMS,
-                 n);
+        rd_error(rd, ps, "parameters",
+                 "%d parameters, but a sweep varies 1 to %d (the limit of GSL's Sobol "
+                 "generator, kept for every design); split the sweep or fix some keys with "
+                 "set = [ \"key=value\" ]",
+                 n, FLYT_SWEEP_MAX_PARAMS);
+        rd_mark_tree(ps);
         return false;
     }
     sw->params = calloc((size_t)n, sizeof *sw->params);
@@ -335,6 +355,7 @@ static bool gen_list(struct reader *rd, config_setting_t *root, struct flyt_swee
         return false;
     if (!config_setting_is_list(pts) && !config_setting_is_array(pts)) {
         rd_error(rd, pts, "points", "expected a list of points ( (v1, v2, ...), ... )");
+        rd_mark_tree(pts);
         return false;
     }
     int n = config_setting_length(pts);
@@ -342,7 +363,12 @@ static bool gen_list(struct reader *rd, config_setting_t *root, struct flyt_swee
         rd_error(rd, pts, "points", "empty list; give at least one point");
         return false;
     }
-    if (n > MAX_POINTS || !alloc_points(rd, sw, (size_t)n))
+    if (n > MAX_POINTS) {
+        rd_error(rd, pts, "points", "%d points, but a sweep has at most %d", n, MAX_POINTS);
+        rd_mark_tree(pts);
+        return false;
+    }
+    if (!alloc_points(rd, sw, (size_t)n))
         return false;
     rd_mark_tree(pts);
     bool ok = true;
