@@ -49,7 +49,7 @@ check "tiny fit prints one progress line per evaluation" grep -q "^calibrate eva
 check "tiny fit table shows fitted value and CI" grep -q "^decision.delay_days.mean .*\[" "$tmp/fit.txt"
 check "tiny fit table shows the target within tolerance" grep -q "^ukp_wait_mean .* yes$" "$tmp/fit.txt"
 check "fitted file written" test -s "$tmp/fitted.cfg"
-check "no partial file left" test ! -e "$tmp/fitted.cfg.partial"
+check "no partial file left" no_partial "$tmp/fitted.cfg"
 check "fitted file says what it was fitted to" bash -c "head -1 '$tmp/fitted.cfg' | grep -q '^# Fitted by flyt calibrate $tmp/tiny.calib on '"
 check "fitted file names the target and what it achieved" grep -q "^#   ukp_wait_mean = 2.5 +- 0.05: " "$tmp/fitted.cfg"
 check "flyt validate accepts the fitted file" "$FLYT" validate "$tmp/fitted.cfg"

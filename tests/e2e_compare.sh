@@ -40,7 +40,7 @@ check "table has paired and unpaired columns" grep -q "paired 95% CI .*unpaired"
 check "faster decision: shorter UKP wait, marked" bash -c "awk '/fast-decision/{f=1} f && \$1==\"ukp_wait_mean\"' '$tmp/c.txt' | grep -q -- ' -[0-9.]*\\*  \\['"
 check "seed of a variant overridden with a note" grep -q "note: .*fast.cfg.*seed 20251231, 4 replications" "$tmp/c.err"
 check "output file written" test -s "$tmp/c.h5"
-check "no partial file left" test ! -e "$tmp/c.h5.partial"
+check "no partial file left" no_partial "$tmp/c.h5"
 check "h5dump reads the differences" bash -c "h5dump -d /differences/2_fast-decision/per_replication '$tmp/c.h5' | grep -q 'DATASPACE  SIMPLE { ( 4, [0-9]* ) / ( 4, [0-9]* ) }'"
 check "h5dump reads a scenario's run data" bash -c "h5dump -d /scenarios/1_more-beds/replications/ukp_wait_mean '$tmp/c.h5' | grep -q 'DATASPACE  SIMPLE { ( 4 ) / ( 4 ) }'"
 

@@ -26,7 +26,7 @@ check "unknown option exits 2" test $? -eq 2
   >"$tmp/a.txt" 2>"$tmp/a.err"
 check "example forecast exits 0" test $? -eq 0
 check "output file exists" test -s "$tmp/a.h5"
-check "no partial file left" test ! -e "$tmp/a.h5.partial"
+check "no partial file left" no_partial "$tmp/a.h5"
 check "table has a row per day" bash -c "grep -cE '^ *[0-9]+ 2025-1[12]-[0-9]{2} ' '$tmp/a.txt' | grep -qx 15"
 check "table lists UKP patients by census row" grep -q "census-example.csv row" "$tmp/a.txt"
 check "h5dump reads the file" bash -c "h5dump -H '$tmp/a.h5' >/dev/null"

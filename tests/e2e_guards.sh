@@ -25,7 +25,7 @@ signal_stops() {
   check "$name: exit $want after SIG$sig (got $rc)" test $rc -eq "$want"
   check "$name: says it stopped" grep -q "stopped by SIG$sig" "$tmp/sig.err"
   check "$name: no output" test ! -e "$tmp/sig.h5"
-  check "$name: no .partial left" test ! -e "$tmp/sig.h5.partial"
+  check "$name: no .partial left" no_partial "$tmp/sig.h5"
 }
 
 # A single replication of a thousand simulated years: the signal must stop

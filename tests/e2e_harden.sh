@@ -87,7 +87,7 @@ for sig in TERM INT; do
   rc=$?
   check "SIG$sig: exit $want" test $rc -eq $want
   check "SIG$sig: says it stopped" grep -q "stopped by SIG$sig after .* replications; no output written" "$tmp/sig.err"
-  check "SIG$sig: no .partial left" test ! -e "$tmp/keep.h5.partial"
+  check "SIG$sig: no .partial left" no_partial "$tmp/keep.h5"
   check "SIG$sig: existing output intact" cmp -s "$tmp/keep.h5" "$tmp/keep.orig"
 done
 check "run --help documents exit 130 and 143" bash -c "'$FLYT' run --help | grep -q '130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM'"
@@ -97,7 +97,7 @@ check "run --help documents exit 130 and 143" bash -c "'$FLYT' run --help | grep
 rc=$?
 check "file too large: exit 1" test $rc -eq 1
 check "file too large: clear message" grep -q "flyt run: error: cannot write '.*keep.h5.partial[.a-zA-Z0-9]*': File too large" "$tmp/full.err"
-check "file too large: no .partial left" test ! -e "$tmp/keep.h5.partial"
+check "file too large: no .partial left" no_partial "$tmp/keep.h5"
 check "file too large: existing output intact" cmp -s "$tmp/keep.h5" "$tmp/keep.orig"
 
 echo "e2e_harden: $pass passed, $fail failed"

@@ -10,3 +10,6 @@ fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+# no_partial FILE: no temporary (FILE.partial.XXXXXX) or lock file of
+# FILE is left behind.
+no_partial() { ! compgen -G "$1.partial*" >/dev/null && [ ! -e "$1.lock" ]; }

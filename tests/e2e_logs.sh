@@ -15,7 +15,7 @@ CO="$SRC/scenarios/trondheim-2025-coordinator.cfg"
 SHORT=(--set run.horizon_days=200 --set run.warmup_days=30 -r 3 --no-progress)
 "$FLYT" run "$CO" "${SHORT[@]}" -t 1 --patients --events -o "$tmp/t1.h5" >/dev/null 2>&1
 check "run --patients --events exits 0" test $? -eq 0
-check "no partial file left" test ! -e "$tmp/t1.h5.partial"
+check "no partial file left" no_partial "$tmp/t1.h5"
 "$FLYT" run "$CO" "${SHORT[@]}" -t 2 --patients --events -o "$tmp/t2.h5" >/dev/null 2>&1
 "$FLYT" run "$CO" "${SHORT[@]}" -t 2 -o "$tmp/plain.h5" >/dev/null 2>&1
 for g in /patients /events; do

@@ -21,7 +21,7 @@ check "default run exits 0" test $? -eq 0
 check "table names the key figures" grep -q "ukp_wait_mean .*days" "$tmp/a.txt"
 check "table shows confidence intervals" grep -q "95% CI" "$tmp/a.txt"
 check "output file exists" test -s "$tmp/a.h5"
-check "no partial file left" test ! -e "$tmp/a.h5.partial"
+check "no partial file left" no_partial "$tmp/a.h5"
 check "h5dump reads the header" bash -c "h5dump -H '$tmp/a.h5' >/dev/null"
 check "h5dump reads a KPI dataset" bash -c "h5dump -d /replications/ukp_wait_mean '$tmp/a.h5' | grep -q 'DATASPACE  SIMPLE { ( 4 ) / ( 4 ) }'"
 

@@ -5,6 +5,7 @@
 #include "output/h5_common.h"
 #include "flyt/outfile.h"
 #include "flyt/rng.h"
+#include "output/h5_seal.h"
 
 #include <gsl/gsl_version.h>
 
@@ -576,8 +577,8 @@ static int build_image(struct flyt__h5 *c, flyt__h5_fill_fn fill, const void *ar
 /* The image is built before the temporary file is made, so a failure to
  * build it leaves nothing on disk; the temporary file is unique to this
  * process (flyt_out_temp) and removed on every failure. */
-int flyt__h5_write_file(const char *path, flyt__h5_fill_fn fill, const void *arg, char *err,
-                        size_t errlen)
+static int write_file(const char *path, flyt__h5_fill_fn fill, const void *arg, bool seal,
+                      char *err, size_t errlen)
 {
     struct flyt__h5 c = { .file_name = path, .str = -1, .err = err, .errlen = errlen };
     void *image = NULL;
@@ -586,6 +587,16 @@ int flyt__h5_write_file(const char *path, flyt__h5_fill_fn fill, const void *arg
         err[0] = '\0';
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     int rc = build_image(&c, fill, arg, &image, &size);
+    if (rc == 0 && seal) { /* sealed in memory: written, fsynced and renamed once */
+        void *grown = realloc(image, size + FLYT_SEAL_BYTES + 1);
+        if (!grown) {
+            rc = flyt__h5_set_err(&c, "cannot write '%s': out of memory", path);
+        } else {
+            image = grown;
+            flyt__seal_trailer(image, size, (char *)image + size);
+            size += FLYT_SEAL_BYTES;
+        }
+    }
     const char *tmp = NULL;
     int fd = rc == 0 ? flyt_out_temp(path, FLYT_OUT_HDF5, &tmp, err, errlen) : -1;
     FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
@@ -606,4 +617,16 @@ int flyt__h5_write_file(const char *path, flyt__h5_fill_fn fill, const void *arg
         flyt_out_discard(path);
     free(image);
     return rc;
+}
+
+int flyt__h5_write_file(const char *path, flyt__h5_fill_fn fill, const void *arg, char *err,
+                        size_t errlen)
+{
+    return write_file(path, fill, arg, false, err, errlen);
+}
+
+int flyt__h5_write_file_sealed(const char *path, flyt__h5_fill_fn fill, const void *arg, char *err,
+                               size_t errlen)
+{
+    return write_file(path, fill, arg, true, err, errlen);
 }

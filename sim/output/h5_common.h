@@ -130,5 +130,9 @@ int flyt__h5_write_roles(struct flyt__h5 *c, hid_t loc, const struct flyt_scenar
 typedef int (*flyt__h5_fill_fn)(struct flyt__h5 *c, hid_t file, const void *arg);
 int flyt__h5_write_file(const char *path, flyt__h5_fill_fn fill, const void *arg, char *err,
                         size_t errlen);
+/* The same, with the SHA-256 seal of h5_seal.h appended to the image before
+ * it is written (sweep and shard files). */
+int flyt__h5_write_file_sealed(const char *path, flyt__h5_fill_fn fill, const void *arg, char *err,
+                               size_t errlen);
 
 #endif

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void trailer(const void *data, size_t n, char out[FLYT_SEAL_BYTES + 1])
+void flyt__seal_trailer(const void *data, size_t n, char out[FLYT_SEAL_BYTES + 1])
 {
     char hex[65];
     flyt_sha256_hex(data, n, hex);
@@ -36,22 +36,6 @@ static int read_fd(int fd, void *buf, size_t n)
     return 0;
 }
 
-static int write_fd(int fd, const void *buf, size_t n)
-{
-    const unsigned char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* The whole file in memory; *n its length. NULL with errno on failure. */
 static void *slurp(int fd, size_t *n)
 {
     struct stat st;
@@ -78,29 +62,6 @@ static void *slurp(int fd, size_t *n)
     return buf;
 }
 
-int flyt__seal_append(const char *path, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDWR | O_CLOEXEC);
-    size_t n = 0;
-    void *buf = fd >= 0 ? slurp(fd, &n) : NULL;
-    char t[FLYT_SEAL_BYTES + 1];
-    int rc = -1;
-    if (buf) {
-        trailer(buf, n, t);
-        rc = lseek(fd, 0, SEEK_END) >= 0 && write_fd(fd, t, FLYT_SEAL_BYTES) == 0 && fsync(fd) == 0
-                     ? 0
-                     : -1;
-    }
-    if (rc != 0)
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    if (fd >= 0 && close(fd) != 0 && rc == 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        rc = -1;
-    }
-    free(buf);
-    return rc;
-}
-
 size_t flyt__seal_check(const void *data, size_t n, char *err, size_t errlen)
 {
     const size_t plen = sizeof FLYT_SEAL_PREFIX - 1;
@@ -112,7 +73,7 @@ size_t flyt__seal_check(const void *data, size_t n, char *err, size_t errlen)
         return 0;
     }
     char want[FLYT_SEAL_BYTES + 1];
-    trailer(data, n - FLYT_SEAL_BYTES, want);
+    flyt__seal_trailer(data, n - FLYT_SEAL_BYTES, want);
     if (memcmp(want, tail, FLYT_SEAL_BYTES) != 0) {
         snprintf(err, errlen,
                  "its content does not match its SHA-256 checksum (damaged on disk or in a "

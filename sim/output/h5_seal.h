@@ -20,9 +20,8 @@
 #define FLYT_SEAL_PREFIX "\nflyt-seal sha256 "
 #define FLYT_SEAL_BYTES  (sizeof FLYT_SEAL_PREFIX - 1 + 64 + 1)
 
-/* Appends the seal to the file at path (fsynced). Returns 0, or -1 with a
- * message in err. */
-int flyt__seal_append(const char *path, char *err, size_t errlen);
+/* The trailer for the n bytes at data, NUL-terminated. */
+void flyt__seal_trailer(const void *data, size_t n, char out[FLYT_SEAL_BYTES + 1]);
 
 /* Reads the whole file at path and checks its seal. Returns 0 with the
  * content before the seal in *image (malloc'd) and *size; -1 with why in

@@ -450,27 +450,9 @@ int flyt_h5_write_sweep(const char *path, const struct flyt_sweep *sw,
         free(a.rows);
         return -1;
     }
-    /* Built as PATH.partial, sealed there, then renamed: PATH only ever
-     * appears sealed (h5_seal.h says why a sweep file carries a seal). */
-    size_t len = strlen(path) + sizeof ".partial";
-    char *partial = malloc(len);
-    int rc = -1;
-    if (!partial)
-        snprintf(err, errlen, "cannot write '%s': out of memory", path);
-    else {
-        snprintf(partial, len, "%s.partial", path);
-        rc = flyt__h5_write_file(partial, fill_sweep, &a, err, errlen) ||
-                             flyt__seal_append(partial, err, errlen)
-                     ? -1
-                     : 0;
-        if (rc == 0 && rename(partial, path) != 0) {
-            snprintf(err, errlen, "cannot rename '%s' to '%s': %s", partial, path, strerror(errno));
-            rc = -1;
-        }
-        if (rc != 0)
-            unlink(partial);
-    }
-    free(partial);
+    /* Sealed in memory before it is written (h5_seal.h says why a sweep
+     * file carries a seal), so PATH only ever appears sealed. */
+    int rc = flyt__h5_write_file_sealed(path, fill_sweep, &a, err, errlen);
     free(a.rows);
     return rc;
 }
