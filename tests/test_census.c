@@ -422,6 +422,55 @@ static void empty_rows_skipped_and_odd_lines_refused(void **state)
     done(&r);
 }
 
+/* Text that is not UTF-8 (a spreadsheet's Windows-1252 export: "Tromsø"
+ * as one byte 0xF8) is refused with its row: headers in it would escape
+ * the check for identifying columns ("fødselsnummer"). */
+static void text_that_is_not_utf8_is_refused_with_its_row(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r,
+              "location,since,note\nhospital,2025-03-10,Troms\xF8\nukp,2025-03-11,Troms\xC3\xB8\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has_row(&r, 2, "not UTF-8 text");
+    assert_int_equal(r.d.n_errors, 1);
+    done(&r);
+}
+
+/* Tab-separated exports are read like comma-separated ones. */
+static void tabs_separate_fields_when_the_header_has_them(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r, "location\tsince\tcfs\nhospital\t2025-03-10\t5\nukp\t2025-03-11\t\n", NULL, 0,
+              false);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.c.n, 2);
+    assert_int_equal(r.c.p[0].cfs, 5);
+    done(&r);
+}
+
+/* Two exports joined: the second's byte-order mark and header are found;
+ * two different census dates are refused. */
+static void a_joined_file_and_two_dates_are_refused(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r,
+              "location,since\nhospital,2025-03-10\n\xEF\xBB\xBFlocation,since\nukp,2025-03-11\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has_row(&r, 3, "the header again");
+    assert_int_equal(r.d.n_errors, 1);
+    done(&r);
+    read_text(&r, "# census_date: 2025-03-14\n# census_date: 2025-03-15\nlocation,since\n", NULL, 0,
+              true);
+    assert_int_equal(r.rc, -1);
+    has(&r, 2, "census_date", "a second census date");
+    done(&r);
+}
+
 /* ---- conditional remaining stays ---- */
 
 struct surv {
@@ -684,6 +733,9 @@ int main(void)
         cmocka_unit_test(line_ends_and_a_byte_order_mark_are_read),
         cmocka_unit_test(a_nul_byte_is_refused_with_its_row),
         cmocka_unit_test(empty_rows_skipped_and_odd_lines_refused),
+        cmocka_unit_test(text_that_is_not_utf8_is_refused_with_its_row),
+        cmocka_unit_test(tabs_separate_fields_when_the_header_has_them),
+        cmocka_unit_test(a_joined_file_and_two_dates_are_refused),
         cmocka_unit_test(exponential_residual_is_memoryless),
         cmocka_unit_test(lognormal_residual_matches_integration),
         cmocka_unit_test(weibull_residual_matches_integration),

@@ -765,8 +765,8 @@ static void on_record(int c, void *vr)
         if (r->n_empty_rows++ == 0)
             r->first_empty_row = r->row_line;
     } else if (r->field != r->n_cols) {
-        err(r, r->row_line, NULL, "%d fields where the header has %d (%s); the row is not read",
-            r->field, r->n_cols,
+        err(r, r->row_line, NULL, "%d field%s where the header has %d (%s); the row is not read",
+            r->field, r->field == 1 ? "" : "s", r->n_cols,
             r->field > r->n_cols ? "a separator too many, or a value holding an unquoted separator?"
                                  : "a separator missing?");
     } else if (repeats_header(r)) {
@@ -823,7 +823,8 @@ static char *slurp(const char *path, size_t *n, struct reader *r)
 
 /* "# census_date: 2025-03-14" (or census_date=...) on a leading comment
  * line fixes the census date when --date does not. */
-static void comment_date(struct reader *r, const char *line, size_t len, int *file_day)
+static void comment_date(struct reader *r, const char *line, size_t len, int *file_day,
+                         uint32_t *date_line)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%.*s", (int)(len < 255 ? len : 255), line);
@@ -837,10 +838,16 @@ static void comment_date(struct reader *r, const char *line, size_t len, int *fi
     while (*e && !isspace((unsigned char)*e))
         e++;
     *e = '\0';
-    if (!parse_date(k, file_day)) {
+    int day;
+    if (!parse_date(k, &day)) {
         char g[64];
         err(r, r->line, "census_date", "not a date YYYY-MM-DD%s", got(k, g, sizeof g));
-        *file_day = INT_MIN;
+    } else if (*date_line && day != *file_day) {
+        err(r, r->line, "census_date", "a second census date, not the one on line %u; keep one",
+            *date_line);
+    } else if (!*date_line) {
+        *file_day = day;
+        *date_line = r->line;
     }
 }
 
@@ -848,12 +855,42 @@ static void comment_date(struct reader *r, const char *line, size_t len, int *fi
  * language whose decimal separator is the comma (Norwegian) wrote it. */
 static unsigned char guess_delimiter(const char *line, size_t len)
 {
-    size_t commas = 0, semis = 0;
+    size_t commas = 0, semis = 0, tabs = 0;
     for (size_t i = 0; i < len; i++) {
         commas += line[i] == ',';
         semis += line[i] == ';';
+        tabs += line[i] == '\t';
     }
+    if (tabs > commas && tabs > semis)
+        return '\t'; /* "text (tab delimited)" exports */
     return semis > commas ? ';' : ',';
+}
+
+/* libcsv trims spaces and tabs around fields; with tabs as separators only
+ * spaces may be trimmed, or every separator would vanish. */
+static int space_not_tab(unsigned char c)
+{
+    return c == ' ';
+}
+
+/* Whether s[0..n-1] is UTF-8 (no overlong two-byte forms). */
+static bool utf8(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        int k = *p < 0x80             ? 0
+                : (*p & 0xE0) == 0xC0 ? 1
+                : (*p & 0xF0) == 0xE0 ? 2
+                : (*p & 0xF8) == 0xF0 ? 3
+                                      : -1;
+        if (k < 0 || (k == 1 && *p < 0xC2) || end - p <= k)
+            return false;
+        for (int i = 1; i <= k; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+        p += k + 1;
+    }
+    return true;
 }
 
 /* The line of buf that starts at pos: returns its length without the line
@@ -896,6 +933,8 @@ static void parse_line(struct reader *r, const char *line, size_t n, unsigned ch
         return;
     }
     csv_set_delim(&p, delim);
+    if (delim == '\t')
+        csv_set_space_func(&p, space_not_tab);
     r->row_line = r->line;
     clear_values(r);
     if (csv_parse(&p, line, n, on_field, on_record, r) != n) {
@@ -922,14 +961,23 @@ static void parse(struct reader *r, const char *buf, size_t len)
 {
     unsigned char delim = 0;
     r->line = 0;
-    for (size_t pos = skip_bom(buf, len), next; pos < len; pos = next) {
-        const char *line = buf + pos;
+    for (size_t pos = 0, next; pos < len; pos = next) {
         size_t n = next_line(buf, len, pos, &next);
+        /* A byte-order mark starts the file, or a second file joined to it. */
+        size_t bom = skip_bom(buf + pos, n);
+        const char *line = buf + pos + bom;
+        n -= bom;
         r->line++;
         if (memchr(line, '\0', n)) {
             err(r, r->line, NULL,
                 "a NUL byte: this is not UTF-8 text (a file saved as UTF-16?); save the census "
                 "as CSV UTF-8");
+            continue;
+        }
+        if (!utf8(line, n)) {
+            err(r, r->line, NULL,
+                "not UTF-8 text (a spreadsheet's Windows or Latin-1 export?); save the census as "
+                "CSV UTF-8 (letters like æ, ø, å are fine in UTF-8)");
             continue;
         }
         if (!r->have_header && line[0] == '#')
@@ -964,13 +1012,14 @@ int flyt_census_read(const char *path, const struct flyt_census_read_opts *o,
     size_t len;
     char *buf = slurp(path, &len, &r);
     int file_day = INT_MIN;
+    uint32_t date_line = 0;
     /* Rows are checked against the census date, so it must be known before
      * the first one: a leading comment line carries it. */
     for (size_t pos = buf ? skip_bom(buf, len) : len, next; pos < len && buf[pos] == '#';
          pos = next) {
         size_t n = next_line(buf, len, pos, &next);
         r.line++;
-        comment_date(&r, buf + pos, n, &file_day);
+        comment_date(&r, buf + pos, n, &file_day, &date_line);
     }
     r.census_day = o->census_day != INT32_MIN ? o->census_day : file_day;
     if (buf && r.n_errors == 0 && r.census_day == INT_MIN)
