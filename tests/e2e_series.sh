@@ -71,5 +71,17 @@ check "stopped replications are reported in one line" \
 check "the line counts the others" grep -q "and 39 more replications stopped the same way" \
   "$tmp/stop.err"
 
+# The same for the tasks of a sweep (its base named by an absolute path).
+SRC_ABS=$(cd "$SRC" && pwd)
+sed "s#\"run.warmup_days=30\" \]#\"run.warmup_days=30\", \"run.max_patients=50\" ]#; s#\"../../trondheim-2025.cfg\"#\"$SRC_ABS/scenarios/trondheim-2025.cfg\"#" \
+  "$SRC/scenarios/sweeps/test/grid.cfg" >"$tmp/stop-grid.cfg"
+"$FLYT" sweep "$tmp/stop-grid.cfg" -t 2 --no-slurm --no-progress -o "$tmp/stop-grid.h5" \
+  >/dev/null 2>"$tmp/sweep-stop.err"
+check "stopped sweep tasks exit 1" test $? -eq 1
+check "stopped sweep tasks are reported in one line" \
+  test "$(grep -c 'stopped early' "$tmp/sweep-stop.err")" -eq 1
+check "the sweep line counts the others" grep -q "and 17 more tasks stopped the same way" \
+  "$tmp/sweep-stop.err"
+
 echo "e2e_series: $pass passed, $fail failed"
 test "$fail" -eq 0
