@@ -1000,7 +1000,7 @@ static void parse(struct reader *r, const char *buf, size_t len)
              "%u rows hold nothing but separators; they were skipped (this is the first)",
              r->n_empty_rows);
     if (!r->have_header && r->n_errors == 0)
-        err(r, 0, NULL, "no header line: the file is empty");
+        err(r, 0, NULL, "no header line: the file holds nothing but # comments and empty lines");
 }
 
 int flyt_census_read(const char *path, const struct flyt_census_read_opts *o,
