@@ -83,6 +83,31 @@ def fan(ax, day, x, colour, label, bands_label=True):
     ax.plot(day, q[2], color=colour, lw=1.6, label=label)
 
 
+def fan_reduced(ax, day, g, colour, label, bands_label=True):
+    """What a reduced /series group keeps (mean, sd, min, max per day): the mean
+    with mean +- 1.645 sd clipped to min-max, and the min-max range."""
+    m, sd, lo, hi = (g[k][:] for k in ("mean", "sd", "min", "max"))
+    sd = np.nan_to_num(sd)
+    ax.fill_between(day, lo, hi, color=colour, alpha=0.14, lw=0,
+                    label="min-max" if bands_label else None)
+    ax.fill_between(day, np.maximum(lo, m - 1.645 * sd), np.minimum(hi, m + 1.645 * sd),
+                    color=colour, alpha=0.34, lw=0,
+                    label="mean +- 1.645 sd" if bands_label else None)
+    ax.plot(day, m, color=colour, lw=1.6, label=label)
+
+
+def is_reduced(series_obj):
+    """True for a series of the reduced layout (a group of per-day figures)."""
+    return isinstance(series_obj, h5py.Group)
+
+
+def series_centre(series_obj):
+    """Per day: the median over replications (whole) or the mean (reduced)."""
+    if is_reduced(series_obj):
+        return series_obj["mean"][:]
+    return np.nanmedian(series_obj[:], axis=0)
+
+
 def occupancy_figure(f):
     bodies = run_bodies(f)
     if not bodies:
@@ -91,18 +116,28 @@ def occupancy_figure(f):
     ncol = 2
     nrow = (len(panels) + 1) // 2
     fig, axes = plt.subplots(nrow, ncol, figsize=(12, 3.4 * nrow), squeeze=False)
+    reduced = False
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, (name, cap, title, ylabel) in zip(axes.flat, panels):
         for i, (label, g) in enumerate(bodies):
             ds = g["series"][name]
-            x = ds[:]
-            if x.size == 0:
-                continue
-            day = first_day(ds, f) + np.arange(x.shape[1])
-            fan(ax, day, x, colours[i % len(colours)],
-                "median" if len(bodies) == 1 else "median, " + label, i == 0)
+            centre = "mean" if is_reduced(ds) else "median"
+            if is_reduced(ds):
+                reduced = True
+                if ds["mean"].size == 0:
+                    continue
+                day = first_day(ds, f) + np.arange(ds["mean"].size)
+                fan_reduced(ax, day, ds, colours[i % len(colours)],
+                            centre if len(bodies) == 1 else centre + ", " + label, i == 0)
+            else:
+                x = ds[:]
+                if x.size == 0:
+                    continue
+                day = first_day(ds, f) + np.arange(x.shape[1])
+                fan(ax, day, x, colours[i % len(colours)],
+                    centre if len(bodies) == 1 else centre + ", " + label, i == 0)
             if cap and cap in g["series"]:
-                c = np.nanmedian(g["series"][cap][:], axis=0)
+                c = series_centre(g["series"][cap])
                 ax.plot(day, c, color="black" if len(bodies) == 1 else colours[i % len(colours)],
                         lw=1.2, ls="--", label="capacity" if len(bodies) == 1 else
                         "capacity, " + label)
@@ -114,8 +149,12 @@ def occupancy_figure(f):
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     n = int(f.attrs.get("replications", 0))
-    fig.suptitle("Occupancy over time: median and 50 %% / 90 %% bands across %d replications "
-                 "(census at 00:00, after warm-up)" % n)
+    if reduced:
+        fig.suptitle("Occupancy over time: mean, mean +- 1.645 sd and min-max across %d "
+                     "replications (reduced series; census at 00:00, after warm-up)" % n)
+    else:
+        fig.suptitle("Occupancy over time: median and 50 %% / 90 %% bands across %d replications "
+                     "(census at 00:00, after warm-up)" % n)
     fig.tight_layout()
     return fig
 

@@ -75,7 +75,7 @@ def run_pattern(root, rel):
     kpis = names_in(root, "summary/kpi")
     if parts[0] == "replications" and len(parts) == 2 and parts[1] in kpis:
         parts[1] = "<kpi>"
-    elif parts[0] == "series" and len(parts) == 2:
+    elif parts[0] == "series" and len(parts) in (2, 3):
         parts[1] = "<series>"
     elif parts[0] == "roles" and len(parts) >= 3:
         role_kpis = names_in(root, "roles/%s/summary/kpi" % parts[1])
@@ -163,6 +163,9 @@ def rows_of(t, *names):
 def doc_rows_for(t, kind, f, logs):
     """{pattern: row} of the datasets a file of this kind must hold."""
     run_rows = rows_of(t, "run", *(("logs-patients", "logs-events") if logs else ()))
+    if kind == "run" and "series" in f and f["series"].attrs.get("layout") == "reduced":
+        run_rows = {p: r for p, r in run_rows.items() if not p.startswith("/series/")}
+        run_rows.update(rows_of(t, "run-series-reduced"))
     if kind == "run":
         return run_rows
     if kind == "compare":

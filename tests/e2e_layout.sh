@@ -23,6 +23,10 @@ SHORT=(--set run.horizon_days=200 --set run.warmup_days=30 -r 2 --no-progress)
 check "run with roles exits 0" test $? -eq 0
 check "run file matches the layout document" "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/run.h5" run
 check "h5dump reads the whole run file" bash -c "h5dump '$tmp/run.h5' >/dev/null"
+"$FLYT" run "$CO" "${SHORT[@]}" --series reduced -o "$tmp/run-reduced.h5" >/dev/null 2>&1
+check "run --series reduced exits 0" test $? -eq 0
+check "run file with reduced series matches the layout document" \
+  "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/run-reduced.h5" run
 want=$(sha256sum "$CO" | cut -d' ' -f1)
 got=$("$PY" -c "import h5py,sys; print(h5py.File(sys.argv[1]).attrs['scenario_sha256'])" \
   "$tmp/run.h5" 2>/dev/null)

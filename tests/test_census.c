@@ -251,6 +251,226 @@ static void a_missing_header_does_not_leak_the_first_row(void **state)
     done(&r);
 }
 
+/* "FILE:LINE: error: text..." (no column) is among the errors. */
+static void has_row(const struct read *r, int line, const char *text)
+{
+    char want[512];
+    snprintf(want, sizeof want, "%s:%d: error: %s", path, line, text);
+    if (!r->d.text || !strstr(r->d.text, want)) {
+        fprintf(stderr, "wanted: %s\ngot:\n%s\n", want, r->d.text ? r->d.text : "(nothing)");
+        fail();
+    }
+}
+
+/* A quote left open in a column flyt does not use once swallowed the rest
+ * of the file into that field: 320 rows read as 1 patient, exit 0. */
+static void an_open_quote_is_refused_with_its_row(void **state)
+{
+    (void)state;
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "# census_date: 2025-03-14\nlocation,since,note\n");
+    for (int i = 0; i < 320; i++)
+        len += (size_t)snprintf(text + len, cap - len, "hospital,2025-03-10,%s\n",
+                                i == 2 ? "\"Kari said" : "fine");
+    struct read r;
+    read_text(&r, text, NULL, 0, true);
+    free(text);
+    assert_int_equal(r.rc, -1);
+    assert_int_equal(r.c.n, 0);
+    has(&r, 5, "note", "a quoted value is not closed on its line");
+    assert_int_equal(r.d.n_errors, 1);
+    assert_null(strstr(r.d.text, "Kari"));
+    done(&r);
+}
+
+/* RFC 4180 quoting is read; a quote in the middle of a field or text after
+ * a closing quote is refused with its row, not merged. */
+static void quotes_inside_a_field_are_refused(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r,
+              "location,since,note\n"
+              "\"hospital\",\"2025-03-10\",\"she said \"\"hello\"\", then left\"\n"
+              "hospital,2025-03-10,ab\"c\n"
+              "hospital,2025-03-10,\"ab\"c\n"
+              "hospital,2025-03-10,ok\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has(&r, 3, "note", "a quote inside a value");
+    has(&r, 4, "note", "a quote inside a value");
+    assert_int_equal(r.d.n_errors, 2);
+    assert_null(strstr(r.d.text, "ab"));
+    done(&r);
+    read_text(&r,
+              "location,since,note\n"
+              "\"hospital\",\"2025-03-10\",\"she said \"\"hello\"\", then left\"\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.c.n, 1);
+    done(&r);
+}
+
+/* A row with more or fewer fields than the header would shift or lose
+ * values: refused with its row and the counts. */
+static void every_row_has_the_header_fields(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r,
+              "location,since,cfs\n"
+              "hospital,2025-03-10,5\n"
+              "hospital,2025-03-10,5,\n"
+              "hospital,2025-03-10\n"
+              "hospital,2025-03-10,5,Kari,x\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has_row(&r, 3, "4 fields where the header has 3");
+    has_row(&r, 4, "2 fields where the header has 3");
+    has_row(&r, 5, "5 fields where the header has 3");
+    assert_int_equal(r.d.n_errors, 3);
+    assert_null(strstr(r.d.text, "Kari"));
+    done(&r);
+    /* A separator at the end of every line, the header's too: an unnamed
+     * empty column, read. */
+    read_text(&r, "location,since,cfs,\nhospital,2025-03-10,5,\nukp,2025-03-11,,\n", NULL, 0,
+              false);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.c.n, 2);
+    done(&r);
+}
+
+/* LF, CRLF and CR alone (old Mac) end lines alike; a byte-order mark
+ * before the census-date comment is skipped. */
+static void line_ends_and_a_byte_order_mark_are_read(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "# census_date: 2025-03-14\nlocation,since\nhospital,2025-03-10\n\nukp,2025-03-11\n",
+        "# census_date: 2025-03-14\r\nlocation,since\r\nhospital,2025-03-10\r\n\r\n"
+        "ukp,2025-03-11\r\n",
+        "# census_date: 2025-03-14\rlocation,since\rhospital,2025-03-10\r\rukp,2025-03-11\r",
+        "\xEF\xBB\xBF# census_date: 2025-03-14\nlocation,since\nhospital,2025-03-10\n\n"
+        "ukp,2025-03-11",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        struct read r;
+        read_text(&r, texts[i], NULL, 0, true);
+        if (r.rc != 0)
+            fprintf(stderr, "text %zu: %s\n", i, r.d.text);
+        assert_int_equal(r.rc, 0);
+        assert_int_equal(r.day, flyt_days_from_civil(2025, 3, 14));
+        assert_int_equal(r.c.n, 2);
+        assert_int_equal(r.c.p[0].row, 3);
+        assert_int_equal(r.c.p[1].row, 5);
+        assert_int_equal(r.c.p[1].loc, FLYT_LOC_UKP);
+        done(&r);
+    }
+}
+
+/* A NUL byte cut a field short without a word (UTF-16 files are full of
+ * them). */
+static void a_nul_byte_is_refused_with_its_row(void **state)
+{
+    (void)state;
+    const char text[] = "location,since,note\nhospital,2025-03-10,a\0b\nukp,2025-03-11,x\n";
+    snprintf(path, sizeof path, "%s/census-test-%d.csv", FLYT_BINARY_DIR, (int)getpid());
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(text, 1, sizeof text - 1, f);
+    fclose(f);
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_census c = { 0 };
+    int day;
+    struct flyt_census_read_opts o = { NULL, 0, NULL, flyt_days_from_civil(2025, 3, 14), NULL };
+    assert_int_equal(flyt_census_read(path, &o, &c, &day, &d), -1);
+    struct read r = { .d = d };
+    has_row(&r, 2, "a NUL byte");
+    unlink(path);
+    flyt_diag_free(&d);
+}
+
+/* Lines with nothing in them (blank, or only separators) hold no patient and
+ * are skipped; a second header, a comment among the rows and a column
+ * name used twice are refused. */
+static void empty_rows_skipped_and_odd_lines_refused(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r, "location,since,cfs\nhospital,2025-03-10,5\n,,\n  \n\"\",,\nukp,2025-03-11,\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.c.n, 2);
+    assert_int_equal(r.c.p[1].row, 6);
+    done(&r);
+    read_text(&r,
+              "location,since,cfs\nhospital,2025-03-10,5\nLocation,Since,CFS\n"
+              "# more rows\nukp,2025-03-11,\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has_row(&r, 3, "the header again");
+    has_row(&r, 4, "a # comment after the header");
+    assert_int_equal(r.d.n_errors, 2);
+    done(&r);
+    read_text(&r, "location,since,note,Note\nhospital,2025-03-10,a,b\n", NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has(&r, 1, "Note", "appears twice in the header");
+    done(&r);
+}
+
+/* Text that is not UTF-8 (a spreadsheet's Windows-1252 export: "Tromsø"
+ * as one byte 0xF8) is refused with its row: headers in it would escape
+ * the check for identifying columns ("fødselsnummer"). */
+static void text_that_is_not_utf8_is_refused_with_its_row(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r,
+              "location,since,note\nhospital,2025-03-10,Troms\xF8\nukp,2025-03-11,Troms\xC3\xB8\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has_row(&r, 2, "not UTF-8 text");
+    assert_int_equal(r.d.n_errors, 1);
+    done(&r);
+}
+
+/* Tab-separated exports are read like comma-separated ones. */
+static void tabs_separate_fields_when_the_header_has_them(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r, "location\tsince\tcfs\nhospital\t2025-03-10\t5\nukp\t2025-03-11\t\n", NULL, 0,
+              false);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.c.n, 2);
+    assert_int_equal(r.c.p[0].cfs, 5);
+    done(&r);
+}
+
+/* Two exports joined: the second's byte-order mark and header are found;
+ * two different census dates are refused. */
+static void a_joined_file_and_two_dates_are_refused(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r,
+              "location,since\nhospital,2025-03-10\n\xEF\xBB\xBFlocation,since\nukp,2025-03-11\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has_row(&r, 3, "the header again");
+    assert_int_equal(r.d.n_errors, 1);
+    done(&r);
+    read_text(&r, "# census_date: 2025-03-14\n# census_date: 2025-03-15\nlocation,since\n", NULL, 0,
+              true);
+    assert_int_equal(r.rc, -1);
+    has(&r, 2, "census_date", "a second census date");
+    done(&r);
+}
+
 /* ---- conditional remaining stays ---- */
 
 struct surv {
@@ -507,6 +727,15 @@ int main(void)
         cmocka_unit_test(identifying_columns_are_refused_unless_ignored),
         cmocka_unit_test(values_are_not_quoted_when_they_could_identify),
         cmocka_unit_test(a_missing_header_does_not_leak_the_first_row),
+        cmocka_unit_test(an_open_quote_is_refused_with_its_row),
+        cmocka_unit_test(quotes_inside_a_field_are_refused),
+        cmocka_unit_test(every_row_has_the_header_fields),
+        cmocka_unit_test(line_ends_and_a_byte_order_mark_are_read),
+        cmocka_unit_test(a_nul_byte_is_refused_with_its_row),
+        cmocka_unit_test(empty_rows_skipped_and_odd_lines_refused),
+        cmocka_unit_test(text_that_is_not_utf8_is_refused_with_its_row),
+        cmocka_unit_test(tabs_separate_fields_when_the_header_has_them),
+        cmocka_unit_test(a_joined_file_and_two_dates_are_refused),
         cmocka_unit_test(exponential_residual_is_memoryless),
         cmocka_unit_test(lognormal_residual_matches_integration),
         cmocka_unit_test(weibull_residual_matches_integration),

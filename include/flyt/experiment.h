@@ -45,6 +45,17 @@ int flyt_experiment_run_traced(const struct flyt_scenario *s, unsigned n_rep, un
                                struct flyt_result *results, flyt_progress_fn progress, void *ctx,
                                const struct flyt_trace_hooks *hooks);
 
+/* flyt_experiment_run_traced that folds each replication's daily series
+ * into red as the replication finishes and frees them, so that the series
+ * of all replications are never in memory together: results[r].series are
+ * NULL afterwards (n_days stays). red NULL: the series are kept whole. The
+ * folding is serialised; red's figures do not depend on the order. */
+struct flyt_series_reduce;
+int flyt_experiment_run_reduced(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                                struct flyt_result *results, flyt_progress_fn progress, void *ctx,
+                                const struct flyt_trace_hooks *hooks,
+                                struct flyt_series_reduce *red);
+
 /* Asks every running experiment to stop: workers finish the replication in
  * hand and take no other. Async-signal-safe (it only sets a volatile
  * sig_atomic_t), so a signal handler may call it. The request stays until

@@ -88,6 +88,8 @@ enum flyt_kpi { FLYT_KPI_LIST(FLYT_KPI_ENUM) FLYT_N_KPI };
 enum flyt_series { FLYT_SERIES_LIST(FLYT_SERIES_ENUM) FLYT_N_SERIES };
 #undef FLYT_SERIES_ENUM
 
+struct flyt_series_reduce;
+
 struct flyt_field_def {
     const char *name;
     const char *units;
@@ -151,6 +153,11 @@ struct flyt_summary {
     unsigned n[FLYT_N_KPI];
     unsigned n_roles;
     struct flyt_stat role[FLYT_MAX_ROLES_RESULT][FLYT_N_ROLE_KPI];
+    /* The daily series folded across replications as they finished (see
+     * flyt/series.h), for the writers; NULL (as flyt_summary_compute
+     * leaves it): the results hold every replication's series whole.
+     * Borrowed. */
+    const struct flyt_series_reduce *series;
 };
 
 /* Mean, sd and 95 % t-interval of the finite values among x[0..n-1]. */

@@ -6,7 +6,9 @@
 #include "flyt/outfile.h"
 #include "flyt/output.h"
 #include "flyt/scenario.h"
+#include "flyt/series.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,11 @@ static void usage(FILE *out)
           "      --patients        also log every patient episode (/patients: attributes\n"
           "                        and the time of every move; docs/hdf5-layout.md)\n"
           "      --events          also log every patient event (/events)\n"
+          "      --series MODE     daily series in the file: whole (every replication,\n"
+          "                        [replication x day]), reduced (per day across\n"
+          "                        replications: mean, sd, min, max, n; memory does not\n"
+          "                        grow with -r) or auto (default: whole while they fit\n"
+          "                        512 MiB, or $FLYT_SERIES_BUDGET_MIB; reduced above)\n"
           "  -h, --help            this help\n"
           "\n"
           "Exit status: 0 ok, 1 a replication stopped early or output failed, 2 bad input,\n"
@@ -45,11 +52,45 @@ static void usage(FILE *out)
           out);
 }
 
+enum series_mode { SERIES_AUTO, SERIES_WHOLE, SERIES_REDUCED };
+
+/* Whole series cost 8 bytes per replication, day and series: 38 GB for a
+ * million replications of a year. Below this they are kept whole, as
+ * readers have always had them. */
+#define SERIES_WHOLE_BUDGET (512.0 * 1024 * 1024)
+
 struct run_opts {
     const char *scenario;
     struct flyt_cli_opts c;
     bool patients, events; /* the logs, streamed into the output file */
+    enum series_mode series;
 };
+
+/* --series MODE or --series=MODE; returns 1 when argv[*i] was it, -1 bad. */
+static int series_option(int argc, char **argv, int *i, enum series_mode *mode)
+{
+    const char *a = argv[*i], *v;
+    if (strncmp(a, "--series=", 9) == 0)
+        v = a + 9;
+    else if (strcmp(a, "--series") == 0 && *i + 1 < argc)
+        v = argv[++*i];
+    else if (strcmp(a, "--series") == 0)
+        v = NULL;
+    else
+        return 0;
+    if (v && strcmp(v, "whole") == 0)
+        *mode = SERIES_WHOLE;
+    else if (v && strcmp(v, "reduced") == 0)
+        *mode = SERIES_REDUCED;
+    else if (v && strcmp(v, "auto") == 0)
+        *mode = SERIES_AUTO;
+    else {
+        fprintf(stderr, "flyt run: error: --series takes whole, reduced or auto%s%s%s\n",
+                v ? ", got '" : "", v ? v : "", v ? "'" : "");
+        return -1;
+    }
+    return 1;
+}
 
 /* Returns -1 to continue, or an exit status. */
 static int parse(int argc, char **argv, struct run_opts *o)
@@ -57,6 +98,11 @@ static int parse(int argc, char **argv, struct run_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int rc = flyt_cli_option("run", FLYT_OPTS_RUN, argc, argv, &i, &o->c);
+        if (rc < 0)
+            return EXIT_BAD_INPUT;
+        if (rc > 0)
+            continue;
+        rc = series_option(argc, argv, &i, &o->series);
         if (rc < 0)
             return EXIT_BAD_INPUT;
         if (rc > 0)
@@ -95,6 +141,39 @@ static int report_interrupted(const struct flyt_result *res, unsigned n, const c
     return 128 + (sig ? sig : SIGINT);
 }
 
+/* Days after warm-up, as the model counts them (one value per day). */
+static size_t series_days(const struct flyt_scenario *s)
+{
+    size_t first = (size_t)ceil(s->warmup_days), last = (size_t)ceil(s->horizon_days);
+    return s->series_off || last <= first ? 0 : last - first;
+}
+
+/* NULL with *fail false: keep the series whole. */
+static struct flyt_series_reduce *series_reducer(const struct run_opts *o,
+                                                 const struct flyt_scenario *s, bool *fail)
+{
+    size_t n_days = series_days(s);
+    double whole = flyt_series_whole_bytes(s->replications, n_days);
+    double budget = SERIES_WHOLE_BUDGET;
+    const char *env = getenv("FLYT_SERIES_BUDGET_MIB"); /* for small machines, and tests */
+    if (env && *env && atof(env) >= 0)
+        budget = atof(env) * 1024 * 1024;
+    *fail = false;
+    if (o->series == SERIES_WHOLE || (o->series == SERIES_AUTO && whole <= budget))
+        return NULL;
+    struct flyt_series_reduce *red = flyt_series_reduce_new(n_days);
+    if (!red) {
+        fputs("flyt run: error: out of memory\n", stderr);
+        *fail = true;
+    } else if (o->series == SERIES_AUTO) {
+        fprintf(stderr,
+                "flyt run: note: the daily series are reduced across replications (mean, sd, "
+                "min, max per day): whole they would take %.1f GiB; --series whole keeps them\n",
+                whole / (1024.0 * 1024 * 1024));
+    }
+    return red;
+}
+
 static int execute(const struct run_opts *o, const struct flyt_scenario *s)
 {
     const char *out = o->c.output ? o->c.output : "flyt-out.h5";
@@ -103,9 +182,14 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
     if (claimed >= 0)
         return claimed;
     unsigned n = s->replications;
+    bool red_failed;
+    struct flyt_series_reduce *red = series_reducer(o, s, &red_failed);
+    if (red_failed)
+        return EXIT_FAIL;
     struct flyt_result *res = calloc(n, sizeof *res);
     if (!res) {
         fputs("flyt run: error: out of memory\n", stderr);
+        flyt_series_reduce_free(red);
         return EXIT_FAIL;
     }
     char err[512];
@@ -114,13 +198,14 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
         !(log = flyt_h5_log_open(out, o->patients, o->events, n, err, sizeof err))) {
         fprintf(stderr, "flyt run: error: %s\n", err);
         free(res);
+        flyt_series_reduce_free(red);
         return EXIT_FAIL;
     }
     struct flyt_progress prog;
     flyt_progress_init(&prog, o->c.progress, s->name);
     double t0 = flyt_cli_seconds();
-    int rc = flyt_experiment_run_traced(s, n, o->c.threads, res, flyt_progress_update, &prog,
-                                        log ? flyt_h5_log_hooks(log) : NULL);
+    int rc = flyt_experiment_run_reduced(s, n, o->c.threads, res, flyt_progress_update, &prog,
+                                         log ? flyt_h5_log_hooks(log) : NULL, red);
     double wall = flyt_cli_seconds() - t0;
     flyt_progress_done(&prog);
     int status = EXIT_OK;
@@ -134,6 +219,7 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
     } else {
         struct flyt_summary sum;
         flyt_summary_compute(&sum, res, n);
+        sum.series = red;
         struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),
                                       o->c.threads ? o->c.threads
                                                    : flyt_experiment_default_threads(),
@@ -156,6 +242,7 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
     for (unsigned r = 0; r < n; r++)
         flyt_result_free(&res[r]);
     free(res);
+    flyt_series_reduce_free(red);
     return status;
 }
 

@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,13 +330,29 @@ static int finish(struct job *j, double wall)
         return EXIT_FAIL;
     }
     int status = EXIT_OK;
+    /* The first stopped task of each kind (runaway, out of memory), with a
+     * count of the others: thousands of tasks stopped the same way are one
+     * line each kind, not thousands. */
+    size_t first[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX }, count[3] = { 0, 0, 0 };
     for (size_t t = 0; t < j->n; t++)
         if (j->want[t] && j->res[t].status != FLYT_RUN_OK) {
+            int k = j->res[t].status == FLYT_RUN_RUNAWAY ? 1
+                    : j->res[t].status == FLYT_RUN_NOMEM ? 2
+                                                         : 0;
+            if (count[k]++ == 0)
+                first[k] = t;
+            status = EXIT_FAIL;
+        }
+    for (int k = 0; k < 3; k++)
+        if (count[k] > 0) {
+            size_t t = first[k];
             fprintf(stderr,
                     "flyt sweep: warning: task %zu (point %zu, replication %zu) stopped "
-                    "early: %s\n",
+                    "early: %s",
                     t, t / j->sw->replications, t % j->sw->replications, j->res[t].status_detail);
-            status = EXIT_FAIL;
+            if (count[k] > 1)
+                fprintf(stderr, " (and %zu more tasks stopped the same way)", count[k] - 1);
+            fputc('\n', stderr);
         }
     struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),
                                   o->c.threads ? o->c.threads : 0, wall };

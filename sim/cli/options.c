@@ -121,18 +121,33 @@ bool flyt_cli_output_dir_ok(const char *cmd, const char *path, const char *noun)
     return false;
 }
 
+/* One line per kind of stop (out of memory, runaway), naming the first
+ * replication and counting the others: a million replications that all ran
+ * out of memory are one message, not a million. */
 int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct flyt_result *res,
                             unsigned n)
 {
     for (unsigned r = 0; r < n; r++) {
         if (res[r].status == FLYT_RUN_OK)
             continue;
+        bool seen = false;
+        for (unsigned q = 0; q < r && !seen; q++)
+            seen = res[q].status == res[r].status;
+        if (seen)
+            continue;
+        unsigned more = 0;
+        for (unsigned q = r + 1; q < n; q++)
+            more += res[q].status == res[r].status;
+        char others[96] = "";
+        if (more > 0)
+            snprintf(others, sizeof others, " (and %u more replication%s stopped the same way)",
+                     more, more == 1 ? "" : "s");
         if (scenario)
-            fprintf(stderr, "flyt %s: error: scenario '%s': replication %u stopped early: %s\n",
-                    cmd, scenario, r, res[r].status_detail);
+            fprintf(stderr, "flyt %s: error: scenario '%s': replication %u stopped early: %s%s\n",
+                    cmd, scenario, r, res[r].status_detail, others);
         else
-            fprintf(stderr, "flyt %s: error: replication %u stopped early: %s\n", cmd, r,
-                    res[r].status_detail);
+            fprintf(stderr, "flyt %s: error: replication %u stopped early: %s%s\n", cmd, r,
+                    res[r].status_detail, others);
     }
     fprintf(stderr, "flyt %s: no output written: a partial run is not a result\n", cmd);
     return EXIT_FAIL;

@@ -1,6 +1,7 @@
 #include "flyt/engine.h"
 #include "flyt/experiment.h"
 #include "flyt/model.h"
+#include "flyt/series.h"
 #include "flyt/trace.h"
 
 #include <pthread.h>
@@ -17,6 +18,7 @@ struct pool {
     flyt_progress_fn progress;
     void *ctx;
     const struct flyt_trace_hooks *hooks;
+    struct flyt_series_reduce *red;
     pthread_mutex_t lock;
 };
 
@@ -57,6 +59,13 @@ static int run_one(const struct pool *pl, unsigned r)
     return pl->hooks->end(pl->hooks->ctx, r, rc) != 0 ? -1 : rc;
 }
 
+static void drop_series(struct flyt_result *r)
+{
+    size_t n_days = r->n_days;
+    flyt_result_free(r);
+    r->n_days = n_days;
+}
+
 /* Workers take the next replication number from a shared counter: dynamic,
  * so a slow replication never leaves the other threads idle. */
 static void *worker(void *arg)
@@ -76,10 +85,14 @@ static void *worker(void *arg)
         pthread_mutex_lock(&pl->lock);
         if (rc < 0 || (rc > 0 && pl->worst == 0))
             pl->worst = rc;
+        if (pl->red)
+            flyt_series_reduce_add(pl->red, &pl->results[r]);
         pl->done++;
         if (pl->progress)
             pl->progress(pl->done, pl->n_rep, pl->ctx);
         pthread_mutex_unlock(&pl->lock);
+        if (pl->red)
+            drop_series(&pl->results[r]);
     }
 }
 
@@ -99,9 +112,21 @@ int flyt_experiment_run_traced(const struct flyt_scenario *s, unsigned n_rep, un
                                struct flyt_result *results, flyt_progress_fn progress, void *ctx,
                                const struct flyt_trace_hooks *hooks)
 {
-    struct pool pl = {
-        .s = s, .results = results, .n_rep = n_rep, .progress = progress, .ctx = ctx, .hooks = hooks
-    };
+    return flyt_experiment_run_reduced(s, n_rep, threads, results, progress, ctx, hooks, NULL);
+}
+
+int flyt_experiment_run_reduced(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                                struct flyt_result *results, flyt_progress_fn progress, void *ctx,
+                                const struct flyt_trace_hooks *hooks,
+                                struct flyt_series_reduce *red)
+{
+    struct pool pl = { .s = s,
+                       .results = results,
+                       .n_rep = n_rep,
+                       .progress = progress,
+                       .ctx = ctx,
+                       .hooks = hooks,
+                       .red = red };
     if (threads == 0)
         threads = flyt_experiment_default_threads();
     if (threads > n_rep)

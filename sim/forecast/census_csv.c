@@ -57,13 +57,14 @@ struct reader {
     char *col_name[MAX_COLUMNS]; /* headers, for messages; headers are not personal data */
     int where[N_COLS];           /* column index of each known column, -1 absent */
 
-    int field; /* index of the next field in the record */
+    int field;  /* index of the next field in the record */
+    int filled; /* fields in the record that are not empty */
     char *value[N_COLS];
     bool bad_value[N_COLS]; /* shaped like an identity number: already reported */
     uint32_t line;          /* line being fed */
-    uint32_t row_line;      /* first line of the record being built */
-    bool in_record;
-    bool record_ended;
+    uint32_t row_line;      /* the line of the record being built: one record, one line */
+    uint32_t n_empty_rows;  /* rows of nothing but separators, skipped */
+    uint32_t first_empty_row;
 };
 
 static void err(struct reader *r, uint32_t line, const char *col, const char *fmt, ...)
@@ -284,6 +285,14 @@ static void trim(char *s)
         a++;
     if (a)
         memmove(s, s + a, n - a + 1);
+}
+
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isspace((unsigned char)s[i]))
+            return false;
+    return true;
 }
 
 static void lower(char *s)
@@ -593,6 +602,14 @@ static int known_column(const char *name)
     return -1;
 }
 
+static bool name_taken(const struct reader *r, int i)
+{
+    for (int c = 0; c < i; c++)
+        if (r->col_name[c] && strcasecmp(r->col_name[c], r->col_name[i]) == 0)
+            return true;
+    return false;
+}
+
 static void header_field(struct reader *r, const char *name)
 {
     int i = r->n_cols;
@@ -629,6 +646,12 @@ static void header_field(struct reader *r, const char *name)
             err(r, r->row_line, col_names[k], "appears twice in the header");
         r->where[k] = i;
         r->col_kind[i] = k;
+    } else if (!*name) {
+        r->col_kind[i] = COL_UNKNOWN; /* a separator at the end of the line, often */
+    } else if (name_taken(r, i)) {
+        /* Which of two same-named columns a reader means is a guess. */
+        r->col_kind[i] = COL_SKIP;
+        err(r, r->row_line, name, "appears twice in the header; give each column its own name");
     } else if (flyt_census_identifying_header(name, &what)) {
         r->col_kind[i] = COL_SKIP;
         err(r, r->row_line, name,
@@ -654,8 +677,11 @@ static void end_header(struct reader *r)
     /* Without its required columns the first line may be a row of data:
      * its cells are then not repeated as column names. */
     for (int c = 0; complete && c < r->n_cols && c < MAX_COLUMNS; c++)
-        if (r->col_kind[c] == COL_UNKNOWN)
+        if (r->col_kind[c] == COL_UNKNOWN && *r->col_name[c])
             warn(r, r->row_line, "column '%s' is not used by flyt and is ignored", r->col_name[c]);
+        else if (r->col_kind[c] == COL_UNKNOWN)
+            warn(r, r->row_line, "column %d has no name; it is not used by flyt and is ignored",
+                 c + 1);
     for (int i = 0; i < r->o->n_ignore; i++) {
         bool found = false;
         for (int c = 0; c < r->n_cols && c < MAX_COLUMNS; c++)
@@ -672,7 +698,10 @@ static void on_field(void *data, size_t len, void *vr)
     struct reader *r = vr;
     int i = r->field++;
     const char *s = data ? data : "";
-    (void)len;
+    /* Whether a field is empty is all that is looked at before the row is
+     * known to have the header's shape (a skipped column included). */
+    if (!blank(s, len))
+        r->filled++;
     if (!r->have_header) {
         char name[128];
         snprintf(name, sizeof name, "%s", s);
@@ -681,7 +710,7 @@ static void on_field(void *data, size_t len, void *vr)
         return;
     }
     if (i >= r->n_cols || i >= MAX_COLUMNS)
-        return; /* an extra field beyond the header: not ours, not kept */
+        return; /* beyond the header: the row is refused at its end */
     int kind = r->col_kind[i];
     if (kind == COL_SKIP)
         return;
@@ -714,17 +743,37 @@ static void clear_values(struct reader *r)
         r->bad_value[c] = false;
     }
     r->field = 0;
+    r->filled = 0;
+}
+
+/* The header line once more, as when two exports are joined. */
+static bool repeats_header(const struct reader *r)
+{
+    return strcmp(val(r, COL_LOCATION), col_names[COL_LOCATION]) == 0 &&
+           strcmp(val(r, COL_SINCE), col_names[COL_SINCE]) == 0;
 }
 
 static void on_record(int c, void *vr)
 {
     struct reader *r = vr;
     (void)c;
-    r->record_ended = true;
-    if (!r->have_header)
+    if (!r->have_header) {
         end_header(r);
-    else
+    } else if (r->filled == 0) {
+        /* Nothing but separators (a spreadsheet's formatted empty rows):
+         * no patient, nothing lost. */
+        if (r->n_empty_rows++ == 0)
+            r->first_empty_row = r->row_line;
+    } else if (r->field != r->n_cols) {
+        err(r, r->row_line, NULL, "%d field%s where the header has %d (%s); the row is not read",
+            r->field, r->field == 1 ? "" : "s", r->n_cols,
+            r->field > r->n_cols ? "a separator too many, or a value holding an unquoted separator?"
+                                 : "a separator missing?");
+    } else if (repeats_header(r)) {
+        err(r, r->row_line, NULL, "the header again (two files joined?); delete this line");
+    } else {
         end_row(r);
+    }
     clear_values(r);
 }
 
@@ -774,7 +823,8 @@ static char *slurp(const char *path, size_t *n, struct reader *r)
 
 /* "# census_date: 2025-03-14" (or census_date=...) on a leading comment
  * line fixes the census date when --date does not. */
-static void comment_date(struct reader *r, const char *line, size_t len, int *file_day)
+static void comment_date(struct reader *r, const char *line, size_t len, int *file_day,
+                         uint32_t *date_line)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "%.*s", (int)(len < 255 ? len : 255), line);
@@ -788,10 +838,16 @@ static void comment_date(struct reader *r, const char *line, size_t len, int *fi
     while (*e && !isspace((unsigned char)*e))
         e++;
     *e = '\0';
-    if (!parse_date(k, file_day)) {
+    int day;
+    if (!parse_date(k, &day)) {
         char g[64];
         err(r, r->line, "census_date", "not a date YYYY-MM-DD%s", got(k, g, sizeof g));
-        *file_day = INT_MIN;
+    } else if (*date_line && day != *file_day) {
+        err(r, r->line, "census_date", "a second census date, not the one on line %u; keep one",
+            *date_line);
+    } else if (!*date_line) {
+        *file_day = day;
+        *date_line = r->line;
     }
 }
 
@@ -799,64 +855,152 @@ static void comment_date(struct reader *r, const char *line, size_t len, int *fi
  * language whose decimal separator is the comma (Norwegian) wrote it. */
 static unsigned char guess_delimiter(const char *line, size_t len)
 {
-    size_t commas = 0, semis = 0;
+    size_t commas = 0, semis = 0, tabs = 0;
     for (size_t i = 0; i < len; i++) {
         commas += line[i] == ',';
         semis += line[i] == ';';
+        tabs += line[i] == '\t';
     }
+    if (tabs > commas && tabs > semis)
+        return '\t'; /* "text (tab delimited)" exports */
     return semis > commas ? ';' : ',';
 }
 
-static bool blank(const char *s, size_t n)
+/* libcsv trims spaces and tabs around fields; with tabs as separators only
+ * spaces may be trimmed, or every separator would vanish. */
+static int space_not_tab(unsigned char c)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!isspace((unsigned char)s[i]))
+    return c == ' ';
+}
+
+/* Whether s[0..n-1] is UTF-8 (no overlong two-byte forms). */
+static bool utf8(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        int k = *p < 0x80             ? 0
+                : (*p & 0xE0) == 0xC0 ? 1
+                : (*p & 0xF0) == 0xE0 ? 2
+                : (*p & 0xF8) == 0xF0 ? 3
+                                      : -1;
+        if (k < 0 || (k == 1 && *p < 0xC2) || end - p <= k)
             return false;
+        for (int i = 1; i <= k; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+        p += k + 1;
+    }
     return true;
 }
 
-/* Lines are fed to libcsv one at a time so that every record knows the
- * line it started on (a quoted field may span lines). */
-static void parse(struct reader *r, char *buf, size_t len)
+/* The line of buf that starts at pos: returns its length without the line
+ * end and sets *next to where the next one starts. LF, CRLF and a CR alone
+ * (old Mac files) all end a line. */
+static size_t next_line(const char *buf, size_t len, size_t pos, size_t *next)
+{
+    size_t i = pos;
+    while (i < len && buf[i] != '\n' && buf[i] != '\r')
+        i++;
+    *next = i;
+    if (i < len)
+        *next += buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n' ? 2 : 1;
+    return i - pos;
+}
+
+/* The byte-order mark some spreadsheets write before the first line. */
+static size_t skip_bom(const char *buf, size_t len)
+{
+    return len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
+static const char *column_label(const struct reader *r, int i, char *buf, size_t n)
+{
+    if (r->have_header && i < r->n_cols && i < MAX_COLUMNS && r->col_name[i] && *r->col_name[i])
+        return r->col_name[i];
+    snprintf(buf, n, "#%d", i + 1);
+    return buf;
+}
+
+/* One line, one record: a field may not run on to the next line, so a
+ * quote left open cannot swallow the rows after it. Each line gets a fresh
+ * parser, and nothing of a line that fails is kept. */
+static void parse_line(struct reader *r, const char *line, size_t n, unsigned char delim)
 {
     struct csv_parser p;
-    if (csv_init(&p, CSV_APPEND_NULL | CSV_STRICT) != 0) {
-        err(r, 0, NULL, "out of memory");
+    char pos[32];
+    if (csv_init(&p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        err(r, r->line, NULL, "out of memory");
         return;
     }
-    size_t pos = 0;
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-        pos = 3; /* the byte-order mark some spreadsheets write */
-    bool delim_set = false;
-    r->line = 0;
-    while (pos < len) {
-        const char *nl = memchr(buf + pos, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
-        const char *line = buf + pos;
-        pos += n;
-        r->line++;
-        if (!r->have_header && !r->in_record && line[0] == '#')
-            continue; /* read before: the census date */
-        if (!delim_set) {
-            csv_set_delim(&p, guess_delimiter(line, n));
-            delim_set = true;
-        }
-        if (!r->in_record)
-            r->row_line = r->line;
-        r->record_ended = false;
-        if (csv_parse(&p, line, n, on_field, on_record, r) != n) {
-            err(r, r->line, NULL, "malformed CSV: %s", csv_strerror(csv_error(&p)));
-            break;
-        }
-        /* Records end only at a line end, so a record still open here has
-         * a quoted field that goes on to the next line. */
-        r->in_record = !r->record_ended && (r->in_record || !blank(line, n));
+    csv_set_delim(&p, delim);
+    if (delim == '\t')
+        csv_set_space_func(&p, space_not_tab);
+    r->row_line = r->line;
+    clear_values(r);
+    if (csv_parse(&p, line, n, on_field, on_record, r) != n) {
+        if (csv_error(&p) == CSV_EPARSE)
+            err(r, r->line, column_label(r, r->field, pos, sizeof pos),
+                "a quote inside a value that is not quoted, or text after a closing quote; put "
+                "the whole value in quotes and double every quote inside it (\"\"); the value "
+                "is not shown");
+        else
+            err(r, r->line, NULL, "cannot read the line: %s", csv_strerror(csv_error(&p)));
+    } else if (csv_fini(&p, on_field, on_record, r) != 0) {
+        if (csv_error(&p) == CSV_EPARSE)
+            err(r, r->line, column_label(r, r->field, pos, sizeof pos),
+                "a quoted value is not closed on its line (a closing quote missing, or a line "
+                "break inside the value: every patient is one line); the value is not shown");
+        else
+            err(r, r->line, NULL, "cannot read the line: %s", csv_strerror(csv_error(&p)));
     }
-    if (csv_fini(&p, on_field, on_record, r) != 0)
-        err(r, r->line, NULL, "malformed CSV: %s", csv_strerror(csv_error(&p)));
+    clear_values(r);
     csv_free(&p);
+}
+
+static void parse(struct reader *r, const char *buf, size_t len)
+{
+    unsigned char delim = 0;
+    r->line = 0;
+    for (size_t pos = 0, next; pos < len; pos = next) {
+        size_t n = next_line(buf, len, pos, &next);
+        /* A byte-order mark starts the file, or a second file joined to it. */
+        size_t bom = skip_bom(buf + pos, n);
+        const char *line = buf + pos + bom;
+        n -= bom;
+        r->line++;
+        if (memchr(line, '\0', n)) {
+            err(r, r->line, NULL,
+                "a NUL byte: this is not UTF-8 text (a file saved as UTF-16?); save the census "
+                "as CSV UTF-8");
+            continue;
+        }
+        if (!utf8(line, n)) {
+            err(r, r->line, NULL,
+                "not UTF-8 text (a spreadsheet's Windows or Latin-1 export?); save the census as "
+                "CSV UTF-8 (letters like æ, ø, å are fine in UTF-8)");
+            continue;
+        }
+        if (!r->have_header && line[0] == '#')
+            continue; /* read before: the census date */
+        if (blank(line, n))
+            continue;
+        if (line[0] == '#') {
+            err(r, r->line, NULL,
+                "a # comment after the header; comments go before the header line");
+            continue;
+        }
+        if (!delim)
+            delim = guess_delimiter(line, n);
+        parse_line(r, line, n, delim);
+        if (!r->have_header)
+            break; /* a header that cannot be read: every row would be misread */
+    }
+    if (r->n_empty_rows > 0)
+        warn(r, r->first_empty_row,
+             "%u rows hold nothing but separators; they were skipped (this is the first)",
+             r->n_empty_rows);
     if (!r->have_header && r->n_errors == 0)
-        err(r, 0, NULL, "no header line: the file is empty");
+        err(r, 0, NULL, "no header line: the file holds nothing but # comments and empty lines");
 }
 
 int flyt_census_read(const char *path, const struct flyt_census_read_opts *o,
@@ -868,14 +1012,14 @@ int flyt_census_read(const char *path, const struct flyt_census_read_opts *o,
     size_t len;
     char *buf = slurp(path, &len, &r);
     int file_day = INT_MIN;
+    uint32_t date_line = 0;
     /* Rows are checked against the census date, so it must be known before
      * the first one: a leading comment line carries it. */
-    for (size_t pos = 0; buf && pos < len && buf[pos] == '#';) {
-        const char *nl = memchr(buf + pos, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - (buf + pos)) + 1 : len - pos;
+    for (size_t pos = buf ? skip_bom(buf, len) : len, next; pos < len && buf[pos] == '#';
+         pos = next) {
+        size_t n = next_line(buf, len, pos, &next);
         r.line++;
-        comment_date(&r, buf + pos, n, &file_day);
-        pos += n;
+        comment_date(&r, buf + pos, n, &file_day, &date_line);
     }
     r.census_day = o->census_day != INT32_MIN ? o->census_day : file_day;
     if (buf && r.n_errors == 0 && r.census_day == INT_MIN)

@@ -9,12 +9,15 @@
  *                    and would break bit-identical comparisons)
  *   /summary         one row per KPI: kpi, units, description, mean, sd,
  *                    ci95_low, ci95_high, n
- *   /series          one dataset per daily series, double [replication x day]
+ *   /series          one dataset per daily series, double [replication x day];
+ *                    or, reduced (attribute layout = "reduced"), one group
+ *                    per series with mean, sd, min, max, n [day]
  *
  * Every dataset carries `units` and `description` attributes. Everything
  * below the provenance is flyt__h5_write_run_body, which the comparison
  * file repeats once per scenario.
  */
+#include "flyt/series.h"
 #include "output/h5_common.h"
 #include "output/sha256.h"
 
@@ -238,7 +241,7 @@ static int write_series(struct flyt__h5 *c, hid_t loc, const struct flyt_scenari
     hid_t g = flyt__h5_group_create(c, loc, "series");
     if (g < 0)
         return -1;
-    int rc = 0;
+    int rc = flyt__h5_attr_str(c, g, "layout", "whole");
     for (int k = 0; rc == 0 && k < FLYT_N_SERIES; k++) {
         hid_t d = create_series(c, g, k, a, s->warmup_days);
         if (d < 0) {
@@ -257,12 +260,59 @@ static int write_series(struct flyt__h5 *c, hid_t loc, const struct flyt_scenari
     return flyt__h5_close_group(c, g, rc);
 }
 
+/* Per series a group of per-day figures across replications; the layout
+ * attribute tells readers which of the two forms /series has. */
+static int write_series_reduced(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
+                                const struct flyt_series_reduce *red)
+{
+    hid_t g = flyt__h5_group_create(c, loc, "series");
+    if (g < 0)
+        return -1;
+    size_t n_days = flyt_series_reduce_days(red);
+    double *x = malloc((n_days ? n_days : 1) * sizeof *x);
+    int rc = x ? flyt__h5_attr_str(c, g, "layout", "reduced")
+               : flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
+    for (int k = 0; rc == 0 && k < FLYT_N_SERIES; k++) {
+        const struct flyt_field_def *f = &flyt_series_defs[k];
+        hid_t sg = flyt__h5_group_create(c, g, f->name);
+        if (sg < 0) {
+            rc = -1;
+            break;
+        }
+        const char *sampling = strstr(f->description, "during the day") ? "count during the day"
+                                                                        : "census at 00:00";
+        rc = flyt__h5_units_desc(c, sg, f->units, f->description) ||
+                             flyt__h5_attr_double(c, sg, "first_day", s->warmup_days) ||
+                             flyt__h5_attr_str(c, sg, "sampling", sampling)
+                     ? -1
+                     : 0;
+        for (int st = 0; rc == 0 && st < FLYT_N_SERIES_STAT; st++) {
+            const struct flyt_field_def *sd = &flyt_series_stat_defs[st];
+            char desc[400];
+            snprintf(desc, sizeof desc, "%s: %s", f->name, sd->description);
+            flyt_series_reduce_get(red, k, st, x);
+            rc = flyt__h5_write_1d(c, sg, sd->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n_days, x,
+                                   *sd->units ? sd->units : f->units, desc);
+        }
+        rc = flyt__h5_close_group(c, sg, rc);
+    }
+    free(x);
+    return flyt__h5_close_group(c, g, rc);
+}
+
 /* The series chunks are shuffled and deflated on the run's other threads
  * (threads - 1 helpers) while this one writes everything before them. */
 int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
                             const struct flyt_result *res, size_t n_res,
                             const struct flyt_summary *sum, const struct flyt_run_meta *meta)
 {
+    if (sum && sum->series)
+        return flyt__h5_run_attrs(c, loc, s, meta) || write_replications(c, loc, res, n_res) ||
+                               write_summary(c, loc, sum) ||
+                               write_series_reduced(c, loc, s, sum->series) ||
+                               flyt__h5_write_roles(c, loc, s, res, n_res, sum)
+                       ? -1
+                       : 0;
     struct series_src a = { .res = res, .n_res = n_res };
     for (size_t i = 0; i < n_res; i++)
         if (res[i].n_days > a.n_days)

@@ -1,0 +1,58 @@
+/*
+ * flyt series reduction: the daily series of many replications folded, as
+ * each replication finishes, into per-day figures across replications
+ * (mean, sd, min, max and the count of replications that reached the day),
+ * so that memory grows with the horizon, not with the replication count.
+ *
+ * The result does not depend on the order in which replications are added
+ * (threads finish in any order): sums are kept exactly, as integers in units
+ * of 2^-20, and min and max are order-free. A value is rounded to 2^-20
+ * (about 1e-6) once, before it is added; counts are whole numbers and so
+ * exact. Values beyond +-2^27 (134 million) make that day's mean and sd NaN.
+ * Non-finite values (the days a stopped replication never reached) are
+ * left out of every figure and of the count.
+ */
+#ifndef FLYT_SERIES_H
+#define FLYT_SERIES_H
+
+#include "flyt/result.h"
+
+#include <stddef.h>
+
+/* X(name, units, description); units "" means the series' own. */
+#define FLYT_SERIES_STAT_LIST(X)                                         \
+    X(mean, "", "mean across replications, per day")                     \
+    X(sd, "", "standard deviation across replications (n - 1), per day") \
+    X(min, "", "smallest value across replications, per day")            \
+    X(max, "", "largest value across replications, per day")             \
+    X(n, "replications", "replications with a value on the day (reached it)")
+
+#define FLYT_SERIES_STAT_ENUM(name, units, desc) FLYT_SERIES_STAT_##name,
+enum flyt_series_stat { FLYT_SERIES_STAT_LIST(FLYT_SERIES_STAT_ENUM) FLYT_N_SERIES_STAT };
+#undef FLYT_SERIES_STAT_ENUM
+
+extern const struct flyt_field_def flyt_series_stat_defs[FLYT_N_SERIES_STAT];
+
+struct flyt_series_reduce;
+
+/* For series n_days long; NULL when out of memory. */
+struct flyt_series_reduce *flyt_series_reduce_new(size_t n_days);
+void flyt_series_reduce_free(struct flyt_series_reduce *red); /* NULL: no-op */
+
+size_t flyt_series_reduce_days(const struct flyt_series_reduce *red);
+unsigned flyt_series_reduce_count(const struct flyt_series_reduce *red); /* results added */
+
+/* Folds r's series in (days past red's n_days are ignored, missing ones
+ * count as not reached). Not thread-safe: callers serialise. */
+void flyt_series_reduce_add(struct flyt_series_reduce *red, const struct flyt_result *r);
+
+/* out[0..n_days-1] = statistic st of series k per day; NaN where no
+ * replication reached the day (mean, min, max) or fewer than two did (sd). */
+void flyt_series_reduce_get(const struct flyt_series_reduce *red, enum flyt_series k,
+                            enum flyt_series_stat st, double *out);
+
+/* Bytes the whole series of n_rep replications of n_days take in memory:
+ * what flyt run weighs when it chooses between whole and reduced. */
+double flyt_series_whole_bytes(unsigned n_rep, size_t n_days);
+
+#endif

@@ -1,0 +1,165 @@
+/* Daily series reduced across replications: the figures are those of the
+ * whole series, and do not depend on the order replications finish in (so
+ * not on the thread count), bit for bit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "flyt/experiment.h"
+#include "flyt/series.h"
+#include "support.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N_REP  200
+#define N_DAYS 30
+
+/* Replication i: values with fractions (like home-care hours), some large,
+ * and replication 7 stopped on day 20 (its later days NaN, as a stopped
+ * run's are). */
+static void make(struct flyt_result *res)
+{
+    for (unsigned i = 0; i < N_REP; i++) {
+        res[i].n_days = N_DAYS;
+        for (int k = 0; k < FLYT_N_SERIES; k++) {
+            res[i].series[k] = malloc(N_DAYS * sizeof(double));
+            assert_non_null(res[i].series[k]);
+            for (int d = 0; d < N_DAYS; d++) {
+                double x = 1000.0 * (k + 1) + sin(i * 12.9898 + d * 78.233 + k) * 37.123457;
+                res[i].series[k][d] = i == 7 && d >= 20 ? NAN : x;
+            }
+        }
+    }
+}
+
+static void get_all(const struct flyt_series_reduce *red, double *out)
+{
+    for (int k = 0; k < FLYT_N_SERIES; k++)
+        for (int st = 0; st < FLYT_N_SERIES_STAT; st++)
+            flyt_series_reduce_get(red, k, st,
+                                   out + ((size_t)k * FLYT_N_SERIES_STAT + st) * N_DAYS);
+}
+
+static void matches_the_whole_series_in_any_order(void **state)
+{
+    (void)state;
+    static struct flyt_result res[N_REP];
+    make(res);
+    enum { N_OUT = FLYT_N_SERIES * FLYT_N_SERIES_STAT * N_DAYS };
+    static double fwd[N_OUT], back[N_OUT], mixed[N_OUT];
+    struct flyt_series_reduce *a = flyt_series_reduce_new(N_DAYS);
+    struct flyt_series_reduce *b = flyt_series_reduce_new(N_DAYS);
+    struct flyt_series_reduce *c = flyt_series_reduce_new(N_DAYS);
+    assert_true(a && b && c);
+    for (unsigned i = 0; i < N_REP; i++) {
+        flyt_series_reduce_add(a, &res[i]);
+        flyt_series_reduce_add(b, &res[N_REP - 1 - i]);
+        flyt_series_reduce_add(c, &res[(i * 73) % N_REP]); /* 73 is prime to 200 */
+    }
+    assert_int_equal(flyt_series_reduce_count(a), N_REP);
+    get_all(a, fwd);
+    get_all(b, back);
+    get_all(c, mixed);
+    assert_memory_equal(fwd, back, sizeof fwd);
+    assert_memory_equal(fwd, mixed, sizeof fwd);
+    /* Against two-pass figures from the whole series. */
+    for (int k = 0; k < FLYT_N_SERIES; k++)
+        for (int d = 0; d < N_DAYS; d++) {
+            double x[N_REP];
+            size_t n = 0;
+            double lo = INFINITY, hi = -INFINITY;
+            for (unsigned i = 0; i < N_REP; i++)
+                if (isfinite(res[i].series[k][d])) {
+                    x[n++] = res[i].series[k][d];
+                    lo = fmin(lo, x[n - 1]);
+                    hi = fmax(hi, x[n - 1]);
+                }
+            struct flyt_stat st = flyt_stat_of(x, n);
+            const double *o = fwd + (size_t)k * FLYT_N_SERIES_STAT * N_DAYS;
+            assert_true(fabs(o[FLYT_SERIES_STAT_mean * N_DAYS + d] - st.mean) < 1e-6);
+            assert_true(fabs(o[FLYT_SERIES_STAT_sd * N_DAYS + d] - st.sd) < 1e-6 * st.sd);
+            assert_true(o[FLYT_SERIES_STAT_min * N_DAYS + d] == lo);
+            assert_true(o[FLYT_SERIES_STAT_max * N_DAYS + d] == hi);
+            assert_true(o[FLYT_SERIES_STAT_n * N_DAYS + d] == (double)n);
+            assert_int_equal(n, d >= 20 ? N_REP - 1 : N_REP);
+        }
+    flyt_series_reduce_free(a);
+    flyt_series_reduce_free(b);
+    flyt_series_reduce_free(c);
+    for (unsigned i = 0; i < N_REP; i++)
+        flyt_result_free(&res[i]);
+}
+
+/* Whole counts are exact: the mean of 0, 1, 2 is 1, not 1 +- an ulp. */
+static void counts_are_exact_and_empty_days_nan(void **state)
+{
+    (void)state;
+    struct flyt_series_reduce *red = flyt_series_reduce_new(2);
+    assert_non_null(red);
+    double v[3][2] = { { 0, NAN }, { 1, NAN }, { 2, 5e8 } };
+    for (int i = 0; i < 3; i++) {
+        struct flyt_result r = { .n_days = 2 };
+        r.series[FLYT_SERIES_short_term] = v[i];
+        flyt_series_reduce_add(red, &r);
+    }
+    double out[2];
+    flyt_series_reduce_get(red, FLYT_SERIES_short_term, FLYT_SERIES_STAT_mean, out);
+    assert_true(out[0] == 1.0);
+    assert_true(isnan(out[1])); /* beyond the exact range: not a wrong number */
+    flyt_series_reduce_get(red, FLYT_SERIES_short_term, FLYT_SERIES_STAT_sd, out);
+    assert_true(out[0] == 1.0);
+    flyt_series_reduce_get(red, FLYT_SERIES_short_term, FLYT_SERIES_STAT_max, out);
+    assert_true(out[1] == 5e8);
+    flyt_series_reduce_get(red, FLYT_SERIES_nursing_home, FLYT_SERIES_STAT_mean, out);
+    assert_true(isnan(out[0]));
+    flyt_series_reduce_free(red);
+}
+
+/* The model's own series: 1 and 3 threads give the same bits, and the
+ * replications keep no series. */
+static void a_reduced_experiment_is_the_same_for_any_thread_count(void **state)
+{
+    (void)state;
+    const char *sets[] = { "run.horizon_days=60", "run.warmup_days=10" };
+    struct flyt_scenario *s = flyt_test_load(NULL, sets, 2);
+    enum { R = 12, D = 50 };
+    static double out1[FLYT_N_SERIES * FLYT_N_SERIES_STAT * D];
+    static double out3[FLYT_N_SERIES * FLYT_N_SERIES_STAT * D];
+    for (int pass = 0; pass < 2; pass++) {
+        struct flyt_result res[R];
+        memset(res, 0, sizeof res);
+        struct flyt_series_reduce *red = flyt_series_reduce_new(D);
+        assert_non_null(red);
+        assert_int_equal(
+                flyt_experiment_run_reduced(s, R, pass ? 3 : 1, res, NULL, NULL, NULL, red), 0);
+        for (int r = 0; r < R; r++) {
+            assert_int_equal(res[r].n_days, D);
+            for (int k = 0; k < FLYT_N_SERIES; k++)
+                assert_null(res[r].series[k]);
+        }
+        double *o = pass ? out3 : out1;
+        for (int k = 0; k < FLYT_N_SERIES; k++)
+            for (int st = 0; st < FLYT_N_SERIES_STAT; st++)
+                flyt_series_reduce_get(red, k, st, o + ((size_t)k * FLYT_N_SERIES_STAT + st) * D);
+        flyt_series_reduce_free(red);
+    }
+    assert_memory_equal(out1, out3, sizeof out1);
+    assert_true(out1[(FLYT_SERIES_short_term * FLYT_N_SERIES_STAT + FLYT_SERIES_STAT_mean) * D] >
+                0);
+    flyt_scenario_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(matches_the_whole_series_in_any_order),
+        cmocka_unit_test(counts_are_exact_and_empty_days_nan),
+        cmocka_unit_test(a_reduced_experiment_is_the_same_for_any_thread_count),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
