@@ -3,7 +3,6 @@
  * (include/flyt/outfile.h). The claims live in a small static table of
  * fixed buffers so that a signal handler can remove what they left.
  */
-#define _GNU_SOURCE /* mkostemp */
 #include "flyt/outfile.h"
 #include "flyt/output.h"
 
@@ -28,13 +27,13 @@
 #define TEMP_SUFFIX  ".partial.XXXXXX"
 
 struct claim {
+    int lock_fd;
+    /* read by the signal handler: set only once the name below is whole */
+    volatile sig_atomic_t used, has_lock, has_tmp;
+    bool implicit;
     char path[NAME_MAX_LEN];
     char lock[NAME_MAX_LEN + sizeof LOCK_SUFFIX];
     char tmp[NAME_MAX_LEN + sizeof TEMP_SUFFIX];
-    int lock_fd;
-    bool implicit;
-    /* read by the signal handler: set only once the name above is whole */
-    volatile sig_atomic_t used, has_lock, has_tmp;
 };
 
 static struct claim claims[MAX_CLAIMS];
@@ -293,7 +292,11 @@ int flyt_out_temp(const char *path, enum flyt_out_kind kind, const char **tmp, c
         unlink(c->tmp);
     }
     snprintf(c->tmp, sizeof c->tmp, "%s" TEMP_SUFFIX, path);
-    int fd = mkostemp(c->tmp, O_CLOEXEC);
+    /* mkstemp is POSIX (mkostemp would need _GNU_SOURCE); close-on-exec
+     * set at once, as nothing is started in between */
+    int fd = mkstemp(c->tmp);
+    if (fd >= 0)
+        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         if (c->implicit)
