@@ -33,17 +33,19 @@ run() {
   tail -1 "$tmp/$name.txt"
 }
 
-run nh-queue "$V/warmup-nh-queue.cfg" --returns-are-not-ready --
-run nh-queue-no-warmup "$V/warmup-nh-queue.cfg" --returns-are-not-ready -- \
+run nh-queue "$V/warmup-nh-queue.cfg" --
+run nh-queue-no-warmup "$V/warmup-nh-queue.cfg" -- \
   --set run.warmup_days=0
-run nh-queue-late-warmup "$V/warmup-nh-queue.cfg" --returns-are-not-ready -- \
+run nh-queue-late-warmup "$V/warmup-nh-queue.cfg" -- \
   --set run.warmup_days=41.3
 # the window shorter than the readmission window: no discharge counts (NaN)
-run nh-queue-short-window "$V/warmup-nh-queue.cfg" --returns-are-not-ready -- \
+run nh-queue-short-window "$V/warmup-nh-queue.cfg" -- \
   --set run.warmup_days=51.7
 run rich "$V/warmup-rich.cfg" --
 run rich-no-warmup "$V/warmup-rich.cfg" -- --set run.warmup_days=0
 run coordinator "$SRC/scenarios/trondheim-2025-coordinator.cfg" -- \
+  --set run.horizon_days=200 --set run.warmup_days=30 -r 2
+run rett-hjem "$SRC/scenarios/trondheim-2025-rett-hjem.cfg" -- \
   --set run.horizon_days=200 --set run.warmup_days=30 -r 2
 
 check "nh-queue: the issue's case, admissions = deaths in full nursing homes" "$PY" -c "
@@ -60,7 +62,7 @@ import h5py, sys
 with h5py.File(sys.argv[1], 'r+') as f:
     f['replications/nh_admissions'][2] += 1
 " "$tmp/tampered.h5"
-"${CHECK[@]}" "$tmp/tampered.h5" --returns-are-not-ready >"$tmp/tampered.txt"
+"${CHECK[@]}" "$tmp/tampered.h5" >"$tmp/tampered.txt"
 check "the checker fails (exit 1) on a count that is off by one" test $? -eq 1
 check "... and names the KPI and replication" grep -q 'replication 2: nh_admissions' \
   "$tmp/tampered.txt"

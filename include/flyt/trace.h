@@ -29,6 +29,10 @@ enum flyt_trace_kind {
     FLYT_TRACE_DEATH,       /* died; detail: place (0 hospital, 1 short-term, 2 nursing
                                home, 3 home care) */
     FLYT_TRACE_EXIT,        /* left the system; detail: enum flyt_trace_exit */
+    FLYT_TRACE_APPLY,       /* joined a unit's queue (waits for a place); detail: unit */
+    FLYT_TRACE_NOT_READY,   /* sent back to hospital as not really discharge-ready (the
+                               readmission follows at once) */
+    FLYT_TRACE_CASE_DONE,   /* a coordinator finished the patient's case; detail: role */
     FLYT_TRACE_N_KINDS
 };
 

@@ -215,6 +215,7 @@ static void on_case_done(struct flyt_engine *e, const struct flyt_event *ev, voi
     const struct flyt_role *role = &m->s->roles[r];
     rs->idle++;
     p->case_state = CS_DONE;
+    flyt__trace(m, ev->id, FLYT_TRACE_CASE_DONE, r);
     if (measured(m, now(m)))
         rs->handled++;
     if (role->cases == FLYT_CASE_UKP) {

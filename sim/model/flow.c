@@ -341,6 +341,7 @@ void flyt__st_end(struct model *m, uint32_t id)
                                FLYT_N_STO);
     if (p->not_ready) {
         out = FLYT_STO_HOSPITAL; /* drawn all the same, so later draws stay aligned */
+        flyt__trace(m, id, FLYT_TRACE_NOT_READY, 0);
         if (measured(m, now(m)))
             m->not_ready_returns++;
     }
@@ -492,6 +493,7 @@ static void on_not_ready(struct flyt_engine *e, const struct flyt_event *ev, voi
     free_hc(m, p);
     if (p->queue_unit != N_UNITS)
         flyt__queue_remove(m, ev->id);
+    flyt__trace(m, ev->id, FLYT_TRACE_NOT_READY, 0);
     if (measured(m, now(m)))
         m->not_ready_returns++;
     flyt__admit_hospital(m, ev->id, true);

@@ -79,6 +79,7 @@ void flyt__queue_push(struct model *m, enum unit u, enum flyt_origin o, uint32_t
     p->queue_origin = (uint8_t)o;
     p->t_queue = flyt_engine_now(m->eng);
     p->qseq = m->qseq++;
+    flyt__trace(m, id, FLYT_TRACE_APPLY, (int)u);
     p->q_next = NIL;
     p->q_prev = q->tail;
     if (q->tail != NIL)

@@ -193,8 +193,9 @@ static int make_enums(struct flyt_h5_log *log)
     static const uint8_t exit_v[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
     static const char *const events[] = { "initial",  "arrival", "readmission", "ready",
                                           "decision", "ukp_end", "admit",       "short_term_end",
-                                          "death",    "exit" };
-    static const uint8_t event_v[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+                                          "death",    "exit",    "apply",       "not_ready",
+                                          "case_done" };
+    static const uint8_t event_v[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
     _Static_assert(sizeof exits / sizeof exits[0] == FLYT_N_EXIT, "exit names");
     _Static_assert(sizeof events / sizeof events[0] == FLYT_TRACE_N_KINDS, "event names");
     log->enums[T_ORIGIN] = make_enum(origin, 3, origin_v);
