@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "flyt/version.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_version.h>
