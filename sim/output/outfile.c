@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE /* mkostemp */
 #include "flyt/outfile.h"
+#include "flyt/export.h"
 #include "flyt/output.h"
 
 #include <hdf5.h>
@@ -144,6 +145,11 @@ static const char *ours_missing(const char *path, enum flyt_out_kind kind)
         return starts_with_line(path, "# census_date: ")
                        ? NULL
                        : "its first line is not \"# census_date: ...\" as flyt writes it";
+    case FLYT_OUT_XLSX:
+        return flyt__export_is_xlsx(path) ? NULL : "not a workbook written by flyt export";
+    case FLYT_OUT_CSV:
+        return flyt__export_is_csv(path) ? NULL
+                                         : "its first line is not a flyt export table's header";
     }
     return "unknown kind";
 }
