@@ -43,6 +43,20 @@ for k in run cmp sw list fc; do
   check "$k: --locale nb read with ',' decimals and ';' gives the same numbers" \
     "$PY" "$CHK" $k.h5 csv nb/$k nb
 done
+# the checker notices a changed number, and a '.' where nb has ','
+mkdir -p tamper && cp en/run-*.csv tamper/
+"$PY" - tamper/run-kpi.csv <<'PY'
+import sys
+p = sys.argv[1]; lines = open(p, newline="").read().split("\r\n")
+cells = lines[1].split(","); cells[5] = str(float(cells[5]) * (1 + 1e-9)); lines[1] = ",".join(cells)
+open(p, "w", newline="").write("\r\n".join(lines))
+PY
+"$PY" "$CHK" run.h5 csv tamper/run en >/dev/null
+check "the checker catches a number changed in the 10th digit" test $? -eq 1
+mkdir -p tamper-nb && cp nb/run-*.csv tamper-nb/
+sed -i '2s/,/./' tamper-nb/run-kpi.csv
+"$PY" "$CHK" run.h5 csv tamper-nb/run nb >/dev/null
+check "the checker catches a '.' decimal in an nb file" test $? -eq 1
 check "xlsx: the written path is printed" grep -qx "run.xlsx" run.out
 check "nb: a decimal comma and ';' between fields" grep -q ';[0-9]*,[0-9]' nb/run-kpi.csv
 check "the sheets of a compare file" bash -c "unzip -p cmp.xlsx xl/workbook.xml | grep -o 'name=\"[a-z_]*\"' | tr '\n' ' ' | grep -q 'kpi.*replications.*series.*differences.*about'"
