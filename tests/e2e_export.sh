@@ -145,6 +145,9 @@ cp fc.h5 broken-fc.h5
 cp cmp.h5 broken-cmp.h5
 "$PY" -c "import h5py; f=h5py.File('broken-cmp.h5','r+'); g=f['differences']; n=list(g)[0]; del g[n+'/summary/ci_low']"
 "$FLYT" export broken-cmp.h5 2>e.txt; check "a compare file missing a difference column: exit 1" test $? -eq 1
+cp run.h5 broken-empty.h5
+"$PY" -c "import h5py, numpy; f=h5py.File('broken-empty.h5','r+'); del f['replications/replication']; f['replications/replication']=numpy.zeros((3,0))"
+"$FLYT" export broken-empty.h5 2>e.txt; check "a replication column of shape [3 x 0]: exit 1" test $? -eq 1
 check "no temporary files left" bash -c "! ls | grep -q partial"
 check "no lock files left" bash -c "! ls | grep -q '\.lock$'"
 

@@ -118,7 +118,7 @@ static double *read_doubles(struct rd *r, hid_t loc, const char *name, size_t *r
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     hsize_t dims[2] = { 0, 0 };
     hssize_t len = d < 0 ? -1 : extent(d, dims);
-    double *x = len >= 0 ? malloc(((size_t)len + 1) * sizeof *x) : NULL;
+    double *x = len >= 0 ? calloc((size_t)len + 1, sizeof *x) : NULL;
     bool ok =
             x && (len == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
     if (d >= 0)
@@ -128,7 +128,8 @@ static double *read_doubles(struct rd *r, hid_t loc, const char *name, size_t *r
         fail(r, "cannot read '%s' in '%s' as numbers", name, r->path);
         return NULL;
     }
-    *rows = (size_t)dims[0];
+    /* an [n x 0] dataset holds no values: no rows to read */
+    *rows = len == 0 ? 0 : (size_t)dims[0];
     *cols = (size_t)dims[1];
     return x;
 }
@@ -305,7 +306,7 @@ static int kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, const 
             fail(r, "'%s' has no '%s' in '%s'", "summary", num[j], r->path);
     if (!r->failed && nu != n)
         fail(r, "the summary's kpi and units differ in length in '%s'", r->path);
-    for (size_t k = 0; !r->failed && k < n; k++) {
+    for (size_t k = 0; kpi && units && !r->failed && k < n; k++) {
         size_t row = flyt__export_row(t);
         flyt__export_set_text(t, row, K_SCEN, scenario);
         flyt__export_set_text(t, row, K_LEVEL, level);
@@ -556,7 +557,7 @@ static int difference_rows(struct rd *r, struct flyt_export_table *t, hid_t loc,
     double *x[9] = { 0 };
     for (size_t j = 0; units && !r->failed && j < 9; j++)
         x[j] = read_column(r, s, num[j], n);
-    for (size_t k = 0; !r->failed && k < n && k < nu; k++) {
+    for (size_t k = 0; kpi && units && !r->failed && k < n && k < nu; k++) {
         size_t row = flyt__export_row(t);
         flyt__export_set_text(t, row, D_VAR, variant);
         flyt__export_set_text(t, row, D_LEVEL, level);
