@@ -8,6 +8,7 @@
 #include "flyt/experiment.h"
 #include "flyt/model.h"
 #include "flyt/scenario.h"
+#include "flyt/version.h"
 
 #include <stdio.h>
 #include <stdlib.h>

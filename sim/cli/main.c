@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "flyt/version.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_version.h>
@@ -29,6 +30,8 @@ static void usage(FILE *out)
           "                      the days ahead from today's census: bands of every unit's\n"
           "                      census, P(full), UKP waiting days (docs/forecast.md)\n"
           "  report FILE.h5      print the summary of any flyt output file without rerunning\n"
+          "  export FILE.h5      a flyt file's tables for spreadsheets: .xlsx, or CSV\n"
+          "                      (--locale nb for a decimal comma; docs/export.md)\n"
           "  bench               measure speed on the benchmark model PF1\n"
           "\n"
           "Options:\n"
@@ -86,6 +89,8 @@ int main(int argc, char **argv)
         return flyt_cmd_forecast(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return flyt_cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return flyt_cmd_export(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
         return flyt_cmd_bench(argc - 1, argv + 1);
     fprintf(stderr, "flyt: error: unknown command '%s' (try flyt --help)\n", cmd);

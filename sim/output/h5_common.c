@@ -5,6 +5,7 @@
 #include "output/h5_common.h"
 #include "flyt/outfile.h"
 #include "flyt/rng.h"
+#include "flyt/version.h"
 #include "output/h5_seal.h"
 
 #include <gsl/gsl_version.h>

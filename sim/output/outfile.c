@@ -4,6 +4,7 @@
  * fixed buffers so that a signal handler can remove what they left.
  */
 #include "flyt/outfile.h"
+#include "flyt/export.h"
 #include "flyt/output.h"
 
 #include <hdf5.h>
@@ -143,6 +144,11 @@ static const char *ours_missing(const char *path, enum flyt_out_kind kind)
         return starts_with_line(path, "# census_date: ")
                        ? NULL
                        : "its first line is not \"# census_date: ...\" as flyt writes it";
+    case FLYT_OUT_XLSX:
+        return flyt__export_is_xlsx(path) ? NULL : "not a workbook written by flyt export";
+    case FLYT_OUT_CSV:
+        return flyt__export_is_csv(path) ? NULL
+                                         : "its first line is not a flyt export table's header";
     }
     return "unknown kind";
 }

@@ -1,0 +1,1131 @@
+/*
+ * flyt export's reader: a flyt HDF5 file into plain tables, by the root
+ * attribute `kind`. Layouts: docs/hdf5-layout.md; the tables: docs/export.md.
+ * Groups are visited in name order (h5py's order too), so a table's rows
+ * come out the same from any file with the same content.
+ */
+#include "flyt/date.h"
+#include "flyt/export.h"
+#include "flyt/result.h"
+
+#include <hdf5.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rd {
+    hid_t file;
+    const char *path;
+    char *err;
+    size_t errlen;
+    int failed;
+    struct flyt_export_book *book;
+    int start_day; /* start_date as days since 1970-01-01; INT_MIN: unknown */
+    bool have_start;
+};
+
+static int fail(struct rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct rd *r, const char *fmt, ...)
+{
+    if (!r->failed++ && r->err && r->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->err, r->errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static hid_t utf8_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+static bool has(hid_t loc, const char *name)
+{
+    return H5Lexists(loc, name, H5P_DEFAULT) > 0;
+}
+
+static hssize_t extent(hid_t d, hsize_t dims[2])
+{
+    hid_t sp = H5Dget_space(d);
+    int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+    hsize_t all[H5S_MAX_RANK] = { 0 };
+    hssize_t n = rank >= 0 && rank <= 2 && H5Sget_simple_extent_dims(sp, all, NULL) >= 0
+                         ? H5Sget_simple_extent_npoints(sp)
+                         : -1;
+    dims[0] = rank >= 1 ? all[0] : 1;
+    dims[1] = rank >= 2 ? all[1] : 1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    return n;
+}
+
+/* A string dataset as malloc'd copies (n + 1 entries, the last NULL). */
+static char **read_strings(struct rd *r, hid_t loc, const char *name, size_t *n)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), t = utf8_type();
+    hsize_t dims[2];
+    hssize_t len = d < 0 ? -1 : extent(d, dims);
+    char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
+    char **out = len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
+    bool ok = raw && out && t >= 0 &&
+              (len == 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0);
+    for (hssize_t i = 0; ok && i < len; i++)
+        if (!(out[i] = strdup(raw[i] ? raw[i] : "")))
+            ok = false;
+    if (raw && d >= 0 && t >= 0 && len > 0) {
+        hid_t sp = H5Dget_space(d);
+        if (sp >= 0) {
+            H5Dvlen_reclaim(t, sp, H5P_DEFAULT, raw);
+            H5Sclose(sp);
+        }
+    }
+    free(raw);
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    if (!ok) {
+        for (hssize_t i = 0; out && i < len; i++)
+            free(out[i]);
+        free(out);
+        fail(r, "cannot read '%s' in '%s'", name, r->path);
+        return NULL;
+    }
+    *n = (size_t)len;
+    return out;
+}
+
+static void free_strings(char **s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+/* Any numeric dataset, 1-D or 2-D, converted to double: rows x cols. */
+static double *read_doubles(struct rd *r, hid_t loc, const char *name, size_t *rows, size_t *cols)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    hsize_t dims[2] = { 0, 0 };
+    hssize_t len = d < 0 ? -1 : extent(d, dims);
+    double *x = len >= 0 ? calloc((size_t)len + 1, sizeof *x) : NULL;
+    bool ok =
+            x && (len == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
+    if (d >= 0)
+        H5Dclose(d);
+    if (!ok) {
+        free(x);
+        fail(r, "cannot read '%s' in '%s' as numbers", name, r->path);
+        return NULL;
+    }
+    /* an [n x 0] dataset holds no values: no rows to read */
+    *rows = len == 0 ? 0 : (size_t)dims[0];
+    *cols = (size_t)dims[1];
+    return x;
+}
+
+/* A 1-D numeric dataset of exactly n values. */
+static double *read_column(struct rd *r, hid_t loc, const char *name, size_t n)
+{
+    size_t rows, cols;
+    double *x = read_doubles(r, loc, name, &rows, &cols);
+    if (x && (rows != n || cols != 1)) {
+        free(x);
+        fail(r, "'%s' in '%s' has %zu x %zu values where %zu were expected", name, r->path, rows,
+             cols, n);
+        return NULL;
+    }
+    return x;
+}
+
+static bool is_string_dataset(hid_t loc, const char *name)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    hid_t t = d < 0 ? -1 : H5Dget_type(d);
+    bool s = t >= 0 && H5Tget_class(t) == H5T_STRING;
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    return s;
+}
+
+/* An attribute as text (numbers printed exactly); NULL when absent. */
+static const char *attr_text(hid_t obj, const char *name, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t t = a < 0 ? -1 : H5Aget_type(a);
+    H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+    bool ok = false;
+    if (cls == H5T_STRING && H5Tis_variable_str(t) > 0) {
+        char *s = NULL;
+        hid_t mt = utf8_type();
+        ok = mt >= 0 && H5Aread(a, mt, &s) >= 0;
+        if (ok)
+            snprintf(buf, len, "%s", s ? s : "");
+        if (s)
+            H5free_memory(s);
+        if (mt >= 0)
+            H5Tclose(mt);
+    } else if (cls == H5T_INTEGER) {
+        if (H5Tget_sign(t) == H5T_SGN_NONE) {
+            unsigned long long v = 0;
+            ok = H5Aread(a, H5T_NATIVE_ULLONG, &v) >= 0;
+            snprintf(buf, len, "%llu", v);
+        } else {
+            long long v = 0;
+            ok = H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0;
+            snprintf(buf, len, "%lld", v);
+        }
+    } else if (cls == H5T_FLOAT) {
+        double v = NAN;
+        ok = H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0;
+        snprintf(buf, len, "%.17g", v);
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return ok ? buf : NULL;
+}
+
+static struct flyt_export_table *add_table(struct rd *r, const char *name, const char *title)
+{
+    struct flyt_export_book *b = r->book;
+    struct flyt_export_table *t = flyt__export_table_new(name, title);
+    struct flyt_export_table **ts = t ? realloc(b->tables, (b->n_tables + 1) * sizeof *ts) : NULL;
+    if (!ts) {
+        flyt__export_table_free(t);
+        fail(r, "out of memory");
+        return NULL;
+    }
+    b->tables = ts;
+    ts[b->n_tables++] = t;
+    return t;
+}
+
+/* The subgroups of loc/path in name order; *n of them (none when absent). */
+struct names {
+    char **v;
+    size_t n;
+    int failed;
+};
+
+static herr_t collect(hid_t loc, const char *name, const H5L_info_t *info, void *arg)
+{
+    (void)info;
+    struct names *ns = arg;
+    H5O_info_t oi;
+    if (H5Oget_info_by_name(loc, name, &oi, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_GROUP)
+        return 0;
+    char **v = realloc(ns->v, (ns->n + 1) * sizeof *v);
+    char *s = v ? strdup(name) : NULL;
+    if (v)
+        ns->v = v;
+    if (!s) {
+        ns->failed = 1;
+        return -1;
+    }
+    ns->v[ns->n++] = s;
+    return 0;
+}
+
+static int subgroups(struct rd *r, hid_t loc, const char *path, struct names *ns)
+{
+    *ns = (struct names){ 0 };
+    if (strcmp(path, ".") != 0 && !has(loc, path))
+        return 0;
+    hid_t g = H5Gopen2(loc, path, H5P_DEFAULT);
+    hsize_t idx = 0;
+    herr_t rc = g < 0 ? -1 : H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, collect, ns);
+    if (g >= 0)
+        H5Gclose(g);
+    if (rc < 0 || ns->failed) {
+        free_strings(ns->v, ns->n);
+        *ns = (struct names){ 0 };
+        return fail(r, "cannot list the groups in '%s' of '%s'", path, r->path);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ key figures */
+
+enum { K_SCEN, K_LEVEL, K_NAME, K_KPI, K_UNITS, K_MEAN, K_SD, K_LO, K_HI, K_N, K_DESC };
+
+static struct flyt_export_table *kpi_table(struct rd *r)
+{
+    struct flyt_export_table *t =
+            add_table(r, "kpi",
+                      "key figures: mean over the replications with a value and its 95 % "
+                      "Student-t interval; level all = the whole model, role = a coordinator "
+                      "role, unit / municipality = one of them");
+    if (!t)
+        return NULL;
+    static const char *const text[] = { "scenario", "level", "name", "kpi", "units" };
+    for (size_t j = 0; j < 5; j++)
+        flyt__export_col(t, text[j], "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, "mean", "", FLYT_EXPORT_REAL);
+    flyt__export_col(t, "sd", "", FLYT_EXPORT_REAL);
+    flyt__export_col(t, "ci95_low", "", FLYT_EXPORT_REAL);
+    flyt__export_col(t, "ci95_high", "", FLYT_EXPORT_REAL);
+    flyt__export_col(t, "n", "replications", FLYT_EXPORT_COUNT);
+    flyt__export_col(t, "description", "", FLYT_EXPORT_TEXT);
+    return t;
+}
+
+/* The rows of loc/summary (a run's or a role's) as key figures. */
+static int kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, const char *scenario,
+                    const char *level, const char *name)
+{
+    hid_t s = H5Gopen2(loc, "summary", H5P_DEFAULT);
+    if (s < 0)
+        return fail(r, "cannot open a 'summary' group in '%s'", r->path);
+    size_t n = 0, nu = 0, nd = 0;
+    char **kpi = read_strings(r, s, "kpi", &n);
+    char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
+    char **desc = units && has(s, "description") ? read_strings(r, s, "description", &nd) : NULL;
+    static const char *const num[] = { "mean", "sd", "ci95_low", "ci95_high", "n" };
+    double *x[5] = { 0 };
+    for (size_t j = 0; units && j < 5; j++)
+        if (has(s, num[j]))
+            x[j] = read_column(r, s, num[j], n);
+        else if (j != 1) /* role summaries have no sd */
+            fail(r, "'%s' has no '%s' in '%s'", "summary", num[j], r->path);
+    if (!r->failed && nu != n)
+        fail(r, "the summary's kpi and units differ in length in '%s'", r->path);
+    for (size_t k = 0; kpi && units && !r->failed && k < n; k++) {
+        size_t row = flyt__export_row(t);
+        flyt__export_set_text(t, row, K_SCEN, scenario);
+        flyt__export_set_text(t, row, K_LEVEL, level);
+        flyt__export_set_text(t, row, K_NAME, name);
+        flyt__export_set_text(t, row, K_KPI, kpi[k]);
+        flyt__export_set_text(t, row, K_UNITS, units[k]);
+        for (size_t j = 0; j < 5; j++)
+            if (x[j])
+                flyt__export_set_num(t, row, K_MEAN + j, x[j][k]);
+        if (desc && k < nd)
+            flyt__export_set_text(t, row, K_DESC, desc[k]);
+    }
+    for (size_t j = 0; j < 5; j++)
+        free(x[j]);
+    free_strings(kpi, n);
+    free_strings(units, nu);
+    free_strings(desc, nd);
+    H5Gclose(s);
+    return r->failed ? -1 : 0;
+}
+
+/* Key figures of loc's groups under path (roles, units, municipalities). */
+static int level_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, const char *path,
+                      const char *scenario, const char *level)
+{
+    struct names ns;
+    if (subgroups(r, loc, path, &ns) != 0)
+        return -1;
+    for (size_t i = 0; !r->failed && i < ns.n; i++) {
+        char sub[1024];
+        snprintf(sub, sizeof sub, "%s/%s", path, ns.v[i]);
+        hid_t g = H5Gopen2(loc, sub, H5P_DEFAULT);
+        if (g < 0) {
+            fail(r, "cannot open '%s' in '%s'", sub, r->path);
+            break;
+        }
+        if (has(g, "summary"))
+            kpi_rows(r, t, g, scenario, level, ns.v[i]);
+        H5Gclose(g);
+    }
+    free_strings(ns.v, ns.n);
+    return r->failed ? -1 : 0;
+}
+
+/* ------------------------------------------------- replications and series */
+
+static void date_text(struct rd *r, double day, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (r->have_start && isfinite(day) && fabs(day) < 1e7) {
+        int y, m, d;
+        flyt_civil_from_days(r->start_day + (int)floor(day), &y, &m, &d);
+        snprintf(buf, len, "%04d-%02d-%02d", y, m, d);
+    }
+}
+
+/* replications: one row per replication with its status and every key
+ * figure of loc/summary/kpi. */
+static int replication_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc,
+                            const char *scenario)
+{
+    size_t n = 0, nu = 0, reps = 0, c;
+    hid_t s = H5Gopen2(loc, "summary", H5P_DEFAULT);
+    char **kpi = s >= 0 ? read_strings(r, s, "kpi", &n) : NULL;
+    char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
+    if (s >= 0)
+        H5Gclose(s);
+    hid_t g = units ? H5Gopen2(loc, "replications", H5P_DEFAULT) : -1;
+    double *num = g >= 0 ? read_doubles(r, g, "replication", &reps, &c) : NULL;
+    double *status = num ? read_column(r, g, "status", reps) : NULL;
+    if (!*tp && status) {
+        *tp = add_table(r, "replications",
+                        "every replication's key figures (the file's /replications)");
+        if (*tp) {
+            flyt__export_col(*tp, "scenario", "", FLYT_EXPORT_TEXT);
+            flyt__export_col(*tp, "replication", "", FLYT_EXPORT_COUNT);
+            flyt__export_col(*tp, "status", "", FLYT_EXPORT_COUNT);
+            for (size_t k = 0; k < n && k < nu; k++)
+                flyt__export_col(*tp, kpi[k], units[k], FLYT_EXPORT_REAL);
+        }
+    }
+    struct flyt_export_table *t = *tp;
+    if (t && status && t->n_cols != 3 + n)
+        fail(r, "the scenarios of '%s' have different key figures", r->path);
+    size_t first = t ? t->n_rows : 0;
+    for (size_t i = 0; t && status && !r->failed && i < reps; i++) {
+        size_t row = flyt__export_row(t);
+        flyt__export_set_text(t, row, 0, scenario);
+        flyt__export_set_num(t, row, 1, num[i]);
+        flyt__export_set_num(t, row, 2, status[i]);
+    }
+    for (size_t k = 0; t && status && !r->failed && k < n; k++) {
+        double *x = read_column(r, g, kpi[k], reps);
+        for (size_t i = 0; x && i < reps; i++)
+            flyt__export_set_num(t, first + i, 3 + k, x[i]);
+        free(x);
+    }
+    free(num);
+    free(status);
+    if (g >= 0)
+        H5Gclose(g);
+    free_strings(kpi, n);
+    free_strings(units, nu);
+    return r->failed ? -1 : 0;
+}
+
+/* series: per day after the warm-up, each daily series' mean over the
+ * replications that reached the day (a stopped one's missing days are NaN). */
+static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, const char *scenario)
+{
+    struct names ds = { 0 };
+    if (!has(loc, "series"))
+        return 0;
+    hid_t g = H5Gopen2(loc, "series", H5P_DEFAULT);
+    hsize_t idx = 0;
+    H5G_info_t gi;
+    if (g < 0 || H5Gget_info(g, &gi) < 0) {
+        if (g >= 0)
+            H5Gclose(g);
+        return fail(r, "cannot open '/series' in '%s'", r->path);
+    }
+    ds.v = calloc(gi.nlinks + 1, sizeof *ds.v);
+    for (idx = 0; ds.v && idx < gi.nlinks; idx++) {
+        char name[256];
+        if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, idx, name, sizeof name,
+                               H5P_DEFAULT) < 0 ||
+            !(ds.v[ds.n++] = strdup(name))) {
+            fail(r, "cannot list the series in '%s'", r->path);
+            break;
+        }
+    }
+    if (!ds.v)
+        fail(r, "out of memory");
+    double **x = r->failed ? NULL : calloc(ds.n + 1, sizeof *x);
+    size_t reps = 0, days = 0;
+    double first_day = 0;
+    char units[64][64] = { { 0 } };
+    for (size_t k = 0; x && !r->failed && k < ds.n && k < 64; k++) {
+        size_t rr, cc;
+        x[k] = read_doubles(r, g, ds.v[k], &rr, &cc);
+        if (!x[k])
+            break;
+        if (k == 0) {
+            reps = rr;
+            days = cc;
+        } else if (rr != reps || cc != days) {
+            fail(r, "the series in '%s' differ in shape", r->path);
+        }
+        hid_t d = H5Dopen2(g, ds.v[k], H5P_DEFAULT);
+        char buf[64];
+        if (d >= 0) {
+            if (attr_text(d, "units", buf, sizeof buf))
+                snprintf(units[k], sizeof units[k], "%s", buf);
+            if (k == 0 && attr_text(d, "first_day", buf, sizeof buf))
+                first_day = strtod(buf, NULL);
+            H5Dclose(d);
+        }
+    }
+    if (!r->failed && ds.n > 64)
+        fail(r, "'%s' has more daily series than flyt export takes (64)", r->path);
+    if (!r->failed && !*tp) {
+        *tp = add_table(r, "series",
+                        "daily series: the mean over the replications of each day after the "
+                        "warm-up (census at 00:00 or count during the day, as in the file)");
+        if (*tp) {
+            flyt__export_col(*tp, "scenario", "", FLYT_EXPORT_TEXT);
+            flyt__export_col(*tp, "day", "days", FLYT_EXPORT_COUNT);
+            flyt__export_col(*tp, "date", "", FLYT_EXPORT_TEXT);
+            for (size_t k = 0; k < ds.n; k++)
+                flyt__export_col(*tp, ds.v[k], units[k], FLYT_EXPORT_REAL);
+        }
+    }
+    struct flyt_export_table *t = *tp;
+    if (t && !r->failed && t->n_cols != 3 + ds.n)
+        fail(r, "the scenarios of '%s' have different daily series", r->path);
+    for (size_t j = 0; t && x && !r->failed && j < days; j++) {
+        size_t row = flyt__export_row(t);
+        char date[16];
+        date_text(r, first_day + (double)j, date, sizeof date);
+        flyt__export_set_text(t, row, 0, scenario);
+        flyt__export_set_num(t, row, 1, first_day + (double)j);
+        flyt__export_set_text(t, row, 2, date);
+        for (size_t k = 0; k < ds.n; k++) {
+            double sum = 0;
+            size_t m = 0;
+            for (size_t i = 0; i < reps; i++)
+                if (isfinite(x[k][i * days + j])) {
+                    sum += x[k][i * days + j];
+                    m++;
+                }
+            flyt__export_set_num(t, row, 3 + k, m ? sum / (double)m : NAN);
+        }
+    }
+    for (size_t k = 0; x && k < ds.n; k++)
+        free(x[k]);
+    free(x);
+    free_strings(ds.v, ds.n);
+    H5Gclose(g);
+    return r->failed ? -1 : 0;
+}
+
+/* Everything a run file holds for one scenario under loc. */
+struct run_tables {
+    struct flyt_export_table *kpi, *reps, *series;
+};
+
+static int scenario_tables(struct rd *r, struct run_tables *rt, hid_t loc, const char *scenario)
+{
+    if (kpi_rows(r, rt->kpi, loc, scenario, "all", "") ||
+        level_rows(r, rt->kpi, loc, "roles", scenario, "role") ||
+        level_rows(r, rt->kpi, loc, "units", scenario, "unit") ||
+        level_rows(r, rt->kpi, loc, "municipalities", scenario, "municipality"))
+        return -1;
+    if (has(loc, "replications") && replication_rows(r, &rt->reps, loc, scenario))
+        return -1;
+    return series_rows(r, &rt->series, loc, scenario);
+}
+
+static int export_run(struct rd *r)
+{
+    char name[512];
+    struct run_tables rt = { kpi_table(r), NULL, NULL };
+    if (!rt.kpi)
+        return -1;
+    if (!attr_text(r->file, "scenario_name", name, sizeof name))
+        snprintf(name, sizeof name, "%s", "");
+    return scenario_tables(r, &rt, r->file, name);
+}
+
+/* ------------------------------------------------------------- compare */
+
+enum { D_VAR, D_LEVEL, D_NAME, D_KPI, D_UNITS };
+
+static int difference_rows(struct rd *r, struct flyt_export_table *t, hid_t loc,
+                           const char *variant, const char *level, const char *name)
+{
+    static const char *const num[] = {
+        "base_mean",     "variant_mean",       "mean", "sd", "ci_low", "ci_high",
+        "unpaired_half", "variance_reduction", "n"
+    };
+    hid_t s = H5Gopen2(loc, "summary", H5P_DEFAULT);
+    if (s < 0)
+        return fail(r, "cannot open a differences summary in '%s'", r->path);
+    size_t n = 0, nu = 0, nd = 0;
+    char **kpi = read_strings(r, s, "kpi", &n);
+    char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
+    char **desc = units && has(s, "description") ? read_strings(r, s, "description", &nd) : NULL;
+    double *x[9] = { 0 };
+    for (size_t j = 0; units && !r->failed && j < 9; j++)
+        x[j] = read_column(r, s, num[j], n);
+    for (size_t k = 0; kpi && units && !r->failed && k < n && k < nu; k++) {
+        size_t row = flyt__export_row(t);
+        flyt__export_set_text(t, row, D_VAR, variant);
+        flyt__export_set_text(t, row, D_LEVEL, level);
+        flyt__export_set_text(t, row, D_NAME, name);
+        flyt__export_set_text(t, row, D_KPI, kpi[k]);
+        flyt__export_set_text(t, row, D_UNITS, units[k]);
+        for (size_t j = 0; j < 9; j++)
+            flyt__export_set_num(t, row, D_UNITS + 1 + j, x[j][k]);
+        if (desc && k < nd)
+            flyt__export_set_text(t, row, D_UNITS + 10, desc[k]);
+    }
+    for (size_t j = 0; j < 9; j++)
+        free(x[j]);
+    free_strings(kpi, n);
+    free_strings(units, nu);
+    free_strings(desc, nd);
+    H5Gclose(s);
+    return r->failed ? -1 : 0;
+}
+
+static int export_compare(struct rd *r)
+{
+    struct run_tables rt = { kpi_table(r), NULL, NULL };
+    struct names sc, dv;
+    if (!rt.kpi || subgroups(r, r->file, "scenarios", &sc) != 0)
+        return -1;
+    for (size_t i = 0; !r->failed && i < sc.n; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "scenarios/%s", sc.v[i]);
+        hid_t g = H5Gopen2(r->file, path, H5P_DEFAULT);
+        if (g < 0 || scenario_tables(r, &rt, g, sc.v[i]) != 0)
+            fail(r, "cannot read '/%s' in '%s'", path, r->path);
+        if (g >= 0)
+            H5Gclose(g);
+    }
+    free_strings(sc.v, sc.n);
+    struct flyt_export_table *t =
+            r->failed ? NULL
+                      : add_table(r, "differences",
+                                  "each variant minus the base, paired over the replications "
+                                  "(same patients): mean difference and its 95 % interval");
+    if (!t || subgroups(r, r->file, "differences", &dv) != 0)
+        return -1;
+    static const char *const text[] = { "variant", "level", "name", "kpi", "units" };
+    static const char *const num[] = { "base_mean", "variant_mean", "difference",   "sd",
+                                       "ci95_low",  "ci95_high",    "unpaired_half" };
+    for (size_t j = 0; j < 5; j++)
+        flyt__export_col(t, text[j], "", FLYT_EXPORT_TEXT);
+    for (size_t j = 0; j < 7; j++)
+        flyt__export_col(t, num[j], "", FLYT_EXPORT_REAL);
+    flyt__export_col(t, "variance_reduction", "fraction", FLYT_EXPORT_REAL);
+    flyt__export_col(t, "n", "replications", FLYT_EXPORT_COUNT);
+    flyt__export_col(t, "description", "", FLYT_EXPORT_TEXT);
+    for (size_t i = 0; !r->failed && i < dv.n; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "differences/%s", dv.v[i]);
+        hid_t g = H5Gopen2(r->file, path, H5P_DEFAULT);
+        if (g < 0 || difference_rows(r, t, g, dv.v[i], "all", ""))
+            fail(r, "cannot read '/%s' in '%s'", path, r->path);
+        struct names roles;
+        if (g >= 0 && !r->failed && subgroups(r, g, "roles", &roles) == 0) {
+            for (size_t k = 0; !r->failed && k < roles.n; k++) {
+                char rp[1024];
+                snprintf(rp, sizeof rp, "roles/%s", roles.v[k]);
+                hid_t rg = H5Gopen2(g, rp, H5P_DEFAULT);
+                if (rg < 0 || difference_rows(r, t, rg, dv.v[i], "role", roles.v[k]))
+                    fail(r, "cannot read '/%s/%s' in '%s'", path, rp, r->path);
+                if (rg >= 0)
+                    H5Gclose(rg);
+            }
+            free_strings(roles.v, roles.n);
+        }
+        if (g >= 0)
+            H5Gclose(g);
+    }
+    free_strings(dv.v, dv.n);
+    return r->failed ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- sweep */
+
+/* The parameter columns of /points (one per /parameters/key): values as
+ * numbers, or as text when the parameter takes strings. */
+struct params {
+    char **key;
+    size_t n;
+    double **num;
+    char ***text;
+};
+
+static void params_free(struct params *p, size_t n_points)
+{
+    for (size_t j = 0; j < p->n; j++) {
+        free(p->num ? p->num[j] : NULL);
+        free_strings(p->text ? p->text[j] : NULL, n_points);
+    }
+    free(p->num);
+    free(p->text);
+    free_strings(p->key, p->n);
+}
+
+static int read_params(struct rd *r, hid_t pts, struct params *p, size_t n_points)
+{
+    p->num = calloc(p->n + 1, sizeof *p->num);
+    p->text = calloc(p->n + 1, sizeof *p->text);
+    if (!p->num || !p->text)
+        return fail(r, "out of memory");
+    for (size_t j = 0; !r->failed && j < p->n; j++) {
+        size_t n = 0;
+        if (is_string_dataset(pts, p->key[j])) {
+            p->text[j] = read_strings(r, pts, p->key[j], &n);
+            if (p->text[j] && n != n_points) {
+                /* freed here: params_free frees n_points strings */
+                free_strings(p->text[j], n);
+                p->text[j] = NULL;
+                fail(r, "'/points/%s' in '%s' has %zu values for %zu points", p->key[j], r->path, n,
+                     n_points);
+            }
+        } else {
+            p->num[j] = read_column(r, pts, p->key[j], n_points);
+        }
+    }
+    return r->failed ? -1 : 0;
+}
+
+static void param_cols(struct flyt_export_table *t, const struct params *p)
+{
+    for (size_t j = 0; j < p->n; j++)
+        flyt__export_col(t, p->key[j], "", p->text[j] ? FLYT_EXPORT_TEXT : FLYT_EXPORT_REAL);
+}
+
+static void param_cells(struct flyt_export_table *t, size_t row, size_t col0,
+                        const struct params *p, size_t point)
+{
+    for (size_t j = 0; j < p->n; j++)
+        if (p->text[j])
+            flyt__export_set_text(t, row, col0 + j, p->text[j][point]);
+        else
+            flyt__export_set_num(t, row, col0 + j, p->num[j][point]);
+}
+
+static int sweep_tasks(struct rd *r)
+{
+    hid_t g = H5Gopen2(r->file, "tasks", H5P_DEFAULT);
+    if (g < 0)
+        return fail(r, "cannot open '/tasks' in '%s'", r->path);
+    size_t n = 0, c;
+    double *task = read_doubles(r, g, "task", &n, &c);
+    static const char *const idx[] = { "point", "replication", "status" };
+    double *x[3] = { 0 };
+    for (size_t j = 0; task && !r->failed && j < 3; j++)
+        x[j] = read_column(r, g, idx[j], n);
+    struct flyt_export_table *t =
+            r->failed ? NULL
+                      : add_table(r, "tasks",
+                                  "every task (a replication at a point) and its key figures");
+    bool present[FLYT_N_KPI] = { false };
+    if (t) {
+        flyt__export_col(t, "task", "", FLYT_EXPORT_COUNT);
+        for (size_t j = 0; j < 3; j++)
+            flyt__export_col(t, idx[j], "", FLYT_EXPORT_COUNT);
+        for (size_t k = 0; k < FLYT_N_KPI; k++)
+            if ((present[k] = has(g, flyt_kpi_defs[k].name)))
+                flyt__export_col(t, flyt_kpi_defs[k].name, flyt_kpi_defs[k].units,
+                                 FLYT_EXPORT_REAL);
+        for (size_t i = 0; i < n; i++) {
+            size_t row = flyt__export_row(t);
+            flyt__export_set_num(t, row, 0, task[i]);
+            for (size_t j = 0; j < 3; j++)
+                flyt__export_set_num(t, row, 1 + j, x[j][i]);
+        }
+    }
+    for (size_t k = 0, col = 4; t && !r->failed && k < FLYT_N_KPI; k++) {
+        if (!present[k])
+            continue;
+        double *v = read_column(r, g, flyt_kpi_defs[k].name, n);
+        for (size_t i = 0; v && i < n; i++)
+            flyt__export_set_num(t, i, col, v[i]);
+        free(v);
+        col++;
+    }
+    for (size_t j = 0; j < 3; j++)
+        free(x[j]);
+    free(task);
+    H5Gclose(g);
+    return r->failed ? -1 : 0;
+}
+
+/* point_kpi: per point and key figure the mean and 95 % interval, with the
+ * point's parameter values on every row (ready for a pivot table). */
+static int sweep_summary(struct rd *r, const struct params *p, size_t n_points)
+{
+    hid_t s = H5Gopen2(r->file, "summary", H5P_DEFAULT);
+    if (s < 0)
+        return fail(r, "cannot open '/summary' in '%s'", r->path);
+    size_t n = 0, nu = 0;
+    char **kpi = read_strings(r, s, "kpi", &n);
+    char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
+    static const char *const num[] = { "mean", "sd", "ci95_low", "ci95_high", "n" };
+    double *x[5] = { 0 };
+    for (size_t j = 0; units && !r->failed && j < 5; j++) {
+        size_t rows, cols;
+        x[j] = read_doubles(r, s, num[j], &rows, &cols);
+        if (x[j] && (rows != n_points || cols != n || nu != n))
+            fail(r, "'/summary/%s' in '%s' is not points x key figures", num[j], r->path);
+    }
+    struct flyt_export_table *t =
+            r->failed ? NULL
+                      : add_table(r, "point_kpi",
+                                  "key figures per sweep point: mean over the point's "
+                                  "replications and its 95 % Student-t interval");
+    if (t) {
+        flyt__export_col(t, "point", "", FLYT_EXPORT_COUNT);
+        param_cols(t, p);
+        flyt__export_col(t, "kpi", "", FLYT_EXPORT_TEXT);
+        flyt__export_col(t, "units", "", FLYT_EXPORT_TEXT);
+        for (size_t j = 0; j < 4; j++)
+            flyt__export_col(t, num[j], "", FLYT_EXPORT_REAL);
+        flyt__export_col(t, "n", "replications", FLYT_EXPORT_COUNT);
+        for (size_t i = 0; i < n_points; i++)
+            for (size_t k = 0; k < n; k++) {
+                size_t row = flyt__export_row(t);
+                flyt__export_set_num(t, row, 0, (double)i);
+                param_cells(t, row, 1, p, i);
+                flyt__export_set_text(t, row, 1 + p->n, kpi[k]);
+                flyt__export_set_text(t, row, 2 + p->n, units[k]);
+                for (size_t j = 0; j < 5; j++)
+                    flyt__export_set_num(t, row, 3 + p->n + j, x[j][i * n + k]);
+            }
+    }
+    for (size_t j = 0; j < 5; j++)
+        free(x[j]);
+    free_strings(kpi, n);
+    free_strings(units, nu);
+    H5Gclose(s);
+    return r->failed ? -1 : 0;
+}
+
+static int export_sweep(struct rd *r)
+{
+    struct params p = { 0 };
+    size_t n_points = 0, c;
+    hid_t pg = H5Gopen2(r->file, "parameters", H5P_DEFAULT);
+    hid_t pts = H5Gopen2(r->file, "points", H5P_DEFAULT);
+    if (pg < 0 || pts < 0)
+        fail(r, "cannot open '/parameters' and '/points' in '%s'", r->path);
+    else
+        p.key = read_strings(r, pg, "key", &p.n);
+    double *point = r->failed ? NULL : read_doubles(r, pts, "point", &n_points, &c);
+    size_t n_set = 0;
+    char **set = point ? read_strings(r, pts, "set", &n_set) : NULL;
+    if (set && n_set != n_points)
+        fail(r, "'/points/set' in '%s' has %zu values for %zu points", r->path, n_set, n_points);
+    if (set && !r->failed && read_params(r, pts, &p, n_points) == 0) {
+        struct flyt_export_table *t =
+                add_table(r, "points", "the sweep's points: each varied parameter's value");
+        if (t) {
+            flyt__export_col(t, "point", "", FLYT_EXPORT_COUNT);
+            param_cols(t, &p);
+            flyt__export_col(t, "set", "", FLYT_EXPORT_TEXT);
+            for (size_t i = 0; i < n_points; i++) {
+                size_t row = flyt__export_row(t);
+                flyt__export_set_num(t, row, 0, point[i]);
+                param_cells(t, row, 1, &p, i);
+                flyt__export_set_text(t, row, 1 + p.n, set[i]);
+            }
+        }
+        if (has(r->file, "summary"))
+            sweep_summary(r, &p, n_points);
+        if (!r->failed)
+            sweep_tasks(r);
+    }
+    params_free(&p, n_points);
+    free(point);
+    free_strings(set, n_set);
+    if (pg >= 0)
+        H5Gclose(pg);
+    if (pts >= 0)
+        H5Gclose(pts);
+    return r->failed ? -1 : 0;
+}
+
+/* ------------------------------------------------------------- forecast */
+
+static int forecast_figures(struct rd *r, hid_t fc, char **date, const double *day, size_t n_days)
+{
+    static const char *const q[] = { "p05", "p25", "median", "p75", "p95", "mean" };
+    struct names figs;
+    struct flyt_export_table *t =
+            add_table(r, "forecast",
+                      "the days ahead: each figure's quantiles over the replications per day "
+                      "(p05-p95 is the 90 % band, p25-p75 the 50 % band)");
+    if (!t || subgroups(r, fc, ".", &figs) != 0)
+        return -1;
+    flyt__export_col(t, "day", "days", FLYT_EXPORT_COUNT);
+    flyt__export_col(t, "date", "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, "figure", "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, "units", "", FLYT_EXPORT_TEXT);
+    for (size_t j = 0; j < 6; j++)
+        flyt__export_col(t, q[j], "", FLYT_EXPORT_REAL);
+    for (size_t f = 0; !r->failed && f < figs.n; f++) {
+        hid_t g = H5Gopen2(fc, figs.v[f], H5P_DEFAULT);
+        char units[64] = "";
+        if (g < 0 || !has(g, "median")) { /* p_full, capacity: per unit, below */
+            if (g >= 0)
+                H5Gclose(g);
+            continue;
+        }
+        attr_text(g, "units", units, sizeof units);
+        double *x[6] = { 0 };
+        for (size_t j = 0; !r->failed && j < 6; j++)
+            x[j] = read_column(r, g, q[j], n_days);
+        for (size_t i = 0; !r->failed && i < n_days; i++) {
+            size_t row = flyt__export_row(t);
+            flyt__export_set_num(t, row, 0, day[i]);
+            flyt__export_set_text(t, row, 1, date[i]);
+            flyt__export_set_text(t, row, 2, figs.v[f]);
+            flyt__export_set_text(t, row, 3, units);
+            for (size_t j = 0; j < 6; j++)
+                flyt__export_set_num(t, row, 4 + j, x[j][i]);
+        }
+        for (size_t j = 0; j < 6; j++)
+            free(x[j]);
+        H5Gclose(g);
+    }
+    free_strings(figs.v, figs.n);
+    return r->failed ? -1 : 0;
+}
+
+/* units: per day and unit, P(full) and the capacity open. */
+static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day, size_t n_days)
+{
+    if (!has(fc, "p_full"))
+        return 0;
+    struct flyt_export_table *t =
+            add_table(r, "units",
+                      "per day and unit: the share of replications in which it is full at "
+                      "00:00, and the beds or home-care hours per week open");
+    hid_t pf = H5Gopen2(fc, "p_full", H5P_DEFAULT);
+    hid_t cap = has(fc, "capacity") ? H5Gopen2(fc, "capacity", H5P_DEFAULT) : -1;
+    hsize_t n_links = 0;
+    H5G_info_t gi;
+    if (!t || pf < 0 || H5Gget_info(pf, &gi) < 0)
+        fail(r, "cannot open '/forecast/p_full' in '%s'", r->path);
+    else
+        n_links = gi.nlinks;
+    if (t) {
+        flyt__export_col(t, "day", "days", FLYT_EXPORT_COUNT);
+        flyt__export_col(t, "date", "", FLYT_EXPORT_TEXT);
+        flyt__export_col(t, "unit", "", FLYT_EXPORT_TEXT);
+        flyt__export_col(t, "p_full", "fraction", FLYT_EXPORT_REAL);
+        flyt__export_col(t, "capacity", "", FLYT_EXPORT_REAL);
+        flyt__export_col(t, "capacity_units", "", FLYT_EXPORT_TEXT);
+    }
+    for (hsize_t u = 0; !r->failed && u < n_links; u++) {
+        char unit[128], cu[64] = "";
+        if (H5Lget_name_by_idx(pf, ".", H5_INDEX_NAME, H5_ITER_INC, u, unit, sizeof unit,
+                               H5P_DEFAULT) < 0) {
+            fail(r, "cannot list '/forecast/p_full' in '%s'", r->path);
+            break;
+        }
+        double *p = read_column(r, pf, unit, n_days);
+        double *c = cap >= 0 && has(cap, unit) ? read_column(r, cap, unit, n_days) : NULL;
+        if (c) {
+            hid_t d = H5Dopen2(cap, unit, H5P_DEFAULT);
+            if (d >= 0) {
+                attr_text(d, "units", cu, sizeof cu);
+                H5Dclose(d);
+            }
+        }
+        for (size_t i = 0; p && !r->failed && i < n_days; i++) {
+            size_t row = flyt__export_row(t);
+            flyt__export_set_num(t, row, 0, day[i]);
+            flyt__export_set_text(t, row, 1, date[i]);
+            flyt__export_set_text(t, row, 2, unit);
+            flyt__export_set_num(t, row, 3, p[i]);
+            flyt__export_set_num(t, row, 4, c ? c[i] : NAN);
+            flyt__export_set_text(t, row, 5, cu);
+        }
+        free(p);
+        free(c);
+    }
+    if (pf >= 0)
+        H5Gclose(pf);
+    if (cap >= 0)
+        H5Gclose(cap);
+    return r->failed ? -1 : 0;
+}
+
+static int forecast_ukp(struct rd *r)
+{
+    if (!has(r->file, "ukp_still_waiting"))
+        return 0;
+    hid_t g = H5Gopen2(r->file, "ukp_still_waiting", H5P_DEFAULT);
+    size_t n = 0, c;
+    double *row = g >= 0 ? read_doubles(r, g, "row", &n, &c) : NULL;
+    double *p = row ? read_column(r, g, "probability", n) : NULL;
+    struct flyt_export_table *t =
+            p ? add_table(r, "ukp_still_waiting",
+                          "census rows of the patients waiting as UKP on the census date, and "
+                          "the share of replications in which each still waits on the check day")
+              : NULL;
+    if (t) {
+        flyt__export_col(t, "row", "line", FLYT_EXPORT_COUNT);
+        flyt__export_col(t, "probability", "fraction", FLYT_EXPORT_REAL);
+        for (size_t i = 0; i < n; i++) {
+            size_t k = flyt__export_row(t);
+            flyt__export_set_num(t, k, 0, row[i]);
+            flyt__export_set_num(t, k, 1, p[i]);
+        }
+    }
+    if (g < 0)
+        fail(r, "cannot open '/ukp_still_waiting' in '%s'", r->path);
+    free(row);
+    free(p);
+    if (g >= 0)
+        H5Gclose(g);
+    return r->failed ? -1 : 0;
+}
+
+static int export_forecast(struct rd *r)
+{
+    hid_t fc = H5Gopen2(r->file, "forecast", H5P_DEFAULT);
+    if (fc < 0)
+        return fail(r, "cannot open '/forecast' in '%s'", r->path);
+    size_t n_days = 0, c, nd = 0;
+    double *day = read_doubles(r, fc, "day", &n_days, &c);
+    char **date = day ? read_strings(r, fc, "date", &nd) : NULL;
+    if (date && nd != n_days)
+        fail(r, "'/forecast/date' and '/forecast/day' in '%s' differ in length", r->path);
+    if (!r->failed && forecast_figures(r, fc, date, day, n_days) == 0 &&
+        forecast_units(r, fc, date, day, n_days) == 0)
+        forecast_ukp(r);
+    free(day);
+    free_strings(date, nd);
+    H5Gclose(fc);
+    return r->failed ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- about */
+
+/* The long texts (a scenario or sweep file's bytes) stay in the HDF5 file:
+ * a spreadsheet cell holds at most 32,767 characters. */
+static bool long_text(const char *name)
+{
+    return strcmp(name, "scenario_text") == 0 || strcmp(name, "scenario_resolved") == 0 ||
+           strcmp(name, "sweep_text") == 0 || strcmp(name, "base_text") == 0;
+}
+
+static herr_t each_attr(hid_t obj, const char *name, const H5A_info_t *info, void *arg)
+{
+    (void)info;
+    struct flyt_export_table *t = arg;
+    char buf[4096];
+    if (long_text(name) || !attr_text(obj, name, buf, sizeof buf))
+        return 0;
+    size_t row = flyt__export_row(t);
+    flyt__export_set_text(t, row, 0, name);
+    flyt__export_set_text(t, row, 1, buf);
+    return t->failed ? -1 : 0;
+}
+
+static int about(struct rd *r, const char *source)
+{
+    struct flyt_export_table *t =
+            add_table(r, "about",
+                      "where these tables come from: the flyt file's root attributes "
+                      "(docs/hdf5-layout.md); the scenario's text stays in the file");
+    if (!t)
+        return -1;
+    flyt__export_col(t, "attribute", "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, "value", "", FLYT_EXPORT_TEXT);
+    size_t row = flyt__export_row(t);
+    flyt__export_set_text(t, row, 0, "exported_from");
+    flyt__export_set_text(t, row, 1, source);
+    hsize_t idx = 0;
+    if (H5Aiterate2(r->file, H5_INDEX_NAME, H5_ITER_INC, &idx, each_attr, t) < 0)
+        return fail(r, "cannot read the root attributes of '%s'", r->path);
+    return 0;
+}
+
+/* ----------------------------------------------------------------- entry */
+
+static int open_flyt(struct rd *r)
+{
+    FILE *probe = fopen(r->path, "rb");
+    if (!probe)
+        return fail(r, "cannot open '%s': no such file or not readable", r->path);
+    fclose(probe);
+    if (H5Fis_hdf5(r->path) <= 0)
+        return fail(r, "'%s' is not a flyt output file (not HDF5)", r->path);
+    r->file = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char fmt[64];
+    if (r->file < 0)
+        return fail(r, "cannot open '%s' as HDF5", r->path);
+    if (!attr_text(r->file, "format", fmt, sizeof fmt) || strcmp(fmt, "flyt") != 0)
+        return fail(r,
+                    "'%s' is HDF5 but not a flyt output file (no root attribute format = "
+                    "\"flyt\"); export reads only files flyt wrote",
+                    r->path);
+    return 0;
+}
+
+int flyt_export_read(const char *path, struct flyt_export_book **book, char *err, size_t errlen)
+{
+    struct rd r = { .file = -1, .path = path, .err = err, .errlen = errlen };
+    *book = NULL;
+    if (err && errlen)
+        err[0] = '\0';
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (!(r.book = calloc(1, sizeof *r.book)))
+        return fail(&r, "out of memory"), FLYT_EXPORT_FAILED;
+    int rc = FLYT_EXPORT_OK;
+    char date[32];
+    if (open_flyt(&r) != 0) {
+        rc = FLYT_EXPORT_NOT_FLYT;
+        goto done;
+    }
+    const char *kind = r.book->kind;
+    if (!attr_text(r.file, "kind", r.book->kind, sizeof r.book->kind))
+        snprintf(r.book->kind, sizeof r.book->kind, "%s", has(r.file, "summary") ? "run" : "");
+    int y, m, d;
+    if (attr_text(r.file, "start_date", date, sizeof date) &&
+        sscanf(date, "%4d-%2d-%2d", &y, &m, &d) == 3) {
+        r.start_day = flyt_days_from_civil(y, m, d);
+        r.have_start = true;
+    }
+    int st;
+    if (strcmp(kind, "run") == 0)
+        st = export_run(&r);
+    else if (strcmp(kind, "compare") == 0)
+        st = export_compare(&r);
+    else if (strcmp(kind, "sweep") == 0 || strcmp(kind, "sweep-shard") == 0)
+        st = export_sweep(&r);
+    else if (strcmp(kind, "forecast") == 0)
+        st = export_forecast(&r);
+    else {
+        fail(&r,
+             "'%s' is a flyt file of kind '%s', which this flyt cannot export (run, compare, "
+             "sweep, sweep-shard, forecast): export it with the flyt that wrote it",
+             path, kind);
+        rc = FLYT_EXPORT_NOT_FLYT;
+        goto done;
+    }
+    if (st == 0)
+        st = about(&r, path);
+    for (size_t i = 0; st == 0 && i < r.book->n_tables; i++)
+        if (r.book->tables[i]->failed)
+            st = fail(&r, "out of memory");
+    if (st != 0)
+        rc = FLYT_EXPORT_FAILED;
+done:
+    if (r.file >= 0)
+        H5Fclose(r.file);
+    if (rc != FLYT_EXPORT_OK) {
+        flyt_export_book_free(r.book);
+        return rc;
+    }
+    *book = r.book;
+    return rc;
+}
+
+void flyt_export_book_free(struct flyt_export_book *book)
+{
+    if (!book)
+        return;
+    for (size_t i = 0; i < book->n_tables; i++)
+        flyt__export_table_free(book->tables[i]);
+    free(book->tables);
+    free(book);
+}
