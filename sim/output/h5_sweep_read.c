@@ -169,7 +169,7 @@ static int check_head(struct rd *r, const struct flyt_sweep_file *h, unsigned se
     if (h->n_tasks != h->n_points * h->replications)
         return fail(r, "attribute 'n_tasks' is %llu, not n_points x replications (%llu)",
                     (unsigned long long)h->n_tasks,
-                    (unsigned long long)(h->n_points * h->replications));
+                    (unsigned long long)h->n_points * h->replications);
     if (h->shard_count < 1 || h->shard_index >= h->shard_count ||
         (complete && (h->shard_count != 1 || h->shard_index != 0)))
         return fail(r, "attributes 'shard_index' %u and 'shard_count' %u make no shard",

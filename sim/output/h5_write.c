@@ -306,7 +306,7 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
                             const struct flyt_result *res, size_t n_res,
                             const struct flyt_summary *sum, const struct flyt_run_meta *meta)
 {
-    if (sum && sum->series)
+    if (sum->series) /* sum is never NULL: every run file has a summary */
         return flyt__h5_run_attrs(c, loc, s, meta) || write_replications(c, loc, res, n_res) ||
                                write_summary(c, loc, sum) ||
                                write_series_reduced(c, loc, s, sum->series) ||

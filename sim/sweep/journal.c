@@ -194,7 +194,7 @@ static long load(struct flyt_journal *j, uint64_t hash, size_t n_tasks, struct f
         /* A kill mid-write tears less than one record; more than that
          * after the last good one is damage, and the planner should know. */
         long end = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : good;
-        if (end - good >= (long)(8 + FIXED_BYTES + 8))
+        if (end - good >= 8L + FIXED_BYTES + 8)
             snprintf(err, errlen,
                      "'%s': a damaged record at byte %ld; it and the %ld bytes after it are "
                      "dropped, and their tasks run again",
