@@ -513,10 +513,15 @@ static void parse_error(config_t *cfg, const char *prepared, struct reader *rd)
         int line1;
         src_where(rd->map, rd->main_file, first, &file1, &line1);
         src_where(rd->map, rd->main_file, second, &file, &line);
+        char where[300];
+        if (strcmp(file1, file) == 0)
+            snprintf(where, sizeof where, "on line %d", line1);
+        else
+            snprintf(where, sizeof where, "at %s:%d", file1, line1);
         flyt_diag_add(rd->diag, file, line, NULL,
-                      "duplicate key '%s': it is already given in this group at %s:%d; keep "
-                      "one of them",
-                      name, file1, line1);
+                      "duplicate key '%s': it is already given in this group %s; keep one of "
+                      "them",
+                      name, where);
     } else if (text && strstr(text, "mismatched element type")) {
         /* libconfig wants one literal type per array: [1, 0.5] is an error */
         flyt_diag_add(rd->diag, file, line, NULL,

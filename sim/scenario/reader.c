@@ -417,24 +417,26 @@ void rd_check_unknown(struct reader *rd, config_setting_t *root)
     }
 }
 
-/* The integer setting on a prepared-text line whose value is not what was
- * written (the one libconfig wrapped), searched depth first. */
-static config_setting_t *wrapped_at(config_setting_t *s, int line, const struct src_int *lit)
+/* The integer setting on a prepared-text line that holds the value
+ * libconfig wrapped the literal to, and is not reported yet; depth first,
+ * so the first such element of an array is taken first. */
+static config_setting_t *wrapped_at(const struct reader *rd, config_setting_t *s, int line,
+                                    long long wrapped)
 {
     int t = config_setting_type(s);
     if ((t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) &&
-        (int)config_setting_source_line(s) == line) {
+        (int)config_setting_source_line(s) == line && !was_wrapped(rd, s)) {
         long long v =
                 t == CONFIG_TYPE_INT ? config_setting_get_int(s) : config_setting_get_int64(s);
-        unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        if (mag != lit->magnitude || (v < 0) != lit->negative)
+        if (v == wrapped)
             return s;
     }
     if (!config_setting_is_aggregate(s))
         return NULL;
     int n = config_setting_length(s);
     for (int i = 0; i < n; i++) {
-        config_setting_t *w = wrapped_at(config_setting_get_elem(s, (unsigned)i), line, lit);
+        config_setting_t *w =
+                wrapped_at(rd, config_setting_get_elem(s, (unsigned)i), line, wrapped);
         if (w)
             return w;
     }
@@ -461,7 +463,7 @@ static void report_wrapped(void *ctx, int line, const char *tok, size_t len,
             src_where(rd->map, rd->main_file, line, &w->file, &w->line);
         return;
     }
-    config_setting_t *s = wrapped_at(config_root_setting(rd->cfg), line, lit);
+    config_setting_t *s = wrapped_at(rd, config_root_setting(rd->cfg), line, src_int_wrapped(lit));
     char key[300] = "", shown[64], got[64] = "";
     rd_path(s, key, sizeof key);
     /* the digits as written, shortened when absurdly long */

@@ -598,6 +598,22 @@ enum src_int_kind src_int_literal(const char *s, size_t n, struct src_int *out)
     return out->kind;
 }
 
+long long src_int_wrapped(const struct src_int *lit)
+{
+    unsigned long long m = lit->magnitude;
+    if (lit->is64) {
+        if (lit->hex)
+            return (long long)m; /* strtoull: ULLONG_MAX when too large */
+        if (lit->negative)
+            return m > (unsigned long long)INT64_MAX ? INT64_MIN : -(long long)m;
+        return m > (unsigned long long)INT64_MAX ? INT64_MAX : (long long)m;
+    }
+    if (lit->hex || !lit->negative) /* strtoul, strtol: saturate, then keep 32 bits */
+        return (int32_t)(uint32_t)(lit->hex || m <= (unsigned long long)INT64_MAX ? m : INT64_MAX);
+    unsigned long long v = m > (unsigned long long)INT64_MAX ? 1ULL << 63 : 0ULL - m;
+    return (int32_t)(uint32_t)v;
+}
+
 void src_scan_ints(const char *text, src_int_fn fn, void *ctx)
 {
     const char *p = text;

@@ -69,6 +69,10 @@ struct src_int {
  * must not continue a number (a NUL, or the end of a token). */
 enum src_int_kind src_int_literal(const char *s, size_t n, struct src_int *out);
 
+/* The value libconfig 1.5 gives a literal that does not fit (atoi, atoll,
+ * strtoul or strtoull, then a cast to its type). */
+long long src_int_wrapped(const struct src_int *lit);
+
 /* Calls fn for each integer literal in the prepared text that does not fit
  * the type libconfig gives it (libconfig would wrap it without a word). */
 typedef void (*src_int_fn)(void *ctx, int line, const char *tok, size_t len,
