@@ -660,6 +660,30 @@ static void huge_group_is_refused(void **state)
     free(t);
 }
 
+/* A runaway file can have a million errors; the first 200 are shown and
+ * the rest counted. */
+static void errors_beyond_200_are_counted_not_shown(void **state)
+{
+    (void)state;
+    size_t n = strlen(mini) + 300 * 24;
+    char *t = malloc(n);
+    assert_non_null(t);
+    size_t used = (size_t)snprintf(t, n, "%sreport: {\n", mini);
+    for (int i = 0; i < 300; i++)
+        used += (size_t)snprintf(t + used, n - used, "  unknown%d = 1;\n", i);
+    snprintf(t + used, n - used, "};\n");
+    struct flyt_diag d;
+    assert_null(load_text(t, NULL, 0, &d));
+    assert_int_equal(d.n_errors, 300);
+    int lines = 0;
+    for (const char *p = d.text; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 201);
+    assert_non_null(strstr(d.text, "only the first 200 are shown"));
+    flyt_diag_free(&d);
+    free(t);
+}
+
 static void write_file(const char *dir, const char *name, const char *text)
 {
     char path[1024];
@@ -899,6 +923,7 @@ int main(void)
         cmocka_unit_test(set_errors_inside_a_distribution_point_at_the_set),
         cmocka_unit_test(many_sets_keep_their_positions),
         cmocka_unit_test(huge_group_is_refused),
+        cmocka_unit_test(errors_beyond_200_are_counted_not_shown),
         cmocka_unit_test(included_files_get_the_main_file_checks),
         cmocka_unit_test(key_list_is_sorted_and_complete),
     };

@@ -30,6 +30,24 @@ void rd_free(struct reader *rd)
     rd->n_wrapped = rd->cap_wrapped = 0;
 }
 
+/* config_setting_index searches the parent from the start, so naming
+ * every element of a long list would cost the square of its length. The
+ * loader walks lists in order: the element after the last one named is
+ * tried first. */
+static int elem_index(const config_setting_t *e)
+{
+    static _Thread_local const config_setting_t *last_list;
+    static _Thread_local int last;
+    const config_setting_t *list = config_setting_parent(e);
+    if (list == last_list)
+        for (int k = last; k <= last + 1; k++)
+            if (k >= 0 && k < config_setting_length(list) &&
+                config_setting_get_elem(list, (unsigned)k) == e)
+                return last = k;
+    last_list = list;
+    return last = config_setting_index(e);
+}
+
 static void build_path(const config_setting_t *s, char *buf, size_t len, bool pattern)
 {
     const char *parts[32];
@@ -39,9 +57,11 @@ static void build_path(const config_setting_t *s, char *buf, size_t len, bool pa
          p = config_setting_parent(p)) {
         if (config_setting_name(p)) {
             parts[n] = config_setting_name(p);
+        } else if (pattern) {
+            parts[n] = "[]";
         } else {
-            snprintf(idx[n], sizeof idx[n], "[%d]", config_setting_index(p));
-            parts[n] = pattern ? "[]" : idx[n];
+            snprintf(idx[n], sizeof idx[n], "[%d]", elem_index(p));
+            parts[n] = idx[n];
         }
         n++;
     }
@@ -146,6 +166,10 @@ void rd_error(struct reader *rd, const config_setting_t *s, const char *key, con
     char msg[1024];
     if (s && was_wrapped(rd, s))
         return; /* its literal is reported; the wrapped value means nothing */
+    if (rd->diag->n_errors >= FLYT_DIAG_MAX_SHOWN) {
+        flyt_diag_add(rd->diag, NULL, 0, NULL, "%s", ""); /* counted, not shown */
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -407,6 +431,10 @@ void rd_check_unknown(struct reader *rd, config_setting_t *root)
                 for (int j = 0; j < m; j++)
                     rd_check_unknown(rd, config_setting_get_elem(s, (unsigned)j));
             }
+            continue;
+        }
+        if (rd->diag->n_errors >= FLYT_DIAG_MAX_SHOWN) {
+            flyt_diag_add(rd->diag, NULL, 0, NULL, "%s", ""); /* counted, not shown */
             continue;
         }
         char key[300], known[1024];
