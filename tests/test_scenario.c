@@ -530,6 +530,160 @@ static void every_error_is_reported(void **state)
     free(t3);
 }
 
+/* libconfig 1.5 wraps an integer literal to its type without a word:
+ * 4294967421 was read as 125 beds. Every literal is checked against the
+ * digits as written, whatever it wraps to. */
+static void integer_literals_that_wrap_are_refused(void **state)
+{
+    (void)state;
+    expect_edit_error("beds = 10;", "beds = 4294967421;",
+                      "mini.cfg:21: error: units.short_term.beds: 4294967421 does not fit in an "
+                      "integer without an L suffix (-2147483648 to 2147483647) and would be read "
+                      "as 125; write 4294967421L");
+    expect_edit_error("beds = 10;", "beds = -4294967296;",
+                      "mini.cfg:21: error: units.short_term.beds: -4294967296 does not fit");
+    expect_edit_error("beds = 10;", "beds = 0x100000005;",
+                      "units.short_term.beds: 0x100000005 does not fit in an integer without an L "
+                      "suffix (at most 0x7FFFFFFF) and would be read as 5");
+    expect_edit_error("beds = 10;", "beds = 99999999999999999999L;",
+                      "units.short_term.beds: 99999999999999999999L does not fit in a 64-bit "
+                      "integer");
+    expect_edit_error("beds = 10;", "beds = 0xFFFFFFFFFFFFFFFFL;",
+                      "units.short_term.beds: 0xFFFFFFFFFFFFFFFFL does not fit in a 64-bit");
+    expect_edit_error("cfs = [1, 4]", "cfs = [1, 4294967300]",
+                      "mini.cfg:8: error: groups[0].cfs[1]: 4294967300 does not fit");
+    /* only the literal is reported, not the range of the value it became */
+    char *t = edit("beds = 10;", "beds = 4294967297;");
+    struct flyt_diag d;
+    assert_null(load_text(t, NULL, 0, &d));
+    assert_int_equal(d.n_errors, 1);
+    flyt_diag_free(&d);
+    free(t);
+    /* numbers in comments and strings are not literals */
+    t = edit("name = \"mini\";", "name = \"mini 99999999999\"; # 4294967421 /* 0xFFFFFFFFF */");
+    struct flyt_scenario *s = load_text(t, NULL, 0, &d);
+    assert_non_null(s);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+    free(t);
+}
+
+static void set_integers_read_like_the_file(void **state)
+{
+    (void)state;
+    const char *hex[] = { "run.seed=0x10" };
+    struct flyt_diag d;
+    struct flyt_scenario *s = load_text(mini, hex, 1, &d);
+    assert_non_null(s);
+    assert_int_equal(s->seed, 16);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+    const char *big[] = { "run.seed=99999999999999999999" };
+    expect_error(mini, big, 1,
+                 "--set:1: error: run.seed: 99999999999999999999 does not fit in a 64-bit "
+                 "integer");
+}
+
+static void duplicate_key_is_named_with_both_lines(void **state)
+{
+    (void)state;
+    char *t = edit("    los_days = 14.0;\n", "    los_days = 14.0;\n    beds = 12;\n");
+    expect_error(t, NULL, 0,
+                 "mini.cfg:23: error: duplicate key 'beds': it is already given in this group on "
+                 "line 21");
+    free(t);
+}
+
+static void byte_order_mark_is_skipped(void **state)
+{
+    (void)state;
+    char *t = edit("name", "\xEF\xBB\xBFname");
+    struct flyt_diag d;
+    struct flyt_scenario *s = load_text(t, NULL, 0, &d);
+    if (!s)
+        fprintf(stderr, "%s\n", d.text);
+    assert_non_null(s);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+    free(t);
+}
+
+/* A comment on the last line without a newline was a syntax error. */
+static void last_line_comment_without_newline_loads(void **state)
+{
+    (void)state;
+    size_t n = strlen(mini) + 32;
+    char *t = malloc(n);
+    assert_non_null(t);
+    snprintf(t, n, "%s# the end", mini);
+    struct flyt_diag d;
+    struct flyt_scenario *s = load_text(t, NULL, 0, &d);
+    assert_non_null(s);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+    free(t);
+}
+
+static void set_errors_inside_a_distribution_point_at_the_set(void **state)
+{
+    (void)state;
+    const char *sets[] = { "run.seed=3", "hospital.los_days.sd=0" };
+    expect_error(mini, sets, 2, "--set:2: error: hospital.los_days: sd must be");
+    const char *share[] = { "decision.destination.home=0.3" };
+    expect_error(mini, share, 1, "--set:1: error: decision.destination: probabilities must sum");
+}
+
+static void many_sets_keep_their_positions(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    static char keys[N][32];
+    const char *sets[N + 1];
+    for (int i = 0; i < N; i++) { /* distinct keys: each one is kept */
+        snprintf(keys[i], sizeof keys[i], "report.k%d=1", i);
+        sets[i] = keys[i];
+    }
+    sets[N] = "units.short_term.beds=many";
+    expect_error(mini, sets, N + 1, "--set:101: error: units.short_term.beds: expected an integer");
+}
+
+static void huge_group_is_refused(void **state)
+{
+    (void)state;
+    size_t n = strlen(mini) + 2000 * 16;
+    char *t = malloc(n);
+    assert_non_null(t);
+    size_t used = (size_t)snprintf(t, n, "%s", mini);
+    for (int i = 0; i < 2000; i++)
+        used += (size_t)snprintf(t + used, n - used, "k%d = 1;\n", i);
+    expect_error(t, NULL, 0, "mini.cfg:1: error: the top level has more than 1000 keys");
+    free(t);
+}
+
+/* A runaway file can have a million errors; the first 200 are shown and
+ * the rest counted. */
+static void errors_beyond_200_are_counted_not_shown(void **state)
+{
+    (void)state;
+    size_t n = strlen(mini) + 300 * 24;
+    char *t = malloc(n);
+    assert_non_null(t);
+    size_t used = (size_t)snprintf(t, n, "%sreport: {\n", mini);
+    for (int i = 0; i < 300; i++)
+        used += (size_t)snprintf(t + used, n - used, "  unknown%d = 1;\n", i);
+    snprintf(t + used, n - used, "};\n");
+    struct flyt_diag d;
+    assert_null(load_text(t, NULL, 0, &d));
+    assert_int_equal(d.n_errors, 300);
+    int lines = 0;
+    for (const char *p = d.text; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 201);
+    assert_non_null(strstr(d.text, "only the first 200 are shown"));
+    flyt_diag_free(&d);
+    free(t);
+}
+
 static void write_file(const char *dir, const char *name, const char *text)
 {
     char path[1024];
@@ -621,6 +775,87 @@ static void include_errors_name_the_included_file_and_line(void **state)
     free(main_text);
 }
 
+/* Included files were read by libconfig itself: no size limit, no UTF-8
+ * check, no BOM, and a long line cost the square of its length. */
+static void included_files_get_the_main_file_checks(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/flyt-test-scenario-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[1024];
+    snprintf(path, sizeof path, "%s/main.cfg", dir);
+    size_t n = strlen(mini) + 64;
+    char *main_text = malloc(n);
+    assert_non_null(main_text);
+    snprintf(main_text, n, "@include \"part.cfg\" # a comment after it\n%s", mini);
+    write_file(dir, "main.cfg", main_text);
+
+    /* a BOM and a long comment line */
+    size_t long_n = 300000;
+    char *part = malloc(long_n + 64);
+    assert_non_null(part);
+    memcpy(part, "\xEF\xBB\xBF# ", 5);
+    memset(part + 5, 'x', long_n);
+    strcpy(part + 5 + long_n, "\nreport: { nh_target_days = 10.0; };\n");
+    write_file(dir, "part.cfg", part);
+    struct flyt_scenario *s = load_ok(path, NULL, 0);
+    assert_near(s->nh_target_days, 10.0, 0);
+    flyt_scenario_free(s);
+
+    /* the error's line is the included file's; the main file's lines stay */
+    write_file(dir, "part.cfg", "# part\n\nreport: { nh_target_days = -1.0; };\n");
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    assert_null(flyt_scenario_load(path, NULL, 0, &d));
+    assert_non_null(strstr(d.text, "part.cfg:3: error: report.nh_target_days: must be"));
+    flyt_diag_free(&d);
+    char *bad_main = edit("beds = 10;", "beds = -1;");
+    snprintf(main_text, n, "@include \"part.cfg\"\n");
+    size_t m = strlen(bad_main) + 64;
+    char *t = malloc(m);
+    assert_non_null(t);
+    snprintf(t, m, "@include \"part.cfg\"\n%s", bad_main);
+    write_file(dir, "main.cfg", t);
+    write_file(dir, "part.cfg", "# part\n\n\n\n");
+    flyt_diag_init(&d);
+    assert_null(flyt_scenario_load(path, NULL, 0, &d));
+    if (!strstr(d.text, "main.cfg:22: error: units.short_term.beds: must be"))
+        fprintf(stderr, "%s\n", d.text);
+    assert_non_null(strstr(d.text, "main.cfg:22: error: units.short_term.beds: must be"));
+    flyt_diag_free(&d);
+
+    /* not UTF-8 */
+    write_file(dir, "part.cfg", "# part\n# \xE6\xF8\xE5\n");
+    flyt_diag_init(&d);
+    assert_null(flyt_scenario_load(path, NULL, 0, &d));
+    assert_non_null(strstr(d.text, "part.cfg:2: error: the file is not UTF-8 text"));
+    flyt_diag_free(&d);
+
+    /* over the size limit */
+    snprintf(path, sizeof path, "%s/part.cfg", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    static char block[1 << 16];
+    memset(block, '#', sizeof block);
+    for (int i = 0; i < 257; i++)
+        assert_int_equal(fwrite(block, 1, sizeof block, f), sizeof block);
+    assert_int_equal(fclose(f), 0);
+    snprintf(path, sizeof path, "%s/main.cfg", dir);
+    flyt_diag_init(&d);
+    assert_null(flyt_scenario_load(path, NULL, 0, &d));
+    assert_non_null(strstr(d.text, "main.cfg:1: error: @include \"part.cfg\": the file is larger "
+                                   "than 16 MiB"));
+    flyt_diag_free(&d);
+
+    remove_file(dir, "part.cfg");
+    remove_file(dir, "main.cfg");
+    rmdir(dir);
+    free(t);
+    free(bad_main);
+    free(part);
+    free(main_text);
+}
+
 static void missing_file_and_syntax_errors(void **state)
 {
     (void)state;
@@ -680,6 +915,16 @@ int main(void)
         cmocka_unit_test(every_error_is_reported),
         cmocka_unit_test(include_errors_name_the_included_file_and_line),
         cmocka_unit_test(missing_file_and_syntax_errors),
+        cmocka_unit_test(integer_literals_that_wrap_are_refused),
+        cmocka_unit_test(set_integers_read_like_the_file),
+        cmocka_unit_test(duplicate_key_is_named_with_both_lines),
+        cmocka_unit_test(byte_order_mark_is_skipped),
+        cmocka_unit_test(last_line_comment_without_newline_loads),
+        cmocka_unit_test(set_errors_inside_a_distribution_point_at_the_set),
+        cmocka_unit_test(many_sets_keep_their_positions),
+        cmocka_unit_test(huge_group_is_refused),
+        cmocka_unit_test(errors_beyond_200_are_counted_not_shown),
+        cmocka_unit_test(included_files_get_the_main_file_checks),
         cmocka_unit_test(key_list_is_sorted_and_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

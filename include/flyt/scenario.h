@@ -217,6 +217,10 @@ struct flyt_scenario {
     double nh_target_days;
 };
 
+/* Messages kept in a diag; later errors are counted only (a runaway file
+ * can have a million, and each costs a search of its list to name). */
+#define FLYT_DIAG_MAX_SHOWN 200
+
 /* Errors from loading, each "file:line: error: key.path: message". */
 struct flyt_diag {
     int n_errors;

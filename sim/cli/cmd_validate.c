@@ -4,6 +4,7 @@
 #include "flyt/scenario.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void usage(FILE *out)
@@ -25,30 +26,46 @@ static void usage(FILE *out)
 int flyt_cmd_validate(int argc, char **argv)
 {
     const char *path = NULL;
-    const char *sets[CLI_MAX_SETS];
+    /* as many --set as the command line holds: a planner may check a
+     * long list of overrides at once */
+    const char **sets = malloc(sizeof *sets * (size_t)(argc > 0 ? argc : 1));
     int n_sets = 0;
+    if (!sets) {
+        fprintf(stderr, "flyt validate: error: out of memory\n");
+        return EXIT_FAIL;
+    }
     for (int i = 1; i < argc; i++) {
+        int rc = -1;
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
-            return EXIT_OK;
+            rc = EXIT_OK;
         } else if (strcmp(argv[i], "--list-keys") == 0) {
             flyt_scenario_print_keys(stdout);
-            return EXIT_OK;
-        } else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && n_sets < CLI_MAX_SETS) {
+            rc = EXIT_OK;
+        } else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
             sets[n_sets++] = argv[++i];
+        } else if (strcmp(argv[i], "--set") == 0) {
+            fprintf(stderr,
+                    "flyt validate: error: --set needs a value (see flyt validate --help)\n");
+            rc = EXIT_BAD_INPUT;
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "flyt validate: error: unknown option '%s'\n", argv[i]);
-            return EXIT_BAD_INPUT;
+            rc = EXIT_BAD_INPUT;
         } else if (!path) {
             path = argv[i];
         } else {
             fprintf(stderr, "flyt validate: error: one scenario at a time\n");
-            return EXIT_BAD_INPUT;
+            rc = EXIT_BAD_INPUT;
+        }
+        if (rc >= 0) {
+            free(sets);
+            return rc;
         }
     }
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario *s = flyt_scenario_load(path, sets, n_sets, &diag);
+    free(sets);
     if (!s) {
         fputs(diag.text ? diag.text : "flyt validate: error: cannot load the scenario\n", stderr);
         fprintf(stderr, "%s: %d error%s\n", path ? path : "<embedded>", diag.n_errors,

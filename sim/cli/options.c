@@ -33,8 +33,9 @@ static bool is(const char *a, const char *short_name, const char *long_name)
     return (short_name && strcmp(a, short_name) == 0) || strcmp(a, long_name) == 0;
 }
 
-/* -r and --seed as overrides: one slot each in sets, taken where the
- * option first appears; given again, the last value counts. */
+/* -r and --seed as overrides: one slot each, kept after every --set so
+ * that "--set:N" in messages is the N-th --set as typed; given again, the
+ * last value counts, and they win over a --set of the same key. */
 static void slot(struct flyt_cli_opts *o, char *buf, size_t len, const char *key,
                  unsigned long long v)
 {
@@ -90,7 +91,10 @@ int flyt_cli_option(const char *cmd, unsigned which, int argc, char **argv, int 
             fprintf(stderr, "flyt %s: error: at most %d --set options\n", cmd, CLI_MAX_SETS);
             return -1;
         }
-        o->sets[o->n_sets++] = v;
+        int slots = (o->rep_set[0] != '\0') + (o->seed_set[0] != '\0');
+        for (int k = o->n_sets; k > o->n_sets - slots; k--)
+            o->sets[k] = o->sets[k - 1];
+        o->sets[o->n_sets++ - slots] = v;
     } else if ((which & FLYT_OPT_FORMAT) && is(a, NULL, "--format")) {
         if (!(v = flyt_cli_value(cmd, argc, argv, i)))
             return -1;

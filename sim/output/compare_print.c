@@ -30,8 +30,10 @@ static int widest(const struct flyt_field_def *defs, int n, int units, int at_le
 
 static const char *fmt_pct(char *buf, size_t len, double fraction)
 {
-    if (isfinite(fraction))
+    if (isfinite(fraction) && fabs(fraction) < 1e6)
         snprintf(buf, len, "%.1f%%", 100 * fraction);
+    else if (isfinite(fraction)) /* %.1f of 1e300 would print 300 digits */
+        snprintf(buf, len, "%.4g%%", 100 * fraction);
     else
         snprintf(buf, len, "-");
     return buf;

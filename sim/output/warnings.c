@@ -26,22 +26,35 @@ static bool ukp_growing(const struct flyt_summary *sum, double *at_end, double *
     return isfinite(*at_end) && isfinite(*mean) && *at_end > 2.0 * *mean && *at_end >= *mean + 5.0;
 }
 
+/* One decimal for an everyday count; %g, bounded, for an absurd one
+ * (%.1f of 1e300 prints 300 digits). */
+static const char *count(char *buf, size_t len, double x)
+{
+    snprintf(buf, len, fabs(x) < 1e9 ? "%.1f" : "%.4g", x);
+    return buf;
+}
+
 int flyt__summary_print_warnings(FILE *out, const struct flyt_summary *sum)
 {
     int n = 0;
     for (size_t i = 0; i < sizeof util_kpis / sizeof util_kpis[0]; i++) {
         double u = sum->mean[util_kpis[i].kpi];
         if (isfinite(u) && u >= FLYT_UNSTABLE_UTIL) {
-            fprintf(out, "%swarning: %s utilisation %.2f: queues may grow without bound\n",
+            /* %.2f on a utilisation of 1e300 (a unit with 1e-300 hours)
+             * would print 300 digits */
+            fprintf(out,
+                    u < 1e6 ? "%swarning: %s utilisation %.2f: queues may grow without bound\n"
+                            : "%swarning: %s utilisation %.4g: queues may grow without bound\n",
                     n++ ? "" : "\n", util_kpis[i].unit, u);
         }
     }
     double at_end, mean;
+    char e[32], m[32];
     if (ukp_growing(sum, &at_end, &mean)) {
         fprintf(out,
-                "%swarning: %.1f UKP patients still waiting at the end against %.1f on "
+                "%swarning: %s UKP patients still waiting at the end against %s on "
                 "average: the UKP queue may grow without bound\n",
-                n++ ? "" : "\n", at_end, mean);
+                n++ ? "" : "\n", count(e, sizeof e, at_end), count(m, sizeof m, mean));
     }
     return n;
 }

@@ -35,6 +35,13 @@ static void append(struct flyt_diag *d, const char *s, size_t n)
 void flyt_diag_add(struct flyt_diag *d, const char *file, int line, const char *key,
                    const char *fmt, ...)
 {
+    if (d->n_errors >= FLYT_DIAG_MAX_SHOWN) {
+        if (d->n_errors++ == FLYT_DIAG_MAX_SHOWN) {
+            static const char note[] = "(more errors follow; only the first 200 are shown)\n";
+            append(d, note, sizeof note - 1);
+        }
+        return;
+    }
     char head[512], msg[1024];
     /* Line 0 means the whole file (cannot open it, say): no line to name. */
     char where[300];

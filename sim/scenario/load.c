@@ -3,6 +3,7 @@
 #include "flyt/date.h"
 #include "scenario/overrides.h"
 #include "scenario/reader.h"
+#include "scenario/source.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -475,16 +476,16 @@ static char *write_tree(config_t *cfg)
     return buf;
 }
 
-static struct flyt_scenario *load_config(config_t *cfg, const char *text, const char *name,
-                                         const char *const *sets, int n_sets,
-                                         struct flyt_diag *diag, struct reader *rd)
+static struct flyt_scenario *load_config(config_t *cfg, const char *text, const char *prepared,
+                                         const char *const *sets, int n_sets, struct reader *rd)
 {
-    rd_init(rd, cfg, name, diag);
+    struct flyt_diag *diag = rd->diag;
+    rd_check_int_literals(rd, prepared);
     if (flyt__apply_sets(rd, sets, n_sets) != 0)
         return NULL;
     struct flyt_scenario *s = calloc(1, sizeof *s);
     if (!s) {
-        flyt_diag_add(diag, name, 0, NULL, "out of memory");
+        flyt_diag_add(diag, rd->main_file, 0, NULL, "out of memory");
         return NULL;
     }
     read_all(rd, config_root_setting(cfg), s);
@@ -492,296 +493,76 @@ static struct flyt_scenario *load_config(config_t *cfg, const char *text, const 
         flyt_scenario_free(s);
         return NULL;
     }
-    s->source = dup_str(name);
+    s->source = dup_str(rd->main_file);
     s->text = dup_str(text);
     s->resolved_text = write_tree(cfg);
     return s;
 }
 
-static bool parse_error(config_t *cfg, const char *name, struct flyt_diag *diag)
+static void parse_error(config_t *cfg, const char *prepared, struct reader *rd)
 {
-    const char *file = config_error_file(cfg) ? config_error_file(cfg) : name;
-    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
-        flyt_diag_add(diag, file, 0, NULL,
-                      "cannot read the file (missing, unreadable, or an "
-                      "@include that cannot be found)");
-    else if (config_error_text(cfg) && strstr(config_error_text(cfg), "cannot open include file"))
-        /* libconfig 1.5 names neither the file nor where it looked */
-        flyt_diag_add(diag, file, config_error_line(cfg), NULL,
-                      "cannot open the @include file named on this line (paths are relative "
-                      "to the folder of the main scenario file)");
-    else if (config_error_text(cfg) && strstr(config_error_text(cfg), "mismatched element type"))
+    const char *file, *text = config_error_text(cfg);
+    int line;
+    src_where(rd->map, rd->main_file, config_error_line(cfg), &file, &line);
+    char name[128];
+    int first, second;
+    if (text && strstr(text, "duplicate setting name") &&
+        src_find_duplicate(prepared, name, sizeof name, &first, &second)) {
+        /* libconfig 1.5 names neither the key nor where it was first */
+        const char *file1;
+        int line1;
+        src_where(rd->map, rd->main_file, first, &file1, &line1);
+        src_where(rd->map, rd->main_file, second, &file, &line);
+        char where[300];
+        if (strcmp(file1, file) == 0)
+            snprintf(where, sizeof where, "on line %d", line1);
+        else
+            snprintf(where, sizeof where, "at %s:%d", file1, line1);
+        flyt_diag_add(rd->diag, file, line, NULL,
+                      "duplicate key '%s': it is already given in this group %s; keep one of "
+                      "them",
+                      name, where);
+    } else if (text && strstr(text, "mismatched element type")) {
         /* libconfig wants one literal type per array: [1, 0.5] is an error */
-        flyt_diag_add(diag, file, config_error_line(cfg), NULL,
+        flyt_diag_add(rd->diag, file, line, NULL,
                       "syntax: %s: write every number in an array the same way, e.g. "
                       "[1.0, 0.5, 0.0] rather than [1, 0.5, 0]",
-                      config_error_text(cfg));
-    else
-        flyt_diag_add(diag, file, config_error_line(cfg), NULL,
+                      text);
+    } else {
+        flyt_diag_add(rd->diag, file, line, NULL,
                       "syntax: %s (settings are written key = value; with groups { ... }, "
                       "arrays [ ... ] and lists ( ... ); see docs/scenario-reference.md)",
-                      config_error_text(cfg) ? config_error_text(cfg) : "parse error");
-    return false;
-}
-
-/* Returns the line of the first byte sequence that is not UTF-8, or 0.
- * Scenario text ends up in HDF5 as UTF-8 strings, so it must be UTF-8. */
-static int invalid_utf8_line(const char *text)
-{
-    const unsigned char *p = (const unsigned char *)text;
-    int line = 1;
-    while (*p) {
-        int n = *p < 0x80             ? 0
-                : (*p & 0xE0) == 0xC0 ? 1
-                : (*p & 0xF0) == 0xE0 ? 2
-                : (*p & 0xF8) == 0xF0 ? 3
-                                      : -1;
-        if (n < 0 || (n == 1 && *p < 0xC2))
-            return line;
-        for (int i = 1; i <= n; i++)
-            if ((p[i] & 0xC0) != 0x80)
-                return line;
-        if (*p == '\n')
-            line++;
-        p += n + 1;
+                      text ? text : "parse error");
     }
-    return 0;
-}
-
-#define MAX_SCENARIO_BYTES (16 << 20)
-
-static char *read_file(const char *path, struct flyt_diag *diag);
-
-/* The path an @include line names, or NULL; libconfig 1.5 matches
- * ^[ \t]*@include[ \t]+"name" and reads name up to the next quote. */
-static char *include_target(const char *line, size_t n, const char *dir, const char **name,
-                            int *name_len)
-{
-    const char *end = line + n, *q = line;
-    while (q < end && (*q == ' ' || *q == '\t'))
-        q++;
-    if ((size_t)(end - q) < 10 || strncmp(q, "@include", 8) != 0 || (q[8] != ' ' && q[8] != '\t'))
-        return NULL;
-    for (q += 8; q < end && (*q == ' ' || *q == '\t');)
-        q++;
-    /* the name runs to the next quote, across lines if need be, as in
-     * libconfig's scanner (the text is NUL-terminated) */
-    const char *close = q < end && *q == '"' ? strchr(q + 1, '"') : NULL;
-    if (!close) {
-        /* libconfig would echo the rest to stdout and drop the include */
-        *name = q < end && *q == '"' ? q + 1 : NULL;
-        *name_len = *name ? (int)strcspn(*name, "\n") : 0;
-        return NULL;
-    }
-    size_t len = (size_t)(close - q - 1), dlen = dir && q[1] != '/' ? strlen(dir) + 1 : 0;
-    *name = q + 1;
-    *name_len = (int)len;
-    char *path = malloc(dlen + len + 1);
-    if (path) {
-        if (dlen)
-            snprintf(path, dlen + 1, "%s/", dir);
-        memcpy(path + dlen, q + 1, len);
-        path[dlen + len] = '\0';
-    }
-    return path;
-}
-
-/* Files being included, outermost first, to name an @include loop. */
-struct include_chain {
-    int n;
-    dev_t dev[12];
-    ino_t ino[12];
-};
-
-struct include_line {
-    const char *file;
-    int line;
-    const char *name; /* as written, name_len bytes */
-    int name_len;
-};
-
-static bool include_ok(const char *path, const struct include_line *at, const char *dir,
-                       struct include_chain *chain, struct flyt_diag *diag);
-
-/* libconfig 1.5 reads an @include with flex, which calls exit() when the
- * path is a folder (an empty name is the folder itself) and never ends on a
- * device such as /dev/zero; it names neither a missing file nor a loop. So
- * every @include is checked here before libconfig opens it, in included
- * files too. */
-static bool includes_are_files(const char *text, const char *file, const char *dir,
-                               struct include_chain *chain, struct flyt_diag *diag)
-{
-    bool ok = true;
-    int line = 1;
-    for (const char *p = text; *p; line++) {
-        size_t n = strcspn(p, "\n");
-        struct include_line at = { file, line, NULL, 0 };
-        char *path = include_target(p, n, dir, &at.name, &at.name_len);
-        if (path && !include_ok(path, &at, dir, chain, diag))
-            ok = false;
-        if (!path && at.name) {
-            flyt_diag_add(diag, file, line, NULL,
-                          "@include \"%.*s: the name has no closing quote; write "
-                          "@include \"file.cfg\"",
-                          at.name_len, at.name);
-            ok = false;
-        }
-        free(path);
-        p += n + (p[n] == '\n');
-    }
-    return ok;
-}
-
-static bool include_ok(const char *path, const struct include_line *at, const char *dir,
-                       struct include_chain *chain, struct flyt_diag *diag)
-{
-    static const char *const rel = "paths are relative to the folder of the main scenario file";
-    if (memchr(at->name, '\\', (size_t)at->name_len)) {
-        /* libconfig would skip it and echo it to stdout */
-        flyt_diag_add(diag, at->file, at->line, NULL,
-                      "@include \"%.*s\": a backslash cannot be part of the name; write "
-                      "folders with '/'",
-                      at->name_len, at->name);
-        return false;
-    }
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        flyt_diag_add(diag, at->file, at->line, NULL,
-                      "cannot open the @include file \"%.*s\" (looked for %s): %s; %s",
-                      at->name_len, at->name, path, strerror(errno), rel);
-        return false;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        flyt_diag_add(diag, at->file, at->line, NULL,
-                      "@include \"%.*s\" is %s, not a scenario file; name a file (%s)",
-                      at->name_len, at->name, S_ISDIR(st.st_mode) ? "a folder" : "a device or pipe",
-                      rel);
-        return false;
-    }
-    for (int i = 0; i < chain->n; i++) {
-        if (chain->dev[i] == st.st_dev && chain->ino[i] == st.st_ino) {
-            flyt_diag_add(diag, at->file, at->line, NULL,
-                          "@include \"%.*s\" makes a loop: that file is already being "
-                          "included; remove one of the @include lines",
-                          at->name_len, at->name);
-            return false;
-        }
-    }
-    if (chain->n == (int)(sizeof chain->dev / sizeof chain->dev[0])) {
-        flyt_diag_add(diag, at->file, at->line, NULL,
-                      "@include \"%.*s\": includes nest too deep (at most %d files)", at->name_len,
-                      at->name, (int)(sizeof chain->dev / sizeof chain->dev[0]) - 1);
-        return false;
-    }
-    struct flyt_diag ignored; /* libconfig reports what is wrong inside */
-    flyt_diag_init(&ignored);
-    char *inner = read_file(path, &ignored);
-    flyt_diag_free(&ignored);
-    chain->dev[chain->n] = st.st_dev;
-    chain->ino[chain->n++] = st.st_ino;
-    bool ok = !inner || includes_are_files(inner, path, dir, chain, diag);
-    chain->n--;
-    free(inner);
-    return ok;
-}
-
-static bool check_includes(const char *text, const char *name, const char *dir,
-                           struct flyt_diag *diag)
-{
-    struct include_chain chain = { 0 };
-    struct stat st;
-    if (stat(name, &st) == 0) { /* the main file, when it is one */
-        chain.dev[0] = st.st_dev;
-        chain.ino[0] = st.st_ino;
-        chain.n = 1;
-    }
-    return includes_are_files(text, name, dir, &chain, diag);
 }
 
 struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *name,
                                                 const char *include_dir, const char *const *sets,
                                                 int n_sets, struct flyt_diag *diag)
 {
+    struct src_map map = { 0 };
+    char *prepared = src_prepare(text, name, include_dir, &map, diag);
+    if (!prepared) {
+        src_map_free(&map);
+        return NULL;
+    }
     config_t cfg;
     config_init(&cfg);
-    if (include_dir)
-        config_set_include_dir(&cfg, include_dir);
     struct flyt_scenario *s = NULL;
     struct reader rd;
     rd_init(&rd, &cfg, name, diag);
-    int bad_line = invalid_utf8_line(text);
-    if (bad_line)
-        flyt_diag_add(diag, name, bad_line, NULL,
-                      "the file is not UTF-8 text; save it as UTF-8 (letters like æ, ø, å are "
-                      "fine in UTF-8)");
-    else if (!check_includes(text, name, include_dir, diag))
+    rd.map = &map;
+    if (!src_check_groups(prepared, &map, name, diag))
         s = NULL; /* reported */
-    else if (config_read_string(&cfg, text) == CONFIG_TRUE)
-        s = load_config(&cfg, text, name, sets, n_sets, diag, &rd);
+    else if (config_read_string(&cfg, prepared) == CONFIG_TRUE)
+        s = load_config(&cfg, text, prepared, sets, n_sets, &rd);
     else
-        parse_error(&cfg, name, diag);
+        parse_error(&cfg, prepared, &rd);
     rd_free(&rd);
     config_destroy(&cfg);
+    free(prepared);
+    src_map_free(&map);
     return s;
-}
-
-static char *read_file(const char *path, struct flyt_diag *diag)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        flyt_diag_add(diag, path, 0, NULL, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0, got;
-    char chunk[65536];
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        /* Scenarios are kilobytes; libconfig's parse slows down with the
-         * square of a group's size, so a huge file would look like a hang. */
-        if (len + got > MAX_SCENARIO_BYTES) {
-            flyt_diag_add(diag, path, 0, NULL,
-                          "the file is larger than %d MiB; a scenario is a few kilobytes of "
-                          "text: is this the right file?",
-                          MAX_SCENARIO_BYTES >> 20);
-            free(buf);
-            fclose(f);
-            return NULL;
-        }
-        if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            char *t = realloc(buf, cap);
-            if (!t) {
-                free(buf);
-                fclose(f);
-                flyt_diag_add(diag, path, 0, NULL, "out of memory reading the file");
-                return NULL;
-            }
-            buf = t;
-        }
-        memcpy(buf + len, chunk, got);
-        len += got;
-    }
-    if (ferror(f)) { /* a directory opens but cannot be read */
-        flyt_diag_add(diag, path, 0, NULL, "cannot read: %s", strerror(errno));
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    if (!buf)
-        buf = calloc(1, 1);
-    else
-        buf[len] = '\0';
-    if (buf && strlen(buf) != len) {
-        int line = 1;
-        for (const char *p = buf; *p; p++)
-            line += *p == '\n';
-        flyt_diag_add(diag, path, line, NULL,
-                      "a NUL byte on this line: this is not a text file; a scenario is UTF-8 text");
-        free(buf);
-        return NULL;
-    }
-    return buf;
 }
 
 struct flyt_scenario *flyt_scenario_load(const char *path, const char *const *sets, int n_sets,
@@ -790,9 +571,18 @@ struct flyt_scenario *flyt_scenario_load(const char *path, const char *const *se
     if (!path)
         return flyt_scenario_load_string(flyt_default_scenario, "<embedded>", NULL, sets, n_sets,
                                          diag);
-    char *text = read_file(path, diag);
-    if (!text)
+    char why[256];
+    int nul_line;
+    char *text = src_read_file(path, why, sizeof why, &nul_line);
+    if (!text) {
+        if (nul_line)
+            flyt_diag_add(diag, path, nul_line, NULL,
+                          "a NUL byte on this line: this is not a text file; a scenario is UTF-8 "
+                          "text");
+        else
+            flyt_diag_add(diag, path, 0, NULL, "%s", why);
         return NULL;
+    }
     /* @include resolves against the working directory unless told
      * otherwise; planners expect it relative to the including file. */
     char *dir = dup_str(path);

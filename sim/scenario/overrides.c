@@ -3,6 +3,7 @@
  * as the file itself. Missing groups and keys on the path are created, so an
  * optional key can be set even when the file leaves it out. */
 #include "scenario/overrides.h"
+#include "scenario/source.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,13 +42,31 @@ static bool non_finite_number(const char *v)
     return end != v && *end == '\0' && !isfinite(x);
 }
 
+/* An integer as a file would write it (decimal or 0x hex, an optional L),
+ * and with a leading space or '+' as strtoll reads it. Unlike libconfig,
+ * a plain literal above 2^31-1 becomes a 64-bit integer rather than
+ * wrapping. Returns -1 for an integer that fits no type. */
+static int read_int(const char *v, long long *out)
+{
+    struct src_int lit;
+    enum src_int_kind k = src_int_literal(v, strlen(v), &lit);
+    bool fits64 = lit.hex ? lit.magnitude <= (unsigned long long)INT64_MAX
+                          : lit.magnitude <= (unsigned long long)INT64_MAX + lit.negative;
+    if (k == SRC_NOT_INT)
+        return parse_int(v, out) ? 1 : 0;
+    if (!fits64)
+        return -1;
+    *out = lit.negative ? (long long)(0ULL - lit.magnitude) : (long long)lit.magnitude;
+    return 1;
+}
+
 static config_setting_t *add_value(config_setting_t *parent, const char *name, const char *v)
 {
     long long i;
     double f;
     size_t n = strlen(v);
     config_setting_t *s;
-    if (parse_int(v, &i)) {
+    if (read_int(v, &i) > 0) {
         bool small = i >= INT32_MIN && i <= INT32_MAX;
         s = config_setting_add(parent, name, small ? CONFIG_TYPE_INT : CONFIG_TYPE_INT64);
         if (s)
@@ -85,17 +104,18 @@ static bool valid_name(const char *s)
     return true;
 }
 
-static void remember(struct reader *rd, config_setting_t *s, int index)
+static bool remember(struct reader *rd, config_setting_t *s, int index)
 {
-    if (rd->n_sets < (int)(sizeof rd->sets / sizeof rd->sets[0]))
-        rd->sets[rd->n_sets++] = (struct rd_set){ s, index };
-}
-
-static void forget(struct reader *rd, const config_setting_t *s)
-{
-    for (int i = 0; i < rd->n_sets; i++)
-        if (rd->sets[i].setting == s)
-            rd->sets[i--] = rd->sets[--rd->n_sets];
+    if (rd->n_sets == rd->cap_sets) {
+        int cap = rd->cap_sets ? rd->cap_sets * 2 : 16;
+        struct rd_set *t = realloc(rd->sets, sizeof *t * (size_t)cap);
+        if (!t)
+            return false;
+        rd->sets = t;
+        rd->cap_sets = cap;
+    }
+    rd->sets[rd->n_sets++] = (struct rd_set){ s, index };
+    return true;
 }
 
 static int apply_one(struct reader *rd, const char *set, int index)
@@ -124,8 +144,8 @@ static int apply_one(struct reader *rd, const char *set, int index)
                 /* a group made here has no line in the file: errors in it
                  * (a required key missing) point at this --set */
                 next = config_setting_add(cur, part, CONFIG_TYPE_GROUP);
-                if (next)
-                    remember(rd, next, index);
+                if (next && !remember(rd, next, index))
+                    next = NULL;
             }
             if (!next || !config_setting_is_group(next)) {
                 flyt_diag_add(rd->diag, "--set", index, NULL,
@@ -135,11 +155,19 @@ static int apply_one(struct reader *rd, const char *set, int index)
             cur = next;
             continue;
         }
+        char key[512];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - set), set);
         if (non_finite_number(value)) {
-            char key[512];
-            snprintf(key, sizeof key, "%.*s", (int)(eq - set), set);
             flyt_diag_add(rd->diag, "--set", index, key, "must be a finite number, got '%s'",
                           value);
+            return -1;
+        }
+        long long ignored;
+        if (read_int(value, &ignored) < 0) {
+            flyt_diag_add(rd->diag, "--set", index, key,
+                          "%.40s%s does not fit in a 64-bit integer (-9223372036854775808 to "
+                          "9223372036854775807)",
+                          value, strlen(value) > 40 ? "..." : "");
             return -1;
         }
         if (next && config_setting_is_aggregate(next)) {
@@ -148,7 +176,7 @@ static int apply_one(struct reader *rd, const char *set, int index)
             return -1;
         }
         if (next) {
-            forget(rd, next); /* set twice: the freed setting must not match */
+            rd_forget(rd, next); /* the freed setting must not match */
             config_setting_remove(cur, part);
         }
         config_setting_t *s = add_value(cur, part, value);
@@ -156,7 +184,10 @@ static int apply_one(struct reader *rd, const char *set, int index)
             flyt_diag_add(rd->diag, "--set", index, NULL, "cannot set '%s'", part);
             return -1;
         }
-        remember(rd, s, index);
+        if (!remember(rd, s, index)) {
+            flyt_diag_add(rd->diag, "--set", index, NULL, "out of memory");
+            return -1;
+        }
     }
     return 0;
 }

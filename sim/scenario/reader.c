@@ -1,4 +1,5 @@
 #include "scenario/reader.h"
+#include "scenario/source.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -21,6 +22,30 @@ void rd_free(struct reader *rd)
     for (int i = 0; i < rd->n_keys; i++)
         free(rd->keys[i]);
     rd->n_keys = 0;
+    free(rd->sets);
+    rd->sets = NULL;
+    rd->n_sets = rd->cap_sets = 0;
+    free(rd->wrapped);
+    rd->wrapped = NULL;
+    rd->n_wrapped = rd->cap_wrapped = 0;
+}
+
+/* config_setting_index searches the parent from the start, so naming
+ * every element of a long list would cost the square of its length. The
+ * loader walks lists in order: the element after the last one named is
+ * tried first. */
+static int elem_index(const config_setting_t *e)
+{
+    static _Thread_local const config_setting_t *last_list;
+    static _Thread_local int last;
+    const config_setting_t *list = config_setting_parent(e);
+    if (list == last_list)
+        for (int k = last; k <= last + 1; k++)
+            if (k >= 0 && k < config_setting_length(list) &&
+                config_setting_get_elem(list, (unsigned)k) == e)
+                return last = k;
+    last_list = list;
+    return last = config_setting_index(e);
 }
 
 static void build_path(const config_setting_t *s, char *buf, size_t len, bool pattern)
@@ -32,9 +57,11 @@ static void build_path(const config_setting_t *s, char *buf, size_t len, bool pa
          p = config_setting_parent(p)) {
         if (config_setting_name(p)) {
             parts[n] = config_setting_name(p);
+        } else if (pattern) {
+            parts[n] = "[]";
         } else {
-            snprintf(idx[n], sizeof idx[n], "[%d]", config_setting_index(p));
-            parts[n] = pattern ? "[]" : idx[n];
+            snprintf(idx[n], sizeof idx[n], "[%d]", elem_index(p));
+            parts[n] = idx[n];
         }
         n++;
     }
@@ -80,27 +107,69 @@ static void record_key(struct reader *rd, const config_setting_t *parent, const 
 
 /* Errors on values that came from --set point at the command line, so the
  * planner is not sent to a line of the file that says something else. */
+static int set_index(const struct reader *rd, const config_setting_t *s)
+{
+    for (int i = 0; i < rd->n_sets; i++)
+        if (rd->sets[i].setting == s)
+            return rd->sets[i].index;
+    return 0;
+}
+
+/* Errors on values that came from --set point at the command line, so the
+ * planner is not sent to a line of the file that says something else. An
+ * error about a whole group (a distribution whose sd is 0, shares that do
+ * not sum to one) is caused by a member set on the command line, when
+ * there is one: the last such --set. */
 static void location(const struct reader *rd, const config_setting_t *s, const char **file,
                      int *line)
 {
-    for (const config_setting_t *p = s; p; p = config_setting_parent(p)) {
-        for (int i = 0; i < rd->n_sets; i++) {
-            if (rd->sets[i].setting == p) {
-                *file = "--set";
-                *line = rd->sets[i].index;
-                return;
-            }
+    int index = 0;
+    for (const config_setting_t *p = s; p && !index; p = config_setting_parent(p))
+        index = set_index(rd, p);
+    if (!index && s && config_setting_parent(s) && config_setting_is_group(s)) {
+        int n = config_setting_length(s);
+        for (int i = 0; i < n; i++) {
+            int k = set_index(rd, config_setting_get_elem(s, (unsigned)i));
+            index = k > index ? k : index;
         }
     }
-    *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : rd->main_file;
-    *line = s ? (int)config_setting_source_line(s) : 0;
+    if (index) {
+        *file = "--set";
+        *line = index;
+        return;
+    }
+    src_where(rd->map, rd->main_file, s ? (int)config_setting_source_line(s) : 0, file, line);
     if (*line == 0)
         *line = 1; /* the root and settings made by --set have no line of their own */
+}
+
+static bool was_wrapped(const struct reader *rd, const config_setting_t *s)
+{
+    for (int i = 0; i < rd->n_wrapped; i++)
+        if (rd->wrapped[i] == s)
+            return true;
+    return false;
+}
+
+void rd_forget(struct reader *rd, const config_setting_t *s)
+{
+    for (int i = 0; i < rd->n_sets; i++)
+        if (rd->sets[i].setting == s)
+            rd->sets[i--] = rd->sets[--rd->n_sets];
+    for (int i = 0; i < rd->n_wrapped; i++)
+        if (rd->wrapped[i] == s)
+            rd->wrapped[i--] = rd->wrapped[--rd->n_wrapped];
 }
 
 void rd_error(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt, ...)
 {
     char msg[1024];
+    if (s && was_wrapped(rd, s))
+        return; /* its literal is reported; the wrapped value means nothing */
+    if (rd->diag->n_errors >= FLYT_DIAG_MAX_SHOWN) {
+        flyt_diag_add(rd->diag, NULL, 0, NULL, "%s", ""); /* counted, not shown */
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -249,11 +318,7 @@ bool rd_int(struct reader *rd, config_setting_t *parent, const char *name, bool 
         return false;
     }
     if (x < lo || x > hi) {
-        /* libconfig 1.5 wraps a plain literal above 2^31-1 without a word */
-        bool wrapped = config_setting_type(s) == CONFIG_TYPE_INT && lo >= 0 && x < -65536;
-        rd_error(rd, s, key, "must be between %lld and %lld, got %lld%s", lo, hi, x,
-                 wrapped ? " (an integer above 2147483647 needs an L suffix, e.g. 3000000000L)"
-                         : "");
+        rd_error(rd, s, key, "must be between %lld and %lld, got %lld", lo, hi, x);
         return false;
     }
     *out = x;
@@ -368,10 +433,107 @@ void rd_check_unknown(struct reader *rd, config_setting_t *root)
             }
             continue;
         }
+        if (rd->diag->n_errors >= FLYT_DIAG_MAX_SHOWN) {
+            flyt_diag_add(rd->diag, NULL, 0, NULL, "%s", ""); /* counted, not shown */
+            continue;
+        }
         char key[300], known[1024];
         rd_path(s, key, sizeof key);
         known_children(rd, root, known, sizeof known);
         rd_error(rd, s, key, "unknown key '%s'; valid here: %s", config_setting_name(s),
                  *known ? known : "(nothing)");
     }
+}
+
+/* The integer setting on a prepared-text line that holds the value
+ * libconfig wrapped the literal to, and is not reported yet; depth first,
+ * so the first such element of an array is taken first. */
+static config_setting_t *wrapped_at(const struct reader *rd, config_setting_t *s, int line,
+                                    long long wrapped)
+{
+    int t = config_setting_type(s);
+    if ((t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) &&
+        (int)config_setting_source_line(s) == line && !was_wrapped(rd, s)) {
+        long long v =
+                t == CONFIG_TYPE_INT ? config_setting_get_int(s) : config_setting_get_int64(s);
+        if (v == wrapped)
+            return s;
+    }
+    if (!config_setting_is_aggregate(s))
+        return NULL;
+    int n = config_setting_length(s);
+    for (int i = 0; i < n; i++) {
+        config_setting_t *w =
+                wrapped_at(rd, config_setting_get_elem(s, (unsigned)i), line, wrapped);
+        if (w)
+            return w;
+    }
+    return NULL;
+}
+
+struct wrap_ctx {
+    struct reader *rd;
+    int n; /* found so far */
+    const char *file;
+    int line;
+};
+
+/* Each report searches the tree, so only the first few are named. */
+#define RD_MAX_WRAPPED_SHOWN 20
+
+static void report_wrapped(void *ctx, int line, const char *tok, size_t len,
+                           const struct src_int *lit)
+{
+    struct wrap_ctx *w = ctx;
+    struct reader *rd = w->rd;
+    if (++w->n > RD_MAX_WRAPPED_SHOWN) {
+        if (w->n == RD_MAX_WRAPPED_SHOWN + 1)
+            src_where(rd->map, rd->main_file, line, &w->file, &w->line);
+        return;
+    }
+    config_setting_t *s = wrapped_at(rd, config_root_setting(rd->cfg), line, src_int_wrapped(lit));
+    char key[300] = "", shown[64], got[64] = "";
+    rd_path(s, key, sizeof key);
+    /* the digits as written, shortened when absurdly long */
+    snprintf(shown, sizeof shown, "%.*s%s", len > 40 ? 40 : (int)len, tok, len > 40 ? "..." : "");
+    if (s && config_setting_type(s) == CONFIG_TYPE_INT)
+        snprintf(got, sizeof got, " and would be read as %d", config_setting_get_int(s));
+    else if (s)
+        snprintf(got, sizeof got, " and would be read as %lld", config_setting_get_int64(s));
+    bool fits64 = lit->hex ? lit->magnitude <= (unsigned long long)INT64_MAX
+                           : lit->magnitude <= (unsigned long long)INT64_MAX + lit->negative;
+    const char *file;
+    int fline;
+    src_where(rd->map, rd->main_file, line, &file, &fline);
+    if (!lit->is64 && fits64)
+        flyt_diag_add(rd->diag, file, fline, key,
+                      "%s does not fit in an integer without an L suffix (%s)%s; write %.*sL "
+                      "for a 64-bit integer",
+                      shown, lit->hex ? "at most 0x7FFFFFFF" : "-2147483648 to 2147483647", got,
+                      len > 40 ? 40 : (int)len, len > 40 ? "it with " : tok);
+    else
+        flyt_diag_add(rd->diag, file, fline, key, "%s does not fit in a 64-bit integer (%s)%s",
+                      shown,
+                      lit->hex ? "at most 0x7FFFFFFFFFFFFFFFL"
+                               : "-9223372036854775808 to 9223372036854775807",
+                      got);
+    if (s && rd->n_wrapped == rd->cap_wrapped) {
+        int cap = rd->cap_wrapped ? rd->cap_wrapped * 2 : 8;
+        config_setting_t **t = realloc(rd->wrapped, sizeof *t * (size_t)cap);
+        if (!t)
+            return;
+        rd->wrapped = t;
+        rd->cap_wrapped = cap;
+    }
+    if (s)
+        rd->wrapped[rd->n_wrapped++] = s;
+}
+
+void rd_check_int_literals(struct reader *rd, const char *prepared)
+{
+    struct wrap_ctx w = { rd, 0, NULL, 0 };
+    src_scan_ints(prepared, report_wrapped, &w);
+    if (w.n > RD_MAX_WRAPPED_SHOWN)
+        flyt_diag_add(rd->diag, w.file, w.line, NULL,
+                      "%d more integers from here on do not fit their type either", w.n - 20);
 }

@@ -23,14 +23,21 @@ struct rd_set {
     int index; /* 1-based position on the command line */
 };
 
+struct src_map;
+
 struct reader {
     config_t *cfg;
     const char *main_file;
+    const struct src_map *map; /* lines of the prepared text; NULL: none */
     struct flyt_diag *diag;
     char *keys[RD_MAX_KEYS];
     int n_keys;
-    struct rd_set sets[64];
-    int n_sets;
+    struct rd_set *sets; /* as many as the command line has */
+    int n_sets, cap_sets;
+    /* integers libconfig wrapped, already reported: no second error on
+     * the value they were wrapped to */
+    config_setting_t **wrapped;
+    int n_wrapped, cap_wrapped;
 };
 
 /* A value given per frailty group: the caller's targets, one per group. */
@@ -110,6 +117,12 @@ void rd_coordinators(struct reader *rd, config_setting_t *root, struct flyt_scen
                      const struct group_names *g);
 void rd_check_not_ready(struct reader *rd, config_setting_t *root, struct flyt_scenario *s);
 void rd_levers_free(struct flyt_scenario *s);
+
+/* Reports every integer literal in the prepared text that libconfig
+ * wrapped to fit its type, at its setting when there is one. */
+void rd_check_int_literals(struct reader *rd, const char *prepared);
+/* Forgets a setting about to be freed (a --set replaces it). */
+void rd_forget(struct reader *rd, const config_setting_t *s);
 
 /* Reports every setting never visited as an unknown key. */
 void rd_check_unknown(struct reader *rd, config_setting_t *root);

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Reading scenario text exactly, within limits, in linear time: @include
+# files under the main file's checks, integer literals libconfig would
+# wrap, byte-order marks, unreadable includes, many --set, --set:N
+# positions, and bounded number formats in warnings.
+# Usage: e2e_parse.sh FLYT SOURCE_DIR
+set -uo pipefail
+FLYT=$1
+SRC=$2
+. "${BASH_SOURCE[0]%/*}/e2e_lib.sh"
+BASE=$SRC/scenarios/trondheim-baseline.cfg
+
+# expect_fail NAME EXPECTED_TEXT CMD...: exit 2, the text on stderr,
+# nothing on stdout.
+expect_fail() {
+  local name=$1 want=$2; shift 2
+  "$@" >"$tmp/o" 2>"$tmp/e"
+  local rc=$?
+  check "$name: exit 2" test "$rc" -eq 2
+  if grep -qF -- "$want" "$tmp/e"; then ok "$name: says '$want'"; else
+    bad "$name: stderr lacks '$want'; it was:"; head -c 2000 "$tmp/e"; echo; fi
+  check "$name: nothing on stdout" test ! -s "$tmp/o"
+}
+
+# A long comment line in an @include file: libconfig 1.5 read it in 8 KiB
+# pieces and rescanned it each time (4 MB: 19 s; 16 MB: over 400 s).
+head -c 16000000 /dev/zero | tr '\0' 'x' | sed 's/^/#/' >"$tmp/long.cfg"
+{ echo '@include "long.cfg"'; cat "$BASE"; } >"$tmp/main.cfg"
+start=$(date +%s)
+"$FLYT" validate "$tmp/main.cfg" >"$tmp/o" 2>"$tmp/e"
+rc=$?
+check "16 MB comment line in an @include: valid" test "$rc" -eq 0
+check "16 MB comment line in an @include: read within 10 s" test $(($(date +%s) - start)) -le 10
+# ... and the main file's 16 MiB limit applies to it
+head -c 17000000 /dev/zero | tr '\0' '#' >"$tmp/long.cfg"
+expect_fail "17 MB @include file" 'main.cfg:1: error: @include "long.cfg": the file is larger than 16 MiB' \
+  "$FLYT" validate "$tmp/main.cfg"
+rm -f "$tmp/long.cfg"
+
+# A list of 150 000 shocks with unknown keys: naming each element searched
+# the list from its start (98 s); 600 000 errors are counted, 200 shown.
+/usr/bin/python3 - "$BASE" "$tmp/shocks.cfg" <<'PY'
+import sys
+base = open(sys.argv[1]).read()
+el = '{ from = 1; to = 2; factor = 1.5; a1 = 1; a2 = 1; a3 = 1; a4 = 1; }'
+open(sys.argv[2], 'w').write(base.replace('population: {', 'population: {\n  shocks = (' + ','.join([el] * 150000) + ');', 1))
+PY
+start=$(date +%s)
+expect_fail "150 000 shocks with unknown keys" "shocks.cfg: 600000 errors" "$FLYT" validate "$tmp/shocks.cfg"
+check "150 000 shocks: within 40 s (sanitizer builds included; before: 98 s)" test $(($(date +%s) - start)) -le 40
+check "150 000 shocks: 200 errors shown" test "$(grep -c ': error: ' "$tmp/e")" -eq 200
+rm -f "$tmp/shocks.cfg"
+
+# A byte-order mark, in the main file and in an included one.
+printf '\xef\xbb\xbf' | cat - "$BASE" >"$tmp/bom.cfg"
+check "BOM at the start of a scenario: valid" bash -c "'$FLYT' validate '$tmp/bom.cfg' >/dev/null"
+printf '\xef\xbb\xbfreport: { nh_target_days = 30.0; };\n' >"$tmp/bominc.cfg"
+{ echo '@include "bominc.cfg"'; sed '/^report/,/^};/d' "$BASE"; } >"$tmp/main2.cfg"
+check "BOM at the start of an @include file: valid" bash -c "'$FLYT' validate '$tmp/main2.cfg' >/dev/null"
+
+# An @include that opens but cannot be read.
+{ echo '@include "/proc/self/mem"'; cat "$BASE"; } >"$tmp/mem.cfg"
+expect_fail "@include /proc/self/mem" 'mem.cfg:1: error: @include "/proc/self/mem": cannot read: Input/output error' \
+  "$FLYT" validate "$tmp/mem.cfg"
+
+# Integer literals libconfig 1.5 wraps without a word.
+sed 's/replications = [0-9]*;/replications = 4294967297;/' "$BASE" >"$tmp/reps.cfg"
+expect_fail "replications = 4294967297" "error: run.replications: 4294967297 does not fit in an integer without an L suffix" \
+  "$FLYT" validate "$tmp/reps.cfg"
+sed 's/seed = [0-9L]*;/seed = -4294967296;/' "$BASE" >"$tmp/seed.cfg"
+expect_fail "seed = -4294967296" "error: run.seed: -4294967296 does not fit in an integer without an L suffix (-2147483648 to 2147483647) and would be read as 0" \
+  "$FLYT" validate "$tmp/seed.cfg"
+expect_fail "--set beyond 64 bits" "--set:1: error: run.seed: 99999999999999999999 does not fit in a 64-bit integer" \
+  "$FLYT" validate "$BASE" --set run.seed=99999999999999999999
+
+# More than 64 --set: all taken, and the 70th named as such.
+sets=()
+for i in $(seq 1 69); do sets+=(--set "run.seed=$i"); done
+expect_fail "70 --set" "--set:70: error: units.short_term.beds: expected an integer, got a string" \
+  "$FLYT" validate "$BASE" "${sets[@]}" --set units.short_term.beds=many
+
+# --set:N is the N-th --set as typed: -r and --seed are not counted.
+expect_fail "--set after -r and --seed" "--set:1: error: units.short_term.beds: expected an integer" \
+  "$FLYT" run "$BASE" -r 2 --seed 3 --set units.short_term.beds=many -o "$tmp/x.h5"
+# A distribution made invalid by --set points at the --set.
+expect_fail "--set inside a distribution" "--set:2: error: units.nursing_home.los_days: sd must be a finite number > 0" \
+  "$FLYT" validate "$BASE" --set run.seed=1 --set units.nursing_home.los_days.sd=0
+
+# Numbers in warnings stay short: 1e-300 hours a week is a utilisation of 1e303.
+"$FLYT" run "$BASE" -r 2 --set run.horizon_days=150 --set run.warmup_days=30 \
+  --set units.home_care.hours_per_week=1e-300 -o "$tmp/w.h5" >"$tmp/w.out" 2>"$tmp/w.err"
+check "tiny home-care hours: run exits 0" test $? -eq 0
+check "tiny home-care hours: warned about" grep -q "warning: home_care utilisation" "$tmp/w.out"
+check "tiny home-care hours: no line over 200 characters" \
+  bash -c "! awk 'length(\$0) > 200 { bad = 1 } END { exit !bad }' '$tmp/w.out'"
+
+echo "e2e_parse: $pass passed, $fail failed"
+test "$fail" -eq 0
