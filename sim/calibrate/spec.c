@@ -48,27 +48,27 @@ static char *resolve_scenario(const char *spec_path, const char *scenario)
 static void read_sets(struct reader *rd, config_setting_t *root, struct flyt_calib_spec *spec,
                       struct origin *origins)
 {
-    config_setting_t *set = rd_get(rd, root, "set", false);
+    config_setting_t *set = flyt__rd_get(rd, root, "set", false);
     if (!set)
         return;
     if (!config_setting_is_array(set) && !config_setting_is_list(set)) {
-        rd_error(rd, set, "set", "expected an array of \"key.path=value\" strings");
+        flyt__rd_error(rd, set, "set", "expected an array of \"key.path=value\" strings");
         return;
     }
     int n = config_setting_length(set);
     if (n > FLYT_CALIB_MAX_SETS) {
-        rd_error(rd, set, "set", "at most %d overrides, got %d", FLYT_CALIB_MAX_SETS, n);
+        flyt__rd_error(rd, set, "set", "at most %d overrides, got %d", FLYT_CALIB_MAX_SETS, n);
         return;
     }
     for (int i = 0; i < n; i++) {
         config_setting_t *e = config_setting_get_elem(set, (unsigned)i);
-        rd_mark(e);
+        flyt__rd_mark(e);
         const char *v = config_setting_get_string(e);
         char key[32];
         snprintf(key, sizeof key, "set[%d]", i);
         if (!v || !strchr(v, '=') || strlen(v) >= FLYT_CALIB_SET_LEN) {
-            rd_error(rd, e, key, "expected a string \"key.path=value\" (under %d characters)",
-                     FLYT_CALIB_SET_LEN);
+            flyt__rd_error(rd, e, key, "expected a string \"key.path=value\" (under %d characters)",
+                           FLYT_CALIB_SET_LEN);
             continue;
         }
         origins[spec->n_sets] = (struct origin){ line_of(e), "" };
@@ -80,12 +80,12 @@ static void read_sets(struct reader *rd, config_setting_t *root, struct flyt_cal
 static config_setting_t *list_of_groups(struct reader *rd, config_setting_t *root, const char *name,
                                         int cap)
 {
-    config_setting_t *l = rd_get(rd, root, name, true);
+    config_setting_t *l = flyt__rd_get(rd, root, name, true);
     if (!l)
         return NULL;
     int n = config_setting_is_list(l) ? config_setting_length(l) : -1;
     if (n < 1 || n > cap) {
-        rd_error(rd, l, name, "expected a list ( { ... }, ... ) of 1 to %d groups", cap);
+        flyt__rd_error(rd, l, name, "expected a list ( { ... }, ... ) of 1 to %d groups", cap);
         return NULL;
     }
     for (int i = 0; i < n; i++) {
@@ -93,7 +93,7 @@ static config_setting_t *list_of_groups(struct reader *rd, config_setting_t *roo
         if (!config_setting_is_group(e)) {
             char key[48];
             snprintf(key, sizeof key, "%s[%d]", name, i);
-            rd_error(rd, e, key, "expected a group { ... }");
+            flyt__rd_error(rd, e, key, "expected a group { ... }");
             return NULL;
         }
     }
@@ -104,7 +104,7 @@ static bool copy_key(struct reader *rd, config_setting_t *s, const char *key, co
                      char *out)
 {
     if (strlen(v) == 0 || strlen(v) >= FLYT_CALIB_KEY_LEN || strchr(v, '=')) {
-        rd_error(rd, s, key, "expected a key path such as \"decision.delay_days.mean\"");
+        flyt__rd_error(rd, s, key, "expected a key path such as \"decision.delay_days.mean\"");
         return false;
     }
     strcpy(out, v);
@@ -119,43 +119,44 @@ static void read_keys(struct reader *rd, config_setting_t *g, const char *pkey,
     const char *v = NULL;
     char key[80];
     if ((one != NULL) == (many != NULL)) {
-        rd_error(rd, g, pkey,
-                 "give either key = \"a.b.c\" (fit the value) or keys = [\"a.b\", ...] (fit one "
-                 "factor on all of them)");
-        rd_get(rd, g, "key", false);
-        rd_get(rd, g, "keys", false);
+        flyt__rd_error(
+                rd, g, pkey,
+                "give either key = \"a.b.c\" (fit the value) or keys = [\"a.b\", ...] (fit one "
+                "factor on all of them)");
+        flyt__rd_get(rd, g, "key", false);
+        flyt__rd_get(rd, g, "keys", false);
         return;
     }
     if (one) {
         snprintf(key, sizeof key, "%s.key", pkey);
         p->mode = FLYT_CALIB_VALUE;
         p->line = line_of(one);
-        if (rd_str(rd, g, "key", true, &v) && copy_key(rd, one, key, v, p->keys[0])) {
+        if (flyt__rd_str(rd, g, "key", true, &v) && copy_key(rd, one, key, v, p->keys[0])) {
             p->n_keys = 1;
             strcpy(p->name, v);
         }
         return;
     }
     snprintf(key, sizeof key, "%s.keys", pkey);
-    rd_get(rd, g, "keys", true);
+    flyt__rd_get(rd, g, "keys", true);
     p->mode = FLYT_CALIB_SCALE;
     p->line = line_of(many);
     int n = config_setting_is_array(many) || config_setting_is_list(many)
                     ? config_setting_length(many)
                     : -1;
     if (n < 1 || n > FLYT_CALIB_MAX_KEYS) {
-        rd_error(rd, many, key, "expected an array of 1 to %d key paths [\"a.b\", ...]",
-                 FLYT_CALIB_MAX_KEYS);
+        flyt__rd_error(rd, many, key, "expected an array of 1 to %d key paths [\"a.b\", ...]",
+                       FLYT_CALIB_MAX_KEYS);
         return;
     }
     for (int i = 0; i < n; i++) {
         config_setting_t *e = config_setting_get_elem(many, (unsigned)i);
-        rd_mark(e);
+        flyt__rd_mark(e);
         char ekey[96];
         snprintf(ekey, sizeof ekey, "%s[%d]", key, i);
         const char *kv = config_setting_get_string(e);
         if (!kv) {
-            rd_error(rd, e, ekey, "expected a key path string");
+            flyt__rd_error(rd, e, ekey, "expected a key path string");
             return;
         }
         if (!copy_key(rd, e, ekey, kv, p->keys[i]))
@@ -163,7 +164,7 @@ static void read_keys(struct reader *rd, config_setting_t *g, const char *pkey,
     }
     p->n_keys = n;
     const char *name = NULL;
-    rd_str(rd, g, "name", false, &name);
+    flyt__rd_str(rd, g, "name", false, &name);
     char first[FLYT_CALIB_KEY_LEN];
     memcpy(first, p->keys[0], sizeof first);
     if (name)
@@ -181,22 +182,22 @@ static void read_param(struct reader *rd, config_setting_t *g, int i, struct fly
     read_keys(rd, g, pkey, p);
     if (p->mode == FLYT_CALIB_VALUE && config_setting_get_member(g, "name")) {
         snprintf(key, sizeof key, "%s.name", pkey);
-        rd_error(rd, config_setting_get_member(g, "name"), key,
-                 "name is for a keys list; a single key is its own name");
-        rd_get(rd, g, "name", false);
+        flyt__rd_error(rd, config_setting_get_member(g, "name"), key,
+                       "name is for a keys list; a single key is its own name");
+        flyt__rd_get(rd, g, "name", false);
     }
     p->min = NAN;
     p->max = NAN;
     double start = NAN;
-    bool ok = rd_num(rd, g, "min", true, -INFINITY, INFINITY, &p->min);
-    ok = rd_num(rd, g, "max", true, -INFINITY, INFINITY, &p->max) && ok;
-    ok = rd_num(rd, g, "start", false, -INFINITY, INFINITY, &start) && ok;
+    bool ok = flyt__rd_num(rd, g, "min", true, -INFINITY, INFINITY, &p->min);
+    ok = flyt__rd_num(rd, g, "max", true, -INFINITY, INFINITY, &p->max) && ok;
+    ok = flyt__rd_num(rd, g, "start", false, -INFINITY, INFINITY, &start) && ok;
     if (!ok)
         return;
     if (!(p->min < p->max)) {
         snprintf(key, sizeof key, "%s.max", pkey);
-        rd_error(rd, config_setting_get_member(g, "max"), key,
-                 "empty range: max (%g) must be above min (%g)", p->max, p->min);
+        flyt__rd_error(rd, config_setting_get_member(g, "max"), key,
+                       "empty range: max (%g) must be above min (%g)", p->max, p->min);
         return;
     }
     bool scale_one = p->mode == FLYT_CALIB_SCALE && p->min < 1.0 && 1.0 < p->max;
@@ -205,9 +206,9 @@ static void read_param(struct reader *rd, config_setting_t *g, int i, struct fly
         p->start = start;
     if (!(p->min < p->start && p->start < p->max)) {
         snprintf(key, sizeof key, "%s.start", pkey);
-        rd_error(rd, config_setting_get_member(g, "start"), key,
-                 "must lie strictly between min (%g) and max (%g), got %g", p->min, p->max,
-                 p->start);
+        flyt__rd_error(rd, config_setting_get_member(g, "start"), key,
+                       "must lie strictly between min (%g) and max (%g), got %g", p->min, p->max,
+                       p->start);
     }
 }
 
@@ -226,7 +227,7 @@ static void read_target(struct reader *rd, config_setting_t *g, int i, struct fl
     const char *name = NULL;
     t->kpi = -1;
     t->line = line_of(g);
-    if (rd_str(rd, g, "kpi", true, &name) && name) {
+    if (flyt__rd_str(rd, g, "kpi", true, &name) && name) {
         config_setting_t *s = config_setting_get_member(g, "kpi");
         t->line = line_of(s);
         t->kpi = kpi_index(name);
@@ -237,28 +238,29 @@ static void read_target(struct reader *rd, config_setting_t *g, int i, struct fl
                 used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
                                          flyt_kpi_defs[k].name);
             snprintf(key, sizeof key, "%s.kpi", pkey);
-            rd_error(rd, s, key, "unknown KPI '%s'; the KPIs are: %s", name, list);
+            flyt__rd_error(rd, s, key, "unknown KPI '%s'; the KPIs are: %s", name, list);
         }
     }
-    rd_num(rd, g, "value", true, -INFINITY, INFINITY, &t->value);
+    flyt__rd_num(rd, g, "value", true, -INFINITY, INFINITY, &t->value);
     t->weight = 1.0;
     bool has_tol = config_setting_get_member(g, "tolerance") != NULL;
     bool has_w = config_setting_get_member(g, "weight") != NULL;
-    if (rd_num(rd, g, "tolerance", false, -INFINITY, INFINITY, &t->tolerance) && has_tol &&
+    if (flyt__rd_num(rd, g, "tolerance", false, -INFINITY, INFINITY, &t->tolerance) && has_tol &&
         !(t->tolerance > 0)) {
         snprintf(key, sizeof key, "%s.tolerance", pkey);
-        rd_error(rd, config_setting_get_member(g, "tolerance"), key, "must be > 0, got %g",
-                 t->tolerance);
+        flyt__rd_error(rd, config_setting_get_member(g, "tolerance"), key, "must be > 0, got %g",
+                       t->tolerance);
     }
-    if (rd_num(rd, g, "weight", false, -INFINITY, INFINITY, &t->weight) && has_w &&
+    if (flyt__rd_num(rd, g, "weight", false, -INFINITY, INFINITY, &t->weight) && has_w &&
         !(t->weight > 0)) {
         snprintf(key, sizeof key, "%s.weight", pkey);
-        rd_error(rd, config_setting_get_member(g, "weight"), key, "must be > 0, got %g", t->weight);
+        flyt__rd_error(rd, config_setting_get_member(g, "weight"), key, "must be > 0, got %g",
+                       t->weight);
     }
     if (!has_tol && !has_w)
-        rd_error(rd, g, pkey,
-                 "give a tolerance (the band the fit must reach; also the scale of the "
-                 "objective) or a weight (pull towards the value, no band)");
+        flyt__rd_error(rd, g, pkey,
+                       "give a tolerance (the band the fit must reach; also the scale of the "
+                       "objective) or a weight (pull towards the value, no band)");
     t->scale = has_tol ? t->tolerance : fabs(t->value) > 0 ? fabs(t->value) : 1.0;
 }
 
@@ -275,58 +277,58 @@ static void check_duplicates(struct reader *rd, config_setting_t *root,
             for (int j = 0; j <= i; j++)
                 for (int b = 0; b < (j == i ? a : spec->params[j].n_keys); b++)
                     if (strcmp(p->keys[a], spec->params[j].keys[b]) == 0)
-                        rd_error(rd, config_setting_get_elem(params, (unsigned)i), p->keys[a],
-                                 "named by two parameters; each key can be fitted once");
+                        flyt__rd_error(rd, config_setting_get_elem(params, (unsigned)i), p->keys[a],
+                                       "named by two parameters; each key can be fitted once");
             for (int s = 0; s < spec->n_sets; s++)
                 if (strncmp(spec->sets[s], p->keys[a], len) == 0 && spec->sets[s][len] == '=')
-                    rd_error(rd, config_setting_get_elem(params, (unsigned)i), p->keys[a],
-                             "also fixed by set[%d]; a key is either fixed or fitted", s);
+                    flyt__rd_error(rd, config_setting_get_elem(params, (unsigned)i), p->keys[a],
+                                   "also fixed by set[%d]; a key is either fixed or fitted", s);
         }
     }
     if (total > FLYT_CALIB_MAX_ALL_KEYS)
-        rd_error(rd, params, "parameters", "at most %d keys over all parameters, got %d",
-                 FLYT_CALIB_MAX_ALL_KEYS, total);
+        flyt__rd_error(rd, params, "parameters", "at most %d keys over all parameters, got %d",
+                       FLYT_CALIB_MAX_ALL_KEYS, total);
     config_setting_t *targets = config_setting_get_member(root, "targets");
     for (int i = 0; i < spec->n_targets; i++)
         for (int j = 0; j < i; j++)
             if (spec->targets[i].kpi >= 0 && spec->targets[i].kpi == spec->targets[j].kpi)
-                rd_error(rd, config_setting_get_elem(targets, (unsigned)i), "targets",
-                         "KPI '%s' is already a target (targets[%d])",
-                         flyt_kpi_defs[spec->targets[i].kpi].name, j);
+                flyt__rd_error(rd, config_setting_get_elem(targets, (unsigned)i), "targets",
+                               "KPI '%s' is already a target (targets[%d])",
+                               flyt_kpi_defs[spec->targets[i].kpi].name, j);
 }
 
 static void read_spec(struct reader *rd, config_setting_t *root, struct flyt_calib_spec *spec,
                       struct origin *origins)
 {
     const char *scenario = NULL;
-    if (rd_str(rd, root, "scenario", false, &scenario) && scenario)
+    if (flyt__rd_str(rd, root, "scenario", false, &scenario) && scenario)
         spec->scenario_path = resolve_scenario(spec->path, scenario);
     long long v = 0;
     spec->has_replications = config_setting_get_member(root, "replications") != NULL;
-    if (rd_int(rd, root, "replications", false, 2, 100000, &v) && spec->has_replications)
+    if (flyt__rd_int(rd, root, "replications", false, 2, 100000, &v) && spec->has_replications)
         spec->replications = (unsigned)v;
     spec->has_seed = config_setting_get_member(root, "seed") != NULL;
-    if (rd_int(rd, root, "seed", false, 0, INT64_MAX, &v) && spec->has_seed)
+    if (flyt__rd_int(rd, root, "seed", false, 0, INT64_MAX, &v) && spec->has_seed)
         spec->seed = (uint64_t)v;
     v = 200;
-    rd_int(rd, root, "max_evaluations", false, 1, 1000000, &v);
+    flyt__rd_int(rd, root, "max_evaluations", false, 1, 1000000, &v);
     spec->max_evaluations = (unsigned)v;
     spec->size_tolerance = 1e-2;
-    rd_num(rd, root, "size_tolerance", false, 1e-12, 10.0, &spec->size_tolerance);
+    flyt__rd_num(rd, root, "size_tolerance", false, 1e-12, 10.0, &spec->size_tolerance);
     spec->slope_step = 0.02;
-    rd_num(rd, root, "slope_step", false, 1e-6, 0.25, &spec->slope_step);
+    flyt__rd_num(rd, root, "slope_step", false, 1e-6, 0.25, &spec->slope_step);
     read_sets(rd, root, spec, origins);
 
     config_setting_t *params = list_of_groups(rd, root, "parameters", FLYT_CALIB_MAX_PARAMS);
     for (int i = 0; params && i < config_setting_length(params); i++) {
         config_setting_t *g = config_setting_get_elem(params, (unsigned)i);
-        rd_mark(g);
+        flyt__rd_mark(g);
         read_param(rd, g, i, &spec->params[spec->n_params++]);
     }
     config_setting_t *targets = list_of_groups(rd, root, "targets", FLYT_CALIB_MAX_TARGETS);
     for (int i = 0; targets && i < config_setting_length(targets); i++) {
         config_setting_t *g = config_setting_get_elem(targets, (unsigned)i);
-        rd_mark(g);
+        flyt__rd_mark(g);
         read_target(rd, g, i, &spec->targets[spec->n_targets++]);
     }
     check_duplicates(rd, root, spec);
@@ -528,10 +530,10 @@ struct flyt_calib_spec *flyt_calib_spec_load(const char *path, struct flyt_diag 
     if (parse_spec(&cfg, path, diag)) {
         struct reader rd;
         struct origin origins[FLYT_CALIB_MAX_ALL_SETS];
-        rd_init(&rd, &cfg, path, diag);
+        flyt__rd_init(&rd, &cfg, path, diag);
         config_setting_t *root = config_root_setting(&cfg);
         read_spec(&rd, root, spec, origins);
-        rd_check_unknown(&rd, root);
+        flyt__rd_check_unknown(&rd, root);
         /* in the order flyt_calib_sets writes them */
         int n_fixed = spec->n_sets;
         if (spec->has_replications)
@@ -543,7 +545,7 @@ struct flyt_calib_spec *flyt_calib_spec_load(const char *path, struct flyt_diag 
                                -1,   0,       line_of(config_lookup(&cfg, "scenario")),
                                "" };
         check_scenario(&rd, spec, &to);
-        rd_free(&rd);
+        flyt__rd_free(&rd);
     }
     config_destroy(&cfg);
     if (diag->n_errors > errors_before) {

@@ -23,12 +23,12 @@ static char *dup_str(const char *s)
     return d;
 }
 
-int rd_days_from_civil(int y, int m, int d)
+int flyt__rd_days_from_civil(int y, int m, int d)
 {
     return flyt_days_from_civil(y, m, d);
 }
 
-bool rd_parse_date(const char *s, int *y, int *m, int *d)
+bool flyt__rd_parse_date(const char *s, int *y, int *m, int *d)
 {
     char tail;
     if (sscanf(s, "%4d-%2d-%2d%c", y, m, d, &tail) != 3)
@@ -42,33 +42,34 @@ bool rd_parse_date(const char *s, int *y, int *m, int *d)
 
 static void read_run(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
-    config_setting_t *run = rd_group(rd, root, "run", true);
+    config_setting_t *run = flyt__rd_group(rd, root, "run", true);
     const char *date = "2025-01-01";
-    if (rd_str(rd, run, "start_date", false, &date) &&
-        !rd_parse_date(date, &s->start_year, &s->start_month, &s->start_mday)) {
+    if (flyt__rd_str(rd, run, "start_date", false, &date) &&
+        !flyt__rd_parse_date(date, &s->start_year, &s->start_month, &s->start_mday)) {
         config_setting_t *ds = config_setting_get_member(run, "start_date");
-        rd_error(rd, ds, "run.start_date", "expected a date \"YYYY-MM-DD\", got \"%s\"", date);
+        flyt__rd_error(rd, ds, "run.start_date", "expected a date \"YYYY-MM-DD\", got \"%s\"",
+                       date);
     }
     s->start_weekday =
-            flyt_weekday(rd_days_from_civil(s->start_year, s->start_month, s->start_mday));
+            flyt_weekday(flyt__rd_days_from_civil(s->start_year, s->start_month, s->start_mday));
 
     s->horizon_days = 365;
-    rd_num(rd, run, "horizon_days", true, 1.0, 365.0 * 1000, &s->horizon_days);
-    rd_num(rd, run, "warmup_days", false, 0.0, INFINITY, &s->warmup_days);
+    flyt__rd_num(rd, run, "horizon_days", true, 1.0, 365.0 * 1000, &s->horizon_days);
+    flyt__rd_num(rd, run, "warmup_days", false, 0.0, INFINITY, &s->warmup_days);
     if (run && s->warmup_days >= s->horizon_days) {
         config_setting_t *w = config_setting_get_member(run, "warmup_days");
-        rd_error(rd, w ? w : run, "run.warmup_days",
-                 "must be shorter than run.horizon_days (%g), got %g", s->horizon_days,
-                 s->warmup_days);
+        flyt__rd_error(rd, w ? w : run, "run.warmup_days",
+                       "must be shorter than run.horizon_days (%g), got %g", s->horizon_days,
+                       s->warmup_days);
     }
     long long v = 10;
-    rd_int(rd, run, "replications", false, 1, 1000000, &v);
+    flyt__rd_int(rd, run, "replications", false, 1, 1000000, &v);
     s->replications = (unsigned)v;
     v = 20251231;
-    rd_int(rd, run, "seed", false, 0, INT64_MAX, &v);
+    flyt__rd_int(rd, run, "seed", false, 0, INT64_MAX, &v);
     s->seed = (uint64_t)v;
     v = 2000000;
-    rd_int(rd, run, "max_patients", false, 1, 1000000000, &v);
+    flyt__rd_int(rd, run, "max_patients", false, 1, 1000000000, &v);
     s->max_patients = (uint64_t)v;
 }
 
@@ -82,8 +83,8 @@ static bool sums_to_one(struct reader *rd, config_setting_t *parent, const char 
         return true;
     config_setting_t *s = config_setting_get_member(parent, name);
     char key[300];
-    rd_path(s, key, sizeof key);
-    rd_error(rd, s, key, "shares must sum to 1, they sum to %.12g", sum);
+    flyt__rd_path(s, key, sizeof key);
+    flyt__rd_error(rd, s, key, "shares must sum to 1, they sum to %.12g", sum);
     return false;
 }
 
@@ -92,19 +93,19 @@ static void read_age_bands(struct reader *rd, config_setting_t *pop, struct flyt
     s->n_age_bands = 1;
     strcpy(s->age_band[0], "67+");
     s->age_mix[0] = 1.0;
-    config_setting_t *bands = rd_get(rd, pop, "age_bands", false);
-    rd_get(rd, pop, "age_mix", false); /* known even when age_bands is in error */
+    config_setting_t *bands = flyt__rd_get(rd, pop, "age_bands", false);
+    flyt__rd_get(rd, pop, "age_mix", false); /* known even when age_bands is in error */
     if (bands) {
         int n = config_setting_length(bands);
         if (!config_setting_is_array(bands) || n < 1 || n > FLYT_MAX_AGE_BANDS) {
-            rd_error(rd, bands, "population.age_bands", "expected 1 to %d names [\"67-79\", ...]",
-                     FLYT_MAX_AGE_BANDS);
+            flyt__rd_error(rd, bands, "population.age_bands",
+                           "expected 1 to %d names [\"67-79\", ...]", FLYT_MAX_AGE_BANDS);
             return;
         }
         for (int i = 0; i < n; i++) {
             const char *b = config_setting_get_string_elem(bands, (unsigned)i);
             if (!b) {
-                rd_error(rd, bands, "population.age_bands", "entries must be strings");
+                flyt__rd_error(rd, bands, "population.age_bands", "entries must be strings");
                 return;
             }
             snprintf(s->age_band[i], FLYT_NAME_LEN, "%s", b);
@@ -113,16 +114,16 @@ static void read_age_bands(struct reader *rd, config_setting_t *pop, struct flyt
     }
     int n_mix = 0;
     if (!bands && pop && config_setting_get_member(pop, "age_mix")) {
-        rd_error(rd, config_setting_get_member(pop, "age_mix"), "population.age_mix",
-                 "give age_bands too: age_mix has one share per age band");
+        flyt__rd_error(rd, config_setting_get_member(pop, "age_mix"), "population.age_mix",
+                       "give age_bands too: age_mix has one share per age band");
         return;
     }
-    if (rd_num_array(rd, pop, "age_mix", bands != NULL, -1, FLYT_MAX_AGE_BANDS, 0, 1, s->age_mix,
-                     &n_mix) &&
+    if (flyt__rd_num_array(rd, pop, "age_mix", bands != NULL, -1, FLYT_MAX_AGE_BANDS, 0, 1,
+                           s->age_mix, &n_mix) &&
         bands) {
         if (n_mix != s->n_age_bands)
-            rd_error(rd, config_setting_get_member(pop, "age_mix"), "population.age_mix",
-                     "has %d shares but age_bands has %d names", n_mix, s->n_age_bands);
+            flyt__rd_error(rd, config_setting_get_member(pop, "age_mix"), "population.age_mix",
+                           "has %d shares but age_bands has %d names", n_mix, s->n_age_bands);
         else
             sums_to_one(rd, pop, "age_mix", s->age_mix, n_mix);
     }
@@ -130,18 +131,18 @@ static void read_age_bands(struct reader *rd, config_setting_t *pop, struct flyt
 
 static void read_population(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
-    config_setting_t *pop = rd_group(rd, root, "population", true);
-    rd_num(rd, pop, "admissions_per_day", true, 0.0, 1e6, &s->admissions_per_day);
-    rd_num(rd, pop, "growth_per_year", false, -0.5, 1.0, &s->growth_per_year);
+    config_setting_t *pop = flyt__rd_group(rd, root, "population", true);
+    flyt__rd_num(rd, pop, "admissions_per_day", true, 0.0, 1e6, &s->admissions_per_day);
+    flyt__rd_num(rd, pop, "growth_per_year", false, -0.5, 1.0, &s->growth_per_year);
     double g[200];
     int n_g = 0;
     /* only under population: a root-level one is an unknown key, and
      * without population there is nothing to check it against (fuzzing) */
     config_setting_t *gby = pop ? config_setting_get_member(pop, "growth_by_year") : NULL;
-    if (rd_num_array(rd, pop, "growth_by_year", false, -1, 200, 0.0, 100.0, g, &n_g) && gby) {
+    if (flyt__rd_num_array(rd, pop, "growth_by_year", false, -1, 200, 0.0, 100.0, g, &n_g) && gby) {
         if (config_setting_get_member(pop, "growth_per_year"))
-            rd_error(rd, gby, "population.growth_by_year",
-                     "give growth_per_year or growth_by_year, not both");
+            flyt__rd_error(rd, gby, "population.growth_by_year",
+                           "give growth_per_year or growth_by_year, not both");
         s->growth_by_year = malloc(sizeof(double) * (size_t)n_g);
         if (s->growth_by_year) {
             memcpy(s->growth_by_year, g, sizeof(double) * (size_t)n_g);
@@ -152,13 +153,13 @@ static void read_population(struct reader *rd, config_setting_t *root, struct fl
         s->month_factor[i] = 1.0;
     for (int i = 0; i < 7; i++)
         s->weekday_factor[i] = 1.0;
-    rd_num_array(rd, pop, "month_factor", false, 12, 12, 0.0, 100.0, s->month_factor, NULL);
-    rd_num_array(rd, pop, "weekday_factor", false, 7, 7, 0.0, 100.0, s->weekday_factor, NULL);
+    flyt__rd_num_array(rd, pop, "month_factor", false, 12, 12, 0.0, 100.0, s->month_factor, NULL);
+    flyt__rd_num_array(rd, pop, "weekday_factor", false, 7, 7, 0.0, 100.0, s->weekday_factor, NULL);
     read_age_bands(rd, pop, s);
-    if (rd_num_array(rd, pop, "cfs_mix", true, 9, 9, 0.0, 1.0, s->cfs_mix, NULL) && pop)
+    if (flyt__rd_num_array(rd, pop, "cfs_mix", true, 9, 9, 0.0, 1.0, s->cfs_mix, NULL) && pop)
         sums_to_one(rd, pop, "cfs_mix", s->cfs_mix, 9);
-    rd_num(rd, pop, "complex_share", false, 0.0, 1.0, &s->complex_share);
-    rd_shocks(rd, pop, s);
+    flyt__rd_num(rd, pop, "complex_share", false, 0.0, 1.0, &s->complex_share);
+    flyt__rd_shocks(rd, pop, s);
 }
 
 /* Group names are written as keys ({ fit = 0.2; frail = 0.5; }), so they
@@ -178,27 +179,27 @@ static void read_one_group(struct reader *rd, config_setting_t *e, struct flyt_s
 {
     struct flyt_group *grp = &s->groups[i];
     const char *name = NULL;
-    if (rd_str(rd, e, "name", true, &name) && name) {
+    if (flyt__rd_str(rd, e, "name", true, &name) && name) {
         if (!valid_group_name(name))
-            rd_error(rd, config_setting_get_member(e, "name"), "groups.name",
-                     "group names are keys of per-group values: 1 to %d characters, a letter "
-                     "first, then letters, digits, '_' or '-'; got \"%s\"",
-                     FLYT_NAME_LEN - 1, name);
+            flyt__rd_error(rd, config_setting_get_member(e, "name"), "groups.name",
+                           "group names are keys of per-group values: 1 to %d characters, a letter "
+                           "first, then letters, digits, '_' or '-'; got \"%s\"",
+                           FLYT_NAME_LEN - 1, name);
         snprintf(grp->name, FLYT_NAME_LEN, "%s", name);
     }
     double cfs[2] = { 0, 0 };
-    if (rd_num_array(rd, e, "cfs", true, 2, 2, 1, 9, cfs, NULL)) {
+    if (flyt__rd_num_array(rd, e, "cfs", true, 2, 2, 1, 9, cfs, NULL)) {
         grp->cfs_lo = (int)cfs[0];
         grp->cfs_hi = (int)cfs[1];
         if (grp->cfs_lo != cfs[0] || grp->cfs_hi != cfs[1] || grp->cfs_lo > grp->cfs_hi)
-            rd_error(rd, config_setting_get_member(e, "cfs"), "groups.cfs",
-                     "expected [lowest, highest] whole CFS levels with lowest <= highest");
+            flyt__rd_error(rd, config_setting_get_member(e, "cfs"), "groups.cfs",
+                           "expected [lowest, highest] whole CFS levels with lowest <= highest");
     }
 }
 
 static void read_groups(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
-    config_setting_t *list = rd_get(rd, root, "groups", false);
+    config_setting_t *list = flyt__rd_get(rd, root, "groups", false);
     if (!list) {
         s->n_groups = 1;
         strcpy(s->groups[0].name, "all");
@@ -207,17 +208,19 @@ static void read_groups(struct reader *rd, config_setting_t *root, struct flyt_s
     } else {
         int n = config_setting_length(list);
         if (!config_setting_is_list(list) || n < 1 || n > FLYT_MAX_GROUPS) {
-            rd_error(rd, list, "groups",
-                     "expected a list ( { name = \"fit\"; cfs = [1, 4]; }, ... ) of 1 to %d groups",
-                     FLYT_MAX_GROUPS);
+            flyt__rd_error(
+                    rd, list, "groups",
+                    "expected a list ( { name = \"fit\"; cfs = [1, 4]; }, ... ) of 1 to %d groups",
+                    FLYT_MAX_GROUPS);
             return;
         }
         s->n_groups = n;
         for (int i = 0; i < n; i++) {
             config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-            rd_mark(e);
+            flyt__rd_mark(e);
             if (!config_setting_is_group(e)) {
-                rd_error(rd, e, "groups", "each group is { name = \"...\"; cfs = [lo, hi]; }");
+                flyt__rd_error(rd, e, "groups",
+                               "each group is { name = \"...\"; cfs = [lo, hi]; }");
                 continue;
             }
             read_one_group(rd, e, s, i);
@@ -229,18 +232,19 @@ static void read_groups(struct reader *rd, config_setting_t *root, struct flyt_s
             if (c < s->groups[i].cfs_lo || c > s->groups[i].cfs_hi)
                 continue;
             if (s->group_of_cfs[c] >= 0)
-                rd_error(rd, list, "groups", "CFS %d is in both '%s' and '%s'", c,
-                         s->groups[s->group_of_cfs[c]].name, s->groups[i].name);
+                flyt__rd_error(rd, list, "groups", "CFS %d is in both '%s' and '%s'", c,
+                               s->groups[s->group_of_cfs[c]].name, s->groups[i].name);
             s->group_of_cfs[c] = i;
         }
         if (s->group_of_cfs[c] < 0 && list)
-            rd_error(rd, list, "groups", "CFS %d belongs to no group; the groups must cover 1-9",
-                     c);
+            flyt__rd_error(rd, list, "groups",
+                           "CFS %d belongs to no group; the groups must cover 1-9", c);
     }
     for (int i = 0; i < s->n_groups; i++)
         for (int j = 0; j < i; j++)
             if (strcmp(s->groups[i].name, s->groups[j].name) == 0)
-                rd_error(rd, list, "groups", "group name '%s' is used twice", s->groups[i].name);
+                flyt__rd_error(rd, list, "groups", "group name '%s' is used twice",
+                               s->groups[i].name);
 }
 
 /* Per-group targets for a field of struct flyt_group. */
@@ -256,49 +260,49 @@ static void read_groups(struct reader *rd, config_setting_t *root, struct flyt_s
 static void read_hospital(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
                           const struct group_names *g)
 {
-    config_setting_t *h = rd_group(rd, root, "hospital", true);
+    config_setting_t *h = flyt__rd_group(rd, root, "hospital", true);
     struct flyt_dist *dt[FLYT_MAX_GROUPS];
     double *nt[FLYT_MAX_GROUPS];
     GROUP_TARGETS(s, hosp_los, dt);
-    rd_group_dist(rd, h, "los_days", true, g, dt);
+    flyt__rd_group_dist(rd, h, "los_days", true, g, dt);
     GROUP_TARGETS(s, p_ukp, nt);
-    rd_group_num(rd, h, "ukp_probability", true, 0, 1, g, nt);
+    flyt__rd_group_num(rd, h, "ukp_probability", true, 0, 1, g, nt);
     GROUP_TARGETS(s, p_death_hosp, nt);
-    rd_group_num(rd, h, "death_probability", false, 0, 1, g, nt);
+    flyt__rd_group_num(rd, h, "death_probability", false, 0, 1, g, nt);
     GROUP_TARGETS(s, p_not_ready, nt);
-    rd_group_num(rd, h, "not_ready_probability", false, 0, 1, g, nt);
+    flyt__rd_group_num(rd, h, "not_ready_probability", false, 0, 1, g, nt);
     s->not_ready_days.kind = FLYT_DIST_FIXED;
-    rd_dist(rd, h, "not_ready_days", false, &s->not_ready_days);
+    flyt__rd_dist(rd, h, "not_ready_days", false, &s->not_ready_days);
 }
 
-const char *const rd_dest_names[FLYT_N_DEST] = { "home", "home_care", "short_term",
-                                                 "nursing_home" };
-const char *const rd_sto_names[FLYT_N_STO] = { "home", "home_care", "nursing_home", "hospital",
-                                               "death" };
+const char *const flyt__rd_dest_names[FLYT_N_DEST] = { "home", "home_care", "short_term",
+                                                       "nursing_home" };
+const char *const flyt__rd_sto_names[FLYT_N_STO] = { "home", "home_care", "nursing_home",
+                                                     "hospital", "death" };
 static const char *const hco_names[FLYT_N_HCO] = { "hospital", "nursing_home", "death", "end" };
 
 static void read_decision(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
                           const struct group_names *g)
 {
-    config_setting_t *d = rd_group(rd, root, "decision", true);
+    config_setting_t *d = flyt__rd_group(rd, root, "decision", true);
     s->decision_delay.kind = FLYT_DIST_FIXED;
-    rd_dist(rd, d, "delay_days", false, &s->decision_delay);
+    flyt__rd_dist(rd, d, "delay_days", false, &s->decision_delay);
     s->admissions_on_weekends = true;
-    rd_bool(rd, d, "working_days_only", false, &s->working_days_only);
-    rd_bool(rd, d, "admissions_on_weekends", false, &s->admissions_on_weekends);
+    flyt__rd_bool(rd, d, "working_days_only", false, &s->working_days_only);
+    flyt__rd_bool(rd, d, "admissions_on_weekends", false, &s->admissions_on_weekends);
     double *tt[FLYT_MAX_GROUPS];
     GROUP_ROWS(s, dest_p, tt);
-    rd_group_table(rd, d, "destination", true, rd_dest_names, FLYT_N_DEST, true, g, tt);
+    flyt__rd_group_table(rd, d, "destination", true, flyt__rd_dest_names, FLYT_N_DEST, true, g, tt);
     s->complex_wait.kind = FLYT_DIST_FIXED;
-    rd_dist(rd, d, "complex_placement_days", s->complex_share > 0, &s->complex_wait);
+    flyt__rd_dist(rd, d, "complex_placement_days", s->complex_share > 0, &s->complex_wait);
 }
 
 static void read_beds(struct reader *rd, config_setting_t *u, int *beds, double *occupancy)
 {
     long long b = 0;
-    rd_int(rd, u, "beds", u != NULL, 0, 10000000, &b);
+    flyt__rd_int(rd, u, "beds", u != NULL, 0, 10000000, &b);
     *beds = (int)b;
-    rd_num(rd, u, "initial_occupancy", false, 0.0, 1.0, occupancy);
+    flyt__rd_num(rd, u, "initial_occupancy", false, 0.0, 1.0, occupancy);
 }
 
 static void read_nh_queue(struct reader *rd, config_setting_t *nh, struct flyt_scenario *s)
@@ -307,17 +311,18 @@ static void read_nh_queue(struct reader *rd, config_setting_t *nh, struct flyt_s
     for (int i = 0; i < FLYT_N_ORIGIN; i++)
         s->nh_priority[i] = i;
     const char *q = "fifo";
-    if (rd_str(rd, nh, "queue", false, &q) && strcmp(q, "fifo") != 0 && strcmp(q, "priority") != 0)
-        rd_error(rd, config_setting_get_member(nh, "queue"), "units.nursing_home.queue",
-                 "expected \"fifo\" or \"priority\", got \"%s\"", q);
+    if (flyt__rd_str(rd, nh, "queue", false, &q) && strcmp(q, "fifo") != 0 &&
+        strcmp(q, "priority") != 0)
+        flyt__rd_error(rd, config_setting_get_member(nh, "queue"), "units.nursing_home.queue",
+                       "expected \"fifo\" or \"priority\", got \"%s\"", q);
     s->nh_queue = strcmp(q, "priority") == 0 ? FLYT_NHQ_PRIORITY : FLYT_NHQ_FIFO;
-    config_setting_t *p = rd_get(rd, nh, "priority", false);
+    config_setting_t *p = flyt__rd_get(rd, nh, "priority", false);
     if (!p)
         return;
     if (!config_setting_is_array(p) || config_setting_length(p) != FLYT_N_ORIGIN) {
-        rd_error(rd, p, "units.nursing_home.priority",
-                 "expected all three origins in order, e.g. [\"hospital\", \"short_term\", "
-                 "\"home\"]");
+        flyt__rd_error(rd, p, "units.nursing_home.priority",
+                       "expected all three origins in order, e.g. [\"hospital\", \"short_term\", "
+                       "\"home\"]");
         return;
     }
     bool seen[FLYT_N_ORIGIN] = { false };
@@ -327,8 +332,8 @@ static void read_nh_queue(struct reader *rd, config_setting_t *nh, struct flyt_s
         while (o && k < FLYT_N_ORIGIN && strcmp(o, origin_names[k]) != 0)
             k++;
         if (!o || k == FLYT_N_ORIGIN || seen[k]) {
-            rd_error(rd, p, "units.nursing_home.priority",
-                     "entries must be \"hospital\", \"short_term\" and \"home\", each once");
+            flyt__rd_error(rd, p, "units.nursing_home.priority",
+                           "entries must be \"hospital\", \"short_term\" and \"home\", each once");
             return;
         }
         seen[k] = true;
@@ -339,67 +344,68 @@ static void read_nh_queue(struct reader *rd, config_setting_t *nh, struct flyt_s
 static void read_home_care(struct reader *rd, config_setting_t *units, struct flyt_scenario *s,
                            const struct group_names *g)
 {
-    config_setting_t *hc = rd_group(rd, units, "home_care", false);
-    rd_num(rd, hc, "hours_per_week", hc != NULL, 0.0, 1e9, &s->hc_hours_per_week);
+    config_setting_t *hc = flyt__rd_group(rd, units, "home_care", false);
+    flyt__rd_num(rd, hc, "hours_per_week", hc != NULL, 0.0, 1e9, &s->hc_hours_per_week);
     long long n = 0;
-    rd_int(rd, hc, "initial_users", false, 0, 10000000, &n);
+    flyt__rd_int(rd, hc, "initial_users", false, 0, 10000000, &n);
     s->hc_initial_users = (int)n;
     struct flyt_dist *dt[FLYT_MAX_GROUPS];
     GROUP_TARGETS(s, hc_hours, dt);
-    rd_group_dist(rd, hc, "hours_per_user", hc != NULL, g, dt);
+    flyt__rd_group_dist(rd, hc, "hours_per_user", hc != NULL, g, dt);
     const char *q = "strict_fifo";
-    if (rd_str(rd, hc, "queue", false, &q) && strcmp(q, "strict_fifo") != 0 &&
+    if (flyt__rd_str(rd, hc, "queue", false, &q) && strcmp(q, "strict_fifo") != 0 &&
         strcmp(q, "first_fit") != 0)
-        rd_error(rd, config_setting_get_member(hc, "queue"), "units.home_care.queue",
-                 "expected \"strict_fifo\" or \"first_fit\", got \"%s\"", q);
+        flyt__rd_error(rd, config_setting_get_member(hc, "queue"), "units.home_care.queue",
+                       "expected \"strict_fifo\" or \"first_fit\", got \"%s\"", q);
     s->hc_queue = strcmp(q, "first_fit") == 0 ? FLYT_HCQ_FIRST_FIT : FLYT_HCQ_STRICT_FIFO;
     double *tt[FLYT_MAX_GROUPS];
     GROUP_ROWS(s, hc_rate_per_year, tt);
-    rd_group_table(rd, hc, "rates_per_year", false, hco_names, FLYT_N_HCO, false, g, tt);
+    flyt__rd_group_table(rd, hc, "rates_per_year", false, hco_names, FLYT_N_HCO, false, g, tt);
 }
 
 static void read_units(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
                        const struct group_names *g)
 {
-    config_setting_t *units = rd_group(rd, root, "units", true);
+    config_setting_t *units = flyt__rd_group(rd, root, "units", true);
     struct flyt_dist *dt[FLYT_MAX_GROUPS];
     double *tt[FLYT_MAX_GROUPS];
 
-    config_setting_t *st = rd_group(rd, units, "short_term", false);
+    config_setting_t *st = flyt__rd_group(rd, units, "short_term", false);
     read_beds(rd, st, &s->st_beds, &s->st_initial_occupancy);
     GROUP_TARGETS(s, st_los, dt);
-    rd_group_dist(rd, st, "los_days", st != NULL, g, dt);
+    flyt__rd_group_dist(rd, st, "los_days", st != NULL, g, dt);
     GROUP_ROWS(s, st_out_p, tt);
-    rd_group_table(rd, st, "outcome", st != NULL, rd_sto_names, FLYT_N_STO, true, g, tt);
+    flyt__rd_group_table(rd, st, "outcome", st != NULL, flyt__rd_sto_names, FLYT_N_STO, true, g,
+                         tt);
 
-    config_setting_t *nh = rd_group(rd, units, "nursing_home", false);
+    config_setting_t *nh = flyt__rd_group(rd, units, "nursing_home", false);
     read_beds(rd, nh, &s->nh_beds, &s->nh_initial_occupancy);
     GROUP_TARGETS(s, nh_los, dt);
-    rd_group_dist(rd, nh, "los_days", nh != NULL, g, dt);
+    flyt__rd_group_dist(rd, nh, "los_days", nh != NULL, g, dt);
     read_nh_queue(rd, nh, s);
 
     read_home_care(rd, units, s, g);
 
-    rd_capacity_schedule(rd, st, "beds", s->st_beds, 1e7, s, &s->capacity[0]);
-    rd_capacity_schedule(rd, nh, "beds", s->nh_beds, 1e7, s, &s->capacity[1]);
+    flyt__rd_capacity_schedule(rd, st, "beds", s->st_beds, 1e7, s, &s->capacity[0]);
+    flyt__rd_capacity_schedule(rd, nh, "beds", s->nh_beds, 1e7, s, &s->capacity[1]);
     config_setting_t *hc = units ? config_setting_get_member(units, "home_care") : NULL;
-    rd_capacity_schedule(rd, hc && config_setting_is_group(hc) ? hc : NULL, "hours_per_week",
-                         s->hc_hours_per_week, 1e9, s, &s->capacity[2]);
+    flyt__rd_capacity_schedule(rd, hc && config_setting_is_group(hc) ? hc : NULL, "hours_per_week",
+                               s->hc_hours_per_week, 1e9, s, &s->capacity[2]);
 }
 
 static void read_report(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
     s->readmission_window_days = 30;
     s->nh_target_days = 42;
-    config_setting_t *r = rd_group(rd, root, "report", false);
-    rd_num(rd, r, "readmission_window_days", false, 1.0, 3650.0, &s->readmission_window_days);
-    rd_num(rd, r, "nh_target_days", false, 0.0, 36500.0, &s->nh_target_days);
+    config_setting_t *r = flyt__rd_group(rd, root, "report", false);
+    flyt__rd_num(rd, r, "readmission_window_days", false, 1.0, 3650.0, &s->readmission_window_days);
+    flyt__rd_num(rd, r, "nh_target_days", false, 0.0, 36500.0, &s->nh_target_days);
 }
 
 static void read_cost(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
-    config_setting_t *c = rd_group(rd, root, "cost", false);
-    rd_num(rd, c, "ukp_day_nok", false, 0.0, 1e7, &s->ukp_day_cost);
+    config_setting_t *c = flyt__rd_group(rd, root, "cost", false);
+    flyt__rd_num(rd, c, "ukp_day_nok", false, 0.0, 1e7, &s->ukp_day_cost);
 }
 
 /* Where a capacity error points: the capacity itself when given, else its
@@ -428,22 +434,24 @@ static void check_routing(struct reader *rd, config_setting_t *root, const struc
     if (!units)
         return;
     if (to_st && s->st_beds == 0)
-        rd_error(rd, capacity_setting(units, "short_term", "beds"), "units.short_term.beds",
-                 "patients are routed to short-term beds but there are none; give beds > 0");
+        flyt__rd_error(rd, capacity_setting(units, "short_term", "beds"), "units.short_term.beds",
+                       "patients are routed to short-term beds but there are none; give beds > 0");
     if (to_nh && s->nh_beds == 0)
-        rd_error(rd, capacity_setting(units, "nursing_home", "beds"), "units.nursing_home.beds",
-                 "patients are routed to nursing homes but there are no beds; give beds > 0");
+        flyt__rd_error(rd, capacity_setting(units, "nursing_home", "beds"),
+                       "units.nursing_home.beds",
+                       "patients are routed to nursing homes but there are no beds; give beds > 0");
     if (to_hc && !(s->hc_hours_per_week > 0))
-        rd_error(rd, capacity_setting(units, "home_care", "hours_per_week"),
-                 "units.home_care.hours_per_week",
-                 "patients are routed to home care but it has no hours; give hours_per_week > 0");
+        flyt__rd_error(
+                rd, capacity_setting(units, "home_care", "hours_per_week"),
+                "units.home_care.hours_per_week",
+                "patients are routed to home care but it has no hours; give hours_per_week > 0");
 }
 
 static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
     const char *name = NULL, *desc = "";
-    rd_str(rd, root, "name", true, &name);
-    rd_str(rd, root, "description", false, &desc);
+    flyt__rd_str(rd, root, "name", true, &name);
+    flyt__rd_str(rd, root, "description", false, &desc);
     s->name = dup_str(name ? name : "unnamed");
     s->description = dup_str(desc);
     read_run(rd, root, s);
@@ -456,12 +464,12 @@ static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scen
     read_hospital(rd, root, s, &g);
     read_decision(rd, root, s, &g);
     read_units(rd, root, s, &g);
-    rd_coordinators(rd, root, s, &g);
-    rd_check_not_ready(rd, root, s);
+    flyt__rd_coordinators(rd, root, s, &g);
+    flyt__rd_check_not_ready(rd, root, s);
     read_report(rd, root, s);
     if (rd->diag->n_errors == 0)
         check_routing(rd, root, s);
-    rd_check_unknown(rd, root);
+    flyt__rd_check_unknown(rd, root);
 }
 
 static char *write_tree(config_t *cfg)
@@ -480,7 +488,7 @@ static struct flyt_scenario *load_config(config_t *cfg, const char *text, const 
                                          const char *const *sets, int n_sets, struct reader *rd)
 {
     struct flyt_diag *diag = rd->diag;
-    rd_check_int_literals(rd, prepared);
+    flyt__rd_check_int_literals(rd, prepared);
     if (flyt__apply_sets(rd, sets, n_sets) != 0)
         return NULL;
     struct flyt_scenario *s = calloc(1, sizeof *s);
@@ -503,16 +511,16 @@ static void parse_error(config_t *cfg, const char *prepared, struct reader *rd)
 {
     const char *file, *text = config_error_text(cfg);
     int line;
-    src_where(rd->map, rd->main_file, config_error_line(cfg), &file, &line);
+    flyt__src_where(rd->map, rd->main_file, config_error_line(cfg), &file, &line);
     char name[128];
     int first, second;
     if (text && strstr(text, "duplicate setting name") &&
-        src_find_duplicate(prepared, name, sizeof name, &first, &second)) {
+        flyt__src_find_duplicate(prepared, name, sizeof name, &first, &second)) {
         /* libconfig 1.5 names neither the key nor where it was first */
         const char *file1;
         int line1;
-        src_where(rd->map, rd->main_file, first, &file1, &line1);
-        src_where(rd->map, rd->main_file, second, &file, &line);
+        flyt__src_where(rd->map, rd->main_file, first, &file1, &line1);
+        flyt__src_where(rd->map, rd->main_file, second, &file, &line);
         char where[300];
         if (strcmp(file1, file) == 0)
             snprintf(where, sizeof where, "on line %d", line1);
@@ -541,27 +549,27 @@ struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *na
                                                 int n_sets, struct flyt_diag *diag)
 {
     struct src_map map = { 0 };
-    char *prepared = src_prepare(text, name, include_dir, &map, diag);
+    char *prepared = flyt__src_prepare(text, name, include_dir, &map, diag);
     if (!prepared) {
-        src_map_free(&map);
+        flyt__src_map_free(&map);
         return NULL;
     }
     config_t cfg;
     config_init(&cfg);
     struct flyt_scenario *s = NULL;
     struct reader rd;
-    rd_init(&rd, &cfg, name, diag);
+    flyt__rd_init(&rd, &cfg, name, diag);
     rd.map = &map;
-    if (!src_check_groups(prepared, &map, name, diag))
+    if (!flyt__src_check_groups(prepared, &map, name, diag))
         s = NULL; /* reported */
     else if (config_read_string(&cfg, prepared) == CONFIG_TRUE)
         s = load_config(&cfg, text, prepared, sets, n_sets, &rd);
     else
         parse_error(&cfg, prepared, &rd);
-    rd_free(&rd);
+    flyt__rd_free(&rd);
     config_destroy(&cfg);
     free(prepared);
-    src_map_free(&map);
+    flyt__src_map_free(&map);
     return s;
 }
 
@@ -573,7 +581,7 @@ struct flyt_scenario *flyt_scenario_load(const char *path, const char *const *se
                                          diag);
     char why[256];
     int nul_line;
-    char *text = src_read_file(path, why, sizeof why, &nul_line);
+    char *text = flyt__src_read_file(path, why, sizeof why, &nul_line);
     if (!text) {
         if (nul_line)
             flyt_diag_add(diag, path, nul_line, NULL,
@@ -609,7 +617,7 @@ void flyt_scenario_free(struct flyt_scenario *s)
     flyt_dist_clear(&s->decision_delay);
     flyt_dist_clear(&s->complex_wait);
     flyt_dist_clear(&s->not_ready_days);
-    rd_levers_free(s);
+    flyt__rd_levers_free(s);
     free(s->growth_by_year);
     free(s->name);
     free(s->description);
@@ -668,14 +676,14 @@ void flyt_scenario_print_keys(FILE *out)
     config_t cfg, ex;
     config_init(&cfg);
     config_init(&ex);
-    rd_init(&rd, &cfg, "<embedded>", &diag);
+    flyt__rd_init(&rd, &cfg, "<embedded>", &diag);
     collect_keys(&rd, &cfg, flyt_default_scenario);
     rd.cfg = &ex;
     collect_keys(&rd, &ex, key_exemplar);
     qsort(rd.keys, (size_t)rd.n_keys, sizeof rd.keys[0], cmp_str);
     for (int i = 0; i < rd.n_keys; i++)
         fprintf(out, "%s\n", rd.keys[i]);
-    rd_free(&rd);
+    flyt__rd_free(&rd);
     flyt_diag_free(&diag);
     config_destroy(&cfg);
     config_destroy(&ex);

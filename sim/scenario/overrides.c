@@ -49,7 +49,7 @@ static bool non_finite_number(const char *v)
 static int read_int(const char *v, long long *out)
 {
     struct src_int lit;
-    enum src_int_kind k = src_int_literal(v, strlen(v), &lit);
+    enum src_int_kind k = flyt__src_int_literal(v, strlen(v), &lit);
     bool fits64 = lit.hex ? lit.magnitude <= (unsigned long long)INT64_MAX
                           : lit.magnitude <= (unsigned long long)INT64_MAX + lit.negative;
     if (k == SRC_NOT_INT)
@@ -176,7 +176,7 @@ static int apply_one(struct reader *rd, const char *set, int index)
             return -1;
         }
         if (next) {
-            rd_forget(rd, next); /* the freed setting must not match */
+            flyt__rd_forget(rd, next); /* the freed setting must not match */
             config_setting_remove(cur, part);
         }
         config_setting_t *s = add_value(cur, part, value);

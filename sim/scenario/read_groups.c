@@ -30,12 +30,12 @@ static bool dist_param(struct reader *rd, config_setting_t *s, const char *key, 
 {
     config_setting_t *m = config_setting_get_member(s, name);
     if (!m) {
-        rd_error(rd, s, key, "distribution needs '%s'", name);
+        flyt__rd_error(rd, s, key, "distribution needs '%s'", name);
         return false;
     }
     char mkey[320];
     snprintf(mkey, sizeof mkey, "%s.%s", key, name);
-    return rd_value_number(rd, m, mkey, out);
+    return flyt__rd_value_number(rd, m, mkey, out);
 }
 
 static bool empirical_array(struct reader *rd, config_setting_t *s, const char *key,
@@ -46,12 +46,13 @@ static bool empirical_array(struct reader *rd, config_setting_t *s, const char *
     snprintf(mkey, sizeof mkey, "%s.%s", key, name);
     if (!m || !(config_setting_is_array(m) || config_setting_is_list(m)) ||
         config_setting_length(m) < 1) {
-        rd_error(rd, m ? m : s, mkey, "empirical needs '%s' as a non-empty array of numbers", name);
+        flyt__rd_error(rd, m ? m : s, mkey, "empirical needs '%s' as a non-empty array of numbers",
+                       name);
         return false;
     }
     size_t len = (size_t)config_setting_length(m);
     if (*n && len != *n) {
-        rd_error(rd, m, mkey, "has %zu entries but values has %zu", len, *n);
+        flyt__rd_error(rd, m, mkey, "has %zu entries but values has %zu", len, *n);
         return false;
     }
     *out = calloc(len, sizeof(double));
@@ -59,7 +60,7 @@ static bool empirical_array(struct reader *rd, config_setting_t *s, const char *
         return false;
     *n = len;
     for (size_t i = 0; i < len; i++)
-        if (!rd_value_number(rd, config_setting_get_elem(m, (unsigned)i), mkey, &(*out)[i]))
+        if (!flyt__rd_value_number(rd, config_setting_get_elem(m, (unsigned)i), mkey, &(*out)[i]))
             return false;
     return true;
 }
@@ -79,8 +80,8 @@ static bool dist_fill(struct reader *rd, config_setting_t *s, const char *key, s
             return false;
         for (size_t i = 0; i < d->n; i++) {
             if (d->values[i] < 0) { /* every distribution here is a duration or hours */
-                rd_error(rd, config_setting_get_member(s, "values"), key,
-                         "empirical values must be >= 0, got %g", d->values[i]);
+                flyt__rd_error(rd, config_setting_get_member(s, "values"), key,
+                               "empirical values must be >= 0, got %g", d->values[i]);
                 return false;
             }
         }
@@ -90,30 +91,33 @@ static bool dist_fill(struct reader *rd, config_setting_t *s, const char *key, s
     }
 }
 
-bool rd_dist_value(struct reader *rd, config_setting_t *s, const char *key, struct flyt_dist *out)
+bool flyt__rd_dist_value(struct reader *rd, config_setting_t *s, const char *key,
+                         struct flyt_dist *out)
 {
-    rd_mark_tree(s);
+    flyt__rd_mark_tree(s);
     memset(out, 0, sizeof *out);
     if (config_setting_is_number(s)) { /* a bare number is a fixed value */
         out->kind = FLYT_DIST_FIXED;
-        if (!rd_value_number(rd, s, key, &out->mean))
+        if (!flyt__rd_value_number(rd, s, key, &out->mean))
             return false;
     } else {
         const char *name = NULL;
         config_setting_t *dn =
                 config_setting_is_group(s) ? config_setting_get_member(s, "dist") : NULL;
         if (!dn || !(name = config_setting_get_string(dn))) {
-            rd_error(rd, s, key,
-                     "expected a distribution { dist = \"lognormal\"; mean = ...; sd = ...; } "
-                     "or a number");
+            flyt__rd_error(
+                    rd, s, key,
+                    "expected a distribution { dist = \"lognormal\"; mean = ...; sd = ...; } "
+                    "or a number");
             return false;
         }
         int k = flyt_dist_kind_from_name(name);
         if (k < 0) {
-            rd_error(rd, dn, key,
-                     "unknown distribution \"%s\"; valid: fixed, exponential, lognormal, gamma, "
-                     "weibull, uniform, empirical",
-                     name);
+            flyt__rd_error(
+                    rd, dn, key,
+                    "unknown distribution \"%s\"; valid: fixed, exponential, lognormal, gamma, "
+                    "weibull, uniform, empirical",
+                    name);
             return false;
         }
         out->kind = (enum flyt_dist_kind)k;
@@ -121,10 +125,10 @@ bool rd_dist_value(struct reader *rd, config_setting_t *s, const char *key, stru
         for (int i = 0; i < n; i++) {
             config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
             if (!dist_member_known(out->kind, config_setting_name(m))) {
-                rd_error(rd, m, key, "'%s' is not a parameter of %s (it takes %s%s%s)",
-                         config_setting_name(m), name, dist_params[k][0],
-                         dist_params[k][1] ? " and " : "",
-                         dist_params[k][1] ? dist_params[k][1] : "");
+                flyt__rd_error(rd, m, key, "'%s' is not a parameter of %s (it takes %s%s%s)",
+                               config_setting_name(m), name, dist_params[k][0],
+                               dist_params[k][1] ? " and " : "",
+                               dist_params[k][1] ? dist_params[k][1] : "");
                 return false;
             }
         }
@@ -135,23 +139,23 @@ bool rd_dist_value(struct reader *rd, config_setting_t *s, const char *key, stru
     }
     const char *why = NULL;
     if (flyt_dist_prepare(out, &why) != 0) {
-        rd_error(rd, s, key, "%s", why);
+        flyt__rd_error(rd, s, key, "%s", why);
         flyt_dist_clear(out);
         return false;
     }
     return true;
 }
 
-bool rd_dist(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-             struct flyt_dist *out)
+bool flyt__rd_dist(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                   struct flyt_dist *out)
 {
-    config_setting_t *s = rd_get(rd, parent, name, required);
+    config_setting_t *s = flyt__rd_get(rd, parent, name, required);
     if (!s)
         return !required;
     char key[300];
-    rd_path(s, key, sizeof key);
+    flyt__rd_path(s, key, sizeof key);
     struct flyt_dist d;
-    if (!rd_dist_value(rd, s, key, &d))
+    if (!flyt__rd_dist_value(rd, s, key, &d))
         return false;
     flyt_dist_clear(out);
     *out = d;
@@ -190,11 +194,11 @@ static bool per_group_members(struct reader *rd, config_setting_t *s, const char
     int n = config_setting_length(s);
     for (int i = 0; i < n; i++) {
         config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
-        rd_mark(m);
+        flyt__rd_mark(m);
         int gi = group_index(g, config_setting_name(m));
         if (gi < 0) {
-            rd_error(rd, m, key, "'%s' is not a frailty group (groups: %s)", config_setting_name(m),
-                     names);
+            flyt__rd_error(rd, m, key, "'%s' is not a frailty group (groups: %s)",
+                           config_setting_name(m), names);
             ok = false;
         } else {
             members[gi] = m;
@@ -202,26 +206,28 @@ static bool per_group_members(struct reader *rd, config_setting_t *s, const char
     }
     for (int i = 0; i < g->n && ok; i++) {
         if (!members[i]) {
-            rd_error(rd, s, key, "no value for group '%s' (give one value, or one per group: %s)",
-                     g->name[i], names);
+            flyt__rd_error(rd, s, key,
+                           "no value for group '%s' (give one value, or one per group: %s)",
+                           g->name[i], names);
             ok = false;
         }
     }
     return ok;
 }
 
-bool rd_group_dist(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-                   const struct group_names *g, struct flyt_dist *const *targets)
+bool flyt__rd_group_dist(struct reader *rd, config_setting_t *parent, const char *name,
+                         bool required, const struct group_names *g,
+                         struct flyt_dist *const *targets)
 {
-    config_setting_t *s = rd_get(rd, parent, name, required);
+    config_setting_t *s = flyt__rd_get(rd, parent, name, required);
     if (!s)
         return !required;
     char key[300];
-    rd_path(s, key, sizeof key);
+    flyt__rd_path(s, key, sizeof key);
     bool single = !config_setting_is_group(s) || config_setting_get_member(s, "dist");
     if (single) {
         struct flyt_dist d;
-        if (!rd_dist_value(rd, s, key, &d))
+        if (!flyt__rd_dist_value(rd, s, key, &d))
             return false;
         for (int i = 0; i < g->n; i++) {
             flyt_dist_clear(targets[i]);
@@ -241,7 +247,7 @@ bool rd_group_dist(struct reader *rd, config_setting_t *parent, const char *name
         char gkey[340];
         snprintf(gkey, sizeof gkey, "%s.%s", key, g->name[i]);
         struct flyt_dist d;
-        if (!rd_dist_value(rd, members[i], gkey, &d)) {
+        if (!flyt__rd_dist_value(rd, members[i], gkey, &d)) {
             ok = false;
             continue;
         }
@@ -255,27 +261,28 @@ static bool number_in(struct reader *rd, config_setting_t *s, const char *key, d
                       double *out)
 {
     double x;
-    if (!rd_value_number(rd, s, key, &x))
+    if (!flyt__rd_value_number(rd, s, key, &x))
         return false;
     if (!(x >= lo && x <= hi)) {
         if (isinf(hi))
-            rd_error(rd, s, key, "must be >= %g, got %g", lo, x);
+            flyt__rd_error(rd, s, key, "must be >= %g, got %g", lo, x);
         else
-            rd_error(rd, s, key, "must be between %g and %g, got %g", lo, hi, x);
+            flyt__rd_error(rd, s, key, "must be between %g and %g, got %g", lo, hi, x);
         return false;
     }
     *out = x;
     return true;
 }
 
-bool rd_group_num(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-                  double lo, double hi, const struct group_names *g, double *const *targets)
+bool flyt__rd_group_num(struct reader *rd, config_setting_t *parent, const char *name,
+                        bool required, double lo, double hi, const struct group_names *g,
+                        double *const *targets)
 {
-    config_setting_t *s = rd_get(rd, parent, name, required);
+    config_setting_t *s = flyt__rd_get(rd, parent, name, required);
     if (!s)
         return !required;
     char key[300];
-    rd_path(s, key, sizeof key);
+    flyt__rd_path(s, key, sizeof key);
     if (!config_setting_is_group(s)) {
         double x;
         if (!number_in(rd, s, key, lo, hi, &x))
@@ -285,8 +292,8 @@ bool rd_group_num(struct reader *rd, config_setting_t *parent, const char *name,
         return true;
     }
     if (config_setting_get_member(s, "dist")) {
-        rd_mark_tree(s);
-        rd_error(rd, s, key, "expected a number (or one per group), not a distribution");
+        flyt__rd_mark_tree(s);
+        flyt__rd_error(rd, s, key, "expected a number (or one per group), not a distribution");
         return false;
     }
     config_setting_t *members[FLYT_MAX_GROUPS];
@@ -305,7 +312,7 @@ static bool read_table(struct reader *rd, config_setting_t *s, const char *key,
                        const char *const *names, int n_names, bool sum_to_one, double *out)
 {
     if (!config_setting_is_group(s)) {
-        rd_error(rd, s, key, "expected a group { %s = ...; ... }", names[0]);
+        flyt__rd_error(rd, s, key, "expected a group { %s = ...; ... }", names[0]);
         return false;
     }
     char valid[256];
@@ -320,14 +327,15 @@ static bool read_table(struct reader *rd, config_setting_t *s, const char *key,
     double sum = 0;
     for (int i = 0; i < n; i++) {
         config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
-        rd_mark(m);
+        flyt__rd_mark(m);
         char mkey[340];
         snprintf(mkey, sizeof mkey, "%s.%s", key, config_setting_name(m));
         int j = 0;
         while (j < n_names && strcmp(names[j], config_setting_name(m)) != 0)
             j++;
         if (j == n_names) {
-            rd_error(rd, m, mkey, "unknown entry '%s'; valid: %s", config_setting_name(m), valid);
+            flyt__rd_error(rd, m, mkey, "unknown entry '%s'; valid: %s", config_setting_name(m),
+                           valid);
             ok = false;
             continue;
         }
@@ -337,21 +345,21 @@ static bool read_table(struct reader *rd, config_setting_t *s, const char *key,
             ok = false;
     }
     if (ok && sum_to_one && fabs(sum - 1.0) > 1e-9) {
-        rd_error(rd, s, key, "probabilities must sum to 1, they sum to %.12g", sum);
+        flyt__rd_error(rd, s, key, "probabilities must sum to 1, they sum to %.12g", sum);
         ok = false;
     }
     return ok;
 }
 
-bool rd_group_table(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-                    const char *const *names, int n_names, bool sum_to_one,
-                    const struct group_names *g, double *const *targets)
+bool flyt__rd_group_table(struct reader *rd, config_setting_t *parent, const char *name,
+                          bool required, const char *const *names, int n_names, bool sum_to_one,
+                          const struct group_names *g, double *const *targets)
 {
-    config_setting_t *s = rd_get(rd, parent, name, required);
+    config_setting_t *s = flyt__rd_get(rd, parent, name, required);
     if (!s)
         return !required;
     char key[300];
-    rd_path(s, key, sizeof key);
+    flyt__rd_path(s, key, sizeof key);
     bool per_group = false;
     if (config_setting_is_group(s)) {
         int n = config_setting_length(s);

@@ -13,31 +13,32 @@
 static bool read_day(struct reader *rd, config_setting_t *parent, const char *name, bool required,
                      const struct flyt_scenario *s, double *day)
 {
-    config_setting_t *v = rd_get(rd, parent, name, required);
+    config_setting_t *v = flyt__rd_get(rd, parent, name, required);
     if (!v)
         return false;
     char key[300];
-    rd_path(v, key, sizeof key);
+    flyt__rd_path(v, key, sizeof key);
     if (config_setting_type(v) == CONFIG_TYPE_STRING) {
         int y, m, d;
         const char *txt = config_setting_get_string(v);
-        if (!rd_parse_date(txt, &y, &m, &d)) {
-            rd_error(rd, v, key, "expected a date \"YYYY-MM-DD\" or a day number, got \"%s\"", txt);
+        if (!flyt__rd_parse_date(txt, &y, &m, &d)) {
+            flyt__rd_error(rd, v, key, "expected a date \"YYYY-MM-DD\" or a day number, got \"%s\"",
+                           txt);
             return false;
         }
-        int off = rd_days_from_civil(y, m, d) -
-                  rd_days_from_civil(s->start_year, s->start_month, s->start_mday);
+        int off = flyt__rd_days_from_civil(y, m, d) -
+                  flyt__rd_days_from_civil(s->start_year, s->start_month, s->start_mday);
         *day = off > 0 ? off : 0;
         return true;
     }
     double x;
-    if (!rd_value_number(rd, v, key, &x))
+    if (!flyt__rd_value_number(rd, v, key, &x))
         return false;
     if (!(x >= 0) || x != floor(x) || x > 365.0 * 1000) {
-        rd_error(rd, v, key,
-                 "expected a whole day number >= 0 (changes happen at 00:00) or a date "
-                 "\"YYYY-MM-DD\", got %g",
-                 x);
+        flyt__rd_error(rd, v, key,
+                       "expected a whole day number >= 0 (changes happen at 00:00) or a date "
+                       "\"YYYY-MM-DD\", got %g",
+                       x);
         return false;
     }
     *day = x;
@@ -55,61 +56,61 @@ static void read_recurring(struct reader *rd, config_setting_t *e, const char *k
                            struct flyt_cap_recurring *r)
 {
     double w[2] = { 0, 0 };
-    if (rd_num_array(rd, e, "weeks", true, 2, 2, 1, 53, w, NULL)) {
+    if (flyt__rd_num_array(rd, e, "weeks", true, 2, 2, 1, 53, w, NULL)) {
         r->week_from = (int)w[0];
         r->week_to = (int)w[1];
         if (r->week_from != w[0] || r->week_to != w[1])
-            rd_error(rd, config_setting_get_member(e, "weeks"), key,
-                     "expected whole ISO week numbers [first, last], e.g. [27, 32]");
+            flyt__rd_error(rd, config_setting_get_member(e, "weeks"), key,
+                           "expected whole ISO week numbers [first, last], e.g. [27, 32]");
     }
-    rd_num(rd, e, "change", true, -1e9, 1e9, &r->change);
+    flyt__rd_num(rd, e, "change", true, -1e9, 1e9, &r->change);
 }
 
-void rd_capacity_schedule(struct reader *rd, config_setting_t *unit, const char *level_key,
-                          double base, double max_level, const struct flyt_scenario *s,
-                          struct flyt_capacity *out)
+void flyt__rd_capacity_schedule(struct reader *rd, config_setting_t *unit, const char *level_key,
+                                double base, double max_level, const struct flyt_scenario *s,
+                                struct flyt_capacity *out)
 {
     memset(out, 0, sizeof *out);
-    config_setting_t *list = rd_get(rd, unit, "schedule", false);
+    config_setting_t *list = flyt__rd_get(rd, unit, "schedule", false);
     if (!list)
         return;
     char key[300];
-    rd_path(list, key, sizeof key);
+    flyt__rd_path(list, key, sizeof key);
     int n = config_setting_length(list);
     if (!config_setting_is_list(list) || n < 1) {
-        rd_error(rd, list, key,
-                 "expected a list of changes: ( { from = \"2025-09-01\"; %s = ...; }, "
-                 "{ weeks = [27, 32]; change = ...; } )",
-                 level_key);
-        rd_mark_tree(list);
+        flyt__rd_error(rd, list, key,
+                       "expected a list of changes: ( { from = \"2025-09-01\"; %s = ...; }, "
+                       "{ weeks = [27, 32]; change = ...; } )",
+                       level_key);
+        flyt__rd_mark_tree(list);
         return;
     }
     out->changes = calloc((size_t)n, sizeof *out->changes);
     out->recurring = calloc((size_t)n, sizeof *out->recurring);
     if (!out->changes || !out->recurring) {
-        rd_error(rd, list, key, "out of memory");
+        flyt__rd_error(rd, list, key, "out of memory");
         return;
     }
     for (int i = 0; i < n; i++) {
         config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-        rd_mark(e);
+        flyt__rd_mark(e);
         char ekey[320];
-        rd_path(e, ekey, sizeof ekey);
+        flyt__rd_path(e, ekey, sizeof ekey);
         if (!config_setting_is_group(e)) {
-            rd_error(rd, e, ekey,
-                     "each change is { from = DAY or \"YYYY-MM-DD\"; %s = ...; } or "
-                     "{ weeks = [first, last]; change = ...; }",
-                     level_key);
+            flyt__rd_error(rd, e, ekey,
+                           "each change is { from = DAY or \"YYYY-MM-DD\"; %s = ...; } or "
+                           "{ weeks = [first, last]; change = ...; }",
+                           level_key);
             continue;
         }
         bool dated = config_setting_get_member(e, "from") != NULL;
         bool yearly = config_setting_get_member(e, "weeks") != NULL;
         if (dated == yearly) {
-            rd_mark_tree(e);
-            rd_error(rd, e, ekey,
-                     "give either from + %s (a dated change) or weeks + change (every year), "
-                     "not %s",
-                     level_key, dated ? "both" : "neither");
+            flyt__rd_mark_tree(e);
+            flyt__rd_error(rd, e, ekey,
+                           "give either from + %s (a dated change) or weeks + change (every year), "
+                           "not %s",
+                           level_key, dated ? "both" : "neither");
             continue;
         }
         if (yearly) {
@@ -119,26 +120,27 @@ void rd_capacity_schedule(struct reader *rd, config_setting_t *unit, const char 
         struct flyt_cap_change *c = &out->changes[out->n_changes++];
         read_day(rd, e, "from", true, s, &c->day);
         c->level = base;
-        rd_num(rd, e, level_key, true, 0.0, max_level, &c->level);
+        flyt__rd_num(rd, e, level_key, true, 0.0, max_level, &c->level);
     }
     qsort(out->changes, out->n_changes, sizeof *out->changes, cmp_change);
     for (size_t i = 1; i < out->n_changes; i++)
         if (out->changes[i].day == out->changes[i - 1].day)
-            rd_error(rd, list, key, "two dated changes on day %g; give one level per day",
-                     out->changes[i].day);
+            flyt__rd_error(rd, list, key, "two dated changes on day %g; give one level per day",
+                           out->changes[i].day);
 }
 
-void rd_shocks(struct reader *rd, config_setting_t *pop, struct flyt_scenario *s)
+void flyt__rd_shocks(struct reader *rd, config_setting_t *pop, struct flyt_scenario *s)
 {
-    config_setting_t *list = rd_get(rd, pop, "shocks", false);
+    config_setting_t *list = flyt__rd_get(rd, pop, "shocks", false);
     if (!list)
         return;
     int n = config_setting_length(list);
     if (!config_setting_is_list(list) || n < 1) {
-        rd_error(rd, list, "population.shocks",
-                 "expected a list ( { from = \"2025-12-01\"; to = \"2026-03-01\"; factor = 1.3; "
-                 "} )");
-        rd_mark_tree(list);
+        flyt__rd_error(
+                rd, list, "population.shocks",
+                "expected a list ( { from = \"2025-12-01\"; to = \"2026-03-01\"; factor = 1.3; "
+                "} )");
+        flyt__rd_mark_tree(list);
         return;
     }
     s->shocks = calloc((size_t)n, sizeof *s->shocks);
@@ -146,23 +148,23 @@ void rd_shocks(struct reader *rd, config_setting_t *pop, struct flyt_scenario *s
         return;
     for (int i = 0; i < n; i++) {
         config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-        rd_mark(e);
+        flyt__rd_mark(e);
         char key[300];
-        rd_path(e, key, sizeof key);
+        flyt__rd_path(e, key, sizeof key);
         if (!config_setting_is_group(e)) {
-            rd_error(rd, e, key, "each shock is { from = ...; to = ...; factor = ...; }");
+            flyt__rd_error(rd, e, key, "each shock is { from = ...; to = ...; factor = ...; }");
             continue;
         }
         struct flyt_shock *sh = &s->shocks[s->n_shocks++];
         bool ok = read_day(rd, e, "from", true, s, &sh->from_day);
         ok = read_day(rd, e, "to", true, s, &sh->to_day) && ok;
         sh->factor = 1.0;
-        rd_num(rd, e, "factor", true, 0.0, 100.0, &sh->factor);
+        flyt__rd_num(rd, e, "factor", true, 0.0, 100.0, &sh->factor);
         if (ok && !(sh->to_day > sh->from_day))
-            rd_error(rd, config_setting_get_member(e, "to"), key,
-                     "'to' (day %g) must come after 'from' (day %g); 'to' is the first day "
-                     "back to normal",
-                     sh->to_day, sh->from_day);
+            flyt__rd_error(rd, config_setting_get_member(e, "to"), key,
+                           "'to' (day %g) must come after 'from' (day %g); 'to' is the first day "
+                           "back to normal",
+                           sh->to_day, sh->from_day);
     }
 }
 
@@ -174,14 +176,14 @@ static void read_workdays(struct reader *rd, config_setting_t *e, struct flyt_ro
 {
     for (int d = 0; d < 7; d++)
         r->workday[d] = d < 5;
-    config_setting_t *a = rd_get(rd, e, "workdays", false);
+    config_setting_t *a = flyt__rd_get(rd, e, "workdays", false);
     if (!a)
         return;
     char key[300];
-    rd_path(a, key, sizeof key);
+    flyt__rd_path(a, key, sizeof key);
     int n = config_setting_length(a);
     if (!config_setting_is_array(a) || n < 1 || n > 7) {
-        rd_error(rd, a, key, "expected 1 to 7 day names, e.g. [\"mon\", \"tue\", \"wed\"]");
+        flyt__rd_error(rd, a, key, "expected 1 to 7 day names, e.g. [\"mon\", \"tue\", \"wed\"]");
         return;
     }
     memset(r->workday, 0, sizeof r->workday);
@@ -191,8 +193,9 @@ static void read_workdays(struct reader *rd, config_setting_t *e, struct flyt_ro
         while (name && d < 7 && strcmp(name, day_names[d]) != 0)
             d++;
         if (!name || d == 7) {
-            rd_error(rd, a, key, "day names are mon, tue, wed, thu, fri, sat, sun; got %s%s%s",
-                     name ? "\"" : "", name ? name : "a non-string", name ? "\"" : "");
+            flyt__rd_error(rd, a, key,
+                           "day names are mon, tue, wed, thu, fri, sat, sun; got %s%s%s",
+                           name ? "\"" : "", name ? name : "a non-string", name ? "\"" : "");
             return;
         }
         r->workday[d] = true;
@@ -208,28 +211,28 @@ static int cmp_int(const void *a, const void *b)
 static void read_holidays(struct reader *rd, config_setting_t *e, const struct flyt_scenario *s,
                           struct flyt_role *r)
 {
-    config_setting_t *a = rd_get(rd, e, "holidays", false);
+    config_setting_t *a = flyt__rd_get(rd, e, "holidays", false);
     if (!a)
         return;
     char key[300];
-    rd_path(a, key, sizeof key);
+    flyt__rd_path(a, key, sizeof key);
     int n = config_setting_length(a);
     if (!config_setting_is_array(a)) {
-        rd_error(rd, a, key, "expected dates [\"2025-12-24\", \"2025-12-25\", ...]");
+        flyt__rd_error(rd, a, key, "expected dates [\"2025-12-24\", \"2025-12-25\", ...]");
         return;
     }
     r->holidays = calloc((size_t)(n > 0 ? n : 1), sizeof *r->holidays);
     if (!r->holidays)
         return;
-    int start = rd_days_from_civil(s->start_year, s->start_month, s->start_mday);
+    int start = flyt__rd_days_from_civil(s->start_year, s->start_month, s->start_mday);
     for (int i = 0; i < n; i++) {
         const char *txt = config_setting_get_string_elem(a, (unsigned)i);
         int y, m, d;
-        if (!txt || !rd_parse_date(txt, &y, &m, &d)) {
-            rd_error(rd, a, key, "entry %d: expected a date \"YYYY-MM-DD\"", i + 1);
+        if (!txt || !flyt__rd_parse_date(txt, &y, &m, &d)) {
+            flyt__rd_error(rd, a, key, "entry %d: expected a date \"YYYY-MM-DD\"", i + 1);
             return;
         }
-        r->holidays[r->n_holidays++] = rd_days_from_civil(y, m, d) - start;
+        r->holidays[r->n_holidays++] = flyt__rd_days_from_civil(y, m, d) - start;
     }
     qsort(r->holidays, r->n_holidays, sizeof *r->holidays, cmp_int);
 }
@@ -240,13 +243,13 @@ static void read_role_groups(struct reader *rd, config_setting_t *e, const struc
 {
     for (int i = 0; i < g->n; i++)
         r->takes_group[i] = true;
-    config_setting_t *a = rd_get(rd, e, "groups", false);
+    config_setting_t *a = flyt__rd_get(rd, e, "groups", false);
     if (a) {
         char key[300];
-        rd_path(a, key, sizeof key);
+        flyt__rd_path(a, key, sizeof key);
         int n = config_setting_length(a);
         if (!config_setting_is_array(a) || n < 1) {
-            rd_error(rd, a, key, "expected group names, e.g. [\"frail\", \"severe\"]");
+            flyt__rd_error(rd, a, key, "expected group names, e.g. [\"frail\", \"severe\"]");
         } else {
             memset(r->takes_group, 0, sizeof r->takes_group);
             for (int i = 0; i < n; i++) {
@@ -261,8 +264,8 @@ static void read_role_groups(struct reader *rd, config_setting_t *e, const struc
                     for (int j = 0; j < g->n && used < sizeof valid; j++)
                         used += (size_t)snprintf(valid + used, sizeof valid - used, "%s%s",
                                                  j ? ", " : "", g->name[j]);
-                    rd_error(rd, a, key, "'%s' is not a frailty group (groups: %s)",
-                             name ? name : "a non-string", valid);
+                    flyt__rd_error(rd, a, key, "'%s' is not a frailty group (groups: %s)",
+                                   name ? name : "a non-string", valid);
                     continue;
                 }
                 r->takes_group[k] = true;
@@ -282,30 +285,31 @@ static void read_effects(struct reader *rd, config_setting_t *e, struct flyt_rol
                          const int *sub_idx)
 {
     r->st_los_factor = 1.0;
-    config_setting_t *fx = rd_group(rd, e, "effects", false);
+    config_setting_t *fx = flyt__rd_group(rd, e, "effects", false);
     if (!fx)
         return;
     char key[300];
-    rd_path(fx, key, sizeof key);
+    flyt__rd_path(fx, key, sizeof key);
     bool ukp = r->cases == FLYT_CASE_UKP;
     r->decision_delay.kind = FLYT_DIST_FIXED;
     r->has_decision_delay = config_setting_get_member(fx, "decision_delay_days") != NULL;
-    rd_dist(rd, fx, "decision_delay_days", false, &r->decision_delay);
+    flyt__rd_dist(rd, fx, "decision_delay_days", false, &r->decision_delay);
     double *tt[FLYT_MAX_GROUPS];
     for (int i = 0; i < sub->n; i++)
         tt[i] = r->dest_p[sub_idx[i]];
     r->has_destination = config_setting_get_member(fx, "destination") != NULL;
-    rd_group_table(rd, fx, "destination", false, rd_dest_names, FLYT_N_DEST, true, sub, tt);
+    flyt__rd_group_table(rd, fx, "destination", false, flyt__rd_dest_names, FLYT_N_DEST, true, sub,
+                         tt);
     for (int i = 0; i < sub->n; i++)
         tt[i] = r->st_out_p[sub_idx[i]];
     r->has_outcome = config_setting_get_member(fx, "outcome") != NULL;
-    rd_group_table(rd, fx, "outcome", false, rd_sto_names, FLYT_N_STO, true, sub, tt);
-    rd_num(rd, fx, "st_los_factor", false, 0.0, 10.0, &r->st_los_factor);
+    flyt__rd_group_table(rd, fx, "outcome", false, flyt__rd_sto_names, FLYT_N_STO, true, sub, tt);
+    flyt__rd_num(rd, fx, "st_los_factor", false, 0.0, 10.0, &r->st_los_factor);
     double *pt[FLYT_MAX_GROUPS];
     for (int i = 0; i < sub->n; i++)
         pt[i] = &r->p_not_ready[sub_idx[i]];
     r->has_not_ready = config_setting_get_member(fx, "not_ready_probability") != NULL;
-    rd_group_num(rd, fx, "not_ready_probability", false, 0, 1, sub, pt);
+    flyt__rd_group_num(rd, fx, "not_ready_probability", false, 0, 1, sub, pt);
 
     /* An effect on a stage the role never sees would silently do nothing. */
     static const char *const ukp_only[] = { "decision_delay_days", "destination",
@@ -314,14 +318,15 @@ static void read_effects(struct reader *rd, config_setting_t *e, struct flyt_rol
     for (size_t i = 0; i < sizeof ukp_only / sizeof ukp_only[0]; i++)
         if (!ukp && config_setting_get_member(fx, ukp_only[i]) &&
             snprintf(fkey, sizeof fkey, "%s.%s", key, ukp_only[i]) > 0)
-            rd_error(rd, config_setting_get_member(fx, ukp_only[i]), fkey,
-                     "'%s' acts before the decision; a role with cases = \"short_term\" can "
-                     "change outcome and st_los_factor",
-                     ukp_only[i]);
+            flyt__rd_error(rd, config_setting_get_member(fx, ukp_only[i]), fkey,
+                           "'%s' acts before the decision; a role with cases = \"short_term\" can "
+                           "change outcome and st_los_factor",
+                           ukp_only[i]);
     snprintf(fkey, sizeof fkey, "%s.outcome", key);
     if (ukp && config_setting_get_member(fx, "outcome"))
-        rd_error(rd, config_setting_get_member(fx, "outcome"), fkey,
-                 "'outcome' changes how a short-term stay ends; it needs cases = \"short_term\"");
+        flyt__rd_error(
+                rd, config_setting_get_member(fx, "outcome"), fkey,
+                "'outcome' changes how a short-term stay ends; it needs cases = \"short_term\"");
     (void)s;
 }
 
@@ -329,61 +334,63 @@ static void read_role(struct reader *rd, config_setting_t *e, struct flyt_scenar
                       const struct group_names *g, struct flyt_role *r)
 {
     char key[300];
-    rd_path(e, key, sizeof key);
+    flyt__rd_path(e, key, sizeof key);
     const char *name = NULL;
-    if (rd_str(rd, e, "name", true, &name) && name) {
+    if (flyt__rd_str(rd, e, "name", true, &name) && name) {
         if (!*name || strlen(name) >= FLYT_NAME_LEN || strchr(name, '/') || name[0] == '.')
-            rd_error(rd, config_setting_get_member(e, "name"), key,
-                     "a role name has 1 to %d characters, no '/' and no leading '.' (it names "
-                     "a group in the HDF5 output)",
-                     FLYT_NAME_LEN - 1);
+            flyt__rd_error(
+                    rd, config_setting_get_member(e, "name"), key,
+                    "a role name has 1 to %d characters, no '/' and no leading '.' (it names "
+                    "a group in the HDF5 output)",
+                    FLYT_NAME_LEN - 1);
         snprintf(r->name, sizeof r->name, "%s", name);
     }
     long long hc = 1;
-    rd_int(rd, e, "headcount", true, 0, 10000, &hc);
+    flyt__rd_int(rd, e, "headcount", true, 0, 10000, &hc);
     r->headcount = (int)hc;
     read_workdays(rd, e, r);
     double hours[2] = { 8.0, 16.0 };
     /* A shift shorter than a minute is a typo, and a zero-length one would
      * make the shift events meet themselves at one instant. */
-    if (rd_num_array(rd, e, "hours", false, 2, 2, 0, 24, hours, NULL) &&
+    if (flyt__rd_num_array(rd, e, "hours", false, 2, 2, 0, 24, hours, NULL) &&
         !(hours[1] - hours[0] >= 1.0 / 60.0))
-        rd_error(rd, config_setting_get_member(e, "hours"), key,
-                 "hours is [start, end] of the working day with start at least a minute "
-                 "before end, e.g. [8.0, 15.5]");
+        flyt__rd_error(rd, config_setting_get_member(e, "hours"), key,
+                       "hours is [start, end] of the working day with start at least a minute "
+                       "before end, e.g. [8.0, 15.5]");
     r->shift_from = hours[0];
     r->shift_to = hours[1];
     read_holidays(rd, e, s, r);
 
     const char *cases = "ukp";
-    if (rd_str(rd, e, "cases", true, &cases) && strcmp(cases, "ukp") != 0 &&
+    if (flyt__rd_str(rd, e, "cases", true, &cases) && strcmp(cases, "ukp") != 0 &&
         strcmp(cases, "short_term") != 0)
-        rd_error(rd, config_setting_get_member(e, "cases"), key,
-                 "cases is \"ukp\" (discharge-ready patients in hospital) or \"short_term\" "
-                 "(patients in a short-term bed), got \"%s\"",
-                 cases);
+        flyt__rd_error(rd, config_setting_get_member(e, "cases"), key,
+                       "cases is \"ukp\" (discharge-ready patients in hospital) or \"short_term\" "
+                       "(patients in a short-term bed), got \"%s\"",
+                       cases);
     r->cases = cases && strcmp(cases, "short_term") == 0 ? FLYT_CASE_SHORT_TERM : FLYT_CASE_UKP;
 
     struct group_names sub;
     int sub_idx[FLYT_MAX_GROUPS];
     read_role_groups(rd, e, g, r, &sub, sub_idx);
     r->work_hours.kind = FLYT_DIST_FIXED;
-    rd_dist(rd, e, "work_hours", true, &r->work_hours);
+    flyt__rd_dist(rd, e, "work_hours", true, &r->work_hours);
 
     const char *busy = "ordinary";
-    if (rd_str(rd, e, "when_busy", false, &busy) && strcmp(busy, "ordinary") != 0 &&
+    if (flyt__rd_str(rd, e, "when_busy", false, &busy) && strcmp(busy, "ordinary") != 0 &&
         strcmp(busy, "wait") != 0)
-        rd_error(rd, config_setting_get_member(e, "when_busy"), key,
-                 "when_busy is \"ordinary\" (the usual process runs on; whichever comes first) "
-                 "or \"wait\" (the patient waits for a coordinator), got \"%s\"",
-                 busy);
+        flyt__rd_error(
+                rd, config_setting_get_member(e, "when_busy"), key,
+                "when_busy is \"ordinary\" (the usual process runs on; whichever comes first) "
+                "or \"wait\" (the patient waits for a coordinator), got \"%s\"",
+                busy);
     r->when_busy = busy && strcmp(busy, "wait") == 0 ? FLYT_BUSY_WAIT : FLYT_BUSY_ORDINARY;
     r->lead_days = -1;
-    if (rd_num(rd, e, "lead_days", false, 0.0, 36500.0, &r->lead_days) &&
+    if (flyt__rd_num(rd, e, "lead_days", false, 0.0, 36500.0, &r->lead_days) &&
         config_setting_get_member(e, "lead_days") && r->cases != FLYT_CASE_SHORT_TERM)
-        rd_error(rd, config_setting_get_member(e, "lead_days"), key,
-                 "lead_days opens a short-term case before the stay ends; it needs cases = "
-                 "\"short_term\"");
+        flyt__rd_error(rd, config_setting_get_member(e, "lead_days"), key,
+                       "lead_days opens a short-term case before the stay ends; it needs cases = "
+                       "\"short_term\"");
 
     /* Defaults for effects not given: the patient's ordinary values. */
     for (int i = 0; i < s->n_groups; i++) {
@@ -394,28 +401,29 @@ static void read_role(struct reader *rd, config_setting_t *e, struct flyt_scenar
     read_effects(rd, e, r, s, &sub, sub_idx);
 }
 
-void rd_coordinators(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
-                     const struct group_names *g)
+void flyt__rd_coordinators(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
+                           const struct group_names *g)
 {
-    config_setting_t *list = rd_get(rd, root, "coordinators", false);
+    config_setting_t *list = flyt__rd_get(rd, root, "coordinators", false);
     if (!list)
         return;
     int n = config_setting_length(list);
     if (!config_setting_is_list(list) || n > FLYT_MAX_ROLES) {
-        rd_error(rd, list, "coordinators",
-                 "expected a list of up to %d roles ( { name = \"...\"; headcount = 1; cases = "
-                 "\"ukp\"; work_hours = 2.0; }, ... )",
-                 FLYT_MAX_ROLES);
-        rd_mark_tree(list);
+        flyt__rd_error(
+                rd, list, "coordinators",
+                "expected a list of up to %d roles ( { name = \"...\"; headcount = 1; cases = "
+                "\"ukp\"; work_hours = 2.0; }, ... )",
+                FLYT_MAX_ROLES);
+        flyt__rd_mark_tree(list);
         return;
     }
     for (int i = 0; i < n; i++) {
         config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-        rd_mark(e);
+        flyt__rd_mark(e);
         if (!config_setting_is_group(e)) {
             char key[300];
-            rd_path(e, key, sizeof key);
-            rd_error(rd, e, key, "each role is a group { name = ...; headcount = ...; ... }");
+            flyt__rd_path(e, key, sizeof key);
+            flyt__rd_error(rd, e, key, "each role is a group { name = ...; headcount = ...; ... }");
             continue;
         }
         read_role(rd, e, s, g, &s->roles[s->n_roles++]);
@@ -423,12 +431,12 @@ void rd_coordinators(struct reader *rd, config_setting_t *root, struct flyt_scen
     for (int i = 0; i < s->n_roles; i++)
         for (int j = 0; j < i; j++)
             if (strcmp(s->roles[i].name, s->roles[j].name) == 0)
-                rd_error(rd, list, "coordinators", "role name '%s' is used twice",
-                         s->roles[i].name);
+                flyt__rd_error(rd, list, "coordinators", "role name '%s' is used twice",
+                               s->roles[i].name);
 }
 
 /* hospital.not_ready_days is needed once anyone can be sent back. */
-void rd_check_not_ready(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
+void flyt__rd_check_not_ready(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
     bool used = false;
     for (int i = 0; i < s->n_groups; i++)
@@ -438,13 +446,14 @@ void rd_check_not_ready(struct reader *rd, config_setting_t *root, struct flyt_s
             used |= s->roles[r].has_not_ready && s->roles[r].p_not_ready[i] > 0;
     config_setting_t *h = config_setting_get_member(root, "hospital");
     if (used && h && !config_setting_get_member(h, "not_ready_days"))
-        rd_error(rd, h, "hospital.not_ready_days",
-                 "patients can be sent back as not discharge-ready (not_ready_probability > 0): "
-                 "give the time from discharge to the return, e.g. not_ready_days = { dist = "
-                 "\"lognormal\"; mean = 3.0; sd = 2.0; }");
+        flyt__rd_error(
+                rd, h, "hospital.not_ready_days",
+                "patients can be sent back as not discharge-ready (not_ready_probability > 0): "
+                "give the time from discharge to the return, e.g. not_ready_days = { dist = "
+                "\"lognormal\"; mean = 3.0; sd = 2.0; }");
 }
 
-void rd_levers_free(struct flyt_scenario *s)
+void flyt__rd_levers_free(struct flyt_scenario *s)
 {
     for (int u = 0; u < 3; u++) {
         free(s->capacity[u].changes);

@@ -9,7 +9,7 @@
 
 static char visited_marker;
 
-void rd_init(struct reader *rd, config_t *cfg, const char *main_file, struct flyt_diag *diag)
+void flyt__rd_init(struct reader *rd, config_t *cfg, const char *main_file, struct flyt_diag *diag)
 {
     memset(rd, 0, sizeof *rd);
     rd->cfg = cfg;
@@ -17,7 +17,7 @@ void rd_init(struct reader *rd, config_t *cfg, const char *main_file, struct fly
     rd->diag = diag;
 }
 
-void rd_free(struct reader *rd)
+void flyt__rd_free(struct reader *rd)
 {
     for (int i = 0; i < rd->n_keys; i++)
         free(rd->keys[i]);
@@ -76,15 +76,15 @@ static void build_path(const config_setting_t *s, char *buf, size_t len, bool pa
     }
 }
 
-void rd_path(const config_setting_t *s, char *buf, size_t len)
+void flyt__rd_path(const config_setting_t *s, char *buf, size_t len)
 {
     build_path(s, buf, len, false);
 }
 
-void rd_member_path(const config_setting_t *parent, const char *name, char *buf, size_t len)
+void flyt__rd_member_path(const config_setting_t *parent, const char *name, char *buf, size_t len)
 {
     char p[256];
-    rd_path(parent, p, sizeof p);
+    flyt__rd_path(parent, p, sizeof p);
     snprintf(buf, len, "%s%s%s", p, *p ? "." : "", name);
 }
 
@@ -138,7 +138,7 @@ static void location(const struct reader *rd, const config_setting_t *s, const c
         *line = index;
         return;
     }
-    src_where(rd->map, rd->main_file, s ? (int)config_setting_source_line(s) : 0, file, line);
+    flyt__src_where(rd->map, rd->main_file, s ? (int)config_setting_source_line(s) : 0, file, line);
     if (*line == 0)
         *line = 1; /* the root and settings made by --set have no line of their own */
 }
@@ -151,7 +151,7 @@ static bool was_wrapped(const struct reader *rd, const config_setting_t *s)
     return false;
 }
 
-void rd_forget(struct reader *rd, const config_setting_t *s)
+void flyt__rd_forget(struct reader *rd, const config_setting_t *s)
 {
     for (int i = 0; i < rd->n_sets; i++)
         if (rd->sets[i].setting == s)
@@ -161,7 +161,8 @@ void rd_forget(struct reader *rd, const config_setting_t *s)
             rd->wrapped[i--] = rd->wrapped[--rd->n_wrapped];
 }
 
-void rd_error(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt, ...)
+void flyt__rd_error(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt,
+                    ...)
 {
     char msg[1024];
     if (s && was_wrapped(rd, s))
@@ -180,19 +181,19 @@ void rd_error(struct reader *rd, const config_setting_t *s, const char *key, con
     flyt_diag_add(rd->diag, file, line, key, "%s", msg);
 }
 
-void rd_mark(config_setting_t *s)
+void flyt__rd_mark(config_setting_t *s)
 {
     if (s)
         config_setting_set_hook(s, &visited_marker);
 }
 
-void rd_mark_tree(config_setting_t *s)
+void flyt__rd_mark_tree(config_setting_t *s)
 {
-    rd_mark(s);
+    flyt__rd_mark(s);
     if (s && config_setting_is_aggregate(s)) {
         int n = config_setting_length(s);
         for (int i = 0; i < n; i++)
-            rd_mark_tree(config_setting_get_elem(s, (unsigned)i));
+            flyt__rd_mark_tree(config_setting_get_elem(s, (unsigned)i));
     }
 }
 
@@ -219,8 +220,8 @@ static const char *type_name(const config_setting_t *s)
     }
 }
 
-config_setting_t *rd_get(struct reader *rd, config_setting_t *parent, const char *name,
-                         bool required)
+config_setting_t *flyt__rd_get(struct reader *rd, config_setting_t *parent, const char *name,
+                               bool required)
 {
     if (!parent)
         return NULL;
@@ -229,29 +230,29 @@ config_setting_t *rd_get(struct reader *rd, config_setting_t *parent, const char
     if (!s) {
         if (required) {
             char key[300];
-            rd_member_path(parent, name, key, sizeof key);
-            rd_error(rd, parent, key, "required key is missing");
+            flyt__rd_member_path(parent, name, key, sizeof key);
+            flyt__rd_error(rd, parent, key, "required key is missing");
         }
         return NULL;
     }
-    rd_mark(s);
+    flyt__rd_mark(s);
     return s;
 }
 
-config_setting_t *rd_group(struct reader *rd, config_setting_t *parent, const char *name,
-                           bool required)
+config_setting_t *flyt__rd_group(struct reader *rd, config_setting_t *parent, const char *name,
+                                 bool required)
 {
-    config_setting_t *s = rd_get(rd, parent, name, required);
+    config_setting_t *s = flyt__rd_get(rd, parent, name, required);
     if (s && !config_setting_is_group(s)) {
         char key[300];
-        rd_path(s, key, sizeof key);
-        rd_error(rd, s, key, "expected a group { ... }, got %s", type_name(s));
+        flyt__rd_path(s, key, sizeof key);
+        flyt__rd_error(rd, s, key, "expected a group { ... }, got %s", type_name(s));
         return NULL;
     }
     return s;
 }
 
-bool rd_value_number(struct reader *rd, config_setting_t *s, const char *key, double *out)
+bool flyt__rd_value_number(struct reader *rd, config_setting_t *s, const char *key, double *out)
 {
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT:
@@ -263,12 +264,12 @@ bool rd_value_number(struct reader *rd, config_setting_t *s, const char *key, do
     case CONFIG_TYPE_FLOAT:
         *out = config_setting_get_float(s);
         if (!isfinite(*out)) {
-            rd_error(rd, s, key, "must be a finite number");
+            flyt__rd_error(rd, s, key, "must be a finite number");
             return false;
         }
         return true;
     default:
-        rd_error(rd, s, key, "expected a number, got %s", type_name(s));
+        flyt__rd_error(rd, s, key, "expected a number, got %s", type_name(s));
         return false;
     }
 }
@@ -279,103 +280,104 @@ static bool check_range(struct reader *rd, config_setting_t *s, const char *key,
     if (x >= lo && x <= hi)
         return true;
     if (isinf(hi))
-        rd_error(rd, s, key, "must be >= %g, got %g", lo, x);
+        flyt__rd_error(rd, s, key, "must be >= %g, got %g", lo, x);
     else
-        rd_error(rd, s, key, "must be between %g and %g, got %g", lo, hi, x);
+        flyt__rd_error(rd, s, key, "must be between %g and %g, got %g", lo, hi, x);
     return false;
 }
 
-bool rd_num(struct reader *rd, config_setting_t *parent, const char *name, bool required, double lo,
-            double hi, double *out)
+bool flyt__rd_num(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                  double lo, double hi, double *out)
 {
-    config_setting_t *s = rd_get(rd, parent, name, required);
+    config_setting_t *s = flyt__rd_get(rd, parent, name, required);
     if (!s)
         return !required;
     char key[300];
-    rd_path(s, key, sizeof key);
+    flyt__rd_path(s, key, sizeof key);
     double x;
-    if (!rd_value_number(rd, s, key, &x) || !check_range(rd, s, key, x, lo, hi))
+    if (!flyt__rd_value_number(rd, s, key, &x) || !check_range(rd, s, key, x, lo, hi))
         return false;
     *out = x;
     return true;
 }
 
-bool rd_int(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-            long long lo, long long hi, long long *out)
+bool flyt__rd_int(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                  long long lo, long long hi, long long *out)
 {
-    config_setting_t *s = rd_get(rd, parent, name, required);
+    config_setting_t *s = flyt__rd_get(rd, parent, name, required);
     if (!s)
         return !required;
     char key[300];
-    rd_path(s, key, sizeof key);
+    flyt__rd_path(s, key, sizeof key);
     long long x;
     if (config_setting_type(s) == CONFIG_TYPE_INT)
         x = config_setting_get_int(s);
     else if (config_setting_type(s) == CONFIG_TYPE_INT64)
         x = config_setting_get_int64(s);
     else {
-        rd_error(rd, s, key, "expected an integer, got %s", type_name(s));
+        flyt__rd_error(rd, s, key, "expected an integer, got %s", type_name(s));
         return false;
     }
     if (x < lo || x > hi) {
-        rd_error(rd, s, key, "must be between %lld and %lld, got %lld", lo, hi, x);
+        flyt__rd_error(rd, s, key, "must be between %lld and %lld, got %lld", lo, hi, x);
         return false;
     }
     *out = x;
     return true;
 }
 
-bool rd_bool(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-             bool *out)
+bool flyt__rd_bool(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                   bool *out)
 {
-    config_setting_t *s = rd_get(rd, parent, name, required);
+    config_setting_t *s = flyt__rd_get(rd, parent, name, required);
     if (!s)
         return !required;
     if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
         char key[300];
-        rd_path(s, key, sizeof key);
-        rd_error(rd, s, key, "expected true or false, got %s", type_name(s));
+        flyt__rd_path(s, key, sizeof key);
+        flyt__rd_error(rd, s, key, "expected true or false, got %s", type_name(s));
         return false;
     }
     *out = config_setting_get_bool(s);
     return true;
 }
 
-bool rd_str(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-            const char **out)
+bool flyt__rd_str(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                  const char **out)
 {
-    config_setting_t *s = rd_get(rd, parent, name, required);
+    config_setting_t *s = flyt__rd_get(rd, parent, name, required);
     if (!s)
         return !required;
     if (config_setting_type(s) != CONFIG_TYPE_STRING) {
         char key[300];
-        rd_path(s, key, sizeof key);
-        rd_error(rd, s, key, "expected a string \"...\", got %s", type_name(s));
+        flyt__rd_path(s, key, sizeof key);
+        flyt__rd_error(rd, s, key, "expected a string \"...\", got %s", type_name(s));
         return false;
     }
     *out = config_setting_get_string(s);
     return true;
 }
 
-bool rd_num_array(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-                  int n, int cap, double lo, double hi, double *out, int *n_out)
+bool flyt__rd_num_array(struct reader *rd, config_setting_t *parent, const char *name,
+                        bool required, int n, int cap, double lo, double hi, double *out,
+                        int *n_out)
 {
-    config_setting_t *s = rd_get(rd, parent, name, required);
+    config_setting_t *s = flyt__rd_get(rd, parent, name, required);
     if (!s)
         return !required;
     char key[300];
-    rd_path(s, key, sizeof key);
+    flyt__rd_path(s, key, sizeof key);
     if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-        rd_error(rd, s, key, "expected an array of numbers [ ... ], got %s", type_name(s));
+        flyt__rd_error(rd, s, key, "expected an array of numbers [ ... ], got %s", type_name(s));
         return false;
     }
     int len = config_setting_length(s);
     if (n >= 0 && len != n) {
-        rd_error(rd, s, key, "expected exactly %d numbers, got %d", n, len);
+        flyt__rd_error(rd, s, key, "expected exactly %d numbers, got %d", n, len);
         return false;
     }
     if (n < 0 && (len < 1 || len > cap)) {
-        rd_error(rd, s, key, "expected 1 to %d numbers, got %d", cap, len);
+        flyt__rd_error(rd, s, key, "expected 1 to %d numbers, got %d", cap, len);
         return false;
     }
     bool ok = true;
@@ -384,8 +386,8 @@ bool rd_num_array(struct reader *rd, config_setting_t *parent, const char *name,
         char ekey[320];
         snprintf(ekey, sizeof ekey, "%s[%d]", key, i);
         double x;
-        rd_mark(e);
-        if (!rd_value_number(rd, e, ekey, &x) || !check_range(rd, e, ekey, x, lo, hi))
+        flyt__rd_mark(e);
+        if (!flyt__rd_value_number(rd, e, ekey, &x) || !check_range(rd, e, ekey, x, lo, hi))
             ok = false;
         else
             out[i] = x;
@@ -416,7 +418,7 @@ static void known_children(const struct reader *rd, const config_setting_t *pare
     }
 }
 
-void rd_check_unknown(struct reader *rd, config_setting_t *root)
+void flyt__rd_check_unknown(struct reader *rd, config_setting_t *root)
 {
     if (!root || !config_setting_is_group(root))
         return;
@@ -425,11 +427,11 @@ void rd_check_unknown(struct reader *rd, config_setting_t *root)
         config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
         if (config_setting_get_hook(s) == &visited_marker) {
             if (config_setting_is_group(s))
-                rd_check_unknown(rd, s);
+                flyt__rd_check_unknown(rd, s);
             else if (config_setting_is_list(s)) {
                 int m = config_setting_length(s);
                 for (int j = 0; j < m; j++)
-                    rd_check_unknown(rd, config_setting_get_elem(s, (unsigned)j));
+                    flyt__rd_check_unknown(rd, config_setting_get_elem(s, (unsigned)j));
             }
             continue;
         }
@@ -438,10 +440,10 @@ void rd_check_unknown(struct reader *rd, config_setting_t *root)
             continue;
         }
         char key[300], known[1024];
-        rd_path(s, key, sizeof key);
+        flyt__rd_path(s, key, sizeof key);
         known_children(rd, root, known, sizeof known);
-        rd_error(rd, s, key, "unknown key '%s'; valid here: %s", config_setting_name(s),
-                 *known ? known : "(nothing)");
+        flyt__rd_error(rd, s, key, "unknown key '%s'; valid here: %s", config_setting_name(s),
+                       *known ? known : "(nothing)");
     }
 }
 
@@ -488,12 +490,13 @@ static void report_wrapped(void *ctx, int line, const char *tok, size_t len,
     struct reader *rd = w->rd;
     if (++w->n > RD_MAX_WRAPPED_SHOWN) {
         if (w->n == RD_MAX_WRAPPED_SHOWN + 1)
-            src_where(rd->map, rd->main_file, line, &w->file, &w->line);
+            flyt__src_where(rd->map, rd->main_file, line, &w->file, &w->line);
         return;
     }
-    config_setting_t *s = wrapped_at(rd, config_root_setting(rd->cfg), line, src_int_wrapped(lit));
+    config_setting_t *s =
+            wrapped_at(rd, config_root_setting(rd->cfg), line, flyt__src_int_wrapped(lit));
     char key[300] = "", shown[64], got[64] = "";
-    rd_path(s, key, sizeof key);
+    flyt__rd_path(s, key, sizeof key);
     /* the digits as written, shortened when absurdly long */
     snprintf(shown, sizeof shown, "%.*s%s", len > 40 ? 40 : (int)len, tok, len > 40 ? "..." : "");
     if (s && config_setting_type(s) == CONFIG_TYPE_INT)
@@ -504,7 +507,7 @@ static void report_wrapped(void *ctx, int line, const char *tok, size_t len,
                            : lit->magnitude <= (unsigned long long)INT64_MAX + lit->negative;
     const char *file;
     int fline;
-    src_where(rd->map, rd->main_file, line, &file, &fline);
+    flyt__src_where(rd->map, rd->main_file, line, &file, &fline);
     if (!lit->is64 && fits64)
         flyt_diag_add(rd->diag, file, fline, key,
                       "%s does not fit in an integer without an L suffix (%s)%s; write %.*sL "
@@ -529,10 +532,10 @@ static void report_wrapped(void *ctx, int line, const char *tok, size_t len,
         rd->wrapped[rd->n_wrapped++] = s;
 }
 
-void rd_check_int_literals(struct reader *rd, const char *prepared)
+void flyt__rd_check_int_literals(struct reader *rd, const char *prepared)
 {
     struct wrap_ctx w = { rd, 0, NULL, 0 };
-    src_scan_ints(prepared, report_wrapped, &w);
+    flyt__src_scan_ints(prepared, report_wrapped, &w);
     if (w.n > RD_MAX_WRAPPED_SHOWN)
         flyt_diag_add(rd->diag, w.file, w.line, NULL,
                       "%d more integers from here on do not fit their type either", w.n - 20);

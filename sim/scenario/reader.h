@@ -46,85 +46,89 @@ struct group_names {
     const char *name[FLYT_MAX_GROUPS];
 };
 
-void rd_init(struct reader *rd, config_t *cfg, const char *main_file, struct flyt_diag *diag);
-void rd_free(struct reader *rd);
+void flyt__rd_init(struct reader *rd, config_t *cfg, const char *main_file, struct flyt_diag *diag);
+void flyt__rd_free(struct reader *rd);
 
 /* Reports an error at setting s (or its parent, when s is NULL). */
-void rd_error(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+void flyt__rd_error(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt,
+                    ...) __attribute__((format(printf, 4, 5)));
 /* Key path of a setting, "units.short_term" ("" for the root). */
-void rd_path(const config_setting_t *s, char *buf, size_t len);
-void rd_member_path(const config_setting_t *parent, const char *name, char *buf, size_t len);
+void flyt__rd_path(const config_setting_t *s, char *buf, size_t len);
+void flyt__rd_member_path(const config_setting_t *parent, const char *name, char *buf, size_t len);
 
-void rd_mark(config_setting_t *s);
-void rd_mark_tree(config_setting_t *s);
+void flyt__rd_mark(config_setting_t *s);
+void flyt__rd_mark_tree(config_setting_t *s);
 
 /* Looks up a member, marks and records it; NULL when absent (an error when
  * required). */
-config_setting_t *rd_get(struct reader *rd, config_setting_t *parent, const char *name,
-                         bool required);
+config_setting_t *flyt__rd_get(struct reader *rd, config_setting_t *parent, const char *name,
+                               bool required);
 /* Same for a group: a non-group value is reported as a type error. */
-config_setting_t *rd_group(struct reader *rd, config_setting_t *parent, const char *name,
-                           bool required);
+config_setting_t *flyt__rd_group(struct reader *rd, config_setting_t *parent, const char *name,
+                                 bool required);
 
 /* Numbers accept int, int64 and float literals. On absence the default stays
  * in *out. Range checks are lo <= x <= hi. */
-bool rd_num(struct reader *rd, config_setting_t *parent, const char *name, bool required, double lo,
-            double hi, double *out);
-bool rd_int(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-            long long lo, long long hi, long long *out);
-bool rd_bool(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-             bool *out);
+bool flyt__rd_num(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                  double lo, double hi, double *out);
+bool flyt__rd_int(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                  long long lo, long long hi, long long *out);
+bool flyt__rd_bool(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                   bool *out);
 /* *out points into the config tree (copy it). */
-bool rd_str(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-            const char **out);
+bool flyt__rd_str(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                  const char **out);
 /* An array of exactly n numbers (n < 0: any length up to cap; *n_out gets it). */
-bool rd_num_array(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-                  int n, int cap, double lo, double hi, double *out, int *n_out);
+bool flyt__rd_num_array(struct reader *rd, config_setting_t *parent, const char *name,
+                        bool required, int n, int cap, double lo, double hi, double *out,
+                        int *n_out);
 
-bool rd_value_number(struct reader *rd, config_setting_t *s, const char *key, double *out);
+bool flyt__rd_value_number(struct reader *rd, config_setting_t *s, const char *key, double *out);
 
 /* Distributions: { dist = "lognormal"; mean = ...; sd = ...; } */
-bool rd_dist_value(struct reader *rd, config_setting_t *s, const char *key, struct flyt_dist *out);
-bool rd_dist(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-             struct flyt_dist *out);
+bool flyt__rd_dist_value(struct reader *rd, config_setting_t *s, const char *key,
+                         struct flyt_dist *out);
+bool flyt__rd_dist(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                   struct flyt_dist *out);
 /* A distribution given once, or per group { fit = {...}; frail = {...}; }:
  * targets[g] for each group. */
-bool rd_group_dist(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-                   const struct group_names *g, struct flyt_dist *const *targets);
+bool flyt__rd_group_dist(struct reader *rd, config_setting_t *parent, const char *name,
+                         bool required, const struct group_names *g,
+                         struct flyt_dist *const *targets);
 /* A probability given once or per group; targets[g]. */
-bool rd_group_num(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-                  double lo, double hi, const struct group_names *g, double *const *targets);
+bool flyt__rd_group_num(struct reader *rd, config_setting_t *parent, const char *name,
+                        bool required, double lo, double hi, const struct group_names *g,
+                        double *const *targets);
 /* A table of named shares (keys in names[], missing ones 0), given once or
  * per group; targets[g] points at n_names doubles. sum_to_one checks the sum. */
-bool rd_group_table(struct reader *rd, config_setting_t *parent, const char *name, bool required,
-                    const char *const *names, int n_names, bool sum_to_one,
-                    const struct group_names *g, double *const *targets);
+bool flyt__rd_group_table(struct reader *rd, config_setting_t *parent, const char *name,
+                          bool required, const char *const *names, int n_names, bool sum_to_one,
+                          const struct group_names *g, double *const *targets);
 
 /* Calendar helpers (load.c). */
-int rd_days_from_civil(int y, int m, int d);
-bool rd_parse_date(const char *s, int *y, int *m, int *d);
-extern const char *const rd_dest_names[FLYT_N_DEST];
-extern const char *const rd_sto_names[FLYT_N_STO];
+int flyt__rd_days_from_civil(int y, int m, int d);
+bool flyt__rd_parse_date(const char *s, int *y, int *m, int *d);
+extern const char *const flyt__rd_dest_names[FLYT_N_DEST];
+extern const char *const flyt__rd_sto_names[FLYT_N_STO];
 
 /* Levers (read_levers.c): capacity schedules, demand shocks, coordinator
  * roles and the not-ready return. */
-void rd_capacity_schedule(struct reader *rd, config_setting_t *unit, const char *level_key,
-                          double base, double max_level, const struct flyt_scenario *s,
-                          struct flyt_capacity *out);
-void rd_shocks(struct reader *rd, config_setting_t *pop, struct flyt_scenario *s);
-void rd_coordinators(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
-                     const struct group_names *g);
-void rd_check_not_ready(struct reader *rd, config_setting_t *root, struct flyt_scenario *s);
-void rd_levers_free(struct flyt_scenario *s);
+void flyt__rd_capacity_schedule(struct reader *rd, config_setting_t *unit, const char *level_key,
+                                double base, double max_level, const struct flyt_scenario *s,
+                                struct flyt_capacity *out);
+void flyt__rd_shocks(struct reader *rd, config_setting_t *pop, struct flyt_scenario *s);
+void flyt__rd_coordinators(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
+                           const struct group_names *g);
+void flyt__rd_check_not_ready(struct reader *rd, config_setting_t *root, struct flyt_scenario *s);
+void flyt__rd_levers_free(struct flyt_scenario *s);
 
 /* Reports every integer literal in the prepared text that libconfig
  * wrapped to fit its type, at its setting when there is one. */
-void rd_check_int_literals(struct reader *rd, const char *prepared);
+void flyt__rd_check_int_literals(struct reader *rd, const char *prepared);
 /* Forgets a setting about to be freed (a --set replaces it). */
-void rd_forget(struct reader *rd, const config_setting_t *s);
+void flyt__rd_forget(struct reader *rd, const config_setting_t *s);
 
 /* Reports every setting never visited as an unknown key. */
-void rd_check_unknown(struct reader *rd, config_setting_t *root);
+void flyt__rd_check_unknown(struct reader *rd, config_setting_t *root);
 
 #endif

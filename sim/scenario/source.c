@@ -15,7 +15,7 @@
 
 /* ---- the line map ---- */
 
-void src_map_free(struct src_map *map)
+void flyt__src_map_free(struct src_map *map)
 {
     for (int i = 0; i < map->n_files; i++)
         free(map->files[i]);
@@ -67,8 +67,8 @@ static bool map_add(struct src_map *map, int first, const char *file, int line)
     return true;
 }
 
-void src_where(const struct src_map *map, const char *main_file, int line, const char **file,
-               int *file_line)
+void flyt__src_where(const struct src_map *map, const char *main_file, int line, const char **file,
+                     int *file_line)
 {
     *file = main_file;
     *file_line = line;
@@ -90,7 +90,7 @@ void src_where(const struct src_map *map, const char *main_file, int line, const
 
 /* ---- reading a file ---- */
 
-char *src_read_file(const char *path, char *why, size_t why_len, int *nul_line)
+char *flyt__src_read_file(const char *path, char *why, size_t why_len, int *nul_line)
 {
     *nul_line = 0;
     FILE *f = fopen(path, "rb");
@@ -367,7 +367,7 @@ static void expand_include(struct prep *pp, const struct include_line *at)
     }
     char why[256];
     int nul_line;
-    char *inner = src_read_file(path, why, sizeof why, &nul_line);
+    char *inner = flyt__src_read_file(path, why, sizeof why, &nul_line);
     if (!inner) {
         if (nul_line)
             flyt_diag_add(pp->diag, path, nul_line, NULL,
@@ -437,8 +437,8 @@ static void expand_file(struct prep *pp, const char *text, const char *file)
     }
 }
 
-char *src_prepare(const char *text, const char *name, const char *dir, struct src_map *map,
-                  struct flyt_diag *diag)
+char *flyt__src_prepare(const char *text, const char *name, const char *dir, struct src_map *map,
+                        struct flyt_diag *diag)
 {
     struct prep pp = { .out_line = 1, .map = map, .diag = diag, .dir = dir };
     struct stat st;
@@ -568,7 +568,7 @@ static void next_tok(const char **pp, int *line, struct tok *t)
 
 /* ---- integer literals ---- */
 
-enum src_int_kind src_int_literal(const char *s, size_t n, struct src_int *out)
+enum src_int_kind flyt__src_int_literal(const char *s, size_t n, struct src_int *out)
 {
     memset(out, 0, sizeof *out);
     bool is_int;
@@ -598,7 +598,7 @@ enum src_int_kind src_int_literal(const char *s, size_t n, struct src_int *out)
     return out->kind;
 }
 
-long long src_int_wrapped(const struct src_int *lit)
+long long flyt__src_int_wrapped(const struct src_int *lit)
 {
     unsigned long long m = lit->magnitude;
     if (lit->is64) {
@@ -614,14 +614,14 @@ long long src_int_wrapped(const struct src_int *lit)
     return (int32_t)(uint32_t)v;
 }
 
-void src_scan_ints(const char *text, src_int_fn fn, void *ctx)
+void flyt__src_scan_ints(const char *text, src_int_fn fn, void *ctx)
 {
     const char *p = text;
     int line = 1;
     struct tok t;
     struct src_int lit;
     for (next_tok(&p, &line, &t); t.kind != TK_END; next_tok(&p, &line, &t))
-        if (t.kind == TK_INT && src_int_literal(t.s, t.n, &lit) == SRC_INT_WRAPS)
+        if (t.kind == TK_INT && flyt__src_int_literal(t.s, t.n, &lit) == SRC_INT_WRAPS)
             fn(ctx, t.line, t.s, t.n, &lit);
 }
 
@@ -728,8 +728,8 @@ static bool dup_key(void *ctx, struct walk *w, const struct tok *key)
     return true;
 }
 
-bool src_find_duplicate(const char *text, char *name, size_t name_len, int *first_line,
-                        int *second_line)
+bool flyt__src_find_duplicate(const char *text, char *name, size_t name_len, int *first_line,
+                              int *second_line)
 {
     struct dup_ctx d = { false, name, name_len, 0, 0 };
     walk_keys(text, dup_key, &d);
@@ -754,7 +754,7 @@ static bool count_key(void *ctx, struct walk *w, const struct tok *key)
         return true;
     const char *file;
     int line;
-    src_where(g->map, g->main_file, sc->line, &file, &line);
+    flyt__src_where(g->map, g->main_file, sc->line, &file, &line);
     char what[80];
     if (sc->name)
         snprintf(what, sizeof what, "the group '%.*s'", sc->name_n > 60 ? 60 : (int)sc->name_n,
@@ -769,8 +769,8 @@ static bool count_key(void *ctx, struct walk *w, const struct tok *key)
     return false;
 }
 
-bool src_check_groups(const char *text, const struct src_map *map, const char *main_file,
-                      struct flyt_diag *diag)
+bool flyt__src_check_groups(const char *text, const struct src_map *map, const char *main_file,
+                            struct flyt_diag *diag)
 {
     struct group_ctx g = { map, main_file, diag, true };
     walk_keys(text, count_key, &g);

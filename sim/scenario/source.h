@@ -41,21 +41,21 @@ struct src_map {
     int n_files, cap_files;
 };
 
-void src_map_free(struct src_map *map);
+void flyt__src_map_free(struct src_map *map);
 /* The file and line of a prepared-text line (main_file, line when there is
  * no map). */
-void src_where(const struct src_map *map, const char *main_file, int line, const char **file,
-               int *file_line);
+void flyt__src_where(const struct src_map *map, const char *main_file, int line, const char **file,
+                     int *file_line);
 
 /* Reads a file whole; NULL with why set (an errno text or a sentence).
  * *nul_line is the line of a NUL byte (then NULL is returned), else 0. */
-char *src_read_file(const char *path, char *why, size_t why_len, int *nul_line);
+char *flyt__src_read_file(const char *path, char *why, size_t why_len, int *nul_line);
 
 /* The prepared text for text (named name), or NULL after reporting why in
  * diag. dir is the folder @include names are relative to (NULL: the
  * working directory). */
-char *src_prepare(const char *text, const char *name, const char *dir, struct src_map *map,
-                  struct flyt_diag *diag);
+char *flyt__src_prepare(const char *text, const char *name, const char *dir, struct src_map *map,
+                        struct flyt_diag *diag);
 
 /* An integer literal as libconfig 1.5 types it: decimal or 0x hex, with
  * an optional L or LL for 64 bits. */
@@ -67,26 +67,26 @@ struct src_int {
 };
 /* Reads the literal s[0..n); SRC_NOT_INT when it is not exactly one. s[n]
  * must not continue a number (a NUL, or the end of a token). */
-enum src_int_kind src_int_literal(const char *s, size_t n, struct src_int *out);
+enum src_int_kind flyt__src_int_literal(const char *s, size_t n, struct src_int *out);
 
 /* The value libconfig 1.5 gives a literal that does not fit (atoi, atoll,
  * strtoul or strtoull, then a cast to its type). */
-long long src_int_wrapped(const struct src_int *lit);
+long long flyt__src_int_wrapped(const struct src_int *lit);
 
 /* Calls fn for each integer literal in the prepared text that does not fit
  * the type libconfig gives it (libconfig would wrap it without a word). */
 typedef void (*src_int_fn)(void *ctx, int line, const char *tok, size_t len,
                            const struct src_int *lit);
-void src_scan_ints(const char *text, src_int_fn fn, void *ctx);
+void flyt__src_scan_ints(const char *text, src_int_fn fn, void *ctx);
 
 /* After libconfig said "duplicate setting name": the key's name and both
  * of its prepared-text lines; false when it cannot be found. */
-bool src_find_duplicate(const char *text, char *name, size_t name_len, int *first_line,
-                        int *second_line);
+bool flyt__src_find_duplicate(const char *text, char *name, size_t name_len, int *first_line,
+                              int *second_line);
 
 /* Reports (through the map) any group with more than SRC_MAX_GROUP_KEYS
  * keys; false when there is one. */
-bool src_check_groups(const char *text, const struct src_map *map, const char *main_file,
-                      struct flyt_diag *diag);
+bool flyt__src_check_groups(const char *text, const struct src_map *map, const char *main_file,
+                            struct flyt_diag *diag);
 
 #endif

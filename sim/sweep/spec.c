@@ -65,7 +65,7 @@ static bool scalar_text(struct reader *rd, config_setting_t *v, const char *key,
     case CONFIG_TYPE_FLOAT:
         *num = config_setting_get_float(v);
         if (!isfinite(*num)) {
-            rd_error(rd, v, key, "must be a finite number");
+            flyt__rd_error(rd, v, key, "must be a finite number");
             return false;
         }
         format_float(buf, len, *num);
@@ -78,13 +78,13 @@ static bool scalar_text(struct reader *rd, config_setting_t *v, const char *key,
         *num = NAN;
         *is_string = true;
         if (strlen(config_setting_get_string(v)) + 3 > len) {
-            rd_error(rd, v, key, "string value too long");
+            flyt__rd_error(rd, v, key, "string value too long");
             return false;
         }
         snprintf(buf, len, "\"%s\"", config_setting_get_string(v));
         return true;
     default:
-        rd_error(rd, v, key, "expected a single value (number, true/false or string)");
+        flyt__rd_error(rd, v, key, "expected a single value (number, true/false or string)");
         return false;
     }
 }
@@ -145,12 +145,12 @@ static bool set_value(struct flyt_sweep *sw, size_t point, size_t param, const c
 /* "key=value" strings applied at every point. */
 static void read_fixed(struct reader *rd, config_setting_t *root, struct flyt_sweep *sw)
 {
-    config_setting_t *s = rd_get(rd, root, "set", false);
+    config_setting_t *s = flyt__rd_get(rd, root, "set", false);
     if (!s)
         return;
     if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-        rd_error(rd, s, "set", "expected a list of \"key.path=value\" strings");
-        rd_mark_tree(s); /* one message, not one per member too */
+        flyt__rd_error(rd, s, "set", "expected a list of \"key.path=value\" strings");
+        flyt__rd_mark_tree(s); /* one message, not one per member too */
         return;
     }
     int n = config_setting_length(s);
@@ -160,12 +160,13 @@ static void read_fixed(struct reader *rd, config_setting_t *root, struct flyt_sw
         return;
     for (int i = 0; i < n; i++) {
         config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-        rd_mark(e);
+        flyt__rd_mark(e);
         const char *v = config_setting_get_string(e);
         char key[32];
         snprintf(key, sizeof key, "set[%d]", i);
         if (!v || !strchr(v, '=') || v[0] == '=') {
-            rd_error(rd, e, key, "expected \"key.path=value\", e.g. \"run.horizon_days=485\"");
+            flyt__rd_error(rd, e, key,
+                           "expected \"key.path=value\", e.g. \"run.horizon_days=485\"");
             continue;
         }
         sw->fixed_line[sw->n_fixed] = (int)config_setting_source_line(e);
@@ -188,16 +189,16 @@ static bool valid_key_path(const char *k)
 static bool read_range(struct reader *rd, config_setting_t *e, const char *key,
                        struct flyt_sweep_param *p)
 {
-    config_setting_t *lo = rd_get(rd, e, "min", true), *hi = rd_get(rd, e, "max", true);
+    config_setting_t *lo = flyt__rd_get(rd, e, "min", true), *hi = flyt__rd_get(rd, e, "max", true);
     char k[320];
     snprintf(k, sizeof k, "%s.min", key);
-    if (!lo || !hi || !rd_value_number(rd, lo, k, &p->lo))
+    if (!lo || !hi || !flyt__rd_value_number(rd, lo, k, &p->lo))
         return false;
     snprintf(k, sizeof k, "%s.max", key);
-    if (!rd_value_number(rd, hi, k, &p->hi))
+    if (!flyt__rd_value_number(rd, hi, k, &p->hi))
         return false;
     if (!(p->lo < p->hi)) {
-        rd_error(rd, hi, key, "bad range: min (%g) must be below max (%g)", p->lo, p->hi);
+        flyt__rd_error(rd, hi, key, "bad range: min (%g) must be below max (%g)", p->lo, p->hi);
         return false;
     }
     p->integer = config_setting_type(lo) != CONFIG_TYPE_FLOAT &&
@@ -208,20 +209,20 @@ static bool read_range(struct reader *rd, config_setting_t *e, const char *key,
 static bool read_grid_values(struct reader *rd, config_setting_t *e, const char *key,
                              struct flyt_sweep_param *p)
 {
-    config_setting_t *v = rd_get(rd, e, "values", true);
+    config_setting_t *v = flyt__rd_get(rd, e, "values", true);
     if (!v)
         return false;
     if (!config_setting_is_array(v) && !config_setting_is_list(v)) {
-        rd_error(rd, v, key, "values: expected a list of values [ ... ]");
-        rd_mark_tree(v);
+        flyt__rd_error(rd, v, key, "values: expected a list of values [ ... ]");
+        flyt__rd_mark_tree(v);
         return false;
     }
     p->n_values = (size_t)config_setting_length(v);
     if (p->n_values == 0) {
-        rd_error(rd, v, key, "values: empty list; give at least one value");
+        flyt__rd_error(rd, v, key, "values: empty list; give at least one value");
         return false;
     }
-    rd_mark_tree(v);
+    flyt__rd_mark_tree(v);
     bool ok = true;
     for (size_t i = 0; i < p->n_values; i++) {
         char k[340], text[1100];
@@ -242,7 +243,7 @@ static bool skip_param(config_setting_t *e)
 {
     static const char *const known[] = { "values", "min", "max" };
     for (int i = 0; i < 3; i++)
-        rd_mark_tree(config_setting_get_member(e, known[i]));
+        flyt__rd_mark_tree(config_setting_get_member(e, known[i]));
     return false;
 }
 
@@ -253,22 +254,23 @@ static bool read_param(struct reader *rd, config_setting_t *e, struct flyt_sweep
     snprintf(key, sizeof key, "parameters[%zu]", i);
     p->line = (int)config_setting_source_line(e);
     if (!config_setting_is_group(e)) {
-        rd_error(rd, e, key, "expected a group { key = \"...\"; ... }");
-        rd_mark_tree(e);
+        flyt__rd_error(rd, e, key, "expected a group { key = \"...\"; ... }");
+        flyt__rd_mark_tree(e);
         return false;
     }
     const char *k = NULL;
-    if (!rd_str(rd, e, "key", true, &k) || !k)
+    if (!flyt__rd_str(rd, e, "key", true, &k) || !k)
         return skip_param(e);
     if (!valid_key_path(k)) {
-        rd_error(rd, config_setting_get_member(e, "key"), key,
-                 "'%s' is not a key path (e.g. units.short_term.beds)", k);
+        flyt__rd_error(rd, config_setting_get_member(e, "key"), key,
+                       "'%s' is not a key path (e.g. units.short_term.beds)", k);
         return skip_param(e);
     }
     p->key = dup_str(k);
     for (size_t j = 0; j < i; j++)
         if (sw->params[j].key && strcmp(sw->params[j].key, k) == 0) {
-            rd_error(rd, e, key, "'%s' is varied twice (also on line %d)", k, sw->params[j].line);
+            flyt__rd_error(rd, e, key, "'%s' is varied twice (also on line %d)", k,
+                           sw->params[j].line);
             return skip_param(e);
         }
     switch (sw->design) {
@@ -284,24 +286,24 @@ static bool read_param(struct reader *rd, config_setting_t *e, struct flyt_sweep
 
 static bool read_params(struct reader *rd, config_setting_t *root, struct flyt_sweep *sw)
 {
-    config_setting_t *ps = rd_get(rd, root, "parameters", true);
+    config_setting_t *ps = flyt__rd_get(rd, root, "parameters", true);
     if (!ps)
         return false;
     /* Refused as a whole, the list's members are not read: marking them
      * keeps one message from becoming one per member. */
     if (!config_setting_is_list(ps) && !config_setting_is_array(ps)) {
-        rd_error(rd, ps, "parameters", "expected a list ( { key = ...; ... }, ... )");
-        rd_mark_tree(ps);
+        flyt__rd_error(rd, ps, "parameters", "expected a list ( { key = ...; ... }, ... )");
+        flyt__rd_mark_tree(ps);
         return false;
     }
     int n = config_setting_length(ps);
     if (n < 1 || n > FLYT_SWEEP_MAX_PARAMS) {
-        rd_error(rd, ps, "parameters",
-                 "%d parameters, but a sweep varies 1 to %d (the limit of GSL's Sobol "
-                 "generator, kept for every design); split the sweep or fix some keys with "
-                 "set = [ \"key=value\" ]",
-                 n, FLYT_SWEEP_MAX_PARAMS);
-        rd_mark_tree(ps);
+        flyt__rd_error(rd, ps, "parameters",
+                       "%d parameters, but a sweep varies 1 to %d (the limit of GSL's Sobol "
+                       "generator, kept for every design); split the sweep or fix some keys with "
+                       "set = [ \"key=value\" ]",
+                       n, FLYT_SWEEP_MAX_PARAMS);
+        flyt__rd_mark_tree(ps);
         return false;
     }
     sw->params = calloc((size_t)n, sizeof *sw->params);
@@ -323,7 +325,7 @@ static bool gen_grid(struct reader *rd, config_setting_t *root, struct flyt_swee
     for (size_t j = 0; j < sw->n_params; j++) {
         n *= sw->params[j].n_values;
         if (n > MAX_POINTS) {
-            rd_error(rd, ps, "parameters", "the grid has more than %d points", MAX_POINTS);
+            flyt__rd_error(rd, ps, "parameters", "the grid has more than %d points", MAX_POINTS);
             return false;
         }
     }
@@ -350,27 +352,27 @@ static bool gen_grid(struct reader *rd, config_setting_t *root, struct flyt_swee
 
 static bool gen_list(struct reader *rd, config_setting_t *root, struct flyt_sweep *sw)
 {
-    config_setting_t *pts = rd_get(rd, root, "points", true);
+    config_setting_t *pts = flyt__rd_get(rd, root, "points", true);
     if (!pts)
         return false;
     if (!config_setting_is_list(pts) && !config_setting_is_array(pts)) {
-        rd_error(rd, pts, "points", "expected a list of points ( (v1, v2, ...), ... )");
-        rd_mark_tree(pts);
+        flyt__rd_error(rd, pts, "points", "expected a list of points ( (v1, v2, ...), ... )");
+        flyt__rd_mark_tree(pts);
         return false;
     }
     int n = config_setting_length(pts);
     if (n < 1) {
-        rd_error(rd, pts, "points", "empty list; give at least one point");
+        flyt__rd_error(rd, pts, "points", "empty list; give at least one point");
         return false;
     }
     if (n > MAX_POINTS) {
-        rd_error(rd, pts, "points", "%d points, but a sweep has at most %d", n, MAX_POINTS);
-        rd_mark_tree(pts);
+        flyt__rd_error(rd, pts, "points", "%d points, but a sweep has at most %d", n, MAX_POINTS);
+        flyt__rd_mark_tree(pts);
         return false;
     }
     if (!alloc_points(rd, sw, (size_t)n))
         return false;
-    rd_mark_tree(pts);
+    flyt__rd_mark_tree(pts);
     bool ok = true;
     for (int i = 0; i < n; i++) {
         config_setting_t *pt = config_setting_get_elem(pts, (unsigned)i);
@@ -378,8 +380,8 @@ static bool gen_list(struct reader *rd, config_setting_t *root, struct flyt_swee
         snprintf(key, sizeof key, "points[%d]", i);
         if ((!config_setting_is_list(pt) && !config_setting_is_array(pt)) ||
             (size_t)config_setting_length(pt) != sw->n_params) {
-            rd_error(rd, pt, key, "expected a list of %zu values (one per parameter)",
-                     sw->n_params);
+            flyt__rd_error(rd, pt, key, "expected a list of %zu values (one per parameter)",
+                           sw->n_params);
             ok = false;
             continue;
         }
@@ -471,9 +473,9 @@ static bool read_design_size(struct reader *rd, config_setting_t *root, struct f
                              long long *n)
 {
     long long seed = 1;
-    bool ok = rd_int(rd, root, "n", true, 1, MAX_POINTS, n);
+    bool ok = flyt__rd_int(rd, root, "n", true, 1, MAX_POINTS, n);
     if (sw->design == FLYT_DESIGN_LHS &&
-        !rd_int(rd, root, "seed", false, 0, 9223372036854775807LL, &seed))
+        !flyt__rd_int(rd, root, "seed", false, 0, 9223372036854775807LL, &seed))
         ok = false;
     sw->lhs_seed = (uint64_t)seed;
     return ok;
@@ -497,34 +499,34 @@ static bool gen_design(struct reader *rd, struct flyt_sweep *sw, long long n)
 static bool read_design(struct reader *rd, config_setting_t *root, struct flyt_sweep *sw)
 {
     const char *d = NULL;
-    if (!rd_str(rd, root, "design", true, &d) || !d)
+    if (!flyt__rd_str(rd, root, "design", true, &d) || !d)
         return false;
     for (int i = 0; i < 4; i++)
         if (strcmp(d, design_names[i]) == 0) {
             sw->design = (enum flyt_sweep_design)i;
             return true;
         }
-    rd_error(rd, config_setting_get_member(root, "design"), "design",
-             "unknown design '%s'; valid: grid, list, sobol, lhs", d);
+    flyt__rd_error(rd, config_setting_get_member(root, "design"), "design",
+                   "unknown design '%s'; valid: grid, list, sobol, lhs", d);
     return false;
 }
 
 static void read_head(struct reader *rd, config_setting_t *root, struct flyt_sweep *sw)
 {
     const char *s = NULL;
-    if (rd_str(rd, root, "name", false, &s) && s)
+    if (flyt__rd_str(rd, root, "name", false, &s) && s)
         sw->name = dup_str(s);
     s = NULL;
-    if (rd_str(rd, root, "description", false, &s) && s)
+    if (flyt__rd_str(rd, root, "description", false, &s) && s)
         sw->description = dup_str(s);
     s = NULL;
     config_setting_t *b = config_setting_get_member(root, "base");
-    if (rd_str(rd, root, "base", true, &s) && s) {
+    if (flyt__rd_str(rd, root, "base", true, &s) && s) {
         sw->base_path = dup_str(s);
         sw->base_line = (int)config_setting_source_line(b);
     }
     long long r = 0;
-    if (rd_int(rd, root, "replications", false, 1, 1000000, &r))
+    if (flyt__rd_int(rd, root, "replications", false, 1, 1000000, &r))
         sw->replications = (unsigned)r;
     read_fixed(rd, root, sw);
 }
@@ -539,7 +541,7 @@ static void read_sweep(struct reader *rd, config_setting_t *root, struct flyt_sw
         bool ranges = sw->design == FLYT_DESIGN_SOBOL || sw->design == FLYT_DESIGN_LHS;
         bool size_ok = !ranges || read_design_size(rd, root, sw, &n);
         if (!params_ok || !size_ok)
-            rd_mark_tree(config_setting_get_member(root, "points"));
+            flyt__rd_mark_tree(config_setting_get_member(root, "points"));
         else if (sw->design == FLYT_DESIGN_GRID)
             gen_grid(rd, root, sw);
         else if (sw->design == FLYT_DESIGN_LIST)
@@ -548,19 +550,19 @@ static void read_sweep(struct reader *rd, config_setting_t *root, struct flyt_sw
             gen_design(rd, sw, n);
     } else {
         /* the rest cannot be judged without a design: no unknown-key noise */
-        rd_mark_tree(config_setting_get_member(root, "parameters"));
-        rd_mark_tree(config_setting_get_member(root, "points"));
-        rd_mark_tree(config_setting_get_member(root, "n"));
-        rd_mark_tree(config_setting_get_member(root, "seed"));
+        flyt__rd_mark_tree(config_setting_get_member(root, "parameters"));
+        flyt__rd_mark_tree(config_setting_get_member(root, "points"));
+        flyt__rd_mark_tree(config_setting_get_member(root, "n"));
+        flyt__rd_mark_tree(config_setting_get_member(root, "seed"));
     }
-    rd_check_unknown(rd, root);
+    flyt__rd_check_unknown(rd, root);
 }
 
 static struct flyt_sweep *parse_config(config_t *cfg, const char *text, const char *name,
                                        struct flyt_diag *diag)
 {
     struct reader rd;
-    rd_init(&rd, cfg, name, diag);
+    flyt__rd_init(&rd, cfg, name, diag);
     struct flyt_sweep *sw = calloc(1, sizeof *sw);
     if (!sw) {
         flyt_diag_add(diag, name, 0, NULL, "out of memory");
@@ -568,7 +570,7 @@ static struct flyt_sweep *parse_config(config_t *cfg, const char *text, const ch
     }
     int before = diag->n_errors;
     read_sweep(&rd, config_root_setting(cfg), sw);
-    rd_free(&rd);
+    flyt__rd_free(&rd);
     sw->source = dup_str(name);
     sw->text = dup_str(text);
     if (!sw->name) {
