@@ -94,5 +94,23 @@ check "tiny home-care hours: warned about" grep -q "warning: home_care utilisati
 check "tiny home-care hours: no line over 200 characters" \
   bash -c "! awk 'length(\$0) > 200 { bad = 1 } END { exit !bad }' '$tmp/w.out'"
 
+# Sweep and calibration specs are read as scenarios are: an integer that
+# libconfig would wrap, a byte-order mark, an @include relative to the spec.
+sed "s/^replications = 3;/replications = 4294967299;/; s|^base = .*|base = \"$SRC/scenarios/trondheim-2025.cfg\";|" \
+  "$SRC/scenarios/sweeps/test/grid.cfg" >"$tmp/wrap-sweep.cfg"
+expect_fail "sweep spec, wrapped integer" \
+  "wrap-sweep.cfg:5: error: replications: 4294967299 does not fit in an integer without an L suffix" \
+  "$FLYT" sweep "$tmp/wrap-sweep.cfg" --dry-run
+{ printf '\357\273\277'; sed "s|^base = .*|base = \"$SRC/scenarios/trondheim-2025.cfg\";|" \
+  "$SRC/scenarios/sweeps/test/grid.cfg"; } >"$tmp/bom-sweep.cfg"
+"$FLYT" sweep "$tmp/bom-sweep.cfg" --dry-run >/dev/null 2>&1
+check "sweep spec with a byte-order mark is read" test $? -eq 0
+sed "s/^replications = 50;/replications = 4294967346;/; s|^scenario = .*|scenario = \"$SRC/scenarios/trondheim-2025.cfg\";|" \
+  "$SRC/scenarios/calibration/trondheim-2025.calib" >"$tmp/wrap.calib"
+expect_fail "calibration spec, wrapped integer" \
+  "wrap.calib:11: error: replications: 4294967346 does not fit in an integer without an L suffix" \
+  "$FLYT" calibrate "$tmp/wrap.calib" -o "$tmp/fitted.cfg"
+check "calibration spec, wrapped integer: nothing written" test ! -e "$tmp/fitted.cfg"
+
 echo "e2e_parse: $pass passed, $fail failed"
 test "$fail" -eq 0

@@ -503,17 +503,25 @@ static void check_scenario(struct reader *rd, struct flyt_calib_spec *spec,
     trial_params(spec, to, rd->diag);
 }
 
-static bool parse_spec(config_t *cfg, const char *path, struct flyt_diag *diag)
+/* Read as scenarios are (limits on every file, BOM, @include relative to
+ * the spec, integers against their digits); the prepared text and its line
+ * map stay with the reader until it is freed. */
+static char *parse_spec(struct reader *rd, config_t *cfg, struct src_map *map, const char *path,
+                        struct flyt_diag *diag)
 {
-    if (config_read_file(cfg, path) == CONFIG_TRUE)
-        return true;
-    if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
-        flyt_diag_add(diag, path, 0, NULL, "cannot read the calibration spec");
-    else
-        flyt_diag_add(diag, config_error_file(cfg) ? config_error_file(cfg) : path,
-                      config_error_line(cfg), NULL, "syntax: %s",
-                      config_error_text(cfg) ? config_error_text(cfg) : "parse error");
-    return false;
+    char *dir;
+    char *text = flyt__rd_read_path(path, diag, &dir);
+    if (!text)
+        return NULL;
+    int before = diag->n_errors;
+    char *prepared = flyt__rd_parse_text(rd, cfg, map, text, dir);
+    free(text);
+    free(dir);
+    if (prepared && diag->n_errors > before) {
+        free(prepared);
+        return NULL;
+    }
+    return prepared;
 }
 
 struct flyt_calib_spec *flyt_calib_spec_load(const char *path, struct flyt_diag *diag)
@@ -527,10 +535,12 @@ struct flyt_calib_spec *flyt_calib_spec_load(const char *path, struct flyt_diag 
     config_t cfg;
     config_init(&cfg);
     int errors_before = diag->n_errors;
-    if (parse_spec(&cfg, path, diag)) {
-        struct reader rd;
+    struct reader rd;
+    struct src_map map = { 0 };
+    flyt__rd_init(&rd, &cfg, path, diag);
+    char *prepared = parse_spec(&rd, &cfg, &map, path, diag);
+    if (prepared) {
         struct origin origins[FLYT_CALIB_MAX_ALL_SETS];
-        flyt__rd_init(&rd, &cfg, path, diag);
         config_setting_t *root = config_root_setting(&cfg);
         read_spec(&rd, root, spec, origins);
         flyt__rd_check_unknown(&rd, root);
@@ -545,8 +555,10 @@ struct flyt_calib_spec *flyt_calib_spec_load(const char *path, struct flyt_diag 
                                -1,   0,       line_of(config_lookup(&cfg, "scenario")),
                                "" };
         check_scenario(&rd, spec, &to);
-        flyt__rd_free(&rd);
     }
+    flyt__rd_free(&rd);
+    free(prepared);
+    flyt__src_map_free(&map);
     config_destroy(&cfg);
     if (diag->n_errors > errors_before) {
         flyt_calib_spec_free(spec);

@@ -484,11 +484,10 @@ static char *write_tree(config_t *cfg)
     return buf;
 }
 
-static struct flyt_scenario *load_config(config_t *cfg, const char *text, const char *prepared,
-                                         const char *const *sets, int n_sets, struct reader *rd)
+static struct flyt_scenario *load_config(config_t *cfg, const char *text, const char *const *sets,
+                                         int n_sets, struct reader *rd)
 {
-    struct flyt_diag *diag = rd->diag;
-    flyt__rd_check_int_literals(rd, prepared);
+    struct flyt_diag *diag = rd->diag; /* may already hold integer literals that do not fit */
     if (flyt__apply_sets(rd, sets, n_sets) != 0)
         return NULL;
     struct flyt_scenario *s = calloc(1, sizeof *s);
@@ -544,28 +543,70 @@ static void parse_error(config_t *cfg, const char *prepared, struct reader *rd)
     }
 }
 
+char *flyt__rd_parse_text(struct reader *rd, config_t *cfg, struct src_map *map, const char *text,
+                          const char *include_dir)
+{
+    char *prepared = flyt__src_prepare(text, rd->main_file, include_dir, map, rd->diag);
+    if (!prepared)
+        return NULL;
+    rd->map = map;
+    bool ok = false;
+    if (!flyt__src_check_groups(prepared, map, rd->main_file, rd->diag))
+        ok = false; /* reported */
+    else if (config_read_string(cfg, prepared) == CONFIG_TRUE)
+        ok = true;
+    else
+        parse_error(cfg, prepared, rd);
+    if (ok)
+        flyt__rd_check_int_literals(rd, prepared);
+    if (!ok) {
+        free(prepared);
+        return NULL;
+    }
+    return prepared;
+}
+
+char *flyt__rd_read_path(const char *path, struct flyt_diag *diag, char **include_dir)
+{
+    char why[256];
+    int nul_line;
+    *include_dir = NULL;
+    char *text = flyt__src_read_file(path, why, sizeof why, &nul_line);
+    if (!text) {
+        if (nul_line)
+            flyt_diag_add(diag, path, nul_line, NULL,
+                          "a NUL byte on this line: this is not a text file; flyt reads UTF-8 "
+                          "text");
+        else
+            flyt_diag_add(diag, path, 0, NULL, "%s", why);
+        return NULL;
+    }
+    /* @include resolves against the working directory unless told
+     * otherwise; planners expect it relative to the including file. */
+    char *dir = dup_str(path);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    if (slash) {
+        *slash = '\0';
+        *include_dir = dir;
+    } else {
+        free(dir);
+    }
+    return text;
+}
+
 struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *name,
                                                 const char *include_dir, const char *const *sets,
                                                 int n_sets, struct flyt_diag *diag)
 {
     struct src_map map = { 0 };
-    char *prepared = flyt__src_prepare(text, name, include_dir, &map, diag);
-    if (!prepared) {
-        flyt__src_map_free(&map);
-        return NULL;
-    }
     config_t cfg;
     config_init(&cfg);
     struct flyt_scenario *s = NULL;
     struct reader rd;
     flyt__rd_init(&rd, &cfg, name, diag);
-    rd.map = &map;
-    if (!flyt__src_check_groups(prepared, &map, name, diag))
-        s = NULL; /* reported */
-    else if (config_read_string(&cfg, prepared) == CONFIG_TRUE)
-        s = load_config(&cfg, text, prepared, sets, n_sets, &rd);
-    else
-        parse_error(&cfg, prepared, &rd);
+    char *prepared = flyt__rd_parse_text(&rd, &cfg, &map, text, include_dir);
+    if (prepared)
+        s = load_config(&cfg, text, sets, n_sets, &rd);
     flyt__rd_free(&rd);
     config_destroy(&cfg);
     free(prepared);
@@ -579,26 +620,11 @@ struct flyt_scenario *flyt_scenario_load(const char *path, const char *const *se
     if (!path)
         return flyt_scenario_load_string(flyt_default_scenario, "<embedded>", NULL, sets, n_sets,
                                          diag);
-    char why[256];
-    int nul_line;
-    char *text = flyt__src_read_file(path, why, sizeof why, &nul_line);
-    if (!text) {
-        if (nul_line)
-            flyt_diag_add(diag, path, nul_line, NULL,
-                          "a NUL byte on this line: this is not a text file; a scenario is UTF-8 "
-                          "text");
-        else
-            flyt_diag_add(diag, path, 0, NULL, "%s", why);
+    char *dir;
+    char *text = flyt__rd_read_path(path, diag, &dir);
+    if (!text)
         return NULL;
-    }
-    /* @include resolves against the working directory unless told
-     * otherwise; planners expect it relative to the including file. */
-    char *dir = dup_str(path);
-    char *slash = dir ? strrchr(dir, '/') : NULL;
-    if (slash)
-        *slash = '\0';
-    struct flyt_scenario *s =
-            flyt_scenario_load_string(text, path, slash ? dir : NULL, sets, n_sets, diag);
+    struct flyt_scenario *s = flyt_scenario_load_string(text, path, dir, sets, n_sets, diag);
     free(dir);
     free(text);
     return s;

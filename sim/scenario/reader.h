@@ -14,6 +14,8 @@
 
 #include <libconfig.h>
 
+#include "scenario/source.h"
+
 #include <stdbool.h>
 
 #define RD_MAX_KEYS 256
@@ -121,6 +123,20 @@ void flyt__rd_coordinators(struct reader *rd, config_setting_t *root, struct fly
                            const struct group_names *g);
 void flyt__rd_check_not_ready(struct reader *rd, config_setting_t *root, struct flyt_scenario *s);
 void flyt__rd_levers_free(struct flyt_scenario *s);
+
+/* Parses text the way every flyt file is read (scenarios, sweep and
+ * calibration specs): flyt__src_prepare (@include relative to include_dir,
+ * limits on every file, BOM, NUL, UTF-8), the keys-per-group check,
+ * libconfig, and the integer literals against their digits. rd is
+ * initialised on cfg with the file's name; rd->map is set to map. Returns
+ * the prepared text (the caller frees it, then flyt__src_map_free(map)),
+ * or NULL with every reason in rd->diag. */
+char *flyt__rd_parse_text(struct reader *rd, config_t *cfg, struct src_map *map, const char *text,
+                          const char *include_dir);
+/* Reads the file at path as text (limits, NUL) and gives the folder that
+ * its @include lines are relative to (*include_dir, malloc'd or NULL).
+ * NULL with the reason in diag. */
+char *flyt__rd_read_path(const char *path, struct flyt_diag *diag, char **include_dir);
 
 /* Reports every integer literal in the prepared text that libconfig
  * wrapped to fit its type, at its setting when there is one. */

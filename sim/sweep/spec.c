@@ -602,17 +602,25 @@ static bool has_include(const char *text)
 
 struct flyt_sweep *flyt_sweep_parse(const char *text, const char *name, struct flyt_diag *diag)
 {
-    config_t cfg;
-    config_init(&cfg);
-    struct flyt_sweep *sw = NULL;
-    if (has_include(text))
+    if (has_include(text)) {
         /* a sweep is one file: its hash must cover everything it says */
         flyt_diag_add(diag, name, 0, NULL, "@include is not allowed in sweep files");
-    else if (config_read_string(&cfg, text) == CONFIG_TRUE)
+        return NULL;
+    }
+    /* read as scenarios are: limits, BOM, integers against their digits */
+    config_t cfg;
+    config_init(&cfg);
+    struct reader rd;
+    struct src_map map = { 0 };
+    flyt__rd_init(&rd, &cfg, name, diag);
+    int before = diag->n_errors;
+    char *prepared = flyt__rd_parse_text(&rd, &cfg, &map, text, NULL);
+    flyt__rd_free(&rd);
+    struct flyt_sweep *sw = NULL;
+    if (prepared && diag->n_errors == before)
         sw = parse_config(&cfg, text, name, diag);
-    else
-        flyt_diag_add(diag, name, config_error_line(&cfg), NULL, "syntax: %s",
-                      config_error_text(&cfg) ? config_error_text(&cfg) : "parse error");
+    free(prepared);
+    flyt__src_map_free(&map);
     config_destroy(&cfg);
     return sw;
 }
