@@ -18,7 +18,7 @@ signal_stops() {
   "$FLYT" run --no-progress -o "$tmp/sig.h5" "$@" >"$tmp/sig.out" 2>"$tmp/sig.err" &
   local pid=$!
   set +m
-  sleep 3
+  sleep "${DELAY:-3}"
   kill -s "$sig" $pid
   wait $pid
   local rc=$?
@@ -28,10 +28,14 @@ signal_stops() {
   check "$name: no .partial left" no_partial "$tmp/sig.h5"
 }
 
-# A single replication of a thousand simulated years: the signal must stop
-# it inside the replication, not after it.
-signal_stops "one long replication" TERM 143 -r 1 -t 1 \
-  --set run.horizon_days=365000 --set run.warmup_days=100
+# A single replication of a thousand simulated years of PF1 at four times its
+# size (arrivals and every capacity; no growth, so no runaway; about ten
+# seconds here): a signal after one second must stop it inside the
+# replication, not after.
+DELAY=1 signal_stops "one long replication" TERM 143 "$SRC/scenarios/bench/pf1.cfg" -r 1 -t 1 \
+  --set run.horizon_days=365000 --set run.warmup_days=100 \
+  --set population.admissions_per_day=109.6 --set units.short_term.beds=480 \
+  --set units.nursing_home.beds=4000 --set units.home_care.hours_per_week=800
 # The initial fill of ten million beds (allowed up to a billion patients):
 # the fill itself honours the signal.
 signal_stops "initial fill" TERM 143 -r 1 -t 1 --set run.max_patients=1000000000 \
