@@ -112,5 +112,11 @@ expect_fail "calibration spec, wrapped integer" \
   "$FLYT" calibrate "$tmp/wrap.calib" -o "$tmp/fitted.cfg"
 check "calibration spec, wrapped integer: nothing written" test ! -e "$tmp/fitted.cfg"
 
+# flyt run and compare take as many --set as validate (they stopped at 64).
+many=()
+for i in $(seq 1 100); do many+=(--set "run.seed=$i"); done
+"$FLYT" run -r 2 --no-progress --set run.horizon_days=200 "${many[@]}" -o "$tmp/many.h5" >/dev/null 2>"$tmp/many.err"
+check "flyt run with 101 --set runs" test $? -eq 0
+
 echo "e2e_parse: $pass passed, $fail failed"
 test "$fail" -eq 0

@@ -9,7 +9,7 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_BAD_INPUT = 2 };
 
-#define CLI_MAX_SETS 64
+#define CLI_MAX_SETS 4096 /* more than any command line a shell passes in practice */
 
 /* EXIT_BAD_INPUT (with a message) when flyt was started as several MPI
  * ranks and cmd cannot share its work across them; -1 to go on. */
