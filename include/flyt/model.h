@@ -1,5 +1,7 @@
 /*
- * flyt model: the patient-flow model of MODEL.md on top of the engine.
+ * flyt model: the patient-flow model (frail patients between hospital,
+ * short-term beds, home care and nursing homes; see README.md and
+ * docs/scenario-reference.md) on top of the engine.
  *
  * One call runs one replication of a scenario to its horizon and fills a
  * plain result. The result depends only on (scenario, replication): every

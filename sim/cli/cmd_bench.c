@@ -1,5 +1,5 @@
-/* flyt bench: speed on the benchmark model PF1 (shared/BENCHMARK-PF1.md),
- * run from its scenario file compiled into the binary, on the default
+/* flyt bench: speed on the benchmark model PF1 (scenarios/bench/pf1.cfg),
+ * run from that scenario file compiled into the binary, on the default
  * Trondheim scenario, against a bare event loop (bench_bare.c), across
  * threads, and peak memory against the horizon. Prints figures; it is
  * never a pass/fail test. */
