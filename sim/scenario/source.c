@@ -237,7 +237,7 @@ static void emit(struct prep *pp, const char *s, size_t n, const char *file, int
         pp->stop = pp->failed = true;
         return;
     }
-    if (pp->len + n + 1 > pp->cap) {
+    if (pp->len + n + 1 > pp->cap || !pp->out) {
         size_t cap = pp->cap ? pp->cap : 4096;
         while (cap < pp->len + n + 1)
             cap *= 2;
