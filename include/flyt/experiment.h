@@ -45,6 +45,23 @@ int flyt_experiment_run_traced(const struct flyt_scenario *s, unsigned n_rep, un
                                struct flyt_result *results, flyt_progress_fn progress, void *ctx,
                                const struct flyt_trace_hooks *hooks);
 
+/* Resuming (flyt run/compare --resume): replications with done[r] set are
+ * taken as already in results[r] and not run (they count as done for the
+ * progress line); finished(ctx, r, &results[r]) is called after every
+ * replication that ran, whatever its status, serialised with progress, so
+ * that it can be checkpointed. */
+struct flyt_experiment_resume {
+    const bool *done; /* n_rep flags, or NULL */
+    void (*finished)(void *ctx, unsigned rep, const struct flyt_result *res);
+    void *ctx;
+};
+
+/* flyt_experiment_run_traced with resume (NULL: none). */
+int flyt_experiment_run_resume(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                               struct flyt_result *results, flyt_progress_fn progress, void *ctx,
+                               const struct flyt_trace_hooks *hooks,
+                               const struct flyt_experiment_resume *resume);
+
 /* Asks every running experiment to stop: workers finish the replication in
  * hand and take no other. Async-signal-safe (it only sets a volatile
  * sig_atomic_t), so a signal handler may call it. The request stays until

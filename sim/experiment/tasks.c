@@ -17,6 +17,7 @@ struct pool {
     flyt_progress_fn progress;
     void *ctx;
     const struct flyt_trace_hooks *hooks;
+    const struct flyt_experiment_resume *resume;
     pthread_mutex_t lock;
 };
 
@@ -57,6 +58,11 @@ static int run_one(const struct pool *pl, unsigned r)
     return pl->hooks->end(pl->hooks->ctx, r, rc) != 0 ? -1 : rc;
 }
 
+static bool resumed(const struct pool *pl, unsigned r)
+{
+    return pl->resume && pl->resume->done && pl->resume->done[r];
+}
+
 /* Workers take the next replication number from a shared counter: dynamic,
  * so a slow replication never leaves the other threads idle. */
 static void *worker(void *arg)
@@ -66,6 +72,8 @@ static void *worker(void *arg)
         pthread_mutex_lock(&pl->lock);
         if (stop_requested)
             pl->next = pl->n_rep;
+        while (pl->next < pl->n_rep && resumed(pl, pl->next))
+            pl->next++;
         unsigned r = pl->next < pl->n_rep ? pl->next++ : pl->n_rep;
         pthread_mutex_unlock(&pl->lock);
         if (r == pl->n_rep)
@@ -77,6 +85,8 @@ static void *worker(void *arg)
         if (rc < 0 || (rc > 0 && pl->worst == 0))
             pl->worst = rc;
         pl->done++;
+        if (pl->resume && pl->resume->finished)
+            pl->resume->finished(pl->resume->ctx, r, &pl->results[r]);
         if (pl->progress)
             pl->progress(pl->done, pl->n_rep, pl->ctx);
         pthread_mutex_unlock(&pl->lock);
@@ -99,9 +109,20 @@ int flyt_experiment_run_traced(const struct flyt_scenario *s, unsigned n_rep, un
                                struct flyt_result *results, flyt_progress_fn progress, void *ctx,
                                const struct flyt_trace_hooks *hooks)
 {
+    return flyt_experiment_run_resume(s, n_rep, threads, results, progress, ctx, hooks, NULL);
+}
+
+int flyt_experiment_run_resume(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                               struct flyt_result *results, flyt_progress_fn progress, void *ctx,
+                               const struct flyt_trace_hooks *hooks,
+                               const struct flyt_experiment_resume *resume)
+{
     struct pool pl = {
         .s = s, .results = results, .n_rep = n_rep, .progress = progress, .ctx = ctx, .hooks = hooks
     };
+    pl.resume = resume;
+    for (unsigned r = 0; r < n_rep; r++)
+        pl.done += resumed(&pl, r);
     if (threads == 0)
         threads = flyt_experiment_default_threads();
     if (threads > n_rep)
