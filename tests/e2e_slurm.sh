@@ -35,6 +35,8 @@ skip() {
 # Stops what this test started, by pid, then removes the folder.
 stop_cluster() {
   local p
+  # munged writes its seed file as it exits: wait for it too
+  [ -s "$T/munged.pid" ] && daemons+=("$(cat "$T/munged.pid")")
   for p in "${daemons[@]}"; do kill -TERM "$p" 2>/dev/null; done
   for _ in $(seq 50); do
     local alive=0
@@ -43,7 +45,6 @@ stop_cluster() {
     sleep 0.1
   done
   for p in "${daemons[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  [ -s "$T/munged.pid" ] && kill -TERM "$(cat "$T/munged.pid")" 2>/dev/null
   rm -rf "$tmp"
 }
 trap stop_cluster EXIT
