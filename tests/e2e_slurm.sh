@@ -12,6 +12,7 @@
 #   - scripts/slurm/run.sbatch for flyt run and flyt compare, given the
 #     time-limit warning (USR1 to the batch shell, as --signal=B:USR1@120
 #     sends it): flyt checkpoints, the job requeues itself and resumes;
+#     then a real --time=1 limit: the same, from Slurm's own signal;
 #   - scripts/slurm/sweep-mpi.sbatch (mpirun inside the allocation) when
 #     flyt is an Open MPI build.
 # Every merged or resumed file must hold the same datasets as one process.
@@ -35,6 +36,15 @@ skip() {
 # Stops what this test started, by pid, then removes the folder.
 stop_cluster() {
   local p
+  # jobs first (every job on this private cluster is the test's), so that
+  # no slurmstepd or flyt outlives the daemons
+  if [ -n "${SLURM_CONF:-}" ] && [ -n "${daemons[*]}" ]; then
+    squeue -h -o %A 2>/dev/null | xargs -r scancel 2>/dev/null
+    for _ in $(seq 100); do
+      [ -z "$(squeue -h 2>/dev/null)" ] && [ -z "$(scontrol listpids 2>/dev/null | tail -n +2)" ] && break
+      sleep 0.2
+    done
+  fi
   # munged writes its seed file as it exits: wait for it too
   [ -s "$T/munged.pid" ] && daemons+=("$(cat "$T/munged.pid")")
   for p in "${daemons[@]}"; do kill -TERM "$p" 2>/dev/null; done
@@ -268,6 +278,29 @@ for _ in $(seq 300); do [ -s cancelled.h5.journal ] && break; sleep 0.1; done
 scancel "$job"
 wait_job "$job" 60
 check "scancel: CANCELLED, not requeued (got $(state "$job"))" test "$(state "$job")" = "JobState=CANCELLED "
+
+# --- a real time limit -------------------------------------------------------
+# --time=1 with the script's --signal=B:USR1@120: the warning is due at
+# once and comes at Slurm's next time-limit check (about 30 s). The run is
+# far too long to finish; what counts is that nothing finished is lost.
+job=$(sbatch --parsable --time=1 scripts/slurm/run.sbatch run scenarios/trondheim-2025.cfg \
+  -r 100000 -o limit.h5)
+for _ in $(seq 600); do
+  grep -q "resuming: " "flyt-run-$job.log" 2>/dev/null && break
+  sleep 0.2
+done
+check "time limit: flyt stopped, its replications kept" \
+  grep -q "finished replications are kept in 'limit.h5.journal'" "flyt-run-$job.log"
+check "time limit: the job requeued itself" grep -q "requeueing $job to resume" "flyt-run-$job.log"
+check "time limit: the requeued job resumed" \
+  grep -q "flyt run: resuming: [1-9][0-9]* of 100000 replications already done" "flyt-run-$job.log"
+# A --time=1 job gets its warning again at once on each start (at most
+# FLYT_MAX_REQUEUE requeues): cancel until Slurm has let it go.
+for _ in $(seq 30); do
+  scancel "$job" 2>/dev/null
+  [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
+  sleep 1
+done
 
 # --- MPI: mpirun inside the allocation --------------------------------------
 if ! ldd "$FLYT" 2>/dev/null | grep -q libmpi; then

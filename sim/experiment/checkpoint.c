@@ -72,10 +72,12 @@ static double now(void)
 }
 
 /* The resolved text carries every --set, the seed and the replication
- * count; the version guards against a model that changed underneath. */
+ * count; the version and commit guard against a model that changed
+ * underneath (a rebuilt binary must not mix its results with the old). */
 uint64_t flyt_checkpoint_hash(const struct flyt_scenario *const *s, size_t n, unsigned n_rep)
 {
     uint64_t h = fnv(0xcbf29ce484222325ULL, FLYT_VERSION, sizeof FLYT_VERSION);
+    h = fnv(h, FLYT_GIT_COMMIT, sizeof FLYT_GIT_COMMIT);
     h = fnv(h, &n_rep, sizeof n_rep);
     for (size_t i = 0; i < n; i++) {
         const char *t = s[i]->resolved_text ? s[i]->resolved_text : "";
