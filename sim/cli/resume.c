@@ -43,6 +43,8 @@ int flyt_cli_resume_open(struct flyt_cli_resume *k, const char *cmd, const char 
     free(path);
     if (!k->ck) {
         fprintf(stderr, "flyt %s: error: %s\n", cmd, err);
+        free(k->done);
+        k->done = NULL;
         return EXIT_BAD_INPUT;
     }
     if (k->n_loaded)
