@@ -11,6 +11,12 @@ N=${2:?usage: submit-sweep.sh SWEEP.cfg N_SHARDS OUT.h5 [FLYT]}
 OUT=${3:?usage: submit-sweep.sh SWEEP.cfg N_SHARDS OUT.h5 [FLYT]}
 FLYT=${4:-build/flyt}
 here=$(dirname "$0")
+case "$N" in
+'' | *[!0-9]* | 0)
+  echo "submit-sweep.sh: N_SHARDS must be a whole number from 1, got '$N'" >&2
+  exit 2
+  ;;
+esac
 "$FLYT" sweep "$SWEEP" --dry-run --no-slurm | tail -1 # fails (exit 2) on a bad sweep file
 name=$(sed -n 's/^name *= *"\(.*\)";.*/\1/p' "$SWEEP" | head -1)
 name=${name:-$(basename "$SWEEP" .cfg)}
