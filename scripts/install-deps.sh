@@ -11,5 +11,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libgsl-dev libconfig-dev libhdf5-dev zlib1g-dev libcmocka-dev libcsv-dev libxlsxwriter-dev \
   hdf5-tools python3 python3-h5py python3-numpy python3-matplotlib chromium \
   libopenmpi-dev openmpi-bin \
+  slurm-wlm munge \
   clang-format clang clang-tidy cppcheck >/dev/null
 echo "install-deps: done"

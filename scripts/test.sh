@@ -28,6 +28,7 @@ if command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then
   cmake -S . -B build-mpi -DFLYT_MPI=ON -DFLYT_WERROR=ON -DBUILD_TESTING=ON >/dev/null
   cmake --build build-mpi -j"$jobs" --target flyt test_sweep
   (cd build-mpi && ctest -j"$jobs" --output-on-failure -R 'sweep')
+  (cd build-mpi && ctest --output-on-failure -R 'e2e_slurm$') # the MPI job on a one-node Slurm
 fi
 
 # Static analysis, when the tools are installed (scripts/install-deps.sh

@@ -89,6 +89,7 @@ for sig in TERM INT; do
   check "SIG$sig: says it stopped" grep -q "stopped by SIG$sig after .* replications; no output written" "$tmp/sig.err"
   check "SIG$sig: no .partial left" no_partial "$tmp/keep.h5"
   check "SIG$sig: existing output intact" cmp -s "$tmp/keep.h5" "$tmp/keep.orig"
+  rm -f "$tmp/keep.h5.journal" # the finished replications, kept for --resume (e2e_checkpoint.sh)
 done
 check "run --help documents exit 130 and 143" bash -c "'$FLYT' run --help | grep -q '130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM'"
 

@@ -45,16 +45,35 @@ int flyt_experiment_run_traced(const struct flyt_scenario *s, unsigned n_rep, un
                                struct flyt_result *results, flyt_progress_fn progress, void *ctx,
                                const struct flyt_trace_hooks *hooks);
 
-/* flyt_experiment_run_traced that folds each replication's daily series
- * into red as the replication finishes and frees them, so that the series
- * of all replications are never in memory together: results[r].series are
- * NULL afterwards (n_days stays). red NULL: the series are kept whole. The
- * folding is serialised; red's figures do not depend on the order. */
+/* Resuming (flyt run/compare --resume): replications with done[r] set are
+ * taken as already in results[r] and not run (they count as done for the
+ * progress line); finished(ctx, r, &results[r]) is called after every
+ * replication that ran, whatever its status, serialised with progress, so
+ * that it can be checkpointed. */
+struct flyt_experiment_resume {
+    const bool *done; /* n_rep flags, or NULL */
+    void (*finished)(void *ctx, unsigned rep, const struct flyt_result *res);
+    void *ctx;
+};
+
+/* flyt_experiment_run_traced, and: red (NULL: series kept whole) folds each
+ * replication's daily series into red as the replication finishes and frees
+ * them, so that the series of all replications are never in memory
+ * together: results[r].series are NULL afterwards (n_days stays); the
+ * folding is serialised and red's figures do not depend on the order.
+ * resume (NULL: none) skips replications already done and checkpoints the
+ * others (their series are checkpointed before they are folded); resumed
+ * replications are folded into red before any runs. */
 struct flyt_series_reduce;
-int flyt_experiment_run_reduced(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
-                                struct flyt_result *results, flyt_progress_fn progress, void *ctx,
-                                const struct flyt_trace_hooks *hooks,
-                                struct flyt_series_reduce *red);
+int flyt_experiment_run_with(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                             struct flyt_result *results, flyt_progress_fn progress, void *ctx,
+                             const struct flyt_trace_hooks *hooks, struct flyt_series_reduce *red,
+                             const struct flyt_experiment_resume *resume);
+/* flyt_experiment_run_with without a reducer. */
+int flyt_experiment_run_resume(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                               struct flyt_result *results, flyt_progress_fn progress, void *ctx,
+                               const struct flyt_trace_hooks *hooks,
+                               const struct flyt_experiment_resume *resume);
 
 /* Asks every running experiment to stop: workers finish the replication in
  * hand and take no other. Async-signal-safe (it only sets a volatile

@@ -3,6 +3,7 @@
  * from the base with paired intervals, and writes everything to one HDF5
  * file. Every scenario is loaded and checked before anything runs. */
 #include "cli/cli.h"
+#include "cli/resume.h"
 #include "flyt/compare.h"
 #include "flyt/experiment.h"
 #include "flyt/outfile.h"
@@ -10,6 +11,7 @@
 #include "flyt/scenario.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +44,14 @@ static void usage(FILE *out)
           "      --progress        always show the progress line (default: when stderr\n"
           "                        is a terminal)\n"
           "      --no-progress     never show it\n"
+          "      --resume          go on from FILE.journal, the replications an\n"
+          "                        interrupted compare finished\n"
           "  -h, --help            this help\n"
           "\n"
           "In the table, * marks a difference whose paired 95% CI excludes 0.\n"
-          "Exit status: 0 ok, 1 a replication stopped early or output failed, 2 bad input.\n",
+          "Exit status: 0 ok, 1 a replication stopped early or output failed, 2 bad input,\n"
+          "130 stopped by SIGINT, 143 stopped by SIGTERM (finished replications stay in\n"
+          "FILE.journal for --resume; nothing else is written).\n",
           out);
 }
 
@@ -53,6 +59,7 @@ struct compare_opts {
     const char *files[MAX_SCENARIOS];
     int n_files;
     struct flyt_cli_opts c;
+    bool resume;
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -68,6 +75,8 @@ static int parse(int argc, char **argv, struct compare_opts *o)
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return EXIT_OK;
+        } else if (strcmp(a, "--resume") == 0) {
+            o->resume = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "flyt compare: error: unknown option '%s' (see flyt compare --help)\n",
                     a);
@@ -190,6 +199,7 @@ struct outcome {
     struct flyt_compare *cmp; /* n - 1 */
     struct flyt_compare_run runs[MAX_SCENARIOS];
     double wall;
+    struct flyt_cli_resume resume;
 };
 
 static void outcome_free(struct outcome *oc)
@@ -204,26 +214,42 @@ static void outcome_free(struct outcome *oc)
     free(oc->cmp);
 }
 
+/* A signal (Slurm's time limit is SIGTERM) keeps what finished. */
+static int report_interrupted(struct outcome *oc)
+{
+    int sig = flyt_cli_signal_caught();
+    size_t kept = flyt_cli_resume_count(&oc->resume);
+    fprintf(stderr, "flyt compare: stopped by %s; no output written",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    if (kept)
+        fprintf(stderr,
+                "; %zu of %u finished replications are kept in '%s': run the same command with "
+                "--resume to go on\n",
+                kept, oc->n * oc->n_rep, flyt_cli_resume_path(&oc->resume));
+    else
+        fputs("\n", stderr);
+    return 128 + (sig ? sig : SIGINT);
+}
+
 static int run_one(const struct compare_opts *o, struct outcome *oc, int i,
                    const struct flyt_scenario *s)
 {
     char label[160];
     snprintf(label, sizeof label, "%s (%d/%d)", s->name, i + 1, oc->n);
-    if (!(oc->res[i] = calloc(oc->n_rep, sizeof *oc->res[i]))) {
-        fputs("flyt compare: error: out of memory\n", stderr);
-        return EXIT_FAIL;
-    }
     struct flyt_progress prog;
     flyt_progress_init(&prog, o->c.progress, label);
     double t0 = flyt_cli_seconds();
-    int rc = flyt_experiment_run(s, oc->n_rep, o->c.threads, oc->res[i], flyt_progress_update,
-                                 &prog);
+    int rc = flyt_experiment_run_resume(s, oc->n_rep, o->c.threads, oc->res[i],
+                                        flyt_progress_update, &prog, NULL,
+                                        flyt_cli_resume_hooks(&oc->resume, (unsigned)i));
     oc->runs[i].wall_seconds = flyt_cli_seconds() - t0;
     flyt_progress_done(&prog);
     if (rc < 0) {
         fputs("flyt compare: error: out of memory or cannot start threads\n", stderr);
         return EXIT_FAIL;
     }
+    if (rc == FLYT_EXPERIMENT_STOPPED || (rc == 0 && flyt_experiment_stop_requested()))
+        return report_interrupted(oc);
     if (rc != 0)
         return flyt_cli_report_stopped("compare", s->name, oc->res[i], oc->n_rep);
     flyt_summary_compute(&oc->sum[i], oc->res[i], oc->n_rep);
@@ -292,8 +318,20 @@ static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s
     }
     oc->n = n;
     oc->n_rep = s[0]->replications;
-    double t0 = flyt_cli_seconds();
     int status = EXIT_OK;
+    for (int i = 0; status == EXIT_OK && i < n; i++)
+        if (!(oc->res[i] = calloc(oc->n_rep, sizeof *oc->res[i]))) {
+            fputs("flyt compare: error: out of memory\n", stderr);
+            status = EXIT_FAIL;
+        }
+    const char *out = o->c.output ? o->c.output : DEFAULT_OUTPUT;
+    int opened = status != EXIT_OK ? status
+                                   : flyt_cli_resume_open(&oc->resume, "compare", out,
+                                                          (const struct flyt_scenario *const *)s,
+                                                          (size_t)n, oc->n_rep, o->resume, oc->res);
+    if (opened >= 0)
+        status = opened;
+    double t0 = flyt_cli_seconds();
     for (int i = 0; status == EXIT_OK && i < n; i++)
         status = run_one(o, oc, i, s[i]);
     oc->wall = flyt_cli_seconds() - t0;
@@ -303,6 +341,7 @@ static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s
     }
     if (status == EXIT_OK)
         status = report(o, oc);
+    flyt_cli_resume_close(&oc->resume, status == EXIT_OK); /* kept for --resume otherwise */
     outcome_free(oc);
     free(oc);
     return status;
@@ -310,6 +349,7 @@ static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s
 
 int flyt_cmd_compare(int argc, char **argv)
 {
+    flyt_cli_signals_install();
     struct compare_opts o = { .c = { .progress = -1 } };
     int rc = parse(argc, argv, &o);
     if (rc >= 0)

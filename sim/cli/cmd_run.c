@@ -1,6 +1,7 @@
 /* flyt run: load, validate, run the replications, print the summary and
  * write the HDF5 file. A bad scenario stops before anything is written. */
 #include "cli/cli.h"
+#include "cli/resume.h"
 #include "flyt/experiment.h"
 #include "flyt/log.h"
 #include "flyt/outfile.h"
@@ -43,12 +44,15 @@ static void usage(FILE *out)
           "                        replications: mean, sd, min, max, n; memory does not\n"
           "                        grow with -r) or auto (default: whole while they fit\n"
           "                        512 MiB, or $FLYT_SERIES_BUDGET_MIB; reduced above)\n"
+          "      --resume          go on from FILE.journal, the replications an\n"
+          "                        interrupted run finished (not with --patients/--events)\n"
           "  -h, --help            this help\n"
           "\n"
           "Exit status: 0 ok, 1 a replication stopped early or output failed, 2 bad input,\n"
           "130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM. A stopped run finishes\n"
           "the replications in hand, writes nothing and leaves an existing output file\n"
-          "as it was; a second Ctrl-C ends flyt at once.\n",
+          "as it was; its finished replications stay in FILE.journal for --resume. A\n"
+          "second Ctrl-C ends flyt at once.\n",
           out);
 }
 
@@ -64,6 +68,7 @@ struct run_opts {
     struct flyt_cli_opts c;
     bool patients, events; /* the logs, streamed into the output file */
     enum series_mode series;
+    bool resume;
 };
 
 /* --series MODE or --series=MODE; returns 1 when argv[*i] was it, -1 bad. */
@@ -114,6 +119,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
             o->patients = true;
         } else if (strcmp(a, "--events") == 0) {
             o->events = true;
+        } else if (strcmp(a, "--resume") == 0) {
+            o->resume = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "flyt run: error: unknown option '%s' (see flyt run --help)\n", a);
             return EXIT_BAD_INPUT;
@@ -125,10 +132,17 @@ static int parse(int argc, char **argv, struct run_opts *o)
             return EXIT_BAD_INPUT;
         }
     }
+    if (o->resume && (o->patients || o->events)) {
+        fputs("flyt run: error: --resume cannot be used with --patients or --events: the logs "
+              "are streamed into the output and cannot be continued; run again without --resume\n",
+              stderr);
+        return EXIT_BAD_INPUT;
+    }
     return -1;
 }
 
-static int report_interrupted(const struct flyt_result *res, unsigned n, const char *out)
+static int report_interrupted(const struct flyt_result *res, unsigned n, const char *out,
+                              const struct flyt_cli_resume *k)
 {
     unsigned done = 0;
     for (unsigned r = 0; r < n; r++)
@@ -138,6 +152,11 @@ static int report_interrupted(const struct flyt_result *res, unsigned n, const c
             "flyt run: stopped by %s after %u of %u replications; no output written (%s left "
             "as it was)\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT", done, n, out);
+    if (flyt_cli_resume_count(k))
+        fprintf(stderr,
+                "flyt run: %zu finished replications are kept in '%s': run the same command "
+                "with --resume to go on\n",
+                flyt_cli_resume_count(k), flyt_cli_resume_path(k));
     return 128 + (sig ? sig : SIGINT);
 }
 
@@ -193,10 +212,22 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
         return EXIT_FAIL;
     }
     char err[512];
+    struct flyt_cli_resume k = { 0 };
+    int opened = o->patients || o->events
+                         ? -1
+                         : flyt_cli_resume_open(&k, "run", out, &s, 1, n, o->resume, &res);
+    if (opened >= 0) {
+        for (unsigned r = 0; r < n; r++)
+            flyt_result_free(&res[r]);
+        free(res);
+        flyt_series_reduce_free(red);
+        return opened;
+    }
     struct flyt_h5_log *log = NULL;
     if ((o->patients || o->events) &&
         !(log = flyt_h5_log_open(out, o->patients, o->events, n, err, sizeof err))) {
         fprintf(stderr, "flyt run: error: %s\n", err);
+        flyt_cli_resume_close(&k, false);
         free(res);
         flyt_series_reduce_free(red);
         return EXIT_FAIL;
@@ -204,8 +235,9 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
     struct flyt_progress prog;
     flyt_progress_init(&prog, o->c.progress, s->name);
     double t0 = flyt_cli_seconds();
-    int rc = flyt_experiment_run_reduced(s, n, o->c.threads, res, flyt_progress_update, &prog,
-                                         log ? flyt_h5_log_hooks(log) : NULL, red);
+    int rc = flyt_experiment_run_with(s, n, o->c.threads, res, flyt_progress_update, &prog,
+                                      log ? flyt_h5_log_hooks(log) : NULL, red,
+                                      log ? NULL : flyt_cli_resume_hooks(&k, 0));
     double wall = flyt_cli_seconds() - t0;
     flyt_progress_done(&prog);
     int status = EXIT_OK;
@@ -213,7 +245,7 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
         fprintf(stderr, "flyt run: error: %s\n", flyt_h5_log_error(log));
         status = EXIT_FAIL;
     } else if (rc == FLYT_EXPERIMENT_STOPPED || (rc == 0 && flyt_experiment_stop_requested())) {
-        status = report_interrupted(res, n, out);
+        status = report_interrupted(res, n, out, &k);
     } else if (rc != 0) {
         status = flyt_cli_report_stopped("run", NULL, res, n);
     } else {
@@ -239,6 +271,7 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
             fprintf(stderr, "flyt run: %u replications in %.2f s; wrote %s\n", n, wall, out);
     }
     flyt_h5_log_abort(log); /* a run that wrote nothing leaves no partial file */
+    flyt_cli_resume_close(&k, status == EXIT_OK); /* kept for --resume otherwise */
     for (unsigned r = 0; r < n; r++)
         flyt_result_free(&res[r]);
     free(res);

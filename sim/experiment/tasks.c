@@ -19,6 +19,7 @@ struct pool {
     void *ctx;
     const struct flyt_trace_hooks *hooks;
     struct flyt_series_reduce *red;
+    const struct flyt_experiment_resume *resume;
     pthread_mutex_t lock;
 };
 
@@ -66,6 +67,11 @@ static void drop_series(struct flyt_result *r)
     r->n_days = n_days;
 }
 
+static bool resumed(const struct pool *pl, unsigned r)
+{
+    return pl->resume && pl->resume->done && pl->resume->done[r];
+}
+
 /* Workers take the next replication number from a shared counter: dynamic,
  * so a slow replication never leaves the other threads idle. */
 static void *worker(void *arg)
@@ -75,6 +81,8 @@ static void *worker(void *arg)
         pthread_mutex_lock(&pl->lock);
         if (stop_requested)
             pl->next = pl->n_rep;
+        while (pl->next < pl->n_rep && resumed(pl, pl->next))
+            pl->next++;
         unsigned r = pl->next < pl->n_rep ? pl->next++ : pl->n_rep;
         pthread_mutex_unlock(&pl->lock);
         if (r == pl->n_rep)
@@ -88,6 +96,8 @@ static void *worker(void *arg)
         if (pl->red)
             flyt_series_reduce_add(pl->red, &pl->results[r]);
         pl->done++;
+        if (pl->resume && pl->resume->finished)
+            pl->resume->finished(pl->resume->ctx, r, &pl->results[r]);
         if (pl->progress)
             pl->progress(pl->done, pl->n_rep, pl->ctx);
         pthread_mutex_unlock(&pl->lock);
@@ -112,13 +122,21 @@ int flyt_experiment_run_traced(const struct flyt_scenario *s, unsigned n_rep, un
                                struct flyt_result *results, flyt_progress_fn progress, void *ctx,
                                const struct flyt_trace_hooks *hooks)
 {
-    return flyt_experiment_run_reduced(s, n_rep, threads, results, progress, ctx, hooks, NULL);
+    return flyt_experiment_run_with(s, n_rep, threads, results, progress, ctx, hooks, NULL, NULL);
 }
 
-int flyt_experiment_run_reduced(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
-                                struct flyt_result *results, flyt_progress_fn progress, void *ctx,
-                                const struct flyt_trace_hooks *hooks,
-                                struct flyt_series_reduce *red)
+int flyt_experiment_run_resume(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                               struct flyt_result *results, flyt_progress_fn progress, void *ctx,
+                               const struct flyt_trace_hooks *hooks,
+                               const struct flyt_experiment_resume *resume)
+{
+    return flyt_experiment_run_with(s, n_rep, threads, results, progress, ctx, hooks, NULL, resume);
+}
+
+int flyt_experiment_run_with(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
+                             struct flyt_result *results, flyt_progress_fn progress, void *ctx,
+                             const struct flyt_trace_hooks *hooks, struct flyt_series_reduce *red,
+                             const struct flyt_experiment_resume *resume)
 {
     struct pool pl = { .s = s,
                        .results = results,
@@ -126,7 +144,16 @@ int flyt_experiment_run_reduced(const struct flyt_scenario *s, unsigned n_rep, u
                        .progress = progress,
                        .ctx = ctx,
                        .hooks = hooks,
-                       .red = red };
+                       .red = red,
+                       .resume = resume };
+    for (unsigned r = 0; r < n_rep; r++)
+        if (resumed(&pl, r)) {
+            pl.done++;
+            if (red) {
+                flyt_series_reduce_add(red, &results[r]);
+                drop_series(&results[r]);
+            }
+        }
     if (threads == 0)
         threads = flyt_experiment_default_threads();
     if (threads > n_rep)

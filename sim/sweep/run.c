@@ -211,19 +211,40 @@ static bool env_number(const char *name, long *out)
     return true;
 }
 
+/* 1 when name holds a whole number, 0 when it is unset, -1 with a message
+ * naming the variable when it is set but empty or not a number. */
+static int env_whole(const char *name, long *out, char *err, size_t errlen)
+{
+    if (!getenv(name))
+        return 0;
+    if (env_number(name, out))
+        return 1;
+    snprintf(err, errlen, "%s='%.32s' is not a whole number; give --shard I/N, or --no-slurm", name,
+             getenv(name));
+    return -1;
+}
+
 int flyt_sweep_shard_from_env(unsigned *index, unsigned *count, char *err, size_t errlen)
 {
     long id, n, min = 0;
-    if (!getenv("SLURM_ARRAY_TASK_ID"))
-        return 0;
-    if (!env_number("SLURM_ARRAY_TASK_ID", &id) || !env_number("SLURM_ARRAY_TASK_COUNT", &n)) {
-        snprintf(err, errlen,
-                 "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_ID/COUNT are not whole "
-                 "numbers; give --shard I/N");
+    int has_id = env_whole("SLURM_ARRAY_TASK_ID", &id, err, errlen);
+    int has_n = has_id < 0 ? -1 : env_whole("SLURM_ARRAY_TASK_COUNT", &n, err, errlen);
+    int has_min = has_n < 0 ? -1 : env_whole("SLURM_ARRAY_TASK_MIN", &min, err, errlen);
+    if (has_min < 0)
         return -1;
-    }
-    if (getenv("SLURM_ARRAY_TASK_MIN") && !env_number("SLURM_ARRAY_TASK_MIN", &min)) {
-        snprintf(err, errlen, "SLURM_ARRAY_TASK_MIN is not a whole number; give --shard I/N");
+    if (!has_id && !has_n && !has_min)
+        return 0;
+    /* sbatch --array sets all three; a partial set is a hand-made
+     * environment, and guessing the rest could run the wrong shard */
+    if (!has_id || !has_n) {
+        snprintf(err, errlen,
+                 "%s is set but %s is missing (sbatch --array sets SLURM_ARRAY_TASK_ID, _COUNT "
+                 "and _MIN); give --shard I/N, or --no-slurm to ignore the SLURM_ARRAY_* "
+                 "variables",
+                 has_id  ? "SLURM_ARRAY_TASK_ID"
+                 : has_n ? "SLURM_ARRAY_TASK_COUNT"
+                         : "SLURM_ARRAY_TASK_MIN",
+                 !has_id ? "SLURM_ARRAY_TASK_ID" : "SLURM_ARRAY_TASK_COUNT");
         return -1;
     }
     /* an array such as --array=1-8 counts from its minimum; a sparse one
