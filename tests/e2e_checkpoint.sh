@@ -67,11 +67,11 @@ stop_and_resume() {
 }
 
 # --- flyt run ---------------------------------------------------------------
-"$FLYT" run "$COORD" "${Q[@]}" -r 96 -o full.h5 >/dev/null 2>full.err
+"$FLYT" run "$COORD" "${Q[@]}" -r 960 -o full.h5 >/dev/null 2>full.err
 check "uninterrupted run exits 0" test $? -eq 0
 check "a finished run leaves no journal" test ! -e full.h5.journal
 
-read -r stopped resumed rc < <(stop_and_resume part.h5 "$FLYT" run "$COORD" "${Q[@]}" -r 96)
+read -r stopped resumed rc < <(stop_and_resume part.h5 "$FLYT" run "$COORD" "${Q[@]}" -r 960)
 echo "  run: stopped $stopped times, resumed $resumed times"
 check "run stopped by SIGTERM, resumed until done: exit 0" test "$rc" -eq 0
 check "run was stopped at least once" test "$stopped" -ge 1
@@ -102,7 +102,7 @@ check "--resume with --patients: says why" grep -q "cannot be used with --patien
 rm -f msg.h5.journal
 
 # SIGKILL (after Slurm's KillWait) mid-write: a torn record is cut off.
-"$FLYT" run "$COORD" "${Q[@]}" -r 96 -o killed.h5 >/dev/null 2>&1 &
+"$FLYT" run "$COORD" "${Q[@]}" -r 960 -o killed.h5 >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 100); do [ "$(stat -c %s killed.h5.journal 2>/dev/null || echo 0)" -gt 100000 ] && break; sleep 0.1; done
 kill -KILL $pid
@@ -110,7 +110,7 @@ wait $pid 2>/dev/null
 check "SIGKILL left the journal" test -s killed.h5.journal
 check "SIGKILL left no output" test ! -e killed.h5
 printf 'FYCP\x10\x02\x00' >>killed.h5.journal # a torn record, as a kill mid-write leaves
-"$FLYT" run "$COORD" "${Q[@]}" -r 96 -o killed.h5 --resume >/dev/null 2>killed.err
+"$FLYT" run "$COORD" "${Q[@]}" -r 960 -o killed.h5 --resume >/dev/null 2>killed.err
 check "resume after SIGKILL and a torn record: exit 0" test $? -eq 0
 same "killed + resumed run vs uninterrupted: identical datasets" full.h5 killed.h5
 
@@ -128,9 +128,9 @@ check "stopped inside the first replication: exit 143" test $? -eq 143
 check "stopped before any replication finished: no journal" test ! -e early.h5.journal
 
 # --- flyt compare -----------------------------------------------------------
-"$FLYT" compare "$BASE" "$COORD" "${Q[@]}" -r 40 -o cfull.h5 >/dev/null 2>cfull.err
+"$FLYT" compare "$BASE" "$COORD" "${Q[@]}" -r 400 -o cfull.h5 >/dev/null 2>cfull.err
 check "uninterrupted compare exits 0" test $? -eq 0
-read -r stopped resumed rc < <(stop_and_resume cpart.h5 "$FLYT" compare "$BASE" "$COORD" "${Q[@]}" -r 40)
+read -r stopped resumed rc < <(stop_and_resume cpart.h5 "$FLYT" compare "$BASE" "$COORD" "${Q[@]}" -r 400)
 echo "  compare: stopped $stopped times, resumed $resumed times"
 check "compare stopped by SIGTERM, resumed until done: exit 0" test "$rc" -eq 0
 check "compare was stopped at least once" test "$stopped" -ge 1

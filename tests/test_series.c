@@ -136,7 +136,7 @@ static void a_reduced_experiment_is_the_same_for_any_thread_count(void **state)
         struct flyt_series_reduce *red = flyt_series_reduce_new(D);
         assert_non_null(red);
         assert_int_equal(
-                flyt_experiment_run_reduced(s, R, pass ? 3 : 1, res, NULL, NULL, NULL, red), 0);
+                flyt_experiment_run_with(s, R, pass ? 3 : 1, res, NULL, NULL, NULL, red, NULL), 0);
         for (int r = 0; r < R; r++) {
             assert_int_equal(res[r].n_days, D);
             for (int k = 0; k < FLYT_N_SERIES; k++)

@@ -16,6 +16,7 @@
  *           series whose bit is set in the mask
  */
 #include "flyt/checkpoint.h"
+#include "flyt/version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,7 +78,7 @@ static double now(void)
 uint64_t flyt_checkpoint_hash(const struct flyt_scenario *const *s, size_t n, unsigned n_rep)
 {
     uint64_t h = fnv(0xcbf29ce484222325ULL, FLYT_VERSION, sizeof FLYT_VERSION);
-    h = fnv(h, FLYT_GIT_COMMIT, sizeof FLYT_GIT_COMMIT);
+    h = fnv(h, FLYT_GIT_COMMIT, strlen(FLYT_GIT_COMMIT) + 1);
     h = fnv(h, &n_rep, sizeof n_rep);
     for (size_t i = 0; i < n; i++) {
         const char *t = s[i]->resolved_text ? s[i]->resolved_text : "";
