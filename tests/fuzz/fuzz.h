@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef FUZZ_INCLUDE_DIR
@@ -20,6 +21,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static inline bool fuzz_include_is_unsafe(const char *text)
 {
     return strstr(text, "/proc") || strstr(text, "/sys");
+}
+
+/* The input as C text (a NUL inside ends it, as read_file() would have
+ * refused the file), or NULL when it is unsafe to load or out of memory.
+ * The caller frees it. */
+static inline char *fuzz_text(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text)
+        return NULL;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    if (fuzz_include_is_unsafe(text)) {
+        free(text);
+        return NULL;
+    }
+    return text;
 }
 
 #endif

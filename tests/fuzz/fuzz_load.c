@@ -9,17 +9,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* The loader takes C text: a NUL inside the input ends it, as it would
-     * when read_file() has already refused the file. */
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
-    if (fuzz_include_is_unsafe(text)) {
-        free(text);
-        return 0;
-    }
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario *s =

@@ -30,15 +30,9 @@ static void budget(struct flyt_scenario *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
-    if (fuzz_include_is_unsafe(text)) {
-        free(text);
-        return 0;
-    }
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario *s =
