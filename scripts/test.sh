@@ -10,11 +10,13 @@ root=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # Tests that exercise plumbing rather than flyt's memory (a one-node Slurm,
-# a build from a fresh clone) run once: the Slurm test in the Open MPI
-# build when there is one (it also runs the MPI job there), else here.
+# a build from a fresh clone, stopping and resuming whole runs; the journal
+# code itself is in test_checkpoint, which ASan does run) run once: the
+# Slurm test in the Open MPI build when there is one (it also runs the MPI
+# job there), else here.
 have_mpi=false
 if command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then have_mpi=true; fi
-once='e2e_slurm$|e2e_provenance'
+once='e2e_slurm$|e2e_provenance|e2e_checkpoint'
 
 echo "== build and test (release, -Werror)"
 cmake -S . -B build-test -DFLYT_WERROR=ON -DBUILD_TESTING=ON >/dev/null
