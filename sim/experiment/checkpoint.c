@@ -16,6 +16,7 @@
  *           series whose bit is set in the mask
  */
 #include "flyt/checkpoint.h"
+#include "flyt/io.h"
 #include "flyt/version.h"
 
 #include <errno.h>
@@ -24,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define HEADER_MAGIC "FLYTCKP1"
@@ -50,40 +50,18 @@ struct flyt_checkpoint {
     size_t cap;
 };
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-static uint64_t checksum(const unsigned char *p, size_t n)
-{
-    return fnv(0xcbf29ce484222325ULL, p, n);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The resolved text carries every --set, the seed and the replication
  * count; the version and commit guard against a model that changed
  * underneath (a rebuilt binary must not mix its results with the old). */
 uint64_t flyt_checkpoint_hash(const struct flyt_scenario *const *s, size_t n, unsigned n_rep)
 {
-    uint64_t h = fnv(0xcbf29ce484222325ULL, FLYT_VERSION, sizeof FLYT_VERSION);
-    h = fnv(h, FLYT_GIT_COMMIT, strlen(FLYT_GIT_COMMIT) + 1);
-    h = fnv(h, &n_rep, sizeof n_rep);
+    uint64_t h = flyt_fnv1a(FLYT_FNV1A_INIT, FLYT_VERSION, sizeof FLYT_VERSION);
+    h = flyt_fnv1a(h, FLYT_GIT_COMMIT, strlen(FLYT_GIT_COMMIT) + 1);
+    h = flyt_fnv1a(h, &n_rep, sizeof n_rep);
     for (size_t i = 0; i < n; i++) {
         const char *t = s[i]->resolved_text ? s[i]->resolved_text : "";
-        h = fnv(h, t, strlen(t) + 1);
-        h = fnv(h, &s[i]->seed, sizeof s[i]->seed);
+        h = flyt_fnv1a(h, t, strlen(t) + 1);
+        h = flyt_fnv1a(h, &s[i]->seed, sizeof s[i]->seed);
     }
     return h;
 }
@@ -95,23 +73,8 @@ static void header(unsigned char *h, uint64_t hash, unsigned n_scen, unsigned n_
     memcpy(h, HEADER_MAGIC, 8);
     memcpy(h + 8, &hash, 8);
     memcpy(h + 16, f, sizeof f);
-    uint64_t c = checksum(h, HEAD_FIELDS);
+    uint64_t c = flyt_fnv1a(FLYT_FNV1A_INIT, h, HEAD_FIELDS);
     memcpy(h + HEAD_FIELDS, &c, 8);
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 static bool read_all(FILE *f, void *p, size_t n)
@@ -182,7 +145,8 @@ static bool read_record(FILE *f, struct flyt_checkpoint *c, struct flyt_result *
         !reserve(c, head[1]))
         return false;
     uint64_t sum;
-    if (!read_all(f, c->buf, head[1]) || !read_all(f, &sum, 8) || sum != checksum(c->buf, head[1]))
+    if (!read_all(f, c->buf, head[1]) || !read_all(f, &sum, 8) ||
+        sum != flyt_fnv1a(FLYT_FNV1A_INIT, c->buf, head[1]))
         return false;
     uint32_t scen, rep, n_days, mask, n_roles;
     memcpy(&scen, c->buf, 4);
@@ -279,7 +243,7 @@ struct flyt_checkpoint *flyt_checkpoint_open(const char *path, uint64_t hash, un
         }
     }
     *n_loaded = c->count;
-    c->last_sync = now();
+    c->last_sync = flyt_seconds();
     return c;
 }
 
@@ -294,7 +258,7 @@ static int begin_writing(struct flyt_checkpoint *c)
         return 0;
     unsigned char h[HEADER_BYTES];
     header(h, c->hash, c->n_scen, c->n_rep);
-    return write_all(c->fd, h, sizeof h);
+    return flyt_write_all(c->fd, h, sizeof h);
 }
 
 static size_t pack(unsigned char *p, unsigned scen, unsigned rep, const struct flyt_result *r)
@@ -343,12 +307,12 @@ int flyt_checkpoint_append(struct flyt_checkpoint *c, unsigned scen, unsigned re
     size_t payload = pack(c->buf + 8, scen, rep, r);
     uint32_t head[2] = { RECORD_MAGIC, (uint32_t)payload };
     memcpy(c->buf, head, 8);
-    uint64_t sum = checksum(c->buf + 8, payload);
+    uint64_t sum = flyt_fnv1a(FLYT_FNV1A_INIT, c->buf + 8, payload);
     memcpy(c->buf + 8 + payload, &sum, 8);
-    if (write_all(c->fd, c->buf, payload + 16) != 0)
+    if (flyt_write_all(c->fd, c->buf, payload + 16) != 0)
         return -1;
     c->count++;
-    double t = now();
+    double t = flyt_seconds();
     if (t - c->last_sync >= SYNC_SECONDS) {
         c->last_sync = t;
         if (fdatasync(c->fd) != 0)

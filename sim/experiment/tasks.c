@@ -1,5 +1,6 @@
 #include "flyt/engine.h"
 #include "flyt/experiment.h"
+#include "flyt/io.h"
 #include "flyt/model.h"
 #include "flyt/series.h"
 #include "flyt/trace.h"
@@ -7,7 +8,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 struct pool {
@@ -42,13 +42,6 @@ void flyt_experiment_clear_stop(void)
 {
     stop_requested = 0;
     flyt_engine_clear_interrupt();
-}
-
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int run_one(const struct pool *pl, unsigned r)
@@ -87,9 +80,9 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&pl->lock);
         if (r == pl->n_rep)
             return NULL;
-        double t0 = seconds();
+        double t0 = flyt_seconds();
         int rc = run_one(pl, r);
-        pl->results[r].wall_seconds = seconds() - t0;
+        pl->results[r].wall_seconds = flyt_seconds() - t0;
         pthread_mutex_lock(&pl->lock);
         if (rc < 0 || (rc > 0 && pl->worst == 0))
             pl->worst = rc;

@@ -15,6 +15,7 @@
  *           u64 engine_events, char status_detail[128], f64 kpi[n_kpi],
  *           then (series journals) f64 series[n_series][n_days]
  */
+#include "flyt/io.h"
 #include "flyt/sweep.h"
 
 #include <errno.h>
@@ -23,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define HEADER_MAGIC "FLYTJRN1"
@@ -43,23 +43,6 @@ struct flyt_journal {
     size_t cap;
 };
 
-static uint64_t checksum(const unsigned char *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void header(unsigned char *h, uint64_t hash, size_t n_tasks, bool series)
 {
     uint64_t nt = n_tasks;
@@ -68,7 +51,7 @@ static void header(unsigned char *h, uint64_t hash, size_t n_tasks, bool series)
     memcpy(h + 8, &hash, 8);
     memcpy(h + 16, &nt, 8);
     memcpy(h + 24, f, sizeof f);
-    uint64_t c = checksum(h, HEAD_FIELDS);
+    uint64_t c = flyt_fnv1a(FLYT_FNV1A_INIT, h, HEAD_FIELDS);
     memcpy(h + HEAD_FIELDS, &c, 8);
 }
 
@@ -76,22 +59,7 @@ static bool header_intact(const unsigned char *h)
 {
     uint64_t c;
     memcpy(&c, h + HEAD_FIELDS, 8);
-    return c == checksum(h, HEAD_FIELDS);
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    return c == flyt_fnv1a(FLYT_FNV1A_INIT, h, HEAD_FIELDS);
 }
 
 static bool read_all(FILE *f, void *p, size_t n)
@@ -116,7 +84,8 @@ static bool read_record(FILE *f, struct flyt_journal *j, size_t n_tasks, struct 
     uint64_t sum, task, me, ee;
     int32_t status;
     uint32_t n_days;
-    if (!read_all(f, j->buf, head[1]) || !read_all(f, &sum, 8) || sum != checksum(j->buf, head[1]))
+    if (!read_all(f, j->buf, head[1]) || !read_all(f, &sum, 8) ||
+        sum != flyt_fnv1a(FLYT_FNV1A_INIT, j->buf, head[1]))
         return false;
     const unsigned char *p = j->buf;
     memcpy(&task, p, 8);
@@ -243,13 +212,13 @@ struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n
     if (good == 0) {
         unsigned char h[HEADER_BYTES];
         header(h, hash, n_tasks, series);
-        if (write_all(j->fd, h, sizeof h) != 0 || fdatasync(j->fd) != 0) {
+        if (flyt_write_all(j->fd, h, sizeof h) != 0 || fdatasync(j->fd) != 0) {
             snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
             flyt_journal_close(j, false);
             return NULL;
         }
     }
-    j->last_sync = now();
+    j->last_sync = flyt_seconds();
     return j;
 }
 
@@ -287,11 +256,11 @@ int flyt_journal_append(struct flyt_journal *j, size_t task, const struct flyt_r
         else
             memset(dst, 0, (size_t)n_days * 8);
     }
-    uint64_t c = checksum(p, payload);
+    uint64_t c = flyt_fnv1a(FLYT_FNV1A_INIT, p, payload);
     memcpy(p + payload, &c, 8);
-    if (write_all(j->fd, j->buf, total) != 0)
+    if (flyt_write_all(j->fd, j->buf, total) != 0)
         return -1;
-    double t_now = now();
+    double t_now = flyt_seconds();
     if (t_now - j->last_sync >= SYNC_SECONDS) {
         j->last_sync = t_now;
         if (fdatasync(j->fd) != 0)
