@@ -7,6 +7,7 @@
 #include "flyt/date.h"
 #include "flyt/export.h"
 #include "flyt/result.h"
+#include "output/h5_common.h"
 
 #include <hdf5.h>
 
@@ -39,42 +40,12 @@ static int fail(struct rd *r, const char *fmt, ...)
     return -1;
 }
 
-static hid_t utf8_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
-static bool has(hid_t loc, const char *name)
-{
-    return H5Lexists(loc, name, H5P_DEFAULT) > 0;
-}
-
-static hssize_t extent(hid_t d, hsize_t dims[2])
-{
-    hid_t sp = H5Dget_space(d);
-    int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
-    hsize_t all[H5S_MAX_RANK] = { 0 };
-    hssize_t n = rank >= 0 && rank <= 2 && H5Sget_simple_extent_dims(sp, all, NULL) >= 0
-                         ? H5Sget_simple_extent_npoints(sp)
-                         : -1;
-    dims[0] = rank >= 1 ? all[0] : 1;
-    dims[1] = rank >= 2 ? all[1] : 1;
-    if (sp >= 0)
-        H5Sclose(sp);
-    return n;
-}
-
 /* A string dataset as malloc'd copies (n + 1 entries, the last NULL). */
 static char **read_strings(struct rd *r, hid_t loc, const char *name, size_t *n)
 {
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), t = utf8_type();
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), t = flyt__h5_utf8_type();
     hsize_t dims[2];
-    hssize_t len = d < 0 ? -1 : extent(d, dims);
+    hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
     char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
     char **out = len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
     bool ok = raw && out && t >= 0 &&
@@ -105,19 +76,12 @@ static char **read_strings(struct rd *r, hid_t loc, const char *name, size_t *n)
     return out;
 }
 
-static void free_strings(char **s, size_t n)
-{
-    for (size_t i = 0; s && i < n; i++)
-        free(s[i]);
-    free(s);
-}
-
 /* Any numeric dataset, 1-D or 2-D, converted to double: rows x cols. */
 static double *read_doubles(struct rd *r, hid_t loc, const char *name, size_t *rows, size_t *cols)
 {
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     hsize_t dims[2] = { 0, 0 };
-    hssize_t len = d < 0 ? -1 : extent(d, dims);
+    hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
     double *x = len >= 0 ? calloc((size_t)len + 1, sizeof *x) : NULL;
     bool ok =
             x && (len == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
@@ -158,48 +122,6 @@ static bool is_string_dataset(hid_t loc, const char *name)
     if (d >= 0)
         H5Dclose(d);
     return s;
-}
-
-/* An attribute as text (numbers printed exactly); NULL when absent. */
-static const char *attr_text(hid_t obj, const char *name, char *buf, size_t len)
-{
-    buf[0] = '\0';
-    if (H5Aexists(obj, name) <= 0)
-        return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t t = a < 0 ? -1 : H5Aget_type(a);
-    H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-    bool ok = false;
-    if (cls == H5T_STRING && H5Tis_variable_str(t) > 0) {
-        char *s = NULL;
-        hid_t mt = utf8_type();
-        ok = mt >= 0 && H5Aread(a, mt, &s) >= 0;
-        if (ok)
-            snprintf(buf, len, "%s", s ? s : "");
-        if (s)
-            H5free_memory(s);
-        if (mt >= 0)
-            H5Tclose(mt);
-    } else if (cls == H5T_INTEGER) {
-        if (H5Tget_sign(t) == H5T_SGN_NONE) {
-            unsigned long long v = 0;
-            ok = H5Aread(a, H5T_NATIVE_ULLONG, &v) >= 0;
-            snprintf(buf, len, "%llu", v);
-        } else {
-            long long v = 0;
-            ok = H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0;
-            snprintf(buf, len, "%lld", v);
-        }
-    } else if (cls == H5T_FLOAT) {
-        double v = NAN;
-        ok = H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0;
-        snprintf(buf, len, "%.17g", v);
-    }
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    return ok ? buf : NULL;
 }
 
 static struct flyt_export_table *add_table(struct rd *r, const char *name, const char *title)
@@ -246,7 +168,7 @@ static herr_t collect(hid_t loc, const char *name, const H5L_info_t *info, void 
 static int subgroups(struct rd *r, hid_t loc, const char *path, struct names *ns)
 {
     *ns = (struct names){ 0 };
-    if (strcmp(path, ".") != 0 && !has(loc, path))
+    if (strcmp(path, ".") != 0 && !flyt__h5_has(loc, path))
         return 0;
     hid_t g = H5Gopen2(loc, path, H5P_DEFAULT);
     hsize_t idx = 0;
@@ -254,7 +176,7 @@ static int subgroups(struct rd *r, hid_t loc, const char *path, struct names *ns
     if (g >= 0)
         H5Gclose(g);
     if (rc < 0 || ns->failed) {
-        free_strings(ns->v, ns->n);
+        flyt__h5_free_strings(ns->v, ns->n);
         *ns = (struct names){ 0 };
         return fail(r, "cannot list the groups in '%s' of '%s'", path, r->path);
     }
@@ -296,11 +218,12 @@ static int kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, const 
     size_t n = 0, nu = 0, nd = 0;
     char **kpi = read_strings(r, s, "kpi", &n);
     char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
-    char **desc = units && has(s, "description") ? read_strings(r, s, "description", &nd) : NULL;
+    char **desc =
+            units && flyt__h5_has(s, "description") ? read_strings(r, s, "description", &nd) : NULL;
     static const char *const num[] = { "mean", "sd", "ci95_low", "ci95_high", "n" };
     double *x[5] = { 0 };
     for (size_t j = 0; units && j < 5; j++)
-        if (has(s, num[j]))
+        if (flyt__h5_has(s, num[j]))
             x[j] = read_column(r, s, num[j], n);
         else if (j != 1) /* role summaries have no sd */
             fail(r, "'%s' has no '%s' in '%s'", "summary", num[j], r->path);
@@ -321,9 +244,9 @@ static int kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, const 
     }
     for (size_t j = 0; j < 5; j++)
         free(x[j]);
-    free_strings(kpi, n);
-    free_strings(units, nu);
-    free_strings(desc, nd);
+    flyt__h5_free_strings(kpi, n);
+    flyt__h5_free_strings(units, nu);
+    flyt__h5_free_strings(desc, nd);
     H5Gclose(s);
     return r->failed ? -1 : 0;
 }
@@ -343,11 +266,11 @@ static int level_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, cons
             fail(r, "cannot open '%s' in '%s'", sub, r->path);
             break;
         }
-        if (has(g, "summary"))
+        if (flyt__h5_has(g, "summary"))
             kpi_rows(r, t, g, scenario, level, ns.v[i]);
         H5Gclose(g);
     }
-    free_strings(ns.v, ns.n);
+    flyt__h5_free_strings(ns.v, ns.n);
     return r->failed ? -1 : 0;
 }
 
@@ -408,8 +331,8 @@ static int replication_rows(struct rd *r, struct flyt_export_table **tp, hid_t l
     free(status);
     if (g >= 0)
         H5Gclose(g);
-    free_strings(kpi, n);
-    free_strings(units, nu);
+    flyt__h5_free_strings(kpi, n);
+    flyt__h5_free_strings(units, nu);
     return r->failed ? -1 : 0;
 }
 
@@ -418,7 +341,7 @@ static int replication_rows(struct rd *r, struct flyt_export_table **tp, hid_t l
 static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, const char *scenario)
 {
     struct names ds = { 0 };
-    if (!has(loc, "series"))
+    if (!flyt__h5_has(loc, "series"))
         return 0;
     hid_t g = H5Gopen2(loc, "series", H5P_DEFAULT);
     hsize_t idx = 0;
@@ -458,9 +381,9 @@ static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, c
         hid_t d = H5Dopen2(g, ds.v[k], H5P_DEFAULT);
         char buf[64];
         if (d >= 0) {
-            if (attr_text(d, "units", buf, sizeof buf))
+            if (flyt__h5_attr_text(d, "units", buf, sizeof buf))
                 snprintf(units[k], sizeof units[k], "%s", buf);
-            if (k == 0 && attr_text(d, "first_day", buf, sizeof buf))
+            if (k == 0 && flyt__h5_attr_text(d, "first_day", buf, sizeof buf))
                 first_day = strtod(buf, NULL);
             H5Dclose(d);
         }
@@ -503,7 +426,7 @@ static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, c
     for (size_t k = 0; x && k < ds.n; k++)
         free(x[k]);
     free(x);
-    free_strings(ds.v, ds.n);
+    flyt__h5_free_strings(ds.v, ds.n);
     H5Gclose(g);
     return r->failed ? -1 : 0;
 }
@@ -520,7 +443,7 @@ static int scenario_tables(struct rd *r, struct run_tables *rt, hid_t loc, const
         level_rows(r, rt->kpi, loc, "units", scenario, "unit") ||
         level_rows(r, rt->kpi, loc, "municipalities", scenario, "municipality"))
         return -1;
-    if (has(loc, "replications") && replication_rows(r, &rt->reps, loc, scenario))
+    if (flyt__h5_has(loc, "replications") && replication_rows(r, &rt->reps, loc, scenario))
         return -1;
     return series_rows(r, &rt->series, loc, scenario);
 }
@@ -531,7 +454,7 @@ static int export_run(struct rd *r)
     struct run_tables rt = { kpi_table(r), NULL, NULL };
     if (!rt.kpi)
         return -1;
-    if (!attr_text(r->file, "scenario_name", name, sizeof name))
+    if (!flyt__h5_attr_text(r->file, "scenario_name", name, sizeof name))
         snprintf(name, sizeof name, "%s", "");
     return scenario_tables(r, &rt, r->file, name);
 }
@@ -553,7 +476,8 @@ static int difference_rows(struct rd *r, struct flyt_export_table *t, hid_t loc,
     size_t n = 0, nu = 0, nd = 0;
     char **kpi = read_strings(r, s, "kpi", &n);
     char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
-    char **desc = units && has(s, "description") ? read_strings(r, s, "description", &nd) : NULL;
+    char **desc =
+            units && flyt__h5_has(s, "description") ? read_strings(r, s, "description", &nd) : NULL;
     double *x[9] = { 0 };
     for (size_t j = 0; units && !r->failed && j < 9; j++)
         x[j] = read_column(r, s, num[j], n);
@@ -571,9 +495,9 @@ static int difference_rows(struct rd *r, struct flyt_export_table *t, hid_t loc,
     }
     for (size_t j = 0; j < 9; j++)
         free(x[j]);
-    free_strings(kpi, n);
-    free_strings(units, nu);
-    free_strings(desc, nd);
+    flyt__h5_free_strings(kpi, n);
+    flyt__h5_free_strings(units, nu);
+    flyt__h5_free_strings(desc, nd);
     H5Gclose(s);
     return r->failed ? -1 : 0;
 }
@@ -593,7 +517,7 @@ static int export_compare(struct rd *r)
         if (g >= 0)
             H5Gclose(g);
     }
-    free_strings(sc.v, sc.n);
+    flyt__h5_free_strings(sc.v, sc.n);
     struct flyt_export_table *t =
             r->failed ? NULL
                       : add_table(r, "differences",
@@ -628,12 +552,12 @@ static int export_compare(struct rd *r)
                 if (rg >= 0)
                     H5Gclose(rg);
             }
-            free_strings(roles.v, roles.n);
+            flyt__h5_free_strings(roles.v, roles.n);
         }
         if (g >= 0)
             H5Gclose(g);
     }
-    free_strings(dv.v, dv.n);
+    flyt__h5_free_strings(dv.v, dv.n);
     return r->failed ? -1 : 0;
 }
 
@@ -652,11 +576,11 @@ static void params_free(struct params *p, size_t n_points)
 {
     for (size_t j = 0; j < p->n; j++) {
         free(p->num ? p->num[j] : NULL);
-        free_strings(p->text ? p->text[j] : NULL, n_points);
+        flyt__h5_free_strings(p->text ? p->text[j] : NULL, n_points);
     }
     free(p->num);
     free(p->text);
-    free_strings(p->key, p->n);
+    flyt__h5_free_strings(p->key, p->n);
 }
 
 static int read_params(struct rd *r, hid_t pts, struct params *p, size_t n_points)
@@ -671,7 +595,7 @@ static int read_params(struct rd *r, hid_t pts, struct params *p, size_t n_point
             p->text[j] = read_strings(r, pts, p->key[j], &n);
             if (p->text[j] && n != n_points) {
                 /* freed here: params_free frees n_points strings */
-                free_strings(p->text[j], n);
+                flyt__h5_free_strings(p->text[j], n);
                 p->text[j] = NULL;
                 fail(r, "'/points/%s' in '%s' has %zu values for %zu points", p->key[j], r->path, n,
                      n_points);
@@ -720,7 +644,7 @@ static int sweep_tasks(struct rd *r)
         for (size_t j = 0; j < 3; j++)
             flyt__export_col(t, idx[j], "", FLYT_EXPORT_COUNT);
         for (size_t k = 0; k < FLYT_N_KPI; k++)
-            if ((present[k] = has(g, flyt_kpi_defs[k].name)))
+            if ((present[k] = flyt__h5_has(g, flyt_kpi_defs[k].name)))
                 flyt__export_col(t, flyt_kpi_defs[k].name, flyt_kpi_defs[k].units,
                                  FLYT_EXPORT_REAL);
         for (size_t i = 0; i < n; i++) {
@@ -790,8 +714,8 @@ static int sweep_summary(struct rd *r, const struct params *p, size_t n_points)
     }
     for (size_t j = 0; j < 5; j++)
         free(x[j]);
-    free_strings(kpi, n);
-    free_strings(units, nu);
+    flyt__h5_free_strings(kpi, n);
+    flyt__h5_free_strings(units, nu);
     H5Gclose(s);
     return r->failed ? -1 : 0;
 }
@@ -825,14 +749,14 @@ static int export_sweep(struct rd *r)
                 flyt__export_set_text(t, row, 1 + p.n, set[i]);
             }
         }
-        if (has(r->file, "summary"))
+        if (flyt__h5_has(r->file, "summary"))
             sweep_summary(r, &p, n_points);
         if (!r->failed)
             sweep_tasks(r);
     }
     params_free(&p, n_points);
     free(point);
-    free_strings(set, n_set);
+    flyt__h5_free_strings(set, n_set);
     if (pg >= 0)
         H5Gclose(pg);
     if (pts >= 0)
@@ -861,12 +785,12 @@ static int forecast_figures(struct rd *r, hid_t fc, char **date, const double *d
     for (size_t f = 0; !r->failed && f < figs.n; f++) {
         hid_t g = H5Gopen2(fc, figs.v[f], H5P_DEFAULT);
         char units[64] = "";
-        if (g < 0 || !has(g, "median")) { /* p_full, capacity: per unit, below */
+        if (g < 0 || !flyt__h5_has(g, "median")) { /* p_full, capacity: per unit, below */
             if (g >= 0)
                 H5Gclose(g);
             continue;
         }
-        attr_text(g, "units", units, sizeof units);
+        flyt__h5_attr_text(g, "units", units, sizeof units);
         double *x[6] = { 0 };
         for (size_t j = 0; !r->failed && j < 6; j++)
             x[j] = read_column(r, g, q[j], n_days);
@@ -883,21 +807,21 @@ static int forecast_figures(struct rd *r, hid_t fc, char **date, const double *d
             free(x[j]);
         H5Gclose(g);
     }
-    free_strings(figs.v, figs.n);
+    flyt__h5_free_strings(figs.v, figs.n);
     return r->failed ? -1 : 0;
 }
 
 /* units: per day and unit, P(full) and the capacity open. */
 static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day, size_t n_days)
 {
-    if (!has(fc, "p_full"))
+    if (!flyt__h5_has(fc, "p_full"))
         return 0;
     struct flyt_export_table *t =
             add_table(r, "units",
                       "per day and unit: the share of replications in which it is full at "
                       "00:00, and the beds or home-care hours per week open");
     hid_t pf = H5Gopen2(fc, "p_full", H5P_DEFAULT);
-    hid_t cap = has(fc, "capacity") ? H5Gopen2(fc, "capacity", H5P_DEFAULT) : -1;
+    hid_t cap = flyt__h5_has(fc, "capacity") ? H5Gopen2(fc, "capacity", H5P_DEFAULT) : -1;
     hsize_t n_links = 0;
     H5G_info_t gi;
     if (!t || pf < 0 || H5Gget_info(pf, &gi) < 0)
@@ -920,11 +844,11 @@ static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day
             break;
         }
         double *p = read_column(r, pf, unit, n_days);
-        double *c = cap >= 0 && has(cap, unit) ? read_column(r, cap, unit, n_days) : NULL;
+        double *c = cap >= 0 && flyt__h5_has(cap, unit) ? read_column(r, cap, unit, n_days) : NULL;
         if (c) {
             hid_t d = H5Dopen2(cap, unit, H5P_DEFAULT);
             if (d >= 0) {
-                attr_text(d, "units", cu, sizeof cu);
+                flyt__h5_attr_text(d, "units", cu, sizeof cu);
                 H5Dclose(d);
             }
         }
@@ -949,7 +873,7 @@ static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day
 
 static int forecast_ukp(struct rd *r)
 {
-    if (!has(r->file, "ukp_still_waiting"))
+    if (!flyt__h5_has(r->file, "ukp_still_waiting"))
         return 0;
     hid_t g = H5Gopen2(r->file, "ukp_still_waiting", H5P_DEFAULT);
     size_t n = 0, c;
@@ -992,7 +916,7 @@ static int export_forecast(struct rd *r)
         forecast_units(r, fc, date, day, n_days) == 0)
         forecast_ukp(r);
     free(day);
-    free_strings(date, nd);
+    flyt__h5_free_strings(date, nd);
     H5Gclose(fc);
     return r->failed ? -1 : 0;
 }
@@ -1012,7 +936,7 @@ static herr_t each_attr(hid_t obj, const char *name, const H5A_info_t *info, voi
     (void)info;
     struct flyt_export_table *t = arg;
     char buf[4096];
-    if (long_text(name) || !attr_text(obj, name, buf, sizeof buf))
+    if (long_text(name) || !flyt__h5_attr_text(obj, name, buf, sizeof buf))
         return 0;
     size_t row = flyt__export_row(t);
     flyt__export_set_text(t, row, 0, name);
@@ -1053,7 +977,7 @@ static int open_flyt(struct rd *r)
     char fmt[64];
     if (r->file < 0)
         return fail(r, "cannot open '%s' as HDF5", r->path);
-    if (!attr_text(r->file, "format", fmt, sizeof fmt) || strcmp(fmt, "flyt") != 0)
+    if (!flyt__h5_attr_text(r->file, "format", fmt, sizeof fmt) || strcmp(fmt, "flyt") != 0)
         return fail(r,
                     "'%s' is HDF5 but not a flyt output file (no root attribute format = "
                     "\"flyt\"); export reads only files flyt wrote",
@@ -1077,10 +1001,11 @@ int flyt_export_read(const char *path, struct flyt_export_book **book, char *err
         goto done;
     }
     const char *kind = r.book->kind;
-    if (!attr_text(r.file, "kind", r.book->kind, sizeof r.book->kind))
-        snprintf(r.book->kind, sizeof r.book->kind, "%s", has(r.file, "summary") ? "run" : "");
+    if (!flyt__h5_attr_text(r.file, "kind", r.book->kind, sizeof r.book->kind))
+        snprintf(r.book->kind, sizeof r.book->kind, "%s",
+                 flyt__h5_has(r.file, "summary") ? "run" : "");
     int y, m, d;
-    if (attr_text(r.file, "start_date", date, sizeof date) &&
+    if (flyt__h5_attr_text(r.file, "start_date", date, sizeof date) &&
         sscanf(date, "%4d-%2d-%2d", &y, &m, &d) == 3) {
         r.start_day = flyt_days_from_civil(y, m, d);
         r.have_start = true;

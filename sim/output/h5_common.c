@@ -510,7 +510,7 @@ int flyt__h5_provenance(struct flyt__h5 *c, hid_t root, const struct flyt_run_me
     return 0;
 }
 
-static hid_t string_type(void)
+hid_t flyt__h5_utf8_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
@@ -554,7 +554,7 @@ static int build_image(struct flyt__h5 *c, flyt__h5_fill_fn fill, const void *ar
     hid_t f = create_image(c);
     if (f < 0)
         return -1;
-    c->str = string_type();
+    c->str = flyt__h5_utf8_type();
     c->dxpl = flyt__h5_dxpl();
     int rc = c->str < 0 || c->dxpl < 0 ? flyt__h5_fail(c, -1, "/") : fill(c, f, arg);
     if (c->str >= 0 && H5Tclose(c->str) < 0 && rc == 0)

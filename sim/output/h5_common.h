@@ -13,6 +13,7 @@
 
 #include <hdf5.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct flyt__h5 {
@@ -134,5 +135,21 @@ int flyt__h5_write_file(const char *path, flyt__h5_fill_fn fill, const void *arg
  * it is written (sweep and shard files). */
 int flyt__h5_write_file_sealed(const char *path, flyt__h5_fill_fn fill, const void *arg, char *err,
                                size_t errlen);
+
+/* A variable-length UTF-8 string type (the caller closes it), or -1. */
+hid_t flyt__h5_utf8_type(void);
+
+/* ---- readers (h5_read.c): shared by report_print.c and export_read.c ---- */
+
+/* Whether loc has a link of that name. */
+bool flyt__h5_has(hid_t loc, const char *name);
+/* A dataset's element count (rank 0 to 2), its dims in dims[0..1] (1 for a
+ * missing dimension); -1 when it has more dimensions or cannot be read. */
+hssize_t flyt__h5_extent(hid_t d, hsize_t dims[2]);
+/* An attribute as text (numbers printed exactly: %llu, %lld, %.17g) in
+ * buf; NULL when absent or unreadable. */
+const char *flyt__h5_attr_text(hid_t obj, const char *name, char *buf, size_t len);
+/* Frees n strings and the array (NULL is a no-op). */
+void flyt__h5_free_strings(char **s, size_t n);
 
 #endif

@@ -546,16 +546,6 @@ static int hook_end(void *ctx, unsigned rep, int rc)
     return failed ? -1 : 0;
 }
 
-static hid_t string_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
 static void close_all(struct flyt_h5_log *log)
 {
     for (size_t j = 0; j < N_PCOL; j++)
@@ -648,7 +638,7 @@ static int create_file(struct flyt_h5_log *log)
         H5Pclose(fapl);
     if (log->file < 0)
         return flyt__h5_set_err(&log->c, "cannot create '%s'", log->partial);
-    if ((log->c.str = string_type()) < 0 || make_enums(log) != 0)
+    if ((log->c.str = flyt__h5_utf8_type()) < 0 || make_enums(log) != 0)
         return flyt__h5_fail(&log->c, -1, "/");
     if (log->patients)
         log->pg = create_group(log, "patients",

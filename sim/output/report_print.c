@@ -5,6 +5,7 @@
  * nothing is recomputed, so the figures are those flyt printed when it ran.
  */
 #include "flyt/report.h"
+#include "output/h5_common.h"
 #include "output/print_util.h"
 #include "output/report_table.h"
 
@@ -40,38 +41,12 @@ static int fail(struct reader *r, const char *fmt, ...)
     return -1;
 }
 
-static hid_t utf8_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
-/* Element count of a dataset's space; dims[0..1] get its first two dims. */
-static hssize_t extent(hid_t d, hsize_t dims[2])
-{
-    hid_t sp = H5Dget_space(d);
-    int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
-    hsize_t all[H5S_MAX_RANK] = { 0 };
-    hssize_t n = rank >= 0 && rank <= 2 && H5Sget_simple_extent_dims(sp, all, NULL) >= 0
-                         ? H5Sget_simple_extent_npoints(sp)
-                         : -1;
-    dims[0] = rank >= 1 ? all[0] : 1;
-    dims[1] = rank >= 2 ? all[1] : 1;
-    if (sp >= 0)
-        H5Sclose(sp);
-    return n;
-}
-
 /* A string dataset as malloc'd copies; NULL (and a message) on failure. */
 static char **read_strings(struct reader *r, hid_t loc, const char *name, size_t *n)
 {
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), t = utf8_type();
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), t = flyt__h5_utf8_type();
     hsize_t dims[2];
-    hssize_t len = d < 0 ? -1 : extent(d, dims);
+    hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
     char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
     char **out = len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
     bool ok = raw && out && t >= 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0;
@@ -101,20 +76,13 @@ static char **read_strings(struct reader *r, hid_t loc, const char *name, size_t
     return out;
 }
 
-static void free_strings(char **s, size_t n)
-{
-    for (size_t i = 0; s && i < n; i++)
-        free(s[i]);
-    free(s);
-}
-
 /* Any numeric dataset (1-D or 2-D) converted to double by HDF5. */
 static double *read_doubles(struct reader *r, hid_t loc, const char *name, size_t *rows,
                             size_t *cols)
 {
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     hsize_t dims[2] = { 0, 0 };
-    hssize_t len = d < 0 ? -1 : extent(d, dims);
+    hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
     double *x = len >= 0 ? malloc(((size_t)len + 1) * sizeof *x) : NULL;
     /* the caller reads rows values, or rows x cols: without cols, a 2-D
      * dataset must hold one value per row ([n x 0] holds none) */
@@ -131,51 +99,6 @@ static double *read_doubles(struct reader *r, hid_t loc, const char *name, size_
     if (cols)
         *cols = (size_t)dims[1];
     return x;
-}
-
-static bool has(hid_t loc, const char *name)
-{
-    return H5Lexists(loc, name, H5P_DEFAULT) > 0;
-}
-
-/* An attribute as text (numbers printed exactly); buf on success. */
-static const char *attr_text(hid_t obj, const char *name, char *buf, size_t len)
-{
-    buf[0] = '\0';
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t t = a < 0 ? -1 : H5Aget_type(a);
-    H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-    bool ok = false;
-    if (cls == H5T_STRING && H5Tis_variable_str(t) > 0) {
-        char *s = NULL;
-        hid_t mt = utf8_type();
-        ok = mt >= 0 && H5Aread(a, mt, &s) >= 0;
-        if (ok)
-            snprintf(buf, len, "%s", s ? s : "");
-        if (s)
-            H5free_memory(s);
-        if (mt >= 0)
-            H5Tclose(mt);
-    } else if (cls == H5T_INTEGER) {
-        if (H5Tget_sign(t) == H5T_SGN_NONE) {
-            unsigned long long v = 0;
-            ok = H5Aread(a, H5T_NATIVE_ULLONG, &v) >= 0;
-            snprintf(buf, len, "%llu", v);
-        } else {
-            long long v = 0;
-            ok = H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0;
-            snprintf(buf, len, "%lld", v);
-        }
-    } else if (cls == H5T_FLOAT) {
-        double v = NAN;
-        ok = H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0;
-        snprintf(buf, len, "%.17g", v);
-    }
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    return ok ? buf : NULL;
 }
 
 static struct flyt__table *add_table(struct reader *r, const char *title, const char *const *cols,
@@ -214,7 +137,7 @@ static herr_t each_attr(hid_t obj, const char *name, const H5A_info_t *info, voi
 {
     (void)info;
     char *buf = malloc(1 << 20);
-    if (buf && attr_text(obj, name, buf, 1 << 20))
+    if (buf && flyt__h5_attr_text(obj, name, buf, 1 << 20))
         attr_row(arg, name, buf);
     free(buf);
     return 0;
@@ -238,7 +161,8 @@ static int provenance(struct reader *r, const char *const *names, size_t n)
     struct flyt__table *t = add_table(r, "file", cols, 2);
     char buf[4096];
     for (size_t i = 0; t && i < n; i++)
-        if (H5Aexists(r->file, names[i]) > 0 && attr_text(r->file, names[i], buf, sizeof buf))
+        if (H5Aexists(r->file, names[i]) > 0 &&
+            flyt__h5_attr_text(r->file, names[i], buf, sizeof buf))
             attr_row(t, names[i], buf);
     return t ? 0 : -1;
 }
@@ -256,7 +180,7 @@ static int summary_table(struct reader *r, hid_t loc, const char *group, const c
         return fail(r, "cannot open '%s' in '%s'", group, r->path);
     size_t n = 0, n_units = 0, len = 0;
     char **kpi = read_strings(r, g, "kpi", &n);
-    char **units = kpi && has(g, "units") ? read_strings(r, g, "units", &n_units) : NULL;
+    char **units = kpi && flyt__h5_has(g, "units") ? read_strings(r, g, "units", &n_units) : NULL;
     const char *cols[16] = { "KPI", "units" };
     double *x[14] = { NULL };
     bool ok = true; /* as r->failed, which fail() sets: said here for the analyzer */
@@ -282,8 +206,8 @@ static int summary_table(struct reader *r, hid_t loc, const char *group, const c
     }
     for (size_t j = 0; j < 14; j++)
         free(x[j]);
-    free_strings(kpi, n);
-    free_strings(units, n_units);
+    flyt__h5_free_strings(kpi, n);
+    flyt__h5_free_strings(units, n_units);
     H5Gclose(g);
     return r->failed ? -1 : 0;
 }
@@ -332,7 +256,7 @@ static herr_t each_group(hid_t loc, const char *name, const H5L_info_t *info, vo
 
 static int each_subgroup(struct reader *r, hid_t loc, const char *path, group_fn fn, void *arg)
 {
-    if (!has(loc, path))
+    if (!flyt__h5_has(loc, path))
         return 0;
     hid_t g = H5Gopen2(loc, path, H5P_DEFAULT);
     if (g < 0)
@@ -363,7 +287,7 @@ static int report_run(struct reader *r)
 {
     char buf[64], title[128];
     snprintf(title, sizeof title, "summary over %s replications (95 %% Student-t intervals)",
-             attr_text(r->file, "replications", buf, sizeof buf) ? buf : "?");
+             flyt__h5_attr_text(r->file, "replications", buf, sizeof buf) ? buf : "?");
     return provenance(r, run_prov, N_OF(run_prov)) ||
                            summary_table(r, r->file, "summary", title, run_cols, N_OF(run_cols)) ||
                            each_subgroup(r, r->file, "roles", role_summary, NULL)
@@ -383,8 +307,8 @@ static int difference(struct reader *r, hid_t g, const char *name, void *arg)
 {
     (void)arg;
     char base[200] = "", variant[200] = "", title[300];
-    attr_text(g, "base", base, sizeof base);
-    attr_text(g, "variant", variant, sizeof variant);
+    flyt__h5_attr_text(g, "base", base, sizeof base);
+    flyt__h5_attr_text(g, "variant", variant, sizeof variant);
     const char *b = strrchr(base, '/'), *v = strrchr(variant, '/');
     snprintf(title, sizeof title, "%s minus %s (paired over common random numbers)",
              v ? v + 1 : name, b ? b + 1 : "base");
@@ -455,27 +379,28 @@ static int report_sweep(struct reader *r)
         return fail(r, "cannot open '/summary' in '%s'", r->path);
     size_t n_kpi = 0, n_units = 0, n_set = 0;
     char **kpi = read_strings(r, s, "kpi", &n_kpi);
-    char **units = kpi && has(s, "units") ? read_strings(r, s, "units", &n_units) : NULL;
-    char **set = kpi && has(r->file, "points/set") ? read_strings(r, r->file, "points/set", &n_set)
-                                                   : NULL;
+    char **units = kpi && flyt__h5_has(s, "units") ? read_strings(r, s, "units", &n_units) : NULL;
+    char **set = kpi && flyt__h5_has(r->file, "points/set")
+                         ? read_strings(r, r->file, "points/set", &n_set)
+                         : NULL;
     struct flyt__table *t =
             kpi ? add_table(r, "summary per point (95 % Student-t intervals)", cols, N_OF(cols))
                 : NULL;
     int rc = t ? sweep_rows(r, s, t, kpi, n_units == n_kpi ? units : NULL, n_kpi, set, n_set) : -1;
-    free_strings(kpi, n_kpi);
-    free_strings(units, n_units);
-    free_strings(set, n_set);
+    flyt__h5_free_strings(kpi, n_kpi);
+    flyt__h5_free_strings(units, n_units);
+    flyt__h5_free_strings(set, n_set);
     H5Gclose(s);
     return rc;
 }
 
 static int report_by_kind(struct reader *r, const char *kind)
 {
-    if (strcmp(kind, "run") == 0 || (kind[0] == '\0' && has(r->file, "summary")))
+    if (strcmp(kind, "run") == 0 || (kind[0] == '\0' && flyt__h5_has(r->file, "summary")))
         return report_run(r);
     if (strcmp(kind, "compare") == 0)
         return report_compare(r);
-    if (strcmp(kind, "sweep") == 0 && has(r->file, "summary"))
+    if (strcmp(kind, "sweep") == 0 && flyt__h5_has(r->file, "summary"))
         return report_sweep(r);
     snprintf(r->note, sizeof r->note,
              "flyt report has no summary table for kind '%s'; its root attributes are above "
@@ -527,8 +452,8 @@ static int open_flyt(struct reader *r)
     char fmt[64];
     if (r->file < 0)
         return fail(r, "cannot open '%s' as HDF5", r->path);
-    if (H5Aexists(r->file, "format") <= 0 || !attr_text(r->file, "format", fmt, sizeof fmt) ||
-        strcmp(fmt, "flyt") != 0)
+    if (H5Aexists(r->file, "format") <= 0 ||
+        !flyt__h5_attr_text(r->file, "format", fmt, sizeof fmt) || strcmp(fmt, "flyt") != 0)
         return fail(r,
                     "'%s' is HDF5 but not a flyt output file (no root attribute format = "
                     "\"flyt\")",
@@ -549,7 +474,7 @@ int flyt_report_print(FILE *out, const char *path, enum flyt_report_format fmt, 
         rc = FLYT_REPORT_NOT_FLYT;
     } else {
         if (H5Aexists(r.file, "kind") > 0)
-            attr_text(r.file, "kind", kind, sizeof kind);
+            flyt__h5_attr_text(r.file, "kind", kind, sizeof kind);
         if (report_by_kind(&r, kind) != 0)
             rc = FLYT_REPORT_FAILED;
         for (size_t i = 0; rc == 0 && i < r.n_tables; i++)

@@ -1,0 +1,74 @@
+/* Small readers of flyt's HDF5 files that the report and the export share. */
+#include "output/h5_common.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+bool flyt__h5_has(hid_t loc, const char *name)
+{
+    return H5Lexists(loc, name, H5P_DEFAULT) > 0;
+}
+
+hssize_t flyt__h5_extent(hid_t d, hsize_t dims[2])
+{
+    hid_t sp = H5Dget_space(d);
+    int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+    hsize_t all[H5S_MAX_RANK] = { 0 };
+    hssize_t n = rank >= 0 && rank <= 2 && H5Sget_simple_extent_dims(sp, all, NULL) >= 0
+                         ? H5Sget_simple_extent_npoints(sp)
+                         : -1;
+    dims[0] = rank >= 1 ? all[0] : 1;
+    dims[1] = rank >= 2 ? all[1] : 1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    return n;
+}
+
+const char *flyt__h5_attr_text(hid_t obj, const char *name, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t t = a < 0 ? -1 : H5Aget_type(a);
+    H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+    bool ok = false;
+    if (cls == H5T_STRING && H5Tis_variable_str(t) > 0) {
+        char *s = NULL;
+        hid_t mt = flyt__h5_utf8_type();
+        ok = mt >= 0 && H5Aread(a, mt, &s) >= 0;
+        if (ok)
+            snprintf(buf, len, "%s", s ? s : "");
+        if (s)
+            H5free_memory(s);
+        if (mt >= 0)
+            H5Tclose(mt);
+    } else if (cls == H5T_INTEGER) {
+        if (H5Tget_sign(t) == H5T_SGN_NONE) {
+            unsigned long long v = 0;
+            ok = H5Aread(a, H5T_NATIVE_ULLONG, &v) >= 0;
+            snprintf(buf, len, "%llu", v);
+        } else {
+            long long v = 0;
+            ok = H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0;
+            snprintf(buf, len, "%lld", v);
+        }
+    } else if (cls == H5T_FLOAT) {
+        double v = NAN;
+        ok = H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0;
+        snprintf(buf, len, "%.17g", v);
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return ok ? buf : NULL;
+}
+
+void flyt__h5_free_strings(char **s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        free(s[i]);
+    free(s);
+}
