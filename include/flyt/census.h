@@ -33,13 +33,24 @@ enum flyt_census_loc {
     FLYT_N_LOC
 };
 
+/* What a census patient waits for. The census file still names the three
+ * places of the first model; they are found in a scenario's network by
+ * unit id (short_term, nursing_home, home_care). */
+enum flyt_census_dest {
+    FLYT_DEST_HOME,
+    FLYT_DEST_HOME_CARE,
+    FLYT_DEST_SHORT_TERM,
+    FLYT_DEST_NURSING_HOME,
+    FLYT_N_DEST
+};
+
 /* Name as written in census files ("short_term"). */
 const char *flyt_census_loc_name(enum flyt_census_loc loc);
 
 struct flyt_census_patient {
     uint32_t row;        /* line of the census file (the header is a line too) */
     uint8_t loc;         /* enum flyt_census_loc */
-    int8_t dest;         /* enum flyt_dest the patient waits for; -1 none */
+    int8_t dest;         /* enum flyt_census_dest the patient waits for; -1 none */
     int8_t cfs;          /* 1..9; 0 unknown */
     int8_t age_band;     /* index into the scenario's age bands; -1 unknown */
     int8_t complex;      /* 0 or 1; -1 unknown */

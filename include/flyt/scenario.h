@@ -23,40 +23,6 @@
 #define FLYT_NAME_LEN      48
 #define FLYT_MAX_ROLES     FLYT_MAX_ROLES_RESULT
 
-/* Where a UKP patient goes after the municipal decision. */
-enum flyt_dest {
-    FLYT_DEST_HOME,         /* home without (new) municipal services: leaves */
-    FLYT_DEST_HOME_CARE,    /* home with home care: needs hours */
-    FLYT_DEST_SHORT_TERM,   /* short-term bed in a health house */
-    FLYT_DEST_NURSING_HOME, /* long-term bed */
-    FLYT_N_DEST
-};
-
-/* Where a short-term patient goes when the stay ends. */
-enum flyt_st_outcome {
-    FLYT_STO_HOME,
-    FLYT_STO_HOME_CARE,
-    FLYT_STO_NURSING_HOME,
-    FLYT_STO_HOSPITAL,
-    FLYT_STO_DEATH,
-    FLYT_N_STO
-};
-
-/* Competing hazards while living at home with home care. */
-enum flyt_hc_outcome {
-    FLYT_HCO_HOSPITAL,
-    FLYT_HCO_NURSING_HOME,
-    FLYT_HCO_DEATH,
-    FLYT_HCO_END, /* services end, the patient leaves the model */
-    FLYT_N_HCO
-};
-
-/* Origins that compete for a nursing-home bed. */
-enum flyt_origin { FLYT_FROM_HOSPITAL, FLYT_FROM_SHORT_TERM, FLYT_FROM_HOME, FLYT_N_ORIGIN };
-
-enum flyt_nh_queue { FLYT_NHQ_FIFO, FLYT_NHQ_PRIORITY };
-enum flyt_hc_queue { FLYT_HCQ_STRICT_FIFO, FLYT_HCQ_FIRST_FIT };
-
 struct flyt_group {
     char name[FLYT_NAME_LEN];
     int cfs_lo, cfs_hi;
@@ -64,24 +30,50 @@ struct flyt_group {
     struct flyt_dist hosp_los;
     double p_ukp;        /* needs changed at discharge-ready */
     double p_death_hosp; /* dies at the end of treatment */
-    double dest_p[FLYT_N_DEST];
 
-    struct flyt_dist st_los;
-    double st_out_p[FLYT_N_STO];
-
-    struct flyt_dist nh_los;
-
-    struct flyt_dist hc_hours; /* hours per week per user */
-    double hc_rate_per_year[FLYT_N_HCO];
-
-    /* Discharged from hospital to home care or a short-term bed but not
+    /* Discharged from hospital to a unit with not_ready_returns but not
      * really ready: returns to hospital after not_ready_days. */
     double p_not_ready;
 };
 
+/* Where a route leads: a unit (index into flyt_scenario.units, >= 0) or
+ * one of the exits. */
+#define FLYT_ROUTE_HOME  (-1) /* home without (new) municipal services: leaves */
+#define FLYT_ROUTE_DEATH (-2)
+
+/* The kinds of unit, a table of behaviours in the model (sim/model/kinds.c):
+ * beds hold a patient from admission until they leave, blocked or not;
+ * a caseload has staff hours per week and each client needs some; an
+ * unlimited unit never has a queue. */
+enum flyt_unit_kind { FLYT_UNIT_BEDS, FLYT_UNIT_CASELOAD, FLYT_UNIT_UNLIMITED, FLYT_N_UNIT_KINDS };
+
+/* How a unit picks the next applicant. */
+enum flyt_queue_kind {
+    FLYT_QUEUE_FIFO,           /* longest waiting first */
+    FLYT_QUEUE_PRIORITY,       /* by where the applicant waits, then FIFO */
+    FLYT_QUEUE_GROUP_PRIORITY, /* by frailty group, then FIFO */
+    FLYT_QUEUE_FIRST_FIT       /* caseload: the longest-waiting request that fits */
+};
+
+/* Routes out of a place, per frailty group: probabilities (drawn in the
+ * order of to[]) or rates per year (competing hazards). p[g * n + j] is
+ * group g's share or rate of route j. fixed: one route written as a
+ * string, taken without a draw. */
+struct flyt_routes {
+    int n;
+    int *to;
+    double *p;
+    bool fixed;
+};
+
+static inline const double *flyt_routes_row(const struct flyt_routes *r, int group)
+{
+    return r->p + (size_t)group * (size_t)r->n;
+}
+
 /* Capacity of one unit over time: the level from a day on (dated changes,
  * sorted by day) plus recurring yearly changes by ISO week. Beds for the
- * bed units, hours per week for home care. */
+ * bed units, hours per week for a caseload. */
 struct flyt_cap_change {
     double day; /* simulated day (00:00) from which the level holds */
     double level;
@@ -97,6 +89,31 @@ struct flyt_capacity {
     struct flyt_cap_recurring *recurring;
 };
 
+#define FLYT_ID_LEN    48
+#define FLYT_MAX_UNITS 1024
+
+/* One unit of the care network, as the scenario declares it. */
+struct flyt_unit {
+    char id[FLYT_ID_LEN]; /* ASCII: keys, HDF5 paths, --set */
+    char *name;           /* free UTF-8 text for tables and reports */
+    enum flyt_unit_kind kind;
+    bool hospital;   /* emergency admissions are treated here */
+    double capacity; /* beds or hours per week; unused when unlimited */
+    struct flyt_capacity schedule;
+    double initial_occupancy;                /* beds: share of capacity at time 0 */
+    long initial_count;                      /* caseload clients, unlimited patients */
+    struct flyt_dist los[FLYT_MAX_GROUPS];   /* stay (beds, unlimited) */
+    struct flyt_routes outcome;              /* where a stay leads */
+    struct flyt_dist hours[FLYT_MAX_GROUPS]; /* caseload: hours per week per client */
+    struct flyt_routes hazards;              /* caseload: rates per year */
+    enum flyt_queue_kind queue;
+    int n_classes;     /* queue classes: 1 unless by priority */
+    int *origin_class; /* by the unit where the applicant waits (n_units) */
+    int group_class[FLYT_MAX_GROUPS];
+    bool weekdays_only; /* admits Monday-Friday only */
+    bool not_ready_returns;
+};
+
 /* A dated change in the arrival rate (an influenza winter). */
 struct flyt_shock {
     double from_day, to_day; /* [from, to) in simulated days */
@@ -105,8 +122,8 @@ struct flyt_shock {
 
 /* Which patients a coordinator role takes. */
 enum flyt_case_kind {
-    FLYT_CASE_UKP,       /* discharge-ready in hospital, before the decision */
-    FLYT_CASE_SHORT_TERM /* admitted to a short-term bed, before the stay ends */
+    FLYT_CASE_UKP, /* discharge-ready in hospital, before the decision */
+    FLYT_CASE_STAY /* admitted to a bed of case_unit, before the stay ends */
 };
 
 /* What happens to a case no coordinator can take at once. */
@@ -125,6 +142,7 @@ struct flyt_role {
     size_t n_holidays;
     int *holidays; /* simulated days off, sorted */
     enum flyt_case_kind cases;
+    int case_unit; /* FLYT_CASE_STAY: the unit whose stays the role takes */
     bool takes_group[FLYT_MAX_GROUPS];
     struct flyt_dist work_hours; /* working hours per case */
     enum flyt_when_busy when_busy;
@@ -134,11 +152,12 @@ struct flyt_role {
     bool has_decision_delay; /* UKP: delay from case done to decision */
     struct flyt_dist decision_delay;
     bool has_destination; /* UKP: replaces decision.destination */
-    double dest_p[FLYT_MAX_GROUPS][FLYT_N_DEST];
-    bool has_outcome; /* short-term: replaces the stay's outcome */
-    double st_out_p[FLYT_MAX_GROUPS][FLYT_N_STO];
-    double st_los_factor; /* multiplies the short-term stay; 1 = unchanged */
-    bool has_not_ready;   /* UKP: replaces hospital.not_ready_probability */
+    struct flyt_routes destination;
+    bool has_outcome; /* stay: replaces the stay's outcome */
+    struct flyt_routes outcome;
+    double los_factor;  /* multiplies a stay: the case's, or (ukp) the next one in los_unit */
+    int los_unit;       /* the unit whose stays los_factor scales; -1 none */
+    bool has_not_ready; /* UKP: replaces hospital.not_ready_probability */
     double p_not_ready[FLYT_MAX_GROUPS];
 };
 
@@ -190,21 +209,14 @@ struct flyt_scenario {
     /* decision */
     struct flyt_dist decision_delay;
     bool working_days_only;
-    bool admissions_on_weekends;
+    struct flyt_routes destination;
     struct flyt_dist complex_wait;
     struct flyt_dist not_ready_days; /* discharge to the return to hospital */
 
-    /* units */
-    int st_beds;
-    double st_initial_occupancy;
-    int nh_beds;
-    double nh_initial_occupancy;
-    enum flyt_nh_queue nh_queue;
-    int nh_priority[FLYT_N_ORIGIN]; /* origins, highest priority first */
-    double hc_hours_per_week;
-    int hc_initial_users;
-    enum flyt_hc_queue hc_queue;
-    struct flyt_capacity capacity[3]; /* short-term, nursing home, home care */
+    /* the care network */
+    int n_units;
+    struct flyt_unit *units;
+    int hospital; /* index of the hospital unit */
 
     size_t n_shocks;
     struct flyt_shock *shocks;
@@ -214,7 +226,7 @@ struct flyt_scenario {
 
     /* reporting */
     double readmission_window_days;
-    double nh_target_days;
+    double wait_target_days;
 };
 
 /* Messages kept in a diag; later errors are counted only (a runaway file

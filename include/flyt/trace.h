@@ -21,13 +21,12 @@ enum flyt_trace_kind {
     FLYT_TRACE_ARRIVAL,     /* admitted to hospital from the community */
     FLYT_TRACE_READMISSION, /* back to hospital from a municipal place */
     FLYT_TRACE_READY,       /* discharge-ready: the UKP wait starts */
-    FLYT_TRACE_DECISION,    /* destination decided; detail: enum flyt_dest */
-    FLYT_TRACE_UKP_END,     /* left hospital after the UKP wait; detail: flyt_dest or
-                               FLYT_N_DEST for a complex patient's special placement */
+    FLYT_TRACE_DECISION,    /* destination decided; detail: unit or FLYT_TRACE_TO_HOME */
+    FLYT_TRACE_UKP_END,     /* left hospital after the UKP wait; detail: unit,
+                               FLYT_TRACE_TO_HOME or FLYT_TRACE_TO_SPECIAL */
     FLYT_TRACE_ADMIT,       /* admitted to a unit; detail: unit */
-    FLYT_TRACE_ST_END,      /* the short-term bed is freed */
-    FLYT_TRACE_DEATH,       /* died; detail: place (0 hospital, 1 short-term, 2 nursing
-                               home, 3 home care) */
+    FLYT_TRACE_ST_END,      /* a stay's bed is freed; detail: unit */
+    FLYT_TRACE_DEATH,       /* died; detail: the unit */
     FLYT_TRACE_EXIT,        /* left the system; detail: enum flyt_trace_exit */
     FLYT_TRACE_APPLY,       /* joined a unit's queue (waits for a place); detail: unit */
     FLYT_TRACE_NOT_READY,   /* sent back to hospital as not really discharge-ready (the
@@ -36,29 +35,28 @@ enum flyt_trace_kind {
     FLYT_TRACE_N_KINDS
 };
 
-/* Units as the trace numbers them. */
-enum { FLYT_TRACE_SHORT_TERM, FLYT_TRACE_NURSING_HOME, FLYT_TRACE_HOME_CARE };
+/* Destinations that are not units. */
+#define FLYT_TRACE_TO_HOME    0xFFFE /* home without (new) services */
+#define FLYT_TRACE_TO_SPECIAL 0xFFFD /* a complex patient's special placement */
 
 /* Why a patient left, as far as the model's state says; a death just
- * before (FLYT_TRACE_DEATH) says more. */
+ * before (FLYT_TRACE_DEATH) says where. */
 enum flyt_trace_exit {
-    FLYT_EXIT_HOME,              /* left without (new) municipal services */
-    FLYT_EXIT_SPECIAL_PLACEMENT, /* a complex patient's special placement */
-    FLYT_EXIT_HOME_CARE_ENDED,   /* home care ended */
-    FLYT_EXIT_DEATH_HOSPITAL,
-    FLYT_EXIT_DEATH_SHORT_TERM,
-    FLYT_EXIT_DEATH_NURSING_HOME,
-    FLYT_EXIT_DEATH_HOME_CARE,
-    FLYT_EXIT_TO_HOSPITAL, /* readmitted or sent back: a new episode begins */
-    FLYT_EXIT_IN_SYSTEM,   /* still there at the horizon */
-    FLYT_N_EXIT
+    FLYT_TRACE_EXIT_HOME,              /* left without (new) municipal services */
+    FLYT_TRACE_EXIT_SPECIAL_PLACEMENT, /* a complex patient's special placement */
+    FLYT_TRACE_EXIT_SERVICES_ENDED,    /* a caseload's services ended */
+    FLYT_TRACE_EXIT_DEATH,
+    FLYT_TRACE_EXIT_TO_HOSPITAL, /* readmitted or sent back: a new episode begins */
+    FLYT_TRACE_EXIT_IN_SYSTEM,   /* still there at the horizon */
+    FLYT_TRACE_N_EXIT
 };
 
 struct flyt_trace_event {
     double t;         /* days */
     uint64_t patient; /* stream class << 44 | index: unique within a replication */
     uint32_t slot;    /* the patient's pool slot: fixed while it is in the system */
-    uint8_t kind, detail;
+    uint16_t detail;
+    uint8_t kind;
     uint8_t age_band, cfs, complex, group;
 };
 

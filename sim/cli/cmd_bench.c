@@ -10,6 +10,7 @@
 #include "flyt/scenario.h"
 #include "flyt/version.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,8 +187,19 @@ static int run_scale(const struct scale *sc, unsigned long long seed, unsigned r
 static double pf1_patients_mean(const struct flyt_result *r)
 {
     const double *k = r->kpi;
-    return k[FLYT_KPI_occ_hospital_treatment] + k[FLYT_KPI_occ_ukp] + k[FLYT_KPI_occ_short_term] +
-           k[FLYT_KPI_occ_nursing_home] + k[FLYT_KPI_occ_home_care_users];
+    double n = k[FLYT_KPI_occ_hospital_treatment] + k[FLYT_KPI_occ_ukp];
+    for (unsigned u = 1; u < r->n_units; u++) /* unit 0 is the hospital, counted above */
+        n += flyt_result_unit_kpi(r, u)[FLYT_UNIT_KPI_occupancy];
+    return n;
+}
+
+/* The units of the embedded scenarios (scenarios/bench/pf1.cfg and the
+ * Trondheim baseline list them in this order). */
+enum { BENCH_SHORT_TERM = 1, BENCH_NURSING_HOME = 2, BENCH_HOME_CARE = 3 };
+
+static double unit_kpi(const struct flyt_result *r, unsigned u, int k)
+{
+    return u < r->n_units && r->unit_kpi ? flyt_result_unit_kpi(r, u)[k] : NAN;
 }
 
 static int run_bare(struct bench *b)
@@ -366,9 +378,11 @@ static void print_json(const struct bench *b)
                    (unsigned long long)r->res.model_events,
                    (unsigned long long)r->res.engine_events, r->wall, r->events_per_s,
                    r->ms_per_year, r->rss_mb, pf1_patients_mean(&r->res), k[FLYT_KPI_ukp_patients],
-                   k[FLYT_KPI_ukp_wait_mean], k[FLYT_KPI_ukp_wait_mean_home_care],
-                   k[FLYT_KPI_ukp_wait_mean_short_term], k[FLYT_KPI_ukp_wait_mean_nursing_home],
-                   k[FLYT_KPI_st_los_mean]);
+                   k[FLYT_KPI_ukp_wait_mean],
+                   unit_kpi(&r->res, BENCH_HOME_CARE, FLYT_UNIT_KPI_ukp_wait_mean),
+                   unit_kpi(&r->res, BENCH_SHORT_TERM, FLYT_UNIT_KPI_ukp_wait_mean),
+                   unit_kpi(&r->res, BENCH_NURSING_HOME, FLYT_UNIT_KPI_ukp_wait_mean),
+                   unit_kpi(&r->res, BENCH_SHORT_TERM, FLYT_UNIT_KPI_los_mean));
         }
         printf("\n ]");
     }
@@ -431,7 +445,8 @@ static void print_text(const struct bench *b)
             const struct bench_row *r = &b->rows[i];
             printf("%-5s %5g %6g %12llu %9.3f %14.0f %11.2f %9.1f %10.3f %10.4f\n", r->sc.name,
                    r->sc.mult, r->sc.years, (unsigned long long)r->res.model_events, r->wall,
-                   r->events_per_s, r->ms_per_year, r->rss_mb, r->res.kpi[FLYT_KPI_st_los_mean],
+                   r->events_per_s, r->ms_per_year, r->rss_mb,
+                   unit_kpi(&r->res, BENCH_SHORT_TERM, FLYT_UNIT_KPI_los_mean),
                    r->res.kpi[FLYT_KPI_ukp_wait_mean]);
         }
     }

@@ -208,6 +208,7 @@ static void outcome_free(struct outcome *oc)
         for (unsigned r = 0; oc->res[i] && r < oc->n_rep; r++)
             flyt_result_free(&oc->res[i][r]);
         free(oc->res[i]);
+        flyt_summary_free(&oc->sum[i]);
     }
     for (int i = 0; oc->cmp && i + 1 < oc->n; i++)
         flyt_compare_free(&oc->cmp[i]);

@@ -269,6 +269,7 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
             flyt_summary_print_table(stdout, s, &sum, n);
         if (status == EXIT_OK)
             fprintf(stderr, "flyt run: %u replications in %.2f s; wrote %s\n", n, wall, out);
+        flyt_summary_free(&sum);
     }
     flyt_h5_log_abort(log); /* a run that wrote nothing leaves no partial file */
     flyt_cli_resume_close(&k, status == EXIT_OK); /* kept for --resume otherwise */

@@ -216,7 +216,7 @@ static void on_task(size_t task, const struct flyt_result *r, void *ctx)
 static void print_summary(const struct flyt_sweep *sw, const struct flyt_result *res)
 {
     static const int k[] = { FLYT_KPI_ukp_wait_mean, FLYT_KPI_ukp_days_per_year,
-                             FLYT_KPI_util_short_term };
+                             FLYT_KPI_occ_ukp };
     struct flyt_summary *sum = calloc(sw->n_points, sizeof *sum);
     if (!sum)
         return;
@@ -239,6 +239,8 @@ static void print_summary(const struct flyt_sweep *sw, const struct flyt_result 
     }
     if (sw->n_points > limit)
         printf("... %zu more points in the HDF5 file (/summary)\n", sw->n_points - limit);
+    for (size_t p = 0; p < sw->n_points; p++)
+        flyt_summary_free(&sum[p]);
     free(sum);
 }
 

@@ -8,6 +8,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +20,27 @@ const struct flyt_field_def flyt_fc_series_defs[FLYT_FC_N_SERIES] = { FLYT_FC_SE
 
 const double flyt_fc_quantiles[FLYT_FC_N_Q] = { 0.05, 0.25, 0.50, 0.75, 0.95 };
 
-/* Model series behind the forecast's census series (the last two are
- * the forecast's own). */
-static const int from_series[FLYT_FC_N_SERIES] = {
-    FLYT_SERIES_hospital_treatment,
-    FLYT_SERIES_ukp_waiting,
-    FLYT_SERIES_short_term,
-    FLYT_SERIES_nursing_home,
-    FLYT_SERIES_home_care_users,
-    FLYT_SERIES_home_care_hours,
-    FLYT_SERIES_nh_queue,
-    -1,
-    -1,
-};
+/* The forecast still reports the three places of the census format; each
+ * is the unit of that id in the scenario's network (NaN when it has none). */
+static int unit_named(const struct flyt_scenario *s, const char *id)
+{
+    for (int u = 0; u < s->n_units; u++)
+        if (strcmp(s->units[u].id, id) == 0)
+            return u;
+    return -1;
+}
+
+static double useries(const struct flyt_scenario *s, const struct flyt_result *r, const char *id,
+                      int k, size_t d)
+{
+    int u = unit_named(s, id);
+    return u < 0 || !r->unit_series ? NAN : flyt_result_unit_series(r, (unsigned)u, k)[d];
+}
+
+static double nh_queue(const struct flyt_scenario *s, const struct flyt_result *r, size_t d)
+{
+    return useries(s, r, "nursing_home", FLYT_USERIES_queue, d);
+}
 
 struct pool {
     const struct flyt_scenario *s;
@@ -69,20 +78,35 @@ static int one(struct pool *pl, unsigned r)
     if (rc == 0) {
         double cum = 0;
         for (size_t d = 0; d < nd; d++) {
-            for (int k = 0; k < FLYT_FC_N_SERIES; k++)
-                if (from_series[k] >= 0)
-                    f->path[k][off + d] = res.series[from_series[k]][d];
+            const struct flyt_scenario *s = pl->s;
+            f->path[FLYT_FC_hospital_treatment][off + d] =
+                    res.series[FLYT_SERIES_hospital_treatment][d];
+            f->path[FLYT_FC_ukp_waiting][off + d] = res.series[FLYT_SERIES_ukp_waiting][d];
+            f->path[FLYT_FC_short_term][off + d] =
+                    useries(s, &res, "short_term", FLYT_USERIES_census, d);
+            f->path[FLYT_FC_nursing_home][off + d] =
+                    useries(s, &res, "nursing_home", FLYT_USERIES_census, d);
+            f->path[FLYT_FC_home_care_users][off + d] =
+                    useries(s, &res, "home_care", FLYT_USERIES_census, d);
+            f->path[FLYT_FC_home_care_hours][off + d] =
+                    useries(s, &res, "home_care", FLYT_USERIES_hours, d);
+            f->path[FLYT_FC_nh_queue][off + d] = nh_queue(s, &res, d);
             cum += f->path[FLYT_FC_ukp_days][off + d];
             f->path[FLYT_FC_ukp_days_cum][off + d] = cum;
-            f->full[FLYT_FC_FULL_ST][off + d] = res.series[FLYT_SERIES_short_term][d] >=
-                                                res.series[FLYT_SERIES_short_term_beds][d];
-            f->full[FLYT_FC_FULL_NH][off + d] = res.series[FLYT_SERIES_nursing_home][d] >=
-                                                res.series[FLYT_SERIES_nursing_home_beds][d];
+            f->full[FLYT_FC_FULL_ST][off + d] =
+                    useries(s, &res, "short_term", FLYT_USERIES_census, d) >=
+                    useries(s, &res, "short_term", FLYT_USERIES_capacity, d);
+            f->full[FLYT_FC_FULL_NH][off + d] =
+                    useries(s, &res, "nursing_home", FLYT_USERIES_census, d) >=
+                    useries(s, &res, "nursing_home", FLYT_USERIES_capacity, d);
             f->full[FLYT_FC_FULL_HC][off + d] = hc_full[d];
             if (r == 0) {
-                f->capacity[FLYT_FC_FULL_ST][d] = res.series[FLYT_SERIES_short_term_beds][d];
-                f->capacity[FLYT_FC_FULL_NH][d] = res.series[FLYT_SERIES_nursing_home_beds][d];
-                f->capacity[FLYT_FC_FULL_HC][d] = res.series[FLYT_SERIES_home_care_capacity][d];
+                f->capacity[FLYT_FC_FULL_ST][d] =
+                        useries(s, &res, "short_term", FLYT_USERIES_capacity, d);
+                f->capacity[FLYT_FC_FULL_NH][d] =
+                        useries(s, &res, "nursing_home", FLYT_USERIES_capacity, d);
+                f->capacity[FLYT_FC_FULL_HC][d] =
+                        useries(s, &res, "home_care", FLYT_USERIES_capacity, d);
             }
         }
     }

@@ -44,6 +44,23 @@ void flyt_census_free(struct flyt_census *c)
 
 /* ---- placing a census ---- */
 
+/* The unit a census place names: found by id; -1 when the scenario has no
+ * such unit. */
+static int unit_named(const struct model *m, const char *id)
+{
+    for (int u = 0; u < m->s->n_units; u++)
+        if (strcmp(m->s->units[u].id, id) == 0)
+            return u;
+    return -1;
+}
+
+static int unit_of_dest(const struct model *m, int dest)
+{
+    static const char *const names[FLYT_N_DEST] = { "home", "home_care", "short_term",
+                                                    "nursing_home" };
+    return dest > 0 && dest < FLYT_N_DEST ? unit_named(m, names[dest]) : -1;
+}
+
 struct placing {
     const struct flyt_census *c;
     uint32_t *id; /* slot of census patient k */
@@ -95,13 +112,15 @@ static void attributes(struct model *m, uint32_t id, const struct flyt_census_pa
 
 static double hours(struct model *m, struct patient *p, const struct flyt_census_patient *cp)
 {
-    return cp->hc_hours >= 0 ? cp->hc_hours
-                             : flyt_dist_sample(&m->s->groups[p->group].hc_hours, m->rng);
+    int u = unit_named(m, "home_care");
+    if (cp->hc_hours >= 0 || u < 0)
+        return cp->hc_hours >= 0 ? cp->hc_hours : 0.0;
+    return flyt_dist_sample(&m->s->units[u].hours[p->group], m->rng);
 }
 
 /* The destinations a patient can wait for where it is; anything else is
  * read as no destination. */
-static int valid_dest(const struct flyt_census_patient *cp)
+static int valid_dest_loc(const struct flyt_census_patient *cp)
 {
     switch (cp->loc) {
     case FLYT_LOC_UKP:
@@ -119,6 +138,12 @@ static int valid_dest(const struct flyt_census_patient *cp)
     }
 }
 
+static int valid_dest(const struct model *m, const struct flyt_census_patient *cp)
+{
+    int d = valid_dest_loc(cp);
+    return d >= 0 && unit_of_dest(m, d) >= 0 ? d : -1;
+}
+
 static void place_ukp(struct model *m, uint32_t id, const struct flyt_census_patient *cp, int dest)
 {
     const struct flyt_scenario *s = m->s;
@@ -126,10 +151,12 @@ static void place_ukp(struct model *m, uint32_t id, const struct flyt_census_pat
     double e = cp->elapsed_days;
     p->t_ready = -e;
     p->t_state = -e;
+    p->unit = (uint16_t)s->hospital;
     m->n_ukp++;
+    flyt__hospital_in(m);
     if (dest >= 0) {
         p->state = PS_WAITING;
-        p->dest = (uint8_t)dest;
+        p->dest = (int16_t)unit_of_dest(m, dest);
         if (dest == FLYT_DEST_HOME_CARE)
             p->hc_hours = hours(m, p, cp);
         return;
@@ -154,51 +181,68 @@ static void place_short_term(struct model *m, uint32_t id, const struct flyt_cen
 {
     struct patient *p = &m->p[id];
     double e = cp->elapsed_days;
+    int u = unit_named(m, "short_term");
     if (dest >= 0) {
-        p->state = PS_ST_BLOCKED;
-        m->n_st++;
+        p->state = PS_BLOCKED;
+        p->unit = (uint16_t)u;
+        m->u[u].n++;
+        m->u[u].n_blocked++;
         if (dest == FLYT_DEST_HOME_CARE)
             p->hc_hours = hours(m, p, cp);
     } else {
-        flyt__start_st(m, id, flyt_dist_sample_residual(&m->s->groups[p->group].st_los, e, m->rng));
+        flyt__start_stay(m, id, u,
+                         flyt_dist_sample_residual(&m->s->units[u].los[p->group], e, m->rng));
     }
     p->t_unit = -1;
     p->t_state = -e;
 }
 
-/* Home-care hazards are memoryless: a fresh draw whatever the elapsed time.
- * Waiting for a nursing home switches the nursing-home hazard off. */
+/* Caseload hazards are memoryless: a fresh draw whatever the elapsed time.
+ * Waiting for a place elsewhere switches the application hazards off. */
 static void place_home_care(struct model *m, uint32_t id, const struct flyt_census_patient *cp,
                             int dest)
 {
     struct patient *p = &m->p[id];
+    int u = unit_named(m, "home_care");
     p->hc_hours = hours(m, p, cp);
     if (dest < 0) {
-        flyt__start_hc(m, id);
+        flyt__start_client(m, id, u);
     } else {
-        p->state = PS_HC_WAIT_NH;
-        m->n_hc++;
-        m->hc_hours_used += p->hc_hours;
-        const double *r = m->s->groups[p->group].hc_rate_per_year;
-        double total = r[FLYT_HCO_HOSPITAL] + r[FLYT_HCO_DEATH] + r[FLYT_HCO_END];
-        if (total > 0)
-            schedule(m, flyt_rng_exponential(m->rng, 365.0 / total), EV_HC_HAZARD, id);
+        p->state = PS_CLIENT_WAIT;
+        p->unit = (uint16_t)u;
+        m->u[u].n++;
+        m->u[u].n_blocked++;
+        m->u[u].hours_used += p->hc_hours;
+        flyt__schedule_hazard(m, id);
     }
     p->t_state = -cp->elapsed_days;
+}
+
+/* A census place the scenario has no unit for: the patient is counted in
+ * hospital treatment instead, as the nearest place every scenario has. */
+static int place_of(const struct model *m, const struct flyt_census_patient *cp)
+{
+    static const char *const ids[FLYT_N_LOC] = { NULL, NULL, "short_term", "nursing_home",
+                                                 "home_care" };
+    if (cp->loc <= FLYT_LOC_UKP || cp->loc >= FLYT_N_LOC)
+        return cp->loc;
+    return unit_named(m, ids[cp->loc]) >= 0 ? cp->loc : FLYT_LOC_HOSPITAL;
 }
 
 static void place_one(struct model *m, uint32_t id, const struct flyt_census_patient *cp)
 {
     const struct flyt_group *g;
-    int dest = valid_dest(cp);
+    int dest = valid_dest(m, cp);
     attributes(m, id, cp);
     struct patient *p = &m->p[id];
     g = &m->s->groups[p->group];
-    switch (cp->loc) {
+    switch (place_of(m, cp)) {
     case FLYT_LOC_HOSPITAL:
         p->state = PS_TREATMENT;
+        p->unit = (uint16_t)m->s->hospital;
         p->t_state = -cp->elapsed_days;
         m->n_treat++;
+        flyt__hospital_in(m);
         schedule(m, flyt_dist_sample_residual(&g->hosp_los, cp->elapsed_days, m->rng), EV_TREAT_END,
                  id);
         break;
@@ -208,10 +252,15 @@ static void place_one(struct model *m, uint32_t id, const struct flyt_census_pat
     case FLYT_LOC_SHORT_TERM:
         place_short_term(m, id, cp, dest);
         break;
-    case FLYT_LOC_NURSING_HOME:
-        flyt__start_nh(m, id, flyt_dist_sample_residual(&g->nh_los, cp->elapsed_days, m->rng));
+    case FLYT_LOC_NURSING_HOME: {
+        int u = unit_named(m, "nursing_home");
+        flyt__start_stay(
+                m, id, u,
+                flyt_dist_sample_residual(&m->s->units[u].los[p->group], cp->elapsed_days, m->rng));
+        p->t_unit = -1;
         p->t_state = -cp->elapsed_days;
         break;
+    }
     default:
         place_home_care(m, id, cp, dest);
         break;
@@ -246,18 +295,14 @@ static void join_queues(struct model *m, struct placing *pl)
         return;
     }
     for (size_t k = 0; k < c->n; k++)
-        if (pl->id[k] != NIL && valid_dest(&c->p[k]) >= 0)
+        if (pl->id[k] != NIL && valid_dest(m, &c->p[k]) >= 0 &&
+            place_of(m, &c->p[k]) == c->p[k].loc)
             order[n++] = (struct queued){ c->p[k].queued_days, c->p[k].row, k };
     qsort(order, n, sizeof *order, by_queue_time);
-    static const enum unit unit_of[FLYT_N_DEST] = { U_HOME_CARE, U_HOME_CARE, U_SHORT_TERM,
-                                                    U_NURSING_HOME };
     for (size_t i = 0; i < n; i++) {
         const struct flyt_census_patient *cp = &c->p[order[i].k];
-        enum flyt_origin o = cp->loc == FLYT_LOC_UKP          ? FLYT_FROM_HOSPITAL
-                             : cp->loc == FLYT_LOC_SHORT_TERM ? FLYT_FROM_SHORT_TERM
-                                                              : FLYT_FROM_HOME;
         uint32_t id = pl->id[order[i].k];
-        flyt__queue_push(m, unit_of[valid_dest(cp)], o, id);
+        flyt__queue_push(m, unit_of_dest(m, valid_dest(m, cp)), id);
         m->p[id].t_queue = cp->queued_days >= 0 ? -cp->queued_days : 0.0;
     }
     free(order);
@@ -277,16 +322,14 @@ static void place_census(struct model *m, void *arg)
         place_one(m, pl->id[k], &c->p[k]);
     }
     join_queues(m, pl);
-    for (int u = 0; u < N_UNITS; u++)
-        flyt__try_place(m, (enum unit)u);
+    for (int u = 0; u < m->s->n_units; u++)
+        flyt__try_place(m, u);
 }
 
 static bool home_care_request_waits(const struct model *m)
 {
-    for (int o = 0; o < FLYT_N_ORIGIN; o++)
-        if (m->q[U_HOME_CARE][o].len > 0)
-            return true;
-    return false;
+    int u = unit_named(m, "home_care");
+    return u >= 0 && m->u[u].queued > 0;
 }
 
 /* Still waiting in the UKP episode the census found: the slot holds the
@@ -358,21 +401,34 @@ int flyt_model_run_census(const struct flyt_scenario *s, const struct flyt_censu
 
 /* ---- taking a census ---- */
 
-static int dest_of_queue(const struct patient *p)
+/* The census file's name for a unit: its id, when it is one of the three
+ * places the file format knows. */
+static int census_loc_of_unit(const struct model *m, int u)
 {
-    switch (p->queue_unit) {
-    case U_SHORT_TERM:
+    static const char *const ids[FLYT_N_LOC] = { NULL, NULL, "short_term", "nursing_home",
+                                                 "home_care" };
+    for (int l = FLYT_LOC_SHORT_TERM; l < FLYT_N_LOC && u >= 0 && u != NO_UNIT; l++)
+        if (strcmp(m->s->units[u].id, ids[l]) == 0)
+            return l;
+    return -1;
+}
+
+static int dest_of_queue(const struct model *m, const struct patient *p)
+{
+    switch (census_loc_of_unit(m, p->queue_unit == NO_UNIT ? -1 : p->queue_unit)) {
+    case FLYT_LOC_SHORT_TERM:
         return FLYT_DEST_SHORT_TERM;
-    case U_NURSING_HOME:
+    case FLYT_LOC_NURSING_HOME:
         return FLYT_DEST_NURSING_HOME;
-    case U_HOME_CARE:
+    case FLYT_LOC_HOME_CARE:
         return FLYT_DEST_HOME_CARE;
     default:
         return -1;
     }
 }
 
-static bool census_of(const struct patient *p, double day, struct flyt_census_patient *cp)
+static bool census_of(const struct model *m, const struct patient *p, double day,
+                      struct flyt_census_patient *cp)
 {
     memset(cp, 0, sizeof *cp);
     cp->dest = -1;
@@ -392,22 +448,21 @@ static bool census_of(const struct patient *p, double day, struct flyt_census_pa
         cp->loc = FLYT_LOC_UKP;
         cp->elapsed_days = day - p->t_ready;
         break;
-    case PS_SHORT_TERM:
-    case PS_ST_BLOCKED:
-        cp->loc = FLYT_LOC_SHORT_TERM;
+    case PS_STAY:
+    case PS_BLOCKED:
+    case PS_CLIENT:
+    case PS_CLIENT_WAIT: {
+        int l = census_loc_of_unit(m, p->unit);
+        if (l < 0)
+            return false; /* a unit the census format cannot name */
+        cp->loc = (uint8_t)l;
         break;
-    case PS_NURSING:
-        cp->loc = FLYT_LOC_NURSING_HOME;
-        break;
-    case PS_HOME_CARE:
-    case PS_HC_WAIT_NH:
-        cp->loc = FLYT_LOC_HOME_CARE;
-        break;
+    }
     default:
         return false;
     }
-    if (p->queue_unit != N_UNITS) {
-        cp->dest = (int8_t)dest_of_queue(p);
+    if (p->queue_unit != NO_UNIT) {
+        cp->dest = (int8_t)dest_of_queue(m, p);
         cp->queued_days = day - p->t_queue;
     }
     if (cp->loc == FLYT_LOC_HOME_CARE || cp->dest == FLYT_DEST_HOME_CARE)
@@ -444,7 +499,8 @@ int flyt_model_census_at(const struct flyt_scenario *s, unsigned replication, do
         size_t first = out->n;
         for (uint32_t id = 0; id < m.n_pool && running(&m); id++) {
             struct flyt_census_patient cp;
-            if (census_of(&m.p[id], flyt_engine_now(m.eng), &cp) && flyt_census_add(out, &cp) != 0)
+            if (census_of(&m, &m.p[id], flyt_engine_now(m.eng), &cp) &&
+                flyt_census_add(out, &cp) != 0)
                 m.failed = true;
         }
         if (out->n > first)

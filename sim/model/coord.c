@@ -96,11 +96,13 @@ static void serve_queue(struct model *m, int r)
     }
 }
 
-int flyt__coord_role_for(const struct model *m, enum flyt_case_kind k, const struct patient *p)
+int flyt__coord_role_for(const struct model *m, enum flyt_case_kind k, const struct patient *p,
+                         int u)
 {
     for (int r = 0; r < m->n_roles; r++) {
         const struct flyt_role *role = &m->s->roles[r];
-        if (role->cases == k && role->headcount > 0 && role->takes_group[p->group])
+        if (role->cases == k && role->headcount > 0 && role->takes_group[p->group] &&
+            (k == FLYT_CASE_UKP || role->case_unit == u))
             return r;
     }
     return -1;
@@ -119,10 +121,10 @@ void flyt__coord_offer(struct model *m, uint32_t id, int r)
     serve_queue(m, r);
 }
 
-void flyt__coord_st_admitted(struct model *m, uint32_t id)
+void flyt__coord_stay_admitted(struct model *m, uint32_t id)
 {
     struct patient *p = &m->p[id];
-    int r = flyt__coord_role_for(m, FLYT_CASE_SHORT_TERM, p);
+    int r = flyt__coord_role_for(m, FLYT_CASE_STAY, p, p->unit);
     if (r < 0)
         return;
     double lead = m->s->roles[r].lead_days;
@@ -140,9 +142,9 @@ static void on_case_open(struct flyt_engine *e, const struct flyt_event *ev, voi
     (void)e;
     struct model *m = ctx;
     struct patient *p = &m->p[ev->id];
-    if (p->gen != ev->tag || p->state != PS_SHORT_TERM || p->case_state != CS_NONE)
+    if (p->gen != ev->tag || p->state != PS_STAY || p->case_state != CS_NONE)
         return;
-    int r = flyt__coord_role_for(m, FLYT_CASE_SHORT_TERM, p);
+    int r = flyt__coord_role_for(m, FLYT_CASE_STAY, p, p->unit);
     if (r >= 0)
         flyt__coord_offer(m, ev->id, r);
 }
@@ -185,21 +187,21 @@ static void st_case_done(struct model *m, uint32_t id, const struct flyt_role *r
     struct patient *p = &m->p[id];
     double t = now(m);
     if (p->end_due) {
-        flyt__st_end(m, id);
+        flyt__stay_end(m, id);
         return;
     }
     bool pending = role->when_busy == FLYT_BUSY_WAIT; /* the ordinary end is still booked */
-    if (pending && role->st_los_factor == 1.0)
+    if (pending && role->los_factor == 1.0)
         return;
     double end = p->t_plan;
-    if (role->st_los_factor != 1.0 && p->t_unit >= 0)
-        end = p->t_unit + role->st_los_factor * (p->t_plan - p->t_unit);
+    if (role->los_factor != 1.0 && p->t_unit >= 0)
+        end = p->t_unit + role->los_factor * (p->t_plan - p->t_unit);
     if (pending)
         p->gen++;
     if (end <= t)
-        flyt__st_end(m, id);
+        flyt__stay_end(m, id);
     else
-        schedule(m, end, EV_ST_END, id, p->gen);
+        schedule(m, end, EV_STAY_END, id, p->gen);
 }
 
 static void on_case_done(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)

@@ -127,14 +127,34 @@ static inline bool measured(const struct model *m, double t)
     return t >= m->t_warm;
 }
 
-static void count_death(struct model *m, uint32_t id, int place)
+static inline const struct flyt_unit *unit_of(const struct model *m, int u)
 {
-    flyt__trace(m, id, FLYT_TRACE_DEATH, place);
+    return &m->s->units[u];
+}
+
+static void count_death(struct model *m, uint32_t id, int u)
+{
+    flyt__trace(m, id, FLYT_TRACE_DEATH, u);
     if (measured(m, now(m)))
-        m->deaths[place]++;
+        m->u[u].deaths++;
 }
 
 /* ---- hospital ---- */
+
+/* The hospital's census moves only here, so that its overflow (beds above
+ * capacity, corridor beds) is integrated exactly. */
+void flyt__hospital_in(struct model *m)
+{
+    struct unit_state *h = &m->u[m->s->hospital];
+    h->n++;
+    if (h->n > h->cap)
+        h->over_today = true;
+}
+
+void flyt__hospital_out(struct model *m)
+{
+    m->u[m->s->hospital].n--;
+}
 
 void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
 {
@@ -151,8 +171,14 @@ void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
     p->case_state = CS_NONE;
     p->not_ready = p->end_due = 0;
     p->state = PS_TREATMENT;
+    p->unit = (uint16_t)m->s->hospital;
     p->t_state = t;
     m->n_treat++;
+    if (measured(m, t)) {
+        m->u[m->s->hospital].admissions++;
+        m->u[m->s->hospital].cfs_sum += p->cfs;
+    }
+    flyt__hospital_in(m);
     schedule(m, t + flyt_dist_sample(&grp(m, p)->hosp_los, m->rng), EV_TREAT_END, id);
 }
 
@@ -161,6 +187,7 @@ void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
 static void leave_hospital(struct model *m, struct patient *p, bool to_services)
 {
     double t = now(m);
+    flyt__hospital_out(m);
     flyt__count_day(m, FLYT_SERIES_discharges, t);
     if (to_services) {
         p->t_discharge = t;
@@ -169,49 +196,71 @@ static void leave_hospital(struct model *m, struct patient *p, bool to_services)
     }
 }
 
+/* dest: a unit, FLYT_ROUTE_HOME, or -3 for a complex patient's special
+ * placement. */
+#define DEST_COMPLEX (-3)
+
 static void end_ukp_wait(struct model *m, struct patient *p, int dest)
 {
     double t = now(m);
-    flyt__trace(m, (uint32_t)(p - m->p), FLYT_TRACE_UKP_END, dest);
+    flyt__trace(m, (uint32_t)(p - m->p), FLYT_TRACE_UKP_END,
+                dest >= 0                 ? dest
+                : dest == FLYT_ROUTE_HOME ? FLYT_TRACE_TO_HOME
+                                          : FLYT_TRACE_TO_SPECIAL);
     m->n_ukp--;
     if (measured(m, p->t_ready)) {
-        flyt__samples_add(m, &m->ukp_waits, t - p->t_ready);
-        m->wait_sum[dest] += t - p->t_ready;
-        m->wait_n[dest]++;
+        double w = t - p->t_ready;
+        flyt__samples_add(m, &m->ukp_waits, w);
+        if (dest >= 0) {
+            m->u[dest].ukp_wait_sum += w;
+            m->u[dest].ukp_wait_n++;
+        } else if (dest == FLYT_ROUTE_HOME) {
+            m->wait_home_sum += w;
+            m->wait_home_n++;
+        } else {
+            m->wait_complex_sum += w;
+            m->wait_complex_n++;
+        }
     }
+}
+
+/* Applies for a place in unit u from where the patient is; a caseload
+ * needs the patient's hours first. */
+static void apply_to(struct model *m, uint32_t id, int u)
+{
+    struct patient *p = &m->p[id];
+    if (unit_of(m, u)->kind == FLYT_UNIT_CASELOAD)
+        p->hc_hours = flyt_dist_sample(&unit_of(m, u)->hours[p->group], m->rng);
+    flyt__queue_push(m, u, id);
+    flyt__try_place(m, u);
+}
+
+/* Draws a route: the table's own order, no draw for a fixed route. */
+static int draw_route(struct model *m, const struct flyt_routes *r, int group)
+{
+    if (r->fixed)
+        return r->to[0];
+    return r->to[flyt__draw_index(m->rng, flyt_routes_row(r, group), r->n)];
 }
 
 void flyt__decide(struct model *m, uint32_t id)
 {
     struct patient *p = bind(m, id);
-    const struct flyt_group *g = grp(m, p);
     const struct flyt_role *role = role_of(m, p->ukp_role);
-    const double *dest_p =
-            p->ukp_role != NO_ROLE && role->has_destination ? role->dest_p[p->group] : g->dest_p;
-    int dest = flyt__draw_index(m->rng, dest_p, FLYT_N_DEST);
-    p->dest = (uint8_t)dest;
+    const struct flyt_routes *r = p->ukp_role != NO_ROLE && role->has_destination
+                                          ? &role->destination
+                                          : &m->s->destination;
+    int dest = draw_route(m, r, p->group);
+    p->dest = (int16_t)dest;
     p->state = PS_WAITING;
-    flyt__trace(m, id, FLYT_TRACE_DECISION, dest);
-    switch (dest) {
-    case FLYT_DEST_HOME:
-        end_ukp_wait(m, p, dest);
+    flyt__trace(m, id, FLYT_TRACE_DECISION, dest >= 0 ? dest : FLYT_TRACE_TO_HOME);
+    if (dest < 0) {
+        end_ukp_wait(m, p, FLYT_ROUTE_HOME);
         leave_hospital(m, p, false);
         flyt__patient_leave(m, id);
         return;
-    case FLYT_DEST_HOME_CARE:
-        p->hc_hours = flyt_dist_sample(&g->hc_hours, m->rng);
-        flyt__queue_push(m, U_HOME_CARE, FLYT_FROM_HOSPITAL, id);
-        flyt__try_place(m, U_HOME_CARE);
-        return;
-    case FLYT_DEST_SHORT_TERM:
-        flyt__queue_push(m, U_SHORT_TERM, FLYT_FROM_HOSPITAL, id);
-        flyt__try_place(m, U_SHORT_TERM);
-        return;
-    default:
-        flyt__queue_push(m, U_NURSING_HOME, FLYT_FROM_HOSPITAL, id);
-        flyt__try_place(m, U_NURSING_HOME);
-        return;
     }
+    apply_to(m, id, dest);
 }
 
 static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
@@ -225,7 +274,8 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     m->model_events++;
     m->n_treat--;
     if (flyt_rng_uniform(m->rng) < g->p_death_hosp) {
-        count_death(m, ev->id, 0);
+        flyt__hospital_out(m);
+        count_death(m, ev->id, m->s->hospital);
         flyt__patient_leave(m, ev->id);
         return;
     }
@@ -248,7 +298,7 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     double t_decide = at_once                   ? t
                       : m->s->working_days_only ? flyt__add_working_days(m, t, d)
                                                 : t + d;
-    int r = flyt__coord_role_for(m, FLYT_CASE_UKP, p);
+    int r = flyt__coord_role_for(m, FLYT_CASE_UKP, p, -1);
     bool wait = r >= 0 && m->s->roles[r].when_busy == FLYT_BUSY_WAIT;
     if (r >= 0 && (wait || !at_once)) {
         p->t_plan = t_decide;
@@ -280,37 +330,46 @@ static void on_complex_end(struct flyt_engine *e, const struct flyt_event *ev, v
     struct model *m = ctx;
     flyt__advance(m, now(m));
     m->model_events++;
-    end_ukp_wait(m, &m->p[ev->id], FLYT_N_DEST);
+    end_ukp_wait(m, &m->p[ev->id], DEST_COMPLEX);
     leave_hospital(m, &m->p[ev->id], false);
     flyt__patient_leave(m, ev->id);
 }
 
-/* ---- short-term beds ---- */
+/* ---- stays (beds and unlimited units) ---- */
 
 /* State only: admit() counts the admission, so that stays placed at time 0
  * (sim.c, census.c) are never admissions, whatever the warm-up. */
-void flyt__start_st(struct model *m, uint32_t id, double los)
+void flyt__start_stay(struct model *m, uint32_t id, int u, double los)
 {
     struct patient *p = &m->p[id];
     double t = now(m);
-    p->state = PS_SHORT_TERM;
+    p->state = PS_STAY;
+    p->unit = (uint16_t)u;
     p->t_unit = t;
     p->t_state = t;
-    m->n_st++;
-    schedule(m, t + los, EV_ST_END, id);
+    m->u[u].n++;
+    schedule(m, t + los, EV_STAY_END, id);
 }
 
-static void free_st_bed(struct model *m, struct patient *p)
+/* Frees unit u's bed of a stay that began at t_unit (< 0: before time 0,
+ * not measured); blocked: the stay was over, waiting for the next place. */
+static void free_bed(struct model *m, uint32_t id, int u, bool blocked, double t_unit)
 {
     double t = now(m);
-    flyt__trace(m, (uint32_t)(p - m->p), FLYT_TRACE_ST_END, 0);
-    m->n_st--;
-    if (p->t_unit >= 0 && measured(m, p->t_unit))
-        flyt__samples_add(m, &m->st_los, t - p->t_unit);
-    p->t_unit = -1;
+    flyt__trace(m, id, FLYT_TRACE_ST_END, u);
+    m->u[u].n--;
+    if (blocked)
+        m->u[u].n_blocked--;
+    if (t_unit >= 0 && measured(m, t_unit)) {
+        struct quantile **q = &m->u[u].los;
+        if (!*q && !(*q = calloc(1, sizeof **q)))
+            m->failed = true;
+        else
+            flyt__samples_add(m, *q, t - t_unit);
+    }
 }
 
-static void on_st_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+static void on_stay_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
 {
     (void)e;
     struct model *m = ctx;
@@ -325,111 +384,99 @@ static void on_st_end(struct flyt_engine *e, const struct flyt_event *ev, void *
         flyt__advance(m, now(m));
         flyt__coord_withdraw(m, ev->id);
     }
-    flyt__st_end(m, ev->id);
+    flyt__stay_end(m, ev->id);
 }
 
-void flyt__st_end(struct model *m, uint32_t id)
+void flyt__stay_end(struct model *m, uint32_t id)
 {
     flyt__advance(m, now(m));
     struct patient *p = bind(m, id);
-    const struct flyt_group *g = grp(m, p);
+    int u = p->unit;
     const struct flyt_role *role = role_of(m, p->st_role);
     m->model_events++;
-    int out = flyt__draw_index(m->rng,
-                               p->st_role != NO_ROLE && role->has_outcome ? role->st_out_p[p->group]
-                                                                          : g->st_out_p,
-                               FLYT_N_STO);
+    int out = draw_route(m,
+                         p->st_role != NO_ROLE && role->has_outcome ? &role->outcome
+                                                                    : &unit_of(m, u)->outcome,
+                         p->group);
     if (p->not_ready) {
-        out = FLYT_STO_HOSPITAL; /* drawn all the same, so later draws stay aligned */
+        out = m->s->hospital; /* drawn all the same, so later draws stay aligned */
         flyt__trace(m, id, FLYT_TRACE_NOT_READY, 0);
         if (measured(m, now(m)))
             m->not_ready_returns++;
     }
     p->end_due = 0;
-    switch (out) {
-    case FLYT_STO_HOME_CARE:
-        p->state = PS_ST_BLOCKED;
-        p->hc_hours = flyt_dist_sample(&g->hc_hours, m->rng);
-        flyt__queue_push(m, U_HOME_CARE, FLYT_FROM_SHORT_TERM, id);
-        flyt__try_place(m, U_HOME_CARE);
+    if (out >= 0 && out != m->s->hospital) {
+        p->state = PS_BLOCKED; /* keeps the bed while waiting for the next place */
+        m->u[u].n_blocked++;
+        apply_to(m, id, out);
         return;
-    case FLYT_STO_NURSING_HOME:
-        p->state = PS_ST_BLOCKED;
-        flyt__queue_push(m, U_NURSING_HOME, FLYT_FROM_SHORT_TERM, id);
-        flyt__try_place(m, U_NURSING_HOME);
-        return;
-    case FLYT_STO_HOSPITAL:
-        free_st_bed(m, p);
-        flyt__admit_hospital(m, id, true);
-        break;
-    case FLYT_STO_DEATH:
-        free_st_bed(m, p);
-        count_death(m, id, 1);
-        flyt__patient_leave(m, id);
-        break;
-    default:
-        free_st_bed(m, p);
-        flyt__patient_leave(m, id);
-        break;
     }
-    flyt__try_place(m, U_SHORT_TERM);
+    free_bed(m, id, u, false, p->t_unit);
+    p->t_unit = -1;
+    if (out == m->s->hospital) {
+        flyt__admit_hospital(m, id, true);
+    } else {
+        if (out == FLYT_ROUTE_DEATH)
+            count_death(m, id, u);
+        flyt__patient_leave(m, id);
+    }
+    flyt__try_place(m, u);
 }
 
-/* ---- nursing homes ---- */
+/* ---- caseload units ---- */
 
-void flyt__start_nh(struct model *m, uint32_t id, double los)
+/* A route of a client's hazards applies for a place elsewhere (the client
+ * stays meanwhile) unless it goes to the hospital or an exit. */
+static inline bool application(const struct model *m, int to)
 {
-    struct patient *p = &m->p[id];
-    p->state = PS_NURSING;
-    p->t_state = now(m);
-    m->n_nh++;
-    schedule(m, now(m) + los, EV_NH_END, id);
+    return to >= 0 && to != m->s->hospital;
 }
 
-static void on_nh_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
-{
-    (void)e;
-    struct model *m = ctx;
-    flyt__advance(m, now(m));
-    m->model_events++;
-    m->n_nh--;
-    count_death(m, ev->id, 2);
-    flyt__patient_leave(m, ev->id);
-    flyt__try_place(m, U_NURSING_HOME);
-}
-
-/* ---- home care ---- */
-
-static void schedule_hazard(struct model *m, uint32_t id)
+/* The total rate adds the routes that leave first, then the applications:
+ * the order the first home-care model summed them in, kept so that its
+ * scenarios still draw the same numbers. */
+void flyt__schedule_hazard(struct model *m, uint32_t id)
 {
     struct patient *p = bind(m, id);
-    const double *r = grp(m, p)->hc_rate_per_year;
-    double total = r[FLYT_HCO_HOSPITAL] + r[FLYT_HCO_DEATH] + r[FLYT_HCO_END];
-    if (p->state == PS_HOME_CARE)
-        total += r[FLYT_HCO_NURSING_HOME];
+    const struct flyt_routes *r = &unit_of(m, p->unit)->hazards;
+    if (r->n == 0)
+        return;
+    const double *row = flyt_routes_row(r, p->group);
+    double total = 0;
+    for (int j = 0; j < r->n; j++)
+        if (!application(m, r->to[j]))
+            total += row[j];
+    if (p->state == PS_CLIENT)
+        for (int j = 0; j < r->n; j++)
+            if (application(m, r->to[j]))
+                total += row[j];
     if (total > 0)
-        schedule(m, now(m) + flyt_rng_exponential(m->rng, 365.0 / total), EV_HC_HAZARD, id);
+        schedule(m, now(m) + flyt_rng_exponential(m->rng, 365.0 / total), EV_HAZARD, id);
 }
 
-void flyt__start_hc(struct model *m, uint32_t id)
+void flyt__start_client(struct model *m, uint32_t id, int u)
 {
     struct patient *p = &m->p[id];
-    p->state = PS_HOME_CARE;
+    p->state = PS_CLIENT;
+    p->unit = (uint16_t)u;
     p->t_state = now(m);
-    m->n_hc++;
-    m->hc_hours_used += p->hc_hours;
-    schedule_hazard(m, id);
+    m->u[u].n++;
+    m->u[u].hours_used += p->hc_hours;
+    flyt__schedule_hazard(m, id);
 }
 
-static void free_hc(struct model *m, struct patient *p)
+static void free_client(struct model *m, struct patient *p, int u, bool waiting)
 {
-    m->n_hc--;
-    m->hc_hours_used -= p->hc_hours;
-    if (m->n_hc == 0)
-        m->hc_hours_used = 0; /* no drift from rounding */
+    struct unit_state *us = &m->u[u];
+    us->n--;
+    if (waiting)
+        us->n_blocked--;
+    us->hours_used -= p->hc_hours;
+    if (us->n == 0)
+        us->hours_used = 0; /* no drift from rounding */
 }
 
-static void on_hc_hazard(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+static void on_hazard(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
 {
     (void)e;
     struct model *m = ctx;
@@ -439,38 +486,49 @@ static void on_hc_hazard(struct flyt_engine *e, const struct flyt_event *ev, voi
     flyt__advance(m, now(m));
     bind(m, ev->id);
     m->model_events++;
-    double r[FLYT_N_HCO];
-    for (int i = 0; i < FLYT_N_HCO; i++)
-        r[i] = grp(m, p)->hc_rate_per_year[i];
-    if (p->state == PS_HC_WAIT_NH)
-        r[FLYT_HCO_NURSING_HOME] = 0;
-    double total = r[0] + r[1] + r[2] + r[3];
-    for (int i = 0; i < FLYT_N_HCO; i++)
-        r[i] /= total;
-    int out = flyt__draw_index(m->rng, r, FLYT_N_HCO);
-    if (out == FLYT_HCO_NURSING_HOME) {
-        p->state = PS_HC_WAIT_NH;
-        flyt__queue_push(m, U_NURSING_HOME, FLYT_FROM_HOME, ev->id);
-        schedule_hazard(m, ev->id);
-        flyt__try_place(m, U_NURSING_HOME);
+    int u = p->unit;
+    const struct flyt_routes *routes = &unit_of(m, u)->hazards;
+    const double *row = flyt_routes_row(routes, p->group);
+    double r[64] = { 0 }, *rr = routes->n <= 64 ? r : malloc(sizeof *rr * (size_t)routes->n);
+    if (!rr) {
+        m->failed = true;
+        flyt_engine_stop(m->eng);
         return;
     }
-    free_hc(m, p);
-    if (p->queue_unit != N_UNITS)
-        flyt__queue_remove(m, ev->id); /* no ghost left in the nursing-home queue */
-    if (out == FLYT_HCO_HOSPITAL) {
+    double total = 0;
+    for (int j = 0; j < routes->n; j++) {
+        rr[j] = p->state == PS_CLIENT_WAIT && application(m, routes->to[j]) ? 0 : row[j];
+        total += rr[j];
+    }
+    for (int j = 0; j < routes->n; j++)
+        rr[j] /= total;
+    int out = routes->to[flyt__draw_index(m->rng, rr, routes->n)];
+    if (rr != r)
+        free(rr);
+    if (application(m, out)) {
+        p->state = PS_CLIENT_WAIT;
+        m->u[u].n_blocked++;
+        flyt__queue_push(m, out, ev->id);
+        flyt__schedule_hazard(m, ev->id);
+        flyt__try_place(m, out);
+        return;
+    }
+    free_client(m, p, u, p->state == PS_CLIENT_WAIT);
+    if (p->queue_unit != NO_UNIT)
+        flyt__queue_remove(m, ev->id); /* no ghost left in the other unit's queue */
+    if (out == m->s->hospital) {
         flyt__admit_hospital(m, ev->id, true);
     } else {
-        if (out == FLYT_HCO_DEATH)
-            count_death(m, ev->id, 3);
+        if (out == FLYT_ROUTE_DEATH)
+            count_death(m, ev->id, u);
         flyt__patient_leave(m, ev->id);
     }
-    flyt__try_place(m, U_HOME_CARE);
+    flyt__try_place(m, u);
 }
 
 /* ---- not really discharge-ready ---- */
 
-/* Whether a patient leaving hospital for home care or a short-term bed
+/* Whether a patient leaving hospital for a unit that may send it back
  * will be sent back; the draw is a lever draw, made only when it can
  * matter. */
 static bool sent_back(struct model *m, uint32_t id)
@@ -486,135 +544,154 @@ static void on_not_ready(struct flyt_engine *e, const struct flyt_event *ev, voi
     (void)e;
     struct model *m = ctx;
     struct patient *p = &m->p[ev->id];
-    if (p->gen != ev->tag || (p->state != PS_HOME_CARE && p->state != PS_HC_WAIT_NH))
+    if (p->gen != ev->tag || (p->state != PS_CLIENT && p->state != PS_CLIENT_WAIT))
         return;
     flyt__advance(m, now(m));
     m->model_events++;
-    free_hc(m, p);
-    if (p->queue_unit != N_UNITS)
+    int u = p->unit;
+    free_client(m, p, u, p->state == PS_CLIENT_WAIT);
+    if (p->queue_unit != NO_UNIT)
         flyt__queue_remove(m, ev->id);
     flyt__trace(m, ev->id, FLYT_TRACE_NOT_READY, 0);
     if (measured(m, now(m)))
         m->not_ready_returns++;
     flyt__admit_hospital(m, ev->id, true);
-    flyt__try_place(m, U_HOME_CARE);
+    flyt__try_place(m, u);
 }
 
 /* ---- placement ---- */
 
-static bool has_room(const struct model *m, enum unit u, const struct patient *p)
+static bool has_room(const struct model *m, int u, const struct patient *p)
 {
-    switch (u) {
-    case U_SHORT_TERM:
-        return m->n_st < m->cap[U_SHORT_TERM];
-    case U_NURSING_HOME:
-        return m->n_nh < m->cap[U_NURSING_HOME];
+    const struct unit_state *us = &m->u[u];
+    switch (unit_of(m, u)->kind) {
+    case FLYT_UNIT_BEDS:
+        return (double)us->n < us->cap;
+    case FLYT_UNIT_CASELOAD:
+        return us->hours_used + p->hc_hours <= us->cap + 1e-9;
     default:
-        return m->hc_hours_used + p->hc_hours <= m->hc_capacity + 1e-9;
+        return true;
     }
 }
 
-/* Where the patient was before the move frees its place. */
-static void leave_origin(struct model *m, uint32_t id, int origin, int dest)
+/* Where the patient was before the move frees its place: the origin unit,
+ * the patient's state there and when its stay there began. */
+struct origin {
+    int unit;
+    uint8_t state;
+    double t_unit;
+};
+
+static void leave_origin(struct model *m, uint32_t id, const struct origin *o, int dest)
 {
     struct patient *p = &m->p[id];
-    if (origin == FLYT_FROM_HOSPITAL) {
+    if (o->unit == m->s->hospital) {
         end_ukp_wait(m, p, dest);
         leave_hospital(m, p, true);
-    } else if (origin == FLYT_FROM_SHORT_TERM) {
-        free_st_bed(m, p);
-        flyt__try_place(m, U_SHORT_TERM);
+    } else if (unit_of(m, o->unit)->kind != FLYT_UNIT_CASELOAD) {
+        free_bed(m, id, o->unit, o->state == PS_BLOCKED, o->t_unit);
+        flyt__try_place(m, o->unit);
     } else {
-        free_hc(m, p);
-        flyt__try_place(m, U_HOME_CARE);
+        free_client(m, p, o->unit, o->state == PS_CLIENT_WAIT);
+        flyt__try_place(m, o->unit);
     }
 }
 
-static void admit(struct model *m, enum unit u, uint32_t id)
+/* The three ways an applicant can wait: in hospital, in another unit's bed,
+ * at home in a caseload. */
+static int origin_class(const struct model *m, int origin)
+{
+    if (origin == m->s->hospital)
+        return 0;
+    return unit_of(m, origin)->kind == FLYT_UNIT_CASELOAD ? 2 : 1;
+}
+
+static void count_wait(struct model *m, int u, const struct patient *p, int origin, double t)
+{
+    struct unit_state *us = &m->u[u];
+    double w = t - p->t_queue;
+    us->waits++;
+    us->wait_sum += w;
+    us->by_origin_sum[origin_class(m, origin)] += w;
+    us->by_origin_n[origin_class(m, origin)]++;
+    if (w <= m->s->wait_target_days)
+        us->within++;
+    if (!us->wait && !(us->wait = calloc(1, sizeof *us->wait)))
+        m->failed = true;
+    else
+        flyt__samples_add(m, us->wait, w);
+}
+
+static void admit(struct model *m, int u, uint32_t id)
 {
     struct patient *p = bind(m, id);
-    int origin = p->queue_origin;
+    const struct flyt_unit *x = unit_of(m, u);
+    const struct origin o = { p->unit, p->state, p->t_unit };
     double t = now(m);
     flyt__queue_remove(m, id);
-    flyt__trace(m, id, FLYT_TRACE_ADMIT, (int)u);
+    flyt__trace(m, id, FLYT_TRACE_ADMIT, u);
     /* Admissions count by when they happen, like every count; a wait counts
-     * by when it began, like UKP waits and short-term stays, so a patient
-     * queued in the warm-up and admitted after it is an admission of the
-     * window but not one of its waits (docs/kpis.md). Stays that began before
-     * time 0 are placed, not admitted, and never pass through here. */
+     * by when it began, like UKP waits and stays, so a patient queued in
+     * the warm-up and admitted after it is an admission of the window but
+     * not one of its waits (docs/kpis.md). Stays that began before time 0
+     * are placed, not admitted, and never pass through here. */
     if (measured(m, t)) {
-        if (u == U_NURSING_HOME)
-            m->nh_admissions++;
-        if (u == U_SHORT_TERM) {
-            m->st_admissions++;
-            m->st_cfs_sum += p->cfs;
-        }
+        m->u[u].admissions++;
+        m->u[u].cfs_sum += p->cfs;
     }
-    if (u == U_NURSING_HOME && measured(m, p->t_queue)) {
-        m->nh_waits++;
-        m->nh_wait_sum += t - p->t_queue;
-        if (t - p->t_queue <= m->s->nh_target_days)
-            m->nh_within++;
-    }
-    static const int dest_of_unit[N_UNITS] = { FLYT_DEST_SHORT_TERM, FLYT_DEST_NURSING_HOME,
-                                               FLYT_DEST_HOME_CARE };
-    const struct flyt_group *g = grp(m, p);
+    if (measured(m, p->t_queue))
+        count_wait(m, u, p, o.unit, t);
     /* Draw the stay before the origin's bookkeeping so the draw order is the
      * same whatever the origin. */
-    double los = u == U_SHORT_TERM     ? flyt_dist_sample(&g->st_los, m->rng)
-                 : u == U_NURSING_HOME ? flyt_dist_sample(&g->nh_los, m->rng)
-                                       : 0.0;
-    if (origin == FLYT_FROM_HOME)
-        p->gen++; /* cancels the pending home-care hazard */
-    bool back = origin == FLYT_FROM_HOSPITAL && u != U_NURSING_HOME && sent_back(m, id);
-    if (u == U_SHORT_TERM) {
+    bool stays = x->kind != FLYT_UNIT_CASELOAD;
+    double los = stays ? flyt_dist_sample(&x->los[p->group], m->rng) : 0.0;
+    if (o.unit != m->s->hospital && unit_of(m, o.unit)->kind == FLYT_UNIT_CASELOAD)
+        p->gen++; /* cancels the pending hazard */
+    bool back = o.unit == m->s->hospital && x->not_ready_returns && sent_back(m, id);
+    if (stays) {
         const struct flyt_role *role = role_of(m, p->ukp_role);
-        if (role)
-            los *= role->st_los_factor;
+        if (role && role->los_unit == u)
+            los *= role->los_factor;
         if (back) {
             p->not_ready = 1;
             los = fmin(los, fmax(0.0, flyt__lever_sample(m, id, &m->s->not_ready_days)));
         }
         p->st_role = NO_ROLE;
         p->end_due = 0;
-        flyt__start_st(m, id, los);
+        flyt__start_stay(m, id, u, los);
         p->t_plan = t + los;
-    } else if (u == U_NURSING_HOME) {
-        flyt__start_nh(m, id, los);
-    } else {
-        m->p[id].state = PS_HOME_CARE; /* set before the origin is freed */
+        leave_origin(m, id, &o, u);
+        flyt__coord_stay_admitted(m, id);
+        return;
     }
-    leave_origin(m, id, origin, dest_of_unit[u]);
-    if (u == U_HOME_CARE) {
-        flyt__start_hc(m, id);
-        if (back)
-            schedule(m, t + fmax(0.0, flyt__lever_sample(m, id, &m->s->not_ready_days)),
-                     EV_NOT_READY, id);
-    }
-    if (u == U_SHORT_TERM) {
-        flyt__coord_st_admitted(m, id);
-    }
+    p->state = PS_CLIENT; /* before the origin's place is freed, as a new client */
+    leave_origin(m, id, &o, u);
+    flyt__start_client(m, id, u);
+    if (back)
+        schedule(m, t + fmax(0.0, flyt__lever_sample(m, id, &m->s->not_ready_days)), EV_NOT_READY,
+                 id);
 }
 
-/* Fills free places from the queue. Strict FIFO home care waits for its
- * head even if a smaller request behind it would fit; first fit takes the
+/* Fills free places from the queue. Strict FIFO waits for its head even
+ * if a smaller request behind it would fit; first fit takes the
  * longest-waiting request that fits. */
-void flyt__try_place(struct model *m, enum unit u)
+void flyt__try_place(struct model *m, int u)
 {
-    if (!m->s->admissions_on_weekends && !weekday(m, now(m)))
+    const struct flyt_unit *x = unit_of(m, u);
+    if (x->weekdays_only && !weekday(m, now(m)))
         return;
     for (;;) {
         uint32_t id = flyt__queue_next(m, u);
         if (id == NIL)
             return;
         if (!has_room(m, u, &m->p[id])) {
-            if (u != U_HOME_CARE || m->s->hc_queue != FLYT_HCQ_FIRST_FIT)
+            if (x->queue != FLYT_QUEUE_FIRST_FIT)
                 return;
             id = NIL;
-            for (int o = 0; o < FLYT_N_ORIGIN; o++)
-                for (uint32_t c = m->q[u][o].head; c != NIL; c = m->p[c].q_next)
-                    if (has_room(m, u, &m->p[c]) && (id == NIL || m->p[c].qseq < m->p[id].qseq))
-                        id = c;
+            for (int c = 0; c < x->n_classes && id == NIL; c++)
+                for (uint32_t k = m->u[u].q[c].head; k != NIL && id == NIL; k = m->p[k].q_next)
+                    if (has_room(m, u, &m->p[k]))
+                        id = k;
             if (id == NIL)
                 return;
         }
@@ -627,8 +704,7 @@ void flyt__register_handlers(struct model *m)
     flyt_engine_on(m->eng, EV_TREAT_END, on_treat_end);
     flyt_engine_on(m->eng, EV_DECISION, on_decision);
     flyt_engine_on(m->eng, EV_COMPLEX_END, on_complex_end);
-    flyt_engine_on(m->eng, EV_ST_END, on_st_end);
-    flyt_engine_on(m->eng, EV_NH_END, on_nh_end);
-    flyt_engine_on(m->eng, EV_HC_HAZARD, on_hc_hazard);
+    flyt_engine_on(m->eng, EV_STAY_END, on_stay_end);
+    flyt_engine_on(m->eng, EV_HAZARD, on_hazard);
     flyt_engine_on(m->eng, EV_NOT_READY, on_not_ready);
 }

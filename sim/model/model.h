@@ -19,23 +19,21 @@ enum pstate {
     PS_DECIDING,   /* hospital, discharge-ready, waiting for the decision */
     PS_WAITING,    /* hospital, discharge-ready, waiting for a place */
     PS_COMPLEX,    /* hospital, discharge-ready, waiting for a special placement */
-    PS_SHORT_TERM, /* in a short-term bed, stay running */
-    PS_ST_BLOCKED, /* in a short-term bed, stay over, waiting for a place */
-    PS_NURSING,    /* in a nursing-home bed */
-    PS_HOME_CARE,  /* at home with home care */
-    PS_HC_WAIT_NH  /* at home with home care, waiting for a nursing-home bed */
+    PS_STAY,       /* in a unit with stays (beds, unlimited), stay running */
+    PS_BLOCKED,    /* in such a unit, stay over, waiting for the next place */
+    PS_CLIENT,     /* a client of a caseload unit */
+    PS_CLIENT_WAIT /* a client, waiting for a place elsewhere */
 };
 
-enum unit { U_SHORT_TERM, U_NURSING_HOME, U_HOME_CARE, N_UNITS };
+#define NO_UNIT 0xFFFF
 
 enum event_kind {
     EV_ARRIVAL,
     EV_TREAT_END,
     EV_DECISION,
     EV_COMPLEX_END,
-    EV_ST_END,
-    EV_NH_END,
-    EV_HC_HAZARD,
+    EV_STAY_END,
+    EV_HAZARD,
     EV_DAY,
     EV_CASE_DONE, /* a coordinator finished a case */
     EV_SHIFT,     /* a role's shift starts (tag 1) or ends (tag 0); id = role */
@@ -59,13 +57,17 @@ struct patient {
     double t_discharge; /* last hospital discharge to municipal services; < 0 none */
     double t_state;     /* the current place began (treatment, bed, home care); a census
                            reports it */
-    double hc_hours;    /* hours per week needed or used in home care */
+    double hc_hours;    /* hours per week needed or used in a caseload */
     uint64_t qseq;      /* queue order across origins */
     uint32_t gen;       /* bumped to make pending events stale */
     uint32_t q_prev, q_next;
     uint32_t c_prev, c_next; /* in a role's case queue */
     uint16_t n_lever;        /* lever draws so far */
-    uint8_t state, group, cfs, age_band, complex, dest, queue_unit, queue_origin;
+    uint16_t unit;           /* where the patient is (the hospital while there) */
+    uint16_t queue_unit;     /* the unit applied to; NO_UNIT when none */
+    uint16_t queue_class;
+    int16_t dest; /* the decision's destination: a unit or FLYT_ROUTE_HOME */
+    uint8_t state, group, cfs, age_band, complex;
     uint8_t role, case_state;  /* the open case: its role and enum case_state */
     uint8_t ukp_role, st_role; /* the role that handled this episode's UKP / stay case */
     uint8_t not_ready;         /* the current place ends in a return to hospital */
@@ -80,10 +82,6 @@ struct role_state {
     struct flyt_stream rng;
     uint64_t offered, handled, withdrawn, started;
     double wait_sum, busy_hours, sched_hours;
-};
-
-struct queue {
-    uint32_t head, tail, len;
 };
 
 /* quantile.c: a per-patient figure's distribution (mean, median, p90,
@@ -107,6 +105,31 @@ void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, doubl
                          double *max);
 void flyt__quantile_free(struct quantile *q);
 
+struct queue {
+    uint32_t head, tail, len;
+};
+
+/* One unit during a run: its census, its queue (one FIFO per priority
+ * class), and its figures over the measured window. */
+struct unit_state {
+    double cap;      /* beds or hours per week open now; INFINITY when unlimited */
+    double *cap_day; /* level by day, NULL when constant */
+    long n;          /* patients holding a place (clients; the hospital's census) */
+    long n_blocked;  /* of whom waiting for their next place */
+    double hours_used;
+    struct queue *q; /* n_classes */
+    uint32_t queued;
+    bool over_today; /* the census passed capacity today */
+    /* time-integrals over [warmup, now] */
+    double area_n, area_blocked, area_hours, area_over;
+    uint64_t admissions, cfs_sum, deaths, waits, within, days_over, days;
+    double wait_sum, by_origin_sum[3];
+    uint64_t by_origin_n[3];
+    double ukp_wait_sum;
+    uint64_t ukp_wait_n;
+    struct quantile *los, *wait; /* allocated when first needed */
+};
+
 struct model {
     const struct flyt_scenario *s;
     unsigned rep;
@@ -129,32 +152,24 @@ struct model {
     uint64_t n_arrivals;
 
     /* census */
-    int n_treat, n_ukp, n_st, n_nh, n_hc;
-    double hc_hours_used;
-    int cap[N_UNITS]; /* beds; home care uses hc_capacity */
-    double hc_capacity;
-    double *cap_day[N_UNITS]; /* level by day, NULL when constant */
+    int n_treat, n_ukp;
+    struct unit_state *u; /* by unit, as the scenario lists them */
 
     int n_roles;
     struct role_state role[FLYT_MAX_ROLES];
-    struct queue q[N_UNITS][FLYT_N_ORIGIN];
 
     /* time-integrals over [warmup, now] */
     double t_last;
-    double area_treat, area_ukp, area_st, area_nh, area_hc_users, area_hc_hours;
+    double area_treat, area_ukp;
 
     /* measured window */
     double t_warm, t_end;
     size_t first_day;
-    struct quantile ukp_waits, st_los;
-    double wait_sum[FLYT_N_DEST + 1];
-    uint64_t wait_n[FLYT_N_DEST + 1]; /* + complex */
-    uint64_t st_admissions, nh_admissions, nh_within, arrivals_window;
-    double nh_wait_sum;
-    uint64_t nh_waits; /* nursing-home waits applied for in the window (docs/kpis.md) */
+    struct quantile ukp_waits;
+    double wait_home_sum, wait_complex_sum;
+    uint64_t wait_home_n, wait_complex_n, arrivals_window;
     uint64_t readmit_num, readmit_den;
-    uint64_t st_cfs_sum, not_ready_returns;
-    uint64_t deaths[4];
+    uint64_t not_ready_returns;
     uint64_t n_initial, n_in, n_out;
     uint64_t model_events;
 };
@@ -163,7 +178,7 @@ struct model {
 int flyt__build_rates(struct model *m);
 int flyt__build_capacity(struct model *m);
 /* Capacity level of unit u on day d (the scenario's when no schedule). */
-double flyt__capacity_on(const struct model *m, enum unit u, size_t d);
+double flyt__capacity_on(const struct model *m, int u, size_t d);
 bool flyt__role_works(const struct model *m, const struct flyt_role *r, long day);
 /* End of `hours` of work started at t, counting shift time only. */
 double flyt__add_work(const struct model *m, const struct flyt_role *r, double t, double hours);
@@ -174,10 +189,12 @@ double flyt__next_shift(const struct model *m, const struct flyt_role *r, double
 
 /* coord.c */
 int flyt__coord_setup(struct model *m);
-int flyt__coord_role_for(const struct model *m, enum flyt_case_kind k, const struct patient *p);
+/* The role that takes a patient's case of kind k (for a stay: in unit u). */
+int flyt__coord_role_for(const struct model *m, enum flyt_case_kind k, const struct patient *p,
+                         int u);
 void flyt__coord_offer(struct model *m, uint32_t id, int role);
-/* A patient was admitted to a short-term bed (t_plan is the planned end). */
-void flyt__coord_st_admitted(struct model *m, uint32_t id);
+/* A patient was admitted to a stay (t_plan is the planned end). */
+void flyt__coord_stay_admitted(struct model *m, uint32_t id);
 void flyt__coord_withdraw(struct model *m, uint32_t id);
 void flyt__coord_finish(struct model *m);
 uint32_t flyt__coord_queued(const struct model *m);
@@ -185,9 +202,12 @@ uint32_t flyt__coord_queued(const struct model *m);
 /* patients.c */
 uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t index);
 void flyt__patient_leave(struct model *m, uint32_t id);
-void flyt__queue_push(struct model *m, enum unit u, enum flyt_origin o, uint32_t id);
+/* Applies to unit u from where the patient is (p->unit). */
+void flyt__queue_push(struct model *m, int u, uint32_t id);
 void flyt__queue_remove(struct model *m, uint32_t id);
-uint32_t flyt__queue_next(const struct model *m, enum unit u);
+uint32_t flyt__queue_next(const struct model *m, int u);
+int flyt__queues_init(struct model *m);
+void flyt__queues_free(struct model *m);
 
 /* quantile.c: adds x to q; sets m->failed when out of memory */
 void flyt__samples_add(struct model *m, struct quantile *q, double x);
@@ -196,6 +216,9 @@ void flyt__samples_add(struct model *m, struct quantile *q, double x);
 void flyt__advance(struct model *m, double now);
 /* Adds one to a per-day count series for the day of time t (after warm-up). */
 void flyt__count_day(struct model *m, enum flyt_series series, double t);
+/* The day that starts at t: closes the last day's count of days over
+ * capacity. */
+void flyt__day_boundary(struct model *m, size_t day);
 void flyt__finish(struct model *m);
 
 /* sim.c: a replication in steps, for runs that start from a census or stop
@@ -223,12 +246,18 @@ static inline void flyt__trace(struct model *m, uint32_t id, enum flyt_trace_kin
 /* flow.c */
 void flyt__register_handlers(struct model *m);
 void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission);
-void flyt__try_place(struct model *m, enum unit u);
-void flyt__start_st(struct model *m, uint32_t id, double los);
-void flyt__start_nh(struct model *m, uint32_t id, double los);
-void flyt__start_hc(struct model *m, uint32_t id);
+void flyt__try_place(struct model *m, int u);
+/* State only (no admission counted): a stay in unit u of los days, a
+ * client of caseload u needing p->hc_hours. */
+void flyt__start_stay(struct model *m, uint32_t id, int u, double los);
+void flyt__start_client(struct model *m, uint32_t id, int u);
+/* A client's next hazard (the application routes off while waiting). */
+void flyt__schedule_hazard(struct model *m, uint32_t id);
 void flyt__decide(struct model *m, uint32_t id);
-void flyt__st_end(struct model *m, uint32_t id);
+void flyt__stay_end(struct model *m, uint32_t id);
+/* Census changes of the hospital unit (its overflow figures). */
+void flyt__hospital_in(struct model *m);
+void flyt__hospital_out(struct model *m);
 /* Draws for levers come from a stream of their own (see FLYT_STREAM_LEVER);
  * they leave m->rng bound to the patient's own stream. */
 double flyt__lever_uniform(struct model *m, uint32_t id);

@@ -38,7 +38,8 @@ uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t
     static struct patient blank = {
         .q_prev = NIL,
         .q_next = NIL,
-        .queue_unit = N_UNITS,
+        .queue_unit = NO_UNIT,
+        .unit = NO_UNIT,
         .t_unit = -1,
         .t_discharge = -1,
         .c_prev = NIL,
@@ -60,7 +61,7 @@ void flyt__patient_leave(struct model *m, uint32_t id)
 {
     struct patient *p = &m->p[id];
     flyt__trace(m, id, FLYT_TRACE_EXIT, 0);
-    if (p->queue_unit != N_UNITS)
+    if (p->queue_unit != NO_UNIT)
         flyt__queue_remove(m, id);
     flyt__coord_withdraw(m, id);
     p->state = PS_FREE;
@@ -71,15 +72,48 @@ void flyt__patient_leave(struct model *m, uint32_t id)
     m->n_out++;
 }
 
-void flyt__queue_push(struct model *m, enum unit u, enum flyt_origin o, uint32_t id)
+int flyt__queues_init(struct model *m)
 {
-    struct queue *q = &m->q[u][o];
+    for (int u = 0; u < m->s->n_units; u++) {
+        int n = m->s->units[u].n_classes > 0 ? m->s->units[u].n_classes : 1;
+        m->u[u].q = malloc(sizeof *m->u[u].q * (size_t)n);
+        if (!m->u[u].q)
+            return -1;
+        for (int c = 0; c < n; c++)
+            m->u[u].q[c] = (struct queue){ NIL, NIL, 0 };
+    }
+    return 0;
+}
+
+void flyt__queues_free(struct model *m)
+{
+    for (int u = 0; m->u && u < m->s->n_units; u++)
+        free(m->u[u].q);
+}
+
+/* The class an applicant joins: by where it waits, or by its group. */
+static int class_of(const struct flyt_unit *x, const struct patient *p)
+{
+    switch (x->queue) {
+    case FLYT_QUEUE_PRIORITY:
+        return x->origin_class[p->unit];
+    case FLYT_QUEUE_GROUP_PRIORITY:
+        return x->group_class[p->group];
+    default:
+        return 0;
+    }
+}
+
+void flyt__queue_push(struct model *m, int u, uint32_t id)
+{
     struct patient *p = &m->p[id];
-    p->queue_unit = (uint8_t)u;
-    p->queue_origin = (uint8_t)o;
+    int c = class_of(&m->s->units[u], p);
+    struct queue *q = &m->u[u].q[c];
+    p->queue_unit = (uint16_t)u;
+    p->queue_class = (uint16_t)c;
     p->t_queue = flyt_engine_now(m->eng);
     p->qseq = m->qseq++;
-    flyt__trace(m, id, FLYT_TRACE_APPLY, (int)u);
+    flyt__trace(m, id, FLYT_TRACE_APPLY, u);
     p->q_next = NIL;
     p->q_prev = q->tail;
     if (q->tail != NIL)
@@ -88,12 +122,14 @@ void flyt__queue_push(struct model *m, enum unit u, enum flyt_origin o, uint32_t
         q->head = id;
     q->tail = id;
     q->len++;
+    m->u[u].queued++;
 }
 
 void flyt__queue_remove(struct model *m, uint32_t id)
 {
     struct patient *p = &m->p[id];
-    struct queue *q = &m->q[p->queue_unit][p->queue_origin];
+    struct unit_state *us = &m->u[p->queue_unit];
+    struct queue *q = &us->q[p->queue_class];
     if (p->q_prev != NIL)
         m->p[p->q_prev].q_next = p->q_next;
     else
@@ -103,28 +139,19 @@ void flyt__queue_remove(struct model *m, uint32_t id)
     else
         q->tail = p->q_prev;
     q->len--;
+    us->queued--;
     p->q_prev = p->q_next = NIL;
-    p->queue_unit = N_UNITS;
+    p->queue_unit = NO_UNIT;
 }
 
-/* The patient to place next: FIFO takes the longest-waiting across origins;
- * priority takes the first origin in the scenario's order that has anyone.
- * Only the nursing home has a choice of discipline. */
-uint32_t flyt__queue_next(const struct model *m, enum unit u)
+/* The patient to place next: the head of the first class that has anyone
+ * (one class under FIFO, where push order is arrival order). */
+uint32_t flyt__queue_next(const struct model *m, int u)
 {
-    if (u == U_NURSING_HOME && m->s->nh_queue == FLYT_NHQ_PRIORITY) {
-        for (int i = 0; i < FLYT_N_ORIGIN; i++) {
-            uint32_t h = m->q[u][m->s->nh_priority[i]].head;
-            if (h != NIL)
-                return h;
-        }
-        return NIL;
-    }
-    uint32_t best = NIL;
-    for (int o = 0; o < FLYT_N_ORIGIN; o++) {
-        uint32_t h = m->q[u][o].head;
-        if (h != NIL && (best == NIL || m->p[h].qseq < m->p[best].qseq))
-            best = h;
-    }
-    return best;
+    const struct unit_state *us = &m->u[u];
+    int n = m->s->units[u].n_classes;
+    for (int c = 0; c < n; c++)
+        if (us->q[c].head != NIL)
+            return us->q[c].head;
+    return NIL;
 }

@@ -55,15 +55,11 @@ static bool in_weeks(const struct flyt_cap_recurring *r, int week)
     return week >= r->week_from || week <= r->week_to; /* wraps the new year */
 }
 
-static double base_level(const struct flyt_scenario *s, enum unit u)
+static double level_on(const struct flyt_scenario *s, int u, size_t d)
 {
-    return u == U_SHORT_TERM ? s->st_beds : u == U_NURSING_HOME ? s->nh_beds : s->hc_hours_per_week;
-}
-
-static double level_on(const struct flyt_scenario *s, enum unit u, size_t d)
-{
-    const struct flyt_capacity *c = &s->capacity[u];
-    double level = base_level(s, u);
+    const struct flyt_unit *x = &s->units[u];
+    const struct flyt_capacity *c = &x->schedule;
+    double level = x->capacity;
     for (size_t i = 0; i < c->n_changes && c->changes[i].day <= (double)d; i++)
         level = c->changes[i].level;
     if (c->n_recurring > 0) {
@@ -76,29 +72,29 @@ static double level_on(const struct flyt_scenario *s, enum unit u, size_t d)
         level = 0; /* a closure larger than the unit closes it, no more */
     if (level > 2e9)
         level = 2e9; /* yearly changes may add up past any real unit: keep beds an int */
-    return u == U_HOME_CARE ? level : round(level);
+    return x->kind == FLYT_UNIT_CASELOAD ? level : round(level);
 }
 
-double flyt__capacity_on(const struct model *m, enum unit u, size_t d)
+double flyt__capacity_on(const struct model *m, int u, size_t d)
 {
-    if (!m->cap_day[u])
-        return base_level(m->s, u);
-    return m->cap_day[u][d < m->n_rate_days ? d : m->n_rate_days - 1];
+    if (!m->u[u].cap_day)
+        return m->s->units[u].capacity;
+    return m->u[u].cap_day[d < m->n_rate_days ? d : m->n_rate_days - 1];
 }
 
 int flyt__build_capacity(struct model *m)
 {
     const struct flyt_scenario *s = m->s;
-    for (int u = 0; u < N_UNITS; u++) {
-        const struct flyt_capacity *c = &s->capacity[u];
-        if (c->n_changes == 0 && c->n_recurring == 0)
+    for (int u = 0; u < s->n_units; u++) {
+        const struct flyt_capacity *c = &s->units[u].schedule;
+        if (s->units[u].kind == FLYT_UNIT_UNLIMITED || (c->n_changes == 0 && c->n_recurring == 0))
             continue;
         size_t n = m->n_rate_days ? m->n_rate_days : 1;
-        m->cap_day[u] = malloc(n * sizeof(double));
-        if (!m->cap_day[u])
+        m->u[u].cap_day = malloc(n * sizeof(double));
+        if (!m->u[u].cap_day)
             return -1;
         for (size_t d = 0; d < n; d++)
-            m->cap_day[u][d] = level_on(s, (enum unit)u, d);
+            m->u[u].cap_day[d] = level_on(s, u, d);
     }
     return 0;
 }

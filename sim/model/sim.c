@@ -45,50 +45,52 @@ static void draw_attributes(struct model *m, uint32_t id)
     p->group = (uint8_t)s->group_of_cfs[p->cfs];
 }
 
-static const char *const unit_key[N_UNITS] = { "short_term", "nursing_home", "home_care" };
-
 /* The runaway message names where the patients are: the largest of the
  * places (hospital treatment, the UKP wait, each unit) and the longest
  * queue, so that a planner sees which unit actually grows. */
 static void runaway(struct model *m, bool at_start)
 {
-    const struct {
-        const char *what;
-        long n;
-    } place[] = {
-        { "in hospital treatment", m->n_treat }, { "discharge-ready in hospital", m->n_ukp },
-        { "in short_term beds", m->n_st },       { "in nursing_home beds", m->n_nh },
-        { "with home_care", m->n_hc },
-    };
-    size_t bp = 0;
-    for (size_t i = 1; i < sizeof place / sizeof place[0]; i++)
-        if (place[i].n > place[bp].n)
-            bp = i;
-    uint32_t best = 0;
-    int bu = 0;
-    for (int u = 0; u < N_UNITS; u++) {
-        uint32_t n = 0;
-        for (int o = 0; o < FLYT_N_ORIGIN; o++)
-            n += m->q[u][o].len;
-        if (n > best) {
-            best = n;
+    const struct flyt_scenario *s = m->s;
+    const char *what = "in hospital treatment";
+    long most = m->n_treat;
+    char unit_what[64];
+    if (m->n_ukp > most) {
+        most = m->n_ukp;
+        what = "discharge-ready in hospital";
+    }
+    int bu = -1;
+    for (int u = 0; u < s->n_units; u++)
+        if (u != s->hospital && m->u[u].n > most) {
+            most = m->u[u].n;
             bu = u;
         }
+    if (bu >= 0) {
+        snprintf(unit_what, sizeof unit_what, "in %.50s", s->units[bu].id);
+        what = unit_what;
     }
-    char queue[64] = "";
+    uint32_t best = 0;
+    int qu = 0;
+    for (int u = 0; u < s->n_units; u++)
+        if (m->u[u].queued > best) {
+            best = m->u[u].queued;
+            qu = u;
+        }
+    char queue[80] = "";
     if (best > 0)
-        snprintf(queue, sizeof queue, "; %u waiting for %s", best, unit_key[bu]);
+        snprintf(queue, sizeof queue, "; %u waiting for %.47s", best, s->units[qu].id);
     m->out->status = FLYT_RUN_RUNAWAY;
-    unsigned long long cap = (unsigned long long)m->s->max_patients;
+    unsigned long long cap = (unsigned long long)s->max_patients;
+    char msg[512];
     if (at_start)
-        snprintf(m->out->status_detail, sizeof m->out->status_detail,
+        snprintf(msg, sizeof msg,
                  "the initial occupancy needs more than %llu patients (run.max_patients): "
                  "%ld %s so far",
-                 cap, place[bp].n, place[bp].what);
+                 cap, most, what);
     else
-        snprintf(m->out->status_detail, sizeof m->out->status_detail,
+        snprintf(msg, sizeof msg,
                  "more than %llu patients (run.max_patients) at day %.0f: %ld %s%s", cap, now(m),
-                 place[bp].n, place[bp].what, queue);
+                 most, what, queue);
+    snprintf(m->out->status_detail, sizeof m->out->status_detail, "%.127s", msg);
     flyt_engine_stop(m->eng);
 }
 
@@ -123,35 +125,30 @@ static void sample_day(struct model *m, size_t d)
     double **sr = m->out->series; /* with series off n_days is 0: not called */
     sr[FLYT_SERIES_hospital_treatment][d] = m->n_treat;
     sr[FLYT_SERIES_ukp_waiting][d] = m->n_ukp;
-    sr[FLYT_SERIES_short_term][d] = m->n_st;
-    sr[FLYT_SERIES_nursing_home][d] = m->n_nh;
-    sr[FLYT_SERIES_home_care_users][d] = m->n_hc;
-    sr[FLYT_SERIES_home_care_hours][d] = m->hc_hours_used;
-    uint32_t nq = 0;
-    for (int o = 0; o < FLYT_N_ORIGIN; o++)
-        nq += m->q[U_NURSING_HOME][o].len;
-    sr[FLYT_SERIES_nh_queue][d] = nq;
-    sr[FLYT_SERIES_short_term_beds][d] = m->cap[U_SHORT_TERM];
-    sr[FLYT_SERIES_nursing_home_beds][d] = m->cap[U_NURSING_HOME];
-    sr[FLYT_SERIES_home_care_capacity][d] = m->hc_capacity;
     sr[FLYT_SERIES_coord_queue][d] = flyt__coord_queued(m);
+    for (int u = 0; u < m->s->n_units; u++) {
+        const struct unit_state *us = &m->u[u];
+        flyt_result_unit_series(m->out, (unsigned)u, FLYT_USERIES_census)[d] = (double)us->n;
+        flyt_result_unit_series(m->out, (unsigned)u, FLYT_USERIES_capacity)[d] =
+                isfinite(us->cap) ? us->cap : NAN;
+        flyt_result_unit_series(m->out, (unsigned)u, FLYT_USERIES_queue)[d] = us->queued;
+        flyt_result_unit_series(m->out, (unsigned)u, FLYT_USERIES_hours)[d] =
+                m->s->units[u].kind == FLYT_UNIT_CASELOAD ? us->hours_used : NAN;
+    }
 }
 
 /* Capacity changes at 00:00. A drop below the census sends nobody away:
  * admissions wait until the census falls. A rise is filled at once. */
 static void apply_capacity(struct model *m, size_t day)
 {
-    for (int u = 0; u < N_UNITS; u++) {
-        if (!m->cap_day[u])
+    for (int u = 0; u < m->s->n_units; u++) {
+        if (!m->u[u].cap_day)
             continue;
-        double level = flyt__capacity_on(m, (enum unit)u, day);
-        double old = u == U_HOME_CARE ? m->hc_capacity : m->cap[u];
-        if (u == U_HOME_CARE)
-            m->hc_capacity = level;
-        else
-            m->cap[u] = (int)level;
+        double level = flyt__capacity_on(m, u, day);
+        double old = m->u[u].cap;
+        m->u[u].cap = level;
         if (level > old)
-            flyt__try_place(m, (enum unit)u);
+            flyt__try_place(m, u);
     }
 }
 
@@ -164,13 +161,14 @@ static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx
     flyt__advance(m, t);
     size_t day = (size_t)t;
     apply_capacity(m, day);
+    flyt__day_boundary(m, day);
     if (day >= m->first_day && day - m->first_day < m->out->n_days)
         sample_day(m, day - m->first_day);
-    /* Without weekend admissions, places freed at the weekend are filled
-     * when Monday starts. */
-    if (!m->s->admissions_on_weekends)
-        for (int u = 0; u < N_UNITS; u++)
-            flyt__try_place(m, (enum unit)u);
+    /* Units that admit on weekdays only fill the places freed at the
+     * weekend when Monday starts. */
+    for (int u = 0; u < m->s->n_units; u++)
+        if (m->s->units[u].weekdays_only)
+            flyt__try_place(m, u);
     if ((double)(day + 1) < m->t_end &&
         flyt_engine_schedule(m->eng, (double)(day + 1), EV_DAY, NIL, 0) != 0)
         m->failed = true;
@@ -222,35 +220,28 @@ static void fill_units(struct model *m)
 {
     const struct flyt_scenario *s = m->s;
     uint64_t k = 0;
-    long n_st = lround(s->st_initial_occupancy * m->cap[U_SHORT_TERM]);
-    for (long i = 0; i < n_st && filling(m); i++) {
-        uint32_t id = initial_patient(m, &k);
-        if (id == NIL)
-            return;
-        const struct flyt_group *g = &s->groups[m->p[id].group];
-        double elapsed;
-        double los = residual_stay(m, &g->st_los, &elapsed);
-        flyt__start_st(m, id, los);
-        m->p[id].t_unit = -1; /* a stay that began before time 0 is not measured */
-        m->p[id].t_state = -elapsed;
-    }
-    long n_nh = lround(s->nh_initial_occupancy * m->cap[U_NURSING_HOME]);
-    for (long i = 0; i < n_nh && filling(m); i++) {
-        uint32_t id = initial_patient(m, &k);
-        if (id == NIL)
-            return;
-        const struct flyt_group *g = &s->groups[m->p[id].group];
-        double elapsed;
-        flyt__start_nh(m, id, residual_stay(m, &g->nh_los, &elapsed));
-        m->p[id].t_state = -elapsed;
-    }
-    for (int i = 0; i < s->hc_initial_users && filling(m); i++) {
-        uint32_t id = initial_patient(m, &k);
-        if (id == NIL)
-            return;
-        const struct flyt_group *g = &s->groups[m->p[id].group];
-        m->p[id].hc_hours = flyt_dist_sample(&g->hc_hours, m->rng);
-        flyt__start_hc(m, id);
+    for (int u = 0; u < s->n_units; u++) {
+        const struct flyt_unit *x = &s->units[u];
+        if (x->hospital)
+            continue;
+        long n = x->kind == FLYT_UNIT_BEDS ? lround(x->initial_occupancy * m->u[u].cap)
+                                           : x->initial_count;
+        for (long i = 0; i < n && filling(m); i++) {
+            uint32_t id = initial_patient(m, &k);
+            if (id == NIL)
+                return;
+            struct patient *p = &m->p[id];
+            if (x->kind == FLYT_UNIT_CASELOAD) {
+                p->hc_hours = flyt_dist_sample(&x->hours[p->group], m->rng);
+                flyt__start_client(m, id, u);
+                continue;
+            }
+            double elapsed;
+            double los = residual_stay(m, &x->los[p->group], &elapsed);
+            flyt__start_stay(m, id, u, los);
+            p->t_unit = -1; /* a stay that began before time 0 is not measured */
+            p->t_state = -elapsed;
+        }
     }
 }
 
@@ -259,9 +250,8 @@ static const char *const event_name[N_EVENTS] = {
     [EV_TREAT_END] = "end of hospital treatment",
     [EV_DECISION] = "municipal decision",
     [EV_COMPLEX_END] = "complex placement",
-    [EV_ST_END] = "end of a short-term stay",
-    [EV_NH_END] = "end of a nursing-home stay",
-    [EV_HC_HAZARD] = "home-care hazard",
+    [EV_STAY_END] = "end of a stay",
+    [EV_HAZARD] = "caseload hazard",
     [EV_DAY] = "start of a day",
     [EV_CASE_DONE] = "coordinator case done",
     [EV_SHIFT] = "coordinator shift start or end",
@@ -310,9 +300,6 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
     m->t_warm = s->warmup_days;
     m->t_end = s->horizon_days;
     m->first_day = (size_t)ceil(s->warmup_days);
-    for (int u = 0; u < N_UNITS; u++)
-        for (int o = 0; o < FLYT_N_ORIGIN; o++)
-            m->q[u][o] = (struct queue){ NIL, NIL, 0 };
     size_t last_day = (size_t)ceil(s->horizon_days);
     out->n_days = last_day > m->first_day ? last_day - m->first_day : 0;
     if (s->series_off)
@@ -322,15 +309,27 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
         if (!out->series[i])
             return -1;
     }
+    out->n_units = (unsigned)s->n_units;
+    out->unit_kpi = calloc((size_t)s->n_units * FLYT_N_UNIT_KPI, sizeof(double));
+    if (!out->unit_kpi)
+        return -1;
+    if (out->n_days > 0) {
+        out->unit_series =
+                calloc((size_t)s->n_units * FLYT_N_UNIT_SERIES * out->n_days, sizeof(double));
+        if (!out->unit_series)
+            return -1;
+    }
+    m->u = calloc((size_t)s->n_units, sizeof *m->u);
+    if (!m->u || flyt__queues_init(m) != 0)
+        return -1;
     m->eng = flyt_engine_new(N_EVENTS, 4096, m);
     m->rng = flyt_rng_new();
     if (m->eng)
         flyt_engine_set_budget(m->eng, s->max_events);
     if (!m->eng || !m->rng || flyt__build_rates(m) != 0 || flyt__build_capacity(m) != 0)
         return -1;
-    m->cap[U_SHORT_TERM] = (int)flyt__capacity_on(m, U_SHORT_TERM, 0);
-    m->cap[U_NURSING_HOME] = (int)flyt__capacity_on(m, U_NURSING_HOME, 0);
-    m->hc_capacity = flyt__capacity_on(m, U_HOME_CARE, 0);
+    for (int u = 0; u < s->n_units; u++)
+        m->u[u].cap = flyt__capacity_on(m, u, 0);
     flyt_stream_seed(&m->arrival_rng, s->seed, rep, FLYT_STREAM_ARRIVALS, 0);
     for (int c = 0; c <= FLYT_STREAM_LEVER; c++)
         m->stream_prefix[c] = flyt_stream_prefix(s->seed, rep, (uint64_t)c);
@@ -346,10 +345,18 @@ static void teardown(struct model *m)
     flyt_rng_free(m->rng);
     free(m->p);
     free(m->day_rate);
-    for (int u = 0; u < N_UNITS; u++)
-        free(m->cap_day[u]);
     flyt__quantile_free(&m->ukp_waits);
-    flyt__quantile_free(&m->st_los);
+    flyt__queues_free(m);
+    for (int u = 0; m->u && u < m->s->n_units; u++) {
+        free(m->u[u].cap_day);
+        if (m->u[u].los)
+            flyt__quantile_free(m->u[u].los);
+        if (m->u[u].wait)
+            flyt__quantile_free(m->u[u].wait);
+        free(m->u[u].los);
+        free(m->u[u].wait);
+    }
+    free(m->u);
 }
 
 int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct flyt_result *out)

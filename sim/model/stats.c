@@ -13,10 +13,14 @@ void flyt__advance(struct model *m, double t)
         double dt = hi - lo;
         m->area_treat += m->n_treat * dt;
         m->area_ukp += m->n_ukp * dt;
-        m->area_st += m->n_st * dt;
-        m->area_nh += m->n_nh * dt;
-        m->area_hc_users += m->n_hc * dt;
-        m->area_hc_hours += m->hc_hours_used * dt;
+        for (int u = 0; u < m->s->n_units; u++) {
+            struct unit_state *us = &m->u[u];
+            us->area_n += (double)us->n * dt;
+            us->area_blocked += (double)us->n_blocked * dt;
+            us->area_hours += us->hours_used * dt;
+            if ((double)us->n > us->cap)
+                us->area_over += ((double)us->n - us->cap) * dt;
+        }
     }
     if (t > m->t_last)
         m->t_last = t;
@@ -33,13 +37,27 @@ void flyt__count_day(struct model *m, enum flyt_series series, double t)
         m->out->series[series][d] += 1;
 }
 
+/* Day d starts: the day before it is over. A day counts when all of it
+ * lies in the measured window. */
+void flyt__day_boundary(struct model *m, size_t day)
+{
+    for (int u = 0; u < m->s->n_units; u++) {
+        struct unit_state *us = &m->u[u];
+        if (day >= 1 && (double)(day - 1) >= m->t_warm && (double)day <= m->t_end) {
+            us->days++;
+            us->days_over += us->over_today;
+        }
+        us->over_today = (double)us->n > us->cap;
+    }
+}
+
 /* Capacity changes only at 00:00 (plan.c), so its time-integral comes from
  * the daily levels once, at the end, rather than on every event. */
-static double capacity_area(const struct model *m, enum unit u, double lo, double hi)
+static double capacity_area(const struct model *m, int u, double lo, double hi)
 {
     if (!(hi > lo))
         return 0;
-    if (!m->cap_day[u])
+    if (!m->u[u].cap_day)
         return flyt__capacity_on(m, u, 0) * (hi - lo);
     double area = 0;
     for (size_t d = (size_t)lo; (double)d < hi; d++) {
@@ -54,53 +72,74 @@ static double ratio(double a, double b)
     return b > 0 ? a / b : NAN;
 }
 
+static void unit_kpis(struct model *m, int u, double span, double t_stop)
+{
+    const struct flyt_unit *x = &m->s->units[u];
+    struct unit_state *us = &m->u[u];
+    double *k = flyt_result_unit_kpi(m->out, (unsigned)u);
+    bool load = x->kind == FLYT_UNIT_CASELOAD, unlimited = x->kind == FLYT_UNIT_UNLIMITED;
+    double area_cap = unlimited ? NAN : capacity_area(m, u, m->t_warm, t_stop);
+    k[FLYT_UNIT_KPI_occupancy] = ratio(us->area_n, span);
+    k[FLYT_UNIT_KPI_capacity] = unlimited ? NAN : ratio(area_cap, span);
+    k[FLYT_UNIT_KPI_utilisation] = unlimited ? NAN
+                                   : load    ? ratio(us->area_hours, area_cap)
+                                             : ratio(us->area_n, area_cap);
+    k[FLYT_UNIT_KPI_hours_used] = load ? ratio(us->area_hours, span) : NAN;
+    k[FLYT_UNIT_KPI_admissions] = (double)us->admissions;
+    k[FLYT_UNIT_KPI_admission_cfs_mean] = ratio((double)us->cfs_sum, (double)us->admissions);
+    k[FLYT_UNIT_KPI_los_mean] = k[FLYT_UNIT_KPI_los_median] = NAN;
+    if (us->los)
+        flyt__quantile_kpis(us->los, &k[FLYT_UNIT_KPI_los_mean], &k[FLYT_UNIT_KPI_los_median], NULL,
+                            NULL);
+    k[FLYT_UNIT_KPI_wait_mean] = ratio(us->wait_sum, (double)us->waits);
+    k[FLYT_UNIT_KPI_wait_p90] = NAN;
+    if (us->wait) {
+        double mean, median, max;
+        flyt__quantile_kpis(us->wait, &mean, &median, &k[FLYT_UNIT_KPI_wait_p90], &max);
+    }
+    k[FLYT_UNIT_KPI_wait_mean_hospital] = ratio(us->by_origin_sum[0], (double)us->by_origin_n[0]);
+    k[FLYT_UNIT_KPI_wait_mean_bed] = ratio(us->by_origin_sum[1], (double)us->by_origin_n[1]);
+    k[FLYT_UNIT_KPI_wait_mean_home] = ratio(us->by_origin_sum[2], (double)us->by_origin_n[2]);
+    k[FLYT_UNIT_KPI_wait_within_target] = ratio((double)us->within, (double)us->waits);
+    k[FLYT_UNIT_KPI_ukp_wait_mean] = ratio(us->ukp_wait_sum, (double)us->ukp_wait_n);
+    k[FLYT_UNIT_KPI_blocked_days] = x->hospital ? m->area_ukp : us->area_blocked;
+    k[FLYT_UNIT_KPI_deaths] = (double)us->deaths;
+    k[FLYT_UNIT_KPI_overflow_bed_days] = x->kind == FLYT_UNIT_BEDS ? us->area_over : NAN;
+    k[FLYT_UNIT_KPI_days_over_capacity] =
+            x->kind == FLYT_UNIT_BEDS ? ratio((double)us->days_over, (double)us->days) : NAN;
+}
+
 void flyt__finish(struct model *m)
 {
     /* A run stopped early is measured up to where it stopped. */
     double t_stop = m->out->status == FLYT_RUN_OK ? m->t_end : flyt_engine_now(m->eng);
     flyt__advance(m, t_stop);
+    /* the last day, when the horizon ends it (no day starts at the horizon) */
+    flyt__day_boundary(m, (size_t)ceil(t_stop));
     double span = t_stop - m->t_warm;
-    double area_cap[N_UNITS];
-    for (int u = 0; u < N_UNITS; u++)
-        area_cap[u] = capacity_area(m, (enum unit)u, m->t_warm, t_stop);
     double *k = m->out->kpi;
     k[FLYT_KPI_arrivals] = (double)m->arrivals_window;
     k[FLYT_KPI_ukp_patients] = (double)m->ukp_waits.n;
     flyt__quantile_kpis(&m->ukp_waits, &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
                         &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
-    k[FLYT_KPI_ukp_wait_mean_home] = ratio(m->wait_sum[FLYT_DEST_HOME], (double)m->wait_n[0]);
-    k[FLYT_KPI_ukp_wait_mean_home_care] = ratio(m->wait_sum[1], (double)m->wait_n[1]);
-    k[FLYT_KPI_ukp_wait_mean_short_term] = ratio(m->wait_sum[2], (double)m->wait_n[2]);
-    k[FLYT_KPI_ukp_wait_mean_nursing_home] = ratio(m->wait_sum[3], (double)m->wait_n[3]);
-    k[FLYT_KPI_ukp_wait_mean_complex] = ratio(m->wait_sum[4], (double)m->wait_n[4]);
+    k[FLYT_KPI_ukp_wait_mean_home] = ratio(m->wait_home_sum, (double)m->wait_home_n);
+    k[FLYT_KPI_ukp_wait_mean_complex] = ratio(m->wait_complex_sum, (double)m->wait_complex_n);
     k[FLYT_KPI_ukp_waiting_at_end] = m->n_ukp;
     k[FLYT_KPI_ukp_days_per_year] = ratio(m->area_ukp * 365.0, span);
     k[FLYT_KPI_ukp_cost_per_year] = k[FLYT_KPI_ukp_days_per_year] * m->s->ukp_day_cost;
-    k[FLYT_KPI_share_direct_home] =
-            ratio((double)(m->wait_n[FLYT_DEST_HOME] + m->wait_n[FLYT_DEST_HOME_CARE]),
-                  (double)m->ukp_waits.n);
-    flyt__quantile_kpis(&m->st_los, &k[FLYT_KPI_st_los_mean], &k[FLYT_KPI_st_los_median], NULL,
-                        NULL);
-    k[FLYT_KPI_st_admissions] = (double)m->st_admissions;
-    k[FLYT_KPI_st_admission_cfs_mean] = ratio((double)m->st_cfs_sum, (double)m->st_admissions);
+    uint64_t home = m->wait_home_n, deaths = 0;
+    for (int u = 0; u < m->s->n_units; u++) {
+        if (m->s->units[u].kind == FLYT_UNIT_CASELOAD)
+            home += m->u[u].ukp_wait_n;
+        deaths += m->u[u].deaths;
+        unit_kpis(m, u, span, t_stop);
+    }
+    k[FLYT_KPI_share_direct_home] = ratio((double)home, (double)m->ukp_waits.n);
     k[FLYT_KPI_not_ready_returns] = (double)m->not_ready_returns;
     k[FLYT_KPI_occ_hospital_treatment] = ratio(m->area_treat, span);
     k[FLYT_KPI_occ_ukp] = ratio(m->area_ukp, span);
-    k[FLYT_KPI_occ_short_term] = ratio(m->area_st, span);
-    k[FLYT_KPI_util_short_term] = ratio(m->area_st, area_cap[U_SHORT_TERM]);
-    k[FLYT_KPI_occ_nursing_home] = ratio(m->area_nh, span);
-    k[FLYT_KPI_util_nursing_home] = ratio(m->area_nh, area_cap[U_NURSING_HOME]);
-    k[FLYT_KPI_occ_home_care_users] = ratio(m->area_hc_users, span);
-    k[FLYT_KPI_home_care_hours] = ratio(m->area_hc_hours, span);
-    k[FLYT_KPI_util_home_care] = ratio(m->area_hc_hours, area_cap[U_HOME_CARE]);
-    k[FLYT_KPI_nh_wait_mean] = ratio(m->nh_wait_sum, (double)m->nh_waits);
-    k[FLYT_KPI_nh_within_target] = ratio((double)m->nh_within, (double)m->nh_waits);
-    k[FLYT_KPI_nh_admissions] = (double)m->nh_admissions;
     k[FLYT_KPI_readmission_30d] = ratio((double)m->readmit_num, (double)m->readmit_den);
-    k[FLYT_KPI_deaths_hospital] = (double)m->deaths[0];
-    k[FLYT_KPI_deaths_short_term] = (double)m->deaths[1];
-    k[FLYT_KPI_deaths_nursing_home] = (double)m->deaths[2];
-    k[FLYT_KPI_deaths_home_care] = (double)m->deaths[3];
+    k[FLYT_KPI_deaths] = (double)deaths;
     k[FLYT_KPI_patients_initial] = (double)m->n_initial;
     k[FLYT_KPI_patients_in] = (double)m->n_in;
     k[FLYT_KPI_patients_out] = (double)m->n_out;

@@ -3,18 +3,16 @@
  * begin/end steps as flyt_model_run, so its figures are the same. */
 #include "model/model.h"
 
-static uint8_t exit_reason(const struct patient *p)
+static uint16_t exit_reason(const struct patient *p)
 {
     switch (p->state) {
     case PS_COMPLEX:
-        return FLYT_EXIT_SPECIAL_PLACEMENT;
-    case PS_NURSING:
-        return FLYT_EXIT_DEATH_NURSING_HOME; /* a nursing-home stay ends in death */
-    case PS_HOME_CARE:
-    case PS_HC_WAIT_NH:
-        return FLYT_EXIT_HOME_CARE_ENDED;
+        return FLYT_TRACE_EXIT_SPECIAL_PLACEMENT;
+    case PS_CLIENT:
+    case PS_CLIENT_WAIT:
+        return FLYT_TRACE_EXIT_SERVICES_ENDED;
     default:
-        return FLYT_EXIT_HOME;
+        return FLYT_TRACE_EXIT_HOME;
     }
 }
 
@@ -26,7 +24,7 @@ void flyt__trace_emit(struct model *m, uint32_t id, enum flyt_trace_kind k, int 
         .patient = p->key,
         .slot = id,
         .kind = (uint8_t)k,
-        .detail = (uint8_t)(k == FLYT_TRACE_EXIT ? exit_reason(p) : detail),
+        .detail = (uint16_t)(k == FLYT_TRACE_EXIT ? exit_reason(p) : detail),
         .age_band = p->age_band,
         .cfs = p->cfs,
         .complex = p->complex,
@@ -41,18 +39,15 @@ static void announce_initial(struct model *m)
 {
     for (uint32_t id = 0; id < m->n_pool; id++) {
         const struct patient *p = &m->p[id];
-        int unit = p->state == PS_SHORT_TERM  ? FLYT_TRACE_SHORT_TERM
-                   : p->state == PS_NURSING   ? FLYT_TRACE_NURSING_HOME
-                   : p->state == PS_HOME_CARE ? FLYT_TRACE_HOME_CARE
-                                              : -1;
-        if (unit < 0)
+        if (p->state != PS_STAY && p->state != PS_CLIENT)
             continue;
+        int unit = p->unit;
         struct flyt_trace_event ev = {
             .t = p->t_state,
             .patient = p->key,
             .slot = id,
             .kind = FLYT_TRACE_INITIAL,
-            .detail = (uint8_t)unit,
+            .detail = (uint16_t)unit,
             .age_band = p->age_band,
             .cfs = p->cfs,
             .complex = p->complex,

@@ -27,25 +27,27 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BLOCK        4096 /* rows per append and per chunk */
-#define NO_DEATH     0xFF
-#define DEST_NONE    0xFF
-#define DEST_SPECIAL 4 /* = FLYT_N_DEST: a complex patient's special placement */
+#define BLOCK     4096 /* rows per append and per chunk */
+#define NO_DEATH  0xFF
+#define DEST_NONE 0xFFFF
+#define NO_UNIT   0xFFFF
 
 enum { ORIGIN_ARRIVAL, ORIGIN_READMISSION, ORIGIN_INITIAL };
 
 struct prow {
-    double t_hospital, t_ready, t_decision, t_ukp_end, t_st, t_st_end, t_nh, t_hc, t_exit;
+    double t_hospital, t_ready, t_decision, t_ukp_end, t_unit, t_unit_end, t_next, t_exit;
     uint64_t patient;
     uint32_t replication, episode;
-    uint8_t origin, age_band, cfs, complex, group, destination, exit_reason;
+    uint16_t destination, unit, next_unit;
+    uint8_t origin, age_band, cfs, complex, group, exit_reason;
 };
 
 struct erow {
     double t;
     uint64_t patient;
     uint32_t replication, episode;
-    uint8_t event, detail;
+    uint16_t detail;
+    uint8_t event;
 };
 
 struct open_ep {
@@ -72,7 +74,7 @@ struct rep_slot {
     int done;
 };
 
-enum { T_ORIGIN, T_DEST, T_EXIT, T_EVENT, N_ENUM };
+enum { T_ORIGIN, T_EXIT, T_EVENT, N_ENUM };
 
 struct column {
     const char *name;
@@ -100,12 +102,16 @@ static const struct column pcols[] = {
     { "t_hospital", PCOL(t_hospital), F64, "days", "admission to hospital (NaN for initial)" },
     { "t_ready", PCOL(t_ready), F64, "days", "discharge-ready: start of the UKP wait" },
     { "t_decision", PCOL(t_decision), F64, "days", "destination decided" },
-    { "destination", PCOL(destination), -1 - T_DEST, "", "the decided destination" },
+    { "destination", PCOL(destination), U, "",
+      "the decided destination: a unit (index into /units/ids), 65534 home, 65533 special "
+      "placement, 65535 none" },
     { "t_ukp_end", PCOL(t_ukp_end), F64, "days", "left hospital at the end of the UKP wait" },
-    { "t_short_term", PCOL(t_st), F64, "days", "admission to a short-term bed" },
-    { "t_short_term_end", PCOL(t_st_end), F64, "days", "the short-term bed was freed" },
-    { "t_nursing_home", PCOL(t_nh), F64, "days", "admission to a nursing-home bed" },
-    { "t_home_care", PCOL(t_hc), F64, "days", "home care started" },
+    { "unit", PCOL(unit), U, "",
+      "the first unit of the episode after hospital (index into /units/ids; 65535 none)" },
+    { "t_unit", PCOL(t_unit), F64, "days", "admission to that unit" },
+    { "t_unit_end", PCOL(t_unit_end), F64, "days", "that unit's bed was freed" },
+    { "next_unit", PCOL(next_unit), U, "", "the unit after it (65535 none)" },
+    { "t_next_unit", PCOL(t_next), F64, "days", "admission to the unit after it" },
     { "t_exit", PCOL(t_exit), F64, "days",
       "the episode ended (NaN: in the system at the horizon)" },
     { "exit_reason", PCOL(exit_reason), -1 - T_EXIT, "", "how the episode ended" },
@@ -118,7 +124,7 @@ static const struct column ecols[] = {
     { "episode", ECOL(episode), U, "", "the patient's episode, as in /patients/episode" },
     { "event", ECOL(event), -1 - T_EVENT, "", "what happened" },
     { "detail", ECOL(detail), U, "",
-      "destination (decision, ukp_end), unit (initial, admit), place (death) or exit "
+      "destination (decision, ukp_end), unit (initial, admit, apply, stay_end, death) or exit "
       "reason (exit); see docs/hdf5-layout.md" },
 };
 
@@ -147,7 +153,10 @@ static hid_t predefined(size_t size, bool is_double)
 {
     if (is_double)
         return H5T_IEEE_F64LE;
-    return size == 8 ? H5T_STD_U64LE : size == 4 ? H5T_STD_U32LE : H5T_STD_U8LE;
+    return size == 8   ? H5T_STD_U64LE
+           : size == 4 ? H5T_STD_U32LE
+           : size == 2 ? H5T_STD_U16LE
+                       : H5T_STD_U8LE;
 }
 
 static hid_t col_type(const struct flyt_h5_log *log, const struct column *col, bool mem)
@@ -159,6 +168,7 @@ static hid_t col_type(const struct flyt_h5_log *log, const struct column *col, b
         return dbl              ? H5T_NATIVE_DOUBLE
                : col->size == 8 ? H5T_NATIVE_UINT64
                : col->size == 4 ? H5T_NATIVE_UINT32
+               : col->size == 2 ? H5T_NATIVE_UINT16
                                 : H5T_NATIVE_UINT8;
     return predefined(col->size, dbl);
 }
@@ -178,29 +188,18 @@ static int make_enums(struct flyt_h5_log *log)
 {
     static const char *const origin[] = { "arrival", "readmission", "initial" };
     static const uint8_t origin_v[] = { 0, 1, 2 };
-    static const char *const dest[] = { "home",         "home_care", "short_term",
-                                        "nursing_home", "special",   "none" };
-    static const uint8_t dest_v[] = { 0, 1, 2, 3, DEST_SPECIAL, DEST_NONE };
-    static const char *const exits[] = { "home",
-                                         "special_placement",
-                                         "home_care_ended",
-                                         "death_hospital",
-                                         "death_short_term",
-                                         "death_nursing_home",
-                                         "death_home_care",
-                                         "to_hospital",
-                                         "in_system" };
-    static const uint8_t exit_v[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+    static const char *const exits[] = { "home",  "special_placement", "services_ended",
+                                         "death", "to_hospital",       "in_system" };
+    static const uint8_t exit_v[] = { 0, 1, 2, 3, 4, 5 };
     static const char *const events[] = { "initial",  "arrival", "readmission", "ready",
-                                          "decision", "ukp_end", "admit",       "short_term_end",
+                                          "decision", "ukp_end", "admit",       "stay_end",
                                           "death",    "exit",    "apply",       "not_ready",
                                           "case_done" };
     static const uint8_t event_v[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
-    _Static_assert(sizeof exits / sizeof exits[0] == FLYT_N_EXIT, "exit names");
+    _Static_assert(sizeof exits / sizeof exits[0] == FLYT_TRACE_N_EXIT, "exit names");
     _Static_assert(sizeof events / sizeof events[0] == FLYT_TRACE_N_KINDS, "event names");
     log->enums[T_ORIGIN] = make_enum(origin, 3, origin_v);
-    log->enums[T_DEST] = make_enum(dest, 6, dest_v);
-    log->enums[T_EXIT] = make_enum(exits, FLYT_N_EXIT, exit_v);
+    log->enums[T_EXIT] = make_enum(exits, FLYT_TRACE_N_EXIT, exit_v);
     log->enums[T_EVENT] = make_enum(events, FLYT_TRACE_N_KINDS, event_v);
     for (int i = 0; i < N_ENUM; i++)
         if (log->enums[i] < 0)
@@ -377,30 +376,31 @@ static void start_episode(struct rep_state *st, struct open_ep *o,
                           const struct flyt_trace_event *ev, uint8_t origin, uint32_t episode)
 {
     double nan = NAN;
-    o->row = (struct prow){ nan,
-                            nan,
-                            nan,
-                            nan,
-                            nan,
-                            nan,
-                            nan,
-                            nan,
-                            nan,
-                            ev->patient,
-                            st->rep,
-                            episode,
-                            origin,
-                            ev->age_band,
-                            ev->cfs,
-                            ev->complex,
-                            ev->group,
-                            DEST_NONE,
-                            FLYT_EXIT_IN_SYSTEM };
+    o->row = (struct prow){ .t_hospital = nan,
+                            .t_ready = nan,
+                            .t_decision = nan,
+                            .t_ukp_end = nan,
+                            .t_unit = nan,
+                            .t_unit_end = nan,
+                            .t_next = nan,
+                            .t_exit = nan,
+                            .patient = ev->patient,
+                            .replication = st->rep,
+                            .episode = episode,
+                            .destination = DEST_NONE,
+                            .unit = NO_UNIT,
+                            .next_unit = NO_UNIT,
+                            .origin = origin,
+                            .age_band = ev->age_band,
+                            .cfs = ev->cfs,
+                            .complex = ev->complex,
+                            .group = ev->group,
+                            .exit_reason = FLYT_TRACE_EXIT_IN_SYSTEM };
     o->active = 1;
     o->death = NO_DEATH;
 }
 
-static void end_episode(struct rep_state *st, struct open_ep *o, uint8_t reason, double t)
+static void end_episode(struct rep_state *st, struct open_ep *o, uint16_t reason, double t)
 {
     if (!o->active)
         return;
@@ -408,7 +408,7 @@ static void end_episode(struct rep_state *st, struct open_ep *o, uint8_t reason,
     if (!st->log->patients)
         return;
     o->row.t_exit = t;
-    o->row.exit_reason = reason;
+    o->row.exit_reason = (uint8_t)reason;
     st->pbuf[st->np++] = o->row;
     if (st->np == BLOCK)
         flush(st);
@@ -416,12 +416,13 @@ static void end_episode(struct rep_state *st, struct open_ep *o, uint8_t reason,
 
 static void unit_time(struct prow *r, int unit, double t)
 {
-    if (unit == FLYT_TRACE_SHORT_TERM)
-        r->t_st = t;
-    else if (unit == FLYT_TRACE_NURSING_HOME)
-        r->t_nh = t;
-    else
-        r->t_hc = t;
+    if (r->unit == NO_UNIT) {
+        r->unit = (uint16_t)unit;
+        r->t_unit = t;
+    } else if (r->next_unit == NO_UNIT) {
+        r->next_unit = (uint16_t)unit;
+        r->t_next = t;
+    }
 }
 
 static void on_event(void *ctx, const struct flyt_trace_event *ev)
@@ -430,7 +431,7 @@ static void on_event(void *ctx, const struct flyt_trace_event *ev)
     struct open_ep *o = slot_of(st, ev->slot);
     if (!o)
         return;
-    uint8_t detail = ev->detail;
+    uint16_t detail = ev->detail;
     struct prow *r = &o->row;
     switch (ev->kind) {
     case FLYT_TRACE_INITIAL:
@@ -443,7 +444,7 @@ static void on_event(void *ctx, const struct flyt_trace_event *ev)
         break;
     case FLYT_TRACE_READMISSION: {
         uint32_t next = r->episode + 1;
-        end_episode(st, o, FLYT_EXIT_TO_HOSPITAL, ev->t);
+        end_episode(st, o, FLYT_TRACE_EXIT_TO_HOSPITAL, ev->t);
         start_episode(st, o, ev, ORIGIN_READMISSION, next);
         r->t_hospital = ev->t;
         break;
@@ -457,20 +458,21 @@ static void on_event(void *ctx, const struct flyt_trace_event *ev)
         break;
     case FLYT_TRACE_UKP_END:
         r->t_ukp_end = ev->t;
-        if (ev->detail == DEST_SPECIAL)
-            r->destination = DEST_SPECIAL;
+        if (ev->detail == FLYT_TRACE_TO_SPECIAL)
+            r->destination = FLYT_TRACE_TO_SPECIAL;
         break;
     case FLYT_TRACE_ADMIT:
         unit_time(r, ev->detail, ev->t);
         break;
     case FLYT_TRACE_ST_END:
-        r->t_st_end = ev->t;
+        if (ev->detail == r->unit && isnan(r->t_unit_end))
+            r->t_unit_end = ev->t;
         break;
     case FLYT_TRACE_DEATH:
-        o->death = ev->detail;
+        o->death = 1;
         break;
     case FLYT_TRACE_EXIT:
-        detail = o->death != NO_DEATH ? (uint8_t)(FLYT_EXIT_DEATH_HOSPITAL + o->death) : detail;
+        detail = o->death != NO_DEATH ? FLYT_TRACE_EXIT_DEATH : detail;
         end_episode(st, o, detail, ev->t);
         break;
     default:
@@ -528,7 +530,7 @@ static int hook_end(void *ctx, unsigned rep, int rc)
         return -1;
     }
     for (size_t i = 0; i < st->cap; i++)
-        end_episode(st, &st->open[i], FLYT_EXIT_IN_SYSTEM, NAN);
+        end_episode(st, &st->open[i], FLYT_TRACE_EXIT_IN_SYSTEM, NAN);
     flush(st);
     int failed = st->failed;
     log->slots[rep].st = NULL;

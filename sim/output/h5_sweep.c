@@ -377,6 +377,8 @@ static int summary(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
             rc = flyt__h5_close_group(
                     c, g, summary_names(c, g) || summary_body(c, g, sw, sum, m, n) ? -1 : 0);
     }
+    for (size_t p = 0; sum && p < np; p++)
+        flyt_summary_free(&sum[p]);
     free(sum);
     free(m);
     free(n);

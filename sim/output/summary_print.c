@@ -40,8 +40,25 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
                 flyt_kpi_defs[k].units, flyt__fmt_num(mean, sizeof mean, sum->mean[k]),
                 flyt__fmt_ci(ci, sizeof ci, sum->mean[k], sum->ci_half[k]), sum->n[k]);
     }
+    int wk = widest(flyt_unit_kpi_defs, FLYT_N_UNIT_KPI, 0, 3);
+    int wv = widest(flyt_unit_kpi_defs, FLYT_N_UNIT_KPI, 1, 5);
+    static const char *const kinds[FLYT_N_UNIT_KINDS] = { "beds", "caseload", "unlimited" };
+    for (unsigned u = 0; u < sum->n_units && u < (unsigned)s->n_units; u++) {
+        const struct flyt_unit *x = &s->units[u];
+        fprintf(out, "\nunit '%s' (%s; %s%s)\n", x->id, x->name ? x->name : x->id, kinds[x->kind],
+                x->hospital ? ", the hospital" : "");
+        const struct flyt_stat *st = flyt_summary_unit(sum, u);
+        for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
+            if (st[k].n == 0)
+                continue; /* not a figure of this kind of unit */
+            char mean[32], ci[80];
+            fprintf(out, "  %-*s  %-*s  %12s  %-27s  %5u\n", wk, flyt_unit_kpi_defs[k].name, wv,
+                    flyt_unit_kpi_defs[k].units, flyt__fmt_num(mean, sizeof mean, st[k].mean),
+                    flyt__fmt_ci(ci, sizeof ci, st[k].mean, st[k].ci_half), st[k].n);
+        }
+    }
     flyt__roles_print_table(out, s, sum);
-    flyt__summary_print_warnings(out, sum);
+    flyt__summary_print_warnings(out, s, sum);
 }
 
 static void json_kpi(FILE *out, const struct flyt_summary *sum, int k)
@@ -77,6 +94,29 @@ void flyt_summary_print_json(FILE *out, const struct flyt_scenario *s,
         fputs("  ", out);
         json_kpi(out, sum, k);
         fputs(k + 1 < FLYT_N_KPI ? ",\n" : "\n", out);
+    }
+    fputs(" }", out);
+    fputs(",\n \"units\": {", out);
+    for (unsigned u = 0; u < sum->n_units && u < (unsigned)s->n_units; u++) {
+        fputs(u ? ",\n  " : "\n  ", out);
+        flyt__json_str(out, s->units[u].id);
+        fputs(": {\"name\": ", out);
+        flyt__json_str(out, s->units[u].name ? s->units[u].name : s->units[u].id);
+        const struct flyt_stat *st = flyt_summary_unit(sum, u);
+        for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
+            double m = st[k].mean, h = st[k].ci_half;
+            int ci = isfinite(m) && isfinite(h);
+            fputs(", ", out);
+            flyt__json_str(out, flyt_unit_kpi_defs[k].name);
+            fputs(": {\"mean\": ", out);
+            flyt__json_num(out, m);
+            fputs(", \"ci95\": [", out);
+            flyt__json_num(out, ci ? m - h : NAN);
+            fputs(", ", out);
+            flyt__json_num(out, ci ? m + h : NAN);
+            fprintf(out, "], \"n\": %u}", st[k].n);
+        }
+        fputc('}', out);
     }
     fputs(" }", out);
     flyt__roles_print_json(out, s, sum);

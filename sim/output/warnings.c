@@ -8,15 +8,6 @@
 #include <math.h>
 #include <stdbool.h>
 
-static const struct {
-    enum flyt_kpi kpi;
-    const char *unit;
-} util_kpis[] = {
-    { FLYT_KPI_util_short_term, "short_term" },
-    { FLYT_KPI_util_nursing_home, "nursing_home" },
-    { FLYT_KPI_util_home_care, "home_care" },
-};
-
 /* The UKP queue at the horizon compared with its time-average: more than
  * twice the mean (and a few patients more) says it was still growing. */
 static bool ukp_growing(const struct flyt_summary *sum, double *at_end, double *mean)
@@ -34,18 +25,21 @@ static const char *count(char *buf, size_t len, double x)
     return buf;
 }
 
-int flyt__summary_print_warnings(FILE *out, const struct flyt_summary *sum)
+int flyt__summary_print_warnings(FILE *out, const struct flyt_scenario *s,
+                                 const struct flyt_summary *sum)
 {
     int n = 0;
-    for (size_t i = 0; i < sizeof util_kpis / sizeof util_kpis[0]; i++) {
-        double u = sum->mean[util_kpis[i].kpi];
+    for (unsigned i = 0; i < sum->n_units && s && i < (unsigned)s->n_units; i++) {
+        if (s->units[i].hospital)
+            continue; /* never refuses anyone: its overflow is a figure, not a queue */
+        double u = flyt_summary_unit(sum, i)[FLYT_UNIT_KPI_utilisation].mean;
         if (isfinite(u) && u >= FLYT_UNSTABLE_UTIL) {
             /* %.2f on a utilisation of 1e300 (a unit with 1e-300 hours)
              * would print 300 digits */
             fprintf(out,
                     u < 1e6 ? "%swarning: %s utilisation %.2f: queues may grow without bound\n"
                             : "%swarning: %s utilisation %.4g: queues may grow without bound\n",
-                    n++ ? "" : "\n", util_kpis[i].unit, u);
+                    n++ ? "" : "\n", s->units[i].id, u);
         }
     }
     double at_end, mean;

@@ -2,6 +2,7 @@
 #ifndef FLYT_OUTPUT_WARNINGS_H
 #define FLYT_OUTPUT_WARNINGS_H
 
+#include "flyt/scenario.h"
 #include "flyt/result.h"
 
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #define FLYT_UNSTABLE_UTIL 0.98
 
 /* One "warning: ..." line per unit that looks unstable; returns how many. */
-int flyt__summary_print_warnings(FILE *out, const struct flyt_summary *sum);
+int flyt__summary_print_warnings(FILE *out, const struct flyt_scenario *s,
+                                 const struct flyt_summary *sum);
 
 #endif

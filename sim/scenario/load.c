@@ -275,176 +275,58 @@ static void read_hospital(struct reader *rd, config_setting_t *root, struct flyt
     flyt__rd_dist(rd, h, "not_ready_days", false, &s->not_ready_days);
 }
 
-const char *const flyt__rd_dest_names[FLYT_N_DEST] = { "home", "home_care", "short_term",
-                                                       "nursing_home" };
-const char *const flyt__rd_sto_names[FLYT_N_STO] = { "home", "home_care", "nursing_home",
-                                                     "hospital", "death" };
-static const char *const hco_names[FLYT_N_HCO] = { "hospital", "nursing_home", "death", "end" };
-
 static void read_decision(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
                           const struct group_names *g)
 {
     config_setting_t *d = flyt__rd_group(rd, root, "decision", true);
     s->decision_delay.kind = FLYT_DIST_FIXED;
     flyt__rd_dist(rd, d, "delay_days", false, &s->decision_delay);
-    s->admissions_on_weekends = true;
     flyt__rd_bool(rd, d, "working_days_only", false, &s->working_days_only);
-    flyt__rd_bool(rd, d, "admissions_on_weekends", false, &s->admissions_on_weekends);
-    double *tt[FLYT_MAX_GROUPS];
-    GROUP_ROWS(s, dest_p, tt);
-    flyt__rd_group_table(rd, d, "destination", true, flyt__rd_dest_names, FLYT_N_DEST, true, g, tt);
+    config_setting_t *old = d ? config_setting_get_member(d, "admissions_on_weekends") : NULL;
+    if (old) {
+        flyt__rd_mark(old);
+        flyt__rd_error(rd, old, "decision.admissions_on_weekends",
+                       "moved to each unit as admission_days = \"weekdays\" (or \"all\"); "
+                       "convert the file with 'flyt upgrade %s > NEW.cfg'",
+                       rd->main_file);
+    }
+    int idx[FLYT_MAX_GROUPS];
+    for (int i = 0; i < g->n; i++)
+        idx[i] = i;
+    if (s->n_units > 0 &&
+        flyt__rd_routes(rd, d, "destination", true, RD_ROUTE_SHARES, s, g, idx, &s->destination))
+        for (int j = 0; j < s->destination.n; j++)
+            if (s->destination.to[j] == s->hospital || s->destination.to[j] == FLYT_ROUTE_DEATH) {
+                config_setting_t *ds = config_setting_get_member(d, "destination");
+                flyt__rd_error(rd, ds, "decision.destination",
+                               "a discharge-ready patient leaves the hospital: the destination "
+                               "names other units or 'home', not '%s'",
+                               s->destination.to[j] < 0 ? "death" : s->units[s->hospital].id);
+                break;
+            }
     s->complex_wait.kind = FLYT_DIST_FIXED;
     flyt__rd_dist(rd, d, "complex_placement_days", s->complex_share > 0, &s->complex_wait);
-}
-
-static void read_beds(struct reader *rd, config_setting_t *u, int *beds, double *occupancy)
-{
-    long long b = 0;
-    flyt__rd_int(rd, u, "beds", u != NULL, 0, 10000000, &b);
-    *beds = (int)b;
-    flyt__rd_num(rd, u, "initial_occupancy", false, 0.0, 1.0, occupancy);
-}
-
-static void read_nh_queue(struct reader *rd, config_setting_t *nh, struct flyt_scenario *s)
-{
-    static const char *const origin_names[FLYT_N_ORIGIN] = { "hospital", "short_term", "home" };
-    for (int i = 0; i < FLYT_N_ORIGIN; i++)
-        s->nh_priority[i] = i;
-    const char *q = "fifo";
-    if (flyt__rd_str(rd, nh, "queue", false, &q) && strcmp(q, "fifo") != 0 &&
-        strcmp(q, "priority") != 0)
-        flyt__rd_error(rd, config_setting_get_member(nh, "queue"), "units.nursing_home.queue",
-                       "expected \"fifo\" or \"priority\", got \"%s\"", q);
-    s->nh_queue = strcmp(q, "priority") == 0 ? FLYT_NHQ_PRIORITY : FLYT_NHQ_FIFO;
-    config_setting_t *p = flyt__rd_get(rd, nh, "priority", false);
-    if (!p)
-        return;
-    if (!config_setting_is_array(p) || config_setting_length(p) != FLYT_N_ORIGIN) {
-        flyt__rd_error(rd, p, "units.nursing_home.priority",
-                       "expected all three origins in order, e.g. [\"hospital\", \"short_term\", "
-                       "\"home\"]");
-        return;
-    }
-    bool seen[FLYT_N_ORIGIN] = { false };
-    for (int i = 0; i < FLYT_N_ORIGIN; i++) {
-        const char *o = config_setting_get_string_elem(p, (unsigned)i);
-        int k = 0;
-        while (o && k < FLYT_N_ORIGIN && strcmp(o, origin_names[k]) != 0)
-            k++;
-        if (!o || k == FLYT_N_ORIGIN || seen[k]) {
-            flyt__rd_error(rd, p, "units.nursing_home.priority",
-                           "entries must be \"hospital\", \"short_term\" and \"home\", each once");
-            return;
-        }
-        seen[k] = true;
-        s->nh_priority[i] = k;
-    }
-}
-
-static void read_home_care(struct reader *rd, config_setting_t *units, struct flyt_scenario *s,
-                           const struct group_names *g)
-{
-    config_setting_t *hc = flyt__rd_group(rd, units, "home_care", false);
-    flyt__rd_num(rd, hc, "hours_per_week", hc != NULL, 0.0, 1e9, &s->hc_hours_per_week);
-    long long n = 0;
-    flyt__rd_int(rd, hc, "initial_users", false, 0, 10000000, &n);
-    s->hc_initial_users = (int)n;
-    struct flyt_dist *dt[FLYT_MAX_GROUPS];
-    GROUP_TARGETS(s, hc_hours, dt);
-    flyt__rd_group_dist(rd, hc, "hours_per_user", hc != NULL, g, dt);
-    const char *q = "strict_fifo";
-    if (flyt__rd_str(rd, hc, "queue", false, &q) && strcmp(q, "strict_fifo") != 0 &&
-        strcmp(q, "first_fit") != 0)
-        flyt__rd_error(rd, config_setting_get_member(hc, "queue"), "units.home_care.queue",
-                       "expected \"strict_fifo\" or \"first_fit\", got \"%s\"", q);
-    s->hc_queue = strcmp(q, "first_fit") == 0 ? FLYT_HCQ_FIRST_FIT : FLYT_HCQ_STRICT_FIFO;
-    double *tt[FLYT_MAX_GROUPS];
-    GROUP_ROWS(s, hc_rate_per_year, tt);
-    flyt__rd_group_table(rd, hc, "rates_per_year", false, hco_names, FLYT_N_HCO, false, g, tt);
-}
-
-static void read_units(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
-                       const struct group_names *g)
-{
-    config_setting_t *units = flyt__rd_group(rd, root, "units", true);
-    struct flyt_dist *dt[FLYT_MAX_GROUPS];
-    double *tt[FLYT_MAX_GROUPS];
-
-    config_setting_t *st = flyt__rd_group(rd, units, "short_term", false);
-    read_beds(rd, st, &s->st_beds, &s->st_initial_occupancy);
-    GROUP_TARGETS(s, st_los, dt);
-    flyt__rd_group_dist(rd, st, "los_days", st != NULL, g, dt);
-    GROUP_ROWS(s, st_out_p, tt);
-    flyt__rd_group_table(rd, st, "outcome", st != NULL, flyt__rd_sto_names, FLYT_N_STO, true, g,
-                         tt);
-
-    config_setting_t *nh = flyt__rd_group(rd, units, "nursing_home", false);
-    read_beds(rd, nh, &s->nh_beds, &s->nh_initial_occupancy);
-    GROUP_TARGETS(s, nh_los, dt);
-    flyt__rd_group_dist(rd, nh, "los_days", nh != NULL, g, dt);
-    read_nh_queue(rd, nh, s);
-
-    read_home_care(rd, units, s, g);
-
-    flyt__rd_capacity_schedule(rd, st, "beds", s->st_beds, 1e7, s, &s->capacity[0]);
-    flyt__rd_capacity_schedule(rd, nh, "beds", s->nh_beds, 1e7, s, &s->capacity[1]);
-    config_setting_t *hc = units ? config_setting_get_member(units, "home_care") : NULL;
-    flyt__rd_capacity_schedule(rd, hc && config_setting_is_group(hc) ? hc : NULL, "hours_per_week",
-                               s->hc_hours_per_week, 1e9, s, &s->capacity[2]);
 }
 
 static void read_report(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
     s->readmission_window_days = 30;
-    s->nh_target_days = 42;
+    s->wait_target_days = 42;
     config_setting_t *r = flyt__rd_group(rd, root, "report", false);
     flyt__rd_num(rd, r, "readmission_window_days", false, 1.0, 3650.0, &s->readmission_window_days);
-    flyt__rd_num(rd, r, "nh_target_days", false, 0.0, 36500.0, &s->nh_target_days);
+    flyt__rd_num(rd, r, "wait_target_days", false, 0.0, 36500.0, &s->wait_target_days);
+    config_setting_t *old = r ? config_setting_get_member(r, "nh_target_days") : NULL;
+    if (old) {
+        flyt__rd_mark(old);
+        flyt__rd_error(rd, old, "report.nh_target_days",
+                       "renamed report.wait_target_days (it applies to every unit's waits)");
+    }
 }
 
 static void read_cost(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
     config_setting_t *c = flyt__rd_group(rd, root, "cost", false);
     flyt__rd_num(rd, c, "ukp_day_nok", false, 0.0, 1e7, &s->ukp_day_cost);
-}
-
-/* Where a capacity error points: the capacity itself when given, else its
- * unit, else units. */
-static config_setting_t *capacity_setting(config_setting_t *units, const char *unit,
-                                          const char *key)
-{
-    config_setting_t *u = config_setting_get_member(units, unit);
-    config_setting_t *k = u ? config_setting_get_member(u, key) : NULL;
-    return k ? k : u ? u : units;
-}
-
-/* A unit with no capacity that patients are routed to would hold them
- * forever; that is a scenario error, not a result. */
-static void check_routing(struct reader *rd, config_setting_t *root, const struct flyt_scenario *s)
-{
-    bool to_st = false, to_nh = false, to_hc = false;
-    for (int i = 0; i < s->n_groups; i++) {
-        const struct flyt_group *g = &s->groups[i];
-        to_st |= g->dest_p[FLYT_DEST_SHORT_TERM] > 0;
-        to_nh |= g->dest_p[FLYT_DEST_NURSING_HOME] > 0 || g->st_out_p[FLYT_STO_NURSING_HOME] > 0 ||
-                 g->hc_rate_per_year[FLYT_HCO_NURSING_HOME] > 0;
-        to_hc |= g->dest_p[FLYT_DEST_HOME_CARE] > 0 || g->st_out_p[FLYT_STO_HOME_CARE] > 0;
-    }
-    config_setting_t *units = config_setting_get_member(root, "units");
-    if (!units)
-        return;
-    if (to_st && s->st_beds == 0)
-        flyt__rd_error(rd, capacity_setting(units, "short_term", "beds"), "units.short_term.beds",
-                       "patients are routed to short-term beds but there are none; give beds > 0");
-    if (to_nh && s->nh_beds == 0)
-        flyt__rd_error(rd, capacity_setting(units, "nursing_home", "beds"),
-                       "units.nursing_home.beds",
-                       "patients are routed to nursing homes but there are no beds; give beds > 0");
-    if (to_hc && !(s->hc_hours_per_week > 0))
-        flyt__rd_error(
-                rd, capacity_setting(units, "home_care", "hours_per_week"),
-                "units.home_care.hours_per_week",
-                "patients are routed to home care but it has no hours; give hours_per_week > 0");
 }
 
 static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
@@ -462,13 +344,14 @@ static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scen
     for (int i = 0; i < s->n_groups; i++)
         g.name[i] = s->groups[i].name;
     read_hospital(rd, root, s, &g);
+    /* the units before the decision and the roles, whose routes name them */
+    flyt__rd_units(rd, root, s, &g);
     read_decision(rd, root, s, &g);
-    read_units(rd, root, s, &g);
     flyt__rd_coordinators(rd, root, s, &g);
     flyt__rd_check_not_ready(rd, root, s);
     read_report(rd, root, s);
     if (rd->diag->n_errors == 0)
-        check_routing(rd, root, s);
+        flyt__rd_check_network(rd, root, s);
     flyt__rd_check_unknown(rd, root);
 }
 
@@ -636,10 +519,8 @@ void flyt_scenario_free(struct flyt_scenario *s)
         return;
     for (int i = 0; i < FLYT_MAX_GROUPS; i++) {
         flyt_dist_clear(&s->groups[i].hosp_los);
-        flyt_dist_clear(&s->groups[i].st_los);
-        flyt_dist_clear(&s->groups[i].nh_los);
-        flyt_dist_clear(&s->groups[i].hc_hours);
     }
+    flyt__rd_units_free(s);
     flyt_dist_clear(&s->decision_delay);
     flyt_dist_clear(&s->complex_wait);
     flyt_dist_clear(&s->not_ready_days);
@@ -666,22 +547,27 @@ static const char key_exemplar[] =
         "population: { admissions_per_day = 1.0; cfs_mix = [1, 0, 0, 0, 0, 0, 0, 0, 0];\n"
         "  shocks = ( { from = 1; to = 2; factor = 1.5; } ); };\n"
         "hospital: { los_days = 1.0; ukp_probability = 1.0; };\n"
-        "decision: { destination = { short_term = 1.0; }; };\n"
-        "units: {\n"
-        "  short_term: { beds = 1; los_days = 1.0; outcome = { home = 1.0; };\n"
-        "    schedule = ( { from = 1; beds = 2; }, { weeks = [1, 2]; change = -1; } ); };\n"
-        "  nursing_home: { beds = 1; los_days = 1.0;\n"
-        "    schedule = ( { from = 1; beds = 2; }, { weeks = [1, 2]; change = -1; } ); };\n"
-        "  home_care: { hours_per_week = 1.0; hours_per_user = 1.0;\n"
-        "    schedule = ( { from = 1; hours_per_week = 2.0; }, { weeks = [1, 2]; change = -1; } "
-        ");\n"
-        "  };\n"
+        "decision: { destination = { b = 1.0; }; };\n"
+        "units = (\n"
+        "  { id = \"h\"; name = \"H\"; kind = \"beds\"; hospital = true; capacity = 10;\n"
+        "    schedule = ( { from = 1; capacity = 2; }, { weeks = [1, 2]; change = -1; } ); },\n"
+        "  { id = \"b\"; kind = \"beds\"; capacity = 1; los_days = 1.0; outcome = { home = 1.0; "
         "};\n"
+        "    initial_occupancy = 0.5; queue = \"priority\"; priority = [\"h\"];\n"
+        "    admission_days = \"all\"; not_ready_returns = false;\n"
+        "    schedule = ( { from = 1; capacity = 2; }, { weeks = [1, 2]; change = -1; } ); },\n"
+        "  { id = \"u\"; kind = \"unlimited\"; los_days = 1.0; outcome = \"home\";\n"
+        "    initial_patients = 1; },\n"
+        "  { id = \"c\"; kind = \"caseload\"; capacity = 1.0; hours_per_client = 1.0;\n"
+        "    initial_clients = 1; rates_per_year = { home = 1.0; }; queue = \"first_fit\"; }\n"
+        ");\n"
         "coordinators = ( { name = \"c\"; headcount = 1; workdays = [\"mon\"]; hours = [8, 9];\n"
         "  holidays = [\"2025-01-06\"]; cases = \"ukp\"; groups = [\"all\"]; work_hours = 1.0;\n"
-        "  when_busy = \"wait\"; lead_days = 2.0; effects = { decision_delay_days = 0.0;\n"
-        "  destination = { home = 1.0; }; outcome = { home = 1.0; }; st_los_factor = 1.0;\n"
-        "  not_ready_probability = 0.0; }; } );\n";
+        "  when_busy = \"wait\"; effects = { decision_delay_days = 0.0;\n"
+        "  destination = { home = 1.0; }; los_factor = 1.0; los_unit = \"b\";\n"
+        "  not_ready_probability = 0.0; }; },\n"
+        "  { name = \"d\"; headcount = 1; cases = \"b\"; work_hours = 1.0; lead_days = 2.0;\n"
+        "  effects = { outcome = { home = 1.0; }; los_factor = 1.0; }; } );\n";
 
 static void collect_keys(struct reader *rd, config_t *cfg, const char *text)
 {

@@ -104,6 +104,20 @@ static bool valid_name(const char *s)
     return true;
 }
 
+static config_setting_t *unit_by_id(config_setting_t *list, const char *id)
+{
+    int n = config_setting_length(list);
+    for (int i = 0; i < n; i++) {
+        config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        config_setting_t *m =
+                config_setting_is_group(e) ? config_setting_get_member(e, "id") : NULL;
+        const char *v = m ? config_setting_get_string(m) : NULL;
+        if (v && strcmp(v, id) == 0)
+            return e;
+    }
+    return NULL;
+}
+
 static bool remember(struct reader *rd, config_setting_t *s, int index)
 {
     if (rd->n_sets == rd->cap_sets) {
@@ -124,7 +138,8 @@ static int apply_one(struct reader *rd, const char *set, int index)
     const char *eq = strchr(set, '=');
     if (!eq || eq == set || (size_t)(eq - set) >= sizeof path) {
         flyt_diag_add(rd->diag, "--set", index, NULL,
-                      "expected key.path=value (e.g. units.short_term.beds=140), got '%s'", set);
+                      "expected key.path=value (e.g. units.short_term.capacity=140), got '%s'",
+                      set);
         return -1;
     }
     memcpy(path, set, (size_t)(eq - set));
@@ -138,7 +153,18 @@ static int apply_one(struct reader *rd, const char *set, int index)
             flyt_diag_add(rd->diag, "--set", index, NULL, "'%s' is not a valid key name", part);
             return -1;
         }
-        config_setting_t *next = config_setting_get_member(cur, part);
+        config_setting_t *next = config_setting_is_list(cur) ? unit_by_id(cur, part)
+                                                             : config_setting_get_member(cur, part);
+        if (config_setting_is_list(cur) && !next) {
+            flyt_diag_add(rd->diag, "--set", index, NULL, "no unit has id '%s'", part);
+            return -1;
+        }
+        if (!last && next && config_setting_is_list(next) && config_setting_name(next) &&
+            strcmp(config_setting_name(next), "units") == 0 &&
+            cur == config_root_setting(rd->cfg)) {
+            cur = next; /* units.<id>.key: the unit with that id */
+            continue;
+        }
         if (!last) {
             if (!next) {
                 /* a group made here has no line in the file: errors in it

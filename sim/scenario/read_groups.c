@@ -184,8 +184,8 @@ static void group_list(const struct group_names *g, char *buf, size_t len)
 
 /* Checks that a per-group setting names each group exactly once and
  * returns the members in group order (NULL where missing). */
-static bool per_group_members(struct reader *rd, config_setting_t *s, const char *key,
-                              const struct group_names *g, config_setting_t **members)
+bool flyt__rd_per_group_members(struct reader *rd, config_setting_t *s, const char *key,
+                                const struct group_names *g, config_setting_t **members)
 {
     char names[512];
     group_list(g, names, sizeof names);
@@ -240,7 +240,7 @@ bool flyt__rd_group_dist(struct reader *rd, config_setting_t *parent, const char
         return true;
     }
     config_setting_t *members[FLYT_MAX_GROUPS];
-    if (!per_group_members(rd, s, key, g, members))
+    if (!flyt__rd_per_group_members(rd, s, key, g, members))
         return false;
     bool ok = true;
     for (int i = 0; i < g->n; i++) {
@@ -297,7 +297,7 @@ bool flyt__rd_group_num(struct reader *rd, config_setting_t *parent, const char 
         return false;
     }
     config_setting_t *members[FLYT_MAX_GROUPS];
-    if (!per_group_members(rd, s, key, g, members))
+    if (!flyt__rd_per_group_members(rd, s, key, g, members))
         return false;
     bool ok = true;
     for (int i = 0; i < g->n; i++) {
@@ -376,7 +376,7 @@ bool flyt__rd_group_table(struct reader *rd, config_setting_t *parent, const cha
         return true;
     }
     config_setting_t *members[FLYT_MAX_GROUPS];
-    if (!per_group_members(rd, s, key, g, members))
+    if (!flyt__rd_per_group_members(rd, s, key, g, members))
         return false;
     bool ok = true;
     for (int i = 0; i < g->n; i++) {

@@ -284,7 +284,8 @@ static void read_effects(struct reader *rd, config_setting_t *e, struct flyt_rol
                          const struct flyt_scenario *s, const struct group_names *sub,
                          const int *sub_idx)
 {
-    r->st_los_factor = 1.0;
+    r->los_factor = 1.0;
+    r->los_unit = r->cases == FLYT_CASE_STAY ? r->case_unit : -1;
     config_setting_t *fx = flyt__rd_group(rd, e, "effects", false);
     if (!fx)
         return;
@@ -294,17 +295,47 @@ static void read_effects(struct reader *rd, config_setting_t *e, struct flyt_rol
     r->decision_delay.kind = FLYT_DIST_FIXED;
     r->has_decision_delay = config_setting_get_member(fx, "decision_delay_days") != NULL;
     flyt__rd_dist(rd, fx, "decision_delay_days", false, &r->decision_delay);
-    double *tt[FLYT_MAX_GROUPS];
-    for (int i = 0; i < sub->n; i++)
-        tt[i] = r->dest_p[sub_idx[i]];
     r->has_destination = config_setting_get_member(fx, "destination") != NULL;
-    flyt__rd_group_table(rd, fx, "destination", false, flyt__rd_dest_names, FLYT_N_DEST, true, sub,
-                         tt);
-    for (int i = 0; i < sub->n; i++)
-        tt[i] = r->st_out_p[sub_idx[i]];
+    if (flyt__rd_routes(rd, fx, "destination", false, RD_ROUTE_SHARES, s, sub, sub_idx,
+                        &r->destination))
+        for (int j = 0; j < r->destination.n; j++)
+            if (r->destination.to[j] == s->hospital || r->destination.to[j] == FLYT_ROUTE_DEATH) {
+                char dkey[340];
+                snprintf(dkey, sizeof dkey, "%s.destination", key);
+                flyt__rd_error(rd, config_setting_get_member(fx, "destination"), dkey,
+                               "the destination names other units than the hospital, or 'home'");
+                break;
+            }
     r->has_outcome = config_setting_get_member(fx, "outcome") != NULL;
-    flyt__rd_group_table(rd, fx, "outcome", false, flyt__rd_sto_names, FLYT_N_STO, true, sub, tt);
-    flyt__rd_num(rd, fx, "st_los_factor", false, 0.0, 10.0, &r->st_los_factor);
+    flyt__rd_routes(rd, fx, "outcome", false, RD_ROUTE_SHARES_FIXED, s, sub, sub_idx, &r->outcome);
+    flyt__rd_num(rd, fx, "los_factor", false, 0.0, 10.0, &r->los_factor);
+    char fkey[340];
+    snprintf(fkey, sizeof fkey, "%s.los_unit", key);
+    const char *lu = NULL;
+    if (flyt__rd_str(rd, fx, "los_unit", false, &lu) && lu) {
+        int u = flyt__rd_unit_index(s, lu);
+        config_setting_t *ls = config_setting_get_member(fx, "los_unit");
+        if (!ukp)
+            flyt__rd_error(rd, ls, fkey,
+                           "a role that takes stays scales the stays of its own unit; los_unit is "
+                           "for ukp roles");
+        else if (u < 0 || s->units[u].hospital || s->units[u].kind == FLYT_UNIT_CASELOAD)
+            flyt__rd_error(rd, ls, fkey, "'%s' is not a unit with stays (beds or unlimited)", lu);
+        else
+            r->los_unit = u;
+    }
+    if (ukp && r->los_factor != 1.0 && r->los_unit < 0)
+        flyt__rd_error(rd, config_setting_get_member(fx, "los_factor"), key,
+                       "a ukp role's los_factor scales the next stay in one unit: name it with "
+                       "los_unit = \"...\"");
+    config_setting_t *old = config_setting_get_member(fx, "st_los_factor");
+    if (old) {
+        flyt__rd_mark(old);
+        snprintf(fkey, sizeof fkey, "%s.st_los_factor", key);
+        flyt__rd_error(rd, old, fkey,
+                       "renamed los_factor (with los_unit for a ukp role); convert the file with "
+                       "'flyt upgrade'");
+    }
     double *pt[FLYT_MAX_GROUPS];
     for (int i = 0; i < sub->n; i++)
         pt[i] = &r->p_not_ready[sub_idx[i]];
@@ -314,20 +345,17 @@ static void read_effects(struct reader *rd, config_setting_t *e, struct flyt_rol
     /* An effect on a stage the role never sees would silently do nothing. */
     static const char *const ukp_only[] = { "decision_delay_days", "destination",
                                             "not_ready_probability" };
-    char fkey[340];
     for (size_t i = 0; i < sizeof ukp_only / sizeof ukp_only[0]; i++)
         if (!ukp && config_setting_get_member(fx, ukp_only[i]) &&
             snprintf(fkey, sizeof fkey, "%s.%s", key, ukp_only[i]) > 0)
             flyt__rd_error(rd, config_setting_get_member(fx, ukp_only[i]), fkey,
-                           "'%s' acts before the decision; a role with cases = \"short_term\" can "
-                           "change outcome and st_los_factor",
+                           "'%s' acts before the decision; a role that takes stays can change "
+                           "outcome and los_factor",
                            ukp_only[i]);
     snprintf(fkey, sizeof fkey, "%s.outcome", key);
     if (ukp && config_setting_get_member(fx, "outcome"))
-        flyt__rd_error(
-                rd, config_setting_get_member(fx, "outcome"), fkey,
-                "'outcome' changes how a short-term stay ends; it needs cases = \"short_term\"");
-    (void)s;
+        flyt__rd_error(rd, config_setting_get_member(fx, "outcome"), fkey,
+                       "'outcome' changes how a stay ends; it needs cases = a unit with beds");
 }
 
 static void read_role(struct reader *rd, config_setting_t *e, struct flyt_scenario *s,
@@ -362,13 +390,20 @@ static void read_role(struct reader *rd, config_setting_t *e, struct flyt_scenar
     read_holidays(rd, e, s, r);
 
     const char *cases = "ukp";
-    if (flyt__rd_str(rd, e, "cases", true, &cases) && strcmp(cases, "ukp") != 0 &&
-        strcmp(cases, "short_term") != 0)
-        flyt__rd_error(rd, config_setting_get_member(e, "cases"), key,
-                       "cases is \"ukp\" (discharge-ready patients in hospital) or \"short_term\" "
-                       "(patients in a short-term bed), got \"%s\"",
-                       cases);
-    r->cases = cases && strcmp(cases, "short_term") == 0 ? FLYT_CASE_SHORT_TERM : FLYT_CASE_UKP;
+    r->cases = FLYT_CASE_UKP;
+    r->case_unit = -1;
+    if (flyt__rd_str(rd, e, "cases", true, &cases) && cases && strcmp(cases, "ukp") != 0) {
+        int u = flyt__rd_unit_index(s, cases);
+        if (u < 0 || s->units[u].kind != FLYT_UNIT_BEDS || s->units[u].hospital)
+            flyt__rd_error(rd, config_setting_get_member(e, "cases"), key,
+                           "cases is \"ukp\" (discharge-ready patients in hospital) or the id of "
+                           "a unit with beds (its patients, before the stay ends), got \"%s\"",
+                           cases);
+        else {
+            r->cases = FLYT_CASE_STAY;
+            r->case_unit = u;
+        }
+    }
 
     struct group_names sub;
     int sub_idx[FLYT_MAX_GROUPS];
@@ -387,17 +422,13 @@ static void read_role(struct reader *rd, config_setting_t *e, struct flyt_scenar
     r->when_busy = busy && strcmp(busy, "wait") == 0 ? FLYT_BUSY_WAIT : FLYT_BUSY_ORDINARY;
     r->lead_days = -1;
     if (flyt__rd_num(rd, e, "lead_days", false, 0.0, 36500.0, &r->lead_days) &&
-        config_setting_get_member(e, "lead_days") && r->cases != FLYT_CASE_SHORT_TERM)
+        config_setting_get_member(e, "lead_days") && r->cases != FLYT_CASE_STAY)
         flyt__rd_error(rd, config_setting_get_member(e, "lead_days"), key,
-                       "lead_days opens a short-term case before the stay ends; it needs cases = "
-                       "\"short_term\"");
+                       "lead_days opens a case before a stay ends; it needs cases = a unit with "
+                       "beds");
 
-    /* Defaults for effects not given: the patient's ordinary values. */
-    for (int i = 0; i < s->n_groups; i++) {
-        memcpy(r->dest_p[i], s->groups[i].dest_p, sizeof r->dest_p[i]);
-        memcpy(r->st_out_p[i], s->groups[i].st_out_p, sizeof r->st_out_p[i]);
+    for (int i = 0; i < s->n_groups; i++)
         r->p_not_ready[i] = s->groups[i].p_not_ready;
-    }
     read_effects(rd, e, r, s, &sub, sub_idx);
 }
 
@@ -455,14 +486,12 @@ void flyt__rd_check_not_ready(struct reader *rd, config_setting_t *root, struct 
 
 void flyt__rd_levers_free(struct flyt_scenario *s)
 {
-    for (int u = 0; u < 3; u++) {
-        free(s->capacity[u].changes);
-        free(s->capacity[u].recurring);
-    }
     free(s->shocks);
     for (int r = 0; r < FLYT_MAX_ROLES; r++) {
         free(s->roles[r].holidays);
         flyt_dist_clear(&s->roles[r].work_hours);
         flyt_dist_clear(&s->roles[r].decision_delay);
+        flyt__rd_routes_free(&s->roles[r].destination);
+        flyt__rd_routes_free(&s->roles[r].outcome);
     }
 }

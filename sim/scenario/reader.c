@@ -48,6 +48,34 @@ static int elem_index(const config_setting_t *e)
     return last = config_setting_index(e);
 }
 
+/* A unit in the units list is named by its id, not its position: keys,
+ * errors and --set all say units.<id>.capacity. */
+static const char *unit_id(const config_setting_t *e)
+{
+    const config_setting_t *list = config_setting_parent(e);
+    if (config_setting_name(e) || !list || !config_setting_name(list) ||
+        strcmp(config_setting_name(list), "units") != 0 || !config_setting_is_list(list) ||
+        !config_setting_parent(list) || config_setting_parent(config_setting_parent(list)) ||
+        !config_setting_is_group(e))
+        return NULL;
+    const config_setting_t *id = config_setting_get_member(e, "id");
+    const char *v = id ? config_setting_get_string(id) : NULL;
+    return v && flyt__rd_valid_id(v) ? v : NULL;
+}
+
+bool flyt__rd_valid_id(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n >= FLYT_ID_LEN ||
+        !((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z')))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+              (v[i] >= '0' && v[i] <= '9') || v[i] == '_'))
+            return false;
+    return true;
+}
+
 static void build_path(const config_setting_t *s, char *buf, size_t len, bool pattern)
 {
     const char *parts[32];
@@ -55,8 +83,11 @@ static void build_path(const config_setting_t *s, char *buf, size_t len, bool pa
     int n = 0;
     for (const config_setting_t *p = s; p && config_setting_parent(p) && n < 32;
          p = config_setting_parent(p)) {
+        const char *id = unit_id(p);
         if (config_setting_name(p)) {
             parts[n] = config_setting_name(p);
+        } else if (id) {
+            parts[n] = pattern ? "<id>" : id;
         } else if (pattern) {
             parts[n] = "[]";
         } else {

@@ -101,17 +101,42 @@ bool flyt__rd_group_dist(struct reader *rd, config_setting_t *parent, const char
 bool flyt__rd_group_num(struct reader *rd, config_setting_t *parent, const char *name,
                         bool required, double lo, double hi, const struct group_names *g,
                         double *const *targets);
+/* Checks that a per-group setting names each group exactly once; the
+ * members in group order. */
+bool flyt__rd_per_group_members(struct reader *rd, config_setting_t *s, const char *key,
+                                const struct group_names *g, config_setting_t **members);
 /* A table of named shares (keys in names[], missing ones 0), given once or
  * per group; targets[g] points at n_names doubles. sum_to_one checks the sum. */
 bool flyt__rd_group_table(struct reader *rd, config_setting_t *parent, const char *name,
                           bool required, const char *const *names, int n_names, bool sum_to_one,
                           const struct group_names *g, double *const *targets);
 
+/* A unit id: ASCII, a letter first, then letters, digits or '_'. */
+bool flyt__rd_valid_id(const char *v);
+
+/* The care network (read_units.c): the units list, every route table,
+ * and the checks that need the whole network. */
+struct flyt_routes;
+enum flyt__route_mode {
+    RD_ROUTE_SHARES,      /* probabilities summing to 1 per group */
+    RD_ROUTE_SHARES_FIXED /* the same, or one route named as a string */,
+    RD_ROUTE_RATES        /* rates per year, >= 0 */
+};
+void flyt__rd_units(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
+                    const struct group_names *g);
+/* A route table under parent.name; the groups sub (indices sub_idx into the
+ * scenario's groups, rows for other groups left 0) */
+bool flyt__rd_routes(struct reader *rd, config_setting_t *parent, const char *name, bool required,
+                     enum flyt__route_mode mode, const struct flyt_scenario *s,
+                     const struct group_names *sub, const int *sub_idx, struct flyt_routes *out);
+void flyt__rd_routes_free(struct flyt_routes *r);
+int flyt__rd_unit_index(const struct flyt_scenario *s, const char *id);
+void flyt__rd_check_network(struct reader *rd, config_setting_t *root, struct flyt_scenario *s);
+void flyt__rd_units_free(struct flyt_scenario *s);
+
 /* Calendar helpers (load.c). */
 int flyt__rd_days_from_civil(int y, int m, int d);
 bool flyt__rd_parse_date(const char *s, int *y, int *m, int *d);
-extern const char *const flyt__rd_dest_names[FLYT_N_DEST];
-extern const char *const flyt__rd_sto_names[FLYT_N_STO];
 
 /* Levers (read_levers.c): capacity schedules, demand shocks, coordinator
  * roles and the not-ready return. */

@@ -4,11 +4,16 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define FLYT_FIELD_DEF(name, units, desc) { #name, units, desc },
 const struct flyt_field_def flyt_kpi_defs[FLYT_N_KPI] = { FLYT_KPI_LIST(FLYT_FIELD_DEF) };
 const struct flyt_field_def flyt_series_defs[FLYT_N_SERIES] = { FLYT_SERIES_LIST(FLYT_FIELD_DEF) };
 const struct flyt_field_def flyt_role_kpi_defs[FLYT_N_ROLE_KPI] = { FLYT_ROLE_KPI_LIST(
+        FLYT_FIELD_DEF) };
+const struct flyt_field_def flyt_unit_kpi_defs[FLYT_N_UNIT_KPI] = { FLYT_UNIT_KPI_LIST(
+        FLYT_FIELD_DEF) };
+const struct flyt_field_def flyt_unit_series_defs[FLYT_N_UNIT_SERIES] = { FLYT_UNIT_SERIES_LIST(
         FLYT_FIELD_DEF) };
 #undef FLYT_FIELD_DEF
 
@@ -20,6 +25,68 @@ void flyt_result_free(struct flyt_result *r)
         free(r->series[i]);
         r->series[i] = NULL;
     }
+    free(r->unit_kpi);
+    free(r->unit_series);
+    r->unit_kpi = r->unit_series = NULL;
+}
+
+int flyt_result_copy_units(struct flyt_result *dst, const struct flyt_result *src)
+{
+    dst->unit_kpi = NULL;
+    dst->unit_series = NULL;
+    size_t nk = (size_t)src->n_units * FLYT_N_UNIT_KPI;
+    if (src->unit_kpi && nk) {
+        if (!(dst->unit_kpi = malloc(nk * sizeof(double))))
+            return -1;
+        memcpy(dst->unit_kpi, src->unit_kpi, nk * sizeof(double));
+    }
+    size_t ns = nk / FLYT_N_UNIT_KPI * FLYT_N_UNIT_SERIES * src->n_days;
+    if (src->unit_series && ns) {
+        if (!(dst->unit_series = malloc(ns * sizeof(double))))
+            return -1;
+        memcpy(dst->unit_series, src->unit_series, ns * sizeof(double));
+    }
+    return 0;
+}
+
+/* Handles: a global KPI is its index; a unit's KPI k of unit u is
+ * FLYT_N_KPI + u * FLYT_N_UNIT_KPI + k. */
+int flyt_kpi_lookup(const char *name, const char *const *ids, unsigned n_units)
+{
+    for (int k = 0; k < FLYT_N_KPI; k++)
+        if (strcmp(name, flyt_kpi_defs[k].name) == 0)
+            return k;
+    if (strncmp(name, "units.", 6) != 0)
+        return -1;
+    const char *id = name + 6, *dot = strrchr(id, '.');
+    if (!dot)
+        return -1;
+    for (unsigned u = 0; u < n_units; u++) {
+        size_t n = strlen(ids[u]);
+        if (n != (size_t)(dot - id) || strncmp(ids[u], id, n) != 0)
+            continue;
+        for (int k = 0; k < FLYT_N_UNIT_KPI; k++)
+            if (strcmp(dot + 1, flyt_unit_kpi_defs[k].name) == 0)
+                return FLYT_N_KPI + (int)u * FLYT_N_UNIT_KPI + k;
+    }
+    return -1;
+}
+
+double flyt_kpi_value(const struct flyt_result *r, int handle)
+{
+    if (handle < FLYT_N_KPI)
+        return handle >= 0 ? r->kpi[handle] : NAN;
+    unsigned u = (unsigned)(handle - FLYT_N_KPI) / FLYT_N_UNIT_KPI;
+    if (u >= r->n_units || !r->unit_kpi)
+        return NAN;
+    return flyt_result_unit_kpi(r, u)[(handle - FLYT_N_KPI) % FLYT_N_UNIT_KPI];
+}
+
+const struct flyt_field_def *flyt_kpi_def(int handle)
+{
+    if (handle < FLYT_N_KPI)
+        return &flyt_kpi_defs[handle < 0 ? 0 : handle];
+    return &flyt_unit_kpi_defs[(handle - FLYT_N_KPI) % FLYT_N_UNIT_KPI];
 }
 
 /* Two passes (mean, then squared deviations) rather than running sums: the
@@ -71,6 +138,26 @@ void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res,
                 x[i] = res[i].role_kpi[r][k];
             s->role[r][k] = flyt_stat_of(x, n_res);
         }
+    s->n_units = n_res > 0 && res[0].unit_kpi ? res[0].n_units : 0;
+    s->unit = s->n_units ? calloc((size_t)s->n_units * FLYT_N_UNIT_KPI, sizeof *s->unit) : NULL;
+    if (s->n_units && !s->unit)
+        abort(); /* as above */
+    for (unsigned u = 0; u < s->n_units; u++)
+        for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
+            for (size_t i = 0; i < n_res; i++)
+                x[i] = res[i].unit_kpi && u < res[i].n_units ? flyt_result_unit_kpi(&res[i], u)[k]
+                                                             : NAN;
+            s->unit[(size_t)u * FLYT_N_UNIT_KPI + (size_t)k] = flyt_stat_of(x, n_res);
+        }
     if (x != stack)
         free(x);
+}
+
+void flyt_summary_free(struct flyt_summary *s)
+{
+    if (!s)
+        return;
+    free(s->unit);
+    s->unit = NULL;
+    s->n_units = 0;
 }
