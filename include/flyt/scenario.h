@@ -111,6 +111,8 @@ struct flyt_unit {
     int *origin_class; /* by the unit where the applicant waits (n_units) */
     int group_class[FLYT_MAX_GROUPS];
     bool weekdays_only; /* admits Monday-Friday only */
+    bool has_hours;     /* admits only between adm_from and adm_to o'clock */
+    double adm_from, adm_to;
     bool not_ready_returns;
 };
 

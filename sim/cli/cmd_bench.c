@@ -140,9 +140,9 @@ static int run_scale_series(const struct scale *sc, unsigned long long seed, uns
     snprintf(s_h, sizeof s_h, "run.horizon_days=%.17g", 365.0 * sc->years);
     snprintf(s_w, sizeof s_w, "run.warmup_days=%.17g", 365.0 * sc->warmup);
     snprintf(s_a, sizeof s_a, "population.admissions_per_day=%.17g", sc->mult * 10000.0 / 365.0);
-    snprintf(s_st, sizeof s_st, "units.short_term.beds=%.0f", 120.0 * sc->mult);
-    snprintf(s_nh, sizeof s_nh, "units.nursing_home.beds=%.0f", 1000.0 * sc->mult);
-    snprintf(s_hc, sizeof s_hc, "units.home_care.hours_per_week=%.17g", 200.0 * sc->mult);
+    snprintf(s_st, sizeof s_st, "units.short_term.capacity=%.0f", 120.0 * sc->mult);
+    snprintf(s_nh, sizeof s_nh, "units.nursing_home.capacity=%.0f", 1000.0 * sc->mult);
+    snprintf(s_hc, sizeof s_hc, "units.home_care.capacity=%.17g", 200.0 * sc->mult);
     snprintf(s_seed, sizeof s_seed, "run.seed=%llu", seed);
     const char *sets[] = { s_h, s_w, s_a, s_st, s_nh, s_hc, s_seed };
     struct flyt_scenario *s = load_embedded(flyt_pf1_scenario, "<pf1>", sets, 7);

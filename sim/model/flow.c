@@ -229,8 +229,14 @@ static void end_ukp_wait(struct model *m, struct patient *p, int dest)
 static void apply_to(struct model *m, uint32_t id, int u)
 {
     struct patient *p = &m->p[id];
-    if (unit_of(m, u)->kind == FLYT_UNIT_CASELOAD)
-        p->hc_hours = flyt_dist_sample(&unit_of(m, u)->hours[p->group], m->rng);
+    if (unit_of(m, u)->kind == FLYT_UNIT_CASELOAD) {
+        double h = flyt_dist_sample(&unit_of(m, u)->hours[p->group], m->rng);
+        /* a client keeps the hours it uses where it is until it moves */
+        if (p->state == PS_CLIENT || p->state == PS_CLIENT_WAIT)
+            p->next_hours = h;
+        else
+            p->hc_hours = h;
+    }
     flyt__queue_push(m, u, id);
     flyt__try_place(m, u);
 }
@@ -508,6 +514,8 @@ static void on_hazard(struct flyt_engine *e, const struct flyt_event *ev, void *
     if (application(m, out)) {
         p->state = PS_CLIENT_WAIT;
         m->u[u].n_blocked++;
+        if (unit_of(m, out)->kind == FLYT_UNIT_CASELOAD)
+            p->next_hours = flyt_dist_sample(&unit_of(m, out)->hours[p->group], m->rng);
         flyt__queue_push(m, out, ev->id);
         flyt__schedule_hazard(m, ev->id);
         flyt__try_place(m, out);
@@ -568,7 +576,8 @@ static bool has_room(const struct model *m, int u, const struct patient *p)
     case FLYT_UNIT_BEDS:
         return (double)us->n < us->cap;
     case FLYT_UNIT_CASELOAD:
-        return us->hours_used + p->hc_hours <= us->cap + 1e-9;
+        return us->hours_used + (p->state == PS_CLIENT_WAIT ? p->next_hours : p->hc_hours) <=
+               us->cap + 1e-9;
     default:
         return true;
     }
@@ -664,8 +673,11 @@ static void admit(struct model *m, int u, uint32_t id)
         flyt__coord_stay_admitted(m, id);
         return;
     }
+    bool from_client = o.state == PS_CLIENT_WAIT;
     p->state = PS_CLIENT; /* before the origin's place is freed, as a new client */
     leave_origin(m, id, &o, u);
+    if (from_client)
+        p->hc_hours = p->next_hours;
     flyt__start_client(m, id, u);
     if (back)
         schedule(m, t + fmax(0.0, flyt__lever_sample(m, id, &m->s->not_ready_days)), EV_NOT_READY,
@@ -680,6 +692,11 @@ void flyt__try_place(struct model *m, int u)
     const struct flyt_unit *x = unit_of(m, u);
     if (x->weekdays_only && !weekday(m, now(m)))
         return;
+    if (x->has_hours) {
+        double t = now(m), h = (t - floor(t)) * 24.0;
+        if (h < x->adm_from || h >= x->adm_to)
+            return;
+    }
     for (;;) {
         uint32_t id = flyt__queue_next(m, u);
         if (id == NIL)
@@ -699,8 +716,19 @@ void flyt__try_place(struct model *m, int u)
     }
 }
 
+/* A unit's admission hours begin: the applicants who came while it was
+ * closed get their places now. */
+static void on_open(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    flyt__advance(m, now(m));
+    flyt__try_place(m, (int)ev->id);
+}
+
 void flyt__register_handlers(struct model *m)
 {
+    flyt_engine_on(m->eng, EV_OPEN, on_open);
     flyt_engine_on(m->eng, EV_TREAT_END, on_treat_end);
     flyt_engine_on(m->eng, EV_DECISION, on_decision);
     flyt_engine_on(m->eng, EV_COMPLEX_END, on_complex_end);

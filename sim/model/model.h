@@ -39,6 +39,7 @@ enum event_kind {
     EV_SHIFT,     /* a role's shift starts (tag 1) or ends (tag 0); id = role */
     EV_NOT_READY, /* a patient at home returns as not discharge-ready */
     EV_CASE_OPEN, /* a short-term stay nears its end: its case opens */
+    EV_OPEN,      /* a unit's admission hours begin; id = unit */
     N_EVENTS
 };
 
@@ -58,6 +59,7 @@ struct patient {
     double t_state;     /* the current place began (treatment, bed, home care); a census
                            reports it */
     double hc_hours;    /* hours per week needed or used in a caseload */
+    double next_hours;  /* a client applying to another caseload: the hours asked there */
     uint64_t qseq;      /* queue order across origins */
     uint32_t gen;       /* bumped to make pending events stale */
     uint32_t q_prev, q_next;

@@ -166,9 +166,16 @@ static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx
         sample_day(m, day - m->first_day);
     /* Units that admit on weekdays only fill the places freed at the
      * weekend when Monday starts. */
-    for (int u = 0; u < m->s->n_units; u++)
-        if (m->s->units[u].weekdays_only)
+    for (int u = 0; u < m->s->n_units; u++) {
+        const struct flyt_unit *x = &m->s->units[u];
+        if (x->has_hours && x->adm_from > 0) {
+            double open = (double)day + x->adm_from / 24.0;
+            if (open < m->t_end && flyt_engine_schedule(m->eng, open, EV_OPEN, (uint32_t)u, 0) != 0)
+                m->failed = true;
+        } else if (x->weekdays_only || x->has_hours) {
             flyt__try_place(m, u);
+        }
+    }
     if ((double)(day + 1) < m->t_end &&
         flyt_engine_schedule(m->eng, (double)(day + 1), EV_DAY, NIL, 0) != 0)
         m->failed = true;
@@ -257,6 +264,7 @@ static const char *const event_name[N_EVENTS] = {
     [EV_SHIFT] = "coordinator shift start or end",
     [EV_NOT_READY] = "not-ready return",
     [EV_CASE_OPEN] = "coordinator case opens",
+    [EV_OPEN] = "a unit's admission hours begin",
 };
 
 void flyt__run_engine(struct model *m, double t)

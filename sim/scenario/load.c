@@ -554,7 +554,7 @@ static const char key_exemplar[] =
         "  { id = \"b\"; kind = \"beds\"; capacity = 1; los_days = 1.0; outcome = { home = 1.0; "
         "};\n"
         "    initial_occupancy = 0.5; queue = \"priority\"; priority = [\"h\"];\n"
-        "    admission_days = \"all\"; not_ready_returns = false;\n"
+        "    admission_days = \"all\"; admission_hours = [8.0, 15.0]; not_ready_returns = false;\n"
         "    schedule = ( { from = 1; capacity = 2; }, { weeks = [1, 2]; change = -1; } ); },\n"
         "  { id = \"u\"; kind = \"unlimited\"; los_days = 1.0; outcome = \"home\";\n"
         "    initial_patients = 1; },\n"

@@ -320,6 +320,17 @@ static void read_queue(struct reader *rd, config_setting_t *e, struct flyt_scena
 static void read_admission_days(struct reader *rd, config_setting_t *e, struct flyt_unit *u,
                                 const char *key)
 {
+    double h[2] = { 0, 24 };
+    if (flyt__rd_num_array(rd, e, "admission_hours", false, 2, 2, 0, 24, h, NULL) &&
+        config_setting_get_member(e, "admission_hours")) {
+        if (!(h[1] - h[0] >= 1.0 / 60.0))
+            flyt__rd_error(rd, config_setting_get_member(e, "admission_hours"), key,
+                           "admission_hours is [from, to] o'clock with from at least a minute "
+                           "before to, e.g. [8.0, 15.0]");
+        u->has_hours = h[0] > 0 || h[1] < 24;
+        u->adm_from = h[0];
+        u->adm_to = h[1];
+    }
     const char *d = "all";
     if (flyt__rd_str(rd, e, "admission_days", false, &d)) {
         if (strcmp(d, "weekdays") == 0)
@@ -368,11 +379,13 @@ static void read_unit_body(struct reader *rd, config_setting_t *e, struct flyt_s
                "an unlimited unit has no capacity; make it kind = \"beds\" to give it one");
         refuse(rd, e, key, "schedule", "an unlimited unit has no capacity to schedule");
     }
-    if (!u->hospital || beds)
+    if (!u->hospital)
         read_admission_days(rd, e, u, key);
     if (u->hospital) {
         refuse(rd, e, key, "admission_days",
                "the hospital admits emergencies at any hour: admission_days is for other units");
+        refuse(rd, e, key, "admission_hours",
+               "the hospital admits emergencies at any hour: admission_hours is for other units");
         const char *const treat[] = { "los_days",          "outcome", "initial_occupancy",
                                       "not_ready_returns", "queue",   "priority" };
         for (size_t i = 0; i < sizeof treat / sizeof treat[0]; i++)
