@@ -54,7 +54,7 @@ static inline const struct flyt_role *role_of(const struct model *m, uint8_t r)
     return r == NO_ROLE ? NULL : &m->s->roles[r];
 }
 
-static void schedule(struct model *m, double t, enum event_kind k, uint32_t id)
+void flyt__schedule(struct model *m, double t, enum event_kind k, uint32_t id)
 {
     if (flyt_engine_schedule(m->eng, t, k, id, id == NIL ? 0 : m->p[id].gen) != 0) {
         m->failed = true;
@@ -132,7 +132,7 @@ static inline const struct flyt_unit *unit_of(const struct model *m, int u)
     return &m->s->units[u];
 }
 
-static void count_death(struct model *m, uint32_t id, int u)
+void flyt__count_death(struct model *m, uint32_t id, int u)
 {
     flyt__trace(m, id, FLYT_TRACE_DEATH, u);
     if (measured(m, now(m)))
@@ -179,7 +179,7 @@ void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
         m->u[m->s->hospital].cfs_sum += p->cfs;
     }
     flyt__hospital_in(m);
-    schedule(m, t + flyt_dist_sample(&grp(m, p)->hosp_los, m->rng), EV_TREAT_END, id);
+    flyt__schedule(m, t + flyt_dist_sample(&grp(m, p)->hosp_los, m->rng), EV_TREAT_END, id);
 }
 
 /* Leaving hospital alive; discharges to municipal services open a window
@@ -226,7 +226,7 @@ static void end_ukp_wait(struct model *m, struct patient *p, int dest)
 
 /* Applies for a place in unit u from where the patient is; a caseload
  * needs the patient's hours first. */
-static void apply_to(struct model *m, uint32_t id, int u)
+void flyt__apply_to(struct model *m, uint32_t id, int u)
 {
     struct patient *p = &m->p[id];
     if (unit_of(m, u)->kind == FLYT_UNIT_CASELOAD) {
@@ -242,7 +242,7 @@ static void apply_to(struct model *m, uint32_t id, int u)
 }
 
 /* Draws a route: the table's own order, no draw for a fixed route. */
-static int draw_route(struct model *m, const struct flyt_routes *r, int group)
+int flyt__draw_route(struct model *m, const struct flyt_routes *r, int group)
 {
     if (r->fixed)
         return r->to[0];
@@ -256,7 +256,7 @@ void flyt__decide(struct model *m, uint32_t id)
     const struct flyt_routes *r = p->ukp_role != NO_ROLE && role->has_destination
                                           ? &role->destination
                                           : &m->s->destination;
-    int dest = draw_route(m, r, p->group);
+    int dest = flyt__draw_route(m, r, p->group);
     p->dest = (int16_t)dest;
     p->state = PS_WAITING;
     flyt__trace(m, id, FLYT_TRACE_DECISION, dest >= 0 ? dest : FLYT_TRACE_TO_HOME);
@@ -266,7 +266,7 @@ void flyt__decide(struct model *m, uint32_t id)
         flyt__patient_leave(m, id);
         return;
     }
-    apply_to(m, id, dest);
+    flyt__apply_to(m, id, dest);
 }
 
 static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
@@ -281,7 +281,7 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     m->n_treat--;
     if (flyt_rng_uniform(m->rng) < g->p_death_hosp) {
         flyt__hospital_out(m);
-        count_death(m, ev->id, m->s->hospital);
+        flyt__count_death(m, ev->id, m->s->hospital);
         flyt__patient_leave(m, ev->id);
         return;
     }
@@ -295,7 +295,8 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     flyt__trace(m, ev->id, FLYT_TRACE_READY, 0);
     if (p->complex) {
         p->state = PS_COMPLEX;
-        schedule(m, t + flyt_dist_sample(&m->s->complex_wait, m->rng), EV_COMPLEX_END, ev->id);
+        flyt__schedule(m, t + flyt_dist_sample(&m->s->complex_wait, m->rng), EV_COMPLEX_END,
+                       ev->id);
         return;
     }
     p->state = PS_DECIDING;
@@ -309,14 +310,14 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     if (r >= 0 && (wait || !at_once)) {
         p->t_plan = t_decide;
         if (!wait) /* booked first: a coordinator who starts at once cancels it */
-            schedule(m, t_decide, EV_DECISION, ev->id);
+            flyt__schedule(m, t_decide, EV_DECISION, ev->id);
         flyt__coord_offer(m, ev->id, r);
         return;
     }
     if (at_once)
         flyt__decide(m, ev->id);
     else
-        schedule(m, t_decide, EV_DECISION, ev->id);
+        flyt__schedule(m, t_decide, EV_DECISION, ev->id);
 }
 
 static void on_decision(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
@@ -341,199 +342,6 @@ static void on_complex_end(struct flyt_engine *e, const struct flyt_event *ev, v
     flyt__patient_leave(m, ev->id);
 }
 
-/* ---- stays (beds and unlimited units) ---- */
-
-/* State only: admit() counts the admission, so that stays placed at time 0
- * (sim.c, census.c) are never admissions, whatever the warm-up. */
-void flyt__start_stay(struct model *m, uint32_t id, int u, double los)
-{
-    struct patient *p = &m->p[id];
-    double t = now(m);
-    p->state = PS_STAY;
-    p->unit = (uint16_t)u;
-    p->t_unit = t;
-    p->t_state = t;
-    m->u[u].n++;
-    schedule(m, t + los, EV_STAY_END, id);
-}
-
-/* Frees unit u's bed of a stay that began at t_unit (< 0: before time 0,
- * not measured); blocked: the stay was over, waiting for the next place. */
-static void free_bed(struct model *m, uint32_t id, int u, bool blocked, double t_unit)
-{
-    double t = now(m);
-    flyt__trace(m, id, FLYT_TRACE_ST_END, u);
-    m->u[u].n--;
-    if (blocked)
-        m->u[u].n_blocked--;
-    if (t_unit >= 0 && measured(m, t_unit)) {
-        struct quantile **q = &m->u[u].los;
-        if (!*q && !(*q = calloc(1, sizeof **q)))
-            m->failed = true;
-        else
-            flyt__samples_add(m, *q, t - t_unit);
-    }
-}
-
-static void on_stay_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
-{
-    (void)e;
-    struct model *m = ctx;
-    struct patient *p = &m->p[ev->id];
-    if (p->gen != ev->tag)
-        return; /* a coordinator moved the end */
-    if (p->case_state == CS_QUEUED || p->case_state == CS_WORK) {
-        if (m->s->roles[p->role].when_busy == FLYT_BUSY_WAIT) {
-            p->end_due = 1; /* the bed is held until the coordinator is done */
-            return;
-        }
-        flyt__advance(m, now(m));
-        flyt__coord_withdraw(m, ev->id);
-    }
-    flyt__stay_end(m, ev->id);
-}
-
-void flyt__stay_end(struct model *m, uint32_t id)
-{
-    flyt__advance(m, now(m));
-    struct patient *p = bind(m, id);
-    int u = p->unit;
-    const struct flyt_role *role = role_of(m, p->st_role);
-    m->model_events++;
-    int out = draw_route(m,
-                         p->st_role != NO_ROLE && role->has_outcome ? &role->outcome
-                                                                    : &unit_of(m, u)->outcome,
-                         p->group);
-    if (p->not_ready) {
-        out = m->s->hospital; /* drawn all the same, so later draws stay aligned */
-        flyt__trace(m, id, FLYT_TRACE_NOT_READY, 0);
-        if (measured(m, now(m)))
-            m->not_ready_returns++;
-    }
-    p->end_due = 0;
-    if (out >= 0 && out != m->s->hospital) {
-        p->state = PS_BLOCKED; /* keeps the bed while waiting for the next place */
-        m->u[u].n_blocked++;
-        apply_to(m, id, out);
-        return;
-    }
-    free_bed(m, id, u, false, p->t_unit);
-    p->t_unit = -1;
-    if (out == m->s->hospital) {
-        flyt__admit_hospital(m, id, true);
-    } else {
-        if (out == FLYT_ROUTE_DEATH)
-            count_death(m, id, u);
-        flyt__patient_leave(m, id);
-    }
-    flyt__try_place(m, u);
-}
-
-/* ---- caseload units ---- */
-
-/* A route of a client's hazards applies for a place elsewhere (the client
- * stays meanwhile) unless it goes to the hospital or an exit. */
-static inline bool application(const struct model *m, int to)
-{
-    return to >= 0 && to != m->s->hospital;
-}
-
-/* The total rate adds the routes that leave first, then the applications:
- * the order the first home-care model summed them in, kept so that its
- * scenarios still draw the same numbers. */
-void flyt__schedule_hazard(struct model *m, uint32_t id)
-{
-    struct patient *p = bind(m, id);
-    const struct flyt_routes *r = &unit_of(m, p->unit)->hazards;
-    if (r->n == 0)
-        return;
-    const double *row = flyt_routes_row(r, p->group);
-    double total = 0;
-    for (int j = 0; j < r->n; j++)
-        if (!application(m, r->to[j]))
-            total += row[j];
-    if (p->state == PS_CLIENT)
-        for (int j = 0; j < r->n; j++)
-            if (application(m, r->to[j]))
-                total += row[j];
-    if (total > 0)
-        schedule(m, now(m) + flyt_rng_exponential(m->rng, 365.0 / total), EV_HAZARD, id);
-}
-
-void flyt__start_client(struct model *m, uint32_t id, int u)
-{
-    struct patient *p = &m->p[id];
-    p->state = PS_CLIENT;
-    p->unit = (uint16_t)u;
-    p->t_state = now(m);
-    m->u[u].n++;
-    m->u[u].hours_used += p->hc_hours;
-    flyt__schedule_hazard(m, id);
-}
-
-static void free_client(struct model *m, struct patient *p, int u, bool waiting)
-{
-    struct unit_state *us = &m->u[u];
-    us->n--;
-    if (waiting)
-        us->n_blocked--;
-    us->hours_used -= p->hc_hours;
-    if (us->n == 0)
-        us->hours_used = 0; /* no drift from rounding */
-}
-
-static void on_hazard(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
-{
-    (void)e;
-    struct model *m = ctx;
-    struct patient *p = &m->p[ev->id];
-    if (p->gen != ev->tag)
-        return; /* the patient moved on; this hazard no longer applies */
-    flyt__advance(m, now(m));
-    bind(m, ev->id);
-    m->model_events++;
-    int u = p->unit;
-    const struct flyt_routes *routes = &unit_of(m, u)->hazards;
-    const double *row = flyt_routes_row(routes, p->group);
-    double r[64] = { 0 }, *rr = routes->n <= 64 ? r : malloc(sizeof *rr * (size_t)routes->n);
-    if (!rr) {
-        m->failed = true;
-        flyt_engine_stop(m->eng);
-        return;
-    }
-    double total = 0;
-    for (int j = 0; j < routes->n; j++) {
-        rr[j] = p->state == PS_CLIENT_WAIT && application(m, routes->to[j]) ? 0 : row[j];
-        total += rr[j];
-    }
-    for (int j = 0; j < routes->n; j++)
-        rr[j] /= total;
-    int out = routes->to[flyt__draw_index(m->rng, rr, routes->n)];
-    if (rr != r)
-        free(rr);
-    if (application(m, out)) {
-        p->state = PS_CLIENT_WAIT;
-        m->u[u].n_blocked++;
-        if (unit_of(m, out)->kind == FLYT_UNIT_CASELOAD)
-            p->next_hours = flyt_dist_sample(&unit_of(m, out)->hours[p->group], m->rng);
-        flyt__queue_push(m, out, ev->id);
-        flyt__schedule_hazard(m, ev->id);
-        flyt__try_place(m, out);
-        return;
-    }
-    free_client(m, p, u, p->state == PS_CLIENT_WAIT);
-    if (p->queue_unit != NO_UNIT)
-        flyt__queue_remove(m, ev->id); /* no ghost left in the other unit's queue */
-    if (out == m->s->hospital) {
-        flyt__admit_hospital(m, ev->id, true);
-    } else {
-        if (out == FLYT_ROUTE_DEATH)
-            count_death(m, ev->id, u);
-        flyt__patient_leave(m, ev->id);
-    }
-    flyt__try_place(m, u);
-}
-
 /* ---- not really discharge-ready ---- */
 
 /* Whether a patient leaving hospital for a unit that may send it back
@@ -547,40 +355,11 @@ static bool sent_back(struct model *m, uint32_t id)
     return pr > 0 && flyt__lever_uniform(m, id) < pr;
 }
 
-static void on_not_ready(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
-{
-    (void)e;
-    struct model *m = ctx;
-    struct patient *p = &m->p[ev->id];
-    if (p->gen != ev->tag || (p->state != PS_CLIENT && p->state != PS_CLIENT_WAIT))
-        return;
-    flyt__advance(m, now(m));
-    m->model_events++;
-    int u = p->unit;
-    free_client(m, p, u, p->state == PS_CLIENT_WAIT);
-    if (p->queue_unit != NO_UNIT)
-        flyt__queue_remove(m, ev->id);
-    flyt__trace(m, ev->id, FLYT_TRACE_NOT_READY, 0);
-    if (measured(m, now(m)))
-        m->not_ready_returns++;
-    flyt__admit_hospital(m, ev->id, true);
-    flyt__try_place(m, u);
-}
-
 /* ---- placement ---- */
 
-static bool has_room(const struct model *m, int u, const struct patient *p)
+static inline bool has_room(const struct model *m, int u, const struct patient *p)
 {
-    const struct unit_state *us = &m->u[u];
-    switch (unit_of(m, u)->kind) {
-    case FLYT_UNIT_BEDS:
-        return (double)us->n < us->cap;
-    case FLYT_UNIT_CASELOAD:
-        return us->hours_used + (p->state == PS_CLIENT_WAIT ? p->next_hours : p->hc_hours) <=
-               us->cap + 1e-9;
-    default:
-        return true;
-    }
+    return flyt__kinds[unit_of(m, u)->kind]->has_room(m, u, p);
 }
 
 /* Where the patient was before the move frees its place: the origin unit,
@@ -597,11 +376,8 @@ static void leave_origin(struct model *m, uint32_t id, const struct origin *o, i
     if (o->unit == m->s->hospital) {
         end_ukp_wait(m, p, dest);
         leave_hospital(m, p, true);
-    } else if (unit_of(m, o->unit)->kind != FLYT_UNIT_CASELOAD) {
-        free_bed(m, id, o->unit, o->state == PS_BLOCKED, o->t_unit);
-        flyt__try_place(m, o->unit);
     } else {
-        free_client(m, p, o->unit, o->state == PS_CLIENT_WAIT);
+        flyt__kinds[unit_of(m, o->unit)->kind]->release(m, id, o->unit, o->state, o->t_unit);
         flyt__try_place(m, o->unit);
     }
 }
@@ -652,12 +428,12 @@ static void admit(struct model *m, int u, uint32_t id)
         count_wait(m, u, p, o.unit, t);
     /* Draw the stay before the origin's bookkeeping so the draw order is the
      * same whatever the origin. */
-    bool stays = x->kind != FLYT_UNIT_CASELOAD;
-    double los = stays ? flyt_dist_sample(&x->los[p->group], m->rng) : 0.0;
+    const struct flyt__unit_kind *k = flyt__kinds[x->kind];
+    double los = k->stays ? flyt_dist_sample(&x->los[p->group], m->rng) : 0.0;
     if (o.unit != m->s->hospital && unit_of(m, o.unit)->kind == FLYT_UNIT_CASELOAD)
         p->gen++; /* cancels the pending hazard */
     bool back = o.unit == m->s->hospital && x->not_ready_returns && sent_back(m, id);
-    if (stays) {
+    if (k->stays) {
         const struct flyt_role *role = role_of(m, p->ukp_role);
         if (role && role->los_unit == u)
             los *= role->los_factor;
@@ -667,21 +443,24 @@ static void admit(struct model *m, int u, uint32_t id)
         }
         p->st_role = NO_ROLE;
         p->end_due = 0;
-        flyt__start_stay(m, id, u, los);
+    }
+    /* A stay takes its place before the origin's is freed; a client starts
+     * after (the order the first model had, so its scenarios draw alike). */
+    if (k->enter_first) {
+        k->enter(m, id, u, los);
         p->t_plan = t + los;
         leave_origin(m, id, &o, u);
-        flyt__coord_stay_admitted(m, id);
-        return;
+    } else {
+        leave_origin(m, id, &o, u);
+        if (o.state == PS_CLIENT_WAIT)
+            p->hc_hours = p->next_hours; /* the hours asked here, drawn at the application */
+        k->enter(m, id, u, los);
     }
-    bool from_client = o.state == PS_CLIENT_WAIT;
-    p->state = PS_CLIENT; /* before the origin's place is freed, as a new client */
-    leave_origin(m, id, &o, u);
-    if (from_client)
-        p->hc_hours = p->next_hours;
-    flyt__start_client(m, id, u);
-    if (back)
-        schedule(m, t + fmax(0.0, flyt__lever_sample(m, id, &m->s->not_ready_days)), EV_NOT_READY,
-                 id);
+    if (back && !k->stays)
+        flyt__schedule(m, t + fmax(0.0, flyt__lever_sample(m, id, &m->s->not_ready_days)),
+                       EV_NOT_READY, id);
+    if (k->stays)
+        flyt__coord_stay_admitted(m, id);
 }
 
 /* Fills free places from the queue. Strict FIFO waits for its head even
@@ -728,11 +507,11 @@ static void on_open(struct flyt_engine *e, const struct flyt_event *ev, void *ct
 
 void flyt__register_handlers(struct model *m)
 {
+    for (int k = 0; k < FLYT_N_UNIT_KINDS; k++)
+        if (flyt__kinds[k]->register_handlers)
+            flyt__kinds[k]->register_handlers(m);
     flyt_engine_on(m->eng, EV_OPEN, on_open);
     flyt_engine_on(m->eng, EV_TREAT_END, on_treat_end);
     flyt_engine_on(m->eng, EV_DECISION, on_decision);
     flyt_engine_on(m->eng, EV_COMPLEX_END, on_complex_end);
-    flyt_engine_on(m->eng, EV_STAY_END, on_stay_end);
-    flyt_engine_on(m->eng, EV_HAZARD, on_hazard);
-    flyt_engine_on(m->eng, EV_NOT_READY, on_not_ready);
 }

@@ -176,6 +176,53 @@ struct model {
     uint64_t model_events;
 };
 
+/* A kind of unit: how it admits, holds and lets go of a patient
+ * (kinds.c lists them; kind_*.c define them). */
+struct flyt__unit_kind {
+    bool stays;       /* a stay is drawn at admission and ends by the unit's outcome */
+    bool enter_first; /* takes the place before the origin's is freed */
+    bool (*has_room)(const struct model *m, int u, const struct patient *p);
+    /* State only (no admission counted): the patient now holds a place in u. */
+    void (*enter)(struct model *m, uint32_t id, int u, double los);
+    /* Frees the place of a patient who was in u in state, its stay begun at
+     * t_unit (< 0: not measured). */
+    void (*release)(struct model *m, uint32_t id, int u, uint8_t state, double t_unit);
+    void (*register_handlers)(struct model *m); /* NULL: none of its own */
+};
+extern const struct flyt__unit_kind flyt__kind_beds, flyt__kind_caseload, flyt__kind_unlimited;
+extern const struct flyt__unit_kind *const flyt__kinds[FLYT_N_UNIT_KINDS];
+/* kind_beds.c, shared with the other kinds that have stays */
+void flyt__release_bed(struct model *m, uint32_t id, int u, uint8_t state, double t_unit);
+
+/* Helpers every file of the flow uses (flow.c). */
+static inline double flyt__now(const struct model *m)
+{
+    return flyt_engine_now(m->eng);
+}
+static inline struct patient *flyt__bind(struct model *m, uint32_t id)
+{
+    flyt_rng_bind(m->rng, &m->p[id].rng);
+    return &m->p[id];
+}
+static inline bool flyt__measured(const struct model *m, double t)
+{
+    return t >= m->t_warm;
+}
+static inline const struct flyt_unit *flyt__unit_of(const struct model *m, int u)
+{
+    return &m->s->units[u];
+}
+static inline const struct flyt_role *flyt__role_of(const struct model *m, uint8_t r)
+{
+    return r == NO_ROLE ? NULL : &m->s->roles[r];
+}
+void flyt__schedule(struct model *m, double t, enum event_kind k, uint32_t id);
+void flyt__count_death(struct model *m, uint32_t id, int u);
+/* Applies for a place in unit u from where the patient is. */
+void flyt__apply_to(struct model *m, uint32_t id, int u);
+/* A route drawn from a table (no draw for a fixed one): a unit or an exit. */
+int flyt__draw_route(struct model *m, const struct flyt_routes *r, int group);
+
 /* plan.c: what the calendar fixes before the run */
 int flyt__build_rates(struct model *m);
 int flyt__build_capacity(struct model *m);

@@ -1,0 +1,120 @@
+/* The unit kind "beds": a count of beds. A patient holds a bed from
+ * admission until leaving it, including the time after the stay while
+ * waiting for the next place (blocking after service). The stay functions
+ * here serve every kind whose patients have a stay and an outcome
+ * (kind_unlimited.c uses them too). */
+#include "model/model.h"
+
+#include <stdlib.h>
+
+/* State only: admit() counts the admission, so that stays placed at time 0
+ * (sim.c, census.c) are never admissions, whatever the warm-up. */
+void flyt__start_stay(struct model *m, uint32_t id, int u, double los)
+{
+    struct patient *p = &m->p[id];
+    double t = flyt__now(m);
+    p->state = PS_STAY;
+    p->unit = (uint16_t)u;
+    p->t_unit = t;
+    p->t_state = t;
+    m->u[u].n++;
+    flyt__schedule(m, t + los, EV_STAY_END, id);
+}
+
+/* Frees unit u's bed of a stay that began at t_unit (< 0: before time 0,
+ * not measured); blocked: the stay was over, waiting for the next place. */
+static void free_bed(struct model *m, uint32_t id, int u, bool blocked, double t_unit)
+{
+    double t = flyt__now(m);
+    flyt__trace(m, id, FLYT_TRACE_ST_END, u);
+    m->u[u].n--;
+    if (blocked)
+        m->u[u].n_blocked--;
+    if (t_unit >= 0 && flyt__measured(m, t_unit)) {
+        struct quantile **q = &m->u[u].los;
+        if (!*q && !(*q = calloc(1, sizeof **q)))
+            m->failed = true;
+        else
+            flyt__samples_add(m, *q, t - t_unit);
+    }
+}
+
+static void on_stay_end(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct model *m = ctx;
+    struct patient *p = &m->p[ev->id];
+    if (p->gen != ev->tag)
+        return; /* a coordinator moved the end */
+    if (p->case_state == CS_QUEUED || p->case_state == CS_WORK) {
+        if (m->s->roles[p->role].when_busy == FLYT_BUSY_WAIT) {
+            p->end_due = 1; /* the bed is held until the coordinator is done */
+            return;
+        }
+        flyt__advance(m, flyt__now(m));
+        flyt__coord_withdraw(m, ev->id);
+    }
+    flyt__stay_end(m, ev->id);
+}
+
+void flyt__stay_end(struct model *m, uint32_t id)
+{
+    flyt__advance(m, flyt__now(m));
+    struct patient *p = flyt__bind(m, id);
+    int u = p->unit;
+    const struct flyt_role *role = flyt__role_of(m, p->st_role);
+    m->model_events++;
+    int out = flyt__draw_route(m,
+                               p->st_role != NO_ROLE && role->has_outcome
+                                       ? &role->outcome
+                                       : &flyt__unit_of(m, u)->outcome,
+                               p->group);
+    if (p->not_ready) {
+        out = m->s->hospital; /* drawn all the same, so later draws stay aligned */
+        flyt__trace(m, id, FLYT_TRACE_NOT_READY, 0);
+        if (flyt__measured(m, flyt__now(m)))
+            m->not_ready_returns++;
+    }
+    p->end_due = 0;
+    if (out >= 0 && out != m->s->hospital) {
+        p->state = PS_BLOCKED; /* keeps the bed while waiting for the next place */
+        m->u[u].n_blocked++;
+        flyt__apply_to(m, id, out);
+        return;
+    }
+    free_bed(m, id, u, false, p->t_unit);
+    p->t_unit = -1;
+    if (out == m->s->hospital) {
+        flyt__admit_hospital(m, id, true);
+    } else {
+        if (out == FLYT_ROUTE_DEATH)
+            flyt__count_death(m, id, u);
+        flyt__patient_leave(m, id);
+    }
+    flyt__try_place(m, u);
+}
+
+void flyt__release_bed(struct model *m, uint32_t id, int u, uint8_t state, double t_unit)
+{
+    free_bed(m, id, u, state == PS_BLOCKED, t_unit);
+}
+
+static bool beds_room(const struct model *m, int u, const struct patient *p)
+{
+    (void)p;
+    return (double)m->u[u].n < m->u[u].cap;
+}
+
+static void beds_handlers(struct model *m)
+{
+    flyt_engine_on(m->eng, EV_STAY_END, on_stay_end);
+}
+
+const struct flyt__unit_kind flyt__kind_beds = {
+    .stays = true,
+    .enter_first = true,
+    .has_room = beds_room,
+    .enter = flyt__start_stay,
+    .release = flyt__release_bed,
+    .register_handlers = beds_handlers,
+};
