@@ -39,9 +39,10 @@ enum flyt_spec_type {
     FLYT_SPEC_LIST,
 };
 
-/* Parses text; name is the file's name in messages, include_dir what its
- * @include lines are relative to (NULL: the working directory). Returns
- * NULL with every problem in diag. */
+/* Parses text; name is the file's name in messages (borrowed: it must
+ * outlive the spec, as diag must), include_dir what its @include lines are
+ * relative to (NULL: the working directory). Returns NULL with every
+ * problem in diag. */
 struct flyt_spec *flyt_spec_parse(const char *text, const char *name, const char *include_dir,
                                   struct flyt_diag *diag);
 /* Reads and parses the file at path (@include relative to its folder). */

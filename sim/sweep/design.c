@@ -115,10 +115,12 @@ static bool lhs_unit(size_t n, size_t d, uint64_t seed, double *u)
 
 bool flyt__sweep_design_fill(struct flyt_sweep *sw)
 {
-    size_t n = sw->n_points;
-    double *u = malloc((n ? n : 1) * sw->n_params * sizeof *u);
-    bool ok = u && (sw->design == FLYT_DESIGN_SOBOL ? sobol_unit(n, sw->n_params, u)
-                                                    : lhs_unit(n, sw->n_params, sw->lhs_seed, u));
+    size_t n = sw->n_points, d = sw->n_params;
+    if (n == 0 || d == 0)
+        return true; /* the reader refuses both; nothing to draw */
+    double *u = malloc(n * d * sizeof *u);
+    bool ok = u && (sw->design == FLYT_DESIGN_SOBOL ? sobol_unit(n, d, u)
+                                                    : lhs_unit(n, d, sw->lhs_seed, u));
     ok = ok && fill_unit(sw, u);
     free(u);
     return ok;
