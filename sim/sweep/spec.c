@@ -1,6 +1,7 @@
 /*
- * Sweep files: the strict reader of the scenario loader applied to a
- * small schema, then point generation. Nothing here reads another file:
+ * Sweep files: the scenario module's strict reader (flyt/spec.h) applied
+ * to a small schema; grid and list points are copied from the file, and
+ * the drawn designs are left to design.c. Nothing here reads another file:
  * flyt_sweep_parse works on text alone, so `flyt merge` can rebuild the
  * points table from the sweep text stored in a shard.
  */
