@@ -18,7 +18,6 @@
 
 #include "flyt/census.h"
 #include "flyt/experiment.h"
-#include "flyt/output.h"
 #include "flyt/scenario.h"
 
 #include <stdbool.h>
@@ -116,16 +115,5 @@ int flyt_forecast_run(const struct flyt_scenario *s, const struct flyt_census *c
                       unsigned threads, size_t n_days, size_t check_day, struct flyt_forecast *out,
                       flyt_progress_fn progress, void *ctx);
 void flyt_forecast_free(struct flyt_forecast *f);
-
-/* The forecast file: run provenance and the scenario as run, kind =
- * "forecast", census_date; /forecast (bands, probabilities, capacities per
- * day), /replications (every path), /ukp_still_waiting (census rows and
- * probabilities) and /census (per census row: its number and the modelled
- * attributes as given; nothing else from the file). Written atomically.
- * Returns 0, or -1 with a message in err. */
-int flyt_h5_write_forecast(const char *path, const struct flyt_scenario *s,
-                           const struct flyt_census *c, const char *census_date,
-                           const struct flyt_forecast *f, const struct flyt_run_meta *meta,
-                           char *err, size_t errlen);
 
 #endif

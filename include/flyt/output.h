@@ -25,6 +25,10 @@ struct flyt_run_meta {
     double wall_seconds;
 };
 
+/* The HDF5 library's version, "1.10.8", as every file records it (for
+ * `flyt --version`: only the output module sees <hdf5.h>). */
+void flyt_h5_library_version(char *buf, size_t len);
+
 /* Returns 0, or -1 with a message in err (errlen bytes). */
 int flyt_h5_write_run(const char *path, const struct flyt_scenario *s,
                       const struct flyt_result *res, size_t n_res, const struct flyt_summary *sum,
@@ -67,5 +71,19 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
 /* The same summary as one JSON object. */
 void flyt_summary_print_json(FILE *out, const struct flyt_scenario *s,
                              const struct flyt_summary *sum, size_t n_res);
+
+struct flyt_census;
+struct flyt_forecast;
+
+/* The forecast file (its data: flyt/forecast.h): run provenance and the
+ * scenario as run, kind = "forecast", census_date; /forecast (bands, probabilities, capacities per
+ * day), /replications (every path), /ukp_still_waiting (census rows and
+ * probabilities) and /census (per census row: its number and the modelled
+ * attributes as given; nothing else from the file). Written atomically.
+ * Returns 0, or -1 with a message in err. */
+int flyt_h5_write_forecast(const char *path, const struct flyt_scenario *s,
+                           const struct flyt_census *c, const char *census_date,
+                           const struct flyt_forecast *f, const struct flyt_run_meta *meta,
+                           char *err, size_t errlen);
 
 #endif

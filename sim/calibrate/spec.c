@@ -1,8 +1,8 @@
 /* Calibration specs: read with the scenario module's strict reader, so a
  * spec gets the same unknown-key checks and file:line messages as a
  * scenario, then checked against the scenario itself before anything runs. */
+#include "flyt/spec.h"
 #include "flyt/calibrate.h"
-#include "scenario/reader.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -24,9 +24,9 @@ static char *dup_str(const char *s)
     return d;
 }
 
-static int line_of(const config_setting_t *s)
+static int line_of(const struct flyt_spec_node *s)
 {
-    int line = s ? (int)config_setting_source_line(s) : 0;
+    int line = s ? flyt_spec_line(s) : 0;
     return line > 0 ? line : 1;
 }
 
@@ -45,30 +45,31 @@ static char *resolve_scenario(const char *spec_path, const char *scenario)
     return p;
 }
 
-static void read_sets(struct reader *rd, config_setting_t *root, struct flyt_calib_spec *spec,
-                      struct origin *origins)
+static void read_sets(struct flyt_spec *sp, struct flyt_spec_node *root,
+                      struct flyt_calib_spec *spec, struct origin *origins)
 {
-    config_setting_t *set = flyt__rd_get(rd, root, "set", false);
+    struct flyt_spec_node *set = flyt_spec_get(sp, root, "set", false);
     if (!set)
         return;
-    if (!config_setting_is_array(set) && !config_setting_is_list(set)) {
-        flyt__rd_error(rd, set, "set", "expected an array of \"key.path=value\" strings");
+    if (!flyt_spec_is_list(set)) {
+        flyt_spec_error(sp, set, "set", "expected an array of \"key.path=value\" strings");
         return;
     }
-    int n = config_setting_length(set);
+    int n = flyt_spec_length(set);
     if (n > FLYT_CALIB_MAX_SETS) {
-        flyt__rd_error(rd, set, "set", "at most %d overrides, got %d", FLYT_CALIB_MAX_SETS, n);
+        flyt_spec_error(sp, set, "set", "at most %d overrides, got %d", FLYT_CALIB_MAX_SETS, n);
         return;
     }
     for (int i = 0; i < n; i++) {
-        config_setting_t *e = config_setting_get_elem(set, (unsigned)i);
-        flyt__rd_mark(e);
-        const char *v = config_setting_get_string(e);
+        struct flyt_spec_node *e = flyt_spec_elem(set, i);
+        flyt_spec_mark(e);
+        const char *v = flyt_spec_string(e);
         char key[32];
         snprintf(key, sizeof key, "set[%d]", i);
         if (!v || !strchr(v, '=') || strlen(v) >= FLYT_CALIB_SET_LEN) {
-            flyt__rd_error(rd, e, key, "expected a string \"key.path=value\" (under %d characters)",
-                           FLYT_CALIB_SET_LEN);
+            flyt_spec_error(sp, e, key,
+                            "expected a string \"key.path=value\" (under %d characters)",
+                            FLYT_CALIB_SET_LEN);
             continue;
         }
         origins[spec->n_sets] = (struct origin){ line_of(e), "" };
@@ -77,94 +78,92 @@ static void read_sets(struct reader *rd, config_setting_t *root, struct flyt_cal
     }
 }
 
-static config_setting_t *list_of_groups(struct reader *rd, config_setting_t *root, const char *name,
-                                        int cap)
+static struct flyt_spec_node *list_of_groups(struct flyt_spec *sp, struct flyt_spec_node *root,
+                                             const char *name, int cap)
 {
-    config_setting_t *l = flyt__rd_get(rd, root, name, true);
+    struct flyt_spec_node *l = flyt_spec_get(sp, root, name, true);
     if (!l)
         return NULL;
-    int n = config_setting_is_list(l) ? config_setting_length(l) : -1;
+    int n = flyt_spec_type(l) == FLYT_SPEC_LIST ? flyt_spec_length(l) : -1;
     if (n < 1 || n > cap) {
-        flyt__rd_error(rd, l, name, "expected a list ( { ... }, ... ) of 1 to %d groups", cap);
+        flyt_spec_error(sp, l, name, "expected a list ( { ... }, ... ) of 1 to %d groups", cap);
         return NULL;
     }
     for (int i = 0; i < n; i++) {
-        config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
-        if (!config_setting_is_group(e)) {
+        struct flyt_spec_node *e = flyt_spec_elem(l, i);
+        if (!flyt_spec_is_group(e)) {
             char key[48];
             snprintf(key, sizeof key, "%s[%d]", name, i);
-            flyt__rd_error(rd, e, key, "expected a group { ... }");
+            flyt_spec_error(sp, e, key, "expected a group { ... }");
             return NULL;
         }
     }
     return l;
 }
 
-static bool copy_key(struct reader *rd, config_setting_t *s, const char *key, const char *v,
+static bool copy_key(struct flyt_spec *sp, struct flyt_spec_node *s, const char *key, const char *v,
                      char *out)
 {
     if (strlen(v) == 0 || strlen(v) >= FLYT_CALIB_KEY_LEN || strchr(v, '=')) {
-        flyt__rd_error(rd, s, key, "expected a key path such as \"decision.delay_days.mean\"");
+        flyt_spec_error(sp, s, key, "expected a key path such as \"decision.delay_days.mean\"");
         return false;
     }
     strcpy(out, v);
     return true;
 }
 
-static void read_keys(struct reader *rd, config_setting_t *g, const char *pkey,
+static void read_keys(struct flyt_spec *sp, struct flyt_spec_node *g, const char *pkey,
                       struct flyt_calib_param *p)
 {
-    config_setting_t *one = config_setting_get_member(g, "key");
-    config_setting_t *many = config_setting_get_member(g, "keys");
+    struct flyt_spec_node *one = flyt_spec_member(g, "key");
+    struct flyt_spec_node *many = flyt_spec_member(g, "keys");
     const char *v = NULL;
     char key[80];
     if ((one != NULL) == (many != NULL)) {
-        flyt__rd_error(
-                rd, g, pkey,
+        flyt_spec_error(
+                sp, g, pkey,
                 "give either key = \"a.b.c\" (fit the value) or keys = [\"a.b\", ...] (fit one "
                 "factor on all of them)");
-        flyt__rd_get(rd, g, "key", false);
-        flyt__rd_get(rd, g, "keys", false);
+        flyt_spec_get(sp, g, "key", false);
+        flyt_spec_get(sp, g, "keys", false);
         return;
     }
     if (one) {
         snprintf(key, sizeof key, "%s.key", pkey);
         p->mode = FLYT_CALIB_VALUE;
         p->line = line_of(one);
-        if (flyt__rd_str(rd, g, "key", true, &v) && copy_key(rd, one, key, v, p->keys[0])) {
+        if (flyt_spec_str(sp, g, "key", true, &v) && copy_key(sp, one, key, v, p->keys[0])) {
             p->n_keys = 1;
             strcpy(p->name, v);
         }
         return;
     }
     snprintf(key, sizeof key, "%s.keys", pkey);
-    flyt__rd_get(rd, g, "keys", true);
+    flyt_spec_get(sp, g, "keys", true);
     p->mode = FLYT_CALIB_SCALE;
     p->line = line_of(many);
-    int n = config_setting_is_array(many) || config_setting_is_list(many)
-                    ? config_setting_length(many)
-                    : -1;
+    int n = flyt_spec_is_list(many) ? flyt_spec_length(many) : -1;
     if (n < 1 || n > FLYT_CALIB_MAX_KEYS) {
-        flyt__rd_error(rd, many, key, "expected an array of 1 to %d key paths [\"a.b\", ...]",
-                       FLYT_CALIB_MAX_KEYS);
+        flyt_spec_error(sp, many, key, "expected an array of 1 to %d key paths [\"a.b\", ...]",
+                        FLYT_CALIB_MAX_KEYS);
         return;
     }
     for (int i = 0; i < n; i++) {
-        config_setting_t *e = config_setting_get_elem(many, (unsigned)i);
-        flyt__rd_mark(e);
+        struct flyt_spec_node *e = flyt_spec_elem(many, i);
+        flyt_spec_mark(e);
         char ekey[96];
         snprintf(ekey, sizeof ekey, "%s[%d]", key, i);
-        const char *kv = config_setting_get_string(e);
+        const char *kv = flyt_spec_string(e);
         if (!kv) {
-            flyt__rd_error(rd, e, ekey, "expected a key path string");
+            flyt_spec_error(sp, e, ekey, "expected a key path string");
             return;
         }
-        if (!copy_key(rd, e, ekey, kv, p->keys[i]))
+        if (!copy_key(sp, e, ekey, kv, p->keys[i]))
             return;
     }
     p->n_keys = n;
     const char *name = NULL;
-    flyt__rd_str(rd, g, "name", false, &name);
+    flyt_spec_str(sp, g, "name", false, &name);
     char first[FLYT_CALIB_KEY_LEN];
     memcpy(first, p->keys[0], sizeof first);
     if (name)
@@ -175,29 +174,30 @@ static void read_keys(struct reader *rd, config_setting_t *g, const char *pkey,
         snprintf(p->name, sizeof p->name, "%s", first);
 }
 
-static void read_param(struct reader *rd, config_setting_t *g, int i, struct flyt_calib_param *p)
+static void read_param(struct flyt_spec *sp, struct flyt_spec_node *g, int i,
+                       struct flyt_calib_param *p)
 {
     char pkey[48], key[80];
     snprintf(pkey, sizeof pkey, "parameters[%d]", i);
-    read_keys(rd, g, pkey, p);
-    if (p->mode == FLYT_CALIB_VALUE && config_setting_get_member(g, "name")) {
+    read_keys(sp, g, pkey, p);
+    if (p->mode == FLYT_CALIB_VALUE && flyt_spec_member(g, "name")) {
         snprintf(key, sizeof key, "%s.name", pkey);
-        flyt__rd_error(rd, config_setting_get_member(g, "name"), key,
-                       "name is for a keys list; a single key is its own name");
-        flyt__rd_get(rd, g, "name", false);
+        flyt_spec_error(sp, flyt_spec_member(g, "name"), key,
+                        "name is for a keys list; a single key is its own name");
+        flyt_spec_get(sp, g, "name", false);
     }
     p->min = NAN;
     p->max = NAN;
     double start = NAN;
-    bool ok = flyt__rd_num(rd, g, "min", true, -INFINITY, INFINITY, &p->min);
-    ok = flyt__rd_num(rd, g, "max", true, -INFINITY, INFINITY, &p->max) && ok;
-    ok = flyt__rd_num(rd, g, "start", false, -INFINITY, INFINITY, &start) && ok;
+    bool ok = flyt_spec_num(sp, g, "min", true, -INFINITY, INFINITY, &p->min);
+    ok = flyt_spec_num(sp, g, "max", true, -INFINITY, INFINITY, &p->max) && ok;
+    ok = flyt_spec_num(sp, g, "start", false, -INFINITY, INFINITY, &start) && ok;
     if (!ok)
         return;
     if (!(p->min < p->max)) {
         snprintf(key, sizeof key, "%s.max", pkey);
-        flyt__rd_error(rd, config_setting_get_member(g, "max"), key,
-                       "empty range: max (%g) must be above min (%g)", p->max, p->min);
+        flyt_spec_error(sp, flyt_spec_member(g, "max"), key,
+                        "empty range: max (%g) must be above min (%g)", p->max, p->min);
         return;
     }
     bool scale_one = p->mode == FLYT_CALIB_SCALE && p->min < 1.0 && 1.0 < p->max;
@@ -206,9 +206,9 @@ static void read_param(struct reader *rd, config_setting_t *g, int i, struct fly
         p->start = start;
     if (!(p->min < p->start && p->start < p->max)) {
         snprintf(key, sizeof key, "%s.start", pkey);
-        flyt__rd_error(rd, config_setting_get_member(g, "start"), key,
-                       "must lie strictly between min (%g) and max (%g), got %g", p->min, p->max,
-                       p->start);
+        flyt_spec_error(sp, flyt_spec_member(g, "start"), key,
+                        "must lie strictly between min (%g) and max (%g), got %g", p->min, p->max,
+                        p->start);
     }
 }
 
@@ -220,15 +220,16 @@ static int kpi_index(const char *name)
     return -1;
 }
 
-static void read_target(struct reader *rd, config_setting_t *g, int i, struct flyt_calib_target *t)
+static void read_target(struct flyt_spec *sp, struct flyt_spec_node *g, int i,
+                        struct flyt_calib_target *t)
 {
     char pkey[48], key[80];
     snprintf(pkey, sizeof pkey, "targets[%d]", i);
     const char *name = NULL;
     t->kpi = -1;
     t->line = line_of(g);
-    if (flyt__rd_str(rd, g, "kpi", true, &name) && name) {
-        config_setting_t *s = config_setting_get_member(g, "kpi");
+    if (flyt_spec_str(sp, g, "kpi", true, &name) && name) {
+        struct flyt_spec_node *s = flyt_spec_member(g, "kpi");
         t->line = line_of(s);
         t->kpi = kpi_index(name);
         if (t->kpi < 0) {
@@ -238,36 +239,35 @@ static void read_target(struct reader *rd, config_setting_t *g, int i, struct fl
                 used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
                                          flyt_kpi_defs[k].name);
             snprintf(key, sizeof key, "%s.kpi", pkey);
-            flyt__rd_error(rd, s, key, "unknown KPI '%s'; the KPIs are: %s", name, list);
+            flyt_spec_error(sp, s, key, "unknown KPI '%s'; the KPIs are: %s", name, list);
         }
     }
-    flyt__rd_num(rd, g, "value", true, -INFINITY, INFINITY, &t->value);
+    flyt_spec_num(sp, g, "value", true, -INFINITY, INFINITY, &t->value);
     t->weight = 1.0;
-    bool has_tol = config_setting_get_member(g, "tolerance") != NULL;
-    bool has_w = config_setting_get_member(g, "weight") != NULL;
-    if (flyt__rd_num(rd, g, "tolerance", false, -INFINITY, INFINITY, &t->tolerance) && has_tol &&
+    bool has_tol = flyt_spec_member(g, "tolerance") != NULL;
+    bool has_w = flyt_spec_member(g, "weight") != NULL;
+    if (flyt_spec_num(sp, g, "tolerance", false, -INFINITY, INFINITY, &t->tolerance) && has_tol &&
         !(t->tolerance > 0)) {
         snprintf(key, sizeof key, "%s.tolerance", pkey);
-        flyt__rd_error(rd, config_setting_get_member(g, "tolerance"), key, "must be > 0, got %g",
-                       t->tolerance);
+        flyt_spec_error(sp, flyt_spec_member(g, "tolerance"), key, "must be > 0, got %g",
+                        t->tolerance);
     }
-    if (flyt__rd_num(rd, g, "weight", false, -INFINITY, INFINITY, &t->weight) && has_w &&
+    if (flyt_spec_num(sp, g, "weight", false, -INFINITY, INFINITY, &t->weight) && has_w &&
         !(t->weight > 0)) {
         snprintf(key, sizeof key, "%s.weight", pkey);
-        flyt__rd_error(rd, config_setting_get_member(g, "weight"), key, "must be > 0, got %g",
-                       t->weight);
+        flyt_spec_error(sp, flyt_spec_member(g, "weight"), key, "must be > 0, got %g", t->weight);
     }
     if (!has_tol && !has_w)
-        flyt__rd_error(rd, g, pkey,
-                       "give a tolerance (the band the fit must reach; also the scale of the "
-                       "objective) or a weight (pull towards the value, no band)");
+        flyt_spec_error(sp, g, pkey,
+                        "give a tolerance (the band the fit must reach; also the scale of the "
+                        "objective) or a weight (pull towards the value, no band)");
     t->scale = has_tol ? t->tolerance : fabs(t->value) > 0 ? fabs(t->value) : 1.0;
 }
 
-static void check_duplicates(struct reader *rd, config_setting_t *root,
+static void check_duplicates(struct flyt_spec *sp, struct flyt_spec_node *root,
                              const struct flyt_calib_spec *spec)
 {
-    config_setting_t *params = config_setting_get_member(root, "parameters");
+    struct flyt_spec_node *params = flyt_spec_member(root, "parameters");
     int total = 0;
     for (int i = 0; i < spec->n_params; i++) {
         const struct flyt_calib_param *p = &spec->params[i];
@@ -277,61 +277,61 @@ static void check_duplicates(struct reader *rd, config_setting_t *root,
             for (int j = 0; j <= i; j++)
                 for (int b = 0; b < (j == i ? a : spec->params[j].n_keys); b++)
                     if (strcmp(p->keys[a], spec->params[j].keys[b]) == 0)
-                        flyt__rd_error(rd, config_setting_get_elem(params, (unsigned)i), p->keys[a],
-                                       "named by two parameters; each key can be fitted once");
+                        flyt_spec_error(sp, flyt_spec_elem(params, i), p->keys[a],
+                                        "named by two parameters; each key can be fitted once");
             for (int s = 0; s < spec->n_sets; s++)
                 if (strncmp(spec->sets[s], p->keys[a], len) == 0 && spec->sets[s][len] == '=')
-                    flyt__rd_error(rd, config_setting_get_elem(params, (unsigned)i), p->keys[a],
-                                   "also fixed by set[%d]; a key is either fixed or fitted", s);
+                    flyt_spec_error(sp, flyt_spec_elem(params, i), p->keys[a],
+                                    "also fixed by set[%d]; a key is either fixed or fitted", s);
         }
     }
     if (total > FLYT_CALIB_MAX_ALL_KEYS)
-        flyt__rd_error(rd, params, "parameters", "at most %d keys over all parameters, got %d",
-                       FLYT_CALIB_MAX_ALL_KEYS, total);
-    config_setting_t *targets = config_setting_get_member(root, "targets");
+        flyt_spec_error(sp, params, "parameters", "at most %d keys over all parameters, got %d",
+                        FLYT_CALIB_MAX_ALL_KEYS, total);
+    struct flyt_spec_node *targets = flyt_spec_member(root, "targets");
     for (int i = 0; i < spec->n_targets; i++)
         for (int j = 0; j < i; j++)
             if (spec->targets[i].kpi >= 0 && spec->targets[i].kpi == spec->targets[j].kpi)
-                flyt__rd_error(rd, config_setting_get_elem(targets, (unsigned)i), "targets",
-                               "KPI '%s' is already a target (targets[%d])",
-                               flyt_kpi_defs[spec->targets[i].kpi].name, j);
+                flyt_spec_error(sp, flyt_spec_elem(targets, i), "targets",
+                                "KPI '%s' is already a target (targets[%d])",
+                                flyt_kpi_defs[spec->targets[i].kpi].name, j);
 }
 
-static void read_spec(struct reader *rd, config_setting_t *root, struct flyt_calib_spec *spec,
-                      struct origin *origins)
+static void read_spec(struct flyt_spec *sp, struct flyt_spec_node *root,
+                      struct flyt_calib_spec *spec, struct origin *origins)
 {
     const char *scenario = NULL;
-    if (flyt__rd_str(rd, root, "scenario", false, &scenario) && scenario)
+    if (flyt_spec_str(sp, root, "scenario", false, &scenario) && scenario)
         spec->scenario_path = resolve_scenario(spec->path, scenario);
     long long v = 0;
-    spec->has_replications = config_setting_get_member(root, "replications") != NULL;
-    if (flyt__rd_int(rd, root, "replications", false, 2, 100000, &v) && spec->has_replications)
+    spec->has_replications = flyt_spec_member(root, "replications") != NULL;
+    if (flyt_spec_int(sp, root, "replications", false, 2, 100000, &v) && spec->has_replications)
         spec->replications = (unsigned)v;
-    spec->has_seed = config_setting_get_member(root, "seed") != NULL;
-    if (flyt__rd_int(rd, root, "seed", false, 0, INT64_MAX, &v) && spec->has_seed)
+    spec->has_seed = flyt_spec_member(root, "seed") != NULL;
+    if (flyt_spec_int(sp, root, "seed", false, 0, INT64_MAX, &v) && spec->has_seed)
         spec->seed = (uint64_t)v;
     v = 200;
-    flyt__rd_int(rd, root, "max_evaluations", false, 1, 1000000, &v);
+    flyt_spec_int(sp, root, "max_evaluations", false, 1, 1000000, &v);
     spec->max_evaluations = (unsigned)v;
     spec->size_tolerance = 1e-2;
-    flyt__rd_num(rd, root, "size_tolerance", false, 1e-12, 10.0, &spec->size_tolerance);
+    flyt_spec_num(sp, root, "size_tolerance", false, 1e-12, 10.0, &spec->size_tolerance);
     spec->slope_step = 0.02;
-    flyt__rd_num(rd, root, "slope_step", false, 1e-6, 0.25, &spec->slope_step);
-    read_sets(rd, root, spec, origins);
+    flyt_spec_num(sp, root, "slope_step", false, 1e-6, 0.25, &spec->slope_step);
+    read_sets(sp, root, spec, origins);
 
-    config_setting_t *params = list_of_groups(rd, root, "parameters", FLYT_CALIB_MAX_PARAMS);
-    for (int i = 0; params && i < config_setting_length(params); i++) {
-        config_setting_t *g = config_setting_get_elem(params, (unsigned)i);
-        flyt__rd_mark(g);
-        read_param(rd, g, i, &spec->params[spec->n_params++]);
+    struct flyt_spec_node *params = list_of_groups(sp, root, "parameters", FLYT_CALIB_MAX_PARAMS);
+    for (int i = 0; params && i < flyt_spec_length(params); i++) {
+        struct flyt_spec_node *g = flyt_spec_elem(params, i);
+        flyt_spec_mark(g);
+        read_param(sp, g, i, &spec->params[spec->n_params++]);
     }
-    config_setting_t *targets = list_of_groups(rd, root, "targets", FLYT_CALIB_MAX_TARGETS);
-    for (int i = 0; targets && i < config_setting_length(targets); i++) {
-        config_setting_t *g = config_setting_get_elem(targets, (unsigned)i);
-        flyt__rd_mark(g);
-        read_target(rd, g, i, &spec->targets[spec->n_targets++]);
+    struct flyt_spec_node *targets = list_of_groups(sp, root, "targets", FLYT_CALIB_MAX_TARGETS);
+    for (int i = 0; targets && i < flyt_spec_length(targets); i++) {
+        struct flyt_spec_node *g = flyt_spec_elem(targets, i);
+        flyt_spec_mark(g);
+        read_target(sp, g, i, &spec->targets[spec->n_targets++]);
     }
-    check_duplicates(rd, root, spec);
+    check_duplicates(sp, root, spec);
 }
 
 /* Where scenario messages about a trial load go. A message about an
@@ -402,39 +402,37 @@ static void relay(struct flyt_diag *diag, const char *text, const struct relay_t
 
 /* The scenario's value of each key a factor multiplies, from the resolved
  * tree (after @include and the spec's sets). */
-static void read_bases(struct reader *rd, const char *resolved, struct flyt_calib_spec *spec)
+static void read_bases(struct flyt_spec *sp, const char *resolved, struct flyt_calib_spec *spec)
 {
-    config_t cfg;
-    config_init(&cfg);
-    if (config_read_string(&cfg, resolved) != CONFIG_TRUE) {
-        flyt_diag_add(rd->diag, spec->path, 1, NULL, "cannot re-read the resolved scenario");
-        config_destroy(&cfg);
+    struct flyt_spec *tree = flyt_spec_parse_plain(resolved);
+    if (!tree) {
+        flyt_diag_add(flyt_spec_diag(sp), spec->path, 1, NULL,
+                      "cannot re-read the resolved scenario");
         return;
     }
     for (int i = 0; i < spec->n_params; i++) {
         struct flyt_calib_param *p = &spec->params[i];
         for (int j = 0; p->mode == FLYT_CALIB_SCALE && j < p->n_keys; j++) {
             p->base[j] = NAN;
-            config_setting_t *s = config_lookup(&cfg, p->keys[j]);
-            int type = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
+            struct flyt_spec_node *s = flyt_spec_lookup(tree, p->keys[j]);
+            enum flyt_spec_type type = flyt_spec_type(s);
             char key[64];
             snprintf(key, sizeof key, "parameters[%d].keys[%d]", i, j);
-            if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 || type == CONFIG_TYPE_FLOAT) {
-                p->base[j] = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
-                             : type == CONFIG_TYPE_INT ? config_setting_get_int(s)
-                                                       : (double)config_setting_get_int64(s);
+            if (type == FLYT_SPEC_INT || type == FLYT_SPEC_INT64 || type == FLYT_SPEC_FLOAT) {
+                p->base[j] =
+                        type == FLYT_SPEC_FLOAT ? flyt_spec_float(s) : (double)flyt_spec_int64(s);
                 if (p->base[j] == 0)
-                    flyt_diag_add(rd->diag, spec->path, p->line, key,
+                    flyt_diag_add(flyt_spec_diag(sp), spec->path, p->line, key,
                                   "'%s' is 0 in the scenario: a factor cannot move it", p->keys[j]);
             } else {
-                flyt_diag_add(rd->diag, spec->path, p->line, key,
+                flyt_diag_add(flyt_spec_diag(sp), spec->path, p->line, key,
                               "'%s' is not a number in the scenario; keys = [...] fits a factor "
                               "on values the scenario gives (use key = \"...\" to fit a value)",
                               p->keys[j]);
             }
         }
     }
-    config_destroy(&cfg);
+    flyt_spec_free(tree);
 }
 
 /* One trial load per parameter at start, min and max, with only that
@@ -483,7 +481,7 @@ static void trial_params(const struct flyt_calib_spec *spec, const struct relay_
     }
 }
 
-static void check_scenario(struct reader *rd, struct flyt_calib_spec *spec,
+static void check_scenario(struct flyt_spec *sp, struct flyt_calib_spec *spec,
                            const struct relay_to *to)
 {
     char buf[FLYT_CALIB_MAX_ALL_SETS][FLYT_CALIB_SET_LEN];
@@ -493,37 +491,18 @@ static void check_scenario(struct reader *rd, struct flyt_calib_spec *spec,
     flyt_diag_init(&d);
     struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &d);
     if (!s) {
-        relay(rd->diag, d.text, to);
+        relay(flyt_spec_diag(sp), d.text, to);
         flyt_diag_free(&d);
         return;
     }
     flyt_diag_free(&d);
-    read_bases(rd, s->resolved_text, spec);
+    read_bases(sp, s->resolved_text, spec);
     flyt_scenario_free(s);
-    trial_params(spec, to, rd->diag);
+    trial_params(spec, to, flyt_spec_diag(sp));
 }
 
 /* Read as scenarios are (limits on every file, BOM, @include relative to
- * the spec, integers against their digits); the prepared text and its line
- * map stay with the reader until it is freed. */
-static char *parse_spec(struct reader *rd, config_t *cfg, struct src_map *map, const char *path,
-                        struct flyt_diag *diag)
-{
-    char *dir;
-    char *text = flyt__rd_read_path(path, diag, &dir);
-    if (!text)
-        return NULL;
-    int before = diag->n_errors;
-    char *prepared = flyt__rd_parse_text(rd, cfg, map, text, dir);
-    free(text);
-    free(dir);
-    if (prepared && diag->n_errors > before) {
-        free(prepared);
-        return NULL;
-    }
-    return prepared;
-}
-
+ * the spec, integers against their digits). */
 struct flyt_calib_spec *flyt_calib_spec_load(const char *path, struct flyt_diag *diag)
 {
     struct flyt_calib_spec *spec = calloc(1, sizeof *spec);
@@ -532,34 +511,26 @@ struct flyt_calib_spec *flyt_calib_spec_load(const char *path, struct flyt_diag 
         flyt_diag_add(diag, path, 0, NULL, "out of memory");
         return NULL;
     }
-    config_t cfg;
-    config_init(&cfg);
     int errors_before = diag->n_errors;
-    struct reader rd;
-    struct src_map map = { 0 };
-    flyt__rd_init(&rd, &cfg, path, diag);
-    char *prepared = parse_spec(&rd, &cfg, &map, path, diag);
-    if (prepared) {
+    struct flyt_spec *sp = flyt_spec_load(path, diag);
+    if (sp) {
         struct origin origins[FLYT_CALIB_MAX_ALL_SETS];
-        config_setting_t *root = config_root_setting(&cfg);
-        read_spec(&rd, root, spec, origins);
-        flyt__rd_check_unknown(&rd, root);
+        struct flyt_spec_node *root = flyt_spec_root(sp);
+        read_spec(sp, root, spec, origins);
+        flyt_spec_check_unknown(sp);
         /* in the order flyt_calib_sets writes them */
         int n_fixed = spec->n_sets;
         if (spec->has_replications)
-            origins[n_fixed++] =
-                    (struct origin){ line_of(config_lookup(&cfg, "replications")), "replications" };
+            origins[n_fixed++] = (struct origin){ line_of(flyt_spec_member(root, "replications")),
+                                                  "replications" };
         if (spec->has_seed)
-            origins[n_fixed++] = (struct origin){ line_of(config_lookup(&cfg, "seed")), "seed" };
+            origins[n_fixed++] = (struct origin){ line_of(flyt_spec_member(root, "seed")), "seed" };
         struct relay_to to = { path, origins, n_fixed,
-                               -1,   0,       line_of(config_lookup(&cfg, "scenario")),
+                               -1,   0,       line_of(flyt_spec_member(root, "scenario")),
                                "" };
-        check_scenario(&rd, spec, &to);
+        check_scenario(sp, spec, &to);
     }
-    flyt__rd_free(&rd);
-    free(prepared);
-    flyt__src_map_free(&map);
-    config_destroy(&cfg);
+    flyt_spec_free(sp);
     if (diag->n_errors > errors_before) {
         flyt_calib_spec_free(spec);
         return NULL;

@@ -7,6 +7,7 @@
 #include "flyt/date.h"
 #include "flyt/forecast.h"
 #include "flyt/outfile.h"
+#include "flyt/output.h"
 
 #include <errno.h>
 #include <limits.h>

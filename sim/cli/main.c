@@ -1,9 +1,9 @@
 #include "cli/cli.h"
+#include "flyt/output.h"
 #include "flyt/version.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_version.h>
-#include <hdf5.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -46,10 +46,10 @@ static void usage(FILE *out)
 
 static void version(void)
 {
-    unsigned maj, min, rel;
-    H5get_libversion(&maj, &min, &rel);
-    printf("flyt %s (commit %s)\nGSL %s, HDF5 %u.%u.%u, libconfig 1.5\n", FLYT_VERSION,
-           FLYT_GIT_COMMIT, GSL_VERSION, maj, min, rel);
+    char h5v[32];
+    flyt_h5_library_version(h5v, sizeof h5v);
+    printf("flyt %s (commit %s)\nGSL %s, HDF5 %s, libconfig 1.5\n", FLYT_VERSION, FLYT_GIT_COMMIT,
+           GSL_VERSION, h5v);
 }
 
 int main(int argc, char **argv)

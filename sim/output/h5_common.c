@@ -485,15 +485,20 @@ static void utc_now(char *buf, size_t len)
 }
 
 /* Attributes given the file itself land on its root group. */
+void flyt_h5_library_version(char *buf, size_t len)
+{
+    unsigned maj = 0, min = 0, rel = 0;
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(buf, len, "%u.%u.%u", maj, min, rel);
+}
+
 int flyt__h5_provenance(struct flyt__h5 *c, hid_t root, const struct flyt_run_meta *meta)
 {
     char when[32], host[256] = "", h5v[32];
-    unsigned maj = 0, min = 0, rel = 0;
     utc_now(when, sizeof when);
     if (gethostname(host, sizeof host - 1) != 0)
         snprintf(host, sizeof host, "unknown");
-    H5get_libversion(&maj, &min, &rel);
-    snprintf(h5v, sizeof h5v, "%u.%u.%u", maj, min, rel);
+    flyt_h5_library_version(h5v, sizeof h5v);
     if (flyt__h5_attr_str(c, root, "format", FLYT_H5_FORMAT) ||
         flyt__h5_attr_write(c, root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT,
                             &(int){ FLYT_H5_FORMAT_VERSION }) ||

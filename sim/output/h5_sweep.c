@@ -20,7 +20,7 @@
  * file and the results, so a sweep run on one process, on threads, in
  * shards or over MPI gives bit-identical datasets there.
  */
-#include "flyt/sweep.h"
+#include "flyt/sweep_file.h"
 #include "output/h5_common.h"
 #include "output/h5_seal.h"
 
@@ -371,7 +371,8 @@ static int summary(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
     if (!sum || !m || !n) {
         flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
     } else {
-        flyt_sweep_summarise(sw, a->res, sum);
+        for (size_t p = 0; p < np; p++)
+            flyt_summary_compute(&sum[p], a->res + p * sw->replications, sw->replications);
         hid_t g = flyt__h5_group_create(c, file, "summary");
         if (g >= 0)
             rc = flyt__h5_close_group(
@@ -430,6 +431,18 @@ static int fill_sweep(struct flyt__h5 *c, hid_t file, const void *arg)
                            (a->series && series(c, file, a))
                    ? -1
                    : 0;
+}
+
+static const char *const design_names[] = { "grid", "list", "sobol", "lhs" };
+
+const char *flyt_sweep_design_name(enum flyt_sweep_design d)
+{
+    return (unsigned)d < 4 ? design_names[d] : "?";
+}
+
+void flyt_sweep_hash_hex(uint64_t hash, char *buf)
+{
+    snprintf(buf, 17, "%016llx", (unsigned long long)hash);
 }
 
 int flyt_h5_write_sweep(const char *path, const struct flyt_sweep *sw,

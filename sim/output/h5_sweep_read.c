@@ -3,7 +3,7 @@
  * (is the output already complete?). Only what the writer wrote is read;
  * anything else is "not a flyt sweep file".
  */
-#include "flyt/sweep.h"
+#include "flyt/sweep_file.h"
 #include "output/h5_seal.h"
 
 #include <hdf5.h>

@@ -78,11 +78,6 @@ static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
     return h;
 }
 
-void flyt_sweep_hash_hex(uint64_t hash, char *buf)
-{
-    snprintf(buf, 17, "%016llx", (unsigned long long)hash);
-}
-
 /* Re-adds one "file:line: error: message" line as it is. */
 static void copy_line(struct flyt_diag *out, const char *p, size_t n)
 {
