@@ -24,6 +24,13 @@ enum {
     FLYT_UPGRADE_SPEC = 1u << 2,        /* a sweep or calibration spec */
 };
 
+/* Options of flyt_upgrade_file. */
+enum {
+    /* syntax only: convert a scenario the loader refuses (a test fixture
+     * that is wrong on purpose) */
+    FLYT_UPGRADE_NO_CHECK = 1u << 0,
+};
+
 struct flyt_upgrade {
     char *text;     /* the converted file; owned */
     unsigned flags; /* FLYT_UPGRADE_* */
@@ -33,10 +40,12 @@ struct flyt_upgrade {
 void flyt_upgrade_free(struct flyt_upgrade *u);
 
 /* Converts the file at path. A scenario is first loaded as flyt validate
- * loads it (the old form); a spec (a file with `parameters` or `targets`
- * and no `units`) is only parsed. Returns 0, or -1 with every reason in
- * diag as FILE:LINE: error: messages. */
-int flyt_upgrade_file(const char *path, struct flyt_upgrade *out, struct flyt_diag *diag);
+ * loads it (the old form), unless opts has FLYT_UPGRADE_NO_CHECK; a spec
+ * (a file with `parameters` or `targets` and no `units`) is only parsed.
+ * Returns 0, or -1 with every reason in diag as FILE:LINE: error:
+ * messages. */
+int flyt_upgrade_file(const char *path, unsigned opts, struct flyt_upgrade *out,
+                      struct flyt_diag *diag);
 
 /* The text rewrite alone, without loading: spec selects the spec
  * rewrite. name is used in notes and errors. */

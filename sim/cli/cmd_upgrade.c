@@ -13,7 +13,7 @@
 
 static void usage(FILE *out)
 {
-    fputs("Usage: flyt upgrade OLD.cfg [-o NEW.cfg]\n"
+    fputs("Usage: flyt upgrade OLD.cfg [-o NEW.cfg] [--no-check]\n"
           "       flyt upgrade --key KEY | --kpi NAME\n"
           "\n"
           "Rewrites a scenario in the old form (units as the three groups short_term,\n"
@@ -32,6 +32,8 @@ static void usage(FILE *out)
           "Options:\n"
           "  -o, --output FILE  write FILE (a new file: an existing one, or the input, is\n"
           "                     refused) instead of stdout\n"
+          "      --no-check     check the syntax only, not the scenario: for test files\n"
+          "                     that are wrong on purpose\n"
           "      --key KEY      print a scenario key path (as --set takes it) in the new\n"
           "                     form\n"
           "      --kpi NAME     print a KPI's name in the new form\n"
@@ -111,7 +113,7 @@ static int dump_values(const char *path)
     return rc == 0 ? EXIT_OK : EXIT_BAD_INPUT;
 }
 
-static int convert(const char *path, const char *output)
+static int convert(const char *path, const char *output, unsigned opts)
 {
     if (output) {
         const char *inputs[] = { path };
@@ -122,7 +124,7 @@ static int convert(const char *path, const char *output)
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_upgrade up;
-    if (flyt_upgrade_file(path, &up, &diag) != 0) {
+    if (flyt_upgrade_file(path, opts, &up, &diag) != 0) {
         fputs(diag.text ? diag.text : "flyt upgrade: error: cannot convert the file\n", stderr);
         fprintf(stderr, "%s: %d error%s\n", path, diag.n_errors, diag.n_errors == 1 ? "" : "s");
         flyt_diag_free(&diag);
@@ -150,6 +152,7 @@ static int convert(const char *path, const char *output)
 int flyt_cmd_upgrade(int argc, char **argv)
 {
     const char *path = NULL, *output = NULL;
+    unsigned opts = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -158,6 +161,8 @@ int flyt_cmd_upgrade(int argc, char **argv)
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (!(output = flyt_cli_value("upgrade", argc, argv, &i)))
                 return EXIT_BAD_INPUT;
+        } else if (strcmp(a, "--no-check") == 0) {
+            opts |= FLYT_UPGRADE_NO_CHECK;
         } else if (strcmp(a, "--key") == 0 || strcmp(a, "--kpi") == 0 ||
                    strcmp(a, "--dump-values") == 0) {
             const char *v = flyt_cli_value("upgrade", argc, argv, &i);
@@ -182,5 +187,5 @@ int flyt_cmd_upgrade(int argc, char **argv)
         usage(stderr);
         return EXIT_BAD_INPUT;
     }
-    return convert(path, output);
+    return convert(path, output, opts);
 }
