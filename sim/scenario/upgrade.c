@@ -6,6 +6,7 @@
 #include "scenario/cfgtext.h"
 #include "scenario/upgrade_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -107,7 +108,8 @@ struct up {
     const char *t;
     struct ct_buf *b;
     const char *nl;
-    bool weekdays; /* decision.admissions_on_weekends = false */
+    bool weekdays;   /* decision.admissions_on_weekends = false */
+    char indent[64]; /* of the elements of units */
 };
 
 static void value(struct up *u, const struct ct_node *n, enum how how);
@@ -376,7 +378,12 @@ static void put_indent(struct up *u, const char *s, size_t n, size_t fallback)
 static void unit(struct up *u, const struct ct_node *m, const struct unit_form *f, bool last)
 {
     const struct ct_node *g = m; /* a member is its value */
-    copy(u, m->c0, m->n0);
+    if (memchr(u->t + m->c0, '\n', m->n0 - m->c0)) {
+        copy(u, m->c0, m->n0);
+    } else { /* each element on a line of its own, below the hospital */
+        flyt__ct_puts(u->b, u->nl);
+        flyt__ct_puts(u->b, u->indent);
+    }
     flyt__ct_puts(u->b, f->header);
     copy(u, g->v0 + 1, g->head);
     for (int i = 0; i < g->n_kid; i++)
@@ -429,13 +436,12 @@ static void units(struct up *u, const struct ct_node *m)
     size_t ilen = 0, mlen = 0;
     const char *ind = g->n_kid ? indent_at(u->t, 0, g->kid[0].n0, &ilen) : NULL;
     const char *mind = indent_at(u->t, 0, m->n0, &mlen);
+    if (ilen)
+        snprintf(u->indent, sizeof u->indent, "%.*s", (int)ilen, ind);
+    else
+        snprintf(u->indent, sizeof u->indent, "%.*s  ", (int)mlen, mind);
     flyt__ct_puts(u->b, u->nl);
-    if (ilen) {
-        flyt__ct_put(u->b, ind, ilen);
-    } else {
-        flyt__ct_put(u->b, mind, mlen);
-        flyt__ct_puts(u->b, "  ");
-    }
+    flyt__ct_puts(u->b, u->indent);
     flyt__ct_puts(u->b, hospital_unit);
     flyt__ct_puts(u->b, n_found ? "," : "");
     int done = 0;
@@ -487,8 +493,8 @@ char *flyt__upgrade_scenario_text(const struct ct_doc *doc)
     struct ct_buf b = { 0 };
     const char *crlf = strstr(doc->text, "\r\n");
     const char *lf = strchr(doc->text, '\n');
-    struct up u = { doc, doc->text, &b, crlf && crlf + 1 == lf ? "\r\n" : "\n",
-                    weekdays_only(doc) };
+    struct up u = { doc, doc->text, &b, crlf && crlf + 1 == lf ? "\r\n" : "\n", weekdays_only(doc),
+                    "" };
     root(&u);
     flyt__ct_put(&b, "", 0);
     if (b.failed) {
