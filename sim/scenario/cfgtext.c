@@ -67,6 +67,7 @@ static bool fail_at(struct ps *ps, size_t i)
 }
 
 static bool parse_value(struct ps *ps, size_t i, struct ct_node *n);
+static void free_node(struct ct_node *n);
 
 /* After a member's value: its terminator and a comment on the same line. */
 static void finish_member(struct ps *ps, struct ct_node *m)
@@ -130,11 +131,13 @@ static bool parse_members(struct ps *ps, struct ct_node *g, size_t i, char close
         q = skip_space(t, q);
         if (t[q] != '=' && t[q] != ':')
             return fail_at(ps, q);
-        if (!parse_value(ps, skip_space(t, q + 1), &m))
+        if (!parse_value(ps, skip_space(t, q + 1), &m)) {
+            free_node(&m); /* what was built of it */
             return false;
+        }
         finish_member(ps, &m);
         if (!push(g, &m)) {
-            free(m.kid);
+            free_node(&m);
             return fail_at(ps, q);
         }
         chunk = m.c1;
@@ -153,11 +156,13 @@ static bool parse_elements(struct ps *ps, struct ct_node *a, size_t i, char clos
             return true;
         }
         struct ct_node e = { .c0 = chunk, .n0 = q, .n1 = q };
-        if (!parse_value(ps, q, &e))
+        if (!parse_value(ps, q, &e)) {
+            free_node(&e);
             return false;
+        }
         finish_member(ps, &e);
         if (!push(a, &e)) {
-            free(e.kid);
+            free_node(&e);
             return fail_at(ps, q);
         }
         chunk = e.c1;
