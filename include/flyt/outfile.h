@@ -30,6 +30,7 @@ enum flyt_out_kind {
     FLYT_OUT_CENSUS, /* ours: first line "# census_date: " */
     FLYT_OUT_XLSX,   /* ours: flyt export's workbook (flyt/export.h) */
     FLYT_OUT_CSV,    /* ours: first line a flyt export table's header */
+    FLYT_OUT_TEXT,   /* never ours: an existing file is refused (flyt upgrade) */
 };
 
 /* flyt_out_claim's failures: the target is wrong (exit 2), or it cannot be

@@ -25,6 +25,7 @@ int flyt_cmd_bench(int argc, char **argv);
 int flyt_cmd_forecast(int argc, char **argv);
 int flyt_cmd_report(int argc, char **argv);
 int flyt_cmd_export(int argc, char **argv);
+int flyt_cmd_upgrade(int argc, char **argv);
 
 /* The command line as one string, for provenance (static buffer). */
 const char *flyt_cli_command_line(void);

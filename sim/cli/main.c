@@ -26,6 +26,8 @@ static void usage(FILE *out)
           "                      points (threads, Slurm array shards, or mpirun)\n"
           "  merge SHARD.h5...   join the shard files of a sweep into one file\n"
           "  validate SCENARIO   check a scenario file and report every problem as file:line\n"
+          "  upgrade OLD.cfg     rewrite an old scenario (three named units) in the network\n"
+          "                      form, comments kept; also sweep and calibration specs\n"
           "  forecast [SCENARIO] --census FILE\n"
           "                      the days ahead from today's census: bands of every unit's\n"
           "                      census, P(full), UKP waiting days (docs/forecast.md)\n"
@@ -91,6 +93,8 @@ int main(int argc, char **argv)
         return flyt_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0)
         return flyt_cmd_export(argc - 1, argv + 1);
+    if (strcmp(cmd, "upgrade") == 0)
+        return flyt_cmd_upgrade(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
         return flyt_cmd_bench(argc - 1, argv + 1);
     fprintf(stderr, "flyt: error: unknown command '%s' (try flyt --help)\n", cmd);

@@ -149,6 +149,10 @@ static const char *ours_missing(const char *path, enum flyt_out_kind kind)
     case FLYT_OUT_CSV:
         return flyt__export_is_csv(path) ? NULL
                                          : "its first line is not a flyt export table's header";
+    case FLYT_OUT_TEXT:
+        /* a converted scenario looks like any scenario: one a person
+         * wrote cannot be told from one flyt wrote */
+        return "a scenario or spec is never written over";
     }
     return "unknown kind";
 }
