@@ -343,6 +343,17 @@ static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scen
     struct group_names g = { .n = s->n_groups };
     for (int i = 0; i < s->n_groups; i++)
         g.name[i] = s->groups[i].name;
+    /* An old-form file would give a page of errors that all say one thing:
+     * say it once, with the command that converts the file. */
+    config_setting_t *units = config_setting_get_member(root, "units");
+    if (units && config_setting_is_group(units)) {
+        flyt__rd_error(rd, units, "units",
+                       "the old form (three named units) is no longer read; convert it with "
+                       "'flyt upgrade %s > NEW.cfg'",
+                       rd->main_file);
+        flyt__rd_mark_tree(root);
+        return;
+    }
     read_hospital(rd, root, s, &g);
     /* the units before the decision and the roles, whose routes name them */
     flyt__rd_units(rd, root, s, &g);

@@ -110,6 +110,7 @@ struct up {
     const char *nl;
     bool weekdays;   /* decision.admissions_on_weekends = false */
     char indent[64]; /* of the elements of units */
+    bool ukp_role;   /* the coordinator role being converted takes ukp cases */
 };
 
 static void value(struct up *u, const struct ct_node *n, enum how how);
@@ -183,6 +184,18 @@ static void chunk(struct up *u, const struct ct_node *m, const struct rule *r, b
     value(u, m, r ? r->how : KEEP);
     if (m->term == CT_NONE && need_term)
         flyt__ct_puts(u->b, m->n0 < m->n1 ? ";" : ",");
+    /* a ukp role's factor now names the unit whose stay it scales: the
+     * old form's was always the short-term stay */
+    bool los_unit = r && r->rename && strcmp(r->rename, "los_factor") == 0 && u->ukp_role;
+    if (los_unit) {
+        size_t after = m->term != CT_NONE ? m->term + 1 : m->v1;
+        copy(u, m->v1, after);
+        if (m->term == CT_NONE)
+            flyt__ct_puts(u->b, ";");
+        flyt__ct_puts(u->b, " los_unit = \"short_term\";");
+        copy(u, after, m->c1);
+        return;
+    }
     if (r && r->rename && m->comment != CT_NONE)
         keep_column(u, m, (long)strlen(r->rename) - (long)(m->n1 - m->n0));
     else
@@ -282,8 +295,11 @@ static void list_of_groups(struct up *u, const struct ct_node *l, const struct r
     for (int i = 0; i < l->n_kid; i++) {
         const struct ct_node *e = &l->kid[i];
         copy(u, e->c0, e->v0);
-        if (e->kind == CT_GROUP)
+        if (e->kind == CT_GROUP) {
+            const struct ct_node *c = flyt__ct_member(u->doc, e, "cases");
+            u->ukp_role = c && c->v1 - c->v0 == 5 && memcmp(u->t + c->v0, "\"ukp\"", 5) == 0;
             aggregate(u, e, rules, n_rules, NULL);
+        }
         else
             copy(u, e->v0, e->v1);
         copy(u, e->v1, e->c1);
@@ -493,8 +509,8 @@ char *flyt__upgrade_scenario_text(const struct ct_doc *doc)
     struct ct_buf b = { 0 };
     const char *crlf = strstr(doc->text, "\r\n");
     const char *lf = strchr(doc->text, '\n');
-    struct up u = { doc, doc->text, &b, crlf && crlf + 1 == lf ? "\r\n" : "\n", weekdays_only(doc),
-                    "" };
+    struct up u = { doc,    doc->text, &b, crlf && crlf + 1 == lf ? "\r\n" : "\n", weekdays_only(doc),
+                    "", false };
     root(&u);
     flyt__ct_put(&b, "", 0);
     if (b.failed) {

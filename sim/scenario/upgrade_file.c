@@ -133,13 +133,26 @@ int flyt_upgrade_file(const char *path, unsigned opts, struct flyt_upgrade *out,
         rc = out->text ? 0 : -1;
         goto done;
     }
-    if (!spec && !(opts & FLYT_UPGRADE_NO_CHECK)) {
-        struct flyt_scenario *s = flyt_scenario_load_string(text, path, dir, NULL, 0, diag);
-        if (!s)
-            goto done;
+    rc = flyt_upgrade_text(text, path, spec, out, diag);
+    /* The loader reads only the new form, so it is the conversion that is
+     * checked: an old file that was wrong is wrong after it too, and its
+     * errors name the converted text's lines. */
+    if (rc == 0 && !spec && !(opts & FLYT_UPGRADE_NO_CHECK)) {
+        size_t n = strlen(path) + 32;
+        char *name = malloc(n);
+        struct flyt_scenario *s = NULL;
+        if (name) {
+            snprintf(name, n, "%s (converted)", path);
+            s = flyt_scenario_load_string(out->text, name, dir, NULL, 0, diag);
+        }
+        free(name);
+        if (!s) {
+            free(out->text);
+            out->text = NULL;
+            rc = -1;
+        }
         flyt_scenario_free(s);
     }
-    rc = flyt_upgrade_text(text, path, spec, out, diag);
 done:
     if (text)
         flyt__rd_free(&rd);
