@@ -211,8 +211,6 @@ bool flyt__rd_routes(struct reader *rd, config_setting_t *parent, const char *na
             ok = false;
         }
     }
-    if (!ok)
-        flyt__rd_mark_tree(set); /* its shares are not read: not unknown keys */
     for (int r = 0; r < nr && ok; r++) {
         char rkey[340];
         if (per_group)
@@ -235,6 +233,8 @@ bool flyt__rd_routes(struct reader *rd, config_setting_t *parent, const char *na
         free(row);
     }
     free(keys);
+    if (!ok)
+        flyt__rd_mark_tree(set); /* the rows not read are not unknown keys */
     return ok;
 }
 
