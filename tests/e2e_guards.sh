@@ -34,22 +34,22 @@ signal_stops() {
 # replication, not after.
 DELAY=1 signal_stops "one long replication" TERM 143 "$SRC/scenarios/bench/pf1.cfg" -r 1 -t 1 \
   --set run.horizon_days=365000 --set run.warmup_days=100 \
-  --set population.admissions_per_day=109.6 --set units.short_term.beds=480 \
-  --set units.nursing_home.beds=4000 --set units.home_care.hours_per_week=800
+  --set population.admissions_per_day=109.6 --set units.short_term.capacity=480 \
+  --set units.nursing_home.capacity=4000 --set units.home_care.capacity=800
 # The initial fill of ten million beds (allowed up to a billion patients):
 # the fill itself honours the signal.
 signal_stops "initial fill" TERM 143 -r 1 -t 1 --set run.max_patients=1000000000 \
-  --set units.short_term.beds=10000000 --set units.short_term.initial_occupancy=1.0
+  --set units.short_term.capacity=10000000 --set units.short_term.initial_occupancy=1.0
 signal_stops "initial fill, SIGINT" INT 130 -r 1 -t 1 --set run.max_patients=1000000000 \
-  --set units.short_term.beds=10000000 --set units.short_term.initial_occupancy=1.0
+  --set units.short_term.capacity=10000000 --set units.short_term.initial_occupancy=1.0
 
 # Ten million short-term beds under the default guard (2,000,000
-# patients): stops during the fill, names the short-term beds.
+# patients): stops during the fill, names the short-term unit by its id.
 timeout -s KILL 120 "$FLYT" run --no-progress -r 1 -o "$tmp/big.h5" \
-  --set units.short_term.beds=10000000 >"$tmp/big.out" 2>"$tmp/big.err"
+  --set units.short_term.capacity=10000000 >"$tmp/big.out" 2>"$tmp/big.err"
 rc=$?
 check "ten million beds: exit 1 (got $rc)" test $rc -eq 1
-if grep -q "initial occupancy needs more than .* in short_term beds" "$tmp/big.err"; then ok "ten million beds: names short_term"; else
+if grep -q "initial occupancy needs more than .* in short_term so far" "$tmp/big.err"; then ok "ten million beds: names short_term"; else
   bad "ten million beds: message does not name short_term:"; cat "$tmp/big.err"; fi
 check "ten million beds: no output" test ! -e "$tmp/big.h5"
 

@@ -56,11 +56,14 @@ validate_fails "--set NaN" "--set:1: error: run.warmup_days: must be a finite nu
   --set run.warmup_days=nan
 validate_fails "--set without =" "--set:1: error: expected key.path=value" --set run.seed
 validate_fails "--set on a group" "--set:1: error: 'run' is a group or list" --set run=3
-validate_fails "--set wrong type" "--set:1: error: units.short_term.beds: expected an integer, got a string" \
-  --set units.short_term.beds=many
+validate_fails "--set wrong type" "--set:1: error: units.short_term.capacity: expected an integer, got a string" \
+  --set units.short_term.capacity=many
+validate_fails "--set unknown unit" "--set:1: error: no unit has id 'nosuch'" \
+  --set units.nosuch.capacity=1
+check "--set of a unit by its id is taken" "$FLYT" validate --set units.short_term.capacity=30
 
 # The unstable-unit warning: far too few nursing-home beds.
-"$FLYT" run -r 2 --no-progress --set units.nursing_home.beds=600 -o "$tmp/w.h5" \
+"$FLYT" run -r 2 --no-progress --set units.nursing_home.capacity=600 -o "$tmp/w.h5" \
   >"$tmp/w.out" 2>"$tmp/w.err"
 check "saturated run exits 0" test $? -eq 0
 check "saturated nursing home is warned about" \

@@ -54,7 +54,7 @@ rm -f "$tmp/shocks.cfg"
 # A byte-order mark, in the main file and in an included one.
 printf '\xef\xbb\xbf' | cat - "$BASE" >"$tmp/bom.cfg"
 check "BOM at the start of a scenario: valid" bash -c "'$FLYT' validate '$tmp/bom.cfg' >/dev/null"
-printf '\xef\xbb\xbfreport: { nh_target_days = 30.0; };\n' >"$tmp/bominc.cfg"
+printf '\xef\xbb\xbfreport: { wait_target_days = 30.0; };\n' >"$tmp/bominc.cfg"
 { echo '@include "bominc.cfg"'; sed '/^report/,/^};/d' "$BASE"; } >"$tmp/main2.cfg"
 check "BOM at the start of an @include file: valid" bash -c "'$FLYT' validate '$tmp/main2.cfg' >/dev/null"
 
@@ -76,19 +76,19 @@ expect_fail "--set beyond 64 bits" "--set:1: error: run.seed: 999999999999999999
 # More than 64 --set: all taken, and the 70th named as such.
 sets=()
 for i in $(seq 1 69); do sets+=(--set "run.seed=$i"); done
-expect_fail "70 --set" "--set:70: error: units.short_term.beds: expected an integer, got a string" \
-  "$FLYT" validate "$BASE" "${sets[@]}" --set units.short_term.beds=many
+expect_fail "70 --set" "--set:70: error: units.short_term.capacity: expected an integer, got a string" \
+  "$FLYT" validate "$BASE" "${sets[@]}" --set units.short_term.capacity=many
 
 # --set:N is the N-th --set as typed: -r and --seed are not counted.
-expect_fail "--set after -r and --seed" "--set:1: error: units.short_term.beds: expected an integer" \
-  "$FLYT" run "$BASE" -r 2 --seed 3 --set units.short_term.beds=many -o "$tmp/x.h5"
+expect_fail "--set after -r and --seed" "--set:1: error: units.short_term.capacity: expected an integer" \
+  "$FLYT" run "$BASE" -r 2 --seed 3 --set units.short_term.capacity=many -o "$tmp/x.h5"
 # A distribution made invalid by --set points at the --set.
 expect_fail "--set inside a distribution" "--set:2: error: units.nursing_home.los_days: sd must be a finite number > 0" \
   "$FLYT" validate "$BASE" --set run.seed=1 --set units.nursing_home.los_days.sd=0
 
 # Numbers in warnings stay short: 1e-300 hours a week is a utilisation of 1e303.
 "$FLYT" run "$BASE" -r 2 --set run.horizon_days=150 --set run.warmup_days=30 \
-  --set units.home_care.hours_per_week=1e-300 -o "$tmp/w.h5" >"$tmp/w.out" 2>"$tmp/w.err"
+  --set units.home_care.capacity=1e-300 -o "$tmp/w.h5" >"$tmp/w.out" 2>"$tmp/w.err"
 check "tiny home-care hours: run exits 0" test $? -eq 0
 check "tiny home-care hours: warned about" grep -q "warning: home_care utilisation" "$tmp/w.out"
 check "tiny home-care hours: no line over 200 characters" \

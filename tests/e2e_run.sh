@@ -36,9 +36,13 @@ assert int(f.attrs["replications"]) == 4
 w = f["replications/ukp_wait_mean"][:]
 assert w.shape == (4,) and np.all(np.isfinite(w)) and np.all(w > 0), w
 assert f["replications/ukp_wait_mean"].attrs["units"] == "days"
-s = f["series/short_term"]
+s = f["series/hospital_treatment"]
 assert s.shape[0] == 4 and s.shape[1] == 365, s.shape
-assert np.all(s[:] >= 0) and np.all(s[:] <= 125)
+assert np.all(s[:] >= 0) and np.all(s[:] == np.floor(s[:]))
+# a unit's census (beds 125) where the file has per-unit series
+u = f.get("units/short_term/series/census")
+if u is not None:
+    assert u.shape == s.shape and np.all(u[:] >= 0) and np.all(u[:] <= 125)
 kpis = list(f["summary/kpi"].asstr()[:])
 i = kpis.index("ukp_wait_mean")
 assert abs(f["summary/mean"][i] - w.mean()) < 1e-9 * max(1, abs(w.mean()))
@@ -79,9 +83,9 @@ check "bad scenario exits 2" test $? -eq 2
 check "bad scenario names file:line and key" grep -q "bad.cfg:2: error: run.replicatons: unknown key" "$tmp/bad.err"
 check "bad scenario leaves the old output untouched" grep -qx precious "$tmp/keep.h5"
 check "bad scenario prints nothing on stdout" test ! -s "$tmp/bad.out"
-"$FLYT" run --set units.short_term.beds=-1 -o "$tmp/none.h5" 2>"$tmp/set.err" >/dev/null
+"$FLYT" run --set units.short_term.capacity=-1 -o "$tmp/none.h5" 2>"$tmp/set.err" >/dev/null
 check "bad --set exits 2" test $? -eq 2
-check "bad --set is reported as --set:1" grep -q "^--set:1: error: units.short_term.beds" "$tmp/set.err"
+check "bad --set is reported as --set:1" grep -q "^--set:1: error: units.short_term.capacity" "$tmp/set.err"
 check "bad --set writes nothing" test ! -e "$tmp/none.h5"
 "$FLYT" validate "$SRC/scenarios/trondheim-baseline.cfg" >/dev/null
 check "validate accepts the baseline file" test $? -eq 0

@@ -177,9 +177,11 @@ static const char small[] =
         "hospital: { los_days = { dist = \"exponential\"; mean = 3.0; };\n"
         "  ukp_probability = 0.6; };\n"
         "decision: { delay_days = { dist = \"fixed\"; value = 0.0; };\n"
-        "  working_days_only = true; admissions_on_weekends = false;\n"
+        "  working_days_only = true;\n"
         "  destination = { home = 0.4; short_term = 0.6; }; };\n"
-        "units: { short_term: { beds = 40; los_days = 10.0; outcome = { home = 1.0; }; }; };\n";
+        "units = ( { id = \"hospital\"; kind = \"unlimited\"; hospital = true; },\n"
+        "  { id = \"short_term\"; kind = \"beds\"; capacity = 40; los_days = 10.0;\n"
+        "    outcome = { home = 1.0; }; admission_days = \"weekdays\"; } );\n";
 
 static struct flyt_scenario *load_small(const char *const *sets, int n)
 {
@@ -212,7 +214,7 @@ static void an_interrupt_stops_the_initial_fill(void **state)
                            "run.warmup_days=10",
                            "run.replications=1",
                            "run.max_patients=1000000000",
-                           "units.short_term.beds=10000000",
+                           "units.short_term.capacity=10000000",
                            "units.short_term.initial_occupancy=1.0" };
     struct flyt_scenario *s = flyt_test_load(NULL, sets, 6);
     struct flyt_result r;
@@ -227,7 +229,8 @@ static void an_interrupt_stops_the_initial_fill(void **state)
 
 /* Ten million short-term beds filled at the start are more patients than
  * the guard allows: the replication stops during the fill, in bounded
- * memory, and the message names the short-term beds, not home care. */
+ * memory, and the message names the unit being filled (by its id), not
+ * home care. */
 static void runaway_guard_covers_the_initial_fill(void **state)
 {
     (void)state;
@@ -235,14 +238,14 @@ static void runaway_guard_covers_the_initial_fill(void **state)
                            "run.warmup_days=10",
                            "run.replications=1",
                            "run.max_patients=50000",
-                           "units.short_term.beds=10000000",
+                           "units.short_term.capacity=10000000",
                            "units.short_term.initial_occupancy=0.9" };
     struct flyt_scenario *s = flyt_test_load(NULL, sets, 6);
     struct flyt_result r;
     assert_int_equal(flyt_model_run(s, 0, &r), 1);
     assert_int_equal(r.status, FLYT_RUN_RUNAWAY);
-    if (!strstr(r.status_detail, "short_term beds"))
-        fail_msg("runaway message does not name the short-term beds: %s", r.status_detail);
+    if (!strstr(r.status_detail, "in short_term so far"))
+        fail_msg("runaway message does not name the short-term unit: %s", r.status_detail);
     assert_non_null(strstr(r.status_detail, "initial occupancy"));
     flyt_result_free(&r);
     flyt_scenario_free(s);

@@ -45,6 +45,15 @@ static int libc_weekday(int day) /* Monday = 0 */
     return (tm.tm_wday + 6) % 7;
 }
 
+static unsigned unit_of(const struct flyt_scenario *s, const char *id)
+{
+    for (int u = 0; u < s->n_units; u++)
+        if (strcmp(s->units[u].id, id) == 0)
+            return (unsigned)u;
+    fail_msg("no unit '%s'", id);
+    return 0;
+}
+
 static void capacity_step_and_closure(void **state)
 {
     (void)state;
@@ -52,9 +61,10 @@ static void capacity_step_and_closure(void **state)
     struct flyt_result r;
     assert_int_equal(flyt_model_run(s, 0, &r), 0);
     size_t first = (size_t)ceil(s->warmup_days);
-    const double *beds = r.series[FLYT_SERIES_short_term_beds];
-    const double *census = r.series[FLYT_SERIES_short_term];
-    const double *hours = r.series[FLYT_SERIES_home_care_capacity];
+    unsigned st = unit_of(s, "short_term"), hc = unit_of(s, "home_care");
+    const double *beds = flyt_result_unit_series(&r, st, FLYT_USERIES_capacity);
+    const double *census = flyt_result_unit_series(&r, st, FLYT_USERIES_census);
+    const double *hours = flyt_result_unit_series(&r, hc, FLYT_USERIES_capacity);
     int summers = 0;
     for (size_t i = 0; i < r.n_days; i++) {
         int day = (int)(first + i);
@@ -102,7 +112,8 @@ static struct flyt_scenario *default_plus(const char *extra, const char *const *
 #define ROLE(headcount, extra)                                                                  \
     "coordinators = ( { name = \"c\"; headcount = " #headcount "; cases = \"ukp\";"             \
     " work_hours = { dist = \"gamma\"; mean = 1.5; sd = 0.7; }; " extra                         \
-    " effects = { decision_delay_days = 0.0; st_los_factor = 0.8; not_ready_probability = 0.0;" \
+    " effects = { decision_delay_days = 0.0; los_factor = 0.8; los_unit = \"short_term\";"      \
+    " not_ready_probability = 0.0;"                                                             \
     " destination = { home = 0.1; home_care = 0.8; short_term = 0.1; nursing_home = 0.0; }; };" \
     " } );\n"
 
@@ -122,6 +133,16 @@ static void zero_headcount_changes_nothing(void **state)
                          flyt_kpi_defs[k].name, ra.kpi[k], rb.kpi[k]);
         for (int i = 0; i < FLYT_N_SERIES; i++)
             assert_memory_equal(ra.series[i], rb.series[i], ra.n_days * sizeof(double));
+        assert_int_equal(ra.n_units, rb.n_units);
+        for (unsigned u = 0; u < ra.n_units; u++)
+            for (int k = 0; k < FLYT_N_UNIT_KPI; k++)
+                if (memcmp(&flyt_result_unit_kpi(&ra, u)[k], &flyt_result_unit_kpi(&rb, u)[k],
+                           sizeof(double)) != 0)
+                    fail_msg("units.%s.%s: %.17g without the role, %.17g with headcount 0",
+                             a->units[u].id, flyt_unit_kpi_defs[k].name,
+                             flyt_result_unit_kpi(&ra, u)[k], flyt_result_unit_kpi(&rb, u)[k]);
+        assert_memory_equal(ra.unit_series, rb.unit_series,
+                            ra.n_units * FLYT_N_UNIT_SERIES * ra.n_days * sizeof(double));
         assert_true(ra.model_events == rb.model_events);
         assert_true(rb.role_kpi[0][FLYT_ROLE_KPI_cases_offered] == 0);
         flyt_result_free(&ra);
@@ -198,7 +219,9 @@ static void case_mix_shows_in_the_short_term_ward(void **state)
         struct flyt_result ra, rb;
         assert_int_equal(flyt_model_run(a, rep, &ra), 0);
         assert_int_equal(flyt_model_run(b, rep, &rb), 0);
-        d[rep] = rb.kpi[FLYT_KPI_st_admission_cfs_mean] - ra.kpi[FLYT_KPI_st_admission_cfs_mean];
+        unsigned st = unit_of(a, "short_term");
+        d[rep] = flyt_result_unit_kpi(&rb, st)[FLYT_UNIT_KPI_admission_cfs_mean] -
+                 flyt_result_unit_kpi(&ra, st)[FLYT_UNIT_KPI_admission_cfs_mean];
         assert_true(rb.kpi[FLYT_KPI_share_direct_home] > ra.kpi[FLYT_KPI_share_direct_home]);
         flyt_result_free(&ra);
         flyt_result_free(&rb);
@@ -297,7 +320,7 @@ static double st_los_of(const char *role, unsigned rep)
     struct flyt_scenario *s = role ? default_plus(role, sets, 2) : flyt_test_load(NULL, sets, 2);
     struct flyt_result r;
     assert_int_equal(flyt_model_run(s, rep, &r), 0);
-    double x = r.kpi[FLYT_KPI_st_los_mean];
+    double x = flyt_result_unit_kpi(&r, unit_of(s, "short_term"))[FLYT_UNIT_KPI_los_mean];
     flyt_result_free(&r);
     flyt_scenario_free(s);
     return x;
@@ -312,11 +335,11 @@ static void short_term_roles(void **state)
     const char *half = "coordinators = ( { name = \"plan\"; headcount = 50; cases = \"short_term\";"
                        " workdays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\","
                        " \"sun\"]; hours = [0.0, 24.0]; work_hours = 0.1;"
-                       " effects = { st_los_factor = 0.5; }; } );";
+                       " effects = { los_factor = 0.5; }; } );";
     const char *lead = "coordinators = ( { name = \"plan\"; headcount = 50; cases = \"short_term\";"
                        " workdays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\","
                        " \"sun\"]; hours = [0.0, 24.0]; work_hours = 0.1; lead_days = 3.0;"
-                       " effects = { st_los_factor = 0.1; }; } );";
+                       " effects = { los_factor = 0.1; }; } );";
     const char *held = "coordinators = ( { name = \"slow\"; headcount = 1; cases = \"short_term\";"
                        " work_hours = 6.0; when_busy = \"wait\"; } );";
     for (unsigned rep = 0; rep < 2; rep++) {

@@ -26,6 +26,22 @@ static struct flyt_scenario *load(const char *const *sets, int n)
     return flyt_test_load(NULL, sets, n);
 }
 
+static unsigned unit_of(const struct flyt_scenario *s, const char *id)
+{
+    for (int u = 0; u < s->n_units; u++)
+        if (strcmp(s->units[u].id, id) == 0)
+            return (unsigned)u;
+    fail_msg("no unit '%s'", id);
+    return 0;
+}
+
+/* A unit's KPI k in one result. */
+static double ukpi(const struct flyt_scenario *s, const struct flyt_result *r, const char *id,
+                   int k)
+{
+    return flyt_result_unit_kpi(r, unit_of(s, id))[k];
+}
+
 /* A longer horizon must not move the arrivals of the days both runs share:
  * the arrival stream depends only on the rates up to each day. */
 static void longer_horizon_keeps_earlier_arrivals(void **state)
@@ -51,7 +67,7 @@ static void longer_horizon_keeps_earlier_arrivals(void **state)
 static void more_beds_same_patients(void **state)
 {
     (void)state;
-    const char *more[] = { "units.short_term.beds=160" };
+    const char *more[] = { "units.short_term.capacity=160" };
     struct flyt_scenario *a = load(NULL, 0), *b = load(more, 1);
     struct flyt_result ra, rb;
     assert_int_equal(flyt_model_run(a, 0, &ra), 0);
@@ -59,7 +75,8 @@ static void more_beds_same_patients(void **state)
     assert_memory_equal(ra.series[FLYT_SERIES_arrivals], rb.series[FLYT_SERIES_arrivals],
                         ra.n_days * sizeof(double));
     assert_true(ra.kpi[FLYT_KPI_arrivals] == rb.kpi[FLYT_KPI_arrivals]);
-    assert_true(ra.kpi[FLYT_KPI_occ_short_term] != rb.kpi[FLYT_KPI_occ_short_term]);
+    assert_true(ukpi(a, &ra, "short_term", FLYT_UNIT_KPI_occupancy) !=
+                ukpi(b, &rb, "short_term", FLYT_UNIT_KPI_occupancy));
     flyt_result_free(&ra);
     flyt_result_free(&rb);
     flyt_scenario_free(a);
@@ -93,9 +110,12 @@ static void nh_admissions_count_patients_queued_in_warm_up(void **state)
     for (unsigned rep = 0; rep < 5; rep++) {
         struct flyt_result r;
         assert_int_equal(flyt_model_run(s, rep, &r), 0);
-        assert_true(r.series[FLYT_SERIES_nh_queue][0] > 0); /* a queue at the warm-up */
-        assert_true(r.kpi[FLYT_KPI_deaths_nursing_home] > 5);
-        assert_near(r.kpi[FLYT_KPI_nh_admissions], r.kpi[FLYT_KPI_deaths_nursing_home], 0);
+        unsigned nh = unit_of(s, "nursing_home");
+        /* a queue at the warm-up */
+        assert_true(flyt_result_unit_series(&r, nh, FLYT_USERIES_queue)[0] > 0);
+        const double *k = flyt_result_unit_kpi(&r, nh);
+        assert_true(k[FLYT_UNIT_KPI_deaths] > 5);
+        assert_near(k[FLYT_UNIT_KPI_admissions], k[FLYT_UNIT_KPI_deaths], 0);
         flyt_result_free(&r);
     }
     flyt_scenario_free(s);
@@ -111,8 +131,8 @@ static void st_admissions_leave_out_beds_filled_at_time_0(void **state)
     struct flyt_result r;
     assert_int_equal(flyt_model_run(s, 0, &r), 0);
     assert_near(r.kpi[FLYT_KPI_patients_initial], 28, 0);
-    assert_near(r.kpi[FLYT_KPI_st_admissions], 0, 0);
-    assert_true(isnan(r.kpi[FLYT_KPI_st_admission_cfs_mean]));
+    assert_near(ukpi(s, &r, "short_term", FLYT_UNIT_KPI_admissions), 0, 0);
+    assert_true(isnan(ukpi(s, &r, "short_term", FLYT_UNIT_KPI_admission_cfs_mean)));
     flyt_result_free(&r);
 
     /* the same for a run from a census */
@@ -129,7 +149,7 @@ static void st_admissions_leave_out_beds_filled_at_time_0(void **state)
         assert_int_equal(flyt_census_add(&c, &cp), 0);
     assert_int_equal(flyt_model_run_census(s, &c, 0, &r, NULL), 0);
     assert_near(r.kpi[FLYT_KPI_patients_initial], 6, 0);
-    assert_near(r.kpi[FLYT_KPI_st_admissions], 0, 0);
+    assert_near(ukpi(s, &r, "short_term", FLYT_UNIT_KPI_admissions), 0, 0);
     flyt_result_free(&r);
     flyt_census_free(&c);
     flyt_scenario_free(s);

@@ -28,9 +28,10 @@
 #define CALIB_REPS    10
 #define SHORT_HORIZON "run.horizon_days=300", "run.warmup_days=60"
 
-/* Mean and 95 % half-width of n_kpi KPIs with the given overrides. */
-static void measure(const char *const *extra, int n_extra, const int *kpi, int n_kpi, double *mean,
-                    double *half)
+/* Mean and 95 % half-width of n_kpi KPIs, named as in a calibration spec
+ * (units.<id>.<kpi> for a unit's), with the given overrides. */
+static void measure(const char *const *extra, int n_extra, const char *const *kpi, int n_kpi,
+                    double *mean, double *half)
 {
     const char *sets[8] = { SHORT_HORIZON, TARGET_SEED };
     for (int i = 0; i < n_extra; i++)
@@ -39,10 +40,15 @@ static void measure(const char *const *extra, int n_extra, const int *kpi, int n
     struct flyt_result *res = calloc(TARGET_REPS, sizeof *res);
     assert_non_null(res);
     assert_int_equal(flyt_experiment_run(s, TARGET_REPS, 0, res, NULL, NULL), 0);
+    const char *ids[FLYT_MAX_UNITS];
+    for (int u = 0; u < s->n_units; u++)
+        ids[u] = s->units[u].id;
     for (int k = 0; k < n_kpi; k++) {
+        int h = flyt_kpi_lookup(kpi[k], ids, (unsigned)s->n_units);
+        assert_true(h >= 0);
         double x[TARGET_REPS];
         for (int r = 0; r < TARGET_REPS; r++)
-            x[r] = res[r].kpi[kpi[k]];
+            x[r] = flyt_kpi_value(&res[r], h);
         half[k] = flyt_test_ci95(x, TARGET_REPS, &mean[k]);
     }
     for (int r = 0; r < TARGET_REPS; r++)
@@ -78,7 +84,7 @@ static void recovers_the_decision_delay(void **state)
 {
     (void)state;
     const char *truth[] = { "decision.delay_days.mean=2.0" };
-    const int kpi[] = { FLYT_KPI_ukp_wait_mean };
+    const char *kpi[] = { "ukp_wait_mean" };
     double target, target_half;
     measure(truth, 1, kpi, 1, &target, &target_half);
     char text[1024];
@@ -127,7 +133,7 @@ static void recovers_delay_and_stay_factor(void **state)
                             "units.short_term.los_days.fit.mean=14.3",
                             "units.short_term.los_days.frail.mean=18.2",
                             "units.short_term.los_days.severe.mean=20.8" }; /* 1.3 x 11, 14, 16 */
-    const int kpi[] = { FLYT_KPI_ukp_wait_mean, FLYT_KPI_st_los_mean };
+    const char *kpi[] = { "ukp_wait_mean", "units.short_term.los_mean" };
     double target[2], target_half[2];
     measure(truth, 4, kpi, 2, target, target_half);
     char text[2048];
@@ -141,7 +147,7 @@ static void recovers_delay_and_stay_factor(void **state)
              "\"units.short_term.los_days.severe.mean\"];\n"
              "    min = 0.5; max = 2.0; } );\n"
              "targets = ( { kpi = \"ukp_wait_mean\"; value = %.10g; tolerance = 0.02; },\n"
-             "  { kpi = \"st_los_mean\"; value = %.10g; tolerance = 0.05; } );\n"
+             "  { kpi = \"units.short_term.los_mean\"; value = %.10g; tolerance = 0.05; } );\n"
              "max_evaluations = 120;\n",
              2 * CALIB_REPS, target[0], target[1]);
     struct flyt_calib_spec *spec = load_spec(text);

@@ -293,8 +293,7 @@ static void read_decision(struct reader *rd, config_setting_t *root, struct flyt
     int idx[FLYT_MAX_GROUPS];
     for (int i = 0; i < g->n; i++)
         idx[i] = i;
-    if (s->n_units > 0 &&
-        flyt__rd_routes(rd, d, "destination", true, RD_ROUTE_SHARES, s, g, idx, &s->destination))
+    if (flyt__rd_routes(rd, d, "destination", true, RD_ROUTE_SHARES, s, g, idx, &s->destination))
         for (int j = 0; j < s->destination.n; j++)
             if (s->destination.to[j] == s->hospital || s->destination.to[j] == FLYT_ROUTE_DEATH) {
                 config_setting_t *ds = config_setting_get_member(d, "destination");

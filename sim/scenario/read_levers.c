@@ -438,6 +438,12 @@ void flyt__rd_coordinators(struct reader *rd, config_setting_t *root, struct fly
     config_setting_t *list = flyt__rd_get(rd, root, "coordinators", false);
     if (!list)
         return;
+    if (s->n_units == 0 || s->hospital < 0) {
+        /* roles name units (cases, los_unit, routes); with none read every
+         * such name would be a false error after the units' own */
+        flyt__rd_mark_tree(list);
+        return;
+    }
     int n = config_setting_length(list);
     if (!config_setting_is_list(list) || n > FLYT_MAX_ROLES) {
         flyt__rd_error(

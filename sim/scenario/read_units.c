@@ -109,6 +109,13 @@ bool flyt__rd_routes(struct reader *rd, config_setting_t *parent, const char *na
     config_setting_t *set = flyt__rd_get(rd, parent, name, required);
     if (!set)
         return !required;
+    if (s->n_units == 0 || s->hospital < 0) {
+        /* The units' own errors say why they could not be read; checked
+         * against no units, every route would be a second, false error
+         * (and 'home' would pass for the hospital, index -1). */
+        flyt__rd_mark_tree(set);
+        return false;
+    }
     flyt__rd_routes_free(out);
     char key[300], valid[1024];
     flyt__rd_path(set, key, sizeof key);
@@ -226,6 +233,8 @@ bool flyt__rd_routes(struct reader *rd, config_setting_t *parent, const char *na
         free(row);
     }
     free(keys);
+    if (!ok)
+        flyt__rd_mark_tree(set); /* the rows not read are not unknown keys */
     return ok;
 }
 
@@ -249,6 +258,8 @@ static void read_queue(struct reader *rd, config_setting_t *e, struct flyt_scena
         return; /* never a queue */
     const char *q = u->kind == FLYT_UNIT_CASELOAD ? "strict_fifo" : "fifo";
     config_setting_t *qs = config_setting_get_member(e, "queue");
+    char qkey[340];
+    snprintf(qkey, sizeof qkey, "%s.queue", key);
     if (flyt__rd_str(rd, e, "queue", false, &q)) {
         bool fit = u->kind == FLYT_UNIT_CASELOAD;
         if (fit && strcmp(q, "strict_fifo") == 0)
@@ -262,20 +273,21 @@ static void read_queue(struct reader *rd, config_setting_t *e, struct flyt_scena
         else if (strcmp(q, "group_priority") == 0)
             u->queue = FLYT_QUEUE_GROUP_PRIORITY;
         else
-            flyt__rd_error(rd, qs, key,
+            flyt__rd_error(rd, qs, qkey,
                            "queue is %s, \"priority\" (by where applicants wait) or "
                            "\"group_priority\" (by frailty group), got \"%s\"",
                            fit ? "\"strict_fifo\", \"first_fit\"" : "\"fifo\"", q);
     }
     config_setting_t *p = flyt__rd_get(rd, e, "priority", false);
     bool by_group = u->queue == FLYT_QUEUE_GROUP_PRIORITY;
-    if (u->queue != FLYT_QUEUE_PRIORITY && !by_group) {
-        if (p)
-            flyt__rd_error(rd, p, key, "priority needs queue = \"priority\" or \"group_priority\"");
-        return;
-    }
     char pkey[340];
     snprintf(pkey, sizeof pkey, "%s.priority", key);
+    if (u->queue != FLYT_QUEUE_PRIORITY && !by_group) {
+        if (p)
+            flyt__rd_error(rd, p, pkey,
+                           "priority needs queue = \"priority\" or \"group_priority\"");
+        return;
+    }
     if (!p) {
         flyt__rd_error(rd, qs ? qs : e, pkey,
                        "queue = \"%s\" needs priority = [ ... ]: the %s, highest first",
@@ -332,11 +344,13 @@ static void read_admission_days(struct reader *rd, config_setting_t *e, struct f
         u->adm_to = h[1];
     }
     const char *d = "all";
+    char dkey[340];
+    snprintf(dkey, sizeof dkey, "%s.admission_days", key);
     if (flyt__rd_str(rd, e, "admission_days", false, &d)) {
         if (strcmp(d, "weekdays") == 0)
             u->weekdays_only = true;
         else if (strcmp(d, "all") != 0)
-            flyt__rd_error(rd, config_setting_get_member(e, "admission_days"), key,
+            flyt__rd_error(rd, config_setting_get_member(e, "admission_days"), dkey,
                            "admission_days is \"all\" or \"weekdays\", got \"%s\"", d);
     }
 }
@@ -759,7 +773,9 @@ void flyt__rd_check_network(struct reader *rd, config_setting_t *root, struct fl
                 }
             }
         if (bad) {
-            flyt__rd_error(rd, unit_setting(root, first, NULL), "units",
+            char key[80];
+            snprintf(key, sizeof key, "units.%s", s->units[first].id);
+            flyt__rd_error(rd, unit_setting(root, first, NULL), key,
                            "patients of group '%s' who reach %s can never leave: no route from "
                            "%s leads to an exit (home or death)%s",
                            s->groups[g].name, names, bad > 1 ? "these units" : "it",
