@@ -1,5 +1,6 @@
 /*
- * flyt experiment: runs the replications of a scenario, in parallel threads.
+ * flyt experiment: runs the replications of a scenario, in parallel threads
+ * (as tasks of the one runner, flyt/tasks.h).
  *
  * Replication r always runs with streams keyed by r, and results land in
  * results[r], so the output is bit-identical whatever the thread count or
@@ -10,6 +11,7 @@
 
 #include "flyt/result.h"
 #include "flyt/scenario.h"
+#include "flyt/tasks.h"
 
 #include <stdbool.h>
 
@@ -19,10 +21,10 @@ typedef void (*flyt_progress_fn)(unsigned done, unsigned total, void *ctx);
 /* Runs replications 0..n_rep-1 into results[0..n_rep-1] (caller frees each
  * with flyt_result_free). threads 0 means one per online CPU.
  * Returns 0 when all completed, 1 when any stopped early (see each
- * result's status), -1 when out of memory or a thread could not start,
- * FLYT_EXPERIMENT_STOPPED when a stop was requested (results of
+ * result's status), -1 when out of memory (no replication starts after
+ * it), FLYT_EXPERIMENT_STOPPED when a stop was requested (results of
  * replications never started stay zeroed; all may still be freed). */
-#define FLYT_EXPERIMENT_STOPPED 2
+#define FLYT_EXPERIMENT_STOPPED FLYT_TASKS_STOPPED
 int flyt_experiment_run(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
                         struct flyt_result *results, flyt_progress_fn progress, void *ctx);
 
@@ -75,9 +77,10 @@ int flyt_experiment_run_resume(const struct flyt_scenario *s, unsigned n_rep, un
                                const struct flyt_trace_hooks *hooks,
                                const struct flyt_experiment_resume *resume);
 
-/* Asks every running experiment to stop: workers finish the replication in
- * hand and take no other. Async-signal-safe (it only sets a volatile
- * sig_atomic_t), so a signal handler may call it. The request stays until
+/* Asks every running experiment (every runner: sweeps and forecasts too) to
+ * stop: workers finish the replication in hand and take no other.
+ * Async-signal-safe (it only sets volatile sig_atomic_t flags), so a
+ * signal handler may call it. The request stays until
  * flyt_experiment_clear_stop(). */
 void flyt_experiment_request_stop(void);
 bool flyt_experiment_stop_requested(void);

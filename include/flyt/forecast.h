@@ -102,7 +102,8 @@ struct flyt_forecast {
     uint32_t *ukp_row;   /* census row */
     double *p_still_ukp; /* share of replications in which the patient still waits */
 
-    int stopped; /* replications stopped early (runaway guard) */
+    int stopped;       /* replications stopped early (runaway guard) */
+    unsigned finished; /* replications that ran: n_rep unless a stop came first */
     double wall_seconds;
 };
 
@@ -110,7 +111,11 @@ struct flyt_forecast {
  * start on the census date, with no warm-up and a horizon of at least
  * n_days), on `threads` threads (0: one per CPU), and summarises them.
  * Replication r's result depends only on (s, c, r). Returns 0, 1 when a
- * replication stopped early, -1 when out of memory. */
+ * replication stopped early, -1 when out of memory (no replication starts
+ * after it), FLYT_EXPERIMENT_STOPPED when a stop was requested
+ * (flyt_experiment_request_stop, a signal): no replication starts after
+ * it, out->finished says how many ran, and nothing is summarised (out may
+ * still be freed). */
 int flyt_forecast_run(const struct flyt_scenario *s, const struct flyt_census *c, unsigned n_rep,
                       unsigned threads, size_t n_days, size_t check_day, struct flyt_forecast *out,
                       flyt_progress_fn progress, void *ctx);

@@ -96,9 +96,13 @@ typedef void (*flyt_sweep_task_fn)(size_t task, const struct flyt_result *r, voi
  * (series dropped unless keep_series), done[t] becomes true, and on_done
  * is called. scenarios NULL: each point is loaded when its first task
  * starts and freed when its last one ends (tasks go in order, so only
- * about one point per thread is held). Returns 0, or -1 when out of
- * memory or a thread failed. A task stopped by the runaway guard is a
- * result like any other. */
+ * about one point per thread is held). The tasks run on the one task
+ * runner (flyt/tasks.h): after a stop (SIGINT/SIGTERM) or a failed task no
+ * task starts. Returns 0 (also after a stop: the caller asks the signal
+ * handler), or -1 when out of memory or a task failed. A task stopped by
+ * the runaway guard is a result like any other; one cut short by a stop,
+ * or failed, is neither stored nor passed to on_done, so a resume runs it
+ * again. */
 int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *const *scenarios,
                          const bool *want, bool *done, struct flyt_result *res, unsigned threads,
                          bool keep_series, flyt_sweep_task_fn on_done, void *ctx);
@@ -119,8 +123,9 @@ int flyt_sweep_merge(const char *const *paths, size_t n_paths, const char *out,
 #ifdef FLYT_MPI
 /* --- Open MPI ---------------------------------------------------------------
  * Only in builds with -DFLYT_MPI=ON. Rank 0 hands out tasks one at a time
- * and collects results (and runs tasks itself on a second thread); the
- * other ranks run what they are given and send back the result. */
+ * and collects results (and runs tasks itself, on the task runner on a
+ * thread of its own); the other ranks run what they are given and send
+ * back the result. */
 
 /* True when the process was started by mpirun/srun with an MPI launcher
  * (so MPI may be initialised); false for a plain `flyt` call. */

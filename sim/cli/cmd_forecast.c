@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,8 @@ static void usage(FILE *out)
           "  -h, --help               this help\n"
           "\n"
           "Exit status: 0 ok, 1 a replication stopped early or output failed, 2 bad input\n"
-          "(a bad census row is reported as FILE:ROW: error: column NAME: what is wrong).\n",
+          "(a bad census row is reported as FILE:ROW: error: column NAME: what is wrong),\n"
+          "130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM (nothing is written).\n",
           out);
 }
 
@@ -338,6 +340,18 @@ static void print_table(const struct fc_opts *o, const struct flyt_scenario *s,
         printf("  %s row %-6u %5.1f %%\n", o->census, f->ukp_row[i], 100 * f->p_still_ukp[i]);
 }
 
+/* As flyt run: bands from the replications that finished would pass for a
+ * forecast, so nothing is written. */
+static int report_interrupted(const struct flyt_forecast *f, const char *out)
+{
+    int sig = flyt_cli_signal_caught();
+    fprintf(stderr,
+            "flyt forecast: stopped by %s after %u of %u replications; no output written (%s "
+            "left as it was)\n",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT", f->finished, f->n_rep, out);
+    return 128 + (sig ? sig : SIGINT);
+}
+
 static int run_forecast(const struct fc_opts *o, const struct flyt_scenario *s,
                         const struct flyt_census *c, int census_day)
 {
@@ -350,11 +364,14 @@ static int run_forecast(const struct fc_opts *o, const struct flyt_scenario *s,
     struct flyt_progress prog;
     flyt_progress_init(&prog, o->c.progress, s->name);
     size_t n_days = (size_t)o->days + 1, check = o->days < 7 ? (size_t)o->days : 7;
+    flyt_cli_signals_install();
     int rc = flyt_forecast_run(s, c, (unsigned)o->c.reps, o->c.threads, n_days, check, &f,
                                flyt_progress_update, &prog);
     flyt_progress_done(&prog);
     int status = EXIT_OK;
-    if (rc != 0) {
+    if (rc == FLYT_EXPERIMENT_STOPPED || (rc == 0 && flyt_experiment_stop_requested())) {
+        status = report_interrupted(&f, out);
+    } else if (rc != 0) {
         fprintf(stderr, "flyt forecast: error: %s; no output written\n",
                 rc > 0 ? "a replication stopped early (runaway guard: run.max_patients)"
                        : "out of memory");

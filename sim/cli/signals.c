@@ -1,7 +1,7 @@
-/* SIGINT and SIGTERM during `flyt run`: the handler only records the signal
- * and asks the experiment runner to stop (both async-signal-safe); workers
- * stop at the next replication boundary and flyt run exits 128 + signal
- * without writing output. The handler is one-shot (SA_RESETHAND), so a
+/* SIGINT and SIGTERM during `flyt run` (compare, sweep, forecast): the
+ * handler only records the signal and asks the task runner to stop (both
+ * async-signal-safe); workers stop at the next task boundary and flyt
+ * exits 128 + signal without writing output. The handler is one-shot (SA_RESETHAND), so a
  * second Ctrl-C kills at once when a replication is slow to finish. SIGXFSZ is ignored so that a
  * write past `ulimit -f` fails with EFBIG and is reported, instead of killing flyt with a .partial
  * file left behind. */

@@ -1,3 +1,4 @@
+#include "flyt/tasks.h"
 #include "flyt/engine.h"
 #include "flyt/experiment.h"
 #include "flyt/io.h"
@@ -5,22 +6,17 @@
 #include "flyt/series.h"
 #include "flyt/trace.h"
 
-#include <pthread.h>
 #include <signal.h>
-#include <stdlib.h>
-#include <unistd.h>
 
+/* The replications of one experiment, as tasks of the runner. */
 struct pool {
     const struct flyt_scenario *s;
     struct flyt_result *results;
-    unsigned n_rep, next, done;
-    int worst;
     flyt_progress_fn progress;
     void *ctx;
     const struct flyt_trace_hooks *hooks;
     struct flyt_series_reduce *red;
     const struct flyt_experiment_resume *resume;
-    pthread_mutex_t lock;
 };
 
 /* Set from signal handlers and read by every worker: sig_atomic_t is what
@@ -65,44 +61,42 @@ static bool resumed(const struct pool *pl, unsigned r)
     return pl->resume && pl->resume->done && pl->resume->done[r];
 }
 
-/* Workers take the next replication number from a shared counter: dynamic,
- * so a slow replication never leaves the other threads idle. */
-static void *worker(void *arg)
+static int task(void *ctx, size_t t)
 {
-    struct pool *pl = arg;
-    for (;;) {
-        pthread_mutex_lock(&pl->lock);
-        if (stop_requested)
-            pl->next = pl->n_rep;
-        while (pl->next < pl->n_rep && resumed(pl, pl->next))
-            pl->next++;
-        unsigned r = pl->next < pl->n_rep ? pl->next++ : pl->n_rep;
-        pthread_mutex_unlock(&pl->lock);
-        if (r == pl->n_rep)
-            return NULL;
-        double t0 = flyt_seconds();
-        int rc = run_one(pl, r);
-        pl->results[r].wall_seconds = flyt_seconds() - t0;
-        pthread_mutex_lock(&pl->lock);
-        if (rc < 0 || (rc > 0 && pl->worst == 0))
-            pl->worst = rc;
-        if (pl->red)
-            flyt_series_reduce_add(pl->red, &pl->results[r]);
-        pl->done++;
-        if (pl->resume && pl->resume->finished)
-            pl->resume->finished(pl->resume->ctx, r, &pl->results[r]);
-        if (pl->progress)
-            pl->progress(pl->done, pl->n_rep, pl->ctx);
-        pthread_mutex_unlock(&pl->lock);
-        if (pl->red)
-            drop_series(&pl->results[r]);
-    }
+    struct pool *pl = ctx;
+    double t0 = flyt_seconds();
+    int rc = run_one(pl, (unsigned)t);
+    pl->results[t].wall_seconds = flyt_seconds() - t0;
+    return rc;
+}
+
+static bool claim(void *ctx, size_t t)
+{
+    return !resumed(ctx, (unsigned)t);
+}
+
+/* The checkpoint sees the series before the reducer folds and frees them. */
+static void task_done(void *ctx, size_t t, int rc)
+{
+    struct pool *pl = ctx;
+    (void)rc;
+    if (pl->red)
+        flyt_series_reduce_add(pl->red, &pl->results[t]);
+    if (pl->resume && pl->resume->finished)
+        pl->resume->finished(pl->resume->ctx, (unsigned)t, &pl->results[t]);
+    if (pl->red)
+        drop_series(&pl->results[t]);
+}
+
+static void report_progress(size_t done, size_t total, void *ctx)
+{
+    const struct pool *pl = ctx;
+    pl->progress((unsigned)done, (unsigned)total, pl->ctx);
 }
 
 unsigned flyt_experiment_default_threads(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
+    return flyt_tasks_default_threads();
 }
 
 int flyt_experiment_run(const struct flyt_scenario *s, unsigned n_rep, unsigned threads,
@@ -133,40 +127,27 @@ int flyt_experiment_run_with(const struct flyt_scenario *s, unsigned n_rep, unsi
 {
     struct pool pl = { .s = s,
                        .results = results,
-                       .n_rep = n_rep,
                        .progress = progress,
                        .ctx = ctx,
                        .hooks = hooks,
                        .red = red,
                        .resume = resume };
+    size_t already = 0;
     for (unsigned r = 0; r < n_rep; r++)
         if (resumed(&pl, r)) {
-            pl.done++;
+            already++;
             if (red) {
                 flyt_series_reduce_add(red, &results[r]);
                 drop_series(&results[r]);
             }
         }
-    if (threads == 0)
-        threads = flyt_experiment_default_threads();
-    if (threads > n_rep)
-        threads = n_rep ? n_rep : 1;
-    pthread_mutex_init(&pl.lock, NULL);
-    if (threads == 1) {
-        worker(&pl);
-        pthread_mutex_destroy(&pl.lock);
-        return stop_requested ? FLYT_EXPERIMENT_STOPPED : pl.worst;
-    }
-    pthread_t *tid = calloc(threads, sizeof *tid);
-    unsigned started = 0;
-    if (tid)
-        while (started < threads && pthread_create(&tid[started], NULL, worker, &pl) == 0)
-            started++;
-    if (started == 0)
-        worker(&pl); /* no thread could start: do the work here */
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
-    free(tid);
-    pthread_mutex_destroy(&pl.lock);
-    return stop_requested ? FLYT_EXPERIMENT_STOPPED : pl.worst;
+    struct flyt_tasks job = { .n = n_rep,
+                              .threads = threads,
+                              .run = task,
+                              .claim = resume && resume->done ? claim : NULL,
+                              .done = task_done,
+                              .progress = progress ? report_progress : NULL,
+                              .already = already,
+                              .ctx = &pl };
+    return flyt_tasks_run(&job, NULL);
 }

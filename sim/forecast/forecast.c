@@ -1,15 +1,16 @@
-/* Replications from a census, over threads, and what they say per day.
+/* Replications from a census, over threads (the one task runner,
+ * flyt/tasks.h), and what they say per day.
  *
  * Replication r always lands in row r, and depends only on (scenario,
  * census, r): the bands are the same whatever the thread count. */
 #include "flyt/forecast.h"
 #include "flyt/model.h"
+#include "flyt/tasks.h"
 
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,16 +43,14 @@ static double nh_queue(const struct flyt_scenario *s, const struct flyt_result *
     return useries(s, r, "nursing_home", FLYT_USERIES_queue, d);
 }
 
+/* The replications of one forecast, as tasks of the runner. */
 struct pool {
     const struct flyt_scenario *s;
     const struct flyt_census *c;
     struct flyt_forecast *f;
     uint8_t *still; /* n_rep x census size */
-    unsigned next, done;
-    int worst;
     flyt_progress_fn progress;
     void *ctx;
-    pthread_mutex_t lock;
 };
 
 static double seconds(void)
@@ -115,48 +114,36 @@ static int one(struct pool *pl, unsigned r)
     return rc;
 }
 
-static void *worker(void *arg)
+static int task(void *ctx, size_t r)
 {
-    struct pool *pl = arg;
-    for (;;) {
-        pthread_mutex_lock(&pl->lock);
-        unsigned r = pl->next < pl->f->n_rep ? pl->next++ : pl->f->n_rep;
-        pthread_mutex_unlock(&pl->lock);
-        if (r == pl->f->n_rep)
-            return NULL;
-        int rc = one(pl, r);
-        pthread_mutex_lock(&pl->lock);
-        if (rc < 0 || (rc > 0 && pl->worst == 0))
-            pl->worst = rc;
-        if (rc > 0)
-            pl->f->stopped++;
-        pl->done++;
-        if (pl->progress)
-            pl->progress(pl->done, pl->f->n_rep, pl->ctx);
-        pthread_mutex_unlock(&pl->lock);
-    }
+    return one(ctx, (unsigned)r);
+}
+
+static void task_done(void *ctx, size_t r, int rc)
+{
+    struct pool *pl = ctx;
+    (void)r;
+    pl->f->stopped += rc > 0;
+}
+
+static void report_progress(size_t done, size_t total, void *ctx)
+{
+    const struct pool *pl = ctx;
+    pl->progress((unsigned)done, (unsigned)total, pl->ctx);
 }
 
 static int run_all(struct pool *pl, unsigned threads)
 {
-    unsigned n = pl->f->n_rep;
-    if (threads == 0)
-        threads = flyt_experiment_default_threads();
-    if (threads > n)
-        threads = n ? n : 1;
-    pthread_mutex_init(&pl->lock, NULL);
-    pthread_t *tid = threads > 1 ? calloc(threads, sizeof *tid) : NULL;
-    unsigned started = 0;
-    if (tid)
-        while (started < threads && pthread_create(&tid[started], NULL, worker, pl) == 0)
-            started++;
-    if (started == 0)
-        worker(pl);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
-    free(tid);
-    pthread_mutex_destroy(&pl->lock);
-    return pl->worst;
+    struct flyt_tasks job = { .n = pl->f->n_rep,
+                              .threads = threads,
+                              .run = task,
+                              .done = task_done,
+                              .progress = pl->progress ? report_progress : NULL,
+                              .ctx = pl };
+    struct flyt_tasks_report rep;
+    int rc = flyt_tasks_run(&job, &rep);
+    pl->f->finished = (unsigned)rep.ran;
+    return rc;
 }
 
 static int alloc(struct flyt_forecast *f)
@@ -265,7 +252,9 @@ int flyt_forecast_run(const struct flyt_scenario *s, const struct flyt_census *c
         return -1;
     }
     int rc = run_all(&pl, threads);
-    if (rc >= 0 && (summarise(out) != 0 || still_waiting(out, c, pl.still) != 0))
+    /* bands from some replications would look like a forecast: none */
+    if (rc >= 0 && rc != FLYT_EXPERIMENT_STOPPED &&
+        (summarise(out) != 0 || still_waiting(out, c, pl.still) != 0))
         rc = -1;
     free(pl.still);
     out->wall_seconds = seconds() - t0;

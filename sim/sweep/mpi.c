@@ -5,10 +5,18 @@
  * others run what they are given. One task at a time per rank keeps the
  * load balanced however uneven the points are (the messages are tiny
  * beside a task that runs for tenths of seconds). Rank 0 also runs tasks
- * on a second thread, so `mpirun -np 2` uses two cores: its main thread
- * only polls for messages (MPI_Iprobe and a short sleep) instead of a
- * blocking receive, which in Open MPI spins and would take a core from
- * the worker thread. Only the main thread calls MPI (MPI_THREAD_FUNNELED).
+ * itself, through the one task runner (flyt/tasks.h) started on a thread of
+ * its own, so `mpirun -np 2` uses two cores: its main thread only polls for
+ * messages (MPI_Iprobe and a short sleep) instead of a blocking receive,
+ * which in Open MPI spins and would take a core from the runner's thread.
+ * Only the main thread calls MPI (MPI_THREAD_FUNNELED).
+ *
+ * The exchange with the other ranks is not a thread pool and does not go
+ * through the runner: a rank is another process, given one task number at
+ * a time in a message and answering with the bytes of its result, and the
+ * other ranks run the task they are given on their main thread (one at a
+ * time is all the protocol has). The runner and the remote ranks draw from
+ * one cursor over the tasks, the runner through its claim hook.
  *
  * A result travels as raw bytes: the same doubles the model produced, so
  * the merged file is bit-identical to one written by a single process.
@@ -21,6 +29,7 @@
  */
 #include "flyt/model.h"
 #include "flyt/sweep.h"
+#include "flyt/tasks.h"
 
 #include <mpi.h>
 
@@ -163,50 +172,69 @@ static int worker(const struct flyt_sweep *sw, struct flyt_scenario *const *scen
     return rc;
 }
 
-/* Rank 0's state, shared with its own worker thread. */
+/* Rank 0's state, shared with its runner's thread. */
 struct master {
     const struct flyt_sweep *sw;
     struct flyt_scenario *const *scen;
     bool *done, series;
     struct flyt_result *res;
-    size_t n_tasks, next, finished;
+    size_t n_tasks, next;
     flyt_sweep_task_fn on_done;
     void *ctx;
     pthread_mutex_t lock;
-    int failed;
 };
+
+/* Under the lock: the cursor skips the tasks a resume found done. */
+static void skip_done(struct master *m)
+{
+    while (m->next < m->n_tasks && m->done[m->next])
+        m->next++;
+}
 
 static int64_t next_task(struct master *m)
 {
     pthread_mutex_lock(&m->lock);
-    while (m->next < m->n_tasks && m->done[m->next])
-        m->next++;
+    skip_done(m);
     int64_t t = m->next < m->n_tasks ? (int64_t)m->next++ : -1;
     pthread_mutex_unlock(&m->lock);
     return t;
 }
 
+/* The runner offers tasks in increasing order and never ahead of the
+ * cursor (each of its claims leaves the cursor past the task offered):
+ * task t is rank 0's when the cursor stands on it, and was handed to
+ * another rank, or found done, when the cursor has passed it. */
+static bool claim(void *ctx, size_t t)
+{
+    struct master *m = ctx;
+    pthread_mutex_lock(&m->lock);
+    skip_done(m);
+    bool mine = m->next == t;
+    if (mine)
+        m->next++;
+    pthread_mutex_unlock(&m->lock);
+    return mine;
+}
+
+/* Under the lock, as serve's results are: on_done sees one at a time. */
 static void record(struct master *m, size_t t)
 {
     m->done[t] = true;
-    m->finished++;
     if (m->on_done)
         m->on_done(t, &m->res[t], m->ctx);
 }
 
-static void *local_worker(void *arg)
+static int local_task(void *ctx, size_t t)
 {
-    struct master *m = arg;
-    for (int64_t t; (t = next_task(m)) >= 0;) {
-        struct flyt_result r;
-        run_one(m->sw, m->scen, (size_t)t, m->series, &r);
-        pthread_mutex_lock(&m->lock);
-        flyt_result_free(&m->res[t]);
-        m->res[t] = r;
-        record(m, (size_t)t);
-        pthread_mutex_unlock(&m->lock);
-    }
-    return NULL;
+    struct master *m = ctx;
+    struct flyt_result r;
+    run_one(m->sw, m->scen, t, m->series, &r);
+    pthread_mutex_lock(&m->lock);
+    flyt_result_free(&m->res[t]);
+    m->res[t] = r;
+    record(m, t);
+    pthread_mutex_unlock(&m->lock);
+    return 0;
 }
 
 /* One message from a worker: store its result, give it the next task. */
@@ -233,8 +261,10 @@ static int serve(struct master *m, const MPI_Status *st, int *stopped)
 
 static int master(struct master *m, int size)
 {
-    pthread_t tid;
-    bool thread = pthread_create(&tid, NULL, local_worker, m) == 0;
+    struct flyt_tasks job = {
+        .n = m->n_tasks, .threads = 1, .run = local_task, .claim = claim, .ctx = m
+    };
+    struct flyt_tasks_pool *local = flyt_tasks_start(&job);
     int stopped = 0, rc = 0;
     const struct timespec nap = { 0, 200000 }; /* 0.2 ms */
     while (stopped < size - 1) {
@@ -248,11 +278,9 @@ static int master(struct master *m, int size)
             nanosleep(&nap, NULL);
         }
     }
-    if (thread)
-        pthread_join(tid, NULL);
-    else
-        local_worker(m); /* no thread: finish what is left here */
-    return rc;
+    /* without a runner of its own (out of memory), rank 0 runs what is left here */
+    int local_rc = local ? flyt_tasks_wait(local, NULL) : flyt_tasks_run(&job, NULL);
+    return local_rc < 0 ? -1 : rc;
 }
 
 int flyt_mpi_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *const *scenarios,

@@ -1,19 +1,18 @@
 /*
  * Running a sweep's tasks on threads, splitting them into shards, and
- * summarising each point. Like the experiment module, workers take the
- * next task from a shared counter, so a slow point never leaves the other
- * threads idle, and a task's result lands in res[task] whoever ran it.
+ * summarising each point. The tasks go through the one task runner
+ * (flyt/tasks.h): a task's result lands in res[task] whoever ran it, and
+ * a stop (SIGINT/SIGTERM) lets no new task start.
  */
 #include "flyt/experiment.h"
 #include "flyt/model.h"
 #include "flyt/sweep.h"
+#include "flyt/tasks.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 struct pool {
     const struct flyt_sweep *sw;
@@ -23,13 +22,14 @@ struct pool {
     const bool *want;
     bool *done;
     struct flyt_result *res;
-    size_t n_tasks, next;
     bool keep_series;
-    int failed;
     flyt_sweep_task_fn on_done;
     void *ctx;
-    pthread_mutex_t lock;
 };
+
+/* What a task returns besides 0 (stored) and -1 (an error): cut short by a
+ * signal, so neither stored nor journalled: --resume runs it again. */
+enum { CUT_SHORT = 1 };
 
 static void drop_series(struct flyt_result *r)
 {
@@ -45,13 +45,16 @@ static bool wanted(const struct pool *pl, size_t t)
     return (pl->want ? pl->want[t] : true) && !pl->done[t];
 }
 
-/* The point's scenario, loaded by its first task (under the lock: one load
- * at a time, and the loader needs no thread safety of its own). */
-static struct flyt_scenario *point_scenario(struct pool *pl, size_t p)
+/* The point's scenario is loaded by its first task's claim (serialised by
+ * the runner: one load at a time, and the loader needs no thread safety of
+ * its own); NULL makes that task fail. */
+static bool claim(void *ctx, size_t t)
 {
-    if (pl->scen)
-        return pl->scen[p];
-    if (!pl->own[p]) {
+    struct pool *pl = ctx;
+    if (!wanted(pl, t))
+        return false;
+    size_t p = t / pl->sw->replications;
+    if (pl->own && !pl->own[p]) {
         struct flyt_diag d;
         flyt_diag_init(&d);
         pl->own[p] = flyt_sweep_load_point(pl->sw, p, &d);
@@ -59,67 +62,50 @@ static struct flyt_scenario *point_scenario(struct pool *pl, size_t p)
         if (pl->own[p])
             pl->own[p]->series_off = !pl->keep_series;
     }
-    return pl->own[p];
+    return true;
 }
 
-/* After SIGINT/SIGTERM no new task starts; tasks in flight finish and
- * reach the journal, so --resume loses nothing. */
-static size_t take(struct pool *pl, struct flyt_scenario **s)
+/* own[p] is only written by claims before this task's and freed after its
+ * last task: reading it here needs no lock. */
+static int task(void *ctx, size_t t)
 {
-    if (flyt_experiment_stop_requested())
-        return pl->n_tasks;
-    pthread_mutex_lock(&pl->lock);
-    while (pl->next < pl->n_tasks && !wanted(pl, pl->next))
-        pl->next++;
-    size_t t = pl->next < pl->n_tasks ? pl->next++ : pl->n_tasks;
-    if (t < pl->n_tasks && !(*s = point_scenario(pl, t / pl->sw->replications))) {
-        pl->failed = 1;
-        t = pl->n_tasks;
+    struct pool *pl = ctx;
+    unsigned reps = pl->sw->replications;
+    size_t p = t / reps;
+    struct flyt_scenario *s = pl->scen ? pl->scen[p] : pl->own[p];
+    if (!s)
+        return -1;
+    struct flyt_result r;
+    memset(&r, 0, sizeof r);
+    /* the replication number is the stream key: equal across points */
+    int rc = flyt_model_run(s, (unsigned)(t % reps), &r);
+    r.replication = (unsigned)(t % reps);
+    r.wall_seconds = 0; /* timings are not results */
+    if (!pl->keep_series)
+        drop_series(&r);
+    if (rc < 0 || r.status == FLYT_RUN_STOPPED) {
+        flyt_result_free(&r);
+        return rc < 0 ? -1 : CUT_SHORT;
     }
-    pthread_mutex_unlock(&pl->lock);
-    return t;
+    flyt_result_free(&pl->res[t]);
+    pl->res[t] = r;
+    return 0; /* a task stopped by the runaway guard is a result like any other */
 }
 
-/* Under the lock, after task t: its point's scenario goes with its last task. */
-static void task_ended(struct pool *pl, size_t t)
+/* A point's scenario goes with its last task. */
+static void task_done(void *ctx, size_t t, int rc)
 {
+    struct pool *pl = ctx;
     size_t p = t / pl->sw->replications;
+    if (rc == 0) {
+        pl->done[t] = true;
+        if (pl->on_done)
+            pl->on_done(t, &pl->res[t], pl->ctx);
+    }
     if (pl->own && --pl->left[p] == 0) {
         flyt_scenario_free(pl->own[p]);
         pl->own[p] = NULL;
     }
-}
-
-static void *worker(void *arg)
-{
-    struct pool *pl = arg;
-    unsigned reps = pl->sw->replications;
-    struct flyt_scenario *s = NULL;
-    for (size_t t; (t = take(pl, &s)) < pl->n_tasks;) {
-        struct flyt_result r;
-        memset(&r, 0, sizeof r);
-        /* the replication number is the stream key: equal across points */
-        int rc = flyt_model_run(s, (unsigned)(t % reps), &r);
-        r.replication = (unsigned)(t % reps);
-        r.wall_seconds = 0; /* timings are not results */
-        if (!pl->keep_series)
-            drop_series(&r);
-        if (r.status == FLYT_RUN_STOPPED) { /* cut short by a signal: never journalled */
-            flyt_result_free(&r);
-            break;
-        }
-        pthread_mutex_lock(&pl->lock);
-        if (rc < 0)
-            pl->failed = 1;
-        flyt_result_free(&pl->res[t]);
-        pl->res[t] = r;
-        pl->done[t] = true;
-        if (pl->on_done)
-            pl->on_done(t, &pl->res[t], pl->ctx);
-        task_ended(pl, t);
-        pthread_mutex_unlock(&pl->lock);
-    }
-    return NULL;
 }
 
 int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *const *scenarios,
@@ -131,10 +117,10 @@ int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *cons
                        .want = want,
                        .done = done,
                        .res = res,
-                       .n_tasks = flyt_sweep_n_tasks(sw),
                        .keep_series = keep_series,
                        .on_done = on_done,
                        .ctx = ctx };
+    size_t n_tasks = flyt_sweep_n_tasks(sw);
     /* Without --series a task's daily series would only be dropped: the
      * model then never allocates them (memory no longer grows with the
      * horizon). The point scenarios are the sweep's own copies. */
@@ -148,29 +134,17 @@ int flyt_sweep_run_tasks(const struct flyt_sweep *sw, struct flyt_scenario *cons
             free(pl.left);
             return -1;
         }
-        for (size_t t = 0; t < pl.n_tasks; t++)
+        for (size_t t = 0; t < n_tasks; t++)
             pl.left[t / sw->replications] += wanted(&pl, t);
     }
-    if (threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (unsigned)n : 1;
-    }
-    pthread_mutex_init(&pl.lock, NULL);
-    pthread_t *tid = threads > 1 ? calloc(threads, sizeof *tid) : NULL;
-    unsigned started = 0;
-    if (tid)
-        while (started < threads && pthread_create(&tid[started], NULL, worker, &pl) == 0)
-            started++;
-    if (started == 0)
-        worker(&pl); /* one thread, or none could start: do the work here */
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
-    free(tid);
-    pthread_mutex_destroy(&pl.lock);
-    /* points whose tasks a stop left unfinished */
+    struct flyt_tasks job = {
+        .n = n_tasks, .threads = threads, .run = task, .claim = claim, .done = task_done, .ctx = &pl
+    };
+    int rc = flyt_tasks_run(&job, NULL);
+    /* points whose tasks a stop or an error left unfinished */
     flyt_sweep_free_scenarios(pl.own, pl.own ? sw->n_points : 0);
     free(pl.left);
-    return pl.failed ? -1 : 0;
+    return rc < 0 ? -1 : 0;
 }
 
 void flyt_sweep_summarise(const struct flyt_sweep *sw, const struct flyt_result *res,
