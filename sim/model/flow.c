@@ -664,9 +664,11 @@ static void admit(struct model *m, int u, uint32_t id)
         flyt__coord_stay_admitted(m, id);
         return;
     }
-    p->state = PS_CLIENT; /* before the origin's place is freed, as a new client */
-    leave_origin(m, id, &o, u);
+    /* The hours are taken before the origin's place is freed: freeing it
+     * can place others in a chain that reaches this unit, and they must
+     * not be given the hours this client was admitted to. */
     flyt__start_client(m, id, u);
+    leave_origin(m, id, &o, u);
     if (back)
         schedule(m, t + fmax(0.0, flyt__lever_sample(m, id, &m->s->not_ready_days)), EV_NOT_READY,
                  id);
