@@ -594,6 +594,17 @@ static size_t count(const struct flyt_census *c, int loc, int dest)
     return n;
 }
 
+/* Unit id's series k in a result of scenario s. */
+static const double *useries(const struct flyt_scenario *s, const struct flyt_result *r,
+                             const char *id, int k)
+{
+    for (int u = 0; u < s->n_units; u++)
+        if (strcmp(s->units[u].id, id) == 0)
+            return flyt_result_unit_series(r, (unsigned)u, k);
+    fail_msg("no unit %s", id);
+    return NULL;
+}
+
 /* A model's state taken at day 200, placed back at day 0 of a fresh run,
  * is what that run reports at 00:00 of day 0 (queues included). */
 static void a_placed_census_is_the_day_0_census(void **state)
@@ -611,10 +622,13 @@ static void a_placed_census_is_the_day_0_census(void **state)
     assert_int_equal(flyt_model_run_census(s, &c, 0, &res, &tr), 0);
     assert_near(res.series[FLYT_SERIES_hospital_treatment][0], count(&c, FLYT_LOC_HOSPITAL, -2), 0);
     assert_near(res.series[FLYT_SERIES_ukp_waiting][0], count(&c, FLYT_LOC_UKP, -2), 0);
-    assert_near(res.series[FLYT_SERIES_short_term][0], count(&c, FLYT_LOC_SHORT_TERM, -2), 0);
-    assert_near(res.series[FLYT_SERIES_nursing_home][0], count(&c, FLYT_LOC_NURSING_HOME, -2), 0);
-    assert_near(res.series[FLYT_SERIES_home_care_users][0], count(&c, FLYT_LOC_HOME_CARE, -2), 0);
-    assert_near(res.series[FLYT_SERIES_nh_queue][0],
+    assert_near(useries(s, &res, "short_term", FLYT_USERIES_census)[0],
+                count(&c, FLYT_LOC_SHORT_TERM, -2), 0);
+    assert_near(useries(s, &res, "nursing_home", FLYT_USERIES_census)[0],
+                count(&c, FLYT_LOC_NURSING_HOME, -2), 0);
+    assert_near(useries(s, &res, "home_care", FLYT_USERIES_census)[0],
+                count(&c, FLYT_LOC_HOME_CARE, -2), 0);
+    assert_near(useries(s, &res, "nursing_home", FLYT_USERIES_queue)[0],
                 count(&c, FLYT_LOC_UKP, FLYT_DEST_NURSING_HOME) +
                         count(&c, FLYT_LOC_SHORT_TERM, FLYT_DEST_NURSING_HOME) +
                         count(&c, FLYT_LOC_HOME_CARE, FLYT_DEST_NURSING_HOME),
@@ -638,8 +652,10 @@ static void a_run_from_a_census_is_deterministic(void **state)
     assert_int_equal(flyt_model_run_census(s, &c, 3, &a, NULL), 0);
     assert_int_equal(flyt_model_run_census(s, &c, 3, &b, NULL), 0);
     assert_memory_equal(a.kpi, b.kpi, sizeof a.kpi);
-    assert_memory_equal(a.series[FLYT_SERIES_short_term], b.series[FLYT_SERIES_short_term],
+    assert_memory_equal(useries(s, &a, "short_term", FLYT_USERIES_census),
+                        useries(s, &b, "short_term", FLYT_USERIES_census),
                         a.n_days * sizeof(double));
+    assert_memory_equal(a.unit_kpi, b.unit_kpi, a.n_units * FLYT_N_UNIT_KPI * sizeof(double));
     flyt_result_free(&a);
     flyt_result_free(&b);
     flyt_census_free(&c);
@@ -651,7 +667,8 @@ static void a_run_from_a_census_is_deterministic(void **state)
 static void a_census_above_capacity_is_placed(void **state)
 {
     (void)state;
-    const char *sets[] = { "run.horizon_days=3", "run.warmup_days=0", "units.short_term.beds=10" };
+    const char *sets[] = { "run.horizon_days=3", "run.warmup_days=0",
+                           "units.short_term.capacity=10" };
     struct flyt_scenario *s = flyt_test_load(NULL, sets, 3);
     struct flyt_census c = { 0 };
     for (int i = 0; i < 40; i++) {
@@ -668,8 +685,9 @@ static void a_census_above_capacity_is_placed(void **state)
     }
     struct flyt_result res;
     assert_int_equal(flyt_model_run_census(s, &c, 0, &res, NULL), 0);
-    assert_near(res.series[FLYT_SERIES_short_term][0], 40, 0);
-    assert_true(res.series[FLYT_SERIES_short_term][2] <= 40);
+    const double *st = useries(s, &res, "short_term", FLYT_USERIES_census);
+    assert_near(st[0], 40, 0);
+    assert_true(st[2] <= 40);
     flyt_result_free(&res);
     flyt_census_free(&c);
     flyt_scenario_free(s);

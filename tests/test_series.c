@@ -104,24 +104,24 @@ static void counts_are_exact_and_empty_days_nan(void **state)
     double v[3][2] = { { 0, NAN }, { 1, NAN }, { 2, 5e8 } };
     for (int i = 0; i < 3; i++) {
         struct flyt_result r = { .n_days = 2 };
-        r.series[FLYT_SERIES_short_term] = v[i];
+        r.series[FLYT_SERIES_hospital_treatment] = v[i];
         flyt_series_reduce_add(red, &r);
     }
     double out[2];
-    flyt_series_reduce_get(red, FLYT_SERIES_short_term, FLYT_SERIES_STAT_mean, out);
+    flyt_series_reduce_get(red, FLYT_SERIES_hospital_treatment, FLYT_SERIES_STAT_mean, out);
     assert_true(out[0] == 1.0);
     assert_true(isnan(out[1])); /* beyond the exact range: not a wrong number */
-    flyt_series_reduce_get(red, FLYT_SERIES_short_term, FLYT_SERIES_STAT_sd, out);
+    flyt_series_reduce_get(red, FLYT_SERIES_hospital_treatment, FLYT_SERIES_STAT_sd, out);
     assert_true(out[0] == 1.0);
-    flyt_series_reduce_get(red, FLYT_SERIES_short_term, FLYT_SERIES_STAT_max, out);
+    flyt_series_reduce_get(red, FLYT_SERIES_hospital_treatment, FLYT_SERIES_STAT_max, out);
     assert_true(out[1] == 5e8);
-    flyt_series_reduce_get(red, FLYT_SERIES_nursing_home, FLYT_SERIES_STAT_mean, out);
+    flyt_series_reduce_get(red, FLYT_SERIES_ukp_waiting, FLYT_SERIES_STAT_mean, out);
     assert_true(isnan(out[0]));
     flyt_series_reduce_free(red);
 }
 
 /* The model's own series: 1 and 3 threads give the same bits, and the
- * replications keep no series. */
+ * replications keep no series, global or per unit, but keep every KPI. */
 static void a_reduced_experiment_is_the_same_for_any_thread_count(void **state)
 {
     (void)state;
@@ -141,6 +141,12 @@ static void a_reduced_experiment_is_the_same_for_any_thread_count(void **state)
             assert_int_equal(res[r].n_days, D);
             for (int k = 0; k < FLYT_N_SERIES; k++)
                 assert_null(res[r].series[k]);
+            assert_null(res[r].unit_series);
+            assert_int_equal(res[r].n_units, s->n_units);
+            assert_non_null(res[r].unit_kpi);
+            assert_true(flyt_result_unit_kpi(&res[r],
+                                             (unsigned)s->hospital)[FLYT_UNIT_KPI_occupancy] > 0);
+            flyt_result_free(&res[r]);
         }
         double *o = pass ? out3 : out1;
         for (int k = 0; k < FLYT_N_SERIES; k++)
@@ -149,8 +155,8 @@ static void a_reduced_experiment_is_the_same_for_any_thread_count(void **state)
         flyt_series_reduce_free(red);
     }
     assert_memory_equal(out1, out3, sizeof out1);
-    assert_true(out1[(FLYT_SERIES_short_term * FLYT_N_SERIES_STAT + FLYT_SERIES_STAT_mean) * D] >
-                0);
+    assert_true(out1[(FLYT_SERIES_hospital_treatment * FLYT_N_SERIES_STAT + FLYT_SERIES_STAT_mean) *
+                     D] > 0);
     flyt_scenario_free(s);
 }
 

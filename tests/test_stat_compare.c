@@ -24,6 +24,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define REPS 20
 
@@ -60,13 +61,33 @@ static void free_results(struct flyt_result *res)
     free(res);
 }
 
-/* Compares the default with the changes against the default. */
-static void compare(struct flyt_compare *c, const char *const *changes, int n_changes)
+static int unit_index(const struct flyt_scenario *s, const char *id)
+{
+    for (int u = 0; u < s->n_units; u++)
+        if (strcmp(s->units[u].id, id) == 0)
+            return u;
+    fail_msg("no unit %s", id);
+    return -1;
+}
+
+/* Compares the default with the changes against the default; *st_los
+ * gets the short-term beds' los_mean compared (flyt_compare holds the
+ * global KPIs only). */
+static void compare(struct flyt_compare *c, struct flyt_paired *st_los, const char *const *changes,
+                    int n_changes)
 {
     struct flyt_scenario *sb = load(NULL, 0), *sv = load(changes, n_changes);
     struct flyt_result *b = run(sb), *v = run(sv);
     struct flyt_compare_side base = { b, 0, { NULL } }, variant = { v, 0, { NULL } };
     assert_int_equal(flyt_compare_compute(c, &base, &variant, REPS), 0);
+    int st = unit_index(sb, "short_term");
+    assert_int_equal(unit_index(sv, "short_term"), st);
+    double xb[REPS], xv[REPS];
+    for (int r = 0; r < REPS; r++) {
+        xb[r] = flyt_result_unit_kpi(&b[r], (unsigned)st)[FLYT_UNIT_KPI_los_mean];
+        xv[r] = flyt_result_unit_kpi(&v[r], (unsigned)st)[FLYT_UNIT_KPI_los_mean];
+    }
+    *st_los = flyt_paired_of(xb, xv, REPS, NULL);
     free_results(b);
     free_results(v);
     flyt_scenario_free(sb);
@@ -92,10 +113,11 @@ static void fewer_beds_pair_tighter_than_unpaired(void **state)
 {
     (void)state;
     struct flyt_compare c;
-    static const char *const fewer_beds[] = { "units.short_term.beds=115" };
-    compare(&c, fewer_beds, 1);
+    struct flyt_paired st_los;
+    static const char *const fewer_beds[] = { "units.short_term.capacity=115" };
+    compare(&c, &st_los, fewer_beds, 1);
     assert_pairing_helps("beds 115: ukp_wait_mean", &c.kpi[FLYT_KPI_ukp_wait_mean]);
-    assert_pairing_helps("beds 115: st_los_mean", &c.kpi[FLYT_KPI_st_los_mean]);
+    assert_pairing_helps("beds 115: units.short_term.los_mean", &st_los);
     /* The patients are the same ones: arrivals do not depend on beds. */
     for (int r = 0; r < REPS; r++)
         assert_true(c.diff[r * FLYT_N_KPI + FLYT_KPI_arrivals] == 0.0);
@@ -113,10 +135,11 @@ static void faster_decision_is_resolved_by_pairing(void **state)
 {
     (void)state;
     struct flyt_compare c;
-    compare(&c, faster, 2);
+    struct flyt_paired st_los;
+    compare(&c, &st_los, faster, 2);
     const struct flyt_paired *p = &c.kpi[FLYT_KPI_ukp_wait_mean];
     assert_pairing_helps("delay 0.9: ukp_wait_mean", p);
-    assert_pairing_helps("delay 0.9: st_los_mean", &c.kpi[FLYT_KPI_st_los_mean]);
+    assert_pairing_helps("delay 0.9: units.short_term.los_mean", &st_los);
     assert_true(flyt_paired_excludes_zero(p));
     assert_true(p->diff.mean < 0);
     /* Most of the spread between replications is the patients, not the
@@ -131,8 +154,9 @@ static void independent_seeds_gain_nothing_from_pairing(void **state)
 {
     (void)state;
     struct flyt_compare crn, indep;
-    compare(&crn, faster, 2);
-    compare(&indep, faster_other_seed, 3);
+    struct flyt_paired st_los;
+    compare(&crn, &st_los, faster, 2);
+    compare(&indep, &st_los, faster_other_seed, 3);
     const struct flyt_paired *pc = &crn.kpi[FLYT_KPI_ukp_wait_mean];
     const struct flyt_paired *pi = &indep.kpi[FLYT_KPI_ukp_wait_mean];
     print("other seed: ukp_wait_mean", pi);

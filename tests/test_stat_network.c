@@ -110,18 +110,52 @@ static struct flyt_result *run(struct flyt_scenario *s, unsigned n)
     return res;
 }
 
-static bool within(const char *what, const struct flyt_result *res, unsigned n, int kpi,
-                   double exact)
+static bool within_x(const char *what, const double *x, unsigned n, double exact)
 {
-    double x[MAX_REP];
-    for (unsigned i = 0; i < n; i++)
-        x[i] = res[i].kpi[kpi];
     double mean, half = flyt_test_t_half(x, (int)n, 0.99, &mean);
     /* the interval must also be narrow enough for the check to mean something */
     bool ok = fabs(mean - exact) <= half && half < 0.1 * fabs(exact) + 1e-9;
     printf("  %-24s flyt %.5f, 99%% CI [%.5f, %.5f], exact %.5f  %s\n", what, mean, mean - half,
            mean + half, exact, ok ? "ok" : "OUTSIDE (or too wide)");
     return ok;
+}
+
+static bool within(const char *what, const struct flyt_result *res, unsigned n, int kpi,
+                   double exact)
+{
+    double x[MAX_REP];
+    for (unsigned i = 0; i < n; i++)
+        x[i] = res[i].kpi[kpi];
+    return within_x(what, x, n, exact);
+}
+
+/* The same for unit u's KPI k. */
+static bool within_unit(const char *what, const struct flyt_result *res, unsigned n, int u, int k,
+                        double exact)
+{
+    double x[MAX_REP];
+    for (unsigned i = 0; i < n; i++)
+        x[i] = flyt_result_unit_kpi(&res[i], (unsigned)u)[k];
+    return within_x(what, x, n, exact);
+}
+
+static int unit_of(const struct flyt_scenario *s, const char *id)
+{
+    for (int u = 0; u < s->n_units; u++)
+        if (strcmp(s->units[u].id, id) == 0)
+            return u;
+    fail_msg("%s has no unit %s", s->name, id);
+    return -1;
+}
+
+/* Group g's share of the routes in r that lead to `to`. */
+static double route_p(const struct flyt_routes *r, int g, int to)
+{
+    double p = 0;
+    for (int j = 0; j < r->n; j++)
+        if (r->to[j] == to)
+            p += flyt_routes_row(r, g)[j];
+    return p;
 }
 
 static void free_results(struct flyt_result *res, unsigned n)
@@ -196,15 +230,19 @@ static void tandem_with_blocking_matches_its_markov_chain(void **state)
     (void)state;
     struct flyt_scenario *s = flyt_test_load(SCENARIOS "tandem-blocking.cfg", NULL, 0);
     /* the chain's rates, read back from the scenario so that the two agree */
+    int stu = unit_of(s, "short_term"), nhu = unit_of(s, "nursing_home");
+    const struct flyt_unit *u1 = &s->units[stu], *u2 = &s->units[nhu];
     assert_true(s->groups[0].hosp_los.kind == FLYT_DIST_FIXED);
-    assert_true(s->groups[0].st_los.kind == FLYT_DIST_EXPONENTIAL);
-    assert_true(s->groups[0].nh_los.kind == FLYT_DIST_EXPONENTIAL);
+    assert_true(u1->los[0].kind == FLYT_DIST_EXPONENTIAL);
+    assert_true(u2->los[0].kind == FLYT_DIST_EXPONENTIAL);
+    assert_true(route_p(&u1->outcome, 0, nhu) + route_p(&u1->outcome, 0, FLYT_ROUTE_HOME) == 1.0);
+    assert_true(route_p(&u2->outcome, 0, FLYT_ROUTE_DEATH) == 1.0);
     struct tandem t = { s->admissions_per_day,
-                        1.0 / s->groups[0].st_los.mean,
-                        s->groups[0].st_out_p[FLYT_STO_NURSING_HOME],
-                        1.0 / s->groups[0].nh_los.mean,
-                        s->st_beds,
-                        s->nh_beds,
+                        1.0 / u1->los[0].mean,
+                        route_p(&u1->outcome, 0, nhu),
+                        1.0 / u2->los[0].mean,
+                        (int)u1->capacity,
+                        (int)u2->capacity,
                         120 };
     struct ctmc *c = calloc(1, sizeof *c);
     assert_non_null(c);
@@ -230,10 +268,14 @@ static void tandem_with_blocking_matches_its_markov_chain(void **state)
     struct flyt_result *res = run(s, nrep);
     bool ok = within("occ_ukp", res, nrep, FLYT_KPI_occ_ukp, eq);
     ok &= within("ukp_wait_mean (Little)", res, nrep, FLYT_KPI_ukp_wait_mean, eq / t.lambda);
-    ok &= within("occ_short_term", res, nrep, FLYT_KPI_occ_short_term, ea + eb);
-    ok &= within("st_los_mean (Little)", res, nrep, FLYT_KPI_st_los_mean, (ea + eb) / t.lambda);
-    ok &= within("occ_nursing_home", res, nrep, FLYT_KPI_occ_nursing_home, en);
-    ok &= within("nh_wait_mean (Little)", res, nrep, FLYT_KPI_nh_wait_mean, eb / (t.lambda * t.p));
+    ok &= within_unit("short_term occupancy", res, nrep, stu, FLYT_UNIT_KPI_occupancy, ea + eb);
+    ok &= within_unit("short_term los_mean (Little)", res, nrep, stu, FLYT_UNIT_KPI_los_mean,
+                      (ea + eb) / t.lambda);
+    ok &= within_unit("short_term blocked_days", res, nrep, stu, FLYT_UNIT_KPI_blocked_days,
+                      eb * (s->horizon_days - s->warmup_days));
+    ok &= within_unit("nursing_home occupancy", res, nrep, nhu, FLYT_UNIT_KPI_occupancy, en);
+    ok &= within_unit("nursing_home wait_mean (Little)", res, nrep, nhu, FLYT_UNIT_KPI_wait_mean,
+                      eb / (t.lambda * t.p));
     free_results(res, nrep);
     free(pi);
     gsl_matrix_free(c->q);
@@ -291,13 +333,17 @@ static void loop_with_return_matches_its_markov_chain(void **state)
 {
     (void)state;
     struct flyt_scenario *s = flyt_test_load(SCENARIOS "loop-return.cfg", NULL, 0);
+    int stu = unit_of(s, "short_term");
+    const struct flyt_unit *u1 = &s->units[stu];
     assert_true(s->groups[0].hosp_los.kind == FLYT_DIST_EXPONENTIAL);
-    assert_true(s->groups[0].st_los.kind == FLYT_DIST_EXPONENTIAL);
+    assert_true(u1->los[0].kind == FLYT_DIST_EXPONENTIAL);
+    assert_true(route_p(&u1->outcome, 0, s->hospital) + route_p(&u1->outcome, 0, FLYT_ROUTE_HOME) ==
+                1.0);
     struct loop l = { s->admissions_per_day,
                       1.0 / s->groups[0].hosp_los.mean,
-                      1.0 / s->groups[0].st_los.mean,
-                      s->groups[0].st_out_p[FLYT_STO_HOSPITAL],
-                      s->st_beds,
+                      1.0 / u1->los[0].mean,
+                      route_p(&u1->outcome, 0, s->hospital),
+                      (int)u1->capacity,
                       22,
                       70 };
     struct ctmc *c = calloc(1, sizeof *c);
@@ -323,7 +369,10 @@ static void loop_with_return_matches_its_markov_chain(void **state)
     bool ok = within("occ_hospital_treatment", res, nrep, FLYT_KPI_occ_hospital_treatment, eh);
     ok &= within("occ_ukp", res, nrep, FLYT_KPI_occ_ukp, eq);
     ok &= within("ukp_wait_mean (Little)", res, nrep, FLYT_KPI_ukp_wait_mean, eq / through);
-    ok &= within("occ_short_term", res, nrep, FLYT_KPI_occ_short_term, ea);
+    ok &= within_unit("short_term occupancy", res, nrep, stu, FLYT_UNIT_KPI_occupancy, ea);
+    /* the hospital unit's census is everyone there, in treatment or ready */
+    ok &= within_unit("hospital occupancy", res, nrep, s->hospital, FLYT_UNIT_KPI_occupancy,
+                      eh + eq);
     free_results(res, nrep);
     free(pi);
     gsl_matrix_free(c->q);

@@ -163,6 +163,32 @@ static void kpi_values(const struct run *r, int k, double *x)
         x[i] = r->res[i].kpi[k];
 }
 
+static void unit_kpi_values(const struct run *r, int u, int k, double *x)
+{
+    for (unsigned i = 0; i < r->n; i++)
+        x[i] = flyt_result_unit_kpi(&r->res[i], (unsigned)u)[k];
+}
+
+/* The index of the unit with this id; the test fails without it. */
+static int unit_of(const struct flyt_scenario *s, const char *id)
+{
+    for (int u = 0; u < s->n_units; u++)
+        if (strcmp(s->units[u].id, id) == 0)
+            return u;
+    fail_msg("%s has no unit %s", s->name, id);
+    return -1;
+}
+
+/* Group g's share of the routes in r that lead to `to`. */
+static double route_p(const struct flyt_routes *r, int g, int to)
+{
+    double p = 0;
+    for (int j = 0; j < r->n; j++)
+        if (r->to[j] == to)
+            p += flyt_routes_row(r, g)[j];
+    return p;
+}
+
 /* Two-sided Student-t interval at the given level for the mean of x. */
 static double t_half(const double *x, unsigned n, double level, double *mean)
 {
@@ -228,6 +254,8 @@ static void erlang_c_reproduces_the_benchmark_values(void **state)
 static void assert_mmc_shape(const struct flyt_scenario *s)
 {
     const struct flyt_group *g = &s->groups[0];
+    int st = unit_of(s, "short_term");
+    const struct flyt_unit *u = &s->units[st];
     assert_int_equal(s->n_groups, 1);
     for (int i = 0; i < 12; i++)
         assert_true(s->month_factor[i] == 1.0);
@@ -239,11 +267,12 @@ static void assert_mmc_shape(const struct flyt_scenario *s)
     assert_true(g->p_ukp == 1.0 && g->p_death_hosp == 0.0);
     assert_int_equal(s->decision_delay.kind, FLYT_DIST_FIXED);
     assert_true(s->decision_delay.mean == 0.0 && !s->working_days_only);
-    assert_true(s->admissions_on_weekends);
-    assert_true(g->dest_p[FLYT_DEST_SHORT_TERM] == 1.0);
-    assert_int_equal(g->st_los.kind, FLYT_DIST_EXPONENTIAL);
-    assert_true(g->st_out_p[FLYT_STO_HOME] == 1.0);
-    assert_true(s->st_initial_occupancy == 0.0);
+    assert_true(!u->weekdays_only && u->kind == FLYT_UNIT_BEDS && u->schedule.n_changes == 0 &&
+                u->schedule.n_recurring == 0);
+    assert_true(route_p(&s->destination, 0, st) == 1.0);
+    assert_int_equal(u->los[0].kind, FLYT_DIST_EXPONENTIAL);
+    assert_true(route_p(&u->outcome, 0, FLYT_ROUTE_HOME) == 1.0);
+    assert_true(u->initial_occupancy == 0.0);
 }
 
 static void check_mmc(int which)
@@ -251,9 +280,10 @@ static void check_mmc(int which)
     const struct run *r = get_run(which);
     const struct flyt_scenario *s = r->s;
     assert_mmc_shape(s);
+    int st = unit_of(s, "short_term");
     double lambda = s->admissions_per_day;
-    double mu = 1.0 / flyt_dist_mean(&s->groups[0].st_los);
-    int c = s->st_beds;
+    double mu = 1.0 / flyt_dist_mean(&s->units[st].los[0]);
+    int c = (int)s->units[st].capacity;
     double rho = lambda / (c * mu);
     double pw = erlang_c(c, lambda / mu);
     double wq = erlang_wq(c, lambda, mu);
@@ -266,6 +296,9 @@ static void check_mmc(int which)
      * time and everyone goes to a short-term bed */
     kpi_values(r, FLYT_KPI_ukp_wait_mean, x);
     ok &= in_ci("mean UKP wait = Erlang-C Wq (days)", x, r->n, 0.99, wq, wq, 0.10);
+    /* the unit's own wait, application to admission, is the same wait */
+    unit_kpi_values(r, st, FLYT_UNIT_KPI_wait_mean, x);
+    ok &= in_ci("short-term wait_mean = Erlang-C Wq (days)", x, r->n, 0.99, wq, wq, 0.10);
     /* Lq = lambda Wq, the time-average number waiting */
     kpi_values(r, FLYT_KPI_occ_ukp, x);
     ok &= in_ci("mean number waiting = Lq", x, r->n, 0.99, lambda * wq, lambda * wq, 0.10);
@@ -275,14 +308,14 @@ static void check_mmc(int which)
         const struct flyt_result *q = &r->res[i];
         size_t busy = 0;
         for (size_t d = 0; d < q->n_days; d++)
-            busy += q->series[FLYT_SERIES_short_term][d] >= c;
+            busy += flyt_result_unit_series(q, (unsigned)st, FLYT_USERIES_census)[d] >= c;
         x[i] = (double)busy / (double)q->n_days;
     }
     ok &= in_ci("P(all beds busy at 00:00) = P(wait)", x, r->n, 0.99, pw, pw, 0.10);
     /* busy beds: Little's law for the servers, L = lambda / mu */
-    kpi_values(r, FLYT_KPI_occ_short_term, x);
+    unit_kpi_values(r, st, FLYT_UNIT_KPI_occupancy, x);
     ok &= in_ci("mean occupied beds = lambda / mu", x, r->n, 0.99, lambda / mu, lambda / mu, 0.02);
-    kpi_values(r, FLYT_KPI_st_los_mean, x);
+    unit_kpi_values(r, st, FLYT_UNIT_KPI_los_mean, x);
     ok &= in_ci("mean short-term stay = 1 / mu", x, r->n, 0.99, 1.0 / mu, 1.0 / mu, 0.02);
     assert_true(ok);
 }
@@ -502,8 +535,9 @@ static void check_little_mmc(int which)
     const struct run *r = get_run(which);
     const struct flyt_scenario *s = r->s;
     assert_mmc_shape(s);
-    double lambda = s->admissions_per_day, mu = 1.0 / flyt_dist_mean(&s->groups[0].st_los);
-    int c = s->st_beds;
+    int st = unit_of(s, "short_term");
+    double lambda = s->admissions_per_day, mu = 1.0 / flyt_dist_mean(&s->units[st].los[0]);
+    int c = (int)s->units[st].capacity;
     double w = s->horizon_days - s->warmup_days;
     double ew2 = 2.0 * erlang_c(c, lambda / mu) / ((c * mu - lambda) * (c * mu - lambda));
     double x[MAX_REP], l[MAX_REP], mean_l;
@@ -623,7 +657,7 @@ static void pf1_event_count_and_short_term_stay(void **state)
     (void)state;
     const struct run *r = get_run(RUN_PF1);
     const struct flyt_scenario *s = r->s;
-    const struct flyt_group *g = &s->groups[0];
+    int st = unit_of(s, "short_term"), nhu = unit_of(s, "nursing_home");
     /* PF1 at its defaults is replication 0 of seed 1 */
     assert_true(s->seed == 1 && s->horizon_days == 7300.0 && s->warmup_days == 1825.0);
     double events = (double)r->res[0].model_events;
@@ -638,18 +672,21 @@ static void pf1_event_count_and_short_term_stay(void **state)
     /* A short-term stay is the stay itself plus, for the share p who need a
      * nursing home, the wait for it (in the short-term bed). The nursing-home
      * queue is one FIFO for all origins, so that wait has the mean of
-     * nh_wait_mean: the stay PF1 implies is E[ST LOS] + p E[NH wait]. */
-    double st = flyt_dist_mean(&g->st_los), p = g->st_out_p[FLYT_STO_NURSING_HOME];
+     * the nursing home's wait_mean: the stay PF1 implies is E[ST LOS] + p E[NH wait]. */
+    double st_los = flyt_dist_mean(&s->units[st].los[0]);
+    double p = route_p(&s->units[st].outcome, 0, nhu);
+    assert_true(p > 0);
     double x[MAX_REP], nh[MAX_REP], mean_nh;
-    kpi_values(r, FLYT_KPI_nh_wait_mean, nh);
+    unit_kpi_values(r, nhu, FLYT_UNIT_KPI_wait_mean, nh);
     t_half(nh, r->n, 0.95, &mean_nh);
-    kpi_values(r, FLYT_KPI_st_los_mean, x);
+    unit_kpi_values(r, st, FLYT_UNIT_KPI_los_mean, x);
     printf("pf1: nursing-home wait %.4f days, so PF1 implies a short-term stay of %.4f days\n",
-           mean_nh, st + p * mean_nh);
-    bool ok = in_ci("st_los_mean", x, r->n, 0.95, st + p * mean_nh, st, 0.01);
+           mean_nh, st_los + p * mean_nh);
+    bool ok = in_ci("short_term los_mean", x, r->n, 0.95, st_los + p * mean_nh, st_los, 0.01);
     for (unsigned i = 0; i < r->n; i++)
         x[i] -= p * nh[i];
-    ok &= in_ci("st_los_mean - p nh_wait_mean = E[ST LOS]", x, r->n, 0.95, st, st, 0.01);
+    ok &= in_ci("short_term los_mean - p nursing_home wait_mean = E[ST LOS]", x, r->n, 0.95, st_los,
+                st_los, 0.01);
     assert_true(ok);
 }
 
@@ -667,6 +704,11 @@ static void assert_same_results(const struct flyt_result *a, const struct flyt_r
         assert_int_equal(a[i].n_days, b[i].n_days);
         for (int k = 0; k < FLYT_N_SERIES; k++)
             assert_memory_equal(a[i].series[k], b[i].series[k], a[i].n_days * sizeof(double));
+        assert_int_equal(a[i].n_units, b[i].n_units);
+        assert_memory_equal(a[i].unit_kpi, b[i].unit_kpi,
+                            a[i].n_units * FLYT_N_UNIT_KPI * sizeof(double));
+        assert_memory_equal(a[i].unit_series, b[i].unit_series,
+                            a[i].n_units * FLYT_N_UNIT_SERIES * a[i].n_days * sizeof(double));
     }
 }
 
@@ -689,9 +731,10 @@ static void results_do_not_depend_on_threads_or_runs(void **state)
     free_results(again, N);
 
     /* More short-term beds change the flow but not who arrives. */
-    const char *const sets[] = { "units.short_term.beds=140" };
+    const char *const sets[] = { "units.short_term.capacity=140" };
     struct flyt_scenario *more = load("trondheim-baseline.cfg", sets, 1);
-    assert_int_equal(more->st_beds, 140);
+    int st = unit_of(more, "short_term");
+    assert_true(more->units[st].capacity == 140);
     struct flyt_result *alt = run_reps(more, N, 2);
     bool any_change = false;
     for (unsigned i = 0; i < N; i++) {
@@ -701,7 +744,8 @@ static void results_do_not_depend_on_threads_or_runs(void **state)
                             sizeof(double));
         assert_memory_equal(one[i].series[FLYT_SERIES_arrivals],
                             alt[i].series[FLYT_SERIES_arrivals], one[i].n_days * sizeof(double));
-        any_change |= one[i].kpi[FLYT_KPI_occ_short_term] != alt[i].kpi[FLYT_KPI_occ_short_term];
+        any_change |= flyt_result_unit_kpi(&one[i], (unsigned)st)[FLYT_UNIT_KPI_occupancy] !=
+                      flyt_result_unit_kpi(&alt[i], (unsigned)st)[FLYT_UNIT_KPI_occupancy];
     }
     assert_true(any_change);
     free_results(alt, N);

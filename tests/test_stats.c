@@ -25,6 +25,29 @@ static struct flyt_result *results_with(int k, const double *x, size_t n)
     return r;
 }
 
+/* The same for unit u's KPI k among n_units units (other figures 0). */
+static struct flyt_result *results_with_unit(unsigned n_units, unsigned u, int k, const double *x,
+                                             size_t n)
+{
+    struct flyt_result *r = calloc(n, sizeof *r);
+    assert_non_null(r);
+    for (size_t i = 0; i < n; i++) {
+        r[i].replication = (unsigned)i;
+        r[i].n_units = n_units;
+        r[i].unit_kpi = calloc((size_t)n_units * FLYT_N_UNIT_KPI, sizeof(double));
+        assert_non_null(r[i].unit_kpi);
+        flyt_result_unit_kpi(&r[i], u)[k] = x[i];
+    }
+    return r;
+}
+
+static void free_results(struct flyt_result *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        flyt_result_free(&r[i]);
+    free(r);
+}
+
 /* 2 4 4 4 5 5 7 9: mean 5, squared deviations 32, s^2 = 32/7,
  * s = 2.138089935, t(0.975, 7) = 2.364624252, half = t s / sqrt(8). */
 static void mean_sd_and_ci_match_hand_computed_values(void **state)
@@ -62,20 +85,29 @@ static void nan_replications_are_left_out_of_n(void **state)
     (void)state;
     const double with[] = { 2, NAN, 4, 4, INFINITY, 4, 5, 5, -INFINITY, 7, 9 };
     const double without[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
-    struct flyt_result *a = results_with(FLYT_KPI_nh_wait_mean, with, 11);
-    struct flyt_result *b = results_with(FLYT_KPI_nh_wait_mean, without, 8);
+    const int k = FLYT_UNIT_KPI_wait_mean;
+    struct flyt_result *a = results_with_unit(3, 2, k, with, 11);
+    struct flyt_result *b = results_with_unit(3, 2, k, without, 8);
     struct flyt_summary sa, sb;
     flyt_summary_compute(&sa, a, 11);
     flyt_summary_compute(&sb, b, 8);
-    assert_int_equal(sa.n[FLYT_KPI_nh_wait_mean], 8);
-    assert_near(sa.mean[FLYT_KPI_nh_wait_mean], sb.mean[FLYT_KPI_nh_wait_mean], 1e-12);
-    assert_near(sa.sd[FLYT_KPI_nh_wait_mean], sb.sd[FLYT_KPI_nh_wait_mean], 1e-12);
-    assert_near(sa.ci_half[FLYT_KPI_nh_wait_mean], sb.ci_half[FLYT_KPI_nh_wait_mean], 1e-12);
-    /* The other KPIs saw eleven zeros. */
+    assert_int_equal(sa.n_units, 3);
+    const struct flyt_stat *ua = flyt_summary_unit(&sa, 2), *ub = flyt_summary_unit(&sb, 2);
+    assert_int_equal(ua[k].n, 8);
+    assert_near(ua[k].mean, ub[k].mean, 1e-12);
+    assert_near(ua[k].sd, ub[k].sd, 1e-12);
+    assert_near(ua[k].ci_half, ub[k].ci_half, 1e-12);
+    /* The other figures saw eleven zeros: the other units' too. */
     assert_int_equal(sa.n[FLYT_KPI_arrivals], 11);
     assert_near(sa.sd[FLYT_KPI_arrivals], 0.0, 0.0);
-    free(a);
-    free(b);
+    assert_int_equal(flyt_summary_unit(&sa, 1)[k].n, 11);
+    assert_int_equal(ua[FLYT_UNIT_KPI_los_mean].n, 11);
+    flyt_summary_free(&sa);
+    flyt_summary_free(&sb);
+    assert_null(sa.unit);
+    flyt_summary_free(&sa); /* twice is harmless */
+    free_results(a, 11);
+    free_results(b, 8);
 }
 
 static void one_finite_replication_has_a_mean_but_no_sd_or_interval(void **state)
@@ -96,17 +128,22 @@ static void no_finite_replication_gives_nan_mean_and_zero_n(void **state)
 {
     (void)state;
     const double x[] = { NAN, NAN };
-    struct flyt_result *r = results_with(FLYT_KPI_st_los_mean, x, 2);
+    const int k = FLYT_UNIT_KPI_los_mean;
+    struct flyt_result *r = results_with_unit(2, 1, k, x, 2);
     struct flyt_summary s;
     flyt_summary_compute(&s, r, 2);
-    assert_int_equal(s.n[FLYT_KPI_st_los_mean], 0);
-    assert_true(isnan(s.mean[FLYT_KPI_st_los_mean]));
-    assert_true(isnan(s.sd[FLYT_KPI_st_los_mean]));
-    assert_true(isnan(s.ci_half[FLYT_KPI_st_los_mean]));
+    const struct flyt_stat *u = flyt_summary_unit(&s, 1);
+    assert_int_equal(u[k].n, 0);
+    assert_true(isnan(u[k].mean));
+    assert_true(isnan(u[k].sd));
+    assert_true(isnan(u[k].ci_half));
+    flyt_summary_free(&s);
     flyt_summary_compute(&s, NULL, 0);
     assert_int_equal(s.n[FLYT_KPI_arrivals], 0);
     assert_true(isnan(s.mean[FLYT_KPI_arrivals]));
-    free(r);
+    assert_int_equal(s.n_units, 0);
+    flyt_summary_free(&s);
+    free_results(r, 2);
 }
 
 static void field_tables_follow_the_x_macro_lists(void **state)
@@ -115,7 +152,10 @@ static void field_tables_follow_the_x_macro_lists(void **state)
     assert_string_equal(flyt_kpi_defs[FLYT_KPI_arrivals].name, "arrivals");
     assert_string_equal(flyt_kpi_defs[FLYT_KPI_ukp_cost_per_year].units, "NOK/year");
     assert_string_equal(flyt_kpi_defs[FLYT_KPI_patients_at_end].name, "patients_at_end");
-    assert_string_equal(flyt_series_defs[FLYT_SERIES_nh_queue].name, "nh_queue");
+    assert_string_equal(flyt_series_defs[FLYT_SERIES_ukp_waiting].name, "ukp_waiting");
+    assert_string_equal(flyt_unit_kpi_defs[FLYT_UNIT_KPI_wait_mean].name, "wait_mean");
+    assert_string_equal(flyt_unit_kpi_defs[FLYT_UNIT_KPI_overflow_bed_days].units, "bed-days");
+    assert_string_equal(flyt_unit_series_defs[FLYT_USERIES_queue].name, "queue");
     assert_string_equal(flyt_series_defs[FLYT_SERIES_discharges].units, "patients/day");
     for (int k = 0; k < FLYT_N_KPI; k++) {
         assert_true(strlen(flyt_kpi_defs[k].name) > 0);
@@ -126,6 +166,15 @@ static void field_tables_follow_the_x_macro_lists(void **state)
     }
     for (int k = 0; k < FLYT_N_SERIES; k++)
         assert_true(strlen(flyt_series_defs[k].description) > 0);
+    for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
+        assert_true(strlen(flyt_unit_kpi_defs[k].name) > 0);
+        assert_true(strlen(flyt_unit_kpi_defs[k].units) > 0);
+        assert_true(strlen(flyt_unit_kpi_defs[k].description) > 0);
+        for (int j = 0; j < k; j++)
+            assert_true(strcmp(flyt_unit_kpi_defs[j].name, flyt_unit_kpi_defs[k].name) != 0);
+    }
+    for (int k = 0; k < FLYT_N_UNIT_SERIES; k++)
+        assert_true(strlen(flyt_unit_series_defs[k].description) > 0);
 }
 
 static void result_free_releases_series_and_accepts_null(void **state)
@@ -138,9 +187,16 @@ static void result_free_releases_series_and_accepts_null(void **state)
         r.series[k] = calloc(r.n_days, sizeof(double));
         assert_non_null(r.series[k]);
     }
+    r.n_units = 2;
+    r.unit_kpi = calloc(2 * FLYT_N_UNIT_KPI, sizeof(double));
+    r.unit_series = calloc(2 * FLYT_N_UNIT_SERIES * r.n_days, sizeof(double));
+    assert_non_null(r.unit_kpi);
+    assert_non_null(r.unit_series);
     flyt_result_free(&r);
     for (int k = 0; k < FLYT_N_SERIES; k++)
         assert_null(r.series[k]);
+    assert_null(r.unit_kpi);
+    assert_null(r.unit_series);
     flyt_result_free(&r); /* twice is harmless */
     flyt_result_free(NULL);
 }

@@ -316,29 +316,29 @@ static void values_the_base_refuses_point_at_the_sweep_file(void **state)
     (void)state;
     load_fails_with("sweep-unknown-key.cfg",
                     "design = \"grid\";\nparameters = (\n"
-                    "  { key = \"units.short_term.bedz\"; values = [100]; } );\n",
-                    ":4: error: units.short_term.bedz: unknown key 'bedz'");
+                    "  { key = \"units.short_term.capacityz\"; values = [100]; } );\n",
+                    ":4: error: units.short_term.capacityz: unknown key 'capacityz'");
     load_fails_with("sweep-bad-value.cfg",
-                    "design = \"grid\";\nparameters = ( { key = \"units.short_term.beds\";\n"
+                    "design = \"grid\";\nparameters = ( { key = \"units.short_term.capacity\";\n"
                     "  values = [100, -5]; } );\n",
-                    ":3: error: units.short_term.beds: must be");
+                    ":3: error: units.short_term.capacity: must be");
     load_fails_with("sweep-bad-set.cfg",
                     "design = \"grid\";\nset = [\"run.horizon_days=abc\"];\n"
-                    "parameters = ( { key = \"units.short_term.beds\"; values = [100]; } );\n",
+                    "parameters = ( { key = \"units.short_term.capacity\"; values = [100]; } );\n",
                     ":3: error: run.horizon_days");
     load_fails_with("sweep-no-base.cfg",
                     "base = \"/nonexistent/base.cfg\";\ndesign = \"grid\";\n"
-                    "parameters = ( { key = \"units.short_term.beds\"; values = [100]; } );\n",
+                    "parameters = ( { key = \"units.short_term.capacity\"; values = [100]; } );\n",
                     ":1: error: base: cannot read the base scenario '/nonexistent/base.cfg'");
 }
 
 static void loads_every_point_with_base_seed_and_replications(void **state)
 {
     (void)state;
-    char *path =
-            write_sweep("sweep-ok.cfg", "design = \"grid\";\nset = [\"run.horizon_days=60\", "
-                                        "\"run.warmup_days=10\"];\nparameters = ( { key = "
-                                        "\"units.short_term.beds\"; values = [100, 140]; } );\n");
+    char *path = write_sweep("sweep-ok.cfg",
+                             "design = \"grid\";\nset = [\"run.horizon_days=60\", "
+                             "\"run.warmup_days=10\"];\nparameters = ( { key = "
+                             "\"units.short_term.capacity\"; values = [100, 140]; } );\n");
     struct flyt_diag d;
     flyt_diag_init(&d);
     struct flyt_scenario **sc = NULL;
@@ -348,8 +348,13 @@ static void loads_every_point_with_base_seed_and_replications(void **state)
     assert_non_null(sw);
     assert_int_equal(sw->replications, 20); /* the base's run.replications */
     assert_true(sw->seed == 20251231ULL);
-    assert_int_equal(sc[0]->st_beds, 100);
-    assert_int_equal(sc[1]->st_beds, 140);
+    int st = sc[0]->n_units;
+    for (int u = 0; u < sc[0]->n_units; u++)
+        if (strcmp(sc[0]->units[u].id, "short_term") == 0)
+            st = u;
+    assert_true(st < sc[0]->n_units);
+    assert_near(sc[0]->units[st].capacity, 100, 0);
+    assert_near(sc[1]->units[st].capacity, 140, 0);
     assert_near(sc[1]->horizon_days, 60, 0);
     assert_true(sw->hash != 0);
 
@@ -363,6 +368,9 @@ static void loads_every_point_with_base_seed_and_replications(void **state)
     for (size_t t = 0; t < n; t++) {
         assert_true(da[t] && db[t]);
         assert_memory_equal(a[t].kpi, b[t].kpi, sizeof a[t].kpi);
+        assert_int_equal(a[t].n_units, sc[0]->n_units);
+        assert_memory_equal(a[t].unit_kpi, b[t].unit_kpi,
+                            a[t].n_units * FLYT_N_UNIT_KPI * sizeof(double));
     }
     /* common random numbers: the same arrivals at both points */
     assert_near(a[0].kpi[FLYT_KPI_arrivals], a[3].kpi[FLYT_KPI_arrivals], 0);
@@ -376,9 +384,15 @@ static void loads_every_point_with_base_seed_and_replications(void **state)
     assert_int_equal(flyt_sweep_run_tasks(sw, NULL, want, db, b, 2, false, NULL, NULL), 0);
     for (size_t t = 0; t < n; t++) {
         assert_true(db[t] == want[t]);
-        if (want[t])
+        if (want[t]) {
             assert_memory_equal(a[t].kpi, b[t].kpi, sizeof a[t].kpi);
+            assert_memory_equal(a[t].unit_kpi, b[t].unit_kpi,
+                                a[t].n_units * FLYT_N_UNIT_KPI * sizeof(double));
+        }
     }
+    /* fewer short-term beds, the same patients: the beds are the difference */
+    assert_near(flyt_result_unit_kpi(&a[0], (unsigned)st)[FLYT_UNIT_KPI_capacity], 100, 1e-9);
+    assert_near(flyt_result_unit_kpi(&a[3], (unsigned)st)[FLYT_UNIT_KPI_capacity], 140, 1e-9);
     for (size_t t = 0; t < n; t++) {
         flyt_result_free(&a[t]);
         flyt_result_free(&b[t]);

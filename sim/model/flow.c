@@ -370,14 +370,15 @@ struct origin {
     double t_unit;
 };
 
-static void leave_origin(struct model *m, uint32_t id, const struct origin *o, int dest)
+static void leave_origin(struct model *m, uint32_t id, const struct origin *o, double hours,
+                         int dest)
 {
     struct patient *p = &m->p[id];
     if (o->unit == m->s->hospital) {
         end_ukp_wait(m, p, dest);
         leave_hospital(m, p, true);
     } else {
-        flyt__kinds[unit_of(m, o->unit)->kind]->release(m, id, o->unit, o->state, o->t_unit);
+        flyt__kinds[unit_of(m, o->unit)->kind]->release(m, id, o->unit, o->state, o->t_unit, hours);
         flyt__try_place(m, o->unit);
     }
 }
@@ -444,18 +445,16 @@ static void admit(struct model *m, int u, uint32_t id)
         p->st_role = NO_ROLE;
         p->end_due = 0;
     }
-    /* A stay takes its place before the origin's is freed; a client starts
-     * after (the order the first model had, so its scenarios draw alike). */
-    if (k->enter_first) {
-        k->enter(m, id, u, los);
+    /* The new place is taken before the origin's is freed: freeing it can
+     * place others in a chain that reaches this unit, and they must not be
+     * given the bed or the hours this patient was admitted to. */
+    double held = p->hc_hours; /* the origin's hours, if it was a client */
+    if (o.state == PS_CLIENT_WAIT)
+        p->hc_hours = p->next_hours; /* the hours asked here, drawn at the application */
+    k->enter(m, id, u, los);
+    if (k->stays)
         p->t_plan = t + los;
-        leave_origin(m, id, &o, u);
-    } else {
-        leave_origin(m, id, &o, u);
-        if (o.state == PS_CLIENT_WAIT)
-            p->hc_hours = p->next_hours; /* the hours asked here, drawn at the application */
-        k->enter(m, id, u, los);
-    }
+    leave_origin(m, id, &o, held, u);
     if (back && !k->stays)
         flyt__schedule(m, t + fmax(0.0, flyt__lever_sample(m, id, &m->s->not_ready_days)),
                        EV_NOT_READY, id);

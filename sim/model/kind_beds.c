@@ -94,8 +94,10 @@ void flyt__stay_end(struct model *m, uint32_t id)
     flyt__try_place(m, u);
 }
 
-void flyt__release_bed(struct model *m, uint32_t id, int u, uint8_t state, double t_unit)
+void flyt__release_bed(struct model *m, uint32_t id, int u, uint8_t state, double t_unit,
+                       double hours)
 {
+    (void)hours;
     free_bed(m, id, u, state == PS_BLOCKED, t_unit);
 }
 
@@ -112,7 +114,6 @@ static void beds_handlers(struct model *m)
 
 const struct flyt__unit_kind flyt__kind_beds = {
     .stays = true,
-    .enter_first = true,
     .has_room = beds_room,
     .enter = flyt__start_stay,
     .release = flyt__release_bed,

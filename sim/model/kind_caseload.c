@@ -47,13 +47,13 @@ void flyt__start_client(struct model *m, uint32_t id, int u)
     flyt__schedule_hazard(m, id);
 }
 
-static void free_client(struct model *m, struct patient *p, int u, bool waiting)
+static void free_client(struct model *m, int u, bool waiting, double hours)
 {
     struct unit_state *us = &m->u[u];
     us->n--;
     if (waiting)
         us->n_blocked--;
-    us->hours_used -= p->hc_hours;
+    us->hours_used -= hours;
     if (us->n == 0)
         us->hours_used = 0; /* no drift from rounding */
 }
@@ -97,7 +97,7 @@ static void on_hazard(struct flyt_engine *e, const struct flyt_event *ev, void *
         flyt__try_place(m, out);
         return;
     }
-    free_client(m, p, u, p->state == PS_CLIENT_WAIT);
+    free_client(m, u, p->state == PS_CLIENT_WAIT, p->hc_hours);
     if (p->queue_unit != NO_UNIT)
         flyt__queue_remove(m, ev->id); /* no ghost left in the other unit's queue */
     if (out == m->s->hospital) {
@@ -120,7 +120,7 @@ static void on_not_ready(struct flyt_engine *e, const struct flyt_event *ev, voi
     flyt__advance(m, flyt__now(m));
     m->model_events++;
     int u = p->unit;
-    free_client(m, p, u, p->state == PS_CLIENT_WAIT);
+    free_client(m, u, p->state == PS_CLIENT_WAIT, p->hc_hours);
     if (p->queue_unit != NO_UNIT)
         flyt__queue_remove(m, ev->id);
     flyt__trace(m, ev->id, FLYT_TRACE_NOT_READY, 0);
@@ -130,10 +130,12 @@ static void on_not_ready(struct flyt_engine *e, const struct flyt_event *ev, voi
     flyt__try_place(m, u);
 }
 
-static void release_client(struct model *m, uint32_t id, int u, uint8_t state, double t_unit)
+static void release_client(struct model *m, uint32_t id, int u, uint8_t state, double t_unit,
+                           double hours)
 {
+    (void)id;
     (void)t_unit;
-    free_client(m, &m->p[id], u, state == PS_CLIENT_WAIT);
+    free_client(m, u, state == PS_CLIENT_WAIT, hours);
 }
 
 static void enter_client(struct model *m, uint32_t id, int u, double los)
@@ -157,7 +159,6 @@ static void caseload_handlers(struct model *m)
 
 const struct flyt__unit_kind flyt__kind_caseload = {
     .stays = false,
-    .enter_first = false,
     .has_room = caseload_room,
     .enter = enter_client,
     .release = release_client,

@@ -12,7 +12,6 @@ static bool unlimited_room(const struct model *m, int u, const struct patient *p
 
 const struct flyt__unit_kind flyt__kind_unlimited = {
     .stays = true,
-    .enter_first = true,
     .has_room = unlimited_room,
     .enter = flyt__start_stay,
     .release = flyt__release_bed,

@@ -179,20 +179,21 @@ struct model {
 /* A kind of unit: how it admits, holds and lets go of a patient
  * (kinds.c lists them; kind_*.c define them). */
 struct flyt__unit_kind {
-    bool stays;       /* a stay is drawn at admission and ends by the unit's outcome */
-    bool enter_first; /* takes the place before the origin's is freed */
+    bool stays; /* a stay is drawn at admission and ends by the unit's outcome */
     bool (*has_room)(const struct model *m, int u, const struct patient *p);
     /* State only (no admission counted): the patient now holds a place in u. */
     void (*enter)(struct model *m, uint32_t id, int u, double los);
     /* Frees the place of a patient who was in u in state, its stay begun at
-     * t_unit (< 0: not measured). */
-    void (*release)(struct model *m, uint32_t id, int u, uint8_t state, double t_unit);
+     * t_unit (< 0: not measured), holding hours there (a caseload's). */
+    void (*release)(struct model *m, uint32_t id, int u, uint8_t state, double t_unit,
+                    double hours);
     void (*register_handlers)(struct model *m); /* NULL: none of its own */
 };
 extern const struct flyt__unit_kind flyt__kind_beds, flyt__kind_caseload, flyt__kind_unlimited;
 extern const struct flyt__unit_kind *const flyt__kinds[FLYT_N_UNIT_KINDS];
 /* kind_beds.c, shared with the other kinds that have stays */
-void flyt__release_bed(struct model *m, uint32_t id, int u, uint8_t state, double t_unit);
+void flyt__release_bed(struct model *m, uint32_t id, int u, uint8_t state, double t_unit,
+                       double hours);
 
 /* Helpers every file of the flow uses (flow.c). */
 static inline double flyt__now(const struct model *m)
