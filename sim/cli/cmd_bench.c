@@ -16,6 +16,7 @@
 #include <string.h>
 
 extern const char flyt_pf1_scenario[];
+extern const char flyt_pf1_network_scenario[];
 extern const char flyt_default_scenario[];
 
 struct scale {
@@ -37,9 +38,11 @@ enum {
     PART_BARE = 1u << 2,
     PART_THREADS = 1u << 3,
     PART_MEMORY = 1u << 4,
-    PART_ALL = (1u << 5) - 1
+    PART_NETWORK = 1u << 5,
+    PART_ALL = (1u << 6) - 1
 };
-static const char *const part_names[] = { "pf1", "trondheim", "bare", "threads", "memory" };
+static const char *const part_names[] = { "pf1",    "trondheim", "bare",
+                                           "threads", "memory",   "network" };
 
 #define TR_REPS         10 /* Trondheim replications, one after another */
 #define MAX_THREAD_ROWS 8
@@ -64,9 +67,14 @@ static void usage(FILE *out)
           "             threads up to the CPUs online, with the parallel efficiency\n"
           "  memory     peak resident memory of PF1 (K 1, no warm-up, no daily series)\n"
           "             at a 1- and a 100-year horizon, each in a child process of its own\n"
+          "  network    PF1 as a network of 8 units (scenarios/bench/pf1-network.cfg:\n"
+          "             finite hospital, rehabilitation, KAD, virtual ward, sheltered\n"
+          "             housing): model events per second over 20 years, and peak\n"
+          "             memory after 20 and 100 years without daily series\n"
           "\n"
           "Options:\n"
-          "      --only LIST   parts to run, comma-separated (pf1,trondheim,bare,threads,memory)\n"
+          "      --only LIST   parts to run, comma-separated (pf1,trondheim,bare,threads,memory,\n"
+          "                    network)\n"
           "      --scale S     PF1 scales: S1, S2, S3, or all (default: all)\n"
           "      --mult K      custom city-size multiplier (with --years) instead of the scales\n"
           "      --years Y     custom horizon in years (default 20)\n"
@@ -88,6 +96,16 @@ struct trondheim_fig {
     unsigned reps;
     double horizon_years, wall, events_per_s, engine_events_per_s, ms_per_city_year;
     uint64_t model_events, engine_events;
+};
+
+/* PF1 as a network of 8 units: speed at S2 and the process's memory at
+ * two horizons (no daily series: memory should follow patients, not units
+ * x horizon). */
+struct network_fig {
+    unsigned units;
+    double wall, events_per_s, ms_per_year;
+    uint64_t model_events;
+    long rss_kb[2]; /* peak resident memory after a 20- and a 100-year run */
 };
 
 struct thread_fig {
@@ -116,6 +134,7 @@ struct bench {
     struct thread_fig th[MAX_THREAD_ROWS];
     int n_th;
     struct mem_fig mem[2];
+    struct network_fig net;
 };
 
 static struct flyt_scenario *load_embedded(const char *text, const char *name,
@@ -266,6 +285,57 @@ static int run_trondheim(struct bench *b)
     return rc;
 }
 
+static int network_run(struct flyt_scenario *s, double years, double *wall,
+                       struct flyt_result *res)
+{
+    s->horizon_days = 365.0 * years;
+    memset(res, 0, sizeof *res);
+    double t0 = flyt_cli_seconds();
+    int rc = flyt_model_run(s, 0, res);
+    *wall = flyt_cli_seconds() - t0;
+    if (rc != 0)
+        fprintf(stderr, "flyt bench: the network stopped: %s\n", res->status_detail);
+    return rc;
+}
+
+static int run_network(struct bench *b)
+{
+    char s_seed[64];
+    snprintf(s_seed, sizeof s_seed, "run.seed=%llu", b->seed);
+    const char *sets[] = { s_seed };
+    struct flyt_scenario *s = load_embedded(flyt_pf1_network_scenario, "<pf1-network>", sets, 1);
+    if (!s)
+        return EXIT_FAIL;
+    struct network_fig *f = &b->net;
+    f->units = (unsigned)s->n_units;
+    int rc = EXIT_OK;
+    for (unsigned k = 0; k < b->repeat && rc == EXIT_OK; k++) {
+        struct flyt_result res;
+        double wall;
+        if (network_run(s, 20.0, &wall, &res) != 0)
+            rc = EXIT_FAIL;
+        else if (k == 0 || wall < f->wall) {
+            f->wall = wall;
+            f->model_events = res.model_events;
+        }
+        flyt_result_free(&res);
+    }
+    /* memory: the peak after 20 years and after 100, series off */
+    s->series_off = true;
+    for (int i = 0; i < 2 && rc == EXIT_OK; i++) {
+        struct flyt_result res;
+        double wall;
+        if (network_run(s, i ? 100.0 : 20.0, &wall, &res) != 0)
+            rc = EXIT_FAIL;
+        f->rss_kb[i] = flyt_bench_peak_rss_kb();
+        flyt_result_free(&res);
+    }
+    flyt_scenario_free(s);
+    f->events_per_s = (double)f->model_events / f->wall;
+    f->ms_per_year = 1000.0 * f->wall / 20.0;
+    return rc;
+}
+
 /* 1, 2, 4, ... threads up to the CPUs online, and that count itself. */
 static int run_threads(struct bench *b)
 {
@@ -386,6 +456,15 @@ static void print_json(const struct bench *b)
         }
         printf("\n ]");
     }
+    if (b->parts & PART_NETWORK) {
+        const struct network_fig *f = &b->net;
+        printf(",\n \"network\": {\"scenario\": \"pf1-network (embedded)\", \"units\": %u, "
+               "\"years\": 20, \"wall_s\": %.6f, \"model_events\": %llu, "
+               "\"model_events_per_s\": %.0f, \"ms_per_simulated_year\": %.3f, "
+               "\"peak_rss_mb_20y\": %.1f, \"peak_rss_mb_100y\": %.1f}",
+               f->units, f->wall, (unsigned long long)f->model_events, f->events_per_s,
+               f->ms_per_year, (double)f->rss_kb[0] / 1024.0, (double)f->rss_kb[1] / 1024.0);
+    }
     if (b->parts & PART_TRONDHEIM) {
         const struct trondheim_fig *f = &b->tr;
         printf(",\n \"trondheim\": {\"scenario\": \"default (embedded)\", \"replications\": %u, "
@@ -450,6 +529,14 @@ static void print_text(const struct bench *b)
                    r->res.kpi[FLYT_KPI_ukp_wait_mean]);
         }
     }
+    if (b->parts & PART_NETWORK) {
+        const struct network_fig *f = &b->net;
+        printf("\nPF1 as a network of %u units (scenarios/bench/pf1-network.cfg), single thread, "
+               "20 years:\n  %.0f model events/s (%llu events, %.2f ms per simulated year); peak "
+               "memory %.1f MB after 20 years, %.1f MB after 100 (no series)\n",
+               f->units, f->events_per_s, (unsigned long long)f->model_events, f->ms_per_year,
+               (double)f->rss_kb[0] / 1024.0, (double)f->rss_kb[1] / 1024.0);
+    }
     if (b->parts & PART_TRONDHEIM) {
         const struct trondheim_fig *f = &b->tr;
         printf("\nDefault Trondheim scenario, single thread, %u replications of %.2f years:\n"
@@ -496,15 +583,15 @@ static bool parse_only(const char *text, unsigned *parts)
         bool found = len == 3 && strncmp(p, "all", 3) == 0;
         if (found)
             *parts |= PART_ALL;
-        for (unsigned i = 0; i < 5 && !found; i++)
+        for (unsigned i = 0; i < sizeof part_names / sizeof part_names[0] && !found; i++)
             if (strlen(part_names[i]) == len && strncmp(p, part_names[i], len) == 0) {
                 *parts |= 1u << i;
                 found = true;
             }
         if (!found) {
             fprintf(stderr,
-                    "flyt bench: error: --only takes pf1, trondheim, bare, threads, memory or "
-                    "all, comma-separated; got '%.*s'\n",
+                    "flyt bench: error: --only takes pf1, trondheim, bare, threads, memory, "
+                    "network or all, comma-separated; got '%.*s'\n",
                     (int)len, p);
             return false;
         }
@@ -550,6 +637,8 @@ static int run_all(struct bench *b)
         rc = run_bare(b);
     if (rc == EXIT_OK && (b->parts & PART_THREADS))
         rc = run_threads(b);
+    if (rc == EXIT_OK && (b->parts & PART_NETWORK))
+        rc = run_network(b);
     return rc;
 }
 
