@@ -1,46 +1,27 @@
 #!/usr/bin/env bash
-# Converts every scenario, sweep spec and calibration spec of the source
-# tree to the network form (issue 14) with `flyt upgrade`, into OUT with the
-# same paths: OUT/scenarios/trondheim-2025.cfg, OUT/scenarios/sweeps/..., and
-# the named scenario files the fuzzers start from (tests/fuzz/corpus/run,
-# tests/fuzz/regressions/load). Files that are wrong on purpose
-# (scenarios/validation/bad, the fuzz regressions) are converted with
-# --no-check; those whose syntax is broken on purpose cannot be and are
-# listed at the end. Their `# expect:` lines name old keys and old line
-# numbers: they need a look by hand.
-# Usage: scripts/upgrade-tree.sh FLYT SOURCE-DIR OUT-DIR
+# Converts the old-form originals of the shipped scenarios, sweep specs and
+# calibration specs (tests/upgrade/old/, scenarios/ as it was before issue
+# 14) to the network form with `flyt upgrade`, into OUT with the same
+# relative paths: OUT/trondheim-2025.cfg, OUT/sweeps/bench.cfg, ... OUT then
+# matches scenarios/ file for file (tests/e2e_upgrade.sh checks that), but
+# for the network scenarios, which have no old form.
+# OLD-DIR (default: tests/upgrade/old of this source tree) converts another
+# tree of old files the same way.
+# Usage: scripts/upgrade-tree.sh FLYT OUT-DIR [OLD-DIR]
 set -u
-flyt=${1:?usage: upgrade-tree.sh FLYT SOURCE-DIR OUT-DIR}
-src=${2:?usage: upgrade-tree.sh FLYT SOURCE-DIR OUT-DIR}
-out=${3:?usage: upgrade-tree.sh FLYT SOURCE-DIR OUT-DIR}
-cd "$src" || exit 2
+usage="usage: upgrade-tree.sh FLYT OUT-DIR [OLD-DIR]"
+flyt=${1:?$usage}
+out=${2:?$usage}
+old=${3:-"$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/upgrade/old"}
+case $flyt in */*) flyt=$(cd "$(dirname "$flyt")" && pwd)/${flyt##*/} ;; esac
+mkdir -p "$out" || exit 2
+out=$(cd "$out" && pwd)
+cd "$old" || exit 2
 status=0
-skipped=()
-convert() { # FILE [--no-check]
-    mkdir -p "$out/$(dirname "$1")"
-    rm -f "$out/$1"
-    if ! "$flyt" upgrade "$@" -o "$out/$1" 2>"$out/.err"; then
-        if [ "${2:-}" = --no-check ]; then
-            skipped+=("$1: $(head -n 1 "$out/.err")")
-        else
-            cat "$out/.err" >&2
-            status=1
-        fi
-    fi
-}
-mkdir -p "$out"
 while IFS= read -r f; do
-    case $f in
-    scenarios/validation/bad/*) convert "$f" --no-check ;;
-    *) convert "$f" ;;
-    esac
-done < <(find scenarios \( -name '*.cfg' -o -name '*.calib' \) | LC_ALL=C sort)
-for f in tests/fuzz/corpus/run/*.cfg tests/fuzz/regressions/load/*.cfg; do
-    [ -e "$f" ] && convert "$f" --no-check
-done
-rm -f "$out/.err"
-if [ ${#skipped[@]} -gt 0 ]; then
-    echo "not converted (broken on purpose where flyt upgrade cannot read past; by hand):"
-    printf '  %s\n' "${skipped[@]}"
-fi
+    f=${f#./}
+    mkdir -p "$out/$(dirname "$f")"
+    rm -f "$out/$f"
+    "$flyt" upgrade "$f" -o "$out/$f" || status=1
+done < <(find . \( -name '*.cfg' -o -name '*.calib' \) | LC_ALL=C sort)
 exit $status

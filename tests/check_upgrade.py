@@ -9,7 +9,8 @@ table of its own (the one in /work/spec-network.md, "Conversion"):
   - every old value is under its new key, with the same type and value;
   - the new file holds nothing else but what the conversion adds (each
     unit's id, name and kind, the hospital unit, not_ready_returns,
-    the nursing home's outcome, admission_days);
+    the nursing home's outcome, admission_days, and a ukp role's
+    los_unit = "short_term" right after its los_factor);
   - routing tables are in the old loader's order;
   - every comment of the old file is in the new one, in the same order.
 A sweep or calibration spec (no units) is checked for its key and KPI
@@ -197,6 +198,19 @@ def check_scenario(old, new):
             added["units.%s.not_ready_returns" % u] = ("bool", "true")
         if u != "hospital" and weekdays:
             added["units.%s.admission_days" % u] = ("string", '"weekdays"')
+    # a ukp role's st_los_factor scaled the short-term stay: the new
+    # los_factor names that unit, in los_unit right after it
+    olddict = {p: (t, v) for p, t, v in old}
+    newkeys = [p for p, _, _ in new]
+    for p, _, _ in old:
+        m = re.fullmatch(r"(coordinators\.\[\d+\])\.effects\.st_los_factor", p)
+        if m and olddict.get(m.group(1) + ".cases") == ("string", '"ukp"'):
+            factor = m.group(1) + ".effects.los_factor"
+            unit = m.group(1) + ".effects.los_unit"
+            added[unit] = ("string", '"short_term"')
+            if factor in newkeys and unit in newkeys and \
+                    newkeys.index(unit) != newkeys.index(factor) + 1:
+                bad("%s: not right after %s" % (unit, factor))
     if "hospital" in order:
         added["units.hospital.hospital"] = ("bool", "true")
     if "nursing_home" in order:

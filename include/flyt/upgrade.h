@@ -39,11 +39,13 @@ struct flyt_upgrade {
 
 void flyt_upgrade_free(struct flyt_upgrade *u);
 
-/* Converts the file at path. A scenario is first loaded as flyt validate
- * loads it (the old form), unless opts has FLYT_UPGRADE_NO_CHECK; a spec
- * (a file with `parameters` or `targets` and no `units`) is only parsed.
+/* Converts the file at path. A scenario's conversion is then loaded as
+ * flyt validate loads it (errors name "PATH (converted)" and the converted
+ * text's lines), unless opts has FLYT_UPGRADE_NO_CHECK; a spec (a file
+ * with `parameters` or `targets` and no `units`) is only parsed.
  * Returns 0, or -1 with every reason in diag as FILE:LINE: error:
- * messages. */
+ * messages; out->notes may be set then too (the @include notes, which
+ * may explain the errors): call flyt_upgrade_free either way. */
 int flyt_upgrade_file(const char *path, unsigned opts, struct flyt_upgrade *out,
                       struct flyt_diag *diag);
 

@@ -125,8 +125,13 @@ static int convert(const char *path, const char *output, unsigned opts)
     flyt_diag_init(&diag);
     struct flyt_upgrade up;
     if (flyt_upgrade_file(path, opts, &up, &diag) != 0) {
+        /* the notes first: an error in what an @include brought in (old
+         * units there, say) is explained by the note naming the @include */
+        if (up.notes)
+            fputs(up.notes, stderr);
         fputs(diag.text ? diag.text : "flyt upgrade: error: cannot convert the file\n", stderr);
         fprintf(stderr, "%s: %d error%s\n", path, diag.n_errors, diag.n_errors == 1 ? "" : "s");
+        flyt_upgrade_free(&up);
         flyt_diag_free(&diag);
         if (output)
             flyt_out_release(output);

@@ -88,6 +88,19 @@ int flyt_upgrade_text(const char *text, const char *name, bool spec, struct flyt
     return 0;
 }
 
+/* Whether the main file's own text has a top-level units (not only one an
+ * @include brings in). */
+static bool units_in_text(const char *text)
+{
+    struct ct_doc doc;
+    int bad_line = 0;
+    if (flyt__ct_parse(text, &doc, &bad_line) != 0)
+        return true;
+    bool has = flyt__ct_member(&doc, &doc.root, "units") != NULL;
+    flyt__ct_free(&doc);
+    return has;
+}
+
 /* The file's own tree, for the choice of rewrite; NULL after reporting.
  * Not strict: integer literals libconfig wraps are let through (test
  * files that are wrong on purpose). */
@@ -134,6 +147,21 @@ int flyt_upgrade_file(const char *path, unsigned opts, struct flyt_upgrade *out,
         goto done;
     }
     rc = flyt_upgrade_text(text, path, spec, out, diag);
+    /* Old units that an @include brings in are out of the conversion's
+     * reach: say so where they are, rather than have the loader suggest
+     * converting the converted text. */
+    if (rc == 0 && units && config_setting_is_group(units) && !(opts & FLYT_UPGRADE_NO_CHECK) &&
+        !units_in_text(text)) {
+        flyt__rd_error(&rd, units, "units",
+                       "the old form, brought in by an @include: flyt upgrade converts only "
+                       "the named file ('%s'); move the units into it, or convert the "
+                       "included file's units by hand",
+                       path);
+        free(out->text);
+        out->text = NULL;
+        rc = -1;
+        goto done;
+    }
     /* The loader reads only the new form, so it is the conversion that is
      * checked: an old file that was wrong is wrong after it too, and its
      * errors name the converted text's lines. */
