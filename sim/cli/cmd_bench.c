@@ -41,8 +41,9 @@ enum {
     PART_NETWORK = 1u << 5,
     PART_ALL = (1u << 6) - 1
 };
-static const char *const part_names[] = { "pf1",    "trondheim", "bare",
-                                           "threads", "memory",   "network" };
+static const char *const part_names[] = {
+    "pf1", "trondheim", "bare", "threads", "memory", "network"
+};
 
 #define TR_REPS         10 /* Trondheim replications, one after another */
 #define MAX_THREAD_ROWS 8
@@ -285,8 +286,7 @@ static int run_trondheim(struct bench *b)
     return rc;
 }
 
-static int network_run(struct flyt_scenario *s, double years, double *wall,
-                       struct flyt_result *res)
+static int network_run(struct flyt_scenario *s, double years, double *wall, struct flyt_result *res)
 {
     s->horizon_days = 365.0 * years;
     memset(res, 0, sizeof *res);

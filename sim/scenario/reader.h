@@ -118,9 +118,9 @@ bool flyt__rd_valid_id(const char *v);
  * and the checks that need the whole network. */
 struct flyt_routes;
 enum flyt__route_mode {
-    RD_ROUTE_SHARES,      /* probabilities summing to 1 per group */
+    RD_ROUTE_SHARES, /* probabilities summing to 1 per group */
     RD_ROUTE_SHARES_FIXED /* the same, or one route named as a string */,
-    RD_ROUTE_RATES        /* rates per year, >= 0 */
+    RD_ROUTE_RATES /* rates per year, >= 0 */
 };
 void flyt__rd_units(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
                     const struct group_names *g);

@@ -299,8 +299,7 @@ static void list_of_groups(struct up *u, const struct ct_node *l, const struct r
             const struct ct_node *c = flyt__ct_member(u->doc, e, "cases");
             u->ukp_role = c && c->v1 - c->v0 == 5 && memcmp(u->t + c->v0, "\"ukp\"", 5) == 0;
             aggregate(u, e, rules, n_rules, NULL);
-        }
-        else
+        } else
             copy(u, e->v0, e->v1);
         copy(u, e->v1, e->c1);
     }
@@ -509,8 +508,8 @@ char *flyt__upgrade_scenario_text(const struct ct_doc *doc)
     struct ct_buf b = { 0 };
     const char *crlf = strstr(doc->text, "\r\n");
     const char *lf = strchr(doc->text, '\n');
-    struct up u = { doc,    doc->text, &b, crlf && crlf + 1 == lf ? "\r\n" : "\n", weekdays_only(doc),
-                    "", false };
+    struct up u = { doc, doc->text, &b, crlf && crlf + 1 == lf ? "\r\n" : "\n", weekdays_only(doc),
+                    "",  false };
     root(&u);
     flyt__ct_put(&b, "", 0);
     if (b.failed) {
