@@ -185,6 +185,7 @@ static void place_short_term(struct model *m, uint32_t id, const struct flyt_cen
     if (dest >= 0) {
         p->state = PS_BLOCKED;
         p->unit = (uint16_t)u;
+        flyt__unit_touch(m, u);
         m->u[u].n++;
         m->u[u].n_blocked++;
         if (dest == FLYT_DEST_HOME_CARE)
@@ -210,6 +211,7 @@ static void place_home_care(struct model *m, uint32_t id, const struct flyt_cens
     } else {
         p->state = PS_CLIENT_WAIT;
         p->unit = (uint16_t)u;
+        flyt__unit_touch(m, u);
         m->u[u].n++;
         m->u[u].n_blocked++;
         m->u[u].hours_used += p->hc_hours;

@@ -146,6 +146,7 @@ void flyt__count_death(struct model *m, uint32_t id, int u)
 void flyt__hospital_in(struct model *m)
 {
     struct unit_state *h = &m->u[m->s->hospital];
+    flyt__unit_touch(m, m->s->hospital);
     h->n++;
     if (h->n > h->cap)
         h->over_today = true;
@@ -153,6 +154,7 @@ void flyt__hospital_in(struct model *m)
 
 void flyt__hospital_out(struct model *m)
 {
+    flyt__unit_touch(m, m->s->hospital);
     m->u[m->s->hospital].n--;
 }
 

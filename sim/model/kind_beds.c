@@ -17,6 +17,7 @@ void flyt__start_stay(struct model *m, uint32_t id, int u, double los)
     p->unit = (uint16_t)u;
     p->t_unit = t;
     p->t_state = t;
+    flyt__unit_touch(m, u);
     m->u[u].n++;
     flyt__schedule(m, t + los, EV_STAY_END, id);
 }
@@ -27,6 +28,7 @@ static void free_bed(struct model *m, uint32_t id, int u, bool blocked, double t
 {
     double t = flyt__now(m);
     flyt__trace(m, id, FLYT_TRACE_ST_END, u);
+    flyt__unit_touch(m, u);
     m->u[u].n--;
     if (blocked)
         m->u[u].n_blocked--;
@@ -78,6 +80,7 @@ void flyt__stay_end(struct model *m, uint32_t id)
     p->end_due = 0;
     if (out >= 0 && out != m->s->hospital) {
         p->state = PS_BLOCKED; /* keeps the bed while waiting for the next place */
+        flyt__unit_touch(m, u);
         m->u[u].n_blocked++;
         flyt__apply_to(m, id, out);
         return;

@@ -42,6 +42,7 @@ void flyt__start_client(struct model *m, uint32_t id, int u)
     p->state = PS_CLIENT;
     p->unit = (uint16_t)u;
     p->t_state = flyt__now(m);
+    flyt__unit_touch(m, u);
     m->u[u].n++;
     m->u[u].hours_used += p->hc_hours;
     flyt__schedule_hazard(m, id);
@@ -50,6 +51,7 @@ void flyt__start_client(struct model *m, uint32_t id, int u)
 static void free_client(struct model *m, int u, bool waiting, double hours)
 {
     struct unit_state *us = &m->u[u];
+    flyt__unit_touch(m, u);
     us->n--;
     if (waiting)
         us->n_blocked--;
@@ -89,6 +91,7 @@ static void on_hazard(struct flyt_engine *e, const struct flyt_event *ev, void *
         free(rr);
     if (application(m, out)) {
         p->state = PS_CLIENT_WAIT;
+        flyt__unit_touch(m, u);
         m->u[u].n_blocked++;
         if (flyt__unit_of(m, out)->kind == FLYT_UNIT_CASELOAD)
             p->next_hours = flyt_dist_sample(&flyt__unit_of(m, out)->hours[p->group], m->rng);

@@ -122,7 +122,10 @@ struct unit_state {
     struct queue *q; /* n_classes */
     uint32_t queued;
     bool over_today; /* the census passed capacity today */
-    /* time-integrals over [warmup, now] */
+    /* time-integrals over [warmup, t_last], brought up to date just before
+     * the census, the hours or the capacity change (flyt__unit_touch), so
+     * an event costs nothing in units it does not touch */
+    double t_last;
     double area_n, area_blocked, area_hours, area_over;
     uint64_t admissions, cfs_sum, deaths, waits, within, days_over, days;
     double wait_sum, by_origin_sum[3];
@@ -194,6 +197,29 @@ extern const struct flyt__unit_kind *const flyt__kinds[FLYT_N_UNIT_KINDS];
 /* kind_beds.c, shared with the other kinds that have stays */
 void flyt__release_bed(struct model *m, uint32_t id, int u, uint8_t state, double t_unit,
                        double hours);
+
+/* Brings unit u's time-integrals up to t; call before its census, hours
+ * or capacity change. */
+static inline void flyt__unit_advance(struct model *m, int u, double t)
+{
+    struct unit_state *us = &m->u[u];
+    double lo = us->t_last > m->t_warm ? us->t_last : m->t_warm;
+    double hi = t < m->t_end ? t : m->t_end;
+    if (hi > lo) {
+        double dt = hi - lo;
+        us->area_n += (double)us->n * dt;
+        us->area_blocked += (double)us->n_blocked * dt;
+        us->area_hours += us->hours_used * dt;
+        if ((double)us->n > us->cap)
+            us->area_over += ((double)us->n - us->cap) * dt;
+    }
+    if (t > us->t_last)
+        us->t_last = t;
+}
+static inline void flyt__unit_touch(struct model *m, int u)
+{
+    flyt__unit_advance(m, u, flyt_engine_now(m->eng));
+}
 
 /* Helpers every file of the flow uses (flow.c). */
 static inline double flyt__now(const struct model *m)

@@ -146,6 +146,7 @@ static void apply_capacity(struct model *m, size_t day)
             continue;
         double level = flyt__capacity_on(m, u, day);
         double old = m->u[u].cap;
+        flyt__unit_touch(m, u);
         m->u[u].cap = level;
         if (level > old)
             flyt__try_place(m, u);

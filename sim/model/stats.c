@@ -13,14 +13,6 @@ void flyt__advance(struct model *m, double t)
         double dt = hi - lo;
         m->area_treat += m->n_treat * dt;
         m->area_ukp += m->n_ukp * dt;
-        for (int u = 0; u < m->s->n_units; u++) {
-            struct unit_state *us = &m->u[u];
-            us->area_n += (double)us->n * dt;
-            us->area_blocked += (double)us->n_blocked * dt;
-            us->area_hours += us->hours_used * dt;
-            if ((double)us->n > us->cap)
-                us->area_over += ((double)us->n - us->cap) * dt;
-        }
     }
     if (t > m->t_last)
         m->t_last = t;
@@ -114,6 +106,8 @@ void flyt__finish(struct model *m)
     /* A run stopped early is measured up to where it stopped. */
     double t_stop = m->out->status == FLYT_RUN_OK ? m->t_end : flyt_engine_now(m->eng);
     flyt__advance(m, t_stop);
+    for (int u = 0; u < m->s->n_units; u++)
+        flyt__unit_advance(m, u, t_stop);
     /* the last day, when the horizon ends it (no day starts at the horizon) */
     flyt__day_boundary(m, (size_t)ceil(t_stop));
     double span = t_stop - m->t_warm;
