@@ -53,11 +53,15 @@ static int run_one(const struct pool *pl, unsigned r)
     return pl->hooks->end(pl->hooks->ctx, r, rc) != 0 ? -1 : rc;
 }
 
+/* The unit KPIs stay: only the series went into the reducer. */
 static void drop_series(struct flyt_result *r)
 {
-    size_t n_days = r->n_days;
-    flyt_result_free(r);
-    r->n_days = n_days;
+    for (int k = 0; k < FLYT_N_SERIES; k++) {
+        free(r->series[k]);
+        r->series[k] = NULL;
+    }
+    free(r->unit_series);
+    r->unit_series = NULL;
 }
 
 static bool resumed(const struct pool *pl, unsigned r)
