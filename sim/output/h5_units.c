@@ -241,7 +241,7 @@ int flyt__h5_write_units(struct flyt__h5 *c, hid_t loc, const struct flyt_scenar
             sum->series && flyt_series_reduce_units(sum->series) == nu ? sum->series : NULL;
     if (red)
         n_days = flyt_series_reduce_days(red);
-    bool series = red != NULL || !s->series_off;
+    bool series = true; /* as /series, which every run file has */
     for (size_t u = 0; rc == 0 && u < nu; u++) {
         struct unit_src a = { res, sum, red, (unsigned)u, 0, n_days };
         rc = one_unit(c, g, s, &a, n_res, series);
