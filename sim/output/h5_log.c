@@ -486,8 +486,12 @@ static void on_event(void *ctx, const struct flyt_trace_event *ev)
         break;
     }
     if (st->log->events) {
-        st->ebuf[st->ne++] =
-                (struct erow){ ev->t, ev->patient, st->rep, r->episode, ev->kind, detail };
+        st->ebuf[st->ne++] = (struct erow){ .t = ev->t,
+                                            .patient = ev->patient,
+                                            .replication = st->rep,
+                                            .episode = r->episode,
+                                            .detail = detail,
+                                            .event = ev->kind };
         if (st->ne == BLOCK)
             flush(st);
     }
