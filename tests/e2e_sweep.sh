@@ -123,7 +123,7 @@ assert all(m[2 * i + 1, k] > m[2 * i, k] for i in range(3))
 assert "series" not in f
 s = h5py.File(sys.argv[2], "r")
 assert s["series/short_term"].shape == (6, 90), s["series/short_term"].shape
-assert list(s["points/units.nursing_home.queue"].asstr()[:]) == ['"fifo"', '"priority"', '"fifo"']
+assert list(s["points/units.home_care.queue"].asstr()[:]) == ['"strict_fifo"', '"first_fit"', '"strict_fifo"']
 print("h5py ok")
 PYEOF
 check "h5py reads the sweep layout" $PY read.py one.h5 series.h5
