@@ -220,6 +220,19 @@ static int kpi_index(const char *name)
     return -1;
 }
 
+/* "units.<id>.<kpi>" with a per-unit KPI: which ids exist is the
+ * scenario's to say (resolve_targets). */
+static bool unit_kpi_name(const char *name)
+{
+    const char *dot = strncmp(name, "units.", 6) == 0 ? strrchr(name + 6, '.') : NULL;
+    if (!dot || dot == name + 6)
+        return false;
+    for (int k = 0; k < FLYT_N_UNIT_KPI; k++)
+        if (strcmp(dot + 1, flyt_unit_kpi_defs[k].name) == 0)
+            return true;
+    return false;
+}
+
 static void read_target(struct reader *rd, config_setting_t *g, int i, struct flyt_calib_target *t)
 {
     char pkey[48], key[80];
@@ -231,14 +244,18 @@ static void read_target(struct reader *rd, config_setting_t *g, int i, struct fl
         config_setting_t *s = config_setting_get_member(g, "kpi");
         t->line = line_of(s);
         t->kpi = kpi_index(name);
-        if (t->kpi < 0) {
+        snprintf(t->kpi_name, sizeof t->kpi_name, "%s", name);
+        if (t->kpi < 0 && !unit_kpi_name(name)) {
             char list[1024];
             size_t used = 0;
             for (int k = 0; k < FLYT_N_KPI && used < sizeof list; k++)
                 used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
                                          flyt_kpi_defs[k].name);
             snprintf(key, sizeof key, "%s.kpi", pkey);
-            flyt__rd_error(rd, s, key, "unknown KPI '%s'; the KPIs are: %s", name, list);
+            flyt__rd_error(rd, s, key,
+                           "unknown KPI '%s'; the KPIs are: %s; and per unit "
+                           "units.<id>.<kpi> (docs/kpis.md)",
+                           name, list);
         }
     }
     flyt__rd_num(rd, g, "value", true, -INFINITY, INFINITY, &t->value);
@@ -291,10 +308,11 @@ static void check_duplicates(struct reader *rd, config_setting_t *root,
     config_setting_t *targets = config_setting_get_member(root, "targets");
     for (int i = 0; i < spec->n_targets; i++)
         for (int j = 0; j < i; j++)
-            if (spec->targets[i].kpi >= 0 && spec->targets[i].kpi == spec->targets[j].kpi)
+            if (spec->targets[i].kpi_name[0] &&
+                strcmp(spec->targets[i].kpi_name, spec->targets[j].kpi_name) == 0)
                 flyt__rd_error(rd, config_setting_get_elem(targets, (unsigned)i), "targets",
                                "KPI '%s' is already a target (targets[%d])",
-                               flyt_kpi_defs[spec->targets[i].kpi].name, j);
+                               spec->targets[i].kpi_name, j);
 }
 
 static void read_spec(struct reader *rd, config_setting_t *root, struct flyt_calib_spec *spec,
@@ -400,6 +418,48 @@ static void relay(struct flyt_diag *diag, const char *text, const struct relay_t
     }
 }
 
+/* A key path as --set takes it: `units.<id>.rest` names the element of the
+ * units list with that id (libconfig's own paths cannot). */
+static config_setting_t *lookup_key(config_t *cfg, const char *key)
+{
+    if (strncmp(key, "units.", 6) != 0)
+        return config_lookup(cfg, key);
+    const char *id = key + 6, *dot = strchr(id, '.');
+    config_setting_t *list = config_lookup(cfg, "units");
+    if (!dot || !list || !config_setting_is_list(list))
+        return config_lookup(cfg, key);
+    for (int i = 0; i < config_setting_length(list); i++) {
+        config_setting_t *u = config_setting_get_elem(list, (unsigned)i);
+        const char *uid = NULL;
+        if (u && config_setting_lookup_string(u, "id", &uid) && strlen(uid) == (size_t)(dot - id) &&
+            strncmp(uid, id, (size_t)(dot - id)) == 0)
+            return config_setting_lookup(u, dot + 1);
+    }
+    return NULL;
+}
+
+/* The targets named by unit, now that the scenario says which units exist. */
+static void resolve_targets(struct reader *rd, const struct flyt_scenario *s,
+                            struct flyt_calib_spec *spec)
+{
+    const char *ids[FLYT_MAX_UNITS];
+    unsigned n = 0;
+    for (int u = 0; u < s->n_units && u < FLYT_MAX_UNITS; u++)
+        ids[n++] = s->units[u].id;
+    for (int i = 0; i < spec->n_targets; i++) {
+        struct flyt_calib_target *t = &spec->targets[i];
+        if (t->kpi >= 0 || !t->kpi_name[0])
+            continue;
+        t->kpi = flyt_kpi_lookup(t->kpi_name, ids, n);
+        if (t->kpi < 0) {
+            char key[48];
+            snprintf(key, sizeof key, "targets[%d].kpi", i);
+            flyt_diag_add(rd->diag, spec->path, t->line, key,
+                          "'%s': the scenario has no unit of that id", t->kpi_name);
+        }
+    }
+}
+
 /* The scenario's value of each key a factor multiplies, from the resolved
  * tree (after @include and the spec's sets). */
 static void read_bases(struct reader *rd, const char *resolved, struct flyt_calib_spec *spec)
@@ -415,7 +475,7 @@ static void read_bases(struct reader *rd, const char *resolved, struct flyt_cali
         struct flyt_calib_param *p = &spec->params[i];
         for (int j = 0; p->mode == FLYT_CALIB_SCALE && j < p->n_keys; j++) {
             p->base[j] = NAN;
-            config_setting_t *s = config_lookup(&cfg, p->keys[j]);
+            config_setting_t *s = lookup_key(&cfg, p->keys[j]);
             int type = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
             char key[64];
             snprintf(key, sizeof key, "parameters[%d].keys[%d]", i, j);
@@ -498,6 +558,7 @@ static void check_scenario(struct reader *rd, struct flyt_calib_spec *spec,
         return;
     }
     flyt_diag_free(&d);
+    resolve_targets(rd, s, spec);
     read_bases(rd, s->resolved_text, spec);
     flyt_scenario_free(s);
     trial_params(spec, to, rd->diag);
