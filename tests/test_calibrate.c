@@ -61,7 +61,7 @@ static const char good[] = SHORT_RUN
         ");\n"                                                                            /* 7 */
         "targets = (\n"                                                                   /* 8 */
         "  { kpi = \"ukp_wait_mean\"; value = 2.0; tolerance = 0.1; },\n"                 /* 9 */
-        "  { kpi = \"st_los_mean\"; value = 14.0; weight = 0.5; }\n"                      /* 10 */
+        "  { kpi = \"units.short_term.los_mean\"; value = 14.0; weight = 0.5; }\n"        /* 10 */
         ");\n"                                                                            /* 11 */
         "max_evaluations = 3;\n";                                                         /* 12 */
 
@@ -309,7 +309,12 @@ static void spent_budget_reports_best_point(void **state)
     assert_int_equal(access(partial, F_OK), -1);
     struct flyt_scenario *s = flyt_test_load(path, NULL, 0);
     assert_near(s->decision_delay.mean, rep.fitted[0], 1e-9);
-    assert_near(s->groups[0].st_los.mean, 11.0 * rep.fitted[1], 1e-8);
+    int st = -1;
+    for (int u = 0; u < s->n_units; u++)
+        if (strcmp(s->units[u].id, "short_term") == 0)
+            st = u;
+    assert_true(st >= 0);
+    assert_near(s->units[st].los[0].mean, 11.0 * rep.fitted[1], 1e-8);
     assert_near(s->horizon_days, 200, 0);  /* the spec's fixed sets are part of it */
     assert_int_equal(s->replications, 20); /* the run settings of the fit are not */
     assert_non_null(strstr(s->text, "# Fitted by flyt calibrate"));
