@@ -85,6 +85,12 @@ def run_tables(g):
         parts.append(table(["KPI", "units", "mean", "95 % CI low", "95 % CI high", "n"],
                            summary_rows(g["roles"][role]["summary"]),
                            [False, False, True, True, True, True]))
+    return "\n".join(parts)
+
+
+def unit_tables(g):
+    """Per unit of the care network; after the plots, which stay in view first."""
+    parts = []
     for uid in flytio.unit_ids(g):
         a = g["units"][uid].attrs
         units = [str(u) for u in g["units"].attrs["kpi_units"]]
@@ -98,19 +104,19 @@ def run_tables(g):
     return "\n".join(parts)
 
 
-def difference_groups(d):
-    """(title suffix, summary group) of a variant: all, each role, each unit."""
-    out = [("", d["summary"])]
-    for level in ("roles", "units"):
+def difference_groups(d, detail):
+    """(title suffix, summary group) of a variant: all, or each role and unit."""
+    out = [] if detail else [("", d["summary"])]
+    for level in ("roles", "units") if detail else ():
         for name in sorted(d[level]) if level in d else []:
             out.append((", %s %s" % (level[:-1], name), d[level][name]["summary"]))
     return out
 
 
-def compare_tables(f):
+def compare_tables(f, detail=False):
     parts = []
     for name, suffix, s in [(n, t, s) for n in sorted(f["differences"])
-                            for t, s in difference_groups(f["differences"][n])]:
+                            for t, s in difference_groups(f["differences"][n], detail)]:
         kpi, units = flytio.strings(s["kpi"]), flytio.strings(s["units"])
         cols = [s[c][:] for c in ("base_mean", "variant_mean", "mean", "ci_low", "ci_high",
                                   "variance_reduction", "n")]
@@ -173,6 +179,10 @@ def build(f, path):
                     plots.append(("%s over the sweep" % k, img(fig, "sweep " + k)))
     for title, tag in plots:
         body.append("<h2>%s</h2>\n%s" % (html.escape(title), tag))
+    if kind == "run":
+        body.append(unit_tables(f))
+    elif kind == "compare" and "differences" in f:
+        body.append(compare_tables(f, detail=True))
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>flyt report: %s"
             "</title><style>%s</style></head><body>\n%s\n</body></html>\n"
             % (html.escape(os.path.basename(path)), CSS, "\n".join(body)))

@@ -122,7 +122,7 @@ assert (a == a[0]).all(), a
 assert all(m[2 * i + 1, k] > m[2 * i, k] for i in range(3))
 assert "series" not in f
 s = h5py.File(sys.argv[2], "r")
-assert s["series/short_term"].shape == (6, 90), s["series/short_term"].shape
+assert s["series/ukp_waiting"].shape == (6, 90), s["series/ukp_waiting"].shape
 assert list(s["points/units.home_care.queue"].asstr()[:]) == ['"strict_fifo"', '"first_fit"', '"strict_fifo"']
 print("h5py ok")
 PYEOF

@@ -215,8 +215,7 @@ static void on_task(size_t task, const struct flyt_result *r, void *ctx)
 /* A few key figures per point with their intervals. */
 static void print_summary(const struct flyt_sweep *sw, const struct flyt_result *res)
 {
-    static const int k[] = { FLYT_KPI_ukp_wait_mean, FLYT_KPI_ukp_days_per_year,
-                             FLYT_KPI_occ_ukp };
+    static const int k[] = { FLYT_KPI_ukp_wait_mean, FLYT_KPI_ukp_days_per_year, FLYT_KPI_occ_ukp };
     struct flyt_summary *sum = calloc(sw->n_points, sizeof *sum);
     if (!sum)
         return;

@@ -2,8 +2,8 @@
 #ifndef FLYT_OUTPUT_WARNINGS_H
 #define FLYT_OUTPUT_WARNINGS_H
 
-#include "flyt/scenario.h"
 #include "flyt/result.h"
+#include "flyt/scenario.h"
 
 #include <stdio.h>
 
