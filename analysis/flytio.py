@@ -16,19 +16,17 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
-# (series, capacity series, title, y label)
-UNITS = [
-    ("short_term", "short_term_beds", "Short-term beds", "occupied beds"),
-    ("nursing_home", "nursing_home_beds", "Nursing-home beds", "occupied beds"),
-    ("home_care_hours", "home_care_capacity", "Home care", "hours per week in use"),
-    ("ukp_waiting", None, "Discharge-ready (UKP) patients in hospital", "patients waiting"),
-    ("hospital_treatment", None, "Hospital, in treatment", "patients"),
-    ("nh_queue", None, "Waiting for a nursing-home bed", "patients"),
+# global series drawn after the units' panels: (series, title, y label)
+GLOBAL_PANELS = [
+    ("ukp_waiting", "Discharge-ready (UKP) patients in hospital", "patients waiting"),
+    ("hospital_treatment", "Hospital, in treatment", "patients"),
 ]
 
-EXIT_REASONS = ["home", "special_placement", "home_care_ended", "death_hospital",
-                "death_short_term", "death_nursing_home", "death_home_care", "to_hospital",
+EXIT_REASONS = ["home", "special_placement", "services_ended", "death", "to_hospital",
                 "in_system"]
+
+# unit index values of /patients and /events that are not units
+TO_HOME, TO_SPECIAL, NO_UNIT = 0xFFFE, 0xFFFD, 0xFFFF
 
 
 def die(prog, msg, code=2):
@@ -66,6 +64,38 @@ def strings(ds):
     return [s for s in ds.asstr()[:]]
 
 
+# ---- the care network (/units, docs/hdf5-layout.md) ----
+
+def unit_ids(g):
+    """The unit ids of a run body in the scenario's order ([] for a file from
+    before the network: it has no /units)."""
+    return strings(g["units/ids"]) if "units" in g and "ids" in g["units"] else []
+
+
+def unit_kpi_names(g):
+    return [str(k) for k in g["units"].attrs["kpi"]]
+
+
+def unit_kpi(g, uid, name):
+    """Per replication, the per-unit KPI `name` of unit `uid`."""
+    return g["units"][uid]["kpis"][:, unit_kpi_names(g).index(name)]
+
+
+def unit_summary(g, uid):
+    """{kpi: (mean, sd, ci95_low, ci95_high, n)} of unit `uid`."""
+    t = g["units"][uid]["summary"][:]
+    return {k: tuple(float(x) for x in t[i]) for i, k in enumerate(unit_kpi_names(g))}
+
+
+def unit_series(g, uid, name):
+    """Unit `uid`'s daily series `name`: a [replication x day] array (whole), or
+    a dict of per-day mean, sd, min, max, n (reduced), as fan_reduced takes."""
+    ds = g["units"][uid]["series"][name]
+    if g["units"][uid]["series"].attrs.get("layout") == "reduced":
+        return {k: ds[i] for i, k in enumerate(("mean", "sd", "min", "max", "n"))}
+    return ds
+
+
 def first_day(ds, f):
     fd = ds.attrs.get("first_day")
     return float(fd) if fd is not None else float(f.attrs.get("warmup_days", 0.0))
@@ -97,8 +127,8 @@ def fan_reduced(ax, day, g, colour, label, bands_label=True):
 
 
 def is_reduced(series_obj):
-    """True for a series of the reduced layout (a group of per-day figures)."""
-    return isinstance(series_obj, h5py.Group)
+    """True for a series of the reduced layout (a group, or unit_series' dict)."""
+    return isinstance(series_obj, (h5py.Group, dict))
 
 
 def series_centre(series_obj):
@@ -108,25 +138,46 @@ def series_centre(series_obj):
     return np.nanmedian(series_obj[:], axis=0)
 
 
+def panels_of(g):
+    """[(title, y label, series getter, capacity getter or None)]: per unit its
+    census (hours for a caseload) against capacity, then the hospital's series."""
+    out = []
+    for uid in unit_ids(g):
+        a = g["units"][uid].attrs
+        name, kind = str(a.get("name", uid)), str(a.get("kind", ""))
+        what, ylabel = (("hours", "hours per week in use") if kind == "caseload" else
+                        ("census", "patients" if kind == "unlimited" else "occupied beds"))
+        cap = None if kind == "unlimited" else (lambda b, u=uid: unit_series(b, u, "capacity"))
+        out.append((name, ylabel, lambda b, u=uid, w=what: unit_series(b, u, w), cap))
+    for series, title, ylabel in GLOBAL_PANELS:
+        if series in g["series"]:
+            out.append((title, ylabel, lambda b, s=series: b["series"][s], None))
+    return out
+
+
 def occupancy_figure(f):
     bodies = run_bodies(f)
     if not bodies:
         return None
-    panels = [u for u in UNITS if u[0] in bodies[0][1]["series"]]
+    panels = panels_of(bodies[0][1])
     ncol = 2
     nrow = (len(panels) + 1) // 2
     fig, axes = plt.subplots(nrow, ncol, figsize=(12, 3.4 * nrow), squeeze=False)
     reduced = False
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, (name, cap, title, ylabel) in zip(axes.flat, panels):
+    for ax, (title, ylabel, get, cap) in zip(axes.flat, panels):
         for i, (label, g) in enumerate(bodies):
-            ds = g["series"][name]
+            try:
+                ds = get(g)
+            except KeyError:  # a unit only some scenarios have
+                continue
             centre = "mean" if is_reduced(ds) else "median"
             if is_reduced(ds):
                 reduced = True
                 if ds["mean"].size == 0:
                     continue
-                day = first_day(ds, f) + np.arange(ds["mean"].size)
+                day = first_day(ds if isinstance(ds, h5py.Group) else g["series"], f) + \
+                    np.arange(ds["mean"].size)
                 fan_reduced(ax, day, ds, colours[i % len(colours)],
                             centre if len(bodies) == 1 else centre + ", " + label, i == 0)
             else:
@@ -136,8 +187,8 @@ def occupancy_figure(f):
                 day = first_day(ds, f) + np.arange(x.shape[1])
                 fan(ax, day, x, colours[i % len(colours)],
                     centre if len(bodies) == 1 else centre + ", " + label, i == 0)
-            if cap and cap in g["series"]:
-                c = series_centre(g["series"][cap])
+            if cap:
+                c = series_centre(cap(g))
                 ax.plot(day, c, color="black" if len(bodies) == 1 else colours[i % len(colours)],
                         lw=1.2, ls="--", label="capacity" if len(bodies) == 1 else
                         "capacity, " + label)

@@ -5,9 +5,9 @@
 
 Reads /patients of a run made with `flyt run --patients` and recomputes, for
 every replication, the KPIs that follow from the episodes alone (arrivals, UKP
-patients and waiting days, short-term admissions and length of stay, deaths by
-place) with the model's own rules for the measured window; prints them beside
-the values in /replications. With --check, exits 1 when any differs by more
+patients and waiting days, deaths, and per unit that is only ever an episode's
+first place after hospital its admissions and (bed units) length of stay) with the model's own rules for the measured window; prints them beside
+the values in /replications and /units/<id>/kpis. With --check, exits 1 when any differs by more
 than 1e-9 (relative to the value's size). Needs Debian's python3-h5py and
 python3-numpy.
 
@@ -30,11 +30,10 @@ ORIGIN_ARRIVAL = 0
 QUANTILE_EXACT = 65536
 BIN_WIDTH = 2.0 ** (1.0 / 1024) - 1
 HISTOGRAM_KPIS = {"ukp_wait_median": "ukp_patients"}  # KPI -> its count of values
-DEATHS = {"deaths_hospital": 3, "deaths_short_term": 4, "deaths_nursing_home": 5,
-          "deaths_home_care": 6}
+EXIT_DEATH = 3  # /patients/exit_reason
 
 
-def kpis(p, rep, warm):
+def kpis(p, rep, warm, ids, kinds, hosp):
     """The KPIs of one replication from its rows of /patients (dict of arrays)."""
     sel = p["replication"] == rep
     col = {k: v[sel] for k, v in p.items()}
@@ -49,15 +48,20 @@ def kpis(p, rep, warm):
     out["ukp_wait_mean"] = float(np.mean(w)) if w.size else float("nan")
     out["ukp_wait_median"] = float(np.median(w)) if w.size else float("nan")
     out["ukp_wait_max"] = float(np.max(w)) if w.size else float("nan")
-    # Short-term stays admitted in the window; the length of stay of those
-    # that ended, blocking included.
-    st, st_end = col["t_short_term"], col["t_short_term_end"]
-    adm = np.isfinite(st) & (st >= warm)
-    out["st_admissions"] = float(np.sum(adm))
-    los = (st_end - st)[adm & np.isfinite(st_end)]
-    out["st_los_mean"] = float(np.mean(los)) if los.size else float("nan")
-    for name, code in DEATHS.items():
-        out[name] = float(np.sum((col["exit_reason"] == code) & (col["t_exit"] >= warm)))
+    out["deaths"] = float(np.sum((col["exit_reason"] == EXIT_DEATH) & (col["t_exit"] >= warm)))
+    # Per unit: admissions in the window and the stays (blocking included) of
+    # those that ended. /patients holds an episode's first two places and the
+    # end of the first only, so a unit is recounted only where it is never a
+    # second place (then never a later one either): in the Trondheim network
+    # the short-term beds and home care, not the nursing homes.
+    for u, uid in enumerate(ids):
+        if u == hosp or np.any(p["next_unit"] == u):
+            continue
+        first = (col["unit"] == u) & np.isfinite(col["t_unit"]) & (col["t_unit"] >= warm)
+        out["units.%s.admissions" % uid] = float(np.sum(first))
+        if kinds[u] != "caseload":
+            los = (col["t_unit_end"] - col["t_unit"])[first & np.isfinite(col["t_unit_end"])]
+            out["units.%s.los_mean" % uid] = float(np.mean(los)) if los.size else float("nan")
     return out
 
 
@@ -87,16 +91,23 @@ def main(argv=None):
     warm = float(f.attrs["warmup_days"])
     p = {k: f["patients"][k][:] for k in f["patients"]}
     reps = f["replications/replication"][:]
+    ids = flytio.unit_ids(f)
+    kinds = [str(f["units"][u].attrs["kind"]) for u in ids]
+    hosp = [int(f["units"][u].attrs["hospital"]) for u in ids].index(1)
     bad = 0
-    print("%-4s %-22s %16s %16s" % ("rep", "KPI", "from /patients", "flyt"))
+    print("%-4s %-32s %16s %16s" % ("rep", "KPI", "from /patients", "flyt"))
     for i, rep in enumerate(reps):
-        k = kpis(p, rep, warm)
+        k = kpis(p, rep, warm, ids, kinds, hosp)
         for name, v in k.items():
-            flyt = float(f["replications"][name][i])
+            if name.startswith("units."):
+                _, uid, kpi = name.split(".")
+                flyt = float(flytio.unit_kpi(f, uid, kpi)[i])
+            else:
+                flyt = float(f["replications"][name][i])
             binned = name in HISTOGRAM_KPIS and k[HISTOGRAM_KPIS[name]] > QUANTILE_EXACT
             ok = within_bin(v, flyt) if binned else close(v, flyt)
             bad += not ok
-            print("%-4d %-22s %16.10g %16.10g%s" % (rep, name, v, flyt,
+            print("%-4d %-32s %16.10g %16.10g%s" % (rep, name, v, flyt,
                                                    ("" if ok else "  DIFFERS") +
                                                    ("  (histogram, 0.068 %)" if binned else "")))
     print("reaggregate.py: %d KPI values differ" % bad)

@@ -25,7 +25,7 @@ PROVENANCE = ["kind", "scenario_name", "sweep_name", "scenario_source", "scenari
               "replications", "seed", "horizon_days", "warmup_days", "start_date", "n_points",
               "flyt_version", "git_commit", "created_utc", "host", "command_line",
               "gsl_version", "hdf5_version", "libconfig_version"]
-SWEEP_KPIS = ["ukp_wait_mean", "ukp_days_per_year", "st_los_mean", "util_short_term"]
+SWEEP_KPIS = ["ukp_wait_mean", "ukp_days_per_year", "occ_ukp", "share_direct_home"]
 
 CSS = """body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:13px}
@@ -88,10 +88,35 @@ def run_tables(g):
     return "\n".join(parts)
 
 
-def compare_tables(f):
+def unit_tables(g):
+    """Per unit of the care network; after the plots, which stay in view first."""
     parts = []
-    for name in sorted(f["differences"]):
-        s = f["differences"][name]["summary"]
+    for uid in flytio.unit_ids(g):
+        a = g["units"][uid].attrs
+        units = [str(u) for u in g["units"].attrs["kpi_units"]]
+        rows = [[html.escape(k), html.escape(units[i]), v[0], v[2], v[3], v[4]]
+                for i, (k, v) in enumerate(flytio.unit_summary(g, uid).items())]
+        parts.append("<h3>Unit %s (%s, %s)</h3>" % (html.escape(uid),
+                                                    html.escape(str(a.get("name", uid))),
+                                                    html.escape(str(a.get("kind", "")))))
+        parts.append(table(["KPI", "units", "mean", "95 % CI low", "95 % CI high", "n"], rows,
+                           [False, False, True, True, True, True]))
+    return "\n".join(parts)
+
+
+def difference_groups(d, detail):
+    """(title suffix, summary group) of a variant: all, or each role and unit."""
+    out = [] if detail else [("", d["summary"])]
+    for level in ("roles", "units") if detail else ():
+        for name in sorted(d[level]) if level in d else []:
+            out.append((", %s %s" % (level[:-1], name), d[level][name]["summary"]))
+    return out
+
+
+def compare_tables(f, detail=False):
+    parts = []
+    for name, suffix, s in [(n, t, s) for n in sorted(f["differences"])
+                            for t, s in difference_groups(f["differences"][n], detail)]:
         kpi, units = flytio.strings(s["kpi"]), flytio.strings(s["units"])
         cols = [s[c][:] for c in ("base_mean", "variant_mean", "mean", "ci_low", "ci_high",
                                   "variance_reduction", "n")]
@@ -100,8 +125,8 @@ def compare_tables(f):
             sig = cols[3][i] > 0 or cols[4][i] < 0
             label = ('<span class="sig">%s *</span>' if sig else "%s") % html.escape(kpi[i])
             rows.append([label, html.escape(units[i])] + [c[i] for c in cols])
-        parts.append("<h2>%s minus the base (paired 95 %% CI; * excludes 0)</h2>"
-                     % html.escape(name))
+        parts.append("<h2>%s minus the base%s (paired 95 %% CI; * excludes 0)</h2>"
+                     % (html.escape(name), html.escape(suffix)))
         parts.append(table(["KPI", "units", "base", "variant", "difference", "CI low",
                             "CI high", "variance removed", "n"], rows,
                            [False, False] + [True] * 7))
@@ -154,6 +179,10 @@ def build(f, path):
                     plots.append(("%s over the sweep" % k, img(fig, "sweep " + k)))
     for title, tag in plots:
         body.append("<h2>%s</h2>\n%s" % (html.escape(title), tag))
+    if kind == "run":
+        body.append(unit_tables(f))
+    elif kind == "compare" and "differences" in f:
+        body.append(compare_tables(f, detail=True))
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>flyt report: %s"
             "</title><style>%s</style></head><body>\n%s\n</body></html>\n"
             % (html.escape(os.path.basename(path)), CSS, "\n".join(body)))

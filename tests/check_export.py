@@ -45,10 +45,20 @@ def kpi_rows(g, scenario, level, name):
 
 def scenario(g, scen, t):
     t["kpi"][1] += kpi_rows(g, scen, "all", "")
-    for path, level in (("roles", "role"), ("units", "unit"), ("municipalities", "municipality")):
-        for n in g.get(path, {}):
-            if "summary" in g[path][n]:
-                t["kpi"][1] += kpi_rows(g[path][n], scen, level, n)
+    for n in g.get("roles", {}):
+        t["kpi"][1] += kpi_rows(g["roles"][n], scen, "role", n)
+    ids = strs(g["units/ids"]) if "units" in g else []
+    if ids:
+        u = g["units"]
+        ukpi, uunits = list(u.attrs["kpi"]), list(u.attrs["kpi_units"])
+        udesc = list(u.attrs["kpi_description"])
+        for n in ids:  # the scenario's order, as /units/ids
+            x = u[n]["summary"][:]
+            t["kpi"][1] += [[scen, "unit", n, ukpi[k], uunits[k]] + [float(v) for v in x[k]] +
+                            [udesc[k]] for k in range(len(ukpi))]
+    for n in g.get("municipalities", {}):
+        if "summary" in g["municipalities"][n]:
+            t["kpi"][1] += kpi_rows(g["municipalities"][n], scen, "municipality", n)
     kpi, units = strs(g["summary/kpi"]), strs(g["summary/units"])
     r = g["replications"]
     t.setdefault("replications", [["scenario", "replication", "status"] +
@@ -71,6 +81,14 @@ def scenario(g, scen, t):
             d = first + j
             date = str(start + np.timedelta64(int(math.floor(d)), "D"))
             t["series"][1].append([scen, d, date] + [float(means[n][j]) for n in names])
+    if ids:
+        t.setdefault("unit_replications", [["scenario", "unit", "replication"] +
+                                           [col(k, un) for k, un in zip(ukpi, uunits)], []])
+        for n in ids:
+            x = u[n]["kpis"][:]
+            for i in range(len(r["replication"])):
+                t["unit_replications"][1].append([scen, n, float(r["replication"][i])] +
+                                                 [float(v) for v in x[i]])
 
 
 KPI_HEAD = ["scenario", "level", "name", "kpi", "units", "mean", "sd", "ci95_low", "ci95_high",
@@ -101,8 +119,9 @@ def expected(f):
         for v in f["differences"]:
             g = f["differences"][v]
             rows += diff_rows(g, v, "all", "")
-            for role in g["roles"]:
-                rows += diff_rows(g["roles"][role], v, "role", role)
+            for level in ("roles", "units"):
+                for n in g.get(level, {}):
+                    rows += diff_rows(g[level][n], v, level[:-1], n)
         t["differences"] = [["variant", "level", "name", "kpi", "units", "base_mean",
                              "variant_mean", "difference", "sd", "ci95_low", "ci95_high",
                              "unpaired_half", "variance_reduction (fraction)",

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """docs/kpis.md against the KPI tables in include/flyt/result.h.
 
-Every KPI of FLYT_KPI_LIST (and every role KPI of FLYT_ROLE_KPI_LIST) has a
+Every KPI of FLYT_KPI_LIST (and every role KPI of FLYT_ROLE_KPI_LIST and
+per-unit KPI of FLYT_UNIT_KPI_LIST, in tables headed `role KPI` and
+`unit KPI`) has a
 row in the page's table with the same units, and no row names a KPI the code
 does not have. A cell may name several KPIs; `_suffix` after a full name is
 short for that name with its last `_word` replaced (`ukp_wait_mean_home`,
@@ -17,7 +19,7 @@ import sys
 def code_lists(header):
     text = open(header, encoding="utf-8").read()
     lists = {}
-    for name in ("FLYT_KPI_LIST", "FLYT_ROLE_KPI_LIST"):
+    for name in ("FLYT_KPI_LIST", "FLYT_ROLE_KPI_LIST", "FLYT_UNIT_KPI_LIST"):
         m = re.search(r"#define %s\(X\)(.*?)\n\n" % name, text, re.S)
         if not m:
             sys.exit("check_kpis_doc: no %s in %s" % (name, header))
@@ -38,7 +40,7 @@ def expand(cell):
 
 def doc_tables(md):
     """The rows of each table whose header's first cell is `KPI` or
-    `role KPI`: {header: [(line, names, units)]}."""
+    `role KPI` or `unit KPI`: {header: [(line, names, units)]}."""
     tables, current = {}, None
     for no, line in enumerate(open(md, encoding="utf-8"), 1):
         if not line.startswith("|"):
@@ -46,7 +48,7 @@ def doc_tables(md):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if current is None:
-            current = cells[0] if cells[0] in ("KPI", "role KPI") and cells[1] == "units" else ""
+            current = cells[0] if cells[0] in ("KPI", "role KPI", "unit KPI") and cells[1] == "units" else ""
             if current:
                 tables.setdefault(current, [])
             continue
@@ -61,7 +63,8 @@ def main():
     code = code_lists(sys.argv[1])
     doc = doc_tables(sys.argv[2])
     problems = []
-    for header, list_name in (("KPI", "FLYT_KPI_LIST"), ("role KPI", "FLYT_ROLE_KPI_LIST")):
+    for header, list_name in (("KPI", "FLYT_KPI_LIST"), ("role KPI", "FLYT_ROLE_KPI_LIST"),
+                              ("unit KPI", "FLYT_UNIT_KPI_LIST")):
         want = code[list_name]
         seen = {}
         for no, names, units in doc.get(header, []):

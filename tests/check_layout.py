@@ -5,7 +5,7 @@ Usage: check_layout.py DOC FILE {run|compare|sweep|forecast} [--logs]
 
 Reads the tables that follow `<!-- layout:NAME -->` markers in the document,
 turns every dataset path in the file into its documented pattern (per-KPI,
-per-series, per-role, per-scenario, per-parameter and per-figure names become
+per-series, per-role, per-unit, per-scenario, per-parameter and per-figure names become
 <kpi>, <series>, ...), and
 reports: datasets not documented, documented rows not in the file, a type or
 rank that differs from the document, root attributes not documented (and the
@@ -53,7 +53,7 @@ def dtype_name(ds):
         return "enum%d" % (8 * t.itemsize)
     if h5py.check_string_dtype(t) is not None:
         return "string"
-    return {"f8": "float64", "u1": "uint8", "u4": "uint32", "u8": "uint64", "i4": "int32",
+    return {"f8": "float64", "u1": "uint8", "u2": "uint16", "u4": "uint32", "u8": "uint64", "i4": "int32",
             "i8": "int64"}.get(t.str[1:], t.str)
 
 
@@ -82,6 +82,10 @@ def run_pattern(root, rel):
         parts[1] = "<role>"
         if len(parts) == 3 and parts[2] in role_kpis:
             parts[2] = "<role_kpi>"
+    elif parts[0] == "units" and len(parts) >= 3 and parts[1] in names_in(root, "units/ids"):
+        parts[1] = "<unit>"
+        if len(parts) == 4 and parts[2] == "series":
+            parts[3] = "<unit_series>"
     return "/" + "/".join(parts)
 
 
@@ -94,6 +98,8 @@ def compare_pattern(f, path):
         parts[1] = "<variant>"
         if len(parts) > 3 and parts[2] == "roles":
             parts[3] = "<role>"
+        if len(parts) > 3 and parts[2] == "units":
+            parts[3] = "<unit>"
     return "/" + "/".join(parts)
 
 

@@ -10,10 +10,11 @@ counts, the measured window [warmup_days, horizon_days)); the result must
 equal /replications exactly for counts and within 1e-9 (relative) for means
 and time-averages. Exits 1 when any differs, 2 on bad input.
 
-What the logs cannot give is said, not guessed: home_care_hours, util_*,
-coord_utilisation, ukp_cost_per_year and quantiles beyond the median are not
-in the log (hours, capacity, coordinator work) or are derived from figures
-checked here. Not-ready returns (`not_ready`), applications to a unit from
+Per-unit KPIs (/units/<id>/kpis) are named units.<id>.<kpi>. What the logs
+cannot give is said, not guessed: hours_used, capacity, utilisation,
+blocked_days, overflow_bed_days, days_over_capacity, coord_utilisation,
+ukp_cost_per_year and quantiles beyond the median are not in the log (hours,
+capacity, blocking, coordinator work) or are derived from figures checked here. Not-ready returns (`not_ready`), applications to a unit from
 any origin (`apply`) and coordinators' finished cases (`case_done`) are.
 Needs Debian's python3-h5py and python3-numpy.
 """
@@ -25,15 +26,13 @@ import h5py
 import numpy as np
 
 # /events/event (docs/hdf5-layout.md)
-(INITIAL, ARRIVAL, READMISSION, READY, DECISION, UKP_END, ADMIT, ST_END, DEATH, EXIT, APPLY,
+(INITIAL, ARRIVAL, READMISSION, READY, DECISION, UKP_END, ADMIT, STAY_END, DEATH, EXIT, APPLY,
  NOT_READY, CASE_DONE) = range(13)
-ST, NH, HC = range(3)  # units in `initial` and `admit`
-DEATH_KPI = ["deaths_hospital", "deaths_short_term", "deaths_nursing_home", "deaths_home_care"]
-DEST_KPI = ["ukp_wait_mean_home", "ukp_wait_mean_home_care", "ukp_wait_mean_short_term",
-            "ukp_wait_mean_nursing_home", "ukp_wait_mean_complex"]
-COUNTS = ["arrivals", "ukp_patients", "ukp_waiting_at_end", "st_admissions", "nh_admissions",
-          "not_ready_returns", "patients_initial", "patients_in", "patients_out",
-          "patients_at_end", "coord_cases_handled"] + DEATH_KPI
+TO_HOME, TO_SPECIAL = 0xFFFE, 0xFFFD  # destinations that are not units
+COUNTS = ["arrivals", "ukp_patients", "ukp_waiting_at_end", "not_ready_returns",
+          "patients_initial", "patients_in", "patients_out", "patients_at_end",
+          "coord_cases_handled", "deaths"]
+UNIT_COUNTS = ["admissions", "deaths"]
 
 
 def report_setting(text, key, default):
@@ -42,21 +41,32 @@ def report_setting(text, key, default):
 
 
 class Replay:
-    """One replication's events in order; KPIs by docs/kpis.md."""
+    """One replication's events in order; KPIs by docs/kpis.md. Units are
+    indices into /units/ids; kinds[u] is the unit's kind, hosp the hospital's
+    index."""
 
-    def __init__(self, warm, end, window, target):
+    def __init__(self, warm, end, window, target, kinds, hosp):
         self.warm, self.end, self.window, self.target = warm, end, window, target
+        self.kinds, self.hosp = kinds, hosp
+        nu = len(kinds)
         self.n = {k: 0 for k in COUNTS}
         self.n["readmit_num"] = self.n["readmit_den"] = 0
+        self.un = [{k: 0 for k in UNIT_COUNTS} for _ in range(nu)]
         self.present = set()  # in the system: placed at time 0 or arrived, not yet left
-        self.place = {}  # patient -> 'treat', 'ukp', 'st', 'nh', 'hc' or None (gone)
-        self.st_bed = {}  # patient -> time its short-term stay began (None: before day 0)
-        self.t_ready, self.t_apply, self.t_disch = {}, {}, {}
-        self.waits = [[] for _ in DEST_KPI]
-        self.st_los, self.st_cfs = [], []
-        self.nh_waits = []
-        self.census = {"treat": 0, "ukp": 0, "st": 0, "nh": 0, "hc": 0}
+        # patient -> 'treat', 'ukp', ('client', u) or None; a bed is kept apart
+        # (self.bed), as a patient keeps it while waiting for the next place
+        self.place = {}
+        self.bed = {}  # (patient, unit) -> time its stay began (None: before day 0)
+        self.t_ready, self.t_disch = {}, {}
+        self.t_apply = {}  # (patient, unit) -> (time, where it waits: 0 hospital, 1 bed, 2 home)
+        self.waits = []  # (destination, wait)
+        self.los = [[] for _ in range(nu)]
+        self.cfs = [[] for _ in range(nu)]
+        self.uwaits = [[] for _ in range(nu)]  # (where, wait)
+        self.census = {"treat": 0, "ukp": 0}
+        self.ucensus = [0] * nu
         self.area = dict.fromkeys(self.census, 0.0)
+        self.uarea = [0.0] * nu
         self.t_last = 0.0
         first = int(np.ceil(warm))
         self.days = int(np.ceil(end)) - first
@@ -71,6 +81,8 @@ class Replay:
         if hi > lo:
             for k in self.area:
                 self.area[k] += self.census[k] * (hi - lo)
+            for u, c in enumerate(self.ucensus):
+                self.uarea[u] += c * (hi - lo)
         self.t_last = max(self.t_last, t)
 
     def count_day(self, series, t):
@@ -80,24 +92,40 @@ class Replay:
 
     def move(self, pid, to):
         old = self.place.get(pid)
-        if old in ("treat", "ukp", "nh", "hc"):
+        if old in ("treat", "ukp"):
             self.census[old] -= 1
-        if to in ("treat", "ukp", "nh", "hc"):
+            self.ucensus[self.hosp] -= 1
+        elif isinstance(old, tuple):
+            self.ucensus[old[1]] -= 1
+        if to in ("treat", "ukp"):
             self.census[to] += 1
+            self.ucensus[self.hosp] += 1
+        elif isinstance(to, tuple):
+            self.ucensus[to[1]] += 1
         self.place[pid] = to
         return old
 
-    def leave_hospital(self, t):
-        self.count_day("discharges", t)
+    def stay(self, pid, u, t0):
+        if self.kinds[u] == "caseload":
+            self.move(pid, ("client", u))
+        else:
+            self.bed[(pid, u)] = t0
+            self.ucensus[u] += 1
+            self.move(pid, None)
+
+    def where(self, pid):
+        p = self.place.get(pid)
+        if p in ("treat", "ukp"):
+            return 0
+        if isinstance(p, tuple):
+            return 2
+        return 1
 
     def event(self, t, pid, ev, detail, cfs):
         if ev == INITIAL:
             self.n["patients_initial"] += 1
             self.present.add(pid)
-            if detail == ST:
-                self.st_bed[pid] = None
-                self.census["st"] += 1
-            self.move(pid, ("st", "nh", "hc")[detail])
+            self.stay(pid, detail, None)
             return
         self.advance(t)
         m = self.measured(t)
@@ -113,13 +141,18 @@ class Replay:
                         t - td <= self.window):
                     self.n["readmit_num"] += 1
             self.t_disch.pop(pid, None)
+            # an application pending from a caseload dies with the readmission
+            for key in [k for k in self.t_apply if k[0] == pid]:
+                del self.t_apply[key]
+            self.un[self.hosp]["admissions"] += m
+            if m:
+                self.cfs[self.hosp].append(cfs)
             self.move(pid, "treat")
         elif ev == READY:
             self.t_ready[pid] = t
             self.move(pid, "ukp")
         elif ev == APPLY:
-            if detail == NH:
-                self.t_apply[pid] = t
+            self.t_apply[(pid, detail)] = (t, self.where(pid))
         elif ev == NOT_READY:
             self.n["not_ready_returns"] += m
         elif ev == CASE_DONE:
@@ -127,74 +160,77 @@ class Replay:
         elif ev == UKP_END:
             tr = self.t_ready.pop(pid)
             if self.measured(tr):
-                self.waits[detail].append(t - tr)
-            if 1 <= detail <= 3:  # to municipal services: opens a readmission window
+                self.waits.append((detail, t - tr))
+            if detail < TO_SPECIAL:  # to a unit: opens a readmission window
                 self.t_disch[pid] = t
                 self.n["readmit_den"] += self.measured(t) and t <= self.end - self.window
-            self.leave_hospital(t)
+            self.count_day("discharges", t)
             # an admission from hospital moved the patient before its UKP wait ended
             if self.place.get(pid) == "ukp":
                 self.move(pid, None)
         elif ev == ADMIT:
-            if detail == ST:
-                self.n["st_admissions"] += m
-                if m:
-                    self.st_cfs.append(cfs)
-                self.st_bed[pid] = t
-                self.census["st"] += 1
-                self.move(pid, "st")
-            elif detail == NH:
-                self.n["nh_admissions"] += m
-                ta = self.t_apply.pop(pid)
-                if self.measured(ta):
-                    self.nh_waits.append(t - ta)
-                self.move(pid, "nh")
-            else:
-                self.move(pid, "hc")
-        elif ev == ST_END:
-            t0 = self.st_bed.pop(pid)
-            self.census["st"] -= 1
+            self.un[detail]["admissions"] += m
+            if m:
+                self.cfs[detail].append(cfs)
+            ta = self.t_apply.pop((pid, detail), None)
+            if ta is not None and self.measured(ta[0]):
+                self.uwaits[detail].append((ta[1], t - ta[0]))
+            self.stay(pid, detail, t)
+        elif ev == STAY_END:
+            t0 = self.bed.pop((pid, detail))
+            self.ucensus[detail] -= 1
             if t0 is not None and self.measured(t0):
-                self.st_los.append(t - t0)
+                self.los[detail].append(t - t0)
         elif ev == DEATH:
-            self.n[DEATH_KPI[detail]] += m
+            self.n["deaths"] += m
+            self.un[detail]["deaths"] += m
             self.move(pid, None)
         elif ev == EXIT:
             self.n["patients_out"] += 1
             self.present.discard(pid)
             if self.place.get(pid) == "treat":  # home from treatment, not discharge-ready
-                self.leave_hospital(t)
+                self.count_day("discharges", t)
             self.move(pid, None)
 
-    def finish(self):
+    def finish(self, ids):
         self.advance(self.end)
         span = self.end - self.warm
         k = dict(self.n)
         k["ukp_waiting_at_end"] = len(self.t_ready)
         k["patients_at_end"] = len(self.present)
-        allw = np.concatenate([np.asarray(w, float) for w in self.waits])
+        allw = np.asarray([w for _, w in self.waits], float)
         k["ukp_patients"] = allw.size
         k["ukp_wait_mean"] = mean(allw)
         k["ukp_wait_median"] = float(np.median(allw)) if allw.size else np.nan
         k["ukp_wait_max"] = float(np.max(allw)) if allw.size else np.nan
-        for name, w in zip(DEST_KPI, self.waits):
-            k[name] = mean(w)
-        k["share_direct_home"] = ((len(self.waits[0]) + len(self.waits[1])) / allw.size
-                                  if allw.size else np.nan)
-        k["st_los_mean"] = mean(self.st_los)
-        k["st_los_median"] = float(np.median(self.st_los)) if self.st_los else np.nan
-        k["st_admission_cfs_mean"] = mean(self.st_cfs)
+        k["ukp_wait_mean_home"] = mean([w for d, w in self.waits if d == TO_HOME])
+        k["ukp_wait_mean_complex"] = mean([w for d, w in self.waits if d == TO_SPECIAL])
+        home = sum(1 for d, _ in self.waits
+                   if d == TO_HOME or (d < TO_SPECIAL and self.kinds[d] == "caseload"))
+        k["share_direct_home"] = home / allw.size if allw.size else np.nan
         num, den = k.pop("readmit_num"), k.pop("readmit_den")
         k["readmission_30d"] = num / den if den else np.nan
         k["occ_hospital_treatment"] = self.area["treat"] / span
         k["occ_ukp"] = self.area["ukp"] / span
         k["ukp_days_per_year"] = self.area["ukp"] * 365.0 / span
-        k["occ_short_term"] = self.area["st"] / span
-        k["occ_nursing_home"] = self.area["nh"] / span
-        k["occ_home_care_users"] = self.area["hc"] / span
-        w = np.asarray(self.nh_waits, float)
-        k["nh_wait_mean"] = mean(w)
-        k["nh_within_target"] = float(np.mean(w <= self.target)) if w.size else np.nan
+        for u, uid in enumerate(ids):
+            pre = "units.%s." % uid
+            for c in UNIT_COUNTS:
+                k[pre + c] = self.un[u][c]
+            k[pre + "occupancy"] = self.uarea[u] / span
+            k[pre + "admission_cfs_mean"] = mean(self.cfs[u])
+            k[pre + "ukp_wait_mean"] = mean([w for d, w in self.waits if d == u])
+            if self.kinds[u] != "caseload" and u != self.hosp:
+                k[pre + "los_mean"] = mean(self.los[u])
+                k[pre + "los_median"] = (float(np.median(self.los[u])) if self.los[u]
+                                         else np.nan)
+            if u != self.hosp:
+                w = np.asarray([x for _, x in self.uwaits[u]], float)
+                k[pre + "wait_mean"] = mean(w)
+                k[pre + "wait_within_target"] = (float(np.mean(w <= self.target)) if w.size
+                                                 else np.nan)
+                for o, name in enumerate(("hospital", "bed", "home")):
+                    k[pre + "wait_mean_" + name] = mean([x for c, x in self.uwaits[u] if c == o])
         return k
 
 
@@ -227,7 +263,12 @@ def main(argv=None):
     text = f.attrs["scenario_resolved"]
     text = text.decode() if isinstance(text, bytes) else str(text)
     window = report_setting(text, "readmission_window_days", 30.0)
-    target = report_setting(text, "nh_target_days", 42.0)
+    target = report_setting(text, "wait_target_days", 42.0)
+    ids = list(f["units/ids"].asstr()[:])
+    kinds = [f["units"][u].attrs["kind"] for u in ids]
+    hosp = [int(f["units"][u].attrs["hospital"]) for u in ids].index(1)
+    col = list(f["units"].attrs["kpi"])
+    unit_kpis = {u: f["units"][u]["kpis"][:] for u in ids}
     e = {k: f["events"][k][:] for k in ("replication", "t", "patient", "event", "detail")}
     p = f["patients"]
     cfs_of = {}
@@ -236,15 +277,21 @@ def main(argv=None):
     reps = f["replications/replication"][:]
     bad = checked = 0
     for i, rep in enumerate(reps):
-        rp = Replay(warm, end, window, target)
+        rp = Replay(warm, end, window, target, kinds, hosp)
         sel = np.nonzero(e["replication"] == rep)[0]
         for t, pid, ev, d in zip(e["t"][sel], e["patient"][sel], e["event"][sel],
                                  e["detail"][sel]):
             rp.event(float(t), int(pid), int(ev), int(d), cfs_of.get((int(rep), int(pid)), 0))
-        k = rp.finish()
+        k = rp.finish(ids)
         for name, v in sorted(k.items()):
-            flyt = float(f["replications"][name][i])
-            ok = (v == flyt) if name in COUNTS else close(v, flyt)
+            if name.startswith("units."):
+                _, uid, kpi = name.split(".")
+                flyt = float(unit_kpis[uid][i, col.index(kpi)])
+                count = kpi in UNIT_COUNTS
+            else:
+                flyt = float(f["replications"][name][i])
+                count = name in COUNTS
+            ok = (v == flyt) if count else close(v, flyt)
             checked += 1
             if not ok:
                 bad += 1

@@ -16,11 +16,11 @@ SHORT=(--set run.horizon_days=200 --set run.warmup_days=40 -r 4 --no-progress)
 
 # Variants written as a planner would: a copy of the base with one change
 # (and a seed of its own in one of them, which the comparison overrides).
-sed -e 's/^name = .*/name = "more-beds";/' -e 's/beds = 125;/beds = 135;/' "$BASE" >"$tmp/beds.cfg"
+sed -e 's/^name = .*/name = "more-beds";/' -e 's/capacity = 125;/capacity = 135;/' "$BASE" >"$tmp/beds.cfg"
 sed -e 's/^name = .*/name = "fast-decision";/' -e 's/seed = [0-9]*L;/seed = 7L;/' \
     -e 's/delay_days = { dist = "lognormal"; mean = 1.2; sd = 0.8; };/delay_days = { dist = "lognormal"; mean = 0.8; sd = 0.5; };/' \
     "$BASE" >"$tmp/fast.cfg"
-check "variant files carry their change" bash -c "grep -q 'beds = 135;' '$tmp/beds.cfg' && grep -q 'mean = 0.8; sd = 0.5;' '$tmp/fast.cfg'"
+check "variant files carry their change" bash -c "grep -q 'capacity = 135;' '$tmp/beds.cfg' && grep -q 'mean = 0.8; sd = 0.5;' '$tmp/fast.cfg'"
 
 check "compare --help exits 0" bash -c "'$FLYT' compare --help | grep -q 'Usage: flyt compare BASE VARIANT'"
 check "flyt --help lists compare" bash -c "'$FLYT' --help | grep -q '^  compare'"
@@ -62,6 +62,7 @@ assert lo <= k['diff_mean'] <= hi and hi < 0
 assert k['unpaired_half'] > (hi - lo) / 2
 assert abs(k['variant_mean'] - k['base_mean'] - k['diff_mean']) < 1e-9
 assert isinstance(v['roles'], dict)
+assert v['units']['short_term']['in_base'] and 'los_mean' in v['units']['short_term']['kpis']
 "
 
 if have_h5py; then
@@ -74,7 +75,8 @@ assert list(f["scenarios"].keys()) == ["0_trondheim-baseline", "1_more-beds", "2
 for name, g in f["scenarios"].items():
     assert int(g.attrs["seed"]) == 20251231, name
     assert g["replications/ukp_wait_mean"].shape == (4,)
-    assert g["series/short_term"].shape[0] == 4
+    assert g["units/short_term/series/census"].shape[0] == 4
+    assert list(g["units/ids"].asstr()[:]) == ["hospital", "short_term", "nursing_home", "home_care"]
     assert "mean" in g["summary"]
 d = f["differences/2_fast-decision"]
 assert d.attrs["base"] == "/scenarios/0_trondheim-baseline"
@@ -93,6 +95,16 @@ for name in ["per_replication", "summary/mean", "summary/ci_low", "summary/varia
 assert d["per_replication"].compression == "gzip"
 a = kpis.index("arrivals")
 assert np.all(per[:, a] == 0), per[:, a]  # same patients
+# per unit, matched by id: the more-beds variant's short-term capacity is 135
+u = f["differences/1_more-beds/units/short_term"]
+uk = list(u["summary/kpi"].asstr()[:])
+c = uk.index("capacity")
+assert abs(u["summary/mean"][c] - 10) < 1e-9 and u["summary/base_mean"][c] == 125
+ukpi = list(f["units"].attrs["kpi"]) if "units" in f else list(
+    f["scenarios/0_trondheim-baseline/units"].attrs["kpi"])
+b = f["scenarios/0_trondheim-baseline/units/short_term/kpis"][:, ukpi.index("los_mean")]
+v = f["scenarios/1_more-beds/units/short_term/kpis"][:, ukpi.index("los_mean")]
+assert np.allclose(u["per_replication"][:, uk.index("los_mean")], v - b, equal_nan=True)
 print("h5py ok")
 PYEOF
   check "h5py reads scenarios and differences" $PY "$tmp/read.py" "$tmp/c.h5"

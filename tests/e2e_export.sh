@@ -65,20 +65,21 @@ check "an export replaces its own earlier workbook" test $? -eq 0
 "$FLYT" export run.h5 --format csv -o en/run.csv >/dev/null 2>&1
 check "an export replaces its own earlier csv files" test $? -eq 0
 
-# Key figures per unit and per municipality, when a file has them: a run
-# file given /units/<unit>/summary and /municipalities/<m>/summary groups.
+# Key figures per unit (every run file has /units) and per municipality,
+# when a file has them: a run file given a /municipalities/<m>/summary group.
 cp run.h5 units.h5
 "$PY" - units.h5 <<'PY'
 import h5py, sys
 f = h5py.File(sys.argv[1], "r+")
-f.copy("summary", "units/short_term/summary")
 f.copy("summary", "municipalities/trondheim/summary")
 PY
 "$FLYT" export units.h5 >/dev/null 2>&1
 check "a file with per-unit figures exports" test $? -eq 0
 check "per-unit and per-municipality rows hold the file's numbers" "$PY" "$CHK" units.h5 xlsx units.xlsx
 "$FLYT" export units.h5 --format csv -o units.csv >/dev/null 2>&1
-check "per-unit rows in the csv" grep -q '^trondheim-2025-coordinator,unit,short_term,arrivals,' units-kpi.csv
+check "per-unit rows in the csv" grep -q '^trondheim-2025-coordinator,unit,short_term,los_mean,' units-kpi.csv
+check "a row per unit and replication in the csv" \
+  grep -q '^trondheim-2025-coordinator,nursing_home,2,' units-unit_replications.csv
 check "per-municipality rows in the csv" grep -q ',municipality,trondheim,ukp_wait_mean,' units-kpi.csv
 
 # Bad input: exit 2, nothing written, inputs and foreign files untouched.
@@ -134,10 +135,10 @@ cp sw.h5 broken-sw.h5
 "$PY" -c "import h5py; f=h5py.File('broken-sw.h5','r+'); del f['points/set']; f['points/set']=['a']"
 "$FLYT" export broken-sw.h5 2>e.txt; check "a sweep file with a short column: exit 1" test $? -eq 1
 cp list.h5 broken-list.h5
-"$PY" -c "import h5py; f=h5py.File('broken-list.h5','r+'); k='points/units.nursing_home.queue'; del f[k]; f[k]=['a']"
+"$PY" -c "import h5py; f=h5py.File('broken-list.h5','r+'); k='points/units.home_care.queue'; del f[k]; f[k]=['a']"
 "$FLYT" export broken-list.h5 2>e.txt; check "a sweep file with a short text parameter: exit 1" test $? -eq 1
 cp list.h5 broken-list2.h5
-"$PY" -c "import h5py; f=h5py.File('broken-list2.h5','r+'); k='points/units.short_term.beds'; del f[k]; f[k]=[1.0]"
+"$PY" -c "import h5py; f=h5py.File('broken-list2.h5','r+'); k='points/units.short_term.capacity'; del f[k]; f[k]=[1.0]"
 "$FLYT" export broken-list2.h5 2>e.txt; check "a sweep file with a short number parameter: exit 1" test $? -eq 1
 cp fc.h5 broken-fc.h5
 "$PY" -c "import h5py; f=h5py.File('broken-fc.h5','r+'); del f['forecast/date']; f['forecast/date']=['2025-01-01']"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# docs/kpis.md names every KPI of include/flyt/result.h (FLYT_KPI_LIST and
-# FLYT_ROLE_KPI_LIST) with the code's units, and no KPI the code lacks
+# docs/kpis.md names every KPI of include/flyt/result.h (FLYT_KPI_LIST,
+# FLYT_ROLE_KPI_LIST and FLYT_UNIT_KPI_LIST) with the code's units, and no KPI the code lacks
 # (tests/check_kpis_doc.py); and the checker notices each kind of drift, on
 # altered copies of the page and of the header.
 # Usage: e2e_kpis_doc.sh FLYT SOURCE_DIR
@@ -22,10 +22,10 @@ check "docs/kpis.md agrees with result.h" test $? -eq 0
 cat "$tmp/out.txt"
 
 # a row with the wrong units
-sed 's/^| `st_admissions` | patients |/| `st_admissions` | beds |/' "$DOC" >"$tmp/units.md"
+sed 's/^| `ukp_patients` | patients |/| `ukp_patients` | beds |/' "$DOC" >"$tmp/units.md"
 "$PY" "$CHK" "$H" "$tmp/units.md" >"$tmp/out.txt" 2>&1
 check "catches a row with other units than the code" \
-  grep -q "st_admissions\` has units 'beds' here, 'patients' in the code" "$tmp/out.txt"
+  grep -q "ukp_patients\` has units 'beds' here, 'patients' in the code" "$tmp/out.txt"
 
 # a row for a KPI the code does not have
 sed 's/^| `arrivals` |/| `arrivals`, `arrivals_per_day` |/' "$DOC" >"$tmp/extra.md"
@@ -34,10 +34,10 @@ check "catches a row naming a KPI not in the code" \
   grep -q "\`arrivals_per_day\` is not a KPI in FLYT_KPI_LIST" "$tmp/out.txt"
 
 # a KPI missing from the page, by the shorthand too
-sed 's/, `_short_term`, `_nursing_home`/, `_nursing_home`/' "$DOC" >"$tmp/missing.md"
+sed 's/^| `los_mean`, `_median` |/| `los_mean` |/' "$DOC" >"$tmp/missing.md"
 "$PY" "$CHK" "$H" "$tmp/missing.md" >"$tmp/out.txt" 2>&1
 check "catches a KPI of the code with no row" \
-  grep -q "no row for KPI \`ukp_wait_mean_short_term\`" "$tmp/out.txt"
+  grep -q "no row for unit KPI \`los_median\`" "$tmp/out.txt"
 
 # a KPI added to the code only
 sed 's/^    X(arrivals, "patients",/    X(new_kpi, "days", "new") X(arrivals, "patients",/' "$H" >"$tmp/result.h"
@@ -49,6 +49,11 @@ check "catches a KPI added to the code and not the page" \
 sed 's/^| `work_hours` | hours |/| `work_hours` | days |/' "$DOC" >"$tmp/role.md"
 "$PY" "$CHK" "$H" "$tmp/role.md" >"$tmp/out.txt" 2>&1
 check "checks the role KPIs too" grep -q "work_hours\` has units 'days'" "$tmp/out.txt"
+
+# a per-unit KPI with other units
+sed 's/^| `blocked_days` | days |/| `blocked_days` | hours |/' "$DOC" >"$tmp/unit.md"
+"$PY" "$CHK" "$H" "$tmp/unit.md" >"$tmp/out.txt" 2>&1
+check "checks the per-unit KPIs too" grep -q "blocked_days\` has units 'hours'" "$tmp/out.txt"
 
 echo "e2e_kpis_doc: $pass passed, $fail failed"
 test "$fail" -eq 0

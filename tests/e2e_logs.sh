@@ -52,7 +52,7 @@ assert len(np.unique(key, axis=0)) == len(key), 'an episode twice'
 ev = e['event'][:]
 n_exit, n_readm = np.sum(ev == 9), np.sum(ev == 2)
 reason = p['exit_reason'][:]
-assert np.sum(reason != 8) == n_exit + n_readm, (np.sum(reason != 8), n_exit, n_readm)
+assert np.sum(reason != 5) == n_exit + n_readm, (np.sum(reason != 5), n_exit, n_readm)
 t = e['t'][:]; r = e['replication'][:]
 assert np.all(np.diff(r) >= 0), 'replications out of order'
 for rep in np.unique(r):

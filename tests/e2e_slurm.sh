@@ -222,7 +222,7 @@ base = "$SRC/scenarios/trondheim-2025.cfg";
 replications = 10;
 set = [ "run.horizon_days=1000", "run.warmup_days=30" ];
 design = "grid";
-parameters = ( { key = "units.short_term.beds"; values = [105, 125, 145, 165]; } );
+parameters = ( { key = "units.short_term.capacity"; values = [105, 125, 145, 165]; } );
 EOF
 build/flyt sweep long.cfg -o ref-long.h5 --no-slurm --no-progress >/dev/null 2>&1
 array=$(sbatch --parsable --array=0-1 scripts/slurm/sweep-array.sbatch long.cfg)

@@ -45,7 +45,7 @@ EOF
 check "unknown key path exits 2" test $? -eq 2
 check "unknown key path names the sweep file's line" grep -q "^bad.cfg:4: error: units.short_term.bedz: unknown key" bad.err
 check "bad sweep writes nothing" test ! -e bad.h5 -a ! -e bad.h5.journal
-printf 'base = "%s/scenarios/trondheim-2025.cfg";\ndesign = "sobol";\nn = 0;\nparameters = ( { key = "units.short_term.beds"; min = 100; max = 90; } );\n' "$SRC" >bad2.cfg
+printf 'base = "%s/scenarios/trondheim-2025.cfg";\ndesign = "sobol";\nn = 0;\nparameters = ( { key = "units.short_term.capacity"; min = 100; max = 90; } );\n' "$SRC" >bad2.cfg
 "$FLYT" sweep bad2.cfg --dry-run 2>bad2.err
 check "bad range and n < 1 exit 2" test $? -eq 2
 check "n < 1 is reported at its line" grep -q "^bad2.cfg:3: error: n: must be between 1" bad2.err
@@ -95,14 +95,14 @@ cat >read.py <<'PYEOF'
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
 assert f.attrs["format"] == "flyt" and f.attrs["kind"] == "sweep"
-assert "units.short_term.beds" in f.attrs["sweep_text"]
+assert "units.short_term.capacity" in f.attrs["sweep_text"]
 assert "trondheim" in f.attrs["base_text"]
 assert len(f.attrs["sweep_hash"]) == 16
 assert int(f.attrs["n_tasks"]) == 18 and int(f.attrs["replications"]) == 3
-assert list(f["parameters/key"].asstr()[:]) == ["units.short_term.beds", "decision.delay_days.mean"]
-beds = f["points/units.short_term.beds"][:]
+assert list(f["parameters/key"].asstr()[:]) == ["units.short_term.capacity", "decision.delay_days.mean"]
+beds = f["points/units.short_term.capacity"][:]
 assert list(beds) == [110, 110, 125, 125, 140, 140], beds
-assert f["points/set"].asstr()[1] == "units.short_term.beds=110 decision.delay_days.mean=2.0"
+assert f["points/set"].asstr()[1] == "units.short_term.capacity=110 decision.delay_days.mean=2.0"
 t = f["tasks"]
 assert list(t["point"][:]) == [p for p in range(6) for _ in range(3)]
 assert list(t["replication"][:]) == [0, 1, 2] * 6
@@ -122,8 +122,8 @@ assert (a == a[0]).all(), a
 assert all(m[2 * i + 1, k] > m[2 * i, k] for i in range(3))
 assert "series" not in f
 s = h5py.File(sys.argv[2], "r")
-assert s["series/short_term"].shape == (6, 90), s["series/short_term"].shape
-assert list(s["points/units.nursing_home.queue"].asstr()[:]) == ['"fifo"', '"priority"', '"fifo"']
+assert s["series/ukp_waiting"].shape == (6, 90), s["series/ukp_waiting"].shape
+assert list(s["points/units.home_care.queue"].asstr()[:]) == ['"strict_fifo"', '"first_fit"', '"strict_fifo"']
 print("h5py ok")
 PYEOF
 check "h5py reads the sweep layout" $PY read.py one.h5 series.h5
@@ -182,7 +182,7 @@ same "stopped by SIGTERM + resumed vs uninterrupted: identical" full.h5 termed.h
 # A sweep too large for memory names the limit it hit and its size, at
 # once, before any work (under ulimit -v; a sanitizer build, which needs
 # more address space than that, skips it).
-printf 'base = "%s/scenarios/trondheim-2025.cfg";\nreplications = 1000000;\ndesign = "grid";\nparameters = ( { key = "units.short_term.beds"; values = [100, 110, 120, 130, 140, 150, 160, 170, 180, 190]; } );\n' "$SRC" >huge.cfg
+printf 'base = "%s/scenarios/trondheim-2025.cfg";\nreplications = 1000000;\ndesign = "grid";\nparameters = ( { key = "units.short_term.capacity"; values = [100, 110, 120, 130, 140, 150, 160, 170, 180, 190]; } );\n' "$SRC" >huge.cfg
 if (ulimit -v 2000000 && "$FLYT" --help >/dev/null 2>&1); then
   (ulimit -v 2000000 && "$FLYT" sweep huge.cfg -o huge.h5 >/dev/null 2>huge.err)
   check "a sweep too large for memory exits 1" test $? -eq 1

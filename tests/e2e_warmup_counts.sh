@@ -50,9 +50,11 @@ run rett-hjem "$SRC/scenarios/trondheim-2025-rett-hjem.cfg" -- \
 
 check "nh-queue: the issue's case, admissions = deaths in full nursing homes" "$PY" -c "
 import h5py, sys, numpy as np
-r = h5py.File(sys.argv[1])['replications']
-assert np.array_equal(r['nh_admissions'][:], r['deaths_nursing_home'][:]), \
-    (r['nh_admissions'][:], r['deaths_nursing_home'][:])
+f = h5py.File(sys.argv[1])
+k = list(f['units'].attrs['kpi'])
+nh = f['units/nursing_home/kpis'][:]
+adm, dead = nh[:, k.index('admissions')], nh[:, k.index('deaths')]
+assert np.array_equal(adm, dead), (adm, dead)
 " "$tmp/nh-queue.h5"
 
 # The checker must be able to fail: one admission more in one replication.
@@ -60,11 +62,12 @@ cp "$tmp/nh-queue.h5" "$tmp/tampered.h5"
 "$PY" -c "
 import h5py, sys
 with h5py.File(sys.argv[1], 'r+') as f:
-    f['replications/nh_admissions'][2] += 1
+    k = list(f['units'].attrs['kpi']).index('admissions')
+    f['units/nursing_home/kpis'][2, k] += 1
 " "$tmp/tampered.h5"
 "${CHECK[@]}" "$tmp/tampered.h5" >"$tmp/tampered.txt"
 check "the checker fails (exit 1) on a count that is off by one" test $? -eq 1
-check "... and names the KPI and replication" grep -q 'replication 2: nh_admissions' \
+check "... and names the KPI and replication" grep -q 'replication 2: units.nursing_home.admissions' \
   "$tmp/tampered.txt"
 "$FLYT" run "$V/warmup-nh-queue.cfg" --no-progress -o "$tmp/nolog.h5" >/dev/null 2>&1
 "${CHECK[@]}" "$tmp/nolog.h5" >/dev/null 2>&1

@@ -247,17 +247,17 @@ static void writes_series_as_replication_by_day(void **state)
     write_ok(f);
     hid_t file = open_file(f->path);
     assert_int_equal(
-            read_dset(file, "/series/nh_queue", H5T_NATIVE_DOUBLE, x, N_RES * N_DAYS, dims), 2);
+            read_dset(file, "/series/coord_queue", H5T_NATIVE_DOUBLE, x, N_RES * N_DAYS, dims), 2);
     assert_int_equal(dims[0], N_RES);
     assert_int_equal(dims[1], N_DAYS);
     for (size_t i = 0; i < N_RES; i++)
         for (size_t d = 0; d < N_DAYS; d++)
-            assert_near(x[i * N_DAYS + d], series_value(i, FLYT_SERIES_nh_queue, d), 0.0);
-    read_attr(file, "/series/nh_queue", "first_day", H5T_NATIVE_DOUBLE, &first_day);
+            assert_near(x[i * N_DAYS + d], series_value(i, FLYT_SERIES_coord_queue, d), 0.0);
+    read_attr(file, "/series/coord_queue", "first_day", H5T_NATIVE_DOUBLE, &first_day);
     assert_near(first_day, 365.0, 0.0);
     read_str_attr(file, "/series/arrivals", "sampling", buf, sizeof buf);
     assert_string_equal(buf, "count during the day");
-    read_str_attr(file, "/series/nh_queue", "sampling", buf, sizeof buf);
+    read_str_attr(file, "/series/coord_queue", "sampling", buf, sizeof buf);
     assert_string_equal(buf, "census at 00:00");
     H5Fclose(file);
 }
@@ -271,9 +271,9 @@ static void pads_a_replication_stopped_early_with_nan(void **state)
     f->res[2].status = FLYT_RUN_RUNAWAY;
     write_ok(f);
     hid_t file = open_file(f->path);
-    read_dset(file, "/series/short_term", H5T_NATIVE_DOUBLE, x, N_RES * N_DAYS, dims);
+    read_dset(file, "/series/ukp_waiting", H5T_NATIVE_DOUBLE, x, N_RES * N_DAYS, dims);
     assert_int_equal(dims[1], N_DAYS);
-    assert_near(x[2 * N_DAYS + 1], series_value(2, FLYT_SERIES_short_term, 1), 0.0);
+    assert_near(x[2 * N_DAYS + 1], series_value(2, FLYT_SERIES_ukp_waiting, 1), 0.0);
     assert_true(isnan(x[2 * N_DAYS + 2]));
     assert_true(isnan(x[2 * N_DAYS + 4]));
     H5Fclose(file);
@@ -497,11 +497,11 @@ static void json_escapes_strings_and_prints_nan_as_null(void **state)
 {
     struct fixture *f = *state;
     static char buf[16384];
-    f->sum.mean[FLYT_KPI_nh_wait_mean] = NAN;
-    f->sum.ci_half[FLYT_KPI_nh_wait_mean] = NAN;
+    f->sum.mean[FLYT_KPI_ukp_wait_mean] = NAN;
+    f->sum.ci_half[FLYT_KPI_ukp_wait_mean] = NAN;
     print_to_string(f, 1, buf, sizeof buf);
     assert_non_null(strstr(buf, "\"scenario\": \"unit \\\"test\\\" scenario\""));
-    assert_non_null(strstr(buf, "\"nh_wait_mean\": {\"mean\": null"));
+    assert_non_null(strstr(buf, "\"ukp_wait_mean\": {\"mean\": null"));
     assert_non_null(strstr(buf, "\"ci95\": [null, null]"));
     assert_non_null(strstr(buf, "\"seed\": 18364758544493064720"));
     assert_null(strstr(buf, "nan"));
@@ -511,13 +511,13 @@ static void table_prints_nan_as_a_dash(void **state)
 {
     struct fixture *f = *state;
     static char buf[16384];
-    f->sum.mean[FLYT_KPI_nh_wait_mean] = NAN;
-    f->sum.ci_half[FLYT_KPI_nh_wait_mean] = NAN;
+    f->sum.mean[FLYT_KPI_ukp_wait_mean] = NAN;
+    f->sum.ci_half[FLYT_KPI_ukp_wait_mean] = NAN;
     f->sum.mean[FLYT_KPI_ukp_cost_per_year] = 31234567.8;
     print_to_string(f, 0, buf, sizeof buf);
     assert_non_null(strstr(buf, "95% CI"));
     assert_non_null(strstr(buf, "31234568"));
-    const char *line = strstr(buf, "\nnh_wait_mean ");
+    const char *line = strstr(buf, "\nukp_wait_mean ");
     assert_non_null(line);
     assert_null(strstr(line + 1, "nan"));
     assert_non_null(strstr(line, " - "));
@@ -560,19 +560,20 @@ static void writes_long_series_in_chunks_of_whole_rows(void **state)
     assert_non_null(x);
     hsize_t dims[2], chunk[2], n_chunks = 0;
     hid_t file = open_file(f->path);
-    read_dset(file, "/series/home_care_hours", H5T_NATIVE_DOUBLE, x, N_RES * LONG_DAYS, dims);
+    read_dset(file, "/series/hospital_treatment", H5T_NATIVE_DOUBLE, x, N_RES * LONG_DAYS, dims);
     assert_int_equal(dims[0], N_RES);
     assert_int_equal(dims[1], LONG_DAYS);
     for (size_t i = 0; i < N_RES; i++)
         for (size_t d = 0; d < LONG_DAYS; d++) {
-            double want = i == 2 && d >= 7 ? NAN : series_value(i, FLYT_SERIES_home_care_hours, d);
+            double want =
+                    i == 2 && d >= 7 ? NAN : series_value(i, FLYT_SERIES_hospital_treatment, d);
             if (isnan(want))
                 assert_true(isnan(x[i * LONG_DAYS + d]));
             else
                 assert_near(x[i * LONG_DAYS + d], want, 0.0);
         }
     free(x);
-    hid_t d = H5Dopen2(file, "/series/home_care_hours", H5P_DEFAULT);
+    hid_t d = H5Dopen2(file, "/series/hospital_treatment", H5P_DEFAULT);
     hid_t p = H5Dget_create_plist(d);
     assert_int_equal(H5Pget_chunk(p, 2, chunk), 2);
     assert_int_equal(chunk[0], 2);
@@ -601,7 +602,7 @@ static void stores_the_chunks_hdf5_would_for_any_thread_count(void **state)
     assert_int_equal(write_run(f, path3, err, sizeof err), 0);
 
     /* rows 0 and 1 of the series through HDF5's filters */
-    const int k = FLYT_SERIES_home_care_hours;
+    const int k = FLYT_SERIES_hospital_treatment;
     double *rows = malloc(2 * LONG_DAYS * sizeof *rows);
     assert_non_null(rows);
     memcpy(rows, f->res[0].series[k], LONG_DAYS * sizeof *rows);
@@ -626,8 +627,8 @@ static void stores_the_chunks_hdf5_would_for_any_thread_count(void **state)
 
     hsize_t n1, n3, nr;
     uint32_t m1 = 1, m3 = 1, mr = 1;
-    unsigned char *c1 = raw_chunk(f->path, "/series/home_care_hours", zero, &n1, &m1);
-    unsigned char *c3 = raw_chunk(path3, "/series/home_care_hours", zero, &n3, &m3);
+    unsigned char *c1 = raw_chunk(f->path, "/series/hospital_treatment", zero, &n1, &m1);
+    unsigned char *c3 = raw_chunk(path3, "/series/hospital_treatment", zero, &n3, &m3);
     unsigned char *cr = raw_chunk(ref, "/s", zero, &nr, &mr);
     assert_true(m1 == 0 && m3 == 0 && mr == 0);
     assert_int_equal(n1, nr);

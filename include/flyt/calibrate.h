@@ -52,8 +52,14 @@ struct flyt_calib_param {
     int line;                         /* of the parameter in the spec */
 };
 
+#define FLYT_CALIB_KPI_LEN 128
+
 struct flyt_calib_target {
-    int kpi; /* enum flyt_kpi */
+    /* flyt_kpi_lookup's handle: a global KPI (enum flyt_kpi) or a unit's,
+     * "units.<id>.<kpi>", resolved against the scenario's units once it is
+     * loaded (-1 until then, or when the name is unknown) */
+    int kpi;
+    char kpi_name[FLYT_CALIB_KPI_LEN];
     double value;
     double tolerance; /* 0: none, the target only pulls through its weight */
     double weight;    /* default 1 */

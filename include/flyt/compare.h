@@ -43,6 +43,8 @@ struct flyt_compare_side {
     const struct flyt_result *results;
     unsigned n_roles;
     const char *role_name[FLYT_MAX_ROLES_RESULT];
+    unsigned n_units;
+    const char *const *unit_id; /* [n_units], borrowed; results' unit u is unit_id[u] */
 };
 
 /* A coordinator role compared by name. When only one side has it, the
@@ -56,12 +58,22 @@ struct flyt_compare_role {
 };
 
 /* Roles: the variant's in its order, then those only the base has. */
+/* A unit of either side, matched by id: as a role. */
+struct flyt_compare_unit {
+    const char *id; /* borrowed from a side */
+    int base_index, variant_index;
+    struct flyt_paired kpi[FLYT_N_UNIT_KPI];
+    double *diff; /* [n_rep x FLYT_N_UNIT_KPI], row-major; NULL unless both have it */
+};
+
 struct flyt_compare {
     size_t n_rep;
     struct flyt_paired kpi[FLYT_N_KPI];
     double *diff; /* [n_rep x FLYT_N_KPI], row-major; owned */
     unsigned n_roles;
     struct flyt_compare_role role[2 * FLYT_MAX_ROLES_RESULT];
+    unsigned n_units;
+    struct flyt_compare_unit *unit; /* the variant's units in its order, then the base's it lacks */
 };
 
 /* Fills c (caller's storage). Returns 0, or -1 when out of memory (c then

@@ -51,8 +51,19 @@ void flyt_series_reduce_add(struct flyt_series_reduce *red, const struct flyt_re
 void flyt_series_reduce_get(const struct flyt_series_reduce *red, enum flyt_series k,
                             enum flyt_series_stat st, double *out);
 
+/* Per-unit series (FLYT_UNIT_SERIES_LIST) are folded too once the reducer
+ * knows the network's size: results with another n_units are left out of
+ * the unit figures. -1 when out of memory. */
+int flyt_series_reduce_set_units(struct flyt_series_reduce *red, unsigned n_units);
+unsigned flyt_series_reduce_units(const struct flyt_series_reduce *red);
+/* As flyt_series_reduce_get, for unit u's series k (NaN past n_units). */
+void flyt_series_reduce_unit_get(const struct flyt_series_reduce *red, unsigned u,
+                                 enum flyt_unit_series k, enum flyt_series_stat st, double *out);
+
 /* Bytes the whole series of n_rep replications of n_days take in memory:
  * what flyt run weighs when it chooses between whole and reduced. */
 double flyt_series_whole_bytes(unsigned n_rep, size_t n_days);
+/* The same with n_units units' series. */
+double flyt_series_whole_bytes_units(unsigned n_rep, size_t n_days, unsigned n_units);
 
 #endif

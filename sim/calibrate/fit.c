@@ -132,7 +132,8 @@ static int run_point(struct fit *f, const struct flyt_scenario *s)
         }
     for (unsigned r = 0; r < f->n_rep; r++) {
         for (int t = 0; t < spec->n_targets; t++)
-            f->y[r * (unsigned)spec->n_targets + (unsigned)t] = f->res[r].kpi[spec->targets[t].kpi];
+            f->y[r * (unsigned)spec->n_targets + (unsigned)t] =
+                    flyt_kpi_value(&f->res[r], spec->targets[t].kpi);
         flyt_result_free(&f->res[r]);
     }
     return rc == 0 ? 0 : -1;
@@ -164,7 +165,7 @@ static int evaluate(struct fit *f, struct point *p)
         p->objective += tg->weight * z * z;
         if (p->st[t].n == 0) {
             set_err(f, "KPI '%s' had no value in any replication (nothing to measure)",
-                    flyt_kpi_defs[tg->kpi].name);
+                    tg->kpi_name);
             rc = -1;
         }
     }
@@ -236,8 +237,8 @@ static void describe_misses(const struct fit *f, char *buf, size_t len)
         const struct flyt_calib_target *tg = &f->spec->targets[t];
         if (tg->tolerance > 0 && !(fabs(f->best.st[t].mean - tg->value) <= tg->tolerance))
             used += (size_t)snprintf(buf + used, len - used, "%s%s %.4g (target %g +- %g)",
-                                     used ? ", " : "", flyt_kpi_defs[tg->kpi].name,
-                                     f->best.st[t].mean, tg->value, tg->tolerance);
+                                     used ? ", " : "", tg->kpi_name, f->best.st[t].mean, tg->value,
+                                     tg->tolerance);
     }
 }
 

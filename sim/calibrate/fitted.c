@@ -69,7 +69,7 @@ static void write_targets(FILE *out, const struct flyt_calib_spec *spec,
     for (int t = 0; t < spec->n_targets; t++) {
         const struct flyt_calib_target *tg = &spec->targets[t];
         const struct flyt_calib_target_result *r = &rep->target[t];
-        fprintf(out, "#   %s = %g", flyt_kpi_defs[tg->kpi].name, tg->value);
+        fprintf(out, "#   %s = %g", tg->kpi_name, tg->value);
         if (tg->tolerance > 0)
             fprintf(out, " +- %g", tg->tolerance);
         if (tg->weight != 1.0)

@@ -220,6 +220,19 @@ static int kpi_index(const char *name)
     return -1;
 }
 
+/* "units.<id>.<kpi>" with a per-unit KPI: which ids exist is the
+ * scenario's to say (resolve_targets). */
+static bool unit_kpi_name(const char *name)
+{
+    const char *dot = strncmp(name, "units.", 6) == 0 ? strrchr(name + 6, '.') : NULL;
+    if (!dot || dot == name + 6)
+        return false;
+    for (int k = 0; k < FLYT_N_UNIT_KPI; k++)
+        if (strcmp(dot + 1, flyt_unit_kpi_defs[k].name) == 0)
+            return true;
+    return false;
+}
+
 static void read_target(struct flyt_spec *sp, struct flyt_spec_node *g, int i,
                         struct flyt_calib_target *t)
 {
@@ -232,14 +245,18 @@ static void read_target(struct flyt_spec *sp, struct flyt_spec_node *g, int i,
         struct flyt_spec_node *s = flyt_spec_member(g, "kpi");
         t->line = line_of(s);
         t->kpi = kpi_index(name);
-        if (t->kpi < 0) {
+        snprintf(t->kpi_name, sizeof t->kpi_name, "%s", name);
+        if (t->kpi < 0 && !unit_kpi_name(name)) {
             char list[1024];
             size_t used = 0;
             for (int k = 0; k < FLYT_N_KPI && used < sizeof list; k++)
                 used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
                                          flyt_kpi_defs[k].name);
             snprintf(key, sizeof key, "%s.kpi", pkey);
-            flyt_spec_error(sp, s, key, "unknown KPI '%s'; the KPIs are: %s", name, list);
+            flyt_spec_error(sp, s, key,
+                            "unknown KPI '%s'; the KPIs are: %s; and per unit "
+                            "units.<id>.<kpi> (docs/kpis.md)",
+                            name, list);
         }
     }
     flyt_spec_num(sp, g, "value", true, -INFINITY, INFINITY, &t->value);
@@ -291,10 +308,11 @@ static void check_duplicates(struct flyt_spec *sp, struct flyt_spec_node *root,
     struct flyt_spec_node *targets = flyt_spec_member(root, "targets");
     for (int i = 0; i < spec->n_targets; i++)
         for (int j = 0; j < i; j++)
-            if (spec->targets[i].kpi >= 0 && spec->targets[i].kpi == spec->targets[j].kpi)
+            if (spec->targets[i].kpi_name[0] &&
+                strcmp(spec->targets[i].kpi_name, spec->targets[j].kpi_name) == 0)
                 flyt_spec_error(sp, flyt_spec_elem(targets, i), "targets",
                                 "KPI '%s' is already a target (targets[%d])",
-                                flyt_kpi_defs[spec->targets[i].kpi].name, j);
+                                spec->targets[i].kpi_name, j);
 }
 
 static void read_spec(struct flyt_spec *sp, struct flyt_spec_node *root,
@@ -400,6 +418,28 @@ static void relay(struct flyt_diag *diag, const char *text, const struct relay_t
     }
 }
 
+/* The targets named by unit, now that the scenario says which units exist. */
+static void resolve_targets(struct flyt_spec *sp, const struct flyt_scenario *s,
+                            struct flyt_calib_spec *spec)
+{
+    const char *ids[FLYT_MAX_UNITS];
+    unsigned n = 0;
+    for (int u = 0; u < s->n_units && u < FLYT_MAX_UNITS; u++)
+        ids[n++] = s->units[u].id;
+    for (int i = 0; i < spec->n_targets; i++) {
+        struct flyt_calib_target *t = &spec->targets[i];
+        if (t->kpi >= 0 || !t->kpi_name[0])
+            continue;
+        t->kpi = flyt_kpi_lookup(t->kpi_name, ids, n);
+        if (t->kpi < 0) {
+            char key[48];
+            snprintf(key, sizeof key, "targets[%d].kpi", i);
+            flyt_diag_add(flyt_spec_diag(sp), spec->path, t->line, key,
+                          "'%s': the scenario has no unit of that id", t->kpi_name);
+        }
+    }
+}
+
 /* The scenario's value of each key a factor multiplies, from the resolved
  * tree (after @include and the spec's sets). */
 static void read_bases(struct flyt_spec *sp, const char *resolved, struct flyt_calib_spec *spec)
@@ -496,6 +536,7 @@ static void check_scenario(struct flyt_spec *sp, struct flyt_calib_spec *spec,
         return;
     }
     flyt_diag_free(&d);
+    resolve_targets(sp, s, spec);
     read_bases(sp, s->resolved_text, spec);
     flyt_scenario_free(s);
     trial_params(spec, to, flyt_spec_diag(sp));

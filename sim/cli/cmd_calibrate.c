@@ -106,7 +106,7 @@ static void on_eval(const struct flyt_calib_eval *ev, void *ctx)
                 spec->params[k].mode == FLYT_CALIB_SCALE ? " x" : "=", ev->x[k]);
     fputs(" ->", stderr);
     for (int t = 0; t < spec->n_targets; t++)
-        fprintf(stderr, " %s %.4g", flyt_kpi_defs[spec->targets[t].kpi].name, ev->mean[t]);
+        fprintf(stderr, " %s %.4g", spec->targets[t].kpi_name, ev->mean[t]);
     fprintf(stderr, "; objective %.4g (%.0f s)\n", ev->objective, flyt_cli_seconds() - pc->t0);
 }
 
@@ -164,8 +164,8 @@ static void print_targets(FILE *out, const struct flyt_calib_spec *spec,
             flyt__fmt_num(tol, sizeof tol, tg->tolerance);
         else
             snprintf(tol, sizeof tol, "w %g", tg->weight);
-        fprintf(out, "%-26s  %-10s  %10s  %9s  %10s  %-25s  %s\n", flyt_kpi_defs[tg->kpi].name,
-                flyt_kpi_defs[tg->kpi].units, flyt__fmt_num(value, sizeof value, tg->value), tol,
+        fprintf(out, "%-26s  %-10s  %10s  %9s  %10s  %-25s  %s\n", tg->kpi_name,
+                flyt_kpi_def(tg->kpi)->units, flyt__fmt_num(value, sizeof value, tg->value), tol,
                 flyt__fmt_num(mean, sizeof mean, r->mean),
                 flyt__fmt_ci(ci, sizeof ci, r->mean, r->ci_half),
                 tg->tolerance > 0 ? (r->within ? "yes" : "NO") : "-");
@@ -223,9 +223,9 @@ static void json_target(FILE *out, const struct flyt_calib_target *tg,
                         const struct flyt_calib_target_result *r)
 {
     fputs("  {\"kpi\": ", out);
-    flyt__json_str(out, flyt_kpi_defs[tg->kpi].name);
+    flyt__json_str(out, tg->kpi_name);
     fputs(", \"units\": ", out);
-    flyt__json_str(out, flyt_kpi_defs[tg->kpi].units);
+    flyt__json_str(out, flyt_kpi_def(tg->kpi)->units);
     fputs(", \"value\": ", out);
     flyt__json_num(out, tg->value);
     fputs(", \"tolerance\": ", out);

@@ -198,6 +198,7 @@ struct outcome {
     struct flyt_summary sum[MAX_SCENARIOS];
     struct flyt_compare *cmp; /* n - 1 */
     struct flyt_compare_run runs[MAX_SCENARIOS];
+    const char **unit_id[MAX_SCENARIOS]; /* the sides' unit ids */
     double wall;
     struct flyt_cli_resume resume;
 };
@@ -209,6 +210,7 @@ static void outcome_free(struct outcome *oc)
             flyt_result_free(&oc->res[i][r]);
         free(oc->res[i]);
         flyt_summary_free(&oc->sum[i]);
+        free(oc->unit_id[i]);
     }
     for (int i = 0; oc->cmp && i + 1 < oc->n; i++)
         flyt_compare_free(&oc->cmp[i]);
@@ -258,14 +260,22 @@ static int run_one(const struct compare_opts *o, struct outcome *oc, int i,
     return EXIT_OK;
 }
 
-static void side_of(struct flyt_compare_side *side, const struct flyt_scenario *s,
-                    const struct flyt_result *res)
+static int side_of(struct flyt_compare_side *side, const struct flyt_scenario *s,
+                   const struct flyt_result *res, const char ***ids)
 {
     memset(side, 0, sizeof *side);
     side->results = res;
     side->n_roles = s->n_roles > 0 ? (unsigned)s->n_roles : 0;
     for (unsigned r = 0; r < side->n_roles && r < FLYT_MAX_ROLES_RESULT; r++)
         side->role_name[r] = s->roles[r].name;
+    size_t nu = s->n_units > 0 ? (size_t)s->n_units : 0;
+    if (!*ids && !(*ids = calloc(nu ? nu : 1, sizeof **ids)))
+        return -1;
+    for (size_t u = 0; u < nu; u++)
+        (*ids)[u] = s->units[u].id;
+    side->n_units = (unsigned)nu;
+    side->unit_id = *ids;
+    return 0;
 }
 
 static int compare_all(struct outcome *oc, struct flyt_scenario **s)
@@ -274,10 +284,11 @@ static int compare_all(struct outcome *oc, struct flyt_scenario **s)
     if (!(oc->cmp = calloc(oc->n > 1 ? (size_t)oc->n - 1 : 1, sizeof *oc->cmp)))
         return -1;
     struct flyt_compare_side base, variant;
-    side_of(&base, s[0], oc->res[0]);
+    if (side_of(&base, s[0], oc->res[0], &oc->unit_id[0]) != 0)
+        return -1;
     for (int i = 1; i < oc->n; i++) {
-        side_of(&variant, s[i], oc->res[i]);
-        if (flyt_compare_compute(&oc->cmp[i - 1], &base, &variant, oc->n_rep) != 0)
+        if (side_of(&variant, s[i], oc->res[i], &oc->unit_id[i]) != 0 ||
+            flyt_compare_compute(&oc->cmp[i - 1], &base, &variant, oc->n_rep) != 0)
             return -1;
     }
     return 0;

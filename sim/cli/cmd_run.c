@@ -172,7 +172,7 @@ static struct flyt_series_reduce *series_reducer(const struct run_opts *o,
                                                  const struct flyt_scenario *s, bool *fail)
 {
     size_t n_days = series_days(s);
-    double whole = flyt_series_whole_bytes(s->replications, n_days);
+    double whole = flyt_series_whole_bytes_units(s->replications, n_days, (unsigned)s->n_units);
     double budget = SERIES_WHOLE_BUDGET;
     const char *env = getenv("FLYT_SERIES_BUDGET_MIB"); /* for small machines, and tests */
     if (env && *env && atof(env) >= 0)
@@ -181,6 +181,10 @@ static struct flyt_series_reduce *series_reducer(const struct run_opts *o,
     if (o->series == SERIES_WHOLE || (o->series == SERIES_AUTO && whole <= budget))
         return NULL;
     struct flyt_series_reduce *red = flyt_series_reduce_new(n_days);
+    if (red && flyt_series_reduce_set_units(red, (unsigned)s->n_units) < 0) {
+        flyt_series_reduce_free(red);
+        red = NULL;
+    }
     if (!red) {
         fputs("flyt run: error: out of memory\n", stderr);
         *fail = true;

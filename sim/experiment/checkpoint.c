@@ -6,17 +6,21 @@
  * most a torn tail, which fails its checksum and is cut off on resume.
  *
  * Layout, native byte order (resumed on the kind of machine that wrote it):
- *   header  "FLYTCKP1", u64 hash, u32 n_scen, u32 n_rep, u32 n_kpi,
- *           u32 n_series, u32 n_role_kpi, u32 max_roles, u64 checksum
+ *   header  "FLYTCKP2", u64 hash, u32 n_scen, u32 n_rep, u32 n_kpi,
+ *           u32 n_series, u32 n_role_kpi, u32 max_roles, u32 n_unit_kpi,
+ *           u32 n_unit_series, u64 checksum
  *   record  u32 RECORD_MAGIC, u32 payload bytes, payload, u64 checksum
  *   payload u32 scen, u32 rep, i32 status, u32 n_days, u64 model_events,
  *           u64 engine_events, f64 wall_seconds, u32 n_roles,
  *           u32 series mask, char status_detail[128], f64 kpi[n_kpi],
  *           f64 role_kpi[max_roles][n_role_kpi], then f64 [n_days] for each
- *           series whose bit is set in the mask
+ *           series whose bit is set in the mask, then u32 n_units,
+ *           u32 unit series (0/1), f64 unit_kpi[n_units][n_unit_kpi] and,
+ *           with unit series, f64 [n_units][n_unit_series][n_days]
  */
 #include "flyt/checkpoint.h"
 #include "flyt/io.h"
+#include "flyt/scenario.h"
 #include "flyt/version.h"
 
 #include <errno.h>
@@ -27,10 +31,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HEADER_MAGIC "FLYTCKP1"
+#define HEADER_MAGIC "FLYTCKP2"
 #define RECORD_MAGIC 0x50435946u /* "FYCP" */
 #define SYNC_SECONDS 5.0
-#define HEAD_FIELDS  (8 + 8 + 6 * 4)
+#define HEAD_FIELDS  (8 + 8 + 8 * 4)
 #define HEADER_BYTES (HEAD_FIELDS + 8)
 #define OFF_DETAIL   48
 #define OFF_KPI      (OFF_DETAIL + 128)
@@ -68,8 +72,10 @@ uint64_t flyt_checkpoint_hash(const struct flyt_scenario *const *s, size_t n, un
 
 static void header(unsigned char *h, uint64_t hash, unsigned n_scen, unsigned n_rep)
 {
-    uint32_t f[6] = { n_scen,        n_rep,           FLYT_N_KPI,
-                      FLYT_N_SERIES, FLYT_N_ROLE_KPI, FLYT_MAX_ROLES_RESULT };
+    uint32_t f[8] = { n_scen,          n_rep,
+                      FLYT_N_KPI,      FLYT_N_SERIES,
+                      FLYT_N_ROLE_KPI, FLYT_MAX_ROLES_RESULT,
+                      FLYT_N_UNIT_KPI, FLYT_N_UNIT_SERIES };
     memcpy(h, HEADER_MAGIC, 8);
     memcpy(h + 8, &hash, 8);
     memcpy(h + 16, f, sizeof f);
@@ -100,6 +106,38 @@ static size_t series_count(uint32_t mask)
     for (int k = 0; k < FLYT_N_SERIES; k++)
         n += (mask >> k) & 1u;
     return n;
+}
+
+/* The unit part at p (its size checked by unit_bytes); false when out of memory. */
+static bool unpack_units(const unsigned char *p, uint32_t n_days, struct flyt_result *r)
+{
+    uint32_t u[2];
+    memcpy(u, p, 8);
+    r->n_units = u[0];
+    size_t nk = (size_t)u[0] * FLYT_N_UNIT_KPI, ns = (size_t)u[0] * FLYT_N_UNIT_SERIES * n_days;
+    if (nk && !(r->unit_kpi = malloc(nk * 8)))
+        return false;
+    if (nk)
+        memcpy(r->unit_kpi, p + 8, nk * 8);
+    if (u[1] && ns && !(r->unit_series = malloc(ns * 8)))
+        return false;
+    if (u[1] && ns)
+        memcpy(r->unit_series, p + 8 + nk * 8, ns * 8);
+    return true;
+}
+
+/* Bytes of the unit part at p, within avail; 0 when it does not fit. */
+static size_t unit_bytes(const unsigned char *p, size_t avail, uint32_t n_days)
+{
+    uint32_t u[2];
+    if (avail < 8)
+        return 0;
+    memcpy(u, p, 8);
+    if (u[0] > FLYT_MAX_UNITS || u[1] > 1)
+        return 0;
+    size_t n = 8 + (size_t)u[0] * FLYT_N_UNIT_KPI * 8 +
+               (u[1] ? (size_t)u[0] * FLYT_N_UNIT_SERIES * n_days * 8 : 0);
+    return n == avail ? n : 0;
 }
 
 /* Fills r from a checked payload p; false when out of memory. */
@@ -133,7 +171,7 @@ static bool unpack(const unsigned char *p, uint32_t n_days, uint32_t mask, struc
         memcpy(r->series[k], s, (size_t)n_days * 8);
         s += (size_t)n_days * 8;
     }
-    return true;
+    return unpack_units(s, n_days, r);
 }
 
 /* One record into res; false at the torn or damaged tail. */
@@ -154,9 +192,10 @@ static bool read_record(FILE *f, struct flyt_checkpoint *c, struct flyt_result *
     memcpy(&n_days, c->buf + 12, 4);
     memcpy(&n_roles, c->buf + 40, 4);
     memcpy(&mask, c->buf + 44, 4);
+    size_t global = FIXED_BYTES + series_count(mask) * n_days * 8;
     if (scen >= c->n_scen || rep >= c->n_rep || n_days > MAX_DAYS ||
-        n_roles > FLYT_MAX_ROLES_RESULT || (mask >> FLYT_N_SERIES) != 0 ||
-        head[1] != FIXED_BYTES + series_count(mask) * n_days * 8)
+        n_roles > FLYT_MAX_ROLES_RESULT || (mask >> FLYT_N_SERIES) != 0 || head[1] < global ||
+        unit_bytes(c->buf + global, head[1] - global, n_days) == 0)
         return false;
     struct flyt_result *r = &res[scen][rep];
     flyt_result_free(r);
@@ -287,6 +326,17 @@ static size_t pack(unsigned char *p, unsigned scen, unsigned rep, const struct f
         memcpy(s, r->series[k], (size_t)n_days * 8);
         s += (size_t)n_days * 8;
     }
+    uint32_t units[2] = { r->unit_kpi ? r->n_units : 0, r->unit_kpi && r->unit_series && n_days };
+    memcpy(s, units, 8);
+    s += 8;
+    size_t nk = (size_t)units[0] * FLYT_N_UNIT_KPI,
+           ns = (size_t)units[0] * FLYT_N_UNIT_SERIES * n_days;
+    if (nk)
+        memcpy(s, r->unit_kpi, nk * 8);
+    s += nk * 8;
+    if (units[1])
+        memcpy(s, r->unit_series, ns * 8);
+    s += units[1] ? ns * 8 : 0;
     return (size_t)(s - p);
 }
 
@@ -299,7 +349,8 @@ int flyt_checkpoint_append(struct flyt_checkpoint *c, unsigned scen, unsigned re
     }
     if (c->fd < 0 && begin_writing(c) != 0)
         return -1;
-    size_t total = 8 + FIXED_BYTES + (size_t)FLYT_N_SERIES * r->n_days * 8 + 8;
+    size_t total = 8 + FIXED_BYTES + (size_t)FLYT_N_SERIES * r->n_days * 8 + 8 + 8 +
+                   (size_t)r->n_units * (FLYT_N_UNIT_KPI + FLYT_N_UNIT_SERIES * r->n_days) * 8;
     if (!reserve(c, total)) {
         errno = ENOMEM;
         return -1;

@@ -49,7 +49,7 @@ static int run_one(const struct pool *pl, unsigned r)
     return pl->hooks->end(pl->hooks->ctx, r, rc) != 0 ? -1 : rc;
 }
 
-/* The series only: the per-unit KPIs are still to be summarised. */
+/* The unit KPIs stay: only the series went into the reducer. */
 static void drop_series(struct flyt_result *r)
 {
     for (int k = 0; k < FLYT_N_SERIES; k++) {

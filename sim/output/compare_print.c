@@ -63,11 +63,11 @@ static void row(FILE *out, const struct widths *w, const char *name, const char 
             fmt_pct(vr, sizeof vr, p->variance_reduction), n);
 }
 
-static const char *role_note(const struct flyt_compare_role *cr)
+static const char *side_note(int base_index, int variant_index)
 {
-    if (cr->base_index < 0)
+    if (base_index < 0)
         return "only in the variant: its own mean and 95% CI, no difference";
-    if (cr->variant_index < 0)
+    if (variant_index < 0)
         return "only in the base: its own mean and 95% CI, no difference";
     return "in both";
 }
@@ -78,7 +78,8 @@ static void role_table(FILE *out, const struct flyt_compare *cmp)
                         widest(flyt_role_kpi_defs, FLYT_N_ROLE_KPI, 1, 5) };
     for (unsigned i = 0; i < cmp->n_roles; i++) {
         const struct flyt_compare_role *cr = &cmp->role[i];
-        fprintf(out, "\ncoordinator role '%s' (%s)\n", cr->name, role_note(cr));
+        fprintf(out, "\ncoordinator role '%s' (%s)\n", cr->name,
+                side_note(cr->base_index, cr->variant_index));
         header(out, &w, "role KPI");
         for (int k = 0; k < FLYT_N_ROLE_KPI; k++) {
             const struct flyt_paired *p = &cr->kpi[k];
@@ -86,6 +87,24 @@ static void role_table(FILE *out, const struct flyt_compare *cmp)
                                           : cr->variant_index < 0 ? &p->base
                                                                   : NULL;
             row(out, &w, flyt_role_kpi_defs[k].name, flyt_role_kpi_defs[k].units, p, own);
+        }
+    }
+}
+
+static void unit_table(FILE *out, const struct flyt_compare *cmp)
+{
+    struct widths w = { widest(flyt_unit_kpi_defs, FLYT_N_UNIT_KPI, 0, 15),
+                        widest(flyt_unit_kpi_defs, FLYT_N_UNIT_KPI, 1, 5) };
+    for (unsigned i = 0; i < cmp->n_units; i++) {
+        const struct flyt_compare_unit *cu = &cmp->unit[i];
+        fprintf(out, "\nunit '%s' (%s)\n", cu->id, side_note(cu->base_index, cu->variant_index));
+        header(out, &w, "unit KPI");
+        for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
+            const struct flyt_paired *p = &cu->kpi[k];
+            const struct flyt_stat *own = cu->base_index < 0      ? &p->variant
+                                          : cu->variant_index < 0 ? &p->base
+                                                                  : NULL;
+            row(out, &w, flyt_unit_kpi_defs[k].name, flyt_unit_kpi_defs[k].units, p, own);
         }
     }
 }
@@ -111,6 +130,7 @@ void flyt_compare_print_table(FILE *out, const struct flyt_compare_run *runs, si
         for (int k = 0; k < FLYT_N_KPI; k++)
             row(out, &w, flyt_kpi_defs[k].name, flyt_kpi_defs[k].units, &c->kpi[k], NULL);
         role_table(out, c);
+        unit_table(out, c);
     }
 }
 
@@ -176,6 +196,21 @@ static void json_roles(FILE *out, const struct flyt_compare *c)
     fputs("}", out);
 }
 
+static void json_units(FILE *out, const struct flyt_compare *c)
+{
+    fputs(",\n   \"units\": {", out);
+    for (unsigned i = 0; i < c->n_units; i++) {
+        const struct flyt_compare_unit *cu = &c->unit[i];
+        fputs(i ? ",\n    " : "\n    ", out);
+        flyt__json_str(out, cu->id);
+        fprintf(out, ": {\"in_base\": %s, \"in_variant\": %s, \"kpis\": ",
+                cu->base_index >= 0 ? "true" : "false", cu->variant_index >= 0 ? "true" : "false");
+        json_figures(out, flyt_unit_kpi_defs, FLYT_N_UNIT_KPI, cu->kpi, "     ");
+        fputc('}', out);
+    }
+    fputs("}", out);
+}
+
 void flyt_compare_print_json(FILE *out, const struct flyt_compare_run *runs, size_t n_runs,
                              size_t n_rep, const struct flyt_compare *cmp)
 {
@@ -193,6 +228,7 @@ void flyt_compare_print_json(FILE *out, const struct flyt_compare_run *runs, siz
         fputs(",\n   \"kpis\": ", out);
         json_figures(out, flyt_kpi_defs, FLYT_N_KPI, cmp[v - 1].kpi, "    ");
         json_roles(out, &cmp[v - 1]);
+        json_units(out, &cmp[v - 1]);
         fputc('}', out);
     }
     fputs("]}\n", out);

@@ -142,6 +142,7 @@ static bool header_is_ours(const char *line, char sep)
     static const char *const starts[] = {
         "scenario|level|name|kpi|units|",
         "scenario|replication|status|",
+        "scenario|unit|replication|",
         "scenario|day (days)|date|",
         "variant|level|name|kpi|units|",
         "task|point|replication|status|",

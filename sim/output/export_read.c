@@ -274,6 +274,162 @@ static int level_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, cons
     return r->failed ? -1 : 0;
 }
 
+/* A 1-D string attribute as malloc'd copies (n + 1 entries, the last NULL). */
+static char **read_attr_strings(struct rd *r, hid_t obj, const char *name, size_t *n)
+{
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = flyt__h5_utf8_type();
+    hid_t sp = a < 0 ? -1 : H5Aget_space(a);
+    hssize_t len = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
+    char **out = len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
+    bool ok = raw && out && t >= 0 && (len == 0 || H5Aread(a, t, raw) >= 0);
+    for (hssize_t i = 0; ok && i < len; i++)
+        if (!(out[i] = strdup(raw[i] ? raw[i] : "")))
+            ok = false;
+    if (raw && sp >= 0 && t >= 0 && len > 0)
+        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, raw);
+    free(raw);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    if (!ok) {
+        for (hssize_t i = 0; out && i < len; i++)
+            free(out[i]);
+        free(out);
+        fail(r, "cannot read the attribute '%s' in '%s'", name, r->path);
+        return NULL;
+    }
+    *n = (size_t)len;
+    return out;
+}
+
+/* The care network of a run body: /units/ids and the per-unit KPI names. */
+struct units {
+    char **id, **kpi, **units, **desc;
+    size_t n, k, nu, nd;
+};
+
+static void units_free(struct units *u)
+{
+    flyt__h5_free_strings(u->id, u->n);
+    flyt__h5_free_strings(u->kpi, u->k);
+    flyt__h5_free_strings(u->units, u->nu);
+    flyt__h5_free_strings(u->desc, u->nd);
+    *u = (struct units){ 0 };
+}
+
+/* 0 with u->n = 0 when loc has no /units (a file from before the network). */
+static int read_units(struct rd *r, hid_t loc, struct units *u)
+{
+    *u = (struct units){ 0 };
+    if (!flyt__h5_has(loc, "units"))
+        return 0;
+    hid_t g = H5Gopen2(loc, "units", H5P_DEFAULT);
+    if (g < 0)
+        return fail(r, "cannot open '/units' in '%s'", r->path);
+    if ((u->id = read_strings(r, g, "ids", &u->n)) &&
+        (u->kpi = read_attr_strings(r, g, "kpi", &u->k)) &&
+        (u->units = read_attr_strings(r, g, "kpi_units", &u->nu)))
+        u->desc = read_attr_strings(r, g, "kpi_description", &u->nd);
+    H5Gclose(g);
+    if (!r->failed && (u->nu != u->k || u->nd != u->k))
+        fail(r, "the per-unit KPI names, units and descriptions of '%s' differ in length", r->path);
+    if (r->failed)
+        units_free(u);
+    return r->failed ? -1 : 0;
+}
+
+enum { U_MEAN, U_SD, U_LO, U_HI, U_N, U_STATS };
+
+/* Key figures of every unit (level "unit"), in the scenario's order. */
+static int unit_kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, const char *scenario,
+                         const struct units *u)
+{
+    for (size_t i = 0; !r->failed && i < u->n; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "units/%s", u->id[i]);
+        hid_t g = H5Gopen2(loc, path, H5P_DEFAULT);
+        if (g < 0)
+            return fail(r, "cannot open '/%s' in '%s'", path, r->path);
+        size_t rows = 0, cols = 0;
+        double *x = read_doubles(r, g, "summary", &rows, &cols);
+        H5Gclose(g);
+        if (x && (rows != u->k || cols != U_STATS))
+            fail(r, "'/%s/summary' in '%s' has %zu x %zu values where %zu x %d were expected", path,
+                 r->path, rows, cols, u->k, U_STATS);
+        for (size_t k = 0; x && !r->failed && k < u->k; k++) {
+            size_t row = flyt__export_row(t);
+            flyt__export_set_text(t, row, K_SCEN, scenario);
+            flyt__export_set_text(t, row, K_LEVEL, "unit");
+            flyt__export_set_text(t, row, K_NAME, u->id[i]);
+            flyt__export_set_text(t, row, K_KPI, u->kpi[k]);
+            flyt__export_set_text(t, row, K_UNITS, u->units[k]);
+            for (size_t j = 0; j < U_STATS; j++)
+                flyt__export_set_num(t, row, K_MEAN + j, x[k * U_STATS + j]);
+            flyt__export_set_text(t, row, K_DESC, u->desc[k]);
+        }
+        free(x);
+    }
+    return r->failed ? -1 : 0;
+}
+
+/* unit_replications: one row per unit and replication, a column per unit KPI. */
+static int unit_replication_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc,
+                                 const char *scenario, const struct units *u)
+{
+    if (u->n == 0)
+        return 0;
+    if (!*tp) {
+        *tp = add_table(r, "unit_replications",
+                        "every replication's per-unit key figures (the file's /units/<id>/kpis)");
+        if (!*tp)
+            return -1;
+        flyt__export_col(*tp, "scenario", "", FLYT_EXPORT_TEXT);
+        flyt__export_col(*tp, "unit", "", FLYT_EXPORT_TEXT);
+        flyt__export_col(*tp, "replication", "", FLYT_EXPORT_COUNT);
+        for (size_t k = 0; k < u->k; k++)
+            flyt__export_col(*tp, u->kpi[k], u->units[k], FLYT_EXPORT_REAL);
+    }
+    struct flyt_export_table *t = *tp;
+    if (t->n_cols != 3 + u->k)
+        return fail(r, "the scenarios of '%s' have different per-unit key figures", r->path);
+    hid_t rg = H5Gopen2(loc, "replications", H5P_DEFAULT);
+    size_t reps = 0, c = 0;
+    double *num = rg >= 0 ? read_doubles(r, rg, "replication", &reps, &c) : NULL;
+    if (rg >= 0)
+        H5Gclose(rg);
+    if (!num)
+        return fail(r, "cannot read '/replications/replication' in '%s'", r->path);
+    for (size_t i = 0; !r->failed && i < u->n; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "units/%s", u->id[i]);
+        hid_t g = H5Gopen2(loc, path, H5P_DEFAULT);
+        size_t rows = 0, cols = 0;
+        double *x = g >= 0 ? read_doubles(r, g, "kpis", &rows, &cols) : NULL;
+        if (g >= 0)
+            H5Gclose(g);
+        else
+            fail(r, "cannot open '/%s' in '%s'", path, r->path);
+        if (x && (rows != reps || (rows > 0 && cols != u->k)))
+            fail(r, "'/%s/kpis' in '%s' has %zu x %zu values where %zu x %zu were expected", path,
+                 r->path, rows, cols, reps, u->k);
+        for (size_t j = 0; x && !r->failed && j < reps; j++) {
+            size_t row = flyt__export_row(t);
+            flyt__export_set_text(t, row, 0, scenario);
+            flyt__export_set_text(t, row, 1, u->id[i]);
+            flyt__export_set_num(t, row, 2, num[j]);
+            for (size_t k = 0; k < u->k; k++)
+                flyt__export_set_num(t, row, 3 + k, x[j * u->k + k]);
+        }
+        free(x);
+    }
+    free(num);
+    return r->failed ? -1 : 0;
+}
+
 /* ------------------------------------------------- replications and series */
 
 static void date_text(struct rd *r, double day, char *buf, size_t len)
@@ -433,25 +589,32 @@ static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, c
 
 /* Everything a run file holds for one scenario under loc. */
 struct run_tables {
-    struct flyt_export_table *kpi, *reps, *series;
+    struct flyt_export_table *kpi, *reps, *series, *unit_reps;
 };
 
 static int scenario_tables(struct rd *r, struct run_tables *rt, hid_t loc, const char *scenario)
 {
+    struct units u;
+    if (read_units(r, loc, &u) != 0)
+        return -1;
     if (kpi_rows(r, rt->kpi, loc, scenario, "all", "") ||
         level_rows(r, rt->kpi, loc, "roles", scenario, "role") ||
-        level_rows(r, rt->kpi, loc, "units", scenario, "unit") ||
-        level_rows(r, rt->kpi, loc, "municipalities", scenario, "municipality"))
+        unit_kpi_rows(r, rt->kpi, loc, scenario, &u) ||
+        level_rows(r, rt->kpi, loc, "municipalities", scenario, "municipality") ||
+        (flyt__h5_has(loc, "replications") && replication_rows(r, &rt->reps, loc, scenario)) ||
+        series_rows(r, &rt->series, loc, scenario) ||
+        unit_replication_rows(r, &rt->unit_reps, loc, scenario, &u)) {
+        units_free(&u);
         return -1;
-    if (flyt__h5_has(loc, "replications") && replication_rows(r, &rt->reps, loc, scenario))
-        return -1;
-    return series_rows(r, &rt->series, loc, scenario);
+    }
+    units_free(&u);
+    return 0;
 }
 
 static int export_run(struct rd *r)
 {
     char name[512];
-    struct run_tables rt = { kpi_table(r), NULL, NULL };
+    struct run_tables rt = { kpi_table(r), NULL, NULL, NULL };
     if (!rt.kpi)
         return -1;
     if (!flyt__h5_attr_text(r->file, "scenario_name", name, sizeof name))
@@ -504,7 +667,7 @@ static int difference_rows(struct rd *r, struct flyt_export_table *t, hid_t loc,
 
 static int export_compare(struct rd *r)
 {
-    struct run_tables rt = { kpi_table(r), NULL, NULL };
+    struct run_tables rt = { kpi_table(r), NULL, NULL, NULL };
     struct names sc, dv;
     if (!rt.kpi || subgroups(r, r->file, "scenarios", &sc) != 0)
         return -1;
@@ -541,13 +704,17 @@ static int export_compare(struct rd *r)
         hid_t g = H5Gopen2(r->file, path, H5P_DEFAULT);
         if (g < 0 || difference_rows(r, t, g, dv.v[i], "all", ""))
             fail(r, "cannot read '/%s' in '%s'", path, r->path);
-        struct names roles;
-        if (g >= 0 && !r->failed && subgroups(r, g, "roles", &roles) == 0) {
+        static const char *const groups[] = { "roles", "units" }, *const levels[] = { "role",
+                                                                                      "unit" };
+        for (int lv = 0; lv < 2; lv++) {
+            struct names roles;
+            if (g < 0 || r->failed || subgroups(r, g, groups[lv], &roles) != 0)
+                continue;
             for (size_t k = 0; !r->failed && k < roles.n; k++) {
                 char rp[1024];
-                snprintf(rp, sizeof rp, "roles/%s", roles.v[k]);
+                snprintf(rp, sizeof rp, "%s/%s", groups[lv], roles.v[k]);
                 hid_t rg = H5Gopen2(g, rp, H5P_DEFAULT);
-                if (rg < 0 || difference_rows(r, t, rg, dv.v[i], "role", roles.v[k]))
+                if (rg < 0 || difference_rows(r, t, rg, dv.v[i], levels[lv], roles.v[k]))
                     fail(r, "cannot read '/%s/%s' in '%s'", path, rp, r->path);
                 if (rg >= 0)
                     H5Gclose(rg);

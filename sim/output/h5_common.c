@@ -89,6 +89,20 @@ int flyt__h5_attr_str(struct flyt__h5 *c, hid_t obj, const char *name, const cha
     return flyt__h5_attr_write(c, obj, name, c->str, c->str, &v);
 }
 
+int flyt__h5_attr_strs(struct flyt__h5 *c, hid_t obj, const char *name, const char *const *v,
+                       size_t n)
+{
+    hsize_t dims[1] = { n };
+    hid_t sp = H5Screate_simple(1, dims, NULL);
+    hid_t a = sp < 0 ? -1 : H5Acreate2(obj, name, c->str, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a >= 0 && (n == 0 || H5Awrite(a, c->str, v) >= 0) ? 0 : flyt__h5_fail(c, obj, name);
+    if (a >= 0 && H5Aclose(a) < 0 && rc == 0)
+        rc = flyt__h5_fail(c, obj, name);
+    if (sp >= 0)
+        H5Sclose(sp);
+    return rc;
+}
+
 int flyt__h5_attr_double(struct flyt__h5 *c, hid_t obj, const char *name, double v)
 {
     return flyt__h5_attr_write(c, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);

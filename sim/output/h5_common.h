@@ -34,6 +34,9 @@ int flyt__h5_fail(struct flyt__h5 *c, hid_t loc, const char *name);
 int flyt__h5_attr_write(struct flyt__h5 *c, hid_t obj, const char *name, hid_t ftype, hid_t mtype,
                         const void *value);
 int flyt__h5_attr_str(struct flyt__h5 *c, hid_t obj, const char *name, const char *value);
+/* A 1-D attribute of n strings. */
+int flyt__h5_attr_strs(struct flyt__h5 *c, hid_t obj, const char *name, const char *const *v,
+                       size_t n);
 int flyt__h5_attr_double(struct flyt__h5 *c, hid_t obj, const char *name, double v);
 int flyt__h5_units_desc(struct flyt__h5 *c, hid_t obj, const char *units, const char *desc);
 
@@ -122,6 +125,11 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
 
 /* /roles/<name>/ for each coordinator role (nothing without roles). */
 int flyt__h5_write_roles(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
+                         const struct flyt_result *res, size_t n_res,
+                         const struct flyt_summary *sum);
+
+/* /units: the ids in order, and /units/<id>/ per unit of the network. */
+int flyt__h5_write_units(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
                          const struct flyt_result *res, size_t n_res,
                          const struct flyt_summary *sum);
 

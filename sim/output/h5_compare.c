@@ -12,6 +12,7 @@
  *                            base_mean, variant_mean, mean, sd, ci_low,
  *                            ci_high, unpaired_half, variance_reduction, n
  *       roles/<role>/        the same for each coordinator role both have
+ *       units/<id>/          the same for each unit both have, matched by id
  *
  * Group names carry the scenario's position so that two scenarios with the
  * same name stay apart; a '/' in a name becomes '_'.
@@ -182,6 +183,23 @@ static int write_roles(struct flyt__h5 *c, hid_t loc, const struct flyt_compare 
     return g < 0 ? -1 : flyt__h5_close_group(c, g, rc);
 }
 
+/* Units matched by id; as roles, only those both scenarios have. */
+static int write_units(struct flyt__h5 *c, hid_t loc, const struct flyt_compare *cmp)
+{
+    hid_t g = flyt__h5_group_create(c, loc, "units");
+    int rc = g < 0 ? -1 : 0;
+    for (unsigned i = 0; rc == 0 && i < cmp->n_units; i++) {
+        const struct flyt_compare_unit *cu = &cmp->unit[i];
+        if (!cu->diff)
+            continue;
+        hid_t ug = flyt__h5_group_create(c, g, cu->id);
+        const struct table t = { flyt_unit_kpi_defs, FLYT_N_UNIT_KPI, cu->kpi, cu->diff,
+                                 cmp->n_rep };
+        rc = ug < 0 ? -1 : flyt__h5_close_group(c, ug, write_table(c, ug, &t));
+    }
+    return g < 0 ? -1 : flyt__h5_close_group(c, g, rc);
+}
+
 static int write_difference(struct flyt__h5 *c, hid_t loc, const struct compare_args *a, size_t i)
 {
     char name[128], base_path[160], variant_path[160];
@@ -198,7 +216,8 @@ static int write_difference(struct flyt__h5 *c, hid_t loc, const struct compare_
                              flyt__h5_attr_str(c, g, "description",
                                                "variant minus base, replication by replication "
                                                "(common random numbers)") ||
-                             write_table(c, g, &t) || write_roles(c, g, cmp)
+                             write_table(c, g, &t) || write_roles(c, g, cmp) ||
+                             write_units(c, g, cmp)
                      ? -1
                      : 0;
     return flyt__h5_close_group(c, g, rc);

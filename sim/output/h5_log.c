@@ -229,7 +229,13 @@ static hid_t create_column(struct flyt_h5_log *log, hid_t g, const struct column
         flyt__h5_fail(&log->c, g, col->name);
         return -1;
     }
-    if (flyt__h5_units_desc(&log->c, d, col->units, col->description) != 0) {
+    /* Readers find the unit behind an index by this attribute, not by name. */
+    static const char *const unit_cols[] = { "destination", "unit", "next_unit", "detail" };
+    bool by_unit = false;
+    for (size_t i = 0; i < sizeof unit_cols / sizeof unit_cols[0]; i++)
+        by_unit = by_unit || strcmp(col->name, unit_cols[i]) == 0;
+    if (flyt__h5_units_desc(&log->c, d, col->units, col->description) != 0 ||
+        (by_unit && flyt__h5_attr_str(&log->c, d, "unit_index", "/units/ids") != 0)) {
         H5Dclose(d);
         return -1;
     }
@@ -240,7 +246,8 @@ static hid_t create_group(struct flyt_h5_log *log, const char *name, const char 
                           const struct column *cols, size_t n, hid_t *d)
 {
     hid_t g = flyt__h5_group_create(&log->c, log->file, name);
-    if (g < 0 || flyt__h5_attr_str(&log->c, g, "description", desc) != 0)
+    if (g < 0 || flyt__h5_attr_str(&log->c, g, "description", desc) != 0 ||
+        flyt__h5_attr_str(&log->c, g, "unit_ids", "/units/ids") != 0)
         return g;
     for (size_t i = 0; i < n; i++)
         if ((d[i] = create_column(log, g, &cols[i])) < 0)
@@ -479,8 +486,12 @@ static void on_event(void *ctx, const struct flyt_trace_event *ev)
         break;
     }
     if (st->log->events) {
-        st->ebuf[st->ne++] =
-                (struct erow){ ev->t, ev->patient, st->rep, r->episode, ev->kind, detail };
+        st->ebuf[st->ne++] = (struct erow){ .t = ev->t,
+                                            .patient = ev->patient,
+                                            .replication = st->rep,
+                                            .episode = r->episode,
+                                            .detail = detail,
+                                            .event = ev->kind };
         if (st->ne == BLOCK)
             flush(st);
     }

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const cases_name[] = { "ukp", "short_term" };
 static const char *const busy_name[] = { "ordinary", "wait" };
 
-static int role_attrs(struct flyt__h5 *c, hid_t g, const struct flyt_role *r)
+static int role_attrs(struct flyt__h5 *c, hid_t g, const struct flyt_scenario *s,
+                      const struct flyt_role *r)
 {
+    bool stay = r->cases == FLYT_CASE_STAY && r->case_unit >= 0 && r->case_unit < s->n_units;
+    const char *cases = stay ? s->units[r->case_unit].id : "ukp";
     static const char *const days[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
     char workdays[40] = "";
     for (int d = 0; d < 7; d++)
@@ -20,7 +22,7 @@ static int role_attrs(struct flyt__h5 *c, hid_t g, const struct flyt_role *r)
             strcat(workdays, days[d]);
         }
     return flyt__h5_attr_double(c, g, "headcount", r->headcount) ||
-                           flyt__h5_attr_str(c, g, "cases", cases_name[r->cases]) ||
+                           flyt__h5_attr_str(c, g, "cases", cases) ||
                            flyt__h5_attr_str(c, g, "when_busy", busy_name[r->when_busy]) ||
                            flyt__h5_attr_str(c, g, "workdays", workdays) ||
                            flyt__h5_attr_double(c, g, "shift_from_hour", r->shift_from) ||
@@ -75,7 +77,7 @@ static int one_role(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s
     hid_t g = flyt__h5_group_create(c, loc, s->roles[r].name);
     if (g < 0)
         return -1;
-    int rc = role_attrs(c, g, &s->roles[r]);
+    int rc = role_attrs(c, g, s, &s->roles[r]);
     double *x = malloc((n_res ? n_res : 1) * sizeof *x);
     if (!x) {
         flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);

@@ -12,6 +12,8 @@
  *   /series          one dataset per daily series, double [replication x day];
  *                    or, reduced (attribute layout = "reduced"), one group
  *                    per series with mean, sd, min, max, n [day]
+ *   /roles           per coordinator role (h5_roles.c)
+ *   /units           per unit of the care network (h5_units.c)
  *
  * Every dataset carries `units` and `description` attributes. Everything
  * below the provenance is flyt__h5_write_run_body, which the comparison
@@ -310,7 +312,8 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
         return flyt__h5_run_attrs(c, loc, s, meta) || write_replications(c, loc, res, n_res) ||
                                write_summary(c, loc, sum) ||
                                write_series_reduced(c, loc, s, sum->series) ||
-                               flyt__h5_write_roles(c, loc, s, res, n_res, sum)
+                               flyt__h5_write_roles(c, loc, s, res, n_res, sum) ||
+                               flyt__h5_write_units(c, loc, s, res, n_res, sum)
                        ? -1
                        : 0;
     struct series_src a = { .res = res, .n_res = n_res };
@@ -330,7 +333,8 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
     }
     int rc = flyt__h5_run_attrs(c, loc, s, meta) || write_replications(c, loc, res, n_res) ||
                              write_summary(c, loc, sum) || write_series(c, loc, s, &a, pk) ||
-                             flyt__h5_write_roles(c, loc, s, res, n_res, sum)
+                             flyt__h5_write_roles(c, loc, s, res, n_res, sum) ||
+                             flyt__h5_write_units(c, loc, s, res, n_res, sum)
                      ? -1
                      : 0;
     flyt__h5_packer_stop(pk);

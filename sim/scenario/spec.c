@@ -114,9 +114,22 @@ struct flyt_spec_node *flyt_spec_root(struct flyt_spec *spec)
     return node(config_root_setting(&spec->cfg));
 }
 
+/* A key path as --set takes it: `units.<id>.rest` names the element of the
+ * units list with that id (libconfig's own paths cannot). */
 struct flyt_spec_node *flyt_spec_lookup(struct flyt_spec *spec, const char *path)
 {
-    return node(config_lookup(&spec->cfg, path));
+    config_setting_t *list = config_lookup(&spec->cfg, "units");
+    const char *id = path + 6, *dot = strchr(id, '.');
+    if (strncmp(path, "units.", 6) != 0 || !dot || !list || !config_setting_is_list(list))
+        return node(config_lookup(&spec->cfg, path));
+    for (int i = 0; i < config_setting_length(list); i++) {
+        config_setting_t *u = config_setting_get_elem(list, (unsigned)i);
+        const char *uid = NULL;
+        if (u && config_setting_lookup_string(u, "id", &uid) && strlen(uid) == (size_t)(dot - id) &&
+            strncmp(uid, id, (size_t)(dot - id)) == 0)
+            return node(config_setting_lookup(u, dot + 1));
+    }
+    return NULL;
 }
 
 enum flyt_spec_type flyt_spec_type(const struct flyt_spec_node *n)

@@ -173,6 +173,75 @@ static void list_roles(struct flyt_compare *c, const struct flyt_compare_side *b
     }
 }
 
+static int find_unit(const struct flyt_compare_side *s, const char *id)
+{
+    for (unsigned i = 0; i < s->n_units && s->unit_id; i++)
+        if (s->unit_id[i] && strcmp(s->unit_id[i], id) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void unit_column(double *x, const struct flyt_result *res, size_t n_rep, int u, int k)
+{
+    for (size_t r = 0; r < n_rep; r++)
+        x[r] = res[r].unit_kpi && (unsigned)u < res[r].n_units
+                       ? flyt_result_unit_kpi(&res[r], (unsigned)u)[k]
+                       : NAN;
+}
+
+static int compare_unit(struct flyt_compare_unit *cu, const struct flyt_compare_side *base,
+                        const struct flyt_compare_side *variant, size_t n_rep, double *xb,
+                        double *xv, double *d)
+{
+    int both = cu->base_index >= 0 && cu->variant_index >= 0;
+    if (both && !(cu->diff = malloc((n_rep ? n_rep : 1) * FLYT_N_UNIT_KPI * sizeof(double))))
+        return -1;
+    for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
+        if (cu->base_index >= 0)
+            unit_column(xb, base->results, n_rep, cu->base_index, k);
+        if (cu->variant_index >= 0)
+            unit_column(xv, variant->results, n_rep, cu->variant_index, k);
+        if (!both) {
+            struct flyt_paired p = one_sided(cu->variant_index >= 0 ? xv : xb, n_rep);
+            if (cu->variant_index < 0) {
+                p.base = p.variant;
+                p.variant = (struct flyt_stat){ NAN, NAN, NAN, 0 };
+            }
+            cu->kpi[k] = p;
+            continue;
+        }
+        cu->kpi[k] = flyt_paired_of(xb, xv, n_rep, d);
+        for (size_t r = 0; r < n_rep; r++)
+            cu->diff[r * FLYT_N_UNIT_KPI + (size_t)k] = d[r];
+    }
+    return 0;
+}
+
+static int list_units(struct flyt_compare *c, const struct flyt_compare_side *base,
+                      const struct flyt_compare_side *variant)
+{
+    size_t most = (size_t)base->n_units + variant->n_units;
+    c->unit = calloc(most ? most : 1, sizeof *c->unit);
+    if (!c->unit)
+        return -1;
+    for (unsigned i = 0; i < variant->n_units && variant->unit_id; i++) {
+        struct flyt_compare_unit *cu = &c->unit[c->n_units++];
+        cu->id = variant->unit_id[i] ? variant->unit_id[i] : "";
+        cu->variant_index = (int)i;
+        cu->base_index = find_unit(base, cu->id);
+    }
+    for (unsigned i = 0; i < base->n_units && base->unit_id; i++) {
+        const char *id = base->unit_id[i] ? base->unit_id[i] : "";
+        if (find_unit(variant, id) >= 0)
+            continue;
+        struct flyt_compare_unit *cu = &c->unit[c->n_units++];
+        cu->id = id;
+        cu->variant_index = -1;
+        cu->base_index = (int)i;
+    }
+    return 0;
+}
+
 static int compare_kpis(struct flyt_compare *c, const struct flyt_compare_side *base,
                         const struct flyt_compare_side *variant, double *xb, double *xv, double *d)
 {
@@ -203,6 +272,10 @@ int flyt_compare_compute(struct flyt_compare *c, const struct flyt_compare_side 
         list_roles(c, base, variant);
     for (unsigned i = 0; rc == 0 && i < c->n_roles; i++)
         rc = compare_role(&c->role[i], base, variant, n_rep, work, work + n_rep, work + 2 * n_rep);
+    if (rc == 0)
+        rc = list_units(c, base, variant);
+    for (unsigned i = 0; rc == 0 && i < c->n_units; i++)
+        rc = compare_unit(&c->unit[i], base, variant, n_rep, work, work + n_rep, work + 2 * n_rep);
     free(work);
     if (rc != 0)
         flyt_compare_free(c);
@@ -214,5 +287,8 @@ void flyt_compare_free(struct flyt_compare *c)
     free(c->diff);
     for (unsigned i = 0; i < c->n_roles; i++)
         free(c->role[i].diff);
+    for (unsigned i = 0; c->unit && i < c->n_units; i++)
+        free(c->unit[i].diff);
+    free(c->unit);
     memset(c, 0, sizeof *c);
 }

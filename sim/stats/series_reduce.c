@@ -25,6 +25,8 @@ struct flyt_series_reduce {
     size_t n_days;
     unsigned added;
     struct cell *cell; /* [series][day] */
+    unsigned n_units;
+    struct cell *unit_cell; /* [unit][unit series][day] */
 };
 
 struct flyt_series_reduce *flyt_series_reduce_new(size_t n_days)
@@ -48,7 +50,27 @@ void flyt_series_reduce_free(struct flyt_series_reduce *red)
     if (!red)
         return;
     free(red->cell);
+    free(red->unit_cell);
     free(red);
+}
+
+int flyt_series_reduce_set_units(struct flyt_series_reduce *red, unsigned n_units)
+{
+    size_t n = (size_t)n_units * FLYT_N_UNIT_SERIES * red->n_days;
+    struct cell *c = calloc(n ? n : 1, sizeof *c);
+    if (!c)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        c[i] = (struct cell){ .min = INFINITY, .max = -INFINITY };
+    free(red->unit_cell);
+    red->unit_cell = c;
+    red->n_units = n_units;
+    return 0;
+}
+
+unsigned flyt_series_reduce_units(const struct flyt_series_reduce *red)
+{
+    return red->n_units;
 }
 
 size_t flyt_series_reduce_days(const struct flyt_series_reduce *red)
@@ -89,6 +111,17 @@ void flyt_series_reduce_add(struct flyt_series_reduce *red, const struct flyt_re
         for (size_t d = 0; d < len; d++)
             add_value(&c[d], r->series[k][d]);
     }
+    /* A result from another network (none in one run) would mix units. */
+    if (!r->unit_series || r->n_units != red->n_units)
+        return;
+    for (unsigned u = 0; u < red->n_units; u++)
+        for (int k = 0; k < FLYT_N_UNIT_SERIES; k++) {
+            const double *x = flyt_result_unit_series(r, u, k);
+            struct cell *c =
+                    red->unit_cell + ((size_t)u * FLYT_N_UNIT_SERIES + (size_t)k) * red->n_days;
+            for (size_t d = 0; d < len; d++)
+                add_value(&c[d], x[d]);
+        }
 }
 
 /* From the exact sums, in long double: the variance subtracts two
@@ -123,6 +156,21 @@ void flyt_series_reduce_get(const struct flyt_series_reduce *red, enum flyt_seri
     const struct cell *c = red->cell + (size_t)k * red->n_days;
     for (size_t d = 0; d < red->n_days; d++)
         out[d] = stat_of(&c[d], st);
+}
+
+void flyt_series_reduce_unit_get(const struct flyt_series_reduce *red, unsigned u,
+                                 enum flyt_unit_series k, enum flyt_series_stat st, double *out)
+{
+    const struct cell *c =
+            red->unit_cell + ((size_t)u * FLYT_N_UNIT_SERIES + (size_t)k) * red->n_days;
+    for (size_t d = 0; d < red->n_days; d++)
+        out[d] = u < red->n_units ? stat_of(&c[d], st) : NAN;
+}
+
+double flyt_series_whole_bytes_units(unsigned n_rep, size_t n_days, unsigned n_units)
+{
+    return flyt_series_whole_bytes(n_rep, n_days) +
+           (double)n_rep * (double)n_days * n_units * FLYT_N_UNIT_SERIES * sizeof(double);
 }
 
 double flyt_series_whole_bytes(unsigned n_rep, size_t n_days)
