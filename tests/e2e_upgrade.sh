@@ -38,6 +38,11 @@ no_old_form() {
 # 92e5bfb (git log -- scenarios/). Name one here, with the commit that
 # edited it, if that changes.
 edited_after_conversion() {
+    case $1 in
+    # varies units.home_care.queue since the network form: the nursing
+    # home's queue values of the old file need a priority list now
+    sweeps/test/list.cfg) return 0 ;;
+    esac
     return 1
 }
 

@@ -141,23 +141,6 @@ void flyt__count_death(struct model *m, uint32_t id, int u)
 
 /* ---- hospital ---- */
 
-/* The hospital's census moves only here, so that its overflow (beds above
- * capacity, corridor beds) is integrated exactly. */
-void flyt__hospital_in(struct model *m)
-{
-    struct unit_state *h = &m->u[m->s->hospital];
-    flyt__unit_touch(m, m->s->hospital);
-    h->n++;
-    if (h->n > h->cap)
-        h->over_today = true;
-}
-
-void flyt__hospital_out(struct model *m)
-{
-    flyt__unit_touch(m, m->s->hospital);
-    m->u[m->s->hospital].n--;
-}
-
 void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
 {
     struct patient *p = bind(m, id);
@@ -467,7 +450,7 @@ static void admit(struct model *m, int u, uint32_t id)
 /* Fills free places from the queue. Strict FIFO waits for its head even
  * if a smaller request behind it would fit; first fit takes the
  * longest-waiting request that fits. */
-void flyt__try_place(struct model *m, int u)
+void flyt__place_queued(struct model *m, int u)
 {
     const struct flyt_unit *x = unit_of(m, u);
     if (x->weekdays_only && !weekday(m, now(m)))

@@ -73,7 +73,7 @@ static void on_hazard(struct flyt_engine *e, const struct flyt_event *ev, void *
     int u = p->unit;
     const struct flyt_routes *routes = &flyt__unit_of(m, u)->hazards;
     const double *row = flyt_routes_row(routes, p->group);
-    double r[64] = { 0 }, *rr = routes->n <= 64 ? r : malloc(sizeof *rr * (size_t)routes->n);
+    double r[16], *rr = routes->n <= 16 ? r : malloc(sizeof *rr * (size_t)routes->n);
     if (!rr) {
         m->failed = true;
         flyt_engine_stop(m->eng);

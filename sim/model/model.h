@@ -49,9 +49,13 @@ enum case_state { CS_NONE, CS_QUEUED, CS_WORK, CS_DONE };
 
 struct patient {
     struct flyt_stream rng;
-    uint64_t key;       /* stream class and index: keys the patient's lever draws */
-    double t_case;      /* a coordinator case opened */
-    double t_plan;      /* the ordinary decision or stay end that a case may replace */
+    uint64_t key;  /* stream class and index: keys the patient's lever draws */
+    double t_case; /* a coordinator case opened */
+    union {
+        double t_plan;     /* the ordinary decision or stay end that a case may replace */
+        double next_hours; /* a client applying to another caseload: the hours asked there
+                              (a client has no case; one field keeps the record small) */
+    };
     double t_ready;     /* discharge-ready: start of the UKP wait */
     double t_unit;      /* admission to the current unit; < 0 when not measured */
     double t_queue;     /* joined the current queue */
@@ -59,7 +63,6 @@ struct patient {
     double t_state;     /* the current place began (treatment, bed, home care); a census
                            reports it */
     double hc_hours;    /* hours per week needed or used in a caseload */
-    double next_hours;  /* a client applying to another caseload: the hours asked there */
     uint64_t qseq;      /* queue order across origins */
     uint32_t gen;       /* bumped to make pending events stale */
     uint32_t q_prev, q_next;
@@ -92,9 +95,10 @@ struct role_state {
  * (bins 0.068 % wide); see quantile.c. */
 #define FLYT_QUANTILE_EXACT 65536
 struct quantile {
-    double *x; /* the values while exact, NULL once the histogram took over */
-    size_t n, cap;
-    uint64_t *bin; /* the histogram, NULL while exact */
+    double *x;         /* the values while exact (zeros counted, not kept), NULL once the
+                          histogram took over */
+    size_t n, nx, cap; /* values in all; kept in x; room in x */
+    uint64_t *bin;     /* the histogram, NULL while exact */
     uint64_t zeros;
     double sum, sum_c; /* compensated sum, histogram only */
     double min_pos, max;
@@ -122,6 +126,8 @@ struct unit_state {
     struct queue *q; /* n_classes */
     uint32_t queued;
     bool over_today; /* the census passed capacity today */
+    bool finite;     /* the hospital with a capacity: its census is integrated as it moves;
+                        unlimited, its time-average is treatment + UKP (stats.c) */
     /* time-integrals over [warmup, t_last], brought up to date just before
      * the census, the hours or the capacity change (flyt__unit_touch), so
      * an event costs nothing in units it does not touch */
@@ -219,6 +225,24 @@ static inline void flyt__unit_advance(struct model *m, int u, double t)
 static inline void flyt__unit_touch(struct model *m, int u)
 {
     flyt__unit_advance(m, u, flyt_engine_now(m->eng));
+}
+
+static inline void flyt__hospital_in(struct model *m)
+{
+    struct unit_state *h = &m->u[m->s->hospital];
+    if (h->finite) {
+        flyt__unit_touch(m, m->s->hospital);
+        if ((double)(h->n + 1) > h->cap)
+            h->over_today = true;
+    }
+    h->n++;
+}
+static inline void flyt__hospital_out(struct model *m)
+{
+    struct unit_state *h = &m->u[m->s->hospital];
+    if (h->finite)
+        flyt__unit_touch(m, m->s->hospital);
+    h->n--;
 }
 
 /* Helpers every file of the flow uses (flow.c). */
@@ -322,7 +346,14 @@ static inline void flyt__trace(struct model *m, uint32_t id, enum flyt_trace_kin
 /* flow.c */
 void flyt__register_handlers(struct model *m);
 void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission);
-void flyt__try_place(struct model *m, int u);
+/* Fills unit u's free places from its queue; most calls find nobody
+ * waiting, and return here without a call. */
+void flyt__place_queued(struct model *m, int u);
+static inline void flyt__try_place(struct model *m, int u)
+{
+    if (m->u[u].queued > 0)
+        flyt__place_queued(m, u);
+}
 /* State only (no admission counted): a stay in unit u of los days, a
  * client of caseload u needing p->hc_hours. */
 void flyt__start_stay(struct model *m, uint32_t id, int u, double los);
@@ -331,9 +362,9 @@ void flyt__start_client(struct model *m, uint32_t id, int u);
 void flyt__schedule_hazard(struct model *m, uint32_t id);
 void flyt__decide(struct model *m, uint32_t id);
 void flyt__stay_end(struct model *m, uint32_t id);
-/* Census changes of the hospital unit (its overflow figures). */
-void flyt__hospital_in(struct model *m);
-void flyt__hospital_out(struct model *m);
+/* Census changes of the hospital unit; its figures move only here, so
+ * that its overflow (beds above capacity, corridor beds) is integrated
+ * exactly (flyt__hospital_in/out below). */
 /* Draws for levers come from a stream of their own (see FLYT_STREAM_LEVER);
  * they leave m->rng bound to the patient's own stream. */
 double flyt__lever_uniform(struct model *m, uint32_t id);

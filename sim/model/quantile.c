@@ -88,7 +88,15 @@ int flyt__quantile_add(struct quantile *q, double x)
         return 0;
     }
     if (q->n < FLYT_QUANTILE_EXACT) {
-        if (q->n == q->cap) {
+        /* Waits of exactly 0 are most of some units' waits: counted, not
+         * kept, and put back in front of the sorted values at the end,
+         * where sorting would have put them. */
+        if (x == 0 && !signbit(x)) {
+            q->zeros++;
+            q->n++;
+            return 0;
+        }
+        if (q->nx == q->cap) {
             size_t cap = q->cap ? q->cap * 2 : 1024;
             if (cap > FLYT_QUANTILE_EXACT)
                 cap = FLYT_QUANTILE_EXACT;
@@ -98,22 +106,24 @@ int flyt__quantile_add(struct quantile *q, double x)
             q->x = t;
             q->cap = cap;
         }
-        q->x[q->n++] = x;
+        q->x[q->nx++] = x;
+        q->n++;
         return 0;
     }
     /* one past the exact limit: the histogram takes over */
     q->bin = calloc(Q_BINS, sizeof *q->bin);
     if (!q->bin)
         return -1;
-    q->zeros = 0;
+    /* zeros already counted: they add nothing to the sum, and a count does
+     * not depend on the order the values came in */
     q->sum = q->sum_c = 0;
     q->min_pos = INFINITY;
     q->max = 0;
-    for (size_t i = 0; i < q->n; i++)
+    for (size_t i = 0; i < q->nx; i++)
         hist_add(q, q->x[i]);
     free(q->x);
     q->x = NULL;
-    q->cap = 0;
+    q->cap = q->nx = 0;
     hist_add(q, x);
     q->n++;
     return 0;
@@ -215,13 +225,28 @@ void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, doubl
         }
         return;
     }
-    sort_values(q->x, q->n);
-    *mean = gsl_stats_mean(q->x, 1, q->n);
-    *median = gsl_stats_quantile_from_sorted_data(q->x, 1, q->n, 0.5);
-    if (p90) {
-        *p90 = gsl_stats_quantile_from_sorted_data(q->x, 1, q->n, 0.9);
-        *max = q->x[q->n - 1];
+    sort_values(q->x, q->nx);
+    double *v = q->x;
+    if (q->zeros > 0) { /* the zeros back in front, as sorting every value would put them */
+        v = malloc(q->n * sizeof *v);
+        if (!v) {
+            *mean = *median = NAN;
+            if (p90)
+                *p90 = *max = NAN;
+            return;
+        }
+        memset(v, 0, q->zeros * sizeof *v);
+        if (q->nx)
+            memcpy(v + q->zeros, q->x, q->nx * sizeof *v);
     }
+    *mean = gsl_stats_mean(v, 1, q->n);
+    *median = gsl_stats_quantile_from_sorted_data(v, 1, q->n, 0.5);
+    if (p90) {
+        *p90 = gsl_stats_quantile_from_sorted_data(v, 1, q->n, 0.9);
+        *max = v[q->n - 1];
+    }
+    if (v != q->x)
+        free(v);
 }
 
 void flyt__quantile_free(struct quantile *q)
@@ -230,7 +255,8 @@ void flyt__quantile_free(struct quantile *q)
     free(q->bin);
     q->x = NULL;
     q->bin = NULL;
-    q->n = q->cap = 0;
+    q->n = q->nx = q->cap = 0;
+    q->zeros = 0;
 }
 
 void flyt__samples_add(struct model *m, struct quantile *q, double x)

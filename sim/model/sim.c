@@ -337,8 +337,10 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
         flyt_engine_set_budget(m->eng, s->max_events);
     if (!m->eng || !m->rng || flyt__build_rates(m) != 0 || flyt__build_capacity(m) != 0)
         return -1;
-    for (int u = 0; u < s->n_units; u++)
+    for (int u = 0; u < s->n_units; u++) {
         m->u[u].cap = flyt__capacity_on(m, u, 0);
+        m->u[u].finite = s->units[u].kind != FLYT_UNIT_UNLIMITED;
+    }
     flyt_stream_seed(&m->arrival_rng, s->seed, rep, FLYT_STREAM_ARRIVALS, 0);
     for (int c = 0; c <= FLYT_STREAM_LEVER; c++)
         m->stream_prefix[c] = flyt_stream_prefix(s->seed, rep, (uint64_t)c);

@@ -4,6 +4,7 @@
 #include "model/model.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 void flyt__advance(struct model *m, double t)
 {
@@ -71,6 +72,8 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop)
     double *k = flyt_result_unit_kpi(m->out, (unsigned)u);
     bool load = x->kind == FLYT_UNIT_CASELOAD, unlimited = x->kind == FLYT_UNIT_UNLIMITED;
     double area_cap = unlimited ? NAN : capacity_area(m, u, m->t_warm, t_stop);
+    if (x->hospital && !us->finite)
+        us->area_n = m->area_treat + m->area_ukp; /* not integrated as it moved */
     k[FLYT_UNIT_KPI_occupancy] = ratio(us->area_n, span);
     k[FLYT_UNIT_KPI_capacity] = unlimited ? NAN : ratio(area_cap, span);
     k[FLYT_UNIT_KPI_utilisation] = unlimited ? NAN
@@ -80,14 +83,23 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop)
     k[FLYT_UNIT_KPI_admissions] = (double)us->admissions;
     k[FLYT_UNIT_KPI_admission_cfs_mean] = ratio((double)us->cfs_sum, (double)us->admissions);
     k[FLYT_UNIT_KPI_los_mean] = k[FLYT_UNIT_KPI_los_median] = NAN;
-    if (us->los)
+    /* each unit's samples freed as soon as read: a network's units never
+     * hold theirs all at once with a sort's buffer on top */
+    if (us->los) {
         flyt__quantile_kpis(us->los, &k[FLYT_UNIT_KPI_los_mean], &k[FLYT_UNIT_KPI_los_median], NULL,
                             NULL);
+        flyt__quantile_free(us->los);
+        free(us->los);
+        us->los = NULL;
+    }
     k[FLYT_UNIT_KPI_wait_mean] = ratio(us->wait_sum, (double)us->waits);
     k[FLYT_UNIT_KPI_wait_p90] = NAN;
     if (us->wait) {
         double mean, median, max;
         flyt__quantile_kpis(us->wait, &mean, &median, &k[FLYT_UNIT_KPI_wait_p90], &max);
+        flyt__quantile_free(us->wait);
+        free(us->wait);
+        us->wait = NULL;
     }
     k[FLYT_UNIT_KPI_wait_mean_hospital] = ratio(us->by_origin_sum[0], (double)us->by_origin_n[0]);
     k[FLYT_UNIT_KPI_wait_mean_bed] = ratio(us->by_origin_sum[1], (double)us->by_origin_n[1]);

@@ -693,9 +693,9 @@ static void edges(const struct flyt_scenario *s, int u, int g, bool *to, bool *o
 
 void flyt__rd_check_network(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
-    int n = s->n_units;
-    if (n == 0 || s->hospital < 0)
+    if (s->n_units <= 0 || s->n_units > FLYT_MAX_UNITS || s->hospital < 0)
         return;
+    int n = s->n_units;
     bool *routed = calloc((size_t)n, sizeof *routed);
     bool *to = calloc((size_t)n * (size_t)n, sizeof *to);
     bool *out = calloc((size_t)n, sizeof *out);
