@@ -30,7 +30,7 @@ static void usage(FILE *out)
           "      --seed S          random seed (overrides run.seed)\n"
           "  -t, --threads N       worker threads (default: one per CPU); results are\n"
           "                        identical for any N\n"
-          "      --set KEY=VALUE   override a scalar, e.g. --set units.short_term.beds=140\n"
+          "      --set KEY=VALUE   override a scalar, e.g. --set units.short_term.capacity=140\n"
           "                        (repeatable; validated like the file)\n"
           "      --format FMT      table (default) or json, on stdout\n"
           "      --progress        always show the progress line (default: when stderr\n"

@@ -2,7 +2,7 @@
  * Internal to the scenario module: a strict reader over a libconfig tree.
  *
  * Every getter marks the setting it reads as visited (through libconfig's
- * per-setting hook) and records the key's pattern ("units.short_term.beds",
+ * per-setting hook) and records the key's pattern ("units.<id>.capacity",
  * list elements as "[]"). After loading, any setting never visited is an
  * unknown key, and the recorded patterns are the loader's own list of keys,
  * which the documentation is checked against.

@@ -229,7 +229,7 @@ static bool read_param(struct flyt_spec *sp, struct flyt_spec_node *e, struct fl
         return skip_param(e);
     if (!valid_key_path(k)) {
         flyt_spec_error(sp, flyt_spec_member(e, "key"), key,
-                        "'%s' is not a key path (e.g. units.short_term.beds)", k);
+                        "'%s' is not a key path (e.g. units.short_term.capacity)", k);
         return skip_param(e);
     }
     p->key = dup_str(k);
