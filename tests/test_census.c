@@ -62,6 +62,20 @@ static void read_text(struct read *r, const char *text, const char *const *ignor
     unlink(path);
 }
 
+/* Unit index of id in the embedded scenario, as census rows name it. */
+static int uidx(const char *id)
+{
+    struct flyt_scenario *s = flyt_test_load(NULL, NULL, 0);
+    int u = -1;
+    for (int i = 0; i < s->n_units; i++)
+        if (strcmp(s->units[i].id, id) == 0)
+            u = i;
+    flyt_scenario_free(s);
+    if (u < 0)
+        fail_msg("no unit %s", id);
+    return u;
+}
+
 static void done(struct read *r)
 {
     flyt_census_free(&r->c);
@@ -98,15 +112,15 @@ static void reads_a_good_census(void **state)
     assert_int_equal(r.c.p[0].cfs, 5);
     assert_int_equal(r.c.p[0].age_band, 1);
     assert_near(r.c.p[0].elapsed_days, 3.5, 1e-12); /* entered at noon, on average */
-    assert_int_equal(r.c.p[1].dest, FLYT_DEST_NURSING_HOME);
+    assert_int_equal(r.c.p[1].dest, uidx("nursing_home"));
     assert_near(r.c.p[1].queued_days, 0.5, 1e-12);
-    assert_int_equal(r.c.p[2].dest, FLYT_DEST_HOME_CARE);
+    assert_int_equal(r.c.p[2].dest, uidx("home_care"));
     assert_near(r.c.p[2].queued_days, r.c.p[2].elapsed_days, 1e-12);
-    assert_near(r.c.p[2].hc_hours, 6.5, 1e-12);
+    assert_near(r.c.p[2].hours, 6.5, 1e-12);
     assert_int_equal(r.c.p[3].complex, 1);
     assert_int_equal(r.c.p[3].cfs, 0);
     assert_int_equal(r.c.p[4].row, 8); /* the blank line counts */
-    assert_near(r.c.p[4].hc_hours, 3.5, 1e-12);
+    assert_near(r.c.p[4].hours, 3.5, 1e-12);
     done(&r);
 }
 
@@ -118,8 +132,8 @@ static void semicolons_and_a_byte_order_mark_are_read(void **state)
               NULL, 0, false);
     assert_int_equal(r.rc, 0);
     assert_int_equal(r.c.n, 2);
-    assert_int_equal(r.c.p[0].loc, FLYT_LOC_NURSING_HOME);
-    assert_int_equal(r.c.p[1].loc, FLYT_LOC_SHORT_TERM);
+    assert_int_equal(r.c.p[0].loc, uidx("nursing_home"));
+    assert_int_equal(r.c.p[1].loc, uidx("short_term"));
     assert_int_equal(r.c.p[1].cfs, 6);
     done(&r);
 }
@@ -366,7 +380,7 @@ static void line_ends_and_a_byte_order_mark_are_read(void **state)
         assert_int_equal(r.c.n, 2);
         assert_int_equal(r.c.p[0].row, 3);
         assert_int_equal(r.c.p[1].row, 5);
-        assert_int_equal(r.c.p[1].loc, FLYT_LOC_UKP);
+        assert_int_equal(r.c.p[1].loc, FLYT_CENSUS_UKP);
         done(&r);
     }
 }
@@ -616,24 +630,26 @@ static void a_placed_census_is_the_day_0_census(void **state)
     assert_int_equal(flyt_model_census_at(s, 2, 200, &c), 0);
     assert_true(c.n > 3000);
     struct flyt_result res;
-    uint8_t hc_full[5];
+    uint8_t queued[5 * 8];
     double ukp_days[5];
-    struct flyt_census_track tr = { 5, ukp_days, hc_full, 99, NULL };
+    struct flyt_census_track tr = { 5, ukp_days, queued, 99, NULL };
+    assert_true(s->n_units <= 8);
     assert_int_equal(flyt_model_run_census(s, &c, 0, &res, &tr), 0);
-    assert_near(res.series[FLYT_SERIES_hospital_treatment][0], count(&c, FLYT_LOC_HOSPITAL, -2), 0);
-    assert_near(res.series[FLYT_SERIES_ukp_waiting][0], count(&c, FLYT_LOC_UKP, -2), 0);
-    assert_near(useries(s, &res, "short_term", FLYT_USERIES_census)[0],
-                count(&c, FLYT_LOC_SHORT_TERM, -2), 0);
-    assert_near(useries(s, &res, "nursing_home", FLYT_USERIES_census)[0],
-                count(&c, FLYT_LOC_NURSING_HOME, -2), 0);
-    assert_near(useries(s, &res, "home_care", FLYT_USERIES_census)[0],
-                count(&c, FLYT_LOC_HOME_CARE, -2), 0);
-    assert_near(useries(s, &res, "nursing_home", FLYT_USERIES_queue)[0],
-                count(&c, FLYT_LOC_UKP, FLYT_DEST_NURSING_HOME) +
-                        count(&c, FLYT_LOC_SHORT_TERM, FLYT_DEST_NURSING_HOME) +
-                        count(&c, FLYT_LOC_HOME_CARE, FLYT_DEST_NURSING_HOME),
+    assert_near(res.series[FLYT_SERIES_hospital_treatment][0], count(&c, FLYT_CENSUS_HOSPITAL, -2),
                 0);
-    assert_true(ukp_days[0] > 0 && ukp_days[0] <= count(&c, FLYT_LOC_UKP, -2) + 10);
+    assert_near(res.series[FLYT_SERIES_ukp_waiting][0], count(&c, FLYT_CENSUS_UKP, -2), 0);
+    assert_near(useries(s, &res, "short_term", FLYT_USERIES_census)[0],
+                count(&c, uidx("short_term"), -2), 0);
+    assert_near(useries(s, &res, "nursing_home", FLYT_USERIES_census)[0],
+                count(&c, uidx("nursing_home"), -2), 0);
+    assert_near(useries(s, &res, "home_care", FLYT_USERIES_census)[0],
+                count(&c, uidx("home_care"), -2), 0);
+    assert_near(useries(s, &res, "nursing_home", FLYT_USERIES_queue)[0],
+                count(&c, FLYT_CENSUS_UKP, uidx("nursing_home")) +
+                        count(&c, uidx("short_term"), uidx("nursing_home")) +
+                        count(&c, uidx("home_care"), uidx("nursing_home")),
+                0);
+    assert_true(ukp_days[0] > 0 && ukp_days[0] <= count(&c, FLYT_CENSUS_UKP, -2) + 10);
     assert_near(res.kpi[FLYT_KPI_patients_initial], (double)c.n, 0);
     flyt_result_free(&res);
     flyt_census_free(&c);
@@ -673,14 +689,14 @@ static void a_census_above_capacity_is_placed(void **state)
     struct flyt_census c = { 0 };
     for (int i = 0; i < 40; i++) {
         struct flyt_census_patient p = { .row = (uint32_t)i + 2,
-                                         .loc = FLYT_LOC_SHORT_TERM,
+                                         .loc = uidx("short_term"),
                                          .dest = -1,
                                          .cfs = 0,
                                          .age_band = -1,
                                          .complex = -1,
                                          .elapsed_days = i,
                                          .queued_days = -1,
-                                         .hc_hours = -1 };
+                                         .hours = -1 };
         assert_int_equal(flyt_census_add(&c, &p), 0);
     }
     struct flyt_result res;
