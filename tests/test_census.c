@@ -168,6 +168,87 @@ static void bad_rows_are_reported_with_row_and_column(void **state)
     done(&r);
 }
 
+static size_t count(const struct flyt_census *c, int loc, int dest);
+
+/* Places are the scenario's units: old names and Norwegian aliases only
+ * where it has a unit of that id, anything else refused with the ids it
+ * has; destinations and hours where the network can hold them. */
+static void places_are_the_scenarios_units(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r,
+              HEADER "Short_Term,2025-03-10,,,,,,\n"
+                     "korttid,2025-03-10,sykehjem,,,,,\n"
+                     "hjemmesykepleie,2025-03-10,langtid,,,,,2\n"
+                     "innlagt,2025-03-10,,,,,,\n"
+                     "utskrivningsklar,2025-03-10,hjemmetjenester,,,,,7\n"
+                     "nursing_home,2025-03-10,home_care,,,,,3\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.c.n, 6);
+    assert_int_equal(r.c.p[0].loc, uidx("short_term"));
+    assert_int_equal(r.c.p[1].dest, uidx("nursing_home"));
+    assert_int_equal(r.c.p[2].loc, uidx("home_care"));
+    assert_near(r.c.p[2].hours, 2, 0);
+    assert_int_equal(r.c.p[3].loc, FLYT_CENSUS_HOSPITAL);
+    assert_int_equal(r.c.p[4].loc, FLYT_CENSUS_UKP);
+    assert_int_equal(r.c.p[4].dest, uidx("home_care"));
+    assert_int_equal(r.c.p[5].dest, uidx("home_care")); /* a bed blocked for home care */
+    done(&r);
+    read_text(&r,
+              HEADER "rehabilitation,2025-03-10,,,,,,\n"
+                     "ukp,2025-03-10,kad,,,,,\n"
+                     "short_term,2025-03-10,short_term,,,,,\n"
+                     "ukp,2025-03-10,hospital,,,,,\n"
+                     "hospital,2025-03-10,nursing_home,,,,,\n"
+                     "short_term,2025-03-10,nursing_home,,,,,4\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has(&r, 2, "location",
+        "unknown location, got 'rehabilitation'; expected hospital, ukp or a unit of the "
+        "scenario (short_term, nursing_home, home_care)");
+    has(&r, 3, "destination",
+        "unknown destination, got 'kad'; expected a unit of the scenario (short_term, "
+        "nursing_home, home_care), or empty");
+    has(&r, 4, "destination", "a patient cannot wait for the unit it is in");
+    has(&r, 5, "destination", "the hospital is not a place to wait for");
+    has(&r, 6, "destination", "a patient in hospital treatment waits for no place");
+    has(&r, 7, "hours_per_week",
+        "only for clients of a caseload unit and patients waiting for one (home_care)");
+    assert_int_equal(r.d.n_errors, 6);
+    done(&r);
+}
+
+/* A census of a network with units beyond the first three is placed as
+ * it says, taken back from a run by unit id, and reads back the same. */
+static void a_network_census_is_placed_and_taken(void **state)
+{
+    (void)state;
+    const char *sets[] = { "run.horizon_days=61", "run.warmup_days=0" };
+    struct flyt_scenario *s =
+            flyt_test_load(FLYT_SOURCE_DIR "/scenarios/trondheim-2025-network.cfg", sets, 2);
+    struct flyt_census c = { 0 };
+    assert_int_equal(flyt_model_census_at(s, 1, 60, &c), 0);
+    int rehab = -1, kad = -1;
+    for (int u = 0; u < s->n_units; u++) {
+        rehab = strcmp(s->units[u].id, "rehabilitation") == 0 ? u : rehab;
+        kad = strcmp(s->units[u].id, "kad") == 0 ? u : kad;
+    }
+    assert_true(rehab >= 0 && kad >= 0 && count(&c, rehab, -2) > 0);
+    struct flyt_result res;
+    assert_int_equal(flyt_model_run_census(s, &c, 0, &res, NULL), 0);
+    for (int u = 0; u < s->n_units; u++)
+        if (u != s->hospital)
+            assert_near(flyt_result_unit_series(&res, (unsigned)u, FLYT_USERIES_census)[0],
+                        count(&c, u, -2), 0);
+    assert_near(res.series[FLYT_SERIES_hospital_treatment][0], count(&c, FLYT_CENSUS_HOSPITAL, -2),
+                0);
+    flyt_result_free(&res);
+    flyt_census_free(&c);
+    flyt_scenario_free(s);
+}
+
 static void a_census_needs_a_date_and_its_columns(void **state)
 {
     (void)state;
@@ -756,6 +837,8 @@ int main(void)
         cmocka_unit_test(reads_a_good_census),
         cmocka_unit_test(semicolons_and_a_byte_order_mark_are_read),
         cmocka_unit_test(bad_rows_are_reported_with_row_and_column),
+        cmocka_unit_test(places_are_the_scenarios_units),
+        cmocka_unit_test(a_network_census_is_placed_and_taken),
         cmocka_unit_test(a_census_needs_a_date_and_its_columns),
         cmocka_unit_test(identifying_headers_are_recognised),
         cmocka_unit_test(identifying_columns_are_refused_unless_ignored),
