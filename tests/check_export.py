@@ -157,16 +157,24 @@ def expected(f):
         day, date = fc["day"][:].astype(float), strs(fc["date"])
         q = ("p05", "p25", "median", "p75", "p95", "mean")
         rows = []
-        for n in sorted(fc):
-            if isinstance(fc[n], h5py.Group) and "median" in fc[n]:
-                for i in range(len(day)):
-                    rows.append([day[i], date[i], n, fc[n].attrs["units"]] +
-                                [float(fc[n][k][i]) for k in q])
+
+        def figure_rows(g, prefix):
+            for n in sorted(g):
+                if isinstance(g[n], h5py.Group) and "median" in g[n]:
+                    for i in range(len(day)):
+                        rows.append([day[i], date[i], prefix + n, g[n].attrs["units"]] +
+                                    [float(g[n][k][i]) for k in q])
+
+        figure_rows(fc, "")
+        units = [u for u in sorted(fc["units"]) if isinstance(fc["units"][u], h5py.Group)]
+        for u in units:
+            figure_rows(fc["units"][u], "units.%s." % u)
         t["forecast"] = [["day (days)", "date", "figure", "units"] + list(q), rows]
         rows = []
-        for u in sorted(fc["p_full"]):
-            cap = fc["capacity"][u]
-            rows += [[day[i], date[i], u, float(fc["p_full"][u][i]), float(cap[i]),
+        for u in units:
+            g = fc["units"][u]
+            cap = g["capacity"]
+            rows += [[day[i], date[i], u, float(g["p_full"][i]), float(cap[i]),
                       cap.attrs["units"]] for i in range(len(day))]
         t["units"] = [["day (days)", "date", "unit", "p_full (fraction)", "capacity",
                        "capacity_units"], rows]

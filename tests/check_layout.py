@@ -6,7 +6,7 @@ Usage: check_layout.py DOC FILE {run|compare|sweep|forecast} [--logs]
 Reads the tables that follow `<!-- layout:NAME -->` markers in the document,
 turns every dataset path in the file into its documented pattern (per-KPI,
 per-series, per-role, per-unit, per-scenario, per-parameter and per-figure names become
-<kpi>, <series>, ...), and
+<kpi>, <series>, ...; a forecast's unit ids are the names in /forecast/units/ids), and
 reports: datasets not documented, documented rows not in the file, a type or
 rank that differs from the document, root attributes not documented (and the
 reverse), and any dataset without units/description, without shuffle +
@@ -118,22 +118,40 @@ def sweep_pattern(f, path, literal):
     return "/" + "/".join(parts)
 
 
-FC_UNITS = ("short_term", "nursing_home", "home_care")
-
-
-def forecast_pattern(path, figures):
+def forecast_pattern(f, path, figures, unit_figures):
     parts = path.strip("/").split("/")
-    if parts[0] == "forecast" and len(parts) == 3:
-        if parts[1] in ("p_full", "capacity") and parts[2] in FC_UNITS:
-            parts[2] = "<unit>"
-        elif parts[1] in figures:
-            parts[1] = "<figure>"
-    elif parts[0] == "replications" and len(parts) == 2:
-        if parts[1] in figures:
-            parts[1] = "<figure>"
-        elif parts[1].startswith("full_") and parts[1][5:] in FC_UNITS:
-            parts[1] = "full_<unit>"
+    ids = names_in(f, "forecast/units/ids")
+    if parts[0] == "forecast" and len(parts) == 3 and parts[1] in figures:
+        parts[1] = "<figure>"
+    elif parts[:2] in (["forecast", "units"], ["replications", "units"]) and len(parts) >= 4 \
+            and parts[2] in ids:
+        parts[2] = "<unit>"
+        if parts[3] in unit_figures:
+            parts[3] = "<unit_figure>"
+    elif parts[0] == "replications" and len(parts) == 2 and parts[1] in figures:
+        parts[1] = "<figure>"
     return "/" + "/".join(parts)
+
+
+def forecast_members(f, pat, figures, unit_figures):
+    """The paths a documented forecast pattern stands for: its families are
+    closed lists (a figure marked 'caseload units only' is a caseload's)."""
+    paths = [pat]
+    if "<figure>" in pat:
+        paths = [p.replace("<figure>", n) for p in paths for n in sorted(figures)]
+    if "<unit>" in pat:
+        out = []
+        for u in sorted(names_in(f, "forecast/units/ids")):
+            kind = f["forecast/units"][u].attrs.get("kind") if u in f["forecast/units"] else None
+            for p in paths:
+                p = p.replace("<unit>", u)
+                if "<unit_figure>" in p:
+                    out += [p.replace("<unit_figure>", n) for n, only in sorted(unit_figures.items())
+                            if not only or kind == "caseload"]
+                else:
+                    out.append(p)
+        paths = out
+    return paths
 
 
 def datasets(f):
@@ -218,6 +236,8 @@ def main():
     f = h5py.File(path, "r")
     doc_rows = doc_rows_for(t, kind, f, logs)
     figures = {unquote(r[0]) for r in t.get("forecast-figures", [])}
+    unit_figures = {unquote(r[0]): "caseload units only" in r[-1]
+                    for r in t.get("forecast-unit-figures", [])}
     problems, seen = [], set()
     for p in datasets(f):
         if kind == "run":
@@ -227,7 +247,7 @@ def main():
         elif kind == "sweep":
             pat = sweep_pattern(f, p, doc_rows)
         else:
-            pat = forecast_pattern(p, figures)
+            pat = forecast_pattern(f, p, figures, unit_figures)
         seen.add(pat)
         ds = f[p]
         check_dataset(ds, problems)
@@ -245,10 +265,8 @@ def main():
             problems.append("%s: in the document, not in the file" % pat)
     if kind == "forecast":  # the families are closed lists: every member is there
         for pat in doc_rows:
-            names = figures if "<figure>" in pat else FC_UNITS if "<unit>" in pat else ()
-            for n in sorted(names):
-                p = pat.replace("<figure>", n).replace("<unit>", n)
-                if p not in f:
+            for p in forecast_members(f, pat, figures, unit_figures):
+                if p != pat and p not in f:
                     problems.append("%s (of %s): in the document, not in the file" % (p, pat))
     attrs = doc_attrs_for(t, kind, logs)
     for a, v in f.attrs.items():

@@ -28,7 +28,9 @@ check "unknown option exits 2" test $? -eq 2
 check "example forecast exits 0" test $? -eq 0
 check "output file exists" test -s "$tmp/a.h5"
 check "no partial file left" no_partial "$tmp/a.h5"
-check "table has a row per day" bash -c "grep -cE '^ *[0-9]+ 2025-1[12]-[0-9]{2} ' '$tmp/a.txt' | grep -qx 15"
+# a table for the whole system and one per unit (short_term, nursing_home, home_care)
+check "tables have a row per day" bash -c "grep -cE '^ *[0-9]+ 2025-1[12]-[0-9]{2} ' '$tmp/a.txt' | grep -qx 60"
+check "a table per unit" bash -c "grep -q '^short_term (Short-term beds, beds)' '$tmp/a.txt' && grep -q '^home_care (Home care, caseload' '$tmp/a.txt' && grep -q '^nursing_home (' '$tmp/a.txt'"
 check "table lists UKP patients by census row" grep -q "census-example.csv row" "$tmp/a.txt"
 check "h5dump reads the file" bash -c "h5dump -H '$tmp/a.h5' >/dev/null"
 
@@ -42,19 +44,30 @@ assert int(f.attrs["replications"]) == 40
 fc = f["forecast"]
 assert list(fc["day"][:]) == list(range(15))
 assert fc["date"].asstr()[0] == "2025-11-19" and fc["date"].asstr()[14] == "2025-12-03"
-for name in ("ukp_waiting", "short_term", "nursing_home", "home_care_users", "hospital_treatment",
-             "nh_queue", "ukp_days", "ukp_days_cum"):
+for name in ("ukp_waiting", "hospital_treatment", "ukp_days", "ukp_days_cum"):
     g = fc[name]
     assert "units" in g.attrs, name
     q = [g[k][:] for k in ("p05", "p25", "median", "p75", "p95")]
     for lo, hi in zip(q, q[1:]):
         assert np.all(lo <= hi + 1e-9), name
     assert f["replications"][name].shape == (40, 15)
-for u in ("short_term", "nursing_home", "home_care"):
-    p = fc["p_full"][u][:]
+units = list(fc["units/ids"].asstr()[:])
+assert units == ["short_term", "nursing_home", "home_care"], units
+for u in units:
+    g = fc["units"][u]
+    figs = ("census", "queue", "hours") if u == "home_care" else ("census", "queue")
+    assert sorted(k for k in g if isinstance(g[k], h5py.Group)) == sorted(figs), list(g)
+    for name in figs:
+        q = [g[name][k][:] for k in ("p05", "p25", "median", "p75", "p95")]
+        for lo, hi in zip(q, q[1:]):
+            assert np.all(lo <= hi + 1e-9), (u, name)
+        assert f["replications/units"][u][name].shape == (40, 15)
+    p = g["p_full"][:]
     assert p.shape == (15,) and np.all((p >= 0) & (p <= 1))
-    assert "units" in fc["capacity"][u].attrs
-assert fc["capacity"]["short_term"][0] == 125
+    assert "units" in g["capacity"].attrs
+    assert f["replications/units"][u]["full"].shape == (40, 15)
+assert fc["units/short_term/census"].attrs["units"] == "beds"
+assert fc["units/short_term/capacity"][0] == 125
 # day 0 is the census itself (queued patients for whom there is room move at
 # 00:00: the example's nursing-home applicants)
 c = f["census"]
@@ -62,8 +75,9 @@ loc = c["location"].asstr()[:]
 dest = c["destination"].asstr()[:]
 assert fc["hospital_treatment"]["median"][0] == np.sum(loc == "hospital")
 assert fc["ukp_waiting"]["median"][0] == np.sum(loc == "ukp") - np.sum((loc == "ukp") & (dest != ""))
-assert fc["nursing_home"]["median"][0] == np.sum(loc == "nursing_home") + np.sum(dest == "nursing_home")
-assert fc["home_care_users"]["p05"][0] == fc["home_care_users"]["p95"][0] == np.sum((loc == "home_care") & (dest == ""))
+assert fc["units/nursing_home/census"]["median"][0] == np.sum(loc == "nursing_home") + np.sum(dest == "nursing_home")
+hc = fc["units/home_care/census"]
+assert hc["p05"][0] == hc["p95"][0] == np.sum((loc == "home_care") & (dest == ""))
 rows = c["row"][:]
 still = f["ukp_still_waiting"]
 assert set(still["row"][:]) == set(rows[loc == "ukp"])
@@ -150,8 +164,59 @@ check "the value is named by row and column only" bash -c "grep -q 'fnr.csv:3: e
 "$FLYT" forecast "$SCN" --census "$tmp/full.csv" -r 4 --days 5 --no-progress -o "$tmp/full.h5" \
   >"$tmp/full.out" 2>"$tmp/full.err"
 check "census above capacity exits 0" test $? -eq 0
-check "census above capacity is flagged" grep -q "warning: the census needs 140 short-term beds.*above the scenario's 125" "$tmp/full.err"
-check "and the unit is full on day 0" $PY -c "import h5py; assert h5py.File('$tmp/full.h5')['forecast/p_full/short_term'][0] == 1.0"
+check "census above capacity is flagged" grep -q "warning: the census needs 140 beds of short_term.*above the scenario's 125" "$tmp/full.err"
+check "and the unit is full on day 0" $PY -c "import h5py; assert h5py.File('$tmp/full.h5')['forecast/units/short_term/p_full'][0] == 1.0"
+
+# Any network: a census names the scenario's own units (rehabilitation,
+# kad), old names and Norwegian aliases only where the scenario has that
+# unit, and an unknown unit is refused with the list of the valid ids.
+NET="$SRC/scenarios/trondheim-2025-network.cfg"
+cat >"$tmp/net.csv" <<'EOF'
+# census_date: 2025-03-14
+location,since,destination,queued_since,cfs,age_band,complex,hours_per_week
+hospital,2025-03-10,,,5,,,
+ukp,2025-03-12,rehabilitation,,6,,,
+ukp,2025-03-12,home_care,,6,,,4.5
+rehabilitation,2025-03-01,,,6,,,
+rehabilitation,2025-02-20,nursing_home,2025-03-10,7,,,
+kad,2025-03-13,,,4,,,
+korttid,2025-03-01,hjemmetjenester,2025-03-12,6,,,
+sykehjem,2020-05-01,,,8,,,
+home_care,2024-01-01,rehabilitation,2025-03-13,5,,,6
+EOF
+"$FLYT" forecast "$NET" --census "$tmp/net.csv" --days 6 -r 8 -t 2 --no-progress -o "$tmp/net.h5" \
+  >"$tmp/net.txt" 2>"$tmp/net.err"
+check "a census naming the network's own units forecasts" test $? -eq 0
+check "a table for rehabilitation" grep -q "^rehabilitation (" "$tmp/net.txt"
+cat >"$tmp/net.py" <<'PYEOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+ids = list(f["forecast/units/ids"].asstr()[:])
+assert ids == ["short_term", "rehabilitation", "kad", "nursing_home", "home_care"], ids
+c = f["census"]
+assert list(c["location"].asstr()[:]) == ["hospital", "ukp", "ukp", "rehabilitation", "rehabilitation",
+                                          "kad", "short_term", "nursing_home", "home_care"]
+assert list(c["destination"].asstr()[:]) == ["", "rehabilitation", "home_care", "", "nursing_home",
+                                             "", "home_care", "", "rehabilitation"]
+u = f["forecast/units"]
+# at 00:00 of day 0 the two applicants to rehabilitation move in (it has room),
+# and the short-term patient waiting for home care moves home
+assert u["rehabilitation/census/median"][0] == 4 and u["kad/census/median"][0] == 1
+assert u["short_term/census/median"][0] == 0 and u["home_care/census/median"][0] == 2
+assert u["rehabilitation"].attrs["kind"] == "beds" and u["home_care"].attrs["kind"] == "caseload"
+assert f["forecast/hospital_treatment/median"][0] == 1
+print("network census ok")
+PYEOF
+check "h5py: the network's units are placed and reported" $PY "$tmp/net.py" "$tmp/net.h5"
+check "a network forecast file matches the layout document" \
+  $PY "$SRC/tests/check_layout.py" "$SRC/docs/hdf5-layout.md" "$tmp/net.h5" forecast
+printf '# census_date: 2025-03-14\nlocation,since,destination\nrehabilitation,2025-03-10,\nukp,2025-03-10,kad\nkorttid,2025-03-10,\n' >"$tmp/classic.csv"
+"$FLYT" forecast "$SCN" --census "$tmp/classic.csv" -r 2 --days 2 --no-progress -o "$tmp/classic.h5" \
+  >/dev/null 2>"$tmp/classic.err"
+check "a unit the scenario does not have exits 2" test $? -eq 2
+check "an unknown location lists the scenario's units" grep -qF "classic.csv:3: error: column location: unknown location, got 'rehabilitation'; expected hospital, ukp or a unit of the scenario (short_term, nursing_home, home_care)" "$tmp/classic.err"
+check "an unknown destination lists them too" grep -qF "classic.csv:4: error: column destination: unknown destination, got 'kad'; expected a unit of the scenario (short_term, nursing_home, home_care), or empty" "$tmp/classic.err"
+check "an alias of a unit the scenario has is read" bash -c "! grep -q 'classic.csv:5:' '$tmp/classic.err'"
 
 # A model's day as a census, and a forecast from it.
 "$FLYT" forecast "$SCN" --dump-census "$tmp/dump.csv" --day 200 --seed 5 2>"$tmp/dump.err"
@@ -160,6 +225,10 @@ check "--dump-census writes the census date" bash -c "head -1 '$tmp/dump.csv' | 
 check "--dump-census names what it wrote" grep -q "patients (census date 2025-07-20)" "$tmp/dump.err"
 "$FLYT" forecast "$SCN" --census "$tmp/dump.csv" -r 4 --days 3 --no-progress -o "$tmp/dump.h5" >/dev/null 2>&1
 check "a dumped census forecasts" test $? -eq 0
+"$FLYT" forecast "$NET" --dump-census "$tmp/netdump.csv" --day 120 --seed 5 2>/dev/null
+check "a network's day as a census names its units" bash -c "cut -d, -f1 '$tmp/netdump.csv' | grep -qx rehabilitation && cut -d, -f1 '$tmp/netdump.csv' | grep -qx kad"
+"$FLYT" forecast "$NET" --census "$tmp/netdump.csv" -r 4 --days 3 --no-progress -o "$tmp/netdump.h5" >/dev/null 2>&1
+check "and forecasts" test $? -eq 0
 
 # SIGINT and SIGTERM: no replication starts after the signal, nothing is
 # written, an existing output stays as it was, exit 128 + signal (as flyt run).

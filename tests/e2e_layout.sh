@@ -92,11 +92,11 @@ cp "$tmp/forecast.h5" "$tmp/short.h5"
 "$PY" -c "
 import h5py, sys
 with h5py.File(sys.argv[1], 'a') as f:
-    del f['forecast/p_full/home_care']
+    del f['forecast/units/home_care/p_full']
 " "$tmp/short.h5"
 "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/short.h5" forecast >"$tmp/short.txt" 2>&1
 check "checker catches a documented dataset that is missing" \
-  grep -q "/forecast/p_full/home_care (of /forecast/p_full/<unit>): in the document, not in the file" "$tmp/short.txt"
+  grep -q "/forecast/units/home_care/p_full (of /forecast/units/<unit>/p_full): in the document, not in the file" "$tmp/short.txt"
 cp "$tmp/sweep.h5" "$tmp/attr.h5"
 "$PY" -c "
 import h5py, sys

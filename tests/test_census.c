@@ -62,6 +62,20 @@ static void read_text(struct read *r, const char *text, const char *const *ignor
     unlink(path);
 }
 
+/* Unit index of id in the embedded scenario, as census rows name it. */
+static int uidx(const char *id)
+{
+    struct flyt_scenario *s = flyt_test_load(NULL, NULL, 0);
+    int u = -1;
+    for (int i = 0; i < s->n_units; i++)
+        if (strcmp(s->units[i].id, id) == 0)
+            u = i;
+    flyt_scenario_free(s);
+    if (u < 0)
+        fail_msg("no unit %s", id);
+    return u;
+}
+
 static void done(struct read *r)
 {
     flyt_census_free(&r->c);
@@ -98,15 +112,15 @@ static void reads_a_good_census(void **state)
     assert_int_equal(r.c.p[0].cfs, 5);
     assert_int_equal(r.c.p[0].age_band, 1);
     assert_near(r.c.p[0].elapsed_days, 3.5, 1e-12); /* entered at noon, on average */
-    assert_int_equal(r.c.p[1].dest, FLYT_DEST_NURSING_HOME);
+    assert_int_equal(r.c.p[1].dest, uidx("nursing_home"));
     assert_near(r.c.p[1].queued_days, 0.5, 1e-12);
-    assert_int_equal(r.c.p[2].dest, FLYT_DEST_HOME_CARE);
+    assert_int_equal(r.c.p[2].dest, uidx("home_care"));
     assert_near(r.c.p[2].queued_days, r.c.p[2].elapsed_days, 1e-12);
-    assert_near(r.c.p[2].hc_hours, 6.5, 1e-12);
+    assert_near(r.c.p[2].hours, 6.5, 1e-12);
     assert_int_equal(r.c.p[3].complex, 1);
     assert_int_equal(r.c.p[3].cfs, 0);
     assert_int_equal(r.c.p[4].row, 8); /* the blank line counts */
-    assert_near(r.c.p[4].hc_hours, 3.5, 1e-12);
+    assert_near(r.c.p[4].hours, 3.5, 1e-12);
     done(&r);
 }
 
@@ -118,8 +132,8 @@ static void semicolons_and_a_byte_order_mark_are_read(void **state)
               NULL, 0, false);
     assert_int_equal(r.rc, 0);
     assert_int_equal(r.c.n, 2);
-    assert_int_equal(r.c.p[0].loc, FLYT_LOC_NURSING_HOME);
-    assert_int_equal(r.c.p[1].loc, FLYT_LOC_SHORT_TERM);
+    assert_int_equal(r.c.p[0].loc, uidx("nursing_home"));
+    assert_int_equal(r.c.p[1].loc, uidx("short_term"));
     assert_int_equal(r.c.p[1].cfs, 6);
     done(&r);
 }
@@ -152,6 +166,87 @@ static void bad_rows_are_reported_with_row_and_column(void **state)
     has(&r, 10, "complex", "must be yes or no");
     assert_int_equal(r.d.n_errors, 8);
     done(&r);
+}
+
+static size_t count(const struct flyt_census *c, int loc, int dest);
+
+/* Places are the scenario's units: old names and Norwegian aliases only
+ * where it has a unit of that id, anything else refused with the ids it
+ * has; destinations and hours where the network can hold them. */
+static void places_are_the_scenarios_units(void **state)
+{
+    (void)state;
+    struct read r;
+    read_text(&r,
+              HEADER "Short_Term,2025-03-10,,,,,,\n"
+                     "korttid,2025-03-10,sykehjem,,,,,\n"
+                     "hjemmesykepleie,2025-03-10,langtid,,,,,2\n"
+                     "innlagt,2025-03-10,,,,,,\n"
+                     "utskrivningsklar,2025-03-10,hjemmetjenester,,,,,7\n"
+                     "nursing_home,2025-03-10,home_care,,,,,3\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.c.n, 6);
+    assert_int_equal(r.c.p[0].loc, uidx("short_term"));
+    assert_int_equal(r.c.p[1].dest, uidx("nursing_home"));
+    assert_int_equal(r.c.p[2].loc, uidx("home_care"));
+    assert_near(r.c.p[2].hours, 2, 0);
+    assert_int_equal(r.c.p[3].loc, FLYT_CENSUS_HOSPITAL);
+    assert_int_equal(r.c.p[4].loc, FLYT_CENSUS_UKP);
+    assert_int_equal(r.c.p[4].dest, uidx("home_care"));
+    assert_int_equal(r.c.p[5].dest, uidx("home_care")); /* a bed blocked for home care */
+    done(&r);
+    read_text(&r,
+              HEADER "rehabilitation,2025-03-10,,,,,,\n"
+                     "ukp,2025-03-10,kad,,,,,\n"
+                     "short_term,2025-03-10,short_term,,,,,\n"
+                     "ukp,2025-03-10,hospital,,,,,\n"
+                     "hospital,2025-03-10,nursing_home,,,,,\n"
+                     "short_term,2025-03-10,nursing_home,,,,,4\n",
+              NULL, 0, false);
+    assert_int_equal(r.rc, -1);
+    has(&r, 2, "location",
+        "unknown location, got 'rehabilitation'; expected hospital, ukp or a unit of the "
+        "scenario (short_term, nursing_home, home_care)");
+    has(&r, 3, "destination",
+        "unknown destination, got 'kad'; expected a unit of the scenario (short_term, "
+        "nursing_home, home_care), or empty");
+    has(&r, 4, "destination", "a patient cannot wait for the unit it is in");
+    has(&r, 5, "destination", "the hospital is not a place to wait for");
+    has(&r, 6, "destination", "a patient in hospital treatment waits for no place");
+    has(&r, 7, "hours_per_week",
+        "only for clients of a caseload unit and patients waiting for one (home_care)");
+    assert_int_equal(r.d.n_errors, 6);
+    done(&r);
+}
+
+/* A census of a network with units beyond the first three is placed as
+ * it says, taken back from a run by unit id, and reads back the same. */
+static void a_network_census_is_placed_and_taken(void **state)
+{
+    (void)state;
+    const char *sets[] = { "run.horizon_days=61", "run.warmup_days=0" };
+    struct flyt_scenario *s =
+            flyt_test_load(FLYT_SOURCE_DIR "/scenarios/trondheim-2025-network.cfg", sets, 2);
+    struct flyt_census c = { 0 };
+    assert_int_equal(flyt_model_census_at(s, 1, 60, &c), 0);
+    int rehab = -1, kad = -1;
+    for (int u = 0; u < s->n_units; u++) {
+        rehab = strcmp(s->units[u].id, "rehabilitation") == 0 ? u : rehab;
+        kad = strcmp(s->units[u].id, "kad") == 0 ? u : kad;
+    }
+    assert_true(rehab >= 0 && kad >= 0 && count(&c, rehab, -2) > 0);
+    struct flyt_result res;
+    assert_int_equal(flyt_model_run_census(s, &c, 0, &res, NULL), 0);
+    for (int u = 0; u < s->n_units; u++)
+        if (u != s->hospital)
+            assert_near(flyt_result_unit_series(&res, (unsigned)u, FLYT_USERIES_census)[0],
+                        count(&c, u, -2), 0);
+    assert_near(res.series[FLYT_SERIES_hospital_treatment][0], count(&c, FLYT_CENSUS_HOSPITAL, -2),
+                0);
+    flyt_result_free(&res);
+    flyt_census_free(&c);
+    flyt_scenario_free(s);
 }
 
 static void a_census_needs_a_date_and_its_columns(void **state)
@@ -366,7 +461,7 @@ static void line_ends_and_a_byte_order_mark_are_read(void **state)
         assert_int_equal(r.c.n, 2);
         assert_int_equal(r.c.p[0].row, 3);
         assert_int_equal(r.c.p[1].row, 5);
-        assert_int_equal(r.c.p[1].loc, FLYT_LOC_UKP);
+        assert_int_equal(r.c.p[1].loc, FLYT_CENSUS_UKP);
         done(&r);
     }
 }
@@ -616,24 +711,26 @@ static void a_placed_census_is_the_day_0_census(void **state)
     assert_int_equal(flyt_model_census_at(s, 2, 200, &c), 0);
     assert_true(c.n > 3000);
     struct flyt_result res;
-    uint8_t hc_full[5];
+    uint8_t queued[5 * 8];
     double ukp_days[5];
-    struct flyt_census_track tr = { 5, ukp_days, hc_full, 99, NULL };
+    struct flyt_census_track tr = { 5, ukp_days, queued, 99, NULL };
+    assert_true(s->n_units <= 8);
     assert_int_equal(flyt_model_run_census(s, &c, 0, &res, &tr), 0);
-    assert_near(res.series[FLYT_SERIES_hospital_treatment][0], count(&c, FLYT_LOC_HOSPITAL, -2), 0);
-    assert_near(res.series[FLYT_SERIES_ukp_waiting][0], count(&c, FLYT_LOC_UKP, -2), 0);
-    assert_near(useries(s, &res, "short_term", FLYT_USERIES_census)[0],
-                count(&c, FLYT_LOC_SHORT_TERM, -2), 0);
-    assert_near(useries(s, &res, "nursing_home", FLYT_USERIES_census)[0],
-                count(&c, FLYT_LOC_NURSING_HOME, -2), 0);
-    assert_near(useries(s, &res, "home_care", FLYT_USERIES_census)[0],
-                count(&c, FLYT_LOC_HOME_CARE, -2), 0);
-    assert_near(useries(s, &res, "nursing_home", FLYT_USERIES_queue)[0],
-                count(&c, FLYT_LOC_UKP, FLYT_DEST_NURSING_HOME) +
-                        count(&c, FLYT_LOC_SHORT_TERM, FLYT_DEST_NURSING_HOME) +
-                        count(&c, FLYT_LOC_HOME_CARE, FLYT_DEST_NURSING_HOME),
+    assert_near(res.series[FLYT_SERIES_hospital_treatment][0], count(&c, FLYT_CENSUS_HOSPITAL, -2),
                 0);
-    assert_true(ukp_days[0] > 0 && ukp_days[0] <= count(&c, FLYT_LOC_UKP, -2) + 10);
+    assert_near(res.series[FLYT_SERIES_ukp_waiting][0], count(&c, FLYT_CENSUS_UKP, -2), 0);
+    assert_near(useries(s, &res, "short_term", FLYT_USERIES_census)[0],
+                count(&c, uidx("short_term"), -2), 0);
+    assert_near(useries(s, &res, "nursing_home", FLYT_USERIES_census)[0],
+                count(&c, uidx("nursing_home"), -2), 0);
+    assert_near(useries(s, &res, "home_care", FLYT_USERIES_census)[0],
+                count(&c, uidx("home_care"), -2), 0);
+    assert_near(useries(s, &res, "nursing_home", FLYT_USERIES_queue)[0],
+                count(&c, FLYT_CENSUS_UKP, uidx("nursing_home")) +
+                        count(&c, uidx("short_term"), uidx("nursing_home")) +
+                        count(&c, uidx("home_care"), uidx("nursing_home")),
+                0);
+    assert_true(ukp_days[0] > 0 && ukp_days[0] <= count(&c, FLYT_CENSUS_UKP, -2) + 10);
     assert_near(res.kpi[FLYT_KPI_patients_initial], (double)c.n, 0);
     flyt_result_free(&res);
     flyt_census_free(&c);
@@ -673,14 +770,14 @@ static void a_census_above_capacity_is_placed(void **state)
     struct flyt_census c = { 0 };
     for (int i = 0; i < 40; i++) {
         struct flyt_census_patient p = { .row = (uint32_t)i + 2,
-                                         .loc = FLYT_LOC_SHORT_TERM,
+                                         .loc = uidx("short_term"),
                                          .dest = -1,
                                          .cfs = 0,
                                          .age_band = -1,
                                          .complex = -1,
                                          .elapsed_days = i,
                                          .queued_days = -1,
-                                         .hc_hours = -1 };
+                                         .hours = -1 };
         assert_int_equal(flyt_census_add(&c, &p), 0);
     }
     struct flyt_result res;
@@ -740,6 +837,8 @@ int main(void)
         cmocka_unit_test(reads_a_good_census),
         cmocka_unit_test(semicolons_and_a_byte_order_mark_are_read),
         cmocka_unit_test(bad_rows_are_reported_with_row_and_column),
+        cmocka_unit_test(places_are_the_scenarios_units),
+        cmocka_unit_test(a_network_census_is_placed_and_taken),
         cmocka_unit_test(a_census_needs_a_date_and_its_columns),
         cmocka_unit_test(identifying_headers_are_recognised),
         cmocka_unit_test(identifying_columns_are_refused_unless_ignored),

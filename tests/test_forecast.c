@@ -59,20 +59,33 @@ static void same(const double *a, const double *b, size_t n)
     assert_memory_equal(a, b, n * sizeof *a);
 }
 
+static void same_figure(const struct flyt_fc_figure *a, const struct flyt_fc_figure *b)
+{
+    same(a->path, b->path, (size_t)REPS * DAYS);
+    same(a->mean, b->mean, DAYS);
+    for (int q = 0; q < FLYT_FC_N_Q; q++)
+        same(a->q[q], b->q[q], DAYS);
+}
+
 /* Every path, band and probability, bit for bit. */
 static void same_forecast(const struct flyt_forecast *a, const struct flyt_forecast *b)
 {
     size_t cells = (size_t)REPS * DAYS;
-    for (int k = 0; k < FLYT_FC_N_SERIES; k++) {
-        same(a->path[k], b->path[k], cells);
-        same(a->mean[k], b->mean[k], DAYS);
-        for (int q = 0; q < FLYT_FC_N_Q; q++)
-            same(a->q[k][q], b->q[k][q], DAYS);
-    }
-    for (int u = 0; u < FLYT_FC_N_FULL; u++) {
-        same(a->full[u], b->full[u], cells);
-        same(a->capacity[u], b->capacity[u], DAYS);
-        same(a->p_full[u], b->p_full[u], DAYS);
+    for (int k = 0; k < FLYT_FC_N_SERIES; k++)
+        same_figure(&a->fig[k], &b->fig[k]);
+    assert_int_equal(a->n_units, b->n_units);
+    assert_int_equal(a->n_units, scen->n_units - 1); /* every unit but the hospital */
+    for (size_t i = 0; i < a->n_units; i++) {
+        const struct flyt_fc_unit *x = &a->units[i], *y = &b->units[i];
+        assert_int_equal(x->unit, y->unit);
+        for (int k = 0; k < FLYT_FCU_N_SERIES; k++) {
+            assert_int_equal(x->fig[k].path == NULL, y->fig[k].path == NULL);
+            if (x->fig[k].path)
+                same_figure(&x->fig[k], &y->fig[k]);
+        }
+        same(x->full, y->full, cells);
+        same(x->capacity, y->capacity, DAYS);
+        same(x->p_full, y->p_full, DAYS);
     }
     assert_int_equal(a->n_ukp, b->n_ukp);
     assert_memory_equal(a->ukp_row, b->ukp_row, a->n_ukp * sizeof *a->ukp_row);

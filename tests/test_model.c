@@ -137,14 +137,19 @@ static void st_admissions_leave_out_beds_filled_at_time_0(void **state)
 
     /* the same for a run from a census */
     struct flyt_census c = { 0 };
-    struct flyt_census_patient cp = { .loc = FLYT_LOC_SHORT_TERM,
+    int st = -1;
+    for (int u = 0; u < s->n_units; u++)
+        if (strcmp(s->units[u].id, "short_term") == 0)
+            st = u;
+    assert_true(st >= 0);
+    struct flyt_census_patient cp = { .loc = (int16_t)st,
                                       .dest = -1,
                                       .cfs = 4,
                                       .age_band = -1,
                                       .complex = 0,
                                       .elapsed_days = 2.0,
                                       .queued_days = -1,
-                                      .hc_hours = -1 };
+                                      .hours = -1 };
     for (int i = 0; i < 6; i++)
         assert_int_equal(flyt_census_add(&c, &cp), 0);
     assert_int_equal(flyt_model_run_census(s, &c, 0, &r, NULL), 0);

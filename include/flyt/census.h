@@ -7,7 +7,7 @@
  * A census patient carries only what the model uses: where the patient is,
  * how long the patient has been there, the destination already decided,
  * and the attributes that select its distributions (CFS, age band, complex
- * needs, home-care hours). An attribute not known is drawn from the
+ * needs, hours per week in a caseload). An attribute not known is drawn from the
  * scenario's mix. Nothing identifying is ever stored here; `row` ties a
  * patient back to the line of the census file it came from.
  *
@@ -23,46 +23,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Where a census patient is. */
-enum flyt_census_loc {
-    FLYT_LOC_HOSPITAL,     /* in hospital treatment */
-    FLYT_LOC_UKP,          /* discharge-ready in hospital */
-    FLYT_LOC_SHORT_TERM,   /* in a short-term bed */
-    FLYT_LOC_NURSING_HOME, /* long-term resident */
-    FLYT_LOC_HOME_CARE,    /* at home with home care */
-    FLYT_N_LOC
-};
+/* Where a census patient is, besides the units of the scenario's network
+ * (a unit index >= 0, never the hospital unit's): the hospital unit holds
+ * patients in two states a census tells apart. Hospital sorts before UKP,
+ * and both before every unit, so that a census sorted by place lists the
+ * hospital first. */
+enum { FLYT_CENSUS_HOSPITAL = -2, FLYT_CENSUS_UKP = -1 };
 
-/* What a census patient waits for. The census file still names the three
- * places of the first model; they are found in a scenario's network by
- * unit id (short_term, nursing_home, home_care). */
-enum flyt_census_dest {
-    FLYT_DEST_HOME,
-    FLYT_DEST_HOME_CARE,
-    FLYT_DEST_SHORT_TERM,
-    FLYT_DEST_NURSING_HOME,
-    FLYT_N_DEST
-};
-
-/* Name as written in census files ("short_term"). */
-const char *flyt_census_loc_name(enum flyt_census_loc loc);
+/* Name as written in census files: "hospital", "ukp" or the unit's id
+ * ("?" for an index s does not have). */
+const char *flyt_census_loc_name(const struct flyt_scenario *s, int loc);
 
 struct flyt_census_patient {
     uint32_t row;        /* line of the census file (the header is a line too) */
-    uint8_t loc;         /* enum flyt_census_loc */
-    int8_t dest;         /* enum flyt_census_dest the patient waits for; -1 none */
+    int16_t loc;         /* a unit index, FLYT_CENSUS_HOSPITAL or FLYT_CENSUS_UKP */
+    int16_t dest;        /* the unit index the patient waits for; -1 none */
     int8_t cfs;          /* 1..9; 0 unknown */
     int8_t age_band;     /* index into the scenario's age bands; -1 unknown */
     int8_t complex;      /* 0 or 1; -1 unknown */
     double elapsed_days; /* time in the current place at day 0, >= 0 */
     double queued_days;  /* time in the queue for dest at day 0; < 0 when dest is -1 */
-    double hc_hours;     /* home-care hours per week (used or asked for); < 0 unknown */
+    double hours;        /* hours per week in a caseload: those the client uses where it
+                            is, or (not a client) those needed in the destination; < 0
+                            unknown */
 };
 
-/* Valid destinations by location: UKP waits for home care, a short-term
- * bed or a nursing home (or none decided yet); a short-term patient whose
- * stay is over waits in the bed for home care or a nursing home; a
- * home-care user may wait at home for a nursing home. */
+/* Valid destinations by location: UKP waits for any unit but the hospital
+ * (or none decided yet); a patient whose stay in a unit with stays is over
+ * waits in the bed for another unit (blocking); a caseload's client may
+ * wait at home for another unit (an application). Hospital treatment
+ * waits for nothing. */
 struct flyt_census {
     size_t n, cap;
     struct flyt_census_patient *p; /* owned */
@@ -78,7 +68,8 @@ void flyt_census_free(struct flyt_census *c); /* frees the rows, not c */
 struct flyt_census_track {
     size_t n_days;
     double *ukp_days;   /* UKP waiting days accrued during day d (patient-days) */
-    uint8_t *hc_full;   /* 1 when at 00:00 of day d a home-care request waits for hours */
+    uint8_t *queued;    /* [u * n_days + d]: 1 when at 00:00 of day d a request waits in
+                           unit u's queue */
     size_t check_day;   /* the day at whose 00:00 still_ukp is taken */
     uint8_t *still_ukp; /* per census patient: 1 when a patient who was UKP at day 0 is
                            still waiting in the same hospital episode at check_day */

@@ -30,7 +30,7 @@
 struct flyt_census_read_opts {
     const char *const *ignore; /* column names to skip unread (case-insensitive) */
     int n_ignore;
-    const struct flyt_scenario *s; /* for the age-band names */
+    const struct flyt_scenario *s; /* for the unit ids and the age-band names */
     int census_day;                /* days since 1970-01-01; INT32_MIN: from the file */
     FILE *warn;                    /* warnings and notes; NULL for none */
 };
@@ -58,16 +58,11 @@ bool flyt_census_identifying_header(const char *header, const char **what);
  * dash between them. */
 bool flyt_census_looks_like_fnr(const char *value);
 
-/* Daily figures of a forecast, each n_rep x n_days (row-major). */
-#define FLYT_FC_SERIES_LIST(X)                                                                \
-    X(hospital_treatment, "patients", "patients in hospital treatment at 00:00")              \
-    X(ukp_waiting, "patients", "UKP patients waiting in hospital at 00:00")                   \
-    X(short_term, "beds", "occupied short-term beds at 00:00")                                \
-    X(nursing_home, "beds", "occupied nursing-home beds at 00:00")                            \
-    X(home_care_users, "patients", "home-care users at 00:00")                                \
-    X(home_care_hours, "hours/week", "home-care hours per week in use at 00:00")              \
-    X(nh_queue, "patients", "patients waiting for a nursing-home bed (all origins) at 00:00") \
-    X(ukp_days, "days/day", "UKP waiting days accrued during the day (patient-days)")         \
+/* Daily figures of the whole system, each n_rep x n_days (row-major). */
+#define FLYT_FC_SERIES_LIST(X)                                                        \
+    X(hospital_treatment, "patients", "patients in hospital treatment at 00:00")      \
+    X(ukp_waiting, "patients", "UKP patients waiting in hospital at 00:00")           \
+    X(ukp_days, "days/day", "UKP waiting days accrued during the day (patient-days)") \
     X(ukp_days_cum, "days", "UKP waiting days accrued from day 0 to the end of the day")
 
 #define FLYT_FC_SERIES_ENUM(name, units, desc) FLYT_FC_##name,
@@ -76,26 +71,49 @@ enum flyt_fc_series { FLYT_FC_SERIES_LIST(FLYT_FC_SERIES_ENUM) FLYT_FC_N_SERIES 
 
 extern const struct flyt_field_def flyt_fc_series_defs[FLYT_FC_N_SERIES];
 
-/* Units that can be full: short-term and nursing-home beds (occupied >=
- * beds at 00:00) and home care (a request waits for hours at 00:00). */
-enum { FLYT_FC_FULL_ST, FLYT_FC_FULL_NH, FLYT_FC_FULL_HC, FLYT_FC_N_FULL };
+/* Daily figures of each unit but the hospital. `census` counts beds in
+ * a beds unit (its units are then "beds"); `hours` is a caseload's only. */
+#define FLYT_FC_UNIT_SERIES_LIST(X)                                                         \
+    X(census, "patients",                                                                   \
+      "patients holding a place in the unit at 00:00 (occupied beds, clients)")             \
+    X(queue, "patients", "patients waiting for a place in the unit (all origins) at 00:00") \
+    X(hours, "hours/week", "hours per week in use at 00:00 (caseload units only)")
+
+#define FLYT_FC_UNIT_SERIES_ENUM(name, units, desc) FLYT_FCU_##name,
+enum flyt_fc_unit_series { FLYT_FC_UNIT_SERIES_LIST(FLYT_FC_UNIT_SERIES_ENUM) FLYT_FCU_N_SERIES };
+#undef FLYT_FC_UNIT_SERIES_ENUM
+
+extern const struct flyt_field_def flyt_fc_unit_series_defs[FLYT_FCU_N_SERIES];
 
 /* Band quantiles reported per day: 5, 25, 50, 75 and 95 %. */
 #define FLYT_FC_N_Q 5
 extern const double flyt_fc_quantiles[FLYT_FC_N_Q];
 
+/* One daily figure: its paths, and per day the bands over them. */
+struct flyt_fc_figure {
+    double *path;           /* n_rep x n_days */
+    double *q[FLYT_FC_N_Q]; /* n_days each */
+    double *mean;           /* n_days */
+};
+
+/* A unit of the network as the forecast follows it. Full: a beds unit
+ * with every bed occupied at 00:00, a caseload with a request waiting for
+ * hours at 00:00; an unlimited unit never is. */
+struct flyt_fc_unit {
+    int unit;                                     /* index in the scenario */
+    struct flyt_fc_figure fig[FLYT_FCU_N_SERIES]; /* hours: path NULL unless a caseload */
+    double *full;                                 /* n_rep x n_days, 0 or 1 */
+    double *p_full;                               /* n_days */
+    double *capacity; /* n_days: beds or hours per week (replication 0); NaN when unlimited */
+};
+
 struct flyt_forecast {
     unsigned n_rep;
-    size_t n_days;                    /* day 0 (the census date) to the last day ahead */
-    size_t check_day;                 /* the day of p_still_ukp */
-    double *path[FLYT_FC_N_SERIES];   /* n_rep x n_days */
-    double *full[FLYT_FC_N_FULL];     /* n_rep x n_days, 0 or 1 */
-    double *capacity[FLYT_FC_N_FULL]; /* n_days: beds, beds, hours per week (replication 0) */
-
-    /* per day, from the paths */
-    double *q[FLYT_FC_N_SERIES][FLYT_FC_N_Q]; /* n_days each */
-    double *mean[FLYT_FC_N_SERIES];
-    double *p_full[FLYT_FC_N_FULL];
+    size_t n_days;    /* day 0 (the census date) to the last day ahead */
+    size_t check_day; /* the day of p_still_ukp */
+    struct flyt_fc_figure fig[FLYT_FC_N_SERIES];
+    size_t n_units;             /* every unit of the scenario but the hospital, in its order */
+    struct flyt_fc_unit *units; /* owned */
 
     /* the census's UKP patients, most likely to still wait first */
     size_t n_ukp;
@@ -106,6 +124,9 @@ struct flyt_forecast {
     unsigned finished; /* replications that ran: n_rep unless a stop came first */
     double wall_seconds;
 };
+
+/* The figure's units for unit u of s ("beds" for a beds unit's census). */
+const char *flyt_fc_unit_series_units(const struct flyt_scenario *s, int u, int k);
 
 /* Runs n_rep replications of s from census c over n_days days (s should
  * start on the census date, with no warm-up and a horizon of at least

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -276,59 +277,92 @@ static int dump(const struct fc_opts *o)
 
 /* Accepted, because a census above capacity is what a forecast is for;
  * said out loud, because the scenario's capacity may be what is wrong. */
-static void capacity_warnings(const struct fc_opts *o, const struct flyt_census *c,
-                              const struct flyt_forecast *f)
+static void capacity_warnings(const struct fc_opts *o, const struct flyt_scenario *s,
+                              const struct flyt_census *c, const struct flyt_forecast *f)
 {
-    size_t n[FLYT_N_LOC] = { 0 };
-    for (size_t i = 0; i < c->n; i++)
-        n[c->p[i].loc]++;
-    static const char *const what[FLYT_FC_N_FULL] = { "short-term beds", "nursing-home beds",
-                                                      "home-care hours per week" };
-    double have[FLYT_FC_N_FULL] = { (double)n[FLYT_LOC_SHORT_TERM],
-                                    (double)n[FLYT_LOC_NURSING_HOME],
-                                    f->n_days ? f->path[FLYT_FC_home_care_hours][0] : 0 };
-    for (int u = 0; u < FLYT_FC_N_FULL; u++) {
-        double cap = f->n_days ? f->capacity[u][0] : 0;
-        if (have[u] > cap + 1e-9)
+    for (size_t i = 0; i < f->n_units && f->n_days > 0; i++) {
+        const struct flyt_fc_unit *fu = &f->units[i];
+        const struct flyt_unit *un = &s->units[fu->unit];
+        double have = 0, cap = fu->capacity[0];
+        if (un->kind == FLYT_UNIT_CASELOAD) {
+            have = fu->fig[FLYT_FCU_hours].path[0];
+        } else if (un->kind == FLYT_UNIT_BEDS) {
+            for (size_t k = 0; k < c->n; k++)
+                have += c->p[k].loc == fu->unit;
+        } else {
+            continue; /* unlimited */
+        }
+        if (have > cap + 1e-9)
             fprintf(stderr,
-                    "%s: warning: the census needs %.0f %s on the census date, above the "
+                    "%s: warning: the census needs %.0f %s of %s on the census date, above the "
                     "scenario's %.0f; accepted: nobody is moved out, admissions wait until "
                     "there is room\n",
-                    o->census, have[u], what[u], cap);
+                    o->census, have, un->kind == FLYT_UNIT_BEDS ? "beds" : "hours per week", un->id,
+                    cap);
     }
 }
 
-static void band(char *buf, size_t n, const struct flyt_forecast *f, int k, size_t d)
+static void band(char *buf, size_t n, const struct flyt_fc_figure *g, size_t d)
 {
-    snprintf(buf, n, "%.0f (%.0f-%.0f)", f->q[k][2][d], f->q[k][0][d], f->q[k][4][d]);
+    snprintf(buf, n, "%.0f (%.0f-%.0f)", g->q[2][d], g->q[0][d], g->q[4][d]);
+}
+
+static const char *const weekday[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+
+/* One table per unit: its census and queue, how often it is full, what it
+ * has open (capacity schedules change it), and a caseload's hours. */
+static void print_unit(const struct flyt_scenario *s, const struct flyt_forecast *f,
+                       const struct flyt_fc_unit *fu, int census_day)
+{
+    const struct flyt_unit *un = &s->units[fu->unit];
+    bool hours = fu->fig[FLYT_FCU_hours].path != NULL, beds = un->kind == FLYT_UNIT_BEDS;
+    printf("\n%s (%s, %s)\n", un->id, un->name ? un->name : un->id,
+           beds    ? "beds"
+           : hours ? "caseload: clients, hours per week"
+                   : "unlimited: patients");
+    printf("%3s %-10s %-3s  %-17s %5s  %-13s", "day", "date", "", beds ? "occupied" : "census",
+           "full", "queue");
+    if (hours)
+        printf("  %-22s", "hours/week");
+    printf(" %9s\n", beds ? "beds open" : hours ? "hours open" : "");
+    for (size_t d = 0; d < f->n_days; d++) {
+        char date[16], cen[48], q[48], h[64];
+        date_text(census_day + (int)d, date, sizeof date);
+        band(cen, sizeof cen, &fu->fig[FLYT_FCU_census], d);
+        band(q, sizeof q, &fu->fig[FLYT_FCU_queue], d);
+        printf("%3zu %-10s %-3s  %-17s %4.0f%%  %-13s", d, date,
+               weekday[flyt_weekday(census_day + (int)d)], cen, 100 * fu->p_full[d], q);
+        if (hours) {
+            band(h, sizeof h, &fu->fig[FLYT_FCU_hours], d);
+            printf("  %-22s", h);
+        }
+        if (isfinite(fu->capacity[d]))
+            printf(" %9.0f\n", fu->capacity[d]);
+        else
+            printf(" %9s\n", "");
+    }
 }
 
 static void print_table(const struct fc_opts *o, const struct flyt_scenario *s,
                         const struct flyt_forecast *f, int census_day)
 {
-    static const char *const wd[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-    printf("%s from %s: %u replications; median (90%% band); P(full) = share of replications\n"
-           "with the unit full at 00:00; 50%% bands and every figure per day are in the HDF5 "
-           "file\n\n",
+    printf("%s from %s: %u replications; median (90%% band); full = share of replications\n"
+           "with the unit full at 00:00 (beds: every bed occupied; caseload: a request waits\n"
+           "for hours); 50%% bands and every figure per day are in the HDF5 file\n\n",
            s->name, o->census, f->n_rep);
-    printf("%3s %-10s %-3s  %-14s %-15s %5s  %-16s %5s  %-17s %5s  %-13s %8s %9s\n", "day", "date",
-           "", "UKP waiting", "short-term", "full", "nursing home", "full", "home-care users",
-           "full", "NH queue", "UKP d/day", "UKP d cum");
+    printf("%3s %-10s %-3s  %-15s %-14s %9s %9s\n", "day", "date", "", "in treatment",
+           "UKP waiting", "UKP d/day", "UKP d cum");
     for (size_t d = 0; d < f->n_days; d++) {
-        char date[16], u[40], st[40], nh[40], hc[40], q[40];
+        char date[16], t[48], u[48];
         date_text(census_day + (int)d, date, sizeof date);
-        band(u, sizeof u, f, FLYT_FC_ukp_waiting, d);
-        band(st, sizeof st, f, FLYT_FC_short_term, d);
-        band(nh, sizeof nh, f, FLYT_FC_nursing_home, d);
-        band(hc, sizeof hc, f, FLYT_FC_home_care_users, d);
-        band(q, sizeof q, f, FLYT_FC_nh_queue, d);
-        printf("%3zu %-10s %-3s  %-14s %-15s %4.0f%%  %-16s %4.0f%%  %-17s %4.0f%%  %-13s %8.1f "
-               "%9.1f\n",
-               d, date, wd[flyt_weekday(census_day + (int)d)], u, st,
-               100 * f->p_full[FLYT_FC_FULL_ST][d], nh, 100 * f->p_full[FLYT_FC_FULL_NH][d], hc,
-               100 * f->p_full[FLYT_FC_FULL_HC][d], q, f->mean[FLYT_FC_ukp_days][d],
-               f->mean[FLYT_FC_ukp_days_cum][d]);
+        band(t, sizeof t, &f->fig[FLYT_FC_hospital_treatment], d);
+        band(u, sizeof u, &f->fig[FLYT_FC_ukp_waiting], d);
+        printf("%3zu %-10s %-3s  %-15s %-14s %9.1f %9.1f\n", d, date,
+               weekday[flyt_weekday(census_day + (int)d)], t, u, f->fig[FLYT_FC_ukp_days].mean[d],
+               f->fig[FLYT_FC_ukp_days_cum].mean[d]);
     }
+    for (size_t i = 0; i < f->n_units; i++)
+        print_unit(s, f, &f->units[i], census_day);
     size_t top = o->top < f->n_ukp ? (size_t)o->top : f->n_ukp;
     if (top == 0)
         return;
@@ -377,7 +411,7 @@ static int run_forecast(const struct fc_opts *o, const struct flyt_scenario *s,
                        : "out of memory");
         status = EXIT_FAIL;
     } else {
-        capacity_warnings(o, c, &f);
+        capacity_warnings(o, s, c, &f);
         char date[16], err[512];
         date_text(census_day, date, sizeof date);
         struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),
@@ -399,8 +433,10 @@ static int run_forecast(const struct fc_opts *o, const struct flyt_scenario *s,
 
 static int forecast(const struct fc_opts *o)
 {
-    /* The scenario is needed to read the census (its age bands), and the
-     * census to fix the scenario's start (its date): load twice. */
+    /* The scenario is needed to read the census (its unit ids and age
+     * bands), and the census to fix the scenario's start (its date): load
+     * twice. Unit indices of the census hold for both loads: the second
+     * differs only in run settings. */
     struct flyt_scenario *s0 = load(o, NULL, 0);
     if (!s0)
         return EXIT_BAD_INPUT;

@@ -320,45 +320,68 @@ static bool parse_date(const char *v, int *days)
 
 struct alias {
     const char *text;
-    int value;
+    const char *id;
 };
 
-static const struct alias loc_alias[] = {
-    { "hospital", FLYT_LOC_HOSPITAL },
-    { "treatment", FLYT_LOC_HOSPITAL },
-    { "sykehus", FLYT_LOC_HOSPITAL },
-    { "innlagt", FLYT_LOC_HOSPITAL },
-    { "ukp", FLYT_LOC_UKP },
-    { "discharge_ready", FLYT_LOC_UKP },
-    { "utskrivningsklar", FLYT_LOC_UKP },
-    { "short_term", FLYT_LOC_SHORT_TERM },
-    { "korttid", FLYT_LOC_SHORT_TERM },
-    { "nursing_home", FLYT_LOC_NURSING_HOME },
-    { "sykehjem", FLYT_LOC_NURSING_HOME },
-    { "langtid", FLYT_LOC_NURSING_HOME },
-    { "home_care", FLYT_LOC_HOME_CARE },
-    { "hjemmetjenester", FLYT_LOC_HOME_CARE },
-    { "hjemmesykepleie", FLYT_LOC_HOME_CARE },
+/* The census format's own words for the hospital's two states. */
+static const char *const hospital_words[] = { "hospital", "treatment", "sykehus", "innlagt" };
+static const char *const ukp_words[] = { "ukp", "discharge_ready", "utskrivningsklar" };
+
+/* Names of the first model's three places, still found in older census
+ * files and in Norwegian exports: they name a unit only when the scenario
+ * has one of that id. */
+static const struct alias unit_alias[] = {
+    { "korttid", "short_term" },        { "sykehjem", "nursing_home" },
+    { "langtid", "nursing_home" },      { "hjemmetjenester", "home_care" },
+    { "hjemmesykepleie", "home_care" },
 };
 
-static const struct alias dest_alias[] = {
-    { "home_care", FLYT_DEST_HOME_CARE },
-    { "hjemmetjenester", FLYT_DEST_HOME_CARE },
-    { "short_term", FLYT_DEST_SHORT_TERM },
-    { "korttid", FLYT_DEST_SHORT_TERM },
-    { "nursing_home", FLYT_DEST_NURSING_HOME },
-    { "sykehjem", FLYT_DEST_NURSING_HOME },
-    { "langtid", FLYT_DEST_NURSING_HOME },
-    { "home", FLYT_DEST_HOME },
-    { "hjem", FLYT_DEST_HOME },
-};
-
-static int lookup(const struct alias *a, size_t n, const char *v)
+static bool one_of(const char *const *words, size_t n, const char *v)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(a[i].text, v) == 0)
-            return a[i].value;
+        if (strcmp(words[i], v) == 0)
+            return true;
+    return false;
+}
+
+static int unit_of_id(const struct flyt_scenario *s, const char *id)
+{
+    for (int u = 0; s && u < s->n_units; u++)
+        if (strcasecmp(s->units[u].id, id) == 0)
+            return u;
     return -1;
+}
+
+/* A unit by its id (values are lower-cased, ids need not be), or by an
+ * alias of one; -1 when the scenario has none. */
+static int unit_named(const struct flyt_scenario *s, const char *v)
+{
+    int u = unit_of_id(s, v);
+    for (size_t i = 0; u < 0 && i < sizeof unit_alias / sizeof *unit_alias; i++)
+        if (strcmp(unit_alias[i].text, v) == 0)
+            u = unit_of_id(s, unit_alias[i].id);
+    return u;
+}
+
+/* The scenario's unit ids that a census row may name (all but the
+ * hospital's, which is `hospital`), for messages; `kind` < 0: any kind. */
+static const char *unit_ids(const struct flyt_scenario *s, int kind, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int u = 0; s && u < s->n_units; u++) {
+        if (u == s->hospital || (kind >= 0 && (int)s->units[u].kind != kind))
+            continue;
+        int w = snprintf(buf + len, n - len, "%s%s", len ? ", " : "", s->units[u].id);
+        if (w < 0 || (size_t)w >= n - len) {
+            snprintf(buf + (len < n - 5 ? len : n - 5), 5, ", ...");
+            break;
+        }
+        len += (size_t)w;
+    }
+    if (!buf[0])
+        snprintf(buf, n, "none");
+    return buf;
 }
 
 static int parse_bool(const char *v)
@@ -398,53 +421,66 @@ static const char *val(const struct reader *r, enum col c)
 
 static bool row_location(struct reader *r, struct flyt_census_patient *cp)
 {
-    char g[64];
+    char g[64], ids[300];
+    const struct flyt_scenario *s = r->o->s;
     const char *v = val(r, COL_LOCATION);
-    int loc = lookup(loc_alias, sizeof loc_alias / sizeof *loc_alias, v);
     if (!*v) {
         err(r, r->row_line, "location", "missing: every row needs a location");
         return false;
     }
-    if (loc < 0) {
+    /* The format's two words first: a unit may not take their meaning. */
+    int u = strcmp(v, "hospital") == 0 || strcmp(v, "ukp") == 0 ? -1 : unit_named(s, v);
+    if (u >= 0)
+        cp->loc = (int16_t)(u == s->hospital ? FLYT_CENSUS_HOSPITAL : u);
+    else if (one_of(hospital_words, sizeof hospital_words / sizeof *hospital_words, v))
+        cp->loc = FLYT_CENSUS_HOSPITAL;
+    else if (one_of(ukp_words, sizeof ukp_words / sizeof *ukp_words, v))
+        cp->loc = FLYT_CENSUS_UKP;
+    else {
         err(r, r->row_line, "location",
-            "unknown location%s; expected hospital, ukp, short_term, nursing_home or home_care",
-            got(v, g, sizeof g));
+            "unknown location%s; expected hospital, ukp or a unit of the scenario (%s)",
+            got(v, g, sizeof g), unit_ids(s, -1, ids, sizeof ids));
         return false;
     }
-    cp->loc = (uint8_t)loc;
     return true;
 }
 
-/* Which destinations make sense where the patient is. */
+/* Which destinations make sense where the patient is: a place another
+ * than the one the patient is in, and not the hospital. */
 static bool row_destination(struct reader *r, struct flyt_census_patient *cp)
 {
-    char g[64];
+    char g[64], ids[300];
+    const struct flyt_scenario *s = r->o->s;
     const char *v = val(r, COL_DESTINATION);
     cp->dest = -1;
     if (!*v)
         return true;
-    int d = lookup(dest_alias, sizeof dest_alias / sizeof *dest_alias, v);
+    if (strcmp(v, "home") == 0 || strcmp(v, "hjem") == 0) {
+        err(r, r->row_line, "destination",
+            "home is not a place anyone waits for: a patient decided for home has left "
+            "(leave destination empty while the decision is pending)");
+        return false;
+    }
+    int d = unit_named(s, v);
     if (d < 0) {
         err(r, r->row_line, "destination",
-            "unknown destination%s; expected home_care, short_term or nursing_home, or empty",
-            got(v, g, sizeof g));
+            "unknown destination%s; expected a unit of the scenario (%s), or empty",
+            got(v, g, sizeof g), unit_ids(s, -1, ids, sizeof ids));
         return false;
     }
     const char *why = NULL;
-    if (d == FLYT_DEST_HOME)
-        why = "home is not a place anyone waits for: a patient decided for home has left "
-              "(leave destination empty while the decision is pending)";
-    else if (cp->loc == FLYT_LOC_HOSPITAL || cp->loc == FLYT_LOC_NURSING_HOME)
-        why = "only ukp, short_term and home_care rows wait for a destination";
-    else if (cp->loc == FLYT_LOC_SHORT_TERM && d == FLYT_DEST_SHORT_TERM)
-        why = "a short-term patient waits for home_care or nursing_home, not short_term";
-    else if (cp->loc == FLYT_LOC_HOME_CARE && d != FLYT_DEST_NURSING_HOME)
-        why = "a home-care user can only wait for nursing_home";
+    if (d == s->hospital)
+        why = "the hospital is not a place to wait for (a patient in treatment is 'hospital')";
+    else if (cp->loc == FLYT_CENSUS_HOSPITAL)
+        why = "a patient in hospital treatment waits for no place (a discharge-ready patient "
+              "is 'ukp')";
+    else if (cp->loc == d)
+        why = "a patient cannot wait for the unit it is in";
     if (why) {
         err(r, r->row_line, "destination", "%s", why);
         return false;
     }
-    cp->dest = (int8_t)d;
+    cp->dest = (int16_t)d;
     return true;
 }
 
@@ -551,19 +587,24 @@ static bool row_attributes(struct reader *r, struct flyt_census_patient *cp)
         cp->complex = (int8_t)b;
     }
     v = val(r, COL_HOURS);
-    cp->hc_hours = -1;
+    cp->hours = -1;
     if (*v) {
         double h;
-        if (cp->loc != FLYT_LOC_HOME_CARE && cp->dest != FLYT_DEST_HOME_CARE) {
+        const struct flyt_scenario *s = r->o->s;
+        bool caseload = (cp->loc >= 0 && s->units[cp->loc].kind == FLYT_UNIT_CASELOAD) ||
+                        (cp->dest >= 0 && s->units[cp->dest].kind == FLYT_UNIT_CASELOAD);
+        if (!caseload) {
+            char ids[300];
             err(r, r->row_line, "hours_per_week",
-                "only for home-care users and patients waiting for home care");
+                "only for clients of a caseload unit and patients waiting for one (%s)",
+                unit_ids(s, FLYT_UNIT_CASELOAD, ids, sizeof ids));
             ok = false;
         } else if (!parse_number(v, &h) || !(h >= 0) || h > 168) {
             err(r, r->row_line, "hours_per_week", "must be a number of hours from 0 to 168%s",
                 got(v, g, sizeof g));
             ok = false;
         } else {
-            cp->hc_hours = h;
+            cp->hours = h;
         }
     }
     return ok;
@@ -1055,16 +1096,14 @@ static void put_date(FILE *f, int day)
 int flyt_census_write_csv(FILE *f, const struct flyt_census *c, const struct flyt_scenario *s,
                           int census_day)
 {
-    static const char *const dest_names[FLYT_N_DEST] = { "home", "home_care", "short_term",
-                                                         "nursing_home" };
     fputs("# census_date: ", f);
     put_date(f, census_day);
     fputs("\nlocation,since,destination,queued_since,cfs,age_band,complex,hours_per_week\n", f);
     for (size_t i = 0; i < c->n; i++) {
         const struct flyt_census_patient *p = &c->p[i];
-        fprintf(f, "%s,", flyt_census_loc_name((enum flyt_census_loc)p->loc));
+        fprintf(f, "%s,", flyt_census_loc_name(s, p->loc));
         put_date(f, census_day - (int)ceil(p->elapsed_days - 1e-9));
-        fprintf(f, ",%s,", p->dest >= 0 && p->dest < FLYT_N_DEST ? dest_names[p->dest] : "");
+        fprintf(f, ",%s,", p->dest >= 0 ? flyt_census_loc_name(s, p->dest) : "");
         if (p->dest >= 0 && p->queued_days >= 0)
             put_date(f, census_day - (int)ceil(p->queued_days - 1e-9));
         fputc(',', f);
@@ -1074,8 +1113,8 @@ int flyt_census_write_csv(FILE *f, const struct flyt_census *c, const struct fly
         if (p->age_band >= 0 && s && p->age_band < s->n_age_bands)
             fputs(s->age_band[p->age_band], f);
         fprintf(f, ",%s,", p->complex < 0 ? "" : p->complex ? "yes" : "no");
-        if (p->hc_hours >= 0)
-            fprintf(f, "%.2f", p->hc_hours);
+        if (p->hours >= 0)
+            fprintf(f, "%.2f", p->hours);
         fputc('\n', f);
     }
     return ferror(f) ? -1 : 0;

@@ -17,31 +17,26 @@
 
 #define FC_DEF(name, units, desc) { #name, units, desc },
 const struct flyt_field_def flyt_fc_series_defs[FLYT_FC_N_SERIES] = { FLYT_FC_SERIES_LIST(FC_DEF) };
+const struct flyt_field_def flyt_fc_unit_series_defs[FLYT_FCU_N_SERIES] = {
+    FLYT_FC_UNIT_SERIES_LIST(FC_DEF)
+};
 #undef FC_DEF
 
 const double flyt_fc_quantiles[FLYT_FC_N_Q] = { 0.05, 0.25, 0.50, 0.75, 0.95 };
 
-/* The forecast still reports the three places of the census format; each
- * is the unit of that id in the scenario's network (NaN when it has none). */
-static int unit_named(const struct flyt_scenario *s, const char *id)
+const char *flyt_fc_unit_series_units(const struct flyt_scenario *s, int u, int k)
 {
-    for (int u = 0; u < s->n_units; u++)
-        if (strcmp(s->units[u].id, id) == 0)
-            return u;
-    return -1;
+    if (k == FLYT_FCU_census && s->units[u].kind == FLYT_UNIT_BEDS)
+        return "beds";
+    return flyt_fc_unit_series_defs[k].units;
 }
 
-static double useries(const struct flyt_scenario *s, const struct flyt_result *r, const char *id,
-                      int k, size_t d)
-{
-    int u = unit_named(s, id);
-    return u < 0 || !r->unit_series ? NAN : flyt_result_unit_series(r, (unsigned)u, k)[d];
-}
-
-static double nh_queue(const struct flyt_scenario *s, const struct flyt_result *r, size_t d)
-{
-    return useries(s, r, "nursing_home", FLYT_USERIES_queue, d);
-}
+/* The figures of a forecast unit, from the model's series of the unit. */
+static const int unit_series_of[FLYT_FCU_N_SERIES] = {
+    [FLYT_FCU_census] = FLYT_USERIES_census,
+    [FLYT_FCU_queue] = FLYT_USERIES_queue,
+    [FLYT_FCU_hours] = FLYT_USERIES_hours,
+};
 
 /* The replications of one forecast, as tasks of the runner. */
 struct pool {
@@ -60,56 +55,58 @@ static double seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Full at 00:00 of day d: every bed taken (a capacity of NaN, unlimited,
+ * is never reached), or, where hours are what is short, a request waiting. */
+static double unit_full(const struct flyt_scenario *s, const struct flyt_result *res,
+                        const uint8_t *queued, size_t n_days, int u, size_t d)
+{
+    if (s->units[u].kind == FLYT_UNIT_CASELOAD)
+        return queued[(size_t)u * n_days + d];
+    return flyt_result_unit_series(res, (unsigned)u, FLYT_USERIES_census)[d] >=
+           flyt_result_unit_series(res, (unsigned)u, FLYT_USERIES_capacity)[d];
+}
+
 /* One replication into row r of every path. */
 static int one(struct pool *pl, unsigned r)
 {
     struct flyt_forecast *f = pl->f;
+    const struct flyt_scenario *s = pl->s;
     size_t nd = f->n_days, off = (size_t)r * nd;
-    uint8_t *hc_full = calloc(nd ? nd : 1, 1);
-    struct flyt_census_track tr = { nd, f->path[FLYT_FC_ukp_days] + off, hc_full, f->check_day,
+    uint8_t *queued = calloc((size_t)s->n_units * (nd ? nd : 1), 1);
+    struct flyt_census_track tr = { nd, f->fig[FLYT_FC_ukp_days].path + off, queued, f->check_day,
                                     pl->still + (size_t)r * (pl->c->n ? pl->c->n : 1) };
     struct flyt_result res;
-    if (!hc_full)
+    if (!queued)
         return -1;
-    int rc = flyt_model_run_census(pl->s, pl->c, r, &res, &tr);
-    if (rc == 0 && res.n_days < nd)
+    int rc = flyt_model_run_census(s, pl->c, r, &res, &tr);
+    if (rc == 0 && (res.n_days < nd || !res.unit_series))
         rc = -1; /* the scenario's horizon is shorter than the forecast */
     if (rc == 0) {
         double cum = 0;
         for (size_t d = 0; d < nd; d++) {
-            const struct flyt_scenario *s = pl->s;
-            f->path[FLYT_FC_hospital_treatment][off + d] =
+            f->fig[FLYT_FC_hospital_treatment].path[off + d] =
                     res.series[FLYT_SERIES_hospital_treatment][d];
-            f->path[FLYT_FC_ukp_waiting][off + d] = res.series[FLYT_SERIES_ukp_waiting][d];
-            f->path[FLYT_FC_short_term][off + d] =
-                    useries(s, &res, "short_term", FLYT_USERIES_census, d);
-            f->path[FLYT_FC_nursing_home][off + d] =
-                    useries(s, &res, "nursing_home", FLYT_USERIES_census, d);
-            f->path[FLYT_FC_home_care_users][off + d] =
-                    useries(s, &res, "home_care", FLYT_USERIES_census, d);
-            f->path[FLYT_FC_home_care_hours][off + d] =
-                    useries(s, &res, "home_care", FLYT_USERIES_hours, d);
-            f->path[FLYT_FC_nh_queue][off + d] = nh_queue(s, &res, d);
-            cum += f->path[FLYT_FC_ukp_days][off + d];
-            f->path[FLYT_FC_ukp_days_cum][off + d] = cum;
-            f->full[FLYT_FC_FULL_ST][off + d] =
-                    useries(s, &res, "short_term", FLYT_USERIES_census, d) >=
-                    useries(s, &res, "short_term", FLYT_USERIES_capacity, d);
-            f->full[FLYT_FC_FULL_NH][off + d] =
-                    useries(s, &res, "nursing_home", FLYT_USERIES_census, d) >=
-                    useries(s, &res, "nursing_home", FLYT_USERIES_capacity, d);
-            f->full[FLYT_FC_FULL_HC][off + d] = hc_full[d];
-            if (r == 0) {
-                f->capacity[FLYT_FC_FULL_ST][d] =
-                        useries(s, &res, "short_term", FLYT_USERIES_capacity, d);
-                f->capacity[FLYT_FC_FULL_NH][d] =
-                        useries(s, &res, "nursing_home", FLYT_USERIES_capacity, d);
-                f->capacity[FLYT_FC_FULL_HC][d] =
-                        useries(s, &res, "home_care", FLYT_USERIES_capacity, d);
+            f->fig[FLYT_FC_ukp_waiting].path[off + d] = res.series[FLYT_SERIES_ukp_waiting][d];
+            cum += f->fig[FLYT_FC_ukp_days].path[off + d];
+            f->fig[FLYT_FC_ukp_days_cum].path[off + d] = cum;
+        }
+        for (size_t i = 0; i < f->n_units; i++) {
+            struct flyt_fc_unit *fu = &f->units[i];
+            int u = fu->unit;
+            for (int k = 0; k < FLYT_FCU_N_SERIES; k++) {
+                const double *x = flyt_result_unit_series(&res, (unsigned)u, unit_series_of[k]);
+                if (fu->fig[k].path)
+                    memcpy(fu->fig[k].path + off, x, nd * sizeof *x);
             }
+            for (size_t d = 0; d < nd; d++)
+                fu->full[off + d] = unit_full(s, &res, queued, nd, u, d);
+            if (r == 0)
+                memcpy(fu->capacity,
+                       flyt_result_unit_series(&res, (unsigned)u, FLYT_USERIES_capacity),
+                       nd * sizeof *fu->capacity);
         }
     }
-    free(hc_full);
+    free(queued);
     flyt_result_free(&res);
     return rc;
 }
@@ -146,22 +143,55 @@ static int run_all(struct pool *pl, unsigned threads)
     return rc;
 }
 
-static int alloc(struct flyt_forecast *f)
+static int alloc_figure(struct flyt_fc_figure *g, size_t cells, size_t nd)
+{
+    int bad = !(g->path = calloc(cells ? cells : 1, sizeof(double)));
+    bad |= !(g->mean = calloc(nd, sizeof(double)));
+    for (int q = 0; q < FLYT_FC_N_Q; q++)
+        bad |= !(g->q[q] = calloc(nd, sizeof(double)));
+    return bad ? -1 : 0;
+}
+
+static void free_figure(struct flyt_fc_figure *g)
+{
+    free(g->path);
+    free(g->mean);
+    for (int q = 0; q < FLYT_FC_N_Q; q++)
+        free(g->q[q]);
+}
+
+static int alloc(struct flyt_forecast *f, const struct flyt_scenario *s)
 {
     size_t cells = (size_t)f->n_rep * f->n_days, nd = f->n_days ? f->n_days : 1;
     int bad = 0;
-    for (int k = 0; k < FLYT_FC_N_SERIES; k++) {
-        bad |= !(f->path[k] = calloc(cells ? cells : 1, sizeof(double)));
-        bad |= !(f->mean[k] = calloc(nd, sizeof(double)));
-        for (int q = 0; q < FLYT_FC_N_Q; q++)
-            bad |= !(f->q[k][q] = calloc(nd, sizeof(double)));
-    }
-    for (int u = 0; u < FLYT_FC_N_FULL; u++) {
-        bad |= !(f->full[u] = calloc(cells ? cells : 1, sizeof(double)));
-        bad |= !(f->capacity[u] = calloc(nd, sizeof(double)));
-        bad |= !(f->p_full[u] = calloc(nd, sizeof(double)));
+    for (int k = 0; k < FLYT_FC_N_SERIES; k++)
+        bad |= alloc_figure(&f->fig[k], cells, nd);
+    f->units = calloc(s->n_units ? (size_t)s->n_units : 1, sizeof *f->units);
+    if (!f->units)
+        return -1;
+    for (int u = 0; u < s->n_units; u++) {
+        if (u == s->hospital)
+            continue;
+        struct flyt_fc_unit *fu = &f->units[f->n_units++];
+        fu->unit = u;
+        for (int k = 0; k < FLYT_FCU_N_SERIES; k++)
+            if (k != FLYT_FCU_hours || s->units[u].kind == FLYT_UNIT_CASELOAD)
+                bad |= alloc_figure(&fu->fig[k], cells, nd);
+        bad |= !(fu->full = calloc(cells ? cells : 1, sizeof(double)));
+        bad |= !(fu->capacity = calloc(nd, sizeof(double)));
+        bad |= !(fu->p_full = calloc(nd, sizeof(double)));
     }
     return bad ? -1 : 0;
+}
+
+static void bands(struct flyt_fc_figure *g, const struct flyt_forecast *f, size_t d, double *x)
+{
+    for (unsigned r = 0; r < f->n_rep; r++)
+        x[r] = g->path[(size_t)r * f->n_days + d];
+    gsl_sort(x, 1, f->n_rep);
+    g->mean[d] = gsl_stats_mean(x, 1, f->n_rep);
+    for (int q = 0; q < FLYT_FC_N_Q; q++)
+        g->q[q][d] = gsl_stats_quantile_from_sorted_data(x, 1, f->n_rep, flyt_fc_quantiles[q]);
 }
 
 /* Bands per day over the replications that completed. */
@@ -171,20 +201,17 @@ static int summarise(struct flyt_forecast *f)
     if (!x)
         return -1;
     for (size_t d = 0; d < f->n_days; d++) {
-        for (int k = 0; k < FLYT_FC_N_SERIES; k++) {
-            for (unsigned r = 0; r < f->n_rep; r++)
-                x[r] = f->path[k][(size_t)r * f->n_days + d];
-            gsl_sort(x, 1, f->n_rep);
-            f->mean[k][d] = gsl_stats_mean(x, 1, f->n_rep);
-            for (int q = 0; q < FLYT_FC_N_Q; q++)
-                f->q[k][q][d] =
-                        gsl_stats_quantile_from_sorted_data(x, 1, f->n_rep, flyt_fc_quantiles[q]);
-        }
-        for (int u = 0; u < FLYT_FC_N_FULL; u++) {
+        for (int k = 0; k < FLYT_FC_N_SERIES; k++)
+            bands(&f->fig[k], f, d, x);
+        for (size_t i = 0; i < f->n_units; i++) {
+            struct flyt_fc_unit *fu = &f->units[i];
+            for (int k = 0; k < FLYT_FCU_N_SERIES; k++)
+                if (fu->fig[k].path)
+                    bands(&fu->fig[k], f, d, x);
             double n = 0;
             for (unsigned r = 0; r < f->n_rep; r++)
-                n += f->full[u][(size_t)r * f->n_days + d];
-            f->p_full[u][d] = n / f->n_rep;
+                n += fu->full[(size_t)r * f->n_days + d];
+            fu->p_full[d] = n / f->n_rep;
         }
     }
     free(x);
@@ -209,7 +236,7 @@ static int still_waiting(struct flyt_forecast *f, const struct flyt_census *c, c
 {
     size_t n = 0;
     for (size_t k = 0; k < c->n; k++)
-        n += c->p[k].loc == FLYT_LOC_UKP;
+        n += c->p[k].loc == FLYT_CENSUS_UKP;
     struct still *s = malloc((n ? n : 1) * sizeof *s);
     f->ukp_row = malloc((n ? n : 1) * sizeof *f->ukp_row);
     f->p_still_ukp = malloc((n ? n : 1) * sizeof *f->p_still_ukp);
@@ -219,7 +246,7 @@ static int still_waiting(struct flyt_forecast *f, const struct flyt_census *c, c
     }
     n = 0;
     for (size_t k = 0; k < c->n; k++) {
-        if (c->p[k].loc != FLYT_LOC_UKP)
+        if (c->p[k].loc != FLYT_CENSUS_UKP)
             continue;
         double yes = 0;
         for (unsigned r = 0; r < f->n_rep; r++)
@@ -247,7 +274,7 @@ int flyt_forecast_run(const struct flyt_scenario *s, const struct flyt_census *c
     double t0 = seconds();
     struct pool pl = { .s = s, .c = c, .f = out, .progress = progress, .ctx = ctx };
     pl.still = calloc((size_t)n_rep * (c->n ? c->n : 1), 1);
-    if (!pl.still || alloc(out) != 0) {
+    if (!pl.still || alloc(out, s) != 0) {
         free(pl.still);
         return -1;
     }
@@ -263,17 +290,17 @@ int flyt_forecast_run(const struct flyt_scenario *s, const struct flyt_census *c
 
 void flyt_forecast_free(struct flyt_forecast *f)
 {
-    for (int k = 0; k < FLYT_FC_N_SERIES; k++) {
-        free(f->path[k]);
-        free(f->mean[k]);
-        for (int q = 0; q < FLYT_FC_N_Q; q++)
-            free(f->q[k][q]);
+    for (int k = 0; k < FLYT_FC_N_SERIES; k++)
+        free_figure(&f->fig[k]);
+    for (size_t i = 0; f->units && i < f->n_units; i++) {
+        struct flyt_fc_unit *fu = &f->units[i];
+        for (int k = 0; k < FLYT_FCU_N_SERIES; k++)
+            free_figure(&fu->fig[k]);
+        free(fu->full);
+        free(fu->capacity);
+        free(fu->p_full);
     }
-    for (int u = 0; u < FLYT_FC_N_FULL; u++) {
-        free(f->full[u]);
-        free(f->capacity[u]);
-        free(f->p_full[u]);
-    }
+    free(f->units);
     free(f->ukp_row);
     free(f->p_still_ukp);
     memset(f, 0, sizeof *f);

@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const loc_names[FLYT_N_LOC] = {
-    "hospital", "ukp", "short_term", "nursing_home", "home_care",
-};
-
-const char *flyt_census_loc_name(enum flyt_census_loc loc)
+const char *flyt_census_loc_name(const struct flyt_scenario *s, int loc)
 {
-    return (unsigned)loc < FLYT_N_LOC ? loc_names[loc] : "?";
+    if (loc == FLYT_CENSUS_HOSPITAL)
+        return "hospital";
+    if (loc == FLYT_CENSUS_UKP)
+        return "ukp";
+    return s && loc >= 0 && loc < s->n_units ? s->units[loc].id : "?";
 }
 
 int flyt_census_add(struct flyt_census *c, const struct flyt_census_patient *p)
@@ -43,23 +43,6 @@ void flyt_census_free(struct flyt_census *c)
 }
 
 /* ---- placing a census ---- */
-
-/* The unit a census place names: found by id; -1 when the scenario has no
- * such unit. */
-static int unit_named(const struct model *m, const char *id)
-{
-    for (int u = 0; u < m->s->n_units; u++)
-        if (strcmp(m->s->units[u].id, id) == 0)
-            return u;
-    return -1;
-}
-
-static int unit_of_dest(const struct model *m, int dest)
-{
-    static const char *const names[FLYT_N_DEST] = { "home", "home_care", "short_term",
-                                                    "nursing_home" };
-    return dest > 0 && dest < FLYT_N_DEST ? unit_named(m, names[dest]) : -1;
-}
 
 struct placing {
     const struct flyt_census *c;
@@ -110,38 +93,40 @@ static void attributes(struct model *m, uint32_t id, const struct flyt_census_pa
     p->group = (uint8_t)s->group_of_cfs[p->cfs];
 }
 
-static double hours(struct model *m, struct patient *p, const struct flyt_census_patient *cp)
+/* Hours per week in caseload u: the census's, or drawn as at an
+ * application. */
+static double hours(struct model *m, struct patient *p, const struct flyt_census_patient *cp, int u)
 {
-    int u = unit_named(m, "home_care");
-    if (cp->hc_hours >= 0 || u < 0)
-        return cp->hc_hours >= 0 ? cp->hc_hours : 0.0;
+    if (cp->hours >= 0)
+        return cp->hours;
     return flyt_dist_sample(&m->s->units[u].hours[p->group], m->rng);
 }
 
-/* The destinations a patient can wait for where it is; anything else is
- * read as no destination. */
-static int valid_dest_loc(const struct flyt_census_patient *cp)
+static bool caseload(const struct model *m, int u)
 {
-    switch (cp->loc) {
-    case FLYT_LOC_UKP:
-        return cp->dest == FLYT_DEST_HOME_CARE || cp->dest == FLYT_DEST_SHORT_TERM ||
-                               cp->dest == FLYT_DEST_NURSING_HOME
-                       ? cp->dest
-                       : -1;
-    case FLYT_LOC_SHORT_TERM:
-        return cp->dest == FLYT_DEST_HOME_CARE || cp->dest == FLYT_DEST_NURSING_HOME ? cp->dest
-                                                                                     : -1;
-    case FLYT_LOC_HOME_CARE:
-        return cp->dest == FLYT_DEST_NURSING_HOME ? cp->dest : -1;
-    default:
-        return -1;
-    }
+    return m->s->units[u].kind == FLYT_UNIT_CASELOAD;
 }
 
+/* Where a census patient is placed: where the census says, or, for a unit
+ * the scenario does not have (a census made for another network), in
+ * hospital treatment, as the nearest place every scenario has. */
+static int place_of(const struct model *m, const struct flyt_census_patient *cp)
+{
+    if (cp->loc == FLYT_CENSUS_UKP)
+        return FLYT_CENSUS_UKP;
+    if (cp->loc >= 0 && cp->loc < m->s->n_units && cp->loc != m->s->hospital)
+        return cp->loc;
+    return FLYT_CENSUS_HOSPITAL;
+}
+
+/* The unit a patient waits for where it is placed; anything the model
+ * cannot queue is read as no destination. */
 static int valid_dest(const struct model *m, const struct flyt_census_patient *cp)
 {
-    int d = valid_dest_loc(cp);
-    return d >= 0 && unit_of_dest(m, d) >= 0 ? d : -1;
+    int d = cp->dest, at = place_of(m, cp);
+    if (d < 0 || d >= m->s->n_units || d == m->s->hospital || d == at || at == FLYT_CENSUS_HOSPITAL)
+        return -1;
+    return d;
 }
 
 static void place_ukp(struct model *m, uint32_t id, const struct flyt_census_patient *cp, int dest)
@@ -156,9 +141,9 @@ static void place_ukp(struct model *m, uint32_t id, const struct flyt_census_pat
     flyt__hospital_in(m);
     if (dest >= 0) {
         p->state = PS_WAITING;
-        p->dest = (int16_t)unit_of_dest(m, dest);
-        if (dest == FLYT_DEST_HOME_CARE)
-            p->hc_hours = hours(m, p, cp);
+        p->dest = (int16_t)dest;
+        if (caseload(m, dest))
+            p->hc_hours = hours(m, p, cp, dest);
         return;
     }
     if (p->complex) {
@@ -176,20 +161,21 @@ static void place_ukp(struct model *m, uint32_t id, const struct flyt_census_pat
              id);
 }
 
-static void place_short_term(struct model *m, uint32_t id, const struct flyt_census_patient *cp,
-                             int dest)
+/* A bed (or a place in an unlimited unit): the rest of the stay, or, with
+ * a destination, the stay over and the bed blocked until there is room. */
+static void place_stay(struct model *m, uint32_t id, const struct flyt_census_patient *cp, int u,
+                       int dest)
 {
     struct patient *p = &m->p[id];
     double e = cp->elapsed_days;
-    int u = unit_named(m, "short_term");
     if (dest >= 0) {
         p->state = PS_BLOCKED;
         p->unit = (uint16_t)u;
         flyt__unit_touch(m, u);
         m->u[u].n++;
         m->u[u].n_blocked++;
-        if (dest == FLYT_DEST_HOME_CARE)
-            p->hc_hours = hours(m, p, cp);
+        if (caseload(m, dest))
+            p->hc_hours = hours(m, p, cp, dest);
     } else {
         flyt__start_stay(m, id, u,
                          flyt_dist_sample_residual(&m->s->units[u].los[p->group], e, m->rng));
@@ -200,12 +186,11 @@ static void place_short_term(struct model *m, uint32_t id, const struct flyt_cen
 
 /* Caseload hazards are memoryless: a fresh draw whatever the elapsed time.
  * Waiting for a place elsewhere switches the application hazards off. */
-static void place_home_care(struct model *m, uint32_t id, const struct flyt_census_patient *cp,
-                            int dest)
+static void place_client(struct model *m, uint32_t id, const struct flyt_census_patient *cp, int u,
+                         int dest)
 {
     struct patient *p = &m->p[id];
-    int u = unit_named(m, "home_care");
-    p->hc_hours = hours(m, p, cp);
+    p->hc_hours = hours(m, p, cp, u);
     if (dest < 0) {
         flyt__start_client(m, id, u);
     } else {
@@ -215,31 +200,23 @@ static void place_home_care(struct model *m, uint32_t id, const struct flyt_cens
         m->u[u].n++;
         m->u[u].n_blocked++;
         m->u[u].hours_used += p->hc_hours;
+        /* the census's hours are those used here; those asked there are
+         * drawn, as at an application */
+        if (caseload(m, dest))
+            p->next_hours = flyt_dist_sample(&m->s->units[dest].hours[p->group], m->rng);
         flyt__schedule_hazard(m, id);
     }
     p->t_state = -cp->elapsed_days;
 }
 
-/* A census place the scenario has no unit for: the patient is counted in
- * hospital treatment instead, as the nearest place every scenario has. */
-static int place_of(const struct model *m, const struct flyt_census_patient *cp)
-{
-    static const char *const ids[FLYT_N_LOC] = { NULL, NULL, "short_term", "nursing_home",
-                                                 "home_care" };
-    if (cp->loc <= FLYT_LOC_UKP || cp->loc >= FLYT_N_LOC)
-        return cp->loc;
-    return unit_named(m, ids[cp->loc]) >= 0 ? cp->loc : FLYT_LOC_HOSPITAL;
-}
-
 static void place_one(struct model *m, uint32_t id, const struct flyt_census_patient *cp)
 {
     const struct flyt_group *g;
-    int dest = valid_dest(m, cp);
+    int dest = valid_dest(m, cp), at = place_of(m, cp);
     attributes(m, id, cp);
     struct patient *p = &m->p[id];
     g = &m->s->groups[p->group];
-    switch (place_of(m, cp)) {
-    case FLYT_LOC_HOSPITAL:
+    if (at == FLYT_CENSUS_HOSPITAL) {
         p->state = PS_TREATMENT;
         p->unit = (uint16_t)m->s->hospital;
         p->t_state = -cp->elapsed_days;
@@ -247,25 +224,12 @@ static void place_one(struct model *m, uint32_t id, const struct flyt_census_pat
         flyt__hospital_in(m);
         schedule(m, flyt_dist_sample_residual(&g->hosp_los, cp->elapsed_days, m->rng), EV_TREAT_END,
                  id);
-        break;
-    case FLYT_LOC_UKP:
+    } else if (at == FLYT_CENSUS_UKP) {
         place_ukp(m, id, cp, dest);
-        break;
-    case FLYT_LOC_SHORT_TERM:
-        place_short_term(m, id, cp, dest);
-        break;
-    case FLYT_LOC_NURSING_HOME: {
-        int u = unit_named(m, "nursing_home");
-        flyt__start_stay(
-                m, id, u,
-                flyt_dist_sample_residual(&m->s->units[u].los[p->group], cp->elapsed_days, m->rng));
-        p->t_unit = -1;
-        p->t_state = -cp->elapsed_days;
-        break;
-    }
-    default:
-        place_home_care(m, id, cp, dest);
-        break;
+    } else if (caseload(m, at)) {
+        place_client(m, id, cp, at, dest);
+    } else {
+        place_stay(m, id, cp, at, dest);
     }
 }
 
@@ -297,14 +261,13 @@ static void join_queues(struct model *m, struct placing *pl)
         return;
     }
     for (size_t k = 0; k < c->n; k++)
-        if (pl->id[k] != NIL && valid_dest(m, &c->p[k]) >= 0 &&
-            place_of(m, &c->p[k]) == c->p[k].loc)
+        if (pl->id[k] != NIL && valid_dest(m, &c->p[k]) >= 0)
             order[n++] = (struct queued){ c->p[k].queued_days, c->p[k].row, k };
     qsort(order, n, sizeof *order, by_queue_time);
     for (size_t i = 0; i < n; i++) {
         const struct flyt_census_patient *cp = &c->p[order[i].k];
         uint32_t id = pl->id[order[i].k];
-        flyt__queue_push(m, unit_of_dest(m, valid_dest(m, cp)), id);
+        flyt__queue_push(m, valid_dest(m, cp), id);
         m->p[id].t_queue = cp->queued_days >= 0 ? -cp->queued_days : 0.0;
     }
     free(order);
@@ -328,12 +291,6 @@ static void place_census(struct model *m, void *arg)
         flyt__try_place(m, u);
 }
 
-static bool home_care_request_waits(const struct model *m)
-{
-    int u = unit_named(m, "home_care");
-    return u >= 0 && m->u[u].queued > 0;
-}
-
 /* Still waiting in the UKP episode the census found: the slot holds the
  * same patient (its stream key), in a UKP state, ready at the same time. */
 static void mark_still_ukp(const struct model *m, const struct placing *pl, uint8_t *still)
@@ -341,7 +298,7 @@ static void mark_still_ukp(const struct model *m, const struct placing *pl, uint
     for (size_t k = 0; k < pl->c->n; k++) {
         const struct flyt_census_patient *cp = &pl->c->p[k];
         still[k] = 0;
-        if (cp->loc != FLYT_LOC_UKP || pl->id[k] == NIL)
+        if (cp->loc != FLYT_CENSUS_UKP || pl->id[k] == NIL)
             continue;
         const struct patient *p = &m->p[pl->id[k]];
         bool ukp = p->state == PS_DECIDING || p->state == PS_WAITING || p->state == PS_COMPLEX;
@@ -366,8 +323,8 @@ static void run_tracked(struct model *m, const struct placing *pl, struct flyt_c
     for (size_t d = 0; d < n_days && running(m); d++) {
         if (tr->still_ukp && d == tr->check_day)
             mark_still_ukp(m, pl, tr->still_ukp);
-        if (tr->hc_full)
-            tr->hc_full[d] = home_care_request_waits(m);
+        for (int u = 0; tr->queued && u < m->s->n_units; u++)
+            tr->queued[(size_t)u * tr->n_days + d] = m->u[u].queued > 0;
         double t = fmin((double)(d + 1), m->t_end), before = m->area_ukp;
         flyt__run_engine(m, t);
         if (!running(m))
@@ -403,72 +360,44 @@ int flyt_model_run_census(const struct flyt_scenario *s, const struct flyt_censu
 
 /* ---- taking a census ---- */
 
-/* The census file's name for a unit: its id, when it is one of the three
- * places the file format knows. */
-static int census_loc_of_unit(const struct model *m, int u)
-{
-    static const char *const ids[FLYT_N_LOC] = { NULL, NULL, "short_term", "nursing_home",
-                                                 "home_care" };
-    for (int l = FLYT_LOC_SHORT_TERM; l < FLYT_N_LOC && u >= 0 && u != NO_UNIT; l++)
-        if (strcmp(m->s->units[u].id, ids[l]) == 0)
-            return l;
-    return -1;
-}
-
-static int dest_of_queue(const struct model *m, const struct patient *p)
-{
-    switch (census_loc_of_unit(m, p->queue_unit == NO_UNIT ? -1 : p->queue_unit)) {
-    case FLYT_LOC_SHORT_TERM:
-        return FLYT_DEST_SHORT_TERM;
-    case FLYT_LOC_NURSING_HOME:
-        return FLYT_DEST_NURSING_HOME;
-    case FLYT_LOC_HOME_CARE:
-        return FLYT_DEST_HOME_CARE;
-    default:
-        return -1;
-    }
-}
-
 static bool census_of(const struct model *m, const struct patient *p, double day,
                       struct flyt_census_patient *cp)
 {
     memset(cp, 0, sizeof *cp);
     cp->dest = -1;
     cp->queued_days = -1;
-    cp->hc_hours = -1;
+    cp->hours = -1;
     cp->cfs = (int8_t)p->cfs;
     cp->age_band = (int8_t)p->age_band;
     cp->complex = (int8_t)p->complex;
     cp->elapsed_days = day - p->t_state;
     switch (p->state) {
     case PS_TREATMENT:
-        cp->loc = FLYT_LOC_HOSPITAL;
+        cp->loc = FLYT_CENSUS_HOSPITAL;
         break;
     case PS_DECIDING:
     case PS_COMPLEX:
     case PS_WAITING:
-        cp->loc = FLYT_LOC_UKP;
+        cp->loc = FLYT_CENSUS_UKP;
         cp->elapsed_days = day - p->t_ready;
         break;
     case PS_STAY:
     case PS_BLOCKED:
     case PS_CLIENT:
-    case PS_CLIENT_WAIT: {
-        int l = census_loc_of_unit(m, p->unit);
-        if (l < 0)
-            return false; /* a unit the census format cannot name */
-        cp->loc = (uint8_t)l;
+    case PS_CLIENT_WAIT:
+        if (p->unit == NO_UNIT || p->unit == m->s->hospital)
+            return false;
+        cp->loc = (int16_t)p->unit;
         break;
-    }
     default:
         return false;
     }
     if (p->queue_unit != NO_UNIT) {
-        cp->dest = (int8_t)dest_of_queue(m, p);
+        cp->dest = (int16_t)p->queue_unit;
         cp->queued_days = day - p->t_queue;
     }
-    if (cp->loc == FLYT_LOC_HOME_CARE || cp->dest == FLYT_DEST_HOME_CARE)
-        cp->hc_hours = p->hc_hours;
+    if ((cp->loc >= 0 && caseload(m, cp->loc)) || (cp->dest >= 0 && caseload(m, cp->dest)))
+        cp->hours = p->hc_hours;
     if (cp->elapsed_days < 0)
         cp->elapsed_days = 0;
     return true;

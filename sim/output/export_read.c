@@ -933,30 +933,24 @@ static int export_sweep(struct rd *r)
 
 /* ------------------------------------------------------------- forecast */
 
-static int forecast_figures(struct rd *r, hid_t fc, char **date, const double *day, size_t n_days)
+/* Rows of the figures (groups with a median) among loc's subgroups,
+ * named prefix + group name. */
+static void figure_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, const char *prefix,
+                        char **date, const double *day, size_t n_days)
 {
     static const char *const q[] = { "p05", "p25", "median", "p75", "p95", "mean" };
     struct names figs;
-    struct flyt_export_table *t =
-            add_table(r, "forecast",
-                      "the days ahead: each figure's quantiles over the replications per day "
-                      "(p05-p95 is the 90 % band, p25-p75 the 50 % band)");
-    if (!t || subgroups(r, fc, ".", &figs) != 0)
-        return -1;
-    flyt__export_col(t, "day", "days", FLYT_EXPORT_COUNT);
-    flyt__export_col(t, "date", "", FLYT_EXPORT_TEXT);
-    flyt__export_col(t, "figure", "", FLYT_EXPORT_TEXT);
-    flyt__export_col(t, "units", "", FLYT_EXPORT_TEXT);
-    for (size_t j = 0; j < 6; j++)
-        flyt__export_col(t, q[j], "", FLYT_EXPORT_REAL);
+    if (subgroups(r, loc, ".", &figs) != 0)
+        return;
     for (size_t f = 0; !r->failed && f < figs.n; f++) {
-        hid_t g = H5Gopen2(fc, figs.v[f], H5P_DEFAULT);
-        char units[64] = "";
-        if (g < 0 || !flyt__h5_has(g, "median")) { /* p_full, capacity: per unit, below */
+        hid_t g = H5Gopen2(loc, figs.v[f], H5P_DEFAULT);
+        char units[64] = "", name[256];
+        if (g < 0 || !flyt__h5_has(g, "median")) { /* a unit's group: its own rows */
             if (g >= 0)
                 H5Gclose(g);
             continue;
         }
+        snprintf(name, sizeof name, "%s%s", prefix, figs.v[f]);
         flyt__h5_attr_text(g, "units", units, sizeof units);
         double *x[6] = { 0 };
         for (size_t j = 0; !r->failed && j < 6; j++)
@@ -965,7 +959,7 @@ static int forecast_figures(struct rd *r, hid_t fc, char **date, const double *d
             size_t row = flyt__export_row(t);
             flyt__export_set_num(t, row, 0, day[i]);
             flyt__export_set_text(t, row, 1, date[i]);
-            flyt__export_set_text(t, row, 2, figs.v[f]);
+            flyt__export_set_text(t, row, 2, name);
             flyt__export_set_text(t, row, 3, units);
             for (size_t j = 0; j < 6; j++)
                 flyt__export_set_num(t, row, 4 + j, x[j][i]);
@@ -975,26 +969,62 @@ static int forecast_figures(struct rd *r, hid_t fc, char **date, const double *d
         H5Gclose(g);
     }
     flyt__h5_free_strings(figs.v, figs.n);
+}
+
+/* The system's figures, then each unit's as units.<id>.<figure> (the
+ * name a unit's KPI has wherever KPIs are named by text). */
+static int forecast_figures(struct rd *r, hid_t fc, char **date, const double *day, size_t n_days)
+{
+    static const char *const q[] = { "p05", "p25", "median", "p75", "p95", "mean" };
+    struct flyt_export_table *t =
+            add_table(r, "forecast",
+                      "the days ahead: each figure's quantiles over the replications per day "
+                      "(p05-p95 is the 90 % band, p25-p75 the 50 % band)");
+    if (!t)
+        return -1;
+    flyt__export_col(t, "day", "days", FLYT_EXPORT_COUNT);
+    flyt__export_col(t, "date", "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, "figure", "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, "units", "", FLYT_EXPORT_TEXT);
+    for (size_t j = 0; j < 6; j++)
+        flyt__export_col(t, q[j], "", FLYT_EXPORT_REAL);
+    figure_rows(r, t, fc, "", date, day, n_days);
+    struct names units;
+    if (r->failed || subgroups(r, fc, "units", &units) != 0)
+        return -1;
+    hid_t ug = units.n ? H5Gopen2(fc, "units", H5P_DEFAULT) : -1;
+    for (size_t u = 0; !r->failed && ug >= 0 && u < units.n; u++) {
+        hid_t g = H5Gopen2(ug, units.v[u], H5P_DEFAULT);
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "units.%s.", units.v[u]);
+        if (g < 0)
+            fail(r, "cannot open '/forecast/units/%s' in '%s'", units.v[u], r->path);
+        else
+            figure_rows(r, t, g, prefix, date, day, n_days);
+        if (g >= 0)
+            H5Gclose(g);
+    }
+    if (ug >= 0)
+        H5Gclose(ug);
+    flyt__h5_free_strings(units.v, units.n);
     return r->failed ? -1 : 0;
 }
 
 /* units: per day and unit, P(full) and the capacity open. */
 static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day, size_t n_days)
 {
-    if (!flyt__h5_has(fc, "p_full"))
+    struct names units;
+    if (subgroups(r, fc, "units", &units) != 0)
+        return -1;
+    if (units.n == 0)
         return 0;
     struct flyt_export_table *t =
             add_table(r, "units",
                       "per day and unit: the share of replications in which it is full at "
-                      "00:00, and the beds or home-care hours per week open");
-    hid_t pf = H5Gopen2(fc, "p_full", H5P_DEFAULT);
-    hid_t cap = flyt__h5_has(fc, "capacity") ? H5Gopen2(fc, "capacity", H5P_DEFAULT) : -1;
-    hsize_t n_links = 0;
-    H5G_info_t gi;
-    if (!t || pf < 0 || H5Gget_info(pf, &gi) < 0)
-        fail(r, "cannot open '/forecast/p_full' in '%s'", r->path);
-    else
-        n_links = gi.nlinks;
+                      "00:00, and the beds or hours per week open");
+    hid_t ug = H5Gopen2(fc, "units", H5P_DEFAULT);
+    if (!t || ug < 0)
+        fail(r, "cannot open '/forecast/units' in '%s'", r->path);
     if (t) {
         flyt__export_col(t, "day", "days", FLYT_EXPORT_COUNT);
         flyt__export_col(t, "date", "", FLYT_EXPORT_TEXT);
@@ -1003,17 +1033,18 @@ static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day
         flyt__export_col(t, "capacity", "", FLYT_EXPORT_REAL);
         flyt__export_col(t, "capacity_units", "", FLYT_EXPORT_TEXT);
     }
-    for (hsize_t u = 0; !r->failed && u < n_links; u++) {
-        char unit[128], cu[64] = "";
-        if (H5Lget_name_by_idx(pf, ".", H5_INDEX_NAME, H5_ITER_INC, u, unit, sizeof unit,
-                               H5P_DEFAULT) < 0) {
-            fail(r, "cannot list '/forecast/p_full' in '%s'", r->path);
+    for (size_t u = 0; !r->failed && u < units.n; u++) {
+        const char *unit = units.v[u];
+        char cu[64] = "";
+        hid_t g = H5Gopen2(ug, unit, H5P_DEFAULT);
+        if (g < 0) {
+            fail(r, "cannot open '/forecast/units/%s' in '%s'", unit, r->path);
             break;
         }
-        double *p = read_column(r, pf, unit, n_days);
-        double *c = cap >= 0 && flyt__h5_has(cap, unit) ? read_column(r, cap, unit, n_days) : NULL;
+        double *p = read_column(r, g, "p_full", n_days);
+        double *c = flyt__h5_has(g, "capacity") ? read_column(r, g, "capacity", n_days) : NULL;
         if (c) {
-            hid_t d = H5Dopen2(cap, unit, H5P_DEFAULT);
+            hid_t d = H5Dopen2(g, "capacity", H5P_DEFAULT);
             if (d >= 0) {
                 flyt__h5_attr_text(d, "units", cu, sizeof cu);
                 H5Dclose(d);
@@ -1030,11 +1061,11 @@ static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day
         }
         free(p);
         free(c);
+        H5Gclose(g);
     }
-    if (pf >= 0)
-        H5Gclose(pf);
-    if (cap >= 0)
-        H5Gclose(cap);
+    if (ug >= 0)
+        H5Gclose(ug);
+    flyt__h5_free_strings(units.v, units.n);
     return r->failed ? -1 : 0;
 }
 

@@ -3,11 +3,13 @@
  *
  *   /                   provenance and the scenario as run (start_date = the
  *                       census date), census_date, days_ahead, check_day
- *   /forecast           day, date; per figure a group with p05, p25, median,
- *                       p75, p95, mean [day]; p_full/<unit> [day];
- *                       capacity/<unit> [day]
- *   /replications       every path, double [replication x day], and
- *                       full_<unit> (0/1)
+ *   /forecast           day, date; per figure of the whole system a group
+ *                       with p05, p25, median, p75, p95, mean [day]
+ *   /forecast/units     ids; per unit but the hospital a group <id> with its
+ *                       figures (census, queue, a caseload's hours) as
+ *                       above, p_full [day] and capacity [day]
+ *   /replications       every path, double [replication x day]; per unit
+ *                       units/<id>/<figure> and units/<id>/full (0/1)
  *   /ukp_still_waiting  row, probability: the census's UKP patients, most
  *                       likely to still wait at check_day first
  *   /census             per census row: row number and the modelled
@@ -21,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const full_names[FLYT_FC_N_FULL] = { "short_term", "nursing_home", "home_care" };
 static const char *const q_names[FLYT_FC_N_Q] = { "p05", "p25", "median", "p75", "p95" };
 
 struct fc_args {
@@ -83,81 +84,145 @@ static int write_days(struct flyt__h5 *c, hid_t g, const struct fc_args *a)
     return rc;
 }
 
-static int write_bands(struct flyt__h5 *c, hid_t g, const struct flyt_forecast *f, int k)
+static int write_bands(struct flyt__h5 *c, hid_t g, const struct flyt_forecast *f,
+                       const struct flyt_fc_figure *fig, const char *name, const char *units,
+                       const char *description)
 {
-    const struct flyt_field_def *def = &flyt_fc_series_defs[k];
-    hid_t sg = flyt__h5_group_create(c, g, def->name);
+    hid_t sg = flyt__h5_group_create(c, g, name);
     if (sg < 0)
         return -1;
-    int rc = flyt__h5_units_desc(c, sg, def->units, def->description);
+    int rc = flyt__h5_units_desc(c, sg, units, description);
     for (int q = 0; rc == 0 && q < FLYT_FC_N_Q; q++) {
         char desc[160];
         snprintf(desc, sizeof desc, "%g %% quantile over replications, per day",
                  100 * flyt_fc_quantiles[q]);
         rc = flyt__h5_write_1d(c, sg, q_names[q], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, f->n_days,
-                               f->q[k][q], def->units, desc);
+                               fig->q[q], units, desc);
     }
     if (rc == 0)
         rc = flyt__h5_write_1d(c, sg, "mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, f->n_days,
-                               f->mean[k], def->units, "mean over replications, per day");
+                               fig->mean, units, "mean over replications, per day");
     return flyt__h5_close_group(c, sg, rc);
 }
 
-static int write_unit_group(struct flyt__h5 *c, hid_t g, const char *name, double *const *x,
-                            size_t n, const char *const *units, const char *const *desc)
+static const char *const kind_name[FLYT_N_UNIT_KINDS] = {
+    [FLYT_UNIT_BEDS] = "beds",
+    [FLYT_UNIT_CASELOAD] = "caseload",
+    [FLYT_UNIT_UNLIMITED] = "unlimited",
+};
+
+static int forecast_unit(struct flyt__h5 *c, hid_t g, const struct flyt_scenario *s,
+                         const struct flyt_forecast *f, const struct flyt_fc_unit *fu)
 {
-    hid_t sg = flyt__h5_group_create(c, g, name);
-    if (sg < 0)
+    const struct flyt_unit *un = &s->units[fu->unit];
+    hid_t ug = flyt__h5_group_create(c, g, un->id);
+    if (ug < 0)
         return -1;
-    int rc = 0;
-    for (int u = 0; rc == 0 && u < FLYT_FC_N_FULL; u++)
-        rc = flyt__h5_write_1d(c, sg, full_names[u], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, x[u],
-                               units[u], desc[u]);
-    return flyt__h5_close_group(c, sg, rc);
+    unsigned index = (unsigned)fu->unit;
+    int rc = flyt__h5_attr_str(c, ug, "name", un->name ? un->name : un->id) ||
+                             flyt__h5_attr_str(c, ug, "kind", kind_name[un->kind]) ||
+                             flyt__h5_attr_write(c, ug, "index", H5T_STD_U32LE, H5T_NATIVE_UINT,
+                                                 &index)
+                     ? -1
+                     : 0;
+    for (int k = 0; rc == 0 && k < FLYT_FCU_N_SERIES; k++)
+        if (fu->fig[k].path)
+            rc = write_bands(c, ug, f, &fu->fig[k], flyt_fc_unit_series_defs[k].name,
+                             flyt_fc_unit_series_units(s, fu->unit, k),
+                             flyt_fc_unit_series_defs[k].description);
+    bool hours = un->kind == FLYT_UNIT_CASELOAD;
+    if (rc == 0)
+        rc = flyt__h5_write_1d(
+                c, ug, "p_full", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, f->n_days, fu->p_full,
+                "fraction",
+                hours ? "share of replications with a request waiting for hours at 00:00"
+                : un->kind == FLYT_UNIT_BEDS
+                        ? "share of replications with every bed occupied at 00:00"
+                        : "share of replications with the unit full at 00:00 (an unlimited "
+                          "unit never is)");
+    if (rc == 0)
+        rc = flyt__h5_write_1d(c, ug, "capacity", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, f->n_days,
+                               fu->capacity,
+                               hours                        ? "hours/week"
+                               : un->kind == FLYT_UNIT_BEDS ? "beds"
+                                                            : "",
+                               hours                        ? "hours per week available at 00:00"
+                               : un->kind == FLYT_UNIT_BEDS ? "beds open at 00:00"
+                                                            : "none: an unlimited unit (NaN)");
+    return flyt__h5_close_group(c, ug, rc);
+}
+
+/* As a run file's /units: the ids in a dataset, a group per unit. */
+static int forecast_units(struct flyt__h5 *c, hid_t fc, const struct fc_args *a)
+{
+    const struct flyt_forecast *f = a->f;
+    hid_t g = flyt__h5_group_create(c, fc, "units");
+    if (g < 0)
+        return -1;
+    const char **ids = malloc((f->n_units ? f->n_units : 1) * sizeof *ids);
+    if (!ids)
+        return flyt__h5_close_group(
+                c, g, flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name));
+    for (size_t i = 0; i < f->n_units; i++)
+        ids[i] = a->s->units[f->units[i].unit].id;
+    int rc = flyt__h5_write_1d(c, g, "ids", c->str, c->str, f->n_units, ids, "",
+                               "the units forecast (every unit but the hospital), in the "
+                               "scenario's order");
+    free(ids);
+    for (size_t i = 0; rc == 0 && i < f->n_units; i++)
+        rc = forecast_unit(c, g, a->s, f, &f->units[i]);
+    return flyt__h5_close_group(c, g, rc);
 }
 
 static int write_forecast(struct flyt__h5 *c, hid_t file, const struct fc_args *a)
 {
-    static const char *const p_units[FLYT_FC_N_FULL] = { "fraction", "fraction", "fraction" };
-    static const char *const p_desc[FLYT_FC_N_FULL] = {
-        "share of replications with every short-term bed occupied at 00:00",
-        "share of replications with every nursing-home bed occupied at 00:00",
-        "share of replications with a home-care request waiting for hours at 00:00",
-    };
-    static const char *const cap_units[FLYT_FC_N_FULL] = { "beds", "beds", "hours/week" };
-    static const char *const cap_desc[FLYT_FC_N_FULL] = {
-        "short-term beds open at 00:00",
-        "nursing-home beds open at 00:00",
-        "home-care hours per week available at 00:00",
-    };
     hid_t g = flyt__h5_group_create(c, file, "forecast");
     if (g < 0)
         return -1;
     int rc = write_days(c, g, a);
     for (int k = 0; rc == 0 && k < FLYT_FC_N_SERIES; k++)
-        rc = write_bands(c, g, a->f, k);
+        rc = write_bands(c, g, a->f, &a->f->fig[k], flyt_fc_series_defs[k].name,
+                         flyt_fc_series_defs[k].units, flyt_fc_series_defs[k].description);
     if (rc == 0)
-        rc = write_unit_group(c, g, "p_full", a->f->p_full, a->f->n_days, p_units, p_desc);
-    if (rc == 0)
-        rc = write_unit_group(c, g, "capacity", a->f->capacity, a->f->n_days, cap_units, cap_desc);
+        rc = forecast_units(c, g, a);
     return flyt__h5_close_group(c, g, rc);
 }
 
-static int write_paths(struct flyt__h5 *c, hid_t file, const struct flyt_forecast *f)
+static int unit_paths(struct flyt__h5 *c, hid_t g, const struct flyt_scenario *s,
+                      const struct flyt_forecast *f, const struct flyt_fc_unit *fu)
+{
+    hid_t ug = flyt__h5_group_create(c, g, s->units[fu->unit].id);
+    if (ug < 0)
+        return -1;
+    int rc = 0;
+    for (int k = 0; rc == 0 && k < FLYT_FCU_N_SERIES; k++)
+        if (fu->fig[k].path)
+            rc = write_matrix(c, ug, flyt_fc_unit_series_defs[k].name, fu->fig[k].path, f->n_rep,
+                              f->n_days, flyt_fc_unit_series_units(s, fu->unit, k),
+                              flyt_fc_unit_series_defs[k].description);
+    if (rc == 0)
+        rc = write_matrix(c, ug, "full", fu->full, f->n_rep, f->n_days, "",
+                          "1 when the unit was full at 00:00 (see /forecast/units/<id>/p_full)");
+    return flyt__h5_close_group(c, ug, rc);
+}
+
+static int write_paths(struct flyt__h5 *c, hid_t file, const struct flyt_scenario *s,
+                       const struct flyt_forecast *f)
 {
     hid_t g = flyt__h5_group_create(c, file, "replications");
     if (g < 0)
         return -1;
     int rc = 0;
     for (int k = 0; rc == 0 && k < FLYT_FC_N_SERIES; k++)
-        rc = write_matrix(c, g, flyt_fc_series_defs[k].name, f->path[k], f->n_rep, f->n_days,
+        rc = write_matrix(c, g, flyt_fc_series_defs[k].name, f->fig[k].path, f->n_rep, f->n_days,
                           flyt_fc_series_defs[k].units, flyt_fc_series_defs[k].description);
-    for (int u = 0; rc == 0 && u < FLYT_FC_N_FULL; u++) {
-        char name[64];
-        snprintf(name, sizeof name, "full_%s", full_names[u]);
-        rc = write_matrix(c, g, name, f->full[u], f->n_rep, f->n_days, "",
-                          "1 when the unit was full at 00:00 (see /forecast/p_full)");
-    }
+    hid_t ug = rc == 0 ? flyt__h5_group_create(c, g, "units") : -1;
+    if (rc == 0 && ug < 0)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < f->n_units; i++)
+        rc = unit_paths(c, ug, s, f, &f->units[i]);
+    if (ug >= 0)
+        rc = flyt__h5_close_group(c, ug, rc);
     return flyt__h5_close_group(c, g, rc);
 }
 
@@ -186,8 +251,6 @@ static int write_still(struct flyt__h5 *c, hid_t file, const struct flyt_forecas
 static int census_columns(struct flyt__h5 *c, hid_t g, const struct flyt_scenario *s,
                           const struct flyt_census *cen)
 {
-    static const char *const dest_names[FLYT_N_DEST] = { "home", "home_care", "short_term",
-                                                         "nursing_home" };
     size_t n = cen->n, m = n ? n : 1;
     uint32_t *row = malloc(m * sizeof *row);
     int32_t *cfs = malloc(m * sizeof *cfs), *cx = malloc(m * sizeof *cx);
@@ -199,15 +262,15 @@ static int census_columns(struct flyt__h5 *c, hid_t g, const struct flyt_scenari
         for (size_t i = 0; i < n; i++) {
             const struct flyt_census_patient *p = &cen->p[i];
             row[i] = p->row;
-            loc[i] = flyt_census_loc_name((enum flyt_census_loc)p->loc);
-            dest[i] = p->dest >= 0 && p->dest < FLYT_N_DEST ? dest_names[p->dest] : "";
+            loc[i] = flyt_census_loc_name(s, p->loc);
+            dest[i] = p->dest >= 0 ? flyt_census_loc_name(s, p->dest) : "";
             cfs[i] = p->cfs >= 1 ? p->cfs : -1;
             age[i] = p->age_band >= 0 && p->age_band < s->n_age_bands ? s->age_band[p->age_band]
                                                                       : "";
             cx[i] = p->complex;
             el[i] = p->elapsed_days;
             qd[i] = p->queued_days >= 0 ? p->queued_days : NAN;
-            hh[i] = p->hc_hours >= 0 ? p->hc_hours : NAN;
+            hh[i] = p->hours >= 0 ? p->hours : NAN;
         }
         hid_t f64 = H5T_IEEE_F64LE, nd = H5T_NATIVE_DOUBLE, i32 = H5T_STD_I32LE,
               ni = H5T_NATIVE_INT32;
@@ -228,7 +291,8 @@ static int census_columns(struct flyt__h5 *c, hid_t g, const struct flyt_scenari
                              flyt__h5_write_1d(c, g, "queued_days", f64, nd, n, qd, "days",
                                                "time in the queue at day 0; NaN: not queued") ||
                              flyt__h5_write_1d(c, g, "hours_per_week", f64, nd, n, hh, "hours/week",
-                                               "home-care hours as given; NaN: drawn")
+                                               "hours per week in a caseload as given; NaN: "
+                                               "drawn")
                      ? -1
                      : 0;
     } else {
@@ -255,7 +319,8 @@ static int fill_forecast(struct flyt__h5 *c, hid_t file, const void *arg)
         flyt__h5_attr_double(c, file, "days_ahead", (double)a->f->n_days - 1) ||
         flyt__h5_attr_double(c, file, "check_day", (double)a->f->check_day) ||
         flyt__h5_attr_double(c, file, "census_patients", (double)a->c->n) ||
-        write_forecast(c, file, a) || write_paths(c, file, a->f) || write_still(c, file, a->f))
+        write_forecast(c, file, a) || write_paths(c, file, a->s, a->f) ||
+        write_still(c, file, a->f))
         return -1;
     hid_t g = flyt__h5_group_create(c, file, "census");
     return g < 0 ? -1 : flyt__h5_close_group(c, g, census_columns(c, g, a->s, a->c));

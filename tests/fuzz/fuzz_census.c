@@ -42,6 +42,23 @@ static void count_rows(const uint8_t *d, size_t n, size_t *must, size_t *may)
     }
 }
 
+/* Rows name places by the scenario's unit ids: read against the embedded
+ * scenario (hospital, short_term, nursing_home, home_care), loaded once, so
+ * that a row naming a unit or an alias of one is read, not refused. */
+static const struct flyt_scenario *scenario(void)
+{
+    static struct flyt_scenario *s;
+    if (!s) {
+        struct flyt_diag diag;
+        flyt_diag_init(&diag);
+        s = flyt_scenario_load(NULL, NULL, 0, &diag);
+        flyt_diag_free(&diag);
+        if (!s)
+            abort();
+    }
+    return s;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[64];
@@ -55,7 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     flyt_diag_init(&diag);
     struct flyt_census c = { 0 };
     int day;
-    struct flyt_census_read_opts o = { NULL, 0, NULL, flyt_days_from_civil(2025, 3, 14), NULL };
+    struct flyt_census_read_opts o = { NULL, 0, scenario(), flyt_days_from_civil(2025, 3, 14),
+                                       NULL };
     int rc = flyt_census_read(path, &o, &c, &day, &diag);
     unlink(path);
     size_t must, may;
@@ -67,6 +85,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 1; i < c.n; i++)
         if (c.p[i].row <= c.p[i - 1].row)
             abort();
+    /* every accepted place and destination is one the model can hold */
+    const struct flyt_scenario *s = scenario();
+    for (size_t i = 0; i < c.n; i++) {
+        const struct flyt_census_patient *p = &c.p[i];
+        if (p->loc < FLYT_CENSUS_HOSPITAL || p->loc >= s->n_units || p->loc == s->hospital ||
+            p->dest < -1 || p->dest >= s->n_units || p->dest == s->hospital ||
+            (p->dest >= 0 && (p->dest == p->loc || p->loc == FLYT_CENSUS_HOSPITAL)))
+            abort();
+    }
     flyt_census_free(&c);
     flyt_diag_free(&diag);
     return 0;
