@@ -374,7 +374,8 @@ static const char *unit_ids(const struct flyt_scenario *s, int kind, char *buf, 
             continue;
         int w = snprintf(buf + len, n - len, "%s%s", len ? ", " : "", s->units[u].id);
         if (w < 0 || (size_t)w >= n - len) {
-            snprintf(buf + (len < n - 5 ? len : n - 5), 5, ", ...");
+            size_t at = len < n - 6 ? len : n - 6; /* room for ", ..." and its NUL */
+            memcpy(buf + at, ", ...", 6);
             break;
         }
         len += (size_t)w;

@@ -478,10 +478,13 @@ static bool read_unit_head(struct reader *rd, config_setting_t *e, struct flyt_s
     const char *id = NULL;
     bool ok = true;
     if (flyt__rd_str(rd, e, "id", true, &id) && id) {
-        if (!flyt__rd_valid_id(id) || strcmp(id, "home") == 0 || strcmp(id, "death") == 0) {
+        /* home and death are exits; ids names the list of ids in the output */
+        if (!flyt__rd_valid_id(id) || strcmp(id, "home") == 0 || strcmp(id, "death") == 0 ||
+            strcmp(id, "ids") == 0) {
             flyt__rd_error(rd, config_setting_get_member(e, "id"), key,
                            "a unit id has 1 to %d ASCII characters, a letter first, then letters, "
-                           "digits or '_', and is not 'home' or 'death' (exits); got \"%s\"",
+                           "digits or '_', and is not 'home' or 'death' (exits) or 'ids' (the "
+                           "output's list of ids); got \"%s\"",
                            FLYT_ID_LEN - 1, id);
             ok = false;
         } else {
