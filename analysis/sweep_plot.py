@@ -3,7 +3,7 @@
 
 One parameter: the mean with its 95 % band as a line. Two on a grid: a heat map
 of the mean (other designs: a scatter coloured by the mean). Reads the layout of
-sim/output/h5_sweep.c: /parameters/key, /points/<key> [point], /summary/kpi,
+sim/output/h5/h5_sweep.c: /parameters/key, /points/<key> [point], /summary/kpi,
 /summary/units [kpi] and /summary/mean, ci95_low, ci95_high [point x kpi].
 Needs Debian's python3-h5py, python3-numpy and python3-matplotlib.
 """

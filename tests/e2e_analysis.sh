@@ -26,7 +26,7 @@ check "compare exits 0" test $? -eq 0
 "$FLYT" sweep "$SRC/scenarios/sweeps/test/grid.cfg" --no-progress -o "$tmp/sweep.h5" >/dev/null 2>&1 ||
   echo "note: flyt sweep failed; the synthetic sweep file still tests the plot"
 
-# A sweep file as sim/output/h5_sweep.c lays it out, made by hand: one
+# A sweep file as sim/output/h5/h5_sweep.c lays it out, made by hand: one
 # parameter on its own and two on a grid.
 "$PY" - "$tmp/synthetic.h5" <<'PYEOF'
 import sys, h5py, numpy as np

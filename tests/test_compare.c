@@ -1,6 +1,6 @@
 /*
  * Paired comparison (sim/stats/paired.c) and the comparison file
- * (sim/output/h5_compare.c): figures against formulas worked by hand,
+ * (sim/output/h5/h5_compare.c): figures against formulas worked by hand,
  * NaN handling, role pairing by name, and a scenario compared with itself,
  * whose differences must be exactly zero because both runs see the same
  * patients.

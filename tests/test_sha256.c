@@ -1,4 +1,4 @@
-#include "output/sha256.h"
+#include "output/h5/sha256.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "output/warnings.h"
+#include "output/print/warnings.h"
 
 #include <math.h>
 #include <stdbool.h>

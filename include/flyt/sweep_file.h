@@ -1,5 +1,5 @@
 /*
- * A sweep as data, and its HDF5 file (sim/output/h5_sweep*.c).
+ * A sweep as data, and its HDF5 file (sim/output/h5/h5_sweep*.c).
  *
  * The sweep module makes a struct flyt_sweep (flyt/sweep.h: reading the
  * sweep file, the design, running, merging); the output module writes it

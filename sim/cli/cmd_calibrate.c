@@ -4,7 +4,7 @@
 #include "cli/cli.h"
 #include "flyt/calibrate.h"
 #include "flyt/outfile.h"
-#include "output/print_util.h"
+#include "output/print/print_util.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -12,8 +12,8 @@
 #include "fuzz.h"
 
 #include "flyt/sweep.h"
-#include "output/h5_seal.h"
-#include "output/sha256.h"
+#include "output/h5/h5_seal.h"
+#include "output/h5/sha256.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* Small readers of flyt's HDF5 files that the report and the export share. */
-#include "output/h5_common.h"
+#include "output/h5/h5_common.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -4,9 +4,9 @@
  * interval) print as "-" in the table and null in JSON.
  */
 #include "flyt/output.h"
-#include "output/print_util.h"
-#include "output/roles_print.h"
-#include "output/warnings.h"
+#include "output/print/print_util.h"
+#include "output/print/roles_print.h"
+#include "output/print/warnings.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* Coordinator roles in the terminal summary: one block per role after the
  * KPI table, and a "roles" object in the JSON summary. */
-#include "output/roles_print.h"
-#include "output/print_util.h"
+#include "output/print/roles_print.h"
+#include "output/print/print_util.h"
 
 #include <math.h>
 

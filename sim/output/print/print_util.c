@@ -1,4 +1,4 @@
-#include "output/print_util.h"
+#include "output/print/print_util.h"
 
 #include <math.h>
 

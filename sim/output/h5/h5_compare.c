@@ -18,7 +18,7 @@
  * same name stay apart; a '/' in a name becomes '_'.
  */
 #include "flyt/compare.h"
-#include "output/h5_common.h"
+#include "output/h5/h5_common.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* Coordinator roles in a run file: /roles/<name>/ holds the role's settings
  * as attributes, one dataset per role KPI (a value per replication), and a
  * summary table like /summary. Absent when the scenario has no roles. */
-#include "output/h5_common.h"
+#include "output/h5/h5_common.h"
 
 #include <math.h>
 #include <stdlib.h>

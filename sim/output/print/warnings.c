@@ -3,7 +3,7 @@
  * honest about the replications but not about the next year. Planners read
  * the table, so that is where the warning goes (stdout, after the table;
  * JSON carries the utilisations themselves). */
-#include "output/warnings.h"
+#include "output/print/warnings.h"
 
 #include <math.h>
 #include <stdbool.h>

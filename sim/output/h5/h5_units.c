@@ -6,7 +6,7 @@
  * rather than a dataset per KPI: HDF5's cost grows with the number of
  * objects (docs/performance.md), and a network may have many units. */
 #include "flyt/series.h"
-#include "output/h5_common.h"
+#include "output/h5/h5_common.h"
 
 #include <math.h>
 #include <stdlib.h>

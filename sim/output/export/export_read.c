@@ -7,7 +7,7 @@
 #include "flyt/date.h"
 #include "flyt/export.h"
 #include "flyt/result.h"
-#include "output/h5_common.h"
+#include "output/h5/h5_common.h"
 
 #include <hdf5.h>
 

@@ -1,6 +1,6 @@
 /* SHA-256 as FIPS 180-4 section 6.2 states it: a 64-round compression of
  * 512-bit blocks, the message padded with 0x80, zeros and its bit length. */
-#include "output/sha256.h"
+#include "output/h5/sha256.h"
 
 #include <stdio.h>
 #include <string.h>

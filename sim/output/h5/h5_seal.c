@@ -1,6 +1,6 @@
 /* The SHA-256 seal on sweep and shard files: see h5_seal.h. */
-#include "output/h5_seal.h"
-#include "output/sha256.h"
+#include "output/h5/h5_seal.h"
+#include "output/h5/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>

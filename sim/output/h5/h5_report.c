@@ -5,9 +5,9 @@
  * nothing is recomputed, so the figures are those flyt printed when it ran.
  */
 #include "flyt/report.h"
-#include "output/h5_common.h"
-#include "output/print_util.h"
-#include "output/report_table.h"
+#include "output/h5/h5_common.h"
+#include "output/print/print_util.h"
+#include "output/print/report_table.h"
 
 #include <hdf5.h>
 

@@ -2,11 +2,11 @@
  * The pieces every flyt HDF5 writer shares: error context, attributes,
  * datasets, chunked matrices, provenance, and the atomic file write.
  */
-#include "output/h5_common.h"
+#include "output/h5/h5_common.h"
 #include "flyt/outfile.h"
 #include "flyt/rng.h"
 #include "flyt/version.h"
-#include "output/h5_seal.h"
+#include "output/h5/h5_seal.h"
 
 #include <gsl/gsl_version.h>
 

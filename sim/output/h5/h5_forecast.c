@@ -17,7 +17,7 @@
  */
 #include "flyt/date.h"
 #include "flyt/forecast.h"
-#include "output/h5_common.h"
+#include "output/h5/h5_common.h"
 
 #include <math.h>
 #include <stdlib.h>

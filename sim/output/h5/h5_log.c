@@ -15,7 +15,7 @@
 #include "flyt/log.h"
 #include "flyt/outfile.h"
 #include "flyt/trace.h"
-#include "output/h5_common.h"
+#include "output/h5/h5_common.h"
 
 #include <errno.h>
 #include <fcntl.h>

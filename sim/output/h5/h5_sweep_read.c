@@ -4,7 +4,7 @@
  * anything else is "not a flyt sweep file".
  */
 #include "flyt/sweep_file.h"
-#include "output/h5_seal.h"
+#include "output/h5/h5_seal.h"
 
 #include <hdf5.h>
 

@@ -4,7 +4,7 @@
  */
 #include "flyt/compare.h"
 #include "flyt/output.h"
-#include "output/print_util.h"
+#include "output/print/print_util.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -20,8 +20,8 @@
  * file repeats once per scenario.
  */
 #include "flyt/series.h"
-#include "output/h5_common.h"
-#include "output/sha256.h"
+#include "output/h5/h5_common.h"
+#include "output/h5/sha256.h"
 
 #include <math.h>
 #include <stddef.h>

@@ -147,7 +147,7 @@ int flyt__h5_write_file_sealed(const char *path, flyt__h5_fill_fn fill, const vo
 /* A variable-length UTF-8 string type (the caller closes it), or -1. */
 hid_t flyt__h5_utf8_type(void);
 
-/* ---- readers (h5_read.c): shared by report_print.c and export_read.c ---- */
+/* ---- readers (h5_read.c): shared by h5_report.c and export_read.c ---- */
 
 /* Whether loc has a link of that name. */
 bool flyt__h5_has(hid_t loc, const char *name);

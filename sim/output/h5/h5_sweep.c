@@ -21,8 +21,8 @@
  * shards or over MPI gives bit-identical datasets there.
  */
 #include "flyt/sweep_file.h"
-#include "output/h5_common.h"
-#include "output/h5_seal.h"
+#include "output/h5/h5_common.h"
+#include "output/h5/h5_seal.h"
 
 #include <errno.h>
 #include <math.h>

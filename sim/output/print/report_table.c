@@ -1,7 +1,7 @@
 /* The tables of flyt report: built cell by cell, then printed in one of
  * three formats, so that every kind of file prints the same way. */
-#include "output/report_table.h"
-#include "output/print_util.h"
+#include "output/print/report_table.h"
+#include "output/print/print_util.h"
 
 #include <math.h>
 #include <stdlib.h>
