@@ -277,32 +277,9 @@ static int level_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, cons
 /* A 1-D string attribute as malloc'd copies (n + 1 entries, the last NULL). */
 static char **read_attr_strings(struct rd *r, hid_t obj, const char *name, size_t *n)
 {
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = flyt__h5_utf8_type();
-    hid_t sp = a < 0 ? -1 : H5Aget_space(a);
-    hssize_t len = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-    char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
-    char **out = len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
-    bool ok = raw && out && t >= 0 && (len == 0 || H5Aread(a, t, raw) >= 0);
-    for (hssize_t i = 0; ok && i < len; i++)
-        if (!(out[i] = strdup(raw[i] ? raw[i] : "")))
-            ok = false;
-    if (raw && sp >= 0 && t >= 0 && len > 0)
-        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, raw);
-    free(raw);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    if (!ok) {
-        for (hssize_t i = 0; out && i < len; i++)
-            free(out[i]);
-        free(out);
+    char **out = flyt__h5_attr_strings(obj, name, n);
+    if (!out)
         fail(r, "cannot read the attribute '%s' in '%s'", name, r->path);
-        return NULL;
-    }
-    *n = (size_t)len;
     return out;
 }
 

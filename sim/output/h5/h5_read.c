@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 bool flyt__h5_has(hid_t loc, const char *name)
 {
@@ -71,4 +72,34 @@ void flyt__h5_free_strings(char **s, size_t n)
     for (size_t i = 0; s && i < n; i++)
         free(s[i]);
     free(s);
+}
+
+char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n)
+{
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = flyt__h5_utf8_type();
+    hid_t sp = a < 0 ? -1 : H5Aget_space(a);
+    hssize_t len = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
+    char **out = len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
+    bool ok = raw && out && t >= 0 && (len == 0 || H5Aread(a, t, raw) >= 0);
+    for (hssize_t i = 0; ok && i < len; i++)
+        if (!(out[i] = strdup(raw[i] ? raw[i] : "")))
+            ok = false;
+    if (raw && sp >= 0 && t >= 0 && len > 0)
+        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, raw);
+    free(raw);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    if (!ok) {
+        for (hssize_t i = 0; out && i < len; i++)
+            free(out[i]);
+        free(out);
+        return NULL;
+    }
+    *n = (size_t)len;
+    return out;
 }

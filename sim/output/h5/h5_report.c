@@ -276,6 +276,61 @@ static int role_summary(struct reader *r, hid_t g, const char *name, void *arg)
     return summary_table(r, g, "summary", title, run_cols, N_OF(run_cols));
 }
 
+/* The care network: a table per unit, in the scenario's order, its rows
+ * the KPIs that apply to the unit's kind (n > 0). */
+static int unit_tables(struct reader *r)
+{
+    if (!flyt__h5_has(r->file, "units"))
+        return 0; /* a file from before the network */
+    hid_t g = H5Gopen2(r->file, "units", H5P_DEFAULT);
+    if (g < 0)
+        return fail(r, "cannot open '/units' in '%s'", r->path);
+    size_t n_ids = 0, n_kpi = 0, n_units = 0;
+    char **ids = read_strings(r, g, "ids", &n_ids);
+    char **kpi = ids ? flyt__h5_attr_strings(g, "kpi", &n_kpi) : NULL;
+    char **units = kpi ? flyt__h5_attr_strings(g, "kpi_units", &n_units) : NULL;
+    if (ids && (!kpi || !units || n_units != n_kpi))
+        fail(r, "cannot read the per-unit KPI names of '/units' in '%s'", r->path);
+    static const char *const cols[] = { "KPI", "units", "mean", "ci95_low", "ci95_high", "n" };
+    for (size_t i = 0; !r->failed && i < n_ids; i++) {
+        hid_t u = H5Gopen2(g, ids[i], H5P_DEFAULT);
+        if (u < 0) {
+            fail(r, "cannot open '/units/%s' in '%s'", ids[i], r->path);
+            break;
+        }
+        char name[256] = "", kind[32] = "", title[400];
+        flyt__h5_attr_text(u, "name", name, sizeof name);
+        flyt__h5_attr_text(u, "kind", kind, sizeof kind);
+        snprintf(title, sizeof title, "unit '%s' (%s; %s)", ids[i], name, kind);
+        size_t rows = 0, ncol = 0;
+        double *x = read_doubles(r, u, "summary", &rows, &ncol);
+        H5Gclose(u);
+        /* summary columns: mean, sd, ci95_low, ci95_high, n */
+        if (x && (rows != n_kpi || ncol != 5))
+            fail(r, "'/units/%s/summary' in '%s' has %zu x %zu values where %zu x 5 were expected",
+                 ids[i], r->path, rows, ncol, n_kpi);
+        struct flyt__table *t = r->failed ? NULL : add_table(r, title, cols, 6);
+        for (size_t k = 0; t && k < n_kpi; k++) {
+            const double *v = x + k * 5;
+            if (!(v[4] > 0))
+                continue; /* not a figure of this kind of unit */
+            flyt__table_row(t);
+            flyt__table_text(t, kpi[k]);
+            flyt__table_text(t, units[k]);
+            flyt__table_num(t, v[0]);
+            flyt__table_num(t, v[2]);
+            flyt__table_num(t, v[3]);
+            flyt__table_num(t, v[4]);
+        }
+        free(x);
+    }
+    flyt__h5_free_strings(ids, n_ids);
+    flyt__h5_free_strings(kpi, n_kpi);
+    flyt__h5_free_strings(units, n_units);
+    H5Gclose(g);
+    return r->failed ? -1 : 0;
+}
+
 static const char *const run_prov[] = {
     "kind",         "scenario_name", "scenario_source", "scenario_sha256",
     "replications", "seed",          "horizon_days",    "warmup_days",
@@ -290,7 +345,7 @@ static int report_run(struct reader *r)
              flyt__h5_attr_text(r->file, "replications", buf, sizeof buf) ? buf : "?");
     return provenance(r, run_prov, N_OF(run_prov)) ||
                            summary_table(r, r->file, "summary", title, run_cols, N_OF(run_cols)) ||
-                           each_subgroup(r, r->file, "roles", role_summary, NULL)
+                           unit_tables(r) || each_subgroup(r, r->file, "roles", role_summary, NULL)
                    ? -1
                    : 0;
 }
