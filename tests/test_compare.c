@@ -261,6 +261,7 @@ static int self_teardown(void **state)
     for (int i = 0; i < 2; i++) {
         for (int r = 0; r < SELF_REPS; r++)
             flyt_result_free(&f->res[i][r]);
+        flyt_summary_free(&f->sum[i]);
         flyt_scenario_free(f->s[i]);
     }
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
