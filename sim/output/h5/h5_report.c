@@ -292,7 +292,7 @@ static int unit_tables(struct reader *r)
     if (ids && (!kpi || !units || n_units != n_kpi))
         fail(r, "cannot read the per-unit KPI names of '/units' in '%s'", r->path);
     static const char *const cols[] = { "KPI", "units", "mean", "ci95_low", "ci95_high", "n" };
-    for (size_t i = 0; !r->failed && i < n_ids; i++) {
+    for (size_t i = 0; ids && !r->failed && i < n_ids; i++) {
         hid_t u = H5Gopen2(g, ids[i], H5P_DEFAULT);
         if (u < 0) {
             fail(r, "cannot open '/units/%s' in '%s'", ids[i], r->path);
@@ -309,7 +309,8 @@ static int unit_tables(struct reader *r)
         if (x && (rows != n_kpi || ncol != 5))
             fail(r, "'/units/%s/summary' in '%s' has %zu x %zu values where %zu x 5 were expected",
                  ids[i], r->path, rows, ncol, n_kpi);
-        struct flyt__table *t = r->failed ? NULL : add_table(r, title, cols, 6);
+        bool shaped = x && kpi && units && rows == n_kpi && ncol == 5;
+        struct flyt__table *t = r->failed || !shaped ? NULL : add_table(r, title, cols, 6);
         for (size_t k = 0; t && k < n_kpi; k++) {
             const double *v = x + k * 5;
             if (!(v[4] > 0))
