@@ -303,8 +303,8 @@ static int prepare(struct job *j)
     }
     char err[1024];
     snprintf(j->journal_path, JOURNAL_PATH_LEN, "%s.journal", j->out);
-    j->lv.journal = flyt_journal_open(j->journal_path, j->sw->hash, j->n, o->series, o->resume,
-                                      j->res, j->done, &j->n_loaded, err, sizeof err);
+    j->lv.journal = flyt_journal_open(j->journal_path, j->sw->hash, j->n, o->series, j->sw->n_units,
+                                      o->resume, j->res, j->done, &j->n_loaded, err, sizeof err);
     if (!j->lv.journal) {
         fprintf(stderr, "flyt sweep: error: %s\n", err);
         return EXIT_BAD_INPUT;
