@@ -79,13 +79,12 @@ static size_t message_bytes(size_t n_days, size_t n_units, bool series)
 
 static unsigned char *pack(int64_t task, const struct flyt_result *r, bool series, size_t *len)
 {
-    bool units = r && r->unit_kpi;
     int64_t head[HEAD_WORDS] = { task,
                                  r ? r->status : 0,
                                  0,
                                  0,
                                  r && series ? (int64_t)r->n_days : 0,
-                                 units ? (int64_t)r->n_units : 0 };
+                                 r && r->unit_kpi ? (int64_t)r->n_units : 0 };
     if (r) {
         memcpy(&head[2], &r->model_events, 8);
         memcpy(&head[3], &r->engine_events, 8);

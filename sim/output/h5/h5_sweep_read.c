@@ -253,20 +253,29 @@ static int read_units(struct rd *r, hid_t f, struct flyt_sweep_file *out)
     size_t n = (size_t)dims[0];
     char **raw = calloc(n, sizeof *raw);
     hid_t mt = H5Tcopy(H5T_C_S1);
-    int rc = raw && mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 &&
-                             H5Tset_cset(mt, H5T_CSET_UTF8) >= 0
-                     ? read_1d(r, f, "/units/ids", mt, n, raw)
-                     : fail(r, "out of memory");
-    if (rc == 0 && !(out->unit_ids = calloc(n, sizeof *out->unit_ids)))
-        rc = fail(r, "out of memory");
+    int rc = -1; /* set by hand: the analyzer does not follow fail() */
+    if (!raw || mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5T_CSET_UTF8) < 0)
+        fail(r, "out of memory");
+    else if (read_1d(r, f, "/units/ids", mt, n, raw) == 0)
+        rc = 0;
+    if (rc == 0 && !(out->unit_ids = calloc(n, sizeof *out->unit_ids))) {
+        fail(r, "out of memory");
+        rc = -1;
+    }
     for (size_t u = 0; rc == 0 && u < n; u++) {
-        if (!raw[u] || !good_id(raw[u]))
-            rc = fail(r, "/units/ids row %zu is not a unit id", u);
+        if (!raw[u] || !good_id(raw[u])) {
+            fail(r, "/units/ids row %zu is not a unit id", u);
+            rc = -1;
+        }
         for (size_t v = 0; rc == 0 && v < u; v++)
-            if (strcmp(raw[u], raw[v]) == 0)
-                rc = fail(r, "/units/ids names unit '%s' twice", raw[u]);
-        if (rc == 0 && !(out->unit_ids[u] = strdup(raw[u])))
-            rc = fail(r, "out of memory");
+            if (strcmp(raw[u], raw[v]) == 0) {
+                fail(r, "/units/ids names unit '%s' twice", raw[u]);
+                rc = -1;
+            }
+        if (rc == 0 && !(out->unit_ids[u] = strdup(raw[u]))) {
+            fail(r, "out of memory");
+            rc = -1;
+        }
         if (rc == 0)
             out->n_units = (unsigned)u + 1;
     }
@@ -419,14 +428,16 @@ static int read_units_kpis(struct rd *r, hid_t f, const struct flyt_sweep_file *
                            struct flyt_result *res)
 {
     double *all = malloc((info->n_have ? info->n_have : 1) * FLYT_N_UNIT_KPI * sizeof *all);
-    int rc = all ? 0 : fail(r, "out of memory");
+    int rc = all ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < info->n_have; i++) {
         struct flyt_result *x = &res[info->task[i]];
         free(x->unit_kpi);
         x->n_units = info->n_units;
         if (!(x->unit_kpi = malloc((size_t)info->n_units * FLYT_N_UNIT_KPI * sizeof(double))))
-            rc = fail(r, "out of memory");
+            rc = -1;
     }
+    if (rc != 0)
+        fail(r, "out of memory");
     for (unsigned u = 0; rc == 0 && u < info->n_units; u++)
         rc = read_unit_kpis(r, f, u, info, res, all);
     free(all);
