@@ -35,6 +35,7 @@
 
 #include <mpi.h>
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,7 @@ static unsigned char *pack(int64_t task, const struct flyt_result *r, bool serie
         unsigned char *series_at = b + HEAD_BYTES + 8 * FLYT_N_KPI + unit_bytes;
         memcpy(b + 8 * HEAD_WORDS, r->status_detail, 128);
         memcpy(b + HEAD_BYTES, r->kpi, 8 * FLYT_N_KPI);
-        if (unit_bytes)
+        if (unit_bytes && r->unit_kpi)
             memcpy(b + HEAD_BYTES + 8 * FLYT_N_KPI, r->unit_kpi, unit_bytes);
         for (int k = 0; k < FLYT_N_SERIES && head[4] > 0; k++)
             if (r->series[k])
@@ -151,12 +152,29 @@ static int64_t unpack(const unsigned char *b, size_t len, bool series, size_t n_
     return head[0];
 }
 
+/* A run that ran out of memory before its unit KPIs existed is still a
+ * result here: NaN ones give it the sweep's shape, which every message,
+ * journal record and file row has. */
+static void give_units(struct flyt_result *r, unsigned n_units)
+{
+    if (r->unit_kpi && r->n_units == n_units)
+        return;
+    free(r->unit_kpi);
+    r->n_units = 0;
+    r->unit_kpi = malloc((size_t)n_units * FLYT_N_UNIT_KPI * sizeof(double));
+    for (size_t i = 0; r->unit_kpi && i < (size_t)n_units * FLYT_N_UNIT_KPI; i++)
+        r->unit_kpi[i] = NAN;
+    if (r->unit_kpi)
+        r->n_units = n_units;
+}
+
 static void run_one(const struct flyt_sweep *sw, struct flyt_scenario *const *scen, size_t t,
                     bool keep_series, struct flyt_result *r)
 {
     memset(r, 0, sizeof *r);
     unsigned reps = sw->replications;
     flyt_model_run(scen[t / reps], (unsigned)(t % reps), r);
+    give_units(r, sw->n_units);
     r->replication = (unsigned)(t % reps);
     r->wall_seconds = 0;
     if (!keep_series) {
