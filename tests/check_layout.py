@@ -115,6 +115,8 @@ def sweep_pattern(f, path, literal):
             parts[1] = "<kpi>"
     elif len(parts) == 2 and parts[0] == "series":
         parts[1] = "<series>"
+    elif len(parts) == 3 and parts[0] == "units" and parts[1] in names_in(f, "units/ids"):
+        parts[1] = "<unit>"
     return "/" + "/".join(parts)
 
 
@@ -206,7 +208,8 @@ def doc_rows_for(t, kind, f, logs):
         return rows_of(t, "forecast")
     doc_rows = rows_of(t, "sweep", *(("sweep-series",) if f.attrs.get("series") else ()))
     if f.attrs.get("kind") == "sweep-shard":
-        doc_rows = {p: r for p, r in doc_rows.items() if not p.startswith("/summary/")}
+        doc_rows = {p: r for p, r in doc_rows.items()
+                    if not p.startswith("/summary/") and p != "/units/<unit>/summary"}
     return doc_rows
 
 

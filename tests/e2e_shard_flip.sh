@@ -60,7 +60,7 @@ for bit in positions("good1.h5", 300, 20261204):
                        capture_output=True, text=True, timeout=60)
     if p.returncode < 0 or p.returncode >= 128:
         failures.append(f"bit {bit}: killed by a signal (status {p.returncode})")
-    elif p.returncode == 0 and same("m.h5", "intact.h5", ["/tasks", "/points", "/summary"]):
+    elif p.returncode == 0 and same("m.h5", "intact.h5", ["/tasks", "/points", "/summary", "/units"]):
         n_ok += 1
     elif p.returncode == 2 and shard in p.stderr and "--shard 1/3" in p.stderr \
             and not __import__("os").path.exists("m.h5"):
@@ -103,11 +103,11 @@ flip('whole-good.h5', 'whole.h5', positions('whole-good.h5', 1, 7)[0])"
 "$FLYT" sweep "$SW/grid.cfg" -o whole.h5 --resume >/dev/null 2>resume.err
 check "--resume on a damaged output exits 0" test $? -eq 0
 check "and says the output was damaged" grep -q "whole.h5.*damaged\|whole.h5.*checksum" resume.err
-$PY -c "import sys; sys.path.insert(0, '.'); from flip import same; sys.exit(not same('whole.h5', 'intact.h5', ['/tasks', '/points', '/summary']))"
+$PY -c "import sys; sys.path.insert(0, '.'); from flip import same; sys.exit(not same('whole.h5', 'intact.h5', ['/tasks', '/points', '/summary', '/units']))"
 check "and writes it again, identical" test $? -eq 0
 
 # --- the journal: flips in the journal of a run whose output failed -----------
-# A file-size limit above the journal (9 KB) and below the output (about
+# A file-size limit above the journal (18 KB) and below the output (about
 # 100 KB) makes the write fail after every task is journalled: a complete
 # journal, deterministically.
 (ulimit -f 60; "$FLYT" sweep "$SW/grid.cfg" -o j.h5 >/dev/null 2>&1)
@@ -126,7 +126,7 @@ for bit in positions("good.journal", 40, 4242):
                        capture_output=True, text=True, timeout=120)
     if p.returncode < 0 or p.returncode >= 128:
         failures.append(f"bit {bit}: killed by a signal (status {p.returncode})")
-    elif p.returncode == 0 and same("j.h5", "intact.h5", ["/tasks", "/points", "/summary"]):
+    elif p.returncode == 0 and same("j.h5", "intact.h5", ["/tasks", "/points", "/summary", "/units"]):
         n_ok += 1
     elif p.returncode == 2 and "j.h5.journal" in p.stderr and not os.path.exists("j.h5"):
         n_refused += 1
@@ -158,7 +158,7 @@ flip('good.journal', 'j.h5.journal', 2000 * 8)"
 "$FLYT" sweep "$SW/grid.cfg" -o j.h5 --resume >/dev/null 2>rec.err
 check "a damaged journal record: the run goes on" test $? -eq 0
 check "and says what was dropped" grep -q "warning: 'j.h5.journal': a damaged record at byte" rec.err
-$PY -c "import sys; sys.path.insert(0, '.'); from flip import same; sys.exit(not same('j.h5', 'intact.h5', ['/tasks', '/points', '/summary']))"
+$PY -c "import sys; sys.path.insert(0, '.'); from flip import same; sys.exit(not same('j.h5', 'intact.h5', ['/tasks', '/points', '/summary', '/units']))"
 check "and writes the same file" test $? -eq 0
 
 echo "$pass passed, $fail failed"

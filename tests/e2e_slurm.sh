@@ -226,9 +226,9 @@ parameters = ( { key = "units.short_term.capacity"; values = [105, 125, 145, 165
 EOF
 build/flyt sweep long.cfg -o ref-long.h5 --no-slurm --no-progress >/dev/null 2>&1
 array=$(sbatch --parsable --array=0-1 scripts/slurm/sweep-array.sbatch long.cfg)
-# requeue task 0 once its journal holds a finished task (header: 48 bytes)
+# requeue task 0 once its journal holds a finished task (header: 56 bytes)
 for _ in $(seq 300); do
-  [ "$(stat -c %s shards/long.shard-0-of-2.h5.journal 2>/dev/null || echo 0)" -gt 48 ] && break
+  [ "$(stat -c %s shards/long.shard-0-of-2.h5.journal 2>/dev/null || echo 0)" -gt 56 ] && break
   sleep 0.1
 done
 scontrol requeue "${array}_0"

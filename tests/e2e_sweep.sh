@@ -13,7 +13,7 @@ SW=$SRC/scenarios/sweeps/test
 . "${BASH_SOURCE[0]%/*}/e2e_lib.sh"
 same() { # same NAME A B: the result groups are identical, bit for bit
   local name=$1 a=$2 b=$3 g r=0
-  for g in /tasks /points /parameters /summary; do
+  for g in /tasks /points /parameters /summary /units; do
     h5diff "$a" "$b" $g $g >/dev/null 2>&1 || { echo "  $g differs"; r=1; }
   done
   if [ $r -eq 0 ]; then ok "$name"; else bad "$name"; fi
@@ -56,6 +56,8 @@ check "a bad range is reported at its line" grep -q "^bad2.cfg:4: error: paramet
 check "1-thread sweep exits 0" test $? -eq 0
 check "no journal left after a finished run" test ! -e one.h5.journal
 check "summary table printed" grep -q "ukp_wait_mean" one.txt
+check "the units' utilisation printed per point" grep -Eq "^units.<id>.utilisation \(fraction\)$" one.txt
+check "short_term's utilisation is a column" grep -Eq "^point +short_term +nursing_home" one.txt
 "$FLYT" sweep "$SW/grid.cfg" -t 2 -o two.h5 >/dev/null 2>&1
 check "2-thread sweep exits 0" test $? -eq 0
 same "1 thread vs 2 threads: identical" one.h5 two.h5
@@ -121,6 +123,22 @@ assert (a == a[0]).all(), a
 # a longer decision delay means longer waits, at every bed count
 assert all(m[2 * i + 1, k] > m[2 * i, k] for i in range(3))
 assert "series" not in f
+# per unit: a [task x kpi] table and a [point x kpi x statistic] summary
+ids = list(f["units/ids"].asstr()[:])
+assert ids == ["hospital", "short_term", "nursing_home", "home_care"], ids
+uk = list(f["units"].attrs["kpi"])
+assert len(f["units"].attrs["kpi_units"]) == len(uk)
+c, occ = uk.index("capacity"), uk.index("occupancy")
+st = f["units/short_term/kpis"][:]
+assert st.shape == (18, len(uk)) and f["units/short_term/kpis"].attrs["dimensions"] == "task, kpi"
+assert list(st[:, c]) == [b for b in (110, 125, 140) for _ in range(6)], st[:, c]
+us = f["units/short_term/summary"]
+assert us.shape == (6, len(uk), 5) and us.attrs["columns"] == "mean,sd,ci95_low,ci95_high,n"
+for p in range(6):
+    assert abs(us[p, occ, 0] - st[3 * p:3 * p + 3, occ].mean()) < 1e-9
+    assert us[p, occ, 2] < us[p, occ, 0] < us[p, occ, 3] and us[p, occ, 4] == 3
+# the hospital has no capacity: NaN, and n = 0 in its summary
+assert np.isnan(f["units/hospital/kpis"][:, c]).all() and (f["units/hospital/summary"][:, c, 4] == 0).all()
 s = h5py.File(sys.argv[2], "r")
 assert s["series/ukp_waiting"].shape == (6, 90), s["series/ukp_waiting"].shape
 assert list(s["points/units.home_care.queue"].asstr()[:]) == ['"strict_fifo"', '"first_fit"', '"strict_fifo"']
@@ -134,7 +152,7 @@ check "h5py reads the sweep layout" $PY read.py one.h5 series.h5
 check "uninterrupted slow sweep exits 0" test $? -eq 0
 "$FLYT" sweep "$SW/slow.cfg" -t 2 -o killed.h5 >/dev/null 2>&1 &
 pid=$!
-# Kill once a few tasks are journalled (header 48 bytes, 520 per task).
+# Kill once a few tasks are journalled (header 56 bytes, about 1000 per task).
 for _ in $(seq 1 1000); do
   size=$(stat -c %s killed.h5.journal 2>/dev/null || echo 0)
   [ "$size" -ge 2700 ] && break

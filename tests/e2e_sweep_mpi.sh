@@ -16,7 +16,7 @@ MPIRUN=(mpirun --oversubscribe)
 same() {
   local name=$1 a=$2 b=$3 g r=0
   shift 3
-  for g in /tasks /points /parameters /summary "$@"; do
+  for g in /tasks /points /parameters /summary /units "$@"; do
     h5diff "$a" "$b" $g $g >/dev/null 2>&1 || { echo "  $g differs"; r=1; }
   done
   if [ $r -eq 0 ]; then ok "$name"; else bad "$name"; fi
@@ -27,7 +27,8 @@ cd "$tmp" || exit 1
 check "plain run of the MPI build exits 0 (no mpirun needed)" test $? -eq 0
 "${MPIRUN[@]}" -np 4 "$FLYT" sweep "$SW/grid.cfg" -o mpi4.h5 >mpi4.txt 2>mpi4.err
 check "mpirun -np 4 exits 0" test $? -eq 0
-check "one summary table, from rank 0" test "$(grep -c '^point' mpi4.txt)" -eq 1
+check "one summary table, from rank 0" test "$(grep -c '^point.*ukp_wait_mean' mpi4.txt)" -eq 1
+check "one table of unit utilisation, from rank 0" test "$(grep -c '^units.<id>.utilisation' mpi4.txt)" -eq 1
 same "mpirun -np 4 vs 1 process: identical" one.h5 mpi4.h5
 "${MPIRUN[@]}" -np 1 "$FLYT" sweep "$SW/grid.cfg" -o mpi1.h5 >/dev/null 2>&1
 same "mpirun -np 1 vs 1 process: identical" one.h5 mpi1.h5

@@ -4,6 +4,7 @@
  * sweep files, the checkpoint journal (torn tails, foreign journals), and
  * a point's tasks giving the same results on 1 and 3 threads.
  */
+#include "flyt/io.h"
 #include "flyt/sweep.h"
 
 #include <setjmp.h>
@@ -311,6 +312,66 @@ static void load_fails_with(const char *file, const char *body, const char *want
     unlink(path);
 }
 
+/* The shipped base with one more unit first, which nothing routes to:
+ * its id can be varied without breaking the network. Returns its path. */
+static const char *base_with_extra_unit(void)
+{
+    static char path[1024];
+    char src[1024];
+    snprintf(src, sizeof src, "%s/scenarios/trondheim-2025.cfg", FLYT_SOURCE_DIR);
+    snprintf(path, sizeof path, "%s/sweep-base-extra.cfg", FLYT_BINARY_DIR);
+    FILE *in = fopen(src, "rb"), *out = fopen(path, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char line[4096];
+    while (fgets(line, sizeof line, in)) {
+        fputs(line, out);
+        if (strcmp(line, "units = (\n") == 0)
+            fputs("  { id = \"extra\"; kind = \"unlimited\"; initial_patients = 2;\n"
+                  "    los_days = { dist = \"exponential\"; mean = 5.0; }; outcome = \"home\"; "
+                  "},\n",
+                  out);
+    }
+    fclose(in);
+    fclose(out);
+    return path;
+}
+
+static void a_point_with_other_units_is_refused(void **state)
+{
+    (void)state;
+    const char *base = base_with_extra_unit();
+    char body[2048];
+    snprintf(body, sizeof body,
+             "base = \"%s\";\ndesign = \"list\";\n"
+             "parameters = ( { key = \"units.extra.id\"; } );\n"
+             "points = ( (\"extra\"), (\"extra2\") );\n",
+             base);
+    load_fails_with(
+            "sweep-other-units.cfg", body,
+            ":3: error: parameters: point 1 (units.extra.id=\"extra2\") has the units "
+            "[extra2, hospital, short_term, nursing_home, home_care], point 0 [extra, hospital,");
+    /* the same value at every point keeps the list: accepted */
+    snprintf(body, sizeof body,
+             "base = \"%s\";\ndesign = \"list\";\n"
+             "parameters = ( { key = \"units.extra.id\"; } );\npoints = ( (\"x\"), (\"x\") );\n",
+             base);
+    char *path = write_sweep("sweep-same-units.cfg", body);
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_sweep *sw = flyt_sweep_load(path, NULL, &d);
+    if (!sw)
+        fprintf(stderr, "%s", d.text);
+    assert_non_null(sw);
+    assert_int_equal(sw->n_units, 5);
+    assert_string_equal(sw->unit_ids[0], "x");
+    assert_string_equal(sw->unit_ids[1], "hospital");
+    flyt_sweep_free(sw);
+    flyt_diag_free(&d);
+    unlink(path);
+    unlink(base);
+}
+
 static void values_the_base_refuses_point_at_the_sweep_file(void **state)
 {
     (void)state;
@@ -407,6 +468,7 @@ static void loads_every_point_with_base_seed_and_replications(void **state)
     unlink(path);
 }
 
+/* Two units, as the journals below are opened for. */
 static struct flyt_result fake(size_t t)
 {
     struct flyt_result r;
@@ -414,6 +476,11 @@ static struct flyt_result fake(size_t t)
     for (int k = 0; k < FLYT_N_KPI; k++)
         r.kpi[k] = (double)t + k / 64.0;
     r.model_events = t * 7;
+    r.n_units = 2;
+    r.unit_kpi = malloc(2 * FLYT_N_UNIT_KPI * sizeof *r.unit_kpi);
+    assert_non_null(r.unit_kpi);
+    for (int i = 0; i < 2 * FLYT_N_UNIT_KPI; i++)
+        r.unit_kpi[i] = i == 3 ? NAN : (double)t * 100 + i / 8.0;
     return r;
 }
 
@@ -428,25 +495,33 @@ static void journal_keeps_finished_tasks_and_cuts_a_torn_tail(void **state)
     size_t loaded = 0;
     memset(res, 0, sizeof res);
     struct flyt_journal *j =
-            flyt_journal_open(path, 42, 10, false, false, res, done, &loaded, err, sizeof err);
+            flyt_journal_open(path, 42, 10, false, 2, false, res, done, &loaded, err, sizeof err);
     assert_non_null(j);
     for (size_t t = 2; t < 6; t++) {
         struct flyt_result r = fake(t);
         assert_int_equal(flyt_journal_append(j, t, &r), 0);
+        flyt_result_free(&r);
     }
+    /* a result of another network would come back under the wrong ids */
+    struct flyt_result other = fake(6);
+    other.n_units = 1;
+    assert_int_equal(flyt_journal_append(j, 6, &other), -1);
+    flyt_result_free(&other);
     assert_int_equal(flyt_journal_close(j, false), 0);
     FILE *f = fopen(path, "ab"); /* a record cut short by a kill */
     fwrite("\x46\x59\x54\x52\x00\x10", 1, 6, f);
     fclose(f);
 
     /* without --resume the work is not thrown away */
-    assert_null(flyt_journal_open(path, 42, 10, false, false, res, done, &loaded, err, sizeof err));
+    assert_null(
+            flyt_journal_open(path, 42, 10, false, 2, false, res, done, &loaded, err, sizeof err));
     assert_non_null(strstr(err, "--resume"));
     /* another sweep's journal is refused */
-    assert_null(flyt_journal_open(path, 43, 10, false, true, res, done, &loaded, err, sizeof err));
+    assert_null(
+            flyt_journal_open(path, 43, 10, false, 2, true, res, done, &loaded, err, sizeof err));
     assert_non_null(strstr(err, "another sweep"));
 
-    j = flyt_journal_open(path, 42, 10, false, true, res, done, &loaded, err, sizeof err);
+    j = flyt_journal_open(path, 42, 10, false, 2, true, res, done, &loaded, err, sizeof err);
     assert_non_null(j);
     assert_int_equal(loaded, 4);
     for (size_t t = 0; t < 10; t++)
@@ -454,16 +529,129 @@ static void journal_keeps_finished_tasks_and_cuts_a_torn_tail(void **state)
     struct flyt_result want = fake(4);
     assert_memory_equal(res[4].kpi, want.kpi, sizeof want.kpi);
     assert_true(res[4].model_events == 28);
+    /* the unit KPIs come back bit for bit, NaN included */
+    assert_int_equal(res[4].n_units, 2);
+    assert_non_null(res[4].unit_kpi);
+    assert_memory_equal(res[4].unit_kpi, want.unit_kpi, 2 * FLYT_N_UNIT_KPI * sizeof(double));
+    flyt_result_free(&want);
     struct flyt_result r = fake(7);
     assert_int_equal(flyt_journal_append(j, 7, &r), 0); /* lands after the cut */
+    flyt_result_free(&r);
     assert_int_equal(flyt_journal_close(j, false), 0);
+    /* a journal of another number of units is another sweep's */
+    assert_null(
+            flyt_journal_open(path, 42, 10, false, 3, true, res, done, &loaded, err, sizeof err));
     memset(done, 0, sizeof done);
-    j = flyt_journal_open(path, 42, 10, false, true, res, done, &loaded, err, sizeof err);
+    j = flyt_journal_open(path, 42, 10, false, 2, true, res, done, &loaded, err, sizeof err);
     assert_non_null(j);
     assert_int_equal(loaded, 5);
     assert_true(done[7]);
     assert_int_equal(flyt_journal_close(j, true), 0);
     assert_int_not_equal(access(path, F_OK), 0);
+    for (size_t t = 0; t < 10; t++)
+        flyt_result_free(&res[t]);
+}
+
+static void journal_of_an_older_format_is_refused_by_name(void **state)
+{
+    (void)state;
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/test_sweep_old.journal", FLYT_BINARY_DIR);
+    /* format 1 kept no unit KPIs: its header alone is shorter than
+     * today's, and a resume from it would lose them */
+    unsigned char head[48] = "FLYTJRN1";
+    uint64_t hash = 42, n = 10, sum;
+    uint32_t f32[4] = { 0, FLYT_N_KPI, FLYT_N_SERIES, 0 };
+    memcpy(head + 8, &hash, 8);
+    memcpy(head + 16, &n, 8);
+    memcpy(head + 24, f32, sizeof f32);
+    sum = flyt_fnv1a(FLYT_FNV1A_INIT, head, 40);
+    memcpy(head + 40, &sum, 8);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(head, 1, sizeof head, f), sizeof head);
+    fclose(f);
+    struct flyt_result res[10];
+    bool done[10] = { false };
+    size_t loaded = 0;
+    memset(res, 0, sizeof res);
+    assert_null(
+            flyt_journal_open(path, 42, 10, false, 2, true, res, done, &loaded, err, sizeof err));
+    if (!strstr(err, "journal format 1"))
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(strstr(err, "another flyt version (journal format 1"));
+    assert_non_null(strstr(err, "test_sweep_old.journal"));
+    assert_int_equal(access(path, F_OK), 0); /* not ours to delete */
+    unlink(path);
+}
+
+/* Shards written and read back, then merged: every task's unit KPIs
+ * arrive bit for bit, under the sweep's unit ids. */
+static void shards_and_merge_carry_unit_kpis(void **state)
+{
+    (void)state;
+    char *path = write_sweep("sweep-units.cfg",
+                             "design = \"grid\";\nreplications = 3;\nset = "
+                             "[\"run.horizon_days=60\", \"run.warmup_days=10\"];\n"
+                             "parameters = ( { key = \"units.short_term.capacity\"; values = "
+                             "[100, 140]; } );\n");
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_sweep *sw = flyt_sweep_load(path, NULL, &d);
+    assert_non_null(sw);
+    assert_int_equal(sw->n_units, 4);
+    assert_string_equal(sw->unit_ids[1], "short_term");
+    size_t n = flyt_sweep_n_tasks(sw);
+    struct flyt_result *res = calloc(n, sizeof *res), *back = calloc(n, sizeof *back);
+    bool *done = calloc(n, sizeof *done), *have = calloc(n, sizeof *have);
+    assert_int_equal(flyt_sweep_run_tasks(sw, NULL, NULL, done, res, 1, false, NULL, NULL), 0);
+    char shard[2][1024], merged[1024], err[1024];
+    for (unsigned i = 0; i < 2; i++) {
+        snprintf(shard[i], sizeof shard[i], "%s/sweep-units.shard-%u-of-2.h5", FLYT_BINARY_DIR, i);
+        for (size_t t = 0; t < n; t++)
+            have[t] = flyt_sweep_in_shard(t, i, 2);
+        if (flyt_h5_write_sweep(shard[i], sw, res, have, i, 2, false, NULL, err, sizeof err))
+            fprintf(stderr, "%s\n", err);
+        struct flyt_sweep_file f;
+        assert_int_equal(flyt_h5_sweep_read_info(shard[i], &f, err, sizeof err), 0);
+        assert_int_equal(f.n_units, 4);
+        for (unsigned u = 0; u < 4; u++)
+            assert_string_equal(f.unit_ids[u], sw->unit_ids[u]);
+        assert_int_equal(flyt_h5_sweep_read_tasks(&f, back, err, sizeof err), 0);
+        flyt_h5_sweep_file_free(&f);
+    }
+    for (size_t t = 0; t < n; t++) {
+        assert_int_equal(back[t].n_units, 4);
+        assert_memory_equal(back[t].unit_kpi, res[t].unit_kpi,
+                            4 * FLYT_N_UNIT_KPI * sizeof(double));
+        flyt_result_free(&back[t]);
+    }
+    snprintf(merged, sizeof merged, "%s/sweep-units-merged.h5", FLYT_BINARY_DIR);
+    const char *paths[] = { shard[0], shard[1] };
+    assert_int_equal(flyt_sweep_merge(paths, 2, merged, NULL, stderr), 0);
+    struct flyt_sweep_file f;
+    assert_int_equal(flyt_h5_sweep_read_info(merged, &f, err, sizeof err), 0);
+    assert_string_equal(f.kind, "sweep");
+    assert_int_equal(f.n_units, 4);
+    assert_int_equal(flyt_h5_sweep_read_tasks(&f, back, err, sizeof err), 0);
+    for (size_t t = 0; t < n; t++)
+        assert_memory_equal(back[t].unit_kpi, res[t].unit_kpi,
+                            4 * FLYT_N_UNIT_KPI * sizeof(double));
+    flyt_h5_sweep_file_free(&f);
+    for (size_t t = 0; t < n; t++) {
+        flyt_result_free(&res[t]);
+        flyt_result_free(&back[t]);
+    }
+    free(res);
+    free(back);
+    free(done);
+    free(have);
+    unlink(shard[0]);
+    unlink(shard[1]);
+    unlink(merged);
+    flyt_sweep_free(sw);
+    flyt_diag_free(&d);
+    unlink(path);
 }
 
 static void flip_byte(const char *path, long at)
@@ -488,19 +676,21 @@ static void journal_refuses_a_damaged_header_and_says_what_a_damaged_record_cost
     size_t loaded = 0;
     memset(res, 0, sizeof res);
     struct flyt_journal *j =
-            flyt_journal_open(path, 42, 10, false, false, res, done, &loaded, err, sizeof err);
+            flyt_journal_open(path, 42, 10, false, 2, false, res, done, &loaded, err, sizeof err);
     assert_non_null(j);
     assert_string_equal(err, "");
     for (size_t t = 0; t < 6; t++) {
         struct flyt_result r = fake(t);
         assert_int_equal(flyt_journal_append(j, t, &r), 0);
+        flyt_result_free(&r);
     }
     assert_int_equal(flyt_journal_close(j, false), 0);
 
-    /* a bit of the second record's KPIs: the first is kept, the rest run again */
-    long header = 48, record = (long)(8 + 8 + 4 + 4 + 8 + 8 + 128 + 8 * FLYT_N_KPI + 8);
-    flip_byte(path, header + record + 200);
-    j = flyt_journal_open(path, 42, 10, false, true, res, done, &loaded, err, sizeof err);
+    /* a bit of the second record's unit KPIs: the first is kept, the rest run again */
+    long header = 56, record = (long)(8 + 8 + 4 + 4 + 8 + 8 + 128 + 8 * FLYT_N_KPI +
+                                      2 * 8 * FLYT_N_UNIT_KPI + 8);
+    flip_byte(path, header + record + 8 + 360);
+    j = flyt_journal_open(path, 42, 10, false, 2, true, res, done, &loaded, err, sizeof err);
     assert_non_null(j);
     assert_int_equal(loaded, 1);
     assert_true(done[0] && !done[1] && !done[5]);
@@ -511,7 +701,8 @@ static void journal_refuses_a_damaged_header_and_says_what_a_damaged_record_cost
      * header's own checksum tells, and a damaged one is not trusted */
     flip_byte(path, 9);
     memset(done, 0, sizeof done);
-    assert_null(flyt_journal_open(path, 42, 10, false, true, res, done, &loaded, err, sizeof err));
+    assert_null(
+            flyt_journal_open(path, 42, 10, false, 2, true, res, done, &loaded, err, sizeof err));
     assert_non_null(strstr(err, "damaged"));
     assert_non_null(strstr(err, "test_sweep_damaged.journal"));
     for (size_t t = 0; t < 10; t++)
@@ -531,9 +722,12 @@ int main(void)
         cmocka_unit_test(bad_sweep_files_give_file_line_errors),
         cmocka_unit_test(a_limit_or_a_refused_list_gives_one_message),
         cmocka_unit_test(values_the_base_refuses_point_at_the_sweep_file),
+        cmocka_unit_test(a_point_with_other_units_is_refused),
+        cmocka_unit_test(shards_and_merge_carry_unit_kpis),
         cmocka_unit_test(loads_every_point_with_base_seed_and_replications),
         cmocka_unit_test(journal_keeps_finished_tasks_and_cuts_a_torn_tail),
         cmocka_unit_test(journal_refuses_a_damaged_header_and_says_what_a_damaged_record_costs),
+        cmocka_unit_test(journal_of_an_older_format_is_refused_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

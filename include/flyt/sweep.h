@@ -68,19 +68,21 @@ struct flyt_journal;
 
 /* Opens path for appending. With resume, records already there are read
  * into res[task] and done[task] (for tasks < n_tasks) and counted in
- * *n_loaded; the journal must come from the same sweep (hash) and the same
- * series setting. Without resume an existing journal is an error (work
- * would be lost), and so is one whose header fails its checksum. Records
+ * *n_loaded; the journal must come from the same sweep (hash), the same
+ * series setting and the same number of units (every record holds
+ * n_units x FLYT_N_UNIT_KPI unit KPIs), and be of this flyt's format. Without resume an existing
+ * journal is an error (work would be lost), and so is one whose header fails its checksum. Records
  * that fail theirs end what is read: they and everything after them are
  * cut off (their tasks run again); when that is more than a torn last
  * record, err holds a warning on success (else it is empty). Returns
  * NULL with a message in err. */
 struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n_tasks, bool series,
-                                       bool resume, struct flyt_result *res, bool *done,
-                                       size_t *n_loaded, char *err, size_t errlen);
+                                       unsigned n_units, bool resume, struct flyt_result *res,
+                                       bool *done, size_t *n_loaded, char *err, size_t errlen);
 
 /* Appends task's result; the series go in only when the journal keeps
- * them. Not thread-safe: callers serialise. Returns 0 or -1 (errno). */
+ * them. Not thread-safe: callers serialise. Returns 0 or -1 (errno;
+ * EINVAL for a result without the journal's n_units unit KPIs). */
 int flyt_journal_append(struct flyt_journal *j, size_t task, const struct flyt_result *r);
 
 /* Flushes to disk and closes; with remove, deletes the file as well. */

@@ -57,6 +57,12 @@ struct flyt_sweep {
     double *value;     /* same, as numbers (booleans 0/1, strings NaN) */
 
     uint64_t hash; /* of the sweep text and the base scenario (flyt_sweep_load) */
+
+    /* The care network's unit ids, the same at every point (flyt_sweep_load
+     * refuses a sweep whose points differ): unit u of every task's
+     * unit_kpi is unit_ids[u]. */
+    unsigned n_units;
+    char **unit_ids;
 };
 
 static inline size_t flyt_sweep_n_tasks(const struct flyt_sweep *sw)
@@ -74,8 +80,9 @@ static inline bool flyt_sweep_in_shard(size_t task, unsigned index, unsigned cou
 }
 
 /* A sweep file: provenance, the sweep and base texts, /parameters,
- * /points, /tasks (one row per task present, in task order), and in a
- * complete file /summary (per point); /series only with series. See
+ * /points, /tasks (one row per task present, in task order), /units (the
+ * unit ids and per unit its KPIs per task), and in a complete file
+ * /summary and /units/<id>/summary (per point); /series only with series. See
  * docs/sweeps.md. shard_count 0 writes a complete file (every task must
  * be present: have[t] for all t); otherwise a shard file holding the
  * tasks with have[t], kind "sweep-shard". Written atomically. Returns 0,
@@ -96,7 +103,9 @@ struct flyt_sweep_file {
     bool series;
     size_t n_have;
     uint64_t *task; /* n_have task numbers, as stored */
-    bool damaged;   /* read_info failed because the file's checksum seal did */
+    unsigned n_units;
+    char **unit_ids; /* /units/ids */
+    bool damaged;    /* read_info failed because the file's checksum seal did */
 };
 
 /* Reads the attributes and the task list. The file's SHA-256 seal is
@@ -108,9 +117,9 @@ int flyt_h5_sweep_read_info(const char *path, struct flyt_sweep_file *out, char 
                             size_t errlen);
 void flyt_h5_sweep_file_free(struct flyt_sweep_file *f);
 
-/* Reads every task the file holds into res[task] (and its series when the
- * file has them), checking the seal again and every point, replication
- * and status. Returns 0, or -1 with a message in err. */
+/* Reads every task the file holds into res[task] (its unit KPIs, and its
+ * series when the file has them), checking the seal again and every
+ * point, replication and status. Returns 0, or -1 with a message in err. */
 int flyt_h5_sweep_read_tasks(const struct flyt_sweep_file *f, struct flyt_result *res, char *err,
                              size_t errlen);
 

@@ -212,6 +212,48 @@ static void on_task(size_t task, const struct flyt_result *r, void *ctx)
     }
 }
 
+#define MAX_UNIT_COLUMNS 8
+
+/* One unit KPI per point for the units where it means something (finite
+ * at some point: a hospital has no utilisation, a caseload no bed wait),
+ * so that the network's bottleneck shows beside the UKP figures. */
+static void print_unit_kpi(const struct flyt_sweep *sw, const struct flyt_summary *sum, int k,
+                           size_t limit)
+{
+    unsigned col[MAX_UNIT_COLUMNS], n_col = 0, more = 0;
+    for (unsigned u = 0; u < sw->n_units; u++) {
+        bool finite = false;
+        for (size_t p = 0; p < sw->n_points && !finite; p++)
+            finite = sum[p].unit && u < sum[p].n_units &&
+                     isfinite(flyt_summary_unit(&sum[p], u)[k].mean);
+        if (finite && n_col < MAX_UNIT_COLUMNS)
+            col[n_col++] = u;
+        else if (finite)
+            more++;
+    }
+    if (n_col == 0)
+        return;
+    printf("\nunits.<id>.%s (%s)\n%-7s", flyt_unit_kpi_defs[k].name, flyt_unit_kpi_defs[k].units,
+           "point");
+    for (unsigned i = 0; i < n_col; i++)
+        printf("  %-*s", i + 1 < n_col || more ? 20 : 0, sw->unit_ids[col[i]]);
+    if (more)
+        printf("  (%u more units in /units/<id>/summary)", more);
+    putchar('\n');
+    for (size_t p = 0; p < sw->n_points && p < limit; p++) {
+        printf("%-7zu", p);
+        for (unsigned i = 0; i < n_col; i++) {
+            char cell[64] = "-";
+            if (sum[p].unit && col[i] < sum[p].n_units) {
+                const struct flyt_stat *st = &flyt_summary_unit(&sum[p], col[i])[k];
+                snprintf(cell, sizeof cell, "%.4g +- %.2g", st->mean, st->ci_half);
+            }
+            printf("  %-*s", i + 1 < n_col ? 20 : 0, cell);
+        }
+        putchar('\n');
+    }
+}
+
 /* A few key figures per point with their intervals. */
 static void print_summary(const struct flyt_sweep *sw, const struct flyt_result *res)
 {
@@ -238,6 +280,8 @@ static void print_summary(const struct flyt_sweep *sw, const struct flyt_result 
     }
     if (sw->n_points > limit)
         printf("... %zu more points in the HDF5 file (/summary)\n", sw->n_points - limit);
+    print_unit_kpi(sw, sum, FLYT_UNIT_KPI_utilisation, limit);
+    print_unit_kpi(sw, sum, FLYT_UNIT_KPI_wait_mean, limit);
     for (size_t p = 0; p < sw->n_points; p++)
         flyt_summary_free(&sum[p]);
     free(sum);
@@ -303,8 +347,8 @@ static int prepare(struct job *j)
     }
     char err[1024];
     snprintf(j->journal_path, JOURNAL_PATH_LEN, "%s.journal", j->out);
-    j->lv.journal = flyt_journal_open(j->journal_path, j->sw->hash, j->n, o->series, o->resume,
-                                      j->res, j->done, &j->n_loaded, err, sizeof err);
+    j->lv.journal = flyt_journal_open(j->journal_path, j->sw->hash, j->n, o->series, j->sw->n_units,
+                                      o->resume, j->res, j->done, &j->n_loaded, err, sizeof err);
     if (!j->lv.journal) {
         fprintf(stderr, "flyt sweep: error: %s\n", err);
         return EXIT_BAD_INPUT;

@@ -8,12 +8,16 @@
  *
  * Layout, native byte order (a journal is resumed on the machine, or at
  * least the kind of machine, that wrote it):
- *   header  "FLYTJRN1", u64 hash, u64 n_tasks, u32 series, u32 n_kpi,
- *           u32 n_series, u32 0, u64 checksum of the above
+ *   header  "FLYTJRN2", u64 hash, u64 n_tasks, u32 series, u32 n_kpi,
+ *           u32 n_series, u32 n_unit_kpi, u32 n_units, u32 0,
+ *           u64 checksum of the above
  *   record  u32 RECORD_MAGIC, u32 payload bytes, payload, u64 checksum
  *   payload u64 task, i32 status, u32 n_days, u64 model_events,
  *           u64 engine_events, char status_detail[128], f64 kpi[n_kpi],
+ *           f64 unit_kpi[n_units][n_unit_kpi],
  *           then (series journals) f64 series[n_series][n_days]
+ * Format 1 ("FLYTJRN1") had no unit KPIs: a task resumed from it would
+ * lose them, so it is refused by name rather than read.
  */
 #include "flyt/io.h"
 #include "flyt/sweep.h"
@@ -26,10 +30,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HEADER_MAGIC "FLYTJRN1"
+#define HEADER_MAGIC "FLYTJRN2"
+#define MAGIC_STEM   "FLYTJRN"
 #define RECORD_MAGIC 0x52545946u /* "FYTR" */
 #define SYNC_SECONDS 5.0
-#define HEAD_FIELDS  (8 + 8 + 8 + 4 * 4)
+#define HEAD_FIELDS  (8 + 8 + 8 + 6 * 4)
 #define HEADER_BYTES (HEAD_FIELDS + 8)
 #define FIXED_BYTES  (8 + 4 + 4 + 8 + 8 + 128 + 8 * FLYT_N_KPI)
 #define MAX_DAYS     (1u << 24)
@@ -38,15 +43,17 @@ struct flyt_journal {
     int fd;
     char *path;
     bool series;
+    unsigned n_units;
+    size_t unit_bytes; /* of a record's unit KPIs */
     double last_sync;
     unsigned char *buf;
     size_t cap;
 };
 
-static void header(unsigned char *h, uint64_t hash, size_t n_tasks, bool series)
+static void header(unsigned char *h, uint64_t hash, size_t n_tasks, bool series, unsigned n_units)
 {
     uint64_t nt = n_tasks;
-    uint32_t f[4] = { series, FLYT_N_KPI, FLYT_N_SERIES, 0 };
+    uint32_t f[6] = { series, FLYT_N_KPI, FLYT_N_SERIES, FLYT_N_UNIT_KPI, n_units, 0 };
     memcpy(h, HEADER_MAGIC, 8);
     memcpy(h + 8, &hash, 8);
     memcpy(h + 16, &nt, 8);
@@ -72,7 +79,8 @@ static bool read_record(FILE *f, struct flyt_journal *j, size_t n_tasks, struct 
                         bool *done, size_t *n_loaded)
 {
     uint32_t head[2];
-    if (!read_all(f, head, sizeof head) || head[0] != RECORD_MAGIC || head[1] < FIXED_BYTES)
+    if (!read_all(f, head, sizeof head) || head[0] != RECORD_MAGIC ||
+        head[1] < FIXED_BYTES + j->unit_bytes)
         return false;
     if (head[1] > j->cap) {
         unsigned char *b = realloc(j->buf, head[1]);
@@ -96,7 +104,7 @@ static bool read_record(FILE *f, struct flyt_journal *j, size_t n_tasks, struct 
     size_t series_bytes = j->series ? (size_t)n_days * FLYT_N_SERIES * 8 : 0;
     /* the checksum passed; these catch a record written by a broken flyt */
     if (task >= n_tasks || n_days > MAX_DAYS || (!j->series && n_days != 0) ||
-        head[1] != FIXED_BYTES + series_bytes ||
+        head[1] != FIXED_BYTES + j->unit_bytes + series_bytes ||
         (status != FLYT_RUN_OK && status != FLYT_RUN_RUNAWAY && status != FLYT_RUN_NOMEM))
         return false;
     struct flyt_result *r = &res[task];
@@ -108,12 +116,19 @@ static bool read_record(FILE *f, struct flyt_journal *j, size_t n_tasks, struct 
     memcpy(r->status_detail, p + 32, 128);
     r->status_detail[127] = '\0';
     memcpy(r->kpi, p + 160, 8 * FLYT_N_KPI);
+    r->n_units = j->n_units;
+    if (j->unit_bytes) {
+        if (!(r->unit_kpi = malloc(j->unit_bytes)))
+            return false;
+        memcpy(r->unit_kpi, p + FIXED_BYTES, j->unit_bytes);
+    }
+    const unsigned char *series_at = p + FIXED_BYTES + j->unit_bytes;
     r->n_days = n_days;
     for (int k = 0; j->series && n_days > 0 && k < FLYT_N_SERIES; k++) {
         r->series[k] = malloc((size_t)n_days * 8);
         if (!r->series[k])
             return false;
-        memcpy(r->series[k], p + FIXED_BYTES + (size_t)k * n_days * 8, (size_t)n_days * 8);
+        memcpy(r->series[k], series_at + (size_t)k * n_days * 8, (size_t)n_days * 8);
     }
     if (!done[task])
         (*n_loaded)++;
@@ -132,9 +147,21 @@ static long load(struct flyt_journal *j, uint64_t hash, size_t n_tasks, struct f
         return -1;
     }
     unsigned char want[HEADER_BYTES], got[HEADER_BYTES];
-    header(want, hash, n_tasks, j->series);
+    header(want, hash, n_tasks, j->series, j->n_units);
     long good = 0;
-    if (!read_all(f, got, sizeof got)) {
+    size_t n_got = fread(got, 1, sizeof got, f);
+    /* checked before the length: a format-1 journal holding only its
+     * header is shorter than a format-2 header */
+    if (n_got >= 8 && memcmp(got, MAGIC_STEM, 7) == 0 && got[7] != HEADER_MAGIC[7]) {
+        snprintf(err, errlen,
+                 "'%s' was written by another flyt version (journal format %c; this flyt writes "
+                 "format %c, which keeps every task's unit KPIs as well): it cannot be resumed "
+                 "here; delete it to start afresh, or finish the run with the flyt that wrote it",
+                 j->path, got[7] >= 0x20 && got[7] < 0x7f ? got[7] : '?', HEADER_MAGIC[7]);
+        fclose(f);
+        return -1;
+    }
+    if (n_got != sizeof got) {
         good = 0; /* killed before the header was written: start afresh */
     } else if (memcmp(want, got, sizeof got) != 0 && !header_intact(got)) {
         snprintf(err, errlen,
@@ -163,7 +190,7 @@ static long load(struct flyt_journal *j, uint64_t hash, size_t n_tasks, struct f
         /* A kill mid-write tears less than one record; more than that
          * after the last good one is damage, and the planner should know. */
         long end = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : good;
-        if (end - good >= 8L + FIXED_BYTES + 8)
+        if (end - good >= 8L + FIXED_BYTES + (long)j->unit_bytes + 8)
             snprintf(err, errlen,
                      "'%s': a damaged record at byte %ld; it and the %ld bytes after it are "
                      "dropped, and their tasks run again",
@@ -174,8 +201,8 @@ static long load(struct flyt_journal *j, uint64_t hash, size_t n_tasks, struct f
 }
 
 struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n_tasks, bool series,
-                                       bool resume, struct flyt_result *res, bool *done,
-                                       size_t *n_loaded, char *err, size_t errlen)
+                                       unsigned n_units, bool resume, struct flyt_result *res,
+                                       bool *done, size_t *n_loaded, char *err, size_t errlen)
 {
     struct flyt_journal *j = calloc(1, sizeof *j);
     size_t len = strlen(path) + 1;
@@ -189,6 +216,8 @@ struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n
     }
     memcpy(j->path, path, len);
     j->series = series;
+    j->n_units = n_units;
+    j->unit_bytes = (size_t)n_units * FLYT_N_UNIT_KPI * 8;
     j->fd = -1;
     struct stat st;
     bool exists = stat(path, &st) == 0;
@@ -211,7 +240,7 @@ struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n
     }
     if (good == 0) {
         unsigned char h[HEADER_BYTES];
-        header(h, hash, n_tasks, series);
+        header(h, hash, n_tasks, series, n_units);
         if (flyt_write_all(j->fd, h, sizeof h) != 0 || fdatasync(j->fd) != 0) {
             snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
             flyt_journal_close(j, false);
@@ -224,8 +253,13 @@ struct flyt_journal *flyt_journal_open(const char *path, uint64_t hash, size_t n
 
 int flyt_journal_append(struct flyt_journal *j, size_t task, const struct flyt_result *r)
 {
+    /* a result of another network would be read back under the wrong ids */
+    if (j->unit_bytes && (r->n_units != j->n_units || !r->unit_kpi)) {
+        errno = EINVAL;
+        return -1;
+    }
     uint32_t n_days = j->series ? (uint32_t)r->n_days : 0;
-    size_t payload = FIXED_BYTES + (size_t)n_days * FLYT_N_SERIES * 8;
+    size_t payload = FIXED_BYTES + j->unit_bytes + (size_t)n_days * FLYT_N_SERIES * 8;
     size_t total = 8 + payload + 8;
     if (total > j->cap) {
         unsigned char *b = realloc(j->buf, total);
@@ -249,8 +283,10 @@ int flyt_journal_append(struct flyt_journal *j, size_t task, const struct flyt_r
     memset(p + 32, 0, 128);
     snprintf((char *)p + 32, 128, "%s", r->status_detail);
     memcpy(p + 160, r->kpi, 8 * FLYT_N_KPI);
+    if (j->unit_bytes)
+        memcpy(p + FIXED_BYTES, r->unit_kpi, j->unit_bytes);
     for (int k = 0; k < FLYT_N_SERIES && n_days > 0; k++) {
-        unsigned char *dst = p + FIXED_BYTES + (size_t)k * n_days * 8;
+        unsigned char *dst = p + FIXED_BYTES + j->unit_bytes + (size_t)k * n_days * 8;
         if (r->series[k])
             memcpy(dst, r->series[k], (size_t)n_days * 8);
         else

@@ -193,6 +193,59 @@ void flyt_sweep_free_scenarios(struct flyt_scenario **s, size_t n)
     free(s);
 }
 
+static bool keep_units(struct flyt_sweep *sw, const struct flyt_scenario *s, struct flyt_diag *diag)
+{
+    sw->n_units = 0;
+    sw->unit_ids = calloc(s->n_units > 0 ? (size_t)s->n_units : 1, sizeof *sw->unit_ids);
+    for (int u = 0; sw->unit_ids && u < s->n_units; u++) {
+        if (!(sw->unit_ids[u] = strdup(s->units[u].id)))
+            break;
+        sw->n_units++;
+    }
+    if (!sw->unit_ids || sw->n_units != (unsigned)s->n_units) {
+        flyt_diag_add(diag, sw->source, 0, NULL, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+/* Every task's unit KPIs are stored, summarised and merged per unit id
+ * across points, so a point whose units differ from point 0's has no
+ * table to go in: it is refused before any work starts. */
+static bool same_units(const struct flyt_sweep *sw, const struct flyt_scenario *s, size_t point,
+                       struct flyt_diag *diag)
+{
+    bool same = s->n_units >= 0 && (unsigned)s->n_units == sw->n_units;
+    for (unsigned u = 0; same && u < sw->n_units; u++)
+        same = strcmp(s->units[u].id, sw->unit_ids[u]) == 0;
+    if (same)
+        return true;
+    char first[512] = "", here[512] = "";
+    for (unsigned u = 0, at = 0; u < sw->n_units && at < sizeof first; u++)
+        at += (unsigned)snprintf(first + at, sizeof first - at, "%s%s", u ? ", " : "",
+                                 sw->unit_ids[u]);
+    for (int u = 0, at = 0; u < s->n_units && at < (int)sizeof here; u++)
+        at += snprintf(here + at, sizeof here - (size_t)at, "%s%s", u ? ", " : "", s->units[u].id);
+    char *sets = NULL;
+    size_t len = 1;
+    for (size_t j = 0; j < sw->n_params; j++)
+        len += strlen(sw->params[j].key) + strlen(sw->value_text[point * sw->n_params + j]) + 2;
+    if ((sets = malloc(len))) {
+        size_t at = 0;
+        sets[0] = '\0';
+        for (size_t j = 0; j < sw->n_params; j++)
+            at += (size_t)snprintf(sets + at, len - at, "%s%s=%s", j ? " " : "", sw->params[j].key,
+                                   sw->value_text[point * sw->n_params + j]);
+    }
+    flyt_diag_add(diag, sw->source, sw->n_params ? sw->params[0].line : 0, "parameters",
+                  "point %zu (%s) has the units [%s], point 0 [%s]: every point of a sweep must "
+                  "have the same units, in the same order, so that their figures can be "
+                  "compared; vary the units' settings, not the list",
+                  point, sets ? sets : "?", here, first);
+    free(sets);
+    return false;
+}
+
 /* The base with the fixed overrides gives the seed, the replications and
  * the text the hash covers; then every point must load. */
 static bool load_all(struct flyt_sweep *sw, struct flyt_scenario ***scenarios,
@@ -220,7 +273,8 @@ static bool load_all(struct flyt_sweep *sw, struct flyt_scenario ***scenarios,
     }
     for (size_t p = 0; ok && p < sw->n_points; p++) {
         struct flyt_scenario *s = load_point(sw, dir, (long)p, diag);
-        ok = s != NULL; /* one failing point says it: the others would repeat it */
+        /* one failing point says it: the others would repeat it */
+        ok = s != NULL && (p == 0 ? keep_units(sw, s, diag) : same_units(sw, s, p, diag));
         if (all)
             all[p] = s;
         else

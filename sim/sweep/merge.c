@@ -13,6 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool same_units(const struct flyt_sweep_file *a, const struct flyt_sweep_file *b)
+{
+    bool same = a->n_units == b->n_units;
+    for (unsigned u = 0; same && u < a->n_units; u++)
+        same = strcmp(a->unit_ids[u], b->unit_ids[u]) == 0;
+    return same;
+}
+
 /* The first shard of a kind fixes what the others must match. */
 static bool same_sweep(const struct flyt_sweep_file *a, const struct flyt_sweep_file *b, FILE *errs)
 {
@@ -24,6 +32,8 @@ static bool same_sweep(const struct flyt_sweep_file *a, const struct flyt_sweep_
         what = "a sweep with another number of tasks";
     else if (a->series != b->series)
         what = "a run with another --series setting";
+    else if (!same_units(a, b)) /* the same texts: a file not written by flyt sweep */
+        what = "a sweep with other units (/units/ids)";
     else if (a->shard_count != b->shard_count && strcmp(b->kind, "sweep-shard") == 0 &&
              strcmp(a->kind, "sweep-shard") == 0)
         what = NULL; /* different splits are fine: tasks are checked one by one */
@@ -120,7 +130,13 @@ static struct flyt_sweep *rebuild(const struct flyt_sweep_file *f, FILE *errs)
         sw->hash = f->hash;
         sw->seed = f->seed;
         sw->replications = f->replications;
-        if (!sw->base_path || !sw->base_text || sw->n_points != f->n_points ||
+        /* the units as the shards stored them: the base is not loaded here */
+        bool ids = (sw->unit_ids = calloc(f->n_units ? f->n_units : 1, sizeof *sw->unit_ids));
+        for (unsigned u = 0; ids && u < f->n_units; u++) {
+            ids = (sw->unit_ids[u] = strdup(f->unit_ids[u])) != NULL;
+            sw->n_units += ids;
+        }
+        if (!ids || !sw->base_path || !sw->base_text || sw->n_points != f->n_points ||
             flyt_sweep_n_tasks(sw) != f->n_tasks) {
             fprintf(errs, "flyt merge: error: '%s' does not match the sweep text it stores\n",
                     f->path);

@@ -22,10 +22,12 @@
  * the merged file is bit-identical to one written by a single process.
  *   task message   int64 task number, or -1: no more work
  *   result message int64 task, int64 status, u64 model_events,
- *                  u64 engine_events, int64 n_days, char detail[128],
- *                  f64 kpi[FLYT_N_KPI], f64 series[FLYT_N_SERIES][n_days]
- *                  (the series only with --series); a worker's first
- *                  message is a result with task -1 (ready)
+ *                  u64 engine_events, int64 n_days, int64 n_units,
+ *                  char detail[128], f64 kpi[FLYT_N_KPI],
+ *                  f64 unit_kpi[n_units][FLYT_N_UNIT_KPI],
+ *                  f64 series[FLYT_N_SERIES][n_days] (the series only
+ *                  with --series); a worker's first message is a result
+ *                  with task -1 (ready)
  */
 #include "flyt/model.h"
 #include "flyt/sweep.h"
@@ -33,13 +35,15 @@
 
 #include <mpi.h>
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 enum { TAG_TASK = 1, TAG_RESULT = 2 };
-#define HEAD_BYTES (5 * 8 + 128)
+#define HEAD_WORDS 6
+#define HEAD_BYTES (HEAD_WORDS * 8 + 128)
 
 bool flyt_mpi_launched(void)
 {
@@ -68,46 +72,58 @@ int flyt_mpi_bcast_int(int v)
     return v;
 }
 
-static size_t message_bytes(size_t n_days, bool series)
+static size_t message_bytes(size_t n_days, size_t n_units, bool series)
 {
-    return HEAD_BYTES + 8 * FLYT_N_KPI + (series ? 8 * FLYT_N_SERIES * n_days : 0);
+    return HEAD_BYTES + 8 * FLYT_N_KPI + 8 * FLYT_N_UNIT_KPI * n_units +
+           (series ? 8 * FLYT_N_SERIES * n_days : 0);
 }
 
 static unsigned char *pack(int64_t task, const struct flyt_result *r, bool series, size_t *len)
 {
-    int64_t head[5] = { task, r ? r->status : 0, 0, 0, r && series ? (int64_t)r->n_days : 0 };
+    int64_t head[HEAD_WORDS] = { task,
+                                 r ? r->status : 0,
+                                 0,
+                                 0,
+                                 r && series ? (int64_t)r->n_days : 0,
+                                 r && r->unit_kpi ? (int64_t)r->n_units : 0 };
     if (r) {
         memcpy(&head[2], &r->model_events, 8);
         memcpy(&head[3], &r->engine_events, 8);
     }
-    *len = message_bytes((size_t)head[4], series);
+    *len = message_bytes((size_t)head[4], (size_t)head[5], series);
     unsigned char *b = calloc(1, *len);
     if (!b)
         return NULL;
     memcpy(b, head, sizeof head);
     if (r) {
-        memcpy(b + 40, r->status_detail, 128);
+        size_t unit_bytes = 8 * FLYT_N_UNIT_KPI * (size_t)head[5];
+        unsigned char *series_at = b + HEAD_BYTES + 8 * FLYT_N_KPI + unit_bytes;
+        memcpy(b + 8 * HEAD_WORDS, r->status_detail, 128);
         memcpy(b + HEAD_BYTES, r->kpi, 8 * FLYT_N_KPI);
+        if (unit_bytes && r->unit_kpi)
+            memcpy(b + HEAD_BYTES + 8 * FLYT_N_KPI, r->unit_kpi, unit_bytes);
         for (int k = 0; k < FLYT_N_SERIES && head[4] > 0; k++)
             if (r->series[k])
-                memcpy(b + HEAD_BYTES + 8 * FLYT_N_KPI + (size_t)k * 8 * (size_t)head[4],
-                       r->series[k], 8 * (size_t)head[4]);
+                memcpy(series_at + (size_t)k * 8 * (size_t)head[4], r->series[k],
+                       8 * (size_t)head[4]);
     }
     return b;
 }
 
-/* Returns the task number, -1 for "ready", -2 on a malformed message. */
+/* Returns the task number, -1 for "ready", -2 on a malformed message (a
+ * result of another network than n_units is one: its units would be
+ * stored under the wrong ids). */
 static int64_t unpack(const unsigned char *b, size_t len, bool series, size_t n_tasks,
-                      struct flyt_result *res)
+                      unsigned n_units, struct flyt_result *res)
 {
-    int64_t head[5];
+    int64_t head[HEAD_WORDS];
     if (len < HEAD_BYTES + 8 * FLYT_N_KPI)
         return -2;
     memcpy(head, b, sizeof head);
     if (head[0] == -1)
         return -1;
-    if (head[0] < 0 || (uint64_t)head[0] >= n_tasks || head[4] < 0 ||
-        len != message_bytes((size_t)head[4], series))
+    if (head[0] < 0 || (uint64_t)head[0] >= n_tasks || head[4] < 0 || head[5] != n_units ||
+        len != message_bytes((size_t)head[4], n_units, series))
         return -2;
     struct flyt_result *r = &res[head[0]];
     flyt_result_free(r);
@@ -115,18 +131,41 @@ static int64_t unpack(const unsigned char *b, size_t len, bool series, size_t n_
     r->status = (int)head[1];
     memcpy(&r->model_events, &head[2], 8);
     memcpy(&r->engine_events, &head[3], 8);
-    memcpy(r->status_detail, b + 40, 128);
+    memcpy(r->status_detail, b + 8 * HEAD_WORDS, 128);
     r->status_detail[127] = '\0';
     memcpy(r->kpi, b + HEAD_BYTES, 8 * FLYT_N_KPI);
+    size_t unit_bytes = 8 * FLYT_N_UNIT_KPI * (size_t)n_units;
+    r->n_units = n_units;
+    if (unit_bytes) {
+        if (!(r->unit_kpi = malloc(unit_bytes)))
+            return -2;
+        memcpy(r->unit_kpi, b + HEAD_BYTES + 8 * FLYT_N_KPI, unit_bytes);
+    }
+    const unsigned char *series_at = b + HEAD_BYTES + 8 * FLYT_N_KPI + unit_bytes;
     r->n_days = (size_t)head[4];
     for (int k = 0; k < FLYT_N_SERIES && r->n_days > 0; k++) {
         r->series[k] = malloc(8 * r->n_days);
         if (!r->series[k])
             return -2;
-        memcpy(r->series[k], b + HEAD_BYTES + 8 * FLYT_N_KPI + (size_t)k * 8 * r->n_days,
-               8 * r->n_days);
+        memcpy(r->series[k], series_at + (size_t)k * 8 * r->n_days, 8 * r->n_days);
     }
     return head[0];
+}
+
+/* A run that ran out of memory before its unit KPIs existed is still a
+ * result here: NaN ones give it the sweep's shape, which every message,
+ * journal record and file row has. */
+static void give_units(struct flyt_result *r, unsigned n_units)
+{
+    if (r->unit_kpi && r->n_units == n_units)
+        return;
+    free(r->unit_kpi);
+    r->n_units = 0;
+    r->unit_kpi = malloc((size_t)n_units * FLYT_N_UNIT_KPI * sizeof(double));
+    for (size_t i = 0; r->unit_kpi && i < (size_t)n_units * FLYT_N_UNIT_KPI; i++)
+        r->unit_kpi[i] = NAN;
+    if (r->unit_kpi)
+        r->n_units = n_units;
 }
 
 static void run_one(const struct flyt_sweep *sw, struct flyt_scenario *const *scen, size_t t,
@@ -135,6 +174,7 @@ static void run_one(const struct flyt_sweep *sw, struct flyt_scenario *const *sc
     memset(r, 0, sizeof *r);
     unsigned reps = sw->replications;
     flyt_model_run(scen[t / reps], (unsigned)(t % reps), r);
+    give_units(r, sw->n_units);
     r->replication = (unsigned)(t % reps);
     r->wall_seconds = 0;
     if (!keep_series) {
@@ -247,7 +287,7 @@ static int serve(struct master *m, const MPI_Status *st, int *stopped)
         return -1;
     MPI_Recv(b, len, MPI_BYTE, st->MPI_SOURCE, TAG_RESULT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     pthread_mutex_lock(&m->lock);
-    int64_t t = unpack(b, (size_t)len, m->series, m->n_tasks, m->res);
+    int64_t t = unpack(b, (size_t)len, m->series, m->n_tasks, m->sw->n_units, m->res);
     if (t >= 0)
         record(m, (size_t)t);
     pthread_mutex_unlock(&m->lock);

@@ -91,6 +91,9 @@ void flyt_sweep_free(struct flyt_sweep *sw)
             free(sw->value_text[i]);
     free(sw->value_text);
     free(sw->value);
+    for (unsigned u = 0; sw->unit_ids && u < sw->n_units; u++)
+        free(sw->unit_ids[u]);
+    free(sw->unit_ids);
     free(sw);
 }
 

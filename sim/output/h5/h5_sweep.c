@@ -14,11 +14,17 @@
  *                 row per task present, in task order
  *   /summary      complete files only: kpi, units, description [kpi] and
  *                 mean, sd, ci95_low, ci95_high, n [point x kpi]
+ *   /units        ids [unit] (attributes kpi, kpi_units, kpi_description)
+ *                 and per unit <id>/kpis [task x unit kpi] and, complete
+ *                 files only, <id>/summary [point x unit kpi x statistic]
  *   /series       with --series only: one dataset per series [task x day]
  *
- * Everything under /tasks, /points and /summary depends only on the sweep
- * file and the results, so a sweep run on one process, on threads, in
- * shards or over MPI gives bit-identical datasets there.
+ * /units follows the run file's (h5_units.c): a table per unit rather than
+ * a dataset per unit KPI, as HDF5's cost grows with the objects, and no
+ * unit settings, which a point may change (the points table has them).
+ * Everything under /tasks, /points, /summary and /units depends only on
+ * the sweep file and the results, so a sweep run on one process, on
+ * threads, in shards or over MPI gives bit-identical datasets there.
  */
 #include "flyt/sweep_file.h"
 #include "output/h5/h5_common.h"
@@ -40,6 +46,7 @@ struct sweep_args {
     const struct flyt_run_meta *meta;
     size_t *rows; /* task numbers present, in order */
     size_t n_rows;
+    struct flyt_summary *sum; /* [point]: complete files only */
 };
 
 static int u32_attr(struct flyt__h5 *c, hid_t o, const char *name, unsigned v)
@@ -364,26 +371,178 @@ static int summary(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
 {
     const struct flyt_sweep *sw = a->sw;
     size_t np = sw->n_points;
-    struct flyt_summary *sum = calloc(np, sizeof *sum);
     double *m = calloc(np * FLYT_N_KPI, sizeof *m);
     unsigned *n = calloc(np * FLYT_N_KPI, sizeof *n);
     int rc = -1;
-    if (!sum || !m || !n) {
+    if (!m || !n) {
         flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
     } else {
-        for (size_t p = 0; p < np; p++)
-            flyt_summary_compute(&sum[p], a->res + p * sw->replications, sw->replications);
         hid_t g = flyt__h5_group_create(c, file, "summary");
         if (g >= 0)
             rc = flyt__h5_close_group(
-                    c, g, summary_names(c, g) || summary_body(c, g, sw, sum, m, n) ? -1 : 0);
+                    c, g, summary_names(c, g) || summary_body(c, g, sw, a->sum, m, n) ? -1 : 0);
     }
-    for (size_t p = 0; sum && p < np; p++)
-        flyt_summary_free(&sum[p]);
-    free(sum);
     free(m);
     free(n);
     return rc;
+}
+
+enum { S_MEAN, S_SD, S_LO, S_HI, S_N, N_STAT };
+
+/* Rows i .. i + n - 1 of a unit's [task x kpi] table; a result without
+ * the unit (never from a run: the sweep checked every point's units) is NaN. */
+static void unit_kpi_rows(const struct sweep_args *a, unsigned u, size_t i, size_t n, double *out)
+{
+    for (size_t j = 0; j < n; j++) {
+        const struct flyt_result *r = &a->res[a->rows[i + j]];
+        for (int k = 0; k < FLYT_N_UNIT_KPI; k++)
+            out[j * FLYT_N_UNIT_KPI + (size_t)k] =
+                    r->unit_kpi && u < r->n_units ? flyt_result_unit_kpi(r, u)[k] : NAN;
+    }
+}
+
+/* Points p .. p + n - 1 of a unit's [point x kpi x statistic] summary. */
+static void unit_summary_rows(const struct sweep_args *a, unsigned u, size_t p, size_t n,
+                              double *out)
+{
+    for (size_t j = 0; j < n; j++)
+        for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
+            const struct flyt_summary *sum = &a->sum[p + j];
+            double *o = out + (j * FLYT_N_UNIT_KPI + (size_t)k) * N_STAT;
+            if (!sum->unit || u >= sum->n_units) {
+                o[S_MEAN] = o[S_SD] = o[S_LO] = o[S_HI] = NAN;
+                o[S_N] = 0;
+                continue;
+            }
+            const struct flyt_stat *st = &flyt_summary_unit(sum, u)[k];
+            bool ok = isfinite(st->mean) && isfinite(st->ci_half);
+            o[S_MEAN] = st->mean;
+            o[S_SD] = st->sd;
+            o[S_LO] = ok ? st->mean - st->ci_half : NAN;
+            o[S_HI] = ok ? st->mean + st->ci_half : NAN;
+            o[S_N] = st->n;
+        }
+}
+
+typedef void (*unit_rows_fn)(const struct sweep_args *a, unsigned u, size_t i, size_t n,
+                             double *out);
+
+/* A double table [rows x inner...] written a block of rows at a time, so
+ * that a large sweep's table is never whole in memory twice. */
+static int unit_table(struct flyt__h5 *c, hid_t g, const char *name, int rank, const hsize_t *dims,
+                      const struct sweep_args *a, unsigned u, unit_rows_fn fill, const char *units,
+                      const char *desc, const char *dims_desc, const char *columns, double *buf,
+                      size_t block)
+{
+    size_t rows = (size_t)dims[0], inner = 1;
+    for (int d = 1; d < rank; d++)
+        inner *= (size_t)dims[d];
+    hsize_t chunk[3] = { block, rank > 1 ? dims[1] : 1, rank > 2 ? dims[2] : 1 };
+    double nan = NAN;
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (dcpl < 0 || H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan) < 0 ||
+        (rows * inner > 0 && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+                              H5Pset_deflate(dcpl, 4) < 0))) {
+        if (dcpl >= 0)
+            H5Pclose(dcpl);
+        return flyt__h5_fail(c, g, name);
+    }
+    hid_t d = flyt__h5_dset_create(c, g, name, H5T_IEEE_F64LE, rank, dims, dcpl, units, desc);
+    H5Pclose(dcpl);
+    if (d < 0)
+        return -1;
+    int rc = flyt__h5_attr_str(c, d, "dimensions", dims_desc) ||
+                             (columns && flyt__h5_attr_str(c, d, "columns", columns))
+                     ? -1
+                     : 0;
+    for (size_t i = 0; rc == 0 && inner > 0 && i < rows; i += block) {
+        size_t n = rows - i < block ? rows - i : block;
+        hsize_t start[3] = { i, 0, 0 }, count[3] = { n, chunk[1], chunk[2] };
+        fill(a, u, i, n, buf);
+        hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, count, NULL);
+        if (fs < 0 || ms < 0 ||
+            H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, c->dxpl, buf) < 0)
+            rc = flyt__h5_fail(c, g, name);
+        if (ms >= 0)
+            H5Sclose(ms);
+        if (fs >= 0)
+            H5Sclose(fs);
+    }
+    if (H5Dclose(d) < 0 && rc == 0)
+        rc = flyt__h5_fail(c, g, name);
+    return rc;
+}
+
+/* Rows per block: about 256 KiB, as the run file's row blocks. */
+static size_t block_of(size_t rows, size_t inner)
+{
+    size_t b = (256 * 1024) / (inner * sizeof(double));
+    return b < 1 ? 1 : b > rows ? (rows ? rows : 1) : b;
+}
+
+static int one_unit(struct flyt__h5 *c, hid_t loc, const struct sweep_args *a, unsigned u,
+                    double *buf, size_t kpi_block, size_t sum_block)
+{
+    hid_t g = flyt__h5_group_create(c, loc, a->sw->unit_ids[u]);
+    if (g < 0)
+        return -1;
+    hsize_t kd[2] = { a->n_rows, FLYT_N_UNIT_KPI };
+    int rc = flyt__h5_attr_write(c, g, "index", H5T_STD_U32LE, H5T_NATIVE_UINT, &u) ||
+                             unit_table(c, g, "kpis", 2, kd, a, u, unit_kpi_rows,
+                                        "per column: see the attribute /units@kpi_units",
+                                        "the unit's KPIs per task (row i: /tasks/task[i]; "
+                                        "columns: /units@kpi)",
+                                        "task, kpi", NULL, buf, kpi_block)
+                     ? -1
+                     : 0;
+    if (rc == 0 && a->sum) {
+        hsize_t sd[3] = { a->sw->n_points, FLYT_N_UNIT_KPI, N_STAT };
+        rc = unit_table(c, g, "summary", 3, sd, a, u, unit_summary_rows,
+                        "per kpi: see the attribute /units@kpi_units",
+                        "per point and KPI (/units@kpi) over the point's replications with a "
+                        "finite value: mean, sd (n-1), the 95 % Student-t interval, n",
+                        "point, kpi, statistic", "mean,sd,ci95_low,ci95_high,n", buf, sum_block);
+    }
+    return flyt__h5_close_group(c, g, rc);
+}
+
+static int units(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
+{
+    const struct flyt_sweep *sw = a->sw;
+    if (sw->n_units == 0)
+        return 0;
+    const char *name[FLYT_N_UNIT_KPI], *unit[FLYT_N_UNIT_KPI], *desc[FLYT_N_UNIT_KPI];
+    for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
+        name[k] = flyt_unit_kpi_defs[k].name;
+        unit[k] = flyt_unit_kpi_defs[k].units;
+        desc[k] = flyt_unit_kpi_defs[k].description;
+    }
+    size_t kb = block_of(a->n_rows, FLYT_N_UNIT_KPI);
+    size_t sb = block_of(sw->n_points, FLYT_N_UNIT_KPI * N_STAT);
+    size_t cap = kb * FLYT_N_UNIT_KPI > sb * FLYT_N_UNIT_KPI * N_STAT
+                         ? kb * FLYT_N_UNIT_KPI
+                         : sb * FLYT_N_UNIT_KPI * N_STAT;
+    double *buf = malloc(cap * sizeof *buf);
+    if (!buf)
+        return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
+    hid_t g = flyt__h5_group_create(c, file, "units");
+    /* the column names are attributes, as in a run file: a unit id may be
+     * any name but "ids" */
+    int rc = g < 0 ||
+                             flyt__h5_write_1d(c, g, "ids", c->str, c->str, sw->n_units,
+                                               sw->unit_ids, "",
+                                               "unit ids in the scenario's order, the same at "
+                                               "every point") ||
+                             flyt__h5_attr_strs(c, g, "kpi", name, FLYT_N_UNIT_KPI) ||
+                             flyt__h5_attr_strs(c, g, "kpi_units", unit, FLYT_N_UNIT_KPI) ||
+                             flyt__h5_attr_strs(c, g, "kpi_description", desc, FLYT_N_UNIT_KPI)
+                     ? -1
+                     : 0;
+    for (unsigned u = 0; rc == 0 && u < sw->n_units; u++)
+        rc = one_unit(c, g, a, u, buf, kb, sb);
+    free(buf);
+    return g < 0 ? -1 : flyt__h5_close_group(c, g, rc);
 }
 
 static int one_series(struct flyt__h5 *c, hid_t g, int k, const struct sweep_args *a, size_t n_days)
@@ -428,7 +587,7 @@ static int fill_sweep(struct flyt__h5 *c, hid_t file, const void *arg)
     const struct sweep_args *a = arg;
     return root_attrs(c, file, a) || parameters(c, file, a->sw) || points(c, file, a->sw) ||
                            tasks(c, file, a) || (a->shard_count == 0 && summary(c, file, a)) ||
-                           (a->series && series(c, file, a))
+                           units(c, file, a) || (a->series && series(c, file, a))
                    ? -1
                    : 0;
 }
@@ -451,7 +610,9 @@ int flyt_h5_write_sweep(const char *path, const struct flyt_sweep *sw,
                         char *err, size_t errlen)
 {
     size_t n = flyt_sweep_n_tasks(sw);
-    struct sweep_args a = { sw, res, have, shard_index, shard_count, series_on, meta, NULL, 0 };
+    struct sweep_args a = {
+        sw, res, have, shard_index, shard_count, series_on, meta, NULL, 0, NULL
+    };
     a.rows = malloc((n ? n : 1) * sizeof *a.rows);
     if (!a.rows) {
         snprintf(err, errlen, "cannot write '%s': out of memory", path);
@@ -465,9 +626,20 @@ int flyt_h5_write_sweep(const char *path, const struct flyt_sweep *sw,
         free(a.rows);
         return -1;
     }
+    size_t np = sw->n_points;
+    if (shard_count == 0 && !(a.sum = calloc(np ? np : 1, sizeof *a.sum))) {
+        snprintf(err, errlen, "cannot write '%s': out of memory", path);
+        free(a.rows);
+        return -1;
+    }
+    for (size_t p = 0; a.sum && p < np; p++)
+        flyt_summary_compute(&a.sum[p], res + p * sw->replications, sw->replications);
     /* Sealed in memory before it is written (h5_seal.h says why a sweep
      * file carries a seal), so PATH only ever appears sealed. */
     int rc = flyt__h5_write_file_sealed(path, fill_sweep, &a, err, errlen);
+    for (size_t p = 0; a.sum && p < np; p++)
+        flyt_summary_free(&a.sum[p]);
+    free(a.sum);
     free(a.rows);
     return rc;
 }

@@ -4,6 +4,7 @@
  * anything else is "not a flyt sweep file".
  */
 #include "flyt/sweep_file.h"
+#include "output/h5/h5_common.h"
 #include "output/h5/h5_seal.h"
 
 #include <hdf5.h>
@@ -151,11 +152,14 @@ static int task_count(struct rd *r, hid_t f, size_t *n)
     return rank == 1 ? 0 : fail(r, "not a flyt sweep file (no /tasks/task)");
 }
 
-/* The limits flyt sweep itself keeps (sim/sweep/spec.c): anything else
- * did not come from it, and every count below is used to size memory. */
+/* The limits flyt sweep itself keeps (sim/sweep/spec.c; units and ids:
+ * FLYT_MAX_UNITS and the id rule of scenario.h): anything else did not
+ * come from it, and every count below is used to size memory. */
 #define MAX_POINTS       1000000u
 #define MAX_REPLICATIONS 1000000u
 #define MAX_DAYS         (1u << 24)
+#define MAX_UNITS        1024u
+#define MAX_ID_LEN       47u
 
 static int check_head(struct rd *r, const struct flyt_sweep_file *h, unsigned series)
 {
@@ -213,6 +217,90 @@ static int read_head(struct rd *r, hid_t f, struct flyt_sweep_file *out)
                : fail(r, "attribute 'sweep_hash' is not 16 hex digits");
 }
 
+/* A unit id as the scenario loader allows it: it names a group here. */
+static bool good_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n < 1 || n > MAX_ID_LEN ||
+        !((id[0] >= 'A' && id[0] <= 'Z') || (id[0] >= 'a' && id[0] <= 'z')))
+        return false;
+    return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == n &&
+           strcmp(id, "ids") != 0;
+}
+
+/* /units/ids, and the unit-KPI columns, which must be this flyt's: a
+ * table of another list would be read into the wrong KPIs. */
+static int read_units(struct rd *r, hid_t f, struct flyt_sweep_file *out)
+{
+    if (H5Lexists(f, "/units", H5P_DEFAULT) <= 0)
+        return fail(r, "has no /units (the per-unit KPIs), as a sweep file of a flyt before "
+                       "they were kept has none: write it again with this flyt");
+    hid_t d = H5Dopen2(f, "/units/ids", H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[1] = { 0 };
+    int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    if (rank == 1)
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    if (rank != 1)
+        return fail(r, "dataset '/units/ids' missing or damaged");
+    if (dims[0] < 1 || dims[0] > MAX_UNITS)
+        return fail(r, "/units/ids holds %llu units, outside 1..%u", (unsigned long long)dims[0],
+                    MAX_UNITS);
+    size_t n = (size_t)dims[0];
+    char **raw = calloc(n, sizeof *raw);
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    int rc = -1; /* set by hand: the analyzer does not follow fail() */
+    if (!raw || mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5T_CSET_UTF8) < 0)
+        fail(r, "out of memory");
+    else if (read_1d(r, f, "/units/ids", mt, n, raw) == 0)
+        rc = 0;
+    if (rc == 0 && !(out->unit_ids = calloc(n, sizeof *out->unit_ids))) {
+        fail(r, "out of memory");
+        rc = -1;
+    }
+    for (size_t u = 0; rc == 0 && u < n; u++) {
+        if (!raw[u] || !good_id(raw[u])) {
+            fail(r, "/units/ids row %zu is not a unit id", u);
+            rc = -1;
+        }
+        for (size_t v = 0; rc == 0 && v < u; v++)
+            if (strcmp(raw[u], raw[v]) == 0) {
+                fail(r, "/units/ids names unit '%s' twice", raw[u]);
+                rc = -1;
+            }
+        if (rc == 0 && !(out->unit_ids[u] = strdup(raw[u]))) {
+            fail(r, "out of memory");
+            rc = -1;
+        }
+        if (rc == 0)
+            out->n_units = (unsigned)u + 1;
+    }
+    for (size_t u = 0; raw && u < n; u++)
+        if (raw[u])
+            H5free_memory(raw[u]);
+    free(raw);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (rc != 0)
+        return -1;
+    size_t nk = 0;
+    hid_t g = H5Gopen2(f, "/units", H5P_DEFAULT);
+    char **kpi = g >= 0 ? flyt__h5_attr_strings(g, "kpi", &nk) : NULL;
+    bool same = kpi && nk == FLYT_N_UNIT_KPI;
+    for (size_t k = 0; same && k < nk; k++)
+        same = strcmp(kpi[k], flyt_unit_kpi_defs[k].name) == 0;
+    flyt__h5_free_strings(kpi, kpi ? nk : 0);
+    if (g >= 0)
+        H5Gclose(g);
+    return same ? 0
+                : fail(r, "the per-unit KPIs (/units attribute 'kpi') are not this flyt's: "
+                          "written by another flyt version");
+}
+
 int flyt_h5_sweep_read_info(const char *path, struct flyt_sweep_file *out, char *err, size_t errlen)
 {
     struct rd r = { path, err, errlen, 0, false };
@@ -249,6 +337,8 @@ int flyt_h5_sweep_read_info(const char *path, struct flyt_sweep_file *out, char 
     if (rc == 0 && strcmp(out->kind, "sweep") == 0 && out->n_have != out->n_tasks)
         rc = fail(&r, "a complete sweep file with %zu of its %llu tasks", out->n_have,
                   (unsigned long long)out->n_tasks);
+    if (rc == 0)
+        rc = read_units(&r, f, out);
     H5Fclose(f);
     out->damaged = r.damaged;
     return rc;
@@ -258,6 +348,9 @@ void flyt_h5_sweep_file_free(struct flyt_sweep_file *f)
 {
     if (!f)
         return;
+    for (unsigned u = 0; f->unit_ids && u < f->n_units; u++)
+        free(f->unit_ids[u]);
+    free(f->unit_ids);
     free(f->path);
     free(f->kind);
     free(f->sweep_name);
@@ -302,6 +395,53 @@ static int read_series(struct rd *r, hid_t f, int k, const struct flyt_sweep_fil
     if (d >= 0)
         H5Dclose(d);
     return rc == 0 ? 0 : fail(r, "dataset '%s' missing or damaged", name);
+}
+
+/* A unit's [task x kpi] table into each result's unit_kpi row u. */
+static int read_unit_kpis(struct rd *r, hid_t f, unsigned u, const struct flyt_sweep_file *info,
+                          struct flyt_result *res, double *all)
+{
+    char name[96];
+    snprintf(name, sizeof name, "/units/%s/kpis", info->unit_ids[u]);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[2] = { 0, 0 };
+    int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    if (rank == 2)
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+    int rc = rank == 2 && dims[0] == info->n_have && dims[1] == FLYT_N_UNIT_KPI &&
+                             (info->n_have == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                                           H5P_DEFAULT, all) >= 0)
+                     ? 0
+                     : -1;
+    for (size_t i = 0; rc == 0 && i < info->n_have; i++)
+        memcpy(flyt_result_unit_kpi(&res[info->task[i]], u), all + i * FLYT_N_UNIT_KPI,
+               FLYT_N_UNIT_KPI * sizeof *all);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc == 0 ? 0 : fail(r, "dataset '%s' missing or damaged", name);
+}
+
+static int read_units_kpis(struct rd *r, hid_t f, const struct flyt_sweep_file *info,
+                           struct flyt_result *res)
+{
+    double *all = malloc((info->n_have ? info->n_have : 1) * FLYT_N_UNIT_KPI * sizeof *all);
+    int rc = all ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < info->n_have; i++) {
+        struct flyt_result *x = &res[info->task[i]];
+        free(x->unit_kpi);
+        x->n_units = info->n_units;
+        if (!(x->unit_kpi = malloc((size_t)info->n_units * FLYT_N_UNIT_KPI * sizeof(double))))
+            rc = -1;
+    }
+    if (rc != 0)
+        fail(r, "out of memory");
+    for (unsigned u = 0; rc == 0 && u < info->n_units; u++)
+        rc = read_unit_kpis(r, f, u, info, res, all);
+    free(all);
+    return rc;
 }
 
 static int read_columns(struct rd *r, hid_t f, const struct flyt_sweep_file *info,
@@ -392,7 +532,10 @@ int flyt_h5_sweep_read_tasks(const struct flyt_sweep_file *info, struct flyt_res
     for (size_t i = 0; rc == 0 && i < info->n_have; i++)
         res[info->task[i]].replication = (unsigned)(info->task[i] % info->replications);
     if (rc == 0)
-        rc = read_columns(&r, f, info, res, buf) || read_details(&r, f, info, res, buf) ? -1 : 0;
+        rc = read_columns(&r, f, info, res, buf) || read_details(&r, f, info, res, buf) ||
+                             read_units_kpis(&r, f, info, res)
+                     ? -1
+                     : 0;
     for (int k = 0; rc == 0 && info->series && k < FLYT_N_SERIES; k++)
         rc = read_series(&r, f, k, info, res);
     free(buf);
