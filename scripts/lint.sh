@@ -25,18 +25,19 @@ fi
 if command -v clang-tidy >/dev/null 2>&1; then
   echo "== clang-tidy"
   if [ ! -f "$build/compile_commands.json" ]; then
-    # no LTO: clang-tidy reads these GCC flags and knows not -fno-fat-lto-objects
-    cmake -S . -B "$build" -DBUILD_TESTING=OFF -DFLYT_LTO=OFF >/dev/null
+    cmake -S . -B "$build" -DBUILD_TESTING=OFF >/dev/null
     # the embedded scenarios are generated sources that the database names
     cmake --build "$build" --target flyt_lib -j"$jobs" >/dev/null
   fi
-  # the files this configuration compiles (sim/sweep/mpi.c only with MPI)
+  # the files this configuration compiles (sim/sweep/mpi.c only with MPI);
+  # clang knows not GCC's LTO flags (-ffat-lto-objects): not a finding
   mapfile -t files < <(python3 -c 'import json,sys
 for e in json.load(open(sys.argv[1])):
     f = e["file"]
     if "/sim/" in f: print(f)' "$build/compile_commands.json" | sort -u)
   if ! printf '%s\0' "${files[@]}" |
-       xargs -0 -n 4 -P "$jobs" clang-tidy -p "$build" --quiet 2>/dev/null; then
+       xargs -0 -n 4 -P "$jobs" clang-tidy -p "$build" --quiet \
+         --extra-arg=-Wno-ignored-optimization-argument 2>/dev/null; then
     status=1
   fi
 else
