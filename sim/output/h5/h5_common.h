@@ -159,6 +159,9 @@ hssize_t flyt__h5_extent(hid_t d, hsize_t dims[2]);
 const char *flyt__h5_attr_text(hid_t obj, const char *name, char *buf, size_t len);
 /* Frees n strings and the array (NULL is a no-op). */
 void flyt__h5_free_strings(char **s, size_t n);
+/* A string dataset, each string copied (n + 1 entries, the last NULL;
+ * free with flyt__h5_free_strings); NULL when absent or unreadable. */
+char **flyt__h5_strings(hid_t loc, const char *name, size_t *n);
 /* A string-array attribute, each string copied (free with
  * flyt__h5_free_strings); NULL when absent or unreadable. */
 char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n);

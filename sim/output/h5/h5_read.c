@@ -103,3 +103,37 @@ char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n)
     *n = (size_t)len;
     return out;
 }
+
+char **flyt__h5_strings(hid_t loc, const char *name, size_t *n)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), t = flyt__h5_utf8_type();
+    hsize_t dims[2];
+    hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
+    char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
+    char **out = len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
+    bool ok = raw && out && t >= 0 &&
+              (len == 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0);
+    for (hssize_t i = 0; ok && i < len; i++)
+        if (!(out[i] = strdup(raw[i] ? raw[i] : "")))
+            ok = false;
+    if (raw && d >= 0 && t >= 0 && len > 0) {
+        hid_t sp = H5Dget_space(d);
+        if (sp >= 0) {
+            H5Dvlen_reclaim(t, sp, H5P_DEFAULT, raw);
+            H5Sclose(sp);
+        }
+    }
+    free(raw);
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    if (!ok) {
+        for (hssize_t i = 0; out && i < len; i++)
+            free(out[i]);
+        free(out);
+        return NULL;
+    }
+    *n = (size_t)len;
+    return out;
+}
