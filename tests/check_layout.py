@@ -9,8 +9,9 @@ per-series, per-role, per-unit, per-scenario, per-parameter and per-figure names
 <kpi>, <series>, ...; a forecast's unit ids are the names in /forecast/units/ids), and
 reports: datasets not documented, documented rows not in the file, a type or
 rank that differs from the document, root attributes not documented (and the
-reverse), and any dataset without units/description, without shuffle +
-deflate (non-empty ones), or with a string type that is not UTF-8.
+reverse), and any dataset without units/description, one of a fixed size of
+at most 8 KiB that is not compact (or a compact one larger), a larger or
+extendible one without shuffle + deflate, or a string type that is not UTF-8.
 Prints one line per problem and exits 1 when there is any.
 """
 import re
@@ -18,6 +19,8 @@ import sys
 
 import h5py
 import numpy as np
+
+COMPACT_BYTES = 8192  # COMPACT_BYTES in sim/output/h5/h5_common.c
 
 
 def tables(doc):
@@ -168,7 +171,18 @@ def check_dataset(ds, problems):
     for a in ("units", "description"):
         if a not in ds.attrs:
             problems.append("%s: no '%s' attribute" % (p, a))
-    if ds.size > 0:
+    # Stored bytes: a variable-length string is a 16-byte global heap id.
+    stored = ds.size * (16 if h5py.check_string_dtype(ds.dtype) is not None
+                        and h5py.check_string_dtype(ds.dtype).length is None
+                        else ds.dtype.itemsize)
+    layout = ds.id.get_create_plist().get_layout()
+    extendible = ds.maxshape != ds.shape
+    if layout == h5py.h5d.COMPACT:
+        if stored > COMPACT_BYTES:
+            problems.append("%s: compact with %d bytes" % (p, stored))
+    elif 0 < stored <= COMPACT_BYTES and not extendible:
+        problems.append("%s: %d bytes, not compact" % (p, stored))
+    elif ds.size > 0:
         if ds.chunks is None:
             problems.append("%s: not chunked" % p)
         if not ds.shuffle or ds.compression != "gzip":

@@ -31,6 +31,10 @@
 #define BLOCK_BYTES    (256 * 1024) /* target size of a chunk of a row block */
 #define DEFLATE_LEVEL  4
 #define TCONV_BYTES    (64 * 1024) /* type-conversion buffer of a write */
+/* Data up to this size stay in the object header (HDF5 allows about 64 KiB):
+ * a day's series of one replication, a column of a few hundred replications. */
+#define COMPACT_BYTES 8192
+#define VLEN_BYTES    16 /* a variable-length string in the file: a global heap id */
 
 /* HDF5's description of the deepest error on its stack (walked upward). */
 static herr_t innermost(unsigned n, const H5E_error2_t *e, void *buf)
@@ -73,12 +77,12 @@ int flyt__h5_fail(struct flyt__h5 *c, hid_t loc, const char *name)
 int flyt__h5_attr_write(struct flyt__h5 *c, hid_t obj, const char *name, hid_t ftype, hid_t mtype,
                         const void *value)
 {
-    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t sp = c->scalar > 0 ? c->scalar : H5Screate(H5S_SCALAR);
     hid_t a = sp < 0 ? -1 : H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
     int rc = a >= 0 && H5Awrite(a, mtype, value) >= 0 ? 0 : flyt__h5_fail(c, obj, name);
     if (a >= 0 && H5Aclose(a) < 0 && rc == 0)
         rc = flyt__h5_fail(c, obj, name);
-    if (sp >= 0 && H5Sclose(sp) < 0 && rc == 0)
+    if (sp >= 0 && sp != c->scalar && H5Sclose(sp) < 0 && rc == 0)
         rc = flyt__h5_fail(c, obj, name);
     return rc;
 }
@@ -131,10 +135,48 @@ hid_t flyt__h5_dset_create(struct flyt__h5 *c, hid_t loc, const char *name, hid_
     return rc == 0 ? d : -1;
 }
 
-/* Compressed like the matrices, so that every dataset in a flyt file reads
- * the same way; empty columns stay contiguous (chunks must be positive). */
-static hid_t dcpl_1d(size_t n)
+bool flyt__h5_is_compact(size_t bytes)
 {
+    return bytes > 0 && bytes <= COMPACT_BYTES;
+}
+
+static hid_t compact_dcpl(bool nan_fill)
+{
+    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    double nan = NAN;
+    if (p >= 0 && (H5Pset_layout(p, H5D_COMPACT) < 0 ||
+                   (nan_fill && H5Pset_fill_value(p, H5T_NATIVE_DOUBLE, &nan) < 0))) {
+        H5Pclose(p);
+        return -1;
+    }
+    return p;
+}
+
+static hid_t compact_of(struct flyt__h5 *c, bool nan_fill)
+{
+    hid_t kept = nan_fill ? c->compact_nan : c->compact;
+    return kept > 0 ? kept : compact_dcpl(nan_fill);
+}
+
+hid_t flyt__h5_dcpl_compact(struct flyt__h5 *c, bool nan_fill)
+{
+    return compact_of(c, nan_fill);
+}
+
+int flyt__h5_dcpl_close(struct flyt__h5 *c, hid_t dcpl)
+{
+    if (dcpl > 0 && (dcpl == c->compact || dcpl == c->compact_nan))
+        return 0;
+    return H5Pclose(dcpl) < 0 ? -1 : 0;
+}
+
+/* Compressed like the matrices when larger than compact, so that every
+ * dataset in a flyt file reads the same way; empty columns stay contiguous
+ * (chunks must be positive). */
+static hid_t dcpl_1d(struct flyt__h5 *c, size_t n, size_t es)
+{
+    if (flyt__h5_is_compact(n * es))
+        return compact_of(c, false);
     hid_t p = H5Pcreate(H5P_DATASET_CREATE);
     if (n == 0)
         return p;
@@ -151,16 +193,17 @@ int flyt__h5_write_1d(struct flyt__h5 *c, hid_t loc, const char *name, hid_t fty
                       size_t n, const void *data, const char *units, const char *desc)
 {
     hsize_t dims[1] = { n };
-    hid_t dcpl = dcpl_1d(n);
+    bool str = H5Tget_class(ftype) == H5T_STRING;
+    size_t es = str && H5Tis_variable_str(ftype) > 0 ? VLEN_BYTES : H5Tget_size(ftype);
+    hid_t dcpl = dcpl_1d(c, n, es);
     if (dcpl < 0)
         return flyt__h5_fail(c, loc, name);
     hid_t d = flyt__h5_dset_create(c, loc, name, ftype, 1, dims, dcpl, units, desc);
-    H5Pclose(dcpl);
+    flyt__h5_dcpl_close(c, dcpl);
     if (d < 0)
         return -1;
     /* One whole chunk of numbers in the file's own type: stored directly. */
-    size_t es = H5Tget_size(ftype);
-    int direct = n > 0 && n <= CHUNK_ROWS_1D && es > 0 && H5Tget_class(ftype) != H5T_STRING &&
+    int direct = n > 0 && n <= CHUNK_ROWS_1D && es > 0 && !str && !flyt__h5_is_compact(n * es) &&
                  H5Tequal(ftype, mtype) > 0;
     hsize_t zero[1] = { 0 };
     int rc = direct ? flyt__h5_write_chunk(c, d, zero, data, n * es, es)
@@ -187,9 +230,9 @@ int flyt__h5_close_group(struct flyt__h5 *c, hid_t g, int rc)
     return rc;
 }
 
-hid_t flyt__h5_dcpl_rows(size_t rows, size_t cols)
+hid_t flyt__h5_dcpl_rows(struct flyt__h5 *c, size_t rows, size_t cols)
 {
-    return flyt__h5_dcpl_blocks(rows, cols, 1);
+    return flyt__h5_dcpl_blocks(c, rows, cols, 1);
 }
 
 size_t flyt__h5_block_rows(size_t rows, size_t cols)
@@ -200,8 +243,10 @@ size_t flyt__h5_block_rows(size_t rows, size_t cols)
 }
 
 /* Empty datasets stay contiguous: chunk sizes must be positive. */
-hid_t flyt__h5_dcpl_blocks(size_t rows, size_t cols, size_t block_rows)
+hid_t flyt__h5_dcpl_blocks(struct flyt__h5 *c, size_t rows, size_t cols, size_t block_rows)
 {
+    if (rows <= COMPACT_BYTES && flyt__h5_is_compact(rows * cols * sizeof(double)))
+        return compact_of(c, true);
     hid_t p = H5Pcreate(H5P_DATASET_CREATE);
     double nan = NAN;
     hsize_t chunk[2] = { block_rows, cols < MAX_CHUNK_COLS ? cols : MAX_CHUNK_COLS };
@@ -549,10 +594,13 @@ hid_t flyt__h5_utf8_type(void)
  * about a tenth less CPU. Large logs get deeper trees (16 entries a node),
  * which costs nothing measurable when chunks are written once in order. */
 #define ISTORE_K 8
+/* The image grows by this much at a time: HDF5 clears each new piece, and a
+ * larger one costs a short run page faults for memory it never uses. */
+#define CORE_INCREMENT (64 * 1024)
 static hid_t create_image(struct flyt__h5 *c)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fcpl = H5Pcreate(H5P_FILE_CREATE), f = -1;
-    if (fapl >= 0 && fcpl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0 &&
+    if (fapl >= 0 && fcpl >= 0 && H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) >= 0 &&
         H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST) >= 0 &&
         H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0 && H5Pset_istore_k(fcpl, ISTORE_K) >= 0)
         f = H5Fcreate(c->file_name, H5F_ACC_TRUNC, fcpl, fapl);
@@ -575,7 +623,19 @@ static int build_image(struct flyt__h5 *c, flyt__h5_fill_fn fill, const void *ar
         return -1;
     c->str = flyt__h5_utf8_type();
     c->dxpl = flyt__h5_dxpl();
-    int rc = c->str < 0 || c->dxpl < 0 ? flyt__h5_fail(c, -1, "/") : fill(c, f, arg);
+    c->compact = compact_dcpl(false);
+    c->compact_nan = compact_dcpl(true);
+    c->scalar = H5Screate(H5S_SCALAR);
+    int rc = c->str < 0 || c->dxpl < 0 || c->compact < 0 || c->compact_nan < 0 || c->scalar < 0
+                     ? flyt__h5_fail(c, -1, "/")
+                     : fill(c, f, arg);
+    hid_t kept[] = { c->compact, c->compact_nan };
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if (kept[i] >= 0 && H5Pclose(kept[i]) < 0 && rc == 0)
+            rc = flyt__h5_fail(c, -1, "/");
+    if (c->scalar >= 0 && H5Sclose(c->scalar) < 0 && rc == 0)
+        rc = flyt__h5_fail(c, -1, "/");
+    c->compact = c->compact_nan = c->scalar = 0;
     if (c->str >= 0 && H5Tclose(c->str) < 0 && rc == 0)
         rc = flyt__h5_fail(c, -1, "/");
     if (c->dxpl >= 0 && H5Pclose(c->dxpl) < 0 && rc == 0)

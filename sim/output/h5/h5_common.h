@@ -20,6 +20,11 @@ struct flyt__h5 {
     const char *file_name; /* the .partial path, for messages */
     hid_t str;             /* variable-length UTF-8 string type */
     hid_t dxpl;            /* transfer properties of every write; 0 is H5P_DEFAULT */
+    /* Made once per file, as HDF5 spends about as much on making a property
+     * list or dataspace as on a small dataset's data (0: none, made per use). */
+    hid_t compact;     /* creation properties of a compact dataset */
+    hid_t compact_nan; /* the same, filled with NaN */
+    hid_t scalar;      /* the dataspace of a single-value attribute */
     char *err;
     size_t errlen;
     int failed;
@@ -53,10 +58,17 @@ hid_t flyt__h5_group_create(struct flyt__h5 *c, hid_t loc, const char *name);
 /* Closes g; returns rc, or -1 when rc was 0 and the close failed. */
 int flyt__h5_close_group(struct flyt__h5 *c, hid_t g, int rc);
 
+/* Whether a dataset of `bytes` bytes is stored compact: its values in its
+ * object header, without chunks or filters. Such small data gain nothing
+ * from deflate, and the chunk index and filter pipeline cost more than the
+ * rest of the dataset (docs/performance.md). */
+bool flyt__h5_is_compact(size_t bytes);
+
 /* Creation properties for a double matrix [rows x cols] written a row at a
  * time: NaN fill, chunks of one row (at most 65536 columns), shuffled and
- * deflated. Returns -1 on failure. */
-hid_t flyt__h5_dcpl_rows(size_t rows, size_t cols);
+ * deflated; compact when small (flyt__h5_is_compact). Close it with
+ * flyt__h5_dcpl_close. Returns -1 on failure. */
+hid_t flyt__h5_dcpl_rows(struct flyt__h5 *c, size_t rows, size_t cols);
 
 /* Writes row i (len doubles) of the 2-D dataset d. */
 int flyt__h5_write_row(struct flyt__h5 *c, hid_t d, size_t i, const double *row, size_t len);
@@ -67,7 +79,15 @@ int flyt__h5_write_row(struct flyt__h5 *c, hid_t d, size_t i, const double *row,
 size_t flyt__h5_block_rows(size_t rows, size_t cols);
 
 /* As flyt__h5_dcpl_rows, with chunks of block_rows rows. */
-hid_t flyt__h5_dcpl_blocks(size_t rows, size_t cols, size_t block_rows);
+hid_t flyt__h5_dcpl_blocks(struct flyt__h5 *c, size_t rows, size_t cols, size_t block_rows);
+
+/* Creation properties of a compact dataset, of doubles filled with NaN
+ * when nan_fill. */
+hid_t flyt__h5_dcpl_compact(struct flyt__h5 *c, bool nan_fill);
+
+/* Releases properties from flyt__h5_dcpl_rows/_blocks/_compact (the context's own
+ * are kept); returns 0 or -1. */
+int flyt__h5_dcpl_close(struct flyt__h5 *c, hid_t dcpl);
 
 /* Writes rows i .. i + n - 1 of the 2-D dataset d of cols columns from x
  * (n x cols doubles, row-major). */

@@ -138,14 +138,14 @@ static int write_per_replication(struct flyt__h5 *c, hid_t loc, const struct tab
 {
     const char *name = "per_replication";
     hsize_t dims[2] = { t->n_rep, t->n_fields };
-    hid_t dcpl = flyt__h5_dcpl_rows(t->n_rep, t->n_fields);
+    hid_t dcpl = flyt__h5_dcpl_rows(c, t->n_rep, t->n_fields);
     if (dcpl < 0)
         return flyt__h5_fail(c, loc, name);
     hid_t d = flyt__h5_dset_create(
             c, loc, name, H5T_IEEE_F64LE, 2, dims, dcpl, "per column: see summary/units",
             "variant minus base in each replication (same patients); NaN where either is "
             "not finite; columns are the rows of summary/kpi");
-    if (H5Pclose(dcpl) < 0 && d >= 0) {
+    if (flyt__h5_dcpl_close(c, dcpl) < 0 && d >= 0) {
         H5Dclose(d);
         return flyt__h5_fail(c, loc, name);
     }

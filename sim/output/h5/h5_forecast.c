@@ -37,11 +37,11 @@ static int write_matrix(struct flyt__h5 *c, hid_t g, const char *name, const dou
                         size_t cols, const char *units, const char *desc)
 {
     hsize_t dims[2] = { rows, cols };
-    hid_t dcpl = flyt__h5_dcpl_rows(rows, cols);
+    hid_t dcpl = flyt__h5_dcpl_rows(c, rows, cols);
     if (dcpl < 0)
         return flyt__h5_fail(c, g, name);
     hid_t d = flyt__h5_dset_create(c, g, name, H5T_IEEE_F64LE, 2, dims, dcpl, units, desc);
-    H5Pclose(dcpl);
+    flyt__h5_dcpl_close(c, dcpl);
     if (d < 0)
         return -1;
     int rc = flyt__h5_attr_str(c, d, "dimensions", "replication, day");

@@ -283,10 +283,12 @@ static int tasks(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
     return g < 0 ? -1 : flyt__h5_close_group(c, g, rc);
 }
 
-/* Chunked and compressed like every other dataset in a flyt file
- * (docs/hdf5-layout.md); an empty matrix stays contiguous. */
-static hid_t dcpl_2d(size_t rows, size_t cols)
+/* Compact when small, else chunked and compressed, like every other dataset
+ * in a flyt file (docs/hdf5-layout.md); an empty matrix stays contiguous. */
+static hid_t dcpl_2d(struct flyt__h5 *c, size_t rows, size_t cols, size_t es)
 {
+    if (rows <= (1u << 20) && flyt__h5_is_compact(rows * cols * es))
+        return flyt__h5_dcpl_compact(c, false);
     hid_t p = H5Pcreate(H5P_DATASET_CREATE);
     hsize_t chunk[2] = { rows < 256 ? rows : 256, cols };
     if (p >= 0 && rows > 0 && cols > 0 &&
@@ -302,11 +304,11 @@ static int write_2d(struct flyt__h5 *c, hid_t g, const char *name, hid_t ftype, 
                     const char *dims_desc)
 {
     hsize_t dims[2] = { rows, cols };
-    hid_t dcpl = dcpl_2d(rows, cols);
+    hid_t dcpl = dcpl_2d(c, rows, cols, H5Tget_size(ftype));
     if (dcpl < 0)
         return flyt__h5_fail(c, g, name);
     hid_t d = flyt__h5_dset_create(c, g, name, ftype, 2, dims, dcpl, units, desc);
-    H5Pclose(dcpl);
+    flyt__h5_dcpl_close(c, dcpl);
     if (d < 0)
         return -1;
     int rc = (rows * cols == 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0) &&
@@ -439,16 +441,19 @@ static int unit_table(struct flyt__h5 *c, hid_t g, const char *name, int rank, c
         inner *= (size_t)dims[d];
     hsize_t chunk[3] = { block, rank > 1 ? dims[1] : 1, rank > 2 ? dims[2] : 1 };
     double nan = NAN;
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    if (dcpl < 0 || H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan) < 0 ||
-        (rows * inner > 0 && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
-                              H5Pset_deflate(dcpl, 4) < 0))) {
-        if (dcpl >= 0)
-            H5Pclose(dcpl);
-        return flyt__h5_fail(c, g, name);
+    bool compact = rows <= (1u << 20) && flyt__h5_is_compact(rows * inner * sizeof(double));
+    hid_t dcpl = compact ? flyt__h5_dcpl_compact(c, true) : H5Pcreate(H5P_DATASET_CREATE);
+    if (!compact && dcpl >= 0 &&
+        (H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan) < 0 ||
+         (rows * inner > 0 && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+                               H5Pset_deflate(dcpl, 4) < 0)))) {
+        H5Pclose(dcpl);
+        dcpl = -1;
     }
+    if (dcpl < 0)
+        return flyt__h5_fail(c, g, name);
     hid_t d = flyt__h5_dset_create(c, g, name, H5T_IEEE_F64LE, rank, dims, dcpl, units, desc);
-    H5Pclose(dcpl);
+    flyt__h5_dcpl_close(c, dcpl);
     if (d < 0)
         return -1;
     int rc = flyt__h5_attr_str(c, d, "dimensions", dims_desc) ||
@@ -549,12 +554,12 @@ static int one_series(struct flyt__h5 *c, hid_t g, int k, const struct sweep_arg
 {
     const struct flyt_field_def *f = &flyt_series_defs[k];
     hsize_t dims[2] = { a->n_rows, n_days };
-    hid_t dcpl = flyt__h5_dcpl_rows(a->n_rows, n_days);
+    hid_t dcpl = flyt__h5_dcpl_rows(c, a->n_rows, n_days);
     if (dcpl < 0)
         return flyt__h5_fail(c, g, f->name);
     hid_t d = flyt__h5_dset_create(c, g, f->name, H5T_IEEE_F64LE, 2, dims, dcpl, f->units,
                                    f->description);
-    H5Pclose(dcpl);
+    flyt__h5_dcpl_close(c, dcpl);
     if (d < 0)
         return -1;
     int rc = flyt__h5_attr_str(c, d, "dimensions", "task (row of /tasks), day after warm-up");

@@ -23,11 +23,11 @@ static hid_t matrix_create(struct flyt__h5 *c, hid_t g, const char *name, size_t
 {
     hsize_t dims[2] = { rows, cols };
     *block = flyt__h5_block_rows(rows, cols);
-    hid_t dcpl = flyt__h5_dcpl_blocks(rows, cols, *block ? *block : 1);
+    hid_t dcpl = flyt__h5_dcpl_blocks(c, rows, cols, *block ? *block : 1);
     if (dcpl < 0)
         return flyt__h5_fail(c, g, name);
     hid_t d = flyt__h5_dset_create(c, g, name, H5T_IEEE_F64LE, 2, dims, dcpl, units, desc);
-    H5Pclose(dcpl);
+    flyt__h5_dcpl_close(c, dcpl);
     return d;
 }
 

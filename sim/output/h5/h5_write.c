@@ -201,13 +201,13 @@ static hid_t create_series(struct flyt__h5 *c, hid_t g, int k, const struct seri
 {
     const struct flyt_field_def *f = &flyt_series_defs[k];
     hsize_t dims[2] = { a->n_res, a->n_days };
-    hid_t dcpl = flyt__h5_dcpl_blocks(a->n_res, a->n_days, a->block);
+    hid_t dcpl = flyt__h5_dcpl_blocks(c, a->n_res, a->n_days, a->block);
     if (dcpl < 0)
         return flyt__h5_fail(c, g, f->name);
     hid_t d = flyt__h5_dset_create(c, g, f->name, H5T_IEEE_F64LE, 2, dims, dcpl, f->units,
                                    f->description);
     int rc = d < 0 ? -1 : 0;
-    if (H5Pclose(dcpl) < 0 && rc == 0)
+    if (flyt__h5_dcpl_close(c, dcpl) < 0 && rc == 0)
         rc = flyt__h5_fail(c, g, f->name);
     const char *sampling =
             strstr(f->description, "during the day") ? "count during the day" : "census at 00:00";
@@ -323,7 +323,9 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
     a.block = flyt__h5_block_rows(n_res, a.n_days);
     a.per_series = a.block > 0 ? (n_res + a.block - 1) / a.block : 0;
     struct flyt__h5_packer *pk = NULL;
-    if (n_res > 0 && a.n_days > 0 && a.n_days <= flyt__h5_max_chunk_cols()) {
+    /* a compact series has no chunks to make */
+    if (n_res > 0 && a.n_days > 0 && a.n_days <= flyt__h5_max_chunk_cols() &&
+        !flyt__h5_is_compact(n_res * a.n_days * sizeof(double))) {
         unsigned threads = meta && meta->threads ? meta->threads : 1;
         pk = flyt__h5_packer_start(a.per_series * FLYT_N_SERIES,
                                    a.block * a.n_days * sizeof(double), sizeof(double), threads - 1,
