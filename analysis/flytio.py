@@ -76,28 +76,40 @@ def unit_kpi_names(g):
     return [str(k) for k in g["units"].attrs["kpi"]]
 
 
+def unit_index(g, uid):
+    """Unit `uid`'s index along the unit axis of the /units tables."""
+    return unit_ids(g).index(uid)
+
+
+def unit_settings(g, uid):
+    """{name, kind, capacity, hospital} of unit `uid` (attributes of /units)."""
+    a, u = g["units"].attrs, unit_index(g, uid)
+    return {"name": str(a["name"][u]), "kind": str(a["kind"][u]),
+            "capacity": float(a["capacity"][u]), "hospital": int(a["hospital"][u])}
+
+
 def unit_kpi(g, uid, name):
     """Per replication, the per-unit KPI `name` of unit `uid`."""
-    return g["units"][uid]["kpis"][:, unit_kpi_names(g).index(name)]
+    return g["units/kpis"][:, unit_index(g, uid), unit_kpi_names(g).index(name)]
 
 
 def unit_summary(g, uid):
     """{kpi: (mean, sd, ci95_low, ci95_high, n)} of unit `uid`."""
-    t = g["units"][uid]["summary"][:]
+    t = g["units/summary"][unit_index(g, uid)]
     return {k: tuple(float(x) for x in t[i]) for i, k in enumerate(unit_kpi_names(g))}
 
 
 def unit_series(g, uid, name):
     """Unit `uid`'s daily series `name`: a [replication x day] array (whole), or
     a dict of per-day mean, sd, min, max, n (reduced), as fan_reduced takes."""
-    ds = g["units"][uid]["series"][name]
-    if g["units"][uid]["series"].attrs.get("layout") == "reduced":
-        return {k: ds[i] for i, k in enumerate(("mean", "sd", "min", "max", "n"))}
-    return ds
+    ds, u = g["units/series"][name], unit_index(g, uid)
+    if g["units/series"].attrs.get("layout") == "reduced":
+        return {k: ds[i, u] for i, k in enumerate(("mean", "sd", "min", "max", "n"))}
+    return ds[:, u, :]
 
 
 def first_day(ds, f):
-    fd = ds.attrs.get("first_day")
+    fd = getattr(ds, "attrs", {}).get("first_day")  # a unit's slice has none
     return float(fd) if fd is not None else float(f.attrs.get("warmup_days", 0.0))
 
 
@@ -143,8 +155,8 @@ def panels_of(g):
     census (hours for a caseload) against capacity, then the hospital's series."""
     out = []
     for uid in unit_ids(g):
-        a = g["units"][uid].attrs
-        name, kind = str(a.get("name", uid)), str(a.get("kind", ""))
+        a = unit_settings(g, uid)
+        name, kind = a["name"], a["kind"]
         what, ylabel = (("hours", "hours per week in use") if kind == "caseload" else
                         ("census", "patients" if kind == "unlimited" else "occupied beds"))
         cap = None if kind == "unlimited" else (lambda b, u=uid: unit_series(b, u, "capacity"))

@@ -7,7 +7,7 @@ Reads /patients of a run made with `flyt run --patients` and recomputes, for
 every replication, the KPIs that follow from the episodes alone (arrivals, UKP
 patients and waiting days, deaths, and per unit that is only ever an episode's
 first place after hospital its admissions and (bed units) length of stay) with the model's own rules for the measured window; prints them beside
-the values in /replications and /units/<id>/kpis. With --check, exits 1 when any differs by more
+the values in /replications and /units/kpis. With --check, exits 1 when any differs by more
 than 1e-9 (relative to the value's size). Needs Debian's python3-h5py and
 python3-numpy.
 
@@ -92,8 +92,8 @@ def main(argv=None):
     p = {k: f["patients"][k][:] for k in f["patients"]}
     reps = f["replications/replication"][:]
     ids = flytio.unit_ids(f)
-    kinds = [str(f["units"][u].attrs["kind"]) for u in ids]
-    hosp = [int(f["units"][u].attrs["hospital"]) for u in ids].index(1)
+    kinds = [flytio.unit_settings(f, u)["kind"] for u in ids]
+    hosp = [flytio.unit_settings(f, u)["hospital"] for u in ids].index(1)
     bad = 0
     print("%-4s %-32s %16s %16s" % ("rep", "KPI", "from /patients", "flyt"))
     for i, rep in enumerate(reps):

@@ -92,7 +92,7 @@ def unit_tables(g):
     """Per unit of the care network; after the plots, which stay in view first."""
     parts = []
     for uid in flytio.unit_ids(g):
-        a = g["units"][uid].attrs
+        a = flytio.unit_settings(g, uid)
         units = [str(u) for u in g["units"].attrs["kpi_units"]]
         rows = [[html.escape(k), html.escape(units[i]), v[0], v[2], v[3], v[4]]
                 for i, (k, v) in enumerate(flytio.unit_summary(g, uid).items())]

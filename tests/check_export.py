@@ -52,8 +52,8 @@ def scenario(g, scen, t):
         u = g["units"]
         ukpi, uunits = list(u.attrs["kpi"]), list(u.attrs["kpi_units"])
         udesc = list(u.attrs["kpi_description"])
-        for n in ids:  # the scenario's order, as /units/ids
-            x = u[n]["summary"][:]
+        for j, n in enumerate(ids):  # the scenario's order, as /units/ids
+            x = u["summary"][j]  # [kpi x statistic]
             t["kpi"][1] += [[scen, "unit", n, ukpi[k], uunits[k]] + [float(v) for v in x[k]] +
                             [udesc[k]] for k in range(len(ukpi))]
     for n in g.get("municipalities", {}):
@@ -84,8 +84,8 @@ def scenario(g, scen, t):
     if ids:
         t.setdefault("unit_replications", [["scenario", "unit", "replication"] +
                                            [col(k, un) for k, un in zip(ukpi, uunits)], []])
-        for n in ids:
-            x = u[n]["kpis"][:]
+        for j, n in enumerate(ids):
+            x = u["kpis"][:, j, :]  # [replication x kpi] of unit n
             for i in range(len(r["replication"])):
                 t["unit_replications"][1].append([scen, n, float(r["replication"][i])] +
                                                  [float(v) for v in x[i]])

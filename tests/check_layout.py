@@ -85,10 +85,8 @@ def run_pattern(root, rel):
         parts[1] = "<role>"
         if len(parts) == 3 and parts[2] in role_kpis:
             parts[2] = "<role_kpi>"
-    elif parts[0] == "units" and len(parts) >= 3 and parts[1] in names_in(root, "units/ids"):
-        parts[1] = "<unit>"
-        if len(parts) == 4 and parts[2] == "series":
-            parts[3] = "<unit_series>"
+    elif parts[:2] == ["units", "series"] and len(parts) == 3:
+        parts[2] = "<unit_series>"
     return "/" + "/".join(parts)
 
 

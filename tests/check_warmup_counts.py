@@ -10,7 +10,7 @@ counts, the measured window [warmup_days, horizon_days)); the result must
 equal /replications exactly for counts and within 1e-9 (relative) for means
 and time-averages. Exits 1 when any differs, 2 on bad input.
 
-Per-unit KPIs (/units/<id>/kpis) are named units.<id>.<kpi>. What the logs
+Per-unit KPIs (/units/kpis) are named units.<id>.<kpi>. What the logs
 cannot give is said, not guessed: hours_used, capacity, utilisation,
 blocked_days, overflow_bed_days, days_over_capacity, coord_utilisation,
 ukp_cost_per_year and quantiles beyond the median are not in the log (hours,
@@ -265,10 +265,11 @@ def main(argv=None):
     window = report_setting(text, "readmission_window_days", 30.0)
     target = report_setting(text, "wait_target_days", 42.0)
     ids = list(f["units/ids"].asstr()[:])
-    kinds = [f["units"][u].attrs["kind"] for u in ids]
-    hosp = [int(f["units"][u].attrs["hospital"]) for u in ids].index(1)
+    kinds = [str(k) for k in f["units"].attrs["kind"]]
+    hosp = [int(h) for h in f["units"].attrs["hospital"]].index(1)
     col = list(f["units"].attrs["kpi"])
-    unit_kpis = {u: f["units"][u]["kpis"][:] for u in ids}
+    table = f["units/kpis"][:]  # [replication x unit x kpi]
+    unit_kpis = {u: table[:, j, :] for j, u in enumerate(ids)}
     e = {k: f["events"][k][:] for k in ("replication", "t", "patient", "event", "detail")}
     p = f["patients"]
     cfs_of = {}

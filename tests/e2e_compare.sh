@@ -75,7 +75,7 @@ assert list(f["scenarios"].keys()) == ["0_trondheim-baseline", "1_more-beds", "2
 for name, g in f["scenarios"].items():
     assert int(g.attrs["seed"]) == 20251231, name
     assert g["replications/ukp_wait_mean"].shape == (4,)
-    assert g["units/short_term/series/census"].shape[0] == 4
+    assert g["units/series/census"].shape[:2] == (4, 4)  # replication, unit
     assert list(g["units/ids"].asstr()[:]) == ["hospital", "short_term", "nursing_home", "home_care"]
     assert "mean" in g["summary"]
 d = f["differences/2_fast-decision"]
@@ -104,8 +104,9 @@ c = uk.index("capacity")
 assert abs(u["summary/mean"][c] - 10) < 1e-9 and u["summary/base_mean"][c] == 125
 ukpi = list(f["units"].attrs["kpi"]) if "units" in f else list(
     f["scenarios/0_trondheim-baseline/units"].attrs["kpi"])
-b = f["scenarios/0_trondheim-baseline/units/short_term/kpis"][:, ukpi.index("los_mean")]
-v = f["scenarios/1_more-beds/units/short_term/kpis"][:, ukpi.index("los_mean")]
+st = 1  # short_term in /units/ids
+b = f["scenarios/0_trondheim-baseline/units/kpis"][:, st, ukpi.index("los_mean")]
+v = f["scenarios/1_more-beds/units/kpis"][:, st, ukpi.index("los_mean")]
 assert np.allclose(u["per_replication"][:, uk.index("los_mean")], v - b, equal_nan=True)
 print("h5py ok")
 PYEOF

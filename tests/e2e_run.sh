@@ -39,10 +39,10 @@ assert f["replications/ukp_wait_mean"].attrs["units"] == "days"
 s = f["series/hospital_treatment"]
 assert s.shape[0] == 4 and s.shape[1] == 365, s.shape
 assert np.all(s[:] >= 0) and np.all(s[:] == np.floor(s[:]))
-# a unit's census (beds 125) where the file has per-unit series
-u = f.get("units/short_term/series/census")
-if u is not None:
-    assert u.shape == s.shape and np.all(u[:] >= 0) and np.all(u[:] <= 125)
+# a unit's census (beds 125): [replication x unit x day]
+st = list(f["units/ids"].asstr()[:]).index("short_term")
+u = f["units/series/census"][:, st, :]
+assert u.shape == s.shape and np.all(u >= 0) and np.all(u <= 125) and u.max() > 0
 kpis = list(f["summary/kpi"].asstr()[:])
 i = kpis.index("ukp_wait_mean")
 assert abs(f["summary/mean"][i] - w.mean()) < 1e-9 * max(1, abs(w.mean()))

@@ -52,7 +52,8 @@ check "nh-queue: the issue's case, admissions = deaths in full nursing homes" "$
 import h5py, sys, numpy as np
 f = h5py.File(sys.argv[1])
 k = list(f['units'].attrs['kpi'])
-nh = f['units/nursing_home/kpis'][:]
+u = list(f['units/ids'].asstr()[:]).index('nursing_home')
+nh = f['units/kpis'][:, u, :]
 adm, dead = nh[:, k.index('admissions')], nh[:, k.index('deaths')]
 assert np.array_equal(adm, dead), (adm, dead)
 " "$tmp/nh-queue.h5"
@@ -63,7 +64,8 @@ cp "$tmp/nh-queue.h5" "$tmp/tampered.h5"
 import h5py, sys
 with h5py.File(sys.argv[1], 'r+') as f:
     k = list(f['units'].attrs['kpi']).index('admissions')
-    f['units/nursing_home/kpis'][2, k] += 1
+    u = list(f['units/ids'].asstr()[:]).index('nursing_home')
+    f['units/kpis'][2, u, k] += 1
 " "$tmp/tampered.h5"
 "${CHECK[@]}" "$tmp/tampered.h5" >"$tmp/tampered.txt"
 check "the checker fails (exit 1) on a count that is off by one" test $? -eq 1

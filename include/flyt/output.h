@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #define FLYT_H5_FORMAT         "flyt"
-#define FLYT_H5_FORMAT_VERSION 1
+#define FLYT_H5_FORMAT_VERSION 2
 
 struct flyt_run_meta {
     const char *flyt_version;

@@ -298,19 +298,19 @@ enum { U_MEAN, U_SD, U_LO, U_HI, U_N, U_STATS };
 static int unit_kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, const char *scenario,
                          const struct units *u)
 {
-    for (size_t i = 0; !r->failed && i < u->n; i++) {
-        char path[128];
-        snprintf(path, sizeof path, "units/%s", u->id[i]);
-        hid_t g = H5Gopen2(loc, path, H5P_DEFAULT);
-        if (g < 0)
-            return fail(r, "cannot open '/%s' in '%s'", path, r->path);
-        size_t rows = 0, cols = 0;
-        double *x = read_doubles(r, g, "summary", &rows, &cols);
-        H5Gclose(g);
-        if (x && (rows != u->k || cols != U_STATS))
-            fail(r, "'/%s/summary' in '%s' has %zu x %zu values where %zu x %d were expected", path,
-                 r->path, rows, cols, u->k, U_STATS);
-        for (size_t k = 0; x && !r->failed && k < u->k; k++) {
+    if (u->n == 0)
+        return 0;
+    hsize_t dims[3] = { 0, 0, 0 };
+    double *x = flyt__h5_read_table(loc, "units/summary", 3, dims);
+    if (!x || dims[0] != u->n || dims[1] != u->k || dims[2] != U_STATS) {
+        free(x);
+        return fail(r,
+                    "'/units/summary' in '%s' is not a table of %zu units x %zu KPIs x %d "
+                    "statistics",
+                    r->path, u->n, u->k, U_STATS);
+    }
+    for (size_t i = 0; i < u->n; i++)
+        for (size_t k = 0; k < u->k; k++) {
             size_t row = flyt__export_row(t);
             flyt__export_set_text(t, row, K_SCEN, scenario);
             flyt__export_set_text(t, row, K_LEVEL, "unit");
@@ -318,11 +318,10 @@ static int unit_kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, c
             flyt__export_set_text(t, row, K_KPI, u->kpi[k]);
             flyt__export_set_text(t, row, K_UNITS, u->units[k]);
             for (size_t j = 0; j < U_STATS; j++)
-                flyt__export_set_num(t, row, K_MEAN + j, x[k * U_STATS + j]);
+                flyt__export_set_num(t, row, K_MEAN + j, x[(i * u->k + k) * U_STATS + j]);
             flyt__export_set_text(t, row, K_DESC, u->desc[k]);
         }
-        free(x);
-    }
+    free(x);
     return r->failed ? -1 : 0;
 }
 
@@ -334,7 +333,7 @@ static int unit_replication_rows(struct rd *r, struct flyt_export_table **tp, hi
         return 0;
     if (!*tp) {
         *tp = add_table(r, "unit_replications",
-                        "every replication's per-unit key figures (the file's /units/<id>/kpis)");
+                        "every replication's per-unit key figures (the file's /units/kpis)");
         if (!*tp)
             return -1;
         flyt__export_col(*tp, "scenario", "", FLYT_EXPORT_TEXT);
@@ -353,29 +352,22 @@ static int unit_replication_rows(struct rd *r, struct flyt_export_table **tp, hi
         H5Gclose(rg);
     if (!num)
         return fail(r, "cannot read '/replications/replication' in '%s'", r->path);
-    for (size_t i = 0; !r->failed && i < u->n; i++) {
-        char path[128];
-        snprintf(path, sizeof path, "units/%s", u->id[i]);
-        hid_t g = H5Gopen2(loc, path, H5P_DEFAULT);
-        size_t rows = 0, cols = 0;
-        double *x = g >= 0 ? read_doubles(r, g, "kpis", &rows, &cols) : NULL;
-        if (g >= 0)
-            H5Gclose(g);
-        else
-            fail(r, "cannot open '/%s' in '%s'", path, r->path);
-        if (x && (rows != reps || (rows > 0 && cols != u->k)))
-            fail(r, "'/%s/kpis' in '%s' has %zu x %zu values where %zu x %zu were expected", path,
-                 r->path, rows, cols, reps, u->k);
-        for (size_t j = 0; x && !r->failed && j < reps; j++) {
+    hsize_t dims[3] = { 0, 0, 0 };
+    double *x = flyt__h5_read_table(loc, "units/kpis", 3, dims);
+    if (!x || dims[0] != reps || dims[1] != u->n || dims[2] != u->k)
+        fail(r, "'/units/kpis' in '%s' is not a table of %zu replications x %zu units x %zu KPIs",
+             r->path, reps, u->n, u->k);
+    /* rows unit by unit, as the scenario lists them */
+    for (size_t i = 0; !r->failed && i < u->n; i++)
+        for (size_t j = 0; j < reps; j++) {
             size_t row = flyt__export_row(t);
             flyt__export_set_text(t, row, 0, scenario);
             flyt__export_set_text(t, row, 1, u->id[i]);
             flyt__export_set_num(t, row, 2, num[j]);
             for (size_t k = 0; k < u->k; k++)
-                flyt__export_set_num(t, row, 3 + k, x[j * u->k + k]);
+                flyt__export_set_num(t, row, 3 + k, x[(j * u->n + i) * u->k + k]);
         }
-        free(x);
-    }
+    free(x);
     free(num);
     return r->failed ? -1 : 0;
 }

@@ -243,33 +243,52 @@ size_t flyt__h5_block_rows(size_t rows, size_t cols)
 }
 
 /* Empty datasets stay contiguous: chunk sizes must be positive. */
-hid_t flyt__h5_dcpl_blocks(struct flyt__h5 *c, size_t rows, size_t cols, size_t block_rows)
+hid_t flyt__h5_dcpl_chunks(struct flyt__h5 *c, int rank, const hsize_t *dims, const hsize_t *chunk)
 {
-    if (rows <= COMPACT_BYTES && flyt__h5_is_compact(rows * cols * sizeof(double)))
+    size_t bytes = sizeof(double);
+    bool empty = false;
+    for (int d = 0; d < rank; d++) {
+        empty = empty || dims[d] == 0;
+        bytes = dims[d] > COMPACT_BYTES ? COMPACT_BYTES + 1 : bytes * (size_t)dims[d];
+        if (bytes > COMPACT_BYTES)
+            bytes = COMPACT_BYTES + 1; /* no overflow, whatever the dims */
+    }
+    if (!empty && flyt__h5_is_compact(bytes))
         return compact_of(c, true);
     hid_t p = H5Pcreate(H5P_DATASET_CREATE);
     double nan = NAN;
-    hsize_t chunk[2] = { block_rows, cols < MAX_CHUNK_COLS ? cols : MAX_CHUNK_COLS };
     if (p < 0)
         return -1;
     if (H5Pset_fill_value(p, H5T_NATIVE_DOUBLE, &nan) < 0 ||
-        (rows > 0 && cols > 0 &&
-         (H5Pset_chunk(p, 2, chunk) < 0 || H5Pset_shuffle(p) < 0 ||
-          H5Pset_deflate(p, DEFLATE_LEVEL) < 0))) {
+        (!empty && (H5Pset_chunk(p, rank, chunk) < 0 || H5Pset_shuffle(p) < 0 ||
+                    H5Pset_deflate(p, DEFLATE_LEVEL) < 0))) {
         H5Pclose(p);
         return -1;
     }
     return p;
 }
 
+hid_t flyt__h5_dcpl_blocks(struct flyt__h5 *c, size_t rows, size_t cols, size_t block_rows)
+{
+    hsize_t dims[2] = { rows, cols };
+    hsize_t chunk[2] = { block_rows, cols < MAX_CHUNK_COLS ? cols : MAX_CHUNK_COLS };
+    return flyt__h5_dcpl_chunks(c, 2, dims, chunk);
+}
+
 int flyt__h5_write_rows(struct flyt__h5 *c, hid_t d, size_t i, size_t n, size_t cols,
                         const double *x)
 {
-    hsize_t start[2] = { i, 0 }, count[2] = { n, cols };
+    hsize_t start[H5S_MAX_RANK] = { i }, count[H5S_MAX_RANK] = { n }, all[1] = { n * cols };
     hid_t fs = H5Dget_space(d);
-    hid_t ms = H5Screate_simple(2, count, NULL);
+    int rank = fs < 0 ? -1 : H5Sget_simple_extent_dims(fs, count, NULL);
+    count[0] = n; /* rows i .. i + n - 1, whole in every other dimension */
+    size_t inner = 1;
+    for (int k = 1; k < rank; k++)
+        inner *= (size_t)count[k];
+    hid_t ms = H5Screate_simple(1, all, NULL);
     int rc = 0;
-    if (fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+    if (fs < 0 || ms < 0 || rank < 1 || inner != cols ||
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
         H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, c->dxpl, x) < 0)
         rc = flyt__h5_fail(c, d, "");
     if (ms >= 0 && H5Sclose(ms) < 0 && rc == 0)

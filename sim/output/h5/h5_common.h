@@ -81,6 +81,10 @@ size_t flyt__h5_block_rows(size_t rows, size_t cols);
 /* As flyt__h5_dcpl_rows, with chunks of block_rows rows. */
 hid_t flyt__h5_dcpl_blocks(struct flyt__h5 *c, size_t rows, size_t cols, size_t block_rows);
 
+/* Creation properties for a double table of the given rank and dims, chunks
+ * of `chunk`: compact when small, else NaN fill, shuffled and deflated. */
+hid_t flyt__h5_dcpl_chunks(struct flyt__h5 *c, int rank, const hsize_t *dims, const hsize_t *chunk);
+
 /* Creation properties of a compact dataset, of doubles filled with NaN
  * when nan_fill. */
 hid_t flyt__h5_dcpl_compact(struct flyt__h5 *c, bool nan_fill);
@@ -89,8 +93,8 @@ hid_t flyt__h5_dcpl_compact(struct flyt__h5 *c, bool nan_fill);
  * are kept); returns 0 or -1. */
 int flyt__h5_dcpl_close(struct flyt__h5 *c, hid_t dcpl);
 
-/* Writes rows i .. i + n - 1 of the 2-D dataset d of cols columns from x
- * (n x cols doubles, row-major). */
+/* Writes rows i .. i + n - 1 of the dataset d (any rank; a row is all of
+ * its other dimensions, cols values) from x (n x cols doubles, row-major). */
 int flyt__h5_write_rows(struct flyt__h5 *c, hid_t d, size_t i, size_t n, size_t cols,
                         const double *x);
 
@@ -148,7 +152,7 @@ int flyt__h5_write_roles(struct flyt__h5 *c, hid_t loc, const struct flyt_scenar
                          const struct flyt_result *res, size_t n_res,
                          const struct flyt_summary *sum);
 
-/* /units: the ids in order, and /units/<id>/ per unit of the network. */
+/* /units: the ids in order and the network's tables (h5_units.c). */
 int flyt__h5_write_units(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
                          const struct flyt_result *res, size_t n_res,
                          const struct flyt_summary *sum);
@@ -182,6 +186,11 @@ void flyt__h5_free_strings(char **s, size_t n);
 /* A string dataset, each string copied (n + 1 entries, the last NULL;
  * free with flyt__h5_free_strings); NULL when absent or unreadable. */
 char **flyt__h5_strings(hid_t loc, const char *name, size_t *n);
+
+/* A numeric dataset of exactly `rank` dimensions (its extent in dims),
+ * converted to double (malloc'd; at least one element allocated). NULL when
+ * it is missing, of another rank, too large, or unreadable. */
+double *flyt__h5_read_table(hid_t loc, const char *name, int rank, hsize_t *dims);
 /* A string-array attribute, each string copied (free with
  * flyt__h5_free_strings); NULL when absent or unreadable. */
 char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n);

@@ -2,6 +2,7 @@
 #include "output/h5/h5_common.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,4 +137,32 @@ char **flyt__h5_strings(hid_t loc, const char *name, size_t *n)
     }
     *n = (size_t)len;
     return out;
+}
+
+double *flyt__h5_read_table(hid_t loc, const char *name, int rank, hsize_t *dims)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    hid_t sp = d < 0 ? -1 : H5Dget_space(d);
+    double *x = NULL;
+    if (sp >= 0 && H5Sget_simple_extent_ndims(sp) == rank &&
+        H5Sget_simple_extent_dims(sp, dims, NULL) == rank) {
+        /* a damaged extent must not become a huge allocation */
+        size_t n = 1;
+        for (int k = 0; k < rank && n > 0; k++)
+            n = dims[k] > (hsize_t)(SIZE_MAX / sizeof *x) / n ? 0 : n * (size_t)dims[k];
+        bool empty = false;
+        for (int k = 0; k < rank; k++)
+            empty = empty || dims[k] == 0;
+        if (empty || n > 0)
+            x = malloc((empty ? 1 : n) * sizeof *x);
+        if (x && !empty && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0) {
+            free(x);
+            x = NULL;
+        }
+    }
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return x;
 }

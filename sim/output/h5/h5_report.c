@@ -259,34 +259,27 @@ static int unit_tables(struct reader *r)
     hid_t g = H5Gopen2(r->file, "units", H5P_DEFAULT);
     if (g < 0)
         return fail(r, "cannot open '/units' in '%s'", r->path);
-    size_t n_ids = 0, n_kpi = 0, n_units = 0;
+    size_t n_ids = 0, n_kpi = 0, n_units = 0, n_names = 0, n_kinds = 0;
     char **ids = read_strings(r, g, "ids", &n_ids);
     char **kpi = ids ? flyt__h5_attr_strings(g, "kpi", &n_kpi) : NULL;
     char **units = kpi ? flyt__h5_attr_strings(g, "kpi_units", &n_units) : NULL;
-    if (ids && (!kpi || !units || n_units != n_kpi))
-        fail(r, "cannot read the per-unit KPI names of '/units' in '%s'", r->path);
+    char **names = units ? flyt__h5_attr_strings(g, "name", &n_names) : NULL;
+    char **kinds = names ? flyt__h5_attr_strings(g, "kind", &n_kinds) : NULL;
+    if (ids && (!kinds || n_units != n_kpi || n_names != n_ids || n_kinds != n_ids))
+        fail(r, "cannot read the unit names, kinds and KPI names of '/units' in '%s'", r->path);
+    hsize_t dims[3] = { 0, 0, 0 };
+    double *x = r->failed || !ids ? NULL : flyt__h5_read_table(g, "summary", 3, dims);
+    /* summary: [unit x kpi x statistic], statistics mean, sd, ci95_low, ci95_high, n */
+    if (!r->failed && ids && (!x || dims[0] != n_ids || dims[1] != n_kpi || dims[2] != 5))
+        fail(r, "'/units/summary' in '%s' is not a table of %zu units x %zu KPIs x 5 statistics",
+             r->path, n_ids, n_kpi);
     static const char *const cols[] = { "KPI", "units", "mean", "ci95_low", "ci95_high", "n" };
     for (size_t i = 0; ids && !r->failed && i < n_ids; i++) {
-        hid_t u = H5Gopen2(g, ids[i], H5P_DEFAULT);
-        if (u < 0) {
-            fail(r, "cannot open '/units/%s' in '%s'", ids[i], r->path);
-            break;
-        }
-        char name[256] = "", kind[32] = "", title[400];
-        flyt__h5_attr_text(u, "name", name, sizeof name);
-        flyt__h5_attr_text(u, "kind", kind, sizeof kind);
-        snprintf(title, sizeof title, "unit '%s' (%s; %s)", ids[i], name, kind);
-        size_t rows = 0, ncol = 0;
-        double *x = read_doubles(r, u, "summary", &rows, &ncol);
-        H5Gclose(u);
-        /* summary columns: mean, sd, ci95_low, ci95_high, n */
-        if (x && (rows != n_kpi || ncol != 5))
-            fail(r, "'/units/%s/summary' in '%s' has %zu x %zu values where %zu x 5 were expected",
-                 ids[i], r->path, rows, ncol, n_kpi);
-        bool shaped = x && kpi && units && rows == n_kpi && ncol == 5;
-        struct flyt__table *t = r->failed || !shaped ? NULL : add_table(r, title, cols, 6);
+        char title[400];
+        snprintf(title, sizeof title, "unit '%s' (%s; %s)", ids[i], names[i], kinds[i]);
+        struct flyt__table *t = add_table(r, title, cols, 6);
         for (size_t k = 0; t && k < n_kpi; k++) {
-            const double *v = x + k * 5;
+            const double *v = x + (i * n_kpi + k) * 5;
             if (!(v[4] > 0))
                 continue; /* not a figure of this kind of unit */
             flyt__table_row(t);
@@ -297,11 +290,13 @@ static int unit_tables(struct reader *r)
             flyt__table_num(t, v[3]);
             flyt__table_num(t, v[4]);
         }
-        free(x);
     }
+    free(x);
     flyt__h5_free_strings(ids, n_ids);
     flyt__h5_free_strings(kpi, n_kpi);
     flyt__h5_free_strings(units, n_units);
+    flyt__h5_free_strings(names, n_names);
+    flyt__h5_free_strings(kinds, n_kinds);
     H5Gclose(g);
     return r->failed ? -1 : 0;
 }

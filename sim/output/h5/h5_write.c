@@ -1,5 +1,5 @@
 /*
- * The run file. Layout (format "flyt", format_version 1):
+ * The run file. Layout (format "flyt", format_version 2):
  *
  *   /                root attributes: provenance (versions, scenario text,
  *                    seed, command line, host, time) and run settings
@@ -13,7 +13,8 @@
  *                    or, reduced (attribute layout = "reduced"), one group
  *                    per series with mean, sd, min, max, n [day]
  *   /roles           per coordinator role (h5_roles.c)
- *   /units           per unit of the care network (h5_units.c)
+ *   /units           the care network: ids, settings, and tables across the
+ *                    units of KPIs, their summary and daily series (h5_units.c)
  *
  * Every dataset carries `units` and `description` attributes. Everything
  * below the provenance is flyt__h5_write_run_body, which the comparison
