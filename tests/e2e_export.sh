@@ -3,8 +3,8 @@
 # .xlsx and as CSV (en and nb) hold the same numbers as h5py reads from the
 # HDF5 file (tests/check_export.py); per-unit and per-municipality key
 # figures are exported when a file has them; bad input exits 2 (an input
-# or a foreign file is never replaced), a damaged flyt file exits 1, and
-# nothing half-written is left.
+# or a foreign file is never replaced), a damaged flyt file or a missing
+# libxlsxwriter exits 1, and nothing half-written is left.
 # Usage: e2e_export.sh FLYT SOURCE_DIR
 set -uo pipefail
 FLYT=$1
@@ -124,6 +124,23 @@ mkdir -p dir.xlsx
 "$FLYT" export run.h5 -o 2>/dev/null; check "-o without a value: exit 2" test $? -eq 2
 "$FLYT" export run.h5 -o "" 2>/dev/null; check "-o '': exit 2" test $? -eq 2
 "$FLYT" export run.h5 -o nodir/x.xlsx 2>/dev/null; check "-o in a missing folder: exit 1" test $? -eq 1
+
+# No libxlsxwriter to load (flyt loads it only to write a workbook): exit 1,
+# one line naming the library and the package, nothing written, not even a
+# lock file; CSV needs no library. Not where the build links an archive
+# (tests/CMakeLists.txt says which).
+if [ "${FLYT_TEST_XLSX_DLOPEN:-1}" = 1 ]; then
+  check "libxlsxwriter is not loaded at start-up" bash -c "! ldd '$FLYT' | grep -q xlsxwriter"
+  nolib=$tmp/nosuch/libxlsxwriter.so
+  FLYT_XLSXWRITER_LIB=$nolib "$FLYT" export run.h5 -o nolib.xlsx >o.txt 2>e.txt
+  check "no libxlsxwriter: exit 1" test $? -eq 1
+  check "  one line on stderr, nothing on stdout" test "$(wc -l <e.txt)" -eq 1 -a ! -s o.txt
+  check "  names the library" grep -q "cannot load libxlsxwriter ($nolib), which writes .xlsx workbooks" e.txt
+  check "  names the package" grep -q "(apt-get install libxlsxwriter[0-9a-z.-]*)" e.txt
+  check "  nothing written, no lock or temporary file" test -z "$(compgen -G 'nolib.xlsx*')"
+  FLYT_XLSXWRITER_LIB=$nolib "$FLYT" export run.h5 --format csv -o nolib.csv >/dev/null 2>e.txt
+  check "  csv needs no libxlsxwriter" test $? -eq 0 -a -f nolib-kpi.csv
+fi
 
 # A damaged flyt file: exit 1, nothing written.
 cp run.h5 broken.h5

@@ -69,6 +69,12 @@ enum flyt_export_locale { FLYT_EXPORT_LOCALE_EN, FLYT_EXPORT_LOCALE_NB };
 int flyt_export_write_csv(const struct flyt_export_table *t, enum flyt_export_locale loc,
                           const char *path, char *err, size_t errlen);
 
+/* Whether .xlsx workbooks can be written: 0, or -1 with err when the
+ * libxlsxwriter that flyt loads on first use (FLYT_XLSXWRITER_LIB, else the
+ * one flyt was built with) cannot be loaded. Asked before any work, so that
+ * a missing library leaves nothing written. */
+int flyt_export_xlsx_ready(char *err, size_t errlen);
+
 /* Writes the book as an .xlsx workbook to path, the same way. */
 int flyt_export_write_xlsx(const struct flyt_export_book *book, const char *source,
                            const char *path, char *err, size_t errlen);

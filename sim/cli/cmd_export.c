@@ -35,9 +35,13 @@ static void usage(FILE *out)
           "                    never replaced.\n"
           "  -h, --help        this help\n"
           "\n"
-          "Exit status: 0 ok, 1 a flyt file that cannot be read in full or an output that\n"
-          "cannot be written, 2 bad usage, a file that is not flyt output, or an output\n"
-          "name that is refused.\n",
+          "Environment:\n"
+          "  FLYT_XLSXWRITER_LIB  the libxlsxwriter shared library to load for xlsx\n"
+          "                    (default: the one flyt was built with)\n"
+          "\n"
+          "Exit status: 0 ok, 1 a flyt file that cannot be read in full, an output that\n"
+          "cannot be written, or no libxlsxwriter for xlsx, 2 bad usage, a file that is\n"
+          "not flyt output, or an output name that is refused.\n",
           out);
 }
 
@@ -223,6 +227,11 @@ int flyt_cmd_export(int argc, char **argv)
     }
     struct flyt_export_book *book = NULL;
     char err[1024];
+    /* a missing libxlsxwriter is known before a large file is read */
+    if (!o.csv && flyt_export_xlsx_ready(err, sizeof err) != 0) {
+        fprintf(stderr, "flyt export: error: %s\n", err);
+        return EXIT_FAIL;
+    }
     rc = flyt_export_read(o.in, &book, err, sizeof err);
     if (rc != FLYT_EXPORT_OK) {
         fprintf(stderr, "flyt export: error: %s\n", err);
