@@ -140,9 +140,19 @@ bool flyt__h5_is_compact(size_t bytes)
     return bytes > 0 && bytes <= COMPACT_BYTES;
 }
 
-static hid_t compact_dcpl(bool nan_fill)
+hid_t flyt__h5_dcpl_new(void)
 {
     hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    if (p >= 0 && H5Pset_obj_track_times(p, 0) < 0) {
+        H5Pclose(p);
+        return -1;
+    }
+    return p;
+}
+
+static hid_t compact_dcpl(bool nan_fill)
+{
+    hid_t p = flyt__h5_dcpl_new();
     double nan = NAN;
     if (p >= 0 && (H5Pset_layout(p, H5D_COMPACT) < 0 ||
                    (nan_fill && H5Pset_fill_value(p, H5T_NATIVE_DOUBLE, &nan) < 0))) {
@@ -177,7 +187,7 @@ static hid_t dcpl_1d(struct flyt__h5 *c, size_t n, size_t es)
 {
     if (flyt__h5_is_compact(n * es))
         return compact_of(c, false);
-    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t p = flyt__h5_dcpl_new();
     if (n == 0)
         return p;
     hsize_t chunk[1] = { n < CHUNK_ROWS_1D ? n : CHUNK_ROWS_1D };
@@ -217,7 +227,7 @@ int flyt__h5_write_1d(struct flyt__h5 *c, hid_t loc, const char *name, hid_t fty
 
 hid_t flyt__h5_group_create(struct flyt__h5 *c, hid_t loc, const char *name)
 {
-    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, c->gcpl > 0 ? c->gcpl : H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         flyt__h5_fail(c, loc, name);
     return g;
@@ -255,7 +265,7 @@ hid_t flyt__h5_dcpl_chunks(struct flyt__h5 *c, int rank, const hsize_t *dims, co
     }
     if (!empty && flyt__h5_is_compact(bytes))
         return compact_of(c, true);
-    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t p = flyt__h5_dcpl_new();
     double nan = NAN;
     if (p < 0)
         return -1;
@@ -645,16 +655,22 @@ static int build_image(struct flyt__h5 *c, flyt__h5_fill_fn fill, const void *ar
     c->compact = compact_dcpl(false);
     c->compact_nan = compact_dcpl(true);
     c->scalar = H5Screate(H5S_SCALAR);
-    int rc = c->str < 0 || c->dxpl < 0 || c->compact < 0 || c->compact_nan < 0 || c->scalar < 0
+    c->gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (c->gcpl >= 0 && H5Pset_obj_track_times(c->gcpl, 0) < 0) {
+        H5Pclose(c->gcpl);
+        c->gcpl = -1;
+    }
+    int rc = c->str < 0 || c->dxpl < 0 || c->compact < 0 || c->compact_nan < 0 || c->scalar < 0 ||
+                             c->gcpl < 0
                      ? flyt__h5_fail(c, -1, "/")
                      : fill(c, f, arg);
-    hid_t kept[] = { c->compact, c->compact_nan };
+    hid_t kept[] = { c->compact, c->compact_nan, c->gcpl };
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
         if (kept[i] >= 0 && H5Pclose(kept[i]) < 0 && rc == 0)
             rc = flyt__h5_fail(c, -1, "/");
     if (c->scalar >= 0 && H5Sclose(c->scalar) < 0 && rc == 0)
         rc = flyt__h5_fail(c, -1, "/");
-    c->compact = c->compact_nan = c->scalar = 0;
+    c->compact = c->compact_nan = c->scalar = c->gcpl = 0;
     if (c->str >= 0 && H5Tclose(c->str) < 0 && rc == 0)
         rc = flyt__h5_fail(c, -1, "/");
     if (c->dxpl >= 0 && H5Pclose(c->dxpl) < 0 && rc == 0)

@@ -25,6 +25,7 @@ struct flyt__h5 {
     hid_t compact;     /* creation properties of a compact dataset */
     hid_t compact_nan; /* the same, filled with NaN */
     hid_t scalar;      /* the dataspace of a single-value attribute */
+    hid_t gcpl;        /* creation properties of a group */
     char *err;
     size_t errlen;
     int failed;
@@ -57,6 +58,10 @@ hid_t flyt__h5_group_create(struct flyt__h5 *c, hid_t loc, const char *name);
 
 /* Closes g; returns rc, or -1 when rc was 0 and the close failed. */
 int flyt__h5_close_group(struct flyt__h5 *c, hid_t g, int rc);
+
+/* Dataset creation properties without the four times HDF5 otherwise stamps
+ * on every object: same run, same bytes, and less to write. -1 on failure. */
+hid_t flyt__h5_dcpl_new(void);
 
 /* Whether a dataset of `bytes` bytes is stored compact: its values in its
  * object header, without chunks or filters. Such small data gain nothing

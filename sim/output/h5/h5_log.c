@@ -211,7 +211,7 @@ static int make_enums(struct flyt_h5_log *log)
 static hid_t create_column(struct flyt_h5_log *log, hid_t g, const struct column *col)
 {
     hsize_t dims[1] = { 0 }, maxd[1] = { H5S_UNLIMITED }, chunk[1] = { BLOCK };
-    hid_t sp = H5Screate_simple(1, dims, maxd), p = H5Pcreate(H5P_DATASET_CREATE), d = -1;
+    hid_t sp = H5Screate_simple(1, dims, maxd), p = flyt__h5_dcpl_new(), d = -1;
     /* Rows are only appended, a whole block at a time: a cache of two
      * chunks is all a column needs, and keeps memory flat (HDF5's default
      * of 1 MiB per dataset fills up as the log grows). */

@@ -289,7 +289,7 @@ static hid_t dcpl_2d(struct flyt__h5 *c, size_t rows, size_t cols, size_t es)
 {
     if (rows <= (1u << 20) && flyt__h5_is_compact(rows * cols * es))
         return flyt__h5_dcpl_compact(c, false);
-    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t p = flyt__h5_dcpl_new();
     hsize_t chunk[2] = { rows < 256 ? rows : 256, cols };
     if (p >= 0 && rows > 0 && cols > 0 &&
         (H5Pset_chunk(p, 2, chunk) < 0 || H5Pset_shuffle(p) < 0 || H5Pset_deflate(p, 4) < 0)) {
@@ -442,7 +442,7 @@ static int unit_table(struct flyt__h5 *c, hid_t g, const char *name, int rank, c
     hsize_t chunk[3] = { block, rank > 1 ? dims[1] : 1, rank > 2 ? dims[2] : 1 };
     double nan = NAN;
     bool compact = rows <= (1u << 20) && flyt__h5_is_compact(rows * inner * sizeof(double));
-    hid_t dcpl = compact ? flyt__h5_dcpl_compact(c, true) : H5Pcreate(H5P_DATASET_CREATE);
+    hid_t dcpl = compact ? flyt__h5_dcpl_compact(c, true) : flyt__h5_dcpl_new();
     if (!compact && dcpl >= 0 &&
         (H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan) < 0 ||
          (rows * inner > 0 && (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
