@@ -90,7 +90,7 @@ def main(argv=None):
         flytio.die("reaggregate.py", "%s has no patient log: run flyt run --patients" % args.file)
     warm = float(f.attrs["warmup_days"])
     p = {k: f["patients"][k][:] for k in f["patients"]}
-    reps = f["replications/replication"][:]
+    reps = f["replications"]["replication"]
     ids = flytio.unit_ids(f)
     kinds = [flytio.unit_settings(f, u)["kind"] for u in ids]
     hosp = [flytio.unit_settings(f, u)["hospital"] for u in ids].index(1)

@@ -51,7 +51,12 @@ def unquote(cell):
 
 
 def dtype_name(ds):
-    t = ds.dtype
+    return type_name(ds.dtype)
+
+
+def type_name(t):
+    if t.names is not None:
+        return "compound"
     if h5py.check_enum_dtype(t) is not None:
         return "enum%d" % (8 * t.itemsize)
     if h5py.check_string_dtype(t) is not None:
@@ -72,13 +77,31 @@ def names_in(group, path):
     return set(group[path].asstr()[:]) if path in group else set()
 
 
+def check_fields(ds, rows, kpis, problems):
+    """The fields of a /replications table against the document, in order:
+    the named ones, then <kpi> standing for every KPI of /summary/kpi."""
+    want = []
+    for r in rows:
+        name = unquote(r[0])
+        if name != "field":  # the header
+            want += [(k, r[1]) for k in kpis] if name == "<kpi>" else [(name, r[1])]
+    have = [(n, type_name(ds.dtype.fields[n][0])) for n in ds.dtype.names]
+    for i in range(max(len(have), len(want))):
+        h = have[i] if i < len(have) else None
+        w = want[i] if i < len(want) else None
+        if h != w:
+            problems.append("%s: field %d is %s, the document says %s" % (ds.name, i, h, w))
+            break
+    for a in ("units", "description"):
+        if a in ds.attrs and len(ds.attrs[a]) != len(have):
+            problems.append("%s: %d entries in '%s' for %d fields"
+                            % (ds.name, len(ds.attrs[a]), a, len(have)))
+
+
 def run_pattern(root, rel):
     """The documented pattern of a dataset path rel under a run body root."""
     parts = rel.strip("/").split("/")
-    kpis = names_in(root, "summary/kpi")
-    if parts[0] == "replications" and len(parts) == 2 and parts[1] in kpis:
-        parts[1] = "<kpi>"
-    elif parts[0] == "series" and len(parts) in (2, 3):
+    if parts[0] == "series" and len(parts) in (2, 3):
         parts[1] = "<series>"
     elif parts[0] == "roles" and len(parts) >= 3:
         role_kpis = names_in(root, "roles/%s/summary/kpi" % parts[1])
@@ -169,10 +192,14 @@ def check_dataset(ds, problems):
     for a in ("units", "description"):
         if a not in ds.attrs:
             problems.append("%s: no '%s' attribute" % (p, a))
-    # Stored bytes: a variable-length string is a 16-byte global heap id.
-    stored = ds.size * (16 if h5py.check_string_dtype(ds.dtype) is not None
-                        and h5py.check_string_dtype(ds.dtype).length is None
-                        else ds.dtype.itemsize)
+    # Stored bytes: a variable-length string is a 16-byte global heap id; a
+    # compound row is as large as HDF5 says it is in the file.
+    if ds.dtype.names is not None:
+        stored = ds.size * ds.id.get_type().get_size()
+    else:
+        stored = ds.size * (16 if h5py.check_string_dtype(ds.dtype) is not None
+                            and h5py.check_string_dtype(ds.dtype).length is None
+                            else ds.dtype.itemsize)
     layout = ds.id.get_create_plist().get_layout()
     extendible = ds.maxshape != ds.shape
     if layout == h5py.h5d.COMPACT:
@@ -275,6 +302,10 @@ def main():
             problems.append("%s: rank %d, the document says %s" % (p, ds.ndim, row[1]))
         if dtype_name(ds) not in row[2].split(" or "):
             problems.append("%s: type %s, the document says %s" % (p, dtype_name(ds), row[2]))
+        if pat.endswith("/replications") and ds.dtype.names is not None:
+            root = f[p.rsplit("/", 1)[0] or "/"]
+            check_fields(ds, t["replications-fields"], names_in(root, "summary/kpi") and
+                         list(root["summary/kpi"].asstr()[:]), problems)
     for pat in doc_rows:
         if pat not in seen:
             problems.append("%s: in the document, not in the file" % pat)

@@ -275,7 +275,7 @@ def main(argv=None):
     cfs_of = {}
     for r, pid, c in zip(p["replication"][:], p["patient"][:], p["cfs"][:]):
         cfs_of[(int(r), int(pid))] = int(c)
-    reps = f["replications/replication"][:]
+    reps = f["replications"]["replication"]
     bad = checked = 0
     for i, rep in enumerate(reps):
         rp = Replay(warm, end, window, target, kinds, hosp)

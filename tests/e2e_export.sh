@@ -164,8 +164,19 @@ cp cmp.h5 broken-cmp.h5
 "$PY" -c "import h5py; f=h5py.File('broken-cmp.h5','r+'); g=f['differences']; n=list(g)[0]; del g[n+'/summary/ci_low']"
 "$FLYT" export broken-cmp.h5 2>e.txt; check "a compare file missing a difference column: exit 1" test $? -eq 1
 cp run.h5 broken-empty.h5
-"$PY" -c "import h5py, numpy; f=h5py.File('broken-empty.h5','r+'); del f['replications/replication']; f['replications/replication']=numpy.zeros((3,0))"
-"$FLYT" export broken-empty.h5 2>e.txt; check "a replication column of shape [3 x 0]: exit 1" test $? -eq 1
+"$PY" -c "import h5py, numpy; f=h5py.File('broken-empty.h5','r+'); del f['replications']; f['replications']=numpy.zeros((3,0))"
+"$FLYT" export broken-empty.h5 2>e.txt; check "a replications table of shape [3 x 0]: exit 1" test $? -eq 1
+check "... named in the message" grep -q "field 'replication' of '/replications'" e.txt
+cp run.h5 broken-fields.h5
+"$PY" -c "
+import h5py, numpy
+f = h5py.File('broken-fields.h5', 'r+')
+r = f['replications'][:]
+del f['replications']
+f['replications'] = r[['replication', 'status']]  # the KPI fields gone
+"
+"$FLYT" export broken-fields.h5 2>e.txt; check "a replications table without its KPI fields: exit 1" test $? -eq 1
+check "... names the missing field" grep -q "cannot read the field 'arrivals' of '/replications'" e.txt
 check "no temporary files left" bash -c "! ls | grep -q partial"
 check "no lock files left" bash -c "! ls | grep -q '\.lock$'"
 

@@ -23,7 +23,8 @@ check "table shows confidence intervals" grep -q "95% CI" "$tmp/a.txt"
 check "output file exists" test -s "$tmp/a.h5"
 check "no partial file left" no_partial "$tmp/a.h5"
 check "h5dump reads the header" bash -c "h5dump -H '$tmp/a.h5' >/dev/null"
-check "h5dump reads a KPI dataset" bash -c "h5dump -d /replications/ukp_wait_mean '$tmp/a.h5' | grep -q 'DATASPACE  SIMPLE { ( 4 ) / ( 4 ) }'"
+check "h5dump reads the replications table" bash -c "h5dump -d /replications '$tmp/a.h5' | grep -q 'DATASPACE  SIMPLE { ( 4 ) / ( 4 ) }'"
+check "... whose rows name the KPIs" bash -c "h5dump -H -d /replications '$tmp/a.h5' | grep -q 'H5T_IEEE_F64LE \"ukp_wait_mean\"'"
 
 cat >"$tmp/read.py" <<'PYEOF'
 import sys, h5py, numpy as np
@@ -33,9 +34,12 @@ assert int(f.attrs["format_version"]) >= 1
 assert "trondheim" in f.attrs["scenario_text"]
 assert int(f.attrs["seed"]) == 20251231
 assert int(f.attrs["replications"]) == 4
-w = f["replications/ukp_wait_mean"][:]
+r = f["replications"]  # a table: a row per replication, a field per KPI
+w = r["ukp_wait_mean"]
 assert w.shape == (4,) and np.all(np.isfinite(w)) and np.all(w > 0), w
-assert f["replications/ukp_wait_mean"].attrs["units"] == "days"
+fields = list(r.dtype.names)
+assert fields[:5] == ["replication", "status", "status_detail", "model_events", "engine_events"]
+assert r.attrs["units"][fields.index("ukp_wait_mean")] == "days"
 s = f["series/hospital_treatment"]
 assert s.shape[0] == 4 and s.shape[1] == 365, s.shape
 assert np.all(s[:] >= 0) and np.all(s[:] == np.floor(s[:]))
@@ -46,10 +50,9 @@ assert u.shape == s.shape and np.all(u >= 0) and np.all(u <= 125) and u.max() > 
 kpis = list(f["summary/kpi"].asstr()[:])
 i = kpis.index("ukp_wait_mean")
 assert abs(f["summary/mean"][i] - w.mean()) < 1e-9 * max(1, abs(w.mean()))
-for name, ds in f["replications"].items():
-    assert "units" in ds.attrs and "description" in ds.attrs, name
+assert fields[5:] == kpis, fields  # every KPI, in the summary's order
+assert len(r.attrs["units"]) == len(fields) == len(r.attrs["description"])
 # conservation, replication by replication
-r = f["replications"]
 assert np.array_equal(r["patients_initial"][:] + r["patients_in"][:],
                       r["patients_out"][:] + r["patients_at_end"][:])
 print("h5py ok")

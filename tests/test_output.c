@@ -176,6 +176,30 @@ static int read_dset(hid_t file, const char *name, hid_t mtype, void *buf, hsize
     return rank;
 }
 
+/* Reads the field `field` of the 1-D compound dataset `name` as mtype (an
+ * element of es bytes) into buf (cap elements); returns the row count. */
+static hsize_t read_field(hid_t file, const char *name, const char *field, hid_t mtype, size_t es,
+                          void *buf, hsize_t cap)
+{
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t ft = H5Dget_type(d), sp = H5Dget_space(d);
+    assert_int_equal(H5Tget_class(ft), H5T_COMPOUND);
+    assert_true(H5Tget_member_index(ft, field) >= 0);
+    hsize_t n = 0;
+    assert_int_equal(H5Sget_simple_extent_ndims(sp), 1);
+    H5Sget_simple_extent_dims(sp, &n, NULL);
+    assert_true(n <= cap);
+    hid_t mt = H5Tcreate(H5T_COMPOUND, es);
+    assert_true(mt >= 0 && H5Tinsert(mt, field, 0, mtype) >= 0);
+    assert_true(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    H5Tclose(mt);
+    H5Sclose(sp);
+    H5Tclose(ft);
+    H5Dclose(d);
+    return n;
+}
+
 static int exists(const char *path)
 {
     struct stat st;
@@ -220,21 +244,34 @@ static void writes_one_value_per_replication_for_each_kpi(void **state)
     struct fixture *f = *state;
     double x[N_RES];
     uint64_t ev[N_RES];
-    hsize_t dims[2];
     char units[64];
     write_ok(f);
     hid_t file = open_file(f->path);
-    assert_int_equal(
-            read_dset(file, "/replications/ukp_wait_mean", H5T_NATIVE_DOUBLE, x, N_RES, dims), 1);
-    assert_int_equal(dims[0], N_RES);
+    const char *rep = "/replications"; /* a row per replication, a field per KPI */
+    assert_int_equal(read_field(file, rep, "ukp_wait_mean", H5T_NATIVE_DOUBLE, 8, x, N_RES), N_RES);
     for (size_t i = 0; i < N_RES; i++)
         assert_near(x[i], f->res[i].kpi[FLYT_KPI_ukp_wait_mean], 0.0);
-    read_dset(file, "/replications/ukp_wait_mean_complex", H5T_NATIVE_DOUBLE, x, N_RES, dims);
+    read_field(file, rep, "ukp_wait_mean_complex", H5T_NATIVE_DOUBLE, 8, x, N_RES);
     assert_true(isnan(x[1]));
-    read_str_attr(file, "/replications/ukp_cost_per_year", "units", units, sizeof units);
-    assert_string_equal(units, "NOK/year");
-    read_dset(file, "/replications/engine_events", H5T_NATIVE_UINT64, ev, N_RES, dims);
+    read_field(file, rep, "engine_events", H5T_NATIVE_UINT64, 8, ev, N_RES);
     assert_true(ev[2] == 5002);
+    /* the attribute units has an entry per field, in the fields' order */
+    hid_t d = H5Dopen2(file, rep, H5P_DEFAULT), ft = H5Dget_type(d);
+    int k = H5Tget_member_index(ft, "ukp_cost_per_year");
+    char *u[5 + FLYT_N_KPI] = { 0 };
+    assert_int_equal(H5Tget_nmembers(ft), 5 + FLYT_N_KPI);
+    hid_t a = H5Aopen(d, "units", H5P_DEFAULT), st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, H5T_VARIABLE);
+    H5Tset_cset(st, H5T_CSET_UTF8);
+    assert_true(k >= 0 && H5Aread(a, st, u) >= 0);
+    snprintf(units, sizeof units, "%s", u[k]);
+    assert_string_equal(units, "NOK/year");
+    for (int i = 0; i < 5 + FLYT_N_KPI; i++)
+        H5free_memory(u[i]);
+    H5Tclose(st);
+    H5Aclose(a);
+    H5Tclose(ft);
+    H5Dclose(d);
     H5Fclose(file);
 }
 
@@ -641,12 +678,11 @@ static void stores_the_chunks_hdf5_would_for_any_thread_count(void **state)
     /* a small column: compact (in its object header, no chunks to filter),
      * the same whatever the threads */
     uint64_t e1[N_RES], e3[N_RES];
-    hsize_t dims1[2], dims3[2];
     hid_t f1 = open_file(f->path), f3 = open_file(path3);
-    read_dset(f1, "/replications/model_events", H5T_NATIVE_UINT64, e1, N_RES, dims1);
-    read_dset(f3, "/replications/model_events", H5T_NATIVE_UINT64, e3, N_RES, dims3);
+    read_field(f1, "/replications", "model_events", H5T_NATIVE_UINT64, 8, e1, N_RES);
+    read_field(f3, "/replications", "model_events", H5T_NATIVE_UINT64, 8, e3, N_RES);
     assert_memory_equal(e1, e3, sizeof e1);
-    hid_t dc = H5Dopen2(f1, "/replications/model_events", H5P_DEFAULT);
+    hid_t dc = H5Dopen2(f1, "/replications", H5P_DEFAULT);
     hid_t pc = H5Dget_create_plist(dc);
     assert_int_equal(H5Pget_layout(pc), H5D_COMPACT);
     assert_int_equal(H5Pget_nfilters(pc), 0);

@@ -71,6 +71,15 @@ static double *read_doubles(struct rd *r, hid_t loc, const char *name, size_t *r
     return x;
 }
 
+/* A numeric field of the table /replications (a compound row per replication). */
+static double *field(struct rd *r, hid_t loc, const char *name, size_t *n)
+{
+    double *x = flyt__h5_read_field(loc, "replications", name, n);
+    if (!x)
+        fail(r, "cannot read the field '%s' of '/replications' in '%s'", name, r->path);
+    return x;
+}
+
 /* A 1-D numeric dataset of exactly n values. */
 static double *read_column(struct rd *r, hid_t loc, const char *name, size_t n)
 {
@@ -345,13 +354,10 @@ static int unit_replication_rows(struct rd *r, struct flyt_export_table **tp, hi
     struct flyt_export_table *t = *tp;
     if (t->n_cols != 3 + u->k)
         return fail(r, "the scenarios of '%s' have different per-unit key figures", r->path);
-    hid_t rg = H5Gopen2(loc, "replications", H5P_DEFAULT);
-    size_t reps = 0, c = 0;
-    double *num = rg >= 0 ? read_doubles(r, rg, "replication", &reps, &c) : NULL;
-    if (rg >= 0)
-        H5Gclose(rg);
+    size_t reps = 0;
+    double *num = flyt__h5_read_field(loc, "replications", "replication", &reps);
     if (!num)
-        return fail(r, "cannot read '/replications/replication' in '%s'", r->path);
+        return fail(r, "cannot read the field 'replication' of '/replications' in '%s'", r->path);
     hsize_t dims[3] = { 0, 0, 0 };
     double *x = flyt__h5_read_table(loc, "units/kpis", 3, dims);
     if (!x || dims[0] != reps || dims[1] != u->n || dims[2] != u->k)
@@ -389,15 +395,14 @@ static void date_text(struct rd *r, double day, char *buf, size_t len)
 static int replication_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc,
                             const char *scenario)
 {
-    size_t n = 0, nu = 0, reps = 0, c;
+    size_t n = 0, nu = 0, reps = 0, c = 0;
     hid_t s = H5Gopen2(loc, "summary", H5P_DEFAULT);
     char **kpi = s >= 0 ? read_strings(r, s, "kpi", &n) : NULL;
     char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
     if (s >= 0)
         H5Gclose(s);
-    hid_t g = units ? H5Gopen2(loc, "replications", H5P_DEFAULT) : -1;
-    double *num = g >= 0 ? read_doubles(r, g, "replication", &reps, &c) : NULL;
-    double *status = num ? read_column(r, g, "status", reps) : NULL;
+    double *num = units ? field(r, loc, "replication", &reps) : NULL;
+    double *status = num ? field(r, loc, "status", &c) : NULL;
     if (!*tp && status) {
         *tp = add_table(r, "replications",
                         "every replication's key figures (the file's /replications)");
@@ -420,15 +425,13 @@ static int replication_rows(struct rd *r, struct flyt_export_table **tp, hid_t l
         flyt__export_set_num(t, row, 2, status[i]);
     }
     for (size_t k = 0; t && status && !r->failed && k < n; k++) {
-        double *x = read_column(r, g, kpi[k], reps);
-        for (size_t i = 0; x && i < reps; i++)
+        double *x = field(r, loc, kpi[k], &c);
+        for (size_t i = 0; x && i < reps && i < c; i++)
             flyt__export_set_num(t, first + i, 3 + k, x[i]);
         free(x);
     }
     free(num);
     free(status);
-    if (g >= 0)
-        H5Gclose(g);
     flyt__h5_free_strings(kpi, n);
     flyt__h5_free_strings(units, nu);
     return r->failed ? -1 : 0;

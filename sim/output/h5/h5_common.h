@@ -196,6 +196,11 @@ char **flyt__h5_strings(hid_t loc, const char *name, size_t *n);
  * converted to double (malloc'd; at least one element allocated). NULL when
  * it is missing, of another rank, too large, or unreadable. */
 double *flyt__h5_read_table(hid_t loc, const char *name, int rank, hsize_t *dims);
+
+/* The numeric field `field` of the 1-D compound dataset `name` (a table of
+ * rows, as /replications), converted to double: *n values (malloc'd, at
+ * least one element allocated). NULL when either is missing or unreadable. */
+double *flyt__h5_read_field(hid_t loc, const char *name, const char *field, size_t *n);
 /* A string-array attribute, each string copied (free with
  * flyt__h5_free_strings); NULL when absent or unreadable. */
 char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n);

@@ -166,3 +166,34 @@ double *flyt__h5_read_table(hid_t loc, const char *name, int rank, hsize_t *dims
         H5Dclose(d);
     return x;
 }
+
+double *flyt__h5_read_field(hid_t loc, const char *name, const char *field, size_t *n)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    hid_t sp = d < 0 ? -1 : H5Dget_space(d), ft = d < 0 ? -1 : H5Dget_type(d), mt = -1;
+    hsize_t dims[1] = { 0 };
+    double *x = NULL;
+    *n = 0;
+    if (sp >= 0 && ft >= 0 && H5Sget_simple_extent_ndims(sp) == 1 &&
+        H5Sget_simple_extent_dims(sp, dims, NULL) == 1 && H5Tget_class(ft) == H5T_COMPOUND &&
+        H5Tget_member_index(ft, field) >= 0 && dims[0] <= SIZE_MAX / sizeof *x &&
+        (mt = H5Tcreate(H5T_COMPOUND, sizeof *x)) >= 0 &&
+        H5Tinsert(mt, field, 0, H5T_NATIVE_DOUBLE) >= 0 &&
+        (x = malloc(((size_t)dims[0] + 1) * sizeof *x)) != NULL) {
+        /* HDF5 picks the member by name and converts it */
+        if (dims[0] > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0) {
+            free(x);
+            x = NULL;
+        }
+        *n = x ? (size_t)dims[0] : 0;
+    }
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return x;
+}

@@ -25,7 +25,9 @@
 #include "output/h5/sha256.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,72 +59,136 @@ int flyt__h5_run_attrs(struct flyt__h5 *c, hid_t root, const struct flyt_scenari
     return 0;
 }
 
-/* A field of struct flyt_result, written as a dataset [replication]. */
-struct column {
-    const char *name;
-    size_t offset, size;
-    hid_t ftype, mtype;
-    const char *units, *description;
+/* /replications is one table, a compound row per replication: HDF5's cost
+ * is per object (docs/performance.md), and a row of named fields reads as
+ * easily as a dataset per column (h5py: f["replications"]["ukp_wait_mean"]). */
+struct rep_row {
+    uint32_t replication;
+    int32_t status;
+    uint64_t model_events, engine_events;
+    const char *status_detail;
+    double kpi[FLYT_N_KPI];
 };
 
-#define FIELD(f) offsetof(struct flyt_result, f), sizeof(((struct flyt_result *)0)->f)
+enum { N_FIXED = 5, N_FIELDS = N_FIXED + FLYT_N_KPI };
 
-static int write_column(struct flyt__h5 *c, hid_t g, const struct flyt_result *res, size_t n,
-                        const struct column *col)
+static const struct {
+    const char *name, *units, *description;
+} fixed[N_FIXED] = {
+    { "replication", "",
+      "replication number; row i of every table here and in /series and /units" },
+    { "status", "", "run status: 0 ok, 1 runaway stopped, 2 out of memory" },
+    { "status_detail", "", "why a replication did not end ok (empty when it did)" },
+    { "model_events", "events", "model events: arrivals, ready, ends" },
+    { "engine_events", "events", "every event the engine ran" },
+};
+
+/* The row in memory (mem) and in the file (disk: little-endian, packed). */
+static int rep_types(struct flyt__h5 *c, hid_t *mem, hid_t *disk)
 {
-    unsigned char *buf = malloc(n * col->size + 1);
-    if (!buf)
-        return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
-    for (size_t i = 0; i < n; i++) {
-        const unsigned char *field = (const unsigned char *)&res[i] + col->offset;
-        if (col->mtype == c->str) /* a char array: HDF5 wants a pointer to it */
-            memcpy(buf + i * col->size, &field, sizeof field);
-        else
-            memcpy(buf + i * col->size, field, col->size);
+    const struct {
+        size_t offset;
+        hid_t mtype, ftype;
+    } f[N_FIXED] = {
+        { offsetof(struct rep_row, replication), H5T_NATIVE_UINT32, H5T_STD_U32LE },
+        { offsetof(struct rep_row, status), H5T_NATIVE_INT32, H5T_STD_I32LE },
+        { offsetof(struct rep_row, status_detail), c->str, c->str },
+        { offsetof(struct rep_row, model_events), H5T_NATIVE_UINT64, H5T_STD_U64LE },
+        { offsetof(struct rep_row, engine_events), H5T_NATIVE_UINT64, H5T_STD_U64LE },
+    };
+    size_t disk_size = 0;
+    for (int i = 0; i < N_FIXED; i++)
+        disk_size += H5Tget_size(f[i].ftype);
+    disk_size += FLYT_N_KPI * sizeof(double);
+    *mem = H5Tcreate(H5T_COMPOUND, sizeof(struct rep_row));
+    *disk = H5Tcreate(H5T_COMPOUND, disk_size);
+    int ok = *mem >= 0 && *disk >= 0;
+    size_t at = 0;
+    for (int i = 0; ok && i < N_FIELDS; i++) {
+        const char *name = i < N_FIXED ? fixed[i].name : flyt_kpi_defs[i - N_FIXED].name;
+        size_t moff = i < N_FIXED ? f[i].offset
+                                  : offsetof(struct rep_row, kpi) +
+                                            (size_t)(i - N_FIXED) * sizeof(double);
+        hid_t mt = i < N_FIXED ? f[i].mtype : H5T_NATIVE_DOUBLE;
+        hid_t ft = i < N_FIXED ? f[i].ftype : H5T_IEEE_F64LE;
+        ok = H5Tinsert(*mem, name, moff, mt) >= 0 && H5Tinsert(*disk, name, at, ft) >= 0;
+        at += H5Tget_size(ft);
     }
-    int rc = flyt__h5_write_1d(c, g, col->name, col->ftype, col->mtype, n, buf, col->units,
-                               col->description);
-    free(buf);
-    return rc;
+    return ok ? 0 : -1;
 }
 
-static int replication_columns(struct flyt__h5 *c, hid_t g, const struct flyt_result *res, size_t n)
+/* The file's bytes per row: a variable-length string is a 16-byte heap id. */
+static size_t rep_row_bytes(void)
 {
-    const struct column cols[] = {
-        { "replication", FIELD(replication), H5T_STD_U32LE, H5T_NATIVE_UINT, "",
-          "replication number; row i of every dataset here and in /series" },
-        { "status", FIELD(status), H5T_STD_I32LE, H5T_NATIVE_INT, "",
-          "run status: 0 ok, 1 runaway stopped, 2 out of memory" },
-        { "model_events", FIELD(model_events), H5T_STD_U64LE, H5T_NATIVE_UINT64, "events",
-          "model events: arrivals, ready, ends" },
-        { "engine_events", FIELD(engine_events), H5T_STD_U64LE, H5T_NATIVE_UINT64, "events",
-          "every event the engine ran" },
-        { "status_detail", offsetof(struct flyt_result, status_detail), sizeof(char *), c->str,
-          c->str, "", "why a replication did not end ok (empty when it did)" },
-    };
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
-        if (write_column(c, g, res, n, &cols[i]) < 0)
-            return -1;
-    for (int k = 0; k < FLYT_N_KPI; k++) {
-        const struct flyt_field_def *f = &flyt_kpi_defs[k];
-        struct column col = { .name = f->name,
-                              .size = sizeof(double),
-                              .ftype = H5T_IEEE_F64LE,
-                              .mtype = H5T_NATIVE_DOUBLE,
-                              .units = f->units,
-                              .description = f->description };
-        col.offset = offsetof(struct flyt_result, kpi) + (size_t)k * sizeof(double);
-        if (write_column(c, g, res, n, &col) < 0)
-            return -1;
+    return 4 + 4 + 16 + 8 + 8 + FLYT_N_KPI * sizeof(double);
+}
+
+/* units and description of every field, in the table's order. */
+static int rep_attrs(struct flyt__h5 *c, hid_t d)
+{
+    const char *units[N_FIELDS], *desc[N_FIELDS];
+    for (int i = 0; i < N_FIELDS; i++) {
+        units[i] = i < N_FIXED ? fixed[i].units : flyt_kpi_defs[i - N_FIXED].units;
+        desc[i] = i < N_FIXED ? fixed[i].description : flyt_kpi_defs[i - N_FIXED].description;
     }
-    return 0;
+    return flyt__h5_attr_strs(c, d, "units", units, N_FIELDS) ||
+                           flyt__h5_attr_strs(c, d, "description", desc, N_FIELDS)
+                   ? -1
+                   : 0;
 }
 
 static int write_replications(struct flyt__h5 *c, hid_t loc, const struct flyt_result *res,
                               size_t n)
 {
-    hid_t g = flyt__h5_group_create(c, loc, "replications");
-    return g < 0 ? -1 : flyt__h5_close_group(c, g, replication_columns(c, g, res, n));
+    const char *name = "replications";
+    struct rep_row *row = malloc((n ? n : 1) * sizeof *row);
+    hid_t mem = -1, disk = -1, sp = -1, dcpl = -1, d = -1;
+    int rc = row ? 0 : flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        row[i] = (struct rep_row){ .replication = res[i].replication,
+                                   .status = res[i].status,
+                                   .model_events = res[i].model_events,
+                                   .engine_events = res[i].engine_events,
+                                   .status_detail = res[i].status_detail };
+        memcpy(row[i].kpi, res[i].kpi, sizeof row[i].kpi);
+    }
+    hsize_t dims[1] = { n }, chunk[1] = { n < 4096 ? n : 4096 };
+    if (rc == 0 && rep_types(c, &mem, &disk) < 0)
+        rc = flyt__h5_fail(c, loc, name);
+    if (rc == 0) {
+        bool compact = n <= 8192 && flyt__h5_is_compact(n * rep_row_bytes());
+        dcpl = compact ? flyt__h5_dcpl_compact(c, false) : flyt__h5_dcpl_new();
+        if (dcpl < 0 || (!compact && n > 0 &&
+                         (H5Pset_chunk(dcpl, 1, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+                          H5Pset_deflate(dcpl, 4) < 0)))
+            rc = flyt__h5_fail(c, loc, name);
+    }
+    if (rc == 0 && (sp = H5Screate_simple(1, dims, NULL)) < 0)
+        rc = flyt__h5_fail(c, loc, name);
+    if (rc == 0 && (d = H5Dcreate2(loc, name, disk, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0)
+        rc = flyt__h5_fail(c, loc, name);
+    if (rc == 0 && n > 0 && H5Dwrite(d, mem, H5S_ALL, H5S_ALL, c->dxpl, row) < 0)
+        rc = flyt__h5_fail(c, loc, name);
+    if (rc == 0)
+        rc = rep_attrs(c, d) ||
+                             flyt__h5_attr_str(c, d, "dimensions",
+                                               "replication; fields: replication, status, "
+                                               "status_detail, model_events, engine_events, then "
+                                               "every KPI of /summary/kpi in its order")
+                     ? -1
+                     : 0;
+    if (d >= 0 && H5Dclose(d) < 0 && rc == 0)
+        rc = flyt__h5_fail(c, loc, name);
+    if (dcpl >= 0)
+        flyt__h5_dcpl_close(c, dcpl);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (mem >= 0)
+        H5Tclose(mem);
+    if (disk >= 0)
+        H5Tclose(disk);
+    free(row);
+    return rc;
 }
 
 static int summary_columns(struct flyt__h5 *c, hid_t g, const struct flyt_summary *sum)
