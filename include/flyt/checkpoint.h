@@ -49,9 +49,9 @@ size_t flyt_checkpoint_count(const struct flyt_checkpoint *c);
 
 const char *flyt_checkpoint_path(const struct flyt_checkpoint *c);
 
-/* Syncs and closes; with remove, deletes the file, as it does when this
- * process made the file but could not append one whole record. NULL is a
- * no-op.
+/* Syncs and closes (a file about to be deleted is not synced); with remove,
+ * deletes the file, as it does when this process made the file but could
+ * not append one whole record. NULL is a no-op.
  * Returns 0 or -1. */
 int flyt_checkpoint_close(struct flyt_checkpoint *c, bool remove);
 

@@ -391,7 +391,8 @@ int flyt_checkpoint_close(struct flyt_checkpoint *c, bool remove)
      * append failed) holds nothing to resume and would only block the
      * next run */
     bool empty = c->fd >= 0 && c->count == 0;
-    if (c->fd >= 0 && (fdatasync(c->fd) != 0 || close(c->fd) != 0))
+    /* a journal about to go needs no sync: its run's output is durable */
+    if (c->fd >= 0 && ((!remove && !empty && fdatasync(c->fd) != 0) || close(c->fd) != 0))
         rc = -1;
     if ((remove || empty) && unlink(c->path) != 0 && errno != ENOENT)
         rc = -1;
