@@ -265,16 +265,19 @@ static int unit_tables(struct reader *r)
     char **units = kpi ? flyt__h5_attr_strings(g, "kpi_units", &n_units) : NULL;
     char **names = units ? flyt__h5_attr_strings(g, "name", &n_names) : NULL;
     char **kinds = names ? flyt__h5_attr_strings(g, "kind", &n_kinds) : NULL;
-    if (ids && (!kinds || n_units != n_kpi || n_names != n_ids || n_kinds != n_ids))
+    bool named = ids && kpi && units && names && kinds && n_units == n_kpi && n_names == n_ids &&
+                 n_kinds == n_ids;
+    if (ids && !named)
         fail(r, "cannot read the unit names, kinds and KPI names of '/units' in '%s'", r->path);
     hsize_t dims[3] = { 0, 0, 0 };
-    double *x = r->failed || !ids ? NULL : flyt__h5_read_table(g, "summary", 3, dims);
+    double *x = named ? flyt__h5_read_table(g, "summary", 3, dims) : NULL;
     /* summary: [unit x kpi x statistic], statistics mean, sd, ci95_low, ci95_high, n */
-    if (!r->failed && ids && (!x || dims[0] != n_ids || dims[1] != n_kpi || dims[2] != 5))
+    bool shaped = x && dims[0] == n_ids && dims[1] == n_kpi && dims[2] == 5;
+    if (named && !shaped)
         fail(r, "'/units/summary' in '%s' is not a table of %zu units x %zu KPIs x 5 statistics",
              r->path, n_ids, n_kpi);
     static const char *const cols[] = { "KPI", "units", "mean", "ci95_low", "ci95_high", "n" };
-    for (size_t i = 0; ids && !r->failed && i < n_ids; i++) {
+    for (size_t i = 0; named && shaped && !r->failed && i < n_ids; i++) {
         char title[400];
         snprintf(title, sizeof title, "unit '%s' (%s; %s)", ids[i], names[i], kinds[i]);
         struct flyt__table *t = add_table(r, title, cols, 6);

@@ -180,10 +180,14 @@ static int unit_settings(struct flyt__h5 *c, hid_t g, const struct flyt_scenario
     const char **text = malloc(2 * nu * sizeof *text);
     double *cap = malloc(nu * sizeof *cap);
     unsigned char *hosp = malloc(nu);
-    int rc = text && cap && hosp
-                     ? 0
-                     : flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
-    for (size_t u = 0; rc == 0 && u < nu; u++) {
+    if (!text || !cap || !hosp) {
+        free(text);
+        free(cap);
+        free(hosp);
+        return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
+    }
+    int rc = 0;
+    for (size_t u = 0; u < nu; u++) {
         const struct flyt_unit *un = &s->units[u];
         text[u] = un->name ? un->name : un->id;
         text[nu + u] = kind_name[un->kind];

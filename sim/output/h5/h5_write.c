@@ -142,9 +142,11 @@ static int write_replications(struct flyt__h5 *c, hid_t loc, const struct flyt_r
 {
     const char *name = "replications";
     struct rep_row *row = malloc((n ? n : 1) * sizeof *row);
+    if (!row)
+        return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
     hid_t mem = -1, disk = -1, sp = -1, dcpl = -1, d = -1;
-    int rc = row ? 0 : flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
         row[i] = (struct rep_row){ .replication = res[i].replication,
                                    .status = res[i].status,
                                    .model_events = res[i].model_events,
