@@ -260,6 +260,12 @@ struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *na
 
 void flyt_scenario_free(struct flyt_scenario *s);
 
+/* Where the file at path (its @include files too) sets key ("run.seed"):
+ * "file:line" in buf and true, or false when it does not set it (the value
+ * is the default) or cannot be read. For messages that name a setting of a
+ * scenario already loaded: the file is read again. */
+bool flyt_scenario_where(const char *path, const char *key, char *buf, size_t len);
+
 /* The embedded default scenario (Trondheim baseline) as text. */
 extern const char flyt_default_scenario[];
 
