@@ -113,13 +113,19 @@ static int parse(int argc, char **argv, struct compare_opts *o)
 }
 
 /* Loads file; on failure *why gets the diagnostics (malloc'd, or NULL when
- * out of memory). */
-static struct flyt_scenario *load(const char *file, const char *const *sets, int n_sets, char **why)
+ * out of memory). *warnings, when asked for, gets the plausibility
+ * warnings (malloc'd, or NULL when there are none). */
+static struct flyt_scenario *load(const char *file, const char *const *sets, int n_sets, char **why,
+                                  char **warnings)
 {
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario *s = flyt_scenario_load(file, sets, n_sets, &diag);
     *why = NULL;
+    if (warnings) {
+        *warnings = diag.warnings;
+        diag.warnings = NULL;
+    }
     if (!s && diag.text) {
         *why = diag.text;
         diag.text = NULL;
@@ -132,24 +138,36 @@ static struct flyt_scenario *load(const char *file, const char *const *sets, int
     return s;
 }
 
+/* The same text twice (a --set in every scenario, a file given twice)
+ * prints once. */
+static bool said_before(char *const *text, int i)
+{
+    for (int j = 0; j < i && text[i]; j++)
+        if (text[j] && strcmp(text[i], text[j]) == 0)
+            return true;
+    return false;
+}
+
 /* Loads every scenario, reporting the problems of each, before any runs.
- * The same problem twice (a bad --set, a file given twice) prints once. */
+ * Plausibility warnings print as flyt run prints them. */
 static int load_all(const struct compare_opts *o, int n, struct flyt_scenario **s)
 {
-    char *why[MAX_SCENARIOS] = { 0 };
+    char *why[MAX_SCENARIOS] = { 0 }, *warn[MAX_SCENARIOS] = { 0 };
     int bad = 0;
     for (int i = 0; i < n; i++) {
-        if ((s[i] = load(o->files[i], o->c.sets, o->c.n_sets, &why[i])))
+        s[i] = load(o->files[i], o->c.sets, o->c.n_sets, &why[i], &warn[i]);
+        if (warn[i] && !said_before(warn, i))
+            fputs(warn[i], stderr);
+        if (s[i])
             continue;
         bad++;
-        bool seen = false;
-        for (int j = 0; j < i && why[i]; j++)
-            seen = seen || (why[j] && strcmp(why[i], why[j]) == 0);
-        if (!seen)
+        if (!said_before(why, i))
             fputs(why[i] ? why[i] : "flyt compare: error: out of memory\n", stderr);
     }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         free(why[i]);
+        free(warn[i]);
+    }
     if (bad)
         fprintf(stderr, "flyt compare: %d of %d scenarios did not load; nothing was run\n", bad, n);
     return bad ? -1 : 0;
@@ -291,7 +309,7 @@ static int align_to_base(const struct compare_opts *o, int n, struct flyt_scenar
         noted = true;
         flyt_scenario_free(s[i]);
         char *why;
-        if (!(s[i] = load(o->files[i], sets, o->c.n_sets + 2, &why))) {
+        if (!(s[i] = load(o->files[i], sets, o->c.n_sets + 2, &why, NULL))) {
             fputs(why ? why : "flyt compare: error: out of memory\n", stderr);
             free(why);
             return -1;

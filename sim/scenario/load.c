@@ -363,6 +363,11 @@ static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scen
     if (rd->diag->n_errors == 0)
         flyt__rd_check_network(rd, root, s);
     flyt__rd_check_unknown(rd, root);
+    /* a decimal comma often comes with an error (an array of twice the
+     * length): the warning says why */
+    flyt__rd_check_decimal_commas(rd, root);
+    if (rd->diag->n_errors == 0)
+        flyt__rd_check_plausible(rd, root, s);
 }
 
 static char *write_tree(config_t *cfg)
