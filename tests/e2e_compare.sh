@@ -14,10 +14,9 @@ have_h5py() { test -x "$PY" && "$PY" -c 'import h5py, numpy' 2>/dev/null; }
 BASE=$SRC/scenarios/trondheim-baseline.cfg
 SHORT=(--set run.horizon_days=200 --set run.warmup_days=40 -r 4 --no-progress)
 
-# Variants written as a planner would: a copy of the base with one change
-# (and a seed of its own in one of them, which the comparison overrides).
+# Variants written as a planner would: a copy of the base with one change.
 sed -e 's/^name = .*/name = "more-beds";/' -e 's/capacity = 125;/capacity = 135;/' "$BASE" >"$tmp/beds.cfg"
-sed -e 's/^name = .*/name = "fast-decision";/' -e 's/seed = [0-9]*L;/seed = 7L;/' \
+sed -e 's/^name = .*/name = "fast-decision";/' \
     -e 's/delay_days = { dist = "lognormal"; mean = 1.2; sd = 0.8; };/delay_days = { dist = "lognormal"; mean = 0.8; sd = 0.5; };/' \
     "$BASE" >"$tmp/fast.cfg"
 check "variant files carry their change" bash -c "grep -q 'capacity = 135;' '$tmp/beds.cfg' && grep -q 'mean = 0.8; sd = 0.5;' '$tmp/fast.cfg'"
@@ -38,7 +37,8 @@ check "compare exits 0" test $? -eq 0
 check "table has a section per variant" bash -c "grep -q \"variant 1 'more-beds'\" '$tmp/c.txt' && grep -q \"variant 2 'fast-decision'\" '$tmp/c.txt'"
 check "table has paired and unpaired columns" grep -q "paired 95% CI .*unpaired" "$tmp/c.txt"
 check "faster decision: shorter UKP wait, marked" bash -c "awk '/fast-decision/{f=1} f && \$1==\"ukp_wait_mean\"' '$tmp/c.txt' | grep -q -- ' -[0-9.]*\\*  \\['"
-check "seed of a variant overridden with a note" grep -q "note: .*fast.cfg.*seed 20251231, 4 replications" "$tmp/c.err"
+check "same settings: no note, no settings block" bash -c "! grep -q 'note:' '$tmp/c.err' && ! grep -q 'SETTINGS DIFFER\\|settings differ' '$tmp/c.txt'"
+check "same settings: the table says every scenario runs with the base's" grep -q "every scenario\$" "$tmp/c.txt"
 check "output file written" test -s "$tmp/c.h5"
 check "no partial file left" no_partial "$tmp/c.h5"
 check "h5dump reads the differences" bash -c "h5dump -d /differences/2_fast-decision/per_replication '$tmp/c.h5' | grep -q 'DATASPACE  SIMPLE { ( 4, [0-9]* ) / ( 4, [0-9]* ) }'"
@@ -178,6 +178,52 @@ for name, g in roles.items():
   fi
 else
   echo "skip role checks (no coordinator scenario in $SRC/scenarios)"
+fi
+
+# Run settings that differ from the base's: refused (exit 2), each key
+# named at the variant's line with both values, nothing written; -r, --seed
+# and --set apply to all alike; --allow-different-settings runs each with its
+# own horizon and says so before the results.
+sed -e 's/^name = .*/name = "longer";/' -e 's/horizon_days = 485;/horizon_days = 300;/' \
+    -e 's/seed = [0-9]*L;/seed = 7L;/' -e '/warmup_days = /d' "$BASE" >"$tmp/longer.cfg"
+check "the differing variant has its changes" bash -c "grep -q 'horizon_days = 300;' '$tmp/longer.cfg' && ! grep -q warmup_days '$tmp/longer.cfg'"
+"$FLYT" compare "$BASE" "$tmp/longer.cfg" -r 2 --no-progress -o "$tmp/diff.h5" >"$tmp/diff.out" 2>"$tmp/diff.err"
+check "different settings exit 2" test $? -eq 2
+check "different horizon named at the variant's line with both values" grep -q "longer.cfg:11: error: run.horizon_days: 300 here, but 485 in the base (.*trondheim-baseline.cfg:11)" "$tmp/diff.err"
+check "different seed named" grep -q "longer.cfg:[0-9]*: error: run.seed: 7 here, but 20251231 in the base" "$tmp/diff.err"
+check "a default that differs is named as the default" grep -q "longer.cfg: error: run.warmup_days: 0 here (the default: the file does not set it), but 120 in the base" "$tmp/diff.err"
+check "the summary names the keys and the flag" grep -q "base's settings (run.horizon_days, run.warmup_days, run.seed).*--allow-different-settings.*nothing was run" "$tmp/diff.err"
+check "different settings write nothing" test ! -e "$tmp/diff.h5"
+check "different settings print nothing on stdout" test ! -s "$tmp/diff.out"
+sed -e 's/seed = [0-9]*L;/seed = 7L;/' "$BASE" >"$tmp/seed7.cfg"
+"$FLYT" compare "$BASE" "$tmp/seed7.cfg" "${SHORT[@]}" -o "$tmp/s7.h5" >/dev/null 2>"$tmp/s7.err"
+check "a variant's own seed alone is refused" test $? -eq 2
+check "... naming it, writing nothing" bash -c "grep -q 'seed7.cfg:14: error: run.seed: 7 here' '$tmp/s7.err' && test ! -e '$tmp/s7.h5'"
+"$FLYT" compare "$BASE" "$tmp/seed7.cfg" "${SHORT[@]}" --seed 5 -o "$tmp/s5.h5" >/dev/null 2>"$tmp/s5.err"
+check "--seed on the command line applies to all: no difference" test $? -eq 0
+"$FLYT" compare "$BASE" "$tmp/longer.cfg" --set run.horizon_days=150 --set run.warmup_days=20 --seed 3 -r 2 --no-progress -o "$tmp/sets.h5" >/dev/null 2>"$tmp/sets.err"
+check "--set of the differing keys applies to all: no difference" test $? -eq 0
+"$FLYT" compare "$BASE" "$tmp/longer.cfg" -r 2 --no-progress --allow-different-settings -o "$tmp/allow.h5" >"$tmp/allow.txt" 2>"$tmp/allow.err"
+check "--allow-different-settings runs" test $? -eq 0
+check "--allow-different-settings: seed and replications stay the base's, with a note" grep -q "note: .*longer.cfg.*seed 20251231, 2 replications" "$tmp/allow.err"
+check "--allow-different-settings: a line per scenario before the results" bash -c "head -6 '$tmp/allow.txt' | grep -q \"base .*'trondheim-baseline': start 2025-01-01, horizon 485 days, warm-up 120 days\" && head -6 '$tmp/allow.txt' | grep -q \"variant 1 'longer': start 2025-01-01, horizon 300 days, warm-up 0 days\""
+check "--allow-different-settings: the table is marked" bash -c "grep -q '^SETTINGS DIFFER' '$tmp/allow.txt' && grep -q \"variant 1 'longer' vs base 'trondheim-baseline' \\[settings differ\\]\" '$tmp/allow.txt'"
+"$FLYT" compare "$BASE" "$tmp/longer.cfg" -r 2 --no-progress --allow-different-settings --format json -o "$tmp/allow.h5" >"$tmp/allow.json" 2>/dev/null
+check "--allow-different-settings: json has each variant's settings" $PY -c "
+import json
+d = json.load(open('$tmp/allow.json'))
+assert d['horizon_days'] == 485 and d['warmup_days'] == 120 and d['start_date'] == '2025-01-01', d
+v = d['variants'][0]
+assert v['settings_differ'] is True and v['horizon_days'] == 300 and v['warmup_days'] == 0, v
+"
+if have_h5py; then
+  check "--allow-different-settings: each scenario's horizon in the file" $PY -c "
+import h5py
+f = h5py.File('$tmp/allow.h5', 'r')
+a = f['scenarios/1_longer'].attrs
+assert a['horizon_days'] == 300 and a['warmup_days'] == 0 and a['seed'] == 20251231, dict(a)
+assert f['scenarios/0_trondheim-baseline'].attrs['horizon_days'] == 485
+"
 fi
 
 # Bad variant: exit 2, its file:line, nothing run or written, old file kept.

@@ -1058,6 +1058,18 @@ static void include_errors_name_the_included_file_and_line(void **state)
     assert_near(s->groups[1].p_ukp, 0.4, 0);
     flyt_scenario_free(s);
 
+    /* flyt compare names a setting's line: in the included file, in the
+     * main file, or none for a key left to its default */
+    char where[1200], want[1200];
+    assert_true(flyt_scenario_where(path, "hospital.ukp_probability", where, sizeof where));
+    snprintf(want, sizeof want, "%s/part.cfg:4", dir);
+    assert_string_equal(where, want);
+    assert_true(flyt_scenario_where(path, "run.horizon_days", where, sizeof where));
+    snprintf(want, sizeof want, "%s:2", path);
+    assert_string_equal(where, want);
+    assert_false(flyt_scenario_where(path, "run.seed", where, sizeof where));
+    assert_false(flyt_scenario_where(NULL, "run.seed", where, sizeof where));
+
     /* an error on line 4 of the included file */
     char *bad = strstr(part, "ukp_probability = 0.4;");
     assert_non_null(bad);

@@ -235,17 +235,25 @@ struct flyt_scenario {
  * can have a million, and each costs a search of its list to name). */
 #define FLYT_DIAG_MAX_SHOWN 200
 
-/* Errors from loading, each "file:line: error: key.path: message". */
+/* Errors from loading, each "file:line: error: key.path: message", and
+ * plausibility warnings, each "file:line: warning: key.path: message": a
+ * scenario with warnings loads, and the caller decides whether to print
+ * them (flyt validate and flyt run do, on stderr). */
 struct flyt_diag {
     int n_errors;
     char *text; /* all messages, one per line; owned */
     size_t len, cap;
+    int n_warnings;
+    char *warnings; /* all warnings, one per line; owned */
+    size_t wlen, wcap;
 };
 
 void flyt_diag_init(struct flyt_diag *d);
 void flyt_diag_free(struct flyt_diag *d);
 void flyt_diag_add(struct flyt_diag *d, const char *file, int line, const char *key,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void flyt_diag_warn(struct flyt_diag *d, const char *file, int line, const char *key,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Loads and validates a scenario file; path NULL loads the embedded default.
  * sets: n_sets strings "key.path=value" applied before validation.
@@ -259,6 +267,12 @@ struct flyt_scenario *flyt_scenario_load_string(const char *text, const char *na
                                                 int n_sets, struct flyt_diag *diag);
 
 void flyt_scenario_free(struct flyt_scenario *s);
+
+/* Where the file at path (its @include files too) sets key ("run.seed"):
+ * "file:line" in buf and true, or false when it does not set it (the value
+ * is the default) or cannot be read. For messages that name a setting of a
+ * scenario already loaded: the file is read again. */
+bool flyt_scenario_where(const char *path, const char *key, char *buf, size_t len);
 
 /* The embedded default scenario (Trondheim baseline) as text. */
 extern const char flyt_default_scenario[];

@@ -1,7 +1,9 @@
 /* flyt compare: runs a base scenario and its variants with the same seed and
  * replications (common random numbers), prints each variant's differences
  * from the base with paired intervals, and writes everything to one HDF5
- * file. Every scenario is loaded and checked before anything runs. */
+ * file. Every scenario is loaded and checked before anything runs, and a
+ * variant whose run settings differ from the base's is refused: its
+ * differences would come from the settings as much as from the variant. */
 #include "cli/cli.h"
 #include "cli/resume.h"
 #include "flyt/compare.h"
@@ -23,9 +25,13 @@ static void usage(FILE *out)
 {
     fputs("Usage: flyt compare BASE VARIANT [VARIANT...] [options]\n"
           "\n"
-          "Runs BASE and each VARIANT (libconfig scenario files) with the base's seed and\n"
+          "Runs BASE and each VARIANT (libconfig scenario files) with the same seed and\n"
           "replication count, so replication r of every scenario sees the same patients\n"
-          "(common random numbers). For each variant and key figure it prints the\n"
+          "(common random numbers). A variant file whose run.horizon_days,\n"
+          "run.warmup_days, run.start_date, run.replications or run.seed differs from the\n"
+          "base's is refused (exit 2, each key named with both values): every figure\n"
+          "would differ for that reason alone. -r, --seed and --set apply to every\n"
+          "scenario alike. For each variant and key figure it prints the\n"
           "difference from the base with its paired 95% confidence interval, the interval\n"
           "an unpaired comparison would give, and the variance the pairing removed; then\n"
           "the same for coordinator roles (paired by name). Writes every scenario's\n"
@@ -46,6 +52,12 @@ static void usage(FILE *out)
           "      --no-progress     never show it\n"
           "      --resume          go on from FILE.journal, the replications an\n"
           "                        interrupted compare finished\n"
+          "      --allow-different-settings\n"
+          "                        run each scenario with its own horizon, warm-up and\n"
+          "                        start date (seed and replications stay the base's,\n"
+          "                        which pairing needs); the table then lists the\n"
+          "                        settings of each scenario and marks the variants\n"
+          "                        whose settings differ\n"
           "  -h, --help            this help\n"
           "\n"
           "In the table, * marks a difference whose paired 95% CI excludes 0.\n"
@@ -60,6 +72,7 @@ struct compare_opts {
     int n_files;
     struct flyt_cli_opts c;
     bool resume;
+    bool allow_different;
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -77,6 +90,8 @@ static int parse(int argc, char **argv, struct compare_opts *o)
             return EXIT_OK;
         } else if (strcmp(a, "--resume") == 0) {
             o->resume = true;
+        } else if (strcmp(a, "--allow-different-settings") == 0) {
+            o->allow_different = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "flyt compare: error: unknown option '%s' (see flyt compare --help)\n",
                     a);
@@ -98,13 +113,19 @@ static int parse(int argc, char **argv, struct compare_opts *o)
 }
 
 /* Loads file; on failure *why gets the diagnostics (malloc'd, or NULL when
- * out of memory). */
-static struct flyt_scenario *load(const char *file, const char *const *sets, int n_sets, char **why)
+ * out of memory). *warnings, when asked for, gets the plausibility
+ * warnings (malloc'd, or NULL when there are none). */
+static struct flyt_scenario *load(const char *file, const char *const *sets, int n_sets, char **why,
+                                  char **warnings)
 {
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario *s = flyt_scenario_load(file, sets, n_sets, &diag);
     *why = NULL;
+    if (warnings) {
+        *warnings = diag.warnings;
+        diag.warnings = NULL;
+    }
     if (!s && diag.text) {
         *why = diag.text;
         diag.text = NULL;
@@ -117,24 +138,36 @@ static struct flyt_scenario *load(const char *file, const char *const *sets, int
     return s;
 }
 
+/* The same text twice (a --set in every scenario, a file given twice)
+ * prints once. */
+static bool said_before(char *const *text, int i)
+{
+    for (int j = 0; j < i && text[i]; j++)
+        if (text[j] && strcmp(text[i], text[j]) == 0)
+            return true;
+    return false;
+}
+
 /* Loads every scenario, reporting the problems of each, before any runs.
- * The same problem twice (a bad --set, a file given twice) prints once. */
+ * Plausibility warnings print as flyt run prints them. */
 static int load_all(const struct compare_opts *o, int n, struct flyt_scenario **s)
 {
-    char *why[MAX_SCENARIOS] = { 0 };
+    char *why[MAX_SCENARIOS] = { 0 }, *warn[MAX_SCENARIOS] = { 0 };
     int bad = 0;
     for (int i = 0; i < n; i++) {
-        if ((s[i] = load(o->files[i], o->c.sets, o->c.n_sets, &why[i])))
+        s[i] = load(o->files[i], o->c.sets, o->c.n_sets, &why[i], &warn[i]);
+        if (warn[i] && !said_before(warn, i))
+            fputs(warn[i], stderr);
+        if (s[i])
             continue;
         bad++;
-        bool seen = false;
-        for (int j = 0; j < i && why[i]; j++)
-            seen = seen || (why[j] && strcmp(why[i], why[j]) == 0);
-        if (!seen)
+        if (!said_before(why, i))
             fputs(why[i] ? why[i] : "flyt compare: error: out of memory\n", stderr);
     }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         free(why[i]);
+        free(warn[i]);
+    }
     if (bad)
         fprintf(stderr, "flyt compare: %d of %d scenarios did not load; nothing was run\n", bad, n);
     return bad ? -1 : 0;
@@ -145,7 +178,102 @@ static bool differs(const struct flyt_scenario *a, const struct flyt_scenario *b
     return a->seed != b->seed || a->replications != b->replications;
 }
 
-/* One note for all variants that set their own seed or replications. */
+/* The run settings every scenario of a comparison must share unless told
+ * otherwise. The start date is one: it moves the month and weekday factors,
+ * dated shocks and schedules and the ISO weeks against the patients. */
+enum { SET_HORIZON, SET_WARMUP, SET_START, SET_REPS, SET_SEED, N_SETTINGS };
+static const char *const setting_key[N_SETTINGS] = { "run.horizon_days", "run.warmup_days",
+                                                     "run.start_date", "run.replications",
+                                                     "run.seed" };
+
+static bool setting_differs(const struct flyt_scenario *a, const struct flyt_scenario *b, int k)
+{
+    switch (k) {
+    case SET_HORIZON:
+        return a->horizon_days != b->horizon_days;
+    case SET_WARMUP:
+        return a->warmup_days != b->warmup_days;
+    case SET_START:
+        return a->start_year != b->start_year || a->start_month != b->start_month ||
+               a->start_mday != b->start_mday;
+    case SET_REPS:
+        return a->replications != b->replications;
+    default:
+        return a->seed != b->seed;
+    }
+}
+
+static void setting_text(const struct flyt_scenario *s, int k, char *buf, size_t len)
+{
+    switch (k) {
+    case SET_HORIZON:
+        snprintf(buf, len, "%.10g", s->horizon_days);
+        break;
+    case SET_WARMUP:
+        snprintf(buf, len, "%.10g", s->warmup_days);
+        break;
+    case SET_START:
+        snprintf(buf, len, "\"%04d-%02d-%02d\"", s->start_year, s->start_month, s->start_mday);
+        break;
+    case SET_REPS:
+        snprintf(buf, len, "%u", s->replications);
+        break;
+    default:
+        snprintf(buf, len, "%" PRIu64, s->seed);
+    }
+}
+
+/* One error line per differing key, at the variant's line for it (or the
+ * file, when the value is the default), with the base's value and line. */
+static void report_difference(const struct compare_opts *o, struct flyt_scenario **s, int i, int k)
+{
+    char here[600], there[600], vv[64], bv[64];
+    setting_text(s[i], k, vv, sizeof vv);
+    setting_text(s[0], k, bv, sizeof bv);
+    bool set_here = flyt_scenario_where(o->files[i], setting_key[k], here, sizeof here);
+    if (!set_here)
+        snprintf(here, sizeof here, "%s", o->files[i]);
+    char base_where[640] = "the default";
+    if (flyt_scenario_where(o->files[0], setting_key[k], there, sizeof there))
+        snprintf(base_where, sizeof base_where, "%s", there);
+    fprintf(stderr, "%s: error: %s: %s here%s, but %s in the base (%s)\n", here, setting_key[k], vv,
+            set_here ? "" : " (the default: the file does not set it)", bv, base_where);
+}
+
+/* Refuses variants whose run settings differ from the base's, naming every
+ * key; -r, --seed and --set have already applied to all alike. With
+ * --allow-different-settings only the seed and replications are aligned
+ * (align_to_base), so nothing is refused here. */
+static int refuse_different(const struct compare_opts *o, int n, struct flyt_scenario **s)
+{
+    if (o->allow_different)
+        return 0;
+    bool any[N_SETTINGS] = { false };
+    int bad = 0;
+    for (int i = 1; i < n; i++)
+        for (int k = 0; k < N_SETTINGS; k++)
+            if (setting_differs(s[i], s[0], k)) {
+                report_difference(o, s, i, k);
+                any[k] = true;
+                bad++;
+            }
+    if (!bad)
+        return 0;
+    fputs("flyt compare: error: the variants must run with the base's settings (", stderr);
+    for (int k = 0, first = 1; k < N_SETTINGS; k++)
+        if (any[k]) {
+            fprintf(stderr, "%s%s", first ? "" : ", ", setting_key[k]);
+            first = 0;
+        }
+    fputs("): otherwise every difference in the table is partly theirs; give the variants "
+          "the base's values, or --allow-different-settings to run each scenario with its own "
+          "horizon, warm-up and start date; nothing was run\n",
+          stderr);
+    return -1;
+}
+
+/* One note for all variants that set their own seed or replications (only
+ * with --allow-different-settings: otherwise they are refused). */
 static void note_aligned(const struct compare_opts *o, int n, struct flyt_scenario **s)
 {
     fputs("flyt compare: note:", stderr);
@@ -181,7 +309,7 @@ static int align_to_base(const struct compare_opts *o, int n, struct flyt_scenar
         noted = true;
         flyt_scenario_free(s[i]);
         char *why;
-        if (!(s[i] = load(o->files[i], sets, o->c.n_sets + 2, &why))) {
+        if (!(s[i] = load(o->files[i], sets, o->c.n_sets + 2, &why, NULL))) {
             fputs(why ? why : "flyt compare: error: out of memory\n", stderr);
             free(why);
             return -1;
@@ -369,7 +497,9 @@ int flyt_cmd_compare(int argc, char **argv)
     /* read once: 2 to MAX_SCENARIOS (parse), and s[0..n) loaded or NULL */
     const int n = o.n_files;
     struct flyt_scenario *s[MAX_SCENARIOS] = { 0 };
-    rc = load_all(&o, n, s) == 0 && align_to_base(&o, n, s) == 0 ? -1 : EXIT_BAD_INPUT;
+    rc = load_all(&o, n, s) == 0 && refuse_different(&o, n, s) == 0 && align_to_base(&o, n, s) == 0
+                 ? -1
+                 : EXIT_BAD_INPUT;
     if (rc < 0)
         rc = execute(&o, n, s);
     for (int i = 0; i < n; i++)

@@ -294,6 +294,8 @@ int flyt_cmd_run(int argc, char **argv)
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario *s = flyt_scenario_load(o.scenario, o.c.sets, o.c.n_sets, &diag);
+    if (diag.warnings)
+        fputs(diag.warnings, stderr); /* never stop a run: the planner may mean it */
     if (!s) {
         fputs(diag.text ? diag.text : "flyt run: error: cannot load the scenario\n", stderr);
         flyt_diag_free(&diag);

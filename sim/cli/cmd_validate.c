@@ -12,7 +12,10 @@ static void usage(FILE *out)
     fputs("Usage: flyt validate [SCENARIO] [--set KEY=VALUE]... [--list-keys]\n"
           "\n"
           "Checks a scenario file (default: the embedded baseline) without running it.\n"
-          "Every problem is reported as FILE:LINE: error: KEY: what is wrong.\n"
+          "Every problem is reported as FILE:LINE: error: KEY: what is wrong. Values that\n"
+          "load but are probably not meant (growth of 100 %, weeks typed as days, a\n"
+          "decimal comma, a long-stay unit left empty at the start) are reported as\n"
+          "FILE:LINE: warning: KEY: ... on stderr; they do not change the exit status.\n"
           "\n"
           "Options:\n"
           "      --set KEY=VALUE   apply an override first, as flyt run would\n"
@@ -66,6 +69,8 @@ int flyt_cmd_validate(int argc, char **argv)
     flyt_diag_init(&diag);
     struct flyt_scenario *s = flyt_scenario_load(path, sets, n_sets, &diag);
     free(sets);
+    if (diag.warnings)
+        fputs(diag.warnings, stderr);
     if (!s) {
         fputs(diag.text ? diag.text : "flyt validate: error: cannot load the scenario\n", stderr);
         fprintf(stderr, "%s: %d error%s\n", path ? path : "<embedded>", diag.n_errors,

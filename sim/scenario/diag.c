@@ -1,6 +1,7 @@
 #include "flyt/scenario.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,36 +13,30 @@ void flyt_diag_init(struct flyt_diag *d)
 void flyt_diag_free(struct flyt_diag *d)
 {
     free(d->text);
+    free(d->warnings);
     memset(d, 0, sizeof *d);
 }
 
-static void append(struct flyt_diag *d, const char *s, size_t n)
+static void append(char **text, size_t *len, size_t *cap, const char *s, size_t n)
 {
-    if (d->len + n + 1 > d->cap) {
-        size_t cap = d->cap ? d->cap : 256;
-        while (cap < d->len + n + 1)
-            cap *= 2;
-        char *t = realloc(d->text, cap);
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 256;
+        while (c < *len + n + 1)
+            c *= 2;
+        char *t = realloc(*text, c);
         if (!t)
             return; /* keep what we have: the count still says it failed */
-        d->text = t;
-        d->cap = cap;
+        *text = t;
+        *cap = c;
     }
-    memcpy(d->text + d->len, s, n);
-    d->len += n;
-    d->text[d->len] = '\0';
+    memcpy(*text + *len, s, n);
+    *len += n;
+    (*text)[*len] = '\0';
 }
 
-void flyt_diag_add(struct flyt_diag *d, const char *file, int line, const char *key,
-                   const char *fmt, ...)
+static void add(char **text, size_t *len, size_t *cap, const char *kind, const char *file, int line,
+                const char *key, const char *fmt, va_list ap)
 {
-    if (d->n_errors >= FLYT_DIAG_MAX_SHOWN) {
-        if (d->n_errors++ == FLYT_DIAG_MAX_SHOWN) {
-            static const char note[] = "(more errors follow; only the first 200 are shown)\n";
-            append(d, note, sizeof note - 1);
-        }
-        return;
-    }
     char head[512], msg[1024];
     /* Line 0 means the whole file (cannot open it, say): no line to name. */
     char where[300];
@@ -50,15 +45,40 @@ void flyt_diag_add(struct flyt_diag *d, const char *file, int line, const char *
     else
         snprintf(where, sizeof where, "%s", file ? file : "<input>");
     if (key && *key)
-        snprintf(head, sizeof head, "%s: error: %s: ", where, key);
+        snprintf(head, sizeof head, "%s: %s: %s: ", where, kind, key);
     else
-        snprintf(head, sizeof head, "%s: error: ", where);
+        snprintf(head, sizeof head, "%s: %s: ", where, kind);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    append(text, len, cap, head, strlen(head));
+    append(text, len, cap, msg, strlen(msg));
+    append(text, len, cap, "\n", 1);
+}
+
+void flyt_diag_add(struct flyt_diag *d, const char *file, int line, const char *key,
+                   const char *fmt, ...)
+{
+    if (d->n_errors >= FLYT_DIAG_MAX_SHOWN) {
+        if (d->n_errors++ == FLYT_DIAG_MAX_SHOWN) {
+            static const char note[] = "(more errors follow; only the first 200 are shown)\n";
+            append(&d->text, &d->len, &d->cap, note, sizeof note - 1);
+        }
+        return;
+    }
+    d->n_errors++;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    add(&d->text, &d->len, &d->cap, "error", file, line, key, fmt, ap);
     va_end(ap);
-    d->n_errors++;
-    append(d, head, strlen(head));
-    append(d, msg, strlen(msg));
-    append(d, "\n", 1);
+}
+
+void flyt_diag_warn(struct flyt_diag *d, const char *file, int line, const char *key,
+                    const char *fmt, ...)
+{
+    /* a file can warn once per unit, and units are many */
+    if (d->n_warnings++ >= FLYT_DIAG_MAX_SHOWN)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    add(&d->warnings, &d->wlen, &d->wcap, "warning", file, line, key, fmt, ap);
+    va_end(ap);
 }

@@ -363,6 +363,11 @@ static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scen
     if (rd->diag->n_errors == 0)
         flyt__rd_check_network(rd, root, s);
     flyt__rd_check_unknown(rd, root);
+    /* a decimal comma often comes with an error (an array of twice the
+     * length): the warning says why */
+    flyt__rd_check_decimal_commas(rd, root);
+    if (rd->diag->n_errors == 0)
+        flyt__rd_check_plausible(rd, root, s);
 }
 
 static char *write_tree(config_t *cfg)
@@ -521,6 +526,39 @@ struct flyt_scenario *flyt_scenario_load(const char *path, const char *const *se
     free(dir);
     free(text);
     return s;
+}
+
+bool flyt_scenario_where(const char *path, const char *key, char *buf, size_t len)
+{
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    char *dir = NULL;
+    char *text = path ? flyt__rd_read_path(path, &diag, &dir) : NULL;
+    bool found = false;
+    if (text) {
+        struct src_map map = { 0 };
+        config_t cfg;
+        config_init(&cfg);
+        struct reader rd;
+        flyt__rd_init(&rd, &cfg, path, &diag);
+        char *prepared = flyt__rd_parse_text(&rd, &cfg, &map, text, dir);
+        config_setting_t *st = prepared ? config_lookup(&cfg, key) : NULL;
+        if (st) {
+            const char *file;
+            int line;
+            flyt__src_where(&map, path, (int)config_setting_source_line(st), &file, &line);
+            snprintf(buf, len, "%s:%d", file, line);
+            found = true;
+        }
+        flyt__rd_free(&rd);
+        config_destroy(&cfg);
+        free(prepared);
+        flyt__src_map_free(&map);
+    }
+    free(dir);
+    free(text);
+    flyt_diag_free(&diag);
+    return found;
 }
 
 void flyt_scenario_free(struct flyt_scenario *s)

@@ -212,6 +212,20 @@ void flyt__rd_error(struct reader *rd, const config_setting_t *s, const char *ke
     flyt_diag_add(rd->diag, file, line, key, "%s", msg);
 }
 
+void flyt__rd_warn(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt,
+                   ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *file;
+    int line;
+    location(rd, s, &file, &line);
+    flyt_diag_warn(rd->diag, file, line, key, "%s", msg);
+}
+
 void flyt__rd_mark(config_setting_t *s)
 {
     if (s)

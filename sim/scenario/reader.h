@@ -54,6 +54,15 @@ void flyt__rd_free(struct reader *rd);
 /* Reports an error at setting s (or its parent, when s is NULL). */
 void flyt__rd_error(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt,
                     ...) __attribute__((format(printf, 4, 5)));
+/* A plausibility warning at setting s, located as an error would be. */
+void flyt__rd_warn(struct reader *rd, const config_setting_t *s, const char *key, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+/* The plausibility warnings (plausible.c): values that load but are
+ * probably not what the planner meant. The decimal commas need only the
+ * tree; the rest run on a scenario that loaded without errors. */
+void flyt__rd_check_decimal_commas(struct reader *rd, config_setting_t *root);
+void flyt__rd_check_plausible(struct reader *rd, config_setting_t *root,
+                              const struct flyt_scenario *s);
 /* Key path of a setting, "units.short_term" ("" for the root). */
 void flyt__rd_path(const config_setting_t *s, char *buf, size_t len);
 void flyt__rd_member_path(const config_setting_t *parent, const char *name, char *buf, size_t len);

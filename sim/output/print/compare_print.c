@@ -109,23 +109,62 @@ static void unit_table(FILE *out, const struct flyt_compare *cmp)
     }
 }
 
+/* Whether a variant ran with a horizon, warm-up or start date of its own
+ * (flyt compare --allow-different-settings; seed and replications are
+ * always the base's). */
+static bool own_settings(const struct flyt_scenario *v, const struct flyt_scenario *b)
+{
+    return v->horizon_days != b->horizon_days || v->warmup_days != b->warmup_days ||
+           v->start_year != b->start_year || v->start_month != b->start_month ||
+           v->start_mday != b->start_mday;
+}
+
+static void settings_line(FILE *out, const char *role, const struct flyt_scenario *s)
+{
+    fprintf(out, "  %-9s '%s': start %04d-%02d-%02d, horizon %g days, warm-up %g days\n", role,
+            s->name ? s->name : "", s->start_year, s->start_month, s->start_mday, s->horizon_days,
+            s->warmup_days);
+}
+
 void flyt_compare_print_table(FILE *out, const struct flyt_compare_run *runs, size_t n_runs,
                               size_t n_rep, const struct flyt_compare *cmp)
 {
     const struct flyt_scenario *b = runs[0].scenario;
     struct widths w = { widest(flyt_kpi_defs, FLYT_N_KPI, 0, 3),
                         widest(flyt_kpi_defs, FLYT_N_KPI, 1, 5) };
-    fprintf(out,
-            "base '%s': %zu replications, seed %" PRIu64
-            ", horizon %g days, warm-up %g days; every scenario\n"
-            "runs with these, so replication r of each sees the same patients.\n"
-            "difference = variant - base; * = the paired 95%% CI excludes 0; unpaired +- = the\n"
-            "95%% half-width without pairing (Welch); var.red. = variance removed by pairing.\n",
-            b->name ? b->name : "", n_rep, b->seed, b->horizon_days, b->warmup_days);
+    bool mixed = false;
+    for (size_t v = 1; v < n_runs; v++)
+        mixed = mixed || own_settings(runs[v].scenario, b);
+    if (!mixed) {
+        fprintf(out,
+                "base '%s': %zu replications, seed %" PRIu64
+                ", horizon %g days, warm-up %g days; every scenario\n"
+                "runs with these, so replication r of each sees the same patients.\n",
+                b->name ? b->name : "", n_rep, b->seed, b->horizon_days, b->warmup_days);
+    } else {
+        /* the planner asked for it, but the figures must say so: a
+         * difference below is the variant's and its settings' together */
+        fprintf(out,
+                "SETTINGS DIFFER (--allow-different-settings): every scenario runs %zu "
+                "replications\nwith seed %" PRIu64
+                ", but each with its own start, horizon and warm-up; differences\n"
+                "marked [settings differ] are partly due to these:\n",
+                n_rep, b->seed);
+        settings_line(out, "base", b);
+        for (size_t v = 1; v < n_runs; v++) {
+            char role[32];
+            snprintf(role, sizeof role, "variant %zu", v);
+            settings_line(out, role, runs[v].scenario);
+        }
+    }
+    fputs("difference = variant - base; * = the paired 95% CI excludes 0; unpaired +- = the\n"
+          "95% half-width without pairing (Welch); var.red. = variance removed by pairing.\n",
+          out);
     for (size_t v = 1; v < n_runs; v++) {
         const struct flyt_compare *c = &cmp[v - 1];
-        fprintf(out, "\nvariant %zu '%s' vs base '%s'\n", v,
-                runs[v].scenario->name ? runs[v].scenario->name : "", b->name ? b->name : "");
+        fprintf(out, "\nvariant %zu '%s' vs base '%s'%s\n", v,
+                runs[v].scenario->name ? runs[v].scenario->name : "", b->name ? b->name : "",
+                own_settings(runs[v].scenario, b) ? " [settings differ]" : "");
         header(out, &w, "KPI");
         for (int k = 0; k < FLYT_N_KPI; k++)
             row(out, &w, flyt_kpi_defs[k].name, flyt_kpi_defs[k].units, &c->kpi[k], NULL);
@@ -220,11 +259,19 @@ void flyt_compare_print_json(FILE *out, const struct flyt_compare_run *runs, siz
     fprintf(out, ", \"replications\": %zu, \"seed\": %" PRIu64, n_rep, b->seed);
     json_field(out, "horizon_days", b->horizon_days);
     json_field(out, "warmup_days", b->warmup_days);
+    fprintf(out, ", \"start_date\": \"%04d-%02d-%02d\"", b->start_year, b->start_month,
+            b->start_mday);
     fputs(",\n \"variants\": [", out);
     for (size_t v = 1; v < n_runs; v++) {
         fputs(v > 1 ? ",\n  {\"index\": " : "\n  {\"index\": ", out);
         fprintf(out, "%zu, \"name\": ", v);
         flyt__json_str(out, runs[v].scenario->name);
+        const struct flyt_scenario *vs = runs[v].scenario;
+        fprintf(out, ", \"settings_differ\": %s, \"start_date\": \"%04d-%02d-%02d\"",
+                own_settings(vs, b) ? "true" : "false", vs->start_year, vs->start_month,
+                vs->start_mday);
+        json_field(out, "horizon_days", vs->horizon_days);
+        json_field(out, "warmup_days", vs->warmup_days);
         fputs(",\n   \"kpis\": ", out);
         json_figures(out, flyt_kpi_defs, FLYT_N_KPI, cmp[v - 1].kpi, "    ");
         json_roles(out, &cmp[v - 1]);
