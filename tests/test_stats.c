@@ -10,6 +10,7 @@
 #include "support.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,6 +202,143 @@ static void result_free_releases_series_and_accepts_null(void **state)
     flyt_result_free(NULL);
 }
 
+/* ---- intervals kept inside a KPI's range ---- */
+
+/* Inside the range the interval is the t-interval to the last bit, so
+ * output that was right before stays as it was. */
+static void interior_interval_is_the_t_interval(void **state)
+{
+    (void)state;
+    const double x[] = { 2, 4, 4, 4, 5, 5, 7, 9 };
+    struct flyt_result *r = results_with(FLYT_KPI_ukp_wait_mean, x, 8);
+    struct flyt_summary s;
+    flyt_summary_compute(&s, r, 8);
+    int k = FLYT_KPI_ukp_wait_mean;
+    assert_true(s.ci_low[k] == s.mean[k] - s.ci_half[k]);
+    assert_true(s.ci_high[k] == s.mean[k] + s.ci_half[k]);
+    struct flyt_stat st = flyt_stat_of(x, 8);
+    assert_true(st.ci_low == st.mean - st.ci_half && st.ci_high == st.mean + st.ci_half);
+    free(r);
+}
+
+/* Every replication at a bound: nothing varied, the interval is the bound. */
+static void a_sample_at_a_bound_has_that_bound_as_interval(void **state)
+{
+    (void)state;
+    const double zero[] = { 0, 0, 0 }, one[] = { 1, 1, 1, 1 };
+    struct flyt_stat st = flyt_stat_in(zero, 3, FLYT_RANGE_NONNEG);
+    assert_true(st.ci_low == 0 && st.ci_high == 0);
+    st = flyt_stat_in(zero, 3, FLYT_RANGE_SHARE);
+    assert_true(st.ci_low == 0 && st.ci_high == 0);
+    st = flyt_stat_in(one, 4, FLYT_RANGE_SHARE);
+    assert_true(st.ci_low == 1 && st.ci_high == 1);
+    st = flyt_stat_in(one, 4, FLYT_RANGE_LOAD);
+    assert_true(st.ci_low == 1 && st.ci_high == 1);
+    /* the same through flyt_ci_in's own guard: a mean at the bound with
+     * spread (which values in range cannot have) still gives the bound */
+    double lo, hi;
+    flyt_ci_in(0.0, 0.1, 5, 0.0, INFINITY, &lo, &hi);
+    assert_true(lo == 0 && hi == 0);
+    flyt_ci_in(1.0, 0.1, 5, 0.0, 1.0, &lo, &hi);
+    assert_true(lo == 1 && hi == 1);
+}
+
+/* 0 0 0 0.5: mean 0.125, sd 0.25, t(0.975, 3) 0.25 / 2 = 0.3978 > mean. On
+ * the log scale: 0.125 exp(-+ 0.3978 / 0.125). */
+static void an_interval_crossing_zero_moves_to_the_log_scale(void **state)
+{
+    (void)state;
+    const double x[] = { 0, 0, 0, 0.5 };
+    struct flyt_result *r = results_with(FLYT_KPI_ukp_wait_mean, x, 4);
+    struct flyt_summary s;
+    flyt_summary_compute(&s, r, 4);
+    int k = FLYT_KPI_ukp_wait_mean;
+    assert_true(s.mean[k] - s.ci_half[k] < 0);
+    assert_near(s.ci_low[k], 0.005185506030586445, 1e-12);
+    assert_near(s.ci_high[k], 3.013206407983469, 1e-9);
+    assert_true(s.ci_low[k] >= 0 && s.ci_low[k] < s.mean[k] && s.ci_high[k] > s.mean[k]);
+    free(r);
+}
+
+/* 1 1 1 0.9: mean 0.975, t-interval up to 1.055; on the logit scale
+ * [0.5986, 0.9990]. */
+static void a_share_crossing_one_moves_to_the_logit_scale(void **state)
+{
+    (void)state;
+    const double x[] = { 1, 1, 1, 0.9 };
+    struct flyt_stat st = flyt_stat_in(x, 4, FLYT_RANGE_SHARE);
+    assert_true(st.mean + st.ci_half > 1);
+    assert_near(st.ci_low, 0.5985709246825278, 1e-12);
+    assert_near(st.ci_high, 0.9990206181987887, 1e-12);
+    /* mirrored, it crosses 0 and mirrors */
+    const double y[] = { 0, 0, 0, 0.1 };
+    struct flyt_stat sy = flyt_stat_in(y, 4, FLYT_RANGE_SHARE);
+    assert_near(sy.ci_low, 1 - st.ci_high, 1e-12);
+    assert_near(sy.ci_high, 1 - st.ci_low, 1e-12);
+    /* the unit's wait_within_target is a share */
+    struct flyt_result *r = results_with_unit(2, 1, FLYT_UNIT_KPI_wait_within_target, x, 4);
+    struct flyt_summary s;
+    flyt_summary_compute(&s, r, 4);
+    const struct flyt_stat *u = &flyt_summary_unit(&s, 1)[FLYT_UNIT_KPI_wait_within_target];
+    assert_true(u->ci_low == st.ci_low && u->ci_high == st.ci_high);
+    flyt_summary_free(&s);
+    free_results(r, 4);
+}
+
+/* A bed unit's utilisation stays under 1 unless the unit was over
+ * capacity in some replication (the hospital's corridor beds): then 1 is
+ * no bound and the t-interval may pass it. */
+static void a_utilisation_is_bounded_by_one_unless_a_replication_passed_it(void **state)
+{
+    (void)state;
+    const double within[] = { 0.999, 1.0, 0.98 }, over[] = { 1.05, 0.99, 1.0 };
+    struct flyt_stat a = flyt_stat_in(within, 3, FLYT_RANGE_LOAD);
+    assert_true(a.mean + a.ci_half > 1 && a.ci_high < 1 && a.ci_low > 0);
+    struct flyt_stat b = flyt_stat_in(over, 3, FLYT_RANGE_LOAD);
+    assert_true(b.ci_high == b.mean + b.ci_half && b.ci_high > 1);
+    /* a rounding error above 1 is no excess */
+    const double round[] = { 1.0 + 1e-13, 0.99, 0.995 };
+    struct flyt_stat c = flyt_stat_in(round, 3, FLYT_RANGE_LOAD);
+    assert_true(c.ci_high <= 1);
+    assert_int_equal(flyt_unit_kpi_defs[FLYT_UNIT_KPI_utilisation].range, FLYT_RANGE_LOAD);
+}
+
+/* Differences have no bound: flyt_stat_of keeps the symmetric interval
+ * whatever the sign. */
+static void an_unbounded_interval_stays_symmetric(void **state)
+{
+    (void)state;
+    const double x[] = { -1, 0, 0, 0.5 };
+    struct flyt_stat st = flyt_stat_of(x, 4);
+    assert_true(st.ci_low == st.mean - st.ci_half && st.ci_high == st.mean + st.ci_half);
+    assert_true(st.ci_low < 0);
+    double lo, hi;
+    flyt_ci_in(1.0, 1.0, 1, 0.0, INFINITY, &lo, &hi); /* one value: no interval */
+    assert_true(isnan(lo) && isnan(hi));
+}
+
+/* The range is data of each KPI: every "fraction" is a share or a load,
+ * everything else in the lists is a count, time or amount, never negative. */
+static void every_kpi_declares_its_range(void **state)
+{
+    (void)state;
+    const struct {
+        const struct flyt_field_def *defs;
+        int n;
+    } lists[] = { { flyt_kpi_defs, FLYT_N_KPI },
+                  { flyt_unit_kpi_defs, FLYT_N_UNIT_KPI },
+                  { flyt_role_kpi_defs, FLYT_N_ROLE_KPI } };
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        for (int k = 0; k < lists[l].n; k++) {
+            const struct flyt_field_def *d = &lists[l].defs[k];
+            bool share = d->range == FLYT_RANGE_SHARE || d->range == FLYT_RANGE_LOAD;
+            if (share != (strcmp(d->units, "fraction") == 0) ||
+                (!share && d->range != FLYT_RANGE_NONNEG))
+                fail_msg("%s (%s): range %d", d->name, d->units, (int)d->range);
+        }
+    assert_int_equal(flyt_series_defs[0].range, FLYT_RANGE_REAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +349,13 @@ int main(void)
         cmocka_unit_test(no_finite_replication_gives_nan_mean_and_zero_n),
         cmocka_unit_test(field_tables_follow_the_x_macro_lists),
         cmocka_unit_test(result_free_releases_series_and_accepts_null),
+        cmocka_unit_test(interior_interval_is_the_t_interval),
+        cmocka_unit_test(a_sample_at_a_bound_has_that_bound_as_interval),
+        cmocka_unit_test(an_interval_crossing_zero_moves_to_the_log_scale),
+        cmocka_unit_test(a_share_crossing_one_moves_to_the_logit_scale),
+        cmocka_unit_test(a_utilisation_is_bounded_by_one_unless_a_replication_passed_it),
+        cmocka_unit_test(an_unbounded_interval_stays_symmetric),
+        cmocka_unit_test(every_kpi_declares_its_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

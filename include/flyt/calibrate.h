@@ -129,7 +129,9 @@ enum flyt_calib_status {
 };
 
 struct flyt_calib_target_result {
-    double mean, ci_half; /* over replications at the fitted point */
+    /* over replications at the fitted point: ci_low, ci_high the KPI's 95 %
+     * interval (inside its range: flyt_ci_in), ci_half the t half-width */
+    double mean, ci_half, ci_low, ci_high;
     unsigned n;
     bool within; /* |mean - value| <= tolerance (true when no tolerance) */
 };

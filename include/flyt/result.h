@@ -15,35 +15,56 @@
 
 #define FLYT_MAX_ROLES_RESULT 16 /* = FLYT_MAX_ROLES in scenario.h */
 
-/* X(name, units, description) */
-#define FLYT_KPI_LIST(X)                                                                          \
-    X(arrivals, "patients", "admissions from the community in the measured window")               \
-    X(ukp_patients, "patients", "UKP patients whose wait ended in the measured window")           \
-    X(ukp_wait_mean, "days", "UKP waiting days per UKP patient, mean")                            \
-    X(ukp_wait_median, "days", "UKP waiting days per UKP patient, median")                        \
-    X(ukp_wait_p90, "days", "UKP waiting days per UKP patient, 90th percentile")                  \
-    X(ukp_wait_max, "days", "UKP waiting days per UKP patient, maximum")                          \
-    X(ukp_wait_mean_home, "days", "mean UKP wait of patients going home without services")        \
-    X(ukp_wait_mean_complex, "days",                                                              \
-      "mean UKP wait of complex-needs patients (special placement)")                              \
-    X(ukp_waiting_at_end, "patients", "UKP patients still waiting at the horizon (not in means)") \
-    X(ukp_days_per_year, "days/year", "UKP waiting days accrued per year (hospital bed-days)")    \
-    X(ukp_cost_per_year, "NOK/year", "UKP waiting days per year times the daily payment")         \
-    X(share_direct_home, "fraction",                                                              \
-      "share of UKP patients discharged home (without services or to a caseload unit)")           \
-    X(occ_hospital_treatment, "patients", "mean hospital census in treatment (time-average)")     \
-    X(occ_ukp, "patients", "mean number of UKP patients waiting in hospital (time-average)")      \
-    X(readmission_30d, "fraction", "share of hospital discharges readmitted within 30 days")      \
-    X(not_ready_returns, "patients", "sent back to hospital as not really discharge-ready")       \
-    X(coord_cases_handled, "cases", "cases finished by coordinators (all roles)")                 \
-    X(coord_utilisation, "fraction", "coordinator hours worked / hours scheduled (all roles)")    \
-    X(deaths, "patients", "deaths in the measured window, every unit")                            \
-    X(patients_initial, "patients", "patients placed in units at time 0")                         \
-    X(patients_in, "patients", "patients who entered over the whole run (arrivals)")              \
-    X(patients_out, "patients", "patients who left over the whole run (home, death, placement)")  \
-    X(patients_at_end, "patients", "patients in the system at the horizon")
+/* Where a KPI's values can lie, so that its interval stays there too
+ * (flyt_ci_in): a mean wait of 0.14 days with an interval down to -0.03 is
+ * not a figure anyone can use. */
+enum flyt_range {
+    FLYT_RANGE_REAL,   /* no bound: differences */
+    FLYT_RANGE_NONNEG, /* [0, inf): counts, waits, stays, costs, censuses */
+    FLYT_RANGE_SHARE,  /* [0, 1]: a part of a whole */
+    /* [0, 1] unless a replication passed 1: a unit's census over its beds,
+     * which passes 1 only where it can be over capacity (the hospital's
+     * corridor beds, a schedule cutting beds below the census) */
+    FLYT_RANGE_LOAD
+};
 
-#define FLYT_KPI_ENUM(name, units, desc) FLYT_KPI_##name,
+/* X(name, units, range, description); range: FLYT_RANGE_<range> */
+#define FLYT_KPI_LIST(X)                                                                           \
+    X(arrivals, "patients", NONNEG, "admissions from the community in the measured window")        \
+    X(ukp_patients, "patients", NONNEG, "UKP patients whose wait ended in the measured window")    \
+    X(ukp_wait_mean, "days", NONNEG, "UKP waiting days per UKP patient, mean")                     \
+    X(ukp_wait_median, "days", NONNEG, "UKP waiting days per UKP patient, median")                 \
+    X(ukp_wait_p90, "days", NONNEG, "UKP waiting days per UKP patient, 90th percentile")           \
+    X(ukp_wait_max, "days", NONNEG, "UKP waiting days per UKP patient, maximum")                   \
+    X(ukp_wait_mean_home, "days", NONNEG, "mean UKP wait of patients going home without services") \
+    X(ukp_wait_mean_complex, "days", NONNEG,                                                       \
+      "mean UKP wait of complex-needs patients (special placement)")                               \
+    X(ukp_waiting_at_end, "patients", NONNEG,                                                      \
+      "UKP patients still waiting at the horizon (not in means)")                                  \
+    X(ukp_days_per_year, "days/year", NONNEG,                                                      \
+      "UKP waiting days accrued per year (hospital bed-days)")                                     \
+    X(ukp_cost_per_year, "NOK/year", NONNEG, "UKP waiting days per year times the daily payment")  \
+    X(share_direct_home, "fraction", SHARE,                                                        \
+      "share of UKP patients discharged home (without services or to a caseload unit)")            \
+    X(occ_hospital_treatment, "patients", NONNEG,                                                  \
+      "mean hospital census in treatment (time-average)")                                          \
+    X(occ_ukp, "patients", NONNEG,                                                                 \
+      "mean number of UKP patients waiting in hospital (time-average)")                            \
+    X(readmission_30d, "fraction", SHARE,                                                          \
+      "share of hospital discharges readmitted within 30 days")                                    \
+    X(not_ready_returns, "patients", NONNEG,                                                       \
+      "sent back to hospital as not really discharge-ready")                                       \
+    X(coord_cases_handled, "cases", NONNEG, "cases finished by coordinators (all roles)")          \
+    X(coord_utilisation, "fraction", SHARE,                                                        \
+      "coordinator hours worked / hours scheduled (all roles)")                                    \
+    X(deaths, "patients", NONNEG, "deaths in the measured window, every unit")                     \
+    X(patients_initial, "patients", NONNEG, "patients placed in units at time 0")                  \
+    X(patients_in, "patients", NONNEG, "patients who entered over the whole run (arrivals)")       \
+    X(patients_out, "patients", NONNEG,                                                            \
+      "patients who left over the whole run (home, death, placement)")                             \
+    X(patients_at_end, "patients", NONNEG, "patients in the system at the horizon")
+
+#define FLYT_KPI_ENUM(name, units, range, desc) FLYT_KPI_##name,
 enum flyt_kpi { FLYT_KPI_LIST(FLYT_KPI_ENUM) FLYT_N_KPI };
 #undef FLYT_KPI_ENUM
 
@@ -60,33 +81,38 @@ enum flyt_kpi { FLYT_KPI_LIST(FLYT_KPI_ENUM) FLYT_N_KPI };
 enum flyt_series { FLYT_SERIES_LIST(FLYT_SERIES_ENUM) FLYT_N_SERIES };
 #undef FLYT_SERIES_ENUM
 
-/* X(name, units, description): the same for every unit; NaN where a
+/* X(name, units, range, description): the same for every unit; NaN where a
  * figure does not apply to the unit's kind or nothing was measured. */
-#define FLYT_UNIT_KPI_LIST(X)                                                                     \
-    X(occupancy, "patients",                                                                      \
-      "mean census (time-average): patients holding a bed, clients, or in hospital")              \
-    X(capacity, "beds or hours/week", "mean capacity open (time-average); NaN when unlimited")    \
-    X(utilisation, "fraction", "beds: occupancy / capacity; caseload: hours in use / hours open") \
-    X(hours_used, "hours/week", "caseload: hours per week in use (time-average)")                 \
-    X(admissions, "patients", "admissions in the measured window")                                \
-    X(admission_cfs_mean, "CFS", "mean frailty (CFS) of the patients admitted")                   \
-    X(los_mean, "days", "stay incl. blocking, mean (admitted in the window, ended)")              \
-    X(los_median, "days", "stay incl. blocking, median")                                          \
-    X(wait_mean, "days", "wait from application to admission, mean (applied in the window)")      \
-    X(wait_p90, "days", "wait from application to admission, 90th percentile")                    \
-    X(wait_mean_hospital, "days", "mean wait of applicants waiting in hospital")                  \
-    X(wait_mean_bed, "days", "mean wait of applicants waiting in another unit's bed")             \
-    X(wait_mean_home, "days", "mean wait of applicants waiting at home (in a caseload)")          \
-    X(wait_within_target, "fraction", "share of those waits within report.wait_target_days")      \
-    X(ukp_wait_mean, "days", "mean UKP wait of discharge-ready patients sent here")               \
-    X(blocked_days, "days",                                                                       \
-      "place-days held by patients waiting for their next place (hospital: UKP days)")            \
-    X(deaths, "patients", "deaths in the unit in the measured window")                            \
-    X(overflow_bed_days, "bed-days", "bed-days above capacity (corridor beds); the hospital")     \
-    X(days_over_capacity, "fraction",                                                             \
+#define FLYT_UNIT_KPI_LIST(X)                                                                    \
+    X(occupancy, "patients", NONNEG,                                                             \
+      "mean census (time-average): patients holding a bed, clients, or in hospital")             \
+    X(capacity, "beds or hours/week", NONNEG,                                                    \
+      "mean capacity open (time-average); NaN when unlimited")                                   \
+    X(utilisation, "fraction", LOAD,                                                             \
+      "beds: occupancy / capacity; caseload: hours in use / hours open")                         \
+    X(hours_used, "hours/week", NONNEG, "caseload: hours per week in use (time-average)")        \
+    X(admissions, "patients", NONNEG, "admissions in the measured window")                       \
+    X(admission_cfs_mean, "CFS", NONNEG, "mean frailty (CFS) of the patients admitted")          \
+    X(los_mean, "days", NONNEG, "stay incl. blocking, mean (admitted in the window, ended)")     \
+    X(los_median, "days", NONNEG, "stay incl. blocking, median")                                 \
+    X(wait_mean, "days", NONNEG,                                                                 \
+      "wait from application to admission, mean (applied in the window)")                        \
+    X(wait_p90, "days", NONNEG, "wait from application to admission, 90th percentile")           \
+    X(wait_mean_hospital, "days", NONNEG, "mean wait of applicants waiting in hospital")         \
+    X(wait_mean_bed, "days", NONNEG, "mean wait of applicants waiting in another unit's bed")    \
+    X(wait_mean_home, "days", NONNEG, "mean wait of applicants waiting at home (in a caseload)") \
+    X(wait_within_target, "fraction", SHARE,                                                     \
+      "share of those waits within report.wait_target_days")                                     \
+    X(ukp_wait_mean, "days", NONNEG, "mean UKP wait of discharge-ready patients sent here")      \
+    X(blocked_days, "days", NONNEG,                                                              \
+      "place-days held by patients waiting for their next place (hospital: UKP days)")           \
+    X(deaths, "patients", NONNEG, "deaths in the unit in the measured window")                   \
+    X(overflow_bed_days, "bed-days", NONNEG,                                                     \
+      "bed-days above capacity (corridor beds); the hospital")                                   \
+    X(days_over_capacity, "fraction", SHARE,                                                     \
       "share of measured days on which the census passed capacity; the hospital")
 
-#define FLYT_UNIT_KPI_ENUM(name, units, desc) FLYT_UNIT_KPI_##name,
+#define FLYT_UNIT_KPI_ENUM(name, units, range, desc) FLYT_UNIT_KPI_##name,
 enum flyt_unit_kpi { FLYT_UNIT_KPI_LIST(FLYT_UNIT_KPI_ENUM) FLYT_N_UNIT_KPI };
 #undef FLYT_UNIT_KPI_ENUM
 
@@ -107,6 +133,7 @@ struct flyt_field_def {
     const char *name;
     const char *units;
     const char *description;
+    enum flyt_range range; /* FLYT_RANGE_REAL for the series */
 };
 
 extern const struct flyt_field_def flyt_kpi_defs[FLYT_N_KPI];
@@ -123,16 +150,17 @@ enum flyt_run_status {
     FLYT_RUN_STUCK = 4    /* stopped: the clock stood still (a handler looped) */
 };
 
-/* X(name, units, description): per coordinator role and replication. */
-#define FLYT_ROLE_KPI_LIST(X)                                                                     \
-    X(cases_offered, "cases", "cases that reached the role in the measured window")               \
-    X(cases_handled, "cases", "cases the role finished in the measured window")                   \
-    X(cases_withdrawn, "cases", "cases that went the ordinary way before a coordinator was free") \
-    X(queue_wait_mean, "days", "mean time from a case opening to work starting on it")            \
-    X(work_hours, "hours", "hours worked on cases in the measured window")                        \
-    X(utilisation, "fraction", "hours worked / hours scheduled (headcount x shifts)")
+/* X(name, units, range, description): per coordinator role and replication. */
+#define FLYT_ROLE_KPI_LIST(X)                                                                  \
+    X(cases_offered, "cases", NONNEG, "cases that reached the role in the measured window")    \
+    X(cases_handled, "cases", NONNEG, "cases the role finished in the measured window")        \
+    X(cases_withdrawn, "cases", NONNEG,                                                        \
+      "cases that went the ordinary way before a coordinator was free")                        \
+    X(queue_wait_mean, "days", NONNEG, "mean time from a case opening to work starting on it") \
+    X(work_hours, "hours", NONNEG, "hours worked on cases in the measured window")             \
+    X(utilisation, "fraction", SHARE, "hours worked / hours scheduled (headcount x shifts)")
 
-#define FLYT_ROLE_KPI_ENUM(name, units, desc) FLYT_ROLE_KPI_##name,
+#define FLYT_ROLE_KPI_ENUM(name, units, range, desc) FLYT_ROLE_KPI_##name,
 enum flyt_role_kpi { FLYT_ROLE_KPI_LIST(FLYT_ROLE_KPI_ENUM) FLYT_N_ROLE_KPI };
 #undef FLYT_ROLE_KPI_ENUM
 
@@ -181,10 +209,15 @@ double flyt_kpi_value(const struct flyt_result *r, int handle);
 /* Its units and description. */
 const struct flyt_field_def *flyt_kpi_def(int handle);
 
-/* Across replications: mean, sd and 95 % t-interval of each KPI over the
- * replications where it is finite. */
+/* Across replications: mean, sd and 95 % interval of each KPI over the
+ * replications where it is finite. ci_low and ci_high are the interval:
+ * the Student-t interval mean +- ci_half where that stays inside the KPI's
+ * range, else one formed on the log or logit scale (flyt_ci_in), which is
+ * asymmetric. ci_half is the t half-width whatever the range: a measure of
+ * precision (calibration weights, the paired differences), not an
+ * interval to print. */
 struct flyt_stat {
-    double mean, sd, ci_half;
+    double mean, sd, ci_half, ci_low, ci_high;
     unsigned n;
 };
 
@@ -192,6 +225,8 @@ struct flyt_summary {
     double mean[FLYT_N_KPI];
     double sd[FLYT_N_KPI];
     double ci_half[FLYT_N_KPI];
+    double ci_low[FLYT_N_KPI];
+    double ci_high[FLYT_N_KPI];
     unsigned n[FLYT_N_KPI];
     unsigned n_roles;
     struct flyt_stat role[FLYT_MAX_ROLES_RESULT][FLYT_N_ROLE_KPI];
@@ -204,8 +239,24 @@ struct flyt_summary {
     const struct flyt_series_reduce *series;
 };
 
-/* Mean, sd and 95 % t-interval of the finite values among x[0..n-1]. */
+/* Below this many replications the t-interval leans on the mean being
+ * close to normal, which the means of skewed figures (waits, rare events)
+ * are not yet: the printers add a note, JSON a flag. */
+#define FLYT_FEW_REPLICATIONS 10
+
+/* Mean, sd and the symmetric 95 % t-interval of the finite values among
+ * x[0..n-1] (FLYT_RANGE_REAL). */
 struct flyt_stat flyt_stat_of(const double *x, size_t n);
+/* The same with the interval kept inside the range. */
+struct flyt_stat flyt_stat_in(const double *x, size_t n, enum flyt_range range);
+/* The 95 % interval for a mean m with standard deviation sd over n values
+ * that lie in [lo, hi] (hi may be INFINITY): mean +- t sd / sqrt(n) when
+ * that lies inside, else the delta-method interval on the log scale of
+ * m - lo (hi infinite) or the logit scale of (m - lo) / (hi - lo),
+ * transformed back; [lo, lo] or [hi, hi] when the mean is at a bound (every
+ * value there). NaN when n < 2 or the figures are not finite. */
+void flyt_ci_in(double m, double sd, unsigned n, double lo, double hi, double *ci_low,
+                double *ci_high);
 
 /* Fills s (which owns what it allocates: flyt_summary_free). */
 void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res, size_t n_res);

@@ -160,7 +160,7 @@ static int evaluate(struct fit *f, struct point *p)
         const struct flyt_calib_target *tg = &spec->targets[t];
         for (unsigned r = 0; r < f->n_rep; r++)
             x[r] = f->y[r * (unsigned)spec->n_targets + (unsigned)t];
-        p->st[t] = flyt_stat_of(x, f->n_rep);
+        p->st[t] = flyt_stat_in(x, f->n_rep, flyt_kpi_def(tg->kpi)->range);
         double z = (p->st[t].mean - tg->value) / tg->scale;
         p->objective += tg->weight * z * z;
         if (p->st[t].n == 0) {
@@ -428,6 +428,8 @@ static void fill_targets(struct fit *f)
         const struct flyt_stat *st = &f->best.st[t];
         out->mean = f->have_best ? st->mean : NAN;
         out->ci_half = f->have_best ? st->ci_half : NAN;
+        out->ci_low = f->have_best ? st->ci_low : NAN;
+        out->ci_high = f->have_best ? st->ci_high : NAN;
         out->n = f->have_best ? st->n : 0;
         out->within =
                 f->have_best && (tg->tolerance <= 0 || fabs(st->mean - tg->value) <= tg->tolerance);

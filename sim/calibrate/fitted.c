@@ -74,7 +74,7 @@ static void write_targets(FILE *out, const struct flyt_calib_spec *spec,
             fprintf(out, " +- %g", tg->tolerance);
         if (tg->weight != 1.0)
             fprintf(out, " (weight %g)", tg->weight);
-        fprintf(out, ": %.4g [%.4g, %.4g]\n", r->mean, r->mean - r->ci_half, r->mean + r->ci_half);
+        fprintf(out, ": %.4g [%.4g, %.4g]\n", r->mean, r->ci_low, r->ci_high);
     }
 }
 

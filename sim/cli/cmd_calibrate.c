@@ -167,7 +167,7 @@ static void print_targets(FILE *out, const struct flyt_calib_spec *spec,
         fprintf(out, "%-26s  %-10s  %10s  %9s  %10s  %-25s  %s\n", tg->kpi_name,
                 flyt_kpi_def(tg->kpi)->units, flyt__fmt_num(value, sizeof value, tg->value), tol,
                 flyt__fmt_num(mean, sizeof mean, r->mean),
-                flyt__fmt_ci(ci, sizeof ci, r->mean, r->ci_half),
+                flyt__fmt_interval(ci, sizeof ci, r->ci_low, r->ci_high),
                 tg->tolerance > 0 ? (r->within ? "yes" : "NO") : "-");
     }
 }
@@ -184,14 +184,21 @@ static void print_table(FILE *out, const struct flyt_calib_spec *spec,
     print_targets(out, spec, rep);
 }
 
+static void json_interval(FILE *out, double lo, double hi)
+{
+    bool ok = isfinite(lo) && isfinite(hi);
+    fputc('[', out);
+    flyt__json_num(out, ok ? lo : NAN);
+    fputs(", ", out);
+    flyt__json_num(out, ok ? hi : NAN);
+    fputc(']', out);
+}
+
+/* a fitted parameter's interval: symmetric, from the slopes */
 static void json_ci(FILE *out, double mean, double half)
 {
     bool ok = isfinite(mean) && isfinite(half);
-    fputc('[', out);
-    flyt__json_num(out, ok ? mean - half : NAN);
-    fputs(", ", out);
-    flyt__json_num(out, ok ? mean + half : NAN);
-    fputc(']', out);
+    json_interval(out, ok ? mean - half : NAN, ok ? mean + half : NAN);
 }
 
 static void json_param(FILE *out, const struct flyt_calib_param *p, double fitted, double half)
@@ -235,7 +242,7 @@ static void json_target(FILE *out, const struct flyt_calib_target *tg,
     fputs(", \"mean\": ", out);
     flyt__json_num(out, r->mean);
     fputs(", \"ci95\": ", out);
-    json_ci(out, r->mean, r->ci_half);
+    json_interval(out, r->ci_low, r->ci_high);
     fprintf(out, ", \"n\": %u, \"within\": %s}", r->n,
             tg->tolerance <= 0 ? "null"
             : r->within        ? "true"

@@ -246,7 +246,7 @@ static void print_unit_kpi(const struct flyt_sweep *sw, const struct flyt_summar
             char cell[64] = "-";
             if (sum[p].unit && col[i] < sum[p].n_units) {
                 const struct flyt_stat *st = &flyt_summary_unit(&sum[p], col[i])[k];
-                snprintf(cell, sizeof cell, "%.4g +- %.2g", st->mean, st->ci_half);
+                snprintf(cell, sizeof cell, "%.4g [%.4g, %.4g]", st->mean, st->ci_low, st->ci_high);
             }
             printf("  %-*s", i + 1 < n_col ? 20 : 0, cell);
         }
@@ -271,7 +271,8 @@ static void print_summary(const struct flyt_sweep *sw, const struct flyt_result 
         printf("%-7zu", p);
         for (int i = 0; i < 3; i++) {
             char cell[64];
-            snprintf(cell, sizeof cell, "%.4g +- %.2g", sum[p].mean[k[i]], sum[p].ci_half[k[i]]);
+            snprintf(cell, sizeof cell, "%.4g [%.4g, %.4g]", sum[p].mean[k[i]], sum[p].ci_low[k[i]],
+                     sum[p].ci_high[k[i]]);
             printf("  %-26s", cell);
         }
         for (size_t j = 0; j < sw->n_params; j++)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#define FC_DEF(name, units, desc) { #name, units, desc },
+#define FC_DEF(name, units, desc) { #name, units, desc, FLYT_RANGE_REAL },
 const struct flyt_field_def flyt_fc_series_defs[FLYT_FC_N_SERIES] = { FLYT_FC_SERIES_LIST(FC_DEF) };
 const struct flyt_field_def flyt_fc_unit_series_defs[FLYT_FCU_N_SERIES] = {
     FLYT_FC_UNIT_SERIES_LIST(FC_DEF)

@@ -68,12 +68,16 @@ static double welch_half(const struct pair_moments *m)
     return gsl_cdf_tdist_Pinv(0.975, dof) * sqrt(se2);
 }
 
-struct flyt_paired flyt_paired_of(const double *base, const double *variant, size_t n, double *d)
+/* Each side's own interval keeps to the KPI's range; the difference has
+ * none (a variant can be better or worse), so its interval stays the
+ * symmetric t-interval. */
+static struct flyt_paired paired_in(const double *base, const double *variant, size_t n,
+                                    enum flyt_range range, double *d)
 {
     struct flyt_paired p;
-    p.base = flyt_stat_of(base, n);
-    p.variant = flyt_stat_of(variant, n);
-    p.diff = (struct flyt_stat){ NAN, NAN, NAN, 0 };
+    p.base = flyt_stat_in(base, n, range);
+    p.variant = flyt_stat_in(variant, n, range);
+    p.diff = (struct flyt_stat){ NAN, NAN, NAN, NAN, NAN, 0 };
     p.unpaired_half = NAN;
     p.variance_reduction = NAN;
     if (d)
@@ -88,10 +92,17 @@ struct flyt_paired flyt_paired_of(const double *base, const double *variant, siz
         return p;
     p.diff.sd = sqrt(m.var_d);
     p.diff.ci_half = gsl_cdf_tdist_Pinv(0.975, (double)(m.n - 1)) * p.diff.sd / sqrt((double)m.n);
+    p.diff.ci_low = p.diff.mean - p.diff.ci_half;
+    p.diff.ci_high = p.diff.mean + p.diff.ci_half;
     p.unpaired_half = welch_half(&m);
     if (m.var_b + m.var_v > 0)
         p.variance_reduction = 1 - m.var_d / (m.var_b + m.var_v);
     return p;
+}
+
+struct flyt_paired flyt_paired_of(const double *base, const double *variant, size_t n, double *d)
+{
+    return paired_in(base, variant, n, FLYT_RANGE_REAL, d);
 }
 
 int flyt_paired_excludes_zero(const struct flyt_paired *p)
@@ -100,11 +111,11 @@ int flyt_paired_excludes_zero(const struct flyt_paired *p)
     return isfinite(m) && isfinite(h) && (m - h > 0 || m + h < 0);
 }
 
-static struct flyt_paired one_sided(const double *x, size_t n)
+static struct flyt_paired one_sided(const double *x, size_t n, enum flyt_range range)
 {
-    struct flyt_stat none = { NAN, NAN, NAN, 0 };
+    struct flyt_stat none = { NAN, NAN, NAN, NAN, NAN, 0 };
     struct flyt_paired p = { none, none, none, NAN, NAN };
-    p.variant = flyt_stat_of(x, n);
+    p.variant = flyt_stat_in(x, n, range);
     return p;
 }
 
@@ -137,15 +148,16 @@ static int compare_role(struct flyt_compare_role *cr, const struct flyt_compare_
             role_column(xv, variant->results, n_rep, cr->variant_index, k);
         if (!both) {
             /* The stat of the side that has the role goes where it belongs. */
-            struct flyt_paired p = one_sided(cr->variant_index >= 0 ? xv : xb, n_rep);
+            struct flyt_paired p =
+                    one_sided(cr->variant_index >= 0 ? xv : xb, n_rep, flyt_role_kpi_defs[k].range);
             if (cr->variant_index < 0) {
                 p.base = p.variant;
-                p.variant = (struct flyt_stat){ NAN, NAN, NAN, 0 };
+                p.variant = (struct flyt_stat){ NAN, NAN, NAN, NAN, NAN, 0 };
             }
             cr->kpi[k] = p;
             continue;
         }
-        cr->kpi[k] = flyt_paired_of(xb, xv, n_rep, d);
+        cr->kpi[k] = paired_in(xb, xv, n_rep, flyt_role_kpi_defs[k].range, d);
         for (size_t r = 0; r < n_rep; r++)
             cr->diff[r * FLYT_N_ROLE_KPI + (size_t)k] = d[r];
     }
@@ -202,15 +214,16 @@ static int compare_unit(struct flyt_compare_unit *cu, const struct flyt_compare_
         if (cu->variant_index >= 0)
             unit_column(xv, variant->results, n_rep, cu->variant_index, k);
         if (!both) {
-            struct flyt_paired p = one_sided(cu->variant_index >= 0 ? xv : xb, n_rep);
+            struct flyt_paired p =
+                    one_sided(cu->variant_index >= 0 ? xv : xb, n_rep, flyt_unit_kpi_defs[k].range);
             if (cu->variant_index < 0) {
                 p.base = p.variant;
-                p.variant = (struct flyt_stat){ NAN, NAN, NAN, 0 };
+                p.variant = (struct flyt_stat){ NAN, NAN, NAN, NAN, NAN, 0 };
             }
             cu->kpi[k] = p;
             continue;
         }
-        cu->kpi[k] = flyt_paired_of(xb, xv, n_rep, d);
+        cu->kpi[k] = paired_in(xb, xv, n_rep, flyt_unit_kpi_defs[k].range, d);
         for (size_t r = 0; r < n_rep; r++)
             cu->diff[r * FLYT_N_UNIT_KPI + (size_t)k] = d[r];
     }
@@ -254,7 +267,7 @@ static int compare_kpis(struct flyt_compare *c, const struct flyt_compare_side *
             xb[r] = base->results[r].kpi[k];
             xv[r] = variant->results[r].kpi[k];
         }
-        c->kpi[k] = flyt_paired_of(xb, xv, n, d);
+        c->kpi[k] = paired_in(xb, xv, n, flyt_kpi_defs[k].range, d);
         for (size_t r = 0; r < n; r++)
             c->diff[r * FLYT_N_KPI + (size_t)k] = d[r];
     }

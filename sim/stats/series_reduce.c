@@ -9,7 +9,7 @@
 #define SCALE 0x1p20 /* fixed-point units per unit of a series */
 #define LIMIT 0x1p27 /* |x| * SCALE < 2^47, so sums of squares of 2^32 fit 128 bits */
 
-#define FLYT_FIELD_DEF(name, units, desc) { #name, units, desc },
+#define FLYT_FIELD_DEF(name, units, desc) { #name, units, desc, FLYT_RANGE_REAL },
 const struct flyt_field_def flyt_series_stat_defs[FLYT_N_SERIES_STAT] = { FLYT_SERIES_STAT_LIST(
         FLYT_FIELD_DEF) };
 #undef FLYT_FIELD_DEF

@@ -6,15 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FLYT_FIELD_DEF(name, units, desc) { #name, units, desc },
-const struct flyt_field_def flyt_kpi_defs[FLYT_N_KPI] = { FLYT_KPI_LIST(FLYT_FIELD_DEF) };
+#define FLYT_FIELD_DEF(name, units, desc)      { #name, units, desc, FLYT_RANGE_REAL },
+#define FLYT_KPI_DEF(name, units, range, desc) { #name, units, desc, FLYT_RANGE_##range },
+const struct flyt_field_def flyt_kpi_defs[FLYT_N_KPI] = { FLYT_KPI_LIST(FLYT_KPI_DEF) };
 const struct flyt_field_def flyt_series_defs[FLYT_N_SERIES] = { FLYT_SERIES_LIST(FLYT_FIELD_DEF) };
 const struct flyt_field_def flyt_role_kpi_defs[FLYT_N_ROLE_KPI] = { FLYT_ROLE_KPI_LIST(
-        FLYT_FIELD_DEF) };
+        FLYT_KPI_DEF) };
 const struct flyt_field_def flyt_unit_kpi_defs[FLYT_N_UNIT_KPI] = { FLYT_UNIT_KPI_LIST(
-        FLYT_FIELD_DEF) };
+        FLYT_KPI_DEF) };
 const struct flyt_field_def flyt_unit_series_defs[FLYT_N_UNIT_SERIES] = { FLYT_UNIT_SERIES_LIST(
         FLYT_FIELD_DEF) };
+#undef FLYT_KPI_DEF
 #undef FLYT_FIELD_DEF
 
 void flyt_result_free(struct flyt_result *r)
@@ -89,11 +91,46 @@ const struct flyt_field_def *flyt_kpi_def(int handle)
     return &flyt_unit_kpi_defs[(handle - FLYT_N_KPI) % FLYT_N_UNIT_KPI];
 }
 
+void flyt_ci_in(double m, double sd, unsigned n, double lo, double hi, double *ci_low,
+                double *ci_high)
+{
+    *ci_low = *ci_high = NAN;
+    if (n < 2 || !isfinite(m) || !isfinite(sd))
+        return;
+    /* in the order flyt_stat_of has always used, so that an interval
+     * inside the range is the t-interval to the last bit */
+    double half = gsl_cdf_tdist_Pinv(0.975, n - 1) * sd / sqrt((double)n);
+    double a = m - half, b = m + half;
+    if (a >= lo && b <= hi) {
+        *ci_low = a;
+        *ci_high = b;
+        return;
+    }
+    /* Every value lies in [lo, hi], so a mean at a bound means every value
+     * is there: nothing varies, and the scales below have no slope. */
+    if (m <= lo || m >= hi) {
+        *ci_low = *ci_high = m <= lo ? lo : hi;
+        return;
+    }
+    /* The delta method: g(mean) has standard error g'(mean) se, and the
+     * interval for g(mean) maps back through g^-1 into (lo, hi). */
+    if (!isfinite(hi)) {
+        double d = m - lo, k = half / d;
+        *ci_low = lo + d * exp(-k);
+        *ci_high = lo + d * exp(k);
+        return;
+    }
+    double w = hi - lo, p = (m - lo) / w;
+    double z = log(p / (1 - p)), k = half / (w * p * (1 - p));
+    *ci_low = lo + w / (1 + exp(-(z - k)));
+    *ci_high = lo + w / (1 + exp(-(z + k)));
+}
+
 /* Two passes (mean, then squared deviations) rather than running sums: the
  * KPIs include costs near 1e7 whose spread is small next to their size. */
-struct flyt_stat flyt_stat_of(const double *x, size_t n_x)
+static struct flyt_stat stat_range(const double *x, size_t n_x, double lo, double hi)
 {
-    struct flyt_stat st = { NAN, NAN, NAN, 0 };
+    struct flyt_stat st = { NAN, NAN, NAN, NAN, NAN, 0 };
     unsigned n = 0;
     double sum = 0, ss = 0;
     for (size_t i = 0; i < n_x; i++)
@@ -112,7 +149,30 @@ struct flyt_stat flyt_stat_of(const double *x, size_t n_x)
             ss += (x[i] - st.mean) * (x[i] - st.mean);
     st.sd = sqrt(ss / (n - 1));
     st.ci_half = gsl_cdf_tdist_Pinv(0.975, n - 1) * st.sd / sqrt((double)n);
+    flyt_ci_in(st.mean, st.sd, n, lo, hi, &st.ci_low, &st.ci_high);
     return st;
+}
+
+struct flyt_stat flyt_stat_of(const double *x, size_t n)
+{
+    return stat_range(x, n, -INFINITY, INFINITY);
+}
+
+/* A load ratio's time-averages are integrals of the same census, so one
+ * that stayed within capacity can still come out a rounding error above 1:
+ * only a clear excess says the unit can be over capacity. */
+#define FLYT__LOAD_SLACK 1e-9
+
+struct flyt_stat flyt_stat_in(const double *x, size_t n, enum flyt_range range)
+{
+    double hi = range == FLYT_RANGE_SHARE ? 1.0 : INFINITY;
+    if (range == FLYT_RANGE_LOAD) {
+        hi = 1.0;
+        for (size_t i = 0; i < n; i++)
+            if (isfinite(x[i]) && x[i] > 1.0 + FLYT__LOAD_SLACK)
+                hi = INFINITY;
+    }
+    return stat_range(x, n, range == FLYT_RANGE_REAL ? -INFINITY : 0.0, hi);
 }
 
 void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res, size_t n_res)
@@ -124,10 +184,12 @@ void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res,
     for (int k = 0; k < FLYT_N_KPI; k++) {
         for (size_t i = 0; i < n_res; i++)
             x[i] = res[i].kpi[k];
-        struct flyt_stat st = flyt_stat_of(x, n_res);
+        struct flyt_stat st = flyt_stat_in(x, n_res, flyt_kpi_defs[k].range);
         s->mean[k] = st.mean;
         s->sd[k] = st.sd;
         s->ci_half[k] = st.ci_half;
+        s->ci_low[k] = st.ci_low;
+        s->ci_high[k] = st.ci_high;
         s->n[k] = st.n;
     }
     s->series = NULL;
@@ -136,7 +198,7 @@ void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res,
         for (int k = 0; k < FLYT_N_ROLE_KPI; k++) {
             for (size_t i = 0; i < n_res; i++)
                 x[i] = res[i].role_kpi[r][k];
-            s->role[r][k] = flyt_stat_of(x, n_res);
+            s->role[r][k] = flyt_stat_in(x, n_res, flyt_role_kpi_defs[k].range);
         }
     s->n_units = n_res > 0 && res[0].unit_kpi ? res[0].n_units : 0;
     s->unit = s->n_units ? calloc((size_t)s->n_units * FLYT_N_UNIT_KPI, sizeof *s->unit) : NULL;
@@ -147,7 +209,8 @@ void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res,
             for (size_t i = 0; i < n_res; i++)
                 x[i] = res[i].unit_kpi && u < res[i].n_units ? flyt_result_unit_kpi(&res[i], u)[k]
                                                              : NAN;
-            s->unit[(size_t)u * FLYT_N_UNIT_KPI + (size_t)k] = flyt_stat_of(x, n_res);
+            s->unit[(size_t)u * FLYT_N_UNIT_KPI + (size_t)k] =
+                    flyt_stat_in(x, n_res, flyt_unit_kpi_defs[k].range);
         }
     if (x != stack)
         free(x);

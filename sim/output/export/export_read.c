@@ -174,7 +174,8 @@ static struct flyt_export_table *kpi_table(struct rd *r)
     struct flyt_export_table *t =
             add_table(r, "kpi",
                       "key figures: mean over the replications with a value and its 95 % "
-                      "Student-t interval; level all = the whole model, role = a coordinator "
+                      "interval (Student t; log or logit scale at a bound); level all = the whole "
+                      "model, role = a coordinator "
                       "role, unit / municipality = one of them");
     if (!t)
         return NULL;
@@ -804,7 +805,8 @@ static int sweep_summary(struct rd *r, const struct params *p, size_t n_points)
             r->failed ? NULL
                       : add_table(r, "point_kpi",
                                   "key figures per sweep point: mean over the point's "
-                                  "replications and its 95 % Student-t interval");
+                                  "replications and its 95 % interval (Student t; log or "
+                                  "logit scale at a bound)");
     if (t) {
         flyt__export_col(t, "point", "", FLYT_EXPORT_COUNT);
         param_cols(t, p);

@@ -314,7 +314,7 @@ static const char *const run_prov[] = {
 static int report_run(struct reader *r)
 {
     char buf[64], title[128];
-    snprintf(title, sizeof title, "summary over %s replications (95 %% Student-t intervals)",
+    snprintf(title, sizeof title, "summary over %s replications (95 %% intervals of the means)",
              flyt__h5_attr_text(r->file, "replications", buf, sizeof buf) ? buf : "?");
     return provenance(r, run_prov, N_OF(run_prov)) ||
                            summary_table(r, r->file, "summary", title, run_cols, N_OF(run_cols)) ||
@@ -412,7 +412,7 @@ static int report_sweep(struct reader *r)
                          ? read_strings(r, r->file, "points/set", &n_set)
                          : NULL;
     struct flyt__table *t =
-            kpi ? add_table(r, "summary per point (95 % Student-t intervals)", cols, N_OF(cols))
+            kpi ? add_table(r, "summary per point (95 % intervals of the means)", cols, N_OF(cols))
                 : NULL;
     int rc = t ? sweep_rows(r, s, t, kpi, n_units == n_kpi ? units : NULL, n_kpi, set, n_set) : -1;
     flyt__h5_free_strings(kpi, n_kpi);

@@ -43,9 +43,9 @@ static int role_summary(struct flyt__h5 *c, hid_t g, const struct flyt_summary *
         name[k] = flyt_role_kpi_defs[k].name;
         units[k] = flyt_role_kpi_defs[k].units;
         mean[k] = st->mean;
-        int ok = isfinite(st->mean) && isfinite(st->ci_half);
-        lo[k] = ok ? st->mean - st->ci_half : NAN;
-        hi[k] = ok ? st->mean + st->ci_half : NAN;
+        int ok = isfinite(st->ci_low) && isfinite(st->ci_high);
+        lo[k] = ok ? st->ci_low : NAN;
+        hi[k] = ok ? st->ci_high : NAN;
         n[k] = st->n;
     }
     hid_t s = flyt__h5_group_create(c, g, "summary");
@@ -59,10 +59,12 @@ static int role_summary(struct flyt__h5 *c, hid_t g, const struct flyt_summary *
                             flyt__h5_write_1d(c, s, "mean", f64, d, K, mean, "per row: see units",
                                               "mean over replications") ||
                             flyt__h5_write_1d(c, s, "ci95_low", f64, d, K, lo, "per row: see units",
-                                              "lower end of the 95 % Student-t interval") ||
+                                              "lower end of the 95 % interval (Student t, log or "
+                                              "logit scale at a bound)") ||
                             flyt__h5_write_1d(c, s, "ci95_high", f64, d, K, hi,
                                               "per row: see units",
-                                              "upper end of the 95 % Student-t interval") ||
+                                              "upper end of the 95 % interval (Student t, log or "
+                                              "logit scale at a bound)") ||
                             flyt__h5_write_1d(c, s, "n", H5T_STD_U32LE, H5T_NATIVE_UINT, K, n,
                                               "replications", "replications with a finite value")
                     ? -1

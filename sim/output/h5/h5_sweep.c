@@ -346,16 +346,16 @@ static int summary_body(struct flyt__h5 *c, hid_t g, const struct flyt_sweep *sw
     static const char *const descs[] = {
         "mean over the point's replications with a finite value",
         "sample standard deviation over the point's replications (n-1)",
-        "lower end of the 95 % Student-t interval of the mean",
-        "upper end of the 95 % Student-t interval of the mean",
+        "lower end of the 95 % interval of the mean (Student t, log or logit scale at a bound)",
+        "upper end of the 95 % interval of the mean (Student t, log or logit scale at a bound)",
     };
     for (int w = 0; w < 4; w++) {
         for (size_t p = 0; p < np; p++)
             for (size_t k = 0; k < K; k++) {
                 const struct flyt_summary *s = &sum[p];
-                bool ok = isfinite(s->mean[k]) && isfinite(s->ci_half[k]);
-                double v[] = { s->mean[k], s->sd[k], ok ? s->mean[k] - s->ci_half[k] : NAN,
-                               ok ? s->mean[k] + s->ci_half[k] : NAN };
+                bool ok = isfinite(s->ci_low[k]) && isfinite(s->ci_high[k]);
+                double v[] = { s->mean[k], s->sd[k], ok ? s->ci_low[k] : NAN,
+                               ok ? s->ci_high[k] : NAN };
                 m[p * K + k] = v[w];
             }
         if (write_2d(c, g, names[w], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, np, K, m,
@@ -417,11 +417,11 @@ static void unit_summary_rows(const struct sweep_args *a, unsigned u, size_t p, 
                 continue;
             }
             const struct flyt_stat *st = &flyt_summary_unit(sum, u)[k];
-            bool ok = isfinite(st->mean) && isfinite(st->ci_half);
+            bool ok = isfinite(st->ci_low) && isfinite(st->ci_high);
             o[S_MEAN] = st->mean;
             o[S_SD] = st->sd;
-            o[S_LO] = ok ? st->mean - st->ci_half : NAN;
-            o[S_HI] = ok ? st->mean + st->ci_half : NAN;
+            o[S_LO] = ok ? st->ci_low : NAN;
+            o[S_HI] = ok ? st->ci_high : NAN;
             o[S_N] = st->n;
         }
 }
@@ -506,7 +506,8 @@ static int one_unit(struct flyt__h5 *c, hid_t loc, const struct sweep_args *a, u
         rc = unit_table(c, g, "summary", 3, sd, a, u, unit_summary_rows,
                         "per kpi: see the attribute /units@kpi_units",
                         "per point and KPI (/units@kpi) over the point's replications with a "
-                        "finite value: mean, sd (n-1), the 95 % Student-t interval, n",
+                        "finite value: mean, sd (n-1), the 95 % interval (Student t, log or logit "
+                        "scale at a bound), n",
                         "point, kpi, statistic", "mean,sd,ci95_low,ci95_high,n", buf, sum_block);
     }
     return flyt__h5_close_group(c, g, rc);

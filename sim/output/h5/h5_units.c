@@ -103,11 +103,11 @@ static void summary_slab(const void *ctx, size_t u, double *out)
             continue;
         }
         const struct flyt_stat *st = &flyt_summary_unit(a->sum, (unsigned)u)[k];
-        int ok = isfinite(st->mean) && isfinite(st->ci_half);
+        int ok = isfinite(st->ci_low) && isfinite(st->ci_high);
         out[S_MEAN] = st->mean;
         out[S_SD] = st->sd;
-        out[S_LO] = ok ? st->mean - st->ci_half : NAN;
-        out[S_HI] = ok ? st->mean + st->ci_half : NAN;
+        out[S_LO] = ok ? st->ci_low : NAN;
+        out[S_HI] = ok ? st->ci_high : NAN;
         out[S_N] = st->n;
     }
 }
@@ -236,15 +236,17 @@ static int kpi_tables(struct flyt__h5 *c, hid_t g, struct units_src *a, size_t n
                                 a->n_units,
                                 FLYT_N_UNIT_KPI,
                                 kpi_slab };
-    const struct table summary = { "summary",
-                                   "per kpi: see the attribute /units@kpi_units",
-                                   "per unit and KPI over the replications with a finite value: "
-                                   "mean, sd (n-1), the 95 % Student-t interval, n",
-                                   "unit, kpi, statistic",
-                                   a->n_units,
-                                   FLYT_N_UNIT_KPI,
-                                   N_STAT,
-                                   summary_slab };
+    const struct table summary = {
+        "summary",
+        "per kpi: see the attribute /units@kpi_units",
+        "per unit and KPI over the replications with a finite value: "
+        "mean, sd (n-1), the 95 % interval (Student t, log or logit scale at a bound), n",
+        "unit, kpi, statistic",
+        a->n_units,
+        FLYT_N_UNIT_KPI,
+        N_STAT,
+        summary_slab
+    };
     hid_t d = -1;
     int rc = write_table(c, g, &kpis, a, NULL) || write_table(c, g, &summary, a, &d) ? -1 : 0;
     if (d >= 0)

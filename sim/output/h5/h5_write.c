@@ -201,9 +201,9 @@ static int summary_columns(struct flyt__h5 *c, hid_t g, const struct flyt_summar
         name[k] = flyt_kpi_defs[k].name;
         units[k] = flyt_kpi_defs[k].units;
         desc[k] = flyt_kpi_defs[k].description;
-        int ok = isfinite(sum->mean[k]) && isfinite(sum->ci_half[k]);
-        lo[k] = ok ? sum->mean[k] - sum->ci_half[k] : NAN;
-        hi[k] = ok ? sum->mean[k] + sum->ci_half[k] : NAN;
+        int ok = isfinite(sum->ci_low[k]) && isfinite(sum->ci_high[k]);
+        lo[k] = ok ? sum->ci_low[k] : NAN;
+        hi[k] = ok ? sum->ci_high[k] : NAN;
     }
     hid_t f64 = H5T_IEEE_F64LE, d = H5T_NATIVE_DOUBLE;
     size_t K = FLYT_N_KPI;
@@ -217,9 +217,11 @@ static int summary_columns(struct flyt__h5 *c, hid_t g, const struct flyt_summar
         flyt__h5_write_1d(c, g, "sd", f64, d, K, sum->sd, "per row: see units",
                           "sample standard deviation over replications (n-1)") ||
         flyt__h5_write_1d(c, g, "ci95_low", f64, d, K, lo, "per row: see units",
-                          "lower end of the 95 % Student-t interval of the mean") ||
+                          "lower end of the 95 % interval of the mean (Student t, log or logit "
+                          "scale at a bound)") ||
         flyt__h5_write_1d(c, g, "ci95_high", f64, d, K, hi, "per row: see units",
-                          "upper end of the 95 % Student-t interval of the mean") ||
+                          "upper end of the 95 % interval of the mean (Student t, log or logit "
+                          "scale at a bound)") ||
         flyt__h5_write_1d(c, g, "n", H5T_STD_U32LE, H5T_NATIVE_UINT, K, sum->n, "replications",
                           "replications with a finite value"))
         return -1;

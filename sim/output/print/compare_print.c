@@ -5,6 +5,7 @@
 #include "flyt/compare.h"
 #include "flyt/output.h"
 #include "output/print/print_util.h"
+#include "output/print/warnings.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -52,7 +53,7 @@ static void row(FILE *out, const struct widths *w, const char *name, const char 
 {
     char b[32], v[32], d[32], ci[80], uh[32], vr[32], n[16];
     if (own)
-        flyt__fmt_ci(ci, sizeof ci, own->mean, own->ci_half);
+        flyt__fmt_interval(ci, sizeof ci, own->ci_low, own->ci_high);
     else
         flyt__fmt_ci(ci, sizeof ci, p->diff.mean, p->diff.ci_half);
     snprintf(n, sizeof n, "%u", own ? own->n : p->diff.n);
@@ -171,15 +172,16 @@ void flyt_compare_print_table(FILE *out, const struct flyt_compare_run *runs, si
         role_table(out, c);
         unit_table(out, c);
     }
+    flyt__few_replications_note(out, n_rep);
 }
 
 static void json_stat_ci(FILE *out, const char *key, const struct flyt_stat *s)
 {
-    int ok = isfinite(s->mean) && isfinite(s->ci_half);
+    int ok = isfinite(s->ci_low) && isfinite(s->ci_high);
     fprintf(out, ", \"%s\": [", key);
-    flyt__json_num(out, ok ? s->mean - s->ci_half : NAN);
+    flyt__json_num(out, ok ? s->ci_low : NAN);
     fputs(", ", out);
-    flyt__json_num(out, ok ? s->mean + s->ci_half : NAN);
+    flyt__json_num(out, ok ? s->ci_high : NAN);
     fputc(']', out);
 }
 
@@ -257,6 +259,7 @@ void flyt_compare_print_json(FILE *out, const struct flyt_compare_run *runs, siz
     fputs("{\"base\": ", out);
     flyt__json_str(out, b->name);
     fprintf(out, ", \"replications\": %zu, \"seed\": %" PRIu64, n_rep, b->seed);
+    fprintf(out, ", \"few_replications\": %s", flyt__few_replications(n_rep) ? "true" : "false");
     json_field(out, "horizon_days", b->horizon_days);
     json_field(out, "warmup_days", b->warmup_days);
     fprintf(out, ", \"start_date\": \"%04d-%02d-%02d\"", b->start_year, b->start_month,

@@ -26,6 +26,17 @@ const char *flyt__fmt_ci(char *buf, size_t len, double mean, double half)
     return buf;
 }
 
+const char *flyt__fmt_interval(char *buf, size_t len, double lo, double hi)
+{
+    char a[32], b[32];
+    if (!isfinite(lo) || !isfinite(hi))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "[%s, %s]", flyt__fmt_num(a, sizeof a, lo),
+                 flyt__fmt_num(b, sizeof b, hi));
+    return buf;
+}
+
 void flyt__json_str(FILE *out, const char *str)
 {
     fputc('"', out);

@@ -15,6 +15,9 @@ const char *flyt__fmt_num(char *buf, size_t len, double x);
 
 /* "[mean - half, mean + half]", or "-" when either is not finite. */
 const char *flyt__fmt_ci(char *buf, size_t len, double mean, double half);
+/* "[lo, hi]", or "-" when either end is undefined: a KPI's interval, which
+ * need not be symmetric about its mean. */
+const char *flyt__fmt_interval(char *buf, size_t len, double lo, double hi);
 
 /* A JSON string literal (NULL prints as ""). */
 void flyt__json_str(FILE *out, const char *str);

@@ -20,7 +20,7 @@ void flyt__roles_print_table(FILE *out, const struct flyt_scenario *s,
             char mean[32], ci[80];
             fprintf(out, "  %-16s  %-8s  %12s  %-27s  %5u\n", flyt_role_kpi_defs[k].name,
                     flyt_role_kpi_defs[k].units, flyt__fmt_num(mean, sizeof mean, st->mean),
-                    flyt__fmt_ci(ci, sizeof ci, st->mean, st->ci_half), st->n);
+                    flyt__fmt_interval(ci, sizeof ci, st->ci_low, st->ci_high), st->n);
         }
     }
 }
@@ -35,15 +35,15 @@ void flyt__roles_print_json(FILE *out, const struct flyt_scenario *s,
         fprintf(out, ": {\"headcount\": %d", s->roles[r].headcount);
         for (int k = 0; k < FLYT_N_ROLE_KPI; k++) {
             const struct flyt_stat *st = &sum->role[r][k];
-            int ci = isfinite(st->mean) && isfinite(st->ci_half);
+            int ci = isfinite(st->ci_low) && isfinite(st->ci_high);
             fputs(", ", out);
             flyt__json_str(out, flyt_role_kpi_defs[k].name);
             fputs(": {\"mean\": ", out);
             flyt__json_num(out, st->mean);
             fputs(", \"ci95\": [", out);
-            flyt__json_num(out, ci ? st->mean - st->ci_half : NAN);
+            flyt__json_num(out, ci ? st->ci_low : NAN);
             fputs(", ", out);
-            flyt__json_num(out, ci ? st->mean + st->ci_half : NAN);
+            flyt__json_num(out, ci ? st->ci_high : NAN);
             fprintf(out, "], \"n\": %u}", st->n);
         }
         fputc('}', out);

@@ -38,7 +38,7 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
         char mean[32], ci[80];
         fprintf(out, "%-*s  %-*s  %12s  %-27s  %5u\n", wn, flyt_kpi_defs[k].name, wu,
                 flyt_kpi_defs[k].units, flyt__fmt_num(mean, sizeof mean, sum->mean[k]),
-                flyt__fmt_ci(ci, sizeof ci, sum->mean[k], sum->ci_half[k]), sum->n[k]);
+                flyt__fmt_interval(ci, sizeof ci, sum->ci_low[k], sum->ci_high[k]), sum->n[k]);
     }
     int wk = widest(flyt_unit_kpi_defs, FLYT_N_UNIT_KPI, 0, 3);
     int wv = widest(flyt_unit_kpi_defs, FLYT_N_UNIT_KPI, 1, 5);
@@ -54,26 +54,27 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
             char mean[32], ci[80];
             fprintf(out, "  %-*s  %-*s  %12s  %-27s  %5u\n", wk, flyt_unit_kpi_defs[k].name, wv,
                     flyt_unit_kpi_defs[k].units, flyt__fmt_num(mean, sizeof mean, st[k].mean),
-                    flyt__fmt_ci(ci, sizeof ci, st[k].mean, st[k].ci_half), st[k].n);
+                    flyt__fmt_interval(ci, sizeof ci, st[k].ci_low, st[k].ci_high), st[k].n);
         }
     }
     flyt__roles_print_table(out, s, sum);
     flyt__summary_print_warnings(out, s, sum);
+    flyt__few_replications_note(out, n_res);
 }
 
 static void json_kpi(FILE *out, const struct flyt_summary *sum, int k)
 {
-    double m = sum->mean[k], h = sum->ci_half[k];
-    int ci = isfinite(m) && isfinite(h);
+    double m = sum->mean[k], lo = sum->ci_low[k], hi = sum->ci_high[k];
+    int ci = isfinite(lo) && isfinite(hi);
     flyt__json_str(out, flyt_kpi_defs[k].name);
     fputs(": {\"mean\": ", out);
     flyt__json_num(out, m);
     fputs(", \"sd\": ", out);
     flyt__json_num(out, sum->sd[k]);
     fputs(", \"ci95\": [", out);
-    flyt__json_num(out, ci ? m - h : NAN);
+    flyt__json_num(out, ci ? lo : NAN);
     fputs(", ", out);
-    flyt__json_num(out, ci ? m + h : NAN);
+    flyt__json_num(out, ci ? hi : NAN);
     fprintf(out, "], \"n\": %u, \"units\": ", sum->n[k]);
     flyt__json_str(out, flyt_kpi_defs[k].units);
     fputc('}', out);
@@ -89,6 +90,7 @@ void flyt_summary_print_json(FILE *out, const struct flyt_scenario *s,
     flyt__json_num(out, s->horizon_days);
     fputs(", \"warmup_days\": ", out);
     flyt__json_num(out, s->warmup_days);
+    fprintf(out, ", \"few_replications\": %s", flyt__few_replications(n_res) ? "true" : "false");
     fputs(",\n \"kpis\": {\n", out);
     for (int k = 0; k < FLYT_N_KPI; k++) {
         fputs("  ", out);
@@ -104,16 +106,16 @@ void flyt_summary_print_json(FILE *out, const struct flyt_scenario *s,
         flyt__json_str(out, s->units[u].name ? s->units[u].name : s->units[u].id);
         const struct flyt_stat *st = flyt_summary_unit(sum, u);
         for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
-            double m = st[k].mean, h = st[k].ci_half;
-            int ci = isfinite(m) && isfinite(h);
+            double m = st[k].mean, lo = st[k].ci_low, hi = st[k].ci_high;
+            int ci = isfinite(lo) && isfinite(hi);
             fputs(", ", out);
             flyt__json_str(out, flyt_unit_kpi_defs[k].name);
             fputs(": {\"mean\": ", out);
             flyt__json_num(out, m);
             fputs(", \"ci95\": [", out);
-            flyt__json_num(out, ci ? m - h : NAN);
+            flyt__json_num(out, ci ? lo : NAN);
             fputs(", ", out);
-            flyt__json_num(out, ci ? m + h : NAN);
+            flyt__json_num(out, ci ? hi : NAN);
             fprintf(out, "], \"n\": %u}", st[k].n);
         }
         fputc('}', out);

@@ -25,6 +25,22 @@ static const char *count(char *buf, size_t len, double x)
     return buf;
 }
 
+bool flyt__few_replications(size_t n)
+{
+    return n >= 2 && n < FLYT_FEW_REPLICATIONS;
+}
+
+void flyt__few_replications_note(FILE *out, size_t n)
+{
+    if (flyt__few_replications(n))
+        fprintf(out,
+                "\nnote: %zu replications: under %d, the 95%% intervals lean on the mean of "
+                "each figure\nbeing near normal, which for skewed figures (waits, rare events, "
+                "shares near 0 or 1)\nit need not be yet; run more replications (-r) before "
+                "trusting them.\n",
+                n, FLYT_FEW_REPLICATIONS);
+}
+
 int flyt__summary_print_warnings(FILE *out, const struct flyt_scenario *s,
                                  const struct flyt_summary *sum)
 {
