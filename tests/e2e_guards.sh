@@ -2,7 +2,8 @@
 # Runs that used to hang, ignore signals or blow up memory: a signal stops
 # a replication in hand and the initial fill (exit 128 + signal, nothing
 # written); a runaway during the initial fill names the unit that grows;
-# a long working-day delay runs in closed form. `timeout` here only turns a
+# a long working-day delay runs in closed form; a gridlock stops a run,
+# a compare and a sweep's tasks. `timeout` here only turns a
 # hang into a failure: nothing is timed.
 # Usage: e2e_guards.sh FLYT SOURCE_DIR
 set -uo pipefail
@@ -82,6 +83,52 @@ OMPI_COMM_WORLD_SIZE=1 "$FLYT" run -r 2 --no-progress -o "$tmp/one.h5" --set run
 check "one MPI rank: flyt run runs" test $? -eq 0
 OMPI_COMM_WORLD_SIZE=4 "$FLYT" validate "$SRC/scenarios/trondheim-2025.cfg" >/dev/null 2>&1
 check "4 MPI ranks: flyt validate still runs" test $? -eq 0
+
+# Gridlock: patients waiting for places that can never free up stop the
+# replication (exit 1, nothing written) with the day and the units; a
+# closure that a later schedule ends runs to the horizon.
+V=$SRC/scenarios/validation
+"$FLYT" run --no-progress -o "$tmp/gl.h5" "$V/gridlock-closure.cfg" >/dev/null 2>"$tmp/gl.err"
+rc=$?
+check "closed for good: exit 1 (got $rc)" test $rc -eq 1
+if grep -q "stopped early: gridlock on day 50: .*nursing_home (closed)" "$tmp/gl.err"; then
+  ok "closed for good: names the day and nursing_home"; else
+  bad "closed for good: message:"; cat "$tmp/gl.err"; fi
+check "closed for good: no output" test ! -e "$tmp/gl.h5"
+"$FLYT" run --no-progress -o "$tmp/gl.h5" "$V/gridlock-cycle.cfg" >/dev/null 2>"$tmp/gl.err"
+rc=$?
+check "cycle: exit 1 (got $rc)" test $rc -eq 1
+if grep -q "gridlock on day [0-9]*: .*short_term (full, waits for rehab), rehab (full, waits for short_term)" "$tmp/gl.err"; then
+  ok "cycle: names both units"; else
+  bad "cycle: message:"; cat "$tmp/gl.err"; fi
+"$FLYT" run --no-progress -o "$tmp/gl.h5" "$V/near-gridlock.cfg" >/dev/null 2>"$tmp/gl.err"
+rc=$?
+check "closure that reopens: exit 0 (got $rc)" test $rc -eq 0
+check "closure that reopens: no gridlock" test "$(grep -c "gridlock on day" "$tmp/gl.err")" -eq 0
+"$FLYT" compare --no-progress -o "$tmp/glc.h5" "$V/near-gridlock.cfg" "$V/gridlock-closure.cfg" \
+  >/dev/null 2>"$tmp/gl.err"
+rc=$?
+check "compare with a gridlock: exit 1 (got $rc)" test $rc -eq 1
+check "compare with a gridlock: names the scenario" \
+  grep -q "scenario 'gridlock-closure': replication 0 stopped early: gridlock on day 50" "$tmp/gl.err"
+# A sweep keeps its gridlocked tasks (status 5) as results, says so and
+# exits 1; the file it writes reads back.
+cat >"$tmp/gl-sweep.cfg" <<EOF
+name = "gridlock-sweep";
+base = "$(cd "$V" && pwd)/gridlock-closure.cfg";
+replications = 2;
+design = "grid";
+parameters = ( { key = "units.short_term.capacity"; values = [20, 25]; } );
+EOF
+"$FLYT" sweep "$tmp/gl-sweep.cfg" -t 1 --no-slurm --no-progress -o "$tmp/gls.h5" \
+  >/dev/null 2>"$tmp/gl.err"
+rc=$?
+check "sweep with gridlocks: exit 1 (got $rc)" test $rc -eq 1
+check "sweep with gridlocks: one line for all four" \
+  grep -q "stopped early: gridlock on day 50: .*(and 3 more tasks stopped the same way)" "$tmp/gl.err"
+"$FLYT" report "$tmp/gls.h5" >/dev/null 2>"$tmp/gl-report.err"
+rc=$?
+check "sweep with gridlocks: its file reads back (got $rc)" test $rc -eq 0
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -28,6 +28,7 @@ OLD=tests/upgrade/old
 no_old_form() {
     case $1 in
     trondheim-2025-network*.cfg | bench/pf1-network.cfg) return 0 ;;
+    validation/gridlock-*.cfg | validation/near-gridlock.cfg) return 0 ;;
     esac
     return 1
 }

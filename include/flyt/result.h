@@ -147,8 +147,16 @@ enum flyt_run_status {
     FLYT_RUN_RUNAWAY = 1, /* stopped: too many patients in the system */
     FLYT_RUN_NOMEM = 2,
     FLYT_RUN_STOPPED = 3, /* stopped by a signal: incomplete, never a result */
-    FLYT_RUN_STUCK = 4    /* stopped: the clock stood still (a handler looped) */
+    FLYT_RUN_STUCK = 4,   /* stopped: the clock stood still (a handler looped) */
+    FLYT_RUN_GRIDLOCK = 5 /* stopped: patients wait for places that can never free up */
 };
+
+/* Whether st is a status that a finished replication or sweep task may
+ * hold (a stop by a signal is never kept). */
+static inline int flyt_run_status_kept(int st)
+{
+    return st >= FLYT_RUN_OK && st <= FLYT_RUN_GRIDLOCK && st != FLYT_RUN_STOPPED;
+}
 
 /* X(name, units, range, description): per coordinator role and replication. */
 #define FLYT_ROLE_KPI_LIST(X)                                                                  \

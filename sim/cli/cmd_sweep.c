@@ -376,20 +376,21 @@ static int finish(struct job *j, double wall)
         return EXIT_FAIL;
     }
     int status = EXIT_OK;
-    /* The first stopped task of each kind (runaway, out of memory), with a
-     * count of the others: thousands of tasks stopped the same way are one
-     * line each kind, not thousands. */
-    size_t first[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX }, count[3] = { 0, 0, 0 };
+    /* The first stopped task of each kind (runaway, out of memory, gridlock),
+     * with a count of the others: thousands of tasks stopped the same way
+     * are one line each kind, not thousands. */
+    size_t first[4] = { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX }, count[4] = { 0, 0, 0, 0 };
     for (size_t t = 0; t < j->n; t++)
         if (j->want[t] && j->res[t].status != FLYT_RUN_OK) {
-            int k = j->res[t].status == FLYT_RUN_RUNAWAY ? 1
-                    : j->res[t].status == FLYT_RUN_NOMEM ? 2
-                                                         : 0;
+            int k = j->res[t].status == FLYT_RUN_RUNAWAY    ? 1
+                    : j->res[t].status == FLYT_RUN_NOMEM    ? 2
+                    : j->res[t].status == FLYT_RUN_GRIDLOCK ? 3
+                                                            : 0;
             if (count[k]++ == 0)
                 first[k] = t;
             status = EXIT_FAIL;
         }
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         if (count[k] > 0) {
             size_t t = first[k];
             fprintf(stderr,

@@ -119,7 +119,7 @@ struct queue {
  * class), and its figures over the measured window. */
 struct unit_state {
     double cap;      /* beds or hours per week open now; INFINITY when unlimited */
-    double *cap_day; /* level by day, NULL when constant */
+    double *cap_day; /* level by day, then the most from each day on; NULL when constant */
     long n;          /* patients holding a place (clients; the hospital's census) */
     long n_blocked;  /* of whom waiting for their next place */
     double hours_used;
@@ -279,6 +279,9 @@ int flyt__build_rates(struct model *m);
 int flyt__build_capacity(struct model *m);
 /* Capacity level of unit u on day d (the scenario's when no schedule). */
 double flyt__capacity_on(const struct model *m, int u, size_t d);
+/* The highest level of unit u from day d on, past the horizon too (there
+ * an upper bound). */
+double flyt__capacity_ahead(const struct model *m, int u, size_t d);
 bool flyt__role_works(const struct model *m, const struct flyt_role *r, long day);
 /* End of `hours` of work started at t, counting shift time only. */
 double flyt__add_work(const struct model *m, const struct flyt_role *r, double t, double hours);
@@ -334,6 +337,11 @@ int flyt__model_end(struct model *m, int rc);
 /* Runs the engine to t (unless the replication already stopped) and turns
  * an engine that was interrupted or stuck into the result's status. */
 void flyt__run_engine(struct model *m, double t);
+
+/* gridlock.c: whether patients wait for places that can never free up (at
+ * 00:00 of day, after its capacity change); if so the replication stops
+ * with FLYT_RUN_GRIDLOCK and a message naming the day and the units. */
+bool flyt__gridlock_check(struct model *m, size_t day);
 
 /* trace.c: hooks for the patient and event logs; free when not tracing */
 void flyt__trace_emit(struct model *m, uint32_t id, enum flyt_trace_kind k, int detail);

@@ -75,11 +75,52 @@ static double level_on(const struct flyt_scenario *s, int u, size_t d)
     return x->kind == FLYT_UNIT_CASELOAD ? level : round(level);
 }
 
+/* At least the highest level from day d on, past the horizon too: a
+ * horizon that ends in a summer closure is not a unit closed for good. The
+ * dated level in force at d and every later one, plus the largest sum of
+ * yearly changes any one week gets. */
+static double level_beyond(const struct flyt_scenario *s, int u, size_t d)
+{
+    const struct flyt_unit *x = &s->units[u];
+    const struct flyt_capacity *c = &x->schedule;
+    double level = x->capacity, later = 0; /* the changes are in order of day */
+    for (size_t i = 0; i < c->n_changes; i++)
+        if (c->changes[i].day <= (double)d)
+            level = c->changes[i].level;
+        else if (c->changes[i].level > later)
+            later = c->changes[i].level;
+    if (later > level)
+        level = later;
+    double most = 0;
+    for (int week = 1; week <= 53; week++) {
+        double sum = 0;
+        for (size_t i = 0; i < c->n_recurring; i++)
+            if (in_weeks(&c->recurring[i], week))
+                sum += c->recurring[i].change;
+        if (sum > most)
+            most = sum;
+    }
+    level += most;
+    if (level < 0)
+        level = 0;
+    if (level > 2e9)
+        level = 2e9;
+    return x->kind == FLYT_UNIT_CASELOAD ? level : round(level);
+}
+
 double flyt__capacity_on(const struct model *m, int u, size_t d)
 {
     if (!m->u[u].cap_day)
         return m->s->units[u].capacity;
     return m->u[u].cap_day[d < m->n_rate_days ? d : m->n_rate_days - 1];
+}
+
+double flyt__capacity_ahead(const struct model *m, int u, size_t d)
+{
+    if (!m->u[u].cap_day)
+        return m->s->units[u].capacity;
+    size_t n = m->n_rate_days ? m->n_rate_days : 1;
+    return m->u[u].cap_day[n + (d < n ? d : n - 1)];
 }
 
 int flyt__build_capacity(struct model *m)
@@ -90,11 +131,17 @@ int flyt__build_capacity(struct model *m)
         if (s->units[u].kind == FLYT_UNIT_UNLIMITED || (c->n_changes == 0 && c->n_recurring == 0))
             continue;
         size_t n = m->n_rate_days ? m->n_rate_days : 1;
-        m->u[u].cap_day = malloc(n * sizeof(double));
-        if (!m->u[u].cap_day)
+        /* the levels by day, then the most from each day on (a gridlock
+         * needs a unit that no later level opens) */
+        double *c_day = malloc(2 * n * sizeof(double));
+        if (!(m->u[u].cap_day = c_day))
             return -1;
         for (size_t d = 0; d < n; d++)
-            m->u[u].cap_day[d] = level_on(s, u, d);
+            c_day[d] = level_on(s, u, d);
+        double beyond = level_beyond(s, u, n - 1);
+        c_day[2 * n - 1] = c_day[n - 1] > beyond ? c_day[n - 1] : beyond;
+        for (size_t d = n - 1; d-- > 0;)
+            c_day[n + d] = c_day[d] > c_day[n + d + 1] ? c_day[d] : c_day[n + d + 1];
     }
     return 0;
 }

@@ -177,6 +177,9 @@ static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx
             flyt__try_place(m, u);
         }
     }
+    /* Once a day is often enough: a gridlock, once there, stays. */
+    if (flyt__gridlock_check(m, day))
+        return;
     if ((double)(day + 1) < m->t_end &&
         flyt_engine_schedule(m->eng, (double)(day + 1), EV_DAY, NIL, 0) != 0)
         m->failed = true;
@@ -395,7 +398,7 @@ int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct f
         snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
         rc = -1;
     } else if (out->status != FLYT_RUN_OK) {
-        rc = 1; /* runaway, stuck, or stopped by a signal */
+        rc = 1; /* runaway, stuck, gridlock, or stopped by a signal */
     }
     teardown(&m);
     return rc;
@@ -438,7 +441,7 @@ int flyt__model_end(struct model *m, int rc)
         snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
         rc = -1;
     } else if (out->status != FLYT_RUN_OK) {
-        rc = 1; /* runaway, stuck, or stopped by a signal */
+        rc = 1; /* runaway, stuck, gridlock, or stopped by a signal */
     }
     teardown(m);
     return rc;

@@ -104,8 +104,7 @@ static bool read_record(FILE *f, struct flyt_journal *j, size_t n_tasks, struct 
     size_t series_bytes = j->series ? (size_t)n_days * FLYT_N_SERIES * 8 : 0;
     /* the checksum passed; these catch a record written by a broken flyt */
     if (task >= n_tasks || n_days > MAX_DAYS || (!j->series && n_days != 0) ||
-        head[1] != FIXED_BYTES + j->unit_bytes + series_bytes ||
-        (status != FLYT_RUN_OK && status != FLYT_RUN_RUNAWAY && status != FLYT_RUN_NOMEM))
+        head[1] != FIXED_BYTES + j->unit_bytes + series_bytes || !flyt_run_status_kept(status))
         return false;
     struct flyt_result *r = &res[task];
     flyt_result_free(r);

@@ -89,7 +89,7 @@ static int task(void *ctx, size_t t)
     }
     flyt_result_free(&pl->res[t]);
     pl->res[t] = r;
-    return 0; /* a task stopped by the runaway guard is a result like any other */
+    return 0; /* a task stopped by a guard (runaway, gridlock) is a result like any other */
 }
 
 /* A point's scenario goes with its last task. */

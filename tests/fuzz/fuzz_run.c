@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "run: %s\n", s->name);
     struct flyt_result r;
     int rc = flyt_model_run(s, 0, &r);
-    if (r.status < FLYT_RUN_OK || r.status > FLYT_RUN_STUCK || r.status == FLYT_RUN_STOPPED)
+    if (!flyt_run_status_kept(r.status))
         abort();
     if ((rc == 0) != (r.status == FLYT_RUN_OK))
         abort();

@@ -468,8 +468,9 @@ static int read_columns(struct rd *r, hid_t f, const struct flyt_sweep_file *inf
         return -1;
     for (size_t i = 0; i < n; i++) {
         int st = ((int *)buf)[i];
-        if (st != FLYT_RUN_OK && st != FLYT_RUN_RUNAWAY && st != FLYT_RUN_NOMEM)
-            return fail(r, "/tasks/status row %zu is %d, not a run status (0, 1 or 2)", i, st);
+        if (!flyt_run_status_kept(st))
+            return fail(r, "/tasks/status row %zu is %d, not a run status (0, 1, 2, 4 or 5)", i,
+                        st);
         res[info->task[i]].status = st;
     }
     if (read_1d(r, f, "/tasks/model_events", H5T_NATIVE_UINT64, n, buf))

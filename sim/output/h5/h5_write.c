@@ -77,7 +77,7 @@ static const struct {
 } fixed[N_FIXED] = {
     { "replication", "",
       "replication number; row i of every table here and in /series and /units" },
-    { "status", "", "run status: 0 ok, 1 runaway stopped, 2 out of memory" },
+    { "status", "", "run status: 0 ok, 1 runaway stopped, 2 out of memory, 4 stuck, 5 gridlock" },
     { "status_detail", "", "why a replication did not end ok (empty when it did)" },
     { "model_events", "events", "model events: arrivals, ready, ends" },
     { "engine_events", "events", "every event the engine ran" },
