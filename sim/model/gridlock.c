@@ -178,22 +178,29 @@ static void message(const struct model *m, const struct lock *g, size_t day,
     }
 }
 
+static void free_lock(struct lock *g)
+{
+    free(g->in);
+    free(g->ahead);
+    free(g->stuck);
+    free(g->waits_for);
+}
+
 static bool settle(struct model *m, size_t day)
 {
     int n = m->s->n_units;
-    struct lock g;
-    char *block = calloc((size_t)n,
-                         sizeof *g.in + sizeof *g.stuck + sizeof *g.waits_for + sizeof *g.ahead);
-    if (!block) {
+    struct lock g = {
+        .in = calloc((size_t)n, sizeof *g.in),
+        .ahead = calloc((size_t)n, sizeof *g.ahead),
+        .stuck = calloc((size_t)n, sizeof *g.stuck),
+        .waits_for = calloc((size_t)n, sizeof *g.waits_for),
+    };
+    if (!g.in || !g.ahead || !g.stuck || !g.waits_for) {
+        free_lock(&g);
         m->failed = true;
         flyt_engine_stop(m->eng);
         return false;
     }
-    /* widest first, so that every array is aligned */
-    g.ahead = (double *)block;
-    g.stuck = (long *)(g.ahead + n);
-    g.waits_for = (int *)(g.stuck + n);
-    g.in = (bool *)(g.waits_for + n);
     for (int u = 0; u < n; u++) {
         g.in[u] = may_lock(m, u, day);
         g.ahead[u] = g.in[u] ? flyt__capacity_ahead(m, u, day) : 0;
@@ -217,7 +224,7 @@ static bool settle(struct model *m, size_t day)
         message(m, &g, day, waiting, m->out->status_detail, sizeof m->out->status_detail);
         flyt_engine_stop(m->eng);
     }
-    free(block);
+    free_lock(&g);
     return waiting > 0;
 }
 
