@@ -13,6 +13,7 @@ and time-averages. Exits 1 when any differs, 2 on bad input.
 Per-unit KPIs (/units/kpis) are named units.<id>.<kpi>. What the logs
 cannot give is said, not guessed: hours_used, capacity, utilisation,
 blocked_days, overflow_bed_days, days_over_capacity, coord_utilisation,
+cfs_levels_gained, destination_changed (the log has one CFS per patient),
 ukp_cost_per_year and quantiles beyond the median are not in the log (hours,
 capacity, blocking, coordinator work) or are derived from figures checked here. Not-ready returns (`not_ready`), applications to a unit from
 any origin (`apply`) and coordinators' finished cases (`case_done`) are.
@@ -31,8 +32,8 @@ import numpy as np
 TO_HOME, TO_SPECIAL = 0xFFFE, 0xFFFD  # destinations that are not units
 COUNTS = ["arrivals", "ukp_patients", "ukp_waiting_at_end", "not_ready_returns",
           "patients_initial", "patients_in", "patients_out", "patients_at_end",
-          "coord_cases_handled", "deaths"]
-UNIT_COUNTS = ["admissions", "deaths"]
+          "coord_cases_handled", "deaths", "deaths_waiting_hospital", "deaths_blocked"]
+UNIT_COUNTS = ["admissions", "deaths", "deaths_waiting"]
 
 
 def report_setting(text, key, default):
@@ -184,6 +185,18 @@ class Replay:
         elif ev == DEATH:
             self.n["deaths"] += m
             self.un[detail]["deaths"] += m
+            # harm: dead while discharge-ready, or in a bed after its stay with
+            # an application still open (blocked)
+            if self.place.get(pid) == "ukp":
+                self.n["deaths_waiting_hospital"] += m
+                self.un[detail]["deaths_waiting"] += m
+                self.t_ready.pop(pid, None)
+            elif self.kinds[detail] != "caseload" and any(
+                    k[0] == pid and w[1] == 1 for k, w in self.t_apply.items()):
+                self.n["deaths_blocked"] += m
+                self.un[detail]["deaths_waiting"] += m
+            for key in [k for k in self.t_apply if k[0] == pid]:
+                del self.t_apply[key]
             self.move(pid, None)
         elif ev == EXIT:
             self.n["patients_out"] += 1

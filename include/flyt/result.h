@@ -58,6 +58,14 @@ enum flyt_range {
     X(coord_utilisation, "fraction", SHARE,                                                        \
       "coordinator hours worked / hours scheduled (all roles)")                                    \
     X(deaths, "patients", NONNEG, "deaths in the measured window, every unit")                     \
+    X(deaths_waiting_hospital, "patients", NONNEG,                                                 \
+      "of deaths: while discharge-ready in hospital (harm.death_waiting_per_day)")                 \
+    X(deaths_blocked, "patients", NONNEG,                                                          \
+      "of deaths: while blocked in a bed, waiting for the next place (harm)")                      \
+    X(cfs_levels_gained, "CFS levels", NONNEG,                                                     \
+      "frailty levels gained while waiting (harm.cfs_gain_per_day)")                               \
+    X(destination_changed, "fraction", SHARE,                                                      \
+      "share of UKP decisions whose destination the frailty gained while waiting changed")         \
     X(patients_initial, "patients", NONNEG, "patients placed in units at time 0")                  \
     X(patients_in, "patients", NONNEG, "patients who entered over the whole run (arrivals)")       \
     X(patients_out, "patients", NONNEG,                                                            \
@@ -107,6 +115,8 @@ enum flyt_series { FLYT_SERIES_LIST(FLYT_SERIES_ENUM) FLYT_N_SERIES };
     X(blocked_days, "days", NONNEG,                                                              \
       "place-days held by patients waiting for their next place (hospital: UKP days)")           \
     X(deaths, "patients", NONNEG, "deaths in the unit in the measured window")                   \
+    X(deaths_waiting, "patients", NONNEG,                                                        \
+      "of deaths: while waiting there (hospital: discharge-ready; beds: blocked)")               \
     X(overflow_bed_days, "bed-days", NONNEG,                                                     \
       "bed-days above capacity (corridor beds); the hospital")                                   \
     X(days_over_capacity, "fraction", SHARE,                                                     \

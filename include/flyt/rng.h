@@ -36,9 +36,11 @@ enum flyt_stream_class {
     FLYT_STREAM_INITIAL = 3,  /* a patient present at time 0 */
     FLYT_STREAM_MODEL = 4,    /* anything else the model needs */
     FLYT_STREAM_ROLE = 5,     /* a coordinator role's work times */
-    FLYT_STREAM_LEVER = 6     /* a patient's draws that exist only with a lever:
+    FLYT_STREAM_LEVER = 6,    /* a patient's draws that exist only with a lever:
                                  kept off the patient's own stream, so adding a
                                  lever leaves the patient's other draws alone */
+    FLYT_STREAM_HARM = 7      /* a patient's draws for the harm of waiting (death
+                                 while waiting, deconditioning): likewise apart */
 };
 
 extern const gsl_rng_type flyt_rng_xoshiro_type;

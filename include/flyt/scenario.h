@@ -34,6 +34,14 @@ struct flyt_group {
     /* Discharged from hospital to a unit with not_ready_returns but not
      * really ready: returns to hospital after not_ready_days. */
     double p_not_ready;
+
+    /* Harm of waiting (section harm; all 0 by default, and then no random
+     * number is drawn for them): death hazards per day while discharge-ready
+     * in hospital and while blocked in a unit with stays, and the rate per
+     * waiting day at which the frailty level (CFS) rises by one. */
+    double death_waiting_per_day;
+    double death_blocked_per_day;
+    double cfs_gain_per_day;
 };
 
 /* Where a route leads: a unit (index into flyt_scenario.units, >= 0) or

@@ -91,6 +91,7 @@ static void attributes(struct model *m, uint32_t id, const struct flyt_census_pa
     p->cfs = (uint8_t)(cp->cfs >= 1 && cp->cfs <= 9 ? cp->cfs : cfs);
     p->complex = cp->complex >= 0 ? (uint8_t)(cp->complex != 0) : complex;
     p->group = (uint8_t)s->group_of_cfs[p->cfs];
+    p->cfs0 = p->cfs;
 }
 
 /* Hours per week in caseload u: the census's, or drawn as at an

@@ -297,3 +297,9 @@ void flyt__coord_finish(struct model *m)
     out->kpi[FLYT_KPI_coord_cases_handled] = handled;
     out->kpi[FLYT_KPI_coord_utilisation] = sched > 0 ? busy / sched : NAN;
 }
+
+void flyt__coord_abandon(struct model *m, int r)
+{
+    m->role[r].idle++;
+    serve_queue(m, r);
+}

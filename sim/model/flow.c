@@ -69,7 +69,12 @@ void flyt__schedule(struct model *m, double t, enum event_kind k, uint32_t id)
  * draws of a nine-way frailty mix). */
 int flyt__draw_index(gsl_rng *r, const double *p, int n)
 {
-    double u = flyt_rng_uniform(r), acc = 0;
+    return flyt__index_at(flyt_rng_uniform(r), p, n);
+}
+
+int flyt__index_at(double u, const double *p, int n)
+{
+    double acc = 0;
     int below = 0;
     for (int i = 0; i < n - 1; i++) {
         acc += p[i];
@@ -188,6 +193,8 @@ static void leave_hospital(struct model *m, struct patient *p, bool to_services)
 static void end_ukp_wait(struct model *m, struct patient *p, int dest)
 {
     double t = now(m);
+    flyt__harm_decondition(m, (uint32_t)(p - m->p), false);
+    p->t_die = INFINITY;
     flyt__trace(m, (uint32_t)(p - m->p), FLYT_TRACE_UKP_END,
                 dest >= 0                 ? dest
                 : dest == FLYT_ROUTE_HOME ? FLYT_TRACE_TO_HOME
@@ -241,7 +248,21 @@ void flyt__decide(struct model *m, uint32_t id)
     const struct flyt_routes *r = p->ukp_role != NO_ROLE && role->has_destination
                                           ? &role->destination
                                           : &m->s->destination;
-    int dest = flyt__draw_route(m, r, p->group);
+    flyt__harm_decondition(m, id, true);
+    int dest;
+    if (r->fixed || p->cfs == p->cfs0) {
+        dest = flyt__draw_route(m, r, p->group);
+    } else {
+        /* one uniform for both groups, so that a different destination is
+         * the frailty's doing and not the draw's */
+        double u = flyt_rng_uniform(m->rng);
+        int g0 = m->s->group_of_cfs[p->cfs0];
+        dest = r->to[flyt__index_at(u, flyt_routes_row(r, p->group), r->n)];
+        if (dest != r->to[flyt__index_at(u, flyt_routes_row(r, g0), r->n)] && measured(m, now(m)))
+            m->dest_changed++;
+    }
+    if (measured(m, now(m)))
+        m->decisions++;
     p->dest = (int16_t)dest;
     p->state = PS_WAITING;
     flyt__trace(m, id, FLYT_TRACE_DECISION, dest >= 0 ? dest : FLYT_TRACE_TO_HOME);
@@ -276,8 +297,10 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
         return;
     }
     p->t_ready = t;
+    p->t_cfs = t;
     m->n_ukp++;
     flyt__trace(m, ev->id, FLYT_TRACE_READY, 0);
+    flyt__harm_wait_start(m, ev->id, false);
     if (p->complex) {
         p->state = PS_COMPLEX;
         flyt__schedule(m, t + flyt_dist_sample(&m->s->complex_wait, m->rng), EV_COMPLEX_END,
@@ -320,6 +343,8 @@ static void on_complex_end(struct flyt_engine *e, const struct flyt_event *ev, v
 {
     (void)e;
     struct model *m = ctx;
+    if (m->p[ev->id].gen != ev->tag)
+        return; /* died while waiting */
     flyt__advance(m, now(m));
     m->model_events++;
     end_ukp_wait(m, &m->p[ev->id], DEST_COMPLEX);
@@ -400,6 +425,11 @@ static void admit(struct model *m, int u, uint32_t id)
     const struct origin o = { p->unit, p->state, p->t_unit };
     double t = now(m);
     flyt__queue_remove(m, id);
+    if (o.unit == m->s->hospital || o.state == PS_BLOCKED) {
+        /* the wait is over: its frailty counts from here, its death timer not */
+        flyt__harm_decondition(m, id, false);
+        p->t_die = INFINITY;
+    }
     flyt__trace(m, id, FLYT_TRACE_ADMIT, u);
     /* Admissions count by when they happen, like every count; a wait counts
      * by when it began, like UKP waits and stays, so a patient queued in
@@ -498,4 +528,5 @@ void flyt__register_handlers(struct model *m)
     flyt_engine_on(m->eng, EV_TREAT_END, on_treat_end);
     flyt_engine_on(m->eng, EV_DECISION, on_decision);
     flyt_engine_on(m->eng, EV_COMPLEX_END, on_complex_end);
+    flyt__harm_handlers(m);
 }

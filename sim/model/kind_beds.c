@@ -80,9 +80,12 @@ void flyt__stay_end(struct model *m, uint32_t id)
     p->end_due = 0;
     if (out >= 0 && out != m->s->hospital) {
         p->state = PS_BLOCKED; /* keeps the bed while waiting for the next place */
+        p->t_cfs = flyt__now(m);
         flyt__unit_touch(m, u);
         m->u[u].n_blocked++;
         flyt__apply_to(m, id, out);
+        if (p->state == PS_BLOCKED && p->unit == u)
+            flyt__harm_wait_start(m, id, true); /* not placed at once */
         return;
     }
     free_bed(m, id, u, false, p->t_unit);

@@ -35,11 +35,13 @@ enum event_kind {
     EV_STAY_END,
     EV_HAZARD,
     EV_DAY,
-    EV_CASE_DONE, /* a coordinator finished a case */
-    EV_SHIFT,     /* a role's shift starts (tag 1) or ends (tag 0); id = role */
-    EV_NOT_READY, /* a patient at home returns as not discharge-ready */
-    EV_CASE_OPEN, /* a short-term stay nears its end: its case opens */
-    EV_OPEN,      /* a unit's admission hours begin; id = unit */
+    EV_CASE_DONE,  /* a coordinator finished a case */
+    EV_SHIFT,      /* a role's shift starts (tag 1) or ends (tag 0); id = role */
+    EV_NOT_READY,  /* a patient at home returns as not discharge-ready */
+    EV_CASE_OPEN,  /* a short-term stay nears its end: its case opens */
+    EV_OPEN,       /* a unit's admission hours begin; id = unit */
+    EV_WAIT_DEATH, /* death while waiting (discharge-ready or blocked); stale unless
+                      the event's time is the patient's t_die */
     N_EVENTS
 };
 
@@ -63,16 +65,20 @@ struct patient {
     double t_state;     /* the current place began (treatment, bed, home care); a census
                            reports it */
     double hc_hours;    /* hours per week needed or used in a caseload */
+    double t_die;       /* death while waiting is due then; INFINITY when none pending */
+    double t_cfs;       /* deconditioning is accounted up to here in the current wait */
     uint64_t qseq;      /* queue order across origins */
     uint32_t gen;       /* bumped to make pending events stale */
     uint32_t q_prev, q_next;
     uint32_t c_prev, c_next; /* in a role's case queue */
     uint16_t n_lever;        /* lever draws so far */
+    uint16_t n_harm;         /* draws for the harm of waiting so far */
     uint16_t unit;           /* where the patient is (the hospital while there) */
     uint16_t queue_unit;     /* the unit applied to; NO_UNIT when none */
     uint16_t queue_class;
     int16_t dest; /* the decision's destination: a unit or FLYT_ROUTE_HOME */
     uint8_t state, group, cfs, age_band, complex;
+    uint8_t cfs0;              /* CFS at arrival: what deconditioning is measured against */
     uint8_t role, case_state;  /* the open case: its role and enum case_state */
     uint8_t ukp_role, st_role; /* the role that handled this episode's UKP / stay case */
     uint8_t not_ready;         /* the current place ends in a return to hospital */
@@ -134,6 +140,7 @@ struct unit_state {
     double t_last;
     double area_n, area_blocked, area_hours, area_over;
     uint64_t admissions, cfs_sum, deaths, waits, within, days_over, days;
+    uint64_t deaths_waiting; /* of deaths: while waiting there (discharge-ready, blocked) */
     double wait_sum, by_origin_sum[3];
     uint64_t by_origin_n[3];
     double ukp_wait_sum;
@@ -157,7 +164,7 @@ struct model {
 
     struct flyt_stream arrival_rng;
     /* by stream class: see flyt_stream_prefix */
-    uint64_t stream_prefix[FLYT_STREAM_LEVER + 1];
+    uint64_t stream_prefix[FLYT_STREAM_HARM + 1];
     double *day_rate; /* arrivals per day, by day */
     size_t n_rate_days;
     uint64_t n_arrivals;
@@ -181,6 +188,7 @@ struct model {
     uint64_t wait_home_n, wait_complex_n, arrivals_window;
     uint64_t readmit_num, readmit_den;
     uint64_t not_ready_returns;
+    uint64_t deaths_waiting, deaths_blocked, cfs_gained, decisions, dest_changed;
     uint64_t n_initial, n_in, n_out;
     uint64_t model_events;
 };
@@ -299,6 +307,9 @@ void flyt__coord_offer(struct model *m, uint32_t id, int role);
 /* A patient was admitted to a stay (t_plan is the planned end). */
 void flyt__coord_stay_admitted(struct model *m, uint32_t id);
 void flyt__coord_withdraw(struct model *m, uint32_t id);
+/* The role's person working on a case whose patient died: free for the
+ * next case (the case's CASE_DONE is stale by then). */
+void flyt__coord_abandon(struct model *m, int role);
 void flyt__coord_finish(struct model *m);
 uint32_t flyt__coord_queued(const struct model *m);
 
@@ -370,6 +381,16 @@ void flyt__start_client(struct model *m, uint32_t id, int u);
 void flyt__schedule_hazard(struct model *m, uint32_t id);
 void flyt__decide(struct model *m, uint32_t id);
 void flyt__stay_end(struct model *m, uint32_t id);
+/* harm.c: the harm of waiting. A wait starts (discharge-ready in hospital,
+ * or blocked in a bed): its death timer, from the group's rate for the
+ * place. */
+void flyt__harm_wait_start(struct model *m, uint32_t id, bool blocked);
+/* Brings the frailty gained while waiting up to now; rearm: the wait goes
+ * on, so a new group's death hazard applies from here. */
+void flyt__harm_decondition(struct model *m, uint32_t id, bool rearm);
+void flyt__harm_handlers(struct model *m);
+/* Index of the category a uniform u falls in (flyt__draw_index without the draw). */
+int flyt__index_at(double u, const double *p, int n);
 /* Census changes of the hospital unit; its figures move only here, so
  * that its overflow (beds above capacity, corridor beds) is integrated
  * exactly (flyt__hospital_in/out below). */

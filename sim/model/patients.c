@@ -4,6 +4,7 @@
  * readmitted leaves a queue in O(1) and no ghost stays behind). */
 #include "model/model.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t
         .unit = NO_UNIT,
         .t_unit = -1,
         .t_discharge = -1,
+        .t_die = INFINITY,
         .c_prev = NIL,
         .c_next = NIL,
         .role = NO_ROLE,

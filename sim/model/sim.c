@@ -43,6 +43,7 @@ static void draw_attributes(struct model *m, uint32_t id)
     p->cfs = (uint8_t)(1 + flyt__draw_index(m->rng, s->cfs_mix, 9));
     p->complex = flyt_rng_uniform(m->rng) < s->complex_share;
     p->group = (uint8_t)s->group_of_cfs[p->cfs];
+    p->cfs0 = p->cfs;
 }
 
 /* The runaway message names where the patients are: the largest of the
@@ -269,6 +270,7 @@ static const char *const event_name[N_EVENTS] = {
     [EV_NOT_READY] = "not-ready return",
     [EV_CASE_OPEN] = "coordinator case opens",
     [EV_OPEN] = "a unit's admission hours begin",
+    [EV_WAIT_DEATH] = "death while waiting",
 };
 
 void flyt__run_engine(struct model *m, double t)
@@ -345,7 +347,7 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
         m->u[u].finite = s->units[u].kind != FLYT_UNIT_UNLIMITED;
     }
     flyt_stream_seed(&m->arrival_rng, s->seed, rep, FLYT_STREAM_ARRIVALS, 0);
-    for (int c = 0; c <= FLYT_STREAM_LEVER; c++)
+    for (int c = 0; c <= FLYT_STREAM_HARM; c++)
         m->stream_prefix[c] = flyt_stream_prefix(s->seed, rep, (uint64_t)c);
     flyt__register_handlers(m);
     flyt_engine_on(m->eng, EV_ARRIVAL, on_arrival);

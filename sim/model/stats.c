@@ -108,6 +108,7 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop)
     k[FLYT_UNIT_KPI_ukp_wait_mean] = ratio(us->ukp_wait_sum, (double)us->ukp_wait_n);
     k[FLYT_UNIT_KPI_blocked_days] = x->hospital ? m->area_ukp : us->area_blocked;
     k[FLYT_UNIT_KPI_deaths] = (double)us->deaths;
+    k[FLYT_UNIT_KPI_deaths_waiting] = (double)us->deaths_waiting;
     k[FLYT_UNIT_KPI_overflow_bed_days] = x->kind == FLYT_UNIT_BEDS ? us->area_over : NAN;
     k[FLYT_UNIT_KPI_days_over_capacity] =
             x->kind == FLYT_UNIT_BEDS ? ratio((double)us->days_over, (double)us->days) : NAN;
@@ -146,6 +147,10 @@ void flyt__finish(struct model *m)
     k[FLYT_KPI_occ_ukp] = ratio(m->area_ukp, span);
     k[FLYT_KPI_readmission_30d] = ratio((double)m->readmit_num, (double)m->readmit_den);
     k[FLYT_KPI_deaths] = (double)deaths;
+    k[FLYT_KPI_deaths_waiting_hospital] = (double)m->deaths_waiting;
+    k[FLYT_KPI_deaths_blocked] = (double)m->deaths_blocked;
+    k[FLYT_KPI_cfs_levels_gained] = (double)m->cfs_gained;
+    k[FLYT_KPI_destination_changed] = ratio((double)m->dest_changed, (double)m->decisions);
     k[FLYT_KPI_patients_initial] = (double)m->n_initial;
     k[FLYT_KPI_patients_in] = (double)m->n_in;
     k[FLYT_KPI_patients_out] = (double)m->n_out;

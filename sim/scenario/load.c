@@ -275,6 +275,23 @@ static void read_hospital(struct reader *rd, config_setting_t *root, struct flyt
     flyt__rd_dist(rd, h, "not_ready_days", false, &s->not_ready_days);
 }
 
+/* Optional: without the section nobody is harmed by waiting. Rates per
+ * day, capped at 1: a hazard of 1 per day already kills 63 % of patients
+ * on their first waiting day, so anything above is a unit mistake (per
+ * year, per cent). */
+static void read_harm(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
+                      const struct group_names *g)
+{
+    config_setting_t *h = flyt__rd_group(rd, root, "harm", false);
+    double *nt[FLYT_MAX_GROUPS];
+    GROUP_TARGETS(s, death_waiting_per_day, nt);
+    flyt__rd_group_num(rd, h, "death_waiting_per_day", false, 0, 1, g, nt);
+    GROUP_TARGETS(s, death_blocked_per_day, nt);
+    flyt__rd_group_num(rd, h, "death_blocked_per_day", false, 0, 1, g, nt);
+    GROUP_TARGETS(s, cfs_gain_per_day, nt);
+    flyt__rd_group_num(rd, h, "cfs_gain_per_day", false, 0, 1, g, nt);
+}
+
 static void read_decision(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
                           const struct group_names *g)
 {
@@ -354,6 +371,7 @@ static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scen
         return;
     }
     read_hospital(rd, root, s, &g);
+    read_harm(rd, root, s, &g);
     /* the units before the decision and the roles, whose routes name them */
     flyt__rd_units(rd, root, s, &g);
     read_decision(rd, root, s, &g);
@@ -595,6 +613,8 @@ static const char key_exemplar[] =
         "population: { admissions_per_day = 1.0; cfs_mix = [1, 0, 0, 0, 0, 0, 0, 0, 0];\n"
         "  shocks = ( { from = 1; to = 2; factor = 1.5; } ); };\n"
         "hospital: { los_days = 1.0; ukp_probability = 1.0; };\n"
+        "harm: { death_waiting_per_day = 0.0; death_blocked_per_day = 0.0;\n"
+        "  cfs_gain_per_day = 0.0; };\n"
         "decision: { destination = { b = 1.0; }; };\n"
         "units = (\n"
         "  { id = \"h\"; name = \"H\"; kind = \"beds\"; hospital = true; capacity = 10;\n"
