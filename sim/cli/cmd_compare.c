@@ -121,6 +121,15 @@ static struct flyt_scenario *load(const char *file, const char *const *sets, int
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario *s = flyt_scenario_load(file, sets, n_sets, &diag);
+    /* scenarios compared share their warm-up; a pilot per scenario could
+     * choose different ones */
+    if (s && s->warmup_auto) {
+        flyt_diag_add(&diag, file ? file : "<embedded>", 0, "run.warmup_days",
+                      "\"auto\" is for flyt run only: run the scenario there (flyt run --warmup "
+                      "auto) and give the warm-up it chose in days");
+        flyt_scenario_free(s);
+        s = NULL;
+    }
     *why = NULL;
     if (warnings) {
         *warnings = diag.warnings;

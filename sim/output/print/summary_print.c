@@ -3,6 +3,7 @@
  * Undefined figures (no replication measured anything, or too few for an
  * interval) print as "-" in the table and null in JSON.
  */
+#include "flyt/mser.h"
 #include "flyt/output.h"
 #include "output/print/print_util.h"
 #include "output/print/roles_print.h"
@@ -22,6 +23,42 @@ static int widest(const struct flyt_field_def *defs, int n, int units, int at_le
             w = len;
     }
     return w;
+}
+
+/* Only --warmup auto prints it: the check of a given warm-up speaks up
+ * on stderr when it finds something, and is silent otherwise. */
+static void warmup_table(FILE *out, const struct flyt_warmup_check *w)
+{
+    if (!w || !w->auto_chosen)
+        return;
+    fprintf(out,
+            "\nwarm-up: %g days, chosen by MSER-5 on the replication-averaged daily series of "
+            "a pilot run from day 0 (%g days); truncation per series:\n",
+            w->warmup_days, w->pilot_days);
+    for (size_t i = 0; i < w->n; i++) {
+        const struct flyt_mser *m = &w->series[i].m;
+        fprintf(out, "  %-40s  %6zu days%s\n", w->series[i].name, m->days,
+                m->too_short ? "  (minimum in the second half: the horizon is too short to tell)"
+                             : "");
+    }
+}
+
+static void warmup_json(FILE *out, const struct flyt_warmup_check *w)
+{
+    if (!w || !w->auto_chosen)
+        return;
+    fputs(",\n \"warmup_auto\": {\"method\": \"MSER-5\", \"warmup_days\": ", out);
+    flyt__json_num(out, w->warmup_days);
+    fputs(", \"pilot_days\": ", out);
+    flyt__json_num(out, w->pilot_days);
+    fputs(", \"series\": {", out);
+    for (size_t i = 0; i < w->n; i++) {
+        fputs(i ? ", " : "", out);
+        flyt__json_str(out, w->series[i].name);
+        fprintf(out, ": {\"days\": %zu, \"too_short\": %s}", w->series[i].m.days,
+                w->series[i].m.too_short ? "true" : "false");
+    }
+    fputs("}}", out);
 }
 
 void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
@@ -58,6 +95,7 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
         }
     }
     flyt__roles_print_table(out, s, sum);
+    warmup_table(out, sum->warmup);
     flyt__summary_print_warnings(out, s, sum);
     flyt__few_replications_note(out, n_res);
 }
@@ -122,5 +160,6 @@ void flyt_summary_print_json(FILE *out, const struct flyt_scenario *s,
     }
     fputs(" }", out);
     flyt__roles_print_json(out, s, sum);
+    warmup_json(out, sum->warmup);
     fputs("}\n", out);
 }
