@@ -129,6 +129,7 @@ enum flyt_unit_series { FLYT_UNIT_SERIES_LIST(FLYT_UNIT_SERIES_ENUM) FLYT_N_UNIT
 
 struct flyt_series_reduce;
 struct flyt_warmup_check;
+struct flyt_precision_report;
 
 struct flyt_field_def {
     const char *name;
@@ -242,6 +243,9 @@ struct flyt_summary {
      * printers and the writers; NULL (as flyt_summary_compute leaves it):
      * none was made. Borrowed. */
     const struct flyt_warmup_check *warmup;
+    /* flyt run -r auto's sequential procedure (flyt/precision.h); NULL
+     * (as flyt_summary_compute leaves it): a fixed count. Borrowed. */
+    const struct flyt_precision_report *precision;
 };
 
 /* Below this many replications the t-interval leans on the mean being

@@ -7,6 +7,7 @@
 #include "flyt/mser.h"
 #include "flyt/outfile.h"
 #include "flyt/output.h"
+#include "flyt/precision.h"
 #include "flyt/scenario.h"
 #include "flyt/series.h"
 
@@ -27,7 +28,15 @@ static void usage(FILE *out)
           "Options:\n"
           "  -o, --output FILE     HDF5 output (default flyt-out.h5); written to\n"
           "                        FILE.partial.XXXXXX and renamed when complete\n"
-          "  -r, --replications N  number of replications (overrides run.replications)\n"
+          "  -r, --replications N  number of replications (overrides run.replications), or\n"
+          "                        auto with --precision: added in rounds (run.replications,\n"
+          "                        at least 10, then + max(10, n/2)) until the 95%% CI\n"
+          "                        half-width of each --precision-kpi is within P of its\n"
+          "                        mean; the figures equal those of -r <final count>\n"
+          "      --precision P     relative half-width for -r auto, 0 < P < 1 (0.05: 5%%)\n"
+          "      --precision-kpi K[,K...]  the KPIs -r auto watches (default ukp_wait_mean;\n"
+          "                        units.<id>.<kpi> too)\n"
+          "      --max-replications N  where -r auto stops regardless (default 1000)\n"
           "      --seed S          random seed (overrides run.seed)\n"
           "  -t, --threads N       worker threads (default: one per CPU); results are\n"
           "                        identical for any N\n"
@@ -76,6 +85,10 @@ struct run_opts {
     enum series_mode series;
     bool resume;
     char warmup_set[80]; /* --warmup, as run.warmup_days=VALUE */
+    bool r_auto;         /* -r auto */
+    double precision;    /* --precision; 0: not given */
+    const char *precision_kpi;
+    unsigned max_reps;
 };
 
 /* --series MODE or --series=MODE; returns 1 when argv[*i] was it, -1 bad. */
@@ -109,6 +122,37 @@ static int parse(int argc, char **argv, struct run_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if ((strcmp(a, "-r") == 0 || strcmp(a, "--replications") == 0) && i + 1 < argc &&
+            strcmp(argv[i + 1], "auto") == 0) {
+            o->r_auto = true;
+            i++;
+            continue;
+        }
+        if (strcmp(a, "--precision") == 0 || strcmp(a, "--precision-kpi") == 0 ||
+            strcmp(a, "--max-replications") == 0) {
+            const char *v = flyt_cli_value("run", argc, argv, &i);
+            if (!v)
+                return EXIT_BAD_INPUT;
+            char *end;
+            double x = strtod(v, &end);
+            if (a[11] == '-' && a[12] == 'k') {
+                o->precision_kpi = v;
+            } else if (a[2] == 'p' && (*end || !(x > 0 && x < 1))) {
+                fprintf(stderr,
+                        "flyt run: error: --precision takes a fraction, 0 < P < 1 "
+                        "(0.05 for 5 %%), got '%s'\n",
+                        v);
+                return EXIT_BAD_INPUT;
+            } else if (a[2] == 'p') {
+                o->precision = x;
+            } else {
+                unsigned long long m;
+                if (!flyt_cli_parse_uint(a, v, 2, 1000000, &m))
+                    return EXIT_BAD_INPUT;
+                o->max_reps = (unsigned)m;
+            }
+            continue;
+        }
         int rc = flyt_cli_option("run", FLYT_OPTS_RUN, argc, argv, &i, &o->c);
         if (rc < 0)
             return EXIT_BAD_INPUT;
@@ -146,6 +190,19 @@ static int parse(int argc, char **argv, struct run_opts *o)
                     o->scenario, a);
             return EXIT_BAD_INPUT;
         }
+    }
+    if (o->r_auto != (o->precision > 0) || (!o->r_auto && (o->precision_kpi || o->max_reps))) {
+        fputs(o->r_auto ? "flyt run: error: -r auto needs --precision P (e.g. 0.05)\n"
+                        : "flyt run: error: --precision, --precision-kpi and --max-replications "
+                          "go with -r auto\n",
+              stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (o->r_auto && (o->resume || o->patients || o->events)) {
+        fputs("flyt run: error: -r auto cannot be used with --resume, --patients or --events: "
+              "they need the replication count up front\n",
+              stderr);
+        return EXIT_BAD_INPUT;
     }
     if (o->resume && (o->patients || o->events)) {
         fputs("flyt run: error: --resume cannot be used with --patients or --events: the logs "
@@ -397,7 +454,121 @@ static void warn_short_warmup(const struct flyt_scenario *s, const struct flyt_r
     flyt_warmup_check_free(&w);
 }
 
-static int execute(const struct run_opts *o, const struct flyt_scenario *s,
+/* The KPIs -r auto watches; -1 (message printed) for a name that is none. */
+static int precision_kpis(const struct run_opts *o, const struct flyt_scenario *s,
+                          struct flyt_precision_report *p)
+{
+    const char *ids[FLYT_MAX_UNITS];
+    for (int u = 0; u < s->n_units; u++)
+        ids[u] = s->units[u].id;
+    const char *list = o->precision_kpi ? o->precision_kpi : FLYT_PRECISION_DEFAULT_KPI;
+    p->n = 0;
+    for (const char *a = list; *a;) {
+        size_t len = strcspn(a, ",");
+        char name[96];
+        snprintf(name, sizeof name, "%.*s", (int)len, a);
+        int h = flyt_kpi_lookup(name, ids, (unsigned)s->n_units);
+        if (h < 0 || p->n == FLYT_PRECISION_MAX_KPI) {
+            fprintf(stderr,
+                    h < 0 ? "flyt run: error: --precision-kpi: no KPI '%s' (a key figure, or "
+                            "units.<id>.<kpi>; docs/kpis.md)\n"
+                          : "flyt run: error: --precision-kpi: at most 16 KPIs ('%s')\n",
+                    name);
+            return -1;
+        }
+        snprintf(p->kpi[p->n].name, sizeof p->kpi[p->n].name, "%s", name);
+        p->kpi[p->n++].handle = h;
+        a += len + (a[len] == ',');
+    }
+    if (p->n == 0) {
+        fputs("flyt run: error: --precision-kpi: no KPI named\n", stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* A KPI no replication measured (a unit's waits where nobody waits) would
+ * run the rounds to the maximum for nothing. */
+static bool nothing_measured(const struct flyt_precision_report *p)
+{
+    for (size_t k = 0; k < p->n; k++)
+        if (p->kpi[k].n_finite == 0) {
+            fprintf(stderr,
+                    "flyt run: warning: -r auto: '%s' had nothing to measure in any of the "
+                    "%u replications so far (NaN): no more are added for it; name a KPI this "
+                    "scenario measures with --precision-kpi\n",
+                    p->kpi[k].name, p->replications);
+            return true;
+        }
+    return false;
+}
+
+/* -r auto: rounds of replications until every watched KPI is precise
+ * enough. Replication r draws the same numbers in any round (streams keyed
+ * by r), so the rounds before the last are the first replications of a
+ * plain run with the final count, and its figures are that run's. The
+ * series are kept whole through the rounds and folded (--series) once the
+ * count is known, as the reducer cannot tell a replication it already has. */
+static int run_sequential(const struct run_opts *o, struct flyt_scenario *s,
+                          struct flyt_result **res, unsigned *n, struct flyt_series_reduce **red,
+                          struct flyt_precision_report *p, struct flyt_progress *prog)
+{
+    unsigned have = 0, want = *n;
+    bool *done = NULL;
+    int rc = 0;
+    for (;;) {
+        struct flyt_result *grown = realloc(*res, want * sizeof **res);
+        if (grown)
+            *res = grown;
+        bool *d = grown ? realloc(done, want * sizeof *done) : NULL;
+        if (!d) {
+            fputs("flyt run: error: out of memory\n", stderr);
+            rc = -1;
+            break;
+        }
+        done = d;
+        memset(*res + have, 0, (want - have) * sizeof **res);
+        for (unsigned r = 0; r < want; r++)
+            done[r] = r < have;
+        *n = want;
+        struct flyt_experiment_resume rs = { done, NULL, NULL };
+        rc = flyt_experiment_run_with(s, want, o->c.threads, *res, flyt_progress_update, prog, NULL,
+                                      NULL, &rs);
+        have = want;
+        p->batches++;
+        p->replications = have;
+        if (rc != 0 || flyt_experiment_stop_requested())
+            break;
+        flyt_precision_assess(p, *res, have);
+        if (p->met || have >= p->max || nothing_measured(p))
+            break;
+        want = flyt_precision_next(have, p->max);
+    }
+    p->replications = *n;
+    s->replications = *n;
+    if (rc == 0 && !flyt_experiment_stop_requested()) {
+        bool fail;
+        *red = series_reducer(o, s, &fail);
+        if (fail) {
+            rc = -1;
+        } else if (*red) {
+            for (unsigned r = 0; r < *n; r++)
+                done[r] = true;
+            struct flyt_experiment_resume rs = { done, NULL, NULL };
+            rc = flyt_experiment_run_with(s, *n, o->c.threads, *res, NULL, NULL, NULL, *red, &rs);
+        }
+        if (!p->met && *n >= p->max)
+            fprintf(stderr,
+                    "flyt run: warning: -r auto: the maximum of %u replications was reached "
+                    "before the 95%% CI half-width was within %g%% of the mean for every "
+                    "--precision-kpi (see below the table); --max-replications raises it\n",
+                    p->max, 100 * p->target);
+    }
+    free(done);
+    return rc;
+}
+
+static int execute(const struct run_opts *o, struct flyt_scenario *s,
                    const struct flyt_warmup_check *warmup)
 {
     const char *out = o->c.output ? o->c.output : "flyt-out.h5";
@@ -406,8 +577,17 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s,
     if (claimed >= 0)
         return claimed;
     unsigned n = s->replications;
-    bool red_failed;
-    struct flyt_series_reduce *red = series_reducer(o, s, &red_failed);
+    struct flyt_precision_report prec = { .target = o->precision,
+                                          .max = o->max_reps ? o->max_reps
+                                                             : FLYT_PRECISION_DEFAULT_MAX };
+    if (o->r_auto) {
+        if (precision_kpis(o, s, &prec) < 0)
+            return EXIT_BAD_INPUT;
+        n = n < FLYT_PRECISION_MIN_BATCH ? FLYT_PRECISION_MIN_BATCH : n;
+        n = n > prec.max ? prec.max : n;
+    }
+    bool red_failed = false;
+    struct flyt_series_reduce *red = o->r_auto ? NULL : series_reducer(o, s, &red_failed);
     if (red_failed)
         return EXIT_FAIL;
     struct flyt_result *res = calloc(n, sizeof *res);
@@ -417,10 +597,11 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s,
         return EXIT_FAIL;
     }
     char err[512];
+    const struct flyt_scenario *cs = s;
     struct flyt_cli_resume k = { 0 };
-    int opened = o->patients || o->events
+    int opened = o->patients || o->events || o->r_auto
                          ? -1
-                         : flyt_cli_resume_open(&k, "run", out, &s, 1, n, o->resume, &res);
+                         : flyt_cli_resume_open(&k, "run", out, &cs, 1, n, o->resume, &res);
     if (opened >= 0) {
         for (unsigned r = 0; r < n; r++)
             flyt_result_free(&res[r]);
@@ -440,9 +621,10 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s,
     struct flyt_progress prog;
     flyt_progress_init(&prog, o->c.progress, s->name);
     double t0 = flyt_cli_seconds();
-    int rc = flyt_experiment_run_with(s, n, o->c.threads, res, flyt_progress_update, &prog,
-                                      log ? flyt_h5_log_hooks(log) : NULL, red,
-                                      log ? NULL : flyt_cli_resume_hooks(&k, 0));
+    int rc = o->r_auto ? run_sequential(o, s, &res, &n, &red, &prec, &prog)
+                       : flyt_experiment_run_with(s, n, o->c.threads, res, flyt_progress_update,
+                                                  &prog, log ? flyt_h5_log_hooks(log) : NULL, red,
+                                                  log ? NULL : flyt_cli_resume_hooks(&k, 0));
     double wall = flyt_cli_seconds() - t0;
     flyt_progress_done(&prog);
     int status = EXIT_OK;
@@ -458,6 +640,7 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s,
         flyt_summary_compute(&sum, res, n);
         sum.series = red;
         sum.warmup = warmup;
+        sum.precision = o->r_auto ? &prec : NULL;
         if (!warmup)
             warn_short_warmup(s, res, n, red);
         struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),

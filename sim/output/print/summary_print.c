@@ -5,6 +5,7 @@
  */
 #include "flyt/mser.h"
 #include "flyt/output.h"
+#include "flyt/precision.h"
 #include "output/print/print_util.h"
 #include "output/print/roles_print.h"
 #include "output/print/warnings.h"
@@ -61,6 +62,47 @@ static void warmup_json(FILE *out, const struct flyt_warmup_check *w)
     fputs("}}", out);
 }
 
+static void precision_table(FILE *out, const struct flyt_precision_report *p)
+{
+    if (!p)
+        return;
+    fprintf(out,
+            "\nreplications: %u (-r auto, %u round%s): the 95%% CI half-width of %s within "
+            "%g%% of the mean %s\n",
+            p->replications, p->batches, p->batches == 1 ? "" : "s",
+            p->n == 1 ? "the KPI" : "every KPI", 100 * p->target,
+            p->met                      ? "was reached"
+            : p->replications >= p->max ? "was NOT reached: the maximum count came first"
+                                        : "was NOT reached (see the warning)");
+    for (size_t k = 0; k < p->n; k++) {
+        char rel[32];
+        fprintf(out, "  %-40s  %10s  %s\n", p->kpi[k].name,
+                isfinite(p->kpi[k].rel)
+                        ? (snprintf(rel, sizeof rel, "%.3g%%", 100 * p->kpi[k].rel), rel)
+                        : "-",
+                p->kpi[k].met ? "met" : "not met");
+    }
+}
+
+static void precision_json(FILE *out, const struct flyt_precision_report *p)
+{
+    if (!p)
+        return;
+    fprintf(out, ",\n \"replications_auto\": {\"target\": ");
+    flyt__json_num(out, p->target);
+    fprintf(out,
+            ", \"replications\": %u, \"max_replications\": %u, \"rounds\": %u, \"met\": %s, "
+            "\"precision\": {",
+            p->replications, p->max, p->batches, p->met ? "true" : "false");
+    for (size_t k = 0; k < p->n; k++) {
+        fputs(k ? ", " : "", out);
+        flyt__json_str(out, p->kpi[k].name);
+        fputs(": ", out);
+        flyt__json_num(out, p->kpi[k].rel);
+    }
+    fputs("}}", out);
+}
+
 void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
                               const struct flyt_summary *sum, size_t n_res)
 {
@@ -96,6 +138,7 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
     }
     flyt__roles_print_table(out, s, sum);
     warmup_table(out, sum->warmup);
+    precision_table(out, sum->precision);
     flyt__summary_print_warnings(out, s, sum);
     flyt__few_replications_note(out, n_res);
 }
@@ -161,5 +204,6 @@ void flyt_summary_print_json(FILE *out, const struct flyt_scenario *s,
     fputs(" }", out);
     flyt__roles_print_json(out, s, sum);
     warmup_json(out, sum->warmup);
+    precision_json(out, sum->precision);
     fputs("}\n", out);
 }
