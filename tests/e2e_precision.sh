@@ -50,6 +50,23 @@ check "maximum first: NOT reached under the table" grep -q "^replications: 20 (-
 check "a KPI never measured (no UKP here, the default ukp_wait_mean): exit 0" test $? -eq 0
 check "a KPI never measured: one round, a warning" grep -q "warning: -r auto: 'ukp_wait_mean' had nothing to measure in any of the 10 replications" "$tmp/e"
 
+# compare: the paired differences. A variant with 10 % more admissions.
+sed 's/admissions_per_day = 40.0;/admissions_per_day = 44.0;/' "$tmp/m.cfg" >"$tmp/m2.cfg"
+"$FLYT" compare "$tmp/m.cfg" "$tmp/m2.cfg" -r auto --precision 0.02 "${K[@]}" --format json \
+  --no-progress -o "$tmp/c.h5" >"$tmp/cj" 2>"$tmp/e"
+check "compare -r auto: exit 0" test $? -eq 0
+cn=$(sed -n 's/.*"replications_auto": {"target": 0.02, "replications": \([0-9]*\), .*"met": true, "paired": true, "precision": {"mginf: occ_hospital_treatment": 0.0[01][0-9]*, "mginf: arrivals": 0.0[01].*/\1/p' "$tmp/cj")
+check "compare -r auto: met on both differences, with the count ($cn)" test -n "$cn"
+"$FLYT" compare "$tmp/m.cfg" "$tmp/m2.cfg" -r "${cn:-1}" --format json --no-progress -o "$tmp/c2.h5" >"$tmp/cj2" 2>/dev/null
+check "compare -r auto equals -r $cn: every figure" bash -c "diff <(grep -v replications_auto '$tmp/cj' | sed 's/],\$/]}/') '$tmp/cj2' >/dev/null"
+if command -v h5diff >/dev/null; then
+  check "compare -r auto equals -r $cn: the file's differences" h5diff "$tmp/c.h5" "$tmp/c2.h5" /differences /differences
+fi
+"$FLYT" compare "$tmp/m.cfg" "$tmp/m2.cfg" -r auto --precision 0.02 "${K[@]}" --no-progress -o "$tmp/c3.h5" >"$tmp/t" 2>/dev/null
+check "compare -r auto, table: every paired difference, reached" grep -q "^replications: $cn (-r auto, [0-9]* rounds): the 95% CI half-width of every paired difference within 2% of |mean difference| (of |base mean| where its CI includes 0) was reached" "$tmp/t"
+"$FLYT" compare "$tmp/m.cfg" "$tmp/m2.cfg" -r auto --no-progress -o "$tmp/c4.h5" >/dev/null 2>"$tmp/e"
+check "compare -r auto without --precision: exit 2" test $? -eq 2
+
 bad_input() {
   local name=$1; shift
   "$FLYT" run "$tmp/m.cfg" --no-progress -o "$tmp/b.h5" "$@" >/dev/null 2>"$tmp/e"

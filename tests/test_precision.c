@@ -34,6 +34,25 @@ static void test_rel(void **state)
     assert_true(isinf(flyt_precision_rel(&st)));
 }
 
+/* A difference is measured against itself once its interval excludes 0,
+ * against the base's level while it does not. */
+static void test_rel_paired(void **state)
+{
+    (void)state;
+    struct flyt_stat base = { .mean = 20, .ci_half = 1, .n = 30 };
+    struct flyt_stat d = { .mean = -4, .ci_half = 0.1, .n = 30 };
+    assert_float_equal(flyt_precision_rel_paired(&d, &base), 0.025, 1e-15);
+    d.mean = 0.05; /* the interval includes 0: against |base mean| */
+    assert_float_equal(flyt_precision_rel_paired(&d, &base), 0.005, 1e-15);
+    d.ci_half = 0; /* identical in every replication (common random numbers) */
+    assert_float_equal(flyt_precision_rel_paired(&d, &base), 0, 0);
+    d = (struct flyt_stat){ .mean = 0.01, .ci_half = 0.1, .n = 30 };
+    base.mean = 0; /* nothing to measure against */
+    assert_true(isinf(flyt_precision_rel_paired(&d, &base)));
+    d.n = 1;
+    assert_true(isinf(flyt_precision_rel_paired(&d, &base)));
+}
+
 static void test_next(void **state)
 {
     (void)state;
@@ -97,6 +116,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rel),
+        cmocka_unit_test(test_rel_paired),
         cmocka_unit_test(test_next),
         cmocka_unit_test(test_stopping_rule),
     };

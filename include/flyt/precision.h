@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define FLYT_PRECISION_MAX_KPI     16
+#define FLYT_PRECISION_MAX_KPI     64
 #define FLYT_PRECISION_DEFAULT_KPI "ukp_wait_mean"
 #define FLYT_PRECISION_DEFAULT_MAX 1000
 #define FLYT_PRECISION_MIN_BATCH   10
@@ -35,6 +35,7 @@ struct flyt_precision_kpi {
     double rel; /* reached after the last batch */
     bool met;
     unsigned n_finite; /* replications where it measured something */
+    unsigned variant;  /* compare: the variant (1..) whose difference it is */
 };
 
 /* What flyt run reports. */
@@ -44,6 +45,7 @@ struct flyt_precision_report {
     unsigned max;          /* --max-replications */
     unsigned batches;      /* rounds of replications run */
     bool met;              /* every KPI within P */
+    bool paired;           /* compare: the figures are paired differences */
     size_t n;
     struct flyt_precision_kpi kpi[FLYT_PRECISION_MAX_KPI];
 };
@@ -51,5 +53,17 @@ struct flyt_precision_report {
 /* Fills every kpi's rel and met, and r->met, from res[0..n_res). */
 void flyt_precision_assess(struct flyt_precision_report *r, const struct flyt_result *res,
                            size_t n_res);
+
+/* flyt compare -r auto: the paired differences variant - base, per
+ * replication. A difference whose interval excludes 0 is measured against
+ * |mean difference|; one that does not (no difference to speak of, or not
+ * yet) against |base mean|, so that "no difference" can be established to
+ * within P of the base's level instead of never. */
+double flyt_precision_rel_paired(const struct flyt_stat *diff, const struct flyt_stat *base);
+
+/* flyt_precision_assess on the differences: kpi[k].variant picks the
+ * variant, variants[v - 1] its results, paired with base by replication. */
+void flyt_precision_assess_paired(struct flyt_precision_report *r, const struct flyt_result *base,
+                                  const struct flyt_result *const *variants, size_t n_res);
 
 #endif

@@ -30,10 +30,10 @@ static void usage(FILE *out)
           "                        FILE.partial.XXXXXX and renamed when complete\n"
           "  -r, --replications N  number of replications (overrides run.replications), or\n"
           "                        auto with --precision: added in rounds (run.replications,\n"
-          "                        at least 10, then + max(10, n/2)) until the 95%% CI\n"
+          "                        at least 10, then + max(10, n/2)) until the 95% CI\n"
           "                        half-width of each --precision-kpi is within P of its\n"
           "                        mean; the figures equal those of -r <final count>\n"
-          "      --precision P     relative half-width for -r auto, 0 < P < 1 (0.05: 5%%)\n"
+          "      --precision P     relative half-width for -r auto, 0 < P < 1 (0.05: 5%)\n"
           "      --precision-kpi K[,K...]  the KPIs -r auto watches (default ukp_wait_mean;\n"
           "                        units.<id>.<kpi> too)\n"
           "      --max-replications N  where -r auto stops regardless (default 1000)\n"
@@ -128,31 +128,12 @@ static int parse(int argc, char **argv, struct run_opts *o)
             i++;
             continue;
         }
-        if (strcmp(a, "--precision") == 0 || strcmp(a, "--precision-kpi") == 0 ||
-            strcmp(a, "--max-replications") == 0) {
-            const char *v = flyt_cli_value("run", argc, argv, &i);
-            if (!v)
-                return EXIT_BAD_INPUT;
-            char *end;
-            double x = strtod(v, &end);
-            if (a[11] == '-' && a[12] == 'k') {
-                o->precision_kpi = v;
-            } else if (a[2] == 'p' && (*end || !(x > 0 && x < 1))) {
-                fprintf(stderr,
-                        "flyt run: error: --precision takes a fraction, 0 < P < 1 "
-                        "(0.05 for 5 %%), got '%s'\n",
-                        v);
-                return EXIT_BAD_INPUT;
-            } else if (a[2] == 'p') {
-                o->precision = x;
-            } else {
-                unsigned long long m;
-                if (!flyt_cli_parse_uint(a, v, 2, 1000000, &m))
-                    return EXIT_BAD_INPUT;
-                o->max_reps = (unsigned)m;
-            }
+        int prc = flyt_cli_precision_option("run", argc, argv, &i, &o->precision, &o->precision_kpi,
+                                            &o->max_reps);
+        if (prc < 0)
+            return EXIT_BAD_INPUT;
+        if (prc > 0)
             continue;
-        }
         int rc = flyt_cli_option("run", FLYT_OPTS_RUN, argc, argv, &i, &o->c);
         if (rc < 0)
             return EXIT_BAD_INPUT;
@@ -191,16 +172,12 @@ static int parse(int argc, char **argv, struct run_opts *o)
             return EXIT_BAD_INPUT;
         }
     }
-    if (o->r_auto != (o->precision > 0) || (!o->r_auto && (o->precision_kpi || o->max_reps))) {
-        fputs(o->r_auto ? "flyt run: error: -r auto needs --precision P (e.g. 0.05)\n"
-                        : "flyt run: error: --precision, --precision-kpi and --max-replications "
-                          "go with -r auto\n",
-              stderr);
+    if (flyt_cli_precision_check("run", o->r_auto, o->precision, o->precision_kpi, o->max_reps,
+                                 o->resume) < 0)
         return EXIT_BAD_INPUT;
-    }
-    if (o->r_auto && (o->resume || o->patients || o->events)) {
-        fputs("flyt run: error: -r auto cannot be used with --resume, --patients or --events: "
-              "they need the replication count up front\n",
+    if (o->r_auto && (o->patients || o->events)) {
+        fputs("flyt run: error: -r auto cannot be used with --patients or --events: they need "
+              "the replication count up front\n",
               stderr);
         return EXIT_BAD_INPUT;
     }
@@ -454,55 +431,6 @@ static void warn_short_warmup(const struct flyt_scenario *s, const struct flyt_r
     flyt_warmup_check_free(&w);
 }
 
-/* The KPIs -r auto watches; -1 (message printed) for a name that is none. */
-static int precision_kpis(const struct run_opts *o, const struct flyt_scenario *s,
-                          struct flyt_precision_report *p)
-{
-    const char *ids[FLYT_MAX_UNITS];
-    for (int u = 0; u < s->n_units; u++)
-        ids[u] = s->units[u].id;
-    const char *list = o->precision_kpi ? o->precision_kpi : FLYT_PRECISION_DEFAULT_KPI;
-    p->n = 0;
-    for (const char *a = list; *a;) {
-        size_t len = strcspn(a, ",");
-        char name[96];
-        snprintf(name, sizeof name, "%.*s", (int)len, a);
-        int h = flyt_kpi_lookup(name, ids, (unsigned)s->n_units);
-        if (h < 0 || p->n == FLYT_PRECISION_MAX_KPI) {
-            fprintf(stderr,
-                    h < 0 ? "flyt run: error: --precision-kpi: no KPI '%s' (a key figure, or "
-                            "units.<id>.<kpi>; docs/kpis.md)\n"
-                          : "flyt run: error: --precision-kpi: at most 16 KPIs ('%s')\n",
-                    name);
-            return -1;
-        }
-        snprintf(p->kpi[p->n].name, sizeof p->kpi[p->n].name, "%s", name);
-        p->kpi[p->n++].handle = h;
-        a += len + (a[len] == ',');
-    }
-    if (p->n == 0) {
-        fputs("flyt run: error: --precision-kpi: no KPI named\n", stderr);
-        return -1;
-    }
-    return 0;
-}
-
-/* A KPI no replication measured (a unit's waits where nobody waits) would
- * run the rounds to the maximum for nothing. */
-static bool nothing_measured(const struct flyt_precision_report *p)
-{
-    for (size_t k = 0; k < p->n; k++)
-        if (p->kpi[k].n_finite == 0) {
-            fprintf(stderr,
-                    "flyt run: warning: -r auto: '%s' had nothing to measure in any of the "
-                    "%u replications so far (NaN): no more are added for it; name a KPI this "
-                    "scenario measures with --precision-kpi\n",
-                    p->kpi[k].name, p->replications);
-            return true;
-        }
-    return false;
-}
-
 /* -r auto: rounds of replications until every watched KPI is precise
  * enough. Replication r draws the same numbers in any round (streams keyed
  * by r), so the rounds before the last are the first replications of a
@@ -540,7 +468,7 @@ static int run_sequential(const struct run_opts *o, struct flyt_scenario *s,
         if (rc != 0 || flyt_experiment_stop_requested())
             break;
         flyt_precision_assess(p, *res, have);
-        if (p->met || have >= p->max || nothing_measured(p))
+        if (p->met || have >= p->max || flyt_cli_precision_nothing("run", p))
             break;
         want = flyt_precision_next(have, p->max);
     }
@@ -581,7 +509,7 @@ static int execute(const struct run_opts *o, struct flyt_scenario *s,
                                           .max = o->max_reps ? o->max_reps
                                                              : FLYT_PRECISION_DEFAULT_MAX };
     if (o->r_auto) {
-        if (precision_kpis(o, s, &prec) < 0)
+        if (flyt_cli_precision_kpis("run", o->precision_kpi, s, &prec) < 0)
             return EXIT_BAD_INPUT;
         n = n < FLYT_PRECISION_MIN_BATCH ? FLYT_PRECISION_MIN_BATCH : n;
         n = n > prec.max ? prec.max : n;

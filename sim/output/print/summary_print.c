@@ -62,21 +62,25 @@ static void warmup_json(FILE *out, const struct flyt_warmup_check *w)
     fputs("}}", out);
 }
 
-static void precision_table(FILE *out, const struct flyt_precision_report *p)
+void flyt__precision_print_table(FILE *out, const struct flyt_precision_report *p)
 {
     if (!p)
         return;
     fprintf(out,
             "\nreplications: %u (-r auto, %u round%s): the 95%% CI half-width of %s within "
-            "%g%% of the mean %s\n",
+            "%g%% of %s %s\n",
             p->replications, p->batches, p->batches == 1 ? "" : "s",
-            p->n == 1 ? "the KPI" : "every KPI", 100 * p->target,
+            p->paired   ? "every paired difference"
+            : p->n == 1 ? "the KPI"
+                        : "every KPI",
+            100 * p->target,
+            p->paired ? "|mean difference| (of |base mean| where its CI includes 0)" : "the mean",
             p->met                      ? "was reached"
             : p->replications >= p->max ? "was NOT reached: the maximum count came first"
                                         : "was NOT reached (see the warning)");
     for (size_t k = 0; k < p->n; k++) {
         char rel[32];
-        fprintf(out, "  %-40s  %10s  %s\n", p->kpi[k].name,
+        fprintf(out, "  %-48s  %10s  %s\n", p->kpi[k].name,
                 isfinite(p->kpi[k].rel)
                         ? (snprintf(rel, sizeof rel, "%.3g%%", 100 * p->kpi[k].rel), rel)
                         : "-",
@@ -84,7 +88,7 @@ static void precision_table(FILE *out, const struct flyt_precision_report *p)
     }
 }
 
-static void precision_json(FILE *out, const struct flyt_precision_report *p)
+void flyt__precision_print_json(FILE *out, const struct flyt_precision_report *p)
 {
     if (!p)
         return;
@@ -92,8 +96,9 @@ static void precision_json(FILE *out, const struct flyt_precision_report *p)
     flyt__json_num(out, p->target);
     fprintf(out,
             ", \"replications\": %u, \"max_replications\": %u, \"rounds\": %u, \"met\": %s, "
-            "\"precision\": {",
-            p->replications, p->max, p->batches, p->met ? "true" : "false");
+            "\"paired\": %s, \"precision\": {",
+            p->replications, p->max, p->batches, p->met ? "true" : "false",
+            p->paired ? "true" : "false");
     for (size_t k = 0; k < p->n; k++) {
         fputs(k ? ", " : "", out);
         flyt__json_str(out, p->kpi[k].name);
@@ -138,7 +143,7 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
     }
     flyt__roles_print_table(out, s, sum);
     warmup_table(out, sum->warmup);
-    precision_table(out, sum->precision);
+    flyt__precision_print_table(out, sum->precision);
     flyt__summary_print_warnings(out, s, sum);
     flyt__few_replications_note(out, n_res);
 }
@@ -204,6 +209,6 @@ void flyt_summary_print_json(FILE *out, const struct flyt_scenario *s,
     fputs(" }", out);
     flyt__roles_print_json(out, s, sum);
     warmup_json(out, sum->warmup);
-    precision_json(out, sum->precision);
+    flyt__precision_print_json(out, sum->precision);
     fputs("}\n", out);
 }
