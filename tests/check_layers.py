@@ -45,7 +45,7 @@ OWNER = {
     "io.h": "base", "date.h": "base", "version.h": "base",
     "rng.h": "rng", "dist.h": "rng",
     "engine.h": "engine",
-    "result.h": "stats", "series.h": "stats", "compare.h": "stats",
+    "result.h": "stats", "series.h": "stats", "compare.h": "stats", "mser.h": "stats", "precision.h": "stats",
     "scenario.h": "scenario", "spec.h": "scenario", "upgrade.h": "scenario",
     "model.h": "model", "census.h": "model", "trace.h": "model",
     "output.h": "output", "outfile.h": "output", "report.h": "output",

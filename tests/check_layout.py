@@ -69,6 +69,10 @@ def attr_type(v):
     if isinstance(v, str):
         return "string"
     a = np.asarray(v)
+    if a.ndim == 1 and a.dtype.kind in "OSU":
+        return "string[]"
+    if a.ndim == 1:
+        return attr_type(a[0]) + "[]" if len(a) else "[]"
     return {"f8": "float64", "u4": "uint32", "u8": "uint64", "i4": "int32"}.get(a.dtype.str[1:],
                                                                               a.dtype.str)
 
@@ -252,7 +256,7 @@ def doc_rows_for(t, kind, f, logs):
     return doc_rows
 
 
-def doc_attrs_for(t, kind, logs):
+def doc_attrs_for(t, kind, logs, warmup_auto=False):
     """{attribute: type} of the root attributes of this kind."""
     attrs = {unquote(r[0]): r[1] for r in t["run-attrs"]}
     if kind == "sweep":
@@ -262,6 +266,8 @@ def doc_attrs_for(t, kind, logs):
         attrs = {a: attrs[a] for a in keep}
     if logs:
         attrs.update({unquote(r[0]): r[1] for r in t["log-attrs"]})
+    if warmup_auto:  # a run whose warm-up MSER-5 chose
+        attrs.update({unquote(r[0]): r[1] for r in t["warmup-attrs"]})
     extra = {"compare": "compare-attrs", "sweep": "sweep-attrs", "forecast": "forecast-attrs"}
     if kind in extra:
         attrs.update({unquote(r[0]): r[1] for r in t[extra[kind]]})
@@ -314,7 +320,7 @@ def main():
             for p in forecast_members(f, pat, figures, unit_figures):
                 if p != pat and p not in f:
                     problems.append("%s (of %s): in the document, not in the file" % (p, pat))
-    attrs = doc_attrs_for(t, kind, logs)
+    attrs = doc_attrs_for(t, kind, logs, kind == "run" and "warmup_auto" in f.attrs)
     for a, v in f.attrs.items():
         if a not in attrs:
             problems.append("root attribute %s: in the file, not in the document" % a)

@@ -138,6 +138,8 @@ enum flyt_unit_series { FLYT_UNIT_SERIES_LIST(FLYT_UNIT_SERIES_ENUM) FLYT_N_UNIT
 #undef FLYT_UNIT_SERIES_ENUM
 
 struct flyt_series_reduce;
+struct flyt_warmup_check;
+struct flyt_precision_report;
 
 struct flyt_field_def {
     const char *name;
@@ -255,6 +257,13 @@ struct flyt_summary {
      * leaves it): the results hold every replication's series whole.
      * Borrowed. */
     const struct flyt_series_reduce *series;
+    /* flyt run's MSER-5 check of the warm-up (flyt/mser.h), for the
+     * printers and the writers; NULL (as flyt_summary_compute leaves it):
+     * none was made. Borrowed. */
+    const struct flyt_warmup_check *warmup;
+    /* flyt run -r auto's sequential procedure (flyt/precision.h); NULL
+     * (as flyt_summary_compute leaves it): a fixed count. Borrowed. */
+    const struct flyt_precision_report *precision;
 };
 
 /* Below this many replications the t-interval leans on the mean being

@@ -183,6 +183,9 @@ struct flyt_scenario {
     int start_weekday; /* 0 = Monday */
     double horizon_days;
     double warmup_days;
+    /* run.warmup_days = "auto": warmup_days is 0 as loaded, and flyt run
+     * chooses it by MSER-5 from a pilot run (flyt/mser.h) */
+    bool warmup_auto;
     unsigned replications;
     uint64_t seed;
     uint64_t max_patients; /* runaway guard: patients in the system at once */

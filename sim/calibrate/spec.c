@@ -536,6 +536,14 @@ static void check_scenario(struct flyt_spec *sp, struct flyt_calib_spec *spec,
         return;
     }
     flyt_diag_free(&d);
+    if (s->warmup_auto) { /* every trial would choose its own */
+        flyt_spec_error(sp, NULL, "scenario",
+                        "%s: run.warmup_days \"auto\" is for flyt run only: run the scenario "
+                        "there (flyt run --warmup auto) and give the warm-up it chose in days",
+                        spec->scenario_path);
+        flyt_scenario_free(s);
+        return;
+    }
     resolve_targets(sp, s, spec);
     read_bases(sp, s->resolved_text, spec);
     flyt_scenario_free(s);

@@ -105,6 +105,26 @@ int flyt_cli_claim_output(const char *cmd, const char *path, int kind, const cha
 int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct flyt_result *res,
                             unsigned n);
 
+/* -r auto's options, shared by run and compare: --precision P,
+ * --precision-kpi LIST, --max-replications N. Returns 1 when argv[*i] was
+ * one (advanced past its value), 0 when not, -1 on bad input (printed). */
+int flyt_cli_precision_option(const char *cmd, int argc, char **argv, int *i, double *precision,
+                              const char **kpis, unsigned *max_reps);
+/* -r auto needs --precision and they go together, not with --resume;
+ * -1 (printed) when not so. */
+int flyt_cli_precision_check(const char *cmd, bool r_auto, double precision, const char *kpis,
+                             unsigned max_reps, bool resume);
+/* p's KPIs from the comma-separated list (NULL: the default), looked up
+ * among s's units; -1 (printed) for a name that is no KPI. */
+struct flyt_precision_report;
+struct flyt_scenario;
+int flyt_cli_precision_kpis(const char *cmd, const char *list, const struct flyt_scenario *s,
+                            struct flyt_precision_report *p);
+/* A watched KPI no replication measured (a unit's waits where nobody
+ * waits) would run the rounds to the maximum for nothing: true, with a
+ * warning, when there is one. */
+bool flyt_cli_precision_nothing(const char *cmd, const struct flyt_precision_report *p);
+
 /* Progress line on stderr: shown when stderr is a terminal (or forced),
  * and only once the run has taken more than about a second. */
 struct flyt_progress {

@@ -10,6 +10,7 @@
 #include "flyt/experiment.h"
 #include "flyt/outfile.h"
 #include "flyt/output.h"
+#include "flyt/precision.h"
 #include "flyt/scenario.h"
 
 #include <inttypes.h>
@@ -58,6 +59,13 @@ static void usage(FILE *out)
           "                        which pairing needs); the table then lists the\n"
           "                        settings of each scenario and marks the variants\n"
           "                        whose settings differ\n"
+          "  -r auto --precision P  replications added in rounds, as flyt run -r auto, until\n"
+          "                        the paired 95% CI half-width of each --precision-kpi's\n"
+          "                        difference (every variant) is within P of |mean\n"
+          "                        difference|, or of |base mean| where that CI includes 0;\n"
+          "                        the figures equal those of -r <final count>\n"
+          "      --precision-kpi K[,K...]  default ukp_wait_mean\n"
+          "      --max-replications N  where -r auto stops regardless (default 1000)\n"
           "  -h, --help            this help\n"
           "\n"
           "In the table, * marks a difference whose paired 95% CI excludes 0.\n"
@@ -73,6 +81,10 @@ struct compare_opts {
     struct flyt_cli_opts c;
     bool resume;
     bool allow_different;
+    bool r_auto;      /* -r auto */
+    double precision; /* --precision; 0: not given */
+    const char *precision_kpi;
+    unsigned max_reps;
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -80,6 +92,18 @@ static int parse(int argc, char **argv, struct compare_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if ((strcmp(a, "-r") == 0 || strcmp(a, "--replications") == 0) && i + 1 < argc &&
+            strcmp(argv[i + 1], "auto") == 0) {
+            o->r_auto = true;
+            i++;
+            continue;
+        }
+        int prc = flyt_cli_precision_option("compare", argc, argv, &i, &o->precision,
+                                            &o->precision_kpi, &o->max_reps);
+        if (prc < 0)
+            return EXIT_BAD_INPUT;
+        if (prc > 0)
+            continue;
         int rc = flyt_cli_option("compare", FLYT_OPTS_RUN, argc, argv, &i, &o->c);
         if (rc < 0)
             return EXIT_BAD_INPUT;
@@ -103,6 +127,9 @@ static int parse(int argc, char **argv, struct compare_opts *o)
             o->files[o->n_files++] = a;
         }
     }
+    if (flyt_cli_precision_check("compare", o->r_auto, o->precision, o->precision_kpi, o->max_reps,
+                                 o->resume) < 0)
+        return EXIT_BAD_INPUT;
     if (o->n_files < 2) {
         fputs("flyt compare: error: needs a base and at least one variant scenario "
               "(see flyt compare --help)\n",
@@ -121,6 +148,15 @@ static struct flyt_scenario *load(const char *file, const char *const *sets, int
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario *s = flyt_scenario_load(file, sets, n_sets, &diag);
+    /* scenarios compared share their warm-up; a pilot per scenario could
+     * choose different ones */
+    if (s && s->warmup_auto) {
+        flyt_diag_add(&diag, file ? file : "<embedded>", 0, "run.warmup_days",
+                      "\"auto\" is for flyt run only: run the scenario there (flyt run --warmup "
+                      "auto) and give the warm-up it chose in days");
+        flyt_scenario_free(s);
+        s = NULL;
+    }
     *why = NULL;
     if (warnings) {
         *warnings = diag.warnings;
@@ -445,6 +481,114 @@ static int report(const struct compare_opts *o, struct outcome *oc)
     return status;
 }
 
+/* -r auto: rounds of replications of every scenario until each watched
+ * KPI's paired difference is precise enough (flyt/precision.h), as flyt
+ * run's: replication r of every scenario draws the same numbers in any
+ * round, so the result is a plain compare's with the final count. */
+static int run_rounds(const struct compare_opts *o, struct outcome *oc, struct flyt_scenario **s,
+                      struct flyt_precision_report *p)
+{
+    unsigned have = 0, want = oc->n_rep;
+    oc->n_rep = 0;
+    bool *done = NULL;
+    int status = EXIT_OK;
+    for (;;) {
+        bool *d = realloc(done, want * sizeof *done);
+        if (d)
+            done = d;
+        for (int i = 0; d && i < oc->n; i++) {
+            struct flyt_result *g = realloc(oc->res[i], want * sizeof *g);
+            if (!g) {
+                d = NULL;
+                break;
+            }
+            oc->res[i] = g;
+            memset(g + have, 0, (want - have) * sizeof *g);
+        }
+        if (!d) {
+            fputs("flyt compare: error: out of memory\n", stderr);
+            status = EXIT_FAIL;
+            break;
+        }
+        oc->n_rep = want;
+        for (unsigned r = 0; r < want; r++)
+            done[r] = r < have;
+        struct flyt_experiment_resume rs = { done, NULL, NULL };
+        for (int i = 0; status == EXIT_OK && i < oc->n; i++) {
+            char label[160];
+            snprintf(label, sizeof label, "%s (%d/%d)", s[i]->name, i + 1, oc->n);
+            struct flyt_progress prog;
+            flyt_progress_init(&prog, o->c.progress, label);
+            double t0 = flyt_cli_seconds();
+            int rc = flyt_experiment_run_resume(s[i], want, o->c.threads, oc->res[i],
+                                                flyt_progress_update, &prog, NULL, &rs);
+            oc->runs[i].wall_seconds += flyt_cli_seconds() - t0;
+            flyt_progress_done(&prog);
+            if (rc < 0) {
+                fputs("flyt compare: error: out of memory or cannot start threads\n", stderr);
+                status = EXIT_FAIL;
+            } else if (rc == FLYT_EXPERIMENT_STOPPED ||
+                       (rc == 0 && flyt_experiment_stop_requested())) {
+                status = report_interrupted(oc);
+            } else if (rc != 0) {
+                status = flyt_cli_report_stopped("compare", s[i]->name, oc->res[i], want);
+            }
+        }
+        have = want;
+        p->batches++;
+        p->replications = have;
+        if (status != EXIT_OK)
+            break;
+        const struct flyt_result *v[MAX_SCENARIOS];
+        for (int i = 1; i < oc->n; i++)
+            v[i - 1] = oc->res[i];
+        flyt_precision_assess_paired(p, oc->res[0], v, have);
+        if (p->met || have >= p->max || flyt_cli_precision_nothing("compare", p))
+            break;
+        want = flyt_precision_next(have, p->max);
+    }
+    free(done);
+    if (status != EXIT_OK)
+        return status;
+    for (int i = 0; i < oc->n; i++) {
+        s[i]->replications = oc->n_rep;
+        flyt_summary_compute(&oc->sum[i], oc->res[i], oc->n_rep);
+        oc->runs[i] = (struct flyt_compare_run){ s[i], oc->res[i], &oc->sum[i],
+                                                 oc->runs[i].wall_seconds };
+    }
+    oc->sum[0].precision = p;
+    if (!p->met && oc->n_rep >= p->max)
+        fprintf(stderr,
+                "flyt compare: warning: -r auto: the maximum of %u replications was reached "
+                "before every paired difference's 95%% CI half-width was within %g%% (see "
+                "below the table); --max-replications raises it\n",
+                p->max, 100 * p->target);
+    return EXIT_OK;
+}
+
+/* The watched KPIs, once per variant. */
+static int precision_pairs(const struct compare_opts *o, int n, struct flyt_scenario **s,
+                           struct flyt_precision_report *p)
+{
+    struct flyt_precision_report one = { 0 };
+    if (flyt_cli_precision_kpis("compare", o->precision_kpi, s[0], &one) < 0)
+        return -1;
+    if (one.n * (size_t)(n - 1) > FLYT_PRECISION_MAX_KPI) {
+        fprintf(stderr, "flyt compare: error: --precision-kpi: at most %d KPIs x variants\n",
+                FLYT_PRECISION_MAX_KPI);
+        return -1;
+    }
+    p->n = 0;
+    for (int v = 1; v < n; v++)
+        for (size_t k = 0; k < one.n; k++) {
+            struct flyt_precision_kpi *q = &p->kpi[p->n++];
+            *q = one.kpi[k];
+            q->variant = (unsigned)v;
+            snprintf(q->name, sizeof q->name, "%.40s: %.50s", s[v]->name, one.kpi[k].name);
+        }
+    return 0;
+}
+
 static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s)
 {
     int claimed = flyt_cli_claim_output("compare", o->c.output ? o->c.output : DEFAULT_OUTPUT,
@@ -459,6 +603,19 @@ static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s
     oc->n = n;
     oc->n_rep = s[0]->replications;
     int status = EXIT_OK;
+    struct flyt_precision_report prec = {
+        .target = o->precision,
+        .max = o->max_reps ? o->max_reps : FLYT_PRECISION_DEFAULT_MAX,
+        .paired = true,
+    };
+    if (o->r_auto) {
+        if (precision_pairs(o, n, s, &prec) < 0) {
+            free(oc);
+            return EXIT_BAD_INPUT;
+        }
+        oc->n_rep = oc->n_rep < FLYT_PRECISION_MIN_BATCH ? FLYT_PRECISION_MIN_BATCH : oc->n_rep;
+        oc->n_rep = oc->n_rep > prec.max ? prec.max : oc->n_rep;
+    }
     for (int i = 0; status == EXIT_OK && i < n; i++)
         if (!(oc->res[i] = calloc(oc->n_rep, sizeof *oc->res[i]))) {
             fputs("flyt compare: error: out of memory\n", stderr);
@@ -466,13 +623,16 @@ static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s
         }
     const char *out = o->c.output ? o->c.output : DEFAULT_OUTPUT;
     int opened = status != EXIT_OK ? status
+                 : o->r_auto       ? -1
                                    : flyt_cli_resume_open(&oc->resume, "compare", out,
                                                           (const struct flyt_scenario *const *)s,
                                                           (size_t)n, oc->n_rep, o->resume, oc->res);
     if (opened >= 0)
         status = opened;
     double t0 = flyt_cli_seconds();
-    for (int i = 0; status == EXIT_OK && i < n; i++)
+    if (o->r_auto && status == EXIT_OK)
+        status = run_rounds(o, oc, s, &prec);
+    for (int i = 0; !o->r_auto && status == EXIT_OK && i < n; i++)
         status = run_one(o, oc, i, s[i]);
     oc->wall = flyt_cli_seconds() - t0;
     if (status == EXIT_OK && compare_all(oc, s) != 0) {

@@ -4,8 +4,10 @@
 #include "cli/resume.h"
 #include "flyt/experiment.h"
 #include "flyt/log.h"
+#include "flyt/mser.h"
 #include "flyt/outfile.h"
 #include "flyt/output.h"
+#include "flyt/precision.h"
 #include "flyt/scenario.h"
 #include "flyt/series.h"
 
@@ -26,10 +28,23 @@ static void usage(FILE *out)
           "Options:\n"
           "  -o, --output FILE     HDF5 output (default flyt-out.h5); written to\n"
           "                        FILE.partial.XXXXXX and renamed when complete\n"
-          "  -r, --replications N  number of replications (overrides run.replications)\n"
+          "  -r, --replications N  number of replications (overrides run.replications), or\n"
+          "                        auto with --precision: added in rounds (run.replications,\n"
+          "                        at least 10, then + max(10, n/2)) until the 95% CI\n"
+          "                        half-width of each --precision-kpi is within P of its\n"
+          "                        mean; the figures equal those of -r <final count>\n"
+          "      --precision P     relative half-width for -r auto, 0 < P < 1 (0.05: 5%)\n"
+          "      --precision-kpi K[,K...]  the KPIs -r auto watches (default ukp_wait_mean;\n"
+          "                        units.<id>.<kpi> too)\n"
+          "      --max-replications N  where -r auto stops regardless (default 1000)\n"
           "      --seed S          random seed (overrides run.seed)\n"
           "  -t, --threads N       worker threads (default: one per CPU); results are\n"
           "                        identical for any N\n"
+          "      --warmup DAYS     warm-up in days (overrides run.warmup_days), or auto:\n"
+          "                        a pilot run from day 0 with the same seed picks it by\n"
+          "                        MSER-5 on the replication-averaged daily series (the\n"
+          "                        chosen days and each series' truncation are printed\n"
+          "                        and kept in the file), then the run is made with it\n"
           "      --set KEY=VALUE   override a scalar, e.g. --set units.short_term.capacity=140\n"
           "                        (repeatable; validated like the file)\n"
           "      --format FMT      table (default) or json, on stdout\n"
@@ -69,6 +84,11 @@ struct run_opts {
     bool patients, events; /* the logs, streamed into the output file */
     enum series_mode series;
     bool resume;
+    char warmup_set[80]; /* --warmup, as run.warmup_days=VALUE */
+    bool r_auto;         /* -r auto */
+    double precision;    /* --precision; 0: not given */
+    const char *precision_kpi;
+    unsigned max_reps;
 };
 
 /* --series MODE or --series=MODE; returns 1 when argv[*i] was it, -1 bad. */
@@ -102,6 +122,18 @@ static int parse(int argc, char **argv, struct run_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if ((strcmp(a, "-r") == 0 || strcmp(a, "--replications") == 0) && i + 1 < argc &&
+            strcmp(argv[i + 1], "auto") == 0) {
+            o->r_auto = true;
+            i++;
+            continue;
+        }
+        int prc = flyt_cli_precision_option("run", argc, argv, &i, &o->precision, &o->precision_kpi,
+                                            &o->max_reps);
+        if (prc < 0)
+            return EXIT_BAD_INPUT;
+        if (prc > 0)
+            continue;
         int rc = flyt_cli_option("run", FLYT_OPTS_RUN, argc, argv, &i, &o->c);
         if (rc < 0)
             return EXIT_BAD_INPUT;
@@ -112,6 +144,14 @@ static int parse(int argc, char **argv, struct run_opts *o)
             return EXIT_BAD_INPUT;
         if (rc > 0)
             continue;
+        if (strcmp(a, "--warmup") == 0 || strncmp(a, "--warmup=", 9) == 0) {
+            const char *v = a[8] == '=' ? a + 9 : flyt_cli_value("run", argc, argv, &i);
+            if (!v)
+                return EXIT_BAD_INPUT;
+            /* the loader checks it as it checks the file's, "--set:N" aside */
+            snprintf(o->warmup_set, sizeof o->warmup_set, "run.warmup_days=%s", v);
+            continue;
+        }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return EXIT_OK;
@@ -131,6 +171,15 @@ static int parse(int argc, char **argv, struct run_opts *o)
                     o->scenario, a);
             return EXIT_BAD_INPUT;
         }
+    }
+    if (flyt_cli_precision_check("run", o->r_auto, o->precision, o->precision_kpi, o->max_reps,
+                                 o->resume) < 0)
+        return EXIT_BAD_INPUT;
+    if (o->r_auto && (o->patients || o->events)) {
+        fputs("flyt run: error: -r auto cannot be used with --patients or --events: they need "
+              "the replication count up front\n",
+              stderr);
+        return EXIT_BAD_INPUT;
     }
     if (o->resume && (o->patients || o->events)) {
         fputs("flyt run: error: --resume cannot be used with --patients or --events: the logs "
@@ -197,7 +246,258 @@ static struct flyt_series_reduce *series_reducer(const struct run_opts *o,
     return red;
 }
 
-static int execute(const struct run_opts *o, const struct flyt_scenario *s)
+/* The series whose start-up decides the warm-up: the censuses and queues
+ * that fill from an empty start; the daily counts (arrivals, discharges)
+ * are too noisy to show a transient and follow the censuses anyway. */
+static size_t key_series(const struct flyt_scenario *s)
+{
+    return 3 + 2 * (size_t)s->n_units;
+}
+
+/* out[0..n_days) = the key series i averaged over the replications, per
+ * day; from the reducer when the series were folded. */
+static void key_mean(const struct flyt_scenario *s, size_t i, const struct flyt_result *res,
+                     unsigned n, const struct flyt_series_reduce *red, size_t n_days, double *out,
+                     char *name, size_t len)
+{
+    static const enum flyt_series glob[3] = { FLYT_SERIES_hospital_treatment,
+                                              FLYT_SERIES_ukp_waiting, FLYT_SERIES_coord_queue };
+    unsigned u = i < 3 ? 0 : (unsigned)((i - 3) / 2);
+    enum flyt_unit_series us = i < 3 || (i - 3) % 2 == 0 ? FLYT_USERIES_census : FLYT_USERIES_queue;
+    if (i < 3)
+        snprintf(name, len, "%s", flyt_series_defs[glob[i]].name);
+    else
+        snprintf(name, len, "units.%s.%s", s->units[u].id, flyt_unit_series_defs[us].name);
+    if (red) {
+        if (i < 3)
+            flyt_series_reduce_get(red, glob[i], FLYT_SERIES_STAT_mean, out);
+        else
+            flyt_series_reduce_unit_get(red, u, us, FLYT_SERIES_STAT_mean, out);
+        return;
+    }
+    for (size_t d = 0; d < n_days; d++) {
+        double sum = 0;
+        unsigned k = 0;
+        for (unsigned r = 0; r < n; r++) {
+            const struct flyt_result *x = &res[r];
+            if (d >= x->n_days)
+                continue;
+            double v = i < 3            ? (x->series[glob[i]] ? x->series[glob[i]][d] : NAN)
+                       : x->unit_series ? flyt_result_unit_series(x, u, (int)us)[d]
+                                        : NAN;
+            if (isfinite(v)) {
+                sum += v;
+                k++;
+            }
+        }
+        out[d] = k ? sum / k : NAN;
+    }
+}
+
+/* MSER-5 looks for the level a series settles to; one driven by the
+ * calendar (growth, months, capacity changing on dates) never settles, and
+ * its seasons read as transients. */
+static bool calendar_driven(const struct flyt_scenario *s)
+{
+    if (s->growth_per_year != 0 || s->n_growth_by_year > 0)
+        return true;
+    for (int m = 0; m < 12; m++)
+        if (s->month_factor[m] != 1)
+            return true;
+    for (int u = 0; u < s->n_units; u++)
+        if (s->units[u].schedule.n_changes || s->units[u].schedule.n_recurring)
+            return true;
+    return false;
+}
+
+/* MSER-5 of every key series; -1 when out of memory. */
+static int mser_check(const struct flyt_scenario *s, const struct flyt_result *res, unsigned n,
+                      const struct flyt_series_reduce *red, size_t n_days,
+                      struct flyt_warmup_check *w)
+{
+    size_t ns = key_series(s);
+    double *x = malloc((n_days ? n_days : 1) * sizeof *x);
+    w->series = calloc(ns, sizeof *w->series);
+    if (!x || !w->series) {
+        free(x);
+        flyt_warmup_check_free(w);
+        return -1;
+    }
+    w->n = ns;
+    for (size_t i = 0; i < ns; i++) {
+        key_mean(s, i, res, n, red, n_days, x, w->series[i].name, sizeof w->series[i].name);
+        w->series[i].m = flyt_mser5(x, n_days);
+    }
+    free(x);
+    return 0;
+}
+
+/* --warmup auto: the pilot is the same run from day 0 (same seed and
+ * streams), its series folded across replications as they finish, so it
+ * costs one run's time and a horizon's worth of memory. The real run is
+ * made afresh with the chosen warm-up rather than cut from the pilot: the
+ * KPIs count events in the window, which the series cannot give back.
+ * Returns -1 to go on, or an exit status. */
+static int choose_warmup(const struct run_opts *o, struct flyt_scenario *s,
+                         struct flyt_warmup_check *w)
+{
+    s->warmup_days = 0;
+    unsigned n = s->replications;
+    size_t n_days = series_days(s);
+    struct flyt_series_reduce *red = flyt_series_reduce_new(n_days);
+    struct flyt_result *res = calloc(n, sizeof *res);
+    if (!red || !res || flyt_series_reduce_set_units(red, (unsigned)s->n_units) < 0) {
+        fputs("flyt run: error: out of memory\n", stderr);
+        flyt_series_reduce_free(red);
+        free(res);
+        return EXIT_FAIL;
+    }
+    struct flyt_progress prog;
+    flyt_progress_init(&prog, o->c.progress, "warm-up pilot");
+    int rc = flyt_experiment_run_with(s, n, o->c.threads, res, flyt_progress_update, &prog, NULL,
+                                      red, NULL);
+    flyt_progress_done(&prog);
+    int status = -1;
+    if (rc == FLYT_EXPERIMENT_STOPPED || (rc == 0 && flyt_experiment_stop_requested())) {
+        int sig = flyt_cli_signal_caught();
+        fprintf(stderr, "flyt run: stopped by %s in the warm-up pilot; no output written\n",
+                sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        status = 128 + (sig ? sig : SIGINT);
+    } else if (rc != 0) {
+        fputs("flyt run: the warm-up pilot (run.warmup_days = \"auto\") did not finish:\n", stderr);
+        status = flyt_cli_report_stopped("run", NULL, res, n);
+    } else if (mser_check(s, res, n, red, n_days, w) < 0) {
+        fputs("flyt run: error: out of memory\n", stderr);
+        status = EXIT_FAIL;
+    } else {
+        w->auto_chosen = true;
+        w->pilot_days = (double)n_days;
+        w->warmup_days = (double)flyt_warmup_check_max(w);
+        s->warmup_days = w->warmup_days;
+        for (size_t i = 0; i < w->n; i++)
+            if (w->series[i].m.too_short)
+                fprintf(stderr,
+                        "flyt run: warning: warm-up auto: '%s' is lowest in the second half of "
+                        "the horizon (MSER-5): it may not settle within %g days; the warm-up "
+                        "takes its best point in the first half; a longer run.horizon_days "
+                        "tells\n",
+                        w->series[i].name, s->horizon_days);
+        fprintf(stderr, "flyt run: warm-up auto: %g days (MSER-5 over %zu daily series)\n",
+                s->warmup_days, w->n);
+        if (calendar_driven(s))
+            fputs("flyt run: note: warm-up auto: demand or capacity here follows the calendar "
+                  "(growth, month factors or capacity schedules), so the series never settle "
+                  "and MSER-5 may take a season for start-up; check the series\n",
+                  stderr);
+    }
+    for (unsigned r = 0; r < n; r++)
+        flyt_result_free(&res[r]);
+    free(res);
+    flyt_series_reduce_free(red);
+    return status;
+}
+
+/* A given warm-up, checked on what was measured (20 batches at least, as
+ * fewer tell little): a truncation MSER-5 puts
+ * well inside the window, with the cut part's level clearly apart from the
+ * rest's, says the series still trend after the warm-up. Silent otherwise:
+ * autocorrelated but settled series give small truncations too; and
+ * silent where the calendar drives the series, whose seasons would read
+ * as trends. */
+static void warn_short_warmup(const struct flyt_scenario *s, const struct flyt_result *res,
+                              unsigned n, const struct flyt_series_reduce *red)
+{
+    size_t n_days = series_days(s);
+    struct flyt_warmup_check w = { 0 };
+    if (n_days < 100 || calendar_driven(s) || mser_check(s, res, n, red, n_days, &w) < 0)
+        return;
+    size_t worst = w.n, flagged = 0;
+    for (size_t i = 0; i < w.n; i++) {
+        const struct flyt_mser *m = &w.series[i].m;
+        if (m->too_short || !m->shifted || (double)m->days <= 0.1 * (double)n_days)
+            continue;
+        flagged++;
+        if (worst == w.n || m->days > w.series[worst].m.days)
+            worst = i;
+    }
+    if (flagged)
+        fprintf(stderr,
+                "flyt run: warning: warm-up may be too short: the daily series '%s' still "
+                "trends for ~%zu days after it (MSER-5%s); try --warmup auto, or a warm-up of "
+                "at least %g days\n",
+                w.series[worst].name, w.series[worst].m.days,
+                flagged > 1 ? ", and other series too" : "",
+                s->warmup_days + (double)w.series[worst].m.days);
+    flyt_warmup_check_free(&w);
+}
+
+/* -r auto: rounds of replications until every watched KPI is precise
+ * enough. Replication r draws the same numbers in any round (streams keyed
+ * by r), so the rounds before the last are the first replications of a
+ * plain run with the final count, and its figures are that run's. The
+ * series are kept whole through the rounds and folded (--series) once the
+ * count is known, as the reducer cannot tell a replication it already has. */
+static int run_sequential(const struct run_opts *o, struct flyt_scenario *s,
+                          struct flyt_result **res, unsigned *n, struct flyt_series_reduce **red,
+                          struct flyt_precision_report *p, struct flyt_progress *prog)
+{
+    unsigned have = 0, want = *n;
+    bool *done = NULL;
+    int rc = 0;
+    for (;;) {
+        struct flyt_result *grown = realloc(*res, want * sizeof **res);
+        if (grown)
+            *res = grown;
+        bool *d = grown ? realloc(done, want * sizeof *done) : NULL;
+        if (!d) {
+            fputs("flyt run: error: out of memory\n", stderr);
+            rc = -1;
+            break;
+        }
+        done = d;
+        memset(*res + have, 0, (want - have) * sizeof **res);
+        for (unsigned r = 0; r < want; r++)
+            done[r] = r < have;
+        *n = want;
+        struct flyt_experiment_resume rs = { done, NULL, NULL };
+        rc = flyt_experiment_run_with(s, want, o->c.threads, *res, flyt_progress_update, prog, NULL,
+                                      NULL, &rs);
+        have = want;
+        p->batches++;
+        p->replications = have;
+        if (rc != 0 || flyt_experiment_stop_requested())
+            break;
+        flyt_precision_assess(p, *res, have);
+        if (p->met || have >= p->max || flyt_cli_precision_nothing("run", p))
+            break;
+        want = flyt_precision_next(have, p->max);
+    }
+    p->replications = *n;
+    s->replications = *n;
+    if (rc == 0 && !flyt_experiment_stop_requested()) {
+        bool fail;
+        *red = series_reducer(o, s, &fail);
+        if (fail) {
+            rc = -1;
+        } else if (*red) {
+            for (unsigned r = 0; r < *n; r++)
+                done[r] = true;
+            struct flyt_experiment_resume rs = { done, NULL, NULL };
+            rc = flyt_experiment_run_with(s, *n, o->c.threads, *res, NULL, NULL, NULL, *red, &rs);
+        }
+        if (!p->met && *n >= p->max)
+            fprintf(stderr,
+                    "flyt run: warning: -r auto: the maximum of %u replications was reached "
+                    "before the 95%% CI half-width was within %g%% of the mean for every "
+                    "--precision-kpi (see below the table); --max-replications raises it\n",
+                    p->max, 100 * p->target);
+    }
+    free(done);
+    return rc;
+}
+
+static int execute(const struct run_opts *o, struct flyt_scenario *s,
+                   const struct flyt_warmup_check *warmup)
 {
     const char *out = o->c.output ? o->c.output : "flyt-out.h5";
     const char *inputs[] = { o->scenario };
@@ -205,8 +505,17 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
     if (claimed >= 0)
         return claimed;
     unsigned n = s->replications;
-    bool red_failed;
-    struct flyt_series_reduce *red = series_reducer(o, s, &red_failed);
+    struct flyt_precision_report prec = { .target = o->precision,
+                                          .max = o->max_reps ? o->max_reps
+                                                             : FLYT_PRECISION_DEFAULT_MAX };
+    if (o->r_auto) {
+        if (flyt_cli_precision_kpis("run", o->precision_kpi, s, &prec) < 0)
+            return EXIT_BAD_INPUT;
+        n = n < FLYT_PRECISION_MIN_BATCH ? FLYT_PRECISION_MIN_BATCH : n;
+        n = n > prec.max ? prec.max : n;
+    }
+    bool red_failed = false;
+    struct flyt_series_reduce *red = o->r_auto ? NULL : series_reducer(o, s, &red_failed);
     if (red_failed)
         return EXIT_FAIL;
     struct flyt_result *res = calloc(n, sizeof *res);
@@ -216,10 +525,11 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
         return EXIT_FAIL;
     }
     char err[512];
+    const struct flyt_scenario *cs = s;
     struct flyt_cli_resume k = { 0 };
-    int opened = o->patients || o->events
+    int opened = o->patients || o->events || o->r_auto
                          ? -1
-                         : flyt_cli_resume_open(&k, "run", out, &s, 1, n, o->resume, &res);
+                         : flyt_cli_resume_open(&k, "run", out, &cs, 1, n, o->resume, &res);
     if (opened >= 0) {
         for (unsigned r = 0; r < n; r++)
             flyt_result_free(&res[r]);
@@ -239,9 +549,10 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
     struct flyt_progress prog;
     flyt_progress_init(&prog, o->c.progress, s->name);
     double t0 = flyt_cli_seconds();
-    int rc = flyt_experiment_run_with(s, n, o->c.threads, res, flyt_progress_update, &prog,
-                                      log ? flyt_h5_log_hooks(log) : NULL, red,
-                                      log ? NULL : flyt_cli_resume_hooks(&k, 0));
+    int rc = o->r_auto ? run_sequential(o, s, &res, &n, &red, &prec, &prog)
+                       : flyt_experiment_run_with(s, n, o->c.threads, res, flyt_progress_update,
+                                                  &prog, log ? flyt_h5_log_hooks(log) : NULL, red,
+                                                  log ? NULL : flyt_cli_resume_hooks(&k, 0));
     double wall = flyt_cli_seconds() - t0;
     flyt_progress_done(&prog);
     int status = EXIT_OK;
@@ -256,6 +567,10 @@ static int execute(const struct run_opts *o, const struct flyt_scenario *s)
         struct flyt_summary sum;
         flyt_summary_compute(&sum, res, n);
         sum.series = red;
+        sum.warmup = warmup;
+        sum.precision = o->r_auto ? &prec : NULL;
+        if (!warmup)
+            warn_short_warmup(s, res, n, red);
         struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),
                                       o->c.threads ? o->c.threads
                                                    : flyt_experiment_default_threads(),
@@ -291,9 +606,16 @@ int flyt_cmd_run(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* --warmup after every --set, so that it wins as -r does */
+    const char *sets[CLI_MAX_SETS + 3];
+    int n_sets = 0;
+    for (int i = 0; i < o.c.n_sets; i++)
+        sets[n_sets++] = o.c.sets[i];
+    if (o.warmup_set[0])
+        sets[n_sets++] = o.warmup_set;
     struct flyt_diag diag;
     flyt_diag_init(&diag);
-    struct flyt_scenario *s = flyt_scenario_load(o.scenario, o.c.sets, o.c.n_sets, &diag);
+    struct flyt_scenario *s = flyt_scenario_load(o.scenario, sets, n_sets, &diag);
     if (diag.warnings)
         fputs(diag.warnings, stderr); /* never stop a run: the planner may mean it */
     if (!s) {
@@ -302,7 +624,11 @@ int flyt_cmd_run(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     flyt_diag_free(&diag);
-    rc = execute(&o, s);
+    struct flyt_warmup_check w = { 0 };
+    rc = s->warmup_auto ? choose_warmup(&o, s, &w) : -1;
+    if (rc < 0)
+        rc = execute(&o, s, s->warmup_auto ? &w : NULL);
+    flyt_warmup_check_free(&w);
     flyt_scenario_free(s);
     return rc;
 }

@@ -4,9 +4,12 @@
  * report of replications the runaway guard stopped. Every message names
  * the command, so they read as before this was shared. */
 #include "cli/cli.h"
+#include "flyt/precision.h"
+#include "flyt/scenario.h"
 
 #include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -155,4 +158,117 @@ int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct 
     }
     fprintf(stderr, "flyt %s: no output written: a partial run is not a result\n", cmd);
     return EXIT_FAIL;
+}
+
+int flyt_cli_precision_option(const char *cmd, int argc, char **argv, int *i, double *precision,
+                              const char **kpis, unsigned *max_reps)
+{
+    const char *a = argv[*i];
+    bool p = strcmp(a, "--precision") == 0, k = strcmp(a, "--precision-kpi") == 0;
+    if (!p && !k && strcmp(a, "--max-replications") != 0)
+        return 0;
+    const char *v = flyt_cli_value(cmd, argc, argv, i);
+    if (!v)
+        return -1;
+    if (k) {
+        *kpis = v;
+        return 1;
+    }
+    if (!p) {
+        unsigned long long m;
+        if (!flyt_cli_parse_uint(a, v, 2, 1000000, &m))
+            return -1;
+        *max_reps = (unsigned)m;
+        return 1;
+    }
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || *end || !(x > 0 && x < 1)) {
+        fprintf(stderr,
+                "flyt %s: error: --precision takes a fraction, 0 < P < 1 (0.05 for 5 %%), got "
+                "'%s'\n",
+                cmd, v);
+        return -1;
+    }
+    *precision = x;
+    return 1;
+}
+
+int flyt_cli_precision_check(const char *cmd, bool r_auto, double precision, const char *kpis,
+                             unsigned max_reps, bool resume)
+{
+    if (r_auto && !(precision > 0)) {
+        fprintf(stderr, "flyt %s: error: -r auto needs --precision P (e.g. 0.05)\n", cmd);
+        return -1;
+    }
+    if (!r_auto && (precision > 0 || kpis || max_reps)) {
+        fprintf(stderr,
+                "flyt %s: error: --precision, --precision-kpi and --max-replications go with "
+                "-r auto\n",
+                cmd);
+        return -1;
+    }
+    if (r_auto && resume) {
+        fprintf(stderr,
+                "flyt %s: error: -r auto cannot be used with --resume: the journal needs the "
+                "replication count up front\n",
+                cmd);
+        return -1;
+    }
+    return 0;
+}
+
+int flyt_cli_precision_kpis(const char *cmd, const char *list, const struct flyt_scenario *s,
+                            struct flyt_precision_report *p)
+{
+    const char **ids = calloc(s->n_units > 0 ? (size_t)s->n_units : 1, sizeof *ids);
+    if (!ids) {
+        fprintf(stderr, "flyt %s: error: out of memory\n", cmd);
+        return -1;
+    }
+    for (int u = 0; u < s->n_units; u++)
+        ids[u] = s->units[u].id;
+    int rc = 0;
+    p->n = 0;
+    for (const char *a = list ? list : FLYT_PRECISION_DEFAULT_KPI; *a && rc == 0;) {
+        size_t len = strcspn(a, ",");
+        char name[96];
+        snprintf(name, sizeof name, "%.*s", (int)len, a);
+        int h = flyt_kpi_lookup(name, ids, (unsigned)s->n_units);
+        if (h < 0) {
+            fprintf(stderr,
+                    "flyt %s: error: --precision-kpi: no KPI '%s' (a key figure, or "
+                    "units.<id>.<kpi>; docs/kpis.md)\n",
+                    cmd, name);
+            rc = -1;
+        } else if (p->n == FLYT_PRECISION_MAX_KPI) {
+            fprintf(stderr, "flyt %s: error: --precision-kpi: at most %d KPIs\n", cmd,
+                    FLYT_PRECISION_MAX_KPI);
+            rc = -1;
+        } else {
+            snprintf(p->kpi[p->n].name, sizeof p->kpi[p->n].name, "%s", name);
+            p->kpi[p->n++].handle = h;
+        }
+        a += len + (a[len] == ',');
+    }
+    if (rc == 0 && p->n == 0) {
+        fprintf(stderr, "flyt %s: error: --precision-kpi: no KPI named\n", cmd);
+        rc = -1;
+    }
+    free(ids);
+    return rc;
+}
+
+bool flyt_cli_precision_nothing(const char *cmd, const struct flyt_precision_report *p)
+{
+    for (size_t k = 0; k < p->n; k++)
+        if (p->kpi[k].n_finite == 0) {
+            fprintf(stderr,
+                    "flyt %s: warning: -r auto: '%s' had nothing to measure in any of the %u "
+                    "replications so far (NaN): no more are added for it; name a KPI this "
+                    "scenario measures with --precision-kpi\n",
+                    cmd, p->kpi[k].name, p->replications);
+            return true;
+        }
+    return false;
 }

@@ -55,7 +55,19 @@ static void read_run(struct reader *rd, config_setting_t *root, struct flyt_scen
 
     s->horizon_days = 365;
     flyt__rd_num(rd, run, "horizon_days", true, 1.0, 365.0 * 1000, &s->horizon_days);
-    flyt__rd_num(rd, run, "warmup_days", false, 0.0, INFINITY, &s->warmup_days);
+    config_setting_t *wd = run ? config_setting_get_member(run, "warmup_days") : NULL;
+    if (wd && config_setting_type(wd) == CONFIG_TYPE_STRING) {
+        flyt__rd_get(rd, run, "warmup_days", false); /* a known key, whatever its value */
+        const char *w = config_setting_get_string(wd);
+        /* 0 until flyt run's pilot has measured the transient (MSER-5) */
+        if (strcmp(w, "auto") == 0)
+            s->warmup_auto = true;
+        else
+            flyt__rd_error(rd, wd, "run.warmup_days",
+                           "expected a number of days or \"auto\", got \"%s\"", w);
+    } else {
+        flyt__rd_num(rd, run, "warmup_days", false, 0.0, INFINITY, &s->warmup_days);
+    }
     if (run && s->warmup_days >= s->horizon_days) {
         config_setting_t *w = config_setting_get_member(run, "warmup_days");
         flyt__rd_error(rd, w ? w : run, "run.warmup_days",

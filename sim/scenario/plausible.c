@@ -106,7 +106,8 @@ static void check_empty_start(struct reader *rd, config_setting_t *root,
             continue; /* a unit that opens later starts empty on purpose */
         int g;
         double stay = longest_stay(s, u, &g);
-        if (stay <= LONG_STAY_DAYS || s->warmup_days >= stay)
+        /* an automatic warm-up is measured to cover the filling */
+        if (stay <= LONG_STAY_DAYS || s->warmup_days >= stay || s->warmup_auto)
             continue;
         const char *key = x->kind == FLYT_UNIT_BEDS       ? "initial_occupancy"
                           : x->kind == FLYT_UNIT_CASELOAD ? "initial_clients"

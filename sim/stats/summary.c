@@ -193,6 +193,8 @@ void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res,
         s->n[k] = st.n;
     }
     s->series = NULL;
+    s->warmup = NULL;
+    s->precision = NULL;
     s->n_roles = n_res > 0 ? res[0].n_roles : 0;
     for (unsigned r = 0; r < s->n_roles; r++)
         for (int k = 0; k < FLYT_N_ROLE_KPI; k++) {

@@ -180,6 +180,15 @@ struct flyt_scenario *flyt_sweep_load_point(const struct flyt_sweep *sw, size_t 
     struct flyt_scenario *s = sw->base_path && (dir || !strchr(sw->base_path, '/'))
                                       ? load_point(sw, dir, (long)point, diag)
                                       : NULL;
+    /* every point would need its own pilot, and points would no longer
+     * differ only in their parameters */
+    if (s && s->warmup_auto) {
+        flyt_diag_add(diag, sw->base_path, 0, "run.warmup_days",
+                      "\"auto\" is for flyt run only: run the base there (flyt run "
+                      "--warmup auto) and give the warm-up it chose in days");
+        flyt_scenario_free(s);
+        s = NULL;
+    }
     if (!s && diag->n_errors == 0)
         flyt_diag_add(diag, sw->source, 0, NULL, "out of memory");
     free(dir);

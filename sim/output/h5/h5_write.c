@@ -20,6 +20,7 @@
  * below the provenance is flyt__h5_write_run_body, which the comparison
  * file repeats once per scenario.
  */
+#include "flyt/mser.h"
 #include "flyt/series.h"
 #include "output/h5/h5_common.h"
 #include "output/h5/sha256.h"
@@ -373,6 +374,48 @@ static int write_series_reduced(struct flyt__h5 *c, hid_t loc, const struct flyt
     return flyt__h5_close_group(c, g, rc);
 }
 
+/* Only files whose warm-up MSER-5 chose carry these: a given warm-up's
+ * check changes nothing in the file. */
+static int warmup_attrs(struct flyt__h5 *c, hid_t loc, const struct flyt_warmup_check *w)
+{
+    if (!w || !w->auto_chosen)
+        return 0;
+    size_t n = w->n;
+    const char **names = malloc((n ? n : 1) * sizeof *names);
+    double *days = malloc((n ? n : 1) * sizeof *days);
+    int rc = -1;
+    if (!names || !days) {
+        rc = flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            names[i] = w->series[i].name;
+            days[i] = (double)w->series[i].m.days;
+        }
+        hsize_t dims[1] = { n };
+        hid_t sp = H5Screate_simple(1, dims, NULL);
+        hid_t a = sp < 0 ? -1
+                         : H5Acreate2(loc, "warmup_mser_days", H5T_IEEE_F64LE, sp, H5P_DEFAULT,
+                                      H5P_DEFAULT);
+        rc = a >= 0 && (n == 0 || H5Awrite(a, H5T_NATIVE_DOUBLE, days) >= 0)
+                     ? 0
+                     : flyt__h5_fail(c, loc, "warmup_mser_days");
+        if (a >= 0 && H5Aclose(a) < 0 && rc == 0)
+            rc = flyt__h5_fail(c, loc, "warmup_mser_days");
+        if (sp >= 0)
+            H5Sclose(sp);
+        rc = rc ||
+                             flyt__h5_attr_write(c, loc, "warmup_auto", H5T_STD_U32LE,
+                                                 H5T_NATIVE_UINT, &(unsigned){ 1 }) ||
+                             flyt__h5_attr_strs(c, loc, "warmup_mser_series", names, n) ||
+                             flyt__h5_attr_double(c, loc, "warmup_pilot_days", w->pilot_days)
+                     ? -1
+                     : 0;
+    }
+    free(names);
+    free(days);
+    return rc;
+}
+
 /* The series chunks are shuffled and deflated on the run's other threads
  * (threads - 1 helpers) while this one writes everything before them. */
 int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
@@ -380,7 +423,8 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
                             const struct flyt_summary *sum, const struct flyt_run_meta *meta)
 {
     if (sum->series) /* sum is never NULL: every run file has a summary */
-        return flyt__h5_run_attrs(c, loc, s, meta) || write_replications(c, loc, res, n_res) ||
+        return flyt__h5_run_attrs(c, loc, s, meta) || warmup_attrs(c, loc, sum->warmup) ||
+                               write_replications(c, loc, res, n_res) ||
                                write_summary(c, loc, sum) ||
                                write_series_reduced(c, loc, s, sum->series) ||
                                flyt__h5_write_roles(c, loc, s, res, n_res, sum) ||
@@ -404,8 +448,9 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
         if (!pk)
             return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
     }
-    int rc = flyt__h5_run_attrs(c, loc, s, meta) || write_replications(c, loc, res, n_res) ||
-                             write_summary(c, loc, sum) || write_series(c, loc, s, &a, pk) ||
+    int rc = flyt__h5_run_attrs(c, loc, s, meta) || warmup_attrs(c, loc, sum->warmup) ||
+                             write_replications(c, loc, res, n_res) || write_summary(c, loc, sum) ||
+                             write_series(c, loc, s, &a, pk) ||
                              flyt__h5_write_roles(c, loc, s, res, n_res, sum) ||
                              flyt__h5_write_units(c, loc, s, res, n_res, sum)
                      ? -1

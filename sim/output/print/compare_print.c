@@ -172,6 +172,7 @@ void flyt_compare_print_table(FILE *out, const struct flyt_compare_run *runs, si
         role_table(out, c);
         unit_table(out, c);
     }
+    flyt__precision_print_table(out, runs[0].summary ? runs[0].summary->precision : NULL);
     flyt__few_replications_note(out, n_rep);
 }
 
@@ -281,5 +282,7 @@ void flyt_compare_print_json(FILE *out, const struct flyt_compare_run *runs, siz
         json_units(out, &cmp[v - 1]);
         fputc('}', out);
     }
-    fputs("]}\n", out);
+    fputc(']', out);
+    flyt__precision_print_json(out, runs[0].summary ? runs[0].summary->precision : NULL);
+    fputs("}\n", out);
 }

@@ -19,6 +19,12 @@ const char *flyt__fmt_ci(char *buf, size_t len, double mean, double half);
  * need not be symmetric about its mean. */
 const char *flyt__fmt_interval(char *buf, size_t len, double lo, double hi);
 
+/* flyt run/compare -r auto's count and precision reached, under the table
+ * and as JSON's "replications_auto" member (", " first); nothing for NULL. */
+struct flyt_precision_report;
+void flyt__precision_print_table(FILE *out, const struct flyt_precision_report *p);
+void flyt__precision_print_json(FILE *out, const struct flyt_precision_report *p);
+
 /* A JSON string literal (NULL prints as ""). */
 void flyt__json_str(FILE *out, const char *str);
 

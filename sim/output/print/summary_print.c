@@ -3,7 +3,9 @@
  * Undefined figures (no replication measured anything, or too few for an
  * interval) print as "-" in the table and null in JSON.
  */
+#include "flyt/mser.h"
 #include "flyt/output.h"
+#include "flyt/precision.h"
 #include "output/print/print_util.h"
 #include "output/print/roles_print.h"
 #include "output/print/warnings.h"
@@ -22,6 +24,88 @@ static int widest(const struct flyt_field_def *defs, int n, int units, int at_le
             w = len;
     }
     return w;
+}
+
+/* Only --warmup auto prints it: the check of a given warm-up speaks up
+ * on stderr when it finds something, and is silent otherwise. */
+static void warmup_table(FILE *out, const struct flyt_warmup_check *w)
+{
+    if (!w || !w->auto_chosen)
+        return;
+    fprintf(out,
+            "\nwarm-up: %g days, chosen by MSER-5 on the replication-averaged daily series of "
+            "a pilot run from day 0 (%g days); truncation per series:\n",
+            w->warmup_days, w->pilot_days);
+    for (size_t i = 0; i < w->n; i++) {
+        const struct flyt_mser *m = &w->series[i].m;
+        fprintf(out, "  %-40s  %6zu days%s\n", w->series[i].name, m->days,
+                m->too_short ? "  (minimum in the second half: the horizon is too short to tell)"
+                             : "");
+    }
+}
+
+static void warmup_json(FILE *out, const struct flyt_warmup_check *w)
+{
+    if (!w || !w->auto_chosen)
+        return;
+    fputs(",\n \"warmup_auto\": {\"method\": \"MSER-5\", \"warmup_days\": ", out);
+    flyt__json_num(out, w->warmup_days);
+    fputs(", \"pilot_days\": ", out);
+    flyt__json_num(out, w->pilot_days);
+    fputs(", \"series\": {", out);
+    for (size_t i = 0; i < w->n; i++) {
+        fputs(i ? ", " : "", out);
+        flyt__json_str(out, w->series[i].name);
+        fprintf(out, ": {\"days\": %zu, \"too_short\": %s}", w->series[i].m.days,
+                w->series[i].m.too_short ? "true" : "false");
+    }
+    fputs("}}", out);
+}
+
+void flyt__precision_print_table(FILE *out, const struct flyt_precision_report *p)
+{
+    if (!p)
+        return;
+    fprintf(out,
+            "\nreplications: %u (-r auto, %u round%s): the 95%% CI half-width of %s within "
+            "%g%% of %s %s\n",
+            p->replications, p->batches, p->batches == 1 ? "" : "s",
+            p->paired   ? "every paired difference"
+            : p->n == 1 ? "the KPI"
+                        : "every KPI",
+            100 * p->target,
+            p->paired ? "|mean difference| (of |base mean| where its CI includes 0)" : "the mean",
+            p->met                      ? "was reached"
+            : p->replications >= p->max ? "was NOT reached: the maximum count came first"
+                                        : "was NOT reached (see the warning)");
+    for (size_t k = 0; k < p->n; k++) {
+        char rel[32];
+        fprintf(out, "  %-48s  %10s  %s\n", p->kpi[k].name,
+                isfinite(p->kpi[k].rel)
+                        ? (snprintf(rel, sizeof rel, "%.3g%%", 100 * p->kpi[k].rel), rel)
+                        : "-",
+                p->kpi[k].met ? "met" : "not met");
+    }
+}
+
+void flyt__precision_print_json(FILE *out, const struct flyt_precision_report *p)
+{
+    if (!p)
+        return;
+    fprintf(out, ",\n \"replications_auto\": {\"target\": ");
+    flyt__json_num(out, p->target);
+    fprintf(out,
+            ", \"replications\": %u, \"max_replications\": %u, \"rounds\": %u, \"met\": %s, "
+            "\"paired\": %s, \"precision\": {",
+            p->replications, p->max, p->batches, p->met ? "true" : "false",
+            p->paired ? "true" : "false");
+    for (size_t k = 0; k < p->n; k++) {
+        fputs(k ? ", " : "", out);
+        flyt__json_str(out, p->kpi[k].name);
+        fputs(": ", out);
+        flyt__json_num(out, p->kpi[k].rel);
+    }
+    fputs("}}", out);
 }
 
 void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
@@ -58,6 +142,8 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
         }
     }
     flyt__roles_print_table(out, s, sum);
+    warmup_table(out, sum->warmup);
+    flyt__precision_print_table(out, sum->precision);
     flyt__summary_print_warnings(out, s, sum);
     flyt__few_replications_note(out, n_res);
 }
@@ -122,5 +208,7 @@ void flyt_summary_print_json(FILE *out, const struct flyt_scenario *s,
     }
     fputs(" }", out);
     flyt__roles_print_json(out, s, sum);
+    warmup_json(out, sum->warmup);
+    flyt__precision_print_json(out, sum->precision);
     fputs("}\n", out);
 }
