@@ -15,6 +15,14 @@ flyt's medians are exact up to 65,536 values per replication and beyond come
 from a log histogram with bins 2^(1/1024) - 1 = 0.068 % wide
 (sim/model/quantile.c), so for a replication with more UKP waits than that the
 median is checked within one bin's relative width instead of 1e-9.
+
+A wait or stay still open at the horizon makes flyt's mean, median and
+maximum of its family estimates that count it (Little's law with the time
+the window holds, Kaplan-Meier; docs/kpis.md, "Open at the horizon"), which
+need what /patients does not hold (the time in the window of episodes begun
+before it): those figures are recomputed here only for a replication where
+none of their episodes is open (tests/check_warmup_counts.py recomputes them
+all from the event log).
 """
 import argparse
 import os
@@ -45,9 +53,10 @@ def kpis(p, rep, warm, ids, kinds, hosp):
     ready, end = col["t_ready"], col["t_ukp_end"]
     w = (end - ready)[np.isfinite(ready) & np.isfinite(end) & (ready >= warm)]
     out["ukp_patients"] = float(w.size)
-    out["ukp_wait_mean"] = float(np.mean(w)) if w.size else float("nan")
-    out["ukp_wait_median"] = float(np.median(w)) if w.size else float("nan")
-    out["ukp_wait_max"] = float(np.max(w)) if w.size else float("nan")
+    if not np.any(np.isfinite(ready) & ~np.isfinite(end) & (ready >= warm)):
+        out["ukp_wait_mean"] = float(np.mean(w)) if w.size else float("nan")
+        out["ukp_wait_median"] = float(np.median(w)) if w.size else float("nan")
+        out["ukp_wait_max"] = float(np.max(w)) if w.size else float("nan")
     out["deaths"] = float(np.sum((col["exit_reason"] == EXIT_DEATH) & (col["t_exit"] >= warm)))
     # Per unit: admissions in the window and the stays (blocking included) of
     # those that ended. /patients holds an episode's first two places and the
@@ -59,7 +68,7 @@ def kpis(p, rep, warm, ids, kinds, hosp):
             continue
         first = (col["unit"] == u) & np.isfinite(col["t_unit"]) & (col["t_unit"] >= warm)
         out["units.%s.admissions" % uid] = float(np.sum(first))
-        if kinds[u] != "caseload":
+        if kinds[u] != "caseload" and not np.any(first & ~np.isfinite(col["t_unit_end"])):
             los = (col["t_unit_end"] - col["t_unit"])[first & np.isfinite(col["t_unit_end"])]
             out["units.%s.los_mean" % uid] = float(np.mean(los)) if los.size else float("nan")
     return out

@@ -30,10 +30,10 @@ import numpy as np
 (INITIAL, ARRIVAL, READMISSION, READY, DECISION, UKP_END, ADMIT, STAY_END, DEATH, EXIT, APPLY,
  NOT_READY, CASE_DONE) = range(13)
 TO_HOME, TO_SPECIAL = 0xFFFE, 0xFFFD  # destinations that are not units
-COUNTS = ["arrivals", "ukp_patients", "ukp_waiting_at_end", "not_ready_returns",
+COUNTS = ["arrivals", "ukp_patients", "ukp_waiting_at_end", "ukp_waits_open", "not_ready_returns",
           "patients_initial", "patients_in", "patients_out", "patients_at_end",
           "coord_cases_handled", "deaths", "deaths_waiting_hospital", "deaths_blocked"]
-UNIT_COUNTS = ["admissions", "deaths", "deaths_waiting"]
+UNIT_COUNTS = ["admissions", "deaths", "deaths_waiting", "waits_open", "stays_open"]
 
 
 def report_setting(text, key, default):
@@ -46,13 +46,14 @@ class Replay:
     indices into /units/ids; kinds[u] is the unit's kind, hosp the hospital's
     index."""
 
-    def __init__(self, warm, end, window, target, kinds, hosp):
+    def __init__(self, warm, end, window, target, kinds, hosp, complex_of=None):
         self.warm, self.end, self.window, self.target = warm, end, window, target
+        self.complex_of = complex_of or {}
         self.kinds, self.hosp = kinds, hosp
         nu = len(kinds)
         self.n = {k: 0 for k in COUNTS}
         self.n["readmit_num"] = self.n["readmit_den"] = 0
-        self.un = [{k: 0 for k in UNIT_COUNTS} for _ in range(nu)]
+        self.un = [{k: 0 for k in ("admissions", "deaths")} for _ in range(nu)]
         self.present = set()  # in the system: placed at time 0 or arrived, not yet left
         # patient -> 'treat', 'ukp', ('client', u) or None; a bed is kept apart
         # (self.bed), as a patient keeps it while waiting for the next place
@@ -64,6 +65,10 @@ class Replay:
         self.los = [[] for _ in range(nu)]
         self.cfs = [[] for _ in range(nu)]
         self.uwaits = [[] for _ in range(nu)]  # (where, wait)
+        # Little's law: the part in the window of episodes begun before it
+        self.carry = {"ukp": 0.0, "complex": 0.0}
+        self.ucarry = [{"wait": 0.0, "ukp": 0.0, "los": 0.0, 0: 0.0, 1: 0.0, 2: 0.0}
+                       for _ in range(nu)]
         self.census = {"treat": 0, "ukp": 0}
         self.ucensus = [0] * nu
         self.area = dict.fromkeys(self.census, 0.0)
@@ -153,6 +158,9 @@ class Replay:
             self.t_ready[pid] = t
             self.move(pid, "ukp")
         elif ev == APPLY:
+            # one queue at a time: applying elsewhere left the last one
+            for key in [k for k in self.t_apply if k[0] == pid]:
+                del self.t_apply[key]
             self.t_apply[(pid, detail)] = (t, self.where(pid))
         elif ev == NOT_READY:
             self.n["not_ready_returns"] += m
@@ -162,6 +170,12 @@ class Replay:
             tr = self.t_ready.pop(pid)
             if self.measured(tr):
                 self.waits.append((detail, t - tr))
+            elif m:
+                self.carry["ukp"] += t - self.warm
+                if detail == TO_SPECIAL:
+                    self.carry["complex"] += t - self.warm
+                elif detail < TO_SPECIAL:
+                    self.ucarry[detail]["ukp"] += t - self.warm
             if detail < TO_SPECIAL:  # to a unit: opens a readmission window
                 self.t_disch[pid] = t
                 self.n["readmit_den"] += self.measured(t) and t <= self.end - self.window
@@ -176,13 +190,20 @@ class Replay:
             ta = self.t_apply.pop((pid, detail), None)
             if ta is not None and self.measured(ta[0]):
                 self.uwaits[detail].append((ta[1], t - ta[0]))
+            elif ta is not None and m:
+                self.ucarry[detail]["wait"] += t - self.warm
+                self.ucarry[detail][ta[1]] += t - self.warm
             self.stay(pid, detail, t)
         elif ev == STAY_END:
             t0 = self.bed.pop((pid, detail))
             self.ucensus[detail] -= 1
             if t0 is not None and self.measured(t0):
                 self.los[detail].append(t - t0)
+            elif m:
+                self.ucarry[detail]["los"] += t - self.warm
         elif ev == DEATH:
+            for key in [k for k in self.t_apply if k[0] == pid]:
+                del self.t_apply[key]
             self.n["deaths"] += m
             self.un[detail]["deaths"] += m
             # harm: dead while discharge-ready, or in a bed after its stay with
@@ -199,6 +220,8 @@ class Replay:
                 del self.t_apply[key]
             self.move(pid, None)
         elif ev == EXIT:
+            for key in [k for k in self.t_apply if k[0] == pid]:
+                del self.t_apply[key]
             self.n["patients_out"] += 1
             self.present.discard(pid)
             if self.place.get(pid) == "treat":  # home from treatment, not discharge-ready
@@ -213,11 +236,46 @@ class Replay:
         k["patients_at_end"] = len(self.present)
         allw = np.asarray([w for _, w in self.waits], float)
         k["ukp_patients"] = allw.size
-        k["ukp_wait_mean"] = mean(allw)
-        k["ukp_wait_median"] = float(np.median(allw)) if allw.size else np.nan
-        k["ukp_wait_max"] = float(np.max(allw)) if allw.size else np.nan
+        # still open at the horizon, begun in the window (docs/kpis.md)
+        open_ukp = {pid: self.end - tr for pid, tr in self.t_ready.items() if self.measured(tr)}
+        whole = self.end - self.warm  # an open episode begun before the window
+        carry, ucarry = dict(self.carry), [dict(c) for c in self.ucarry]
+        for pid, tr in self.t_ready.items():
+            if not self.measured(tr):
+                carry["ukp"] += whole
+                carry["complex"] += whole if self.complex_of.get(pid) else 0.0
+                for (qp, u) in self.t_apply:
+                    if qp == pid and not self.complex_of.get(pid):
+                        ucarry[u]["ukp"] += whole
+        for (pid, u), (ta, where) in self.t_apply.items():
+            if not self.measured(ta):
+                ucarry[u]["wait"] += whole
+                ucarry[u][where] += whole
+        for (pid, u), t0 in self.bed.items():
+            if t0 is None or not self.measured(t0):
+                ucarry[u]["los"] += whole
+        ocens = list(open_ukp.values())
+        k["ukp_waits_open"] = len(ocens)
+        k["ukp_open_share"] = ratio(len(ocens), len(ocens) + allw.size)
+        k["ukp_wait_mean"] = little(allw, ocens, carry["ukp"])
+        k["ukp_wait_median"] = km_median(allw, ocens)
+        k["ukp_wait_max"] = (float(max(list(allw) + ocens)) if allw.size or ocens else np.nan)
         k["ukp_wait_mean_home"] = mean([w for d, w in self.waits if d == TO_HOME])
-        k["ukp_wait_mean_complex"] = mean([w for d, w in self.waits if d == TO_SPECIAL])
+        k["ukp_wait_mean_complex"] = little(
+            [w for d, w in self.waits if d == TO_SPECIAL],
+            [w for pid, w in open_ukp.items() if self.complex_of.get(pid)], carry["complex"])
+        open_wait = [[] for _ in ids]  # per unit: (where, time so far)
+        for (pid, u), (ta, where) in self.t_apply.items():
+            if self.measured(ta):
+                open_wait[u].append((where, self.end - ta))
+        ukp_to = [[] for _ in ids]
+        for (pid, u), (ta, where) in self.t_apply.items():
+            if pid in open_ukp and not self.complex_of.get(pid):
+                ukp_to[u].append(open_ukp[pid])
+        open_stay = [[] for _ in ids]
+        for (pid, u), t0 in self.bed.items():
+            if t0 is not None and self.measured(t0):
+                open_stay[u].append(self.end - t0)
         home = sum(1 for d, _ in self.waits
                    if d == TO_HOME or (d < TO_SPECIAL and self.kinds[d] == "caseload"))
         k["share_direct_home"] = home / allw.size if allw.size else np.nan
@@ -228,27 +286,66 @@ class Replay:
         k["ukp_days_per_year"] = self.area["ukp"] * 365.0 / span
         for u, uid in enumerate(ids):
             pre = "units.%s." % uid
-            for c in UNIT_COUNTS:
-                k[pre + c] = self.un[u][c]
+            for c, v in self.un[u].items():
+                k[pre + c] = v
             k[pre + "occupancy"] = self.uarea[u] / span
             k[pre + "admission_cfs_mean"] = mean(self.cfs[u])
-            k[pre + "ukp_wait_mean"] = mean([w for d, w in self.waits if d == u])
+            k[pre + "ukp_wait_mean"] = little([w for d, w in self.waits if d == u], ukp_to[u],
+                                              ucarry[u]["ukp"])
             if self.kinds[u] != "caseload" and u != self.hosp:
-                k[pre + "los_mean"] = mean(self.los[u])
-                k[pre + "los_median"] = (float(np.median(self.los[u])) if self.los[u]
-                                         else np.nan)
+                k[pre + "los_mean"] = little(self.los[u], open_stay[u], ucarry[u]["los"])
+                k[pre + "los_median"] = km_median(self.los[u], open_stay[u])
+                k[pre + "stays_open"] = len(open_stay[u])
+                k[pre + "stays_open_share"] = ratio(len(open_stay[u]),
+                                                    len(open_stay[u]) + len(self.los[u]))
             if u != self.hosp:
                 w = np.asarray([x for _, x in self.uwaits[u]], float)
-                k[pre + "wait_mean"] = mean(w)
+                ow = open_wait[u]
+                k[pre + "wait_mean"] = little(w, [x for _, x in ow], ucarry[u]["wait"])
                 k[pre + "wait_within_target"] = (float(np.mean(w <= self.target)) if w.size
                                                  else np.nan)
+                k[pre + "waits_open"] = len(ow)
+                k[pre + "waits_open_share"] = ratio(len(ow), len(ow) + w.size)
                 for o, name in enumerate(("hospital", "bed", "home")):
-                    k[pre + "wait_mean_" + name] = mean([x for c, x in self.uwaits[u] if c == o])
+                    k[pre + "wait_mean_" + name] = little(
+                        [x for c, x in self.uwaits[u] if c == o], [x for c, x in ow if c == o],
+                        ucarry[u][o])
         return k
 
 
 def mean(x):
     return float(np.mean(x)) if len(x) else np.nan
+
+
+def ratio(a, b):
+    return a / b if b else np.nan
+
+
+def little(closed, cens, carry):
+    """The mean by Little's law: the time in the window of every episode
+    (closed, open so far, and carry: those begun before the window) over the
+    number begun in it; the plain mean when none is open."""
+    if not len(cens):
+        return mean(closed)
+    return (float(np.sum(closed)) + float(np.sum(cens)) + carry) / (len(closed) + len(cens))
+
+
+def km_median(closed, cens):
+    """The Kaplan-Meier median (first event time with S <= 1/2; the longest
+    time observed when S stays above); the sample median when none is open."""
+    if not len(cens):
+        return float(np.median(closed)) if len(closed) else np.nan
+    cens = sorted(cens)
+    at_risk, ic, s = len(closed) + len(cens), 0, 1.0
+    for e in sorted(closed):
+        while ic < len(cens) and cens[ic] < e:
+            ic += 1
+            at_risk -= 1
+        s *= 1.0 - 1.0 / at_risk
+        at_risk -= 1
+        if s <= 0.5:
+            return float(e)
+    return float(max(list(closed) + cens))
 
 
 def close(a, b, tol=1e-9):
@@ -285,13 +382,14 @@ def main(argv=None):
     unit_kpis = {u: table[:, j, :] for j, u in enumerate(ids)}
     e = {k: f["events"][k][:] for k in ("replication", "t", "patient", "event", "detail")}
     p = f["patients"]
-    cfs_of = {}
-    for r, pid, c in zip(p["replication"][:], p["patient"][:], p["cfs"][:]):
+    cfs_of, complex_of = {}, {}
+    for r, pid, c, x in zip(p["replication"][:], p["patient"][:], p["cfs"][:], p["complex"][:]):
         cfs_of[(int(r), int(pid))] = int(c)
+        complex_of.setdefault(int(r), {})[int(pid)] = int(x)
     reps = f["replications"]["replication"]
     bad = checked = 0
     for i, rep in enumerate(reps):
-        rp = Replay(warm, end, window, target, kinds, hosp)
+        rp = Replay(warm, end, window, target, kinds, hosp, complex_of.get(int(rep), {}))
         sel = np.nonzero(e["replication"] == rep)[0]
         for t, pid, ev, d in zip(e["t"][sel], e["patient"][sel], e["event"][sel],
                                  e["detail"][sel]):

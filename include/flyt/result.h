@@ -40,7 +40,11 @@ enum flyt_range {
     X(ukp_wait_mean_complex, "days", NONNEG,                                                       \
       "mean UKP wait of complex-needs patients (special placement)")                               \
     X(ukp_waiting_at_end, "patients", NONNEG,                                                      \
-      "UKP patients still waiting at the horizon (not in means)")                                  \
+      "UKP patients still waiting at the horizon, warm-up starts included")                        \
+    X(ukp_waits_open, "patients", NONNEG,                                                          \
+      "UKP waits begun in the measured window still open at the horizon")                          \
+    X(ukp_open_share, "fraction", SHARE,                                                           \
+      "share of the UKP waits begun in the window still open at the horizon")                      \
     X(ukp_days_per_year, "days/year", NONNEG,                                                      \
       "UKP waiting days accrued per year (hospital bed-days)")                                     \
     X(ukp_cost_per_year, "NOK/year", NONNEG, "UKP waiting days per year times the daily payment")  \
@@ -103,6 +107,9 @@ enum flyt_series { FLYT_SERIES_LIST(FLYT_SERIES_ENUM) FLYT_N_SERIES };
     X(admission_cfs_mean, "CFS", NONNEG, "mean frailty (CFS) of the patients admitted")          \
     X(los_mean, "days", NONNEG, "stay incl. blocking, mean (admitted in the window, ended)")     \
     X(los_median, "days", NONNEG, "stay incl. blocking, median")                                 \
+    X(stays_open, "patients", NONNEG, "stays begun in the window still running at the horizon")  \
+    X(stays_open_share, "fraction", SHARE,                                                       \
+      "share of the stays begun in the window still running at the horizon")                     \
     X(wait_mean, "days", NONNEG,                                                                 \
       "wait from application to admission, mean (applied in the window)")                        \
     X(wait_p90, "days", NONNEG, "wait from application to admission, 90th percentile")           \
@@ -111,6 +118,9 @@ enum flyt_series { FLYT_SERIES_LIST(FLYT_SERIES_ENUM) FLYT_N_SERIES };
     X(wait_mean_home, "days", NONNEG, "mean wait of applicants waiting at home (in a caseload)") \
     X(wait_within_target, "fraction", SHARE,                                                     \
       "share of those waits within report.wait_target_days")                                     \
+    X(waits_open, "patients", NONNEG, "applicants of the window still waiting at the horizon")   \
+    X(waits_open_share, "fraction", SHARE,                                                       \
+      "share of the waits begun in the window still open at the horizon")                        \
     X(ukp_wait_mean, "days", NONNEG, "mean UKP wait of discharge-ready patients sent here")      \
     X(blocked_days, "days", NONNEG,                                                              \
       "place-days held by patients waiting for their next place (hospital: UKP days)")           \
@@ -265,6 +275,16 @@ struct flyt_summary {
      * (as flyt_summary_compute leaves it): a fixed count. Borrowed. */
     const struct flyt_precision_report *precision;
 };
+
+/* A wait or stay KPI whose episodes (begun in the window) were more than
+ * this share still open at the horizon is flagged in the table and JSON:
+ * its estimate leans on the open ones (docs/kpis.md, "Open at the
+ * horizon"). */
+#define FLYT_OPEN_FLAG_SHARE 0.10
+/* The open-share KPI that goes with KPI k (unit: with unit KPI k), or -1
+ * when k is no wait or stay figure. */
+int flyt_kpi_open_share(int k);
+int flyt_unit_kpi_open_share(int k);
 
 /* Below this many replications the t-interval leans on the mean being
  * close to normal, which the means of skewed figures (waits, rare events)

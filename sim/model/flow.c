@@ -213,6 +213,13 @@ static void end_ukp_wait(struct model *m, struct patient *p, int dest)
             m->wait_complex_sum += w;
             m->wait_complex_n++;
         }
+    } else if (measured(m, t)) { /* begun before the window: its part in it */
+        double c = t - m->t_warm;
+        m->carry_ukp += c;
+        if (dest >= 0)
+            m->u[dest].carry_ukp += c;
+        else if (dest == DEST_COMPLEX)
+            m->carry_complex += c;
     }
 }
 
@@ -440,8 +447,12 @@ static void admit(struct model *m, int u, uint32_t id)
         m->u[u].admissions++;
         m->u[u].cfs_sum += p->cfs;
     }
-    if (measured(m, p->t_queue))
+    if (measured(m, p->t_queue)) {
         count_wait(m, u, p, o.unit, t);
+    } else if (measured(m, t)) { /* begun before the window: its part in it */
+        m->u[u].carry_wait += t - m->t_warm;
+        m->u[u].carry_origin[origin_class(m, o.unit)] += t - m->t_warm;
+    }
     /* Draw the stay before the origin's bookkeeping so the draw order is the
      * same whatever the origin. */
     const struct flyt__unit_kind *k = flyt__kinds[x->kind];

@@ -38,6 +38,8 @@ static void free_bed(struct model *m, uint32_t id, int u, bool blocked, double t
             m->failed = true;
         else
             flyt__samples_add(m, *q, t - t_unit);
+    } else if (flyt__measured(m, t)) { /* begun before the window: its part in it */
+        m->u[u].carry_los += t - m->t_warm;
     }
 }
 

@@ -116,6 +116,23 @@ bool flyt__quantile_exact(const struct quantile *q);
 void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, double *p90,
                          double *max);
 void flyt__quantile_free(struct quantile *q);
+/* The same figures when nc more episodes were still open at the horizon,
+ * cens[0..nc-1] the time each had run by then (sorted here): the mean by
+ * Little's law (the time in the window of every episode, those begun
+ * before it included as carry, over the number begun in it),
+ * median and p90 from the Kaplan-Meier estimate (a lower bound, the
+ * longest time observed, where it never reaches the quantile), the maximum
+ * over both. nc == 0 gives flyt__quantile_kpis's figures bit for bit. */
+void flyt__quantile_kpis_open(struct quantile *q, double *cens, size_t nc, double carry,
+                              double *mean, double *median, double *p90, double *max);
+/* Kaplan-Meier quantiles p[0..np-1] (the first event time where the
+ * survival falls to 1 - p) of q's closed values (sorted: q->x sorted when
+ * exact) and the censored times cens[0..nc-1] (ascending). */
+void flyt__km_walk(const struct quantile *q, const double *sorted, const double *cens, size_t nc,
+                   const double *p, double *out, size_t np);
+/* The same over a plain ascending sample closed[0..n-1] (for tests). */
+void flyt__km_quantiles(const double *closed, size_t n, const double *cens, size_t nc,
+                        const double *p, double *out, size_t np);
 
 struct queue {
     uint32_t head, tail, len;
@@ -145,6 +162,10 @@ struct unit_state {
     uint64_t by_origin_n[3];
     double ukp_wait_sum;
     uint64_t ukp_wait_n;
+    /* the part in the window of waits and stays begun before it and ended
+     * in it: with the open ones, the time-average census that Little's law
+     * divides (stats.c) */
+    double carry_wait, carry_origin[3], carry_ukp, carry_los;
     struct quantile *los, *wait; /* allocated when first needed */
 };
 
@@ -185,6 +206,7 @@ struct model {
     size_t first_day;
     struct quantile ukp_waits;
     double wait_home_sum, wait_complex_sum;
+    double carry_ukp, carry_complex; /* as unit_state's carry_ */
     uint64_t wait_home_n, wait_complex_n, arrivals_window;
     uint64_t readmit_num, readmit_den;
     uint64_t not_ready_returns;

@@ -264,3 +264,123 @@ void flyt__samples_add(struct model *m, struct quantile *q, double x)
     if (flyt__quantile_add(q, x) != 0)
         m->failed = true;
 }
+
+/* The closed values in ascending order, one at a time, without
+ * materialising a histogram's millions: the same values order_stat reads. */
+struct q_walk {
+    const struct quantile *q;
+    const double *v; /* the sorted kept values while exact */
+    uint64_t r;      /* rank of the next value */
+    size_t k;        /* histogram: current bin */
+    uint64_t j;      /* rank within it */
+};
+
+static double walk_next(struct q_walk *w)
+{
+    const struct quantile *q = w->q;
+    uint64_t r = w->r++;
+    if (r < q->zeros)
+        return 0;
+    if (!q->bin)
+        return w->v[r - q->zeros];
+    while (w->j >= q->bin[w->k]) {
+        w->k++;
+        w->j = 0;
+    }
+    uint64_t c = q->bin[w->k], j = w->j++;
+    size_t k = w->k;
+    double lo = k == 0 ? 0 : edge(k), hi = k == Q_OVERFLOW ? q->max : edge(k + 1);
+    if (lo < q->min_pos)
+        lo = q->min_pos;
+    if (hi > q->max)
+        hi = q->max;
+    if (hi < lo)
+        hi = lo;
+    if (c == 1)
+        return 0.5 * (lo + hi);
+    return lo + (hi - lo) * ((double)j / (double)(c - 1));
+}
+
+void flyt__km_quantiles(const double *closed, size_t n, const double *cens, size_t nc,
+                        const double *p, double *out, size_t np)
+{
+    struct quantile q = { .x = (double *)closed, .n = n, .nx = n };
+    flyt__km_walk(&q, closed, cens, nc, p, out, np);
+}
+
+void flyt__km_walk(const struct quantile *q, const double *sorted, const double *cens, size_t nc,
+                   const double *p, double *out, size_t np)
+{
+    struct q_walk w = { .q = q, .v = sorted };
+    double top = nc ? cens[nc - 1] : 0;
+    for (size_t i = 0; i < np; i++)
+        out[i] = NAN;
+    uint64_t at_risk = (uint64_t)q->n + nc;
+    size_t ic = 0, found = 0;
+    double s = 1;
+    for (uint64_t r = 0; r < q->n && found < np; r++) {
+        double e = walk_next(&w);
+        if (e > top)
+            top = e;
+        /* a wait censored at the very time of an event was still at risk
+         * then: only those censored strictly before leave the risk set */
+        while (ic < nc && cens[ic] < e) {
+            ic++;
+            at_risk--;
+        }
+        s *= 1.0 - 1.0 / (double)at_risk;
+        at_risk--;
+        for (size_t i = 0; i < np; i++)
+            if (isnan(out[i]) && s <= 1.0 - p[i]) {
+                out[i] = e;
+                found++;
+            }
+    }
+    /* The survival never fell to 1 - p: the quantile lies beyond every
+     * time observed, and the longest of them is what is known of it. */
+    for (size_t i = 0; i < np; i++)
+        if (isnan(out[i]))
+            out[i] = q->n || nc ? top : NAN;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void flyt__quantile_kpis_open(struct quantile *q, double *cens, size_t nc, double carry,
+                              double *mean, double *median, double *p90, double *max)
+{
+    if (nc == 0) { /* nothing open: the estimators of a complete sample, bit for bit */
+        flyt__quantile_kpis(q, mean, median, p90, max);
+        return;
+    }
+    qsort(cens, nc, sizeof *cens, cmp_double);
+    double sum_c = 0;
+    for (size_t i = 0; i < nc; i++)
+        sum_c += cens[i];
+    double mean_closed = 0, max_closed = 0;
+    double *sorted = NULL;
+    if (q->n > 0 && !q->bin) {
+        sort_values(q->x, q->nx);
+        sorted = q->x;
+        /* the zeros (counted, not kept) lower the mean by their share */
+        mean_closed = q->nx ? gsl_stats_mean(q->x, 1, q->nx) * ((double)q->nx / (double)q->n) : 0;
+        max_closed = q->nx ? q->x[q->nx - 1] : 0;
+    } else if (q->n > 0) {
+        mean_closed = (q->sum + q->sum_c) / (double)q->n;
+        max_closed = q->max;
+    }
+    /* Little's law: the census integrated over the window (closed, open so
+     * far, and the carry of those begun before it) over the number begun
+     * in it, which in a steady state is the mean however many are open */
+    *mean = (mean_closed * (double)q->n + sum_c + carry) / (double)(q->n + nc);
+    double pr[2] = { 0.5, 0.9 }, qs[2];
+    flyt__km_walk(q, sorted, cens, nc, pr, qs, p90 ? 2 : 1);
+    *median = qs[0];
+    if (p90) {
+        *p90 = qs[1];
+        *max = max_closed > cens[nc - 1] ? max_closed : cens[nc - 1];
+    }
+}

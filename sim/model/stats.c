@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 void flyt__advance(struct model *m, double t)
 {
@@ -65,7 +66,155 @@ static double ratio(double a, double b)
     return b > 0 ? a / b : NAN;
 }
 
-static void unit_kpis(struct model *m, int u, double span, double t_stop)
+/* The episodes of the window still open at the horizon: each is censored
+ * at t_stop - its start. Every patient is looked at once; the times are
+ * grouped by family and unit so each figure reads its own slice. */
+enum { OPEN_UKP, OPEN_WAIT, OPEN_STAY, N_OPEN };
+
+struct open_ep {
+    int fam, unit;
+    double t;
+};
+
+struct open_set {
+    struct open_ep *ep;
+    size_t n;
+    double *t; /* the times of one slice, for the estimators (which sort them) */
+    /* Little's law for the means that come from sums: per unit, the waits'
+     * time by origin class and the UKP waits bound for it; the complex
+     * patients' UKP waits */
+    double *origin_sum; /* [unit][3] */
+    uint64_t *origin_n; /* [unit][3] */
+    double *ukp_to_sum; /* [unit] */
+    uint64_t *ukp_to_n; /* [unit] */
+    double complex_sum;
+    uint64_t complex_n;
+    /* open episodes begun before the window: the window's length each, the
+     * rest of Little's census (unit_state's carry_ has the closed ones) */
+    double *carry; /* [unit][OPEN_CARRY] */
+    double carry_ukp, carry_complex;
+};
+
+enum { CARRY_WAIT, CARRY_ORIGIN, CARRY_UKP_TO = CARRY_ORIGIN + 3, CARRY_STAY, OPEN_CARRY };
+
+static int cmp_open(const void *a, const void *b)
+{
+    const struct open_ep *x = a, *y = b;
+    if (x->fam != y->fam)
+        return x->fam - y->fam;
+    return x->unit - y->unit;
+}
+
+static int origin_class_of(const struct model *m, int origin)
+{
+    if (origin == m->s->hospital)
+        return 0;
+    return m->s->units[origin].kind == FLYT_UNIT_CASELOAD ? 2 : 1;
+}
+
+static int collect_open(struct model *m, struct open_set *o, double t_stop)
+{
+    int nu = m->s->n_units;
+    memset(o, 0, sizeof *o);
+    o->ep = malloc((2 * (size_t)m->n_pool + 1) * sizeof *o->ep);
+    o->t = malloc((2 * (size_t)m->n_pool + 1) * sizeof *o->t);
+    o->origin_sum = calloc((size_t)nu * 3, sizeof *o->origin_sum);
+    o->origin_n = calloc((size_t)nu * 3, sizeof *o->origin_n);
+    o->ukp_to_sum = calloc((size_t)nu, sizeof *o->ukp_to_sum);
+    o->ukp_to_n = calloc((size_t)nu, sizeof *o->ukp_to_n);
+    o->carry = calloc((size_t)nu * OPEN_CARRY, sizeof *o->carry);
+    if (!o->ep || !o->t || !o->origin_sum || !o->origin_n || !o->ukp_to_sum || !o->ukp_to_n ||
+        !o->carry)
+        return -1;
+    double whole = t_stop > m->t_warm ? t_stop - m->t_warm : 0;
+    for (uint32_t id = 0; id < m->n_pool; id++) {
+        const struct patient *p = &m->p[id];
+        switch (p->state) {
+        case PS_DECIDING:
+        case PS_WAITING:
+        case PS_COMPLEX:
+            if (flyt__measured(m, p->t_ready) && p->t_ready <= t_stop) {
+                double t = t_stop - p->t_ready;
+                o->ep[o->n++] = (struct open_ep){ OPEN_UKP, 0, t };
+                if (p->state == PS_COMPLEX) {
+                    o->complex_sum += t;
+                    o->complex_n++;
+                } else if (p->state == PS_WAITING && p->queue_unit != NO_UNIT) {
+                    o->ukp_to_sum[p->queue_unit] += t;
+                    o->ukp_to_n[p->queue_unit]++;
+                }
+            } else {
+                o->carry_ukp += whole;
+                if (p->state == PS_COMPLEX)
+                    o->carry_complex += whole;
+                else if (p->state == PS_WAITING && p->queue_unit != NO_UNIT)
+                    o->carry[(size_t)p->queue_unit * OPEN_CARRY + CARRY_UKP_TO] += whole;
+            }
+            break;
+        case PS_STAY:
+        case PS_BLOCKED:
+            if (p->t_unit >= 0 && flyt__measured(m, p->t_unit) && p->t_unit <= t_stop)
+                o->ep[o->n++] = (struct open_ep){ OPEN_STAY, p->unit, t_stop - p->t_unit };
+            else /* placed, or admitted before the window */
+                o->carry[(size_t)p->unit * OPEN_CARRY + CARRY_STAY] += whole;
+            break;
+        default:
+            break;
+        }
+        if (p->state != PS_FREE && p->queue_unit != NO_UNIT) {
+            int c = origin_class_of(m, p->unit);
+            if (flyt__measured(m, p->t_queue) && p->t_queue <= t_stop) {
+                double t = t_stop - p->t_queue;
+                o->ep[o->n++] = (struct open_ep){ OPEN_WAIT, p->queue_unit, t };
+                o->origin_sum[(size_t)p->queue_unit * 3 + (size_t)c] += t;
+                o->origin_n[(size_t)p->queue_unit * 3 + (size_t)c]++;
+            } else {
+                double *cq = &o->carry[(size_t)p->queue_unit * OPEN_CARRY];
+                cq[CARRY_WAIT] += whole;
+                cq[CARRY_ORIGIN + c] += whole;
+            }
+        }
+    }
+    qsort(o->ep, o->n, sizeof *o->ep, cmp_open);
+    return 0;
+}
+
+static void open_free(struct open_set *o)
+{
+    free(o->ep);
+    free(o->t);
+    free(o->origin_sum);
+    free(o->origin_n);
+    free(o->ukp_to_sum);
+    free(o->ukp_to_n);
+    free(o->carry);
+}
+
+/* Little's law for a mean kept as a sum: (closed + open so far + carry) /
+ * (closed + open); with none open the closed ones' own mean, bit for bit. */
+static double little(double sum, uint64_t n, double open_sum, uint64_t n_open, double carry)
+{
+    if (n_open == 0)
+        return ratio(sum, (double)n);
+    return (sum + open_sum + carry) / (double)(n + n_open);
+}
+
+/* The open times of one family and unit, copied to o->t; their count. */
+static size_t open_slice(struct open_set *o, int fam, int unit, double *sum)
+{
+    size_t k = 0;
+    double s = 0;
+    for (size_t i = 0; i < o->n; i++)
+        if (o->ep[i].fam == fam && o->ep[i].unit == unit) {
+            o->t[k++] = o->ep[i].t;
+            s += o->ep[i].t;
+        }
+    if (sum)
+        *sum = s;
+    return k;
+}
+
+static void unit_kpis(struct model *m, int u, double span, double t_stop, struct open_set *o)
 {
     const struct flyt_unit *x = &m->s->units[u];
     struct unit_state *us = &m->u[u];
@@ -83,29 +232,54 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop)
     k[FLYT_UNIT_KPI_admissions] = (double)us->admissions;
     k[FLYT_UNIT_KPI_admission_cfs_mean] = ratio((double)us->cfs_sum, (double)us->admissions);
     k[FLYT_UNIT_KPI_los_mean] = k[FLYT_UNIT_KPI_los_median] = NAN;
+    const double *oc = &o->carry[(size_t)u * OPEN_CARRY];
+    size_t n_stay = open_slice(o, OPEN_STAY, u, NULL);
+    bool stays = flyt__kinds[x->kind]->stays && !x->hospital;
+    k[FLYT_UNIT_KPI_stays_open] = stays ? (double)n_stay : NAN;
+    k[FLYT_UNIT_KPI_stays_open_share] =
+            stays ? ratio((double)n_stay, (double)n_stay + (us->los ? (double)us->los->n : 0))
+                  : NAN;
     /* each unit's samples freed as soon as read: a network's units never
      * hold theirs all at once with a sort's buffer on top */
+    if (us->los || n_stay) {
+        struct quantile none = { 0 };
+        flyt__quantile_kpis_open(us->los ? us->los : &none, o->t, n_stay,
+                                 us->carry_los + oc[CARRY_STAY], &k[FLYT_UNIT_KPI_los_mean],
+                                 &k[FLYT_UNIT_KPI_los_median], NULL, NULL);
+    }
     if (us->los) {
-        flyt__quantile_kpis(us->los, &k[FLYT_UNIT_KPI_los_mean], &k[FLYT_UNIT_KPI_los_median], NULL,
-                            NULL);
         flyt__quantile_free(us->los);
         free(us->los);
         us->los = NULL;
     }
-    k[FLYT_UNIT_KPI_wait_mean] = ratio(us->wait_sum, (double)us->waits);
+    double open_sum;
+    size_t n_wait = open_slice(o, OPEN_WAIT, u, &open_sum);
+    k[FLYT_UNIT_KPI_waits_open] = (double)n_wait;
+    k[FLYT_UNIT_KPI_waits_open_share] = ratio((double)n_wait, (double)(n_wait + us->waits));
+    k[FLYT_UNIT_KPI_wait_mean] =
+            little(us->wait_sum, us->waits, open_sum, n_wait, us->carry_wait + oc[CARRY_WAIT]);
     k[FLYT_UNIT_KPI_wait_p90] = NAN;
-    if (us->wait) {
+    if (us->wait || n_wait) {
+        struct quantile none = { 0 };
         double mean, median, max;
-        flyt__quantile_kpis(us->wait, &mean, &median, &k[FLYT_UNIT_KPI_wait_p90], &max);
+        flyt__quantile_kpis_open(us->wait ? us->wait : &none, o->t, n_wait, 0, &mean, &median,
+                                 &k[FLYT_UNIT_KPI_wait_p90], &max);
+    }
+    if (us->wait) {
         flyt__quantile_free(us->wait);
         free(us->wait);
         us->wait = NULL;
     }
-    k[FLYT_UNIT_KPI_wait_mean_hospital] = ratio(us->by_origin_sum[0], (double)us->by_origin_n[0]);
-    k[FLYT_UNIT_KPI_wait_mean_bed] = ratio(us->by_origin_sum[1], (double)us->by_origin_n[1]);
-    k[FLYT_UNIT_KPI_wait_mean_home] = ratio(us->by_origin_sum[2], (double)us->by_origin_n[2]);
+    const double *os = &o->origin_sum[(size_t)u * 3];
+    const uint64_t *on = &o->origin_n[(size_t)u * 3];
+    static const int origin_kpi[3] = { FLYT_UNIT_KPI_wait_mean_hospital,
+                                       FLYT_UNIT_KPI_wait_mean_bed, FLYT_UNIT_KPI_wait_mean_home };
+    for (int c = 0; c < 3; c++)
+        k[origin_kpi[c]] = little(us->by_origin_sum[c], us->by_origin_n[c], os[c], on[c],
+                                  us->carry_origin[c] + oc[CARRY_ORIGIN + c]);
     k[FLYT_UNIT_KPI_wait_within_target] = ratio((double)us->within, (double)us->waits);
-    k[FLYT_UNIT_KPI_ukp_wait_mean] = ratio(us->ukp_wait_sum, (double)us->ukp_wait_n);
+    k[FLYT_UNIT_KPI_ukp_wait_mean] = little(us->ukp_wait_sum, us->ukp_wait_n, o->ukp_to_sum[u],
+                                            o->ukp_to_n[u], us->carry_ukp + oc[CARRY_UKP_TO]);
     k[FLYT_UNIT_KPI_blocked_days] = x->hospital ? m->area_ukp : us->area_blocked;
     k[FLYT_UNIT_KPI_deaths] = (double)us->deaths;
     k[FLYT_UNIT_KPI_deaths_waiting] = (double)us->deaths_waiting;
@@ -127,10 +301,26 @@ void flyt__finish(struct model *m)
     double *k = m->out->kpi;
     k[FLYT_KPI_arrivals] = (double)m->arrivals_window;
     k[FLYT_KPI_ukp_patients] = (double)m->ukp_waits.n;
-    flyt__quantile_kpis(&m->ukp_waits, &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
-                        &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
+    struct open_set o;
+    if (collect_open(m, &o, t_stop) != 0) {
+        open_free(&o);
+        m->failed = true;
+        return;
+    }
+    size_t n_ukp = open_slice(&o, OPEN_UKP, 0, NULL);
+    k[FLYT_KPI_ukp_waits_open] = (double)n_ukp;
+    k[FLYT_KPI_ukp_open_share] = ratio((double)n_ukp, (double)(n_ukp + m->ukp_waits.n));
+    if (m->ukp_waits.n || n_ukp)
+        flyt__quantile_kpis_open(&m->ukp_waits, o.t, n_ukp, m->carry_ukp + o.carry_ukp,
+                                 &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
+                                 &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
+    else
+        flyt__quantile_kpis(&m->ukp_waits, &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
+                            &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
     k[FLYT_KPI_ukp_wait_mean_home] = ratio(m->wait_home_sum, (double)m->wait_home_n);
-    k[FLYT_KPI_ukp_wait_mean_complex] = ratio(m->wait_complex_sum, (double)m->wait_complex_n);
+    k[FLYT_KPI_ukp_wait_mean_complex] =
+            little(m->wait_complex_sum, m->wait_complex_n, o.complex_sum, o.complex_n,
+                   m->carry_complex + o.carry_complex);
     k[FLYT_KPI_ukp_waiting_at_end] = m->n_ukp;
     k[FLYT_KPI_ukp_days_per_year] = ratio(m->area_ukp * 365.0, span);
     k[FLYT_KPI_ukp_cost_per_year] = k[FLYT_KPI_ukp_days_per_year] * m->s->ukp_day_cost;
@@ -139,8 +329,9 @@ void flyt__finish(struct model *m)
         if (m->s->units[u].kind == FLYT_UNIT_CASELOAD)
             home += m->u[u].ukp_wait_n;
         deaths += m->u[u].deaths;
-        unit_kpis(m, u, span, t_stop);
+        unit_kpis(m, u, span, t_stop, &o);
     }
+    open_free(&o);
     k[FLYT_KPI_share_direct_home] = ratio((double)home, (double)m->ukp_waits.n);
     k[FLYT_KPI_not_ready_returns] = (double)m->not_ready_returns;
     k[FLYT_KPI_occ_hospital_treatment] = ratio(m->area_treat, span);

@@ -19,6 +19,42 @@ const struct flyt_field_def flyt_unit_series_defs[FLYT_N_UNIT_SERIES] = { FLYT_U
 #undef FLYT_KPI_DEF
 #undef FLYT_FIELD_DEF
 
+/* Which estimates lean on the episodes still open at the horizon: those
+ * that count them (docs/kpis.md) and those still over closed ones only. */
+int flyt_kpi_open_share(int k)
+{
+    switch (k) {
+    case FLYT_KPI_ukp_wait_mean:
+    case FLYT_KPI_ukp_wait_median:
+    case FLYT_KPI_ukp_wait_p90:
+    case FLYT_KPI_ukp_wait_max:
+    case FLYT_KPI_ukp_wait_mean_home:
+    case FLYT_KPI_ukp_wait_mean_complex:
+    case FLYT_KPI_share_direct_home:
+        return FLYT_KPI_ukp_open_share;
+    default:
+        return -1;
+    }
+}
+
+int flyt_unit_kpi_open_share(int k)
+{
+    switch (k) {
+    case FLYT_UNIT_KPI_los_mean:
+    case FLYT_UNIT_KPI_los_median:
+        return FLYT_UNIT_KPI_stays_open_share;
+    case FLYT_UNIT_KPI_wait_mean:
+    case FLYT_UNIT_KPI_wait_p90:
+    case FLYT_UNIT_KPI_wait_mean_hospital:
+    case FLYT_UNIT_KPI_wait_mean_bed:
+    case FLYT_UNIT_KPI_wait_mean_home:
+    case FLYT_UNIT_KPI_wait_within_target:
+        return FLYT_UNIT_KPI_waits_open_share;
+    default:
+        return -1;
+    }
+}
+
 void flyt_result_free(struct flyt_result *r)
 {
     if (!r)

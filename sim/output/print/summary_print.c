@@ -12,6 +12,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,6 +109,26 @@ void flyt__precision_print_json(FILE *out, const struct flyt_precision_report *p
     fputs("}}", out);
 }
 
+/* The table's note for a figure whose open share is large: "" when not. */
+static bool open_note(char *buf, size_t size, double share)
+{
+    buf[0] = '\0';
+    if (!(share > FLYT_OPEN_FLAG_SHARE))
+        return false;
+    snprintf(buf, size, "  open %.0f %%", 100 * share);
+    return true;
+}
+
+/* JSON: the open share of a wait or stay figure and whether it is flagged. */
+static void json_open(FILE *out, int sh, double share)
+{
+    if (sh < 0)
+        return;
+    fputs(", \"open_share\": ", out);
+    flyt__json_num(out, share);
+    fprintf(out, ", \"open_flag\": %s", share > FLYT_OPEN_FLAG_SHARE ? "true" : "false");
+}
+
 void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
                               const struct flyt_summary *sum, size_t n_res)
 {
@@ -118,11 +139,15 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
             ", horizon %g days, warm-up %g days\n\n",
             s->name ? s->name : "", n_res, s->seed, s->horizon_days, s->warmup_days);
     fprintf(out, "%-*s  %-*s  %12s  %-27s  %5s\n", wn, "KPI", wu, "units", "mean", "95% CI", "n");
+    bool flagged = false;
     for (int k = 0; k < FLYT_N_KPI; k++) {
-        char mean[32], ci[80];
-        fprintf(out, "%-*s  %-*s  %12s  %-27s  %5u\n", wn, flyt_kpi_defs[k].name, wu,
+        char mean[32], ci[80], note[32];
+        int sh = flyt_kpi_open_share(k);
+        flagged |= open_note(note, sizeof note, sh < 0 ? NAN : sum->mean[sh]);
+        fprintf(out, "%-*s  %-*s  %12s  %-27s  %5u%s\n", wn, flyt_kpi_defs[k].name, wu,
                 flyt_kpi_defs[k].units, flyt__fmt_num(mean, sizeof mean, sum->mean[k]),
-                flyt__fmt_interval(ci, sizeof ci, sum->ci_low[k], sum->ci_high[k]), sum->n[k]);
+                flyt__fmt_interval(ci, sizeof ci, sum->ci_low[k], sum->ci_high[k]), sum->n[k],
+                note);
     }
     int wk = widest(flyt_unit_kpi_defs, FLYT_N_UNIT_KPI, 0, 3);
     int wv = widest(flyt_unit_kpi_defs, FLYT_N_UNIT_KPI, 1, 5);
@@ -135,13 +160,22 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
         for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
             if (st[k].n == 0)
                 continue; /* not a figure of this kind of unit */
-            char mean[32], ci[80];
-            fprintf(out, "  %-*s  %-*s  %12s  %-27s  %5u\n", wk, flyt_unit_kpi_defs[k].name, wv,
+            char mean[32], ci[80], note[32];
+            int sh = flyt_unit_kpi_open_share(k);
+            flagged |= open_note(note, sizeof note, sh < 0 ? NAN : st[sh].mean);
+            fprintf(out, "  %-*s  %-*s  %12s  %-27s  %5u%s\n", wk, flyt_unit_kpi_defs[k].name, wv,
                     flyt_unit_kpi_defs[k].units, flyt__fmt_num(mean, sizeof mean, st[k].mean),
-                    flyt__fmt_interval(ci, sizeof ci, st[k].ci_low, st[k].ci_high), st[k].n);
+                    flyt__fmt_interval(ci, sizeof ci, st[k].ci_low, st[k].ci_high), st[k].n, note);
         }
     }
     flyt__roles_print_table(out, s, sum);
+    if (flagged)
+        fprintf(out,
+                "\nopen N %%: N %% of the figure's waits or stays (begun in the window) were "
+                "still open\nat the horizon (over %.0f %%); the figure counts them (Little's law, "
+                "Kaplan-Meier)\nbut leans on what the run did not see end: a longer horizon "
+                "measures them\n(docs/kpis.md, \"Open at the horizon\").\n",
+                100 * FLYT_OPEN_FLAG_SHARE);
     warmup_table(out, sum->warmup);
     flyt__precision_print_table(out, sum->precision);
     flyt__summary_print_warnings(out, s, sum);
@@ -163,6 +197,8 @@ static void json_kpi(FILE *out, const struct flyt_summary *sum, int k)
     flyt__json_num(out, ci ? hi : NAN);
     fprintf(out, "], \"n\": %u, \"units\": ", sum->n[k]);
     flyt__json_str(out, flyt_kpi_defs[k].units);
+    int sh = flyt_kpi_open_share(k);
+    json_open(out, sh, sh < 0 ? NAN : sum->mean[sh]);
     fputc('}', out);
 }
 
@@ -202,7 +238,10 @@ void flyt_summary_print_json(FILE *out, const struct flyt_scenario *s,
             flyt__json_num(out, ci ? lo : NAN);
             fputs(", ", out);
             flyt__json_num(out, ci ? hi : NAN);
-            fprintf(out, "], \"n\": %u}", st[k].n);
+            fprintf(out, "], \"n\": %u", st[k].n);
+            int sh = flyt_unit_kpi_open_share(k);
+            json_open(out, sh, sh < 0 ? NAN : st[sh].mean);
+            fputc('}', out);
         }
         fputc('}', out);
     }
