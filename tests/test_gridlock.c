@@ -113,18 +113,19 @@ static void a_caseload_closed_for_good_is_a_gridlock(void **state)
 
 /* ---- states built by hand ---- */
 
-static const char *const cycle =
-        "name = \"hand\";\n"
-        "run: { horizon_days = 10.0; warmup_days = 1.0; replications = 1; seed = 3; };\n"
-        "population: { admissions_per_day = 0.001;\n"
-        "  cfs_mix = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]; };\n"
-        "hospital: { los_days = 1.0; ukp_probability = 1.0; };\n"
-        "decision: { destination = { short_term = 1.0; }; };\n"
-        "units = ( { id = \"hospital\"; kind = \"unlimited\"; hospital = true; },\n"
-        "  { id = \"short_term\"; kind = \"beds\"; capacity = 2; los_days = 100.0;\n"
-        "    outcome = { home = 0.5; rehab = 0.5; }; },\n"
-        "  { id = \"rehab\"; kind = \"beds\"; capacity = 2; los_days = 100.0;\n"
-        "    outcome = { home = 0.5; short_term = 0.5; }; %s } );\n";
+/* A macro, so that -Wformat-nonliteral sees the format it is. */
+#define CYCLE                                                                         \
+    "name = \"hand\";\n"                                                              \
+    "run: { horizon_days = 10.0; warmup_days = 1.0; replications = 1; seed = 3; };\n" \
+    "population: { admissions_per_day = 0.001;\n"                                     \
+    "  cfs_mix = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]; };\n"                 \
+    "hospital: { los_days = 1.0; ukp_probability = 1.0; };\n"                         \
+    "decision: { destination = { short_term = 1.0; }; };\n"                           \
+    "units = ( { id = \"hospital\"; kind = \"unlimited\"; hospital = true; },\n"      \
+    "  { id = \"short_term\"; kind = \"beds\"; capacity = 2; los_days = 100.0;\n"     \
+    "    outcome = { home = 0.5; rehab = 0.5; }; },\n"                                \
+    "  { id = \"rehab\"; kind = \"beds\"; capacity = 2; los_days = 100.0;\n"          \
+    "    outcome = { home = 0.5; short_term = 0.5; }; %s } );\n"
 
 enum { HOSP, ST, RE };
 #define RUNNING (-1)
@@ -164,7 +165,7 @@ static int check_state(const char *extra, const char *const *sets, int n_sets, c
                        double until, char *detail)
 {
     char text[2048];
-    snprintf(text, sizeof text, cycle, extra);
+    snprintf(text, sizeof text, CYCLE, extra);
     struct flyt_diag d;
     flyt_diag_init(&d);
     struct flyt_scenario *s = flyt_scenario_load_string(text, "hand.cfg", NULL, sets, n_sets, &d);
