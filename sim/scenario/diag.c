@@ -34,6 +34,10 @@ static void append(char **text, size_t *len, size_t *cap, const char *s, size_t 
     (*text)[*len] = '\0';
 }
 
+/* fmt comes from the callers' checked formats (flyt_diag_add/_warn) */
+static void add(char **text, size_t *len, size_t *cap, const char *kind, const char *file, int line,
+                const char *key, const char *fmt, va_list ap) __attribute__((format(printf, 8, 0)));
+
 static void add(char **text, size_t *len, size_t *cap, const char *kind, const char *file, int line,
                 const char *key, const char *fmt, va_list ap)
 {
