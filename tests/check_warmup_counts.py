@@ -66,7 +66,7 @@ class Replay:
         self.cfs = [[] for _ in range(nu)]
         self.uwaits = [[] for _ in range(nu)]  # (where, wait)
         # Little's law: the part in the window of episodes begun before it
-        self.carry = {"ukp": 0.0, "complex": 0.0}
+        self.carry = {"ukp": 0.0, "complex": 0.0, "home": 0.0, "deciding": 0.0}
         self.ucarry = [{"wait": 0.0, "ukp": 0.0, "los": 0.0, 0: 0.0, 1: 0.0, 2: 0.0}
                        for _ in range(nu)]
         self.census = {"treat": 0, "ukp": 0}
@@ -174,6 +174,8 @@ class Replay:
                 self.carry["ukp"] += t - self.warm
                 if detail == TO_SPECIAL:
                     self.carry["complex"] += t - self.warm
+                elif detail == TO_HOME:
+                    self.carry["home"] += t - self.warm
                 elif detail < TO_SPECIAL:
                     self.ucarry[detail]["ukp"] += t - self.warm
             if detail < TO_SPECIAL:  # to a unit: opens a readmission window
@@ -240,10 +242,15 @@ class Replay:
         open_ukp = {pid: self.end - tr for pid, tr in self.t_ready.items() if self.measured(tr)}
         whole = self.end - self.warm  # an open episode begun before the window
         carry, ucarry = dict(self.carry), [dict(c) for c in self.ucarry]
+        applied = {qp for (qp, _) in self.t_apply}
+        # in decision: not complex and not yet applying anywhere
+        deciding = {pid for pid in self.t_ready
+                    if not self.complex_of.get(pid) and pid not in applied}
         for pid, tr in self.t_ready.items():
             if not self.measured(tr):
                 carry["ukp"] += whole
                 carry["complex"] += whole if self.complex_of.get(pid) else 0.0
+                carry["deciding"] += whole if pid in deciding else 0.0
                 for (qp, u) in self.t_apply:
                     if qp == pid and not self.complex_of.get(pid):
                         ucarry[u]["ukp"] += whole
@@ -260,7 +267,19 @@ class Replay:
         k["ukp_wait_mean"] = little(allw, ocens, carry["ukp"])
         k["ukp_wait_median"] = km_median(allw, ocens)
         k["ukp_wait_max"] = (float(max(list(allw) + ocens)) if allw.size or ocens else np.nan)
-        k["ukp_wait_mean_home"] = mean([w for d, w in self.waits if d == TO_HOME])
+        # home is decided with the decision: a wait still in decision counts
+        # with the share of decided waits that went home
+        home_w = [w for d, w in self.waits if d == TO_HOME]
+        decided = sum(1 for d, _ in self.waits if d != TO_SPECIAL)
+        open_dec = [w for pid, w in open_ukp.items() if pid in deciding]
+        if open_dec and decided:
+            sh = len(home_w) / decided
+            n = len(home_w) + sh * len(open_dec)
+            k["ukp_wait_mean_home"] = ((sum(home_w) + carry["home"]
+                                        + sh * (sum(open_dec) + carry["deciding"])) / n
+                                       if n else np.nan)
+        else:
+            k["ukp_wait_mean_home"] = mean(home_w)
         k["ukp_wait_mean_complex"] = little(
             [w for d, w in self.waits if d == TO_SPECIAL],
             [w for pid, w in open_ukp.items() if self.complex_of.get(pid)], carry["complex"])
@@ -278,7 +297,13 @@ class Replay:
                 open_stay[u].append(self.end - t0)
         home = sum(1 for d, _ in self.waits
                    if d == TO_HOME or (d < TO_SPECIAL and self.kinds[d] == "caseload"))
-        k["share_direct_home"] = home / allw.size if allw.size else np.nan
+        # open waits whose place is decided count; those in decision do not
+        known = [pid for pid in open_ukp if pid not in deciding]
+        known_home = sum(1 for (pid, u) in self.t_apply
+                         if pid in open_ukp and not self.complex_of.get(pid)
+                         and self.kinds[u] == "caseload")
+        den = allw.size + len(known)
+        k["share_direct_home"] = (home + known_home) / den if den else np.nan
         num, den = k.pop("readmit_num"), k.pop("readmit_den")
         k["readmission_30d"] = num / den if den else np.nan
         k["occ_hospital_treatment"] = self.area["treat"] / span
@@ -302,8 +327,12 @@ class Replay:
                 w = np.asarray([x for _, x in self.uwaits[u]], float)
                 ow = open_wait[u]
                 k[pre + "wait_mean"] = little(w, [x for _, x in ow], ucarry[u]["wait"])
-                k[pre + "wait_within_target"] = (float(np.mean(w <= self.target)) if w.size
-                                                 else np.nan)
+                if ow:
+                    k[pre + "wait_within_target"] = 1.0 - km_survival(
+                        w, [x for _, x in ow], self.target)
+                else:
+                    k[pre + "wait_within_target"] = (float(np.mean(w <= self.target)) if w.size
+                                                     else np.nan)
                 k[pre + "waits_open"] = len(ow)
                 k[pre + "waits_open_share"] = ratio(len(ow), len(ow) + w.size)
                 for o, name in enumerate(("hospital", "bed", "home")):
@@ -346,6 +375,22 @@ def km_median(closed, cens):
         if s <= 0.5:
             return float(e)
     return float(max(list(closed) + cens))
+
+
+def km_survival(closed, cens, x):
+    """Kaplan-Meier's survival at x (a time censored at an event's time is
+    still at risk then)."""
+    cens = sorted(cens)
+    at_risk, ic, s = len(closed) + len(cens), 0, 1.0
+    for e in sorted(closed):
+        if e > x:
+            break
+        while ic < len(cens) and cens[ic] < e:
+            ic += 1
+            at_risk -= 1
+        s *= 1.0 - 1.0 / at_risk
+        at_risk -= 1
+    return s
 
 
 def close(a, b, tol=1e-9):

@@ -39,6 +39,22 @@ static void kaplan_meier_by_hand(void **state)
             fail_msg("p = %g: %g, want %g", p[i], got[i], want[i]);
 }
 
+/* The same sample's survival at a point: S(0.5) = 1, S(1) = 5/6, S(3) =
+ * S(5.9) = 5/12, S(6) = 0; with nothing censored, the share above x. */
+static void kaplan_meier_survival_at(void **state)
+{
+    (void)state;
+    double closed[] = { 1, 3, 3, 6 };
+    const double cens[] = { 2, 5 };
+    struct quantile q = { .x = closed, .n = 4, .nx = 4 };
+    assert_true(flyt__km_survival(&q, cens, 2, 0.5) == 1);
+    assert_near(flyt__km_survival(&q, cens, 2, 1), 5.0 / 6, 1e-15);
+    assert_near(flyt__km_survival(&q, cens, 2, 3), 5.0 / 12, 1e-15);
+    assert_near(flyt__km_survival(&q, cens, 2, 5.9), 5.0 / 12, 1e-15);
+    assert_true(flyt__km_survival(&q, cens, 2, 6) == 0);
+    assert_near(flyt__km_survival(&q, NULL, 0, 3), 0.25, 1e-15);
+}
+
 /* A censoring at an event's time is still at risk then: closed 2 and
  * censored 2 give S(2) = 1/2, the median 2. Survival that never falls to
  * 1 - p gives the longest time observed: closed 1, censored 4 and 5 stop
@@ -198,6 +214,9 @@ static void closed_ward_counts_the_open_waits(void **state)
     assert_true(unit_mean(&r, st, FLYT_UNIT_KPI_wait_p90) > 29.5 &&
                 unit_mean(&r, st, FLYT_UNIT_KPI_wait_p90) <= 30.0);
     assert_near(unit_mean(&r, st, FLYT_UNIT_KPI_waits_open), 20.0 * 30, 60);
+    /* the admitted all waited 0 days, but the third never admitted have
+     * missed any target: Kaplan-Meier's share within it is 2/3, not 1 */
+    assert_near(unit_mean(&r, st, FLYT_UNIT_KPI_wait_within_target), 2.0 / 3, 0.03);
     /* the UKP wait is the same wait seen from the hospital */
     assert_near(r.sum.mean[FLYT_KPI_ukp_wait_mean], 5.0, 0.5);
     assert_true(r.sum.mean[FLYT_KPI_ukp_wait_median] == 0);
@@ -281,6 +300,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kaplan_meier_by_hand),
+        cmocka_unit_test(kaplan_meier_survival_at),
         cmocka_unit_test(kaplan_meier_ties_and_lower_bound),
         cmocka_unit_test(open_mean_and_max),
         cmocka_unit_test(nothing_open_is_bit_identical),

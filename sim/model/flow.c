@@ -218,6 +218,8 @@ static void end_ukp_wait(struct model *m, struct patient *p, int dest)
         m->carry_ukp += c;
         if (dest >= 0)
             m->u[dest].carry_ukp += c;
+        else if (dest == FLYT_ROUTE_HOME)
+            m->carry_home += c;
         else if (dest == DEST_COMPLEX)
             m->carry_complex += c;
     }

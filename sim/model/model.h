@@ -131,6 +131,9 @@ void flyt__quantile_kpis_open(struct quantile *q, double *cens, size_t nc, doubl
 void flyt__km_walk(const struct quantile *q, const double *sorted, const double *cens, size_t nc,
                    const double *p, double *out, size_t np);
 /* The same over a plain ascending sample closed[0..n-1] (for tests). */
+/* Kaplan-Meier's survival at x of the closed values of q (sorted as
+ * flyt__km_walk reads them) and the censored times cens (ascending). */
+double flyt__km_survival(const struct quantile *q, const double *cens, size_t nc, double x);
 void flyt__km_quantiles(const double *closed, size_t n, const double *cens, size_t nc,
                         const double *p, double *out, size_t np);
 
@@ -206,7 +209,7 @@ struct model {
     size_t first_day;
     struct quantile ukp_waits;
     double wait_home_sum, wait_complex_sum;
-    double carry_ukp, carry_complex; /* as unit_state's carry_ */
+    double carry_ukp, carry_complex, carry_home; /* as unit_state's carry_ */
     uint64_t wait_home_n, wait_complex_n, arrivals_window;
     uint64_t readmit_num, readmit_den;
     uint64_t not_ready_returns;

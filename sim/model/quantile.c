@@ -343,6 +343,26 @@ void flyt__km_walk(const struct quantile *q, const double *sorted, const double 
             out[i] = q->n || nc ? top : NAN;
 }
 
+double flyt__km_survival(const struct quantile *q, const double *cens, size_t nc, double x)
+{
+    struct q_walk w = { .q = q, .v = q->bin ? NULL : q->x };
+    uint64_t at_risk = (uint64_t)q->n + nc;
+    size_t ic = 0;
+    double s = 1;
+    for (uint64_t r = 0; r < q->n; r++) {
+        double e = walk_next(&w);
+        if (e > x)
+            break;
+        while (ic < nc && cens[ic] < e) {
+            ic++;
+            at_risk--;
+        }
+        s *= 1.0 - 1.0 / (double)at_risk;
+        at_risk--;
+    }
+    return s;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

@@ -89,6 +89,10 @@ struct open_set {
     uint64_t *ukp_to_n; /* [unit] */
     double complex_sum;
     uint64_t complex_n;
+    /* still in decision: where they go is not known yet; waiting or
+     * complex: known, and how many of those go home (to a caseload) */
+    double deciding_sum, carry_deciding;
+    uint64_t deciding_n, known_n, known_home_n;
     /* open episodes begun before the window: the window's length each, the
      * rest of Little's census (unit_state's carry_ has the closed ones) */
     double *carry; /* [unit][OPEN_CARRY] */
@@ -139,12 +143,21 @@ static int collect_open(struct model *m, struct open_set *o, double t_stop)
                 if (p->state == PS_COMPLEX) {
                     o->complex_sum += t;
                     o->complex_n++;
+                    o->known_n++;
                 } else if (p->state == PS_WAITING && p->queue_unit != NO_UNIT) {
                     o->ukp_to_sum[p->queue_unit] += t;
                     o->ukp_to_n[p->queue_unit]++;
+                    o->known_n++;
+                    if (m->s->units[p->queue_unit].kind == FLYT_UNIT_CASELOAD)
+                        o->known_home_n++;
+                } else if (p->state == PS_DECIDING) {
+                    o->deciding_sum += t;
+                    o->deciding_n++;
                 }
             } else {
                 o->carry_ukp += whole;
+                if (p->state == PS_DECIDING)
+                    o->carry_deciding += whole;
                 if (p->state == PS_COMPLEX)
                     o->carry_complex += whole;
                 else if (p->state == PS_WAITING && p->queue_unit != NO_UNIT)
@@ -259,11 +272,17 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
     k[FLYT_UNIT_KPI_wait_mean] =
             little(us->wait_sum, us->waits, open_sum, n_wait, us->carry_wait + oc[CARRY_WAIT]);
     k[FLYT_UNIT_KPI_wait_p90] = NAN;
+    k[FLYT_UNIT_KPI_wait_within_target] = ratio((double)us->within, (double)us->waits);
     if (us->wait || n_wait) {
-        struct quantile none = { 0 };
+        struct quantile none = { 0 }, *q = us->wait ? us->wait : &none;
         double mean, median, max;
-        flyt__quantile_kpis_open(us->wait ? us->wait : &none, o->t, n_wait, 0, &mean, &median,
-                                 &k[FLYT_UNIT_KPI_wait_p90], &max);
+        flyt__quantile_kpis_open(q, o->t, n_wait, 0, &mean, &median, &k[FLYT_UNIT_KPI_wait_p90],
+                                 &max);
+        /* a wait still open past the target has missed it; one open
+         * shorter may yet make it: Kaplan-Meier's share at the target */
+        if (n_wait)
+            k[FLYT_UNIT_KPI_wait_within_target] =
+                    1.0 - flyt__km_survival(q, o->t, n_wait, m->s->wait_target_days);
     }
     if (us->wait) {
         flyt__quantile_free(us->wait);
@@ -277,7 +296,6 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
     for (int c = 0; c < 3; c++)
         k[origin_kpi[c]] = little(us->by_origin_sum[c], us->by_origin_n[c], os[c], on[c],
                                   us->carry_origin[c] + oc[CARRY_ORIGIN + c]);
-    k[FLYT_UNIT_KPI_wait_within_target] = ratio((double)us->within, (double)us->waits);
     k[FLYT_UNIT_KPI_ukp_wait_mean] = little(us->ukp_wait_sum, us->ukp_wait_n, o->ukp_to_sum[u],
                                             o->ukp_to_n[u], us->carry_ukp + oc[CARRY_UKP_TO]);
     k[FLYT_UNIT_KPI_blocked_days] = x->hospital ? m->area_ukp : us->area_blocked;
@@ -286,6 +304,23 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
     k[FLYT_UNIT_KPI_overflow_bed_days] = x->kind == FLYT_UNIT_BEDS ? us->area_over : NAN;
     k[FLYT_UNIT_KPI_days_over_capacity] =
             x->kind == FLYT_UNIT_BEDS ? ratio((double)us->days_over, (double)us->days) : NAN;
+}
+
+/* Going home is decided with the decision, so a wait still open in
+ * decision may yet be one: each counts in Little's law with the share of
+ * decided waits that went home (the destination does not depend on how
+ * long the decision takes). */
+static double home_wait_mean(const struct model *m, const struct open_set *o)
+{
+    uint64_t decided = m->ukp_waits.n - m->wait_complex_n;
+    if (o->deciding_n == 0 || decided == 0)
+        return ratio(m->wait_home_sum, (double)m->wait_home_n);
+    double share = (double)m->wait_home_n / (double)decided;
+    double n = (double)m->wait_home_n + share * (double)o->deciding_n;
+    return n > 0 ? (m->wait_home_sum + m->carry_home +
+                    share * (o->deciding_sum + o->carry_deciding)) /
+                           n
+                 : NAN;
 }
 
 void flyt__finish(struct model *m)
@@ -317,7 +352,7 @@ void flyt__finish(struct model *m)
     else
         flyt__quantile_kpis(&m->ukp_waits, &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
                             &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
-    k[FLYT_KPI_ukp_wait_mean_home] = ratio(m->wait_home_sum, (double)m->wait_home_n);
+    k[FLYT_KPI_ukp_wait_mean_home] = home_wait_mean(m, &o);
     k[FLYT_KPI_ukp_wait_mean_complex] =
             little(m->wait_complex_sum, m->wait_complex_n, o.complex_sum, o.complex_n,
                    m->carry_complex + o.carry_complex);
@@ -331,8 +366,12 @@ void flyt__finish(struct model *m)
         deaths += m->u[u].deaths;
         unit_kpis(m, u, span, t_stop, &o);
     }
+    /* the open waits whose place is decided count; those still in
+     * decision are left out, as where they go does not depend on how long
+     * the decision takes */
+    k[FLYT_KPI_share_direct_home] =
+            ratio((double)(home + o.known_home_n), (double)(m->ukp_waits.n + o.known_n));
     open_free(&o);
-    k[FLYT_KPI_share_direct_home] = ratio((double)home, (double)m->ukp_waits.n);
     k[FLYT_KPI_not_ready_returns] = (double)m->not_ready_returns;
     k[FLYT_KPI_occ_hospital_treatment] = ratio(m->area_treat, span);
     k[FLYT_KPI_occ_ukp] = ratio(m->area_ukp, span);
