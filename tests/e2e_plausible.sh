@@ -42,6 +42,31 @@ check "run with a warning: not on stdout" bash -c "! grep -q 'warning: populatio
 check "compare with a warning: exit 0" test $? -eq 0
 check "compare: the shared warning once" test "$(grep -c 'warning: run.horizon_days' "$tmp/e")" -eq 1
 
+# flyt forecast, calibrate and sweep print them too, once.
+"$FLYT" forecast "$tmp/growth.cfg" --census "$SRC/scenarios/census-example.csv" -r 2 --days 2 \
+  -t 1 --no-progress -o "$tmp/f.h5" >/dev/null 2>"$tmp/e"
+check "forecast with a warning: exit 0" test $? -eq 0
+check "forecast: the warning once" test "$(grep -c "growth.cfg:$line: warning: population.growth_per_year" "$tmp/e")" -eq 1
+cat >"$tmp/g.calib" <<EOF
+scenario = "growth.cfg";
+replications = 2;
+set = [ "run.horizon_days=60", "run.warmup_days=10" ];
+parameters = ( { key = "decision.delay_days.mean"; min = 0.5; max = 2.0; start = 1.0; } );
+targets = ( { kpi = "ukp_wait_mean"; value = 1.5; tolerance = 0.5; } );
+EOF
+"$FLYT" calibrate "$tmp/g.calib" --max-evals 2 --no-intervals -t 1 --no-progress \
+  -o "$tmp/fitted.cfg" >/dev/null 2>"$tmp/e"
+check "calibrate: the scenario's warning once" test "$(grep -c "growth.cfg:$line: warning: population.growth_per_year" "$tmp/e")" -eq 1
+cat >"$tmp/g.sweep" <<EOF
+base = "growth.cfg";
+design = "grid";
+replications = 1;
+parameters = ( { key = "decision.delay_days.mean"; values = [0.8, 1.2, 1.6]; } );
+EOF
+"$FLYT" sweep "$tmp/g.sweep" --dry-run >/dev/null 2>"$tmp/e"
+check "sweep --dry-run with a warning: exit 0" test $? -eq 0
+check "sweep: the base's warning once" test "$(grep -c "growth.cfg:$line: warning: population.growth_per_year" "$tmp/e")" -eq 1
+
 # Nursing homes left empty at the start.
 "$FLYT" validate "$BASE" --set units.nursing_home.initial_occupancy=0 >/dev/null 2>"$tmp/e"
 check "empty nursing homes: warned" grep -q "warning: units.nursing_home.initial_occupancy: 'nursing_home' starts empty, but its mean stay is 700 days" "$tmp/e"

@@ -249,7 +249,7 @@ struct flyt_scenario {
 /* Errors from loading, each "file:line: error: key.path: message", and
  * plausibility warnings, each "file:line: warning: key.path: message": a
  * scenario with warnings loads, and the caller decides whether to print
- * them (flyt validate and flyt run do, on stderr). */
+ * them (every command that loads a scenario does, on stderr, once). */
 struct flyt_diag {
     int n_errors;
     char *text; /* all messages, one per line; owned */

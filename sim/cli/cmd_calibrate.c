@@ -306,6 +306,22 @@ static const char *scenario_name(const struct flyt_calib_spec *spec, const doubl
     return buf;
 }
 
+/* The scenario with the spec's fixed changes, as flyt run would warn of
+ * it; the parameters' own values are the fit's to choose. */
+static void print_warnings(const struct flyt_calib_spec *spec)
+{
+    char sbuf[FLYT_CALIB_MAX_ALL_SETS][FLYT_CALIB_SET_LEN];
+    const char *sets[FLYT_CALIB_MAX_ALL_SETS];
+    int n = flyt_calib_sets(spec, NULL, true, sbuf, sets);
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &d);
+    if (d.warnings)
+        fputs(d.warnings, stderr);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+}
+
 static int execute(const struct cal_opts *o, const struct flyt_calib_spec *spec)
 {
     const char *out = o->c.output ? o->c.output : "flyt-fitted.cfg";
@@ -313,6 +329,7 @@ static int execute(const struct cal_opts *o, const struct flyt_calib_spec *spec)
     int claimed = flyt_cli_claim_output("calibrate", out, FLYT_OUT_FITTED, inputs, 2);
     if (claimed >= 0)
         return claimed;
+    print_warnings(spec);
     struct progress_ctx pc = { spec, flyt_cli_seconds() };
     bool show = o->c.progress > 0 || (o->c.progress < 0 && isatty(STDERR_FILENO));
     struct flyt_calib_options opts = { o->c.threads, o->max_evals, o->no_intervals,

@@ -182,7 +182,9 @@ static int parse(int argc, char **argv, struct fc_opts *o)
 }
 
 /* The user's overrides first, then what the forecast itself fixes. */
-static struct flyt_scenario *load(const struct fc_opts *o, const char *const *extra, int n_extra)
+/* warn: print the plausibility warnings (once: the scenario as given) */
+static struct flyt_scenario *load(const struct fc_opts *o, const char *const *extra, int n_extra,
+                                  bool warn)
 {
     const char *sets[CLI_MAX_SETS + 16];
     int n = 0;
@@ -193,6 +195,8 @@ static struct flyt_scenario *load(const struct fc_opts *o, const char *const *ex
     struct flyt_diag diag;
     flyt_diag_init(&diag);
     struct flyt_scenario *s = flyt_scenario_load(o->scenario, sets, n, &diag);
+    if (warn && diag.warnings)
+        fputs(diag.warnings, stderr); /* never stop a forecast, as flyt run */
     if (!s)
         fputs(diag.text ? diag.text : "flyt forecast: error: cannot load the scenario\n", stderr);
     flyt_diag_free(&diag);
@@ -241,7 +245,7 @@ static int dump(const struct fc_opts *o)
     snprintf(w, sizeof w, "run.warmup_days=0");
     snprintf(rep, sizeof rep, "run.replications=%llu", o->replication + 1);
     const char *extra[] = { h, w, rep };
-    struct flyt_scenario *s = load(o, extra, 3);
+    struct flyt_scenario *s = load(o, extra, 3, false);
     if (!s)
         return EXIT_BAD_INPUT;
     const char *inputs[] = { o->scenario };
@@ -437,7 +441,7 @@ static int forecast(const struct fc_opts *o)
      * bands), and the census to fix the scenario's start (its date): load
      * twice. Unit indices of the census hold for both loads: the second
      * differs only in run settings. */
-    struct flyt_scenario *s0 = load(o, NULL, 0);
+    struct flyt_scenario *s0 = load(o, NULL, 0, true);
     if (!s0)
         return EXIT_BAD_INPUT;
     struct flyt_census c = { 0 };
@@ -460,7 +464,7 @@ static int forecast(const struct fc_opts *o)
     snprintf(h, sizeof h, "run.horizon_days=%llu", o->days + 1);
     snprintf(rep, sizeof rep, "run.replications=%llu", o->c.reps);
     const char *extra[] = { start, h, "run.warmup_days=0", rep };
-    struct flyt_scenario *s = load(o, extra, 4);
+    struct flyt_scenario *s = load(o, extra, 4, false);
     int status = s ? run_forecast(o, s, &c, census_day) : EXIT_BAD_INPUT;
     flyt_scenario_free(s);
     flyt_census_free(&c);

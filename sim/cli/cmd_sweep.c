@@ -520,6 +520,8 @@ static int sweep_main(struct sweep_opts *o)
         flyt_diag_free(&diag);
         return EXIT_BAD_INPUT;
     }
+    if (o->rank == 0 && diag.warnings)
+        fputs(diag.warnings, stderr);
     flyt_diag_free(&diag);
     if (o->dry_run) {
         if (o->rank == 0)

@@ -164,6 +164,15 @@ static struct flyt_scenario *load_point(const struct flyt_sweep *sw, const char 
     s = flyt_scenario_load_string(sw->base_text, sw->base_path, dir, sets, (int)n, &d);
     if (!s)
         remap(sw, &d, point, diag);
+    /* the base's plausibility warnings go to the caller, who prints them
+     * as flyt run does; a point's own would repeat for every point */
+    if (s && point < 0 && d.warnings && !diag->warnings) {
+        diag->warnings = d.warnings;
+        diag->wlen = d.wlen;
+        diag->wcap = d.wcap;
+        diag->n_warnings = d.n_warnings;
+        d.warnings = NULL;
+    }
     flyt_diag_free(&d);
 out:
     for (size_t j = 0; own && j < n; j++)
