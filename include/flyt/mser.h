@@ -20,14 +20,16 @@
 #define FLYT_MSER_BATCH 5
 
 struct flyt_mser {
-    size_t days;    /* the truncation point, in days (a multiple of 5) */
-    size_t n_days;  /* days in the series (whole batches only count) */
-    double stat;    /* MSER at the truncation; NaN when too few batches */
-    bool too_short; /* the minimum lies in the second half and the first
-                     * half's is at its end: still falling half-way */
-    bool shifted;   /* the truncated part's mean differs from the rest's by
-                     * more than 4 standard errors (batch means of the rest
-                     * in 10 batches, for correlated days) */
+    size_t days;       /* the truncation point, in days (a multiple of 5) */
+    size_t n_days;     /* days in the series (whole batches only count) */
+    double stat;       /* MSER at the truncation; NaN when too few batches */
+    bool too_short;    /* the minimum lies in the second half and the first
+                        * half's is at its end: still falling half-way */
+    bool shifted;      /* the truncated part's mean differs from the rest's by
+                        * more than 4 standard errors (batch means of the rest
+                        * in 10 batches, for correlated days) */
+    double head, tail; /* the means before and after the truncation; NaN
+                        * when it is 0 or too few days are left */
 };
 
 /* MSER-5 of x[0..n-1]; non-finite values end the series there. Fewer than

@@ -397,30 +397,84 @@ static int choose_warmup(const struct run_opts *o, struct flyt_scenario *s,
     return status;
 }
 
+/* How far the calendar alone can move a census over the measured window,
+ * as a ratio: the month factors' range times the growth over the window
+ * (its largest year-on-year factors when given by year). A census that
+ * follows demand moves at most this much; a start-up transient, such as
+ * a long-stay unit filling from empty, moves more. */
+static double calendar_band(const struct flyt_scenario *s)
+{
+    double lo = s->month_factor[0], hi = lo;
+    for (int m = 1; m < 12; m++) {
+        lo = s->month_factor[m] < lo ? s->month_factor[m] : lo;
+        hi = s->month_factor[m] > hi ? s->month_factor[m] : hi;
+    }
+    double band = lo > 0 ? hi / lo : INFINITY;
+    double years = (s->horizon_days - s->warmup_days) / 365.0;
+    if (s->n_growth_by_year > 0) {
+        double glo = s->growth_by_year[0], ghi = glo;
+        for (size_t y = 1; y < s->n_growth_by_year; y++) {
+            glo = s->growth_by_year[y] < glo ? s->growth_by_year[y] : glo;
+            ghi = s->growth_by_year[y] > ghi ? s->growth_by_year[y] : ghi;
+        }
+        band *= glo > 0 ? ghi / glo : INFINITY;
+    } else {
+        band *= pow(1.0 + fabs(s->growth_per_year), years);
+    }
+    return band;
+}
+
 /* A given warm-up, checked on what was measured (20 batches at least, as
- * fewer tell little): a truncation MSER-5 puts
- * well inside the window, with the cut part's level clearly apart from the
- * rest's, says the series still trend after the warm-up. Silent otherwise:
- * autocorrelated but settled series give small truncations too; and
- * silent where the calendar drives the series, whose seasons would read
- * as trends. */
+ * fewer tell little): a truncation MSER-5 puts well inside the window,
+ * with the cut part's level clearly apart from the rest's, says the
+ * series still trend after the warm-up. Silent otherwise: autocorrelated
+ * but settled series give small truncations too. Where the calendar
+ * drives demand, seasons read as trends: only censuses are checked there
+ * (a queue magnifies a season without bound), not those of a unit whose
+ * capacity is scheduled, and the shift must exceed what the calendar can
+ * do (calendar_band). */
 static void warn_short_warmup(const struct flyt_scenario *s, const struct flyt_result *res,
                               unsigned n, const struct flyt_series_reduce *red)
 {
     size_t n_days = series_days(s);
     struct flyt_warmup_check w = { 0 };
-    if (n_days < 100 || calendar_driven(s) || mser_check(s, res, n, red, n_days, &w) < 0)
+    if (n_days < 100 || mser_check(s, res, n, red, n_days, &w) < 0)
         return;
+    bool calendar = calendar_driven(s);
+    double band = calendar ? calendar_band(s) : 1;
     size_t worst = w.n, flagged = 0;
     for (size_t i = 0; i < w.n; i++) {
         const struct flyt_mser *m = &w.series[i].m;
-        if (m->too_short || !m->shifted || (double)m->days <= 0.1 * (double)n_days)
+        bool census = i == 0 || (i >= 3 && (i - 3) % 2 == 0);
+        const struct flyt_unit *u = i >= 3 ? &s->units[(i - 3) / 2] : NULL;
+        /* too_short, still moving half-way: a unit filling through the
+         * window (a long-stay unit started empty); a queue, or the
+         * hospital's census that holds one, may instead grow without end
+         * (a unit closed or overloaded), which no warm-up cures */
+        bool fills = m->too_short && census && u && !u->hospital;
+        if (!m->shifted || (m->too_short && !fills) ||
+            (!m->too_short && (double)m->days <= 0.1 * (double)n_days))
             continue;
+        if (calendar) {
+            if (!census || (u && (u->schedule.n_changes || u->schedule.n_recurring)))
+                continue;
+            double a = fabs(m->head), b = fabs(m->tail);
+            double lo = a < b ? a : b, hi = a < b ? b : a;
+            if (!(hi > band * lo))
+                continue;
+        }
         flagged++;
-        if (worst == w.n || m->days > w.series[worst].m.days)
+        if (worst == w.n || (m->too_short && !w.series[worst].m.too_short) ||
+            (m->too_short == w.series[worst].m.too_short && m->days > w.series[worst].m.days))
             worst = i;
     }
-    if (flagged)
+    if (flagged && w.series[worst].m.too_short)
+        fprintf(stderr,
+                "flyt run: warning: warm-up may be too short: the daily series '%s' still "
+                "trends through the measured window (MSER-5 finds no level it settles to in "
+                "its first half%s); try --warmup auto with a longer run.horizon_days\n",
+                w.series[worst].name, flagged > 1 ? "; other series too" : "");
+    else if (flagged)
         fprintf(stderr,
                 "flyt run: warning: warm-up may be too short: the daily series '%s' still "
                 "trends for ~%zu days after it (MSER-5%s); try --warmup auto, or a warm-up of "

@@ -11,7 +11,7 @@
  * 2, as d is where the difference looked largest. */
 enum { NB = 10 };
 #define CRIT 4.0
-static bool shifted(const double *x, size_t d, size_t n)
+static bool shifted(const double *x, size_t d, size_t n, struct flyt_mser *r)
 {
     size_t rest = n - d, m = rest / NB;
     if (d == 0 || m < FLYT_MSER_BATCH)
@@ -35,12 +35,14 @@ static bool shifted(const double *x, size_t d, size_t n)
     /* the variance of a mean over L days is about s2 m / L */
     double se = sqrt(s2 * (double)m * (1.0 / (double)d + 1.0 / (double)rest));
     double diff = fabs(head - tail);
+    r->head = head;
+    r->tail = tail;
     return diff > CRIT * se && diff > 1e-9 * (fabs(tail) + 1);
 }
 
 struct flyt_mser flyt_mser5(const double *x, size_t n)
 {
-    struct flyt_mser r = { 0, 0, NAN, false, false };
+    struct flyt_mser r = { 0, 0, NAN, false, false, NAN, NAN };
     size_t len = 0;
     while (len < n && isfinite(x[len]))
         len++;
@@ -93,7 +95,7 @@ struct flyt_mser flyt_mser5(const double *x, size_t n)
      * half-way bound means the transient outlasts the half. */
     r.too_short = d_all > nb / 2 && d_half == nb / 2;
     if (d_half > 0)
-        r.shifted = shifted(x, r.days, r.n_days);
+        r.shifted = shifted(x, r.days, r.n_days, &r);
     free(z);
     return r;
 }
