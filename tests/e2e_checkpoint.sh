@@ -141,6 +141,25 @@ check "compare was stopped at least once" test "$stopped" -ge 1
 check "a resumed compare loaded the journal" test "$resumed" -ge 1
 same "stopped + resumed compare vs uninterrupted: identical datasets" cfull.h5 cpart.h5
 check "compare journal removed once the file is written" test ! -e cpart.h5.journal
+
+# -r auto: the rounds resume where they stopped (the journal holds up to
+# --max-replications), and end at the count and figures of an
+# uninterrupted run.
+A=(-r auto --precision 0.01 --max-replications 300)
+"$FLYT" run "$COORD" "${Q[@]}" "${A[@]}" -o afull.h5 >/dev/null 2>afull.err
+check "-r auto run exits 0" test $? -eq 0
+read -r stopped resumed rc < <(stop_and_resume apart.h5 "$FLYT" run "$COORD" "${Q[@]}" "${A[@]}")
+echo "  run -r auto: stopped $stopped times, resumed $resumed times"
+check "-r auto run stopped and resumed until done: exit 0" test "$rc" -eq 0
+same "-r auto run: stopped + resumed vs uninterrupted: identical datasets" afull.h5 apart.h5
+check "-r auto run: journal removed once the file is written" test ! -e apart.h5.journal
+"$FLYT" compare "$BASE" "$COORD" "${Q[@]}" -r auto --precision 0.05 -o acfull.h5 >/dev/null 2>acfull.err
+check "-r auto compare exits 0" test $? -eq 0
+read -r stopped resumed rc < <(stop_and_resume acpart.h5 "$FLYT" compare "$BASE" "$COORD" "${Q[@]}" -r auto --precision 0.05)
+echo "  compare -r auto: stopped $stopped times, resumed $resumed times"
+check "-r auto compare stopped and resumed until done: exit 0" test "$rc" -eq 0
+same "-r auto compare: stopped + resumed vs uninterrupted: identical datasets" acfull.h5 acpart.h5
+
 check "compare --help documents --resume" bash -c "'$FLYT' compare --help | grep -q -- '--resume'"
 check "no temporary or lock file left" bash -c "! ls -a | grep -Eq '\.partial\.|\.lock$'"
 

@@ -78,8 +78,19 @@ bad_input "--precision 1.5" -r auto --precision 1.5
 bad_input "--precision abc" -r auto --precision abc
 bad_input "--precision-kpi nosuch" -r auto --precision 0.05 --precision-kpi nosuch
 check "--precision-kpi nosuch: named" grep -q "no KPI 'nosuch'" "$tmp/e"
-bad_input "-r auto --resume" -r auto --precision 0.05 --resume
 check "nothing written for bad input" test ! -e "$tmp/b.h5"
+
+# -r auto with the logs: the final count is run again with them on, the
+# same replications as without (resume with -r auto: e2e_checkpoint).
+"$FLYT" run "$tmp/m.cfg" -r auto --precision 0.05 --format json --no-progress -o "$tmp/l0.h5" \
+  >"$tmp/l0.json" 2>/dev/null
+"$FLYT" run "$tmp/m.cfg" -r auto --precision 0.05 --patients --events --format json \
+  --no-progress -o "$tmp/l1.h5" >"$tmp/l1.json" 2>"$tmp/e"
+check "-r auto --patients --events: exit 0" test $? -eq 0
+check "-r auto with logs: the same figures as without" cmp -s "$tmp/l0.json" "$tmp/l1.json"
+if command -v h5ls >/dev/null; then
+  check "-r auto with logs: the logs are written" bash -c "h5ls '$tmp/l1.h5/patients' | grep -q . && h5ls '$tmp/l1.h5/events' | grep -q ."
+fi
 
 echo "e2e_precision: $pass passed, $fail failed"
 test "$fail" -eq 0

@@ -110,10 +110,10 @@ int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct 
  * one (advanced past its value), 0 when not, -1 on bad input (printed). */
 int flyt_cli_precision_option(const char *cmd, int argc, char **argv, int *i, double *precision,
                               const char **kpis, unsigned *max_reps);
-/* -r auto needs --precision and they go together, not with --resume;
- * -1 (printed) when not so. */
+/* -r auto needs --precision and they go together; -1 (printed) when not
+ * so. */
 int flyt_cli_precision_check(const char *cmd, bool r_auto, double precision, const char *kpis,
-                             unsigned max_reps, bool resume);
+                             unsigned max_reps);
 /* p's KPIs from the comma-separated list (NULL: the default), looked up
  * among s's units; -1 (printed) for a name that is no KPI. */
 struct flyt_precision_report;

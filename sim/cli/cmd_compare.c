@@ -127,8 +127,8 @@ static int parse(int argc, char **argv, struct compare_opts *o)
             o->files[o->n_files++] = a;
         }
     }
-    if (flyt_cli_precision_check("compare", o->r_auto, o->precision, o->precision_kpi, o->max_reps,
-                                 o->resume) < 0)
+    if (flyt_cli_precision_check("compare", o->r_auto, o->precision, o->precision_kpi,
+                                 o->max_reps) < 0)
         return EXIT_BAD_INPUT;
     if (o->n_files < 2) {
         fputs("flyt compare: error: needs a base and at least one variant scenario "
@@ -488,33 +488,22 @@ static int report(const struct compare_opts *o, struct outcome *oc)
 static int run_rounds(const struct compare_opts *o, struct outcome *oc, struct flyt_scenario **s,
                       struct flyt_precision_report *p)
 {
-    unsigned have = 0, want = oc->n_rep;
-    oc->n_rep = 0;
-    bool *done = NULL;
+    /* oc->res[i] hold p->max results each (the journal loads any of them) */
+    unsigned have = 0, want = oc->n_rep, cap = p->max;
+    bool *done = malloc(cap * sizeof *done);
     int status = EXIT_OK;
-    for (;;) {
-        bool *d = realloc(done, want * sizeof *done);
-        if (d)
-            done = d;
-        for (int i = 0; d && i < oc->n; i++) {
-            struct flyt_result *g = realloc(oc->res[i], want * sizeof *g);
-            if (!g) {
-                d = NULL;
-                break;
-            }
-            oc->res[i] = g;
-            memset(g + have, 0, (want - have) * sizeof *g);
-        }
-        if (!d) {
-            fputs("flyt compare: error: out of memory\n", stderr);
-            status = EXIT_FAIL;
-            break;
-        }
+    if (!done) {
+        fputs("flyt compare: error: out of memory\n", stderr);
+        status = EXIT_FAIL;
+    }
+    for (; status == EXIT_OK;) {
         oc->n_rep = want;
-        for (unsigned r = 0; r < want; r++)
-            done[r] = r < have;
-        struct flyt_experiment_resume rs = { done, NULL, NULL };
         for (int i = 0; status == EXIT_OK && i < oc->n; i++) {
+            const struct flyt_experiment_resume *j =
+                    oc->resume.ck ? flyt_cli_resume_hooks(&oc->resume, (unsigned)i) : NULL;
+            for (unsigned r = 0; r < want; r++)
+                done[r] = r < have || (j && j->done && j->done[r]);
+            struct flyt_experiment_resume rs = { done, j ? j->finished : NULL, j ? j->ctx : NULL };
             char label[160];
             snprintf(label, sizeof label, "%s (%d/%d)", s[i]->name, i + 1, oc->n);
             struct flyt_progress prog;
@@ -548,6 +537,10 @@ static int run_rounds(const struct compare_opts *o, struct outcome *oc, struct f
         want = flyt_precision_next(have, p->max);
     }
     free(done);
+    /* a journal from a compare with another --precision may hold more */
+    for (int i = 0; i < oc->n; i++)
+        for (unsigned r = oc->n_rep; r < cap; r++)
+            flyt_result_free(&oc->res[i][r]);
     if (status != EXIT_OK)
         return status;
     for (int i = 0; i < oc->n; i++) {
@@ -616,17 +609,19 @@ static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s
         oc->n_rep = oc->n_rep < FLYT_PRECISION_MIN_BATCH ? FLYT_PRECISION_MIN_BATCH : oc->n_rep;
         oc->n_rep = oc->n_rep > prec.max ? prec.max : oc->n_rep;
     }
+    /* -r auto: room for the most replications the rounds may reach, and a
+     * journal of as many, so that an interrupted compare resumes its rounds */
+    unsigned cap = o->r_auto ? prec.max : oc->n_rep;
     for (int i = 0; status == EXIT_OK && i < n; i++)
-        if (!(oc->res[i] = calloc(oc->n_rep, sizeof *oc->res[i]))) {
+        if (!(oc->res[i] = calloc(cap, sizeof *oc->res[i]))) {
             fputs("flyt compare: error: out of memory\n", stderr);
             status = EXIT_FAIL;
         }
     const char *out = o->c.output ? o->c.output : DEFAULT_OUTPUT;
     int opened = status != EXIT_OK ? status
-                 : o->r_auto       ? -1
                                    : flyt_cli_resume_open(&oc->resume, "compare", out,
                                                           (const struct flyt_scenario *const *)s,
-                                                          (size_t)n, oc->n_rep, o->resume, oc->res);
+                                                          (size_t)n, cap, o->resume, oc->res);
     if (opened >= 0)
         status = opened;
     double t0 = flyt_cli_seconds();

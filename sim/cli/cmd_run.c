@@ -172,15 +172,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
             return EXIT_BAD_INPUT;
         }
     }
-    if (flyt_cli_precision_check("run", o->r_auto, o->precision, o->precision_kpi, o->max_reps,
-                                 o->resume) < 0)
+    if (flyt_cli_precision_check("run", o->r_auto, o->precision, o->precision_kpi, o->max_reps) < 0)
         return EXIT_BAD_INPUT;
-    if (o->r_auto && (o->patients || o->events)) {
-        fputs("flyt run: error: -r auto cannot be used with --patients or --events: they need "
-              "the replication count up front\n",
-              stderr);
-        return EXIT_BAD_INPUT;
-    }
     if (o->resume && (o->patients || o->events)) {
         fputs("flyt run: error: --resume cannot be used with --patients or --events: the logs "
               "are streamed into the output and cannot be continued; run again without --resume\n",
@@ -493,27 +486,23 @@ static void warn_short_warmup(const struct flyt_scenario *s, const struct flyt_r
  * count is known, as the reducer cannot tell a replication it already has. */
 static int run_sequential(const struct run_opts *o, struct flyt_scenario *s,
                           struct flyt_result **res, unsigned *n, struct flyt_series_reduce **red,
-                          struct flyt_precision_report *p, struct flyt_progress *prog)
+                          struct flyt_precision_report *p, struct flyt_progress *prog,
+                          const struct flyt_experiment_resume *journal)
 {
+    /* res holds p->max results (the journal loads any of them) */
     unsigned have = 0, want = *n;
-    bool *done = NULL;
+    bool *done = malloc(p->max * sizeof *done);
     int rc = 0;
+    if (!done) {
+        fputs("flyt run: error: out of memory\n", stderr);
+        return -1;
+    }
     for (;;) {
-        struct flyt_result *grown = realloc(*res, want * sizeof **res);
-        if (grown)
-            *res = grown;
-        bool *d = grown ? realloc(done, want * sizeof *done) : NULL;
-        if (!d) {
-            fputs("flyt run: error: out of memory\n", stderr);
-            rc = -1;
-            break;
-        }
-        done = d;
-        memset(*res + have, 0, (want - have) * sizeof **res);
-        for (unsigned r = 0; r < want; r++)
-            done[r] = r < have;
         *n = want;
-        struct flyt_experiment_resume rs = { done, NULL, NULL };
+        for (unsigned r = 0; r < want; r++)
+            done[r] = r < have || (journal && journal->done && journal->done[r]);
+        struct flyt_experiment_resume rs = { done, journal ? journal->finished : NULL,
+                                             journal ? journal->ctx : NULL };
         rc = flyt_experiment_run_with(s, want, o->c.threads, *res, flyt_progress_update, prog, NULL,
                                       NULL, &rs);
         have = want;
@@ -526,6 +515,9 @@ static int run_sequential(const struct run_opts *o, struct flyt_scenario *s,
             break;
         want = flyt_precision_next(have, p->max);
     }
+    /* a journal from a run with another --precision may hold more */
+    for (unsigned r = *n; r < p->max; r++)
+        flyt_result_free(&(*res)[r]);
     p->replications = *n;
     s->replications = *n;
     if (rc == 0 && !flyt_experiment_stop_requested()) {
@@ -550,6 +542,28 @@ static int run_sequential(const struct run_opts *o, struct flyt_scenario *s,
     return rc;
 }
 
+/* -r auto with --patients or --events: the logs' tables are sized by the
+ * replication count, known only once the rounds are over, so the final
+ * count is run again with the logs on. Replication r draws the same
+ * numbers in any run, so the results are the rounds' own, bit for bit, at
+ * the cost of a second pass. Returns the experiment's code, or EXIT_FAIL
+ * when the log cannot be opened (said on stderr). */
+static int rerun_with_logs(const struct run_opts *o, const struct flyt_scenario *s,
+                           struct flyt_result *res, unsigned n, struct flyt_h5_log **log,
+                           const char *out, struct flyt_progress *prog)
+{
+    char err[512];
+    if (!(*log = flyt_h5_log_open(out, o->patients, o->events, n, err, sizeof err))) {
+        fprintf(stderr, "flyt run: error: %s\n", err);
+        return EXIT_FAIL;
+    }
+    for (unsigned r = 0; r < n; r++)
+        flyt_result_free(&res[r]);
+    memset(res, 0, n * sizeof *res);
+    return flyt_experiment_run_with(s, n, o->c.threads, res, flyt_progress_update, prog,
+                                    flyt_h5_log_hooks(*log), NULL, NULL);
+}
+
 static int execute(const struct run_opts *o, struct flyt_scenario *s,
                    const struct flyt_warmup_check *warmup)
 {
@@ -572,7 +586,10 @@ static int execute(const struct run_opts *o, struct flyt_scenario *s,
     struct flyt_series_reduce *red = o->r_auto ? NULL : series_reducer(o, s, &red_failed);
     if (red_failed)
         return EXIT_FAIL;
-    struct flyt_result *res = calloc(n, sizeof *res);
+    /* -r auto: room for the most replications the rounds may reach, and a
+     * journal of as many, so that an interrupted run resumes its rounds */
+    unsigned cap = o->r_auto ? prec.max : n;
+    struct flyt_result *res = calloc(cap, sizeof *res);
     if (!res) {
         fputs("flyt run: error: out of memory\n", stderr);
         flyt_series_reduce_free(red);
@@ -581,18 +598,18 @@ static int execute(const struct run_opts *o, struct flyt_scenario *s,
     char err[512];
     const struct flyt_scenario *cs = s;
     struct flyt_cli_resume k = { 0 };
-    int opened = o->patients || o->events || o->r_auto
+    int opened = o->patients || o->events
                          ? -1
-                         : flyt_cli_resume_open(&k, "run", out, &cs, 1, n, o->resume, &res);
+                         : flyt_cli_resume_open(&k, "run", out, &cs, 1, cap, o->resume, &res);
     if (opened >= 0) {
-        for (unsigned r = 0; r < n; r++)
+        for (unsigned r = 0; r < cap; r++)
             flyt_result_free(&res[r]);
         free(res);
         flyt_series_reduce_free(red);
         return opened;
     }
     struct flyt_h5_log *log = NULL;
-    if ((o->patients || o->events) &&
+    if ((o->patients || o->events) && !o->r_auto &&
         !(log = flyt_h5_log_open(out, o->patients, o->events, n, err, sizeof err))) {
         fprintf(stderr, "flyt run: error: %s\n", err);
         flyt_cli_resume_close(&k, false);
@@ -603,10 +620,24 @@ static int execute(const struct run_opts *o, struct flyt_scenario *s,
     struct flyt_progress prog;
     flyt_progress_init(&prog, o->c.progress, s->name);
     double t0 = flyt_cli_seconds();
-    int rc = o->r_auto ? run_sequential(o, s, &res, &n, &red, &prec, &prog)
+    int rc = o->r_auto ? run_sequential(o, s, &res, &n, &red, &prec, &prog,
+                                        k.ck ? flyt_cli_resume_hooks(&k, 0) : NULL)
                        : flyt_experiment_run_with(s, n, o->c.threads, res, flyt_progress_update,
                                                   &prog, log ? flyt_h5_log_hooks(log) : NULL, red,
                                                   log ? NULL : flyt_cli_resume_hooks(&k, 0));
+    if (o->r_auto && (o->patients || o->events) && rc == 0 && !flyt_experiment_stop_requested()) {
+        flyt_progress_done(&prog);
+        flyt_progress_init(&prog, o->c.progress, "logs");
+        rc = rerun_with_logs(o, s, res, n, &log, out, &prog);
+        if (rc == EXIT_FAIL) {
+            flyt_progress_done(&prog);
+            for (unsigned r = 0; r < n; r++)
+                flyt_result_free(&res[r]);
+            free(res);
+            flyt_series_reduce_free(red);
+            return EXIT_FAIL;
+        }
+    }
     double wall = flyt_cli_seconds() - t0;
     flyt_progress_done(&prog);
     int status = EXIT_OK;

@@ -195,7 +195,7 @@ int flyt_cli_precision_option(const char *cmd, int argc, char **argv, int *i, do
 }
 
 int flyt_cli_precision_check(const char *cmd, bool r_auto, double precision, const char *kpis,
-                             unsigned max_reps, bool resume)
+                             unsigned max_reps)
 {
     if (r_auto && !(precision > 0)) {
         fprintf(stderr, "flyt %s: error: -r auto needs --precision P (e.g. 0.05)\n", cmd);
@@ -205,13 +205,6 @@ int flyt_cli_precision_check(const char *cmd, bool r_auto, double precision, con
         fprintf(stderr,
                 "flyt %s: error: --precision, --precision-kpi and --max-replications go with "
                 "-r auto\n",
-                cmd);
-        return -1;
-    }
-    if (r_auto && resume) {
-        fprintf(stderr,
-                "flyt %s: error: -r auto cannot be used with --resume: the journal needs the "
-                "replication count up front\n",
                 cmd);
         return -1;
     }
