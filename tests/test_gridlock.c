@@ -29,7 +29,8 @@ static struct flyt_result run(const char *path, const char *const *sets, int n, 
     struct flyt_result r;
     int rc = flyt_model_run(s, 0, &r);
     if (rc != want_rc)
-        fail_msg("%s: rc %d, want %d (%s)", path, rc, want_rc, r.status_detail);
+        fail_msg("%s: rc %d, want %d (%s)", path ? path : "(embedded)", rc, want_rc,
+                 r.status_detail);
     flyt_scenario_free(s);
     return r;
 }
@@ -63,6 +64,26 @@ static void a_cycle_of_units_is_a_gridlock(void **state)
     if (!strstr(r.status_detail, "short_term (full, waits for rehab)") ||
         !strstr(r.status_detail, "rehab (full, waits for short_term)"))
         fail_msg("the message does not name the cycle: %s", r.status_detail);
+    flyt_result_free(&r);
+}
+
+/* A strict FIFO caseload whose first applicant asks for more hours than
+ * it will ever open admits nobody again; under first fit the others pass
+ * that applicant, so it is no gridlock. */
+static void a_head_that_never_fits_a_strict_fifo_caseload(void **state)
+{
+    (void)state;
+    const char *sets[] = { "units.home_care.capacity=100", "units.home_care.initial_clients=0",
+                           "units.home_care.hours_per_client.mean=200",
+                           "units.home_care.queue=first_fit" };
+    struct flyt_result r = run(NULL, sets, 3, 1);
+    assert_int_equal(r.status, FLYT_RUN_GRIDLOCK);
+    if (!strstr(r.status_detail, "home_care (strict FIFO, head asks ") ||
+        !strstr(r.status_detail, " h/week > 100 ever open)"))
+        fail_msg("the message does not name the head: %s", r.status_detail);
+    flyt_result_free(&r);
+    r = run(NULL, sets, 4, 0);
+    assert_int_equal(r.status, FLYT_RUN_OK);
     flyt_result_free(&r);
 }
 
@@ -271,6 +292,7 @@ int main(void)
         cmocka_unit_test(closed_for_good_is_a_gridlock),
         cmocka_unit_test(a_later_reopening_is_not_a_gridlock),
         cmocka_unit_test(a_cycle_of_units_is_a_gridlock),
+        cmocka_unit_test(a_head_that_never_fits_a_strict_fifo_caseload),
         cmocka_unit_test(blocking_behind_running_stays_is_not_a_gridlock),
         cmocka_unit_test(a_caseload_closed_for_good_is_a_gridlock),
         cmocka_unit_test(a_knot_is_found),

@@ -131,8 +131,7 @@ static void coverage(int c, double warmup_days, double measured_days, struct tal
         struct flyt_summary sum;
         flyt_summary_compute(&sum, res, REPLICATIONS);
         const int k = FLYT_KPI_occ_ukp;
-        struct flyt_stat occ = { sum.mean[k],   sum.sd[k],      sum.ci_half[k],
-                                 sum.ci_low[k], sum.ci_high[k], sum.n[k] };
+        struct flyt_stat occ = flyt_summary_stat(&sum, k);
         count(&t[OCC_UKP], &occ, REPLICATIONS, truth[OCC_UKP], 0, INFINITY);
         count(&t[UTILISATION], &flyt_summary_unit(&sum, (unsigned)st)[FLYT_UNIT_KPI_utilisation],
               REPLICATIONS, truth[UTILISATION], 0, 1);

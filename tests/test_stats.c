@@ -9,6 +9,7 @@
 
 #include "support.h"
 
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -339,6 +340,45 @@ static void every_kpi_declares_its_range(void **state)
     assert_int_equal(flyt_series_defs[0].range, FLYT_RANGE_REAL);
 }
 
+/* Skewness by hand: 0, 0, 0, 3 has mean 3/4, m2 = 27/16, m3 = 81/32,
+ * g1 = m3 / m2^1.5 = 2/sqrt(3), G1 = g1 sqrt(12) / 2 = 2. */
+static void skewness_matches_the_hand_computed_value(void **state)
+{
+    (void)state;
+    struct flyt_stat st = flyt_stat_of((const double[]){ 0, 0, 0, 3 }, 4);
+    assert_true(fabs(st.skew - 2.0) < 1e-12);
+    st = flyt_stat_of((const double[]){ 1, 2, 3 }, 3);
+    assert_true(st.skew == 0);
+    st = flyt_stat_of((const double[]){ 5, 5, 5 }, 3);
+    assert_true(isnan(st.skew)); /* no spread */
+    st = flyt_stat_of((const double[]){ 1, 2 }, 2);
+    assert_true(isnan(st.skew));
+}
+
+/* Cochran's rule with G1 taken two standard errors towards 0: lognormal
+ * quantiles (sigma 1, skewness 6.2) are skewed at 20 and no longer at
+ * 5,000; normal ones, or a few values, never. */
+static void skewed_follows_cochrans_rule_with_the_sampling_error(void **state)
+{
+    (void)state;
+    enum { BIG = 5000 };
+    double *x = malloc(BIG * sizeof *x), need;
+    assert_non_null(x);
+    for (int n = 20; n <= BIG; n = n == 20 ? BIG : BIG + 1) {
+        for (int i = 0; i < n; i++)
+            x[i] = exp(gsl_cdf_ugaussian_Pinv((i + 0.5) / n));
+        struct flyt_stat st = flyt_stat_of(x, (size_t)n);
+        assert_true(st.skew > 2);
+        assert_true(flyt_stat_skewed(&st, &need) == (n == 20));
+        assert_true(fabs(need - 25 * st.skew * st.skew) < 1e-9 * need);
+        for (int i = 0; i < n; i++)
+            x[i] = gsl_cdf_ugaussian_Pinv((i + 0.5) / n);
+        st = flyt_stat_of(x, (size_t)n);
+        assert_false(flyt_stat_skewed(&st, NULL));
+    }
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +396,8 @@ int main(void)
         cmocka_unit_test(a_utilisation_is_bounded_by_one_unless_a_replication_passed_it),
         cmocka_unit_test(an_unbounded_interval_stays_symmetric),
         cmocka_unit_test(every_kpi_declares_its_range),
+        cmocka_unit_test(skewness_matches_the_hand_computed_value),
+        cmocka_unit_test(skewed_follows_cochrans_rule_with_the_sampling_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #ifndef FLYT_RESULT_H
 #define FLYT_RESULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -249,7 +250,14 @@ const struct flyt_field_def *flyt_kpi_def(int handle);
 struct flyt_stat {
     double mean, sd, ci_half, ci_low, ci_high;
     unsigned n;
+    double skew; /* sample skewness G1 of the values; NaN under 3 or no spread */
 };
+
+/* The values are clearly skewed for their count: Cochran's rule for the
+ * t-interval, n > 25 G1^2, fails even with G1 taken 2 standard errors
+ * towards 0 (so that chance skewness in a symmetric figure does not
+ * trip it). *need gets 25 G1^2, the count the rule asks for. */
+bool flyt_stat_skewed(const struct flyt_stat *st, double *need);
 
 struct flyt_summary {
     double mean[FLYT_N_KPI];
@@ -258,6 +266,7 @@ struct flyt_summary {
     double ci_low[FLYT_N_KPI];
     double ci_high[FLYT_N_KPI];
     unsigned n[FLYT_N_KPI];
+    double skew[FLYT_N_KPI];
     unsigned n_roles;
     struct flyt_stat role[FLYT_MAX_ROLES_RESULT][FLYT_N_ROLE_KPI];
     unsigned n_units;
@@ -308,6 +317,13 @@ void flyt_ci_in(double m, double sd, unsigned n, double lo, double hi, double *c
 /* Fills s (which owns what it allocates: flyt_summary_free). */
 void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res, size_t n_res);
 void flyt_summary_free(struct flyt_summary *s);
+/* KPI k's figures as one flyt_stat. */
+static inline struct flyt_stat flyt_summary_stat(const struct flyt_summary *s, int k)
+{
+    return (struct flyt_stat){ s->mean[k],    s->sd[k], s->ci_half[k], s->ci_low[k],
+                               s->ci_high[k], s->n[k],  s->skew[k] };
+}
+
 static inline const struct flyt_stat *flyt_summary_unit(const struct flyt_summary *s, unsigned u)
 {
     return s->unit + (size_t)u * FLYT_N_UNIT_KPI;

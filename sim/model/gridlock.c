@@ -13,10 +13,11 @@
  *     and queued for a unit of S: those never leave, so even if every other
  *     occupant does, no bed frees;
  *   - caseload: closed for good (no hours open from today on), and no
- *     applicant asks for no hours. An applicant whose hours exceed what the
- *     caseload will ever open is not counted: that is a draw from an
- *     unbounded distribution of hours, not a state of the network, and
- *     in a long run of a small caseload it would come at random.
+ *     applicant asks for no hours; or, with a strict FIFO queue, its head
+ *     asks for more hours than the caseload will ever open: nobody
+ *     behind it is ever admitted. Under first fit such an applicant is
+ *     passed by and stuck alone: a draw from an unbounded distribution of
+ *     hours, not a state of the network, so it is not counted.
  * The largest such S is a fixed point: start from every unit that could
  * be in it and drop units until none is dropped. A gridlock needs someone
  * queued for a unit of S. The hospital admits every emergency (above its
@@ -62,8 +63,18 @@ static bool caseload_closed(const struct model *m, int u)
     return true;
 }
 
+/* A strict FIFO caseload whose head asks for more than it will ever open. */
+static bool head_never_fits(const struct model *m, int u, size_t day)
+{
+    if (m->s->units[u].queue == FLYT_QUEUE_FIRST_FIT || m->u[u].queued == 0)
+        return false;
+    uint32_t head = flyt__queue_next(m, u);
+    return head != NIL && request(&m->p[head]) > flyt__capacity_ahead(m, u, day) + 1e-9;
+}
+
 /* Whether unit u may be in a gridlock at all: beds that its blocked
- * occupants alone fill for good, a caseload closed for good. */
+ * occupants alone fill for good, a caseload closed for good or stopped
+ * by its head. */
 static bool may_lock(const struct model *m, int u, size_t day)
 {
     const struct flyt_unit *x = &m->s->units[u];
@@ -73,7 +84,9 @@ static bool may_lock(const struct model *m, int u, size_t day)
     case FLYT_UNIT_BEDS:
         return flyt__capacity_ahead(m, u, day) <= (double)m->u[u].n_blocked;
     case FLYT_UNIT_CASELOAD:
-        return m->u[u].queued > 0 && flyt__capacity_ahead(m, u, day) <= 0 && caseload_closed(m, u);
+        return m->u[u].queued > 0 &&
+               ((flyt__capacity_ahead(m, u, day) <= 0 && caseload_closed(m, u)) ||
+                head_never_fits(m, u, day));
     default:
         return false;
     }
@@ -119,6 +132,14 @@ static int describe(const struct model *m, const struct lock *g, int u, bool ter
                     size_t len)
 {
     const char *id = m->s->units[u].id;
+    if (m->s->units[u].kind == FLYT_UNIT_CASELOAD && g->ahead[u] > 0) {
+        uint32_t head = flyt__queue_next(m, u);
+        double h = head != NIL ? request(&m->p[head]) : 0;
+        return terse ? snprintf(buf, len, "%s (head asks %.4g h)", id, h)
+                     : snprintf(buf, len,
+                                "%s (strict FIFO, head asks %.4g h/week > %.4g ever open)", id, h,
+                                g->ahead[u]);
+    }
     if (m->s->units[u].kind == FLYT_UNIT_CASELOAD)
         return terse ? snprintf(buf, len, "%s (closed)", id)
                      : snprintf(buf, len, "%s (0 hours, never reopens)", id);

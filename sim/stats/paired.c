@@ -77,7 +77,7 @@ static struct flyt_paired paired_in(const double *base, const double *variant, s
     struct flyt_paired p;
     p.base = flyt_stat_in(base, n, range);
     p.variant = flyt_stat_in(variant, n, range);
-    p.diff = (struct flyt_stat){ NAN, NAN, NAN, NAN, NAN, 0 };
+    p.diff = (struct flyt_stat){ NAN, NAN, NAN, NAN, NAN, 0, NAN };
     p.unpaired_half = NAN;
     p.variance_reduction = NAN;
     if (d)
@@ -113,7 +113,7 @@ int flyt_paired_excludes_zero(const struct flyt_paired *p)
 
 static struct flyt_paired one_sided(const double *x, size_t n, enum flyt_range range)
 {
-    struct flyt_stat none = { NAN, NAN, NAN, NAN, NAN, 0 };
+    struct flyt_stat none = { NAN, NAN, NAN, NAN, NAN, 0, NAN };
     struct flyt_paired p = { none, none, none, NAN, NAN };
     p.variant = flyt_stat_in(x, n, range);
     return p;
@@ -152,7 +152,7 @@ static int compare_role(struct flyt_compare_role *cr, const struct flyt_compare_
                     one_sided(cr->variant_index >= 0 ? xv : xb, n_rep, flyt_role_kpi_defs[k].range);
             if (cr->variant_index < 0) {
                 p.base = p.variant;
-                p.variant = (struct flyt_stat){ NAN, NAN, NAN, NAN, NAN, 0 };
+                p.variant = (struct flyt_stat){ NAN, NAN, NAN, NAN, NAN, 0, NAN };
             }
             cr->kpi[k] = p;
             continue;
@@ -218,7 +218,7 @@ static int compare_unit(struct flyt_compare_unit *cu, const struct flyt_compare_
                     one_sided(cu->variant_index >= 0 ? xv : xb, n_rep, flyt_unit_kpi_defs[k].range);
             if (cu->variant_index < 0) {
                 p.base = p.variant;
-                p.variant = (struct flyt_stat){ NAN, NAN, NAN, NAN, NAN, 0 };
+                p.variant = (struct flyt_stat){ NAN, NAN, NAN, NAN, NAN, 0, NAN };
             }
             cu->kpi[k] = p;
             continue;

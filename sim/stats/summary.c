@@ -166,7 +166,7 @@ void flyt_ci_in(double m, double sd, unsigned n, double lo, double hi, double *c
  * KPIs include costs near 1e7 whose spread is small next to their size. */
 static struct flyt_stat stat_range(const double *x, size_t n_x, double lo, double hi)
 {
-    struct flyt_stat st = { NAN, NAN, NAN, NAN, NAN, 0 };
+    struct flyt_stat st = { NAN, NAN, NAN, NAN, NAN, 0, NAN };
     unsigned n = 0;
     double sum = 0, ss = 0;
     for (size_t i = 0; i < n_x; i++)
@@ -184,9 +184,29 @@ static struct flyt_stat stat_range(const double *x, size_t n_x, double lo, doubl
         if (isfinite(x[i]))
             ss += (x[i] - st.mean) * (x[i] - st.mean);
     st.sd = sqrt(ss / (n - 1));
+    if (n >= 3 && ss > 0) {
+        double s3 = 0;
+        for (size_t i = 0; i < n_x; i++)
+            if (isfinite(x[i]))
+                s3 += (x[i] - st.mean) * (x[i] - st.mean) * (x[i] - st.mean);
+        double g1 = (s3 / n) / pow(ss / n, 1.5);
+        st.skew = g1 * sqrt((double)n * (n - 1)) / (n - 2);
+    }
     st.ci_half = gsl_cdf_tdist_Pinv(0.975, n - 1) * st.sd / sqrt((double)n);
     flyt_ci_in(st.mean, st.sd, n, lo, hi, &st.ci_low, &st.ci_high);
     return st;
+}
+
+bool flyt_stat_skewed(const struct flyt_stat *st, double *need)
+{
+    if (!(st->n >= 3) || !isfinite(st->skew))
+        return false;
+    double n = st->n;
+    double se = sqrt(6 * n * (n - 1) / ((n - 2) * (n + 1) * (n + 3)));
+    double g = fabs(st->skew) - 2 * se;
+    if (need)
+        *need = 25 * st->skew * st->skew;
+    return g > 0 && n <= 25 * g * g;
 }
 
 struct flyt_stat flyt_stat_of(const double *x, size_t n)
@@ -227,6 +247,7 @@ void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res,
         s->ci_low[k] = st.ci_low;
         s->ci_high[k] = st.ci_high;
         s->n[k] = st.n;
+        s->skew[k] = st.skew;
     }
     s->series = NULL;
     s->warmup = NULL;

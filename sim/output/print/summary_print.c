@@ -180,6 +180,7 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
     flyt__precision_print_table(out, sum->precision);
     flyt__summary_print_warnings(out, s, sum);
     flyt__few_replications_note(out, n_res);
+    flyt__skewed_note(out, s, sum);
 }
 
 static void json_kpi(FILE *out, const struct flyt_summary *sum, int k)
@@ -199,6 +200,10 @@ static void json_kpi(FILE *out, const struct flyt_summary *sum, int k)
     flyt__json_str(out, flyt_kpi_defs[k].units);
     int sh = flyt_kpi_open_share(k);
     json_open(out, sh, sh < 0 ? NAN : sum->mean[sh]);
+    struct flyt_stat st = flyt_summary_stat(sum, k);
+    fputs(", \"skewness\": ", out);
+    flyt__json_num(out, sum->skew[k]);
+    fprintf(out, ", \"skewed\": %s", flyt_stat_skewed(&st, NULL) ? "true" : "false");
     fputc('}', out);
 }
 

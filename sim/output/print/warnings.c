@@ -41,6 +41,60 @@ void flyt__few_replications_note(FILE *out, size_t n)
                 n, FLYT_FEW_REPLICATIONS);
 }
 
+/* At most this many named; the rest counted. */
+#define SKEW_NAMED 6
+
+static void skew_item(FILE *out, int *n, const char *unit, const char *name,
+                      const struct flyt_stat *st)
+{
+    double need;
+    if (!flyt_stat_skewed(st, &need))
+        return;
+    if (*n < SKEW_NAMED) {
+        char full[160];
+        snprintf(full, sizeof full, "%s%s%s", unit ? unit : "", unit ? "." : "", name);
+        fprintf(out, "  %-36s G1 %5.1f  wants ~%.0f replications\n", full, st->skew, ceil(need));
+    }
+    (*n)++;
+}
+
+int flyt__skewed_note(FILE *out, const struct flyt_scenario *s, const struct flyt_summary *sum)
+{
+    /* counted first, so that nothing prints when nothing is skewed */
+    int n = 0;
+    FILE *null = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        FILE *o = pass ? out : null;
+        if (pass && !n)
+            return 0;
+        if (pass) {
+            fputs("\nnote: skewed across replications (sample skewness G1; by Cochran's rule "
+                  "the\n95 % t-interval wants n > 25 G1^2 replications):\n",
+                  out);
+            n = 0;
+        }
+        for (int k = 0; k < FLYT_N_KPI; k++) {
+            struct flyt_stat st = flyt_summary_stat(sum, k);
+            if (o)
+                skew_item(o, &n, NULL, flyt_kpi_defs[k].name, &st);
+            else
+                n += flyt_stat_skewed(&st, NULL);
+        }
+        for (unsigned u = 0; u < sum->n_units && s && u < (unsigned)s->n_units; u++)
+            for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
+                const struct flyt_stat *st = &flyt_summary_unit(sum, u)[k];
+                if (o)
+                    skew_item(o, &n, s->units[u].id, flyt_unit_kpi_defs[k].name, st);
+                else
+                    n += flyt_stat_skewed(st, NULL);
+            }
+    }
+    if (n > SKEW_NAMED)
+        fprintf(out, "  and %d more (JSON: \"skewed\")\n", n - SKEW_NAMED);
+    fputs("their intervals may be too narrow or lopsided: run more replications (-r).\n", out);
+    return n;
+}
+
 int flyt__summary_print_warnings(FILE *out, const struct flyt_scenario *s,
                                  const struct flyt_summary *sum)
 {

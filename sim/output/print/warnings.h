@@ -18,6 +18,9 @@
  * says so; nothing when they are enough, or too few for any interval. */
 bool flyt__few_replications(size_t n);
 void flyt__few_replications_note(FILE *out, size_t n);
+/* The figures whose replication values are clearly skewed for their count
+ * (flyt_stat_skewed), named in a note; how many. */
+int flyt__skewed_note(FILE *out, const struct flyt_scenario *s, const struct flyt_summary *sum);
 
 /* One "warning: ..." line per unit that looks unstable; returns how many. */
 int flyt__summary_print_warnings(FILE *out, const struct flyt_scenario *s,
