@@ -101,6 +101,11 @@ check "cycle: exit 1 (got $rc)" test $rc -eq 1
 if grep -q "gridlock on day [0-9]*: .*short_term (full, waits for rehab), rehab (full, waits for short_term)" "$tmp/gl.err"; then
   ok "cycle: names both units"; else
   bad "cycle: message:"; cat "$tmp/gl.err"; fi
+"$FLYT" run -r 1 --no-progress -o "$tmp/gl.h5" --set units.home_care.capacity=1e-300 \
+  >/dev/null 2>"$tmp/gl.err"
+rc=$?
+check "strict FIFO caseload whose first applicant never fits: exit 1 (got $rc)" test $rc -eq 1
+check "... named, with the hours asked and open" grep -q "gridlock on day [0-9]*: .*home_care (strict FIFO, head asks [0-9.e+-]* h/week > 1e-300 ever open)" "$tmp/gl.err"
 "$FLYT" run --no-progress -o "$tmp/gl.h5" "$V/near-gridlock.cfg" >/dev/null 2>"$tmp/gl.err"
 rc=$?
 check "closure that reopens: exit 0 (got $rc)" test $rc -eq 0

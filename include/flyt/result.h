@@ -188,6 +188,7 @@ static inline int flyt_run_status_kept(int st)
     X(cases_withdrawn, "cases", NONNEG,                                                        \
       "cases that went the ordinary way before a coordinator was free")                        \
     X(queue_wait_mean, "days", NONNEG, "mean time from a case opening to work starting on it") \
+    X(cases_queued_at_end, "cases", NONNEG, "cases still waiting for the role at the horizon") \
     X(work_hours, "hours", NONNEG, "hours worked on cases in the measured window")             \
     X(utilisation, "fraction", SHARE, "hours worked / hours scheduled (headcount x shifts)")
 

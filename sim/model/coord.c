@@ -281,13 +281,25 @@ void flyt__coord_finish(struct model *m)
     struct flyt_result *out = m->out;
     out->n_roles = (unsigned)m->n_roles;
     double handled = 0, busy = 0, sched = 0;
+    double t_stop = out->status == FLYT_RUN_OK ? m->t_end : flyt_engine_now(m->eng);
     for (int r = 0; r < m->n_roles; r++) {
         const struct role_state *rs = &m->role[r];
         double *k = out->role_kpi[r];
+        /* cases still queued at the horizon count with their wait so far
+         * (censored there), as a wait that ended then would */
+        double open_sum = 0;
+        uint64_t n_open = 0;
+        for (uint32_t id = rs->head; id != NIL; id = m->p[id].c_next) {
+            open_sum += t_stop - m->p[id].t_case;
+            n_open++;
+        }
         k[FLYT_ROLE_KPI_cases_offered] = (double)rs->offered;
         k[FLYT_ROLE_KPI_cases_handled] = (double)rs->handled;
         k[FLYT_ROLE_KPI_cases_withdrawn] = (double)rs->withdrawn;
-        k[FLYT_ROLE_KPI_queue_wait_mean] = rs->started ? rs->wait_sum / (double)rs->started : NAN;
+        k[FLYT_ROLE_KPI_queue_wait_mean] =
+                n_open == 0 ? (rs->started ? rs->wait_sum / (double)rs->started : NAN)
+                            : (rs->wait_sum + open_sum) / (double)(rs->started + n_open);
+        k[FLYT_ROLE_KPI_cases_queued_at_end] = (double)n_open;
         k[FLYT_ROLE_KPI_work_hours] = rs->busy_hours;
         k[FLYT_ROLE_KPI_utilisation] = rs->sched_hours > 0 ? rs->busy_hours / rs->sched_hours : NAN;
         handled += (double)rs->handled;

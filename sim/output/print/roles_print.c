@@ -13,12 +13,12 @@ void flyt__roles_print_table(FILE *out, const struct flyt_scenario *s,
         fprintf(out, "\ncoordinator role '%s': headcount %d, %s cases, %g-%g h\n", role->name,
                 role->headcount, role->cases == FLYT_CASE_UKP ? "UKP" : "short-term",
                 role->shift_from, role->shift_to);
-        fprintf(out, "  %-16s  %-8s  %12s  %-27s  %5s\n", "role KPI", "units", "mean", "95% CI",
+        fprintf(out, "  %-19s  %-8s  %12s  %-27s  %5s\n", "role KPI", "units", "mean", "95% CI",
                 "n");
         for (int k = 0; k < FLYT_N_ROLE_KPI; k++) {
             const struct flyt_stat *st = &sum->role[r][k];
             char mean[32], ci[80];
-            fprintf(out, "  %-16s  %-8s  %12s  %-27s  %5u\n", flyt_role_kpi_defs[k].name,
+            fprintf(out, "  %-19s  %-8s  %12s  %-27s  %5u\n", flyt_role_kpi_defs[k].name,
                     flyt_role_kpi_defs[k].units, flyt__fmt_num(mean, sizeof mean, st->mean),
                     flyt__fmt_interval(ci, sizeof ci, st->ci_low, st->ci_high), st->n);
         }
