@@ -101,6 +101,11 @@ void flyt_calib_spec_free(struct flyt_calib_spec *spec);
 int flyt_calib_sets(const struct flyt_calib_spec *spec, const double *x, bool with_run,
                     char (*buf)[FLYT_CALIB_SET_LEN], const char **out);
 
+/* The scenario at x (flyt_calib_sets' changes applied); NULL with the
+ * reasons in d, which the caller inits and frees (warnings too). */
+struct flyt_scenario *flyt_calib_load(const struct flyt_calib_spec *spec, const double *x,
+                                      bool with_run, struct flyt_diag *d);
+
 /* Value of parameter k at the unbounded variable u, and back. */
 double flyt_calib_from_u(const struct flyt_calib_param *p, double u);
 double flyt_calib_to_u(const struct flyt_calib_param *p, double value);

@@ -101,14 +101,20 @@ static void set_err(struct fit *f, const char *fmt, ...)
     va_end(ap);
 }
 
-static struct flyt_scenario *load_at(struct fit *f, const double *x)
+struct flyt_scenario *flyt_calib_load(const struct flyt_calib_spec *spec, const double *x,
+                                      bool with_run, struct flyt_diag *d)
 {
     char buf[FLYT_CALIB_MAX_ALL_SETS][FLYT_CALIB_SET_LEN];
     const char *sets[FLYT_CALIB_MAX_ALL_SETS];
-    int n = flyt_calib_sets(f->spec, x, true, buf, sets);
+    int n = flyt_calib_sets(spec, x, with_run, buf, sets);
+    return flyt_scenario_load(spec->scenario_path, sets, n, d);
+}
+
+static struct flyt_scenario *load_at(struct fit *f, const double *x)
+{
     struct flyt_diag d;
     flyt_diag_init(&d);
-    struct flyt_scenario *s = flyt_scenario_load(f->spec->scenario_path, sets, n, &d);
+    struct flyt_scenario *s = flyt_calib_load(f->spec, x, true, &d);
     if (!s) {
         const char *text = d.text ? d.text : "cannot load the scenario\n";
         set_err(f, "the scenario rejects this point: %.*s", (int)strcspn(text, "\n"), text);

@@ -524,12 +524,9 @@ static void trial_params(const struct flyt_calib_spec *spec, const struct relay_
 static void check_scenario(struct flyt_spec *sp, struct flyt_calib_spec *spec,
                            const struct relay_to *to)
 {
-    char buf[FLYT_CALIB_MAX_ALL_SETS][FLYT_CALIB_SET_LEN];
-    const char *sets[FLYT_CALIB_MAX_ALL_SETS];
-    int n = flyt_calib_sets(spec, NULL, true, buf, sets);
     struct flyt_diag d;
     flyt_diag_init(&d);
-    struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &d);
+    struct flyt_scenario *s = flyt_calib_load(spec, NULL, true, &d);
     if (!s) {
         relay(flyt_spec_diag(sp), d.text, to);
         flyt_diag_free(&d);

@@ -294,12 +294,9 @@ static void print_best_point(const struct flyt_calib_spec *spec,
 static const char *scenario_name(const struct flyt_calib_spec *spec, const double *x, char *buf,
                                  size_t len)
 {
-    char sbuf[FLYT_CALIB_MAX_ALL_SETS][FLYT_CALIB_SET_LEN];
-    const char *sets[FLYT_CALIB_MAX_ALL_SETS];
-    int n = flyt_calib_sets(spec, x, false, sbuf, sets);
     struct flyt_diag d;
     flyt_diag_init(&d);
-    struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &d);
+    struct flyt_scenario *s = flyt_calib_load(spec, x, false, &d);
     snprintf(buf, len, "%s", s ? s->name : "?");
     flyt_scenario_free(s);
     flyt_diag_free(&d);
@@ -310,12 +307,9 @@ static const char *scenario_name(const struct flyt_calib_spec *spec, const doubl
  * it; the parameters' own values are the fit's to choose. */
 static void print_warnings(const struct flyt_calib_spec *spec)
 {
-    char sbuf[FLYT_CALIB_MAX_ALL_SETS][FLYT_CALIB_SET_LEN];
-    const char *sets[FLYT_CALIB_MAX_ALL_SETS];
-    int n = flyt_calib_sets(spec, NULL, true, sbuf, sets);
     struct flyt_diag d;
     flyt_diag_init(&d);
-    struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &d);
+    struct flyt_scenario *s = flyt_calib_load(spec, NULL, true, &d);
     if (d.warnings)
         fputs(d.warnings, stderr);
     flyt_scenario_free(s);
