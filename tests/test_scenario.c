@@ -58,29 +58,9 @@ static const char mini[] =
         "  }\n"                                   /* 30 */
         ");\n";                                   /* 31 */
 
-/* The index of the unit with this id; fails the test when there is none. */
-static int unit_of(const struct flyt_scenario *s, const char *id)
-{
-    for (int u = 0; u < s->n_units; u++)
-        if (strcmp(s->units[u].id, id) == 0)
-            return u;
-    fail_msg("no unit '%s'", id);
-    return -1;
-}
-
 static const struct flyt_unit *unit_named(const struct flyt_scenario *s, const char *id)
 {
-    return &s->units[unit_of(s, id)];
-}
-
-/* Group g's share (or rate) of the route to `to` (a unit index or an exit);
- * 0 when the table does not name it. */
-static double route_p(const struct flyt_routes *r, int g, int to)
-{
-    for (int j = 0; j < r->n; j++)
-        if (r->to[j] == to)
-            return flyt_routes_row(r, g)[j];
-    return 0.0;
+    return &s->units[flyt_test_unit_of(s, id)];
 }
 
 /* text with the first occurrence of old replaced by new; caller frees. */
@@ -276,7 +256,7 @@ static void value_given_once_is_copied_to_every_group(void **state)
     struct flyt_scenario *s = load_text(mini, NULL, 0, &d);
     assert_non_null(s);
     assert_int_equal(s->n_groups, 3);
-    int st = unit_of(s, "short_term"), hc = unit_of(s, "home_care");
+    int st = flyt_test_unit_of(s, "short_term"), hc = flyt_test_unit_of(s, "home_care");
     const struct flyt_unit *stu = &s->units[st], *hcu = &s->units[hc];
     for (int g = 0; g < 3; g++) {
         const struct flyt_group *grp = &s->groups[g];
@@ -285,12 +265,13 @@ static void value_given_once_is_copied_to_every_group(void **state)
         assert_int_equal(grp->hosp_los.kind, FLYT_DIST_LOGNORMAL);
         assert_near(grp->hosp_los.mean, 5.0, 0);
         assert_near(grp->hosp_los.p1, s->groups[0].hosp_los.p1, 0);
-        assert_near(route_p(&s->destination, g, FLYT_ROUTE_HOME), 0.2, 0);
-        assert_near(route_p(&s->destination, g, hc), 0.5, 0);
-        assert_near(route_p(&s->destination, g, st), 0.3, 0);
-        assert_near(route_p(&s->destination, g, FLYT_ROUTE_DEATH), 0.0, 0); /* left out: 0 */
-        assert_near(route_p(&stu->outcome, g, FLYT_ROUTE_HOME), 0.5, 0);
-        assert_near(route_p(&hcu->hazards, g, FLYT_ROUTE_HOME), 2.0, 0);
+        assert_near(flyt_test_route_p(&s->destination, g, FLYT_ROUTE_HOME), 0.2, 0);
+        assert_near(flyt_test_route_p(&s->destination, g, hc), 0.5, 0);
+        assert_near(flyt_test_route_p(&s->destination, g, st), 0.3, 0);
+        assert_near(flyt_test_route_p(&s->destination, g, FLYT_ROUTE_DEATH), 0.0,
+                    0); /* left out: 0 */
+        assert_near(flyt_test_route_p(&stu->outcome, g, FLYT_ROUTE_HOME), 0.5, 0);
+        assert_near(flyt_test_route_p(&hcu->hazards, g, FLYT_ROUTE_HOME), 2.0, 0);
         /* a bare number is a fixed distribution */
         assert_int_equal(stu->los[g].kind, FLYT_DIST_FIXED);
         assert_near(stu->los[g].mean, 14.0, 0);
@@ -345,11 +326,11 @@ static void per_group_values_go_to_their_group(void **state)
              " frail = { home_care = 0.25; short_term = 0.75; }; };");
     s = load_text(t, NULL, 0, &d);
     assert_non_null(s);
-    int st = unit_of(s, "short_term");
-    assert_near(route_p(&s->destination, 0, FLYT_ROUTE_HOME), 1.0, 0);
-    assert_near(route_p(&s->destination, 1, st), 0.75, 0);
-    assert_near(route_p(&s->destination, 2, st), 1.0, 0);
-    assert_near(route_p(&s->destination, 2, FLYT_ROUTE_HOME), 0.0, 0);
+    int st = flyt_test_unit_of(s, "short_term");
+    assert_near(flyt_test_route_p(&s->destination, 0, FLYT_ROUTE_HOME), 1.0, 0);
+    assert_near(flyt_test_route_p(&s->destination, 1, st), 0.75, 0);
+    assert_near(flyt_test_route_p(&s->destination, 2, st), 1.0, 0);
+    assert_near(flyt_test_route_p(&s->destination, 2, FLYT_ROUTE_HOME), 0.0, 0);
     flyt_scenario_free(s);
     flyt_diag_free(&d);
     free(t);
@@ -712,12 +693,12 @@ static void a_unit_nobody_is_routed_to_changes_no_kpi(void **state)
         assert_memory_equal(r[0].role_kpi, r[i].role_kpi, sizeof r[0].role_kpi);
         /* each unit's figures too, found by id */
         for (int u = 0; u < s[0]->n_units; u++) {
-            int v = unit_of(s[i], s[0]->units[u].id);
+            int v = flyt_test_unit_of(s[i], s[0]->units[u].id);
             assert_memory_equal(flyt_result_unit_kpi(&r[0], (unsigned)u),
                                 flyt_result_unit_kpi(&r[i], (unsigned)v),
                                 sizeof(double) * FLYT_N_UNIT_KPI);
         }
-        const double *k = flyt_result_unit_kpi(&r[i], (unsigned)unit_of(s[i], "rehab"));
+        const double *k = flyt_result_unit_kpi(&r[i], (unsigned)flyt_test_unit_of(s[i], "rehab"));
         assert_near(k[FLYT_UNIT_KPI_admissions], 0, 0);
         assert_near(k[FLYT_UNIT_KPI_occupancy], 0, 0);
     }

@@ -62,25 +62,6 @@ static struct flyt_scenario *load_text(const char *text, const char *name)
     return s;
 }
 
-static struct flyt_result *run_reps(const struct flyt_scenario *s, unsigned n)
-{
-    struct flyt_result *res = calloc(n, sizeof *res);
-    assert_non_null(res);
-    int rc = flyt_experiment_run(s, n, THREADS, res, NULL, NULL);
-    for (unsigned i = 0; i < n; i++)
-        if (res[i].status != FLYT_RUN_OK)
-            fprintf(stderr, "%s: replication %u: %s\n", s->name, i, res[i].status_detail);
-    assert_int_equal(rc, 0);
-    return res;
-}
-
-static void free_results(struct flyt_result *res, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        flyt_result_free(&res[i]);
-    free(res);
-}
-
 static double sum_kpi(const struct flyt_result *res, unsigned n, int k)
 {
     double s = 0;
@@ -133,14 +114,14 @@ static void check_death_share(const char *name, const char *population, const ch
     snprintf(harm, sizeof harm, "harm: { death_waiting_per_day = %.17g; };", lambda);
     hospital_only(text, name, harm, population, decision, "");
     struct flyt_scenario *s = load_text(text, name);
-    struct flyt_result *res = run_reps(s, REPS);
+    struct flyt_result *res = flyt_test_run_reps(s, REPS, THREADS);
     double dead = sum_kpi(res, REPS, FLYT_KPI_deaths_waiting_hospital);
     double ended = sum_kpi(res, REPS, FLYT_KPI_ukp_patients);
     printf("%s:\n", name);
     assert_true(dead > 0);
     assert_true(sum_kpi(res, REPS, FLYT_KPI_deaths) == dead);
     assert_true(binomial_ok("deaths_waiting_hospital / waits ended", dead, dead + ended, p));
-    free_results(res, REPS);
+    flyt_test_free_results(res, REPS);
     flyt_scenario_free(s);
 }
 
@@ -183,7 +164,7 @@ static void blocked_death_time(void **state)
     snprintf(harm, sizeof harm, "harm: { death_blocked_per_day = %.17g; };", lambda);
     hospital_only(text, "harm-blocked", harm, CFS1, "destination = { a = 1.0; };", units);
     struct flyt_scenario *s = load_text(text, "harm-blocked");
-    struct flyt_result *res = run_reps(s, REPS);
+    struct flyt_result *res = flyt_test_run_reps(s, REPS, THREADS);
     double x[REPS], n = 0;
     for (unsigned i = 0; i < REPS; i++) {
         const double *ka = flyt_result_unit_kpi(&res[i], 1);
@@ -201,7 +182,7 @@ static void blocked_death_time(void **state)
     printf("harm-blocked:\n  %-44s %.5f over %.0f deaths  theory %.5f +- %.5f  %s\n",
            "a.los_mean = stay + 1 / lambda", mean, n, target, half, ok ? "ok" : "OUTSIDE");
     assert_true(ok);
-    free_results(res, REPS);
+    flyt_test_free_results(res, REPS);
     flyt_scenario_free(s);
 }
 
@@ -224,7 +205,7 @@ static void deconditioning_poisson(void **state)
                   "cfs_mix = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0];", decision,
                   ",\n  { id = \"a\"; kind = \"unlimited\"; los_days = 1.0; outcome = \"home\"; }");
     struct flyt_scenario *s = load_text(text, "harm-decondition");
-    struct flyt_result *res = run_reps(s, REPS);
+    struct flyt_result *res = flyt_test_run_reps(s, REPS, THREADS);
     double levels = sum_kpi(res, REPS, FLYT_KPI_cfs_levels_gained);
     double n = sum_kpi(res, REPS, FLYT_KPI_ukp_patients), changed = 0;
     for (unsigned i = 0; i < REPS; i++)
@@ -242,7 +223,7 @@ static void deconditioning_poisson(void **state)
     for (unsigned i = 0; i < REPS; i++)
         to_a += flyt_result_unit_kpi(&res[i], 1)[FLYT_UNIT_KPI_admissions];
     assert_true(fabs(to_a - round(changed)) < 0.5);
-    free_results(res, REPS);
+    flyt_test_free_results(res, REPS);
     flyt_scenario_free(s);
     assert_true(ok);
 }
@@ -291,7 +272,9 @@ static void zeros_are_bit_identical(void **state)
              "  cfs_gain_per_day = 0.05; };\n");
     struct flyt_scenario *sa = load_text(a, "harm-zeros"), *sb = load_text(b, "harm-zeros"),
                          *sc = load_text(c, "harm-zeros");
-    struct flyt_result *ra = run_reps(sa, 2), *rb = run_reps(sb, 2), *rc = run_reps(sc, 2);
+    struct flyt_result *ra = flyt_test_run_reps(sa, 2, THREADS),
+                       *rb = flyt_test_run_reps(sb, 2, THREADS),
+                       *rc = flyt_test_run_reps(sc, 2, THREADS);
     for (unsigned i = 0; i < 2; i++) {
         assert_memory_equal(ra[i].kpi, rb[i].kpi, sizeof ra[i].kpi);
         assert_int_equal(ra[i].n_units, rb[i].n_units);
@@ -314,9 +297,9 @@ static void zeros_are_bit_identical(void **state)
                i, rc[i].kpi[FLYT_KPI_deaths_waiting_hospital], rc[i].kpi[FLYT_KPI_deaths_blocked],
                rc[i].kpi[FLYT_KPI_cfs_levels_gained], rc[i].kpi[FLYT_KPI_destination_changed]);
     }
-    free_results(ra, 2);
-    free_results(rb, 2);
-    free_results(rc, 2);
+    flyt_test_free_results(ra, 2);
+    flyt_test_free_results(rb, 2);
+    flyt_test_free_results(rc, 2);
     flyt_scenario_free(sa);
     flyt_scenario_free(sb);
     flyt_scenario_free(sc);

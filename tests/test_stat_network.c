@@ -139,32 +139,6 @@ static bool within_unit(const char *what, const struct flyt_result *res, unsigne
     return within_x(what, x, n, exact);
 }
 
-static int unit_of(const struct flyt_scenario *s, const char *id)
-{
-    for (int u = 0; u < s->n_units; u++)
-        if (strcmp(s->units[u].id, id) == 0)
-            return u;
-    fail_msg("%s has no unit %s", s->name, id);
-    return -1;
-}
-
-/* Group g's share of the routes in r that lead to `to`. */
-static double route_p(const struct flyt_routes *r, int g, int to)
-{
-    double p = 0;
-    for (int j = 0; j < r->n; j++)
-        if (r->to[j] == to)
-            p += flyt_routes_row(r, g)[j];
-    return p;
-}
-
-static void free_results(struct flyt_result *res, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        flyt_result_free(&res[i]);
-    free(res);
-}
-
 /* ---- tandem with blocking after service ----
  * State (q, a, b, n): q ready patients waiting in hospital for a short-term
  * bed, a short-term stays running, b short-term patients whose stay is over
@@ -230,16 +204,18 @@ static void tandem_with_blocking_matches_its_markov_chain(void **state)
     (void)state;
     struct flyt_scenario *s = flyt_test_load(SCENARIOS "tandem-blocking.cfg", NULL, 0);
     /* the chain's rates, read back from the scenario so that the two agree */
-    int stu = unit_of(s, "short_term"), nhu = unit_of(s, "nursing_home");
+    int stu = flyt_test_unit_of(s, "short_term"), nhu = flyt_test_unit_of(s, "nursing_home");
     const struct flyt_unit *u1 = &s->units[stu], *u2 = &s->units[nhu];
     assert_true(s->groups[0].hosp_los.kind == FLYT_DIST_FIXED);
     assert_true(u1->los[0].kind == FLYT_DIST_EXPONENTIAL);
     assert_true(u2->los[0].kind == FLYT_DIST_EXPONENTIAL);
-    assert_true(route_p(&u1->outcome, 0, nhu) + route_p(&u1->outcome, 0, FLYT_ROUTE_HOME) == 1.0);
-    assert_true(route_p(&u2->outcome, 0, FLYT_ROUTE_DEATH) == 1.0);
+    assert_true(flyt_test_route_p(&u1->outcome, 0, nhu) +
+                        flyt_test_route_p(&u1->outcome, 0, FLYT_ROUTE_HOME) ==
+                1.0);
+    assert_true(flyt_test_route_p(&u2->outcome, 0, FLYT_ROUTE_DEATH) == 1.0);
     struct tandem t = { s->admissions_per_day,
                         1.0 / u1->los[0].mean,
-                        route_p(&u1->outcome, 0, nhu),
+                        flyt_test_route_p(&u1->outcome, 0, nhu),
                         1.0 / u2->los[0].mean,
                         (int)u1->capacity,
                         (int)u2->capacity,
@@ -276,7 +252,7 @@ static void tandem_with_blocking_matches_its_markov_chain(void **state)
     ok &= within_unit("nursing_home occupancy", res, nrep, nhu, FLYT_UNIT_KPI_occupancy, en);
     ok &= within_unit("nursing_home wait_mean (Little)", res, nrep, nhu, FLYT_UNIT_KPI_wait_mean,
                       eb / (t.lambda * t.p));
-    free_results(res, nrep);
+    flyt_test_free_results(res, nrep);
     free(pi);
     gsl_matrix_free(c->q);
     free(c);
@@ -333,16 +309,17 @@ static void loop_with_return_matches_its_markov_chain(void **state)
 {
     (void)state;
     struct flyt_scenario *s = flyt_test_load(SCENARIOS "loop-return.cfg", NULL, 0);
-    int stu = unit_of(s, "short_term");
+    int stu = flyt_test_unit_of(s, "short_term");
     const struct flyt_unit *u1 = &s->units[stu];
     assert_true(s->groups[0].hosp_los.kind == FLYT_DIST_EXPONENTIAL);
     assert_true(u1->los[0].kind == FLYT_DIST_EXPONENTIAL);
-    assert_true(route_p(&u1->outcome, 0, s->hospital) + route_p(&u1->outcome, 0, FLYT_ROUTE_HOME) ==
+    assert_true(flyt_test_route_p(&u1->outcome, 0, s->hospital) +
+                        flyt_test_route_p(&u1->outcome, 0, FLYT_ROUTE_HOME) ==
                 1.0);
     struct loop l = { s->admissions_per_day,
                       1.0 / s->groups[0].hosp_los.mean,
                       1.0 / u1->los[0].mean,
-                      route_p(&u1->outcome, 0, s->hospital),
+                      flyt_test_route_p(&u1->outcome, 0, s->hospital),
                       (int)u1->capacity,
                       22,
                       70 };
@@ -373,7 +350,7 @@ static void loop_with_return_matches_its_markov_chain(void **state)
     /* the hospital unit's census is everyone there, in treatment or ready */
     ok &= within_unit("hospital occupancy", res, nrep, s->hospital, FLYT_UNIT_KPI_occupancy,
                       eh + eq);
-    free_results(res, nrep);
+    flyt_test_free_results(res, nrep);
     free(pi);
     gsl_matrix_free(c->q);
     free(c);

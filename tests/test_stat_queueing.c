@@ -96,28 +96,6 @@ static struct flyt_scenario *load(const char *file, const char *const *sets, int
     return flyt_test_load(path, sets, n_sets);
 }
 
-/* Runs replications 0..n-1; every one must complete. */
-static struct flyt_result *run_reps(const struct flyt_scenario *s, unsigned n, unsigned threads)
-{
-    struct flyt_result *res = calloc(n, sizeof *res);
-    assert_non_null(res);
-    int rc = flyt_experiment_run(s, n, threads, res, NULL, NULL);
-    for (unsigned i = 0; i < n; i++)
-        if (res[i].status != FLYT_RUN_OK)
-            fprintf(stderr, "%s: replication %u: %s\n", s->name, i, res[i].status_detail);
-    assert_int_equal(rc, 0);
-    return res;
-}
-
-static void free_results(struct flyt_result *res, unsigned n)
-{
-    if (!res)
-        return;
-    for (unsigned i = 0; i < n; i++)
-        flyt_result_free(&res[i]);
-    free(res);
-}
-
 static const struct run *get_run(int k)
 {
     struct run *r = &runs[k];
@@ -126,7 +104,7 @@ static const struct run *get_run(int k)
             r->s = load(r->file, r->sets, r->n_sets);
         unsigned n = r->n_rep ? r->n_rep : r->s->replications;
         assert_true(n >= 2 && n <= MAX_REP);
-        r->res = run_reps(r->s, n, THREADS);
+        r->res = flyt_test_run_reps(r->s, n, THREADS);
         r->n = n;
     }
     return r;
@@ -136,7 +114,7 @@ static int free_runs(void **state)
 {
     (void)state;
     for (int k = 0; k < N_RUNS; k++) {
-        free_results(runs[k].res, runs[k].n);
+        flyt_test_free_results(runs[k].res, runs[k].n);
         flyt_scenario_free(runs[k].s);
         runs[k].res = NULL;
         runs[k].s = NULL;
@@ -156,26 +134,6 @@ static void unit_kpi_values(const struct run *r, int u, int k, double *x)
 {
     for (unsigned i = 0; i < r->n; i++)
         x[i] = flyt_result_unit_kpi(&r->res[i], (unsigned)u)[k];
-}
-
-/* The index of the unit with this id; the test fails without it. */
-static int unit_of(const struct flyt_scenario *s, const char *id)
-{
-    for (int u = 0; u < s->n_units; u++)
-        if (strcmp(s->units[u].id, id) == 0)
-            return u;
-    fail_msg("%s has no unit %s", s->name, id);
-    return -1;
-}
-
-/* Group g's share of the routes in r that lead to `to`. */
-static double route_p(const struct flyt_routes *r, int g, int to)
-{
-    double p = 0;
-    for (int j = 0; j < r->n; j++)
-        if (r->to[j] == to)
-            p += flyt_routes_row(r, g)[j];
-    return p;
 }
 
 /* Two-sided Student-t interval at the given level for the mean of x. */
@@ -243,7 +201,7 @@ static void erlang_c_reproduces_the_benchmark_values(void **state)
 static void assert_mmc_shape(const struct flyt_scenario *s)
 {
     const struct flyt_group *g = &s->groups[0];
-    int st = unit_of(s, "short_term");
+    int st = flyt_test_unit_of(s, "short_term");
     const struct flyt_unit *u = &s->units[st];
     assert_int_equal(s->n_groups, 1);
     for (int i = 0; i < 12; i++)
@@ -258,9 +216,9 @@ static void assert_mmc_shape(const struct flyt_scenario *s)
     assert_true(s->decision_delay.mean == 0.0 && !s->working_days_only);
     assert_true(!u->weekdays_only && u->kind == FLYT_UNIT_BEDS && u->schedule.n_changes == 0 &&
                 u->schedule.n_recurring == 0);
-    assert_true(route_p(&s->destination, 0, st) == 1.0);
+    assert_true(flyt_test_route_p(&s->destination, 0, st) == 1.0);
     assert_int_equal(u->los[0].kind, FLYT_DIST_EXPONENTIAL);
-    assert_true(route_p(&u->outcome, 0, FLYT_ROUTE_HOME) == 1.0);
+    assert_true(flyt_test_route_p(&u->outcome, 0, FLYT_ROUTE_HOME) == 1.0);
     assert_true(u->initial_occupancy == 0.0);
 }
 
@@ -269,7 +227,7 @@ static void check_mmc(int which)
     const struct run *r = get_run(which);
     const struct flyt_scenario *s = r->s;
     assert_mmc_shape(s);
-    int st = unit_of(s, "short_term");
+    int st = flyt_test_unit_of(s, "short_term");
     double lambda = s->admissions_per_day;
     double mu = 1.0 / flyt_dist_mean(&s->units[st].los[0]);
     int c = (int)s->units[st].capacity;
@@ -584,7 +542,7 @@ static void pf1_event_count_and_short_term_stay(void **state)
     (void)state;
     const struct run *r = get_run(RUN_PF1);
     const struct flyt_scenario *s = r->s;
-    int st = unit_of(s, "short_term"), nhu = unit_of(s, "nursing_home");
+    int st = flyt_test_unit_of(s, "short_term"), nhu = flyt_test_unit_of(s, "nursing_home");
     /* PF1 at its defaults is replication 0 of seed 1 */
     assert_true(s->seed == 1 && s->horizon_days == 7300.0 && s->warmup_days == 1825.0);
     double events = (double)r->res[0].model_events;
@@ -601,7 +559,7 @@ static void pf1_event_count_and_short_term_stay(void **state)
      * queue is one FIFO for all origins, so that wait has the mean of
      * the nursing home's wait_mean: the stay PF1 implies is E[ST LOS] + p E[NH wait]. */
     double st_los = flyt_dist_mean(&s->units[st].los[0]);
-    double p = route_p(&s->units[st].outcome, 0, nhu);
+    double p = flyt_test_route_p(&s->units[st].outcome, 0, nhu);
     assert_true(p > 0);
     double x[MAX_REP], nh[MAX_REP], mean_nh;
     unit_kpi_values(r, nhu, FLYT_UNIT_KPI_wait_mean, nh);
@@ -644,9 +602,9 @@ static void results_do_not_depend_on_threads_or_runs(void **state)
     (void)state;
     enum { N = 6 };
     struct flyt_scenario *s = load("trondheim-baseline.cfg", NULL, 0);
-    struct flyt_result *one = run_reps(s, N, 1);
-    struct flyt_result *three = run_reps(s, N, 3);
-    struct flyt_result *again = run_reps(s, N, 1);
+    struct flyt_result *one = flyt_test_run_reps(s, N, 1);
+    struct flyt_result *three = flyt_test_run_reps(s, N, 3);
+    struct flyt_result *again = flyt_test_run_reps(s, N, 1);
     assert_same_results(one, three, N);
     assert_same_results(one, again, N);
     /* and a replication run on its own */
@@ -654,15 +612,15 @@ static void results_do_not_depend_on_threads_or_runs(void **state)
     assert_int_equal(flyt_model_run(s, 4, &solo), 0);
     assert_same_results(&one[4], &solo, 1);
     flyt_result_free(&solo);
-    free_results(three, N);
-    free_results(again, N);
+    flyt_test_free_results(three, N);
+    flyt_test_free_results(again, N);
 
     /* More short-term beds change the flow but not who arrives. */
     const char *const sets[] = { "units.short_term.capacity=140" };
     struct flyt_scenario *more = load("trondheim-baseline.cfg", sets, 1);
-    int st = unit_of(more, "short_term");
+    int st = flyt_test_unit_of(more, "short_term");
     assert_true(more->units[st].capacity == 140);
-    struct flyt_result *alt = run_reps(more, N, 2);
+    struct flyt_result *alt = flyt_test_run_reps(more, N, 2);
     bool any_change = false;
     for (unsigned i = 0; i < N; i++) {
         assert_memory_equal(&one[i].kpi[FLYT_KPI_arrivals], &alt[i].kpi[FLYT_KPI_arrivals],
@@ -675,8 +633,8 @@ static void results_do_not_depend_on_threads_or_runs(void **state)
                       flyt_result_unit_kpi(&alt[i], (unsigned)st)[FLYT_UNIT_KPI_occupancy];
     }
     assert_true(any_change);
-    free_results(alt, N);
-    free_results(one, N);
+    flyt_test_free_results(alt, N);
+    flyt_test_free_results(one, N);
     flyt_scenario_free(more);
     flyt_scenario_free(s);
 }

@@ -74,34 +74,6 @@ static void put(char *buf, const char *fmt, ...)
     assert_true(n >= 0 && (size_t)n < TEXT_CAP - used);
 }
 
-static struct flyt_result *run_reps(const struct flyt_scenario *s, unsigned n)
-{
-    struct flyt_result *res = calloc(n, sizeof *res);
-    assert_non_null(res);
-    int rc = flyt_experiment_run(s, n, THREADS, res, NULL, NULL);
-    for (unsigned i = 0; i < n; i++)
-        if (res[i].status != FLYT_RUN_OK)
-            fprintf(stderr, "%s: replication %u: %s\n", s->name, i, res[i].status_detail);
-    assert_int_equal(rc, 0);
-    return res;
-}
-
-static void free_results(struct flyt_result *res, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        flyt_result_free(&res[i]);
-    free(res);
-}
-
-static int unit_of(const struct flyt_scenario *s, const char *id)
-{
-    for (int u = 0; u < s->n_units; u++)
-        if (strcmp(s->units[u].id, id) == 0)
-            return u;
-    fail_msg("%s has no unit %s", s->name, id);
-    return -1;
-}
-
 /* Whether target lies in the 99 % interval of the mean of x, which must
  * also be narrower than max_rel * scale for the check to mean anything. */
 static bool in_ci(const char *what, const double *x, unsigned n, double target, double scale,
@@ -170,8 +142,8 @@ static void check_erlang(int c, double rho, double warmup, double horizon, unsig
     one_unit_text(text, name, lambda, unit, warmup, horizon, reps, seed);
     struct flyt_scenario *s = load_text(text, name);
     free(text);
-    int u = unit_of(s, "unit");
-    struct flyt_result *res = run_reps(s, reps);
+    int u = flyt_test_unit_of(s, "unit");
+    struct flyt_result *res = flyt_test_run_reps(s, reps, THREADS);
     double pw = erlang_c(c, lambda / mu), wq = pw / (c * mu - lambda);
     printf("%s: M/M/%d, lambda %g, %u replications of %g days: C %.5f, Wq %.5f\n", name, c, lambda,
            reps, horizon - warmup, pw, wq);
@@ -191,7 +163,7 @@ static void check_erlang(int c, double rho, double warmup, double horizon, unsig
     unit_values(res, reps, u, FLYT_UNIT_KPI_wait_mean, x + reps);
     for (unsigned i = 0; i < reps; i++)
         assert_near(x[i], x[reps + i], 1e-9 * (1 + x[i]));
-    free_results(res, reps);
+    flyt_test_free_results(res, reps);
     flyt_scenario_free(s);
     assert_true(ok);
 }
@@ -220,10 +192,10 @@ static void unlimited_unit_is_m_g_infinity(void **state)
     one_unit_text(text, "mginf-unit", lambda, unit, 400, 12400, reps, 8128);
     struct flyt_scenario *s = load_text(text, "mginf-unit");
     free(text);
-    int u = unit_of(s, "unit");
+    int u = flyt_test_unit_of(s, "unit");
     assert_true(s->units[u].kind == FLYT_UNIT_UNLIMITED);
     assert_int_equal(s->units[u].los[0].kind, FLYT_DIST_LOGNORMAL);
-    struct flyt_result *res = run_reps(s, reps);
+    struct flyt_result *res = flyt_test_run_reps(s, reps, THREADS);
     double census = lambda * mean;
     printf("mginf-unit: lambda %g, lognormal stay %g +- %g, %u replications of %g days\n", lambda,
            mean, sd, reps, s->horizon_days - s->warmup_days);
@@ -248,7 +220,7 @@ static void unlimited_unit_is_m_g_infinity(void **state)
         assert_true(isnan(k[FLYT_UNIT_KPI_capacity]) && isnan(k[FLYT_UNIT_KPI_utilisation]));
         assert_true(isnan(k[FLYT_UNIT_KPI_overflow_bed_days]));
     }
-    free_results(res, reps);
+    flyt_test_free_results(res, reps);
     flyt_scenario_free(s);
     assert_true(ok);
 }
@@ -958,7 +930,8 @@ static void assert_same_figures(const struct flyt_scenario *a, const struct flyt
                                 unsigned reps)
 {
     assert_int_equal(b->n_units, a->n_units + 1);
-    struct flyt_result *ra = run_reps(a, reps), *rb = run_reps(b, reps);
+    struct flyt_result *ra = flyt_test_run_reps(a, reps, THREADS),
+                       *rb = flyt_test_run_reps(b, reps, THREADS);
     for (unsigned i = 0; i < reps; i++) {
         assert_memory_equal(ra[i].kpi, rb[i].kpi, sizeof ra[i].kpi);
         assert_memory_equal(ra[i].unit_kpi, rb[i].unit_kpi,
@@ -969,8 +942,8 @@ static void assert_same_figures(const struct flyt_scenario *a, const struct flyt
         const double *idle = flyt_result_unit_kpi(&rb[i], (unsigned)a->n_units);
         assert_true(idle[FLYT_UNIT_KPI_occupancy] == 0.0 && idle[FLYT_UNIT_KPI_admissions] == 0.0);
     }
-    free_results(ra, reps);
-    free_results(rb, reps);
+    flyt_test_free_results(ra, reps);
+    flyt_test_free_results(rb, reps);
 }
 
 static char *read_text(const char *path)

@@ -43,13 +43,6 @@ static struct flyt_result *results_with_unit(unsigned n_units, unsigned u, int k
     return r;
 }
 
-static void free_results(struct flyt_result *r, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        flyt_result_free(&r[i]);
-    free(r);
-}
-
 /* 2 4 4 4 5 5 7 9: mean 5, squared deviations 32, s^2 = 32/7,
  * s = 2.138089935, t(0.975, 7) = 2.364624252, half = t s / sqrt(8). */
 static void mean_sd_and_ci_match_hand_computed_values(void **state)
@@ -108,8 +101,8 @@ static void nan_replications_are_left_out_of_n(void **state)
     flyt_summary_free(&sb);
     assert_null(sa.unit);
     flyt_summary_free(&sa); /* twice is harmless */
-    free_results(a, 11);
-    free_results(b, 8);
+    flyt_test_free_results(a, 11);
+    flyt_test_free_results(b, 8);
 }
 
 static void one_finite_replication_has_a_mean_but_no_sd_or_interval(void **state)
@@ -145,7 +138,7 @@ static void no_finite_replication_gives_nan_mean_and_zero_n(void **state)
     assert_true(isnan(s.mean[FLYT_KPI_arrivals]));
     assert_int_equal(s.n_units, 0);
     flyt_summary_free(&s);
-    free_results(r, 2);
+    flyt_test_free_results(r, 2);
 }
 
 static void field_tables_follow_the_x_macro_lists(void **state)
@@ -283,7 +276,7 @@ static void a_share_crossing_one_moves_to_the_logit_scale(void **state)
     const struct flyt_stat *u = &flyt_summary_unit(&s, 1)[FLYT_UNIT_KPI_wait_within_target];
     assert_true(u->ci_low == st.ci_low && u->ci_high == st.ci_high);
     flyt_summary_free(&s);
-    free_results(r, 4);
+    flyt_test_free_results(r, 4);
 }
 
 /* A bed unit's utilisation stays under 1 unless the unit was over
