@@ -20,6 +20,7 @@ any origin (`apply`) and coordinators' finished cases (`case_done`) are.
 Needs Debian's python3-h5py and python3-numpy.
 """
 import argparse
+import math
 import re
 import sys
 
@@ -46,8 +47,9 @@ class Replay:
     indices into /units/ids; kinds[u] is the unit's kind, hosp the hospital's
     index."""
 
-    def __init__(self, warm, end, window, target, kinds, hosp, complex_of=None):
+    def __init__(self, warm, end, window, target, kinds, hosp, complex_of=None, day_after=False):
         self.warm, self.end, self.window, self.target = warm, end, window, target
+        self.day_after, self.paid = int(day_after), 0
         self.complex_of = complex_of or {}
         self.kinds, self.hosp = kinds, hosp
         nu = len(kinds)
@@ -119,6 +121,15 @@ class Replay:
             self.ucensus[u] += 1
             self.move(pid, None)
 
+    def pay(self, tr, te):
+        """Payable days (docs/costs.md): calendar days from the ready day (or
+        the day after) up to, not including, the day the wait ends, within
+        the whole days of the window."""
+        lo, hi = math.ceil(self.warm), math.floor(self.end)
+        a = max(math.floor(tr) + self.day_after, lo)
+        b = min(math.floor(te), hi)
+        self.paid += max(0, b - a)
+
     def where(self, pid):
         p = self.place.get(pid)
         if p in ("treat", "ukp"):
@@ -168,6 +179,7 @@ class Replay:
             self.n["coord_cases_handled"] += m
         elif ev == UKP_END:
             tr = self.t_ready.pop(pid)
+            self.pay(tr, t)
             if self.measured(tr):
                 self.waits.append((detail, t - tr))
             elif m:
@@ -213,7 +225,7 @@ class Replay:
             if self.place.get(pid) == "ukp":
                 self.n["deaths_waiting_hospital"] += m
                 self.un[detail]["deaths_waiting"] += m
-                self.t_ready.pop(pid, None)
+                self.pay(self.t_ready.pop(pid), t)
             elif self.kinds[detail] != "caseload" and any(
                     k[0] == pid and w[1] == 1 for k, w in self.t_apply.items()):
                 self.n["deaths_blocked"] += m
@@ -309,6 +321,10 @@ class Replay:
         k["occ_hospital_treatment"] = self.area["treat"] / span
         k["occ_ukp"] = self.area["ukp"] / span
         k["ukp_days_per_year"] = self.area["ukp"] * 365.0 / span
+        for tr in self.t_ready.values():  # still waiting: paid up to the horizon
+            self.pay(tr, self.end)
+        whole = math.floor(self.end) - math.ceil(self.warm)
+        k["ukp_paid_days_per_year"] = self.paid * 365.0 / whole if whole > 0 else np.nan
         for u, uid in enumerate(ids):
             pre = "units.%s." % uid
             for c, v in self.un[u].items():
@@ -434,7 +450,8 @@ def main(argv=None):
     reps = f["replications"]["replication"]
     bad = checked = 0
     for i, rep in enumerate(reps):
-        rp = Replay(warm, end, window, target, kinds, hosp, complex_of.get(int(rep), {}))
+        rp = Replay(warm, end, window, target, kinds, hosp, complex_of.get(int(rep), {}),
+                    re.search(r'\bpayment_from\s*=\s*"day_after"', text) is not None)
         sel = np.nonzero(e["replication"] == rep)[0]
         for t, pid, ev, d in zip(e["t"][sel], e["patient"][sel], e["event"][sel],
                                  e["detail"][sel]):

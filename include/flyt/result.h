@@ -49,6 +49,17 @@ enum flyt_range {
     X(ukp_days_per_year, "days/year", NONNEG,                                                      \
       "UKP waiting days accrued per year (hospital bed-days)")                                     \
     X(ukp_cost_per_year, "NOK/year", NONNEG, "UKP waiting days per year times the daily payment")  \
+    X(ukp_paid_days_per_year, "days/year", NONNEG,                                                 \
+      "payable UKP days per year: calendar days from the ready day to the day the "                \
+      "municipality can receive (docs/costs.md)")                                                  \
+    X(ukp_payment_per_year, "NOK/year", NONNEG,                                                    \
+      "payment for UKP days per year, each day at its year's rate (municipality to hospital)")     \
+    X(cost_municipality_per_year, "NOK/year", NONNEG,                                                \
+      "municipal units, coordinator roles and the UKP payment, per year (section cost)")           \
+    X(cost_hospital_per_year, "NOK/year", REAL,                                                    \
+      "the hospital units' bed-days and overflow, less the UKP payment it receives, per year")     \
+    X(cost_total_per_year, "NOK/year", NONNEG,                                                       \
+      "municipality and hospital together per year (the payment cancels out)")                     \
     X(share_direct_home, "fraction", SHARE,                                                        \
       "share of UKP patients discharged home (without services or to a caseload unit)")            \
     X(occ_hospital_treatment, "patients", NONNEG,                                                  \
@@ -131,7 +142,9 @@ enum flyt_series { FLYT_SERIES_LIST(FLYT_SERIES_ENUM) FLYT_N_SERIES };
     X(overflow_bed_days, "bed-days", NONNEG,                                                     \
       "bed-days above capacity (corridor beds); the hospital")                                   \
     X(days_over_capacity, "fraction", SHARE,                                                     \
-      "share of measured days on which the census passed capacity; the hospital")
+      "share of measured days on which the census passed capacity; the hospital")                \
+    X(cost_per_year, "NOK/year", NONNEG,                                                         \
+      "what the unit costs a year: occupied bed-days (client hours), places, overflow")
 
 #define FLYT_UNIT_KPI_ENUM(name, units, range, desc) FLYT_UNIT_KPI_##name,
 enum flyt_unit_kpi { FLYT_UNIT_KPI_LIST(FLYT_UNIT_KPI_ENUM) FLYT_N_UNIT_KPI };

@@ -122,6 +122,12 @@ struct flyt_unit {
     bool has_hours;     /* admits only between adm_from and adm_to o'clock */
     double adm_from, adm_to;
     bool not_ready_returns;
+
+    /* costs (section cost.units.<id>; all 0 by default): NOK per occupied
+     * bed-day, or per client hour of a caseload; per place of capacity (a
+     * bed, or an hour a week of a caseload) a year, used or not; beds: per
+     * bed-day over capacity */
+    double cost_day, cost_place_year, cost_overflow_day;
 };
 
 /* A dated change in the arrival rate (an influenza winter). */
@@ -169,6 +175,17 @@ struct flyt_role {
     int los_unit;       /* the unit whose stays los_factor scales; -1 none */
     bool has_not_ready; /* UKP: replaces hospital.not_ready_probability */
     double p_not_ready[FLYT_MAX_GROUPS];
+
+    double cost_fte_year; /* NOK per head a year (cost.roles); 0 by default */
+};
+
+/* The payment for discharge-ready patients (docs/costs.md): a rate per
+ * waiting day by calendar year; a year outside the table takes the
+ * nearest year's rate, and without a table every day costs ukp_day_cost. */
+#define FLYT_MAX_PAY_YEARS 64
+enum flyt_pay_from {
+    FLYT_PAY_FROM_READY_DAY, /* from and including the day of the notice (HOD 2011) */
+    FLYT_PAY_FROM_DAY_AFTER  /* a local variant: from the day after */
 };
 
 struct flyt_scenario {
@@ -201,6 +218,10 @@ struct flyt_scenario {
     uint64_t max_events;
 
     double ukp_day_cost;
+    int n_pay_years;
+    int pay_year[FLYT_MAX_PAY_YEARS]; /* ascending */
+    double pay_rate[FLYT_MAX_PAY_YEARS];
+    enum flyt_pay_from pay_from;
 
     /* population */
     double admissions_per_day;

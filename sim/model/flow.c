@@ -200,6 +200,7 @@ static void end_ukp_wait(struct model *m, struct patient *p, int dest)
                 : dest == FLYT_ROUTE_HOME ? FLYT_TRACE_TO_HOME
                                           : FLYT_TRACE_TO_SPECIAL);
     m->n_ukp--;
+    flyt__pay_wait(m, p->t_ready, t);
     if (measured(m, p->t_ready)) {
         double w = t - p->t_ready;
         flyt__samples_add(m, &m->ukp_waits, w);

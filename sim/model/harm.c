@@ -95,6 +95,7 @@ static void on_wait_death(struct flyt_engine *e, const struct flyt_event *ev, vo
         p->t_unit = -1;
     } else {
         m->n_ukp--;
+        flyt__pay_wait(m, p->t_ready, t);
         flyt__hospital_out(m);
     }
     flyt__count_death(m, ev->id, u);

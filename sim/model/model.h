@@ -216,7 +216,27 @@ struct model {
     uint64_t deaths_waiting, deaths_blocked, cfs_gained, decisions, dest_changed;
     uint64_t n_initial, n_in, n_out;
     uint64_t model_events;
+
+    /* the payment for discharge-ready patients (payment.c): the whole days
+     * [pay_lo, pay_hi) of the window, priced by segment (from day
+     * pay_seg_day[i] the rate pay_seg_rate[i]) */
+    long pay_lo, pay_hi;
+    int n_pay_seg;
+    long *pay_seg_day;
+    double *pay_seg_rate;
+    double pay_days, pay_nok;
 };
+
+/* payment.c: the payable days of a discharge-ready wait from t_ready to
+ * t_receive (the municipality can receive the patient, or the horizon),
+ * counted in the measured window and priced by the year of each day. */
+int flyt__pay_init(struct model *m);
+void flyt__pay_free(struct model *m);
+void flyt__pay_wait(struct model *m, double t_ready, double t_receive);
+/* The waits still open at t_stop, paid up to it. */
+void flyt__pay_open(struct model *m, double t_stop);
+/* The cost KPIs, once every unit KPI is in (the open waits paid first). */
+void flyt__cost_kpis(struct model *m, double t_stop);
 
 /* A kind of unit: how it admits, holds and lets go of a patient
  * (kinds.c lists them; kind_*.c define them). */

@@ -340,7 +340,8 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
     m->rng = flyt_rng_new();
     if (m->eng)
         flyt_engine_set_budget(m->eng, s->max_events);
-    if (!m->eng || !m->rng || flyt__build_rates(m) != 0 || flyt__build_capacity(m) != 0)
+    if (!m->eng || !m->rng || flyt__build_rates(m) != 0 || flyt__build_capacity(m) != 0 ||
+        flyt__pay_init(m) != 0)
         return -1;
     for (int u = 0; u < s->n_units; u++) {
         m->u[u].cap = flyt__capacity_on(m, u, 0);
@@ -361,6 +362,7 @@ static void teardown(struct model *m)
     flyt_rng_free(m->rng);
     free(m->p);
     free(m->day_rate);
+    flyt__pay_free(m);
     flyt__quantile_free(&m->ukp_waits);
     flyt__queues_free(m);
     for (int u = 0; m->u && u < m->s->n_units; u++) {

@@ -386,4 +386,5 @@ void flyt__finish(struct model *m)
     k[FLYT_KPI_patients_out] = (double)m->n_out;
     k[FLYT_KPI_patients_at_end] = (double)m->in_system;
     flyt__coord_finish(m);
+    flyt__cost_kpis(m, t_stop);
 }

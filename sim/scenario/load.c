@@ -351,12 +351,6 @@ static void read_report(struct reader *rd, config_setting_t *root, struct flyt_s
     }
 }
 
-static void read_cost(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
-{
-    config_setting_t *c = flyt__rd_group(rd, root, "cost", false);
-    flyt__rd_num(rd, c, "ukp_day_nok", false, 0.0, 1e7, &s->ukp_day_cost);
-}
-
 static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
     const char *name = NULL, *desc = "";
@@ -365,7 +359,6 @@ static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scen
     s->name = dup_str(name ? name : "unnamed");
     s->description = dup_str(desc);
     read_run(rd, root, s);
-    read_cost(rd, root, s);
     read_population(rd, root, s);
     read_groups(rd, root, s);
     struct group_names g = { .n = s->n_groups };
@@ -388,6 +381,7 @@ static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scen
     flyt__rd_units(rd, root, s, &g);
     read_decision(rd, root, s, &g);
     flyt__rd_coordinators(rd, root, s, &g);
+    flyt__rd_cost(rd, root, s);
     flyt__rd_check_not_ready(rd, root, s);
     read_report(rd, root, s);
     if (rd->diag->n_errors == 0)
@@ -647,7 +641,11 @@ static const char key_exemplar[] =
         "  destination = { home = 1.0; }; los_factor = 1.0; los_unit = \"b\";\n"
         "  not_ready_probability = 0.0; }; },\n"
         "  { name = \"d\"; headcount = 1; cases = \"b\"; work_hours = 1.0; lead_days = 2.0;\n"
-        "  effects = { outcome = { home = 1.0; }; los_factor = 1.0; }; } );\n";
+        "  effects = { outcome = { home = 1.0; }; los_factor = 1.0; }; } );\n"
+        "cost = { ukp_day_nok = 1.0; ukp_day_nok_by_year = ( { year = 2025; nok = 1.0; } );\n"
+        "  payment_from = \"ready_day\"; roles = ( { name = \"c\"; fte_year_nok = 1.0; } );\n"
+        "  units = { b = { bed_day_nok = 1.0; place_year_nok = 1.0; overflow_bed_day_nok = 1.0; };\n"
+        "    c = { hour_nok = 1.0; }; }; };\n";
 
 static void collect_keys(struct reader *rd, config_t *cfg, const char *text)
 {

@@ -155,6 +155,8 @@ void flyt__rd_capacity_schedule(struct reader *rd, config_setting_t *unit, const
 void flyt__rd_shocks(struct reader *rd, config_setting_t *pop, struct flyt_scenario *s);
 void flyt__rd_coordinators(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
                            const struct group_names *g);
+/* The cost section (read_cost.c), after the units and roles it names. */
+void flyt__rd_cost(struct reader *rd, config_setting_t *root, struct flyt_scenario *s);
 void flyt__rd_check_not_ready(struct reader *rd, config_setting_t *root, struct flyt_scenario *s);
 void flyt__rd_levers_free(struct flyt_scenario *s);
 
