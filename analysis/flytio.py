@@ -101,10 +101,14 @@ def unit_summary(g, uid):
 
 def unit_series(g, uid, name):
     """Unit `uid`'s daily series `name`: a [replication x day] array (whole), or
-    a dict of per-day mean, sd, min, max, n (reduced), as fan_reduced takes."""
+    a dict of per-day mean, sd, min, max, n and, in files since 2026-12-05,
+    p05, p25, p50, p75, p95 (reduced; the dataset's `rows` names them), as
+    fan_reduced takes."""
     ds, u = g["units/series"][name], unit_index(g, uid)
     if g["units/series"].attrs.get("layout") == "reduced":
-        return {k: ds[i, u] for i, k in enumerate(("mean", "sd", "min", "max", "n"))}
+        rows = ds.attrs.get("rows", "mean,sd,min,max,n")
+        rows = rows.decode() if isinstance(rows, bytes) else rows
+        return {k: ds[i, u] for i, k in enumerate(rows.split(","))}
     return ds[:, u, :]
 
 
@@ -125,9 +129,27 @@ def fan(ax, day, x, colour, label, bands_label=True):
     ax.plot(day, q[2], color=colour, lw=1.6, label=label)
 
 
+def has_quantiles(series_obj):
+    """A reduced series with per-day quantiles (files since 2026-12-05)."""
+    return is_reduced(series_obj) and all(k in series_obj for k in QUANTILE_ROWS)
+
+
+QUANTILE_ROWS = ("p05", "p25", "p50", "p75", "p95")
+
+
 def fan_reduced(ax, day, g, colour, label, bands_label=True):
-    """What a reduced /series group keeps (mean, sd, min, max per day): the mean
-    with mean +- 1.645 sd clipped to min-max, and the min-max range."""
+    """A reduced series: the median and 50 % and 90 % bands from its per-day
+    quantiles, as fan draws them from a whole one; from an older file
+    without quantiles, the mean with mean +- 1.645 sd clipped to min-max,
+    and the min-max range."""
+    if has_quantiles(g):
+        q = [np.asarray(g[k][:]) for k in QUANTILE_ROWS]
+        ax.fill_between(day, q[0], q[4], color=colour, alpha=0.18, lw=0,
+                        label="90 % band" if bands_label else None)
+        ax.fill_between(day, q[1], q[3], color=colour, alpha=0.38, lw=0,
+                        label="50 % band" if bands_label else None)
+        ax.plot(day, q[2], color=colour, lw=1.6, label=label)
+        return
     m, sd, lo, hi = (g[k][:] for k in ("mean", "sd", "min", "max"))
     sd = np.nan_to_num(sd)
     ax.fill_between(day, lo, hi, color=colour, alpha=0.14, lw=0,
@@ -144,7 +166,10 @@ def is_reduced(series_obj):
 
 
 def series_centre(series_obj):
-    """Per day: the median over replications (whole) or the mean (reduced)."""
+    """Per day: the median over replications (whole, or reduced with quantiles)
+    or the mean (reduced, older files)."""
+    if has_quantiles(series_obj):
+        return series_obj["p50"][:]
     if is_reduced(series_obj):
         return series_obj["mean"][:]
     return np.nanmedian(series_obj[:], axis=0)
@@ -183,9 +208,9 @@ def occupancy_figure(f):
                 ds = get(g)
             except KeyError:  # a unit only some scenarios have
                 continue
-            centre = "mean" if is_reduced(ds) else "median"
+            centre = "mean" if is_reduced(ds) and not has_quantiles(ds) else "median"
             if is_reduced(ds):
-                reduced = True
+                reduced = reduced or not has_quantiles(ds)
                 if ds["mean"].size == 0:
                     continue
                 day = first_day(ds if isinstance(ds, h5py.Group) else g["series"], f) + \

@@ -56,8 +56,9 @@ static void usage(FILE *out)
           "      --events          also log every patient event (/events)\n"
           "      --series MODE     daily series in the file: whole (every replication,\n"
           "                        [replication x day]), reduced (per day across\n"
-          "                        replications: mean, sd, min, max, n; memory does not\n"
-          "                        grow with -r) or auto (default: whole while they fit\n"
+          "                        replications: mean, sd, min, max, n, quantiles p05 to\n"
+          "                        p95; memory does not grow with -r) or auto (default: whole "
+          "while they fit\n"
           "                        512 MiB, or $FLYT_SERIES_BUDGET_MIB; reduced above)\n"
           "      --resume          go on from FILE.journal, the replications an\n"
           "                        interrupted run finished (not with --patients/--events)\n"
@@ -240,7 +241,8 @@ static struct flyt_series_reduce *series_reducer(const struct run_opts *o,
     } else if (o->series == SERIES_AUTO) {
         fprintf(stderr,
                 "flyt run: note: the daily series are reduced across replications (mean, sd, "
-                "min, max per day): whole they would take %.1f GiB; --series whole keeps them\n",
+                "min, max, quantiles per day): whole they would take %.1f GiB; --series whole "
+                "keeps them\n",
                 whole / (1024.0 * 1024 * 1024));
     }
     return red;
