@@ -232,7 +232,11 @@ def rows_of(t, *names):
 def doc_rows_for(t, kind, f, logs):
     """{pattern: row} of the datasets a file of this kind must hold."""
     run_rows = rows_of(t, "run", *(("logs-patients", "logs-events") if logs else ()))
-    if kind == "run" and "series" in f and f["series"].attrs.get("layout") == "reduced":
+    body = f
+    if kind == "compare" and "scenarios" in f and len(f["scenarios"]):
+        body = f["scenarios"][list(f["scenarios"])[0]]  # every scenario has the same layout
+    if kind in ("run", "compare") and "series" in body and \
+            body["series"].attrs.get("layout") == "reduced":
         run_rows = {p: r for p, r in run_rows.items() if not p.startswith("/series/")}
         run_rows.update(rows_of(t, "run-series-reduced"))
     if kind == "run":
