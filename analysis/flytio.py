@@ -34,19 +34,25 @@ def die(prog, msg, code=2):
     sys.exit(code)
 
 
+def text(v):
+    """An attribute's value, bytes decoded: a sweep file stores its strings at a
+    fixed length (docs/hdf5-layout.md), which h5py returns as bytes."""
+    return v.decode("utf-8") if isinstance(v, bytes) else v
+
+
 def open_flyt(path, prog):
     """The file opened read-only; exits 2 with a message when it is not flyt output."""
     try:
         f = h5py.File(path, "r")
     except OSError as e:
         die(prog, "cannot open %s: %s" % (path, e))
-    if f.attrs.get("format") != "flyt":
+    if text(f.attrs.get("format")) != "flyt":
         die(prog, "%s is not a flyt output file (no root attribute format = flyt)" % path)
     return f
 
 
 def kind(f):
-    k = f.attrs.get("kind", "")
+    k = text(f.attrs.get("kind", ""))
     return k if k else ("run" if "summary" in f else "")
 
 
@@ -73,7 +79,7 @@ def unit_ids(g):
 
 
 def unit_kpi_names(g):
-    return [str(k) for k in g["units"].attrs["kpi"]]
+    return [str(text(k)) for k in g["units"].attrs["kpi"]]
 
 
 def unit_index(g, uid):
@@ -84,7 +90,7 @@ def unit_index(g, uid):
 def unit_settings(g, uid):
     """{name, kind, capacity, hospital} of unit `uid` (attributes of /units)."""
     a, u = g["units"].attrs, unit_index(g, uid)
-    return {"name": str(a["name"][u]), "kind": str(a["kind"][u]),
+    return {"name": str(text(a["name"][u])), "kind": str(text(a["kind"][u])),
             "capacity": float(a["capacity"][u]), "hospital": int(a["hospital"][u])}
 
 
@@ -396,7 +402,7 @@ def sweep_figure(f, kpi, x=None, y=None):
         fig.colorbar(sc, ax=ax, label="%s (%s), mean" % (kpi, unit))
         ax.set_xlabel(x)
         ax.set_ylabel(y)
-    ax.set_title("%s over the sweep '%s'" % (kpi, f.attrs.get("sweep_name", "")))
+    ax.set_title("%s over the sweep '%s'" % (kpi, text(f.attrs.get("sweep_name", ""))))
     if y is None:
         ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -66,7 +66,7 @@ def type_name(t):
 
 
 def attr_type(v):
-    if isinstance(v, str):
+    if isinstance(v, (str, bytes)):  # bytes: fixed-length (a sweep file's root attributes)
         return "string"
     a = np.asarray(v)
     if a.ndim == 1 and a.dtype.kind in "OSU":
@@ -254,7 +254,7 @@ def doc_rows_for(t, kind, f, logs):
     if kind == "forecast":
         return rows_of(t, "forecast")
     doc_rows = rows_of(t, "sweep", *(("sweep-series",) if f.attrs.get("series") else ()))
-    if f.attrs.get("kind") == "sweep-shard":
+    if f.attrs.get("kind") in ("sweep-shard", b"sweep-shard"):
         doc_rows = {p: r for p, r in doc_rows.items()
                     if not p.startswith("/summary/") and p != "/units/<unit>/summary"}
     return doc_rows

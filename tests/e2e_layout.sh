@@ -71,7 +71,7 @@ check "shard file matches the layout document" "$PY" "$SRC/tests/check_layout.py
 check "the shard file is a sweep-shard" "$PY" -c "
 import h5py, sys
 a = h5py.File(sys.argv[1]).attrs
-assert a['kind'] == 'sweep-shard' and a['shard_index'] == 1 and a['shard_count'] == 3
+assert a['kind'] == b'sweep-shard' and a['shard_index'] == 1 and a['shard_count'] == 3
 " "$tmp/shard.h5"
 
 # A forecast from the example census: a few replications of a few days.
