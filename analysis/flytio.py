@@ -34,19 +34,25 @@ def die(prog, msg, code=2):
     sys.exit(code)
 
 
+def text(v):
+    """An attribute's value, bytes decoded: a sweep file stores its strings at a
+    fixed length (docs/hdf5-layout.md), which h5py returns as bytes."""
+    return v.decode("utf-8") if isinstance(v, bytes) else v
+
+
 def open_flyt(path, prog):
     """The file opened read-only; exits 2 with a message when it is not flyt output."""
     try:
         f = h5py.File(path, "r")
     except OSError as e:
         die(prog, "cannot open %s: %s" % (path, e))
-    if f.attrs.get("format") != "flyt":
+    if text(f.attrs.get("format")) != "flyt":
         die(prog, "%s is not a flyt output file (no root attribute format = flyt)" % path)
     return f
 
 
 def kind(f):
-    k = f.attrs.get("kind", "")
+    k = text(f.attrs.get("kind", ""))
     return k if k else ("run" if "summary" in f else "")
 
 
@@ -73,7 +79,7 @@ def unit_ids(g):
 
 
 def unit_kpi_names(g):
-    return [str(k) for k in g["units"].attrs["kpi"]]
+    return [str(text(k)) for k in g["units"].attrs["kpi"]]
 
 
 def unit_index(g, uid):
@@ -84,7 +90,7 @@ def unit_index(g, uid):
 def unit_settings(g, uid):
     """{name, kind, capacity, hospital} of unit `uid` (attributes of /units)."""
     a, u = g["units"].attrs, unit_index(g, uid)
-    return {"name": str(a["name"][u]), "kind": str(a["kind"][u]),
+    return {"name": str(text(a["name"][u])), "kind": str(text(a["kind"][u])),
             "capacity": float(a["capacity"][u]), "hospital": int(a["hospital"][u])}
 
 
@@ -101,10 +107,14 @@ def unit_summary(g, uid):
 
 def unit_series(g, uid, name):
     """Unit `uid`'s daily series `name`: a [replication x day] array (whole), or
-    a dict of per-day mean, sd, min, max, n (reduced), as fan_reduced takes."""
+    a dict of per-day mean, sd, min, max, n and, in files since 2026-12-05,
+    p05, p25, p50, p75, p95 (reduced; the dataset's `rows` names them), as
+    fan_reduced takes."""
     ds, u = g["units/series"][name], unit_index(g, uid)
     if g["units/series"].attrs.get("layout") == "reduced":
-        return {k: ds[i, u] for i, k in enumerate(("mean", "sd", "min", "max", "n"))}
+        rows = ds.attrs.get("rows", "mean,sd,min,max,n")
+        rows = rows.decode() if isinstance(rows, bytes) else rows
+        return {k: ds[i, u] for i, k in enumerate(rows.split(","))}
     return ds[:, u, :]
 
 
@@ -125,9 +135,27 @@ def fan(ax, day, x, colour, label, bands_label=True):
     ax.plot(day, q[2], color=colour, lw=1.6, label=label)
 
 
+def has_quantiles(series_obj):
+    """A reduced series with per-day quantiles (files since 2026-12-05)."""
+    return is_reduced(series_obj) and all(k in series_obj for k in QUANTILE_ROWS)
+
+
+QUANTILE_ROWS = ("p05", "p25", "p50", "p75", "p95")
+
+
 def fan_reduced(ax, day, g, colour, label, bands_label=True):
-    """What a reduced /series group keeps (mean, sd, min, max per day): the mean
-    with mean +- 1.645 sd clipped to min-max, and the min-max range."""
+    """A reduced series: the median and 50 % and 90 % bands from its per-day
+    quantiles, as fan draws them from a whole one; from an older file
+    without quantiles, the mean with mean +- 1.645 sd clipped to min-max,
+    and the min-max range."""
+    if has_quantiles(g):
+        q = [np.asarray(g[k][:]) for k in QUANTILE_ROWS]
+        ax.fill_between(day, q[0], q[4], color=colour, alpha=0.18, lw=0,
+                        label="90 % band" if bands_label else None)
+        ax.fill_between(day, q[1], q[3], color=colour, alpha=0.38, lw=0,
+                        label="50 % band" if bands_label else None)
+        ax.plot(day, q[2], color=colour, lw=1.6, label=label)
+        return
     m, sd, lo, hi = (g[k][:] for k in ("mean", "sd", "min", "max"))
     sd = np.nan_to_num(sd)
     ax.fill_between(day, lo, hi, color=colour, alpha=0.14, lw=0,
@@ -144,7 +172,10 @@ def is_reduced(series_obj):
 
 
 def series_centre(series_obj):
-    """Per day: the median over replications (whole) or the mean (reduced)."""
+    """Per day: the median over replications (whole, or reduced with quantiles)
+    or the mean (reduced, older files)."""
+    if has_quantiles(series_obj):
+        return series_obj["p50"][:]
     if is_reduced(series_obj):
         return series_obj["mean"][:]
     return np.nanmedian(series_obj[:], axis=0)
@@ -183,9 +214,9 @@ def occupancy_figure(f):
                 ds = get(g)
             except KeyError:  # a unit only some scenarios have
                 continue
-            centre = "mean" if is_reduced(ds) else "median"
+            centre = "mean" if is_reduced(ds) and not has_quantiles(ds) else "median"
             if is_reduced(ds):
-                reduced = True
+                reduced = reduced or not has_quantiles(ds)
                 if ds["mean"].size == 0:
                     continue
                 day = first_day(ds if isinstance(ds, h5py.Group) else g["series"], f) + \
@@ -371,7 +402,7 @@ def sweep_figure(f, kpi, x=None, y=None):
         fig.colorbar(sc, ax=ax, label="%s (%s), mean" % (kpi, unit))
         ax.set_xlabel(x)
         ax.set_ylabel(y)
-    ax.set_title("%s over the sweep '%s'" % (kpi, f.attrs.get("sweep_name", "")))
+    ax.set_title("%s over the sweep '%s'" % (kpi, text(f.attrs.get("sweep_name", ""))))
     if y is None:
         ax.grid(alpha=0.3)
     fig.tight_layout()

@@ -20,7 +20,8 @@ def main(argv=None):
         f = h5py.File(args.file, "r")
     except OSError as e:
         sys.exit(f"summary.py: cannot open {args.file}: {e}")
-    if f.attrs.get("format") != "flyt":
+    fmt = f.attrs.get("format")
+    if (fmt.decode() if isinstance(fmt, bytes) else fmt) != "flyt":  # bytes: a sweep file's
         sys.exit(f"summary.py: {args.file} is not a flyt output file")
     s = f["summary"]
     names = list(s["kpi"].asstr()[:])

@@ -43,6 +43,12 @@ def kpi_rows(g, scenario, level, name):
             for k in range(len(kpi))]
 
 
+def text_list(a):
+    """An attribute's strings as str (a sweep file stores some at a fixed
+    length, which h5py returns as bytes)."""
+    return [s.decode() if isinstance(s, bytes) else s for s in a]
+
+
 def scenario(g, scen, t):
     t["kpi"][1] += kpi_rows(g, scen, "all", "")
     for n in g.get("roles", {}):
@@ -50,8 +56,8 @@ def scenario(g, scen, t):
     ids = strs(g["units/ids"]) if "units" in g else []
     if ids:
         u = g["units"]
-        ukpi, uunits = list(u.attrs["kpi"]), list(u.attrs["kpi_units"])
-        udesc = list(u.attrs["kpi_description"])
+        ukpi, uunits = text_list(u.attrs["kpi"]), text_list(u.attrs["kpi_units"])
+        udesc = text_list(u.attrs["kpi_description"])
         for j, n in enumerate(ids):  # the scenario's order, as /units/ids
             x = u["summary"][j]  # [kpi x statistic]
             t["kpi"][1] += [[scen, "unit", n, ukpi[k], uunits[k]] + [float(v) for v in x[k]] +
@@ -107,6 +113,7 @@ def diff_rows(g, variant, level, name):
 
 def expected(f):
     kind = f.attrs.get("kind", "run")
+    kind = kind.decode() if isinstance(kind, bytes) else kind  # a sweep file's: fixed-length
     t = {}
     if kind in ("run", "compare"):
         t["kpi"] = [KPI_HEAD, []]
@@ -219,9 +226,10 @@ def compare(name, got, want):
         for a in ("format", "kind", "flyt_version", "git_commit", "exported_from"):
             if a not in attrs:
                 problems.append("%s: no row for %s" % (name, a))
-        if attrs.get("git_commit") != f.attrs["git_commit"]:
+        commit = text_list([f.attrs["git_commit"]])[0]
+        if attrs.get("git_commit") != commit:
             problems.append("%s: git_commit %r, the file has %r"
-                            % (name, attrs.get("git_commit"), f.attrs["git_commit"]))
+                            % (name, attrs.get("git_commit"), commit))
         return
     if len(got[1]) != len(rows):
         problems.append("%s: %d rows, expected %d" % (name, len(got[1]), len(rows)))

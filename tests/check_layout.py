@@ -66,7 +66,7 @@ def type_name(t):
 
 
 def attr_type(v):
-    if isinstance(v, str):
+    if isinstance(v, (str, bytes)):  # bytes: fixed-length (a sweep file's root attributes)
         return "string"
     a = np.asarray(v)
     if a.ndim == 1 and a.dtype.kind in "OSU":
@@ -232,7 +232,11 @@ def rows_of(t, *names):
 def doc_rows_for(t, kind, f, logs):
     """{pattern: row} of the datasets a file of this kind must hold."""
     run_rows = rows_of(t, "run", *(("logs-patients", "logs-events") if logs else ()))
-    if kind == "run" and "series" in f and f["series"].attrs.get("layout") == "reduced":
+    body = f
+    if kind == "compare" and "scenarios" in f and len(f["scenarios"]):
+        body = f["scenarios"][list(f["scenarios"])[0]]  # every scenario has the same layout
+    if kind in ("run", "compare") and "series" in body and \
+            body["series"].attrs.get("layout") == "reduced":
         run_rows = {p: r for p, r in run_rows.items() if not p.startswith("/series/")}
         run_rows.update(rows_of(t, "run-series-reduced"))
     if kind == "run":
@@ -250,7 +254,7 @@ def doc_rows_for(t, kind, f, logs):
     if kind == "forecast":
         return rows_of(t, "forecast")
     doc_rows = rows_of(t, "sweep", *(("sweep-series",) if f.attrs.get("series") else ()))
-    if f.attrs.get("kind") == "sweep-shard":
+    if f.attrs.get("kind") in ("sweep-shard", b"sweep-shard"):
         doc_rows = {p: r for p, r in doc_rows.items()
                     if not p.startswith("/summary/") and p != "/units/<unit>/summary"}
     return doc_rows

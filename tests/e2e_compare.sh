@@ -260,5 +260,68 @@ check "runaway exits 1" test $? -eq 1
 check "runaway names the cause" grep -q "stopped early" "$tmp/run.err"
 check "runaway keeps the old output" cmp -s "$tmp/keep.h5" "$tmp/keep.orig"
 
+# --series as flyt run's: reduced across replications as they finish, the
+# same bits for any thread count, and auto reduces above the budget (every
+# scenario's series together), so a huge -r does not hold them all.
+"$FLYT" compare "$BASE" "$tmp/fast.cfg" "${SHORT[@]}" -t 1 --series reduced -o "$tmp/cr1.h5" \
+  >/dev/null 2>&1
+check "compare --series reduced exits 0" test $? -eq 0
+"$FLYT" compare "$BASE" "$tmp/fast.cfg" "${SHORT[@]}" -t 2 --series reduced -o "$tmp/cr2.h5" \
+  >/dev/null 2>&1
+# (a scenario's attributes threads and wall_seconds differ: not results)
+same_series() {
+  for s in 0_trondheim-baseline 1_fast-decision; do
+    for g in series units/series; do
+      h5diff "$1" "$2" "/scenarios/$s/$g" "/scenarios/$s/$g" || return 1
+    done
+  done
+}
+check "compare's reduced series are identical for 1 and 2 threads" \
+  same_series "$tmp/cr1.h5" "$tmp/cr2.h5"
+FLYT_SERIES_BUDGET_MIB=0.01 "$FLYT" compare "$BASE" "$tmp/fast.cfg" "${SHORT[@]}" -t 2 \
+  -o "$tmp/cra.h5" >/dev/null 2>"$tmp/cra.err"
+check "compare: auto above the budget reduces, as --series reduced does" \
+  same_series "$tmp/cra.h5" "$tmp/cr1.h5"
+check "compare: auto above the budget says so once" \
+  test "$(grep -c 'compare: note: the daily series are reduced.*--series whole' "$tmp/cra.err")" -eq 1
+"$FLYT" compare "$BASE" "$tmp/fast.cfg" "${SHORT[@]}" -t 2 --series=whole -o "$tmp/cw.h5" \
+  >/dev/null 2>"$tmp/cw.err"
+check "compare: a small run keeps the series whole, without a note" \
+  bash -c "! grep -q note '$tmp/cw.err'"
+"$FLYT" compare "$BASE" "$tmp/fast.cfg" "${SHORT[@]}" --series some -o "$tmp/cx.h5" \
+  >/dev/null 2>"$tmp/cx.err"
+check "compare: a bad --series value exits 2" test $? -eq 2
+check "compare: a bad --series value is explained" \
+  grep -q "flyt compare: error: --series takes whole, reduced or auto, got 'some'" "$tmp/cx.err"
+if have_h5py; then
+  check "compare's reduced figures are the whole series' (quantiles exact for counts)" "$PY" -c "
+import sys, h5py, numpy as np
+w, r = h5py.File(sys.argv[1]), h5py.File(sys.argv[2])
+def gsl_q(x, p):
+    x = np.sort(x)
+    i = p * (len(x) - 1)
+    lhs = int(i)
+    d = i - lhs
+    return x[lhs] if lhs == len(x) - 1 else (1 - d) * x[lhs] + d * x[lhs + 1]
+for name in w['scenarios']:
+    ws, rs = w['scenarios'][name], r['scenarios'][name]
+    assert ws['series'].attrs['layout'] == 'whole' and rs['series'].attrs['layout'] == 'reduced'
+    assert rs['units/series'].attrs['layout'] == 'reduced'
+    for k in ws['series']:
+        x, g = ws['series'][k][:], rs['series'][k]
+        assert np.allclose(g['mean'][:], x.mean(0), rtol=0, atol=1e-6), (name, k)
+        for q, p in [('p05', .05), ('p50', .5), ('p95', .95)]:
+            want = [gsl_q(x[:, j], p) for j in range(x.shape[1])]
+            assert (g[q][:] == want).all(), (name, k, q)
+    rows = rs['units/series/census'].attrs['rows'].split(',')
+    x, y = ws['units/series/census'][:], rs['units/series/census'][:]
+    assert (y[rows.index('p50')] == np.median(x, axis=0)).all(), name
+    assert (y[rows.index('n')] == 4).all(), name
+    assert (ws['replications']['ukp_wait_mean'] == rs['replications']['ukp_wait_mean']).all()
+assert np.array_equal(w['differences/1_fast-decision/per_replication'][:],
+                      r['differences/1_fast-decision/per_replication'][:], equal_nan=True)
+" "$tmp/cw.h5" "$tmp/cr1.h5"
+fi
+
 echo "e2e_compare: $pass passed, $fail failed"
 test "$fail" -eq 0

@@ -46,6 +46,11 @@ assert '--set run.horizon_days=200' in a['command_line']
 check "compare exits 0" test $? -eq 0
 check "compare file matches the layout document" "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/cmp.h5" compare
 check "h5dump reads the whole compare file" bash -c "h5dump '$tmp/cmp.h5' >/dev/null"
+"$FLYT" compare "$CO" "$CO" "$SRC/scenarios/trondheim-2025.cfg" "${SHORT[@]}" --series reduced \
+  -o "$tmp/cmp-reduced.h5" >/dev/null 2>&1
+check "compare --series reduced exits 0" test $? -eq 0
+check "compare file with reduced series matches the layout document" \
+  "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/cmp-reduced.h5" compare
 
 # Sweeps: a complete grid; a list with a string parameter and --series; a
 # shard of a Latin hypercube (no /summary). Each takes well under a second.
@@ -66,7 +71,7 @@ check "shard file matches the layout document" "$PY" "$SRC/tests/check_layout.py
 check "the shard file is a sweep-shard" "$PY" -c "
 import h5py, sys
 a = h5py.File(sys.argv[1]).attrs
-assert a['kind'] == 'sweep-shard' and a['shard_index'] == 1 and a['shard_count'] == 3
+assert a['kind'] == b'sweep-shard' and a['shard_index'] == 1 and a['shard_count'] == 3
 " "$tmp/shard.h5"
 
 # A forecast from the example census: a few replications of a few days.

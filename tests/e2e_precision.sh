@@ -62,6 +62,16 @@ check "compare -r auto equals -r $cn: every figure" bash -c "diff <(grep -v repl
 if command -v h5diff >/dev/null; then
   check "compare -r auto equals -r $cn: the file's differences" h5diff "$tmp/c.h5" "$tmp/c2.h5" /differences /differences
 fi
+if command -v h5diff >/dev/null; then
+  # Reduced series are folded once the count is known: those of -r N.
+  "$FLYT" compare "$tmp/m.cfg" "$tmp/m2.cfg" -r auto --precision 0.02 "${K[@]}" --series reduced \
+    --no-progress -o "$tmp/cr.h5" >/dev/null 2>&1
+  "$FLYT" compare "$tmp/m.cfg" "$tmp/m2.cfg" -r "${cn:-1}" --series reduced --no-progress \
+    -o "$tmp/cr2.h5" >/dev/null 2>&1
+  check "compare -r auto --series reduced equals -r $cn --series reduced" \
+    bash -c "for s in \$(h5ls '$tmp/cr.h5/scenarios' | cut -d' ' -f1); do for g in series units/series; do
+      h5diff '$tmp/cr.h5' '$tmp/cr2.h5' /scenarios/\$s/\$g /scenarios/\$s/\$g || exit 1; done; done"
+fi
 "$FLYT" compare "$tmp/m.cfg" "$tmp/m2.cfg" -r auto --precision 0.02 "${K[@]}" --no-progress -o "$tmp/c3.h5" >"$tmp/t" 2>/dev/null
 check "compare -r auto, table: every paired difference, reached" grep -q "^replications: $cn (-r auto, [0-9]* rounds): the 95% CI half-width of every paired difference within 2% of |mean difference| (of |base mean| where its CI includes 0) was reached" "$tmp/t"
 "$FLYT" compare "$tmp/m.cfg" "$tmp/m2.cfg" -r auto --no-progress -o "$tmp/c4.h5" >/dev/null 2>"$tmp/e"

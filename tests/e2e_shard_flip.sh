@@ -161,5 +161,65 @@ check "and says what was dropped" grep -q "warning: 'j.h5.journal': a damaged re
 $PY -c "import sys; sys.path.insert(0, '.'); from flip import same; sys.exit(not same('j.h5', 'intact.h5', ['/tasks', '/points', '/summary', '/units']))"
 check "and writes the same file" test $? -eq 0
 
+# --- forged shards: a valid seal over text stored as variable-length
+# strings (HDF5 1.10 follows their global-heap addresses unchecked, and
+# crashes on forged ones): merge reads no such string; it refuses the file
+# by name, exit 2, before HDF5 is asked for one.
+cat >forge.py <<'EOF'
+import hashlib, sys
+import h5py, numpy as np
+SEAL = 17 + 64 + 1  # "\nflyt-seal sha256 " + hex + "\n" (sim/output/h5/h5_seal.h)
+src, dst, what = sys.argv[1:4]
+body = open(src, "rb").read()[:-SEAL]
+open(dst, "wb").write(body)
+with h5py.File(dst, "r+") as f:
+    vlen = h5py.string_dtype()
+    if what == "kind":
+        del f.attrs["kind"]
+        f.attrs.create("kind", "sweep-shard", dtype=vlen)
+    elif what == "version":
+        f.attrs["format_version"] = np.int32(4)
+    elif what == "kpi":
+        kpi = [k.decode() for k in f["units"].attrs["kpi"]]
+        del f["units"].attrs["kpi"]
+        f["units"].attrs.create("kpi", kpi, dtype=vlen)
+    else:  # a dataset: units/ids or tasks/status_detail
+        old = [s.decode() for s in f[what][:]]
+        del f[what]
+        f.create_dataset(what, data=old, dtype=vlen)
+body = open(dst, "rb").read()
+open(dst, "ab").write(b"\nflyt-seal sha256 " + hashlib.sha256(body).hexdigest().encode() + b"\n")
+EOF
+forged() {
+  rm -rf forged && mkdir forged && cp test-grid.shard-0-of-3.h5 test-grid.shard-2-of-3.h5 forged/ &&
+    $PY forge.py good1.h5 forged/test-grid.shard-1-of-3.h5 "$1" &&
+    "$FLYT" merge forged/test-grid.shard-*.h5 -o forged/out.h5 >/dev/null 2>forged.err
+}
+forged kind
+check "a resealed shard whose 'kind' is a variable-length string exits 2" test $? -eq 2
+check "and names the attribute" \
+  grep -q "shard-1-of-3.h5': not a flyt sweep file (attribute 'kind' missing or not fixed-length text)" \
+  forged.err
+forged units/ids
+check "a resealed shard with variable-length /units/ids exits 2" test $? -eq 2
+check "and names the dataset" grep -q "dataset '/units/ids' missing, or not fixed-length text" forged.err
+forged tasks/status_detail
+check "a resealed shard with a variable-length status_detail exits 2" test $? -eq 2
+check "and names it" grep -q "dataset '/tasks/status_detail' missing, or not fixed-length" forged.err
+forged kpi
+check "a resealed shard with variable-length KPI names exits 2" test $? -eq 2
+forged version
+check "a shard of a newer format version exits 2" test $? -eq 2
+check "and says so" grep -q "format version 4, newer than this flyt's 3" forged.err
+check "no forged merge wrote an output" test ! -e forged/out.h5
+# A shard of format 1 (variable-length strings; the fuzz corpus's before
+# 2026-12-05): refused by its version, before any text is read.
+cp "$SRC/tests/fuzz/regressions/merge/format-1-vlen-strings.shard-0-of-2.h5" old.shard-0-of-2.h5
+"$FLYT" merge old.shard-0-of-2.h5 -o old.h5 >/dev/null 2>old.err
+check "a shard of an older format version exits 2" test $? -eq 2
+check "and says to write it again" \
+  grep -q "a sweep file of format version 1, written by a flyt before 2026-12-05.*write it again with this flyt" \
+  old.err
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

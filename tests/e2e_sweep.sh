@@ -96,9 +96,11 @@ check "merge refuses a file that is not HDF5" test $? -eq 2
 cat >read.py <<'PYEOF'
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
-assert f.attrs["format"] == "flyt" and f.attrs["kind"] == "sweep"
-assert "units.short_term.capacity" in f.attrs["sweep_text"]
-assert "trondheim" in f.attrs["base_text"]
+# root attributes are fixed-length strings (format version 3): bytes in h5py
+assert f.attrs["format"] == b"flyt" and f.attrs["kind"] == b"sweep"
+assert int(f.attrs["format_version"]) == 3
+assert "units.short_term.capacity" in f.attrs["sweep_text"].decode()
+assert "trondheim" in f.attrs["base_text"].decode()
 assert len(f.attrs["sweep_hash"]) == 16
 assert int(f.attrs["n_tasks"]) == 18 and int(f.attrs["replications"]) == 3
 assert list(f["parameters/key"].asstr()[:]) == ["units.short_term.capacity", "decision.delay_days.mean"]
@@ -126,7 +128,7 @@ assert "series" not in f
 # per unit: a [task x kpi] table and a [point x kpi x statistic] summary
 ids = list(f["units/ids"].asstr()[:])
 assert ids == ["hospital", "short_term", "nursing_home", "home_care"], ids
-uk = list(f["units"].attrs["kpi"])
+uk = [k.decode() for k in f["units"].attrs["kpi"]]
 assert len(f["units"].attrs["kpi_units"]) == len(uk)
 c, occ = uk.index("capacity"), uk.index("occupancy")
 st = f["units/short_term/kpis"][:]

@@ -12,6 +12,9 @@
 #include "flyt/series.h"
 #include "support.h"
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +90,15 @@ static void matches_the_whole_series_in_any_order(void **state)
             assert_true(o[FLYT_SERIES_STAT_max * N_DAYS + d] == hi);
             assert_true(o[FLYT_SERIES_STAT_n * N_DAYS + d] == (double)n);
             assert_int_equal(n, d >= 20 ? N_REP - 1 : N_REP);
+            /* Fractional values: each order statistic within one bin,
+             * (max - min) / 2047 at most. */
+            gsl_sort(x, 1, n);
+            for (int q = 0; q < FLYT_N_SERIES_QUANTILE; q++) {
+                double want =
+                        gsl_stats_quantile_from_sorted_data(x, 1, n, flyt_series_quantiles[q]);
+                double got = o[(FLYT_SERIES_STAT_p05 + q) * N_DAYS + d];
+                assert_true(fabs(got - want) <= (hi - lo) / 2047);
+            }
         }
     flyt_series_reduce_free(a);
     flyt_series_reduce_free(b);
@@ -115,9 +127,66 @@ static void counts_are_exact_and_empty_days_nan(void **state)
     assert_true(out[0] == 1.0);
     flyt_series_reduce_get(red, FLYT_SERIES_hospital_treatment, FLYT_SERIES_STAT_max, out);
     assert_true(out[1] == 5e8);
+    flyt_series_reduce_get(red, FLYT_SERIES_hospital_treatment, FLYT_SERIES_STAT_p50, out);
+    assert_true(out[0] == 1.0);
+    assert_true(isnan(out[1]));
     flyt_series_reduce_get(red, FLYT_SERIES_ukp_waiting, FLYT_SERIES_STAT_mean, out);
     assert_true(isnan(out[0]));
     flyt_series_reduce_free(red);
+}
+
+/* Whole numbers with a spread under 4,096 are counted exactly: the
+ * quantiles are gsl's of the sorted values, bit for bit. A day where one
+ * fractional value (added first, last or in between) makes the bins finer,
+ * and one whose spread needs bins wider than 1, are within a bin; all
+ * three are the same bits in any order. */
+static void quantiles_of_whole_numbers_are_exact(void **state)
+{
+    (void)state;
+    enum { R = 101, D = 3 };
+    static double v[R][D];
+    for (int i = 0; i < R; i++) {
+        v[i][0] = floor(40 + 15 * sin(i * 1.7));                     /* a census */
+        v[i][1] = i == 0 ? 2.5 : floor(3 + 3 * sin(i * 2.3));        /* one fraction */
+        v[i][2] = floor(-1000 + 20000 * (0.5 + 0.5 * cos(i * 0.9))); /* wide */
+    }
+    int order[3][R];
+    for (int i = 0; i < R; i++) {
+        order[0][i] = i;
+        order[1][i] = R - 1 - i;
+        order[2][i] = (i * 37) % R; /* 37 is prime to 101 */
+    }
+    double out[3][FLYT_N_SERIES_QUANTILE][D];
+    for (int o = 0; o < 3; o++) {
+        struct flyt_series_reduce *red = flyt_series_reduce_new(D);
+        assert_non_null(red);
+        for (int i = 0; i < R; i++) {
+            struct flyt_result r = { .n_days = D };
+            r.series[FLYT_SERIES_arrivals] = v[order[o][i]];
+            flyt_series_reduce_add(red, &r);
+        }
+        for (int q = 0; q < FLYT_N_SERIES_QUANTILE; q++)
+            flyt_series_reduce_get(red, FLYT_SERIES_arrivals, FLYT_SERIES_STAT_p05 + q, out[o][q]);
+        flyt_series_reduce_free(red);
+    }
+    assert_memory_equal(out[0], out[1], sizeof out[0]);
+    assert_memory_equal(out[0], out[2], sizeof out[0]);
+    for (int d = 0; d < D; d++) {
+        double x[R], lo = INFINITY, hi = -INFINITY;
+        for (int i = 0; i < R; i++) {
+            x[i] = v[i][d];
+            lo = fmin(lo, x[i]);
+            hi = fmax(hi, x[i]);
+        }
+        gsl_sort(x, 1, R);
+        for (int q = 0; q < FLYT_N_SERIES_QUANTILE; q++) {
+            double want = gsl_stats_quantile_from_sorted_data(x, 1, R, flyt_series_quantiles[q]);
+            if (d == 0)
+                assert_true(out[0][q][d] == want);
+            else
+                assert_true(fabs(out[0][q][d] - want) <= (hi - lo) / 2047);
+        }
+    }
 }
 
 /* The model's own series: 1 and 3 threads give the same bits, and the
@@ -165,6 +234,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matches_the_whole_series_in_any_order),
         cmocka_unit_test(counts_are_exact_and_empty_days_nan),
+        cmocka_unit_test(quantiles_of_whole_numbers_are_exact),
         cmocka_unit_test(a_reduced_experiment_is_the_same_for_any_thread_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

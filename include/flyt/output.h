@@ -17,6 +17,9 @@
 
 #define FLYT_H5_FORMAT         "flyt"
 #define FLYT_H5_FORMAT_VERSION 2
+/* Sweep and shard files: 3 since they hold every string at a fixed length
+ * (flyt merge refuses other versions). */
+#define FLYT_H5_SWEEP_FORMAT_VERSION 3
 
 struct flyt_run_meta {
     const char *flyt_version;

@@ -11,6 +11,18 @@
  * exact. Values beyond +-2^27 (134 million) make that day's mean and sd NaN.
  * Non-finite values (the days a stopped replication never reached) are
  * left out of every figure and of the count.
+ *
+ * Quantiles come from a histogram per day and series whose bins are powers
+ * of two wide, aligned at 0, as fine as lets them span the day's min to max
+ * in 4,096 bins (16 KiB at most) but never finer than 1 while every value
+ * is a whole number, nor than 2^-20 after. Whole-number series (counts,
+ * censuses) with a spread of at most 4,095 are so counted exactly and their
+ * quantiles are exact; otherwise an order statistic is read within its bin,
+ * at most max(2^-20, (max - min) / 2047) from the true one, and the
+ * smallest and largest are exact. The bins depend on the values alone, not
+ * their order. Quantiles follow gsl_stats_quantile_from_sorted_data
+ * (position (n - 1) p, linear between the order statistics either side; R's
+ * type 7, numpy's "linear"); NaN where mean and sd are.
  */
 #ifndef FLYT_SERIES_H
 #define FLYT_SERIES_H
@@ -20,18 +32,27 @@
 #include <stddef.h>
 
 /* X(name, units, description); units "" means the series' own. */
-#define FLYT_SERIES_STAT_LIST(X)                                         \
-    X(mean, "", "mean across replications, per day")                     \
-    X(sd, "", "standard deviation across replications (n - 1), per day") \
-    X(min, "", "smallest value across replications, per day")            \
-    X(max, "", "largest value across replications, per day")             \
-    X(n, "replications", "replications with a value on the day (reached it)")
+#define FLYT_SERIES_STAT_LIST(X)                                              \
+    X(mean, "", "mean across replications, per day")                          \
+    X(sd, "", "standard deviation across replications (n - 1), per day")      \
+    X(min, "", "smallest value across replications, per day")                 \
+    X(max, "", "largest value across replications, per day")                  \
+    X(n, "replications", "replications with a value on the day (reached it)") \
+    X(p05, "", "5 % quantile across replications, per day")                   \
+    X(p25, "", "25 % quantile across replications, per day")                  \
+    X(p50, "", "median across replications, per day")                         \
+    X(p75, "", "75 % quantile across replications, per day")                  \
+    X(p95, "", "95 % quantile across replications, per day")
 
 #define FLYT_SERIES_STAT_ENUM(name, units, desc) FLYT_SERIES_STAT_##name,
 enum flyt_series_stat { FLYT_SERIES_STAT_LIST(FLYT_SERIES_STAT_ENUM) FLYT_N_SERIES_STAT };
 #undef FLYT_SERIES_STAT_ENUM
 
 extern const struct flyt_field_def flyt_series_stat_defs[FLYT_N_SERIES_STAT];
+
+/* The probabilities of the quantile statistics, p05 to p95 in order. */
+#define FLYT_N_SERIES_QUANTILE (FLYT_N_SERIES_STAT - FLYT_SERIES_STAT_p05)
+extern const double flyt_series_quantiles[FLYT_N_SERIES_QUANTILE];
 
 struct flyt_series_reduce;
 
@@ -47,7 +68,8 @@ unsigned flyt_series_reduce_count(const struct flyt_series_reduce *red); /* resu
 void flyt_series_reduce_add(struct flyt_series_reduce *red, const struct flyt_result *r);
 
 /* out[0..n_days-1] = statistic st of series k per day; NaN where no
- * replication reached the day (mean, min, max) or fewer than two did (sd). */
+ * replication reached the day (mean, min, max, quantiles) or fewer than two
+ * did (sd), and for the quantiles where the histogram found no memory. */
 void flyt_series_reduce_get(const struct flyt_series_reduce *red, enum flyt_series k,
                             enum flyt_series_stat st, double *out);
 

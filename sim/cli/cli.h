@@ -105,6 +105,22 @@ int flyt_cli_claim_output(const char *cmd, const char *path, int kind, const cha
 int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct flyt_result *res,
                             unsigned n);
 
+/* --series MODE, shared by run and compare: the daily series whole (every
+ * replication's), reduced across replications as they finish
+ * (flyt/series.h), or auto. */
+enum flyt_cli_series { FLYT_CLI_SERIES_AUTO, FLYT_CLI_SERIES_WHOLE, FLYT_CLI_SERIES_REDUCED };
+/* --series MODE or --series=MODE: 1 when argv[*i] was it (advanced past
+ * its value), 0 when not, -1 on a bad value (printed). */
+int flyt_cli_series_option(const char *cmd, int argc, char **argv, int *i,
+                           enum flyt_cli_series *mode);
+/* Whether series that whole would take `whole` bytes of memory are
+ * reduced: always for REDUCED, never for WHOLE, for AUTO above 512 MiB
+ * ($FLYT_SERIES_BUDGET_MIB, for small machines and tests, changes it). */
+bool flyt_cli_series_reduce(enum flyt_cli_series mode, double whole);
+/* Days after warm-up, as the model counts them (one value per day). */
+struct flyt_scenario;
+size_t flyt_cli_series_days(const struct flyt_scenario *s);
+
 /* -r auto's options, shared by run and compare: --precision P,
  * --precision-kpi LIST, --max-replications N. Returns 1 when argv[*i] was
  * one (advanced past its value), 0 when not, -1 on bad input (printed). */

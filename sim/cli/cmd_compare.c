@@ -12,6 +12,7 @@
 #include "flyt/output.h"
 #include "flyt/precision.h"
 #include "flyt/scenario.h"
+#include "flyt/series.h"
 
 #include <inttypes.h>
 #include <signal.h>
@@ -48,6 +49,12 @@ static void usage(FILE *out)
           "                        identical for any N\n"
           "      --set KEY=VALUE   override a scalar in every scenario (repeatable)\n"
           "      --format FMT      table (default) or json, on stdout\n"
+          "      --series MODE     daily series in the file, as flyt run's: whole (every\n"
+          "                        replication's), reduced (per day across replications:\n"
+          "                        mean, sd, min, max, n, quantiles p05 to p95; memory\n"
+          "                        does not grow with -r) or auto (default: whole while\n"
+          "                        every scenario's together fit 512 MiB, or\n"
+          "                        $FLYT_SERIES_BUDGET_MIB; reduced above)\n"
           "      --progress        always show the progress line (default: when stderr\n"
           "                        is a terminal)\n"
           "      --no-progress     never show it\n"
@@ -80,6 +87,7 @@ struct compare_opts {
     int n_files;
     struct flyt_cli_opts c;
     bool resume;
+    enum flyt_cli_series series;
     bool allow_different;
     bool r_auto;      /* -r auto */
     double precision; /* --precision; 0: not given */
@@ -105,6 +113,8 @@ static int parse(int argc, char **argv, struct compare_opts *o)
         if (prc > 0)
             continue;
         int rc = flyt_cli_option("compare", FLYT_OPTS_RUN, argc, argv, &i, &o->c);
+        if (rc == 0)
+            rc = flyt_cli_series_option("compare", argc, argv, &i, &o->series);
         if (rc < 0)
             return EXIT_BAD_INPUT;
         if (rc > 0)
@@ -359,6 +369,7 @@ struct outcome {
     int n;
     unsigned n_rep;
     struct flyt_result *res[MAX_SCENARIOS];
+    struct flyt_series_reduce *red[MAX_SCENARIOS]; /* NULL: the series stay whole */
     struct flyt_summary sum[MAX_SCENARIOS];
     struct flyt_compare *cmp; /* n - 1 */
     struct flyt_compare_run runs[MAX_SCENARIOS];
@@ -373,6 +384,7 @@ static void outcome_free(struct outcome *oc)
         for (unsigned r = 0; oc->res[i] && r < oc->n_rep; r++)
             flyt_result_free(&oc->res[i][r]);
         free(oc->res[i]);
+        flyt_series_reduce_free(oc->red[i]);
         flyt_summary_free(&oc->sum[i]);
         free(oc->unit_id[i]);
     }
@@ -398,6 +410,60 @@ static int report_interrupted(struct outcome *oc)
     return 128 + (sig ? sig : SIGINT);
 }
 
+/* Every scenario's series reduced, or none: a file holds one layout per
+ * kind of figure, and auto weighs what all of them would take together.
+ * -1 when out of memory (printed). */
+static int make_reducers(const struct compare_opts *o, struct outcome *oc, struct flyt_scenario **s)
+{
+    double whole = 0;
+    for (int i = 0; i < oc->n; i++)
+        whole += flyt_series_whole_bytes_units(oc->n_rep, flyt_cli_series_days(s[i]),
+                                               (unsigned)s[i]->n_units);
+    if (!flyt_cli_series_reduce(o->series, whole))
+        return 0;
+    for (int i = 0; i < oc->n; i++) {
+        oc->red[i] = flyt_series_reduce_new(flyt_cli_series_days(s[i]));
+        if (!oc->red[i] || flyt_series_reduce_set_units(oc->red[i], (unsigned)s[i]->n_units) < 0) {
+            fputs("flyt compare: error: out of memory\n", stderr);
+            return -1;
+        }
+    }
+    if (o->series == FLYT_CLI_SERIES_AUTO)
+        fprintf(stderr,
+                "flyt compare: note: the daily series are reduced across replications (mean, "
+                "sd, min, max, quantiles per day): whole they would take %.1f GiB; --series "
+                "whole keeps them\n",
+                whole / (1024.0 * 1024 * 1024));
+    return 0;
+}
+
+/* -r auto keeps the series whole through its rounds (the reducer cannot
+ * tell a replication it already has) and folds them once the count is
+ * known, as flyt run does. */
+static int fold_series(const struct compare_opts *o, struct outcome *oc, struct flyt_scenario **s)
+{
+    if (make_reducers(o, oc, s) < 0)
+        return -1;
+    bool *done = oc->red[0] ? malloc(oc->n_rep * sizeof *done) : NULL;
+    if (oc->red[0] && !done) {
+        fputs("flyt compare: error: out of memory\n", stderr);
+        return -1;
+    }
+    for (unsigned r = 0; done && r < oc->n_rep; r++)
+        done[r] = true;
+    struct flyt_experiment_resume rs = { done, NULL, NULL };
+    int rc = 0;
+    for (int i = 0; done && rc == 0 && i < oc->n; i++) {
+        rc = flyt_experiment_run_with(s[i], oc->n_rep, o->c.threads, oc->res[i], NULL, NULL, NULL,
+                                      oc->red[i], &rs);
+        oc->sum[i].series = oc->red[i];
+    }
+    free(done);
+    if (rc != 0)
+        fputs("flyt compare: error: out of memory or cannot start threads\n", stderr);
+    return rc != 0 ? -1 : 0;
+}
+
 static int run_one(const struct compare_opts *o, struct outcome *oc, int i,
                    const struct flyt_scenario *s)
 {
@@ -406,9 +472,9 @@ static int run_one(const struct compare_opts *o, struct outcome *oc, int i,
     struct flyt_progress prog;
     flyt_progress_init(&prog, o->c.progress, label);
     double t0 = flyt_cli_seconds();
-    int rc = flyt_experiment_run_resume(s, oc->n_rep, o->c.threads, oc->res[i],
-                                        flyt_progress_update, &prog, NULL,
-                                        flyt_cli_resume_hooks(&oc->resume, (unsigned)i));
+    int rc = flyt_experiment_run_with(s, oc->n_rep, o->c.threads, oc->res[i], flyt_progress_update,
+                                      &prog, NULL, oc->red[i],
+                                      flyt_cli_resume_hooks(&oc->resume, (unsigned)i));
     oc->runs[i].wall_seconds = flyt_cli_seconds() - t0;
     flyt_progress_done(&prog);
     if (rc < 0) {
@@ -420,6 +486,7 @@ static int run_one(const struct compare_opts *o, struct outcome *oc, int i,
     if (rc != 0)
         return flyt_cli_report_stopped("compare", s->name, oc->res[i], oc->n_rep);
     flyt_summary_compute(&oc->sum[i], oc->res[i], oc->n_rep);
+    oc->sum[i].series = oc->red[i];
     oc->runs[i] = (struct flyt_compare_run){ s, oc->res[i], &oc->sum[i], oc->runs[i].wall_seconds };
     return EXIT_OK;
 }
@@ -624,9 +691,13 @@ static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s
                                                           (size_t)n, cap, o->resume, oc->res);
     if (opened >= 0)
         status = opened;
+    if (!o->r_auto && status == EXIT_OK && make_reducers(o, oc, s) < 0)
+        status = EXIT_FAIL;
     double t0 = flyt_cli_seconds();
     if (o->r_auto && status == EXIT_OK)
         status = run_rounds(o, oc, s, &prec);
+    if (o->r_auto && status == EXIT_OK && fold_series(o, oc, s) < 0)
+        status = EXIT_FAIL;
     for (int i = 0; !o->r_auto && status == EXIT_OK && i < n; i++)
         status = run_one(o, oc, i, s[i]);
     oc->wall = flyt_cli_seconds() - t0;

@@ -56,8 +56,9 @@ static void usage(FILE *out)
           "      --events          also log every patient event (/events)\n"
           "      --series MODE     daily series in the file: whole (every replication,\n"
           "                        [replication x day]), reduced (per day across\n"
-          "                        replications: mean, sd, min, max, n; memory does not\n"
-          "                        grow with -r) or auto (default: whole while they fit\n"
+          "                        replications: mean, sd, min, max, n, quantiles p05 to\n"
+          "                        p95; memory does not grow with -r) or auto (default: whole "
+          "while they fit\n"
           "                        512 MiB, or $FLYT_SERIES_BUDGET_MIB; reduced above)\n"
           "      --resume          go on from FILE.journal, the replications an\n"
           "                        interrupted run finished (not with --patients/--events)\n"
@@ -71,18 +72,11 @@ static void usage(FILE *out)
           out);
 }
 
-enum series_mode { SERIES_AUTO, SERIES_WHOLE, SERIES_REDUCED };
-
-/* Whole series cost 8 bytes per replication, day and series: 38 GB for a
- * million replications of a year. Below this they are kept whole, as
- * readers have always had them. */
-#define SERIES_WHOLE_BUDGET (512.0 * 1024 * 1024)
-
 struct run_opts {
     const char *scenario;
     struct flyt_cli_opts c;
     bool patients, events; /* the logs, streamed into the output file */
-    enum series_mode series;
+    enum flyt_cli_series series;
     bool resume;
     char warmup_set[80]; /* --warmup, as run.warmup_days=VALUE */
     bool r_auto;         /* -r auto */
@@ -90,32 +84,6 @@ struct run_opts {
     const char *precision_kpi;
     unsigned max_reps;
 };
-
-/* --series MODE or --series=MODE; returns 1 when argv[*i] was it, -1 bad. */
-static int series_option(int argc, char **argv, int *i, enum series_mode *mode)
-{
-    const char *a = argv[*i], *v;
-    if (strncmp(a, "--series=", 9) == 0)
-        v = a + 9;
-    else if (strcmp(a, "--series") == 0 && *i + 1 < argc)
-        v = argv[++*i];
-    else if (strcmp(a, "--series") == 0)
-        v = NULL;
-    else
-        return 0;
-    if (v && strcmp(v, "whole") == 0)
-        *mode = SERIES_WHOLE;
-    else if (v && strcmp(v, "reduced") == 0)
-        *mode = SERIES_REDUCED;
-    else if (v && strcmp(v, "auto") == 0)
-        *mode = SERIES_AUTO;
-    else {
-        fprintf(stderr, "flyt run: error: --series takes whole, reduced or auto%s%s%s\n",
-                v ? ", got '" : "", v ? v : "", v ? "'" : "");
-        return -1;
-    }
-    return 1;
-}
 
 /* Returns -1 to continue, or an exit status. */
 static int parse(int argc, char **argv, struct run_opts *o)
@@ -139,7 +107,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
             return EXIT_BAD_INPUT;
         if (rc > 0)
             continue;
-        rc = series_option(argc, argv, &i, &o->series);
+        rc = flyt_cli_series_option("run", argc, argv, &i, &o->series);
         if (rc < 0)
             return EXIT_BAD_INPUT;
         if (rc > 0)
@@ -202,25 +170,14 @@ static int report_interrupted(const struct flyt_result *res, unsigned n, const c
     return 128 + (sig ? sig : SIGINT);
 }
 
-/* Days after warm-up, as the model counts them (one value per day). */
-static size_t series_days(const struct flyt_scenario *s)
-{
-    size_t first = (size_t)ceil(s->warmup_days), last = (size_t)ceil(s->horizon_days);
-    return s->series_off || last <= first ? 0 : last - first;
-}
-
 /* NULL with *fail false: keep the series whole. */
 static struct flyt_series_reduce *series_reducer(const struct run_opts *o,
                                                  const struct flyt_scenario *s, bool *fail)
 {
-    size_t n_days = series_days(s);
+    size_t n_days = flyt_cli_series_days(s);
     double whole = flyt_series_whole_bytes_units(s->replications, n_days, (unsigned)s->n_units);
-    double budget = SERIES_WHOLE_BUDGET;
-    const char *env = getenv("FLYT_SERIES_BUDGET_MIB"); /* for small machines, and tests */
-    if (env && *env && atof(env) >= 0)
-        budget = atof(env) * 1024 * 1024;
     *fail = false;
-    if (o->series == SERIES_WHOLE || (o->series == SERIES_AUTO && whole <= budget))
+    if (!flyt_cli_series_reduce(o->series, whole))
         return NULL;
     struct flyt_series_reduce *red = flyt_series_reduce_new(n_days);
     if (red && flyt_series_reduce_set_units(red, (unsigned)s->n_units) < 0) {
@@ -230,10 +187,11 @@ static struct flyt_series_reduce *series_reducer(const struct run_opts *o,
     if (!red) {
         fputs("flyt run: error: out of memory\n", stderr);
         *fail = true;
-    } else if (o->series == SERIES_AUTO) {
+    } else if (o->series == FLYT_CLI_SERIES_AUTO) {
         fprintf(stderr,
                 "flyt run: note: the daily series are reduced across replications (mean, sd, "
-                "min, max per day): whole they would take %.1f GiB; --series whole keeps them\n",
+                "min, max, quantiles per day): whole they would take %.1f GiB; --series whole "
+                "keeps them\n",
                 whole / (1024.0 * 1024 * 1024));
     }
     return red;
@@ -336,7 +294,7 @@ static int choose_warmup(const struct run_opts *o, struct flyt_scenario *s,
 {
     s->warmup_days = 0;
     unsigned n = s->replications;
-    size_t n_days = series_days(s);
+    size_t n_days = flyt_cli_series_days(s);
     struct flyt_series_reduce *red = flyt_series_reduce_new(n_days);
     struct flyt_result *res = calloc(n, sizeof *res);
     if (!red || !res || flyt_series_reduce_set_units(red, (unsigned)s->n_units) < 0) {
@@ -429,7 +387,7 @@ static double calendar_band(const struct flyt_scenario *s)
 static void warn_short_warmup(const struct flyt_scenario *s, const struct flyt_result *res,
                               unsigned n, const struct flyt_series_reduce *red)
 {
-    size_t n_days = series_days(s);
+    size_t n_days = flyt_cli_series_days(s);
     struct flyt_warmup_check w = { 0 };
     if (n_days < 100 || mser_check(s, res, n, red, n_days, &w) < 0)
         return;

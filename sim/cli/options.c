@@ -8,6 +8,7 @@
 #include "flyt/scenario.h"
 
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,52 @@ int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct 
     }
     fprintf(stderr, "flyt %s: no output written: a partial run is not a result\n", cmd);
     return EXIT_FAIL;
+}
+
+int flyt_cli_series_option(const char *cmd, int argc, char **argv, int *i,
+                           enum flyt_cli_series *mode)
+{
+    const char *a = argv[*i], *v;
+    if (strncmp(a, "--series=", 9) == 0)
+        v = a + 9;
+    else if (strcmp(a, "--series") == 0 && *i + 1 < argc)
+        v = argv[++*i];
+    else if (strcmp(a, "--series") == 0)
+        v = NULL;
+    else
+        return 0;
+    if (v && strcmp(v, "whole") == 0)
+        *mode = FLYT_CLI_SERIES_WHOLE;
+    else if (v && strcmp(v, "reduced") == 0)
+        *mode = FLYT_CLI_SERIES_REDUCED;
+    else if (v && strcmp(v, "auto") == 0)
+        *mode = FLYT_CLI_SERIES_AUTO;
+    else {
+        fprintf(stderr, "flyt %s: error: --series takes whole, reduced or auto%s%s%s\n", cmd,
+                v ? ", got '" : "", v ? v : "", v ? "'" : "");
+        return -1;
+    }
+    return 1;
+}
+
+/* Whole series cost 8 bytes per replication, day and series: 38 GB for a
+ * million replications of a year. Below this they are kept whole, as
+ * readers have always had them. */
+#define SERIES_WHOLE_BUDGET (512.0 * 1024 * 1024)
+
+bool flyt_cli_series_reduce(enum flyt_cli_series mode, double whole)
+{
+    double budget = SERIES_WHOLE_BUDGET;
+    const char *env = getenv("FLYT_SERIES_BUDGET_MIB");
+    if (env && *env && atof(env) >= 0)
+        budget = atof(env) * 1024 * 1024;
+    return mode == FLYT_CLI_SERIES_REDUCED || (mode == FLYT_CLI_SERIES_AUTO && whole > budget);
+}
+
+size_t flyt_cli_series_days(const struct flyt_scenario *s)
+{
+    size_t first = (size_t)ceil(s->warmup_days), last = (size_t)ceil(s->horizon_days);
+    return s->series_off || last <= first ? 0 : last - first;
 }
 
 int flyt_cli_precision_option(const char *cmd, int argc, char **argv, int *i, double *precision,

@@ -85,7 +85,10 @@ static bool attr_is(hid_t a, const char *want)
         } else {
             char buf[64] = "";
             size_t n = H5Tget_size(t);
-            if (n > 0 && n < sizeof buf && H5Tset_size(mt, n) >= 0 && H5Aread(a, mt, buf) >= 0)
+            /* NUL-padded: a NUL-terminated type of n bytes would drop the
+             * last character of a value n long (a sweep file's "flyt") */
+            if (n > 0 && n < sizeof buf && H5Tset_size(mt, n) >= 0 &&
+                H5Tset_strpad(mt, H5T_STR_NULLPAD) >= 0 && H5Aread(a, mt, buf) >= 0)
                 same = strncmp(buf, want, n) == 0 && strlen(want) <= n;
         }
     }

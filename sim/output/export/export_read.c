@@ -439,7 +439,8 @@ static int replication_rows(struct rd *r, struct flyt_export_table **tp, hid_t l
 }
 
 /* series: per day after the warm-up, each daily series' mean over the
- * replications that reached the day (a stopped one's missing days are NaN). */
+ * replications that reached the day (a stopped one's missing days are NaN).
+ * A reduced /series has that mean already, as <series>/mean: one row. */
 static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, const char *scenario)
 {
     struct names ds = { 0 };
@@ -465,29 +466,38 @@ static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, c
     }
     if (!ds.v)
         fail(r, "out of memory");
+    char layout[16] = "";
+    bool reduced = flyt__h5_attr_text(g, "layout", layout, sizeof layout) &&
+                   strcmp(layout, "reduced") == 0;
     double **x = r->failed ? NULL : calloc(ds.n + 1, sizeof *x);
     size_t reps = 0, days = 0;
     double first_day = 0;
     char units[64][64] = { { 0 } };
     for (size_t k = 0; x && !r->failed && k < ds.n && k < 64; k++) {
         size_t rr, cc;
-        x[k] = read_doubles(r, g, ds.v[k], &rr, &cc);
+        char mean[300];
+        snprintf(mean, sizeof mean, "%s/mean", ds.v[k]);
+        x[k] = read_doubles(r, g, reduced ? mean : ds.v[k], &rr, &cc);
         if (!x[k])
             break;
+        if (reduced) {
+            cc = rr;
+            rr = 1;
+        }
         if (k == 0) {
             reps = rr;
             days = cc;
         } else if (rr != reps || cc != days) {
             fail(r, "the series in '%s' differ in shape", r->path);
         }
-        hid_t d = H5Dopen2(g, ds.v[k], H5P_DEFAULT);
+        hid_t d = H5Oopen(g, ds.v[k], H5P_DEFAULT);
         char buf[64];
         if (d >= 0) {
             if (flyt__h5_attr_text(d, "units", buf, sizeof buf))
                 snprintf(units[k], sizeof units[k], "%s", buf);
             if (k == 0 && flyt__h5_attr_text(d, "first_day", buf, sizeof buf))
                 first_day = strtod(buf, NULL);
-            H5Dclose(d);
+            H5Oclose(d);
         }
     }
     if (!r->failed && ds.n > 64)

@@ -87,19 +87,55 @@ int flyt__h5_attr_write(struct flyt__h5 *c, hid_t obj, const char *name, hid_t f
     return rc;
 }
 
+/* v[0..n) (NULL as "") in rows of the longest one's length, NUL-padded,
+ * with its fixed-length type in *t; NULL when out of memory. */
+static char *pack_fixed(const char *const *v, size_t n, hid_t *t)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] && strlen(v[i]) > len)
+            len = strlen(v[i]);
+    char *buf = calloc(n ? n : 1, len);
+    *t = buf ? flyt__h5_utf8_fixed_type(len) : -1;
+    if (*t < 0) {
+        free(buf);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (v[i])
+            memcpy(buf + i * len, v[i], strlen(v[i]));
+    return buf;
+}
+
 int flyt__h5_attr_str(struct flyt__h5 *c, hid_t obj, const char *name, const char *value)
 {
     const char *v = value ? value : "";
-    return flyt__h5_attr_write(c, obj, name, c->str, c->str, &v);
+    if (!c->fixed_str)
+        return flyt__h5_attr_write(c, obj, name, c->str, c->str, &v);
+    hid_t t;
+    char *buf = pack_fixed(&v, 1, &t);
+    int rc = buf ? flyt__h5_attr_write(c, obj, name, t, t, buf) : flyt__h5_fail(c, obj, name);
+    if (buf)
+        H5Tclose(t);
+    free(buf);
+    return rc;
 }
 
 int flyt__h5_attr_strs(struct flyt__h5 *c, hid_t obj, const char *name, const char *const *v,
                        size_t n)
 {
+    hid_t t = c->str;
+    char *fixed = c->fixed_str ? pack_fixed(v, n, &t) : NULL;
+    if (c->fixed_str && !fixed)
+        return flyt__h5_fail(c, obj, name);
+    const void *data = fixed ? (const void *)fixed : (const void *)v;
     hsize_t dims[1] = { n };
     hid_t sp = H5Screate_simple(1, dims, NULL);
-    hid_t a = sp < 0 ? -1 : H5Acreate2(obj, name, c->str, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a >= 0 && (n == 0 || H5Awrite(a, c->str, v) >= 0) ? 0 : flyt__h5_fail(c, obj, name);
+    hid_t a = sp < 0 ? -1 : H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a >= 0 && (n == 0 || H5Awrite(a, t, data) >= 0) ? 0 : flyt__h5_fail(c, obj, name);
+    if (fixed)
+        H5Tclose(t);
+    free(fixed);
     if (a >= 0 && H5Aclose(a) < 0 && rc == 0)
         rc = flyt__h5_fail(c, obj, name);
     if (sp >= 0)
@@ -202,6 +238,16 @@ static hid_t dcpl_1d(struct flyt__h5 *c, size_t n, size_t es)
 int flyt__h5_write_1d(struct flyt__h5 *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
                       size_t n, const void *data, const char *units, const char *desc)
 {
+    if (c->fixed_str && ftype == c->str && mtype == c->str) {
+        hid_t t;
+        char *buf = pack_fixed(data, n, &t);
+        if (!buf)
+            return flyt__h5_fail(c, loc, name);
+        int rc = flyt__h5_write_1d(c, loc, name, t, t, n, buf, units, desc);
+        H5Tclose(t);
+        free(buf);
+        return rc;
+    }
     hsize_t dims[1] = { n };
     bool str = H5Tget_class(ftype) == H5T_STRING;
     size_t es = str && H5Tis_variable_str(ftype) > 0 ? VLEN_BYTES : H5Tget_size(ftype);
@@ -588,8 +634,9 @@ int flyt__h5_provenance(struct flyt__h5 *c, hid_t root, const struct flyt_run_me
         snprintf(host, sizeof host, "unknown");
     flyt_h5_library_version(h5v, sizeof h5v);
     if (flyt__h5_attr_str(c, root, "format", FLYT_H5_FORMAT) ||
-        flyt__h5_attr_write(c, root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT,
-                            &(int){ FLYT_H5_FORMAT_VERSION }) ||
+        flyt__h5_attr_write(
+                c, root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT,
+                &(int){ c->format_version ? c->format_version : FLYT_H5_FORMAT_VERSION }) ||
         flyt__h5_attr_str(c, root, "flyt_version", meta ? meta->flyt_version : "") ||
         flyt__h5_attr_str(c, root, "git_commit", FLYT_GIT_COMMIT) ||
         flyt__h5_attr_str(c, root, "created_utc", when) ||
@@ -611,6 +658,30 @@ hid_t flyt__h5_utf8_type(void)
         return -1;
     }
     return t;
+}
+
+hid_t flyt__h5_utf8_fixed_type(size_t len)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, len ? len : 1) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0 ||
+                   H5Tset_strpad(t, H5T_STR_NULLPAD) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+hid_t flyt__h5_fixed_read_type(hid_t t)
+{
+    if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) != 0)
+        return -1;
+    size_t len = H5Tget_size(t);
+    hid_t m = len > 0 && len < SIZE_MAX ? H5Tcopy(t) : -1;
+    if (m >= 0 && (H5Tset_size(m, len + 1) < 0 || H5Tset_strpad(m, H5T_STR_NULLTERM) < 0)) {
+        H5Tclose(m);
+        return -1;
+    }
+    return m;
 }
 
 /* The file is built in memory (core driver) and written out by us: HDF5

@@ -26,6 +26,13 @@ struct flyt__h5 {
     hid_t compact_nan; /* the same, filled with NaN */
     hid_t scalar;      /* the dataspace of a single-value attribute */
     hid_t gcpl;        /* creation properties of a group */
+    /* While set, string attributes and string datasets written as c->str
+     * are stored at a fixed length (the longest value's) instead: a reader
+     * then never follows a global-heap address, which HDF5 1.10 trusts and
+     * crashes on when it is forged (what flyt merge reads of a sweep file,
+     * which it takes from elsewhere). */
+    bool fixed_str;
+    int format_version; /* the root attribute; 0: FLYT_H5_FORMAT_VERSION */
     char *err;
     size_t errlen;
     int failed;
@@ -175,6 +182,13 @@ int flyt__h5_write_file_sealed(const char *path, flyt__h5_fill_fn fill, const vo
 
 /* A variable-length UTF-8 string type (the caller closes it), or -1. */
 hid_t flyt__h5_utf8_type(void);
+/* A fixed-length UTF-8 string type of len bytes (at least 1), padded with
+ * NULs (the caller closes it), or -1. */
+hid_t flyt__h5_utf8_fixed_type(size_t len);
+/* For a reader: a memory type for the fixed-length string type t, one byte
+ * longer and NUL-terminated, so every value read is a C string; -1 when t
+ * is not a fixed-length string type. */
+hid_t flyt__h5_fixed_read_type(hid_t t);
 
 /* ---- readers (h5_read.c): shared by h5_report.c and export_read.c ---- */
 

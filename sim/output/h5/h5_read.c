@@ -36,7 +36,16 @@ const char *flyt__h5_attr_text(hid_t obj, const char *name, char *buf, size_t le
     hid_t t = a < 0 ? -1 : H5Aget_type(a);
     H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
     bool ok = false;
-    if (cls == H5T_STRING && H5Tis_variable_str(t) > 0) {
+    hid_t fixed = cls == H5T_STRING ? flyt__h5_fixed_read_type(t) : -1;
+    if (fixed >= 0) { /* a sweep file's */
+        size_t n = H5Tget_size(fixed);
+        char *s = malloc(n);
+        ok = s && H5Aread(a, fixed, s) >= 0;
+        if (ok)
+            snprintf(buf, len, "%s", s);
+        free(s);
+        H5Tclose(fixed);
+    } else if (cls == H5T_STRING && H5Tis_variable_str(t) > 0) {
         char *s = NULL;
         hid_t mt = flyt__h5_utf8_type();
         ok = mt >= 0 && H5Aread(a, mt, &s) >= 0;
@@ -75,9 +84,56 @@ void flyt__h5_free_strings(char **s, size_t n)
     free(s);
 }
 
+/* The n fixed-length strings of the attribute or dataset obj, copied;
+ * NULL when unreadable or out of memory. */
+static char **fixed_strings(hid_t obj, hid_t stored, size_t n, bool attr)
+{
+    hid_t m = flyt__h5_fixed_read_type(stored);
+    size_t len = m >= 0 ? H5Tget_size(m) : 0;
+    char *raw = len && n <= SIZE_MAX / len ? malloc(n ? n * len : 1) : NULL;
+    char **out = raw ? calloc(n + 1, sizeof *out) : NULL;
+    bool ok = out && (n == 0 || (attr ? H5Aread(obj, m, raw)
+                                      : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw)) >= 0);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (out[i] = strdup(raw + i * len)) != NULL;
+    if (!ok && out) {
+        flyt__h5_free_strings(out, n);
+        out = NULL;
+    }
+    free(raw);
+    if (m >= 0)
+        H5Tclose(m);
+    return out;
+}
+
+/* Whether obj's strings are stored at a fixed length (a sweep file's), and
+ * how many: then *out holds them (NULL when unreadable). */
+static bool read_fixed(hid_t obj, bool attr, char ***out, size_t *n)
+{
+    hid_t t = attr ? H5Aget_type(obj) : H5Dget_type(obj);
+    hid_t sp = attr ? H5Aget_space(obj) : H5Dget_space(obj);
+    hssize_t len = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    bool fixed = t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0;
+    if (fixed) {
+        *out = len >= 0 ? fixed_strings(obj, t, (size_t)len, attr) : NULL;
+        *n = len >= 0 ? (size_t)len : 0;
+    }
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return fixed;
+}
+
 char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n)
 {
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = flyt__h5_utf8_type();
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    char **fixed = NULL;
+    if (a >= 0 && read_fixed(a, true, &fixed, n)) {
+        H5Aclose(a);
+        return fixed;
+    }
+    hid_t t = flyt__h5_utf8_type();
     hid_t sp = a < 0 ? -1 : H5Aget_space(a);
     hssize_t len = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
     char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
@@ -107,7 +163,13 @@ char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n)
 
 char **flyt__h5_strings(hid_t loc, const char *name, size_t *n)
 {
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), t = flyt__h5_utf8_type();
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    char **fixed = NULL;
+    if (d >= 0 && read_fixed(d, false, &fixed, n)) {
+        H5Dclose(d);
+        return fixed;
+    }
+    hid_t t = flyt__h5_utf8_type();
     hsize_t dims[2];
     hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
     char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;

@@ -65,26 +65,30 @@ static int root_attrs(struct flyt__h5 *c, hid_t root, const struct sweep_args *a
     char hash[17];
     flyt_sweep_hash_hex(sw->hash, hash);
     bool complete = a->shard_count == 0;
-    return flyt__h5_provenance(c, root, a->meta) ||
-                           flyt__h5_attr_str(c, root, "kind", complete ? "sweep" : "sweep-shard") ||
-                           flyt__h5_attr_str(c, root, "sweep_name", sw->name) ||
-                           flyt__h5_attr_str(c, root, "sweep_description", sw->description) ||
-                           flyt__h5_attr_str(c, root, "sweep_source", sw->source) ||
-                           flyt__h5_attr_str(c, root, "sweep_text", sw->text) ||
-                           flyt__h5_attr_str(c, root, "sweep_hash", hash) ||
-                           flyt__h5_attr_str(c, root, "design",
-                                             flyt_sweep_design_name(sw->design)) ||
-                           flyt__h5_attr_str(c, root, "base_source", sw->base_path) ||
-                           flyt__h5_attr_str(c, root, "base_text", sw->base_text) ||
-                           u64_attr(c, root, "seed", sw->seed) ||
-                           u32_attr(c, root, "replications", sw->replications) ||
-                           u64_attr(c, root, "n_points", sw->n_points) ||
-                           u64_attr(c, root, "n_tasks", flyt_sweep_n_tasks(sw)) ||
-                           u32_attr(c, root, "series", a->series) ||
-                           u32_attr(c, root, "shard_index", complete ? 0 : a->shard_index) ||
-                           u32_attr(c, root, "shard_count", complete ? 1 : a->shard_count)
-                   ? -1
-                   : 0;
+    c->fixed_str = true; /* flyt merge reads these */
+    int rc = flyt__h5_provenance(c, root, a->meta) ||
+                             flyt__h5_attr_str(c, root, "kind",
+                                               complete ? "sweep" : "sweep-shard") ||
+                             flyt__h5_attr_str(c, root, "sweep_name", sw->name) ||
+                             flyt__h5_attr_str(c, root, "sweep_description", sw->description) ||
+                             flyt__h5_attr_str(c, root, "sweep_source", sw->source) ||
+                             flyt__h5_attr_str(c, root, "sweep_text", sw->text) ||
+                             flyt__h5_attr_str(c, root, "sweep_hash", hash) ||
+                             flyt__h5_attr_str(c, root, "design",
+                                               flyt_sweep_design_name(sw->design)) ||
+                             flyt__h5_attr_str(c, root, "base_source", sw->base_path) ||
+                             flyt__h5_attr_str(c, root, "base_text", sw->base_text) ||
+                             u64_attr(c, root, "seed", sw->seed) ||
+                             u32_attr(c, root, "replications", sw->replications) ||
+                             u64_attr(c, root, "n_points", sw->n_points) ||
+                             u64_attr(c, root, "n_tasks", flyt_sweep_n_tasks(sw)) ||
+                             u32_attr(c, root, "series", a->series) ||
+                             u32_attr(c, root, "shard_index", complete ? 0 : a->shard_index) ||
+                             u32_attr(c, root, "shard_count", complete ? 1 : a->shard_count)
+                     ? -1
+                     : 0;
+    c->fixed_str = false;
+    return rc;
 }
 
 static int parameters(struct flyt__h5 *c, hid_t file, const struct flyt_sweep *sw)
@@ -263,7 +267,10 @@ static int task_column(struct flyt__h5 *c, hid_t g, const struct sweep_args *a, 
                    H5T_STD_U64LE, H5T_STD_U64LE, c->str };
     hid_t mt[] = { H5T_NATIVE_UINT64, H5T_NATIVE_UINT,   H5T_NATIVE_UINT, H5T_NATIVE_INT,
                    H5T_NATIVE_UINT64, H5T_NATIVE_UINT64, c->str };
-    return flyt__h5_write_1d(c, g, name, ft[which], mt[which], n, buf, units[which], desc[which]);
+    c->fixed_str = ft[which] == c->str; /* status_detail: flyt merge reads it */
+    int rc = flyt__h5_write_1d(c, g, name, ft[which], mt[which], n, buf, units[which], desc[which]);
+    c->fixed_str = false;
+    return rc;
 }
 
 static int tasks(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
@@ -534,7 +541,8 @@ static int units(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
         return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
     hid_t g = flyt__h5_group_create(c, file, "units");
     /* the column names are attributes, as in a run file: a unit id may be
-     * any name but "ids" */
+     * any name but "ids"; flyt merge reads the ids and the names */
+    c->fixed_str = true;
     int rc = g < 0 ||
                              flyt__h5_write_1d(c, g, "ids", c->str, c->str, sw->n_units,
                                                sw->unit_ids, "",
@@ -545,6 +553,7 @@ static int units(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
                              flyt__h5_attr_strs(c, g, "kpi_description", desc, FLYT_N_UNIT_KPI)
                      ? -1
                      : 0;
+    c->fixed_str = false;
     for (unsigned u = 0; rc == 0 && u < sw->n_units; u++)
         rc = one_unit(c, g, a, u, buf, kb, sb);
     free(buf);
@@ -591,6 +600,7 @@ static int series(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
 static int fill_sweep(struct flyt__h5 *c, hid_t file, const void *arg)
 {
     const struct sweep_args *a = arg;
+    c->format_version = FLYT_H5_SWEEP_FORMAT_VERSION;
     return root_attrs(c, file, a) || parameters(c, file, a->sw) || points(c, file, a->sw) ||
                            tasks(c, file, a) || (a->shard_count == 0 && summary(c, file, a)) ||
                            units(c, file, a) || (a->series && series(c, file, a))

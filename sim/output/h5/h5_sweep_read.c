@@ -2,6 +2,11 @@
  * Reading sweep and shard files back, for `flyt merge` and for --resume
  * (is the output already complete?). Only what the writer wrote is read;
  * anything else is "not a flyt sweep file".
+ *
+ * Every string is read only when it is stored at a fixed length (format
+ * version 3 on): a variable-length one lives in HDF5's global heap, whose
+ * addresses HDF5 1.10 follows unchecked (H5HG_read), so a forged file with
+ * a valid seal could crash flyt merge. Nothing here reads one.
  */
 #include "flyt/sweep_file.h"
 #include "output/h5/h5_common.h"
@@ -38,32 +43,90 @@ static int fail(struct rd *r, const char *fmt, ...)
     return -1;
 }
 
+/* The longest text a sweep file holds: a sweep or base scenario file, as
+ * the readers of those allow (a file is read whole into memory). */
+#define MAX_TEXT (64u << 20)
+
+/* A memory type for obj's fixed-length strings of at most max_len bytes
+ * (one more, NUL-terminated: every value read is a C string), its size in
+ * *len; -1 for anything else. */
+static hid_t fixed_type(hid_t stored, size_t max_len, size_t *len)
+{
+    if (H5Tget_class(stored) != H5T_STRING || H5Tis_variable_str(stored) != 0 ||
+        H5Tget_size(stored) > max_len)
+        return -1;
+    hid_t m = flyt__h5_fixed_read_type(stored);
+    *len = m >= 0 ? H5Tget_size(m) : 0;
+    return m;
+}
+
 static char *attr_str(struct rd *r, hid_t f, const char *name)
 {
     char *out = NULL;
+    size_t len = 0;
     hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
     hid_t t = a >= 0 ? H5Aget_type(a) : -1;
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 && mt >= 0 &&
-        H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5T_CSET_UTF8) >= 0) {
-        char *v = NULL;
-        if (H5Aread(a, mt, &v) >= 0 && v) {
-            size_t n = strlen(v) + 1;
-            out = malloc(n);
-            if (out)
-                memcpy(out, v, n);
-            H5free_memory(v);
-        }
+    hid_t mt = t >= 0 ? fixed_type(t, MAX_TEXT, &len) : -1;
+    if (mt >= 0 && H5Sget_simple_extent_npoints(sp) == 1 && (out = malloc(len)) &&
+        H5Aread(a, mt, out) < 0) {
+        free(out);
+        out = NULL;
     }
     if (mt >= 0)
         H5Tclose(mt);
     if (t >= 0)
         H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
     if (a >= 0)
         H5Aclose(a);
     if (!out)
-        fail(r, "not a flyt sweep file (attribute '%s' missing or not text)", name);
+        fail(r, "not a flyt sweep file (attribute '%s' missing or not fixed-length text)", name);
     return out;
+}
+
+/* A 1-D dataset of n elements; its length must be n. */
+static int read_1d(struct rd *r, hid_t f, const char *name, hid_t mtype, size_t n, void *buf)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[2] = { 0, 0 };
+    int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+    int rc = rank == 1 && dims[0] == n &&
+                             (n == 0 || H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)
+                     ? 0
+                     : -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc == 0 ? 0 : fail(r, "dataset '%s' missing or damaged", name);
+}
+
+/* A 1-D dataset of n fixed-length strings of at most max_len bytes, as
+ * one block of n rows of *len bytes each (a C string per row). */
+static char *read_texts(struct rd *r, hid_t f, const char *name, size_t n, size_t max_len,
+                        size_t *len)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t t = d >= 0 ? H5Dget_type(d) : -1;
+    hid_t mt = t >= 0 ? fixed_type(t, max_len, len) : -1;
+    char *buf = mt >= 0 ? malloc(n ? n * *len : 1) : NULL;
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    if (buf && read_1d(r, f, name, mt, n, buf) != 0) {
+        free(buf);
+        buf = NULL;
+    } else if (!buf) {
+        fail(r, "dataset '%s' missing, or not fixed-length text of at most %zu bytes", name,
+             max_len);
+    }
+    if (mt >= 0)
+        H5Tclose(mt);
+    return buf;
 }
 
 static int attr_u64(struct rd *r, hid_t f, const char *name, uint64_t *v)
@@ -84,24 +147,6 @@ static int attr_u32(struct rd *r, hid_t f, const char *name, unsigned *v)
         return fail(r, "attribute '%s' is %llu, beyond its range", name, (unsigned long long)x);
     *v = (unsigned)x;
     return 0;
-}
-
-/* A 1-D dataset of n elements; its length must be n. */
-static int read_1d(struct rd *r, hid_t f, const char *name, hid_t mtype, size_t n, void *buf)
-{
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
-    hsize_t dims[2] = { 0, 0 };
-    int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
-    int rc = rank == 1 && dims[0] == n &&
-                             (n == 0 || H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)
-                     ? 0
-                     : -1;
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
-    return rc == 0 ? 0 : fail(r, "dataset '%s' missing or damaged", name);
 }
 
 /* Only a file whose seal matches reaches HDF5, and HDF5 reads exactly the
@@ -183,8 +228,38 @@ static int check_head(struct rd *r, const struct flyt_sweep_file *h, unsigned se
     return 0;
 }
 
+/* Read before any text: an older file's strings are variable-length. */
+static int check_version(struct rd *r, hid_t f)
+{
+    int v = 0;
+    hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    bool ok = t >= 0 && H5Tget_class(t) == H5T_INTEGER && H5Aread(a, H5T_NATIVE_INT, &v) >= 0;
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    if (!ok)
+        return fail(r, "not a flyt sweep file (attribute 'format_version' missing)");
+    if (v < FLYT_H5_SWEEP_FORMAT_VERSION)
+        return fail(r,
+                    "a sweep file of format version %d, written by a flyt before 2026-12-05: "
+                    "its texts are variable-length strings, which flyt no longer reads from a "
+                    "sweep file (HDF5 1.10 can crash on a forged one); write it again with this "
+                    "flyt (format version %d)",
+                    v, FLYT_H5_SWEEP_FORMAT_VERSION);
+    if (v > FLYT_H5_SWEEP_FORMAT_VERSION)
+        return fail(r,
+                    "format version %d, newer than this flyt's %d: merge with the flyt that "
+                    "wrote it",
+                    v, FLYT_H5_SWEEP_FORMAT_VERSION);
+    return 0;
+}
+
 static int read_head(struct rd *r, hid_t f, struct flyt_sweep_file *out)
 {
+    if (check_version(r, f) != 0)
+        return -1;
     char *fmt = attr_str(r, f, "format");
     bool flyt = fmt && strcmp(fmt, FLYT_H5_FORMAT) == 0;
     free(fmt);
@@ -215,6 +290,21 @@ static int read_head(struct rd *r, hid_t f, struct flyt_sweep_file *out)
     free(hash);
     return hex ? check_head(r, out, series)
                : fail(r, "attribute 'sweep_hash' is not 16 hex digits");
+}
+
+/* Whether obj's attribute holds fixed-length strings (of at most 1 KiB:
+ * KPI names), which flyt__h5_attr_strings then reads without the heap. */
+static bool attr_is_fixed(hid_t obj, const char *name)
+{
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    bool fixed = t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0 &&
+                 H5Tget_size(t) <= 1024;
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return fixed;
 }
 
 /* A unit id as the scenario loader allows it: it names a group here. */
@@ -250,46 +340,37 @@ static int read_units(struct rd *r, hid_t f, struct flyt_sweep_file *out)
     if (dims[0] < 1 || dims[0] > MAX_UNITS)
         return fail(r, "/units/ids holds %llu units, outside 1..%u", (unsigned long long)dims[0],
                     MAX_UNITS);
-    size_t n = (size_t)dims[0];
-    char **raw = calloc(n, sizeof *raw);
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    int rc = -1; /* set by hand: the analyzer does not follow fail() */
-    if (!raw || mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5T_CSET_UTF8) < 0)
-        fail(r, "out of memory");
-    else if (read_1d(r, f, "/units/ids", mt, n, raw) == 0)
-        rc = 0;
+    size_t n = (size_t)dims[0], len = 0;
+    char *raw = read_texts(r, f, "/units/ids", n, MAX_ID_LEN, &len);
+    int rc = raw ? 0 : -1; /* set by hand: the analyzer does not follow fail() */
     if (rc == 0 && !(out->unit_ids = calloc(n, sizeof *out->unit_ids))) {
         fail(r, "out of memory");
         rc = -1;
     }
     for (size_t u = 0; rc == 0 && u < n; u++) {
-        if (!raw[u] || !good_id(raw[u])) {
+        const char *id = raw + u * len;
+        if (!good_id(id)) {
             fail(r, "/units/ids row %zu is not a unit id", u);
             rc = -1;
         }
         for (size_t v = 0; rc == 0 && v < u; v++)
-            if (strcmp(raw[u], raw[v]) == 0) {
-                fail(r, "/units/ids names unit '%s' twice", raw[u]);
+            if (strcmp(id, raw + v * len) == 0) {
+                fail(r, "/units/ids names unit '%s' twice", id);
                 rc = -1;
             }
-        if (rc == 0 && !(out->unit_ids[u] = strdup(raw[u]))) {
+        if (rc == 0 && !(out->unit_ids[u] = strdup(id))) {
             fail(r, "out of memory");
             rc = -1;
         }
         if (rc == 0)
             out->n_units = (unsigned)u + 1;
     }
-    for (size_t u = 0; raw && u < n; u++)
-        if (raw[u])
-            H5free_memory(raw[u]);
     free(raw);
-    if (mt >= 0)
-        H5Tclose(mt);
     if (rc != 0)
         return -1;
     size_t nk = 0;
     hid_t g = H5Gopen2(f, "/units", H5P_DEFAULT);
-    char **kpi = g >= 0 ? flyt__h5_attr_strings(g, "kpi", &nk) : NULL;
+    char **kpi = g >= 0 && attr_is_fixed(g, "kpi") ? flyt__h5_attr_strings(g, "kpi", &nk) : NULL;
     bool same = kpi && nk == FLYT_N_UNIT_KPI;
     for (size_t k = 0; same && k < nk; k++)
         same = strcmp(kpi[k], flyt_unit_kpi_defs[k].name) == 0;
@@ -492,27 +573,19 @@ static int read_columns(struct rd *r, hid_t f, const struct flyt_sweep_file *inf
     return 0;
 }
 
+/* The writer never writes more than a result's status_detail holds. */
 static int read_details(struct rd *r, hid_t f, const struct flyt_sweep_file *info,
-                        struct flyt_result *res, char **buf)
+                        struct flyt_result *res)
 {
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    if (mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5T_CSET_UTF8) < 0) {
-        if (mt >= 0)
-            H5Tclose(mt);
-        return fail(r, "out of HDF5 resources");
-    }
-    int rc = read_1d(r, f, "/tasks/status_detail", mt, info->n_have, buf);
-    bool too_long = false;
-    for (size_t i = 0; rc == 0 && i < info->n_have; i++) {
+    size_t len = 0;
+    char *buf = read_texts(r, f, "/tasks/status_detail", info->n_have,
+                           sizeof res->status_detail - 1, &len);
+    for (size_t i = 0; buf && i < info->n_have; i++) {
         struct flyt_result *x = &res[info->task[i]];
-        too_long |= buf[i] && strlen(buf[i]) >= sizeof x->status_detail;
-        snprintf(x->status_detail, sizeof x->status_detail, "%s", buf[i] ? buf[i] : "");
-        if (buf[i])
-            H5free_memory(buf[i]);
+        snprintf(x->status_detail, sizeof x->status_detail, "%s", buf + i * len);
     }
-    if (rc == 0 && too_long) /* the writer never writes more than fits */
-        rc = fail(r, "/tasks/status_detail holds a text longer than a run writes");
-    H5Tclose(mt);
+    int rc = buf ? 0 : -1;
+    free(buf);
     return rc;
 }
 
@@ -533,7 +606,7 @@ int flyt_h5_sweep_read_tasks(const struct flyt_sweep_file *info, struct flyt_res
     for (size_t i = 0; rc == 0 && i < info->n_have; i++)
         res[info->task[i]].replication = (unsigned)(info->task[i] % info->replications);
     if (rc == 0)
-        rc = read_columns(&r, f, info, res, buf) || read_details(&r, f, info, res, buf) ||
+        rc = read_columns(&r, f, info, res, buf) || read_details(&r, f, info, res) ||
                              read_units_kpis(&r, f, info, res)
                      ? -1
                      : 0;

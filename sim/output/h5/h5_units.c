@@ -142,6 +142,11 @@ static int close_dset(struct flyt__h5 *c, hid_t d, int rc)
     return rc;
 }
 
+/* "mean,sd,...": the names of the reduced rows, from the list itself. */
+#define STAT_NAME(name, units, desc) "," #name
+static const char stat_rows[] = FLYT_SERIES_STAT_LIST(STAT_NAME);
+#undef STAT_NAME
+
 static int write_series(struct flyt__h5 *c, hid_t g, const struct flyt_scenario *s,
                         struct units_src *a, size_t n_res)
 {
@@ -164,7 +169,7 @@ static int write_series(struct flyt__h5 *c, hid_t g, const struct flyt_scenario 
         if (rc == 0)
             rc = flyt__h5_attr_double(c, d, "first_day", s->warmup_days) ||
                                  flyt__h5_attr_str(c, d, "sampling", "census at 00:00") ||
-                                 (a->red && flyt__h5_attr_str(c, d, "rows", "mean,sd,min,max,n"))
+                                 (a->red && flyt__h5_attr_str(c, d, "rows", stat_rows + 1))
                          ? -1
                          : 0;
         if (d >= 0)

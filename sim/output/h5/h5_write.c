@@ -11,7 +11,7 @@
  *                    ci95_low, ci95_high, n
  *   /series          one dataset per daily series, double [replication x day];
  *                    or, reduced (attribute layout = "reduced"), one group
- *                    per series with mean, sd, min, max, n [day]
+ *                    per series with mean, sd, min, max, n, p05 .. p95 [day]
  *   /roles           per coordinator role (h5_roles.c)
  *   /units           the care network: ids, settings, and tables across the
  *                    units of KPIs, their summary and daily series (h5_units.c)
