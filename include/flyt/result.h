@@ -54,11 +54,11 @@ enum flyt_range {
       "municipality can receive (docs/costs.md)")                                                  \
     X(ukp_payment_per_year, "NOK/year", NONNEG,                                                    \
       "payment for UKP days per year, each day at its year's rate (municipality to hospital)")     \
-    X(cost_municipality_per_year, "NOK/year", NONNEG,                                                \
+    X(cost_municipality_per_year, "NOK/year", NONNEG,                                              \
       "municipal units, coordinator roles and the UKP payment, per year (section cost)")           \
     X(cost_hospital_per_year, "NOK/year", REAL,                                                    \
       "the hospital units' bed-days and overflow, less the UKP payment it receives, per year")     \
-    X(cost_total_per_year, "NOK/year", NONNEG,                                                       \
+    X(cost_total_per_year, "NOK/year", NONNEG,                                                     \
       "municipality and hospital together per year (the payment cancels out)")                     \
     X(share_direct_home, "fraction", SHARE,                                                        \
       "share of UKP patients discharged home (without services or to a caseload unit)")            \

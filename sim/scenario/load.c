@@ -644,7 +644,8 @@ static const char key_exemplar[] =
         "  effects = { outcome = { home = 1.0; }; los_factor = 1.0; }; } );\n"
         "cost = { ukp_day_nok = 1.0; ukp_day_nok_by_year = ( { year = 2025; nok = 1.0; } );\n"
         "  payment_from = \"ready_day\"; roles = ( { name = \"c\"; fte_year_nok = 1.0; } );\n"
-        "  units = { b = { bed_day_nok = 1.0; place_year_nok = 1.0; overflow_bed_day_nok = 1.0; };\n"
+        "  units = { b = { bed_day_nok = 1.0; place_year_nok = 1.0; overflow_bed_day_nok = 1.0; "
+        "};\n"
         "    c = { hour_nok = 1.0; }; }; };\n";
 
 static void collect_keys(struct reader *rd, config_t *cfg, const char *text)
