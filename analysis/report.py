@@ -734,7 +734,9 @@ def sweep_param_values(f):
 
 def sweep_param_figure(f, key, params, kpis):
     """Each shown KPI over the swept parameter `key`: mean and 95 % CI per
-    point, points that share the other parameters' values joined by a line."""
+    point; points that share the other parameters' values joined by a line
+    (grid), or coloured by the first other numeric parameter (sobol, lhs).
+    Returns (figure, how the other parameters are shown)."""
     s = f["summary"]
     names = flytio.strings(s["kpi"])
     units = flytio.strings(s["units"])
@@ -742,12 +744,18 @@ def sweep_param_figure(f, key, params, kpis):
     xv = dict(params)[key]
     others = [(k, v) for k, v in params if k != key]
     npt = len(xv)
+    text = {k: flytio.strings(f["points"][k]) for k, v in others
+            if v is None and k in f["points"]}
     label_of = []
     for p in range(npt):
-        label_of.append(", ".join("%s = %s" % (k, plain(v[p]) if v is not None else "?")
+        label_of.append(", ".join("%s = %s" % (k, plain(v[p]) if v is not None else
+                                               text[k][p] if k in text else "?")
                                   for k, v in others))
     combos = sorted(set(label_of))
     grid = len(combos) < npt  # points repeat the other values: a line per combination
+    shade = [(k, v) for k, v in others if v is not None][:1] if not grid else []
+    how = ("a line per value of the other parameters" if grid and others else
+           "colour: %s" % shade[0][0] if shade else "")
     ncol = 2
     nrow = (len(kpis) + 1) // 2
     fig, axes = plt.subplots(nrow, ncol, figsize=(12, 3.4 * nrow + 0.6), squeeze=False)
@@ -769,8 +777,14 @@ def sweep_param_figure(f, key, params, kpis):
                             label=combo or None)
         else:
             ax.errorbar(xv, m, yerr=[np.nan_to_num(np.maximum(m - lo, 0)),
-                                     np.nan_to_num(np.maximum(hi - m, 0))], fmt="o",
-                        ms=4, capsize=3, color="tab:blue", label="mean, 95 % CI")
+                                     np.nan_to_num(np.maximum(hi - m, 0))], fmt="none",
+                        capsize=3, ecolor="grey", lw=1, label="95 % CI")
+            if shade:
+                sc = ax.scatter(xv, m, c=shade[0][1], cmap="viridis", s=26, zorder=3,
+                                edgecolors="black", linewidths=0.4, label="mean")
+                fig.colorbar(sc, ax=ax, pad=0.01).set_label(shade[0][0], fontsize=7)
+            else:
+                ax.scatter(xv, m, color="tab:blue", s=20, zorder=3, label="mean")
         ax.set_title(desc[j], fontsize=9)
         ax.set_ylabel("%s (%s)" % (k, units[j]), fontsize=8)
         ax.set_xlabel(key, fontsize=8)
@@ -778,7 +792,7 @@ def sweep_param_figure(f, key, params, kpis):
     for ax in list(axes.flat)[len(kpis):]:
         ax.set_visible(False)
     top_legend(fig, axes[0, 0], "over %s" % key, ncol=3)
-    return fig
+    return fig, how
 
 
 def sweep_sections(f):
@@ -834,11 +848,10 @@ def sweep_sections(f):
     for k, v in params:
         if v is None or len(np.unique(v)) < 2:
             continue
-        fig = sweep_param_figure(f, k, params, shown)
+        fig, how = sweep_param_figure(f, k, params, shown)
         figs.append(figure("sweep-parameter", fig, "The key figures over <code>%s</code>: mean "
-                           "and 95 %% CI at each point%s." % (
-                               esc(k), ", a line per value of the other parameters"
-                               if len(params) > 1 else ""), parameter=k))
+                           "and 95 %% CI at each point%s." % (esc(k), "; " + esc(how) if how
+                                                              else ""), parameter=k))
     if figs:
         parts.append("<h2 id=\"over\">Key figures over each swept parameter</h2>")
         parts += figs
@@ -1086,6 +1099,11 @@ def provenance(f):
             used.update(["warmup_auto", "warmup_pilot_days", "warmup_mser_series",
                          "warmup_mser_days"])
             auto = " chosen by MSER-5 from a pilot of %s days" % plain(attr(f, "warmup_pilot_days"))
+            ser, days = attr(f, "warmup_mser_series", []), attr(f, "warmup_mser_days", [])
+            if len(ser) and len(ser) == len(days):
+                i = int(np.nanargmax(np.asarray(days, float)))
+                auto += " (the largest truncation of %s daily series, on %s)" % (
+                    count(len(ser)), esc(ser[i]))
         item("4.1", "Initialisation (warm-up)", "%s days%s, left out of every figure (starts "
              "empty but for the patients placed at day 0)" % (warm, auto))
     elif kind in ("sweep", "sweep-shard"):
@@ -1121,7 +1139,7 @@ def provenance(f):
             h5py.__version__)))
     item("5.2", "Random sampling", join("seed %s" % a("seed"), a("rng_scheme")))
     item("5.3", "Model execution", join(
-        "command <code>%s</code>" % a("command_line"), "%s threads (no effect on results)"
+        "command <code>%s</code>" % a("command_line"), "threads: %s (no effect on results)"
         % a("threads", "count") if "threads" in f.attrs else None,
         "%s s wall-clock" % num(a("wall_seconds") and attr(f, "wall_seconds"), 3) if "wall_seconds" in f.attrs else None,
         "written %s" % a("created_utc")))
