@@ -41,6 +41,7 @@ import os
 import platform
 import re
 import sys
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import flytio  # noqa: E402
@@ -224,12 +225,10 @@ def band(x):
         sd = np.nan_to_num(sd)
         return m, np.maximum(lo, m - 1.645 * sd), np.minimum(hi, m + 1.645 * sd)
     x = np.asarray(x[:], float)
-    with np.errstate(all="ignore"):
-        import warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return (np.nanmean(x, axis=0), np.nanpercentile(x, 5, axis=0),
-                    np.nanpercentile(x, 95, axis=0))
+    with warnings.catch_warnings():  # a day no replication reached is NaN, quietly
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return (np.nanmean(x, axis=0), np.nanpercentile(x, 5, axis=0),
+                np.nanpercentile(x, 95, axis=0))
 
 
 def band_label(x):
