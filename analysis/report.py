@@ -364,7 +364,9 @@ def ukp_distribution_figure(g, label=None):
     ax.set_yticklabels(["%s\n(%s)" % (lab, k) for k, lab in stats], fontsize=9)
     ax.set_ylim(-0.7, len(stats) - 0.3)
     ax.set_xscale("log")
-    allv = np.concatenate([np.asarray(rows[k], float) for k, _ in stats])
+    ends = [s[c][kpi.index(k)] for k, _ in stats if k in kpi for c in ("ci95_low", "ci95_high")]
+    allv = np.concatenate([np.asarray(rows[k], float) for k, _ in stats] + [np.asarray(ends,
+                                                                                       float)])
     allv = allv[np.isfinite(allv) & (allv > 0)]
     ax.set_xlim(allv.min() / 1.4, allv.max() * 1.4)
     ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
