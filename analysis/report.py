@@ -1,191 +1,1222 @@
 #!/usr/bin/python3
-"""One self-contained HTML page for any flyt file: provenance, tables and plots.
+"""One self-contained HTML page for any flyt file: tables, plots and provenance.
 
-    report.py FILE.h5 -o report.html
+    report.py FILE.h5 -o page.html
 
-The page embeds every image as a base64 PNG (no other files, opens offline):
-the file's provenance, its summary tables (run: key figures with 95 % CIs and
-coordinator roles; compare: paired differences per variant; sweep: the key
-figures per point), and every plot that applies: occupancy fan charts (run and
-compare), UKP waiting days (runs with --patients), forest plots (compare) and
-KPIs over the swept parameters (sweep). Needs Debian's python3-h5py,
-python3-numpy and python3-matplotlib.
+The page embeds every image as a base64 PNG and loads nothing else (it opens
+offline and can be mailed as one file). Its title is the scenario's (or the
+sweep's) name, every key figure is shown with its description and units from
+the file, time axes are calendar dates, and numbers have grouped digits and
+4 significant digits. What it shows:
+
+  run       key figures with 95 % CIs; the distribution of UKP waits from the
+            stored per-replication median, mean, p90 and maximum; per unit the
+            occupancy (hours in use for a caseload) against capacity over time,
+            mean and 90 % band across replications, with the queue; the
+            hospital's daily series; coordinator roles; per-unit tables; with
+            --patients also the UKP waits of every patient.
+  compare   per variant the paired differences in the KPIs' own units with the
+            paired and the unpaired 95 % CI; forest plots by unit of measure;
+            occupancy against capacity with one panel per scenario; the
+            coordinator role tables of every scenario and their differences;
+            per-unit differences.
+  sweep     the parameters; the key figures at every point with 95 % CIs; each
+            key figure over each swept parameter.
+  forecast  fan charts (median, 50 % and 90 % bands) of the whole system and of
+            each unit with its capacity and the chance it is full; the figures
+            on the census date, the check day and the last day; the patients
+            most likely to still wait as UKP; the census by place.
+
+Every page ends with a provenance section laid out as the STRESS-DES checklist
+(Monks et al. 2018): model version and commit, inputs (scenario text and
+SHA-256), initialisation (warm-up), run length, replications and seed,
+software versions, command line, host, all from the file's root attributes.
+Needs Debian's python3-h5py, python3-numpy and python3-matplotlib.
 """
 import argparse
 import base64
 import html
 import math
 import os
+import platform
+import re
 import sys
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import flytio  # noqa: E402
 
-PROVENANCE = ["kind", "scenario_name", "sweep_name", "scenario_source", "scenario_sha256",
-              "replications", "seed", "horizon_days", "warmup_days", "start_date", "n_points",
-              "flyt_version", "git_commit", "created_utc", "host", "command_line",
-              "gsl_version", "hdf5_version", "libconfig_version"]
+import h5py  # noqa: E402
+import matplotlib  # noqa: E402
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+import numpy as np  # noqa: E402
+
+plt = flytio.plt
+
+SIG = 4  # significant digits of every number on the page
 SWEEP_KPIS = ["ukp_wait_mean", "ukp_days_per_year", "occ_ukp", "share_direct_home"]
+UKP_STATS = [("ukp_wait_median", "median"), ("ukp_wait_mean", "mean"),
+             ("ukp_wait_p90", "90th percentile"), ("ukp_wait_max", "maximum")]
+SERIES_ORDER = ["ukp_waiting", "hospital_treatment", "coord_queue", "arrivals", "discharges"]
+FORECAST_FIGURES = ["ukp_waiting", "ukp_days_cum", "hospital_treatment", "ukp_days"]
+UKP_LIST_MAX = 50  # rows of the forecast's list of patients most likely to wait
 
-CSS = """body{font-family:sans-serif;max-width:1200px;margin:2em auto;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:13px}
-td,th{border:1px solid #ccc;padding:2px 8px}td.n{text-align:right;font-family:monospace}
-th{background:#eee}img{max-width:100%;border:1px solid #ddd;margin:1em 0}
-.sig{color:#b00;font-weight:bold}"""
+CSS = """body{font-family:sans-serif;max-width:1200px;margin:1.5em auto;color:#222;padding:0 1em}
+h1{margin-bottom:0.2em}p.sub{color:#555;margin-top:0}
+table{border-collapse:collapse;margin:0.6em 0 1.4em;font-size:13px}
+td,th{border:1px solid #ccc;padding:2px 8px;vertical-align:top}th{background:#eee;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+code{font-size:11px;color:#666}img{max-width:100%;border:1px solid #ddd}
+figure{margin:1em 0}figcaption{font-size:13px;color:#444;max-width:1100px}
+.sig{color:#b00;font-weight:bold}pre{font-size:11px;background:#f6f6f6;padding:0.5em;
+overflow-x:auto;max-height:30em}details{margin:0.3em 0}nav{font-size:13px}
+.note{font-size:13px;color:#555}"""
 
 
-def num(x):
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+# ---- numbers ----
+
+def num(x, sig=SIG):
+    """x with `sig` significant digits and grouped thousands ("-" when not finite)."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
         return "-"
-    x = float(x)
-    return "%.0f" % x if 1000 <= abs(x) < 1e15 else "%.4g" % x
+    if not math.isfinite(x):
+        return "-"
+    if x == 0:
+        return "0"
+    r = float("%.*g" % (sig, x))
+    if abs(r) < 1e-4 or abs(r) >= 1e15:
+        return "%.*e" % (sig - 1, r)
+    e = int(math.floor(math.log10(abs(r))))
+    return "{:,.{d}f}".format(r, d=max(0, sig - 1 - e))
 
 
-def table(headers, rows, numeric):
-    out = ["<table><tr>" + "".join("<th>%s</th>" % html.escape(h) for h in headers) + "</tr>"]
+def plain(x):
+    """A setting or input value as given: up to 6 significant digits, no
+    trailing zeros, grouped thousands (110, 1.5, 15,500)."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return "-"
+    if not math.isfinite(x):
+        return "-"
+    r = float("%.6g" % x)
+    if r == int(r) and abs(r) < 1e15:
+        return "{:,}".format(int(r))
+    return "{:,.6f}".format(r).rstrip("0").rstrip(".")
+
+
+def count(x):
+    """A whole count with grouped thousands."""
+    try:
+        return "{:,}".format(int(x))
+    except (TypeError, ValueError, OverflowError):
+        return "-"
+
+
+def ci(lo, hi):
+    return "-" if not (np.isfinite(lo) and np.isfinite(hi)) else "%s to %s" % (num(lo), num(hi))
+
+
+def esc(s):
+    return html.escape(str(s))
+
+
+def attr(obj, name, default=None):
+    v = obj.attrs.get(name, default)
+    if isinstance(v, bytes):
+        v = v.decode("utf-8", "replace")
+    if isinstance(v, np.ndarray) and v.dtype.kind in "OSU":
+        v = [x.decode() if isinstance(x, bytes) else str(x) for x in v]
+    return v
+
+
+# ---- HTML pieces ----
+
+def table(kind, headers, rows, numeric, caption=None):
+    """A table tagged data-kind (the browser test counts them). Numeric cells
+    are pre-formatted strings, right-aligned."""
+    out = ['<table data-kind="%s">' % kind]
+    if caption:
+        out.append("<caption style=\"text-align:left;font-weight:bold\">%s</caption>" % caption)
+    out.append("<tr>" + "".join("<th>%s</th>" % h for h in headers) + "</tr>")
     for row in rows:
-        cells = []
-        for j, v in enumerate(row):
-            if numeric[j]:
-                cells.append('<td class="n">%s</td>' % num(v))
-            else:
-                cells.append("<td>%s</td>" % v)
-        out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("<tr>" + "".join(('<td class="n">%s</td>' if numeric[j] else "<td>%s</td>")
+                                    % v for j, v in enumerate(row)) + "</tr>")
     return "\n".join(out) + "</table>"
 
 
-def img(fig, alt):
-    data = base64.b64encode(flytio.png_bytes(fig)).decode("ascii")
-    return '<img alt="%s" src="data:image/png;base64,%s">' % (html.escape(alt), data)
+def kpi_label(name, description):
+    """The description first, the code name after it, small."""
+    d = esc(description) if description else esc(name)
+    return "%s <code>%s</code>" % (d, esc(name))
 
 
-def provenance(f):
-    rows = []
-    for a in PROVENANCE:
-        if a in f.attrs:
-            v = f.attrs[a]
-            v = v.decode() if isinstance(v, bytes) else v
-            rows.append([html.escape(a), html.escape(str(v))])
-    return "<h2>File</h2>" + table(["attribute", "value"], rows, [False, False])
+def figure(kind, fig, caption, **data):
+    """A <figure data-kind=...> with the PNG embedded."""
+    png = base64.b64encode(flytio.png_bytes(fig)).decode("ascii")
+    extra = "".join(' data-%s="%s"' % (k, esc(v)) for k, v in data.items())
+    return ('<figure data-kind="%s"%s><img alt="%s" src="data:image/png;base64,%s">'
+            "<figcaption>%s</figcaption></figure>" % (kind, extra, esc(caption), png, caption))
 
 
-def summary_rows(s):
-    kpi, units = flytio.strings(s["kpi"]), flytio.strings(s["units"])
-    cols = [s[c][:] for c in ("mean", "ci95_low", "ci95_high", "n")]
-    return [[html.escape(kpi[i]), html.escape(units[i])] + [c[i] for c in cols]
-            for i in range(len(kpi))]
+# ---- dates ----
+
+def start_date(f):
+    s = attr(f, "start_date")
+    try:
+        return np.datetime64(s, "D")
+    except (TypeError, ValueError):
+        return None
 
 
-def run_tables(g):
-    parts = ["<h2>Key figures</h2>",
-             table(["KPI", "units", "mean", "95 % CI low", "95 % CI high", "n"],
-                   summary_rows(g["summary"]), [False, False, True, True, True, True])]
-    for role in sorted(g["roles"]) if "roles" in g else []:
-        parts.append("<h3>Coordinator role %s</h3>" % html.escape(role))
-        parts.append(table(["KPI", "units", "mean", "95 % CI low", "95 % CI high", "n"],
-                           summary_rows(g["roles"][role]["summary"]),
-                           [False, False, True, True, True, True]))
-    return "\n".join(parts)
+def day_dates(f, first, n):
+    """Calendar dates of simulated days first .. first + n - 1 (day numbers
+    when the file has no start date)."""
+    d0 = start_date(f)
+    days = int(round(first)) + np.arange(n)
+    if d0 is None:
+        return days.astype(float)
+    return (d0 + days.astype("timedelta64[D]")).astype("datetime64[D]")
+
+
+def date_axis(ax, maxticks=9):
+    loc = mdates.AutoDateLocator(minticks=3, maxticks=maxticks)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+
+
+def date_of(f, day):
+    d0 = start_date(f)
+    if d0 is None or not np.isfinite(day):
+        return "day %s" % plain(day)
+    return str(d0 + np.timedelta64(int(round(day)), "D"))
+
+
+def top_legend(fig, ax, title=None, ncol=4):
+    """The title and the legend of every panel (ax's first) above the panels,
+    where they hide no data."""
+    h, lab = [], []
+    for a in [ax] + [a for a in fig.axes if a is not ax]:
+        for hh, ll in zip(*a.get_legend_handles_labels()):
+            if ll not in lab:
+                h.append(hh)
+                lab.append(ll)
+    top = (0.28 if title else 0) + (0.16 if lab else 0)  # inches kept free at the top
+    frac = 1 - top / fig.get_figheight()
+    if title:
+        fig.suptitle(title, fontsize=12, y=1 - 0.06 / fig.get_figheight())
+    if lab:
+        fig.legend(h, lab, loc="upper center", ncol=min(ncol, len(lab)), fontsize=8,
+                   frameon=False, bbox_to_anchor=(0.5, 1 - (0.38 if title else 0.05)
+                                                  / fig.get_figheight()))
+    fig.tight_layout(rect=(0, 0, 1, frac))
+
+
+# ---- bands across replications ----
+
+def band(x):
+    """(mean, 5 %, 95 %) per day of a [replication, day] array, or of a reduced
+    series' dict/group (mean, mean -+ 1.645 sd clipped to min-max)."""
+    if flytio.is_reduced(x):
+        m, sd, lo, hi = (np.asarray(x[k][:], float) for k in ("mean", "sd", "min", "max"))
+        sd = np.nan_to_num(sd)
+        return m, np.maximum(lo, m - 1.645 * sd), np.minimum(hi, m + 1.645 * sd)
+    x = np.asarray(x[:], float)
+    with warnings.catch_warnings():  # a day no replication reached is NaN, quietly
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return (np.nanmean(x, axis=0), np.nanpercentile(x, 5, axis=0),
+                np.nanpercentile(x, 95, axis=0))
+
+
+def band_label(x):
+    return ("mean \u00b1 1.645 sd (reduced series)" if flytio.is_reduced(x)
+            else "5-95 % of replications")
+
+
+def band_text(f, reduced):
+    n = count(attr(f, "replications", 0))
+    if reduced:
+        return ("the mean across the %s replications and the mean \u00b1 1.645 sd, clipped to "
+                "their min-max (reduced series keep no quantiles)" % n)
+    return "the mean and the band holding 90 %% of the %s replications (5 %% to 95 %%)" % n
+
+
+def reduced_layout(g):
+    return "series" in g and attr(g["series"], "layout") == "reduced"
+
+
+def series_len(x):
+    return (np.asarray(x["mean"]).size if flytio.is_reduced(x) else np.asarray(x).shape[-1])
+
+
+# ---- run bodies: tables ----
+
+def summary_table(g, kind="kpis"):
+    s = g["summary"]
+    kpi = flytio.strings(s["kpi"])
+    units = flytio.strings(s["units"])
+    desc = flytio.strings(s["description"]) if "description" in s else [""] * len(kpi)
+    m, sd, lo, hi, n = (s[c][:] for c in ("mean", "sd", "ci95_low", "ci95_high", "n"))
+    rows = [[kpi_label(kpi[i], desc[i]), esc(units[i]), num(m[i]), ci(lo[i], hi[i]), num(sd[i]),
+             count(n[i])] for i in range(len(kpi))]
+    return table(kind, ["key figure", "units", "mean", "95 % CI of the mean", "sd", "n"], rows,
+                 [False, False, True, True, True, True])
+
+
+def role_tables(g, scenario=None):
+    parts = []
+    if "roles" not in g:
+        return parts
+    for role in sorted(g["roles"]):
+        r = g["roles"][role]
+        s = r["summary"]
+        kpi = flytio.strings(s["kpi"])
+        units = flytio.strings(s["units"])
+        m, lo, hi, n = (s[c][:] for c in ("mean", "ci95_low", "ci95_high", "n"))
+        rows = []
+        for i, k in enumerate(kpi):
+            d = attr(r[k], "description", "") if k in r else ""
+            rows.append([kpi_label(k, d), esc(units[i]), num(m[i]), ci(lo[i], hi[i]),
+                         count(n[i])])
+        settings = ", ".join("%s %s" % (esc(a), plain(attr(r, a)) if isinstance(
+            attr(r, a), (float, np.floating, int, np.integer)) else esc(attr(r, a)))
+            for a in sorted(r.attrs))
+        title = "Coordinator role <b>%s</b>%s" % (esc(role), " in %s" % esc(scenario)
+                                                  if scenario else "")
+        parts.append("<h3>%s</h3><p class=\"note\">settings: %s</p>" % (title, settings))
+        parts.append(table("role", ["key figure", "units", "mean", "95 % CI of the mean", "n"],
+                           rows, [False, False, True, True, True]))
+    return parts
 
 
 def unit_tables(g):
-    """Per unit of the care network; after the plots, which stay in view first."""
     parts = []
-    for uid in flytio.unit_ids(g):
+    ids = flytio.unit_ids(g)
+    if not ids:
+        return parts
+    names = flytio.unit_kpi_names(g)
+    units = [str(u) for u in attr(g["units"], "kpi_units")]
+    desc = [str(u) for u in attr(g["units"], "kpi_description", names)]
+    for uid in ids:
         a = flytio.unit_settings(g, uid)
-        units = [str(u) for u in g["units"].attrs["kpi_units"]]
-        rows = [[html.escape(k), html.escape(units[i]), v[0], v[2], v[3], v[4]]
-                for i, (k, v) in enumerate(flytio.unit_summary(g, uid).items())]
-        parts.append("<h3>Unit %s (%s, %s)</h3>" % (html.escape(uid),
-                                                    html.escape(str(a.get("name", uid))),
-                                                    html.escape(str(a.get("kind", "")))))
-        parts.append(table(["KPI", "units", "mean", "95 % CI low", "95 % CI high", "n"], rows,
-                           [False, False, True, True, True, True]))
-    return "\n".join(parts)
+        summ = flytio.unit_summary(g, uid)
+        rows = []
+        for i, k in enumerate(names):
+            mean, sd, lo, hi, n = summ[k]
+            if n == 0:
+                continue  # does not apply to this kind of unit
+            rows.append([kpi_label(k, desc[i]), esc(units[i]), num(mean), ci(lo, hi), count(n)])
+        cap = ("" if not np.isfinite(a["capacity"]) else
+               ", capacity %s %s" % (plain(a["capacity"]),
+                                     "hours/week" if a["kind"] == "caseload" else "beds"))
+        parts.append("<h3>%s <code>%s</code> (%s%s)</h3>" % (esc(a["name"]), esc(uid),
+                                                             esc(a["kind"]), cap))
+        parts.append(table("unit", ["key figure", "units", "mean", "95 % CI of the mean", "n"],
+                           rows, [False, False, True, True, True]))
+    parts.append('<p class="note">Key figures that do not apply to a unit\'s kind '
+                 "(no replication with a value) are left out.</p>")
+    return parts
 
 
-def difference_groups(d, detail):
-    """(title suffix, summary group) of a variant: all, or each role and unit."""
-    out = [] if detail else [("", d["summary"])]
-    for level in ("roles", "units") if detail else ():
-        for name in sorted(d[level]) if level in d else []:
-            out.append((", %s %s" % (level[:-1], name), d[level][name]["summary"]))
+# ---- run bodies: figures ----
+
+def ukp_distribution_figure(g, label=None):
+    """The UKP wait's median, mean, p90 and maximum: each replication's value
+    (dots) and the mean over replications with its 95 % CI, on a log axis."""
+    if "replications" not in g or not isinstance(g["replications"], h5py.Dataset):
+        return None
+    rep = g["replications"]
+    names = rep.dtype.names or ()
+    stats = [(k, lab) for k, lab in UKP_STATS if k in names]
+    if not stats:
+        return None
+    s = g["summary"]
+    kpi = flytio.strings(s["kpi"])
+    rows = rep[:]
+    fig, ax = plt.subplots(figsize=(11, 3.6))
+    rng = np.random.default_rng(0)
+    ys = np.arange(len(stats))[::-1]
+    any_value = False
+    for y, (k, lab) in zip(ys, stats):
+        v = np.asarray(rows[k], float)
+        v = v[np.isfinite(v) & (v > 0)]
+        if v.size:
+            any_value = True
+            ax.scatter(v, y + rng.uniform(-0.18, 0.18, v.size), s=12, color="tab:blue",
+                       alpha=0.55, lw=0, label="one replication" if y == ys[0] else None)
+        if k in kpi:
+            i = kpi.index(k)
+            m, lo, hi = s["mean"][i], s["ci95_low"][i], s["ci95_high"][i]
+            if np.isfinite(m) and m > 0:
+                ax.errorbar([m], [y], xerr=[[max(m - lo, 0)], [max(hi - m, 0)]]
+                            if np.isfinite(lo) and np.isfinite(hi) else None,
+                            fmt="D", color="black", ms=6, capsize=4, lw=1.5,
+                            label="mean over replications, 95 % CI" if y == ys[0] else None)
+                ax.annotate(num(m, 3) + " days", (m, y), textcoords="offset points",
+                            xytext=(0, 9), ha="center", fontsize=8)
+    if not any_value:
+        plt.close(fig)
+        return None
+    ax.set_yticks(ys)
+    ax.set_yticklabels(["%s\n(%s)" % (lab, k) for k, lab in stats], fontsize=9)
+    ax.set_ylim(-0.7, len(stats) - 0.3)
+    ax.set_xscale("log")
+    ends = [s[c][kpi.index(k)] for k, _ in stats if k in kpi for c in ("ci95_low", "ci95_high")]
+    allv = np.concatenate([np.asarray(rows[k], float) for k, _ in stats] + [np.asarray(ends,
+                                                                                       float)])
+    allv = allv[np.isfinite(allv) & (allv > 0)]
+    ax.set_xlim(allv.min() / 1.4, allv.max() * 1.4)
+    ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: plain(v)))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("UKP wait per discharge-ready patient (days, log scale)")
+    ax.grid(axis="x", which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_title("Distribution of UKP waits: statistics per replication" +
+                 (" - %s" % label if label else ""))
+    fig.tight_layout()
+    return fig
+
+
+def unit_panels(g):
+    """[(uid, settings)] of a run body's units."""
+    return [(uid, flytio.unit_settings(g, uid)) for uid in flytio.unit_ids(g)]
+
+
+def has_capacity(a):
+    return a["kind"] != "unlimited"
+
+
+def occupancy_axes(ax, qax, f, g, uid, a, title=None):
+    """Draw one unit of one run body: census (hours for a caseload) with its
+    band against capacity on ax, the queue on qax. False when nothing to draw."""
+    what = "hours" if a["kind"] == "caseload" else "census"
+    try:
+        x = flytio.unit_series(g, uid, what)
+        cap = flytio.unit_series(g, uid, "capacity")
+        q = flytio.unit_series(g, uid, "queue")
+    except KeyError:
+        return False
+    n = series_len(x)
+    if n == 0:
+        return False
+    first = flytio.first_day(g["units/series"][what], f)
+    d = day_dates(f, first, n)
+    m, lo, hi = band(x)
+    ax.fill_between(d, lo, hi, color="tab:blue", alpha=0.25, lw=0, label=band_label(x))
+    ax.plot(d, m, color="tab:blue", lw=1.6, label="mean over replications")
+    if has_capacity(a):
+        cm, _, _ = band(cap)
+        ax.plot(d, cm, color="black", lw=1.3, ls="--", drawstyle="steps-post",
+                label="capacity open")
+    ax.set_ylabel("hours per week" if a["kind"] == "caseload" else
+                  "occupied beds" if a["kind"] == "beds" else "patients")
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=10)
+    if qax is not None:
+        qm, qlo, qhi = band(q)
+        qax.fill_between(d, qlo, qhi, color="tab:orange", alpha=0.25, lw=0)
+        qax.plot(d, qm, color="tab:orange", lw=1.4, label="waiting for a place (mean)")
+        qax.set_ylabel("queue (patients)")
+        qax.grid(alpha=0.3)
+        date_axis(qax)
+    date_axis(ax)
+    return True
+
+
+def occupancy_caption(f, a, uid, bodies, queue):
+    what = ("hours per week in use against hours open" if a["kind"] == "caseload" else
+            "occupied beds against beds open" if a["kind"] == "beds" else
+            "patients in the unit (no capacity limit)")
+    reduced = any(reduced_layout(g) for _, g in bodies)
+    return ("%s <code>%s</code>: %s at 00:00 each day after the warm-up, %s; %s.%s"
+            % (esc(a["name"]), esc(uid), what, band_text(f, reduced),
+               "below, the patients waiting for a place" if queue else
+               "nobody waited for a place in it on any day",
+               " One panel per scenario, same axes." if len(bodies) > 1 else ""))
+
+
+def queue_used(bodies, uid):
+    """Whether anyone waited for unit `uid` at 00:00 on any day, any scenario."""
+    for _, g in bodies:
+        try:
+            q = flytio.unit_series(g, uid, "queue")
+        except KeyError:
+            continue
+        v = np.asarray(q["max"][:] if flytio.is_reduced(q) else q[:], float)
+        if np.any(np.nan_to_num(v) > 0):
+            return True
+    return False
+
+
+def occupancy_figures(f, bodies):
+    """One figure per unit (matched by id across scenarios): a column per
+    scenario, occupancy on top and queue below."""
+    out = []
+    ids = []
+    for _, g in bodies:
+        ids += [u for u in flytio.unit_ids(g) if u not in ids]
+    for uid in ids:
+        present = [(lab, g) for lab, g in bodies if uid in flytio.unit_ids(g)]
+        a = flytio.unit_settings(present[0][1], uid)
+        ncol = len(present)
+        queue = queue_used(present, uid)
+        if queue:
+            fig, axes = plt.subplots(2, ncol, figsize=(12, 5.2), squeeze=False, sharex=True,
+                                     sharey="row", gridspec_kw={"height_ratios": [3, 1.3]})
+        else:
+            fig, axes = plt.subplots(1, ncol, figsize=(12, 3.9), squeeze=False, sharey="row")
+        drawn = False
+        for j, (lab, g) in enumerate(present):
+            drawn |= occupancy_axes(axes[0, j], axes[1, j] if queue else None, f, g, uid,
+                                    flytio.unit_settings(g, uid),
+                                    title=lab if ncol > 1 else None)
+        if not drawn:
+            plt.close(fig)
+            continue
+        top_legend(fig, axes[0, 0], "%s (%s)" % (a["name"], a["kind"]))
+        kind = "occupancy" if has_capacity(a) else "census"
+        out.append(figure(kind, fig, occupancy_caption(f, a, uid, present, queue), unit=uid))
     return out
 
 
-def compare_tables(f, detail=False):
-    parts = []
-    for name, suffix, s in [(n, t, s) for n in sorted(f["differences"])
-                            for t, s in difference_groups(f["differences"][n], detail)]:
-        kpi, units = flytio.strings(s["kpi"]), flytio.strings(s["units"])
-        cols = [s[c][:] for c in ("base_mean", "variant_mean", "mean", "ci_low", "ci_high",
-                                  "variance_reduction", "n")]
-        rows = []
-        for i in range(len(kpi)):
-            sig = cols[3][i] > 0 or cols[4][i] < 0
-            label = ('<span class="sig">%s *</span>' if sig else "%s") % html.escape(kpi[i])
-            rows.append([label, html.escape(units[i])] + [c[i] for c in cols])
-        parts.append("<h2>%s minus the base%s (paired 95 %% CI; * excludes 0)</h2>"
-                     % (html.escape(name), html.escape(suffix)))
-        parts.append(table(["KPI", "units", "base", "variant", "difference", "CI low",
-                            "CI high", "variance removed", "n"], rows,
-                           [False, False] + [True] * 7))
-    return "\n".join(parts)
+def series_figure(f, bodies):
+    """The whole system's daily series: a row per series, a column per scenario."""
+    g0 = bodies[0][1]
+    names = [s for s in SERIES_ORDER if s in g0["series"]]
+    names = [s for s in names if s != "coord_queue" or any(
+        "roles" in g and len(g["roles"]) for _, g in bodies)]
+    if not names:
+        return None
+    ncol = len(bodies)
+    if ncol == 1:  # one scenario: the series in two columns
+        nrow = (len(names) + 1) // 2
+        fig, grid = plt.subplots(nrow, 2, figsize=(12, 2.6 * nrow + 0.4), squeeze=False)
+        for ax in list(grid.flat)[len(names):]:
+            ax.set_visible(False)
+        axes = np.array(list(grid.flat)[:len(names)], dtype=object).reshape(len(names), 1)
+    else:
+        fig, axes = plt.subplots(len(names), ncol, figsize=(12, 2.3 * len(names) + 0.6),
+                                 squeeze=False, sharex=True, sharey="row")
+    for j, (lab, g) in enumerate(bodies):
+        for i, s in enumerate(names):
+            ax = axes[i, j]
+            if s not in g["series"]:
+                ax.set_visible(False)
+                continue
+            obj = g["series"][s]
+            n = series_len(obj)
+            if n == 0:
+                continue
+            d = day_dates(f, flytio.first_day(obj, f), n)
+            m, lo, hi = band(obj)
+            ax.fill_between(d, lo, hi, color="tab:green", alpha=0.25, lw=0)
+            ax.plot(d, m, color="tab:green", lw=1.3)
+            ax.set_ylabel(attr(obj, "units", ""), fontsize=8)
+            ax.set_title(("%s: " % lab if ncol > 1 else "") + attr(obj, "description", s),
+                         fontsize=9)
+            ax.grid(alpha=0.3)
+            date_axis(ax)
+    fig.tight_layout()
+    return fig
 
 
-def sweep_tables(f):
-    s = f["summary"]
+def run_sections(f, label=None):
+    g = f
+    parts = ["<h2 id=\"kpis\">Key figures</h2>",
+             "<p class=\"note\">Over the measured window %s to %s; mean over %s replications "
+             "with its 95 %% confidence interval.</p>" % (
+                 date_of(f, float(attr(f, "warmup_days", 0))),
+                 date_of(f, float(attr(f, "horizon_days", 0)) - 1),
+                 count(attr(f, "replications", 0))),
+             summary_table(g)]
+    fig = ukp_distribution_figure(g)
+    if fig is not None:
+        parts.append("<h2 id=\"ukp\">UKP waits</h2>")
+        parts.append(figure("ukp-distribution", fig,
+                            "How long discharge-ready (UKP) patients wait in hospital: the "
+                            "median, mean, 90th percentile and longest wait of each replication "
+                            "(dots, from /replications) and their means with 95 % CIs "
+                            "(/summary); no patient log needed."))
+    fig = flytio.ukp_figure(f)
+    if fig is not None:
+        parts.append(figure("ukp-patients", fig, "Every UKP wait of the patient log "
+                            "(--patients): histogram and survival curve."))
+    bodies = [(label or str(attr(f, "scenario_name", "run")), g)]
+    occ = occupancy_figures(f, bodies)
+    if occ:
+        parts.append("<h2 id=\"occupancy\">Occupancy against capacity</h2>")
+        parts += occ
+    fig = series_figure(f, bodies)
+    if fig is not None:
+        parts.append("<h2 id=\"series\">Whole system, day by day</h2>")
+        parts.append(figure("series", fig, "Daily series after the warm-up: %s."
+                            % band_text(f, reduced_layout(g))))
+    roles = role_tables(g)
+    if roles:
+        parts.append("<h2 id=\"roles\">Coordinator roles</h2>")
+        parts += roles
+    units = unit_tables(g)
+    if units:
+        parts.append("<h2 id=\"units\">Units of the care network</h2>")
+        parts += units
+    return parts
+
+
+# ---- compare ----
+
+def scenario_bodies(f):
+    out = []
+    for name in sorted(f["scenarios"], key=lambda n: int(n.split("_", 1)[0])
+                       if n.split("_", 1)[0].isdigit() else 0):
+        g = f["scenarios"][name]
+        out.append((str(attr(g, "scenario_name", name.split("_", 1)[-1])), g, name))
+    return out
+
+
+def difference_table(kind, s, caption=None, skip_empty=False):
     kpi = flytio.strings(s["kpi"])
-    shown = [k for k in SWEEP_KPIS if k in kpi]
-    sets = flytio.strings(f["points"]["set"]) if "set" in f["points"] else None
-    mean = s["mean"][:]
+    units = flytio.strings(s["units"])
+    desc = flytio.strings(s["description"]) if "description" in s else [""] * len(kpi)
+    bm, vm, m, lo, hi, half, vr, n = (s[c][:] for c in (
+        "base_mean", "variant_mean", "mean", "ci_low", "ci_high", "unpaired_half",
+        "variance_reduction", "n"))
     rows = []
-    for p in range(mean.shape[0]):
-        rows.append([str(p), html.escape(sets[p] if sets else "")] +
-                    [mean[p, kpi.index(k)] for k in shown])
-    return ("<h2>Key figures per point (means)</h2>" +
-            table(["point", "settings"] + shown, rows, [False, False] + [True] * len(shown)))
+    for i in range(len(kpi)):
+        if skip_empty and n[i] == 0:
+            continue  # does not apply to this unit's kind
+        sig = np.isfinite(lo[i]) and (lo[i] > 0 or hi[i] < 0)
+        label = kpi_label(kpi[i], desc[i])
+        if sig:
+            label = '<span class="sig">*</span> ' + label
+        unp = ci(m[i] - half[i], m[i] + half[i]) if np.isfinite(half[i]) else "-"
+        rows.append([label, esc(units[i]), num(bm[i]), num(vm[i]), num(m[i]), ci(lo[i], hi[i]),
+                     unp, num(100 * vr[i], 3) if np.isfinite(vr[i]) else "-", count(n[i])])
+    return table(kind, ["key figure", "units", "base", "variant", "difference", "paired 95 % CI",
+                        "unpaired 95 % CI", "variance removed by pairing (%)", "pairs"],
+                 rows, [False, False] + [True] * 7, caption)
+
+
+def forest_figure(s, title):
+    """Paired difference (thick) and the unpaired interval (thin) per KPI, in
+    the KPI's own units: one panel per unit of measure."""
+    kpi = flytio.strings(s["kpi"])
+    units = flytio.strings(s["units"])
+    m, lo, hi, half = (s[c][:] for c in ("mean", "ci_low", "ci_high", "unpaired_half"))
+    ok = [i for i in range(len(kpi)) if np.isfinite(m[i]) and np.isfinite(lo[i])
+          and not kpi[i].startswith("patients_")]
+    if not ok:
+        return None
+    groups = []
+    for u in units:
+        if u not in groups and any(units[i] == u for i in ok):
+            groups.append(u)
+    sizes = [sum(units[i] == u for i in ok) for u in groups]
+    fig, axes = plt.subplots(len(groups), 1, figsize=(11, 0.32 * sum(sizes) + 1.0 * len(groups)
+                                                       + 0.8),
+                             gridspec_kw={"height_ratios": [s + 1.2 for s in sizes]},
+                             squeeze=False)
+    for ax, u in zip(axes[:, 0], groups):
+        idx = [i for i in ok if units[i] == u]
+        y = np.arange(len(idx))[::-1]
+        for yy, i in zip(y, idx):
+            sig = lo[i] > 0 or hi[i] < 0
+            colour = "tab:red" if sig else "grey"
+            if np.isfinite(half[i]):
+                ax.plot([m[i] - half[i], m[i] + half[i]], [yy, yy], color=colour, lw=1,
+                        alpha=0.45)
+            ax.plot([lo[i], hi[i]], [yy, yy], color=colour, lw=3.2, solid_capstyle="butt")
+            ax.plot([m[i]], [yy], "o", color=colour, ms=4.5)
+        ax.axvline(0, color="black", lw=0.8)
+        # the paired intervals set the scale; a wider unpaired one runs off the edge
+        ends = np.concatenate([lo[idx], hi[idx], [0.0]])
+        span = np.max(ends) - np.min(ends)
+        if span > 0:
+            ax.set_xlim(np.min(ends) - 0.25 * span, np.max(ends) + 0.25 * span)
+        ax.set_yticks(y)
+        ax.set_yticklabels(["%s" % kpi[i] for i in idx], fontsize=8)
+        ax.set_ylim(-0.8, len(idx) - 0.2)
+        ax.set_xlabel("difference variant - base (%s)" % u, fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0, 0].set_title(title + "\nthick: paired 95 % CI, thin: unpaired 95 % CI (cut at the "
+                         "panel's edge); red: paired CI excludes 0", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def variant_name(f, name):
+    """The scenario name of the variant of /differences/<name>."""
+    v = attr(f["differences"][name], "variant")
+    return str(attr(f[v], "scenario_name", name)) if v and v in f else name
+
+
+def compare_sections(f):
+    bodies = scenario_bodies(f)
+    base = bodies[0][0] if bodies else "base"
+    parts = ["<h2 id=\"scenarios\">Scenarios</h2>"]
+    rows = [[esc(lab) + (" (base)" if i == 0 else ""), esc(attr(g, "scenario_description", "")),
+             esc(attr(g, "scenario_source", "")),
+             "<code>%s</code>" % esc(str(attr(g, "scenario_sha256", ""))[:16])]
+            for i, (lab, g, _) in enumerate(bodies)]
+    parts.append(table("scenarios", ["scenario", "description", "file", "SHA-256 (start)"], rows,
+                       [False] * 4))
+    parts.append("<p class=\"note\">Replication r of every scenario saw the same patients "
+                 "(common random numbers), so differences are paired replication by "
+                 "replication. <span class=\"sig\">*</span>: the paired 95 % CI excludes 0. The "
+                 "unpaired CI is what independent runs of the same size would give.</p>")
+    for name in sorted(f["differences"]) if "differences" in f else []:
+        d = f["differences"][name]
+        var = variant_name(f, name)
+        parts.append("<h2 id=\"diff-%s\">%s minus %s</h2>" % (esc(name), esc(var), esc(base)))
+        parts.append(difference_table("difference", d["summary"]))
+        fig = forest_figure(d["summary"], "%s minus %s" % (var, base))
+        if fig is not None:
+            parts.append(figure("forest", fig, "Differences %s minus %s in each key figure's own "
+                                "units, one panel per unit of measure." % (esc(var), esc(base)),
+                                variant=name))
+    occ = occupancy_figures(f, [(lab, g) for lab, g, _ in bodies])
+    if occ:
+        parts.append("<h2 id=\"occupancy\">Occupancy against capacity</h2>")
+        parts += occ
+    fig = series_figure(f, [(lab, g) for lab, g, _ in bodies])
+    if fig is not None:
+        parts.append("<h2 id=\"series\">Whole system, day by day</h2>")
+        parts.append(figure("series", fig, "Daily series after the warm-up, one column per "
+                            "scenario: %s." % band_text(f, False)))
+    roles = []
+    for lab, g, _ in bodies:
+        roles += role_tables(g, lab)
+    for name in sorted(f["differences"]) if "differences" in f else []:
+        d = f["differences"][name]
+        for role in sorted(d["roles"]) if "roles" in d else []:
+            roles.append(difference_table("role-difference", d["roles"][role]["summary"],
+                                          "Role %s: %s minus %s" % (esc(role), esc(
+                                              variant_name(f, name)), esc(base))))
+    if roles:
+        parts.append("<h2 id=\"roles\">Coordinator roles</h2>")
+        parts += roles
+    udiff = []
+    for name in sorted(f["differences"]) if "differences" in f else []:
+        d = f["differences"][name]
+        for uid in (flytio.unit_ids(bodies[0][1]) if bodies else []):
+            if "units" in d and uid in d["units"]:
+                uname = flytio.unit_settings(bodies[0][1], uid)["name"]
+                udiff.append(difference_table(
+                    "unit-difference", d["units"][uid]["summary"],
+                    "%s <code>%s</code>: %s minus %s" % (esc(uname), esc(uid), esc(
+                        variant_name(f, name)), esc(base)), skip_empty=True))
+    if udiff:
+        parts.append("<h2 id=\"units\">Units of the care network: differences</h2>")
+        parts.append("<p class=\"note\">Key figures that do not apply to a unit's kind (no "
+                     "pair with values) are left out.</p>")
+        parts += udiff
+    for lab, g, _ in bodies:
+        parts.append("<details><summary>Key figures of %s</summary>%s</details>"
+                     % (esc(lab), summary_table(g, "scenario-kpis")))
+    return parts
+
+
+# ---- sweep ----
+
+def sweep_param_values(f):
+    """[(key, values per point as float or None when not numeric)]."""
+    out = []
+    for k in flytio.strings(f["parameters"]["key"]):
+        v = None
+        if k in f["points"] and f["points"][k].dtype.kind in "fiu":
+            v = f["points"][k][:].astype(float)
+        out.append((k, v))
+    return out
+
+
+def sweep_param_figure(f, key, params, kpis):
+    """Each shown KPI over the swept parameter `key`: mean and 95 % CI per
+    point; points that share the other parameters' values joined by a line
+    (grid), or coloured by the first other numeric parameter (sobol, lhs).
+    Returns (figure, how the other parameters are shown)."""
+    s = f["summary"]
+    names = flytio.strings(s["kpi"])
+    units = flytio.strings(s["units"])
+    desc = flytio.strings(s["description"]) if "description" in s else names
+    xv = dict(params)[key]
+    others = [(k, v) for k, v in params if k != key]
+    npt = len(xv)
+    text = {k: flytio.strings(f["points"][k]) for k, v in others
+            if v is None and k in f["points"]}
+    label_of = []
+    for p in range(npt):
+        label_of.append(", ".join("%s = %s" % (k, plain(v[p]) if v is not None else
+                                               text[k][p] if k in text else "?")
+                                  for k, v in others))
+    combos = sorted(set(label_of))
+    grid = len(combos) < npt  # points repeat the other values: a line per combination
+    shade = [(k, v) for k, v in others if v is not None][:1] if not grid else []
+    how = ("a line per value of the other parameters" if grid and others else
+           "colour: %s" % shade[0][0] if shade else "")
+    ncol = 2
+    nrow = (len(kpis) + 1) // 2
+    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 3.4 * nrow + 0.6), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, k in zip(axes.flat, kpis):
+        j = names.index(k)
+        m, lo, hi = s["mean"][:, j], s["ci95_low"][:, j], s["ci95_high"][:, j]
+        if grid:
+            # lines side by side, a little apart, so that equal intervals stay visible
+            step = 0.012 * (np.nanmax(xv) - np.nanmin(xv))
+            for c, combo in enumerate(combos):
+                sel = np.array([label_of[p] == combo for p in range(npt)])
+                o = np.argsort(xv[sel])
+                xs, ms, los, his = xv[sel][o], m[sel][o], lo[sel][o], hi[sel][o]
+                xs = xs + step * (c - (len(combos) - 1) / 2)
+                ax.errorbar(xs, ms, yerr=[np.nan_to_num(np.maximum(ms - los, 0)),
+                                          np.nan_to_num(np.maximum(his - ms, 0))],
+                            marker="o", ms=4, capsize=3, lw=1.3, color=colours[c % len(colours)],
+                            label=combo or None)
+        else:
+            ax.errorbar(xv, m, yerr=[np.nan_to_num(np.maximum(m - lo, 0)),
+                                     np.nan_to_num(np.maximum(hi - m, 0))], fmt="none",
+                        capsize=3, ecolor="grey", lw=1, label="95 % CI")
+            if shade:
+                sc = ax.scatter(xv, m, c=shade[0][1], cmap="viridis", s=26, zorder=3,
+                                edgecolors="black", linewidths=0.4, label="mean")
+                fig.colorbar(sc, ax=ax, pad=0.01).set_label(shade[0][0], fontsize=7)
+            else:
+                ax.scatter(xv, m, color="tab:blue", s=20, zorder=3, label="mean")
+        ax.set_title(desc[j], fontsize=9)
+        ax.set_ylabel("%s (%s)" % (k, units[j]), fontsize=8)
+        ax.set_xlabel(key, fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(kpis):]:
+        ax.set_visible(False)
+    top_legend(fig, axes[0, 0], "over %s" % key, ncol=3)
+    return fig, how
+
+
+def sweep_sections(f):
+    parts = []
+    params = sweep_param_values(f)
+    p = f["parameters"]
+    nan = np.full(len(params), np.nan)
+    pmin = p["min"][:] if "min" in p else nan
+    pmax = p["max"][:] if "max" in p else nan
+    rows = []
+    for j, (k, v) in enumerate(params):
+        if v is not None:
+            vals = ", ".join(plain(x) for x in np.unique(v)[:12]) + \
+                (", ..." if len(np.unique(v)) > 12 else "")
+        else:
+            vals = esc(", ".join(sorted(set(flytio.strings(f["points"][k]))))[:200]) \
+                if k in f["points"] else "-"
+        rows.append(["<code>%s</code>" % esc(k), plain(pmin[j]), plain(pmax[j]), vals])
+    parts.append("<h2 id=\"parameters\">Parameters (design: %s, %s points x %s replications)"
+                 "</h2>" % (esc(attr(f, "design", "?")), count(attr(f, "n_points", 0)),
+                            count(attr(f, "replications", 0))))
+    parts.append(table("parameters", ["key", "min", "max", "values"], rows,
+                       [False, True, True, False]))
+    if "summary" not in f:
+        parts.append("<p>This is a shard (no /summary): merge the shards with flyt merge for "
+                     "the key figures.</p>")
+        return parts
+    s = f["summary"]
+    names = flytio.strings(s["kpi"])
+    units = flytio.strings(s["units"])
+    desc = flytio.strings(s["description"]) if "description" in s else names
+    shown = [k for k in SWEEP_KPIS if k in names]
+    mean, lo, hi = s["mean"][:], s["ci95_low"][:], s["ci95_high"][:]
+    heads = ["point"] + ["<code>%s</code>" % esc(k) for k, _ in params] + \
+        ["%s <code>%s</code> (%s)" % (esc(desc[names.index(k)]), esc(k),
+                                       esc(units[names.index(k)])) for k in shown]
+    rows = []
+    for pt in range(mean.shape[0]):
+        row = [count(pt)]
+        for k, v in params:
+            row.append(plain(v[pt]) if v is not None else esc(flytio.strings(f["points"][k])[pt]))
+        for k in shown:
+            j = names.index(k)
+            row.append("%s<br><span class=\"note\">%s</span>" % (num(mean[pt, j]),
+                                                                 ci(lo[pt, j], hi[pt, j])))
+        rows.append(row)
+    parts.append("<h2 id=\"points\">Key figures at every point</h2>")
+    parts.append("<p class=\"note\">Mean over the point's replications, below it the 95 % CI "
+                 "of the mean. The same seed at every point (common random numbers).</p>")
+    parts.append(table("points", heads, rows, [True] + [True] * len(params) + [True] *
+                       len(shown)))
+    figs = []
+    for k, v in params:
+        if v is None or len(np.unique(v)) < 2:
+            continue
+        fig, how = sweep_param_figure(f, k, params, shown)
+        figs.append(figure("sweep-parameter", fig, "The key figures over <code>%s</code>: mean "
+                           "and 95 %% CI at each point%s." % (esc(k), "; " + esc(how) if how
+                                                              else ""), parameter=k))
+    if figs:
+        parts.append("<h2 id=\"over\">Key figures over each swept parameter</h2>")
+        parts += figs
+    rows = []
+    for j, k in enumerate(names):
+        lo_all, hi_all = np.nanmin(mean[:, j]) if np.any(np.isfinite(mean[:, j])) else np.nan, \
+            np.nanmax(mean[:, j]) if np.any(np.isfinite(mean[:, j])) else np.nan
+        rows.append([kpi_label(k, desc[j]), esc(units[j]), num(lo_all), num(hi_all)])
+    parts.append("<h2 id=\"range\">Every key figure: range of the point means</h2>")
+    parts.append(table("sweep-range", ["key figure", "units", "lowest point mean",
+                                       "highest point mean"], rows, [False, False, True, True]))
+    return parts
+
+
+# ---- forecast ----
+
+def forecast_fan(ax, d, g, colour="#1f5f9f"):
+    ax.fill_between(d, g["p05"][:], g["p95"][:], color=colour, alpha=0.18, lw=0,
+                    label="90 % band")
+    ax.fill_between(d, g["p25"][:], g["p75"][:], color=colour, alpha=0.38, lw=0,
+                    label="50 % band")
+    ax.plot(d, g["median"][:], color=colour, lw=1.8, label="median")
+
+
+def forecast_dates(f):
+    fc = f["forecast"]
+    try:
+        return np.array(flytio.strings(fc["date"]), dtype="datetime64[D]")
+    except (KeyError, ValueError):
+        return day_dates(f, 0, fc["day"].shape[0])
+
+
+def forecast_sections(f):
+    fc = f["forecast"]
+    d = forecast_dates(f)
+    reps = count(attr(f, "replications", 0))
+    parts = []
+    figs = [k for k in FORECAST_FIGURES if k in fc]
+    if figs:
+        fig, axes = plt.subplots((len(figs) + 1) // 2, 2, figsize=(12, 3.3 * ((len(figs) + 1)
+                                                                              // 2) + 0.3),
+                                 squeeze=False, sharex=True)
+        for ax, k in zip(axes.flat, figs):
+            forecast_fan(ax, d, fc[k])
+            ax.set_title(attr(fc[k], "description", k), fontsize=9)
+            ax.set_ylabel(attr(fc[k], "units", ""), fontsize=8)
+            ax.grid(alpha=0.3)
+            date_axis(ax)
+            ax.xaxis.set_tick_params(labelbottom=True)
+        for ax in list(axes.flat)[len(figs):]:
+            ax.set_visible(False)
+        top_legend(fig, axes[0, 0])
+        parts.append("<h2 id=\"fan\">Forecast of the whole system</h2>")
+        parts.append(figure("fan", fig, "From the census of %s: median and the bands holding 50 "
+                            "%% and 90 %% of %s replications, per day at 00:00."
+                            % (esc(attr(f, "census_date", "")), reps)))
+    ids = flytio.strings(fc["units/ids"]) if "units" in fc and "ids" in fc["units"] else []
+    ufigs = []
+    for uid in ids:
+        g = fc["units"][uid]
+        name, kind = attr(g, "name", uid), attr(g, "kind", "")
+        # a queue nobody is in at the 95 % quantile on any day is left out
+        panels = [k for k in ("census", "hours", "queue") if k in g and (
+            k != "queue" or np.any(np.nan_to_num(g[k]["p95"][:]) > 0))]
+        fig, axes = plt.subplots(1, len(panels) + 1, figsize=(12, 3.4), squeeze=False)
+        for ax, k in zip(axes[0], panels):
+            forecast_fan(ax, d, g[k])
+            capacity_here = (k == "census" and kind == "beds") or (k == "hours" and
+                                                                  kind == "caseload")
+            if capacity_here and "capacity" in g and np.any(np.isfinite(g["capacity"][:])):
+                ax.plot(d, g["capacity"][:], color="#b22222", lw=1.2, ls="--",
+                        drawstyle="steps-post", label="capacity open")
+            ax.set_title({"census": "occupied places", "hours": "hours per week in use",
+                          "queue": "waiting for a place"}[k], fontsize=9)
+            ax.set_ylabel(attr(g[k], "units", ""), fontsize=8)
+            ax.grid(alpha=0.3)
+            date_axis(ax, 6)
+        ax = axes[0, -1]
+        if "p_full" in g:
+            ax.plot(d, 100 * g["p_full"][:], color="black", lw=1.5)
+        ax.set_ylim(-3, 103)
+        ax.set_title("chance the unit is full at 00:00", fontsize=9)
+        ax.set_ylabel("%", fontsize=8)
+        ax.grid(alpha=0.3)
+        date_axis(ax, 6)
+        top_legend(fig, axes[0, 0], "%s (%s)" % (name, kind), ncol=5)
+        ufigs.append(figure("fan-unit", fig, "%s <code>%s</code>: median, 50 %% and 90 %% bands "
+                            "over %s replications; capacity from its schedule; the share of "
+                            "replications in which the unit is full%s." % (
+                                esc(name), esc(uid), reps, "" if "queue" in panels else
+                                "; nobody waits for a place in it (95 % quantile 0 every "
+                                "day)"), unit=uid))
+    if ufigs:
+        parts.append("<h2 id=\"units\">Forecast per unit</h2>")
+        parts += ufigs
+    days = fc["day"][:]
+    check = float(attr(f, "check_day", days[-1]))
+    pick = sorted(set([0, int(np.argmin(np.abs(days - check))), len(days) - 1]))
+    rows = []
+    series = [(attr(fc[k], "description", k), attr(fc[k], "units", ""), fc[k], k) for k in figs]
+    for uid in ids:
+        g = fc["units"][uid]
+        for k in ("census", "hours", "queue"):
+            if k in g:
+                series.append(("%s: %s" % (attr(g, "name", uid), attr(g[k], "description", k)),
+                               attr(g[k], "units", ""), g[k], "%s.%s" % (uid, k)))
+    for desc, unit, g, k in series:
+        rows.append([kpi_label(k, desc), esc(unit)] +
+                    ["%s<br><span class=\"note\">%s</span>" % (num(g["median"][i]),
+                                                               ci(g["p05"][i], g["p95"][i]))
+                     for i in pick])
+    parts.append("<h2 id=\"days\">On the census date, the check day and the last day</h2>")
+    parts.append("<p class=\"note\">Median over the replications, below it the 90 % band "
+                 "(5 % to 95 %).</p>")
+    parts.append(table("forecast-days", ["figure", "units"] +
+                       ["%s (day %s)" % (str(d[i]), count(days[i])) for i in pick], rows,
+                       [False, False] + [True] * len(pick)))
+    if "ukp_still_waiting" in f:
+        u = f["ukp_still_waiting"]
+        row, prob = u["row"][:], u["probability"][:]
+        c = f["census"] if "census" in f else None
+        crow = list(c["row"][:]) if c is not None else []
+        cols = [("location", "place on the census date"), ("destination", "waiting for"),
+                ("cfs", "CFS"), ("age_band", "age band"), ("complex", "complex needs"),
+                ("queued_days", "days queued"), ("elapsed_days", "days in the place")]
+        cols = [(k, h) for k, h in cols if c is not None and k in c]
+        cache = {k: (flytio.strings(c[k]) if c[k].dtype.kind == "O" else c[k][:])
+                 for k, _ in cols}
+        rows = []
+        for i in range(min(len(row), UKP_LIST_MAX)):
+            r = [count(row[i]), num(100 * prob[i], 3)]
+            j = crow.index(row[i]) if row[i] in crow else None
+            for k, _ in cols:
+                v = cache[k][j] if j is not None else None
+                if k == "cfs":
+                    r.append("drawn" if v is None or v < 0 else count(v))
+                elif k == "complex":
+                    r.append({1: "yes", 0: "no"}.get(int(v), "drawn") if v is not None else "-")
+                elif isinstance(v, str):
+                    r.append(esc(v) if v else "-")
+                else:
+                    r.append(plain(v) if v is not None else "-")
+            rows.append(r)
+        parts.append("<h2 id=\"ukp-list\">Patients most likely to still wait on day %s (%s)</h2>"
+                     % (plain(check), date_of(f, check)))
+        parts.append("<p class=\"note\">Of the %s patients waiting as UKP on the census date, the "
+                     "%s most likely to still wait in the same hospital episode at 00:00 of the "
+                     "check day (share of replications). Rows are lines of the census file; "
+                     "the file keeps no identifying column.</p>"
+                     % (count(len(row)), count(min(len(row), UKP_LIST_MAX))))
+        parts.append(table("ukp-list", ["census row", "chance still waiting (%)"] +
+                           [h for _, h in cols], rows, [True, True] + [False] * len(cols)))
+    if "census" in f and "location" in f["census"]:
+        loc = flytio.strings(f["census"]["location"])
+        places, n = np.unique(loc, return_counts=True)
+        rows = [[esc(p), count(k)] for p, k in sorted(zip(places, n), key=lambda t: -t[1])]
+        parts.append("<h2 id=\"census\">The census by place</h2>")
+        parts.append(table("census", ["place on the census date", "patients"], rows,
+                           [False, True]))
+    return parts
+
+
+# ---- provenance (STRESS-DES) ----
+
+def pre_details(title, text):
+    text = str(text)
+    return ("<details><summary>%s (%s lines)</summary><pre>%s</pre></details>"
+            % (esc(title), count(text.count("\n") + 1), esc(text)))
+
+
+def sweep_setting(f, key):
+    """A run setting from the sweep's `set` list or the base scenario's text
+    (a sweep file keeps no horizon or warm-up attribute)."""
+    m = re.search(r"run\.%s\s*=\s*([0-9.]+)" % key, str(attr(f, "sweep_text", "")))
+    if m:
+        return m.group(1) + " days (from the sweep's set)"
+    m = re.search(r"^\s*%s\s*=\s*([^;#\n]+)" % key, str(attr(f, "base_text", "")), re.M)
+    if m:
+        return m.group(1).strip() + " days (from the base scenario)"
+    return None
+
+
+def provenance(f):
+    kind = flytio.kind(f)
+    used = set()
+
+    def a(name, fmt=None):
+        if name not in f.attrs:
+            return None
+        used.add(name)
+        v = attr(f, name)
+        if fmt == "num":
+            return plain(v)
+        if fmt == "count":
+            return count(v)
+        return esc(v)
+
+    def join(*items):
+        return "; ".join(x for x in items if x)
+
+    rows = []
+
+    def item(no, what, value):
+        if value:
+            rows.append([no, what, value])
+
+    item("1.1", "Purpose / scenario description",
+         a("scenario_description") if kind != "sweep" else
+         join(a("sweep_description"), a("scenario_description")))
+    item("2.1", "Model", "flyt, a discrete-event simulation of patient flow from hospital to "
+         "municipal care (README.md, docs/architecture.md)")
+    item("3.1", "Scenario (inputs)", join(
+        "<b>%s</b>" % a("scenario_name") if "scenario_name" in f.attrs else None,
+        "file %s" % a("scenario_source") if "scenario_source" in f.attrs else None,
+        "SHA-256 <code>%s</code>" % a("scenario_sha256") if "scenario_sha256" in f.attrs
+        else None,
+        "after @include and --set: SHA-256 <code>%s</code>" % a("scenario_resolved_sha256")
+        if "scenario_resolved_sha256" in f.attrs else None))
+    if kind == "sweep" or kind == "sweep-shard":
+        item("3.1", "Sweep (inputs)", join(
+            "<b>%s</b>" % a("sweep_name"), "file %s" % a("sweep_source"),
+            "design %s" % a("design"), "hash <code>%s</code>" % a("sweep_hash"),
+            "base scenario %s" % a("base_source")))
+        item("4.3", "Points and tasks", join("%s points" % a("n_points", "count"),
+                                             "%s tasks" % a("n_tasks", "count"),
+                                             "shard %s of %s" % (a("shard_index"),
+                                                                 a("shard_count"))))
+    if kind == "forecast":
+        item("3.1", "Census (inputs)", join(
+            "census date %s" % a("census_date"), "%s patients" % a("census_patients", "count"),
+            "only row numbers and the attributes the model uses are kept"))
+    if kind == "compare":
+        item("3.4", "Scenarios compared", join(
+            "%s scenarios" % a("n_scenarios", "count"), "base %s" % a("base"),
+            "; ".join("%s (SHA-256 <code>%s</code>)" % (esc(lab), esc(str(attr(
+                g, "scenario_sha256", ""))[:16])) for lab, g, _ in scenario_bodies(f))))
+    warm = a("warmup_days", "num")
+    if kind == "forecast":
+        item("4.1", "Initialisation", "starts from the census of %s (no warm-up: the patients "
+             "of the census are placed at day 0 with their elapsed times)" % a("census_date"))
+        a("warmup_days")
+    elif warm is not None:
+        auto = ""
+        if "warmup_auto" in f.attrs and int(attr(f, "warmup_auto")):
+            used.update(["warmup_auto", "warmup_pilot_days", "warmup_mser_series",
+                         "warmup_mser_days"])
+            auto = " chosen by MSER-5 from a pilot of %s days" % plain(attr(f, "warmup_pilot_days"))
+            ser, days = attr(f, "warmup_mser_series", []), attr(f, "warmup_mser_days", [])
+            if len(ser) and len(ser) == len(days):
+                i = int(np.nanargmax(np.asarray(days, float)))
+                auto += " (the largest truncation of %s daily series, on %s)" % (
+                    count(len(ser)), esc(ser[i]))
+        item("4.1", "Initialisation (warm-up)", "%s days%s, left out of every figure (starts "
+             "empty but for the patients placed at day 0)" % (warm, auto))
+    elif kind in ("sweep", "sweep-shard"):
+        item("4.1", "Initialisation (warm-up)", esc(sweep_setting(f, "warmup_days") or
+                                                    "not stored in a sweep file"))
+    hz = a("horizon_days", "num")
+    if hz is not None:
+        measured = ""
+        if kind != "forecast":
+            measured = "; measured %s to %s" % (date_of(f, float(attr(f, "warmup_days", 0))),
+                                                date_of(f, float(attr(f, "horizon_days")) - 1))
+        item("4.2", "Run length", "%s days from %s%s%s" % (
+            hz, a("start_date"), measured,
+            "; %s days ahead, check day %s" % (a("days_ahead", "num"), a("check_day", "num"))
+            if kind == "forecast" else ""))
+    elif kind in ("sweep", "sweep-shard"):
+        item("4.2", "Run length", esc(sweep_setting(f, "horizon_days") or
+                                      "not stored in a sweep file"))
+    item("4.3", "Estimation approach", join(
+        "%s replications%s" % (a("replications", "count"), " per point" if kind.startswith(
+            "sweep") else " per scenario" if kind == "compare" else ""),
+        "95 % CI of the mean: Student t, on the log or logit scale where the KPI's range asks "
+        "(docs/kpis.md)" if kind != "forecast" else
+        "quantiles over the replications (5, 25, 50, 75, 95 %)",
+        "differences paired by replication (common random numbers)" if kind == "compare"
+        else None))
+    item("5.1", "Software", join(
+        "flyt %s" % a("flyt_version"), "commit <code>%s</code>" % a("git_commit"),
+        "HDF5 %s" % a("hdf5_version"), "GSL %s" % a("gsl_version"),
+        "libconfig %s" % a("libconfig_version"),
+        "this page: Python %s, NumPy %s, Matplotlib %s, h5py %s" % (
+            platform.python_version(), np.__version__, matplotlib.__version__,
+            h5py.__version__)))
+    item("5.2", "Random sampling", join("seed %s" % a("seed"), a("rng_scheme")))
+    item("5.3", "Model execution", join(
+        "command <code>%s</code>" % a("command_line"), "threads: %s (no effect on results)"
+        % a("threads", "count") if "threads" in f.attrs else None,
+        "%s s wall-clock" % num(a("wall_seconds") and attr(f, "wall_seconds"), 3) if "wall_seconds" in f.attrs else None,
+        "written %s" % a("created_utc")))
+    item("5.4", "System", "host %s" % a("host") if "host" in f.attrs else None)
+    item("6.1", "Code access", "flyt %s, commit %s: the same command with the same %s gives "
+         "the same numbers, for any thread count" % (
+             esc(attr(f, "flyt_version", "?")), esc(attr(f, "git_commit", "?")),
+             "sweep and base scenario files (texts below)" if kind.startswith("sweep") else
+             "census file and scenario (SHA-256 above)" if kind == "forecast" else
+             "scenario files (SHA-256 above)"))
+    used.update(["format", "format_version", "kind", "scenario_text", "scenario_resolved",
+                 "sweep_text", "base_text", "start_date", "days_ahead", "check_day"])
+    parts = ["<h2 id=\"provenance\">Provenance (STRESS-DES)</h2>",
+             "<p class=\"note\">Laid out as the STRESS-DES reporting checklist (Monks et al. "
+             "2018, <i>Strengthening the reporting of empirical simulation studies</i>), item "
+             "numbers in the first column; every value is read from the file's root "
+             "attributes (docs/hdf5-layout.md).</p>",
+             table("provenance", ["STRESS-DES", "item", "value"],
+                   sorted(rows, key=lambda r: [int(x) for x in r[0].split(".")]), [False] * 3)]
+    other = [[esc(k), esc(str(attr(f, k))[:300])] for k in sorted(f.attrs) if k not in used]
+    if other:
+        parts.append("<details><summary>Other root attributes</summary>%s</details>"
+                     % table("attributes", ["attribute", "value"], other, [False, False]))
+    for name, title in (("scenario_text", "Scenario file as given"),
+                        ("scenario_resolved", "Scenario after @include and --set"),
+                        ("sweep_text", "Sweep file"), ("base_text", "Base scenario file")):
+        if name in f.attrs:
+            parts.append(pre_details(title, attr(f, name)))
+    return parts
+
+
+# ---- the page ----
+
+def title_of(f, kind):
+    if kind in ("sweep", "sweep-shard"):
+        return str(attr(f, "sweep_name", "") or "sweep"), "sweep"
+    if kind == "compare" and "scenarios" in f:
+        names = [lab for lab, _, _ in scenario_bodies(f)]
+        return " vs ".join(names) if names else str(attr(f, "scenario_name", "compare")), \
+            "comparison"
+    if kind == "forecast":
+        return str(attr(f, "scenario_name", "forecast")), \
+            "forecast from the census of %s" % attr(f, "census_date", "?")
+    return str(attr(f, "scenario_name", "") or "run"), "simulation run"
 
 
 def build(f, path):
     kind = flytio.kind(f)
-    body = ["<h1>flyt %s: %s</h1>" % (html.escape(kind or "file"), html.escape(
-        os.path.basename(path)))]
-    body.append(provenance(f))
+    title, what = title_of(f, kind)
+    desc = attr(f, "sweep_description" if kind.startswith("sweep") else "scenario_description",
+                "")
+    body = ["<h1>%s</h1>" % esc(title),
+            "<p class=\"sub\">flyt %s, %s replications%s. File <code>%s</code>, written %s.</p>"
+            % (esc(what), count(attr(f, "replications", 0)),
+               " per point" if kind.startswith("sweep") else "",
+               esc(os.path.basename(path)), esc(attr(f, "created_utc", "?")))]
+    if desc:
+        body.append("<p>%s</p>" % esc(desc))
     if kind == "run":
-        body.append(run_tables(f))
-    elif kind == "compare" and "differences" in f:
-        body.append(compare_tables(f))
-    elif kind == "sweep" and "summary" in f and "parameters" in f:
-        body.append(sweep_tables(f))
+        body += run_sections(f)
+    elif kind == "compare" and "scenarios" in f:
+        body += compare_sections(f)
+    elif kind in ("sweep", "sweep-shard") and "parameters" in f:
+        body += sweep_sections(f)
+    elif kind == "forecast" and "forecast" in f:
+        body += forecast_sections(f)
     else:
-        body.append("<p>No summary tables for a file of kind '%s'; see "
-                    "docs/hdf5-layout.md.</p>" % html.escape(kind))
-    plots = []
-    fig = flytio.occupancy_figure(f)
-    if fig is not None:
-        plots.append(("Occupancy over time", img(fig, "occupancy fan chart")))
-    fig = flytio.ukp_figure(f)
-    if fig is not None:
-        plots.append(("UKP waiting days", img(fig, "UKP waiting days")))
-    for name, fig in flytio.forest_figures(f):
-        plots.append(("Differences: %s" % name, img(fig, "forest plot " + name)))
-    if kind == "sweep" and "parameters" in f:
-        kpis = flytio.strings(f["summary"]["kpi"])
-        for k in SWEEP_KPIS:
-            if k in kpis:
-                fig = flytio.sweep_figure(f, k)
-                if fig is not None:
-                    plots.append(("%s over the sweep" % k, img(fig, "sweep " + k)))
-    for title, tag in plots:
-        body.append("<h2>%s</h2>\n%s" % (html.escape(title), tag))
-    if kind == "run":
-        body.append(unit_tables(f))
-    elif kind == "compare" and "differences" in f:
-        body.append(compare_tables(f, detail=True))
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>flyt report: %s"
-            "</title><style>%s</style></head><body>\n%s\n</body></html>\n"
-            % (html.escape(os.path.basename(path)), CSS, "\n".join(body)))
+        body.append("<p>No tables or plots for a file of kind '%s'; see "
+                    "docs/hdf5-layout.md.</p>" % esc(kind))
+    body += provenance(f)
+    nav = " | ".join('<a href="#%s">%s</a>' % (i, esc(t)) for i, t in re.findall(
+        r'<h2 id="([^"]+)">([^<]+)', "\n".join(body)))
+    body.insert(2, "<nav>%s</nav>" % nav)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<title>%s - flyt %s</title><style>%s</style></head><body>\n%s\n</body></html>\n"
+            % (esc(title), esc(what), CSS, "\n".join(body)))
 
 
 def main(argv=None):
