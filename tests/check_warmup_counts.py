@@ -317,7 +317,7 @@ class Replay:
         den = allw.size + len(known)
         k["share_direct_home"] = (home + known_home) / den if den else np.nan
         num, den = k.pop("readmit_num"), k.pop("readmit_den")
-        k["readmission_30d"] = num / den if den else np.nan
+        k["readmission_rate"] = num / den if den else np.nan
         k["occ_hospital_treatment"] = self.area["treat"] / span
         k["occ_ukp"] = self.area["ukp"] / span
         k["ukp_days_per_year"] = self.area["ukp"] * 365.0 / span

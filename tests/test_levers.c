@@ -300,8 +300,8 @@ static void not_ready_returns_follow_the_probability(void **state)
     /* UKP patients going to home care or short-term, from the waits by
      * destination: patients x (1 - share home - share nursing home). */
     double returns = rb.kpi[FLYT_KPI_not_ready_returns];
-    double readmit_a = ra.kpi[FLYT_KPI_readmission_30d],
-           readmit_b = rb.kpi[FLYT_KPI_readmission_30d];
+    double readmit_a = ra.kpi[FLYT_KPI_readmission_rate],
+           readmit_b = rb.kpi[FLYT_KPI_readmission_rate];
     printf("not-ready returns %g; 30-day readmission %.3f -> %.3f\n", returns, readmit_a,
            readmit_b);
     assert_true(returns > 0);

@@ -374,6 +374,22 @@ static void skewed_follows_cochrans_rule_with_the_sampling_error(void **state)
     free(x);
 }
 
+/* The readmission figure's description follows its window; its name no
+ * longer holds one, and the old name still finds it. */
+static void readmission_description_follows_its_window(void **state)
+{
+    (void)state;
+    char buf[160];
+    assert_string_equal(flyt_kpi_description(FLYT_KPI_readmission_rate, 7, buf, sizeof buf),
+                        "share of UKP discharges readmitted within 7 days");
+    assert_string_equal(flyt_kpi_description(FLYT_KPI_readmission_rate, 30, buf, sizeof buf),
+                        "share of UKP discharges readmitted within 30 days");
+    assert_ptr_equal(flyt_kpi_description(FLYT_KPI_ukp_wait_mean, 7, buf, sizeof buf),
+                     flyt_kpi_defs[FLYT_KPI_ukp_wait_mean].description);
+    assert_int_equal(flyt_kpi_lookup("readmission_30d", NULL, 0), FLYT_KPI_readmission_rate);
+    assert_int_equal(flyt_kpi_lookup("readmission_rate", NULL, 0), FLYT_KPI_readmission_rate);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +408,7 @@ int main(void)
         cmocka_unit_test(an_unbounded_interval_stays_symmetric),
         cmocka_unit_test(every_kpi_declares_its_range),
         cmocka_unit_test(skewness_matches_the_hand_computed_value),
+        cmocka_unit_test(readmission_description_follows_its_window),
         cmocka_unit_test(skewed_follows_cochrans_rule_with_the_sampling_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

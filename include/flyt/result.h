@@ -66,8 +66,8 @@ enum flyt_range {
       "mean hospital census in treatment (time-average)")                                          \
     X(occ_ukp, "patients", NONNEG,                                                                 \
       "mean number of UKP patients waiting in hospital (time-average)")                            \
-    X(readmission_30d, "fraction", SHARE,                                                          \
-      "share of hospital discharges readmitted within 30 days")                                    \
+    X(readmission_rate, "fraction", SHARE,                                                         \
+      "share of UKP discharges readmitted within report.readmission_window_days")                  \
     X(not_ready_returns, "patients", NONNEG,                                                       \
       "sent back to hospital as not really discharge-ready")                                       \
     X(coord_cases_handled, "cases", NONNEG, "cases finished by coordinators (all roles)")          \
@@ -249,6 +249,11 @@ int flyt_result_copy_units(struct flyt_result *dst, const struct flyt_result *sr
  * ("units.<id>.los_mean"). Returns a handle >= 0, or -1 when no such KPI;
  * unit ids are looked up in ids[0..n_units-1]. */
 int flyt_kpi_lookup(const char *name, const char *const *ids, unsigned n_units);
+
+/* KPI k's description as the run's settings make it (the readmission
+ * window in days, report.readmission_window_days); buf holds it when it is
+ * not the fixed text. */
+const char *flyt_kpi_description(int k, double readmission_window_days, char *buf, size_t len);
 /* The value of a looked-up KPI in one result; NaN when it has no unit u. */
 double flyt_kpi_value(const struct flyt_result *r, int handle);
 /* Its units and description. */

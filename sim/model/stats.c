@@ -375,7 +375,7 @@ void flyt__finish(struct model *m)
     k[FLYT_KPI_not_ready_returns] = (double)m->not_ready_returns;
     k[FLYT_KPI_occ_hospital_treatment] = ratio(m->area_treat, span);
     k[FLYT_KPI_occ_ukp] = ratio(m->area_ukp, span);
-    k[FLYT_KPI_readmission_30d] = ratio((double)m->readmit_num, (double)m->readmit_den);
+    k[FLYT_KPI_readmission_rate] = ratio((double)m->readmit_num, (double)m->readmit_den);
     k[FLYT_KPI_deaths] = (double)deaths;
     k[FLYT_KPI_deaths_waiting_hospital] = (double)m->deaths_waiting;
     k[FLYT_KPI_deaths_blocked] = (double)m->deaths_blocked;

@@ -3,6 +3,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,10 +88,23 @@ int flyt_result_copy_units(struct flyt_result *dst, const struct flyt_result *sr
     return 0;
 }
 
+const char *flyt_kpi_description(int k, double readmission_window_days, char *buf, size_t len)
+{
+    if (k != FLYT_KPI_readmission_rate || !isfinite(readmission_window_days))
+        return flyt_kpi_defs[k].description;
+    snprintf(buf, len, "share of UKP discharges readmitted within %g days",
+             readmission_window_days);
+    return buf;
+}
+
 /* Handles: a global KPI is its index; a unit's KPI k of unit u is
  * FLYT_N_KPI + u * FLYT_N_UNIT_KPI + k. */
+
 int flyt_kpi_lookup(const char *name, const char *const *ids, unsigned n_units)
 {
+    /* the name before the window became a setting's */
+    if (strcmp(name, "readmission_30d") == 0)
+        return FLYT_KPI_readmission_rate;
     for (int k = 0; k < FLYT_N_KPI; k++)
         if (strcmp(name, flyt_kpi_defs[k].name) == 0)
             return k;

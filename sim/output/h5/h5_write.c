@@ -125,12 +125,15 @@ static size_t rep_row_bytes(void)
 }
 
 /* units and description of every field, in the table's order. */
-static int rep_attrs(struct flyt__h5 *c, hid_t d)
+static int rep_attrs(struct flyt__h5 *c, hid_t d, const struct flyt_scenario *s)
 {
     const char *units[N_FIELDS], *desc[N_FIELDS];
+    char buf[160];
     for (int i = 0; i < N_FIELDS; i++) {
         units[i] = i < N_FIXED ? fixed[i].units : flyt_kpi_defs[i - N_FIXED].units;
-        desc[i] = i < N_FIXED ? fixed[i].description : flyt_kpi_defs[i - N_FIXED].description;
+        desc[i] = i < N_FIXED ? fixed[i].description
+                              : flyt_kpi_description(i - N_FIXED, s->readmission_window_days, buf,
+                                                     sizeof buf);
     }
     return flyt__h5_attr_strs(c, d, "units", units, N_FIELDS) ||
                            flyt__h5_attr_strs(c, d, "description", desc, N_FIELDS)
@@ -138,8 +141,8 @@ static int rep_attrs(struct flyt__h5 *c, hid_t d)
                    : 0;
 }
 
-static int write_replications(struct flyt__h5 *c, hid_t loc, const struct flyt_result *res,
-                              size_t n)
+static int write_replications(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
+                              const struct flyt_result *res, size_t n)
 {
     const char *name = "replications";
     struct rep_row *row = malloc((n ? n : 1) * sizeof *row);
@@ -173,7 +176,7 @@ static int write_replications(struct flyt__h5 *c, hid_t loc, const struct flyt_r
     if (rc == 0 && n > 0 && H5Dwrite(d, mem, H5S_ALL, H5S_ALL, c->dxpl, row) < 0)
         rc = flyt__h5_fail(c, loc, name);
     if (rc == 0)
-        rc = rep_attrs(c, d) ||
+        rc = rep_attrs(c, d, s) ||
                              flyt__h5_attr_str(c, d, "dimensions",
                                                "replication; fields: replication, status, "
                                                "status_detail, model_events, engine_events, then "
@@ -194,14 +197,16 @@ static int write_replications(struct flyt__h5 *c, hid_t loc, const struct flyt_r
     return rc;
 }
 
-static int summary_columns(struct flyt__h5 *c, hid_t g, const struct flyt_summary *sum)
+static int summary_columns(struct flyt__h5 *c, hid_t g, const struct flyt_scenario *s,
+                           const struct flyt_summary *sum)
 {
     const char *name[FLYT_N_KPI], *units[FLYT_N_KPI], *desc[FLYT_N_KPI];
     double lo[FLYT_N_KPI], hi[FLYT_N_KPI];
+    char buf[160];
     for (int k = 0; k < FLYT_N_KPI; k++) {
         name[k] = flyt_kpi_defs[k].name;
         units[k] = flyt_kpi_defs[k].units;
-        desc[k] = flyt_kpi_defs[k].description;
+        desc[k] = flyt_kpi_description(k, s->readmission_window_days, buf, sizeof buf);
         int ok = isfinite(sum->ci_low[k]) && isfinite(sum->ci_high[k]);
         lo[k] = ok ? sum->ci_low[k] : NAN;
         hi[k] = ok ? sum->ci_high[k] : NAN;
@@ -229,10 +234,11 @@ static int summary_columns(struct flyt__h5 *c, hid_t g, const struct flyt_summar
     return 0;
 }
 
-static int write_summary(struct flyt__h5 *c, hid_t loc, const struct flyt_summary *sum)
+static int write_summary(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
+                         const struct flyt_summary *sum)
 {
     hid_t g = flyt__h5_group_create(c, loc, "summary");
-    return g < 0 ? -1 : flyt__h5_close_group(c, g, summary_columns(c, g, sum));
+    return g < 0 ? -1 : flyt__h5_close_group(c, g, summary_columns(c, g, s, sum));
 }
 
 /* Fills x (rows x n_days) with rows i .. i + n - 1 (n <= rows) of series k:
@@ -424,8 +430,8 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
 {
     if (sum->series) /* sum is never NULL: every run file has a summary */
         return flyt__h5_run_attrs(c, loc, s, meta) || warmup_attrs(c, loc, sum->warmup) ||
-                               write_replications(c, loc, res, n_res) ||
-                               write_summary(c, loc, sum) ||
+                               write_replications(c, loc, s, res, n_res) ||
+                               write_summary(c, loc, s, sum) ||
                                write_series_reduced(c, loc, s, sum->series) ||
                                flyt__h5_write_roles(c, loc, s, res, n_res, sum) ||
                                flyt__h5_write_units(c, loc, s, res, n_res, sum)
@@ -449,8 +455,8 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
             return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
     }
     int rc = flyt__h5_run_attrs(c, loc, s, meta) || warmup_attrs(c, loc, sum->warmup) ||
-                             write_replications(c, loc, res, n_res) || write_summary(c, loc, sum) ||
-                             write_series(c, loc, s, &a, pk) ||
+                             write_replications(c, loc, s, res, n_res) ||
+                             write_summary(c, loc, s, sum) || write_series(c, loc, s, &a, pk) ||
                              flyt__h5_write_roles(c, loc, s, res, n_res, sum) ||
                              flyt__h5_write_units(c, loc, s, res, n_res, sum)
                      ? -1
