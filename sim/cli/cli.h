@@ -191,13 +191,4 @@ double flyt_cli_seconds(void);
 void flyt_cli_signals_install(void);
 int flyt_cli_signal_caught(void); /* the signal number, or 0 */
 
-/* TRANSITION: the hand-written parsing, until every command uses flyt_cli_args. */
-const char *flyt_cli_value(const char *cmd, int argc, char **argv, int *i);
-bool flyt_cli_uint_value(const char *cmd, int argc, char **argv, int *i, unsigned long long lo,
-                         unsigned long long hi, unsigned long long *out);
-int flyt_cli_option(const char *cmd, unsigned which, int argc, char **argv, int *i,
-                    struct flyt_cli_opts *o);
-int flyt_cli_precision_option(const char *cmd, int argc, char **argv, int *i, double *precision,
-                              const char **kpis, unsigned *max_reps);
-
 #endif

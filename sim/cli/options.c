@@ -1,8 +1,9 @@
-/* Option parsing the flyt commands share: the value after an option, the
- * options most commands take (-o, -r, --seed, -t, --set, --format,
- * --progress), the output-directory check before a long run, and the
- * report of replications the runaway guard stopped. Every message names
- * the command, so they read as before this was shared. */
+/* Option parsing the flyt commands share: getopt_long with flyt's own
+ * messages, the options most commands take (-o, -r, --seed, -t, --set,
+ * --format, --progress, -r auto's), the output-directory check before a
+ * long run, and the report of replications the runaway guard stopped.
+ * Every message names the command, so they read as before this was
+ * shared. */
 #include "cli/cli.h"
 #include "flyt/precision.h"
 #include "flyt/scenario.h"
@@ -133,27 +134,6 @@ bool flyt_cli_args_uint(const struct flyt_cli_args *p, unsigned long long lo, un
     return flyt_cli_parse_uint(p->name, p->arg, lo, hi, out);
 }
 
-const char *flyt_cli_value(const char *cmd, int argc, char **argv, int *i)
-{
-    if (*i + 1 < argc)
-        return argv[++*i];
-    fprintf(stderr, "flyt %s: error: %s needs a value (see flyt %s --help)\n", cmd, argv[*i], cmd);
-    return NULL;
-}
-
-bool flyt_cli_uint_value(const char *cmd, int argc, char **argv, int *i, unsigned long long lo,
-                         unsigned long long hi, unsigned long long *out)
-{
-    const char *opt = argv[*i];
-    const char *v = flyt_cli_value(cmd, argc, argv, i);
-    return v && flyt_cli_parse_uint(opt, v, lo, hi, out);
-}
-
-static bool is(const char *a, const char *short_name, const char *long_name)
-{
-    return (short_name && strcmp(a, short_name) == 0) || strcmp(a, long_name) == 0;
-}
-
 /* -r and --seed as overrides: one slot each, kept after every --set so
  * that "--set:N" in messages is the N-th --set as typed; given again, the
  * last value counts, and they win over a --set of the same key. */
@@ -163,75 +143,6 @@ static void slot(struct flyt_cli_opts *o, char *buf, size_t len, const char *key
     if (!buf[0])
         o->sets[o->n_sets++] = buf;
     snprintf(buf, len, "%s=%llu", key, v);
-}
-
-static int numeric(const char *cmd, unsigned which, int argc, char **argv, int *i,
-                   struct flyt_cli_opts *o)
-{
-    const char *a = argv[*i];
-    unsigned long long v;
-    if ((which & FLYT_OPT_REPS) && is(a, "-r", "--replications")) {
-        if (!flyt_cli_uint_value(cmd, argc, argv, i, 1, 1000000, &v))
-            return -1;
-        o->reps = v;
-        o->have_reps = true;
-        if (which & FLYT_OPT_RUN_SETS)
-            slot(o, o->rep_set, sizeof o->rep_set, "run.replications", v);
-    } else if ((which & FLYT_OPT_SEED) && is(a, NULL, "--seed")) {
-        if (!flyt_cli_uint_value(cmd, argc, argv, i, 0, SEED_MAX, &v))
-            return -1;
-        o->seed = v;
-        o->have_seed = true;
-        if (which & FLYT_OPT_RUN_SETS)
-            slot(o, o->seed_set, sizeof o->seed_set, "run.seed", v);
-    } else if ((which & FLYT_OPT_THREADS) && is(a, "-t", "--threads")) {
-        if (!flyt_cli_uint_value(cmd, argc, argv, i, 1, 1024, &v))
-            return -1;
-        o->threads = (unsigned)v;
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
-int flyt_cli_option(const char *cmd, unsigned which, int argc, char **argv, int *i,
-                    struct flyt_cli_opts *o)
-{
-    const char *a = argv[*i], *v;
-    int rc = numeric(cmd, which, argc, argv, i, o);
-    if (rc != 0)
-        return rc;
-    if ((which & FLYT_OPT_OUTPUT) && is(a, "-o", "--output")) {
-        if (!(v = flyt_cli_value(cmd, argc, argv, i)))
-            return -1;
-        o->output = v;
-    } else if ((which & FLYT_OPT_SET) && is(a, NULL, "--set")) {
-        if (!(v = flyt_cli_value(cmd, argc, argv, i)))
-            return -1;
-        if (o->n_sets >= CLI_MAX_SETS) {
-            fprintf(stderr, "flyt %s: error: at most %d --set options\n", cmd, CLI_MAX_SETS);
-            return -1;
-        }
-        int slots = (o->rep_set[0] != '\0') + (o->seed_set[0] != '\0');
-        for (int k = o->n_sets; k > o->n_sets - slots; k--)
-            o->sets[k] = o->sets[k - 1];
-        o->sets[o->n_sets++ - slots] = v;
-    } else if ((which & FLYT_OPT_FORMAT) && is(a, NULL, "--format")) {
-        if (!(v = flyt_cli_value(cmd, argc, argv, i)))
-            return -1;
-        if (strcmp(v, "json") != 0 && strcmp(v, "table") != 0) {
-            fprintf(stderr, "flyt %s: error: --format is table or json, got '%s'\n", cmd, v);
-            return -1;
-        }
-        o->json = strcmp(v, "json") == 0;
-    } else if ((which & FLYT_OPT_PROGRESS) && is(a, NULL, "--progress")) {
-        o->progress = 1;
-    } else if ((which & FLYT_OPT_PROGRESS) && is(a, NULL, "--no-progress")) {
-        o->progress = 0;
-    } else {
-        return 0;
-    }
-    return 1;
 }
 
 /* --set in the order typed, before the -r and --seed slots (see slot). */
@@ -362,40 +273,6 @@ int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct 
     }
     fprintf(stderr, "flyt %s: no output written: a partial run is not a result\n", cmd);
     return EXIT_FAIL;
-}
-
-int flyt_cli_precision_option(const char *cmd, int argc, char **argv, int *i, double *precision,
-                              const char **kpis, unsigned *max_reps)
-{
-    const char *a = argv[*i];
-    bool p = strcmp(a, "--precision") == 0, k = strcmp(a, "--precision-kpi") == 0;
-    if (!p && !k && strcmp(a, "--max-replications") != 0)
-        return 0;
-    const char *v = flyt_cli_value(cmd, argc, argv, i);
-    if (!v)
-        return -1;
-    if (k) {
-        *kpis = v;
-        return 1;
-    }
-    if (!p) {
-        unsigned long long m;
-        if (!flyt_cli_parse_uint(a, v, 2, 1000000, &m))
-            return -1;
-        *max_reps = (unsigned)m;
-        return 1;
-    }
-    char *end;
-    double x = strtod(v, &end);
-    if (end == v || *end || !(x > 0 && x < 1)) {
-        fprintf(stderr,
-                "flyt %s: error: --precision takes a fraction, 0 < P < 1 (0.05 for 5 %%), got "
-                "'%s'\n",
-                cmd, v);
-        return -1;
-    }
-    *precision = x;
-    return 1;
 }
 
 int flyt_cli_precision_check(const char *cmd, bool r_auto, double precision, const char *kpis,
