@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake pkg-config git help2man \
-  libgsl-dev libconfig-dev libhdf5-dev zlib1g-dev libcmocka-dev libcsv-dev libxlsxwriter-dev \
+  libgsl-dev libconfig-dev libhdf5-dev zlib1g-dev libcmocka-dev libcsv-dev libxlsxwriter-dev nettle-dev \
   hdf5-tools python3 python3-h5py python3-numpy python3-matplotlib chromium \
   libopenmpi-dev openmpi-bin \
   slurm-wlm munge \

@@ -121,5 +121,24 @@ for i in $(seq 1 100); do many+=(--set "run.seed=$i"); done
 "$FLYT" run -r 2 --no-progress --set run.horizon_days=200 "${many[@]}" -o "$tmp/many.h5" >/dev/null 2>"$tmp/many.err"
 check "flyt run with 101 --set runs" test $? -eq 0
 
+# Command lines through getopt_long (issue 17): long names typed whole
+# (a prefix is no option, so an option added later cannot change an old
+# command line), --opt=value as well as --opt value, options after
+# positionals, "--" before a positional that starts with a dash.
+expect_fail "an abbreviated long option" "flyt validate: error: unknown option '--list'" \
+  "$FLYT" validate --list
+expect_fail "an unknown option" "flyt run: error: unknown option '--bogus' (see flyt run --help)" \
+  "$FLYT" run --bogus
+expect_fail "an option without its value" "flyt run: error: -o needs a value (see flyt run --help)" \
+  "$FLYT" run -r 2 -o
+expect_fail "--set=KEY=VALUE validated like --set" "--set:1: error: run.replicatons: unknown key" \
+  "$FLYT" validate "$BASE" --set=run.replicatons=3
+"$FLYT" validate --set run.replications=3 "$BASE" >/dev/null 2>&1
+check "an option before the scenario" test $? -eq 0
+"$FLYT" run "$BASE" --replications=2 --set=run.horizon_days=200 -t1 --no-progress -o "$tmp/eq.h5" >/dev/null 2>&1
+check "--opt=value and -tN forms run" test $? -eq 0
+"$FLYT" validate -- "$BASE" >/dev/null 2>&1
+check "-- ends the options" test $? -eq 0
+
 echo "e2e_parse: $pass passed, $fail failed"
 test "$fail" -eq 0

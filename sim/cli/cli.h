@@ -4,6 +4,7 @@
 
 #include "flyt/result.h"
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -36,15 +37,59 @@ void flyt_cli_set_command_line(int argc, char **argv);
 bool flyt_cli_parse_uint(const char *opt, const char *text, unsigned long long lo,
                          unsigned long long hi, unsigned long long *out);
 
-/* The value of the option at argv[*i]: advances *i and returns the next
- * argument, or prints "flyt CMD: error: OPT needs a value (see flyt CMD
- * --help)" and returns NULL when there is none. */
-const char *flyt_cli_value(const char *cmd, int argc, char **argv, int *i);
+/*
+ * A command's arguments through getopt_long, in the order typed (the
+ * optstring starts with '-', so positionals come back in place and
+ * POSIXLY_CORRECT changes nothing), with flyt's own messages:
+ *   flyt CMD: error: unknown option 'ARG' (see flyt CMD --help)
+ *   flyt CMD: error: OPT needs a value (see flyt CMD --help)
+ * Long options must be typed whole: getopt's unambiguous prefixes
+ * (--out for --output) are refused as unknown, so that an option added
+ * later cannot change what an old command line means. Every command takes
+ * -h, --help ('h').
+ */
+struct flyt_cli_args {
+    const char *cmd;
+    int argc;
+    char **argv;
+    const char *arg;  /* the option's value, or the positional argument */
+    const char *name; /* the option as typed, without =VALUE: "-o", "--output" */
+    char name_buf[64];
+    bool done; /* past the options ("--" or the end) */
+    char shorts[64];
+    struct option longs[48];
+};
 
-/* flyt_cli_value, then flyt_cli_parse_uint on it; false (message printed)
- * when either fails. */
-bool flyt_cli_uint_value(const char *cmd, int argc, char **argv, int *i, unsigned long long lo,
-                         unsigned long long hi, unsigned long long *out);
+/* Option values of the shared long-only options; a command's own long-only
+ * options use FLYT_OPTV_CMD and up. */
+enum {
+    FLYT_OPTV_POSITIONAL = 1, /* what getopt returns for a positional */
+    FLYT_OPTV_SEED = 0x100,
+    FLYT_OPTV_SET,
+    FLYT_OPTV_FORMAT,
+    FLYT_OPTV_PROGRESS,
+    FLYT_OPTV_NO_PROGRESS,
+    FLYT_OPTV_PRECISION,
+    FLYT_OPTV_PRECISION_KPI,
+    FLYT_OPTV_MAX_REPS,
+    FLYT_OPTV_CMD = 0x200,
+};
+
+/* Sets up p for argv[1..argc): the shared options in the FLYT_OPT_ mask
+ * `shared`, and own (terminated by a zero entry; NULL: none), whose short
+ * forms are the entries with a letter as val. */
+void flyt_cli_args_init(struct flyt_cli_args *p, const char *cmd, int argc, char **argv,
+                        unsigned shared, const struct option *own);
+
+/* The next argument: an option's val (p->arg its value, p->name as typed),
+ * FLYT_OPTV_POSITIONAL (p->arg the argument), -1 at the end, or '?' after
+ * printing why it is bad input. */
+int flyt_cli_args_next(struct flyt_cli_args *p);
+
+/* p->arg as a whole number in [lo, hi], or false with flyt_cli_parse_uint's
+ * message naming p->name. */
+bool flyt_cli_args_uint(const struct flyt_cli_args *p, unsigned long long lo, unsigned long long hi,
+                        unsigned long long *out);
 
 /* The options several commands share; a command names those it takes. */
 enum {
@@ -58,12 +103,14 @@ enum {
     /* -r and --seed also as run.replications / run.seed overrides in sets,
      * one slot each where the option first appears (the last value counts) */
     FLYT_OPT_RUN_SETS = 1u << 7,
+    /* -r auto's --precision P, --precision-kpi LIST, --max-replications N */
+    FLYT_OPT_PRECISION = 1u << 8,
 };
 
 /* Everything flyt run and flyt compare take of them. */
 #define FLYT_OPTS_RUN                                                                    \
     (FLYT_OPT_OUTPUT | FLYT_OPT_REPS | FLYT_OPT_SEED | FLYT_OPT_THREADS | FLYT_OPT_SET | \
-     FLYT_OPT_FORMAT | FLYT_OPT_PROGRESS | FLYT_OPT_RUN_SETS)
+     FLYT_OPT_FORMAT | FLYT_OPT_PROGRESS | FLYT_OPT_RUN_SETS | FLYT_OPT_PRECISION)
 
 /* What those options set. Start with { .progress = -1 } (auto). */
 struct flyt_cli_opts {
@@ -78,12 +125,12 @@ struct flyt_cli_opts {
     char rep_set[64], seed_set[64];
 };
 
-/* Handles argv[*i] when it is one of the options in which (a FLYT_OPT_
- * mask), advancing *i past its value. Returns 1 when handled, 0 when it is
- * not one of them, -1 on bad input (the message printed, as "flyt CMD:
- * error: ..."). */
-int flyt_cli_option(const char *cmd, unsigned which, int argc, char **argv, int *i,
-                    struct flyt_cli_opts *o);
+/* Handles option opt (from flyt_cli_args_next) when it is one of those in
+ * which (a FLYT_OPT_ mask). Returns 1 when handled, 0 when it is not one
+ * of them, -1 on bad input (the message printed, as "flyt CMD: error:
+ * ..."). */
+int flyt_cli_args_shared(const struct flyt_cli_args *p, unsigned which, int opt,
+                         struct flyt_cli_opts *o);
 
 /* A long run should not end in "cannot write": true when the folder of
  * path can be written; otherwise prints "flyt CMD: error: cannot write
@@ -109,10 +156,8 @@ int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct 
  * replication's), reduced across replications as they finish
  * (flyt/series.h), or auto. */
 enum flyt_cli_series { FLYT_CLI_SERIES_AUTO, FLYT_CLI_SERIES_WHOLE, FLYT_CLI_SERIES_REDUCED };
-/* --series MODE or --series=MODE: 1 when argv[*i] was it (advanced past
- * its value), 0 when not, -1 on a bad value (printed). */
-int flyt_cli_series_option(const char *cmd, int argc, char **argv, int *i,
-                           enum flyt_cli_series *mode);
+/* --series MODE's value; -1 (printed) when it is none of the three. */
+int flyt_cli_series_mode(const char *cmd, const char *v, enum flyt_cli_series *mode);
 /* Whether series that whole would take `whole` bytes of memory are
  * reduced: always for REDUCED, never for WHOLE, for AUTO above 512 MiB
  * ($FLYT_SERIES_BUDGET_MIB, for small machines and tests, changes it). */
@@ -121,11 +166,10 @@ bool flyt_cli_series_reduce(enum flyt_cli_series mode, double whole);
 struct flyt_scenario;
 size_t flyt_cli_series_days(const struct flyt_scenario *s);
 
-/* -r auto's options, shared by run and compare: --precision P,
- * --precision-kpi LIST, --max-replications N. Returns 1 when argv[*i] was
- * one (advanced past its value), 0 when not, -1 on bad input (printed). */
-int flyt_cli_precision_option(const char *cmd, int argc, char **argv, int *i, double *precision,
-                              const char **kpis, unsigned *max_reps);
+/* -r auto's options, shared by run and compare (FLYT_OPT_PRECISION).
+ * Returns 1 when opt was one, 0 when not, -1 on bad input (printed). */
+int flyt_cli_args_precision(const struct flyt_cli_args *p, int opt, double *precision,
+                            const char **kpis, unsigned *max_reps);
 /* -r auto needs --precision and they go together; -1 (printed) when not
  * so. */
 int flyt_cli_precision_check(const char *cmd, bool r_auto, double precision, const char *kpis,

@@ -655,30 +655,55 @@ int flyt_cmd_bench(int argc, char **argv)
     b->parts = PART_ALL;
     b->seed = 1;
     int rc = EXIT_OK;
-    for (int i = 1; i < argc && rc == EXIT_OK; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    enum {
+        OPT_JSON = FLYT_OPTV_CMD,
+        OPT_SCALE,
+        OPT_ONLY,
+        OPT_MULT,
+        OPT_YEARS,
+        OPT_WARMUP,
+        OPT_SEED,
+        OPT_REPEAT
+    };
+    static const struct option own[] = {
+        { "json", no_argument, NULL, OPT_JSON },
+        { "scale", required_argument, NULL, OPT_SCALE },
+        { "only", required_argument, NULL, OPT_ONLY },
+        { "mult", required_argument, NULL, OPT_MULT },
+        { "years", required_argument, NULL, OPT_YEARS },
+        { "warmup", required_argument, NULL, OPT_WARMUP },
+        { "seed", required_argument, NULL, OPT_SEED },
+        { "repeat", required_argument, NULL, OPT_REPEAT },
+        { 0 },
+    };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "bench", argc, argv, 0, own);
+    for (int c; rc == EXIT_OK && (c = flyt_cli_args_next(&p)) != -1;) {
+        const char *v = p.arg;
+        if (c == 'h') {
             usage(stdout);
             free(b);
             return EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) {
+        } else if (c == OPT_JSON) {
             b->json = true;
-        } else if (strcmp(a, "--scale") == 0 && v) {
-            which = argv[++i];
-        } else if (strcmp(a, "--only") == 0 && v) {
-            rc = parse_only(argv[++i], &b->parts) ? EXIT_OK : EXIT_BAD_INPUT;
-        } else if (strcmp(a, "--mult") == 0 && v && (custom.mult = atof(argv[++i])) > 0) {
-        } else if (strcmp(a, "--years") == 0 && v && (custom.years = atof(argv[++i])) > 0) {
-        } else if (strcmp(a, "--warmup") == 0 && v && (custom.warmup = atof(argv[++i])) >= 0) {
-        } else if (strcmp(a, "--seed") == 0 && v) {
-            if (!flyt_cli_parse_uint(a, argv[++i], 0, 9223372036854775807ULL, &b->seed))
+        } else if (c == OPT_SCALE) {
+            which = v;
+        } else if (c == OPT_ONLY) {
+            rc = parse_only(v, &b->parts) ? EXIT_OK : EXIT_BAD_INPUT;
+        } else if (c == OPT_MULT && (custom.mult = atof(v)) > 0) {
+        } else if (c == OPT_YEARS && (custom.years = atof(v)) > 0) {
+        } else if (c == OPT_WARMUP && (custom.warmup = atof(v)) >= 0) {
+        } else if (c == OPT_SEED) {
+            if (!flyt_cli_args_uint(&p, 0, 9223372036854775807ULL, &b->seed))
                 rc = EXIT_BAD_INPUT;
-        } else if (strcmp(a, "--repeat") == 0 && v) {
-            if (!flyt_cli_parse_uint(a, argv[++i], 1, 1000, &repeat))
+        } else if (c == OPT_REPEAT) {
+            if (!flyt_cli_args_uint(&p, 1, 1000, &repeat))
                 rc = EXIT_BAD_INPUT;
         } else {
-            fprintf(stderr, "flyt bench: error: bad option '%s' (see flyt bench --help)\n", a);
+            /* '?' was printed; a positional or a bad number is named here */
+            if (c != '?')
+                fprintf(stderr, "flyt bench: error: bad option '%s' (see flyt bench --help)\n",
+                        c == FLYT_OPTV_POSITIONAL ? v : p.name);
             rc = EXIT_BAD_INPUT;
         }
     }

@@ -55,31 +55,36 @@ struct cal_opts {
 static int parse(int argc, char **argv, struct cal_opts *o)
 {
     unsigned long long v;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int rc = flyt_cli_option("calibrate", CAL_OPTS, argc, argv, &i, &o->c);
+    enum { OPT_MAX_EVALS = FLYT_OPTV_CMD, OPT_NO_INTERVALS };
+    static const struct option own[] = {
+        { "max-evals", required_argument, NULL, OPT_MAX_EVALS },
+        { "no-intervals", no_argument, NULL, OPT_NO_INTERVALS },
+        { 0 },
+    };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "calibrate", argc, argv, CAL_OPTS, own);
+    for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
+        int rc = c == '?' ? -1 : flyt_cli_args_shared(&p, CAL_OPTS, c, &o->c);
         if (rc < 0)
             return EXIT_BAD_INPUT;
         if (rc > 0)
             continue;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        if (c == 'h') {
             usage(stdout);
             return EXIT_OK;
-        } else if (strcmp(a, "--max-evals") == 0) {
-            if (!flyt_cli_uint_value("calibrate", argc, argv, &i, 1, 1000000, &v))
+        } else if (c == OPT_MAX_EVALS) {
+            if (!flyt_cli_args_uint(&p, 1, 1000000, &v))
                 return EXIT_BAD_INPUT;
             o->max_evals = (unsigned)v;
-        } else if (strcmp(a, "--no-intervals") == 0) {
+        } else if (c == OPT_NO_INTERVALS) {
             o->no_intervals = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr,
-                    "flyt calibrate: error: unknown option '%s' (see flyt calibrate --help)\n", a);
+        } else if (c != FLYT_OPTV_POSITIONAL) {
             return EXIT_BAD_INPUT;
         } else if (!o->spec) {
-            o->spec = a;
+            o->spec = p.arg;
         } else {
             fprintf(stderr, "flyt calibrate: error: one spec at a time, got '%s' and '%s'\n",
-                    o->spec, a);
+                    o->spec, p.arg);
             return EXIT_BAD_INPUT;
         }
     }

@@ -98,43 +98,46 @@ struct compare_opts {
 /* Returns -1 to continue, or an exit status. */
 static int parse(int argc, char **argv, struct compare_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if ((strcmp(a, "-r") == 0 || strcmp(a, "--replications") == 0) && i + 1 < argc &&
-            strcmp(argv[i + 1], "auto") == 0) {
+    enum { OPT_RESUME = FLYT_OPTV_CMD, OPT_ALLOW_DIFFERENT, OPT_SERIES };
+    static const struct option own[] = {
+        { "resume", no_argument, NULL, OPT_RESUME },
+        { "series", required_argument, NULL, OPT_SERIES },
+        { "allow-different-settings", no_argument, NULL, OPT_ALLOW_DIFFERENT },
+        { 0 },
+    };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "compare", argc, argv, FLYT_OPTS_RUN, own);
+    for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
+        if (c == 'r' && strcmp(p.arg, "auto") == 0) {
             o->r_auto = true;
-            i++;
             continue;
         }
-        int prc = flyt_cli_precision_option("compare", argc, argv, &i, &o->precision,
-                                            &o->precision_kpi, &o->max_reps);
-        if (prc < 0)
-            return EXIT_BAD_INPUT;
-        if (prc > 0)
-            continue;
-        int rc = flyt_cli_option("compare", FLYT_OPTS_RUN, argc, argv, &i, &o->c);
+        int rc = c == '?' ? -1
+                          : flyt_cli_args_precision(&p, c, &o->precision, &o->precision_kpi,
+                                                    &o->max_reps);
         if (rc == 0)
-            rc = flyt_cli_series_option("compare", argc, argv, &i, &o->series);
+            rc = flyt_cli_args_shared(&p, FLYT_OPTS_RUN, c, &o->c);
         if (rc < 0)
             return EXIT_BAD_INPUT;
         if (rc > 0)
             continue;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        if (c == 'h') {
             usage(stdout);
             return EXIT_OK;
-        } else if (strcmp(a, "--resume") == 0) {
+        } else if (c == OPT_RESUME) {
             o->resume = true;
-        } else if (strcmp(a, "--allow-different-settings") == 0) {
+        } else if (c == OPT_ALLOW_DIFFERENT) {
             o->allow_different = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "flyt compare: error: unknown option '%s' (see flyt compare --help)\n",
-                    a);
+        } else if (c == OPT_SERIES) {
+            if (flyt_cli_series_mode("compare", p.arg, &o->series) < 0)
+                return EXIT_BAD_INPUT;
+        } else if (c != FLYT_OPTV_POSITIONAL) {
             return EXIT_BAD_INPUT;
         } else if (o->n_files >= MAX_SCENARIOS) {
             fprintf(stderr, "flyt compare: error: at most %d scenarios\n", MAX_SCENARIOS);
             return EXIT_BAD_INPUT;
         } else {
-            o->files[o->n_files++] = a;
+            o->files[o->n_files++] = p.arg;
         }
     }
     if (flyt_cli_precision_check("compare", o->r_auto, o->precision, o->precision_kpi,

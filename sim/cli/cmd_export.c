@@ -69,23 +69,25 @@ struct opts {
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    enum { OPT_FORMAT = FLYT_OPTV_CMD, OPT_LOCALE };
+    static const struct option own[] = { { "format", required_argument, NULL, OPT_FORMAT },
+                                         { "locale", required_argument, NULL, OPT_LOCALE },
+                                         { 0 } };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "export", argc, argv, FLYT_OPT_OUTPUT, own);
+    for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
+        const char *v = p.arg;
+        if (c == 'h') {
             usage(stdout);
             return EXIT_OK;
-        } else if (strcmp(a, "--format") == 0) {
-            if (!(v = flyt_cli_value("export", argc, argv, &i)))
-                return EXIT_BAD_INPUT;
+        } else if (c == OPT_FORMAT) {
             if (strcmp(v, "xlsx") != 0 && strcmp(v, "csv") != 0) {
                 fprintf(stderr, "flyt export: error: --format is xlsx or csv, got '%s'\n", v);
                 return EXIT_BAD_INPUT;
             }
             o->csv = strcmp(v, "csv") == 0;
             o->have_format = true;
-        } else if (strcmp(a, "--locale") == 0) {
-            if (!(v = flyt_cli_value("export", argc, argv, &i)))
-                return EXIT_BAD_INPUT;
+        } else if (c == OPT_LOCALE) {
             if (strcmp(v, "en") != 0 && strcmp(v, "nb") != 0) {
                 fprintf(stderr,
                         "flyt export: error: --locale is en ('.' decimals) or nb (',' "
@@ -95,18 +97,15 @@ static int parse(int argc, char **argv, struct opts *o)
             }
             o->locale = strcmp(v, "nb") == 0 ? FLYT_EXPORT_LOCALE_NB : FLYT_EXPORT_LOCALE_EN;
             o->have_locale = true;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (!(o->out = flyt_cli_value("export", argc, argv, &i)))
-                return EXIT_BAD_INPUT;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "flyt export: error: unknown option '%s' (see flyt export --help)\n",
-                    a);
+        } else if (c == 'o') {
+            o->out = v;
+        } else if (c != FLYT_OPTV_POSITIONAL) {
             return EXIT_BAD_INPUT;
         } else if (!o->in) {
-            o->in = a;
+            o->in = v;
         } else {
             fprintf(stderr, "flyt export: error: one file at a time, got '%s' and '%s'\n", o->in,
-                    a);
+                    v);
             return EXIT_BAD_INPUT;
         }
     }

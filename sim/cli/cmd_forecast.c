@@ -91,71 +91,84 @@ static bool parse_date_opt(const char *v, int *day)
     return false;
 }
 
-/* One option at argv[*i]; returns -1 to go on, or an exit status. */
-static int option(int argc, char **argv, int *i, struct fc_opts *o)
+enum {
+    OPT_CENSUS = FLYT_OPTV_CMD,
+    OPT_DATE,
+    OPT_DAYS,
+    OPT_IGNORE_COLUMN,
+    OPT_TOP,
+    OPT_DUMP_CENSUS,
+    OPT_DAY,
+    OPT_REPLICATION,
+};
+
+/* Option c (p->arg its value); returns -1 to go on, or an exit status. */
+static int option(const struct flyt_cli_args *p, int c, struct fc_opts *o)
 {
-    const char *a = argv[*i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    const char *x = p->arg;
+    if (c == 'h') {
         usage(stdout);
         return EXIT_OK;
     }
-    int rc = flyt_cli_option("forecast", FC_OPTS, argc, argv, i, &o->c);
+    int rc = c == '?' ? -1 : flyt_cli_args_shared(p, FC_OPTS, c, &o->c);
     if (rc != 0)
         return rc < 0 ? EXIT_BAD_INPUT : -1;
-    if (a[0] != '-' || a[1] == '\0') {
+    switch (c) {
+    case FLYT_OPTV_POSITIONAL:
         if (o->scenario) {
             fprintf(stderr, "flyt forecast: error: one scenario at a time, got '%s' and '%s'\n",
-                    o->scenario, a);
+                    o->scenario, x);
             return EXIT_BAD_INPUT;
         }
-        o->scenario = a;
+        o->scenario = x;
         return -1;
-    }
-    static const char *const with_value[] = {
-        "--census", "--date",        "--days", "--ignore-column",
-        "--top",    "--dump-census", "--day",  "--replication",
-    };
-    bool known = false;
-    for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
-        known = known || strcmp(a, with_value[k]) == 0;
-    if (!known) {
-        fprintf(stderr, "flyt forecast: error: unknown option '%s' (see flyt forecast --help)\n",
-                a);
-        return EXIT_BAD_INPUT;
-    }
-    const char *x = flyt_cli_value("forecast", argc, argv, i);
-    if (!x)
-        return EXIT_BAD_INPUT;
-    if (strcmp(a, "--census") == 0)
+    case OPT_CENSUS:
         o->census = x;
-    else if (strcmp(a, "--dump-census") == 0)
+        return -1;
+    case OPT_DUMP_CENSUS:
         o->dump = x;
-    else if (strcmp(a, "--date") == 0)
+        return -1;
+    case OPT_DATE:
         return parse_date_opt(x, &o->census_day) ? -1 : EXIT_BAD_INPUT;
-    else if (strcmp(a, "--days") == 0)
-        return flyt_cli_parse_uint(a, x, 1, 3650, &o->days) ? -1 : EXIT_BAD_INPUT;
-    else if (strcmp(a, "--top") == 0)
-        return flyt_cli_parse_uint(a, x, 0, 1000000, &o->top) ? -1 : EXIT_BAD_INPUT;
-    else if (strcmp(a, "--replication") == 0)
-        return flyt_cli_parse_uint(a, x, 0, 1000000, &o->replication) ? -1 : EXIT_BAD_INPUT;
-    else if (strcmp(a, "--day") == 0) {
+    case OPT_DAYS:
+        return flyt_cli_args_uint(p, 1, 3650, &o->days) ? -1 : EXIT_BAD_INPUT;
+    case OPT_TOP:
+        return flyt_cli_args_uint(p, 0, 1000000, &o->top) ? -1 : EXIT_BAD_INPUT;
+    case OPT_REPLICATION:
+        return flyt_cli_args_uint(p, 0, 1000000, &o->replication) ? -1 : EXIT_BAD_INPUT;
+    case OPT_DAY:
         o->have_day = true;
-        return flyt_cli_parse_uint(a, x, 1, 365000, &o->day) ? -1 : EXIT_BAD_INPUT;
-    } else if (strcmp(a, "--ignore-column") == 0) {
+        return flyt_cli_args_uint(p, 1, 365000, &o->day) ? -1 : EXIT_BAD_INPUT;
+    case OPT_IGNORE_COLUMN:
         if (o->n_ignore >= MAX_IGNORE) {
             fprintf(stderr, "flyt forecast: error: at most %d --ignore-column options\n",
                     MAX_IGNORE);
             return EXIT_BAD_INPUT;
         }
         o->ignore[o->n_ignore++] = x;
+        return -1;
+    default: /* '?': printed */
+        return EXIT_BAD_INPUT;
     }
-    return -1;
 }
 
 static int parse(int argc, char **argv, struct fc_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        int rc = option(argc, argv, &i, o);
+    static const struct option own[] = {
+        { "census", required_argument, NULL, OPT_CENSUS },
+        { "date", required_argument, NULL, OPT_DATE },
+        { "days", required_argument, NULL, OPT_DAYS },
+        { "ignore-column", required_argument, NULL, OPT_IGNORE_COLUMN },
+        { "top", required_argument, NULL, OPT_TOP },
+        { "dump-census", required_argument, NULL, OPT_DUMP_CENSUS },
+        { "day", required_argument, NULL, OPT_DAY },
+        { "replication", required_argument, NULL, OPT_REPLICATION },
+        { 0 },
+    };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "forecast", argc, argv, FC_OPTS, own);
+    for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
+        int rc = option(&p, c, o);
         if (rc >= 0)
             return rc;
     }

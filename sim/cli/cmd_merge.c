@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 static void usage(FILE *out)
 {
@@ -37,23 +36,18 @@ int flyt_cmd_merge(int argc, char **argv)
         return EXIT_FAIL;
     }
     int rc = -1;
-    for (int i = 1; i < argc && rc < 0; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "merge", argc, argv, FLYT_OPT_OUTPUT, NULL);
+    for (int c; rc < 0 && (c = flyt_cli_args_next(&p)) != -1;) {
+        if (c == 'h') {
             usage(stdout);
             rc = EXIT_OK;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "flyt merge: error: %s needs a value\n", a);
-                rc = EXIT_BAD_INPUT;
-            } else {
-                out = argv[++i];
-            }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "flyt merge: error: unknown option '%s' (see flyt merge --help)\n", a);
-            rc = EXIT_BAD_INPUT;
+        } else if (c == 'o') {
+            out = p.arg;
+        } else if (c == FLYT_OPTV_POSITIONAL) {
+            paths[n++] = p.arg;
         } else {
-            paths[n++] = a;
+            rc = EXIT_BAD_INPUT;
         }
     }
     if (rc < 0 && n == 0) {

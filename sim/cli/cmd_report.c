@@ -47,23 +47,24 @@ int flyt_cmd_report(int argc, char **argv)
 {
     const char *path = NULL;
     enum flyt_report_format fmt = FLYT_REPORT_TABLE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    static const struct option own[] = { { "format", required_argument, NULL, FLYT_OPTV_CMD },
+                                         { 0 } };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "report", argc, argv, 0, own);
+    for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
+        if (c == 'h') {
             usage(stdout);
             return EXIT_OK;
-        } else if (strcmp(a, "--format") == 0) {
-            const char *v = flyt_cli_value("report", argc, argv, &i);
-            if (!v || !parse_format(v, &fmt))
+        } else if (c == FLYT_OPTV_CMD) {
+            if (!parse_format(p.arg, &fmt))
                 return EXIT_BAD_INPUT;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "flyt report: error: unknown option '%s' (see flyt report --help)\n",
-                    a);
+        } else if (c != FLYT_OPTV_POSITIONAL) {
             return EXIT_BAD_INPUT;
         } else if (!path) {
-            path = a;
+            path = p.arg;
         } else {
-            fprintf(stderr, "flyt report: error: one file at a time, got '%s' and '%s'\n", path, a);
+            fprintf(stderr, "flyt report: error: one file at a time, got '%s' and '%s'\n", path,
+                    p.arg);
             return EXIT_BAD_INPUT;
         }
     }

@@ -88,49 +88,48 @@ struct run_opts {
 /* Returns -1 to continue, or an exit status. */
 static int parse(int argc, char **argv, struct run_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if ((strcmp(a, "-r") == 0 || strcmp(a, "--replications") == 0) && i + 1 < argc &&
-            strcmp(argv[i + 1], "auto") == 0) {
+    enum { OPT_SERIES = FLYT_OPTV_CMD, OPT_WARMUP, OPT_PATIENTS, OPT_EVENTS, OPT_RESUME };
+    static const struct option own[] = {
+        { "series", required_argument, NULL, OPT_SERIES },
+        { "warmup", required_argument, NULL, OPT_WARMUP },
+        { "patients", no_argument, NULL, OPT_PATIENTS },
+        { "events", no_argument, NULL, OPT_EVENTS },
+        { "resume", no_argument, NULL, OPT_RESUME },
+        { 0 },
+    };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "run", argc, argv, FLYT_OPTS_RUN, own);
+    for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
+        const char *a = p.arg;
+        if (c == 'r' && strcmp(a, "auto") == 0) {
             o->r_auto = true;
-            i++;
             continue;
         }
-        int prc = flyt_cli_precision_option("run", argc, argv, &i, &o->precision, &o->precision_kpi,
-                                            &o->max_reps);
-        if (prc < 0)
-            return EXIT_BAD_INPUT;
-        if (prc > 0)
-            continue;
-        int rc = flyt_cli_option("run", FLYT_OPTS_RUN, argc, argv, &i, &o->c);
+        int rc = c == '?' ? -1
+                          : flyt_cli_args_precision(&p, c, &o->precision, &o->precision_kpi,
+                                                    &o->max_reps);
+        if (rc == 0)
+            rc = flyt_cli_args_shared(&p, FLYT_OPTS_RUN, c, &o->c);
         if (rc < 0)
             return EXIT_BAD_INPUT;
         if (rc > 0)
             continue;
-        rc = flyt_cli_series_option("run", argc, argv, &i, &o->series);
-        if (rc < 0)
-            return EXIT_BAD_INPUT;
-        if (rc > 0)
-            continue;
-        if (strcmp(a, "--warmup") == 0 || strncmp(a, "--warmup=", 9) == 0) {
-            const char *v = a[8] == '=' ? a + 9 : flyt_cli_value("run", argc, argv, &i);
-            if (!v)
-                return EXIT_BAD_INPUT;
-            /* the loader checks it as it checks the file's, "--set:N" aside */
-            snprintf(o->warmup_set, sizeof o->warmup_set, "run.warmup_days=%s", v);
-            continue;
-        }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        if (c == 'h') {
             usage(stdout);
             return EXIT_OK;
-        } else if (strcmp(a, "--patients") == 0) {
+        } else if (c == OPT_SERIES) {
+            if (flyt_cli_series_mode("run", a, &o->series) < 0)
+                return EXIT_BAD_INPUT;
+        } else if (c == OPT_WARMUP) {
+            /* the loader checks it as it checks the file's, "--set:N" aside */
+            snprintf(o->warmup_set, sizeof o->warmup_set, "run.warmup_days=%s", a);
+        } else if (c == OPT_PATIENTS) {
             o->patients = true;
-        } else if (strcmp(a, "--events") == 0) {
+        } else if (c == OPT_EVENTS) {
             o->events = true;
-        } else if (strcmp(a, "--resume") == 0) {
+        } else if (c == OPT_RESUME) {
             o->resume = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "flyt run: error: unknown option '%s' (see flyt run --help)\n", a);
+        } else if (c != FLYT_OPTV_POSITIONAL) {
             return EXIT_BAD_INPUT;
         } else if (!o->scenario) {
             o->scenario = a;

@@ -62,41 +62,49 @@ struct sweep_opts {
 /* Returns -1 to go on, or an exit status. */
 static int parse(int argc, char **argv, struct sweep_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int rc = flyt_cli_option("sweep", SWEEP_OPTS, argc, argv, &i, &o->c);
+    enum { OPT_SHARD = FLYT_OPTV_CMD, OPT_NO_SLURM, OPT_RESUME, OPT_SERIES, OPT_DRY_RUN };
+    static const struct option own[] = {
+        { "shard", required_argument, NULL, OPT_SHARD },
+        { "no-slurm", no_argument, NULL, OPT_NO_SLURM },
+        { "resume", no_argument, NULL, OPT_RESUME },
+        { "series", no_argument, NULL, OPT_SERIES },
+        { "dry-run", no_argument, NULL, OPT_DRY_RUN },
+        { 0 },
+    };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "sweep", argc, argv, SWEEP_OPTS, own);
+    for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
+        const char *v = p.arg;
+        int rc = c == '?' ? -1 : flyt_cli_args_shared(&p, SWEEP_OPTS, c, &o->c);
         if (rc < 0)
             return EXIT_BAD_INPUT;
         if (rc > 0)
             continue;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        if (c == 'h') {
             usage(stdout);
             return EXIT_OK;
-        } else if (strcmp(a, "--shard") == 0) {
-            if (!(v = flyt_cli_value("sweep", argc, argv, &i)))
-                return EXIT_BAD_INPUT;
+        } else if (c == OPT_SHARD) {
             if (!flyt_sweep_parse_shard(v, &o->shard_index, &o->shard_count)) {
                 fprintf(stderr, "flyt sweep: error: --shard wants I/N with 0 <= I < N, got '%s'\n",
                         v);
                 return EXIT_BAD_INPUT;
             }
             o->have_shard = true;
-        } else if (strcmp(a, "--no-slurm") == 0) {
+        } else if (c == OPT_NO_SLURM) {
             o->no_slurm = true;
-        } else if (strcmp(a, "--resume") == 0) {
+        } else if (c == OPT_RESUME) {
             o->resume = true;
-        } else if (strcmp(a, "--series") == 0) {
+        } else if (c == OPT_SERIES) {
             o->series = true;
-        } else if (strcmp(a, "--dry-run") == 0) {
+        } else if (c == OPT_DRY_RUN) {
             o->dry_run = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "flyt sweep: error: unknown option '%s' (see flyt sweep --help)\n", a);
+        } else if (c != FLYT_OPTV_POSITIONAL) {
             return EXIT_BAD_INPUT;
         } else if (!o->file) {
-            o->file = a;
+            o->file = v;
         } else {
             fprintf(stderr, "flyt sweep: error: one sweep file at a time, got '%s' and '%s'\n",
-                    o->file, a);
+                    o->file, v);
             return EXIT_BAD_INPUT;
         }
     }

@@ -158,33 +158,37 @@ int flyt_cmd_upgrade(int argc, char **argv)
 {
     const char *path = NULL, *output = NULL;
     unsigned opts = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    enum { OPT_NO_CHECK = FLYT_OPTV_CMD, OPT_KEY, OPT_KPI, OPT_DUMP_VALUES };
+    static const struct option own[] = {
+        { "no-check", no_argument, NULL, OPT_NO_CHECK },
+        { "key", required_argument, NULL, OPT_KEY },
+        { "kpi", required_argument, NULL, OPT_KPI },
+        { "dump-values", required_argument, NULL, OPT_DUMP_VALUES },
+        { 0 },
+    };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "upgrade", argc, argv, FLYT_OPT_OUTPUT, own);
+    for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
+        if (c == 'h') {
             usage(stdout);
             return EXIT_OK;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (!(output = flyt_cli_value("upgrade", argc, argv, &i)))
-                return EXIT_BAD_INPUT;
-        } else if (strcmp(a, "--no-check") == 0) {
+        } else if (c == 'o') {
+            output = p.arg;
+        } else if (c == OPT_NO_CHECK) {
             opts |= FLYT_UPGRADE_NO_CHECK;
-        } else if (strcmp(a, "--key") == 0 || strcmp(a, "--kpi") == 0 ||
-                   strcmp(a, "--dump-values") == 0) {
-            const char *v = flyt_cli_value("upgrade", argc, argv, &i);
-            if (!v)
-                return EXIT_BAD_INPUT;
-            if (strcmp(a, "--key") == 0)
-                return print_key(v);
-            return strcmp(a, "--kpi") == 0 ? print_kpi(v) : dump_values(v);
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "flyt upgrade: error: unknown option '%s' (see flyt upgrade --help)\n",
-                    a);
+        } else if (c == OPT_KEY) {
+            return print_key(p.arg);
+        } else if (c == OPT_KPI) {
+            return print_kpi(p.arg);
+        } else if (c == OPT_DUMP_VALUES) {
+            return dump_values(p.arg);
+        } else if (c != FLYT_OPTV_POSITIONAL) {
             return EXIT_BAD_INPUT;
         } else if (!path) {
-            path = a;
+            path = p.arg;
         } else {
             fprintf(stderr, "flyt upgrade: error: one file at a time, got '%s' and '%s'\n", path,
-                    a);
+                    p.arg);
             return EXIT_BAD_INPUT;
         }
     }

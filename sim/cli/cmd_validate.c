@@ -37,25 +37,26 @@ int flyt_cmd_validate(int argc, char **argv)
         fprintf(stderr, "flyt validate: error: out of memory\n");
         return EXIT_FAIL;
     }
-    for (int i = 1; i < argc; i++) {
+    enum { OPT_SET = FLYT_OPTV_CMD, OPT_LIST_KEYS };
+    static const struct option own[] = { { "set", required_argument, NULL, OPT_SET },
+                                         { "list-keys", no_argument, NULL, OPT_LIST_KEYS },
+                                         { 0 } };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "validate", argc, argv, 0, own);
+    for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
         int rc = -1;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        if (c == 'h') {
             usage(stdout);
             rc = EXIT_OK;
-        } else if (strcmp(argv[i], "--list-keys") == 0) {
+        } else if (c == OPT_LIST_KEYS) {
             flyt_scenario_print_keys(stdout);
             rc = EXIT_OK;
-        } else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
-            sets[n_sets++] = argv[++i];
-        } else if (strcmp(argv[i], "--set") == 0) {
-            fprintf(stderr,
-                    "flyt validate: error: --set needs a value (see flyt validate --help)\n");
-            rc = EXIT_BAD_INPUT;
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "flyt validate: error: unknown option '%s'\n", argv[i]);
+        } else if (c == OPT_SET) {
+            sets[n_sets++] = p.arg;
+        } else if (c != FLYT_OPTV_POSITIONAL) {
             rc = EXIT_BAD_INPUT;
         } else if (!path) {
-            path = argv[i];
+            path = p.arg;
         } else {
             fprintf(stderr, "flyt validate: error: one scenario at a time\n");
             rc = EXIT_BAD_INPUT;

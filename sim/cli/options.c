@@ -1,12 +1,15 @@
-/* Option parsing the flyt commands share: the value after an option, the
- * options most commands take (-o, -r, --seed, -t, --set, --format,
- * --progress), the output-directory check before a long run, and the
- * report of replications the runaway guard stopped. Every message names
- * the command, so they read as before this was shared. */
+/* Option parsing the flyt commands share: getopt_long with flyt's own
+ * messages, the options most commands take (-o, -r, --seed, -t, --set,
+ * --format, --progress, -r auto's), the output-directory check before a
+ * long run, and the report of replications the runaway guard stopped.
+ * Every message names the command, so they read as before this was
+ * shared. */
 #include "cli/cli.h"
 #include "flyt/precision.h"
 #include "flyt/scenario.h"
 
+#include <ctype.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,25 +19,120 @@
 
 #define SEED_MAX 9223372036854775807ULL
 
-const char *flyt_cli_value(const char *cmd, int argc, char **argv, int *i)
+/* The shared options as getopt_long sees them, each with the FLYT_OPT_
+ * bit that brings it. */
+static const struct {
+    unsigned bit;
+    struct option opt;
+} shared_opts[] = {
+    { FLYT_OPT_OUTPUT, { "output", required_argument, NULL, 'o' } },
+    { FLYT_OPT_REPS, { "replications", required_argument, NULL, 'r' } },
+    { FLYT_OPT_SEED, { "seed", required_argument, NULL, FLYT_OPTV_SEED } },
+    { FLYT_OPT_THREADS, { "threads", required_argument, NULL, 't' } },
+    { FLYT_OPT_SET, { "set", required_argument, NULL, FLYT_OPTV_SET } },
+    { FLYT_OPT_FORMAT, { "format", required_argument, NULL, FLYT_OPTV_FORMAT } },
+    { FLYT_OPT_PROGRESS, { "progress", no_argument, NULL, FLYT_OPTV_PROGRESS } },
+    { FLYT_OPT_PROGRESS, { "no-progress", no_argument, NULL, FLYT_OPTV_NO_PROGRESS } },
+    { FLYT_OPT_PRECISION, { "precision", required_argument, NULL, FLYT_OPTV_PRECISION } },
+    { FLYT_OPT_PRECISION, { "precision-kpi", required_argument, NULL, FLYT_OPTV_PRECISION_KPI } },
+    { FLYT_OPT_PRECISION, { "max-replications", required_argument, NULL, FLYT_OPTV_MAX_REPS } },
+};
+
+static void add_opt(struct flyt_cli_args *p, size_t *n, const struct option *o)
 {
-    if (*i + 1 < argc)
-        return argv[++*i];
-    fprintf(stderr, "flyt %s: error: %s needs a value (see flyt %s --help)\n", cmd, argv[*i], cmd);
-    return NULL;
+    const size_t max = sizeof p->longs / sizeof p->longs[0] - 1;
+    if (*n >= max) /* a command's table is fixed at compile time: a bug */
+        abort();
+    p->longs[(*n)++] = *o;
+    if (o->val > 0 && o->val < 128 && isalpha(o->val)) {
+        size_t len = strlen(p->shorts);
+        if (len + 3 >= sizeof p->shorts)
+            abort();
+        p->shorts[len] = (char)o->val;
+        if (o->has_arg == required_argument)
+            p->shorts[len + 1] = ':';
+    }
 }
 
-bool flyt_cli_uint_value(const char *cmd, int argc, char **argv, int *i, unsigned long long lo,
-                         unsigned long long hi, unsigned long long *out)
+void flyt_cli_args_init(struct flyt_cli_args *p, const char *cmd, int argc, char **argv,
+                        unsigned shared, const struct option *own)
 {
-    const char *opt = argv[*i];
-    const char *v = flyt_cli_value(cmd, argc, argv, i);
-    return v && flyt_cli_parse_uint(opt, v, lo, hi, out);
+    memset(p, 0, sizeof *p);
+    p->cmd = cmd;
+    p->argc = argc;
+    p->argv = argv;
+    /* '-': positionals in place; ':': a missing value is told from an
+     * unknown option */
+    snprintf(p->shorts, sizeof p->shorts, "-:");
+    size_t n = 0;
+    add_opt(p, &n, &(struct option){ "help", no_argument, NULL, 'h' });
+    for (size_t k = 0; k < sizeof shared_opts / sizeof shared_opts[0]; k++)
+        if (shared & shared_opts[k].bit)
+            add_opt(p, &n, &shared_opts[k].opt);
+    for (; own && own->name; own++)
+        add_opt(p, &n, own);
+    opterr = 0;
+    optind = 0; /* glibc: start afresh */
 }
 
-static bool is(const char *a, const char *short_name, const char *long_name)
+/* Whether the element names the long option whole (--name or --name=...). */
+static bool whole_name(const char *elem, const char *name)
 {
-    return (short_name && strcmp(a, short_name) == 0) || strcmp(a, long_name) == 0;
+    size_t len = strlen(name);
+    return strncmp(elem, "--", 2) == 0 && strncmp(elem + 2, name, len) == 0 &&
+           (elem[2 + len] == '\0' || elem[2 + len] == '=');
+}
+
+static int unknown(struct flyt_cli_args *p, const char *elem)
+{
+    fprintf(stderr, "flyt %s: error: unknown option '%s' (see flyt %s --help)\n", p->cmd, elem,
+            p->cmd);
+    return '?';
+}
+
+int flyt_cli_args_next(struct flyt_cli_args *p)
+{
+    if (p->done) { /* after "--" everything is a positional */
+        if (optind >= p->argc)
+            return -1;
+        p->arg = p->argv[optind++];
+        p->name = NULL;
+        return FLYT_OPTV_POSITIONAL;
+    }
+    /* Without permutation the element being read is argv[optind], also in
+     * the middle of a cluster such as -th (optind moves past it at its end). */
+    int at = optind == 0 ? 1 : optind, idx = -1;
+    int c = getopt_long(p->argc, p->argv, p->shorts, p->longs, &idx);
+    const char *elem = at < p->argc ? p->argv[at] : "";
+    p->arg = optarg;
+    p->name = NULL;
+    if (c == -1) {
+        p->done = true;
+        return flyt_cli_args_next(p);
+    }
+    if (c == FLYT_OPTV_POSITIONAL)
+        return c;
+    if (idx >= 0 || strncmp(elem, "--", 2) == 0) {
+        size_t len = strcspn(elem, "=");
+        snprintf(p->name_buf, sizeof p->name_buf, "%.*s", (int)len, elem);
+    } else {
+        snprintf(p->name_buf, sizeof p->name_buf, "-%c", c == '?' || c == ':' ? optopt : c);
+    }
+    p->name = p->name_buf;
+    if (c == '?' || (idx >= 0 && !whole_name(elem, p->longs[idx].name)))
+        return unknown(p, elem);
+    if (c == ':') {
+        fprintf(stderr, "flyt %s: error: %s needs a value (see flyt %s --help)\n", p->cmd, p->name,
+                p->cmd);
+        return '?';
+    }
+    return c;
+}
+
+bool flyt_cli_args_uint(const struct flyt_cli_args *p, unsigned long long lo, unsigned long long hi,
+                        unsigned long long *out)
+{
+    return flyt_cli_parse_uint(p->name, p->arg, lo, hi, out);
 }
 
 /* -r and --seed as overrides: one slot each, kept after every --set so
@@ -48,72 +146,89 @@ static void slot(struct flyt_cli_opts *o, char *buf, size_t len, const char *key
     snprintf(buf, len, "%s=%llu", key, v);
 }
 
-static int numeric(const char *cmd, unsigned which, int argc, char **argv, int *i,
-                   struct flyt_cli_opts *o)
+/* --set in the order typed, before the -r and --seed slots (see slot). */
+static int add_set(const char *cmd, struct flyt_cli_opts *o, const char *v)
 {
-    const char *a = argv[*i];
+    if (o->n_sets >= CLI_MAX_SETS) {
+        fprintf(stderr, "flyt %s: error: at most %d --set options\n", cmd, CLI_MAX_SETS);
+        return -1;
+    }
+    int slots = (o->rep_set[0] != '\0') + (o->seed_set[0] != '\0');
+    for (int k = o->n_sets; k > o->n_sets - slots; k--)
+        o->sets[k] = o->sets[k - 1];
+    o->sets[o->n_sets++ - slots] = v;
+    return 1;
+}
+
+int flyt_cli_args_shared(const struct flyt_cli_args *p, unsigned which, int opt,
+                         struct flyt_cli_opts *o)
+{
     unsigned long long v;
-    if ((which & FLYT_OPT_REPS) && is(a, "-r", "--replications")) {
-        if (!flyt_cli_uint_value(cmd, argc, argv, i, 1, 1000000, &v))
+    const char *a = p->arg;
+    if ((which & FLYT_OPT_REPS) && opt == 'r') {
+        if (!flyt_cli_args_uint(p, 1, 1000000, &v))
             return -1;
         o->reps = v;
         o->have_reps = true;
         if (which & FLYT_OPT_RUN_SETS)
             slot(o, o->rep_set, sizeof o->rep_set, "run.replications", v);
-    } else if ((which & FLYT_OPT_SEED) && is(a, NULL, "--seed")) {
-        if (!flyt_cli_uint_value(cmd, argc, argv, i, 0, SEED_MAX, &v))
+    } else if ((which & FLYT_OPT_SEED) && opt == FLYT_OPTV_SEED) {
+        if (!flyt_cli_args_uint(p, 0, SEED_MAX, &v))
             return -1;
         o->seed = v;
         o->have_seed = true;
         if (which & FLYT_OPT_RUN_SETS)
             slot(o, o->seed_set, sizeof o->seed_set, "run.seed", v);
-    } else if ((which & FLYT_OPT_THREADS) && is(a, "-t", "--threads")) {
-        if (!flyt_cli_uint_value(cmd, argc, argv, i, 1, 1024, &v))
+    } else if ((which & FLYT_OPT_THREADS) && opt == 't') {
+        if (!flyt_cli_args_uint(p, 1, 1024, &v))
             return -1;
         o->threads = (unsigned)v;
+    } else if ((which & FLYT_OPT_OUTPUT) && opt == 'o') {
+        o->output = a;
+    } else if ((which & FLYT_OPT_SET) && opt == FLYT_OPTV_SET) {
+        return add_set(p->cmd, o, a);
+    } else if ((which & FLYT_OPT_FORMAT) && opt == FLYT_OPTV_FORMAT) {
+        if (strcmp(a, "json") != 0 && strcmp(a, "table") != 0) {
+            fprintf(stderr, "flyt %s: error: --format is table or json, got '%s'\n", p->cmd, a);
+            return -1;
+        }
+        o->json = strcmp(a, "json") == 0;
+    } else if ((which & FLYT_OPT_PROGRESS) &&
+               (opt == FLYT_OPTV_PROGRESS || opt == FLYT_OPTV_NO_PROGRESS)) {
+        o->progress = opt == FLYT_OPTV_PROGRESS;
     } else {
         return 0;
     }
     return 1;
 }
 
-int flyt_cli_option(const char *cmd, unsigned which, int argc, char **argv, int *i,
-                    struct flyt_cli_opts *o)
+int flyt_cli_args_precision(const struct flyt_cli_args *p, int opt, double *precision,
+                            const char **kpis, unsigned *max_reps)
 {
-    const char *a = argv[*i], *v;
-    int rc = numeric(cmd, which, argc, argv, i, o);
-    if (rc != 0)
-        return rc;
-    if ((which & FLYT_OPT_OUTPUT) && is(a, "-o", "--output")) {
-        if (!(v = flyt_cli_value(cmd, argc, argv, i)))
-            return -1;
-        o->output = v;
-    } else if ((which & FLYT_OPT_SET) && is(a, NULL, "--set")) {
-        if (!(v = flyt_cli_value(cmd, argc, argv, i)))
-            return -1;
-        if (o->n_sets >= CLI_MAX_SETS) {
-            fprintf(stderr, "flyt %s: error: at most %d --set options\n", cmd, CLI_MAX_SETS);
-            return -1;
-        }
-        int slots = (o->rep_set[0] != '\0') + (o->seed_set[0] != '\0');
-        for (int k = o->n_sets; k > o->n_sets - slots; k--)
-            o->sets[k] = o->sets[k - 1];
-        o->sets[o->n_sets++ - slots] = v;
-    } else if ((which & FLYT_OPT_FORMAT) && is(a, NULL, "--format")) {
-        if (!(v = flyt_cli_value(cmd, argc, argv, i)))
-            return -1;
-        if (strcmp(v, "json") != 0 && strcmp(v, "table") != 0) {
-            fprintf(stderr, "flyt %s: error: --format is table or json, got '%s'\n", cmd, v);
-            return -1;
-        }
-        o->json = strcmp(v, "json") == 0;
-    } else if ((which & FLYT_OPT_PROGRESS) && is(a, NULL, "--progress")) {
-        o->progress = 1;
-    } else if ((which & FLYT_OPT_PROGRESS) && is(a, NULL, "--no-progress")) {
-        o->progress = 0;
-    } else {
-        return 0;
+    const char *v = p->arg;
+    if (opt == FLYT_OPTV_PRECISION_KPI) {
+        *kpis = v;
+        return 1;
     }
+    if (opt == FLYT_OPTV_MAX_REPS) {
+        unsigned long long m;
+        if (!flyt_cli_args_uint(p, 2, 1000000, &m))
+            return -1;
+        *max_reps = (unsigned)m;
+        return 1;
+    }
+    if (opt != FLYT_OPTV_PRECISION)
+        return 0;
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || *end || !(x > 0 && x < 1)) {
+        fprintf(stderr,
+                "flyt %s: error: --precision takes a fraction, 0 < P < 1 (0.05 for 5 %%), got "
+                "'%s'\n",
+                p->cmd, v);
+        return -1;
+    }
+    *precision = x;
     return 1;
 }
 
@@ -161,30 +276,20 @@ int flyt_cli_report_stopped(const char *cmd, const char *scenario, const struct 
     return EXIT_FAIL;
 }
 
-int flyt_cli_series_option(const char *cmd, int argc, char **argv, int *i,
-                           enum flyt_cli_series *mode)
+int flyt_cli_series_mode(const char *cmd, const char *v, enum flyt_cli_series *mode)
 {
-    const char *a = argv[*i], *v;
-    if (strncmp(a, "--series=", 9) == 0)
-        v = a + 9;
-    else if (strcmp(a, "--series") == 0 && *i + 1 < argc)
-        v = argv[++*i];
-    else if (strcmp(a, "--series") == 0)
-        v = NULL;
-    else
-        return 0;
-    if (v && strcmp(v, "whole") == 0)
+    if (strcmp(v, "whole") == 0)
         *mode = FLYT_CLI_SERIES_WHOLE;
-    else if (v && strcmp(v, "reduced") == 0)
+    else if (strcmp(v, "reduced") == 0)
         *mode = FLYT_CLI_SERIES_REDUCED;
-    else if (v && strcmp(v, "auto") == 0)
+    else if (strcmp(v, "auto") == 0)
         *mode = FLYT_CLI_SERIES_AUTO;
     else {
-        fprintf(stderr, "flyt %s: error: --series takes whole, reduced or auto%s%s%s\n", cmd,
-                v ? ", got '" : "", v ? v : "", v ? "'" : "");
+        fprintf(stderr, "flyt %s: error: --series takes whole, reduced or auto, got '%s'\n", cmd,
+                v);
         return -1;
     }
-    return 1;
+    return 0;
 }
 
 /* Whole series cost 8 bytes per replication, day and series: 38 GB for a
@@ -205,40 +310,6 @@ size_t flyt_cli_series_days(const struct flyt_scenario *s)
 {
     size_t first = (size_t)ceil(s->warmup_days), last = (size_t)ceil(s->horizon_days);
     return s->series_off || last <= first ? 0 : last - first;
-}
-
-int flyt_cli_precision_option(const char *cmd, int argc, char **argv, int *i, double *precision,
-                              const char **kpis, unsigned *max_reps)
-{
-    const char *a = argv[*i];
-    bool p = strcmp(a, "--precision") == 0, k = strcmp(a, "--precision-kpi") == 0;
-    if (!p && !k && strcmp(a, "--max-replications") != 0)
-        return 0;
-    const char *v = flyt_cli_value(cmd, argc, argv, i);
-    if (!v)
-        return -1;
-    if (k) {
-        *kpis = v;
-        return 1;
-    }
-    if (!p) {
-        unsigned long long m;
-        if (!flyt_cli_parse_uint(a, v, 2, 1000000, &m))
-            return -1;
-        *max_reps = (unsigned)m;
-        return 1;
-    }
-    char *end;
-    double x = strtod(v, &end);
-    if (end == v || *end || !(x > 0 && x < 1)) {
-        fprintf(stderr,
-                "flyt %s: error: --precision takes a fraction, 0 < P < 1 (0.05 for 5 %%), got "
-                "'%s'\n",
-                cmd, v);
-        return -1;
-    }
-    *precision = x;
-    return 1;
 }
 
 int flyt_cli_precision_check(const char *cmd, bool r_auto, double precision, const char *kpis,

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,7 +19,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h> /* HDF5's own deflate; linked with it */
 
 #ifndef FLYT_GIT_COMMIT
 #define FLYT_GIT_COMMIT "unknown"
@@ -258,12 +256,7 @@ int flyt__h5_write_1d(struct flyt__h5 *c, hid_t loc, const char *name, hid_t fty
     flyt__h5_dcpl_close(c, dcpl);
     if (d < 0)
         return -1;
-    /* One whole chunk of numbers in the file's own type: stored directly. */
-    int direct = n > 0 && n <= CHUNK_ROWS_1D && es > 0 && !str && !flyt__h5_is_compact(n * es) &&
-                 H5Tequal(ftype, mtype) > 0;
-    hsize_t zero[1] = { 0 };
-    int rc = direct ? flyt__h5_write_chunk(c, d, zero, data, n * es, es)
-             : n == 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, c->dxpl, data) >= 0
+    int rc = n == 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, c->dxpl, data) >= 0
                      ? 0
                      : flyt__h5_fail(c, loc, name);
     if (H5Dclose(d) < 0 && rc == 0)
@@ -362,241 +355,6 @@ int flyt__h5_write_row(struct flyt__h5 *c, hid_t d, size_t i, const double *row,
 size_t flyt__h5_max_chunk_cols(void)
 {
     return MAX_CHUNK_COLS;
-}
-
-/* HDF5's shuffle filter: byte j of element i goes to j * n + i. Doubles,
- * the bulk of a file, a word at a time on a little-endian machine. */
-static void shuffle(unsigned char *dst, const unsigned char *src, size_t n, size_t es)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (es == 8) {
-        unsigned char *d0 = dst, *d1 = d0 + n, *d2 = d1 + n, *d3 = d2 + n, *d4 = d3 + n,
-                      *d5 = d4 + n, *d6 = d5 + n, *d7 = d6 + n;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t v;
-            memcpy(&v, src + 8 * i, 8);
-            d0[i] = (unsigned char)v;
-            d1[i] = (unsigned char)(v >> 8);
-            d2[i] = (unsigned char)(v >> 16);
-            d3[i] = (unsigned char)(v >> 24);
-            d4[i] = (unsigned char)(v >> 32);
-            d5[i] = (unsigned char)(v >> 40);
-            d6[i] = (unsigned char)(v >> 48);
-            d7[i] = (unsigned char)(v >> 56);
-        }
-        return;
-    }
-#endif
-    for (size_t j = 0; j < es; j++)
-        for (size_t i = 0; i < n; i++)
-            dst[j * n + i] = src[i * es + j];
-}
-
-/* The chunk as HDF5's filters store it: shuffled, then deflated (zlib
- * format; HDF5 keeps the deflated form even when it is the larger) into
- * *data (malloc'd), *size bytes. A chunk of 16 KiB or more is deflated
- * exactly as HDF5 does (compress2: 32 KiB window, memory level 8); a
- * smaller one with a window larger than itself and a hash table to match,
- * which compresses it as well without allocating and clearing 256 KiB for
- * each column. */
-static int pack(const void *raw, size_t nb, size_t es, void **data, size_t *size)
-{
-    int bits = 0;
-    while (bits < 16 && ((size_t)1 << bits) < nb)
-        bits++;
-    int wbits = bits + 1 < 9 ? 9 : bits + 1 > 15 ? 15 : bits + 1;
-    int mem = bits - 6 < 1 ? 1 : bits - 6 > 8 ? 8 : bits - 6;
-    z_stream z = { 0 };
-    if (deflateInit2(&z, DEFLATE_LEVEL, Z_DEFLATED, wbits, mem, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    size_t cap = deflateBound(&z, (uLong)nb);
-    unsigned char *sh = malloc(nb ? nb : 1), *out = malloc(cap);
-    int rc = -1;
-    if (sh && out) {
-        shuffle(sh, raw, nb / es, es);
-        z.next_in = sh;
-        z.avail_in = (uInt)nb;
-        z.next_out = out;
-        z.avail_out = (uInt)cap;
-        if (deflate(&z, Z_FINISH) == Z_STREAM_END) {
-            *data = out;
-            *size = cap - z.avail_out;
-            out = NULL;
-            rc = 0;
-        }
-    }
-    deflateEnd(&z);
-    free(sh);
-    free(out);
-    return rc;
-}
-
-static int store(struct flyt__h5 *c, hid_t d, const hsize_t *offset, const void *data, size_t size)
-{
-    return H5Dwrite_chunk(d, c->dxpl, 0, offset, size, data) < 0 ? flyt__h5_fail(c, d, "") : 0;
-}
-
-int flyt__h5_write_chunk(struct flyt__h5 *c, hid_t d, const hsize_t *offset, const void *raw,
-                         size_t nbytes, size_t es)
-{
-    void *data = NULL;
-    size_t size = 0;
-    if (pack(raw, nbytes, es, &data, &size) != 0)
-        return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
-    int rc = store(c, d, offset, data, size);
-    free(data);
-    return rc;
-}
-
-/* Packer: chunk j lives in slot j % window from its claim to its store. */
-#define PACK_AHEAD_BYTES (16u << 20) /* raw chunks made ahead of the writer, at most */
-#define MAX_HELPERS      16
-enum { SLOT_EMPTY, SLOT_BUSY, SLOT_READY, SLOT_FAILED };
-
-struct slot {
-    void *raw, *data;
-    size_t size;
-    int state;
-};
-
-struct flyt__h5_packer {
-    size_t n, nbytes, es, window, next, written;
-    int stop;
-    struct slot *slot;
-    flyt__h5_chunk_fill_fn fill;
-    const void *ctx;
-    pthread_t tid[MAX_HELPERS];
-    unsigned helpers;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-};
-
-/* The next chunk to make, when there is one within the window; else n.
- * Called with the lock held. */
-static size_t claim(struct flyt__h5_packer *p)
-{
-    if (p->stop || p->next >= p->n || p->next - p->written >= p->window)
-        return p->n;
-    p->slot[p->next % p->window].state = SLOT_BUSY;
-    return p->next++;
-}
-
-/* Fills and packs chunk j; called without the lock, returns with it held. */
-static void make(struct flyt__h5_packer *p, size_t j)
-{
-    struct slot *sl = &p->slot[j % p->window];
-    p->fill(p->ctx, j, sl->raw);
-    int rc = pack(sl->raw, p->nbytes, p->es, &sl->data, &sl->size);
-    pthread_mutex_lock(&p->lock);
-    sl->state = rc == 0 ? SLOT_READY : SLOT_FAILED;
-    pthread_cond_broadcast(&p->cond);
-}
-
-static void *helper(void *arg)
-{
-    struct flyt__h5_packer *p = arg;
-    pthread_mutex_lock(&p->lock);
-    for (;;) {
-        size_t j = claim(p);
-        if (j < p->n) {
-            pthread_mutex_unlock(&p->lock);
-            make(p, j);
-        } else if (p->stop || p->next >= p->n) {
-            break;
-        } else {
-            pthread_cond_wait(&p->cond, &p->lock);
-        }
-    }
-    pthread_mutex_unlock(&p->lock);
-    return NULL;
-}
-
-struct flyt__h5_packer *flyt__h5_packer_start(size_t n, size_t nbytes, size_t es, unsigned helpers,
-                                              flyt__h5_chunk_fill_fn fill, const void *ctx)
-{
-    struct flyt__h5_packer *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    size_t ahead = nbytes > 0 ? PACK_AHEAD_BYTES / nbytes : n;
-    *p = (struct flyt__h5_packer){
-        .n = n,
-        .nbytes = nbytes,
-        .es = es,
-        .fill = fill,
-        .ctx = ctx,
-        .window = ahead < 1   ? 1
-                  : ahead > n ? (n ? n : 1)
-                              : ahead,
-    };
-    p->slot = calloc(p->window, sizeof *p->slot);
-    for (size_t w = 0; p->slot && w < p->window; w++)
-        if (!(p->slot[w].raw = malloc(nbytes ? nbytes : 1))) {
-            for (size_t v = 0; v < w; v++)
-                free(p->slot[v].raw);
-            free(p->slot);
-            p->slot = NULL;
-        }
-    if (!p->slot) {
-        free(p);
-        return NULL;
-    }
-    pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->cond, NULL);
-    if (helpers > MAX_HELPERS)
-        helpers = MAX_HELPERS;
-    if (helpers > n)
-        helpers = (unsigned)n;
-    while (p->helpers < helpers && pthread_create(&p->tid[p->helpers], NULL, helper, p) == 0)
-        p->helpers++;
-    return p;
-}
-
-int flyt__h5_packer_write(struct flyt__h5 *c, struct flyt__h5_packer *p, size_t j, hid_t d,
-                          const hsize_t *offset)
-{
-    struct slot *sl = &p->slot[j % p->window];
-    pthread_mutex_lock(&p->lock);
-    while (j == p->written && sl->state != SLOT_READY && sl->state != SLOT_FAILED) {
-        size_t k = claim(p); /* help rather than wait */
-        if (k < p->n) {
-            pthread_mutex_unlock(&p->lock);
-            make(p, k);
-        } else {
-            pthread_cond_wait(&p->cond, &p->lock);
-        }
-    }
-    int ok = j == p->written && sl->state == SLOT_READY;
-    pthread_mutex_unlock(&p->lock);
-    int rc = ok ? store(c, d, offset, sl->data, sl->size)
-                : flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
-    free(sl->data);
-    sl->data = NULL;
-    pthread_mutex_lock(&p->lock);
-    sl->state = SLOT_EMPTY;
-    p->written++;
-    pthread_cond_broadcast(&p->cond);
-    pthread_mutex_unlock(&p->lock);
-    return rc;
-}
-
-void flyt__h5_packer_stop(struct flyt__h5_packer *p)
-{
-    if (!p)
-        return;
-    pthread_mutex_lock(&p->lock);
-    p->stop = 1;
-    pthread_cond_broadcast(&p->cond);
-    pthread_mutex_unlock(&p->lock);
-    for (unsigned t = 0; t < p->helpers; t++)
-        pthread_join(p->tid[t], NULL);
-    pthread_cond_destroy(&p->cond);
-    pthread_mutex_destroy(&p->lock);
-    for (size_t w = 0; w < p->window; w++) {
-        free(p->slot[w].raw);
-        free(p->slot[w].data);
-    }
-    free(p->slot);
-    free(p);
 }
 
 hid_t flyt__h5_dxpl(void)

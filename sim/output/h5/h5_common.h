@@ -113,32 +113,6 @@ int flyt__h5_write_rows(struct flyt__h5 *c, hid_t d, size_t i, size_t n, size_t 
 /* Columns of the widest chunk of a 2-D double matrix; wider rows are split. */
 size_t flyt__h5_max_chunk_cols(void);
 
-/* Writes one whole chunk of the chunked dataset d, its first element at
- * offset: raw holds it in the file's type (nbytes, elements of es bytes,
- * padding included), shuffled and deflated here as the dataset's filters
- * (shuffle, deflate level 4) would, and stored as is. Returns 0 or -1. */
-int flyt__h5_write_chunk(struct flyt__h5 *c, hid_t d, const hsize_t *offset, const void *raw,
-                         size_t nbytes, size_t es);
-
-/* Chunks 0..n-1 (nbytes each) made ahead on `helpers` threads while the
- * caller goes on with HDF5: fill(ctx, j, raw) writes chunk j's raw bytes
- * (it runs on any thread and must only read shared data), then it is
- * shuffled and deflated. No HDF5 call leaves the caller's thread, and the
- * bytes stored do not depend on the number of helpers (0: all is done in
- * flyt__h5_packer_write). NULL when out of memory. */
-typedef void (*flyt__h5_chunk_fill_fn)(const void *ctx, size_t j, void *raw);
-struct flyt__h5_packer;
-struct flyt__h5_packer *flyt__h5_packer_start(size_t n, size_t nbytes, size_t es, unsigned helpers,
-                                              flyt__h5_chunk_fill_fn fill, const void *ctx);
-
-/* Stores chunk j (j = 0, 1, ... in turn) in d at offset, making it here
- * when no helper has. Returns 0 or -1. */
-int flyt__h5_packer_write(struct flyt__h5 *c, struct flyt__h5_packer *p, size_t j, hid_t d,
-                          const hsize_t *offset);
-
-/* Stops the helpers (a chunk in hand is finished) and frees p (NULL: nothing). */
-void flyt__h5_packer_stop(struct flyt__h5_packer *p);
-
 /* Transfer properties for writes: a 64 KiB type-conversion buffer (the
  * default, 1 MiB, is allocated and cleared for every write that converts,
  * such as each string dataset). Returns -1 on failure. */

@@ -241,14 +241,13 @@ static int write_summary(struct flyt__h5 *c, hid_t loc, const struct flyt_scenar
     return g < 0 ? -1 : flyt__h5_close_group(c, g, summary_columns(c, g, s, sum));
 }
 
-/* Fills x (rows x n_days) with rows i .. i + n - 1 (n <= rows) of series k:
- * a replication stopped early has fewer days, the rest is NaN, as are the
- * rows past n (the padding of the last chunk). */
+/* Fills x (n x n_days) with rows i .. i + n - 1 of series k: a replication
+ * stopped early has fewer days, the rest is NaN. */
 static void series_block(double *x, int k, const struct flyt_result *res, size_t i, size_t n,
-                         size_t rows, size_t n_days)
+                         size_t n_days)
 {
-    for (size_t j = 0; j < rows; j++) {
-        const struct flyt_result *r = j < n ? &res[i + j] : NULL;
+    for (size_t j = 0; j < n; j++) {
+        const struct flyt_result *r = &res[i + j];
         size_t len = r && r->series[k] ? (r->n_days < n_days ? r->n_days : n_days) : 0;
         double *row = x + j * n_days;
         if (len > 0)
@@ -258,20 +257,11 @@ static void series_block(double *x, int k, const struct flyt_result *res, size_t
     }
 }
 
-/* The series of a run, cut in chunks of `block` whole rows: chunk j is
- * rows (j % per_series) * block ... of series j / per_series. */
+/* The series of a run, in chunks of `block` whole rows. */
 struct series_src {
     const struct flyt_result *res;
-    size_t n_res, n_days, block, per_series;
+    size_t n_res, n_days, block;
 };
-
-static void fill_series_chunk(const void *ctx, size_t j, void *raw)
-{
-    const struct series_src *a = ctx;
-    size_t i = j % a->per_series * a->block;
-    size_t n = a->n_res - i < a->block ? a->n_res - i : a->block;
-    series_block(raw, (int)(j / a->per_series), a->res, i, n, a->block, a->n_days);
-}
 
 /* The dataset of series k, chunks of `block` rows, with its attributes. */
 static hid_t create_series(struct flyt__h5 *c, hid_t g, int k, const struct series_src *a,
@@ -298,7 +288,10 @@ static hid_t create_series(struct flyt__h5 *c, hid_t g, int k, const struct seri
     return rc == 0 ? d : -1;
 }
 
-/* Rows wider than a chunk: a block of rows at a time through HDF5's filters. */
+/* A block of rows at a time, a chunk's worth, through HDF5's shuffle and
+ * deflate filters. flyt deflated the chunks itself until issue 17, on the
+ * run's other threads: no gain worth the code (docs/performance.md,
+ * "Shuffle and deflate"). */
 static int series_rows(struct flyt__h5 *c, hid_t d, int k, const struct series_src *a)
 {
     double *buf = malloc(a->block * a->n_days * sizeof *buf);
@@ -307,16 +300,15 @@ static int series_rows(struct flyt__h5 *c, hid_t d, int k, const struct series_s
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < a->n_res; i += a->block) {
         size_t n = a->n_res - i < a->block ? a->n_res - i : a->block;
-        series_block(buf, k, a->res, i, n, n, a->n_days);
+        series_block(buf, k, a->res, i, n, a->n_days);
         rc = flyt__h5_write_rows(c, d, i, n, a->n_days, buf);
     }
     free(buf);
     return rc;
 }
 
-/* With a packer, every chunk comes from it, in order (it made them ahead). */
 static int write_series(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
-                        const struct series_src *a, struct flyt__h5_packer *pk)
+                        const struct series_src *a)
 {
     hid_t g = flyt__h5_group_create(c, loc, "series");
     if (g < 0)
@@ -328,11 +320,7 @@ static int write_series(struct flyt__h5 *c, hid_t loc, const struct flyt_scenari
             rc = -1;
             break;
         }
-        for (size_t b = 0; rc == 0 && pk && b < a->per_series; b++) {
-            hsize_t offset[2] = { b * a->block, 0 };
-            rc = flyt__h5_packer_write(c, pk, (size_t)k * a->per_series + b, d, offset);
-        }
-        if (rc == 0 && !pk && a->n_res > 0 && a->n_days > 0)
+        if (rc == 0 && a->n_res > 0 && a->n_days > 0)
             rc = series_rows(c, d, k, a);
         if (H5Dclose(d) < 0 && rc == 0)
             rc = flyt__h5_fail(c, g, flyt_series_defs[k].name);
@@ -422,8 +410,6 @@ static int warmup_attrs(struct flyt__h5 *c, hid_t loc, const struct flyt_warmup_
     return rc;
 }
 
-/* The series chunks are shuffled and deflated on the run's other threads
- * (threads - 1 helpers) while this one writes everything before them. */
 int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
                             const struct flyt_result *res, size_t n_res,
                             const struct flyt_summary *sum, const struct flyt_run_meta *meta)
@@ -442,27 +428,13 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
         if (res[i].n_days > a.n_days)
             a.n_days = res[i].n_days;
     a.block = flyt__h5_block_rows(n_res, a.n_days);
-    a.per_series = a.block > 0 ? (n_res + a.block - 1) / a.block : 0;
-    struct flyt__h5_packer *pk = NULL;
-    /* a compact series has no chunks to make */
-    if (n_res > 0 && a.n_days > 0 && a.n_days <= flyt__h5_max_chunk_cols() &&
-        !flyt__h5_is_compact(n_res * a.n_days * sizeof(double))) {
-        unsigned threads = meta && meta->threads ? meta->threads : 1;
-        pk = flyt__h5_packer_start(a.per_series * FLYT_N_SERIES,
-                                   a.block * a.n_days * sizeof(double), sizeof(double), threads - 1,
-                                   fill_series_chunk, &a);
-        if (!pk)
-            return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);
-    }
-    int rc = flyt__h5_run_attrs(c, loc, s, meta) || warmup_attrs(c, loc, sum->warmup) ||
-                             write_replications(c, loc, s, res, n_res) ||
-                             write_summary(c, loc, s, sum) || write_series(c, loc, s, &a, pk) ||
-                             flyt__h5_write_roles(c, loc, s, res, n_res, sum) ||
-                             flyt__h5_write_units(c, loc, s, res, n_res, sum)
-                     ? -1
-                     : 0;
-    flyt__h5_packer_stop(pk);
-    return rc;
+    return flyt__h5_run_attrs(c, loc, s, meta) || warmup_attrs(c, loc, sum->warmup) ||
+                           write_replications(c, loc, s, res, n_res) ||
+                           write_summary(c, loc, s, sum) || write_series(c, loc, s, &a) ||
+                           flyt__h5_write_roles(c, loc, s, res, n_res, sum) ||
+                           flyt__h5_write_units(c, loc, s, res, n_res, sum)
+                   ? -1
+                   : 0;
 }
 
 struct run_args {
