@@ -177,7 +177,7 @@ static void print_table(FILE *out, const struct flyt_opt_spec *spec,
         fputs("not distinguishable from it:", out);
         unsigned n_tied = 0;
         for (unsigned c = 0; c < rep->n_configs; c++)
-            if (rep->config[c].fate == FLYT_OPT_TIED) {
+            if (rep->config[c].fate == FLYT_OPT_TIED && rep->config[c].by == rep->chosen) {
                 fprintf(out, " #%u", c + 1);
                 n_tied++;
             }
@@ -185,14 +185,19 @@ static void print_table(FILE *out, const struct flyt_opt_spec *spec,
     } else {
         fputs("no configuration is feasible\n\n", out);
     }
-    fprintf(out, "%4s  %-40s  %6s  %14s  %s\n", "#", "configuration", "reps", spec->objective.name,
-            "decision");
+    int w = 13;
+    for (unsigned c = 0; c < rep->n_configs; c++) {
+        config_label(label, sizeof label, spec, &rep->config[c]);
+        w = (int)strlen(label) > w ? (int)strlen(label) : w;
+    }
+    fprintf(out, "%4s  %-*s  %6s  %14s  %s\n", "#", w, "configuration", "reps",
+            spec->objective.name, "decision");
     for (unsigned c = 0; c < rep->n_configs; c++) {
         const struct flyt_opt_config *cf = &rep->config[c];
         char mean[32];
         config_label(label, sizeof label, spec, cf);
         reason(why, sizeof why, spec, cf);
-        fprintf(out, "%4u  %-40s  %6u  %14s  %s\n", c + 1, label, cf->n_run,
+        fprintf(out, "%4u  %-*s  %6u  %14s  %s\n", c + 1, w, label, cf->n_run,
                 flyt__fmt_num(mean, sizeof mean, cf->objective.mean), why);
     }
 }

@@ -294,9 +294,13 @@ static unsigned kn_step(struct opt *o, struct kn *kn, unsigned r, bool *closed)
                 (kn->by[a] < 0 || kn->sum[b] < kn->sum[(unsigned)kn->by[a]])) {
                 out[a] = true;
                 kn->by[a] = (int)b;
-                /* within the indifference zone: only the sign decided it */
-                o->rep->config[kn->idx[a]].fate =
-                        R == 0 && kn->s2[a * k + b] > 0 ? FLYT_OPT_TIED : FLYT_OPT_ELIMINATED;
+                /* Once the triangle has closed only the sign decides; a
+                 * mean difference under delta is then inside the
+                 * indifference zone, where the guarantee does not say
+                 * which is better: not distinguishable. */
+                o->rep->config[kn->idx[a]].fate = R == 0 && (kn->sum[a] - kn->sum[b]) / r < delta
+                                                          ? FLYT_OPT_TIED
+                                                          : FLYT_OPT_ELIMINATED;
             }
         }
     }

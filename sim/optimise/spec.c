@@ -431,8 +431,8 @@ static void relay(struct flyt_diag *diag, const char *text, const struct relay_t
 static void resolve_kpi(struct flyt_diag *diag, const char *path, const char *key,
                         const struct flyt_scenario *s, struct flyt_opt_kpi *k)
 {
-    if (k->kpi >= 0 || !k->name[0])
-        return;
+    if (k->kpi >= 0 || strncmp(k->name, "units.", 6) != 0)
+        return; /* known, or already reported as unknown */
     const char *ids[FLYT_MAX_UNITS];
     unsigned n = 0;
     for (int u = 0; u < s->n_units && u < FLYT_MAX_UNITS; u++)
@@ -530,8 +530,7 @@ struct flyt_opt_spec *flyt_opt_spec_load(const char *path, struct flyt_diag *dia
             set_lines[spec->n_sets] = line_of(flyt_spec_member(root, "seed"));
         struct relay_to to = { spec, set_lines, spec->n_sets + (spec->has_seed ? 1 : 0),
                                -1,   "",        line_of(flyt_spec_member(root, "scenario")) };
-        if (diag->n_errors == errors_before)
-            check_scenario(sp, spec, &to);
+        check_scenario(sp, spec, &to);
         spec->text = read_text(path);
         if (!spec->text)
             flyt_diag_add(diag, path, 0, NULL, "cannot read the spec again");
