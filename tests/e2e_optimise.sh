@@ -54,6 +54,8 @@ check "optimise picks c = 10 (Erlang C)" grep -q "^chosen: #3 units.short_term.c
 check "optimise says why c = 9 was dropped" grep -Eq "^ +2 .*infeasible: violates ukp_wait_mean <= 0.15" "$tmp/t1.txt"
 check "optimise says who eliminated c = 11" grep -Eq "^ +4 .*eliminated by #3" "$tmp/t1.txt"
 check "optimise wrote its file" test -s "$tmp/t1.h5"
+"$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/p.h5" --progress >/dev/null 2>"$tmp/p.err"
+check "--progress shows the phases on stderr" grep -q "optimise: selection" "$tmp/p.err"
 "$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/t2.h5" -t 2 --format json >"$tmp/t2.json" 2>/dev/null
 check "optimise -t 2 exits 0" test $? -eq 0
 check "json parses and names the pick" /usr/bin/python3 -c "
