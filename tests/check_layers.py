@@ -35,7 +35,7 @@ FLOOR = {
     "experiment": 3,
     "forecast": 4,
     "output": 5,
-    "sweep": 6, "calibrate": 6,
+    "sweep": 6, "calibrate": 6, "optimise": 6,
     "cli": 7,
 }
 
@@ -50,10 +50,12 @@ OWNER = {
     "model.h": "model", "census.h": "model", "trace.h": "model",
     "output.h": "output", "outfile.h": "output", "report.h": "output",
     "export.h": "output", "log.h": "output", "sweep_file.h": "output",
+    "optimise_file.h": "output",
     "experiment.h": "experiment", "checkpoint.h": "experiment", "tasks.h": "experiment",
     "forecast.h": "forecast",
     "sweep.h": "sweep",
     "calibrate.h": "calibrate",
+    "optimise.h": "optimise",
 }
 
 # library header -> the only places allowed to include it (path prefixes)

@@ -70,7 +70,7 @@ check "shift under a minute: exit 2 (got $rc)" test $rc -eq 2
 # Started as several MPI ranks, a command that cannot share its work
 # refuses before it reads anything (each rank would write the same file);
 # one rank, or a command that only prints, goes on.
-for cmd in run compare calibrate forecast merge; do
+for cmd in run compare calibrate optimise forecast merge; do
   OMPI_COMM_WORLD_SIZE=4 "$FLYT" $cmd -o "$tmp/ranks.h5" >"$tmp/ranks.out" 2>"$tmp/ranks.err"
   rc=$?
   check "4 MPI ranks: flyt $cmd exits 2 (got $rc)" test $rc -eq 2

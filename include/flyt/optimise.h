@@ -1,0 +1,162 @@
+/*
+ * flyt optimise: the cheapest configuration of integer capacities that keeps
+ * stochastic constraints, with a statistical guarantee (docs/optimise.md).
+ *
+ * An optimisation spec (a libconfig file) names a scenario, integer decision
+ * variables (key paths with min, max and step), the objective KPI to
+ * minimise (default cost_total_per_year) with its indifference zone, and
+ * constraints on mean KPIs (max or min, with a tolerance). Every
+ * configuration of the grid runs with the same seed, so replication r of
+ * every configuration sees the same patients (common random numbers).
+ *
+ * The procedure, in two phases with alpha split in halves:
+ *  1. feasibility: for each configuration and constraint, a fully
+ *     sequential check with a triangular continuation region (Batur & Kim
+ *     2010; Andradottir & Kim 2010), one replication at a time from n0 up
+ *     to max_replications, each check at error beta = (alpha/2) / (K L)
+ *     (Bonferroni over K configurations and L constraints);
+ *  2. selection among those declared feasible: KN (Kim & Nelson 2001) with
+ *     the variances of paired differences, error alpha/2, indifference
+ *     zone delta = objective_indifference.
+ * Replication r of a configuration is a pure function of (scenario, seed,
+ * r), and every decision is taken replication by replication, so the result
+ * does not depend on the thread count or on how replications are batched.
+ *
+ * Errors in a spec are reported like scenario errors, "file:line: error:
+ * key: message", all of them, before anything is simulated.
+ */
+#ifndef FLYT_OPTIMISE_H
+#define FLYT_OPTIMISE_H
+
+#include "flyt/result.h"
+#include "flyt/scenario.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FLYT_OPT_MAX_VARS        8
+#define FLYT_OPT_MAX_CONSTRAINTS 8
+#define FLYT_OPT_MAX_SETS        16
+#define FLYT_OPT_KEY_LEN         160
+#define FLYT_OPT_KPI_LEN         128
+#define FLYT_OPT_SET_LEN         (FLYT_OPT_KEY_LEN + 48)
+#define FLYT_OPT_MAX_ALL_SETS    (FLYT_OPT_MAX_SETS + 1 + FLYT_OPT_MAX_VARS)
+
+struct flyt_opt_var {
+    char key[FLYT_OPT_KEY_LEN];
+    long long min, max, step; /* values min, min + step, ... <= max */
+    int n_values;
+    int line;
+};
+
+/* A KPI named in the spec: flyt_kpi_lookup's handle (-1 until resolved). */
+struct flyt_opt_kpi {
+    int kpi;
+    char name[FLYT_OPT_KPI_LEN];
+    int line;
+};
+
+struct flyt_opt_constraint {
+    struct flyt_opt_kpi kpi;
+    bool upper;       /* max = bound: mean <= bound; otherwise min: mean >= bound */
+    double bound;     /* q */
+    double tolerance; /* epsilon > 0 */
+};
+
+struct flyt_opt_spec {
+    char *path;
+    char *text;          /* the spec file as read, for the output file */
+    char *scenario_path; /* NULL: the embedded default */
+    bool has_seed;
+    uint64_t seed;
+    unsigned n0;               /* replications: the first stage, >= 2 */
+    unsigned max_replications; /* per configuration, >= n0 */
+    int n_sets;
+    char *sets[FLYT_OPT_MAX_SETS];
+    int n_vars;
+    struct flyt_opt_var vars[FLYT_OPT_MAX_VARS];
+    struct flyt_opt_kpi objective; /* minimised */
+    double indifference;           /* delta, in the objective's units */
+    int n_constraints;
+    struct flyt_opt_constraint constraints[FLYT_OPT_MAX_CONSTRAINTS];
+    double alpha;
+    unsigned max_configurations;
+    unsigned n_configs; /* the grid's size */
+};
+
+/* Loads and checks a spec: its own keys, then every variable against the
+ * scenario (trial loads at its min and max), so an unknown key path or a
+ * value the scenario rejects is reported at the variable's line. Returns
+ * NULL with every problem in diag. */
+struct flyt_opt_spec *flyt_opt_spec_load(const char *path, struct flyt_diag *diag);
+void flyt_opt_spec_free(struct flyt_opt_spec *spec);
+
+/* Configuration c's value of every variable (the first variable varies
+ * slowest). */
+void flyt_opt_config_values(const struct flyt_opt_spec *spec, unsigned c, long long *values);
+
+/* The scenario overrides for configuration c (c < 0: the spec's fixed sets
+ * and seed only). Returns the count. */
+int flyt_opt_sets(const struct flyt_opt_spec *spec, long c, char (*buf)[FLYT_OPT_SET_LEN],
+                  const char **out);
+
+enum flyt_opt_fate {
+    FLYT_OPT_CHOSEN,      /* the pick */
+    FLYT_OPT_TIED,        /* not distinguishable from the pick */
+    FLYT_OPT_ELIMINATED,  /* costlier than `by`, by more than the procedure's margin */
+    FLYT_OPT_INFEASIBLE,  /* constraint `constraint` declared violated */
+    FLYT_OPT_UNDECIDED,   /* feasibility not decided within max_replications */
+    FLYT_OPT_NOT_REACHED, /* the run stopped before it was decided */
+};
+
+struct flyt_opt_config {
+    long long value[FLYT_OPT_MAX_VARS];
+    enum flyt_opt_fate fate;
+    int constraint;      /* INFEASIBLE, UNDECIDED: which constraint; else -1 */
+    int by;              /* ELIMINATED, TIED: the configuration it lost to or tied with; else -1 */
+    unsigned n_run;      /* replications run */
+    unsigned n_feasible; /* replications when feasibility was decided */
+    unsigned n_select;   /* replications when selection decided it; 0: not in the selection */
+    /* over the n_run replications: the objective's and each constraint
+     * KPI's mean and 95 % interval */
+    struct flyt_stat objective;
+    struct flyt_stat constraint_stat[FLYT_OPT_MAX_CONSTRAINTS];
+};
+
+struct flyt_opt_report {
+    unsigned n_configs;
+    struct flyt_opt_config *config; /* [n_configs], owned */
+    int chosen;                     /* -1: none feasible */
+    unsigned n_feasible;
+    bool capped; /* some decision hit max_replications: the guarantee does not cover it */
+    double beta; /* each feasibility check's error */
+    double h2_feasibility, h2_selection; /* the triangles' constants */
+    unsigned replications;               /* over all configurations */
+    char detail[256];                    /* why the run failed */
+};
+
+struct flyt_opt_progress {
+    const char *phase; /* "feasibility" or "selection" */
+    unsigned config;   /* 0-based */
+    unsigned n_run;
+    unsigned decided, total; /* configurations decided in this phase */
+};
+
+struct flyt_opt_options {
+    unsigned threads; /* 0: one per CPU */
+    void (*on_progress)(const struct flyt_opt_progress *p, void *ctx);
+    void *ctx;
+};
+
+/* Runs the procedure. Returns 0 when it ran to the end (report->chosen
+ * says what it found), -1 when a scenario would not load, a replication
+ * stopped, a KPI had no value, memory ran out or a stop was requested
+ * (report->detail says why). Free the report with flyt_opt_report_free. */
+int flyt_optimise(const struct flyt_opt_spec *spec, const struct flyt_opt_options *opts,
+                  struct flyt_opt_report *report);
+void flyt_opt_report_free(struct flyt_opt_report *report);
+
+/* A fate as a word for tables and files. */
+const char *flyt_opt_fate_name(enum flyt_opt_fate fate);
+
+#endif

@@ -1,0 +1,444 @@
+/* flyt optimise: the cheapest configuration of integer capacities that
+ * keeps constraints on mean KPIs, with a statistical guarantee (issue 19).
+ * A bad spec stops before anything is simulated (exit 2); no feasible
+ * configuration is exit 1, with the file still written to say why. */
+#include "cli/cli.h"
+#include "flyt/optimise.h"
+#include "flyt/optimise_file.h"
+#include "flyt/outfile.h"
+#include "flyt/version.h"
+#include "output/print/print_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *out)
+{
+    fputs("Usage: flyt optimise SPEC [options]\n"
+          "\n"
+          "Finds the cheapest configuration on the grid of integer variables named in the\n"
+          "optimisation spec SPEC (a libconfig file: the scenario, variables as key paths\n"
+          "with min, max and step, the objective KPI to minimise, constraints on mean KPIs\n"
+          "with tolerances; see docs/optimise.md). Every configuration runs with the same\n"
+          "seed (common random numbers); sequential feasibility checks (Batur & Kim 2010)\n"
+          "and KN selection on paired differences (Kim & Nelson 2001) give the pick with\n"
+          "probability at least 1 - alpha of being feasible within the tolerances and\n"
+          "within objective_indifference of the cheapest.\n"
+          "\n"
+          "Options:\n"
+          "  -o, --output FILE     HDF5 file (default flyt-optimise.h5): the configurations,\n"
+          "                        replications used, decisions and the spec's text\n"
+          "  -t, --threads N       worker threads (default: one per CPU); results are\n"
+          "                        identical for any N\n"
+          "      --format FMT      table (default) or json, on stdout\n"
+          "      --progress        a progress line on stderr (default: when stderr is a\n"
+          "                        terminal)\n"
+          "      --no-progress     never\n"
+          "  -h, --help            this help\n"
+          "\n"
+          "Exit status: 0 a configuration was chosen, 1 none is feasible or a failure,\n"
+          "2 bad input (spec, scenario, option).\n",
+          out);
+}
+
+struct opt_opts {
+    const char *spec;
+    struct flyt_cli_opts c;
+};
+
+#define OPT_OPTS (FLYT_OPT_OUTPUT | FLYT_OPT_THREADS | FLYT_OPT_FORMAT | FLYT_OPT_PROGRESS)
+
+/* Returns -1 to continue, or an exit status. */
+static int parse(int argc, char **argv, struct opt_opts *o)
+{
+    static const struct option own[] = { { 0 } };
+    struct flyt_cli_args p;
+    flyt_cli_args_init(&p, "optimise", argc, argv, OPT_OPTS, own);
+    for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
+        int rc = c == '?' ? -1 : flyt_cli_args_shared(&p, OPT_OPTS, c, &o->c);
+        if (rc < 0)
+            return EXIT_BAD_INPUT;
+        if (rc > 0)
+            continue;
+        if (c == 'h') {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (c != FLYT_OPTV_POSITIONAL) {
+            return EXIT_BAD_INPUT;
+        } else if (!o->spec) {
+            o->spec = p.arg;
+        } else {
+            fprintf(stderr, "flyt optimise: error: one spec at a time, got '%s' and '%s'\n",
+                    o->spec, p.arg);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if (!o->spec) {
+        fputs("flyt optimise: error: name an optimisation spec (see flyt optimise --help)\n",
+              stderr);
+        return EXIT_BAD_INPUT;
+    }
+    return -1;
+}
+
+struct progress_ctx {
+    double t0;
+    bool newline;
+};
+
+static void on_progress(const struct flyt_opt_progress *p, void *ctx)
+{
+    struct progress_ctx *pc = ctx;
+    fprintf(stderr, "\roptimise: %s %u/%u decided, configuration %u at %u replications (%.0f s) ",
+            p->phase, p->decided, p->total, p->config + 1, p->n_run, flyt_cli_seconds() - pc->t0);
+    pc->newline = true;
+}
+
+static void config_label(char *buf, size_t len, const struct flyt_opt_spec *spec,
+                         const struct flyt_opt_config *cf)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < spec->n_vars && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s=%lld", i ? " " : "",
+                                 spec->vars[i].key, cf->value[i]);
+}
+
+static void constraint_text(char *buf, size_t len, const struct flyt_opt_constraint *k)
+{
+    snprintf(buf, len, "%s %s %g (tolerance %g)", k->kpi.name, k->upper ? "<=" : ">=", k->bound,
+             k->tolerance);
+}
+
+/* Why a configuration is where it is, in words. */
+static void reason(char *buf, size_t len, const struct flyt_opt_spec *spec,
+                   const struct flyt_opt_config *cf)
+{
+    char k[FLYT_OPT_KPI_LEN + 48] = "";
+    if (cf->constraint >= 0)
+        constraint_text(k, sizeof k, &spec->constraints[cf->constraint]);
+    switch (cf->fate) {
+    case FLYT_OPT_CHOSEN:
+        snprintf(buf, len, "chosen");
+        break;
+    case FLYT_OPT_TIED:
+        snprintf(buf, len, "not distinguishable from #%d", cf->by + 1);
+        break;
+    case FLYT_OPT_ELIMINATED:
+        snprintf(buf, len, "eliminated by #%d", cf->by + 1);
+        break;
+    case FLYT_OPT_INFEASIBLE:
+        snprintf(buf, len, "infeasible: violates %s", k);
+        break;
+    case FLYT_OPT_UNDECIDED:
+        snprintf(buf, len, "feasibility undecided at the cap: %s", k);
+        break;
+    default:
+        snprintf(buf, len, "not reached");
+    }
+}
+
+static void print_kpi_row(FILE *out, const char *name, const char *units,
+                          const struct flyt_stat *st, const char *limit)
+{
+    char mean[32], ci[80];
+    fprintf(out, "  %-34s  %-12s  %14s  %-32s  %s\n", name, units,
+            flyt__fmt_num(mean, sizeof mean, st->mean),
+            flyt__fmt_interval(ci, sizeof ci, st->ci_low, st->ci_high), limit);
+}
+
+static void print_table(FILE *out, const struct flyt_opt_spec *spec,
+                        const struct flyt_opt_report *rep, const char *scenario)
+{
+    fprintf(out,
+            "optimise %s: scenario '%s', %u configurations, first stage %u replications "
+            "(at most %u), alpha %g\n",
+            spec->path, scenario, rep->n_configs, spec->n0, spec->max_replications, spec->alpha);
+    fprintf(out, "%u feasible, %u replications in all%s\n\n", rep->n_feasible, rep->replications,
+            rep->capped ? "; some decisions reached max_replications (no guarantee for them)" : "");
+    char label[1024], lim[FLYT_OPT_KPI_LEN + 48], why[256];
+    if (rep->chosen >= 0) {
+        const struct flyt_opt_config *cf = &rep->config[rep->chosen];
+        config_label(label, sizeof label, spec, cf);
+        fprintf(out, "chosen: #%d %s (%u replications)\n", rep->chosen + 1, label, cf->n_run);
+        fprintf(out, "  %-34s  %-12s  %14s  %-32s  %s\n", "KPI", "units", "mean", "95% CI",
+                "limit");
+        print_kpi_row(out, spec->objective.name, flyt_kpi_def(spec->objective.kpi)->units,
+                      &cf->objective, "minimised");
+        for (int l = 0; l < spec->n_constraints; l++) {
+            constraint_text(lim, sizeof lim, &spec->constraints[l]);
+            print_kpi_row(out, spec->constraints[l].kpi.name,
+                          flyt_kpi_def(spec->constraints[l].kpi.kpi)->units,
+                          &cf->constraint_stat[l], lim);
+        }
+        fputs("not distinguishable from it:", out);
+        unsigned n_tied = 0;
+        for (unsigned c = 0; c < rep->n_configs; c++)
+            if (rep->config[c].fate == FLYT_OPT_TIED && rep->config[c].by == rep->chosen) {
+                fprintf(out, " #%u", c + 1);
+                n_tied++;
+            }
+        fputs(n_tied ? "\n\n" : " none\n\n", out);
+    } else {
+        fputs("no configuration is feasible\n\n", out);
+    }
+    int w = 13;
+    for (unsigned c = 0; c < rep->n_configs; c++) {
+        config_label(label, sizeof label, spec, &rep->config[c]);
+        w = (int)strlen(label) > w ? (int)strlen(label) : w;
+    }
+    fprintf(out, "%4s  %-*s  %6s  %14s  %s\n", "#", w, "configuration", "reps",
+            spec->objective.name, "decision");
+    for (unsigned c = 0; c < rep->n_configs; c++) {
+        const struct flyt_opt_config *cf = &rep->config[c];
+        char mean[32];
+        config_label(label, sizeof label, spec, cf);
+        reason(why, sizeof why, spec, cf);
+        fprintf(out, "%4u  %-*s  %6u  %14s  %s\n", c + 1, w, label, cf->n_run,
+                flyt__fmt_num(mean, sizeof mean, cf->objective.mean), why);
+    }
+}
+
+static void json_stat(FILE *out, const char *name, const struct flyt_stat *st)
+{
+    fputs("{\"kpi\": ", out);
+    flyt__json_str(out, name);
+    fputs(", \"mean\": ", out);
+    flyt__json_num(out, st->mean);
+    fputs(", \"ci95\": [", out);
+    flyt__json_num(out, st->ci_low);
+    fputs(", ", out);
+    flyt__json_num(out, st->ci_high);
+    fprintf(out, "], \"n\": %u}", st->n);
+}
+
+static void print_json(FILE *out, const struct flyt_opt_spec *spec,
+                       const struct flyt_opt_report *rep, const char *scenario)
+{
+    fputs("{\"spec\": ", out);
+    flyt__json_str(out, spec->path);
+    fputs(", \"scenario\": ", out);
+    flyt__json_str(out, scenario);
+    fprintf(out,
+            ", \"configurations\": %u, \"first_stage\": %u, \"max_replications\": %u, "
+            "\"alpha\": ",
+            rep->n_configs, spec->n0, spec->max_replications);
+    flyt__json_num(out, spec->alpha);
+    fputs(", \"objective_indifference\": ", out);
+    flyt__json_num(out, spec->indifference);
+    fprintf(out, ",\n \"feasible\": %u, \"replications\": %u, \"capped\": %s, \"chosen\": ",
+            rep->n_feasible, rep->replications, rep->capped ? "true" : "false");
+    if (rep->chosen >= 0)
+        fprintf(out, "%d", rep->chosen + 1);
+    else
+        fputs("null", out);
+    fputs(",\n \"list\": [\n", out);
+    for (unsigned c = 0; c < rep->n_configs; c++) {
+        const struct flyt_opt_config *cf = &rep->config[c];
+        fprintf(out, "  {\"index\": %u, \"values\": {", c + 1);
+        for (int i = 0; i < spec->n_vars; i++) {
+            fputs(i ? ", " : "", out);
+            flyt__json_str(out, spec->vars[i].key);
+            fprintf(out, ": %lld", cf->value[i]);
+        }
+        fprintf(out, "}, \"decision\": \"%s\", \"constraint\": ", flyt_opt_fate_name(cf->fate));
+        if (cf->constraint >= 0)
+            flyt__json_str(out, spec->constraints[cf->constraint].kpi.name);
+        else
+            fputs("null", out);
+        fputs(", \"by\": ", out);
+        if (cf->by >= 0)
+            fprintf(out, "%d", cf->by + 1);
+        else
+            fputs("null", out);
+        fprintf(out,
+                ", \"replications\": %u, \"replications_feasibility\": %u, "
+                "\"replications_selection\": %u,\n   \"objective\": ",
+                cf->n_run, cf->n_feasible, cf->n_select);
+        json_stat(out, spec->objective.name, &cf->objective);
+        fputs(", \"constraints\": [", out);
+        for (int l = 0; l < spec->n_constraints; l++) {
+            fputs(l ? ", " : "", out);
+            json_stat(out, spec->constraints[l].kpi.name, &cf->constraint_stat[l]);
+        }
+        fprintf(out, "]}%s\n", c + 1 < rep->n_configs ? "," : "");
+    }
+    fputs(" ]}\n", out);
+}
+
+static const char PROCEDURE[] =
+        "feasibility: fully sequential checks with triangular continuation regions (Batur & "
+        "Kim 2010), each at error (alpha/2)/(K L) (Bonferroni over configurations and "
+        "constraints); selection among the feasible: KN (Kim & Nelson 2001) on paired "
+        "differences under common random numbers, error alpha/2";
+
+/* The report as the output module's flat tables. */
+static int write_file(const char *path, const struct flyt_opt_spec *spec,
+                      const struct flyt_opt_report *rep, const char *scenario, uint64_t seed,
+                      const struct flyt_run_meta *meta)
+{
+    size_t n = rep->n_configs, V = (size_t)spec->n_vars, L = (size_t)spec->n_constraints;
+    double *values = calloc(n * V + 1, sizeof *values);
+    double *ost = calloc(n * 3 + 1, sizeof *ost), *cst = calloc(n * L * 3 + 1, sizeof *cst);
+    int *ints = calloc(5 * n + 1, sizeof *ints);
+    const char **dec = calloc(n + 1, sizeof *dec);
+    const char *keys[FLYT_OPT_MAX_VARS], *ck[FLYT_OPT_MAX_CONSTRAINTS];
+    char ctext[FLYT_OPT_MAX_CONSTRAINTS][FLYT_OPT_KPI_LEN + 48];
+    double bound[FLYT_OPT_MAX_CONSTRAINTS], tol[FLYT_OPT_MAX_CONSTRAINTS];
+    int upper[FLYT_OPT_MAX_CONSTRAINTS];
+    int rc = -1;
+    char err[1024] = "out of memory";
+    if (values && ost && cst && ints && dec) {
+        for (size_t i = 0; i < V; i++)
+            keys[i] = spec->vars[i].key;
+        for (size_t l = 0; l < L; l++) {
+            constraint_text(ctext[l], sizeof ctext[l], &spec->constraints[l]);
+            ck[l] = ctext[l];
+            bound[l] = spec->constraints[l].bound;
+            tol[l] = spec->constraints[l].tolerance;
+            upper[l] = spec->constraints[l].upper;
+        }
+        for (size_t c = 0; c < n; c++) {
+            const struct flyt_opt_config *cf = &rep->config[c];
+            for (size_t i = 0; i < V; i++)
+                values[c * V + i] = (double)cf->value[i];
+            const struct flyt_stat *o = &cf->objective;
+            ost[c * 3] = o->mean;
+            ost[c * 3 + 1] = o->ci_low;
+            ost[c * 3 + 2] = o->ci_high;
+            for (size_t l = 0; l < L; l++) {
+                const struct flyt_stat *s = &cf->constraint_stat[l];
+                cst[(c * L + l) * 3] = s->mean;
+                cst[(c * L + l) * 3 + 1] = s->ci_low;
+                cst[(c * L + l) * 3 + 2] = s->ci_high;
+            }
+            ints[c] = (int)cf->n_run;
+            ints[n + c] = (int)cf->n_feasible;
+            ints[2 * n + c] = (int)cf->n_select;
+            ints[3 * n + c] = cf->constraint;
+            ints[4 * n + c] = cf->by;
+            dec[c] = flyt_opt_fate_name(cf->fate);
+        }
+        struct flyt_opt_file f = { spec->path,
+                                   spec->text,
+                                   scenario,
+                                   PROCEDURE,
+                                   n,
+                                   V,
+                                   L,
+                                   keys,
+                                   values,
+                                   spec->objective.name,
+                                   ck,
+                                   bound,
+                                   tol,
+                                   upper,
+                                   ints,
+                                   ints + n,
+                                   ints + 2 * n,
+                                   dec,
+                                   ints + 3 * n,
+                                   ints + 4 * n,
+                                   ost,
+                                   cst,
+                                   rep->chosen,
+                                   spec->alpha,
+                                   spec->indifference,
+                                   rep->beta,
+                                   rep->h2_feasibility,
+                                   rep->h2_selection,
+                                   spec->n0,
+                                   spec->max_replications,
+                                   seed,
+                                   rep->capped };
+        rc = flyt_h5_write_optimise(path, &f, meta, err, sizeof err);
+    }
+    if (rc != 0)
+        fprintf(stderr, "flyt optimise: error: %s\n", err);
+    free(values);
+    free(ost);
+    free(cst);
+    free(ints);
+    free(dec);
+    return rc;
+}
+
+/* The scenario's name and the seed every configuration runs with. */
+static uint64_t scenario_name(const struct flyt_opt_spec *spec, char *buf, size_t len)
+{
+    char sb[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
+    const char *sets[FLYT_OPT_MAX_ALL_SETS];
+    int n = flyt_opt_sets(spec, -1, sb, sets);
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &d);
+    snprintf(buf, len, "%s", s ? s->name : "?");
+    uint64_t seed = s ? s->seed : spec->seed;
+    if (d.warnings)
+        fputs(d.warnings, stderr);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+    return seed;
+}
+
+static int execute(const struct opt_opts *o, const struct flyt_opt_spec *spec)
+{
+    const char *out = o->c.output ? o->c.output : "flyt-optimise.h5";
+    const char *inputs[] = { spec->path, spec->scenario_path };
+    int claimed = flyt_cli_claim_output("optimise", out, FLYT_OUT_HDF5, inputs, 2);
+    if (claimed >= 0)
+        return claimed;
+    char name[FLYT_NAME_LEN + 8];
+    uint64_t seed = scenario_name(spec, name, sizeof name);
+    struct progress_ctx pc = { flyt_cli_seconds(), false };
+    bool show = o->c.progress > 0 || (o->c.progress < 0 && isatty(STDERR_FILENO));
+    struct flyt_opt_options opts = { o->c.threads, show ? on_progress : NULL, &pc };
+    struct flyt_opt_report rep;
+    int rc = flyt_optimise(spec, &opts, &rep);
+    if (pc.newline)
+        fputc('\n', stderr);
+    if (rc != 0) {
+        fprintf(stderr, "flyt optimise: error: %s; nothing written\n", rep.detail);
+        flyt_opt_report_free(&rep);
+        return EXIT_FAIL;
+    }
+    if (o->c.json)
+        print_json(stdout, spec, &rep, name);
+    else
+        print_table(stdout, spec, &rep, name);
+    fflush(stdout);
+    struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(), o->c.threads,
+                                  flyt_cli_seconds() - pc.t0 };
+    int wrc = write_file(out, spec, &rep, name, seed, &meta);
+    int status = wrc != 0 || rep.chosen < 0 ? EXIT_FAIL : EXIT_OK;
+    if (wrc == 0)
+        fprintf(stderr, "flyt optimise: %s; wrote %s\n",
+                rep.chosen >= 0 ? "chosen" : "no configuration is feasible", out);
+    flyt_opt_report_free(&rep);
+    return status;
+}
+
+int flyt_cmd_optimise(int argc, char **argv)
+{
+    struct opt_opts o = { .c = { .progress = -1 } };
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    struct flyt_opt_spec *spec = flyt_opt_spec_load(o.spec, &diag);
+    if (!spec) {
+        fputs(diag.text ? diag.text : "flyt optimise: error: cannot load the spec\n", stderr);
+        fprintf(stderr, "%s: %d error%s; nothing simulated\n", o.spec, diag.n_errors,
+                diag.n_errors == 1 ? "" : "s");
+        flyt_diag_free(&diag);
+        return EXIT_BAD_INPUT;
+    }
+    flyt_diag_free(&diag);
+    rc = execute(&o, spec);
+    flyt_opt_spec_free(spec);
+    return rc;
+}

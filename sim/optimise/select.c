@@ -1,0 +1,447 @@
+/* The procedure of flyt optimise (docs/optimise.md): sequential
+ * feasibility checks, then KN selection on paired differences. Every
+ * decision is taken one replication at a time on values that depend only
+ * on (configuration, seed, replication), so running replications in
+ * batches, on any number of threads, only caches what the procedure will
+ * read. */
+#include "flyt/experiment.h"
+#include "flyt/optimise.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Replications are run this many at a time (ahead of need), a fixed
+ * number so that the count run, which the output records, does not depend
+ * on the thread count. */
+#define BATCH 8
+
+struct cfg_data {
+    double *y;  /* [cap x (1 + L)]: objective, then the constraint KPIs */
+    unsigned n; /* replications run */
+    unsigned cap;
+};
+
+struct opt {
+    const struct flyt_opt_spec *spec;
+    const struct flyt_opt_options *opts;
+    struct flyt_opt_report *rep;
+    struct cfg_data *data;
+    unsigned width; /* 1 + L */
+};
+
+static int fail(struct opt *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct opt *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->rep->detail, sizeof o->rep->detail, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const char *kpi_name(const struct opt *o, unsigned j)
+{
+    return j == 0 ? o->spec->objective.name : o->spec->constraints[j - 1].kpi.name;
+}
+
+static int kpi_of(const struct opt *o, unsigned j)
+{
+    return j == 0 ? o->spec->objective.kpi : o->spec->constraints[j - 1].kpi.kpi;
+}
+
+static double value(const struct opt *o, unsigned c, unsigned r, unsigned j)
+{
+    return o->data[c].y[(size_t)r * o->width + j];
+}
+
+/* Replications data[c].n .. to-1 of configuration c: flyt_experiment's
+ * resume marks the earlier ones done, so each replication keeps its own
+ * streams (CRN across configurations) and is run once. */
+static int run_more(struct opt *o, unsigned c, unsigned to)
+{
+    struct cfg_data *d = &o->data[c];
+    unsigned from = d->n;
+    if (to > d->cap) {
+        double *y = realloc(d->y, (size_t)to * o->width * sizeof *y);
+        if (!y)
+            return fail(o, "out of memory");
+        d->y = y;
+        d->cap = to;
+    }
+    char buf[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
+    const char *sets[FLYT_OPT_MAX_ALL_SETS];
+    int n = flyt_opt_sets(o->spec, (long)c, buf, sets);
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    struct flyt_scenario *s = flyt_scenario_load(o->spec->scenario_path, sets, n, &diag);
+    if (!s) {
+        const char *t = diag.text ? diag.text : "cannot load the scenario\n";
+        fail(o, "configuration %u: the scenario rejects it: %.*s", c, (int)strcspn(t, "\n"), t);
+        flyt_diag_free(&diag);
+        return -1;
+    }
+    flyt_diag_free(&diag);
+    s->series_off = true; /* KPIs only */
+    struct flyt_result *res = calloc(to, sizeof *res);
+    bool *done = calloc(to, sizeof *done);
+    int rc = -1;
+    if (res && done) {
+        for (unsigned r = 0; r < from; r++)
+            done[r] = true;
+        struct flyt_experiment_resume resume = { done, NULL, NULL };
+        rc = flyt_experiment_run_resume(s, to, o->opts->threads, res, NULL, NULL, NULL, &resume);
+    }
+    if (rc == FLYT_EXPERIMENT_STOPPED)
+        fail(o, "stopped");
+    else if (rc < 0)
+        fail(o, "out of memory or a thread could not start");
+    for (unsigned r = from; res && r < to; r++) {
+        if (rc > 0 && res[r].status != FLYT_RUN_OK && rc != -1) {
+            fail(o, "configuration %u, replication %u stopped early: %s", c, r,
+                 res[r].status_detail);
+            rc = -1;
+        }
+        for (unsigned j = 0; rc >= 0 && j < o->width; j++) {
+            double x = flyt_kpi_value(&res[r], kpi_of(o, j));
+            if (!isfinite(x)) {
+                fail(o,
+                     "configuration %u, replication %u: KPI '%s' has no value (nothing to "
+                     "measure)",
+                     c, r, kpi_name(o, j));
+                rc = -1;
+            }
+            d->y[(size_t)r * o->width + j] = x;
+        }
+    }
+    for (unsigned r = 0; res && r < to; r++)
+        flyt_result_free(&res[r]);
+    free(res);
+    free(done);
+    flyt_scenario_free(s);
+    if (!res || !done)
+        return fail(o, "out of memory");
+    if (rc != 0)
+        return -1;
+    d->n = to;
+    o->rep->replications += to - from;
+    return 0;
+}
+
+/* At least r replications of c, running ahead by a batch. */
+static int need(struct opt *o, unsigned c, unsigned r)
+{
+    if (o->data[c].n >= r)
+        return 0;
+    unsigned to = o->data[c].n + BATCH > r ? o->data[c].n + BATCH : r;
+    if (to > o->spec->max_replications)
+        to = o->spec->max_replications;
+    return run_more(o, c, to);
+}
+
+/* Two-pass sample variance over the first n values of f(i). */
+static double variance(const struct opt *o, unsigned a, unsigned b, unsigned j, unsigned n)
+{
+    double m = 0, q = 0;
+    for (unsigned r = 0; r < n; r++)
+        m += value(o, a, r, j) - (b == a ? 0 : value(o, b, r, j));
+    m /= n;
+    for (unsigned r = 0; r < n; r++) {
+        double e = value(o, a, r, j) - (b == a ? 0 : value(o, b, r, j)) - m;
+        q += e * e;
+    }
+    return q / (n - 1);
+}
+
+/* h^2 for one pairwise or feasibility decision at error `err`, from the
+ * first-stage n0 (Kim & Nelson 2001, c = 1): eta solves
+ * 1/2 (1 + 2 eta)^(-(n0-1)/2) = err. */
+static double h2_of(double err, unsigned n0)
+{
+    double eta = 0.5 * (pow(2.0 * err, -2.0 / (double)(n0 - 1)) - 1.0);
+    return 2.0 * eta * (double)(n0 - 1);
+}
+
+static void progress(struct opt *o, const char *phase, unsigned c, unsigned decided, unsigned total)
+{
+    if (!o->opts->on_progress)
+        return;
+    struct flyt_opt_progress p = { phase, c, o->data[c].n, decided, total };
+    o->opts->on_progress(&p, o->opts->ctx);
+}
+
+/* Batur & Kim's check for configuration c: per constraint the running sum
+ * of (Y_r - q) (of (q - Y_r) for a min) against the triangle
+ * +-max(0, h^2 S^2 / (2 eps) - eps r / 2). Infeasible as soon as one
+ * constraint is; feasible once all are. */
+static int check_feasible(struct opt *o, unsigned c)
+{
+    const struct flyt_opt_spec *spec = o->spec;
+    struct flyt_opt_config *cf = &o->rep->config[c];
+    unsigned n0 = spec->n0, L = (unsigned)spec->n_constraints;
+    if (need(o, c, n0) != 0)
+        return -1;
+    double s2[FLYT_OPT_MAX_CONSTRAINTS], sum[FLYT_OPT_MAX_CONSTRAINTS] = { 0 };
+    bool open[FLYT_OPT_MAX_CONSTRAINTS];
+    for (unsigned l = 0; l < L; l++) {
+        s2[l] = variance(o, c, c, 1 + l, n0);
+        open[l] = true;
+    }
+    unsigned n_open = L;
+    for (unsigned r = 1; n_open > 0; r++) {
+        if (r > spec->max_replications) {
+            for (unsigned l = 0; l < L && cf->constraint < 0; l++)
+                if (open[l])
+                    cf->constraint = (int)l;
+            cf->fate = FLYT_OPT_UNDECIDED;
+            cf->n_feasible = spec->max_replications;
+            o->rep->capped = true;
+            return 0;
+        }
+        if (need(o, c, r) != 0)
+            return -1;
+        for (unsigned l = 0; l < L; l++) {
+            const struct flyt_opt_constraint *k = &spec->constraints[l];
+            double y = value(o, c, r - 1, 1 + l);
+            sum[l] += k->upper ? y - k->bound : k->bound - y;
+            if (!open[l] || r < n0)
+                continue;
+            double eps = k->tolerance;
+            double R = fmax(0.0, o->rep->h2_feasibility * s2[l] / (2 * eps) - eps * r / 2);
+            if (sum[l] <= -R) {
+                open[l] = false;
+                n_open--;
+            } else if (sum[l] >= R) {
+                cf->fate = FLYT_OPT_INFEASIBLE;
+                cf->constraint = (int)l;
+                cf->n_feasible = r;
+                return 0;
+            }
+        }
+        if (n_open == 0)
+            cf->n_feasible = r;
+    }
+    if (L == 0)
+        cf->n_feasible = n0;
+    cf->fate = FLYT_OPT_TIED; /* feasible: the selection decides */
+    return 0;
+}
+
+struct kn {
+    unsigned k;    /* feasible configurations */
+    unsigned *idx; /* their indices */
+    double *s2;    /* [k x k] variances of the differences over the first n0 */
+    double *sum;   /* [k] running sums of the objective */
+    bool *alive;
+    int *by;
+};
+
+static int kn_setup(struct opt *o, struct kn *kn)
+{
+    unsigned K = o->rep->n_configs, k = 0;
+    kn->idx = malloc(K * sizeof *kn->idx);
+    for (unsigned c = 0; kn->idx && c < K; c++)
+        if (o->rep->config[c].fate == FLYT_OPT_TIED)
+            kn->idx[k++] = c;
+    kn->k = k;
+    kn->s2 = calloc((size_t)k * k + 1, sizeof *kn->s2);
+    kn->sum = calloc(k + 1, sizeof *kn->sum);
+    kn->alive = calloc(k + 1, sizeof *kn->alive);
+    kn->by = calloc(k + 1, sizeof *kn->by);
+    if (!kn->idx || !kn->s2 || !kn->sum || !kn->alive || !kn->by)
+        return fail(o, "out of memory");
+    for (unsigned a = 0; a < k; a++) {
+        kn->alive[a] = true;
+        kn->by[a] = -1;
+        if (need(o, kn->idx[a], o->spec->n0) != 0)
+            return -1;
+    }
+    for (unsigned a = 0; a < k; a++)
+        for (unsigned b = 0; b < k; b++)
+            kn->s2[a * k + b] = a == b ? 0 : variance(o, kn->idx[a], kn->idx[b], 0, o->spec->n0);
+    return 0;
+}
+
+static void kn_free(struct kn *kn)
+{
+    free(kn->idx);
+    free(kn->s2);
+    free(kn->sum);
+    free(kn->alive);
+    free(kn->by);
+}
+
+/* One step of KN at r replications (minimising): a is eliminated when
+ * sum_a - sum_b > max(0, h^2 S2_ab / (2 delta) - delta r / 2) for some b
+ * alive at the start of the step. Returns the number alive after it; sets
+ * *closed when every pair still alive has an empty continuation region
+ * (the remaining ones are equal: exact ties). */
+static unsigned kn_step(struct opt *o, struct kn *kn, unsigned r, bool *closed)
+{
+    double delta = o->spec->indifference, h2 = o->rep->h2_selection;
+    unsigned k = kn->k;
+    bool *out = calloc(k + 1, sizeof *out);
+    if (!out)
+        return 0;
+    for (unsigned a = 0; a < k; a++) {
+        for (unsigned b = 0; kn->alive[a] && b < k; b++) {
+            if (b == a || !kn->alive[b])
+                continue;
+            double R = fmax(0.0, h2 * kn->s2[a * k + b] / (2 * delta) - delta * r / 2);
+            if (kn->sum[a] - kn->sum[b] > R &&
+                (kn->by[a] < 0 || kn->sum[b] < kn->sum[(unsigned)kn->by[a]])) {
+                out[a] = true;
+                kn->by[a] = (int)b;
+                /* Once the triangle has closed only the sign decides; a
+                 * mean difference under delta is then inside the
+                 * indifference zone, where the guarantee does not say
+                 * which is better: not distinguishable. */
+                o->rep->config[kn->idx[a]].fate = R == 0 && (kn->sum[a] - kn->sum[b]) / r < delta
+                                                          ? FLYT_OPT_TIED
+                                                          : FLYT_OPT_ELIMINATED;
+            }
+        }
+    }
+    unsigned alive = 0;
+    *closed = true;
+    for (unsigned a = 0; a < k; a++) {
+        if (out[a]) {
+            kn->alive[a] = false;
+            o->rep->config[kn->idx[a]].n_select = r;
+        }
+        alive += kn->alive[a];
+    }
+    for (unsigned a = 0; a < k; a++)
+        for (unsigned b = 0; b < k; b++)
+            if (a != b && kn->alive[a] && kn->alive[b] &&
+                h2 * kn->s2[a * k + b] / (delta * delta) > r)
+                *closed = false;
+    free(out);
+    return alive;
+}
+
+static int select_best(struct opt *o)
+{
+    struct kn kn = { 0 };
+    struct flyt_opt_report *rep = o->rep;
+    int rc = kn_setup(o, &kn);
+    unsigned alive = kn.k, r = 1, n0 = o->spec->n0;
+    if (kn.k > 1)
+        rep->h2_selection = h2_of(o->spec->alpha / 2 / (kn.k - 1), n0);
+    for (; rc == 0 && kn.k > 0; r++) {
+        for (unsigned a = 0; a < kn.k; a++) {
+            if (!kn.alive[a])
+                continue;
+            if ((rc = need(o, kn.idx[a], r)) != 0)
+                break;
+            kn.sum[a] += value(o, kn.idx[a], r - 1, 0);
+        }
+        if (rc != 0 || r < n0)
+            continue;
+        bool closed = false;
+        alive = kn.k > 1 ? kn_step(o, &kn, r, &closed) : 1;
+        if (alive == 0)
+            rc = fail(o, "out of memory");
+        progress(o, "selection", kn.idx[0], kn.k - alive, kn.k);
+        if (alive <= 1 || closed)
+            break;
+        if (r == o->spec->max_replications) {
+            rep->capped = true;
+            break;
+        }
+    }
+    if (rc == 0 && kn.k > 0) {
+        int best = -1;
+        for (unsigned a = 0; a < kn.k; a++)
+            if (kn.alive[a] && (best < 0 || kn.sum[a] < kn.sum[best]))
+                best = (int)a;
+        rep->chosen = (int)kn.idx[best];
+        for (unsigned a = 0; a < kn.k; a++) {
+            struct flyt_opt_config *cf = &rep->config[kn.idx[a]];
+            if (kn.alive[a]) {
+                cf->n_select = r;
+                cf->fate = (int)a == best ? FLYT_OPT_CHOSEN : FLYT_OPT_TIED;
+                cf->by = (int)a == best ? -1 : (int)kn.idx[best];
+            } else {
+                cf->by = (int)kn.idx[kn.by[a]];
+            }
+        }
+    }
+    kn_free(&kn);
+    return rc;
+}
+
+static void summarise(struct opt *o)
+{
+    for (unsigned c = 0; c < o->rep->n_configs; c++) {
+        struct flyt_opt_config *cf = &o->rep->config[c];
+        unsigned n = o->data[c].n;
+        double *x = malloc((n + 1) * sizeof *x);
+        for (unsigned j = 0; x && j < o->width; j++) {
+            for (unsigned r = 0; r < n; r++)
+                x[r] = value(o, c, r, j);
+            struct flyt_stat st = flyt_stat_in(x, n, flyt_kpi_def(kpi_of(o, j))->range);
+            if (j == 0)
+                cf->objective = st;
+            else
+                cf->constraint_stat[j - 1] = st;
+        }
+        free(x);
+    }
+}
+
+int flyt_optimise(const struct flyt_opt_spec *spec, const struct flyt_opt_options *opts,
+                  struct flyt_opt_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->chosen = -1;
+    rep->n_configs = spec->n_configs;
+    rep->config = calloc(spec->n_configs, sizeof *rep->config);
+    struct opt o = { spec, opts, rep, calloc(spec->n_configs, sizeof *o.data),
+                     1u + (unsigned)spec->n_constraints };
+    if (!rep->config || !o.data) {
+        free(o.data);
+        return fail(&o, "out of memory");
+    }
+    unsigned K = spec->n_configs, L = (unsigned)spec->n_constraints;
+    rep->beta = L ? spec->alpha / 2 / ((double)K * L) : 0;
+    rep->h2_feasibility = L ? h2_of(rep->beta, spec->n0) : 0;
+    for (unsigned c = 0; c < K; c++) {
+        struct flyt_opt_config *cf = &rep->config[c];
+        flyt_opt_config_values(spec, c, cf->value);
+        cf->fate = FLYT_OPT_NOT_REACHED;
+        cf->constraint = -1;
+        cf->by = -1;
+    }
+    int rc = 0;
+    for (unsigned c = 0; rc == 0 && c < K; c++) {
+        rc = check_feasible(&o, c);
+        if (rc == 0 && rep->config[c].fate == FLYT_OPT_TIED)
+            rep->n_feasible++;
+        progress(&o, "feasibility", c, c + 1, K);
+    }
+    if (rc == 0 && rep->n_feasible > 0)
+        rc = select_best(&o);
+    summarise(&o);
+    for (unsigned c = 0; c < K; c++) {
+        rep->config[c].n_run = o.data[c].n;
+        free(o.data[c].y);
+    }
+    free(o.data);
+    return rc;
+}
+
+void flyt_opt_report_free(struct flyt_opt_report *rep)
+{
+    if (rep)
+        free(rep->config);
+}
+
+const char *flyt_opt_fate_name(enum flyt_opt_fate fate)
+{
+    static const char *const names[] = { "chosen",     "not distinguishable", "eliminated",
+                                         "infeasible", "undecided",           "not reached" };
+    return (unsigned)fate < sizeof names / sizeof names[0] ? names[fate] : "unknown";
+}

@@ -1,0 +1,556 @@
+/* Optimisation specs: read with the scenario module's strict reader, so a
+ * spec gets the same unknown-key checks and file:line messages as a
+ * scenario, then checked against the scenario itself before anything runs. */
+#include "flyt/spec.h"
+#include "flyt/optimise.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static int line_of(const struct flyt_spec_node *s)
+{
+    int line = s ? flyt_spec_line(s) : 0;
+    return line > 0 ? line : 1;
+}
+
+/* Relative to the spec file, as @include is relative to a scenario. */
+static char *resolve_scenario(const char *spec_path, const char *scenario)
+{
+    const char *slash = strrchr(spec_path, '/');
+    if (scenario[0] == '/' || !slash)
+        return dup_str(scenario);
+    size_t dir = (size_t)(slash - spec_path) + 1, n = strlen(scenario);
+    char *p = malloc(dir + n + 1);
+    if (p) {
+        memcpy(p, spec_path, dir);
+        memcpy(p + dir, scenario, n + 1);
+    }
+    return p;
+}
+
+/* The output file keeps the spec as written, so a result can be traced to
+ * exactly what was asked. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n + 1 < cap || feof(f) || ferror(f))
+            break;
+        char *t = cap < (16u << 20) ? realloc(buf, cap * 2) : NULL;
+        if (!t) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = t;
+        cap *= 2;
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+static void read_sets(struct flyt_spec *sp, struct flyt_spec_node *root, struct flyt_opt_spec *spec,
+                      int *lines)
+{
+    struct flyt_spec_node *set = flyt_spec_get(sp, root, "set", false);
+    if (!set)
+        return;
+    if (!flyt_spec_is_list(set)) {
+        flyt_spec_error(sp, set, "set", "expected an array of \"key.path=value\" strings");
+        return;
+    }
+    int n = flyt_spec_length(set);
+    if (n > FLYT_OPT_MAX_SETS) {
+        flyt_spec_error(sp, set, "set", "at most %d overrides, got %d", FLYT_OPT_MAX_SETS, n);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        struct flyt_spec_node *e = flyt_spec_elem(set, i);
+        flyt_spec_mark(e);
+        const char *v = flyt_spec_string(e);
+        char key[32];
+        snprintf(key, sizeof key, "set[%d]", i);
+        if (!v || !strchr(v, '=') || strlen(v) >= FLYT_OPT_SET_LEN) {
+            flyt_spec_error(sp, e, key,
+                            "expected a string \"key.path=value\" (under %d characters)",
+                            FLYT_OPT_SET_LEN);
+            continue;
+        }
+        lines[spec->n_sets] = line_of(e);
+        spec->sets[spec->n_sets++] = dup_str(v);
+    }
+}
+
+static struct flyt_spec_node *list_of_groups(struct flyt_spec *sp, struct flyt_spec_node *root,
+                                             const char *name, int cap, bool required)
+{
+    struct flyt_spec_node *l = flyt_spec_get(sp, root, name, required);
+    if (!l)
+        return NULL;
+    int n = flyt_spec_type(l) == FLYT_SPEC_LIST ? flyt_spec_length(l) : -1;
+    if (n < 1 || n > cap) {
+        flyt_spec_error(sp, l, name, "expected a list ( { ... }, ... ) of 1 to %d groups", cap);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        struct flyt_spec_node *e = flyt_spec_elem(l, i);
+        if (!flyt_spec_is_group(e)) {
+            char key[48];
+            snprintf(key, sizeof key, "%s[%d]", name, i);
+            flyt_spec_error(sp, e, key, "expected a group { ... }");
+            return NULL;
+        }
+        flyt_spec_mark(e);
+    }
+    return l;
+}
+
+/* Integer literals only: a capacity of 112.5 is not a configuration. */
+static bool read_int_key(struct flyt_spec *sp, struct flyt_spec_node *g, const char *pkey,
+                         const char *name, bool required, long long *out)
+{
+    struct flyt_spec_node *n = flyt_spec_member(g, name);
+    enum flyt_spec_type t = flyt_spec_type(n);
+    if (n && t != FLYT_SPEC_INT && t != FLYT_SPEC_INT64) {
+        char key[96];
+        snprintf(key, sizeof key, "%s.%s", pkey, name);
+        flyt_spec_get(sp, g, name, false);
+        flyt_spec_error(sp, n, key, "expected an integer (decision variables are integers)");
+        return false;
+    }
+    return flyt_spec_int(sp, g, name, required, -1000000000LL, 1000000000LL, out);
+}
+
+static void read_var(struct flyt_spec *sp, struct flyt_spec_node *g, int i, struct flyt_opt_var *v)
+{
+    char pkey[48], key[96];
+    snprintf(pkey, sizeof pkey, "variables[%d]", i);
+    v->line = line_of(g);
+    const char *k = NULL;
+    if (flyt_spec_str(sp, g, "key", true, &k) && k) {
+        v->line = line_of(flyt_spec_member(g, "key"));
+        snprintf(key, sizeof key, "%s.key", pkey);
+        if (!*k || strlen(k) >= FLYT_OPT_KEY_LEN || strchr(k, '='))
+            flyt_spec_error(sp, flyt_spec_member(g, "key"), key,
+                            "expected a key path such as \"units.short_term.capacity\"");
+        else
+            strcpy(v->key, k);
+    }
+    v->step = 1;
+    bool ok = read_int_key(sp, g, pkey, "min", true, &v->min);
+    ok = read_int_key(sp, g, pkey, "max", true, &v->max) && ok;
+    ok = read_int_key(sp, g, pkey, "step", false, &v->step) && ok;
+    if (!ok)
+        return;
+    if (v->step < 1) {
+        snprintf(key, sizeof key, "%s.step", pkey);
+        flyt_spec_error(sp, flyt_spec_member(g, "step"), key, "must be >= 1, got %lld", v->step);
+        return;
+    }
+    if (v->min > v->max) {
+        snprintf(key, sizeof key, "%s.max", pkey);
+        flyt_spec_error(sp, flyt_spec_member(g, "max"), key,
+                        "empty range: max (%lld) must not be below min (%lld)", v->max, v->min);
+        return;
+    }
+    v->n_values = (int)((v->max - v->min) / v->step) + 1;
+}
+
+static int kpi_index(const char *name)
+{
+    for (int k = 0; k < FLYT_N_KPI; k++)
+        if (strcmp(flyt_kpi_defs[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
+/* "units.<id>.<kpi>" with a per-unit KPI: which ids exist is the
+ * scenario's to say (resolve_kpis). */
+static bool unit_kpi_name(const char *name)
+{
+    const char *dot = strncmp(name, "units.", 6) == 0 ? strrchr(name + 6, '.') : NULL;
+    if (!dot || dot == name + 6)
+        return false;
+    for (int k = 0; k < FLYT_N_UNIT_KPI; k++)
+        if (strcmp(dot + 1, flyt_unit_kpi_defs[k].name) == 0)
+            return true;
+    return false;
+}
+
+static void read_kpi(struct flyt_spec *sp, struct flyt_spec_node *g, const char *member,
+                     const char *key, bool required, struct flyt_opt_kpi *out)
+{
+    const char *name = NULL;
+    if (!flyt_spec_str(sp, g, member, required, &name) || !name)
+        return;
+    struct flyt_spec_node *s = flyt_spec_member(g, member);
+    out->line = line_of(s);
+    out->kpi = kpi_index(name);
+    snprintf(out->name, sizeof out->name, "%s", name);
+    if (out->kpi >= 0 || unit_kpi_name(name))
+        return;
+    char list[1024];
+    size_t used = 0;
+    for (int k = 0; k < FLYT_N_KPI && used < sizeof list; k++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
+                                 flyt_kpi_defs[k].name);
+    flyt_spec_error(sp, s, key,
+                    "unknown KPI '%s'; the KPIs are: %s; and per unit units.<id>.<kpi> "
+                    "(docs/kpis.md)",
+                    name, list);
+}
+
+static void read_constraint(struct flyt_spec *sp, struct flyt_spec_node *g, int i,
+                            struct flyt_opt_constraint *c)
+{
+    char pkey[48], key[96];
+    snprintf(pkey, sizeof pkey, "constraints[%d]", i);
+    snprintf(key, sizeof key, "%s.kpi", pkey);
+    c->kpi.kpi = -1;
+    c->kpi.line = line_of(g);
+    read_kpi(sp, g, "kpi", key, true, &c->kpi);
+    bool has_max = flyt_spec_member(g, "max") != NULL;
+    bool has_min = flyt_spec_member(g, "min") != NULL;
+    if (has_max == has_min) {
+        flyt_spec_error(sp, g, pkey,
+                        "give either max = (the mean must stay at or below it) or "
+                        "min = (at or above it)");
+        flyt_spec_get(sp, g, "max", false);
+        flyt_spec_get(sp, g, "min", false);
+    } else {
+        c->upper = has_max;
+        flyt_spec_num(sp, g, has_max ? "max" : "min", true, -INFINITY, INFINITY, &c->bound);
+    }
+    c->tolerance = NAN;
+    if (flyt_spec_num(sp, g, "tolerance", true, -INFINITY, INFINITY, &c->tolerance) &&
+        !(c->tolerance > 0)) {
+        snprintf(key, sizeof key, "%s.tolerance", pkey);
+        flyt_spec_error(sp, flyt_spec_member(g, "tolerance"), key,
+                        "must be > 0 (the band within which either answer is right), got %g",
+                        c->tolerance);
+    }
+}
+
+static void check_grid(struct flyt_spec *sp, struct flyt_spec_node *root,
+                       struct flyt_opt_spec *spec)
+{
+    double n = 1;
+    for (int i = 0; i < spec->n_vars; i++) {
+        n *= spec->vars[i].n_values > 0 ? spec->vars[i].n_values : 1;
+        for (int j = 0; j < i; j++)
+            if (spec->vars[i].key[0] && strcmp(spec->vars[i].key, spec->vars[j].key) == 0)
+                flyt_diag_add(flyt_spec_diag(sp), spec->path, spec->vars[i].line, "variables",
+                              "'%s' is already variables[%d]", spec->vars[i].key, j);
+        size_t len = strlen(spec->vars[i].key);
+        for (int s = 0; len && s < spec->n_sets; s++)
+            if (strncmp(spec->sets[s], spec->vars[i].key, len) == 0 && spec->sets[s][len] == '=')
+                flyt_diag_add(flyt_spec_diag(sp), spec->path, spec->vars[i].line, "variables",
+                              "'%s' is also fixed by set[%d]; a key is either fixed or varied",
+                              spec->vars[i].key, s);
+    }
+    if (spec->n_vars > 0 && n > spec->max_configurations)
+        flyt_spec_error(sp, flyt_spec_member(root, "variables"), "variables",
+                        "the grid has %.0f configurations, more than max_configurations (%u): "
+                        "narrow the ranges, widen the steps, or raise max_configurations",
+                        n, spec->max_configurations);
+    spec->n_configs = n <= spec->max_configurations ? (unsigned)n : 0;
+    for (int i = 0; i < spec->n_constraints; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(spec->constraints[i].kpi.name, spec->constraints[j].kpi.name) == 0 &&
+                spec->constraints[i].upper == spec->constraints[j].upper)
+                flyt_diag_add(flyt_spec_diag(sp), spec->path, spec->constraints[i].kpi.line,
+                              "constraints", "the same bound on '%s' as constraints[%d]",
+                              spec->constraints[i].kpi.name, j);
+}
+
+static void read_spec(struct flyt_spec *sp, struct flyt_spec_node *root, struct flyt_opt_spec *spec,
+                      int *set_lines)
+{
+    const char *scenario = NULL;
+    if (flyt_spec_str(sp, root, "scenario", false, &scenario) && scenario)
+        spec->scenario_path = resolve_scenario(spec->path, scenario);
+    long long v = 10;
+    flyt_spec_int(sp, root, "replications", false, 2, 100000, &v);
+    spec->n0 = (unsigned)v;
+    v = 0;
+    spec->has_seed = flyt_spec_member(root, "seed") != NULL;
+    if (flyt_spec_int(sp, root, "seed", false, 0, INT64_MAX, &v) && spec->has_seed)
+        spec->seed = (uint64_t)v;
+    v = 10 * (long long)spec->n0;
+    if (flyt_spec_int(sp, root, "max_replications", false, 2, 1000000, &v) && v < spec->n0)
+        flyt_spec_error(sp, flyt_spec_member(root, "max_replications"), "max_replications",
+                        "must be at least replications (%u), got %lld", spec->n0, v);
+    spec->max_replications = (unsigned)(v < spec->n0 ? spec->n0 : v);
+    v = 500;
+    flyt_spec_int(sp, root, "max_configurations", false, 1, 100000, &v);
+    spec->max_configurations = (unsigned)v;
+    spec->alpha = 0.05;
+    flyt_spec_num(sp, root, "alpha", false, 1e-6, 0.5, &spec->alpha);
+    read_sets(sp, root, spec, set_lines);
+
+    struct flyt_spec_node *vars = list_of_groups(sp, root, "variables", FLYT_OPT_MAX_VARS, true);
+    for (int i = 0; vars && i < flyt_spec_length(vars); i++)
+        read_var(sp, flyt_spec_elem(vars, i), i, &spec->vars[spec->n_vars++]);
+
+    snprintf(spec->objective.name, sizeof spec->objective.name, "cost_total_per_year");
+    spec->objective.kpi = kpi_index(spec->objective.name);
+    spec->objective.line = 1;
+    read_kpi(sp, root, "objective", "objective", false, &spec->objective);
+    spec->indifference = NAN;
+    if (flyt_spec_num(sp, root, "objective_indifference", true, -INFINITY, INFINITY,
+                      &spec->indifference) &&
+        !(spec->indifference > 0))
+        flyt_spec_error(sp, flyt_spec_member(root, "objective_indifference"),
+                        "objective_indifference",
+                        "must be > 0 (in the objective's units: differences below it do not "
+                        "matter), got %g",
+                        spec->indifference);
+
+    struct flyt_spec_node *cons =
+            list_of_groups(sp, root, "constraints", FLYT_OPT_MAX_CONSTRAINTS, false);
+    for (int i = 0; cons && i < flyt_spec_length(cons); i++)
+        read_constraint(sp, flyt_spec_elem(cons, i), i, &spec->constraints[spec->n_constraints++]);
+    check_grid(sp, root, spec);
+}
+
+void flyt_opt_config_values(const struct flyt_opt_spec *spec, unsigned c, long long *values)
+{
+    for (int i = spec->n_vars - 1; i >= 0; i--) {
+        const struct flyt_opt_var *v = &spec->vars[i];
+        unsigned n = v->n_values > 0 ? (unsigned)v->n_values : 1;
+        values[i] = v->min + v->step * (long long)(c % n);
+        c /= n;
+    }
+}
+
+int flyt_opt_sets(const struct flyt_opt_spec *spec, long c, char (*buf)[FLYT_OPT_SET_LEN],
+                  const char **out)
+{
+    int n = 0;
+    for (int i = 0; i < spec->n_sets; i++)
+        snprintf(buf[n++], FLYT_OPT_SET_LEN, "%s", spec->sets[i]);
+    if (spec->has_seed)
+        snprintf(buf[n++], FLYT_OPT_SET_LEN, "run.seed=%llu", (unsigned long long)spec->seed);
+    if (c >= 0) {
+        long long values[FLYT_OPT_MAX_VARS];
+        flyt_opt_config_values(spec, (unsigned)c, values);
+        for (int i = 0; i < spec->n_vars; i++)
+            snprintf(buf[n++], FLYT_OPT_SET_LEN, "%s=%lld", spec->vars[i].key, values[i]);
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = buf[i];
+    return n;
+}
+
+/* A scenario message about override N goes back to the spec line it came
+ * from (set_lines[N-1]; the variable's line when var >= 0 and N is past
+ * the fixed ones); any other keeps its own place, except a message about
+ * the whole file, which goes to the spec's scenario line. */
+struct relay_to {
+    const struct flyt_opt_spec *spec;
+    const int *set_lines;
+    int n_fixed;
+    int var;
+    const char *context;
+    int scenario_line;
+};
+
+static void relay_line(struct flyt_diag *diag, const char *line, const struct relay_to *to)
+{
+    const char *err = strstr(line, ": error: ");
+    const char *rest = err ? err + strlen(": error: ") : line;
+    char where[512] = "";
+    if (err) {
+        size_t wl = (size_t)(err - line) < sizeof where ? (size_t)(err - line) : sizeof where - 1;
+        memcpy(where, line, wl);
+        where[wl] = '\0';
+    }
+    char *colon = strrchr(where, ':');
+    int n = 0;
+    if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+        n = atoi(colon + 1);
+        *colon = '\0';
+    }
+    const char *path = to->spec->path;
+    bool from_set = strcmp(where, "--set") == 0 && n >= 1;
+    if (to->var >= 0) {
+        char key[32];
+        snprintf(key, sizeof key, "variables[%d]", to->var);
+        flyt_diag_add(diag, path, to->spec->vars[to->var].line, key,
+                      "%sthe scenario rejects it: %s%s%s", to->context,
+                      from_set || !err ? "" : line, from_set || !err ? "" : " ",
+                      from_set || !err ? rest : "");
+    } else if (from_set && n <= to->n_fixed) {
+        char key[32];
+        if (n <= to->spec->n_sets)
+            snprintf(key, sizeof key, "set[%d]", n - 1);
+        else
+            snprintf(key, sizeof key, "seed");
+        flyt_diag_add(diag, path, to->set_lines[n - 1], key, "the scenario rejects it: %s", rest);
+    } else if (err && n == 0) {
+        flyt_diag_add(diag, path, to->scenario_line, "scenario", "%s: %s", where, rest);
+    } else {
+        flyt_diag_add(diag, err ? where : path, err ? n : 1, NULL, "%s", rest);
+    }
+}
+
+static void relay(struct flyt_diag *diag, const char *text, const struct relay_to *to)
+{
+    char line[2048];
+    for (const char *p = text ? text : ""; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len >= sizeof line)
+            len = sizeof line - 1;
+        memcpy(line, p, len);
+        line[len] = '\0';
+        if (len)
+            relay_line(diag, line, to);
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+}
+
+static void resolve_kpi(struct flyt_diag *diag, const char *path, const char *key,
+                        const struct flyt_scenario *s, struct flyt_opt_kpi *k)
+{
+    if (k->kpi >= 0 || strncmp(k->name, "units.", 6) != 0)
+        return; /* known, or already reported as unknown */
+    const char *ids[FLYT_MAX_UNITS];
+    unsigned n = 0;
+    for (int u = 0; u < s->n_units && u < FLYT_MAX_UNITS; u++)
+        ids[n++] = s->units[u].id;
+    k->kpi = flyt_kpi_lookup(k->name, ids, n);
+    if (k->kpi < 0)
+        flyt_diag_add(diag, path, k->line, key, "'%s': the scenario has no unit of that id",
+                      k->name);
+}
+
+/* One trial load per variable at its min and at its max, only that
+ * variable changed, so each problem belongs to one variable. */
+static void trial_vars(const struct flyt_opt_spec *spec, const struct relay_to *base,
+                       struct flyt_diag *diag)
+{
+    for (int i = 0; i < spec->n_vars; i++) {
+        const struct flyt_opt_var *v = &spec->vars[i];
+        if (!v->key[0] || v->n_values < 1)
+            continue; /* already reported */
+        long long last = v->min + v->step * (v->n_values - 1);
+        const long long at[2] = { v->min, last };
+        for (int a = 0; a < (last == v->min ? 1 : 2); a++) {
+            char buf[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
+            const char *sets[FLYT_OPT_MAX_ALL_SETS];
+            int n = flyt_opt_sets(spec, -1, buf, sets);
+            snprintf(buf[n], FLYT_OPT_SET_LEN, "%s=%lld", v->key, at[a]);
+            sets[n] = buf[n];
+            n++;
+            struct flyt_diag trial;
+            flyt_diag_init(&trial);
+            struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &trial);
+            flyt_scenario_free(s);
+            if (!s) {
+                char context[96];
+                snprintf(context, sizeof context, "at %s = %lld ", a ? "max" : "min", at[a]);
+                struct relay_to to = *base;
+                to.var = i;
+                to.context = context;
+                relay(diag, trial.text, &to);
+            }
+            flyt_diag_free(&trial);
+            if (!s)
+                break;
+        }
+    }
+}
+
+static void check_scenario(struct flyt_spec *sp, struct flyt_opt_spec *spec,
+                           const struct relay_to *to)
+{
+    struct flyt_diag *diag = flyt_spec_diag(sp);
+    char buf[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
+    const char *sets[FLYT_OPT_MAX_ALL_SETS];
+    int n = flyt_opt_sets(spec, -1, buf, sets);
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &d);
+    if (!s) {
+        relay(diag, d.text, to);
+        flyt_diag_free(&d);
+        return;
+    }
+    flyt_diag_free(&d);
+    if (s->warmup_auto)
+        flyt_spec_error(sp, NULL, "scenario",
+                        "%s: run.warmup_days \"auto\" is for flyt run only: give the warm-up in "
+                        "days",
+                        spec->scenario_path ? spec->scenario_path : "the default scenario");
+    resolve_kpi(diag, spec->path, "objective", s, &spec->objective);
+    for (int i = 0; i < spec->n_constraints; i++) {
+        char key[48];
+        snprintf(key, sizeof key, "constraints[%d].kpi", i);
+        resolve_kpi(diag, spec->path, key, s, &spec->constraints[i].kpi);
+    }
+    flyt_scenario_free(s);
+    trial_vars(spec, to, diag);
+}
+
+struct flyt_opt_spec *flyt_opt_spec_load(const char *path, struct flyt_diag *diag)
+{
+    struct flyt_opt_spec *spec = calloc(1, sizeof *spec);
+    if (!spec || !(spec->path = dup_str(path))) {
+        free(spec);
+        flyt_diag_add(diag, path, 0, NULL, "out of memory");
+        return NULL;
+    }
+    int errors_before = diag->n_errors;
+    struct flyt_spec *sp = flyt_spec_load(path, diag);
+    if (sp) {
+        int set_lines[FLYT_OPT_MAX_SETS + 1];
+        struct flyt_spec_node *root = flyt_spec_root(sp);
+        read_spec(sp, root, spec, set_lines);
+        flyt_spec_check_unknown(sp);
+        if (spec->has_seed)
+            set_lines[spec->n_sets] = line_of(flyt_spec_member(root, "seed"));
+        struct relay_to to = { spec, set_lines, spec->n_sets + (spec->has_seed ? 1 : 0),
+                               -1,   "",        line_of(flyt_spec_member(root, "scenario")) };
+        check_scenario(sp, spec, &to);
+        spec->text = read_text(path);
+        if (!spec->text)
+            flyt_diag_add(diag, path, 0, NULL, "cannot read the spec again");
+    }
+    flyt_spec_free(sp);
+    if (diag->n_errors > errors_before) {
+        flyt_opt_spec_free(spec);
+        return NULL;
+    }
+    return spec;
+}
+
+void flyt_opt_spec_free(struct flyt_opt_spec *spec)
+{
+    if (!spec)
+        return;
+    for (int i = 0; i < spec->n_sets; i++)
+        free(spec->sets[i]);
+    free(spec->scenario_path);
+    free(spec->text);
+    free(spec->path);
+    free(spec);
+}

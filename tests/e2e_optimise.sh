@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# End to end for flyt optimise: help, bad specs (exit 2, file:line, nothing
+# simulated or written), a small M/M/c grid that picks the right capacity
+# and writes its file, the same file datasets for -t 1 and -t 2, and a
+# limit nobody meets (exit 1, the file still says why).
+# Usage: e2e_optimise.sh FLYT SOURCE_DIR
+set -uo pipefail
+FLYT=$1
+SRC=$2
+. "${BASH_SOURCE[0]%/*}/e2e_lib.sh"
+
+check "optimise --help exits 0" "$FLYT" optimise --help
+check "optimise --help names the spec format" bash -c "'$FLYT' optimise --help | grep -q 'docs/optimise.md'"
+check "flyt --help lists optimise" bash -c "'$FLYT' --help | grep -q '^  optimise SPEC'"
+"$FLYT" optimise 2>/dev/null; check "no spec exits 2" test $? -eq 2
+"$FLYT" optimise x.opt --bogus 2>/dev/null; check "unknown option exits 2" test $? -eq 2
+
+# lambda 7, mu 1: Erlang C gives Wq 0.64, 0.19, 0.074 for c = 8, 9, 10.
+cat >"$tmp/mmc.opt" <<EOT
+scenario = "$SRC/scenarios/validation/mmc-rho070.cfg";
+set = [ "run.horizon_days=600.0", "run.warmup_days=100.0",
+        "cost.units.short_term.place_year_nok=1000.0", "cost.units.short_term.bed_day_nok=10.0" ];
+replications = 8;
+seed = 5;
+variables = ( { key = "units.short_term.capacity"; min = 8; max = 12; } );
+objective_indifference = 200.0;
+constraints = ( { kpi = "ukp_wait_mean"; max = 0.15; tolerance = 0.03; } );
+EOT
+
+# Bad specs: one mistake each, at a known line.
+sed 's/units.short_term.capacity/units.short_term.capacty/' "$tmp/mmc.opt" >"$tmp/badkey.opt"
+sed 's/min = 8; max = 12/min = 12; max = 8/' "$tmp/mmc.opt" >"$tmp/badrange.opt"
+sed 's/"ukp_wait_mean"/"ukp_wait_average"/' "$tmp/mmc.opt" >"$tmp/badkpi.opt"
+sed 's/^seed = 5;/seed = 5; colour = 2;/' "$tmp/mmc.opt" >"$tmp/unknown.opt"
+sed 's/min = 8; max = 12/min = 1; max = 900/' "$tmp/mmc.opt" >"$tmp/toomany.opt"
+sed 's/min = 8; max = 12/min = 8.0; max = 12/' "$tmp/mmc.opt" >"$tmp/float.opt"
+for c in "badkey:6:variables\[0\]: at min = 8 the scenario rejects it: .*unknown key 'capacty'" \
+         "badrange:6:variables\[0\]\.max: empty range" \
+         "badkpi:8:constraints\[0\]\.kpi: unknown KPI 'ukp_wait_average'" \
+         "unknown:5:colour: unknown key" \
+         "toomany:6:variables: the grid has 900 configurations, more than max_configurations (500)" \
+         "float:6:variables\[0\]\.min: expected an integer"; do
+  name=${c%%:*}; rest=${c#*:}; line=${rest%%:*}; msg=${rest#*:}
+  "$FLYT" optimise "$tmp/$name.opt" -o "$tmp/$name.h5" >"$tmp/$name.out" 2>"$tmp/$name.err"
+  check "$name spec exits 2" test $? -eq 2
+  check "$name spec names file:line" grep -q "^$tmp/$name.opt:$line: error: $msg" "$tmp/$name.err"
+  check "$name spec writes nothing" test ! -e "$tmp/$name.h5" -a ! -s "$tmp/$name.out"
+  check "$name spec leaves no partial" no_partial "$tmp/$name.h5"
+done
+
+"$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/t1.h5" -t 1 >"$tmp/t1.txt" 2>"$tmp/t1.err"
+check "optimise exits 0 when a configuration is chosen" test $? -eq 0
+check "optimise picks c = 10 (Erlang C)" grep -q "^chosen: #3 units.short_term.capacity=10 " "$tmp/t1.txt"
+check "optimise says why c = 9 was dropped" grep -Eq "^ +2 .*infeasible: violates ukp_wait_mean <= 0.15" "$tmp/t1.txt"
+check "optimise says who eliminated c = 11" grep -Eq "^ +4 .*eliminated by #3" "$tmp/t1.txt"
+check "optimise wrote its file" test -s "$tmp/t1.h5"
+"$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/p.h5" --progress >/dev/null 2>"$tmp/p.err"
+check "--progress shows the phases on stderr" grep -q "optimise: selection" "$tmp/p.err"
+"$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/t2.h5" -t 2 --format json >"$tmp/t2.json" 2>/dev/null
+check "optimise -t 2 exits 0" test $? -eq 0
+check "json parses and names the pick" /usr/bin/python3 -c "
+import json, sys
+d = json.load(open('$tmp/t2.json'))
+sys.exit(0 if d['chosen'] == 3 and d['list'][1]['decision'] == 'infeasible' else 1)"
+same=1
+for ds in values replications replications_feasibility replications_selection decision \
+          constraint by objective constraint_kpi bound tolerance upper; do
+  h5dump -d "/optimise/$ds" "$tmp/t1.h5" | tail -n +2 >"$tmp/a.txt"
+  h5dump -d "/optimise/$ds" "$tmp/t2.h5" | tail -n +2 >"$tmp/b.txt"
+  cmp -s "$tmp/a.txt" "$tmp/b.txt" && grep -q DATA "$tmp/a.txt" || { same=0; echo "differs: $ds"; }
+done
+check "-t 1 and -t 2 write the same datasets" test $same -eq 1
+check "the file keeps the spec's text" bash -c "h5dump -a /optimise/spec_text '$tmp/t1.h5' | grep -q 'objective_indifference = 200.0'"
+
+sed 's/max = 0.15; tolerance = 0.03/max = 0.01; tolerance = 0.005/' "$tmp/mmc.opt" >"$tmp/none.opt"
+"$FLYT" optimise "$tmp/none.opt" -o "$tmp/none.h5" >"$tmp/none.txt" 2>/dev/null
+check "no feasible configuration exits 1" test $? -eq 1
+check "no feasible configuration is said" grep -q "^no configuration is feasible" "$tmp/none.txt"
+check "no feasible configuration still writes the file" test -s "$tmp/none.h5"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
