@@ -85,8 +85,8 @@ static int run_more(struct opt *o, unsigned c, unsigned to)
     }
     flyt_diag_free(&diag);
     s->series_off = true; /* KPIs only */
-    struct flyt_result *res = calloc(to, sizeof *res);
-    bool *done = calloc(to, sizeof *done);
+    struct flyt_result *res = calloc(to ? to : 1, sizeof *res);
+    bool *done = calloc(to ? to : 1, sizeof *done);
     int rc = -1;
     if (res && done) {
         for (unsigned r = 0; r < from; r++)
@@ -327,7 +327,7 @@ static int select_best(struct opt *o)
     struct kn kn = { 0 };
     struct flyt_opt_report *rep = o->rep;
     int rc = kn_setup(o, &kn);
-    unsigned alive = kn.k, r = 1, n0 = o->spec->n0;
+    unsigned alive, r = 1, n0 = o->spec->n0;
     if (kn.k > 1)
         rep->h2_selection = h2_of(o->spec->alpha / 2 / (kn.k - 1), n0);
     for (; rc == 0 && kn.k > 0; r++) {
@@ -357,7 +357,8 @@ static int select_best(struct opt *o)
         for (unsigned a = 0; a < kn.k; a++)
             if (kn.alive[a] && (best < 0 || kn.sum[a] < kn.sum[best]))
                 best = (int)a;
-        rep->chosen = (int)kn.idx[best];
+        /* kn_step never eliminates the last one standing */
+        rep->chosen = best >= 0 ? (int)kn.idx[best] : -1;
         for (unsigned a = 0; a < kn.k; a++) {
             struct flyt_opt_config *cf = &rep->config[kn.idx[a]];
             if (kn.alive[a]) {

@@ -387,14 +387,13 @@ void flyt_h5_library_version(char *buf, size_t len)
 int flyt__h5_provenance(struct flyt__h5 *c, hid_t root, const struct flyt_run_meta *meta)
 {
     char when[32], host[256] = "", h5v[32];
+    int version = c->format_version ? c->format_version : FLYT_H5_FORMAT_VERSION;
     utc_now(when, sizeof when);
     if (gethostname(host, sizeof host - 1) != 0)
         snprintf(host, sizeof host, "unknown");
     flyt_h5_library_version(h5v, sizeof h5v);
     if (flyt__h5_attr_str(c, root, "format", FLYT_H5_FORMAT) ||
-        flyt__h5_attr_write(
-                c, root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT,
-                &(int){ c->format_version ? c->format_version : FLYT_H5_FORMAT_VERSION }) ||
+        flyt__h5_attr_write(c, root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version) ||
         flyt__h5_attr_str(c, root, "flyt_version", meta ? meta->flyt_version : "") ||
         flyt__h5_attr_str(c, root, "git_commit", FLYT_GIT_COMMIT) ||
         flyt__h5_attr_str(c, root, "created_utc", when) ||
