@@ -86,6 +86,13 @@ expect_fail "--set after -r and --seed" "--set:1: error: units.short_term.capaci
 expect_fail "--set inside a distribution" "--set:2: error: units.nursing_home.los_days: sd must be a finite number > 0" \
   "$FLYT" validate "$BASE" --set run.seed=1 --set units.nursing_home.los_days.sd=0
 
+# A coordinator role is named by its name on a --set path, as a unit by its id.
+"$FLYT" validate "$SRC/scenarios/trondheim-2025-coordinator.cfg" \
+  --set coordinators.samhandlingskoordinator.headcount=3 >/dev/null 2>"$tmp/co.err"
+check "--set coordinators.<name>.headcount: valid" test $? -eq 0
+expect_fail "--set of a role nobody has" "--set:1: error: no coordinator role is named 'nobody'" \
+  "$FLYT" validate "$SRC/scenarios/trondheim-2025-coordinator.cfg" --set coordinators.nobody.headcount=3
+
 # Numbers in warnings stay short: 1e-300 hours a week is a utilisation of 1e303
 # (first fit: under the strict FIFO queue the first applicant, who asks more
 # than 1e-300 hours, would stop every other: a gridlock, e2e_guards).

@@ -91,13 +91,15 @@ static void the_ledger_adds_up_on_a_run(void **state)
     (void)state;
     const char *sets[] = { "cost.units.short_term.bed_day_nok=4000",
                            "cost.units.short_term.place_year_nok=100000",
+                           "cost.units.short_term.new_place_nok=2000000",
+                           "cost.units.short_term.base_capacity=100",
                            "cost.units.home_care.hour_nok=700",
                            "cost.units.nursing_home.bed_day_nok=3500",
                            "cost.units.hospital.bed_day_nok=12000",
                            "run.horizon_days=240",
                            "run.warmup_days=60" };
     struct flyt_scenario *s =
-            flyt_test_load(FLYT_SOURCE_DIR "/scenarios/trondheim-2025.cfg", sets, 7);
+            flyt_test_load(FLYT_SOURCE_DIR "/scenarios/trondheim-2025.cfg", sets, 9);
     struct flyt_result *res = flyt_test_run_reps(s, 3, 2);
     int st = flyt_test_unit_of(s, "short_term"), hc = flyt_test_unit_of(s, "home_care");
     int h = s->hospital;
@@ -106,9 +108,13 @@ static void the_ledger_adds_up_on_a_run(void **state)
         const double *ks = flyt_result_unit_kpi(&res[r], (unsigned)st);
         const double *kh = flyt_result_unit_kpi(&res[r], (unsigned)hc);
         const double *kk = flyt_result_unit_kpi(&res[r], (unsigned)h);
+        /* the places above 100 repaid over 20 years at 4 %: 0.0735818 a year */
+        double annuity = 0.04 / (1 - pow(1.04, -20));
         assert_near(ks[FLYT_UNIT_KPI_cost_per_year],
-                    ks[FLYT_UNIT_KPI_occupancy] * 365 * 4000 + ks[FLYT_UNIT_KPI_capacity] * 100000,
+                    ks[FLYT_UNIT_KPI_occupancy] * 365 * 4000 + ks[FLYT_UNIT_KPI_capacity] * 100000 +
+                            (ks[FLYT_UNIT_KPI_capacity] - 100) * 2000000 * annuity,
                     1e-6 * ks[FLYT_UNIT_KPI_cost_per_year]);
+        assert_true(ks[FLYT_UNIT_KPI_capacity] > 100);
         assert_near(kh[FLYT_UNIT_KPI_cost_per_year], kh[FLYT_UNIT_KPI_hours_used] * 365.0 / 7 * 700,
                     1e-6 * kh[FLYT_UNIT_KPI_cost_per_year]);
         double muni = 0;

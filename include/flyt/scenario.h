@@ -128,6 +128,9 @@ struct flyt_unit {
      * bed, or an hour a week of a caseload) a year, used or not; beds: per
      * bed-day over capacity */
     double cost_day, cost_place_year, cost_overflow_day;
+    /* one-off NOK per place added above base_capacity, paid as an annuity
+     * (cost.annuity_years, cost.discount_rate); 0: none */
+    double cost_new_place, base_capacity;
 };
 
 /* A dated change in the arrival rate (an influenza winter). */
@@ -222,6 +225,7 @@ struct flyt_scenario {
     int pay_year[FLYT_MAX_PAY_YEARS]; /* ascending */
     double pay_rate[FLYT_MAX_PAY_YEARS];
     enum flyt_pay_from pay_from;
+    double annuity_years, discount_rate; /* for one-off costs: 20 years at 4 % */
 
     /* population */
     double admissions_per_day;

@@ -88,6 +88,12 @@ static double per_year(const struct model *m, double x, double t_stop)
     return hi > m->pay_lo ? x * 365.0 / (double)(hi - m->pay_lo) : NAN;
 }
 
+/* The yearly payment that repays 1 NOK over n years at rate r. */
+static double annuity(double r, double n)
+{
+    return r > 0 ? r / (1.0 - pow(1.0 + r, -n)) : 1.0 / n;
+}
+
 void flyt__cost_kpis(struct model *m, double t_stop)
 {
     const struct flyt_scenario *s = m->s;
@@ -106,6 +112,9 @@ void flyt__cost_kpis(struct model *m, double t_stop)
             c += uk[FLYT_UNIT_KPI_occupancy] * 365.0 * x->cost_day;
         if (x->kind != FLYT_UNIT_UNLIMITED && x->cost_place_year > 0)
             c += uk[FLYT_UNIT_KPI_capacity] * x->cost_place_year;
+        if (x->cost_new_place > 0 && uk[FLYT_UNIT_KPI_capacity] > x->base_capacity)
+            c += (uk[FLYT_UNIT_KPI_capacity] - x->base_capacity) * x->cost_new_place *
+                 annuity(s->discount_rate, s->annuity_years);
         if (x->kind == FLYT_UNIT_BEDS && x->cost_overflow_day > 0 && span > 0)
             c += uk[FLYT_UNIT_KPI_overflow_bed_days] * 365.0 / span * x->cost_overflow_day;
         uk[FLYT_UNIT_KPI_cost_per_year] = span > 0 ? c : NAN;

@@ -104,13 +104,24 @@ static bool valid_name(const char *s)
     return true;
 }
 
+/* A list at the root whose elements a path names: the units by their id,
+ * the coordinator roles by their name (coordinators.<name>.headcount, for
+ * a name that is a key); NULL for any other list. */
+static const char *list_key(const config_setting_t *list)
+{
+    const char *n = config_setting_name(list);
+    if (!n || !config_setting_parent(list) || config_setting_parent(config_setting_parent(list)))
+        return NULL;
+    return strcmp(n, "units") == 0 ? "id" : strcmp(n, "coordinators") == 0 ? "name" : NULL;
+}
+
 static config_setting_t *unit_by_id(config_setting_t *list, const char *id)
 {
+    const char *key = list_key(list) ? list_key(list) : "id";
     int n = config_setting_length(list);
     for (int i = 0; i < n; i++) {
         config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-        config_setting_t *m =
-                config_setting_is_group(e) ? config_setting_get_member(e, "id") : NULL;
+        config_setting_t *m = config_setting_is_group(e) ? config_setting_get_member(e, key) : NULL;
         const char *v = m ? config_setting_get_string(m) : NULL;
         if (v && strcmp(v, id) == 0)
             return e;
@@ -156,13 +167,14 @@ static int apply_one(struct reader *rd, const char *set, int index)
         config_setting_t *next = config_setting_is_list(cur) ? unit_by_id(cur, part)
                                                              : config_setting_get_member(cur, part);
         if (config_setting_is_list(cur) && !next) {
-            flyt_diag_add(rd->diag, "--set", index, NULL, "no unit has id '%s'", part);
+            bool roles = strcmp(list_key(cur) ? list_key(cur) : "id", "name") == 0;
+            flyt_diag_add(rd->diag, "--set", index, NULL,
+                          roles ? "no coordinator role is named '%s'" : "no unit has id '%s'",
+                          part);
             return -1;
         }
-        if (!last && next && config_setting_is_list(next) && config_setting_name(next) &&
-            strcmp(config_setting_name(next), "units") == 0 &&
-            cur == config_root_setting(rd->cfg)) {
-            cur = next; /* units.<id>.key: the unit with that id */
+        if (!last && next && config_setting_is_list(next) && list_key(next)) {
+            cur = next; /* units.<id>.key, coordinators.<name>.key */
             continue;
         }
         if (!last) {

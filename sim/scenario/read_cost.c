@@ -77,6 +77,21 @@ static void refuse(struct reader *rd, config_setting_t *g, const char *name, con
     flyt__rd_error(rd, x, key, "%s", why);
 }
 
+/* The one-off cost of places added above the capacity the unit has
+ * without investment: both keys or neither. */
+static void read_new_places(struct reader *rd, config_setting_t *g, const char *key,
+                            struct flyt_unit *x)
+{
+    bool cost = flyt__rd_get(rd, g, "new_place_nok", false) != NULL;
+    bool base = flyt__rd_get(rd, g, "base_capacity", false) != NULL;
+    flyt__rd_num(rd, g, "new_place_nok", false, 0.0, MAX_NOK, &x->cost_new_place);
+    flyt__rd_num(rd, g, "base_capacity", false, 0.0, 1e7, &x->base_capacity);
+    if (cost != base)
+        flyt__rd_error(rd, g, key,
+                       "new_place_nok and base_capacity go together: the one-off cost is for "
+                       "the places above base_capacity");
+}
+
 static void read_unit_costs(struct reader *rd, config_setting_t *c, struct flyt_scenario *s)
 {
     config_setting_t *units = flyt__rd_group(rd, c, "units", false);
@@ -100,6 +115,7 @@ static void read_unit_costs(struct reader *rd, config_setting_t *c, struct flyt_
         if (x->kind == FLYT_UNIT_CASELOAD) {
             flyt__rd_num(rd, g, "hour_nok", false, 0.0, MAX_NOK, &x->cost_day);
             flyt__rd_num(rd, g, "place_year_nok", false, 0.0, MAX_NOK, &x->cost_place_year);
+            read_new_places(rd, g, key, x);
             refuse(rd, g, "bed_day_nok", "a caseload is priced per client hour: hour_nok");
             refuse(rd, g, "overflow_bed_day_nok", "a caseload has no beds to overflow");
             continue;
@@ -108,9 +124,12 @@ static void read_unit_costs(struct reader *rd, config_setting_t *c, struct flyt_
         refuse(rd, g, "hour_nok", "only a caseload is priced per hour: bed_day_nok");
         if (x->kind == FLYT_UNIT_BEDS) {
             flyt__rd_num(rd, g, "place_year_nok", false, 0.0, MAX_NOK, &x->cost_place_year);
+            read_new_places(rd, g, key, x);
             flyt__rd_num(rd, g, "overflow_bed_day_nok", false, 0.0, MAX_NOK, &x->cost_overflow_day);
         } else {
             refuse(rd, g, "place_year_nok", "an unlimited unit has no places to pay for");
+            refuse(rd, g, "new_place_nok", "an unlimited unit has no places to add");
+            refuse(rd, g, "base_capacity", "an unlimited unit has no capacity");
             refuse(rd, g, "overflow_bed_day_nok", "an unlimited unit never overflows");
         }
     }
@@ -157,10 +176,14 @@ static void read_role_costs(struct reader *rd, config_setting_t *c, struct flyt_
 
 void flyt__rd_cost(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
+    s->annuity_years = 20;
+    s->discount_rate = 0.04;
     config_setting_t *c = flyt__rd_group(rd, root, "cost", false);
     if (!c)
         return;
     flyt__rd_num(rd, c, "ukp_day_nok", false, 0.0, 1e7, &s->ukp_day_cost);
+    flyt__rd_num(rd, c, "annuity_years", false, 1.0, 100.0, &s->annuity_years);
+    flyt__rd_num(rd, c, "discount_rate", false, 0.0, 1.0, &s->discount_rate);
     read_pay_years(rd, c, s);
     read_pay_from(rd, c, s);
     read_unit_costs(rd, c, s);
