@@ -78,5 +78,13 @@ check "no feasible configuration exits 1" test $? -eq 1
 check "no feasible configuration is said" grep -q "^no configuration is feasible" "$tmp/none.txt"
 check "no feasible configuration still writes the file" test -s "$tmp/none.h5"
 
+# The shipped example spec loads and chooses.
+for spec in "$SRC"/scenarios/optimise/*.opt; do
+  "$FLYT" optimise "$spec" -t 2 --no-progress -o "$tmp/shipped.h5" >"$tmp/shipped.out" 2>"$tmp/shipped.err"
+  rc=$?
+  check "$(basename "$spec"): runs and chooses (exit 0, got $rc)" test $rc -eq 0
+  check "$(basename "$spec"): names the chosen configuration" grep -q "^chosen: #" "$tmp/shipped.out"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

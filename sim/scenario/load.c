@@ -643,7 +643,7 @@ static const char key_exemplar[] =
         "  { name = \"d\"; headcount = 1; cases = \"b\"; work_hours = 1.0; lead_days = 2.0;\n"
         "  effects = { outcome = { home = 1.0; }; los_factor = 1.0; }; } );\n"
         "cost = { ukp_day_nok = 1.0; ukp_day_nok_by_year = ( { year = 2025; nok = 1.0; } );\n"
-        "  payment_from = \"ready_day\"; roles = ( { name = \"c\"; fte_year_nok = 1.0; } );\n"
+        "  payment_from = \"ready_day\"; roles = { c = { fte_year_nok = 1.0; }; };\n"
         "  units = { b = { bed_day_nok = 1.0; place_year_nok = 1.0; overflow_bed_day_nok = 1.0; "
         "};\n"
         "    c = { hour_nok = 1.0; }; }; };\n";

@@ -135,42 +135,31 @@ static void read_unit_costs(struct reader *rd, config_setting_t *c, struct flyt_
     }
 }
 
+/* Roles are named like units, so that --set reaches them:
+ * cost.roles.<name>.fte_year_nok (a role whose name is a key). */
 static void read_role_costs(struct reader *rd, config_setting_t *c, struct flyt_scenario *s)
 {
-    config_setting_t *roles = flyt__rd_get(rd, c, "roles", false);
-    if (!roles)
-        return;
-    char key[300];
-    flyt__rd_path(roles, key, sizeof key);
-    if (!config_setting_is_list(roles)) {
-        flyt__rd_error(rd, roles, key,
-                       "expected a list ( { name = \"...\"; fte_year_nok = ...; } )");
-        flyt__rd_mark_tree(roles);
-        return;
-    }
-    for (int i = 0; i < config_setting_length(roles); i++) {
-        config_setting_t *e = config_setting_get_elem(roles, (unsigned)i);
-        const char *name = NULL;
-        if (!config_setting_is_group(e)) {
-            flyt__rd_error(rd, e, key, "element %d: expected { name = ...; fte_year_nok = ...; }",
-                           i + 1);
-            flyt__rd_mark_tree(e);
-            continue;
-        }
-        if (!flyt__rd_str(rd, e, "name", true, &name) || !name) {
-            flyt__rd_mark_tree(e);
-            continue;
-        }
+    config_setting_t *roles = flyt__rd_group(rd, c, "roles", false);
+    for (int i = 0; roles && i < config_setting_length(roles); i++) {
+        config_setting_t *g = config_setting_get_elem(roles, (unsigned)i);
+        const char *name = config_setting_name(g);
+        char key[300];
+        flyt__rd_path(g, key, sizeof key);
+        flyt__rd_mark(g);
         int r = -1;
         for (int k = 0; k < s->n_roles; k++)
             if (strcmp(s->roles[k].name, name) == 0)
                 r = k;
         if (r < 0) {
-            flyt__rd_error(rd, e, key, "no coordinator role named \"%s\"", name);
-            flyt__rd_mark_tree(e);
+            flyt__rd_error(rd, g, key, "no coordinator role named \"%s\"", name);
+            flyt__rd_mark_tree(g);
             continue;
         }
-        flyt__rd_num(rd, e, "fte_year_nok", true, 0.0, MAX_NOK, &s->roles[r].cost_fte_year);
+        if (!config_setting_is_group(g)) {
+            flyt__rd_error(rd, g, key, "expected a group { fte_year_nok = ...; }");
+            continue;
+        }
+        flyt__rd_num(rd, g, "fte_year_nok", true, 0.0, MAX_NOK, &s->roles[r].cost_fte_year);
     }
 }
 

@@ -76,15 +76,19 @@ bool flyt__rd_valid_id(const char *v)
     return true;
 }
 
-/* A unit's group in cost.units is named by the unit's id: a pattern says
- * cost.units.<id>.bed_day_nok as units.<id>.capacity does. */
-static bool cost_unit(const config_setting_t *e)
+/* A unit's group in cost.units is named by the unit's id, a role's in
+ * cost.roles by its name: a pattern says cost.units.<id>.bed_day_nok as
+ * units.<id>.capacity does. NULL when e is neither. */
+static const char *cost_member(const config_setting_t *e)
 {
-    const config_setting_t *units = config_setting_parent(e);
-    const config_setting_t *cost = units ? config_setting_parent(units) : NULL;
-    return cost && config_setting_name(units) && strcmp(config_setting_name(units), "units") == 0 &&
-           config_setting_name(cost) && strcmp(config_setting_name(cost), "cost") == 0 &&
-           config_setting_parent(cost) && !config_setting_parent(config_setting_parent(cost));
+    const config_setting_t *list = config_setting_parent(e);
+    const config_setting_t *cost = list ? config_setting_parent(list) : NULL;
+    const char *n = list ? config_setting_name(list) : NULL;
+    if (!cost || !n || !config_setting_name(cost) ||
+        strcmp(config_setting_name(cost), "cost") != 0 || !config_setting_parent(cost) ||
+        config_setting_parent(config_setting_parent(cost)))
+        return NULL;
+    return strcmp(n, "units") == 0 ? "<id>" : strcmp(n, "roles") == 0 ? "<name>" : NULL;
 }
 
 static void build_path(const config_setting_t *s, char *buf, size_t len, bool pattern)
@@ -96,7 +100,8 @@ static void build_path(const config_setting_t *s, char *buf, size_t len, bool pa
          p = config_setting_parent(p)) {
         const char *id = unit_id(p);
         if (config_setting_name(p)) {
-            parts[n] = pattern && cost_unit(p) ? "<id>" : config_setting_name(p);
+            const char *member = pattern ? cost_member(p) : NULL;
+            parts[n] = member ? member : config_setting_name(p);
         } else if (id) {
             parts[n] = pattern ? "<id>" : id;
         } else if (pattern) {
