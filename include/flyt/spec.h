@@ -100,4 +100,9 @@ void flyt_spec_error(struct flyt_spec *spec, const struct flyt_spec_node *n, con
 /* Reports every setting never marked as an unknown key. */
 void flyt_spec_check_unknown(struct flyt_spec *spec);
 
+/* A path a spec names, relative to the spec file's folder (as @include is
+ * relative to a scenario) unless absolute; malloc'd, NULL when out of
+ * memory. */
+char *flyt_spec_resolve_path(const char *spec_path, const char *path);
+
 #endif

@@ -30,21 +30,6 @@ static int line_of(const struct flyt_spec_node *s)
     return line > 0 ? line : 1;
 }
 
-/* Relative to the spec file, as @include is relative to a scenario. */
-static char *resolve_scenario(const char *spec_path, const char *scenario)
-{
-    const char *slash = strrchr(spec_path, '/');
-    if (scenario[0] == '/' || !slash)
-        return dup_str(scenario);
-    size_t dir = (size_t)(slash - spec_path) + 1, n = strlen(scenario);
-    char *p = malloc(dir + n + 1);
-    if (p) {
-        memcpy(p, spec_path, dir);
-        memcpy(p + dir, scenario, n + 1);
-    }
-    return p;
-}
-
 static void read_sets(struct flyt_spec *sp, struct flyt_spec_node *root,
                       struct flyt_calib_spec *spec, struct origin *origins)
 {
@@ -320,7 +305,7 @@ static void read_spec(struct flyt_spec *sp, struct flyt_spec_node *root,
 {
     const char *scenario = NULL;
     if (flyt_spec_str(sp, root, "scenario", false, &scenario) && scenario)
-        spec->scenario_path = resolve_scenario(spec->path, scenario);
+        spec->scenario_path = flyt_spec_resolve_path(spec->path, scenario);
     long long v = 0;
     spec->has_replications = flyt_spec_member(root, "replications") != NULL;
     if (flyt_spec_int(sp, root, "replications", false, 2, 100000, &v) && spec->has_replications)

@@ -262,3 +262,16 @@ void flyt_spec_check_unknown(struct flyt_spec *spec)
 {
     flyt__rd_check_unknown(&spec->rd, config_root_setting(&spec->cfg));
 }
+
+char *flyt_spec_resolve_path(const char *spec_path, const char *path)
+{
+    const char *slash = strrchr(spec_path, '/');
+    size_t dir = path[0] == '/' || !slash ? 0 : (size_t)(slash - spec_path) + 1;
+    size_t n = strlen(path);
+    char *p = malloc(dir + n + 1);
+    if (p) {
+        memcpy(p, spec_path, dir);
+        memcpy(p + dir, path, n + 1);
+    }
+    return p;
+}
