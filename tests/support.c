@@ -94,3 +94,15 @@ double flyt_test_route_p(const struct flyt_routes *r, int g, int to)
             p += flyt_routes_row(r, g)[j];
     return p;
 }
+
+struct flyt_scenario *flyt_test_load_text(const char *text, const char *name)
+{
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_scenario *s = flyt_scenario_load_string(text, name, NULL, NULL, 0, &d);
+    if (!s)
+        fprintf(stderr, "%s\n--- the scenario:\n%s\n", d.text ? d.text : "(no message)", text);
+    flyt_diag_free(&d);
+    assert_non_null(s);
+    return s;
+}

@@ -17,6 +17,10 @@ struct flyt_routes;
  * diagnostics and failing the test when it does not load. */
 struct flyt_scenario *flyt_test_load(const char *path, const char *const *sets, int n_sets);
 
+/* Loads a scenario from text (name in messages), printing the diagnostics
+ * and the text and failing the test when it does not load. */
+struct flyt_scenario *flyt_test_load_text(const char *text, const char *name);
+
 /* Student-t half-width at the given two-sided level (0.95, 0.99) of the
  * mean of x[0..n-1]; *mean gets the mean. */
 double flyt_test_t_half(const double *x, int n, double level, double *mean);

@@ -50,18 +50,6 @@
 #define TEXT_CAP 8192
 #define Z999     3.2905 /* two-sided 99.9 % normal quantile */
 
-static struct flyt_scenario *load_text(const char *text, const char *name)
-{
-    struct flyt_diag d;
-    flyt_diag_init(&d);
-    struct flyt_scenario *s = flyt_scenario_load_string(text, name, NULL, NULL, 0, &d);
-    if (!s)
-        fprintf(stderr, "%s\n--- the scenario:\n%s\n", d.text ? d.text : "(no message)", text);
-    flyt_diag_free(&d);
-    assert_non_null(s);
-    return s;
-}
-
 static double sum_kpi(const struct flyt_result *res, unsigned n, int k)
 {
     double s = 0;
@@ -113,7 +101,7 @@ static void check_death_share(const char *name, const char *population, const ch
     char text[TEXT_CAP], harm[128];
     snprintf(harm, sizeof harm, "harm: { death_waiting_per_day = %.17g; };", lambda);
     hospital_only(text, name, harm, population, decision, "");
-    struct flyt_scenario *s = load_text(text, name);
+    struct flyt_scenario *s = flyt_test_load_text(text, name);
     struct flyt_result *res = flyt_test_run_reps(s, REPS, THREADS);
     double dead = sum_kpi(res, REPS, FLYT_KPI_deaths_waiting_hospital);
     double ended = sum_kpi(res, REPS, FLYT_KPI_ukp_patients);
@@ -163,7 +151,7 @@ static void blocked_death_time(void **state)
     char harm[128];
     snprintf(harm, sizeof harm, "harm: { death_blocked_per_day = %.17g; };", lambda);
     hospital_only(text, "harm-blocked", harm, CFS1, "destination = { a = 1.0; };", units);
-    struct flyt_scenario *s = load_text(text, "harm-blocked");
+    struct flyt_scenario *s = flyt_test_load_text(text, "harm-blocked");
     struct flyt_result *res = flyt_test_run_reps(s, REPS, THREADS);
     double x[REPS], n = 0;
     for (unsigned i = 0; i < REPS; i++) {
@@ -204,7 +192,7 @@ static void deconditioning_poisson(void **state)
     hospital_only(text, "harm-decondition", harm,
                   "cfs_mix = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0];", decision,
                   ",\n  { id = \"a\"; kind = \"unlimited\"; los_days = 1.0; outcome = \"home\"; }");
-    struct flyt_scenario *s = load_text(text, "harm-decondition");
+    struct flyt_scenario *s = flyt_test_load_text(text, "harm-decondition");
     struct flyt_result *res = flyt_test_run_reps(s, REPS, THREADS);
     double levels = sum_kpi(res, REPS, FLYT_KPI_cfs_levels_gained);
     double n = sum_kpi(res, REPS, FLYT_KPI_ukp_patients), changed = 0;
@@ -270,8 +258,9 @@ static void zeros_are_bit_identical(void **state)
     snprintf(c, sizeof c, zeros_base,
              "harm: { death_waiting_per_day = 0.02; death_blocked_per_day = 0.01;\n"
              "  cfs_gain_per_day = 0.05; };\n");
-    struct flyt_scenario *sa = load_text(a, "harm-zeros"), *sb = load_text(b, "harm-zeros"),
-                         *sc = load_text(c, "harm-zeros");
+    struct flyt_scenario *sa = flyt_test_load_text(a, "harm-zeros"),
+                         *sb = flyt_test_load_text(b, "harm-zeros"),
+                         *sc = flyt_test_load_text(c, "harm-zeros");
     struct flyt_result *ra = flyt_test_run_reps(sa, 2, THREADS),
                        *rb = flyt_test_run_reps(sb, 2, THREADS),
                        *rc = flyt_test_run_reps(sc, 2, THREADS);

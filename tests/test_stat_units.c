@@ -50,18 +50,6 @@
 
 /* ---- scenarios from text ---- */
 
-static struct flyt_scenario *load_text(const char *text, const char *name)
-{
-    struct flyt_diag d;
-    flyt_diag_init(&d);
-    struct flyt_scenario *s = flyt_scenario_load_string(text, name, NULL, NULL, 0, &d);
-    if (!s)
-        fprintf(stderr, "%s\n--- the scenario:\n%s\n", d.text ? d.text : "(no message)", text);
-    flyt_diag_free(&d);
-    assert_non_null(s);
-    return s;
-}
-
 /* Appends to a text buffer; the buffers are sized for every text here. */
 static void put(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(char *buf, const char *fmt, ...)
@@ -140,7 +128,7 @@ static void check_erlang(int c, double rho, double warmup, double horizon, unsig
              c, 1.0 / mu);
     snprintf(name, sizeof name, "erlang-c%d-rho%.2f", c, rho);
     one_unit_text(text, name, lambda, unit, warmup, horizon, reps, seed);
-    struct flyt_scenario *s = load_text(text, name);
+    struct flyt_scenario *s = flyt_test_load_text(text, name);
     free(text);
     int u = flyt_test_unit_of(s, "unit");
     struct flyt_result *res = flyt_test_run_reps(s, reps, THREADS);
@@ -190,7 +178,7 @@ static void unlimited_unit_is_m_g_infinity(void **state)
              mean, sd);
     /* P(stay > 400 d) is about 1e-8: the warm-up leaves no trace */
     one_unit_text(text, "mginf-unit", lambda, unit, 400, 12400, reps, 8128);
-    struct flyt_scenario *s = load_text(text, "mginf-unit");
+    struct flyt_scenario *s = flyt_test_load_text(text, "mginf-unit");
     free(text);
     int u = flyt_test_unit_of(s, "unit");
     assert_true(s->units[u].kind == FLYT_UNIT_UNLIMITED);
@@ -632,7 +620,7 @@ static struct flyt_scenario *finite_hospital(int beds)
         "    outcome = { home = 0.9; hospital = 0.1; }; }\n"
         ");\n",
         beds, beds);
-    struct flyt_scenario *s = load_text(text, "finite-hospital");
+    struct flyt_scenario *s = flyt_test_load_text(text, "finite-hospital");
     free(text);
     return s;
 }
@@ -896,7 +884,7 @@ static void patients_are_conserved_on_random_networks(void **state)
     for (unsigned i = 0; i < 20; i++) {
         struct net net;
         random_network(text, 9020 + i, false, &net);
-        struct flyt_scenario *s = load_text(text, "random");
+        struct flyt_scenario *s = flyt_test_load_text(text, "random");
         for (int u = 1; u < s->n_units; u++)
             kinds[s->units[u].kind]++;
         beds_hospitals += s->units[s->hospital].kind == FLYT_UNIT_BEDS;
@@ -991,8 +979,8 @@ static void an_idle_unit_changes_nothing(void **state)
     struct net net;
     random_network(text, 9003, false, &net);
     random_network(with, 9003, true, &net);
-    a = load_text(text, "random");
-    b = load_text(with, "random+idle");
+    a = flyt_test_load_text(text, "random");
+    b = flyt_test_load_text(with, "random+idle");
     assert_same_figures(a, b, 4);
     flyt_scenario_free(a);
     flyt_scenario_free(b);

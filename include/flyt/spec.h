@@ -23,6 +23,7 @@
 #include "flyt/scenario.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct flyt_spec;
 struct flyt_spec_node;
@@ -70,6 +71,7 @@ struct flyt_spec_node *flyt_spec_elem(const struct flyt_spec_node *n, int i);
 struct flyt_spec_node *flyt_spec_member(const struct flyt_spec_node *n, const char *name);
 /* The line in the parsed text (0 for NULL and for the root). */
 int flyt_spec_line(const struct flyt_spec_node *n);
+int flyt_spec_index(const struct flyt_spec_node *n);       /* in its list or group */
 long long flyt_spec_int64(const struct flyt_spec_node *n); /* INT or INT64 */
 double flyt_spec_float(const struct flyt_spec_node *n);
 bool flyt_spec_bool(const struct flyt_spec_node *n);
@@ -99,6 +101,21 @@ void flyt_spec_error(struct flyt_spec *spec, const struct flyt_spec_node *n, con
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Reports every setting never marked as an unknown key. */
 void flyt_spec_check_unknown(struct flyt_spec *spec);
+
+/* The file's text as flyt_spec_load read it; NULL for a parsed string. */
+const char *flyt_spec_text(const struct flyt_spec *spec);
+
+/* parent.name as a list of 1 to cap groups, each marked; NULL (reported
+ * unless absent and not required) otherwise. */
+struct flyt_spec_node *flyt_spec_list_of_groups(struct flyt_spec *spec,
+                                                struct flyt_spec_node *parent, const char *name,
+                                                int cap, bool required);
+
+/* parent.set, an array of at most cap strings "key.path=value" each under
+ * len characters: the good ones into out (pointing into the tree) with
+ * their nodes; how many. Every bad one is reported. */
+int flyt_spec_sets(struct flyt_spec *spec, struct flyt_spec_node *parent, int cap, size_t len,
+                   const char **out, struct flyt_spec_node **nodes);
 
 /* A path a spec names, relative to the spec file's folder (as @include is
  * relative to a scenario) unless absolute; malloc'd, NULL when out of

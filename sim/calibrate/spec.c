@@ -33,57 +33,15 @@ static int line_of(const struct flyt_spec_node *s)
 static void read_sets(struct flyt_spec *sp, struct flyt_spec_node *root,
                       struct flyt_calib_spec *spec, struct origin *origins)
 {
-    struct flyt_spec_node *set = flyt_spec_get(sp, root, "set", false);
-    if (!set)
-        return;
-    if (!flyt_spec_is_list(set)) {
-        flyt_spec_error(sp, set, "set", "expected an array of \"key.path=value\" strings");
-        return;
-    }
-    int n = flyt_spec_length(set);
-    if (n > FLYT_CALIB_MAX_SETS) {
-        flyt_spec_error(sp, set, "set", "at most %d overrides, got %d", FLYT_CALIB_MAX_SETS, n);
-        return;
-    }
+    const char *v[FLYT_CALIB_MAX_SETS];
+    struct flyt_spec_node *e[FLYT_CALIB_MAX_SETS];
+    int n = flyt_spec_sets(sp, root, FLYT_CALIB_MAX_SETS, FLYT_CALIB_SET_LEN, v, e);
     for (int i = 0; i < n; i++) {
-        struct flyt_spec_node *e = flyt_spec_elem(set, i);
-        flyt_spec_mark(e);
-        const char *v = flyt_spec_string(e);
-        char key[32];
-        snprintf(key, sizeof key, "set[%d]", i);
-        if (!v || !strchr(v, '=') || strlen(v) >= FLYT_CALIB_SET_LEN) {
-            flyt_spec_error(sp, e, key,
-                            "expected a string \"key.path=value\" (under %d characters)",
-                            FLYT_CALIB_SET_LEN);
-            continue;
-        }
-        origins[spec->n_sets] = (struct origin){ line_of(e), "" };
-        snprintf(origins[spec->n_sets].what, sizeof origins[0].what, "%s", key);
-        spec->sets[spec->n_sets++] = dup_str(v);
+        origins[spec->n_sets] = (struct origin){ line_of(e[i]), "" };
+        snprintf(origins[spec->n_sets].what, sizeof origins[0].what, "set[%d]",
+                 flyt_spec_index(e[i]));
+        spec->sets[spec->n_sets++] = dup_str(v[i]);
     }
-}
-
-static struct flyt_spec_node *list_of_groups(struct flyt_spec *sp, struct flyt_spec_node *root,
-                                             const char *name, int cap)
-{
-    struct flyt_spec_node *l = flyt_spec_get(sp, root, name, true);
-    if (!l)
-        return NULL;
-    int n = flyt_spec_type(l) == FLYT_SPEC_LIST ? flyt_spec_length(l) : -1;
-    if (n < 1 || n > cap) {
-        flyt_spec_error(sp, l, name, "expected a list ( { ... }, ... ) of 1 to %d groups", cap);
-        return NULL;
-    }
-    for (int i = 0; i < n; i++) {
-        struct flyt_spec_node *e = flyt_spec_elem(l, i);
-        if (!flyt_spec_is_group(e)) {
-            char key[48];
-            snprintf(key, sizeof key, "%s[%d]", name, i);
-            flyt_spec_error(sp, e, key, "expected a group { ... }");
-            return NULL;
-        }
-    }
-    return l;
 }
 
 static bool copy_key(struct flyt_spec *sp, struct flyt_spec_node *s, const char *key, const char *v,
@@ -322,13 +280,15 @@ static void read_spec(struct flyt_spec *sp, struct flyt_spec_node *root,
     flyt_spec_num(sp, root, "slope_step", false, 1e-6, 0.25, &spec->slope_step);
     read_sets(sp, root, spec, origins);
 
-    struct flyt_spec_node *params = list_of_groups(sp, root, "parameters", FLYT_CALIB_MAX_PARAMS);
+    struct flyt_spec_node *params =
+            flyt_spec_list_of_groups(sp, root, "parameters", FLYT_CALIB_MAX_PARAMS, true);
     for (int i = 0; params && i < flyt_spec_length(params); i++) {
         struct flyt_spec_node *g = flyt_spec_elem(params, i);
         flyt_spec_mark(g);
         read_param(sp, g, i, &spec->params[spec->n_params++]);
     }
-    struct flyt_spec_node *targets = list_of_groups(sp, root, "targets", FLYT_CALIB_MAX_TARGETS);
+    struct flyt_spec_node *targets =
+            flyt_spec_list_of_groups(sp, root, "targets", FLYT_CALIB_MAX_TARGETS, true);
     for (int i = 0; targets && i < flyt_spec_length(targets); i++) {
         struct flyt_spec_node *g = flyt_spec_elem(targets, i);
         flyt_spec_mark(g);

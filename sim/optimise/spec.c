@@ -24,88 +24,16 @@ static int line_of(const struct flyt_spec_node *s)
     return line > 0 ? line : 1;
 }
 
-/* The output file keeps the spec as written, so a result can be traced to
- * exactly what was asked. */
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n + 1 < cap || feof(f) || ferror(f))
-            break;
-        char *t = cap < (16u << 20) ? realloc(buf, cap * 2) : NULL;
-        if (!t) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = t;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
-}
-
 static void read_sets(struct flyt_spec *sp, struct flyt_spec_node *root, struct flyt_opt_spec *spec,
                       int *lines)
 {
-    struct flyt_spec_node *set = flyt_spec_get(sp, root, "set", false);
-    if (!set)
-        return;
-    if (!flyt_spec_is_list(set)) {
-        flyt_spec_error(sp, set, "set", "expected an array of \"key.path=value\" strings");
-        return;
-    }
-    int n = flyt_spec_length(set);
-    if (n > FLYT_OPT_MAX_SETS) {
-        flyt_spec_error(sp, set, "set", "at most %d overrides, got %d", FLYT_OPT_MAX_SETS, n);
-        return;
-    }
+    const char *v[FLYT_OPT_MAX_SETS];
+    struct flyt_spec_node *e[FLYT_OPT_MAX_SETS];
+    int n = flyt_spec_sets(sp, root, FLYT_OPT_MAX_SETS, FLYT_OPT_SET_LEN, v, e);
     for (int i = 0; i < n; i++) {
-        struct flyt_spec_node *e = flyt_spec_elem(set, i);
-        flyt_spec_mark(e);
-        const char *v = flyt_spec_string(e);
-        char key[32];
-        snprintf(key, sizeof key, "set[%d]", i);
-        if (!v || !strchr(v, '=') || strlen(v) >= FLYT_OPT_SET_LEN) {
-            flyt_spec_error(sp, e, key,
-                            "expected a string \"key.path=value\" (under %d characters)",
-                            FLYT_OPT_SET_LEN);
-            continue;
-        }
-        lines[spec->n_sets] = line_of(e);
-        spec->sets[spec->n_sets++] = dup_str(v);
+        lines[spec->n_sets] = line_of(e[i]);
+        spec->sets[spec->n_sets++] = dup_str(v[i]);
     }
-}
-
-static struct flyt_spec_node *list_of_groups(struct flyt_spec *sp, struct flyt_spec_node *root,
-                                             const char *name, int cap, bool required)
-{
-    struct flyt_spec_node *l = flyt_spec_get(sp, root, name, required);
-    if (!l)
-        return NULL;
-    int n = flyt_spec_type(l) == FLYT_SPEC_LIST ? flyt_spec_length(l) : -1;
-    if (n < 1 || n > cap) {
-        flyt_spec_error(sp, l, name, "expected a list ( { ... }, ... ) of 1 to %d groups", cap);
-        return NULL;
-    }
-    for (int i = 0; i < n; i++) {
-        struct flyt_spec_node *e = flyt_spec_elem(l, i);
-        if (!flyt_spec_is_group(e)) {
-            char key[48];
-            snprintf(key, sizeof key, "%s[%d]", name, i);
-            flyt_spec_error(sp, e, key, "expected a group { ... }");
-            return NULL;
-        }
-        flyt_spec_mark(e);
-    }
-    return l;
 }
 
 /* Integer literals only: a capacity of 112.5 is not a configuration. */
@@ -291,7 +219,8 @@ static void read_spec(struct flyt_spec *sp, struct flyt_spec_node *root, struct 
     flyt_spec_num(sp, root, "alpha", false, 1e-6, 0.5, &spec->alpha);
     read_sets(sp, root, spec, set_lines);
 
-    struct flyt_spec_node *vars = list_of_groups(sp, root, "variables", FLYT_OPT_MAX_VARS, true);
+    struct flyt_spec_node *vars =
+            flyt_spec_list_of_groups(sp, root, "variables", FLYT_OPT_MAX_VARS, true);
     for (int i = 0; vars && i < flyt_spec_length(vars); i++)
         read_var(sp, flyt_spec_elem(vars, i), i, &spec->vars[spec->n_vars++]);
 
@@ -310,7 +239,7 @@ static void read_spec(struct flyt_spec *sp, struct flyt_spec_node *root, struct 
                         spec->indifference);
 
     struct flyt_spec_node *cons =
-            list_of_groups(sp, root, "constraints", FLYT_OPT_MAX_CONSTRAINTS, false);
+            flyt_spec_list_of_groups(sp, root, "constraints", FLYT_OPT_MAX_CONSTRAINTS, false);
     for (int i = 0; cons && i < flyt_spec_length(cons); i++)
         read_constraint(sp, flyt_spec_elem(cons, i), i, &spec->constraints[spec->n_constraints++]);
     check_grid(sp, root, spec);
@@ -516,9 +445,11 @@ struct flyt_opt_spec *flyt_opt_spec_load(const char *path, struct flyt_diag *dia
         struct relay_to to = { spec, set_lines, spec->n_sets + (spec->has_seed ? 1 : 0),
                                -1,   "",        line_of(flyt_spec_member(root, "scenario")) };
         check_scenario(sp, spec, &to);
-        spec->text = read_text(path);
+        /* the output keeps the spec as written, so a result can be traced
+         * to exactly what was asked */
+        spec->text = dup_str(flyt_spec_text(sp));
         if (!spec->text)
-            flyt_diag_add(diag, path, 0, NULL, "cannot read the spec again");
+            flyt_diag_add(diag, path, 0, NULL, "out of memory");
     }
     flyt_spec_free(sp);
     if (diag->n_errors > errors_before) {

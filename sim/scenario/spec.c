@@ -21,6 +21,7 @@ struct flyt_spec {
     struct src_map map;
     char *prepared;
     struct flyt_diag quiet; /* flyt_spec_parse_plain's: nobody reads it */
+    char *text;             /* flyt_spec_load's: the file as read */
 };
 
 static config_setting_t *cs(const struct flyt_spec_node *n)
@@ -51,6 +52,7 @@ void flyt_spec_free(struct flyt_spec *spec)
         return;
     flyt__rd_free(&spec->rd);
     free(spec->prepared);
+    free(spec->text);
     flyt__src_map_free(&spec->map);
     config_destroy(&spec->cfg);
     flyt_diag_free(&spec->quiet);
@@ -79,9 +81,17 @@ struct flyt_spec *flyt_spec_load(const char *path, struct flyt_diag *diag)
     if (!text)
         return NULL;
     struct flyt_spec *spec = flyt_spec_parse(text, path, dir, diag);
-    free(text);
     free(dir);
+    if (spec)
+        spec->text = text; /* kept: an output records the spec as read */
+    else
+        free(text);
     return spec;
+}
+
+const char *flyt_spec_text(const struct flyt_spec *spec)
+{
+    return spec->text;
 }
 
 struct flyt_spec *flyt_spec_parse_plain(const char *text)
@@ -274,4 +284,66 @@ char *flyt_spec_resolve_path(const char *spec_path, const char *path)
         memcpy(p + dir, path, n + 1);
     }
     return p;
+}
+
+struct flyt_spec_node *flyt_spec_list_of_groups(struct flyt_spec *spec,
+                                                struct flyt_spec_node *parent, const char *name,
+                                                int cap, bool required)
+{
+    struct flyt_spec_node *l = flyt_spec_get(spec, parent, name, required);
+    if (!l)
+        return NULL;
+    int n = flyt_spec_type(l) == FLYT_SPEC_LIST ? flyt_spec_length(l) : -1;
+    if (n < 1 || n > cap) {
+        flyt_spec_error(spec, l, name, "expected a list ( { ... }, ... ) of 1 to %d groups", cap);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        struct flyt_spec_node *e = flyt_spec_elem(l, i);
+        if (!flyt_spec_is_group(e)) {
+            char key[48];
+            snprintf(key, sizeof key, "%s[%d]", name, i);
+            flyt_spec_error(spec, e, key, "expected a group { ... }");
+            return NULL;
+        }
+        flyt_spec_mark(e);
+    }
+    return l;
+}
+
+int flyt_spec_sets(struct flyt_spec *spec, struct flyt_spec_node *parent, int cap, size_t len,
+                   const char **out, struct flyt_spec_node **nodes)
+{
+    struct flyt_spec_node *set = flyt_spec_get(spec, parent, "set", false);
+    if (!set)
+        return 0;
+    if (!flyt_spec_is_list(set)) {
+        flyt_spec_error(spec, set, "set", "expected an array of \"key.path=value\" strings");
+        return 0;
+    }
+    int n = flyt_spec_length(set), k = 0;
+    if (n > cap) {
+        flyt_spec_error(spec, set, "set", "at most %d overrides, got %d", cap, n);
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        struct flyt_spec_node *e = flyt_spec_elem(set, i);
+        flyt_spec_mark(e);
+        const char *v = flyt_spec_string(e);
+        if (!v || !strchr(v, '=') || strlen(v) >= len) {
+            char key[32];
+            snprintf(key, sizeof key, "set[%d]", i);
+            flyt_spec_error(spec, e, key,
+                            "expected a string \"key.path=value\" (under %zu characters)", len);
+            continue;
+        }
+        out[k] = v;
+        nodes[k++] = e;
+    }
+    return k;
+}
+
+int flyt_spec_index(const struct flyt_spec_node *n)
+{
+    return config_setting_index(cs(n));
 }
