@@ -20,14 +20,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A model with only what payment.c reads: the window and the calendar. */
+/* A model with only what payment.c reads: the window, the calendar and
+ * one municipality's account. */
+static struct account the_account;
+
 static void pay_model(struct model *m, struct flyt_scenario *s, double warm, double end)
 {
     memset(m, 0, sizeof *m);
+    memset(&the_account, 0, sizeof the_account);
     m->s = s;
     m->t_warm = warm;
     m->t_end = end;
+    m->acct = &the_account;
+    m->n_acc = 1;
     assert_int_equal(flyt__pay_init(m), 0);
+}
+
+static void pay(struct model *m, double t_ready, double t_receive)
+{
+    struct patient p = { .t_ready = t_ready };
+    flyt__pay_wait(m, &p, t_receive);
 }
 
 /* Day 0 is 2024-12-30: days 0 and 1 are priced at 2024's 100, days 2 on
@@ -46,16 +58,16 @@ static void payable_days_and_the_rate_of_each_year(void **state)
     s.pay_rate[1] = 200;
     struct model m;
     pay_model(&m, &s, 0, 10);
-    flyt__pay_wait(&m, 0.5, 4.2);
-    assert_true(m.pay_days == 4 && m.pay_nok == 600);
-    flyt__pay_wait(&m, 6.1, 6.9);
-    assert_true(m.pay_days == 4 && m.pay_nok == 600);
+    pay(&m, 0.5, 4.2);
+    assert_true(m.acct->pay_days == 4 && m.acct->pay_nok == 600);
+    pay(&m, 6.1, 6.9);
+    assert_true(m.acct->pay_days == 4 && m.acct->pay_nok == 600);
     flyt__pay_free(&m);
 
     s.pay_from = FLYT_PAY_FROM_DAY_AFTER;
     pay_model(&m, &s, 0, 10);
-    flyt__pay_wait(&m, 0.5, 4.2);
-    assert_true(m.pay_days == 3 && m.pay_nok == 500);
+    pay(&m, 0.5, 4.2);
+    assert_true(m.acct->pay_days == 3 && m.acct->pay_nok == 500);
     flyt__pay_free(&m);
 }
 
@@ -71,14 +83,14 @@ static void the_window_and_years_outside_the_table(void **state)
     s.pay_rate[0] = 7;
     struct model m;
     pay_model(&m, &s, 2.5, 8.5);
-    flyt__pay_wait(&m, -4, 20);
-    assert_true(m.pay_days == 5 && m.pay_nok == 35);
+    pay(&m, -4, 20);
+    assert_true(m.acct->pay_days == 5 && m.acct->pay_nok == 35);
     flyt__pay_free(&m);
     s.n_pay_years = 0;
     s.ukp_day_cost = 3; /* no table: the flat rate */
     pay_model(&m, &s, 2.5, 8.5);
-    flyt__pay_wait(&m, 3.2, 5.0);
-    assert_true(m.pay_days == 2 && m.pay_nok == 6);
+    pay(&m, 3.2, 5.0);
+    assert_true(m.acct->pay_days == 2 && m.acct->pay_nok == 6);
     flyt__pay_free(&m);
 }
 

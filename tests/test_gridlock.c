@@ -162,9 +162,10 @@ static void place_by_hand(struct model *m, void *arg)
 {
     const struct hand *h = arg;
     for (int i = 0; i < h->n; i++) {
-        uint32_t id = flyt__patient_new(m, FLYT_STREAM_INITIAL, (uint64_t)i);
+        uint32_t id = flyt__patient_new(m, 0, FLYT_STREAM_INITIAL, (uint64_t)i);
         assert_true(id != NIL);
-        m->n_initial++;
+        m->p[id].site = (uint16_t)m->s->hospital;
+        m->acct[0].n_initial++;
         struct patient *p = &m->p[id];
         if (h->waits[i] == RUNNING) {
             flyt__start_stay(m, id, h->at[i], 100.0);

@@ -449,7 +449,7 @@ static void more_checks(void **state)
                       "'home_care' but its capacity is 0");
     expect_edit_error("cfs = [5, 6]", "cfs = [6, 5]", "mini.cfg:9: error: groups.cfs");
     expect_edit_error("units = (", "units = 3;\nunused = (",
-                      "mini.cfg:19: error: units: expected a list of 1 to 1024 units");
+                      "mini.cfg:19: error: units: expected a list of 1 to 4096 units");
 }
 
 /* ---- the care network ---- */

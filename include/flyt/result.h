@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FLYT_MAX_ROLES_RESULT 16 /* = FLYT_MAX_ROLES in scenario.h */
+#define FLYT_MAX_ROLES_RESULT 64 /* = FLYT_MAX_ROLES in scenario.h */
 
 /* Where a KPI's values can lie, so that its interval stays there too
  * (flyt_ci_in): a mean wait of 0.14 days with an interval down to -0.03 is
@@ -227,7 +227,19 @@ struct flyt_result {
     double *unit_kpi;                                        /* [unit][FLYT_N_UNIT_KPI], owned */
     /* [unit][FLYT_N_UNIT_SERIES][n_days], owned; NULL when n_days is 0 */
     double *unit_series;
+    /* a region (docs/region.md): every KPI per municipality, and each
+     * hospital site's UKP bed-days a year by home municipality; n_munis 0
+     * (and both NULL) for a file without municipalities */
+    unsigned n_munis;
+    double *muni_kpi; /* [municipality][FLYT_N_KPI], owned */
+    unsigned n_sites;
+    double *site_ukp_days; /* [municipality][site], owned */
 };
+
+static inline double *flyt_result_muni_kpi(const struct flyt_result *r, unsigned i)
+{
+    return r->muni_kpi + (size_t)i * FLYT_N_KPI;
+}
 
 static inline double *flyt_result_unit_kpi(const struct flyt_result *r, unsigned u)
 {
@@ -249,6 +261,14 @@ int flyt_result_copy_units(struct flyt_result *dst, const struct flyt_result *sr
  * ("units.<id>.los_mean"). Returns a handle >= 0, or -1 when no such KPI;
  * unit ids are looked up in ids[0..n_units-1]. */
 int flyt_kpi_lookup(const char *name, const char *const *ids, unsigned n_units);
+/* The same with a region's municipalities: "municipalities.<id>.<kpi>"
+ * names municipality id's KPI (handles from FLYT_KPI_MUNI_BASE). */
+#define FLYT_KPI_MUNI_BASE (1 << 24)
+/* Whether name is "units.<id>.<unit kpi>" or "municipalities.<id>.<kpi>",
+ * whichever ids a scenario has. */
+bool flyt_kpi_name_scoped(const char *name);
+int flyt_kpi_lookup_region(const char *name, const char *const *ids, unsigned n_units,
+                           const char *const *munis, unsigned n_munis);
 
 /* KPI k's description as the run's settings make it (the readmission
  * window in days, report.readmission_window_days); buf holds it when it is
@@ -290,6 +310,10 @@ struct flyt_summary {
     struct flyt_stat role[FLYT_MAX_ROLES_RESULT][FLYT_N_ROLE_KPI];
     unsigned n_units;
     struct flyt_stat *unit; /* [unit][FLYT_N_UNIT_KPI], owned: flyt_summary_free */
+    unsigned n_munis;
+    struct flyt_stat *muni; /* [municipality][FLYT_N_KPI], owned; NULL without any */
+    unsigned n_sites;
+    struct flyt_stat *site; /* [municipality][site] UKP bed-days a year, owned */
     /* The daily series folded across replications as they finished (see
      * flyt/series.h), for the writers; NULL (as flyt_summary_compute
      * leaves it): the results hold every replication's series whole.
@@ -346,6 +370,11 @@ static inline struct flyt_stat flyt_summary_stat(const struct flyt_summary *s, i
 static inline const struct flyt_stat *flyt_summary_unit(const struct flyt_summary *s, unsigned u)
 {
     return s->unit + (size_t)u * FLYT_N_UNIT_KPI;
+}
+
+static inline const struct flyt_stat *flyt_summary_muni(const struct flyt_summary *s, unsigned i)
+{
+    return s->muni + (size_t)i * FLYT_N_KPI;
 }
 
 #endif

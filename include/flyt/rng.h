@@ -55,6 +55,9 @@ void flyt_stream_seed(struct flyt_stream *st, uint64_t seed, uint64_t replicatio
  * very state of flyt_stream_seed(st, s, r, c, i). */
 uint64_t flyt_stream_prefix(uint64_t seed, uint64_t replication, uint64_t stream_class);
 void flyt_stream_seed_at(struct flyt_stream *st, uint64_t prefix, uint64_t index);
+/* A prefix with one more key mixed in: a region keys each municipality's
+ * streams by (seed, replication, class, municipality). */
+uint64_t flyt_stream_prefix_key(uint64_t prefix, uint64_t key);
 
 static inline uint64_t flyt_stream_next(struct flyt_stream *st)
 {

@@ -48,6 +48,12 @@ struct flyt_group {
  * one of the exits. */
 #define FLYT_ROUTE_HOME  (-1) /* home without (new) municipal services: leaves */
 #define FLYT_ROUTE_DEATH (-2)
+/* In a region only: the patient's own hospital site ("hospital" where no
+ * unit has that id), and a municipal unit of the patient's home
+ * municipality named by its local id: FLYT_ROUTE_LOCAL0 - slot, the slot
+ * an index into flyt_scenario.local_ids (flyt_route_resolve). */
+#define FLYT_ROUTE_SITE   (-4)
+#define FLYT_ROUTE_LOCAL0 (-16)
 
 /* The kinds of unit, a table of behaviours in the model (sim/model/kinds.c):
  * beds hold a patient from admission until they leave, blocked or not;
@@ -97,8 +103,11 @@ struct flyt_capacity {
     struct flyt_cap_recurring *recurring;
 };
 
-#define FLYT_ID_LEN    48
-#define FLYT_MAX_UNITS 1024
+#define FLYT_ID_LEN 48
+
+/* How the users of a shared beds unit hold its beds (docs/region.md). */
+enum flyt_sharing { FLYT_SHARE_POOLED, FLYT_SHARE_QUOTA };
+#define FLYT_MAX_UNITS 4096
 
 /* One unit of the care network, as the scenario declares it. */
 struct flyt_unit {
@@ -131,12 +140,68 @@ struct flyt_unit {
     /* one-off NOK per place added above base_capacity, paid as an annuity
      * (cost.annuity_years, cost.discount_rate); 0: none */
     double cost_new_place, base_capacity;
+
+    /* region: the municipality the unit belongs to, -1 when shared; a
+     * shared unit's users (NULL: every municipality) and, for beds, how
+     * they hold them: quota[muni] beds each (NULL when pooled), lend:
+     * another's free quota beds may be used */
+    int muni;
+    bool *users;
+    enum flyt_sharing sharing;
+    int *quota;
+    bool lend;
 };
 
 /* A dated change in the arrival rate (an influenza winter). */
 struct flyt_shock {
     double from_day, to_day; /* [from, to) in simulated days */
     double factor;
+};
+
+/* A region (docs/region.md): the municipalities around one hospital trust.
+ * A file without municipalities has n_munis 0 and is a region of one,
+ * whose population and decision are the scenario's own fields. */
+#define FLYT_MAX_MUNIS 512
+#define FLYT_MAX_SITES 64
+
+/* What a municipality may set for itself; the region's values where it
+ * does not. Arrays are the municipality's own (growth_by_year owned). */
+struct flyt_muni_population {
+    double admissions_per_day;
+    double growth_per_year;
+    size_t n_growth_by_year;
+    double *growth_by_year; /* owned when the municipality's (own_growth) */
+    bool own_growth;
+    double month_factor[12];
+    double weekday_factor[7];
+    double age_mix[FLYT_MAX_AGE_BANDS];
+    double cfs_mix[9];
+    double complex_share;
+};
+
+/* The decision process: the region's settings, or the municipality's own
+ * where it gives them (own_*). */
+struct flyt_muni_decision {
+    const struct flyt_dist *delay;
+    bool working_days_only;
+    const struct flyt_routes *destination;
+    const struct flyt_dist *complex_wait;
+    struct flyt_dist own_delay, own_complex;
+    struct flyt_routes own_destination;
+};
+
+struct flyt_muni {
+    char id[FLYT_ID_LEN];
+    char *name;
+    uint64_t stream_key; /* from the id: keys the municipality's streams */
+    struct flyt_muni_population pop;
+    struct flyt_muni_decision dec;
+    /* hospital sites: units (hospital = true) and the share of admissions
+     * to each; one site is taken without a draw */
+    int n_sites;
+    int site_unit[FLYT_MAX_SITES];
+    double site_p[FLYT_MAX_SITES];
+    int unit_lo, unit_hi; /* its own units: [unit_lo, unit_hi) of the table */
 };
 
 /* Which patients a coordinator role takes. */
@@ -180,6 +245,7 @@ struct flyt_role {
     double p_not_ready[FLYT_MAX_GROUPS];
 
     double cost_fte_year; /* NOK per head a year (cost.roles); 0 by default */
+    int muni;             /* region: the municipality whose patients it takes; -1 any */
 };
 
 /* The payment for discharge-ready patients (docs/costs.md): a rate per
@@ -262,10 +328,29 @@ struct flyt_scenario {
     int n_roles;
     struct flyt_role roles[FLYT_MAX_ROLES];
 
+    /* region (docs/region.md): n_munis 0 for a file without municipalities */
+    int n_munis;
+    struct flyt_muni *munis;
+    /* the municipal unit ids that shared routes name, and per municipality
+     * its unit of each: local_unit[muni * n_local + slot] (-1 none) */
+    int n_local;
+    char (*local_ids)[FLYT_ID_LEN];
+    int *local_unit;
+
     /* reporting */
     double readmission_window_days;
     double wait_target_days;
 };
+
+/* A route target as the model follows it: a unit index, or an exit;
+ * region routes that name the patient's own site or municipal unit are
+ * resolved for home municipality muni and hospital site site. */
+static inline int flyt_route_resolve(const struct flyt_scenario *s, int to, int muni, int site)
+{
+    if (to > FLYT_ROUTE_LOCAL0)
+        return to == FLYT_ROUTE_SITE ? site : to;
+    return s->local_unit[(size_t)muni * (size_t)s->n_local + (size_t)(FLYT_ROUTE_LOCAL0 - to)];
+}
 
 /* Messages kept in a diag; later errors are counted only (a runaway file
  * can have a million, and each costs a search of its list to name). */
@@ -309,6 +394,10 @@ void flyt_scenario_free(struct flyt_scenario *s);
  * is the default) or cannot be read. For messages that name a setting of a
  * scenario already loaded: the file is read again. */
 bool flyt_scenario_where(const char *path, const char *key, char *buf, size_t len);
+
+/* A KPI by name in s: a key figure, units.<id>.<kpi> or
+ * municipalities.<id>.<kpi>; a handle for flyt_kpi_value, or -1. */
+int flyt_scenario_kpi_lookup(const struct flyt_scenario *s, const char *name);
 
 /* The embedded default scenario (Trondheim baseline) as text. */
 extern const char flyt_default_scenario[];

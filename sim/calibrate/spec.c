@@ -163,19 +163,6 @@ static int kpi_index(const char *name)
     return -1;
 }
 
-/* "units.<id>.<kpi>" with a per-unit KPI: which ids exist is the
- * scenario's to say (resolve_targets). */
-static bool unit_kpi_name(const char *name)
-{
-    const char *dot = strncmp(name, "units.", 6) == 0 ? strrchr(name + 6, '.') : NULL;
-    if (!dot || dot == name + 6)
-        return false;
-    for (int k = 0; k < FLYT_N_UNIT_KPI; k++)
-        if (strcmp(dot + 1, flyt_unit_kpi_defs[k].name) == 0)
-            return true;
-    return false;
-}
-
 static void read_target(struct flyt_spec *sp, struct flyt_spec_node *g, int i,
                         struct flyt_calib_target *t)
 {
@@ -189,7 +176,7 @@ static void read_target(struct flyt_spec *sp, struct flyt_spec_node *g, int i,
         t->line = line_of(s);
         t->kpi = kpi_index(name);
         snprintf(t->kpi_name, sizeof t->kpi_name, "%s", name);
-        if (t->kpi < 0 && !unit_kpi_name(name)) {
+        if (t->kpi < 0 && !flyt_kpi_name_scoped(name)) {
             char list[1024];
             size_t used = 0;
             for (int k = 0; k < FLYT_N_KPI && used < sizeof list; k++)
@@ -198,7 +185,8 @@ static void read_target(struct flyt_spec *sp, struct flyt_spec_node *g, int i,
             snprintf(key, sizeof key, "%s.kpi", pkey);
             flyt_spec_error(sp, s, key,
                             "unknown KPI '%s'; the KPIs are: %s; and per unit "
-                            "units.<id>.<kpi> (docs/kpis.md)",
+                            "units.<id>.<kpi>, per municipality municipalities.<id>.<kpi> "
+                            "(docs/kpis.md)",
                             name, list);
         }
     }
@@ -367,20 +355,16 @@ static void relay(struct flyt_diag *diag, const char *text, const struct relay_t
 static void resolve_targets(struct flyt_spec *sp, const struct flyt_scenario *s,
                             struct flyt_calib_spec *spec)
 {
-    const char *ids[FLYT_MAX_UNITS];
-    unsigned n = 0;
-    for (int u = 0; u < s->n_units && u < FLYT_MAX_UNITS; u++)
-        ids[n++] = s->units[u].id;
     for (int i = 0; i < spec->n_targets; i++) {
         struct flyt_calib_target *t = &spec->targets[i];
         if (t->kpi >= 0 || !t->kpi_name[0])
             continue;
-        t->kpi = flyt_kpi_lookup(t->kpi_name, ids, n);
+        t->kpi = flyt_scenario_kpi_lookup(s, t->kpi_name);
         if (t->kpi < 0) {
             char key[48];
             snprintf(key, sizeof key, "targets[%d].kpi", i);
             flyt_diag_add(flyt_spec_diag(sp), spec->path, t->line, key,
-                          "'%s': the scenario has no unit of that id", t->kpi_name);
+                          "'%s': the scenario has no unit or municipality of that id", t->kpi_name);
         }
     }
 }

@@ -332,20 +332,13 @@ int flyt_cli_precision_check(const char *cmd, bool r_auto, double precision, con
 int flyt_cli_precision_kpis(const char *cmd, const char *list, const struct flyt_scenario *s,
                             struct flyt_precision_report *p)
 {
-    const char **ids = calloc(s->n_units > 0 ? (size_t)s->n_units : 1, sizeof *ids);
-    if (!ids) {
-        fprintf(stderr, "flyt %s: error: out of memory\n", cmd);
-        return -1;
-    }
-    for (int u = 0; u < s->n_units; u++)
-        ids[u] = s->units[u].id;
     int rc = 0;
     p->n = 0;
     for (const char *a = list ? list : FLYT_PRECISION_DEFAULT_KPI; *a && rc == 0;) {
         size_t len = strcspn(a, ",");
         char name[96];
         snprintf(name, sizeof name, "%.*s", (int)len, a);
-        int h = flyt_kpi_lookup(name, ids, (unsigned)s->n_units);
+        int h = flyt_scenario_kpi_lookup(s, name);
         if (h < 0) {
             fprintf(stderr,
                     "flyt %s: error: --precision-kpi: no KPI '%s' (a key figure, or "
@@ -366,7 +359,6 @@ int flyt_cli_precision_kpis(const char *cmd, const char *list, const struct flyt
         fprintf(stderr, "flyt %s: error: --precision-kpi: no KPI named\n", cmd);
         rc = -1;
     }
-    free(ids);
     return rc;
 }
 

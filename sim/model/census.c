@@ -92,6 +92,7 @@ static void attributes(struct model *m, uint32_t id, const struct flyt_census_pa
     p->complex = cp->complex >= 0 ? (uint8_t)(cp->complex != 0) : complex;
     p->group = (uint8_t)s->group_of_cfs[p->cfs];
     p->cfs0 = p->cfs;
+    p->site = (uint16_t)s->hospital; /* a census is of a file without municipalities */
 }
 
 /* Hours per week in caseload u: the census's, or drawn as at an
@@ -137,9 +138,9 @@ static void place_ukp(struct model *m, uint32_t id, const struct flyt_census_pat
     double e = cp->elapsed_days;
     p->t_ready = -e;
     p->t_state = -e;
-    p->unit = (uint16_t)s->hospital;
-    m->n_ukp++;
-    flyt__hospital_in(m);
+    p->unit = p->site = (uint16_t)s->hospital;
+    m->acct[0].n_ukp++;
+    flyt__hospital_in(m, s->hospital);
     if (dest >= 0) {
         p->state = PS_WAITING;
         p->dest = (int16_t)dest;
@@ -219,10 +220,10 @@ static void place_one(struct model *m, uint32_t id, const struct flyt_census_pat
     g = &m->s->groups[p->group];
     if (at == FLYT_CENSUS_HOSPITAL) {
         p->state = PS_TREATMENT;
-        p->unit = (uint16_t)m->s->hospital;
+        p->unit = p->site = (uint16_t)m->s->hospital;
         p->t_state = -cp->elapsed_days;
-        m->n_treat++;
-        flyt__hospital_in(m);
+        m->acct[0].n_treat++;
+        flyt__hospital_in(m, m->s->hospital);
         schedule(m, flyt_dist_sample_residual(&g->hosp_los, cp->elapsed_days, m->rng), EV_TREAT_END,
                  id);
     } else if (at == FLYT_CENSUS_UKP) {
@@ -279,12 +280,12 @@ static void place_census(struct model *m, void *arg)
     struct placing *pl = arg;
     const struct flyt_census *c = pl->c;
     for (size_t k = 0; k < c->n; k++) {
-        pl->id[k] = flyt__patient_new(m, FLYT_STREAM_INITIAL, k);
+        pl->id[k] = flyt__patient_new(m, 0, FLYT_STREAM_INITIAL, k);
         if (pl->id[k] == NIL) {
             m->failed = true;
             return;
         }
-        m->n_initial++;
+        m->acct[0].n_initial++;
         place_one(m, pl->id[k], &c->p[k]);
     }
     join_queues(m, pl);
@@ -326,13 +327,13 @@ static void run_tracked(struct model *m, const struct placing *pl, struct flyt_c
             mark_still_ukp(m, pl, tr->still_ukp);
         for (int u = 0; tr->queued && u < m->s->n_units; u++)
             tr->queued[(size_t)u * tr->n_days + d] = m->u[u].queued > 0;
-        double t = fmin((double)(d + 1), m->t_end), before = m->area_ukp;
+        double t = fmin((double)(d + 1), m->t_end), before = m->acct[0].area_ukp;
         flyt__run_engine(m, t);
         if (!running(m))
             break;
         flyt__advance(m, t);
         if (tr->ukp_days)
-            tr->ukp_days[d] = m->area_ukp - before;
+            tr->ukp_days[d] = m->acct[0].area_ukp - before;
     }
     if (tr && tr->still_ukp && tr->check_day >= n_days && running(m))
         mark_still_ukp(m, pl, tr->still_ukp);

@@ -102,7 +102,8 @@ int flyt__coord_role_for(const struct model *m, enum flyt_case_kind k, const str
     for (int r = 0; r < m->n_roles; r++) {
         const struct flyt_role *role = &m->s->roles[r];
         if (role->cases == k && role->headcount > 0 && role->takes_group[p->group] &&
-            (k == FLYT_CASE_UKP || role->case_unit == u))
+            (k == FLYT_CASE_UKP || role->case_unit == u) &&
+            (role->muni < 0 || role->muni == p->home))
             return r;
     }
     return -1;
@@ -268,7 +269,15 @@ int flyt__coord_setup(struct model *m)
         struct role_state *rs = &m->role[r];
         rs->head = rs->tail = NIL;
         rs->idle = role->headcount;
-        flyt_stream_seed(&rs->rng, s->seed, m->rep, FLYT_STREAM_ROLE, (uint64_t)r);
+        if (role->muni < 0) {
+            flyt_stream_seed(&rs->rng, s->seed, m->rep, FLYT_STREAM_ROLE, (uint64_t)r);
+        } else { /* keyed by the municipality and the role's place among its own */
+            int first = r;
+            while (first > 0 && s->roles[first - 1].muni == role->muni)
+                first--;
+            flyt_stream_seed_at(&rs->rng, m->ms[role->muni].prefix[FLYT_STREAM_ROLE],
+                                (uint64_t)(r - first));
+        }
         rs->sched_hours = role->headcount * flyt__shift_hours(m, role, m->t_warm, m->t_end);
         if (role->headcount > 0)
             schedule_shift(m, r, 0.0);
@@ -308,6 +317,18 @@ void flyt__coord_finish(struct model *m)
     }
     out->kpi[FLYT_KPI_coord_cases_handled] = handled;
     out->kpi[FLYT_KPI_coord_utilisation] = sched > 0 ? busy / sched : NAN;
+    for (unsigned a = 0; a < out->n_munis; a++) {
+        double h = 0, b = 0, sc = 0;
+        for (int r = 0; r < m->n_roles; r++)
+            if (m->s->roles[r].muni == (int)a) {
+                h += (double)m->role[r].handled;
+                b += m->role[r].busy_hours;
+                sc += m->role[r].sched_hours;
+            }
+        double *k = flyt_result_muni_kpi(out, a);
+        k[FLYT_KPI_coord_cases_handled] = h;
+        k[FLYT_KPI_coord_utilisation] = sc > 0 ? b / sc : NAN;
+    }
 }
 
 void flyt__coord_abandon(struct model *m, int r)

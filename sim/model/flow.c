@@ -25,7 +25,8 @@ static inline const struct flyt_group *grp(const struct model *m, const struct p
 static struct flyt_stream *lever_stream(struct model *m, uint32_t id, struct flyt_stream *st)
 {
     struct patient *p = &m->p[id];
-    flyt_stream_seed_at(st, m->stream_prefix[FLYT_STREAM_LEVER], (p->key << 16) | p->n_lever++);
+    flyt_stream_seed_at(st, m->ms[p->home].prefix[FLYT_STREAM_LEVER],
+                        (p->key << 16) | p->n_lever++);
     return st;
 }
 
@@ -140,8 +141,10 @@ static inline const struct flyt_unit *unit_of(const struct model *m, int u)
 void flyt__count_death(struct model *m, uint32_t id, int u)
 {
     flyt__trace(m, id, FLYT_TRACE_DEATH, u);
-    if (measured(m, now(m)))
+    if (measured(m, now(m))) {
         m->u[u].deaths++;
+        flyt__acct(m, &m->p[id])->deaths++;
+    }
 }
 
 /* ---- hospital ---- */
@@ -149,26 +152,28 @@ void flyt__count_death(struct model *m, uint32_t id, int u)
 void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
 {
     struct patient *p = bind(m, id);
+    struct account *a = flyt__acct(m, p);
     double t = now(m);
     flyt__trace(m, id, readmission ? FLYT_TRACE_READMISSION : FLYT_TRACE_ARRIVAL, 0);
     if (readmission && p->t_discharge >= m->t_warm &&
         p->t_discharge <= m->t_end - m->s->readmission_window_days &&
         t - p->t_discharge <= m->s->readmission_window_days)
-        m->readmit_num++;
+        a->readmit_num++;
     p->t_discharge = -1;
     p->gen++; /* whatever was pending for the last place is over */
     p->role = p->ukp_role = p->st_role = NO_ROLE;
     p->case_state = CS_NONE;
     p->not_ready = p->end_due = 0;
     p->state = PS_TREATMENT;
-    p->unit = (uint16_t)m->s->hospital;
+    p->unit = p->site;
     p->t_state = t;
-    m->n_treat++;
+    flyt__acct_touch(m, a, t);
+    a->n_treat++;
     if (measured(m, t)) {
-        m->u[m->s->hospital].admissions++;
-        m->u[m->s->hospital].cfs_sum += p->cfs;
+        m->u[p->site].admissions++;
+        m->u[p->site].cfs_sum += p->cfs;
     }
-    flyt__hospital_in(m);
+    flyt__hospital_in(m, p->site);
     flyt__schedule(m, t + flyt_dist_sample(&grp(m, p)->hosp_los, m->rng), EV_TREAT_END, id);
 }
 
@@ -177,12 +182,12 @@ void flyt__admit_hospital(struct model *m, uint32_t id, bool readmission)
 static void leave_hospital(struct model *m, struct patient *p, bool to_services)
 {
     double t = now(m);
-    flyt__hospital_out(m);
+    flyt__hospital_out(m, p->site);
     flyt__count_day(m, FLYT_SERIES_discharges, t);
     if (to_services) {
         p->t_discharge = t;
         if (t >= m->t_warm && t <= m->t_end - m->s->readmission_window_days)
-            m->readmit_den++;
+            flyt__acct(m, p)->readmit_den++;
     }
 }
 
@@ -199,30 +204,34 @@ static void end_ukp_wait(struct model *m, struct patient *p, int dest)
                 dest >= 0                 ? dest
                 : dest == FLYT_ROUTE_HOME ? FLYT_TRACE_TO_HOME
                                           : FLYT_TRACE_TO_SPECIAL);
-    m->n_ukp--;
-    flyt__pay_wait(m, p->t_ready, t);
+    struct account *a = flyt__acct(m, p);
+    flyt__acct_touch(m, a, t);
+    a->n_ukp--;
+    flyt__site_ukp(m, p, -1, t);
+    flyt__pay_wait(m, p, t);
     if (measured(m, p->t_ready)) {
         double w = t - p->t_ready;
-        flyt__samples_add(m, &m->ukp_waits, w);
+        flyt__samples_add(m, &a->ukp_waits, w);
         if (dest >= 0) {
             m->u[dest].ukp_wait_sum += w;
             m->u[dest].ukp_wait_n++;
+            a->ukp_to_caseload += unit_of(m, dest)->kind == FLYT_UNIT_CASELOAD;
         } else if (dest == FLYT_ROUTE_HOME) {
-            m->wait_home_sum += w;
-            m->wait_home_n++;
+            a->wait_home_sum += w;
+            a->wait_home_n++;
         } else {
-            m->wait_complex_sum += w;
-            m->wait_complex_n++;
+            a->wait_complex_sum += w;
+            a->wait_complex_n++;
         }
     } else if (measured(m, t)) { /* begun before the window: its part in it */
         double c = t - m->t_warm;
-        m->carry_ukp += c;
+        a->carry_ukp += c;
         if (dest >= 0)
             m->u[dest].carry_ukp += c;
         else if (dest == FLYT_ROUTE_HOME)
-            m->carry_home += c;
+            a->carry_home += c;
         else if (dest == DEST_COMPLEX)
-            m->carry_complex += c;
+            a->carry_complex += c;
     }
 }
 
@@ -244,11 +253,11 @@ void flyt__apply_to(struct model *m, uint32_t id, int u)
 }
 
 /* Draws a route: the table's own order, no draw for a fixed route. */
-int flyt__draw_route(struct model *m, const struct flyt_routes *r, int group)
+int flyt__draw_route(struct model *m, const struct flyt_routes *r, const struct patient *p)
 {
     if (r->fixed)
-        return r->to[0];
-    return r->to[flyt__draw_index(m->rng, flyt_routes_row(r, group), r->n)];
+        return flyt__resolve(m, p, r->to[0]);
+    return flyt__resolve(m, p, r->to[flyt__draw_index(m->rng, flyt_routes_row(r, p->group), r->n)]);
 }
 
 void flyt__decide(struct model *m, uint32_t id)
@@ -257,22 +266,24 @@ void flyt__decide(struct model *m, uint32_t id)
     const struct flyt_role *role = role_of(m, p->ukp_role);
     const struct flyt_routes *r = p->ukp_role != NO_ROLE && role->has_destination
                                           ? &role->destination
-                                          : &m->s->destination;
+                                          : m->ms[p->home].mu->dec.destination;
+    struct account *a = flyt__acct(m, p);
     flyt__harm_decondition(m, id, true);
     int dest;
     if (r->fixed || p->cfs == p->cfs0) {
-        dest = flyt__draw_route(m, r, p->group);
+        dest = flyt__draw_route(m, r, p);
     } else {
         /* one uniform for both groups, so that a different destination is
          * the frailty's doing and not the draw's */
         double u = flyt_rng_uniform(m->rng);
         int g0 = m->s->group_of_cfs[p->cfs0];
-        dest = r->to[flyt__index_at(u, flyt_routes_row(r, p->group), r->n)];
-        if (dest != r->to[flyt__index_at(u, flyt_routes_row(r, g0), r->n)] && measured(m, now(m)))
-            m->dest_changed++;
+        dest = flyt__resolve(m, p, r->to[flyt__index_at(u, flyt_routes_row(r, p->group), r->n)]);
+        if (dest != flyt__resolve(m, p, r->to[flyt__index_at(u, flyt_routes_row(r, g0), r->n)]) &&
+            measured(m, now(m)))
+            a->dest_changed++;
     }
     if (measured(m, now(m)))
-        m->decisions++;
+        a->decisions++;
     p->dest = (int16_t)dest;
     p->state = PS_WAITING;
     flyt__trace(m, id, FLYT_TRACE_DECISION, dest >= 0 ? dest : FLYT_TRACE_TO_HOME);
@@ -292,12 +303,15 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     flyt__advance(m, now(m));
     struct patient *p = bind(m, ev->id);
     const struct flyt_group *g = grp(m, p);
+    const struct flyt_muni_decision *dec = &m->ms[p->home].mu->dec;
+    struct account *a = flyt__acct(m, p);
     double t = now(m);
     m->model_events++;
-    m->n_treat--;
+    flyt__acct_touch(m, a, t);
+    a->n_treat--;
     if (flyt_rng_uniform(m->rng) < g->p_death_hosp) {
-        flyt__hospital_out(m);
-        flyt__count_death(m, ev->id, m->s->hospital);
+        flyt__hospital_out(m, p->site);
+        flyt__count_death(m, ev->id, p->site);
         flyt__patient_leave(m, ev->id);
         return;
     }
@@ -308,21 +322,21 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     }
     p->t_ready = t;
     p->t_cfs = t;
-    m->n_ukp++;
+    a->n_ukp++;
+    flyt__site_ukp(m, p, 1, t);
     flyt__trace(m, ev->id, FLYT_TRACE_READY, 0);
     flyt__harm_wait_start(m, ev->id, false);
     if (p->complex) {
         p->state = PS_COMPLEX;
-        flyt__schedule(m, t + flyt_dist_sample(&m->s->complex_wait, m->rng), EV_COMPLEX_END,
-                       ev->id);
+        flyt__schedule(m, t + flyt_dist_sample(dec->complex_wait, m->rng), EV_COMPLEX_END, ev->id);
         return;
     }
     p->state = PS_DECIDING;
-    double d = flyt_dist_sample(&m->s->decision_delay, m->rng);
-    bool at_once = d <= 0 && (!m->s->working_days_only || weekday(m, t));
-    double t_decide = at_once                   ? t
-                      : m->s->working_days_only ? flyt__add_working_days(m, t, d)
-                                                : t + d;
+    double d = flyt_dist_sample(dec->delay, m->rng);
+    bool at_once = d <= 0 && (!dec->working_days_only || weekday(m, t));
+    double t_decide = at_once                  ? t
+                      : dec->working_days_only ? flyt__add_working_days(m, t, d)
+                                               : t + d;
     int r = flyt__coord_role_for(m, FLYT_CASE_UKP, p, -1);
     bool wait = r >= 0 && m->s->roles[r].when_busy == FLYT_BUSY_WAIT;
     if (r >= 0 && (wait || !at_once)) {
@@ -394,7 +408,7 @@ static void leave_origin(struct model *m, uint32_t id, const struct origin *o, d
                          int dest)
 {
     struct patient *p = &m->p[id];
-    if (o->unit == m->s->hospital) {
+    if (unit_of(m, o->unit)->hospital) {
         end_ukp_wait(m, p, dest);
         leave_hospital(m, p, true);
     } else {
@@ -407,7 +421,7 @@ static void leave_origin(struct model *m, uint32_t id, const struct origin *o, d
  * at home in a caseload. */
 static int origin_class(const struct model *m, int origin)
 {
-    if (origin == m->s->hospital)
+    if (unit_of(m, origin)->hospital)
         return 0;
     return unit_of(m, origin)->kind == FLYT_UNIT_CASELOAD ? 2 : 1;
 }
@@ -435,7 +449,8 @@ static void admit(struct model *m, int u, uint32_t id)
     const struct origin o = { p->unit, p->state, p->t_unit };
     double t = now(m);
     flyt__queue_remove(m, id);
-    if (o.unit == m->s->hospital || o.state == PS_BLOCKED) {
+    bool from_hospital = unit_of(m, o.unit)->hospital;
+    if (from_hospital || o.state == PS_BLOCKED) {
         /* the wait is over: its frailty counts from here, its death timer not */
         flyt__harm_decondition(m, id, false);
         p->t_die = INFINITY;
@@ -460,9 +475,9 @@ static void admit(struct model *m, int u, uint32_t id)
      * same whatever the origin. */
     const struct flyt__unit_kind *k = flyt__kinds[x->kind];
     double los = k->stays ? flyt_dist_sample(&x->los[p->group], m->rng) : 0.0;
-    if (o.unit != m->s->hospital && unit_of(m, o.unit)->kind == FLYT_UNIT_CASELOAD)
+    if (!from_hospital && unit_of(m, o.unit)->kind == FLYT_UNIT_CASELOAD)
         p->gen++; /* cancels the pending hazard */
-    bool back = o.unit == m->s->hospital && x->not_ready_returns && sent_back(m, id);
+    bool back = from_hospital && x->not_ready_returns && sent_back(m, id);
     if (k->stays) {
         const struct flyt_role *role = role_of(m, p->ukp_role);
         if (role && role->los_unit == u)
@@ -491,6 +506,24 @@ static void admit(struct model *m, int u, uint32_t id)
         flyt__coord_stay_admitted(m, id);
 }
 
+/* A free bed of a unit held by quotas goes to the first applicant (in
+ * queue order) whose municipality is under its quota; with lending, to
+ * the first applicant of all when none is. */
+static uint32_t quota_pick(const struct model *m, int u)
+{
+    const struct flyt_unit *x = unit_of(m, u);
+    uint32_t first = NIL;
+    for (int c = 0; c < x->n_classes; c++)
+        for (uint32_t k = m->u[u].q[c].head; k != NIL; k = m->p[k].q_next) {
+            int a = m->p[k].home;
+            if (flyt__quota_held(m, u, a) < x->quota[a])
+                return k;
+            if (first == NIL)
+                first = k;
+        }
+    return x->lend ? first : NIL;
+}
+
 /* Fills free places from the queue. Strict FIFO waits for its head even
  * if a smaller request behind it would fit; first fit takes the
  * longest-waiting request that fits. */
@@ -508,6 +541,12 @@ void flyt__place_queued(struct model *m, int u)
         uint32_t id = flyt__queue_next(m, u);
         if (id == NIL)
             return;
+        if (x->quota) {
+            if (!((double)m->u[u].n < m->u[u].cap) || (id = quota_pick(m, u)) == NIL)
+                return;
+            admit(m, u, id);
+            continue;
+        }
         if (!has_room(m, u, &m->p[id])) {
             if (x->queue != FLYT_QUEUE_FIRST_FIT)
                 return;

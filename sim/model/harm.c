@@ -11,7 +11,7 @@ static double harm_uniform(struct model *m, uint32_t id)
 {
     struct patient *p = &m->p[id];
     struct flyt_stream st;
-    flyt_stream_seed_at(&st, m->stream_prefix[FLYT_STREAM_HARM], (p->key << 16) | p->n_harm++);
+    flyt_stream_seed_at(&st, m->ms[p->home].prefix[FLYT_STREAM_HARM], (p->key << 16) | p->n_harm++);
     void *caller_stream = m->rng->state;
     flyt_rng_bind(m->rng, &st);
     double u = flyt_rng_uniform(m->rng);
@@ -64,7 +64,7 @@ void flyt__harm_decondition(struct model *m, uint32_t id, bool rearm)
         p->cfs++;
         p->group = (uint8_t)m->s->group_of_cfs[p->cfs];
         if (flyt__measured(m, t))
-            m->cfs_gained++;
+            flyt__acct(m, p)->cfs_gained++;
     }
     if (rearm && p->group != g0)
         flyt__harm_wait_start(m, id, p->state == PS_BLOCKED);
@@ -89,22 +89,25 @@ static void on_wait_death(struct flyt_engine *e, const struct flyt_event *ev, vo
     p->t_die = INFINITY;
     bool work = p->case_state == CS_WORK;
     int role = p->role;
-    int u = blocked ? p->unit : m->s->hospital;
+    int u = blocked ? p->unit : p->site;
+    struct account *a = flyt__acct(m, p);
     if (blocked) {
         flyt__kinds[flyt__unit_of(m, u)->kind]->release(m, ev->id, u, PS_BLOCKED, p->t_unit, 0);
         p->t_unit = -1;
     } else {
-        m->n_ukp--;
-        flyt__pay_wait(m, p->t_ready, t);
-        flyt__hospital_out(m);
+        flyt__acct_touch(m, a, t);
+        a->n_ukp--;
+        flyt__site_ukp(m, p, -1, t);
+        flyt__pay_wait(m, p, t);
+        flyt__hospital_out(m, p->site);
     }
     flyt__count_death(m, ev->id, u);
     if (flyt__measured(m, t)) {
         m->u[u].deaths_waiting++;
         if (blocked)
-            m->deaths_blocked++;
+            a->deaths_blocked++;
         else
-            m->deaths_waiting++;
+            a->deaths_waiting++;
     }
     flyt__patient_leave(m, ev->id);
     if (work)

@@ -19,6 +19,8 @@ void flyt__start_stay(struct model *m, uint32_t id, int u, double los)
     p->t_state = t;
     flyt__unit_touch(m, u);
     m->u[u].n++;
+    if (m->quota_n && m->s->units[u].quota)
+        m->quota_n[(size_t)u * (size_t)m->n_acc + p->home]++;
     flyt__schedule(m, t + los, EV_STAY_END, id);
 }
 
@@ -30,6 +32,8 @@ static void free_bed(struct model *m, uint32_t id, int u, bool blocked, double t
     flyt__trace(m, id, FLYT_TRACE_ST_END, u);
     flyt__unit_touch(m, u);
     m->u[u].n--;
+    if (m->quota_n && m->s->units[u].quota)
+        m->quota_n[(size_t)u * (size_t)m->n_acc + m->p[id].home]--;
     if (blocked)
         m->u[u].n_blocked--;
     if (t_unit >= 0 && flyt__measured(m, t_unit)) {
@@ -72,15 +76,16 @@ void flyt__stay_end(struct model *m, uint32_t id)
                                p->st_role != NO_ROLE && role->has_outcome
                                        ? &role->outcome
                                        : &flyt__unit_of(m, u)->outcome,
-                               p->group);
+                               p);
     if (p->not_ready) {
-        out = m->s->hospital; /* drawn all the same, so later draws stay aligned */
+        out = p->site; /* drawn all the same, so later draws stay aligned */
         flyt__trace(m, id, FLYT_TRACE_NOT_READY, 0);
         if (flyt__measured(m, flyt__now(m)))
-            m->not_ready_returns++;
+            flyt__acct(m, p)->not_ready_returns++;
     }
     p->end_due = 0;
-    if (out >= 0 && out != m->s->hospital) {
+    bool to_hospital = out >= 0 && flyt__unit_of(m, out)->hospital;
+    if (out >= 0 && !to_hospital) {
         p->state = PS_BLOCKED; /* keeps the bed while waiting for the next place */
         p->t_cfs = flyt__now(m);
         flyt__unit_touch(m, u);
@@ -92,7 +97,8 @@ void flyt__stay_end(struct model *m, uint32_t id)
     }
     free_bed(m, id, u, false, p->t_unit);
     p->t_unit = -1;
-    if (out == m->s->hospital) {
+    if (to_hospital) {
+        p->site = (uint16_t)out;
         flyt__admit_hospital(m, id, true);
     } else {
         if (out == FLYT_ROUTE_DEATH)
@@ -111,8 +117,11 @@ void flyt__release_bed(struct model *m, uint32_t id, int u, uint8_t state, doubl
 
 static bool beds_room(const struct model *m, int u, const struct patient *p)
 {
-    (void)p;
-    return (double)m->u[u].n < m->u[u].cap;
+    const struct flyt_unit *x = &m->s->units[u];
+    if (!((double)m->u[u].n < m->u[u].cap))
+        return false;
+    /* a quota without lending: the municipality's own beds only */
+    return !x->quota || x->lend || flyt__quota_held(m, u, p->home) < x->quota[p->home];
 }
 
 static void beds_handlers(struct model *m)

@@ -10,7 +10,7 @@
  * stays meanwhile) unless it goes to the hospital or an exit. */
 static inline bool application(const struct model *m, int to)
 {
-    return to >= 0 && to != m->s->hospital;
+    return to >= 0 && !m->s->units[to].hospital;
 }
 
 /* The total rate adds the routes that leave first, then the applications:
@@ -25,11 +25,11 @@ void flyt__schedule_hazard(struct model *m, uint32_t id)
     const double *row = flyt_routes_row(r, p->group);
     double total = 0;
     for (int j = 0; j < r->n; j++)
-        if (!application(m, r->to[j]))
+        if (!application(m, flyt__resolve(m, p, r->to[j])))
             total += row[j];
     if (p->state == PS_CLIENT)
         for (int j = 0; j < r->n; j++)
-            if (application(m, r->to[j]))
+            if (application(m, flyt__resolve(m, p, r->to[j])))
                 total += row[j];
     if (total > 0)
         flyt__schedule(m, flyt__now(m) + flyt_rng_exponential(m->rng, 365.0 / total), EV_HAZARD,
@@ -81,12 +81,14 @@ static void on_hazard(struct flyt_engine *e, const struct flyt_event *ev, void *
     }
     double total = 0;
     for (int j = 0; j < routes->n; j++) {
-        rr[j] = p->state == PS_CLIENT_WAIT && application(m, routes->to[j]) ? 0 : row[j];
+        rr[j] = p->state == PS_CLIENT_WAIT && application(m, flyt__resolve(m, p, routes->to[j]))
+                        ? 0
+                        : row[j];
         total += rr[j];
     }
     for (int j = 0; j < routes->n; j++)
         rr[j] /= total;
-    int out = routes->to[flyt__draw_index(m->rng, rr, routes->n)];
+    int out = flyt__resolve(m, p, routes->to[flyt__draw_index(m->rng, rr, routes->n)]);
     if (rr != r)
         free(rr);
     if (application(m, out)) {
@@ -103,7 +105,8 @@ static void on_hazard(struct flyt_engine *e, const struct flyt_event *ev, void *
     free_client(m, u, p->state == PS_CLIENT_WAIT, p->hc_hours);
     if (p->queue_unit != NO_UNIT)
         flyt__queue_remove(m, ev->id); /* no ghost left in the other unit's queue */
-    if (out == m->s->hospital) {
+    if (out >= 0 && flyt__unit_of(m, out)->hospital) {
+        p->site = (uint16_t)out;
         flyt__admit_hospital(m, ev->id, true);
     } else {
         if (out == FLYT_ROUTE_DEATH)
@@ -128,7 +131,7 @@ static void on_not_ready(struct flyt_engine *e, const struct flyt_event *ev, voi
         flyt__queue_remove(m, ev->id);
     flyt__trace(m, ev->id, FLYT_TRACE_NOT_READY, 0);
     if (flyt__measured(m, flyt__now(m)))
-        m->not_ready_returns++;
+        flyt__acct(m, p)->not_ready_returns++;
     flyt__admit_hospital(m, ev->id, true);
     flyt__try_place(m, u);
 }

@@ -83,6 +83,8 @@ struct patient {
     uint8_t ukp_role, st_role; /* the role that handled this episode's UKP / stay case */
     uint8_t not_ready;         /* the current place ends in a return to hospital */
     uint8_t end_due;           /* stay over while its case waits (when_busy = wait) */
+    uint16_t home;             /* home municipality (0 in a file without any) */
+    uint16_t site;             /* the hospital unit of the episode */
 };
 
 /* A coordinator role during a run: idle people, queued cases, figures. */
@@ -116,6 +118,8 @@ bool flyt__quantile_exact(const struct quantile *q);
 void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, double *p90,
                          double *max);
 void flyt__quantile_free(struct quantile *q);
+/* Adds src's values to dst (the region's figures from its municipalities'). */
+int flyt__quantile_merge(struct quantile *dst, const struct quantile *src);
 /* The same figures when nc more episodes were still open at the horizon,
  * cens[0..nc-1] the time each had run by then (sorted here): the mean by
  * Little's law (the time in the window of every episode, those begun
@@ -172,6 +176,41 @@ struct unit_state {
     struct quantile *los, *wait; /* allocated when first needed */
 };
 
+/* The figures of one municipality (of the whole scenario when it has no
+ * municipalities): what the scenario-wide KPIs are computed from. In a
+ * region the censuses are integrated as they move (flyt__acct_touch); a
+ * file without municipalities integrates them at every event, as it always
+ * did (flyt__advance), so its figures stay bit for bit. */
+struct account {
+    int n_treat, n_ukp;
+    double t_last, area_treat, area_ukp;
+    struct quantile ukp_waits;
+    double wait_home_sum, wait_complex_sum;
+    double carry_ukp, carry_complex, carry_home;
+    uint64_t wait_home_n, wait_complex_n, arrivals_window;
+    uint64_t readmit_num, readmit_den, not_ready_returns;
+    uint64_t deaths_waiting, deaths_blocked, cfs_gained, decisions, dest_changed;
+    uint64_t n_initial, n_in, n_out, in_system;
+    uint64_t deaths, ukp_to_caseload; /* region: what units count for the scenario */
+    double pay_days, pay_nok;
+};
+
+/* One municipality during a run: its arrivals and its streams' prefixes. */
+struct muni_state {
+    const struct flyt_muni *mu; /* the scenario's, or the model's own view of a plain file */
+    struct flyt_stream arrival_rng;
+    uint64_t n_arrivals, n_initial_keys;
+    double *day_rate; /* arrivals per day, by day */
+    uint64_t prefix[FLYT_STREAM_HARM + 1];
+};
+
+/* UKP census of one municipality at one hospital site, integrated as it
+ * moves: the site's bed-days held by discharge-ready patients by home. */
+struct site_acc {
+    long n;
+    double t_last, area;
+};
+
 struct model {
     const struct flyt_scenario *s;
     unsigned rep;
@@ -186,35 +225,27 @@ struct model {
     uint64_t in_system;
     uint64_t qseq;
 
-    struct flyt_stream arrival_rng;
-    /* by stream class: see flyt_stream_prefix */
-    uint64_t stream_prefix[FLYT_STREAM_HARM + 1];
-    double *day_rate; /* arrivals per day, by day */
     size_t n_rate_days;
-    uint64_t n_arrivals;
+    /* by municipality (one for a file without any); in a region each draws
+     * from streams keyed by its id (docs/region.md) */
+    int n_acc;
+    struct muni_state *ms;
+    struct account *acct;
+    struct flyt_muni plain; /* a plain file's one municipality, as a view */
+    int n_sites;
+    int *site_of; /* by unit: index among the hospital units, -1 */
+    int *site_unit;
+    struct site_acc *site_acc; /* [municipality][site] */
+    long *quota_n;             /* [unit][municipality] beds held, quota units only */
 
-    /* census */
-    int n_treat, n_ukp;
     struct unit_state *u; /* by unit, as the scenario lists them */
 
     int n_roles;
     struct role_state role[FLYT_MAX_ROLES];
 
-    /* time-integrals over [warmup, now] */
-    double t_last;
-    double area_treat, area_ukp;
-
     /* measured window */
     double t_warm, t_end;
     size_t first_day;
-    struct quantile ukp_waits;
-    double wait_home_sum, wait_complex_sum;
-    double carry_ukp, carry_complex, carry_home; /* as unit_state's carry_ */
-    uint64_t wait_home_n, wait_complex_n, arrivals_window;
-    uint64_t readmit_num, readmit_den;
-    uint64_t not_ready_returns;
-    uint64_t deaths_waiting, deaths_blocked, cfs_gained, decisions, dest_changed;
-    uint64_t n_initial, n_in, n_out;
     uint64_t model_events;
 
     /* the payment for discharge-ready patients (payment.c): the whole days
@@ -224,17 +255,67 @@ struct model {
     int n_pay_seg;
     long *pay_seg_day;
     double *pay_seg_rate;
-    double pay_days, pay_nok;
 };
+
+static inline struct account *flyt__acct(struct model *m, const struct patient *p)
+{
+    return &m->acct[p->home];
+}
+
+/* Brings a region's municipality census integrals up to now (a plain file
+ * integrates them in flyt__advance); call before n_treat or n_ukp moves. */
+static inline void flyt__acct_touch(struct model *m, struct account *a, double t)
+{
+    if (m->s->n_munis == 0)
+        return;
+    double lo = a->t_last > m->t_warm ? a->t_last : m->t_warm;
+    double hi = t < m->t_end ? t : m->t_end;
+    if (hi > lo) {
+        a->area_treat += a->n_treat * (hi - lo);
+        a->area_ukp += a->n_ukp * (hi - lo);
+    }
+    if (t > a->t_last)
+        a->t_last = t;
+}
+
+/* The UKP census of p's municipality at p's site moves by d. */
+static inline void flyt__site_ukp(struct model *m, const struct patient *p, int d, double t)
+{
+    if (m->s->n_munis == 0)
+        return;
+    struct site_acc *sa =
+            &m->site_acc[(size_t)p->home * (size_t)m->n_sites + (size_t)m->site_of[p->site]];
+    double lo = sa->t_last > m->t_warm ? sa->t_last : m->t_warm;
+    double hi = t < m->t_end ? t : m->t_end;
+    if (hi > lo)
+        sa->area += (double)sa->n * (hi - lo);
+    if (t > sa->t_last)
+        sa->t_last = t;
+    sa->n += d;
+}
+
+/* Beds of quota unit u that municipality a's patients hold. */
+static inline long flyt__quota_held(const struct model *m, int u, int a)
+{
+    return m->quota_n[(size_t)u * (size_t)m->n_acc + (size_t)a];
+}
+
+/* A route's target for patient p: a unit or an exit. */
+static inline int flyt__resolve(const struct model *m, const struct patient *p, int to)
+{
+    return flyt_route_resolve(m->s, to, p->home, p->site);
+}
 
 /* payment.c: the payable days of a discharge-ready wait from t_ready to
  * t_receive (the municipality can receive the patient, or the horizon),
  * counted in the measured window and priced by the year of each day. */
 int flyt__pay_init(struct model *m);
 void flyt__pay_free(struct model *m);
-void flyt__pay_wait(struct model *m, double t_ready, double t_receive);
+void flyt__pay_wait(struct model *m, const struct patient *p, double t_receive);
 /* The waits still open at t_stop, paid up to it. */
 void flyt__pay_open(struct model *m, double t_stop);
+/* x (days or NOK over the measured window) per year. */
+double flyt__pay_per_year(const struct model *m, double x);
 /* The cost KPIs, once every unit KPI is in (the open waits paid first). */
 void flyt__cost_kpis(struct model *m, double t_stop);
 
@@ -280,21 +361,21 @@ static inline void flyt__unit_touch(struct model *m, int u)
     flyt__unit_advance(m, u, flyt_engine_now(m->eng));
 }
 
-static inline void flyt__hospital_in(struct model *m)
+static inline void flyt__hospital_in(struct model *m, int site)
 {
-    struct unit_state *h = &m->u[m->s->hospital];
+    struct unit_state *h = &m->u[site];
     if (h->finite) {
-        flyt__unit_touch(m, m->s->hospital);
+        flyt__unit_touch(m, site);
         if ((double)(h->n + 1) > h->cap)
             h->over_today = true;
     }
     h->n++;
 }
-static inline void flyt__hospital_out(struct model *m)
+static inline void flyt__hospital_out(struct model *m, int site)
 {
-    struct unit_state *h = &m->u[m->s->hospital];
+    struct unit_state *h = &m->u[site];
     if (h->finite)
-        flyt__unit_touch(m, m->s->hospital);
+        flyt__unit_touch(m, site);
     h->n--;
 }
 
@@ -325,7 +406,7 @@ void flyt__count_death(struct model *m, uint32_t id, int u);
 /* Applies for a place in unit u from where the patient is. */
 void flyt__apply_to(struct model *m, uint32_t id, int u);
 /* A route drawn from a table (no draw for a fixed one): a unit or an exit. */
-int flyt__draw_route(struct model *m, const struct flyt_routes *r, int group);
+int flyt__draw_route(struct model *m, const struct flyt_routes *r, const struct patient *p);
 
 /* plan.c: what the calendar fixes before the run */
 int flyt__build_rates(struct model *m);
@@ -358,8 +439,12 @@ void flyt__coord_abandon(struct model *m, int role);
 void flyt__coord_finish(struct model *m);
 uint32_t flyt__coord_queued(const struct model *m);
 
+/* munis.c */
+int flyt__munis_init(struct model *m);
+void flyt__munis_free(struct model *m);
+
 /* patients.c */
-uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t index);
+uint32_t flyt__patient_new(struct model *m, int home, enum flyt_stream_class cls, uint64_t index);
 void flyt__patient_leave(struct model *m, uint32_t id);
 /* Applies to unit u from where the patient is (p->unit). */
 void flyt__queue_push(struct model *m, int u, uint32_t id);

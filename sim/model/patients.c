@@ -19,7 +19,7 @@ static int grow_pool(struct model *m)
     return 0;
 }
 
-uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t index)
+uint32_t flyt__patient_new(struct model *m, int home, enum flyt_stream_class cls, uint64_t index)
 {
     uint32_t id;
     if (m->free_head != NIL) {
@@ -54,8 +54,10 @@ uint32_t flyt__patient_new(struct model *m, enum flyt_stream_class cls, uint64_t
     memcpy(p, &blank, sizeof *p);
     p->gen = gen;
     p->key = ((uint64_t)cls << 44) | index;
-    flyt_stream_seed_at(&p->rng, m->stream_prefix[cls], index);
+    p->home = (uint16_t)home;
+    flyt_stream_seed_at(&p->rng, m->ms[home].prefix[cls], index);
     m->in_system++;
+    m->acct[home].in_system++;
     return id;
 }
 
@@ -71,7 +73,8 @@ void flyt__patient_leave(struct model *m, uint32_t id)
     p->q_next = m->free_head;
     m->free_head = id;
     m->in_system--;
-    m->n_out++;
+    m->acct[p->home].in_system--;
+    m->acct[p->home].n_out++;
 }
 
 int flyt__queues_init(struct model *m)

@@ -54,21 +54,22 @@ void flyt__pay_free(struct model *m)
     free(m->pay_seg_rate);
 }
 
-void flyt__pay_wait(struct model *m, double t_ready, double t_receive)
+void flyt__pay_wait(struct model *m, const struct patient *p, double t_receive)
 {
-    long a = (long)floor(t_ready) + (m->s->pay_from == FLYT_PAY_FROM_DAY_AFTER);
+    struct account *acc = &m->acct[p->home];
+    long a = (long)floor(p->t_ready) + (m->s->pay_from == FLYT_PAY_FROM_DAY_AFTER);
     long b = t_receive < (double)m->pay_hi ? (long)floor(t_receive) : m->pay_hi;
     if (a < m->pay_lo)
         a = m->pay_lo;
     if (a >= b)
         return;
-    m->pay_days += (double)(b - a);
+    acc->pay_days += (double)(b - a);
     for (int i = 0; i < m->n_pay_seg; i++) {
         long from = m->pay_seg_day[i];
         long to = i + 1 < m->n_pay_seg ? m->pay_seg_day[i + 1] : m->pay_hi;
         long lo = a > from ? a : from, hi = b < to ? b : to;
         if (hi > lo)
-            m->pay_nok += (double)(hi - lo) * m->pay_seg_rate[i];
+            acc->pay_nok += (double)(hi - lo) * m->pay_seg_rate[i];
     }
 }
 
@@ -77,13 +78,14 @@ void flyt__pay_open(struct model *m, double t_stop)
     for (uint32_t id = 0; id < m->n_pool; id++) {
         const struct patient *p = &m->p[id];
         if (p->state == PS_DECIDING || p->state == PS_WAITING || p->state == PS_COMPLEX)
-            flyt__pay_wait(m, p->t_ready, t_stop);
+            flyt__pay_wait(m, p, t_stop);
     }
 }
 
 /* Per year over the whole days of the window the run measured. */
-static double per_year(const struct model *m, double x, double t_stop)
+double flyt__pay_per_year(const struct model *m, double x)
 {
+    double t_stop = m->out->status == FLYT_RUN_OK ? m->t_end : flyt_engine_now(m->eng);
     long hi = t_stop < (double)m->pay_hi ? (long)floor(t_stop) : m->pay_hi;
     return hi > m->pay_lo ? x * 365.0 / (double)(hi - m->pay_lo) : NAN;
 }
@@ -98,10 +100,8 @@ void flyt__cost_kpis(struct model *m, double t_stop)
 {
     const struct flyt_scenario *s = m->s;
     double *k = m->out->kpi;
-    flyt__pay_open(m, t_stop);
-    k[FLYT_KPI_ukp_paid_days_per_year] = per_year(m, m->pay_days, t_stop);
-    k[FLYT_KPI_ukp_payment_per_year] = per_year(m, m->pay_nok, t_stop);
     double span = t_stop - m->t_warm, muni = 0, hosp = 0;
+    double *own = m->out->muni_kpi ? calloc((size_t)m->n_acc, sizeof *own) : NULL;
     for (int u = 0; u < s->n_units; u++) {
         const struct flyt_unit *x = &s->units[u];
         double *uk = flyt_result_unit_kpi(m->out, (unsigned)u);
@@ -122,11 +122,25 @@ void flyt__cost_kpis(struct model *m, double t_stop)
             hosp += c;
         else
             muni += c;
+        if (own && x->muni >= 0)
+            own[x->muni] += c;
     }
-    for (int r = 0; r < s->n_roles; r++)
+    for (int r = 0; r < s->n_roles; r++) {
         muni += s->roles[r].headcount * s->roles[r].cost_fte_year;
+        if (own && s->roles[r].muni >= 0)
+            own[s->roles[r].muni] += s->roles[r].headcount * s->roles[r].cost_fte_year;
+    }
     double pay = k[FLYT_KPI_ukp_payment_per_year];
     k[FLYT_KPI_cost_municipality_per_year] = muni + pay;
     k[FLYT_KPI_cost_hospital_per_year] = hosp - pay;
     k[FLYT_KPI_cost_total_per_year] = muni + hosp;
+    /* a municipality's: its own units and roles and its residents' waiting
+     * days; shared units are the region's (docs/region.md) */
+    for (int a = 0; own && a < m->n_acc; a++) {
+        double *mk = flyt_result_muni_kpi(m->out, (unsigned)a);
+        mk[FLYT_KPI_cost_municipality_per_year] = own[a] + mk[FLYT_KPI_ukp_payment_per_year];
+        mk[FLYT_KPI_cost_hospital_per_year] = NAN;
+        mk[FLYT_KPI_cost_total_per_year] = NAN;
+    }
+    free(own);
 }

@@ -22,28 +22,35 @@ static double shock_factor(const struct flyt_scenario *s, size_t d)
 }
 
 /* Arrival rate per day, day by day: base x month x weekday x growth x
- * shocks, with the calendar walked forward from the start date. */
+ * shocks, with the calendar walked forward from the start date; per
+ * municipality, each with its own base, factors and growth. */
 int flyt__build_rates(struct model *m)
 {
     const struct flyt_scenario *s = m->s;
     m->n_rate_days = (size_t)ceil(s->horizon_days);
-    m->day_rate = malloc(sizeof(double) * (m->n_rate_days ? m->n_rate_days : 1));
-    if (!m->day_rate)
-        return -1;
     int day0 = start_days(s);
-    for (size_t d = 0; d < m->n_rate_days; d++) {
-        double growth;
-        if (s->n_growth_by_year > 0) {
-            size_t yr = (size_t)((double)d / 365.0);
-            growth = s->growth_by_year[yr < s->n_growth_by_year ? yr : s->n_growth_by_year - 1];
-        } else {
-            growth = pow(1.0 + s->growth_per_year, (double)d / 365.0);
+    for (int a = 0; a < m->n_acc; a++) {
+        const struct flyt_muni_population *pop = &m->ms[a].mu->pop;
+        double *rate = malloc(sizeof(double) * (m->n_rate_days ? m->n_rate_days : 1));
+        if (!rate)
+            return -1;
+        m->ms[a].day_rate = rate;
+        for (size_t d = 0; d < m->n_rate_days; d++) {
+            double growth;
+            if (pop->n_growth_by_year > 0) {
+                size_t yr = (size_t)((double)d / 365.0);
+                growth =
+                        pop->growth_by_year[yr < pop->n_growth_by_year ? yr
+                                                                       : pop->n_growth_by_year - 1];
+            } else {
+                growth = pow(1.0 + pop->growth_per_year, (double)d / 365.0);
+            }
+            int y, mo, mday;
+            flyt_civil_from_days(day0 + (int)d, &y, &mo, &mday);
+            rate[d] = pop->admissions_per_day * pop->month_factor[mo - 1] *
+                      pop->weekday_factor[((size_t)s->start_weekday + d) % 7] * growth *
+                      shock_factor(s, d);
         }
-        int y, mo, mday;
-        flyt_civil_from_days(day0 + (int)d, &y, &mo, &mday);
-        m->day_rate[d] = s->admissions_per_day * s->month_factor[mo - 1] *
-                         s->weekday_factor[((size_t)s->start_weekday + d) % 7] * growth *
-                         shock_factor(s, d);
     }
     return 0;
 }

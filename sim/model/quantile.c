@@ -80,6 +80,25 @@ static void hist_add(struct quantile *q, double x)
     q->sum = t;
 }
 
+/* The kept values replayed into a new histogram. */
+static int start_hist(struct quantile *q)
+{
+    q->bin = calloc(Q_BINS, sizeof *q->bin);
+    if (!q->bin)
+        return -1;
+    /* zeros already counted: they add nothing to the sum, and a count does
+     * not depend on the order the values came in */
+    q->sum = q->sum_c = 0;
+    q->min_pos = INFINITY;
+    q->max = 0;
+    for (size_t i = 0; i < q->nx; i++)
+        hist_add(q, q->x[i]);
+    free(q->x);
+    q->x = NULL;
+    q->cap = q->nx = 0;
+    return 0;
+}
+
 int flyt__quantile_add(struct quantile *q, double x)
 {
     if (q->bin) {
@@ -111,19 +130,8 @@ int flyt__quantile_add(struct quantile *q, double x)
         return 0;
     }
     /* one past the exact limit: the histogram takes over */
-    q->bin = calloc(Q_BINS, sizeof *q->bin);
-    if (!q->bin)
+    if (start_hist(q) != 0)
         return -1;
-    /* zeros already counted: they add nothing to the sum, and a count does
-     * not depend on the order the values came in */
-    q->sum = q->sum_c = 0;
-    q->min_pos = INFINITY;
-    q->max = 0;
-    for (size_t i = 0; i < q->nx; i++)
-        hist_add(q, q->x[i]);
-    free(q->x);
-    q->x = NULL;
-    q->cap = q->nx = 0;
     hist_add(q, x);
     q->n++;
     return 0;
@@ -247,6 +255,40 @@ void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, doubl
     }
     if (v != q->x)
         free(v);
+}
+
+int flyt__quantile_merge(struct quantile *dst, const struct quantile *src)
+{
+    if (!src->bin) {
+        for (uint64_t i = 0; i < src->zeros; i++)
+            if (flyt__quantile_add(dst, 0.0) != 0)
+                return -1;
+        for (size_t i = 0; i < src->nx; i++)
+            if (flyt__quantile_add(dst, src->x[i]) != 0)
+                return -1;
+        return 0;
+    }
+    /* src has its histogram: dst takes one too, and adds the bins */
+    if (!dst->bin && start_hist(dst) != 0)
+        return -1;
+    for (size_t k = 0; k < Q_BINS; k++)
+        dst->bin[k] += src->bin[k];
+    dst->zeros += src->zeros;
+    dst->n += src->n;
+    if (src->min_pos < dst->min_pos)
+        dst->min_pos = src->min_pos;
+    if (src->max > dst->max)
+        dst->max = src->max;
+    double parts[2] = { src->sum, src->sum_c };
+    for (int i = 0; i < 2; i++) {
+        double x = parts[i], t = dst->sum + x;
+        if (fabs(dst->sum) >= fabs(x))
+            dst->sum_c += (dst->sum - t) + x;
+        else
+            dst->sum_c += (x - t) + dst->sum;
+        dst->sum = t;
+    }
+    return 0;
 }
 
 void flyt__quantile_free(struct quantile *q)

@@ -16,16 +16,17 @@ static inline double now(const struct model *m)
  * cumulative rate day by day (inversion for a piecewise-constant rate). The
  * draws up to a day depend only on the rates up to that day, so a longer
  * horizon or a change later in the year leaves earlier patients as they were. */
-static void schedule_next_arrival(struct model *m, double t)
+static void schedule_next_arrival(struct model *m, int home, double t)
 {
-    flyt_rng_bind(m->rng, &m->arrival_rng);
+    struct muni_state *ms = &m->ms[home];
+    flyt_rng_bind(m->rng, &ms->arrival_rng);
     double e = flyt_rng_exponential(m->rng, 1.0);
     for (size_t d = (size_t)t; d < m->n_rate_days; d++) {
-        double r = m->day_rate[d];
+        double r = ms->day_rate[d];
         double span = (double)(d + 1) - t;
         if (r * span > e) {
             t += e / r;
-            if (t < m->t_end && flyt_engine_schedule(m->eng, t, EV_ARRIVAL, NIL, 0) != 0)
+            if (t < m->t_end && flyt_engine_schedule(m->eng, t, EV_ARRIVAL, (uint32_t)home, 0) != 0)
                 m->failed = true;
             return;
         }
@@ -34,16 +35,26 @@ static void schedule_next_arrival(struct model *m, double t)
     }
 }
 
+/* A patient's hospital site: drawn when the municipality has several. */
+static void draw_site(struct model *m, struct patient *p)
+{
+    const struct flyt_muni *mu = m->ms[p->home].mu;
+    int k = mu->n_sites > 1 ? flyt__draw_index(m->rng, mu->site_p, mu->n_sites) : 0;
+    p->site = (uint16_t)mu->site_unit[k];
+}
+
 static void draw_attributes(struct model *m, uint32_t id)
 {
     const struct flyt_scenario *s = m->s;
     struct patient *p = &m->p[id];
+    const struct flyt_muni_population *pop = &m->ms[p->home].mu->pop;
     flyt_rng_bind(m->rng, &p->rng);
-    p->age_band = (uint8_t)flyt__draw_index(m->rng, s->age_mix, s->n_age_bands);
-    p->cfs = (uint8_t)(1 + flyt__draw_index(m->rng, s->cfs_mix, 9));
-    p->complex = flyt_rng_uniform(m->rng) < s->complex_share;
+    p->age_band = (uint8_t)flyt__draw_index(m->rng, pop->age_mix, s->n_age_bands);
+    p->cfs = (uint8_t)(1 + flyt__draw_index(m->rng, pop->cfs_mix, 9));
+    p->complex = flyt_rng_uniform(m->rng) < pop->complex_share;
     p->group = (uint8_t)s->group_of_cfs[p->cfs];
     p->cfs0 = p->cfs;
+    draw_site(m, p);
 }
 
 /* The runaway message names where the patients are: the largest of the
@@ -53,15 +64,20 @@ static void runaway(struct model *m, bool at_start)
 {
     const struct flyt_scenario *s = m->s;
     const char *what = "in hospital treatment";
-    long most = m->n_treat;
+    long n_treat = 0, n_ukp = 0;
+    for (int a = 0; a < m->n_acc; a++) {
+        n_treat += m->acct[a].n_treat;
+        n_ukp += m->acct[a].n_ukp;
+    }
+    long most = n_treat;
     char unit_what[64];
-    if (m->n_ukp > most) {
-        most = m->n_ukp;
+    if (n_ukp > most) {
+        most = n_ukp;
         what = "discharge-ready in hospital";
     }
     int bu = -1;
     for (int u = 0; u < s->n_units; u++)
-        if (u != s->hospital && m->u[u].n > most) {
+        if (!s->units[u].hospital && m->u[u].n > most) {
             most = m->u[u].n;
             bu = u;
         }
@@ -97,35 +113,41 @@ static void runaway(struct model *m, bool at_start)
 
 static void on_arrival(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
 {
-    (void)ev;
     struct model *m = ctx;
     double t = now(m);
+    int home = (int)ev->id;
     flyt__advance(m, t);
     m->model_events++;
     if (m->in_system >= m->s->max_patients) {
         runaway(m, false);
         return;
     }
-    uint32_t id = flyt__patient_new(m, FLYT_STREAM_PATIENT, m->n_arrivals++);
+    uint32_t id = flyt__patient_new(m, home, FLYT_STREAM_PATIENT, m->ms[home].n_arrivals++);
     if (id == NIL) {
         m->failed = true;
         flyt_engine_stop(e);
         return;
     }
-    m->n_in++;
+    struct account *a = &m->acct[home];
+    a->n_in++;
     if (t >= m->t_warm)
-        m->arrivals_window++;
+        a->arrivals_window++;
     flyt__count_day(m, FLYT_SERIES_arrivals, t);
     draw_attributes(m, id);
     flyt__admit_hospital(m, id, false);
-    schedule_next_arrival(m, t);
+    schedule_next_arrival(m, home, t);
 }
 
 static void sample_day(struct model *m, size_t d)
 {
     double **sr = m->out->series; /* with series off n_days is 0: not called */
-    sr[FLYT_SERIES_hospital_treatment][d] = m->n_treat;
-    sr[FLYT_SERIES_ukp_waiting][d] = m->n_ukp;
+    double n_treat = 0, n_ukp = 0;
+    for (int a = 0; a < m->n_acc; a++) {
+        n_treat += m->acct[a].n_treat;
+        n_ukp += m->acct[a].n_ukp;
+    }
+    sr[FLYT_SERIES_hospital_treatment][d] = n_treat;
+    sr[FLYT_SERIES_ukp_waiting][d] = n_ukp;
     sr[FLYT_SERIES_coord_queue][d] = flyt__coord_queued(m);
     for (int u = 0; u < m->s->n_units; u++) {
         const struct unit_state *us = &m->u[u];
@@ -189,7 +211,7 @@ static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx
 /* Every way in is guarded: a unit whose capacity (or scheduled capacity)
  * is absurd would otherwise fill memory before the first event, and a
  * signal must stop that fill as it stops the events. */
-static uint32_t initial_patient(struct model *m, uint64_t *k)
+static uint32_t initial_patient(struct model *m, int home, uint64_t *k)
 {
     if (m->in_system >= m->s->max_patients) {
         runaway(m, true);
@@ -200,14 +222,41 @@ static uint32_t initial_patient(struct model *m, uint64_t *k)
         snprintf(m->out->status_detail, sizeof m->out->status_detail, "stopped by a signal");
         return NIL;
     }
-    uint32_t id = flyt__patient_new(m, FLYT_STREAM_INITIAL, (*k)++);
+    uint32_t id = flyt__patient_new(m, home, FLYT_STREAM_INITIAL, (*k)++);
     if (id == NIL) {
         m->failed = true;
         return NIL;
     }
-    m->n_initial++;
+    m->acct[home].n_initial++;
     draw_attributes(m, id);
     return id;
+}
+
+/* Whose patient fills a place of shared unit u at time 0: a draw, from a
+ * stream of the unit's own, among the users in proportion to their
+ * admissions (a municipality's own units hold its own patients). */
+static int initial_home(struct model *m, int u, struct flyt_stream *st)
+{
+    const struct flyt_scenario *s = m->s;
+    const struct flyt_unit *x = &s->units[u];
+    if (s->n_munis == 0)
+        return 0;
+    if (x->muni >= 0)
+        return x->muni;
+    double total = 0;
+    for (int i = 0; i < s->n_munis; i++)
+        if (!x->users || x->users[i])
+            total += s->munis[i].pop.admissions_per_day;
+    double v = flyt_stream_uniform(st) * total, acc = 0;
+    int last = 0;
+    for (int i = 0; i < s->n_munis; i++)
+        if (!x->users || x->users[i]) {
+            acc += s->munis[i].pop.admissions_per_day;
+            last = i;
+            if (v < acc)
+                return i;
+        }
+    return last;
 }
 
 /* Units start filled so that a short warm-up suffices. A patient present at
@@ -231,15 +280,17 @@ static bool filling(const struct model *m)
 static void fill_units(struct model *m)
 {
     const struct flyt_scenario *s = m->s;
-    uint64_t k = 0;
     for (int u = 0; u < s->n_units; u++) {
         const struct flyt_unit *x = &s->units[u];
         if (x->hospital)
             continue;
         long n = x->kind == FLYT_UNIT_BEDS ? lround(x->initial_occupancy * m->u[u].cap)
                                            : x->initial_count;
+        struct flyt_stream st;
+        flyt_stream_seed_at(&st, m->ms[0].prefix[FLYT_STREAM_MODEL], (uint64_t)u);
         for (long i = 0; i < n && filling(m); i++) {
-            uint32_t id = initial_patient(m, &k);
+            int home = initial_home(m, u, &st);
+            uint32_t id = initial_patient(m, home, &m->ms[home].n_initial_keys);
             if (id == NIL)
                 return;
             struct patient *p = &m->p[id];
@@ -334,7 +385,7 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
             return -1;
     }
     m->u = calloc((size_t)s->n_units, sizeof *m->u);
-    if (!m->u || flyt__queues_init(m) != 0)
+    if (!m->u || flyt__queues_init(m) != 0 || flyt__munis_init(m) != 0)
         return -1;
     m->eng = flyt_engine_new(N_EVENTS, 4096, m);
     m->rng = flyt_rng_new();
@@ -345,11 +396,19 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
         return -1;
     for (int u = 0; u < s->n_units; u++) {
         m->u[u].cap = flyt__capacity_on(m, u, 0);
-        m->u[u].finite = s->units[u].kind != FLYT_UNIT_UNLIMITED;
+        /* a region's sites are integrated as they move, by every site */
+        m->u[u].finite =
+                s->units[u].kind != FLYT_UNIT_UNLIMITED || (s->n_munis > 0 && s->units[u].hospital);
     }
-    flyt_stream_seed(&m->arrival_rng, s->seed, rep, FLYT_STREAM_ARRIVALS, 0);
-    for (int c = 0; c <= FLYT_STREAM_HARM; c++)
-        m->stream_prefix[c] = flyt_stream_prefix(s->seed, rep, (uint64_t)c);
+    for (int a = 0; a < m->n_acc; a++) {
+        struct muni_state *ms = &m->ms[a];
+        for (int c = 0; c <= FLYT_STREAM_HARM; c++) {
+            ms->prefix[c] = flyt_stream_prefix(s->seed, rep, (uint64_t)c);
+            if (s->n_munis > 0)
+                ms->prefix[c] = flyt_stream_prefix_key(ms->prefix[c], ms->mu->stream_key);
+        }
+        flyt_stream_seed_at(&ms->arrival_rng, ms->prefix[FLYT_STREAM_ARRIVALS], 0);
+    }
     flyt__register_handlers(m);
     flyt_engine_on(m->eng, EV_ARRIVAL, on_arrival);
     flyt_engine_on(m->eng, EV_DAY, on_day);
@@ -361,9 +420,8 @@ static void teardown(struct model *m)
     flyt_engine_free(m->eng);
     flyt_rng_free(m->rng);
     free(m->p);
-    free(m->day_rate);
     flyt__pay_free(m);
-    flyt__quantile_free(&m->ukp_waits);
+    flyt__munis_free(m);
     flyt__queues_free(m);
     for (int u = 0; m->u && u < m->s->n_units; u++) {
         free(m->u[u].cap_day);
@@ -387,7 +445,8 @@ int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct f
         fill_units(&m);
         if (flyt_engine_schedule(m.eng, 0.0, EV_DAY, NIL, 0) != 0)
             m.failed = true;
-        schedule_next_arrival(&m, 0.0);
+        for (int a = 0; a < m.n_acc; a++)
+            schedule_next_arrival(&m, a, 0.0);
         /* Last, so a scenario without roles books its events in the same
          * order as before roles existed. */
         if (flyt__coord_setup(&m) != 0)
@@ -426,7 +485,8 @@ int flyt__model_begin(struct model *m, const struct flyt_scenario *s, unsigned r
         fill_units(m);
     if (flyt_engine_schedule(m->eng, 0.0, EV_DAY, NIL, 0) != 0)
         m->failed = true;
-    schedule_next_arrival(m, 0.0);
+    for (int a = 0; a < m->n_acc; a++)
+        schedule_next_arrival(m, a, 0.0);
     if (flyt__coord_setup(m) != 0)
         m->failed = true;
     return 0;

@@ -7,17 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A file without municipalities integrates its censuses at every event,
+ * as it always did (its figures stay bit for bit); a region's are
+ * integrated as they move (flyt__acct_touch). */
 void flyt__advance(struct model *m, double t)
 {
-    double lo = m->t_last > m->t_warm ? m->t_last : m->t_warm;
+    if (m->s->n_munis > 0)
+        return;
+    struct account *a = &m->acct[0];
+    double lo = a->t_last > m->t_warm ? a->t_last : m->t_warm;
     double hi = t < m->t_end ? t : m->t_end;
     if (hi > lo) {
         double dt = hi - lo;
-        m->area_treat += m->n_treat * dt;
-        m->area_ukp += m->n_ukp * dt;
+        a->area_treat += a->n_treat * dt;
+        a->area_ukp += a->n_ukp * dt;
     }
-    if (t > m->t_last)
-        m->t_last = t;
+    if (t > a->t_last)
+        a->t_last = t;
 }
 
 /* With the series off (scenario.h, series_off) n_days is 0: nothing is
@@ -72,8 +78,21 @@ static double ratio(double a, double b)
 enum { OPEN_UKP, OPEN_WAIT, OPEN_STAY, N_OPEN };
 
 struct open_ep {
-    int fam, unit;
+    int fam, unit; /* UKP: the unit is the home municipality */
     double t;
+    uint32_t ord; /* the order patients were looked at: ties keep it */
+};
+
+/* Per municipality: what the scenario-wide figures need of its open
+ * episodes. */
+struct open_acc {
+    double complex_sum;
+    uint64_t complex_n;
+    /* still in decision: where they go is not known yet; waiting or
+     * complex: known, and how many of those go home (to a caseload) */
+    double deciding_sum, carry_deciding;
+    uint64_t deciding_n, known_n, known_home_n;
+    double carry_ukp, carry_complex;
 };
 
 struct open_set {
@@ -83,20 +102,14 @@ struct open_set {
     /* Little's law for the means that come from sums: per unit, the waits'
      * time by origin class and the UKP waits bound for it; the complex
      * patients' UKP waits */
-    double *origin_sum; /* [unit][3] */
-    uint64_t *origin_n; /* [unit][3] */
-    double *ukp_to_sum; /* [unit] */
-    uint64_t *ukp_to_n; /* [unit] */
-    double complex_sum;
-    uint64_t complex_n;
-    /* still in decision: where they go is not known yet; waiting or
-     * complex: known, and how many of those go home (to a caseload) */
-    double deciding_sum, carry_deciding;
-    uint64_t deciding_n, known_n, known_home_n;
+    double *origin_sum;   /* [unit][3] */
+    uint64_t *origin_n;   /* [unit][3] */
+    double *ukp_to_sum;   /* [unit] */
+    uint64_t *ukp_to_n;   /* [unit] */
+    struct open_acc *acc; /* [municipality] */
     /* open episodes begun before the window: the window's length each, the
      * rest of Little's census (unit_state's carry_ has the closed ones) */
     double *carry; /* [unit][OPEN_CARRY] */
-    double carry_ukp, carry_complex;
 };
 
 enum { CARRY_WAIT, CARRY_ORIGIN, CARRY_UKP_TO = CARRY_ORIGIN + 3, CARRY_STAY, OPEN_CARRY };
@@ -106,14 +119,57 @@ static int cmp_open(const void *a, const void *b)
     const struct open_ep *x = a, *y = b;
     if (x->fam != y->fam)
         return x->fam - y->fam;
-    return x->unit - y->unit;
+    if (x->unit != y->unit)
+        return x->unit - y->unit;
+    return (x->ord > y->ord) - (x->ord < y->ord);
 }
 
 static int origin_class_of(const struct model *m, int origin)
 {
-    if (origin == m->s->hospital)
+    if (m->s->units[origin].hospital)
         return 0;
     return m->s->units[origin].kind == FLYT_UNIT_CASELOAD ? 2 : 1;
+}
+
+struct order_key {
+    uint64_t home, key;
+    uint32_t id;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+    const struct order_key *x = a, *y = b;
+    if (x->home != y->home)
+        return x->home < y->home ? -1 : 1;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+/* The order the open episodes are looked at: by slot in a file without
+ * municipalities (as it always was); in a region by home municipality and
+ * patient key, which do not depend on where in the pool a patient landed,
+ * so that a municipality's sums come out the same with or without the
+ * others (the superposition of docs/region.md). */
+static uint32_t *order_of_patients(const struct model *m)
+{
+    uint32_t *order = malloc(sizeof *order * (m->n_pool ? m->n_pool : 1));
+    if (!order)
+        return NULL;
+    for (uint32_t id = 0; id < m->n_pool; id++)
+        order[id] = id;
+    if (m->s->n_munis == 0 || m->n_pool == 0)
+        return order;
+    struct order_key *k = malloc(sizeof *k * m->n_pool);
+    if (!k) {
+        free(order);
+        return NULL;
+    }
+    for (uint32_t id = 0; id < m->n_pool; id++)
+        k[id] = (struct order_key){ m->p[id].home, m->p[id].key, id };
+    qsort(k, m->n_pool, sizeof *k, cmp_key);
+    for (uint32_t i = 0; i < m->n_pool; i++)
+        order[i] = k[i].id;
+    free(k);
+    return order;
 }
 
 static int collect_open(struct model *m, struct open_set *o, double t_stop)
@@ -127,39 +183,45 @@ static int collect_open(struct model *m, struct open_set *o, double t_stop)
     o->ukp_to_sum = calloc((size_t)nu, sizeof *o->ukp_to_sum);
     o->ukp_to_n = calloc((size_t)nu, sizeof *o->ukp_to_n);
     o->carry = calloc((size_t)nu * OPEN_CARRY, sizeof *o->carry);
+    o->acc = calloc((size_t)m->n_acc, sizeof *o->acc);
+    uint32_t *order = order_of_patients(m);
     if (!o->ep || !o->t || !o->origin_sum || !o->origin_n || !o->ukp_to_sum || !o->ukp_to_n ||
-        !o->carry)
+        !o->carry || !o->acc || !order) {
+        free(order);
         return -1;
+    }
     double whole = t_stop > m->t_warm ? t_stop - m->t_warm : 0;
-    for (uint32_t id = 0; id < m->n_pool; id++) {
+    for (uint32_t ord = 0; ord < m->n_pool; ord++) {
+        uint32_t id = order[ord];
         const struct patient *p = &m->p[id];
+        struct open_acc *oa = &o->acc[p->home];
         switch (p->state) {
         case PS_DECIDING:
         case PS_WAITING:
         case PS_COMPLEX:
             if (flyt__measured(m, p->t_ready) && p->t_ready <= t_stop) {
                 double t = t_stop - p->t_ready;
-                o->ep[o->n++] = (struct open_ep){ OPEN_UKP, 0, t };
+                o->ep[o->n++] = (struct open_ep){ OPEN_UKP, p->home, t, ord };
                 if (p->state == PS_COMPLEX) {
-                    o->complex_sum += t;
-                    o->complex_n++;
-                    o->known_n++;
+                    oa->complex_sum += t;
+                    oa->complex_n++;
+                    oa->known_n++;
                 } else if (p->state == PS_WAITING && p->queue_unit != NO_UNIT) {
                     o->ukp_to_sum[p->queue_unit] += t;
                     o->ukp_to_n[p->queue_unit]++;
-                    o->known_n++;
+                    oa->known_n++;
                     if (m->s->units[p->queue_unit].kind == FLYT_UNIT_CASELOAD)
-                        o->known_home_n++;
+                        oa->known_home_n++;
                 } else if (p->state == PS_DECIDING) {
-                    o->deciding_sum += t;
-                    o->deciding_n++;
+                    oa->deciding_sum += t;
+                    oa->deciding_n++;
                 }
             } else {
-                o->carry_ukp += whole;
+                oa->carry_ukp += whole;
                 if (p->state == PS_DECIDING)
-                    o->carry_deciding += whole;
+                    oa->carry_deciding += whole;
                 if (p->state == PS_COMPLEX)
-                    o->carry_complex += whole;
+                    oa->carry_complex += whole;
                 else if (p->state == PS_WAITING && p->queue_unit != NO_UNIT)
                     o->carry[(size_t)p->queue_unit * OPEN_CARRY + CARRY_UKP_TO] += whole;
             }
@@ -167,7 +229,7 @@ static int collect_open(struct model *m, struct open_set *o, double t_stop)
         case PS_STAY:
         case PS_BLOCKED:
             if (p->t_unit >= 0 && flyt__measured(m, p->t_unit) && p->t_unit <= t_stop)
-                o->ep[o->n++] = (struct open_ep){ OPEN_STAY, p->unit, t_stop - p->t_unit };
+                o->ep[o->n++] = (struct open_ep){ OPEN_STAY, p->unit, t_stop - p->t_unit, ord };
             else /* placed, or admitted before the window */
                 o->carry[(size_t)p->unit * OPEN_CARRY + CARRY_STAY] += whole;
             break;
@@ -178,7 +240,7 @@ static int collect_open(struct model *m, struct open_set *o, double t_stop)
             int c = origin_class_of(m, p->unit);
             if (flyt__measured(m, p->t_queue) && p->t_queue <= t_stop) {
                 double t = t_stop - p->t_queue;
-                o->ep[o->n++] = (struct open_ep){ OPEN_WAIT, p->queue_unit, t };
+                o->ep[o->n++] = (struct open_ep){ OPEN_WAIT, p->queue_unit, t, ord };
                 o->origin_sum[(size_t)p->queue_unit * 3 + (size_t)c] += t;
                 o->origin_n[(size_t)p->queue_unit * 3 + (size_t)c]++;
             } else {
@@ -188,6 +250,7 @@ static int collect_open(struct model *m, struct open_set *o, double t_stop)
             }
         }
     }
+    free(order);
     qsort(o->ep, o->n, sizeof *o->ep, cmp_open);
     return 0;
 }
@@ -201,6 +264,7 @@ static void open_free(struct open_set *o)
     free(o->ukp_to_sum);
     free(o->ukp_to_n);
     free(o->carry);
+    free(o->acc);
 }
 
 /* Little's law for a mean kept as a sum: (closed + open so far + carry) /
@@ -227,6 +291,17 @@ static size_t open_slice(struct open_set *o, int fam, int unit, double *sum)
     return k;
 }
 
+/* The UKP bed-days a hospital unit held in the window. */
+static double site_ukp_area(const struct model *m, int u)
+{
+    if (m->s->n_munis == 0)
+        return m->acct[0].area_ukp;
+    double area = 0;
+    for (int a = 0; a < m->n_acc; a++)
+        area += m->site_acc[(size_t)a * (size_t)m->n_sites + (size_t)m->site_of[u]].area;
+    return area;
+}
+
 static void unit_kpis(struct model *m, int u, double span, double t_stop, struct open_set *o)
 {
     const struct flyt_unit *x = &m->s->units[u];
@@ -234,8 +309,8 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
     double *k = flyt_result_unit_kpi(m->out, (unsigned)u);
     bool load = x->kind == FLYT_UNIT_CASELOAD, unlimited = x->kind == FLYT_UNIT_UNLIMITED;
     double area_cap = unlimited ? NAN : capacity_area(m, u, m->t_warm, t_stop);
-    if (x->hospital && !us->finite)
-        us->area_n = m->area_treat + m->area_ukp; /* not integrated as it moved */
+    if (x->hospital && !us->finite) /* not integrated as it moved: the one site of a plain file */
+        us->area_n = m->acct[0].area_treat + m->acct[0].area_ukp;
     k[FLYT_UNIT_KPI_occupancy] = ratio(us->area_n, span);
     k[FLYT_UNIT_KPI_capacity] = unlimited ? NAN : ratio(area_cap, span);
     k[FLYT_UNIT_KPI_utilisation] = unlimited ? NAN
@@ -298,7 +373,7 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
                                   us->carry_origin[c] + oc[CARRY_ORIGIN + c]);
     k[FLYT_UNIT_KPI_ukp_wait_mean] = little(us->ukp_wait_sum, us->ukp_wait_n, o->ukp_to_sum[u],
                                             o->ukp_to_n[u], us->carry_ukp + oc[CARRY_UKP_TO]);
-    k[FLYT_UNIT_KPI_blocked_days] = x->hospital ? m->area_ukp : us->area_blocked;
+    k[FLYT_UNIT_KPI_blocked_days] = x->hospital ? site_ukp_area(m, u) : us->area_blocked;
     k[FLYT_UNIT_KPI_deaths] = (double)us->deaths;
     k[FLYT_UNIT_KPI_deaths_waiting] = (double)us->deaths_waiting;
     k[FLYT_UNIT_KPI_overflow_bed_days] = x->kind == FLYT_UNIT_BEDS ? us->area_over : NAN;
@@ -310,17 +385,162 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
  * decision may yet be one: each counts in Little's law with the share of
  * decided waits that went home (the destination does not depend on how
  * long the decision takes). */
-static double home_wait_mean(const struct model *m, const struct open_set *o)
+static double home_wait_mean(const struct account *a, const struct open_acc *o)
 {
-    uint64_t decided = m->ukp_waits.n - m->wait_complex_n;
+    uint64_t decided = a->ukp_waits.n - a->wait_complex_n;
     if (o->deciding_n == 0 || decided == 0)
-        return ratio(m->wait_home_sum, (double)m->wait_home_n);
-    double share = (double)m->wait_home_n / (double)decided;
-    double n = (double)m->wait_home_n + share * (double)o->deciding_n;
-    return n > 0 ? (m->wait_home_sum + m->carry_home +
+        return ratio(a->wait_home_sum, (double)a->wait_home_n);
+    double share = (double)a->wait_home_n / (double)decided;
+    double n = (double)a->wait_home_n + share * (double)o->deciding_n;
+    return n > 0 ? (a->wait_home_sum + a->carry_home +
                     share * (o->deciding_sum + o->carry_deciding)) /
                            n
                  : NAN;
+}
+
+/* The open UKP waits of municipality home (any when home < 0), copied to
+ * o->t; their count. */
+static size_t open_ukp(struct open_set *o, int home)
+{
+    if (home >= 0)
+        return open_slice(o, OPEN_UKP, home, NULL);
+    size_t k = 0;
+    for (size_t i = 0; i < o->n; i++)
+        if (o->ep[i].fam == OPEN_UKP)
+            o->t[k++] = o->ep[i].t;
+    return k;
+}
+
+/* The scenario-wide KPIs of one account (a municipality's, or all of
+ * them merged) into k; home: whose open waits (-1 all). */
+static void account_kpis(struct model *m, struct account *a, const struct open_acc *oa,
+                         struct open_set *o, int home, double span, double *k)
+{
+    k[FLYT_KPI_arrivals] = (double)a->arrivals_window;
+    k[FLYT_KPI_ukp_patients] = (double)a->ukp_waits.n;
+    size_t n_ukp = open_ukp(o, home);
+    k[FLYT_KPI_ukp_waits_open] = (double)n_ukp;
+    k[FLYT_KPI_ukp_open_share] = ratio((double)n_ukp, (double)(n_ukp + a->ukp_waits.n));
+    if (a->ukp_waits.n || n_ukp)
+        flyt__quantile_kpis_open(&a->ukp_waits, o->t, n_ukp, a->carry_ukp + oa->carry_ukp,
+                                 &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
+                                 &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
+    else
+        flyt__quantile_kpis(&a->ukp_waits, &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
+                            &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
+    k[FLYT_KPI_ukp_wait_mean_home] = home_wait_mean(a, oa);
+    k[FLYT_KPI_ukp_wait_mean_complex] =
+            little(a->wait_complex_sum, a->wait_complex_n, oa->complex_sum, oa->complex_n,
+                   a->carry_complex + oa->carry_complex);
+    k[FLYT_KPI_ukp_waiting_at_end] = a->n_ukp;
+    k[FLYT_KPI_ukp_days_per_year] = ratio(a->area_ukp * 365.0, span);
+    k[FLYT_KPI_ukp_cost_per_year] = k[FLYT_KPI_ukp_days_per_year] * m->s->ukp_day_cost;
+    /* the open waits whose place is decided count; those still in
+     * decision are left out, as where they go does not depend on how long
+     * the decision takes */
+    k[FLYT_KPI_share_direct_home] =
+            ratio((double)(a->wait_home_n + a->ukp_to_caseload + oa->known_home_n),
+                  (double)(a->ukp_waits.n + oa->known_n));
+    k[FLYT_KPI_not_ready_returns] = (double)a->not_ready_returns;
+    k[FLYT_KPI_occ_hospital_treatment] = ratio(a->area_treat, span);
+    k[FLYT_KPI_occ_ukp] = ratio(a->area_ukp, span);
+    k[FLYT_KPI_readmission_rate] = ratio((double)a->readmit_num, (double)a->readmit_den);
+    k[FLYT_KPI_deaths] = (double)a->deaths;
+    k[FLYT_KPI_deaths_waiting_hospital] = (double)a->deaths_waiting;
+    k[FLYT_KPI_deaths_blocked] = (double)a->deaths_blocked;
+    k[FLYT_KPI_cfs_levels_gained] = (double)a->cfs_gained;
+    k[FLYT_KPI_destination_changed] = ratio((double)a->dest_changed, (double)a->decisions);
+    k[FLYT_KPI_patients_initial] = (double)a->n_initial;
+    k[FLYT_KPI_patients_in] = (double)a->n_in;
+    k[FLYT_KPI_patients_out] = (double)a->n_out;
+    k[FLYT_KPI_patients_at_end] = (double)a->in_system;
+    k[FLYT_KPI_ukp_paid_days_per_year] = flyt__pay_per_year(m, a->pay_days);
+    k[FLYT_KPI_ukp_payment_per_year] = flyt__pay_per_year(m, a->pay_nok);
+}
+
+/* The region's account: its municipalities' summed (in their order) and
+ * their waits merged. */
+static int merge_accounts(struct model *m, const struct open_set *o, struct account *tot,
+                          struct open_acc *ot)
+{
+    memset(tot, 0, sizeof *tot);
+    memset(ot, 0, sizeof *ot);
+    for (int i = 0; i < m->n_acc; i++) {
+        const struct account *a = &m->acct[i];
+        const struct open_acc *oa = &o->acc[i];
+        tot->n_treat += a->n_treat;
+        tot->n_ukp += a->n_ukp;
+        tot->area_treat += a->area_treat;
+        tot->area_ukp += a->area_ukp;
+        if (flyt__quantile_merge(&tot->ukp_waits, &a->ukp_waits) != 0)
+            return -1;
+#define ADD(f) tot->f += a->f
+        ADD(wait_home_sum);
+        ADD(wait_complex_sum);
+        ADD(carry_ukp);
+        ADD(carry_complex);
+        ADD(carry_home);
+        ADD(wait_home_n);
+        ADD(wait_complex_n);
+        ADD(arrivals_window);
+        ADD(readmit_num);
+        ADD(readmit_den);
+        ADD(not_ready_returns);
+        ADD(deaths_waiting);
+        ADD(deaths_blocked);
+        ADD(cfs_gained);
+        ADD(decisions);
+        ADD(dest_changed);
+        ADD(n_initial);
+        ADD(n_in);
+        ADD(n_out);
+        ADD(in_system);
+        ADD(deaths);
+        ADD(ukp_to_caseload);
+        ADD(pay_days);
+        ADD(pay_nok);
+#undef ADD
+        ot->complex_sum += oa->complex_sum;
+        ot->complex_n += oa->complex_n;
+        ot->deciding_sum += oa->deciding_sum;
+        ot->carry_deciding += oa->carry_deciding;
+        ot->deciding_n += oa->deciding_n;
+        ot->known_n += oa->known_n;
+        ot->known_home_n += oa->known_home_n;
+        ot->carry_ukp += oa->carry_ukp;
+        ot->carry_complex += oa->carry_complex;
+    }
+    return 0;
+}
+
+/* A region's per-municipality figures: every KPI, and each site's UKP
+ * bed-days by home. */
+static int region_kpis(struct model *m, struct open_set *o, double span, double t_stop)
+{
+    struct flyt_result *out = m->out;
+    out->n_munis = (unsigned)m->n_acc;
+    out->n_sites = (unsigned)m->n_sites;
+    out->muni_kpi = calloc((size_t)m->n_acc * FLYT_N_KPI, sizeof(double));
+    out->site_ukp_days =
+            calloc((size_t)m->n_acc * (size_t)(m->n_sites ? m->n_sites : 1), sizeof(double));
+    if (!out->muni_kpi || !out->site_ukp_days)
+        return -1;
+    for (int a = 0; a < m->n_acc; a++) {
+        flyt__acct_touch(m, &m->acct[a], t_stop);
+        account_kpis(m, &m->acct[a], &o->acc[a], o, a, span,
+                     flyt_result_muni_kpi(out, (unsigned)a));
+        for (int j = 0; j < m->n_sites; j++) {
+            struct site_acc *sa = &m->site_acc[(size_t)a * (size_t)m->n_sites + (size_t)j];
+            double lo = sa->t_last > m->t_warm ? sa->t_last : m->t_warm;
+            double hi = t_stop < m->t_end ? t_stop : m->t_end;
+            if (hi > lo)
+                sa->area += (double)sa->n * (hi - lo);
+            sa->t_last = t_stop;
+            out->site_ukp_days[(size_t)a * (size_t)m->n_sites + (size_t)j] =
+                    ratio(sa->area * 365.0, span);
+        }
+    }
+    return 0;
 }
 
 void flyt__finish(struct model *m)
@@ -333,58 +553,31 @@ void flyt__finish(struct model *m)
     /* the last day, when the horizon ends it (no day starts at the horizon) */
     flyt__day_boundary(m, (size_t)ceil(t_stop));
     double span = t_stop - m->t_warm;
-    double *k = m->out->kpi;
-    k[FLYT_KPI_arrivals] = (double)m->arrivals_window;
-    k[FLYT_KPI_ukp_patients] = (double)m->ukp_waits.n;
     struct open_set o;
     if (collect_open(m, &o, t_stop) != 0) {
         open_free(&o);
         m->failed = true;
         return;
     }
-    size_t n_ukp = open_slice(&o, OPEN_UKP, 0, NULL);
-    k[FLYT_KPI_ukp_waits_open] = (double)n_ukp;
-    k[FLYT_KPI_ukp_open_share] = ratio((double)n_ukp, (double)(n_ukp + m->ukp_waits.n));
-    if (m->ukp_waits.n || n_ukp)
-        flyt__quantile_kpis_open(&m->ukp_waits, o.t, n_ukp, m->carry_ukp + o.carry_ukp,
-                                 &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
-                                 &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
-    else
-        flyt__quantile_kpis(&m->ukp_waits, &k[FLYT_KPI_ukp_wait_mean], &k[FLYT_KPI_ukp_wait_median],
-                            &k[FLYT_KPI_ukp_wait_p90], &k[FLYT_KPI_ukp_wait_max]);
-    k[FLYT_KPI_ukp_wait_mean_home] = home_wait_mean(m, &o);
-    k[FLYT_KPI_ukp_wait_mean_complex] =
-            little(m->wait_complex_sum, m->wait_complex_n, o.complex_sum, o.complex_n,
-                   m->carry_complex + o.carry_complex);
-    k[FLYT_KPI_ukp_waiting_at_end] = m->n_ukp;
-    k[FLYT_KPI_ukp_days_per_year] = ratio(m->area_ukp * 365.0, span);
-    k[FLYT_KPI_ukp_cost_per_year] = k[FLYT_KPI_ukp_days_per_year] * m->s->ukp_day_cost;
-    uint64_t home = m->wait_home_n, deaths = 0;
-    for (int u = 0; u < m->s->n_units; u++) {
-        if (m->s->units[u].kind == FLYT_UNIT_CASELOAD)
-            home += m->u[u].ukp_wait_n;
-        deaths += m->u[u].deaths;
-        unit_kpis(m, u, span, t_stop, &o);
+    flyt__pay_open(m, t_stop);
+    if (m->s->n_munis == 0) {
+        account_kpis(m, &m->acct[0], &o.acc[0], &o, 0, span, m->out->kpi);
+    } else {
+        struct account tot;
+        struct open_acc ot;
+        if (region_kpis(m, &o, span, t_stop) != 0 || merge_accounts(m, &o, &tot, &ot) != 0) {
+            flyt__quantile_free(&tot.ukp_waits);
+            open_free(&o);
+            m->failed = true;
+            return;
+        }
+        account_kpis(m, &tot, &ot, &o, -1, span, m->out->kpi);
+        flyt__quantile_free(&tot.ukp_waits);
     }
-    /* the open waits whose place is decided count; those still in
-     * decision are left out, as where they go does not depend on how long
-     * the decision takes */
-    k[FLYT_KPI_share_direct_home] =
-            ratio((double)(home + o.known_home_n), (double)(m->ukp_waits.n + o.known_n));
+    /* the region's figures need the site areas the unit figures read */
+    for (int u = 0; u < m->s->n_units; u++)
+        unit_kpis(m, u, span, t_stop, &o);
     open_free(&o);
-    k[FLYT_KPI_not_ready_returns] = (double)m->not_ready_returns;
-    k[FLYT_KPI_occ_hospital_treatment] = ratio(m->area_treat, span);
-    k[FLYT_KPI_occ_ukp] = ratio(m->area_ukp, span);
-    k[FLYT_KPI_readmission_rate] = ratio((double)m->readmit_num, (double)m->readmit_den);
-    k[FLYT_KPI_deaths] = (double)deaths;
-    k[FLYT_KPI_deaths_waiting_hospital] = (double)m->deaths_waiting;
-    k[FLYT_KPI_deaths_blocked] = (double)m->deaths_blocked;
-    k[FLYT_KPI_cfs_levels_gained] = (double)m->cfs_gained;
-    k[FLYT_KPI_destination_changed] = ratio((double)m->dest_changed, (double)m->decisions);
-    k[FLYT_KPI_patients_initial] = (double)m->n_initial;
-    k[FLYT_KPI_patients_in] = (double)m->n_in;
-    k[FLYT_KPI_patients_out] = (double)m->n_out;
-    k[FLYT_KPI_patients_at_end] = (double)m->in_system;
     flyt__coord_finish(m);
     flyt__cost_kpis(m, t_stop);
 }

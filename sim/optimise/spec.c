@@ -95,19 +95,6 @@ static int kpi_index(const char *name)
     return -1;
 }
 
-/* "units.<id>.<kpi>" with a per-unit KPI: which ids exist is the
- * scenario's to say (resolve_kpis). */
-static bool unit_kpi_name(const char *name)
-{
-    const char *dot = strncmp(name, "units.", 6) == 0 ? strrchr(name + 6, '.') : NULL;
-    if (!dot || dot == name + 6)
-        return false;
-    for (int k = 0; k < FLYT_N_UNIT_KPI; k++)
-        if (strcmp(dot + 1, flyt_unit_kpi_defs[k].name) == 0)
-            return true;
-    return false;
-}
-
 static void read_kpi(struct flyt_spec *sp, struct flyt_spec_node *g, const char *member,
                      const char *key, bool required, struct flyt_opt_kpi *out)
 {
@@ -118,7 +105,7 @@ static void read_kpi(struct flyt_spec *sp, struct flyt_spec_node *g, const char 
     out->line = line_of(s);
     out->kpi = kpi_index(name);
     snprintf(out->name, sizeof out->name, "%s", name);
-    if (out->kpi >= 0 || unit_kpi_name(name))
+    if (out->kpi >= 0 || flyt_kpi_name_scoped(name))
         return;
     char list[1024];
     size_t used = 0;
@@ -345,16 +332,12 @@ static void relay(struct flyt_diag *diag, const char *text, const struct relay_t
 static void resolve_kpi(struct flyt_diag *diag, const char *path, const char *key,
                         const struct flyt_scenario *s, struct flyt_opt_kpi *k)
 {
-    if (k->kpi >= 0 || strncmp(k->name, "units.", 6) != 0)
+    if (k->kpi >= 0 || !flyt_kpi_name_scoped(k->name))
         return; /* known, or already reported as unknown */
-    const char *ids[FLYT_MAX_UNITS];
-    unsigned n = 0;
-    for (int u = 0; u < s->n_units && u < FLYT_MAX_UNITS; u++)
-        ids[n++] = s->units[u].id;
-    k->kpi = flyt_kpi_lookup(k->name, ids, n);
+    k->kpi = flyt_scenario_kpi_lookup(s, k->name);
     if (k->kpi < 0)
-        flyt_diag_add(diag, path, k->line, key, "'%s': the scenario has no unit of that id",
-                      k->name);
+        flyt_diag_add(diag, path, k->line, key,
+                      "'%s': the scenario has no unit or municipality of that id", k->name);
 }
 
 /* One trial load per variable at its min and at its max, only that

@@ -25,6 +25,11 @@ uint64_t flyt_stream_prefix(uint64_t seed, uint64_t replication, uint64_t stream
     return mix_in(mix_in(seed, replication), stream_class);
 }
 
+uint64_t flyt_stream_prefix_key(uint64_t prefix, uint64_t key)
+{
+    return mix_in(prefix, key);
+}
+
 void flyt_stream_seed_at(struct flyt_stream *st, uint64_t prefix, uint64_t index)
 {
     uint64_t h = mix_in(prefix, index);

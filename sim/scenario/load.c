@@ -85,8 +85,8 @@ static void read_run(struct reader *rd, config_setting_t *root, struct flyt_scen
     s->max_patients = (uint64_t)v;
 }
 
-static bool sums_to_one(struct reader *rd, config_setting_t *parent, const char *name,
-                        const double *p, int n)
+bool flyt__rd_sums_to_one(struct reader *rd, config_setting_t *parent, const char *name,
+                          const double *p, int n)
 {
     double sum = 0;
     for (int i = 0; i < n; i++)
@@ -137,14 +137,16 @@ static void read_age_bands(struct reader *rd, config_setting_t *pop, struct flyt
             flyt__rd_error(rd, config_setting_get_member(pop, "age_mix"), "population.age_mix",
                            "has %d shares but age_bands has %d names", n_mix, s->n_age_bands);
         else
-            sums_to_one(rd, pop, "age_mix", s->age_mix, n_mix);
+            flyt__rd_sums_to_one(rd, pop, "age_mix", s->age_mix, n_mix);
     }
 }
 
 static void read_population(struct reader *rd, config_setting_t *root, struct flyt_scenario *s)
 {
     config_setting_t *pop = flyt__rd_group(rd, root, "population", true);
-    flyt__rd_num(rd, pop, "admissions_per_day", true, 0.0, 1e6, &s->admissions_per_day);
+    /* a region's municipalities give their own */
+    bool region = config_setting_get_member(root, "municipalities") != NULL;
+    flyt__rd_num(rd, pop, "admissions_per_day", !region, 0.0, 1e6, &s->admissions_per_day);
     flyt__rd_num(rd, pop, "growth_per_year", false, -0.5, 1.0, &s->growth_per_year);
     double g[200];
     int n_g = 0;
@@ -169,7 +171,7 @@ static void read_population(struct reader *rd, config_setting_t *root, struct fl
     flyt__rd_num_array(rd, pop, "weekday_factor", false, 7, 7, 0.0, 100.0, s->weekday_factor, NULL);
     read_age_bands(rd, pop, s);
     if (flyt__rd_num_array(rd, pop, "cfs_mix", true, 9, 9, 0.0, 1.0, s->cfs_mix, NULL) && pop)
-        sums_to_one(rd, pop, "cfs_mix", s->cfs_mix, 9);
+        flyt__rd_sums_to_one(rd, pop, "cfs_mix", s->cfs_mix, 9);
     flyt__rd_num(rd, pop, "complex_share", false, 0.0, 1.0, &s->complex_share);
     flyt__rd_shocks(rd, pop, s);
 }
@@ -324,12 +326,16 @@ static void read_decision(struct reader *rd, config_setting_t *root, struct flyt
         idx[i] = i;
     if (flyt__rd_routes(rd, d, "destination", true, RD_ROUTE_SHARES, s, g, idx, &s->destination))
         for (int j = 0; j < s->destination.n; j++)
-            if (s->destination.to[j] == s->hospital || s->destination.to[j] == FLYT_ROUTE_DEATH) {
+            if (s->destination.to[j] == FLYT_ROUTE_DEATH ||
+                s->destination.to[j] == FLYT_ROUTE_SITE ||
+                (s->destination.to[j] >= 0 && s->units[s->destination.to[j]].hospital)) {
                 config_setting_t *ds = config_setting_get_member(d, "destination");
                 flyt__rd_error(rd, ds, "decision.destination",
                                "a discharge-ready patient leaves the hospital: the destination "
                                "names other units or 'home', not '%s'",
-                               s->destination.to[j] < 0 ? "death" : s->units[s->hospital].id);
+                               s->destination.to[j] == FLYT_ROUTE_DEATH ? "death"
+                               : s->destination.to[j] >= 0 ? s->units[s->destination.to[j]].id
+                                                           : "hospital");
                 break;
             }
     s->complex_wait.kind = FLYT_DIST_FIXED;
@@ -378,13 +384,18 @@ static void read_all(struct reader *rd, config_setting_t *root, struct flyt_scen
     read_hospital(rd, root, s, &g);
     read_harm(rd, root, s, &g);
     /* the units before the decision and the roles, whose routes name them */
-    flyt__rd_units(rd, root, s, &g);
+    bool region = flyt__rd_region(rd, root, s, &g);
+    if (!region)
+        flyt__rd_units(rd, root, s, &g);
     read_decision(rd, root, s, &g);
-    flyt__rd_coordinators(rd, root, s, &g);
+    if (region)
+        flyt__rd_region_munis(rd, root, s, &g);
+    else
+        flyt__rd_coordinators(rd, root, s, &g);
     flyt__rd_cost(rd, root, s);
     flyt__rd_check_not_ready(rd, root, s);
     read_report(rd, root, s);
-    if (rd->diag->n_errors == 0)
+    if (rd->diag->n_errors == 0 && !region)
         flyt__rd_check_network(rd, root, s);
     flyt__rd_check_unknown(rd, root);
     /* a decimal comma often comes with an error (an array of twice the
@@ -550,6 +561,21 @@ struct flyt_scenario *flyt_scenario_load(const char *path, const char *const *se
     free(dir);
     free(text);
     return s;
+}
+
+int flyt_scenario_kpi_lookup(const struct flyt_scenario *s, const char *name)
+{
+    const char **ids = malloc(sizeof *ids * (size_t)(s->n_units + s->n_munis + 1));
+    if (!ids)
+        return -1;
+    for (int u = 0; u < s->n_units; u++)
+        ids[u] = s->units[u].id;
+    for (int i = 0; i < s->n_munis; i++)
+        ids[s->n_units + i] = s->munis[i].id;
+    int h = flyt_kpi_lookup_region(name, ids, (unsigned)s->n_units, ids + s->n_units,
+                                   (unsigned)s->n_munis);
+    free(ids);
+    return h;
 }
 
 bool flyt_scenario_where(const char *path, const char *key, char *buf, size_t len)

@@ -107,12 +107,27 @@ static bool valid_name(const char *s)
 /* A list at the root whose elements a path names: the units by their id,
  * the coordinator roles by their name (coordinators.<name>.headcount, for
  * a name that is a key); NULL for any other list. */
+/* The lists whose elements --set names by a member: the root's units,
+ * shared_units, municipalities (by id) and coordinators (by name), and a
+ * municipality's own units and coordinators. */
 static const char *list_key(const config_setting_t *list)
 {
     const char *n = config_setting_name(list);
-    if (!n || !config_setting_parent(list) || config_setting_parent(config_setting_parent(list)))
+    const config_setting_t *up = config_setting_parent(list);
+    if (!n || !up)
         return NULL;
-    return strcmp(n, "units") == 0 ? "id" : strcmp(n, "coordinators") == 0 ? "name" : NULL;
+    bool root = !config_setting_parent(up);
+    const config_setting_t *ml = config_setting_parent(up);
+    bool muni = !root && !config_setting_name(up) && ml && config_setting_name(ml) &&
+                strcmp(config_setting_name(ml), "municipalities") == 0 &&
+                !config_setting_parent(config_setting_parent(ml));
+    if (strcmp(n, "units") == 0)
+        return root || muni ? "id" : NULL;
+    if (strcmp(n, "coordinators") == 0)
+        return root || muni ? "name" : NULL;
+    if (root && (strcmp(n, "shared_units") == 0 || strcmp(n, "municipalities") == 0))
+        return "id";
+    return NULL;
 }
 
 static config_setting_t *unit_by_id(config_setting_t *list, const char *id)
@@ -168,8 +183,12 @@ static int apply_one(struct reader *rd, const char *set, int index)
                                                              : config_setting_get_member(cur, part);
         if (config_setting_is_list(cur) && !next) {
             bool roles = strcmp(list_key(cur) ? list_key(cur) : "id", "name") == 0;
+            bool munis = strcmp(config_setting_name(cur) ? config_setting_name(cur) : "",
+                                "municipalities") == 0;
             flyt_diag_add(rd->diag, "--set", index, NULL,
-                          roles ? "no coordinator role is named '%s'" : "no unit has id '%s'",
+                          roles   ? "no coordinator role is named '%s'"
+                          : munis ? "no municipality has id '%s'"
+                                  : "no unit has id '%s'",
                           part);
             return -1;
         }

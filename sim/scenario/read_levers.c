@@ -313,7 +313,7 @@ static void read_effects(struct reader *rd, config_setting_t *e, struct flyt_rol
     snprintf(fkey, sizeof fkey, "%s.los_unit", key);
     const char *lu = NULL;
     if (flyt__rd_str(rd, fx, "los_unit", false, &lu) && lu) {
-        int u = flyt__rd_unit_index(s, lu);
+        int u = flyt__rd_scope_unit(rd, s, lu);
         config_setting_t *ls = config_setting_get_member(fx, "los_unit");
         if (!ukp)
             flyt__rd_error(rd, ls, fkey,
@@ -363,6 +363,7 @@ static void read_role(struct reader *rd, config_setting_t *e, struct flyt_scenar
 {
     char key[300];
     flyt__rd_path(e, key, sizeof key);
+    r->muni = rd->scope >= 0 ? rd->scope : -1;
     const char *name = NULL;
     if (flyt__rd_str(rd, e, "name", true, &name) && name) {
         if (!*name || strlen(name) >= FLYT_NAME_LEN || strchr(name, '/') || name[0] == '.')
@@ -393,7 +394,7 @@ static void read_role(struct reader *rd, config_setting_t *e, struct flyt_scenar
     r->cases = FLYT_CASE_UKP;
     r->case_unit = -1;
     if (flyt__rd_str(rd, e, "cases", true, &cases) && cases && strcmp(cases, "ukp") != 0) {
-        int u = flyt__rd_unit_index(s, cases);
+        int u = flyt__rd_scope_unit(rd, s, cases);
         if (u < 0 || s->units[u].kind != FLYT_UNIT_BEDS || s->units[u].hospital)
             flyt__rd_error(rd, config_setting_get_member(e, "cases"), key,
                            "cases is \"ukp\" (discharge-ready patients in hospital) or the id of "
@@ -445,7 +446,7 @@ void flyt__rd_coordinators(struct reader *rd, config_setting_t *root, struct fly
         return;
     }
     int n = config_setting_length(list);
-    if (!config_setting_is_list(list) || n > FLYT_MAX_ROLES) {
+    if (!config_setting_is_list(list) || n > FLYT_MAX_ROLES - s->n_roles) {
         flyt__rd_error(
                 rd, list, "coordinators",
                 "expected a list of up to %d roles ( { name = \"...\"; headcount = 1; cases = "
@@ -467,7 +468,8 @@ void flyt__rd_coordinators(struct reader *rd, config_setting_t *root, struct fly
     }
     for (int i = 0; i < s->n_roles; i++)
         for (int j = 0; j < i; j++)
-            if (strcmp(s->roles[i].name, s->roles[j].name) == 0)
+            if (s->roles[i].muni == s->roles[j].muni &&
+                strcmp(s->roles[i].name, s->roles[j].name) == 0)
                 flyt__rd_error(rd, list, "coordinators", "role name '%s' is used twice",
                                s->roles[i].name);
 }

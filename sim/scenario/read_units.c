@@ -18,22 +18,66 @@ int flyt__rd_unit_index(const struct flyt_scenario *s, const char *id)
     return -1;
 }
 
-/* A route's target: a unit, an exit, or INT32_MIN when neither. */
-static int target_of(const struct flyt_scenario *s, const char *name)
+/* A unit by name where the reader stands: in a municipality its own
+ * units first, then the shared ones; "hospital", when no unit has that id,
+ * the patient's own site (a region only). */
+int flyt__rd_scope_unit(const struct reader *rd, const struct flyt_scenario *s, const char *name)
+{
+    if (rd->scope == RD_SCOPE_FILE)
+        return flyt__rd_unit_index(s, name);
+    if (rd->scope >= 0 && s->munis) {
+        const struct flyt_muni *mu = &s->munis[rd->scope];
+        size_t n = strlen(mu->id);
+        for (int u = mu->unit_lo; u < mu->unit_hi; u++)
+            if (strncmp(s->units[u].id, mu->id, n) == 0 && s->units[u].id[n] == '.' &&
+                strcmp(s->units[u].id + n + 1, name) == 0)
+                return u;
+    }
+    for (int u = 0; u < rd->n_shared; u++)
+        if (strcmp(s->units[u].id, name) == 0)
+            return u;
+    if (strcmp(name, "hospital") == 0)
+        return FLYT_ROUTE_SITE;
+    return -1;
+}
+
+/* A route's target: a unit, an exit, or -1000 when neither. In a region's
+ * shared scope a municipal unit id is the patient's own municipality's. */
+static int target_of(const struct reader *rd, const struct flyt_scenario *s, const char *name)
 {
     if (strcmp(name, "home") == 0)
         return FLYT_ROUTE_HOME;
     if (strcmp(name, "death") == 0)
         return FLYT_ROUTE_DEATH;
-    int u = flyt__rd_unit_index(s, name);
-    return u >= 0 ? u : -1000;
+    int u = flyt__rd_scope_unit(rd, s, name);
+    if (u == -1 && rd->scope == RD_SCOPE_REGION)
+        for (int k = 0; k < s->n_local; k++)
+            if (strcmp(s->local_ids[k], name) == 0)
+                return FLYT_ROUTE_LOCAL0 - k;
+    return u >= 0 || u == FLYT_ROUTE_SITE ? u : -1000;
 }
 
-static void valid_targets(const struct flyt_scenario *s, char *buf, size_t len)
+static void valid_targets(const struct reader *rd, const struct flyt_scenario *s, char *buf,
+                          size_t len)
 {
     size_t used = (size_t)snprintf(buf, len, "home, death");
-    for (int u = 0; u < s->n_units && used < len; u++) {
-        int w = snprintf(buf + used, len - used, ", %s", s->units[u].id);
+    int lo = 0, hi = s->n_units;
+    if (rd->scope != RD_SCOPE_FILE)
+        hi = rd->n_shared;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int u = lo; u < hi && used < len; u++) {
+            int w = snprintf(buf + used, len - used, ", %s", s->units[u].id);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+        if (rd->scope < 0 || !s->munis)
+            break;
+        lo = s->munis[rd->scope].unit_lo;
+        hi = s->munis[rd->scope].unit_hi;
+    }
+    for (int k = 0; rd->scope == RD_SCOPE_REGION && k < s->n_local && used < len; k++) {
+        int w = snprintf(buf + used, len - used, ", %s (the patient's own)", s->local_ids[k]);
         if (w < 0)
             break;
         used += (size_t)w;
@@ -119,11 +163,11 @@ bool flyt__rd_routes(struct reader *rd, config_setting_t *parent, const char *na
     flyt__rd_routes_free(out);
     char key[300], valid[1024];
     flyt__rd_path(set, key, sizeof key);
-    valid_targets(s, valid, sizeof valid);
+    valid_targets(rd, s, valid, sizeof valid);
     int n_rows = s->n_groups > 0 ? s->n_groups : 1;
     if (config_setting_type(set) == CONFIG_TYPE_STRING) {
         const char *t = config_setting_get_string(set);
-        int to = target_of(s, t);
+        int to = target_of(rd, s, t);
         if (mode != RD_ROUTE_SHARES_FIXED) {
             flyt__rd_error(rd, set, key, "expected a table { %s = ...; ... }",
                            mode == RD_ROUTE_RATES ? "hospital" : "home");
@@ -197,7 +241,7 @@ bool flyt__rd_routes(struct reader *rd, config_setting_t *parent, const char *na
     }
     out->n = n;
     for (int j = 0; j < n; j++) {
-        out->to[j] = target_of(s, keys[j]);
+        out->to[j] = target_of(rd, s, keys[j]);
         if (out->to[j] == -1000) {
             /* point at the first row that names it */
             config_setting_t *where = set;
@@ -315,7 +359,18 @@ static void read_queue(struct reader *rd, config_setting_t *e, struct flyt_scena
                 if (strcmp(s->groups[g].name, v) == 0)
                     k = g;
         } else if (v) {
-            k = flyt__rd_unit_index(s, v);
+            k = flyt__rd_scope_unit(rd, s, v);
+            if (k == FLYT_ROUTE_SITE) { /* waiting in hospital, at whichever site */
+                bool twice = false;
+                for (int h = 0; h < s->n_units; h++)
+                    if (s->units[h].hospital) {
+                        twice |= u->origin_class[h] != rest;
+                        u->origin_class[h] = i;
+                    }
+                if (!twice)
+                    continue;
+                k = -1;
+            }
         }
         int *cls = k < 0 ? NULL : by_group ? &u->group_class[k] : &u->origin_class[k];
         if (!cls || *cls != rest) {
@@ -369,8 +424,8 @@ static void refuse(struct reader *rd, config_setting_t *e, const char *key, cons
     flyt__rd_error(rd, m, mkey, "%s", why);
 }
 
-static void read_unit_body(struct reader *rd, config_setting_t *e, struct flyt_scenario *s,
-                           struct flyt_unit *u)
+void flyt__rd_unit_body(struct reader *rd, config_setting_t *e, struct flyt_scenario *s,
+                        struct flyt_unit *u)
 {
     char key[300];
     flyt__rd_path(e, key, sizeof key);
@@ -470,9 +525,11 @@ static void read_unit_body(struct reader *rd, config_setting_t *e, struct flyt_s
 
 /* id, kind and the hospital flag first, for every unit, so that a route
  * may name a unit declared after it. */
-static bool read_unit_head(struct reader *rd, config_setting_t *e, struct flyt_scenario *s, int i)
+bool flyt__rd_unit_head(struct reader *rd, config_setting_t *e, struct flyt_scenario *s, int i,
+                        const char *prefix)
 {
     struct flyt_unit *u = &s->units[i];
+    u->muni = -1;
     char key[300];
     flyt__rd_path(e, key, sizeof key);
     const char *id = NULL;
@@ -488,14 +545,22 @@ static bool read_unit_head(struct reader *rd, config_setting_t *e, struct flyt_s
                            FLYT_ID_LEN - 1, id);
             ok = false;
         } else {
-            int other = flyt__rd_unit_index(s, id);
-            if (other >= 0 && other < i) {
+            char full[2 * FLYT_ID_LEN];
+            snprintf(full, sizeof full, "%s%s%s", prefix ? prefix : "", prefix ? "." : "", id);
+            int other = flyt__rd_unit_index(s, full);
+            if (strlen(full) >= FLYT_ID_LEN) {
+                flyt__rd_error(rd, config_setting_get_member(e, "id"), key,
+                               "'%s' is longer than %d characters: shorten the municipality's "
+                               "id or the unit's",
+                               full, FLYT_ID_LEN - 1);
+                ok = false;
+            } else if (other >= 0 && other < i) {
                 flyt__rd_error(rd, config_setting_get_member(e, "id"), key,
                                "unit id '%s' is used twice (unit %d and unit %d of the list)", id,
                                other + 1, i + 1);
                 ok = false;
             }
-            snprintf(u->id, sizeof u->id, "%s", id);
+            snprintf(u->id, sizeof u->id, "%.*s", FLYT_ID_LEN - 1, full);
         }
     } else {
         ok = false;
@@ -569,7 +634,7 @@ void flyt__rd_units(struct reader *rd, config_setting_t *root, struct flyt_scena
             heads = false;
             continue;
         }
-        heads = read_unit_head(rd, e, s, i) && heads;
+        heads = flyt__rd_unit_head(rd, e, s, i, NULL) && heads;
     }
     s->hospital = -1;
     for (int i = 0; i < n && heads; i++) {
@@ -595,7 +660,7 @@ void flyt__rd_units(struct reader *rd, config_setting_t *root, struct flyt_scena
         return;
     }
     for (int i = 0; i < n; i++)
-        read_unit_body(rd, config_setting_get_elem(list, (unsigned)i), s, &s->units[i]);
+        flyt__rd_unit_body(rd, config_setting_get_elem(list, (unsigned)i), s, &s->units[i]);
 }
 
 void flyt__rd_units_free(struct flyt_scenario *s)
@@ -610,6 +675,8 @@ void flyt__rd_units_free(struct flyt_scenario *s)
         flyt__rd_routes_free(&u->outcome);
         flyt__rd_routes_free(&u->hazards);
         free(u->origin_class);
+        free(u->users);
+        free(u->quota);
         free(u->schedule.changes);
         free(u->schedule.recurring);
     }
@@ -617,6 +684,7 @@ void flyt__rd_units_free(struct flyt_scenario *s)
     s->units = NULL;
     s->n_units = 0;
     flyt__rd_routes_free(&s->destination);
+    flyt__rd_region_free(s);
 }
 
 /* ---- checks over the whole network ---- */

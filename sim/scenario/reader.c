@@ -15,6 +15,7 @@ void flyt__rd_init(struct reader *rd, config_t *cfg, const char *main_file, stru
     rd->cfg = cfg;
     rd->main_file = main_file;
     rd->diag = diag;
+    rd->scope = RD_SCOPE_FILE;
 }
 
 void flyt__rd_free(struct reader *rd)
@@ -50,13 +51,27 @@ static int elem_index(const config_setting_t *e)
 
 /* A unit in the units list is named by its id, not its position: keys,
  * errors and --set all say units.<id>.capacity. */
+static bool by_id_list(const config_setting_t *list)
+{
+    const char *n = config_setting_name(list);
+    const config_setting_t *up = config_setting_parent(list);
+    if (!n || !up || !config_setting_is_list(list))
+        return false;
+    bool root = !config_setting_parent(up);
+    /* a region's municipality (an element of the root's municipalities)
+     * has units of its own */
+    bool muni = !root && !config_setting_name(up) && config_setting_parent(up) &&
+                config_setting_name(config_setting_parent(up)) &&
+                strcmp(config_setting_name(config_setting_parent(up)), "municipalities") == 0;
+    if (strcmp(n, "units") == 0)
+        return root || muni;
+    return root && (strcmp(n, "shared_units") == 0 || strcmp(n, "municipalities") == 0);
+}
+
 static const char *unit_id(const config_setting_t *e)
 {
     const config_setting_t *list = config_setting_parent(e);
-    if (config_setting_name(e) || !list || !config_setting_name(list) ||
-        strcmp(config_setting_name(list), "units") != 0 || !config_setting_is_list(list) ||
-        !config_setting_parent(list) || config_setting_parent(config_setting_parent(list)) ||
-        !config_setting_is_group(e))
+    if (config_setting_name(e) || !list || !by_id_list(list) || !config_setting_is_group(e))
         return NULL;
     const config_setting_t *id = config_setting_get_member(e, "id");
     const char *v = id ? config_setting_get_string(id) : NULL;

@@ -40,7 +40,13 @@ struct reader {
      * the value they were wrapped to */
     config_setting_t **wrapped;
     int n_wrapped, cap_wrapped;
+    /* region (read_region.c): whose names a route resolves, RD_SCOPE_*
+     * or a municipality's index; the shared units are units[0, n_shared) */
+    int scope;
+    int n_shared;
 };
+#define RD_SCOPE_FILE   (-2) /* a file without municipalities */
+#define RD_SCOPE_REGION (-1) /* shared units and the region-wide sections */
 
 /* A value given per frailty group: the caller's targets, one per group. */
 struct group_names {
@@ -142,6 +148,27 @@ void flyt__rd_routes_free(struct flyt_routes *r);
 int flyt__rd_unit_index(const struct flyt_scenario *s, const char *id);
 void flyt__rd_check_network(struct reader *rd, config_setting_t *root, struct flyt_scenario *s);
 void flyt__rd_units_free(struct flyt_scenario *s);
+/* The pieces of flyt__rd_units a region reads list by list: a unit's id,
+ * kind and hospital flag (prefix: its municipality's id, or NULL), and the
+ * rest once every head is known. */
+bool flyt__rd_unit_head(struct reader *rd, config_setting_t *e, struct flyt_scenario *s, int i,
+                        const char *prefix);
+void flyt__rd_unit_body(struct reader *rd, config_setting_t *e, struct flyt_scenario *s,
+                        struct flyt_unit *u);
+/* A unit named in the current scope: its index, FLYT_ROUTE_SITE for the
+ * patient's own hospital site, or -1. */
+int flyt__rd_scope_unit(const struct reader *rd, const struct flyt_scenario *s, const char *name);
+/* region.c: the region form (docs/region.md), when the file has
+ * municipalities; false when it has none (read as before). */
+bool flyt__rd_region(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
+                     const struct group_names *g);
+/* The municipalities' population, decision, sites and coordinators, once
+ * the region's own sections are read; then who may use what. */
+void flyt__rd_region_munis(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
+                           const struct group_names *g);
+void flyt__rd_region_free(struct flyt_scenario *s);
+bool flyt__rd_sums_to_one(struct reader *rd, config_setting_t *parent, const char *name,
+                          const double *v, int n);
 
 /* Calendar helpers (load.c). */
 int flyt__rd_days_from_civil(int y, int m, int d);

@@ -67,6 +67,20 @@ void flyt_result_free(struct flyt_result *r)
     free(r->unit_kpi);
     free(r->unit_series);
     r->unit_kpi = r->unit_series = NULL;
+    free(r->muni_kpi);
+    free(r->site_ukp_days);
+    r->muni_kpi = r->site_ukp_days = NULL;
+}
+
+static int copy_doubles(double **dst, const double *src, size_t n)
+{
+    *dst = NULL;
+    if (!src || n == 0)
+        return 0;
+    if (!(*dst = malloc(n * sizeof(double))))
+        return -1;
+    memcpy(*dst, src, n * sizeof(double));
+    return 0;
 }
 
 int flyt_result_copy_units(struct flyt_result *dst, const struct flyt_result *src)
@@ -85,6 +99,10 @@ int flyt_result_copy_units(struct flyt_result *dst, const struct flyt_result *sr
             return -1;
         memcpy(dst->unit_series, src->unit_series, ns * sizeof(double));
     }
+    if (copy_doubles(&dst->muni_kpi, src->muni_kpi, (size_t)src->n_munis * FLYT_N_KPI) != 0 ||
+        copy_doubles(&dst->site_ukp_days, src->site_ukp_days,
+                     (size_t)src->n_munis * src->n_sites) != 0)
+        return -1;
     return 0;
 }
 
@@ -98,10 +116,28 @@ const char *flyt_kpi_description(int k, double readmission_window_days, char *bu
 }
 
 /* Handles: a global KPI is its index; a unit's KPI k of unit u is
- * FLYT_N_KPI + u * FLYT_N_UNIT_KPI + k. */
+ * FLYT_N_KPI + u * FLYT_N_UNIT_KPI + k; municipality m's KPI k is
+ * FLYT_KPI_MUNI_BASE + m * FLYT_N_KPI + k. */
 
 int flyt_kpi_lookup(const char *name, const char *const *ids, unsigned n_units)
 {
+    return flyt_kpi_lookup_region(name, ids, n_units, NULL, 0);
+}
+
+int flyt_kpi_lookup_region(const char *name, const char *const *ids, unsigned n_units,
+                           const char *const *munis, unsigned n_munis)
+{
+    if (strncmp(name, "municipalities.", 15) == 0) {
+        const char *id = name + 15, *dot = strrchr(id, '.');
+        for (unsigned m = 0; dot && m < n_munis; m++) {
+            size_t n = strlen(munis[m]);
+            if (n != (size_t)(dot - id) || strncmp(munis[m], id, n) != 0)
+                continue;
+            int k = flyt_kpi_lookup(dot + 1, NULL, 0);
+            return k >= 0 ? FLYT_KPI_MUNI_BASE + (int)m * FLYT_N_KPI + k : -1;
+        }
+        return -1;
+    }
     /* the name before the window became a setting's */
     if (strcmp(name, "readmission_30d") == 0)
         return FLYT_KPI_readmission_rate;
@@ -124,8 +160,29 @@ int flyt_kpi_lookup(const char *name, const char *const *ids, unsigned n_units)
     return -1;
 }
 
+bool flyt_kpi_name_scoped(const char *name)
+{
+    bool unit = strncmp(name, "units.", 6) == 0;
+    size_t at = unit ? 6 : strncmp(name, "municipalities.", 15) == 0 ? 15 : 0;
+    const char *dot = at ? strrchr(name + at, '.') : NULL;
+    if (!dot || dot == name + at)
+        return false;
+    if (!unit)
+        return flyt_kpi_lookup(dot + 1, NULL, 0) >= 0;
+    for (int k = 0; k < FLYT_N_UNIT_KPI; k++)
+        if (strcmp(dot + 1, flyt_unit_kpi_defs[k].name) == 0)
+            return true;
+    return false;
+}
+
 double flyt_kpi_value(const struct flyt_result *r, int handle)
 {
+    if (handle >= FLYT_KPI_MUNI_BASE) {
+        unsigned m = (unsigned)(handle - FLYT_KPI_MUNI_BASE) / FLYT_N_KPI;
+        if (m >= r->n_munis || !r->muni_kpi)
+            return NAN;
+        return flyt_result_muni_kpi(r, m)[(handle - FLYT_KPI_MUNI_BASE) % FLYT_N_KPI];
+    }
     if (handle < FLYT_N_KPI)
         return handle >= 0 ? r->kpi[handle] : NAN;
     unsigned u = (unsigned)(handle - FLYT_N_KPI) / FLYT_N_UNIT_KPI;
@@ -136,6 +193,8 @@ double flyt_kpi_value(const struct flyt_result *r, int handle)
 
 const struct flyt_field_def *flyt_kpi_def(int handle)
 {
+    if (handle >= FLYT_KPI_MUNI_BASE)
+        return &flyt_kpi_defs[(handle - FLYT_KPI_MUNI_BASE) % FLYT_N_KPI];
     if (handle < FLYT_N_KPI)
         return &flyt_kpi_defs[handle < 0 ? 0 : handle];
     return &flyt_unit_kpi_defs[(handle - FLYT_N_KPI) % FLYT_N_UNIT_KPI];
@@ -285,6 +344,29 @@ void flyt_summary_compute(struct flyt_summary *s, const struct flyt_result *res,
             s->unit[(size_t)u * FLYT_N_UNIT_KPI + (size_t)k] =
                     flyt_stat_in(x, n_res, flyt_unit_kpi_defs[k].range);
         }
+    s->n_munis = n_res > 0 && res[0].muni_kpi ? res[0].n_munis : 0;
+    s->n_sites = s->n_munis ? res[0].n_sites : 0;
+    s->muni = s->n_munis ? calloc((size_t)s->n_munis * FLYT_N_KPI, sizeof *s->muni) : NULL;
+    s->site = s->n_munis && s->n_sites ? calloc((size_t)s->n_munis * s->n_sites, sizeof *s->site)
+                                       : NULL;
+    if ((s->n_munis && !s->muni) || (s->n_munis && s->n_sites && !s->site))
+        abort(); /* as above */
+    for (unsigned a = 0; a < s->n_munis; a++) {
+        for (int k = 0; k < FLYT_N_KPI; k++) {
+            for (size_t i = 0; i < n_res; i++)
+                x[i] = res[i].muni_kpi && a < res[i].n_munis ? flyt_result_muni_kpi(&res[i], a)[k]
+                                                             : NAN;
+            s->muni[(size_t)a * FLYT_N_KPI + (size_t)k] =
+                    flyt_stat_in(x, n_res, flyt_kpi_defs[k].range);
+        }
+        for (unsigned j = 0; j < s->n_sites; j++) {
+            for (size_t i = 0; i < n_res; i++)
+                x[i] = res[i].site_ukp_days && a < res[i].n_munis && j < res[i].n_sites
+                               ? res[i].site_ukp_days[(size_t)a * res[i].n_sites + j]
+                               : NAN;
+            s->site[(size_t)a * s->n_sites + j] = flyt_stat_in(x, n_res, FLYT_RANGE_NONNEG);
+        }
+    }
     if (x != stack)
         free(x);
 }
@@ -296,4 +378,8 @@ void flyt_summary_free(struct flyt_summary *s)
     free(s->unit);
     s->unit = NULL;
     s->n_units = 0;
+    free(s->muni);
+    free(s->site);
+    s->muni = s->site = NULL;
+    s->n_munis = s->n_sites = 0;
 }

@@ -138,6 +138,23 @@ int flyt__h5_write_roles(struct flyt__h5 *c, hid_t loc, const struct flyt_scenar
                          const struct flyt_result *res, size_t n_res,
                          const struct flyt_summary *sum);
 
+/* A table [rows x unit x inner] filled a row's slab [unit x inner] at a
+ * time (h5_units.c); keep: the dataset stays open there, for attributes. */
+typedef void (*flyt__h5_slab_fn)(const void *ctx, size_t i, double *out);
+struct flyt__h5_table {
+    const char *name, *units, *desc, *dimensions;
+    size_t rows, n_units, inner;
+    flyt__h5_slab_fn fill;
+};
+int flyt__h5_write_table(struct flyt__h5 *c, hid_t g, const struct flyt__h5_table *t,
+                         const void *ctx, hid_t *keep);
+
+/* /municipalities: a region's ids, names and tables (h5_munis.c); nothing
+ * for a file without municipalities. */
+int flyt__h5_write_munis(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
+                         const struct flyt_result *res, size_t n_res,
+                         const struct flyt_summary *sum);
+
 /* /units: the ids in order and the network's tables (h5_units.c). */
 int flyt__h5_write_units(struct flyt__h5 *c, hid_t loc, const struct flyt_scenario *s,
                          const struct flyt_result *res, size_t n_res,

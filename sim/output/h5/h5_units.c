@@ -22,20 +22,14 @@
 
 static const char *const kind_name[FLYT_N_UNIT_KINDS] = { "beds", "caseload", "unlimited" };
 
-/* Fills the slab [unit x inner] of row i of a table [rows x unit x inner]. */
-typedef void (*slab_fn)(const void *ctx, size_t i, double *out);
-
-struct table {
-    const char *name, *units, *desc, *dimensions;
-    size_t rows, n_units, inner;
-    slab_fn fill;
-};
+#define table       flyt__h5_table
+#define write_table flyt__h5_write_table
 
 /* Written a block of rows at a time, so that a long run's series are never
  * whole twice; chunks hold one unit's rows, so that a reader of one unit
  * reads only its own. */
-static int write_table(struct flyt__h5 *c, hid_t g, const struct table *t, const void *ctx,
-                       hid_t *keep)
+int flyt__h5_write_table(struct flyt__h5 *c, hid_t g, const struct flyt__h5_table *t,
+                         const void *ctx, hid_t *keep)
 {
     size_t max_cols = flyt__h5_max_chunk_cols();
     size_t block = flyt__h5_block_rows(t->rows, t->inner);

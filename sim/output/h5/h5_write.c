@@ -420,7 +420,8 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
                                write_summary(c, loc, s, sum) ||
                                write_series_reduced(c, loc, s, sum->series) ||
                                flyt__h5_write_roles(c, loc, s, res, n_res, sum) ||
-                               flyt__h5_write_units(c, loc, s, res, n_res, sum)
+                               flyt__h5_write_units(c, loc, s, res, n_res, sum) ||
+                               flyt__h5_write_munis(c, loc, s, res, n_res, sum)
                        ? -1
                        : 0;
     struct series_src a = { .res = res, .n_res = n_res };
@@ -432,7 +433,8 @@ int flyt__h5_write_run_body(struct flyt__h5 *c, hid_t loc, const struct flyt_sce
                            write_replications(c, loc, s, res, n_res) ||
                            write_summary(c, loc, s, sum) || write_series(c, loc, s, &a) ||
                            flyt__h5_write_roles(c, loc, s, res, n_res, sum) ||
-                           flyt__h5_write_units(c, loc, s, res, n_res, sum)
+                           flyt__h5_write_units(c, loc, s, res, n_res, sum) ||
+                           flyt__h5_write_munis(c, loc, s, res, n_res, sum)
                    ? -1
                    : 0;
 }

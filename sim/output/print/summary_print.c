@@ -6,6 +6,7 @@
 #include "flyt/mser.h"
 #include "flyt/output.h"
 #include "flyt/precision.h"
+#include "output/print/munis_print.h"
 #include "output/print/print_util.h"
 #include "output/print/roles_print.h"
 #include "output/print/warnings.h"
@@ -169,6 +170,7 @@ void flyt_summary_print_table(FILE *out, const struct flyt_scenario *s,
         }
     }
     flyt__roles_print_table(out, s, sum);
+    flyt__munis_print_table(out, s, sum);
     if (flagged)
         fprintf(out,
                 "\nopen N %%: N %% of the figure's waits or stays (begun in the window) were "
@@ -252,6 +254,7 @@ void flyt_summary_print_json(FILE *out, const struct flyt_scenario *s,
     }
     fputs(" }", out);
     flyt__roles_print_json(out, s, sum);
+    flyt__munis_print_json(out, s, sum);
     warmup_json(out, sum->warmup);
     flyt__precision_print_json(out, sum->precision);
     fputs("}\n", out);
