@@ -155,7 +155,8 @@ static void differences_are_stored_replication_by_kpi(void **state)
     (void)state;
     size_t n = 4;
     struct flyt_result *b = synthetic(n, 0), *v = synthetic(n, 0.5);
-    struct flyt_compare_side sb = { b, 0, { NULL }, 0, NULL }, sv = { v, 0, { NULL }, 0, NULL };
+    struct flyt_compare_side sb = { b, 0, { NULL }, 0, NULL, 0, NULL },
+                             sv = { v, 0, { NULL }, 0, NULL, 0, NULL };
     struct flyt_compare c;
     assert_int_equal(flyt_compare_compute(&c, &sb, &sv, n), 0);
     assert_int_equal(c.n_roles, 0);
@@ -177,8 +178,8 @@ static void roles_pair_by_name(void **state)
     (void)state;
     size_t n = 5;
     struct flyt_result *b = synthetic(n, 0), *v = synthetic(n, 2);
-    struct flyt_compare_side sb = { b, 2, { "a", "b" }, 0, NULL },
-                             sv = { v, 2, { "b", "c" }, 0, NULL };
+    struct flyt_compare_side sb = { b, 2, { "a", "b" }, 0, NULL, 0, NULL },
+                             sv = { v, 2, { "b", "c" }, 0, NULL, 0, NULL };
     struct flyt_compare c;
     assert_int_equal(flyt_compare_compute(&c, &sb, &sv, n), 0);
     assert_int_equal(c.n_roles, 3);
@@ -241,8 +242,8 @@ static int self_setup(void **state)
             return -1;
         flyt_summary_compute(&f->sum[i], f->res[i], SELF_REPS);
     }
-    struct flyt_compare_side b = { f->res[0], 0, { NULL }, 0, NULL },
-                             v = { f->res[1], 0, { NULL }, 0, NULL };
+    struct flyt_compare_side b = { f->res[0], 0, { NULL }, 0, NULL, 0, NULL },
+                             v = { f->res[1], 0, { NULL }, 0, NULL, 0, NULL };
     if (flyt_compare_compute(&f->cmp, &b, &v, SELF_REPS) != 0)
         return -1;
     snprintf(f->dir, sizeof f->dir, "/tmp/flyt_test_compare_XXXXXX");

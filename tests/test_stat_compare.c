@@ -78,8 +78,8 @@ static void compare(struct flyt_compare *c, struct flyt_paired *st_los, const ch
 {
     struct flyt_scenario *sb = load(NULL, 0), *sv = load(changes, n_changes);
     struct flyt_result *b = run(sb), *v = run(sv);
-    struct flyt_compare_side base = { b, 0, { NULL }, 0, NULL },
-                             variant = { v, 0, { NULL }, 0, NULL };
+    struct flyt_compare_side base = { b, 0, { NULL }, 0, NULL, 0, NULL },
+                             variant = { v, 0, { NULL }, 0, NULL, 0, NULL };
     assert_int_equal(flyt_compare_compute(c, &base, &variant, REPS), 0);
     int st = unit_index(sb, "short_term");
     assert_int_equal(unit_index(sv, "short_term"), st);

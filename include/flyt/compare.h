@@ -45,6 +45,8 @@ struct flyt_compare_side {
     const char *role_name[FLYT_MAX_ROLES_RESULT];
     unsigned n_units;
     const char *const *unit_id; /* [n_units], borrowed; results' unit u is unit_id[u] */
+    unsigned n_munis;
+    const char *const *muni_id; /* [n_munis], borrowed: a region's municipalities */
 };
 
 /* A coordinator role compared by name. When only one side has it, the
@@ -66,6 +68,16 @@ struct flyt_compare_unit {
     double *diff; /* [n_rep x FLYT_N_UNIT_KPI], row-major; NULL unless both have it */
 };
 
+/* A region's municipality of either side, matched by id: every KPI. A
+ * change in one municipality shows its effect there and its spill-over on
+ * the others through what they share (docs/region.md). */
+struct flyt_compare_muni {
+    const char *id; /* borrowed from a side */
+    int base_index, variant_index;
+    struct flyt_paired kpi[FLYT_N_KPI];
+    double *diff; /* [n_rep x FLYT_N_KPI], row-major; NULL unless both have it */
+};
+
 struct flyt_compare {
     size_t n_rep;
     struct flyt_paired kpi[FLYT_N_KPI];
@@ -74,6 +86,8 @@ struct flyt_compare {
     struct flyt_compare_role role[2 * FLYT_MAX_ROLES_RESULT];
     unsigned n_units;
     struct flyt_compare_unit *unit; /* the variant's units in its order, then the base's it lacks */
+    unsigned n_munis;
+    struct flyt_compare_muni *muni; /* as units */
 };
 
 /* Fills c (caller's storage). Returns 0, or -1 when out of memory (c then

@@ -503,12 +503,17 @@ static int side_of(struct flyt_compare_side *side, const struct flyt_scenario *s
     for (unsigned r = 0; r < side->n_roles && r < FLYT_MAX_ROLES_RESULT; r++)
         side->role_name[r] = s->roles[r].name;
     size_t nu = s->n_units > 0 ? (size_t)s->n_units : 0;
-    if (!*ids && !(*ids = calloc(nu ? nu : 1, sizeof **ids)))
+    size_t nm = s->n_munis > 0 ? (size_t)s->n_munis : 0;
+    if (!*ids && !(*ids = calloc(nu + nm ? nu + nm : 1, sizeof **ids)))
         return -1;
     for (size_t u = 0; u < nu; u++)
         (*ids)[u] = s->units[u].id;
+    for (size_t i = 0; i < nm; i++)
+        (*ids)[nu + i] = s->munis[i].id;
     side->n_units = (unsigned)nu;
     side->unit_id = *ids;
+    side->n_munis = (unsigned)nm;
+    side->muni_id = *ids + nu;
     return 0;
 }
 

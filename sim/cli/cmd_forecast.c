@@ -213,6 +213,17 @@ static struct flyt_scenario *load(const struct fc_opts *o, const char *const *ex
     if (!s)
         fputs(diag.text ? diag.text : "flyt forecast: error: cannot load the scenario\n", stderr);
     flyt_diag_free(&diag);
+    if (s && s->n_munis > 0) {
+        /* a census row has no home municipality: whose patient it is, and so
+         * whose streams, payment and units follow, cannot be read from it */
+        fprintf(stderr,
+                "flyt forecast: error: '%s' is a region (municipalities): a census names no "
+                "home municipality, so forecasts are for a file of one municipality; run "
+                "each municipality's own scenario\n",
+                o->scenario ? o->scenario : "<embedded>");
+        flyt_scenario_free(s);
+        return NULL;
+    }
     return s;
 }
 

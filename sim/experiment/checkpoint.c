@@ -6,7 +6,7 @@
  * most a torn tail, which fails its checksum and is cut off on resume.
  *
  * Layout, native byte order (resumed on the kind of machine that wrote it):
- *   header  "FLYTCKP2", u64 hash, u32 n_scen, u32 n_rep, u32 n_kpi,
+ *   header  "FLYTCKP3", u64 hash, u32 n_scen, u32 n_rep, u32 n_kpi,
  *           u32 n_series, u32 n_role_kpi, u32 max_roles, u32 n_unit_kpi,
  *           u32 n_unit_series, u64 checksum
  *   record  u32 RECORD_MAGIC, u32 payload bytes, payload, u64 checksum
@@ -16,7 +16,9 @@
  *           f64 role_kpi[max_roles][n_role_kpi], then f64 [n_days] for each
  *           series whose bit is set in the mask, then u32 n_units,
  *           u32 unit series (0/1), f64 unit_kpi[n_units][n_unit_kpi] and,
- *           with unit series, f64 [n_units][n_unit_series][n_days]
+ *           with unit series, f64 [n_units][n_unit_series][n_days]; then
+ *           a region's u32 n_munis, u32 n_sites, f64 muni_kpi[n_munis][n_kpi],
+ *           f64 site_ukp_days[n_munis][n_sites] (both counts 0 without one)
  */
 #include "flyt/checkpoint.h"
 #include "flyt/io.h"
@@ -31,7 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HEADER_MAGIC "FLYTCKP2"
+#define HEADER_MAGIC "FLYTCKP3"
 #define RECORD_MAGIC 0x50435946u /* "FYCP" */
 #define SYNC_SECONDS 5.0
 #define HEAD_FIELDS  (8 + 8 + 8 * 4)
@@ -108,6 +110,24 @@ static size_t series_count(uint32_t mask)
     return n;
 }
 
+static bool unpack_munis(const unsigned char *p, struct flyt_result *r)
+{
+    uint32_t m[2];
+    memcpy(m, p, 8);
+    r->n_munis = m[0];
+    r->n_sites = m[1];
+    size_t nk = (size_t)m[0] * FLYT_N_KPI, ns = (size_t)m[0] * m[1];
+    if (nk && !(r->muni_kpi = malloc(nk * 8)))
+        return false;
+    if (nk)
+        memcpy(r->muni_kpi, p + 8, nk * 8);
+    if (ns && !(r->site_ukp_days = malloc(ns * 8)))
+        return false;
+    if (ns)
+        memcpy(r->site_ukp_days, p + 8 + nk * 8, ns * 8);
+    return true;
+}
+
 /* The unit part at p (its size checked by unit_bytes); false when out of memory. */
 static bool unpack_units(const unsigned char *p, uint32_t n_days, struct flyt_result *r)
 {
@@ -123,10 +143,24 @@ static bool unpack_units(const unsigned char *p, uint32_t n_days, struct flyt_re
         return false;
     if (u[1] && ns)
         memcpy(r->unit_series, p + 8 + nk * 8, ns * 8);
-    return true;
+    return unpack_munis(p + 8 + nk * 8 + (u[1] ? ns * 8 : 0), r);
 }
 
-/* Bytes of the unit part at p, within avail; 0 when it does not fit. */
+/* Bytes of the region part at p: exactly avail, or 0. */
+static size_t muni_bytes(const unsigned char *p, size_t avail)
+{
+    uint32_t m[2];
+    if (avail < 8)
+        return 0;
+    memcpy(m, p, 8);
+    if (m[0] > FLYT_MAX_MUNIS || m[1] > FLYT_MAX_UNITS)
+        return 0;
+    size_t n = 8 + (size_t)m[0] * (FLYT_N_KPI + (size_t)m[1]) * 8;
+    return n == avail ? n : 0;
+}
+
+/* Bytes of the unit and region parts at p, within avail; 0 when they do
+ * not fill it exactly. */
 static size_t unit_bytes(const unsigned char *p, size_t avail, uint32_t n_days)
 {
     uint32_t u[2];
@@ -137,7 +171,7 @@ static size_t unit_bytes(const unsigned char *p, size_t avail, uint32_t n_days)
         return 0;
     size_t n = 8 + (size_t)u[0] * FLYT_N_UNIT_KPI * 8 +
                (u[1] ? (size_t)u[0] * FLYT_N_UNIT_SERIES * n_days * 8 : 0);
-    return n == avail ? n : 0;
+    return n < avail && muni_bytes(p + n, avail - n) ? avail : 0;
 }
 
 /* Fills r from a checked payload p; false when out of memory. */
@@ -337,6 +371,16 @@ static size_t pack(unsigned char *p, unsigned scen, unsigned rep, const struct f
     if (units[1])
         memcpy(s, r->unit_series, ns * 8);
     s += units[1] ? ns * 8 : 0;
+    uint32_t munis[2] = { r->muni_kpi ? r->n_munis : 0,
+                          r->muni_kpi && r->site_ukp_days ? r->n_sites : 0 };
+    memcpy(s, munis, 8);
+    s += 8;
+    if (munis[0])
+        memcpy(s, r->muni_kpi, (size_t)munis[0] * FLYT_N_KPI * 8);
+    s += (size_t)munis[0] * FLYT_N_KPI * 8;
+    if (munis[0] && munis[1])
+        memcpy(s, r->site_ukp_days, (size_t)munis[0] * munis[1] * 8);
+    s += (size_t)munis[0] * munis[1] * 8;
     return (size_t)(s - p);
 }
 
@@ -350,7 +394,8 @@ int flyt_checkpoint_append(struct flyt_checkpoint *c, unsigned scen, unsigned re
     if (c->fd < 0 && begin_writing(c) != 0)
         return -1;
     size_t total = 8 + FIXED_BYTES + (size_t)FLYT_N_SERIES * r->n_days * 8 + 8 + 8 +
-                   (size_t)r->n_units * (FLYT_N_UNIT_KPI + FLYT_N_UNIT_SERIES * r->n_days) * 8;
+                   (size_t)r->n_units * (FLYT_N_UNIT_KPI + FLYT_N_UNIT_SERIES * r->n_days) * 8 + 8 +
+                   (size_t)r->n_munis * (FLYT_N_KPI + r->n_sites) * 8;
     if (!reserve(c, total)) {
         errno = ENOMEM;
         return -1;

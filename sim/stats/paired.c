@@ -255,6 +255,77 @@ static int list_units(struct flyt_compare *c, const struct flyt_compare_side *ba
     return 0;
 }
 
+static int find_muni(const struct flyt_compare_side *s, const char *id)
+{
+    for (unsigned i = 0; i < s->n_munis && s->muni_id; i++)
+        if (s->muni_id[i] && strcmp(s->muni_id[i], id) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void muni_column(double *x, const struct flyt_result *res, size_t n_rep, int m, int k)
+{
+    for (size_t r = 0; r < n_rep; r++)
+        x[r] = res[r].muni_kpi && (unsigned)m < res[r].n_munis
+                       ? flyt_result_muni_kpi(&res[r], (unsigned)m)[k]
+                       : NAN;
+}
+
+static int compare_muni(struct flyt_compare_muni *cm, const struct flyt_compare_side *base,
+                        const struct flyt_compare_side *variant, size_t n_rep, double *xb,
+                        double *xv, double *d)
+{
+    int both = cm->base_index >= 0 && cm->variant_index >= 0;
+    if (both && !(cm->diff = malloc((n_rep ? n_rep : 1) * FLYT_N_KPI * sizeof(double))))
+        return -1;
+    for (int k = 0; k < FLYT_N_KPI; k++) {
+        if (cm->base_index >= 0)
+            muni_column(xb, base->results, n_rep, cm->base_index, k);
+        if (cm->variant_index >= 0)
+            muni_column(xv, variant->results, n_rep, cm->variant_index, k);
+        if (!both) {
+            struct flyt_paired p =
+                    one_sided(cm->variant_index >= 0 ? xv : xb, n_rep, flyt_kpi_defs[k].range);
+            if (cm->variant_index < 0) {
+                p.base = p.variant;
+                p.variant = (struct flyt_stat){ NAN, NAN, NAN, NAN, NAN, 0, NAN };
+            }
+            cm->kpi[k] = p;
+            continue;
+        }
+        cm->kpi[k] = paired_in(xb, xv, n_rep, flyt_kpi_defs[k].range, d);
+        for (size_t r = 0; r < n_rep; r++)
+            cm->diff[r * FLYT_N_KPI + (size_t)k] = d[r];
+    }
+    return 0;
+}
+
+static int list_munis(struct flyt_compare *c, const struct flyt_compare_side *base,
+                      const struct flyt_compare_side *variant)
+{
+    size_t most = (size_t)base->n_munis + variant->n_munis;
+    if (most == 0)
+        return 0;
+    if (!(c->muni = calloc(most, sizeof *c->muni)))
+        return -1;
+    for (unsigned i = 0; i < variant->n_munis && variant->muni_id; i++) {
+        struct flyt_compare_muni *cm = &c->muni[c->n_munis++];
+        cm->id = variant->muni_id[i] ? variant->muni_id[i] : "";
+        cm->variant_index = (int)i;
+        cm->base_index = find_muni(base, cm->id);
+    }
+    for (unsigned i = 0; i < base->n_munis && base->muni_id; i++) {
+        const char *id = base->muni_id[i] ? base->muni_id[i] : "";
+        if (find_muni(variant, id) >= 0)
+            continue;
+        struct flyt_compare_muni *cm = &c->muni[c->n_munis++];
+        cm->id = id;
+        cm->variant_index = -1;
+        cm->base_index = (int)i;
+    }
+    return 0;
+}
+
 static int compare_kpis(struct flyt_compare *c, const struct flyt_compare_side *base,
                         const struct flyt_compare_side *variant, double *xb, double *xv, double *d)
 {
@@ -289,6 +360,10 @@ int flyt_compare_compute(struct flyt_compare *c, const struct flyt_compare_side 
         rc = list_units(c, base, variant);
     for (unsigned i = 0; rc == 0 && i < c->n_units; i++)
         rc = compare_unit(&c->unit[i], base, variant, n_rep, work, work + n_rep, work + 2 * n_rep);
+    if (rc == 0)
+        rc = list_munis(c, base, variant);
+    for (unsigned i = 0; rc == 0 && i < c->n_munis; i++)
+        rc = compare_muni(&c->muni[i], base, variant, n_rep, work, work + n_rep, work + 2 * n_rep);
     free(work);
     if (rc != 0)
         flyt_compare_free(c);
@@ -303,5 +378,8 @@ void flyt_compare_free(struct flyt_compare *c)
     for (unsigned i = 0; c->unit && i < c->n_units; i++)
         free(c->unit[i].diff);
     free(c->unit);
+    for (unsigned i = 0; c->muni && i < c->n_munis; i++)
+        free(c->muni[i].diff);
+    free(c->muni);
     memset(c, 0, sizeof *c);
 }

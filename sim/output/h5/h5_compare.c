@@ -200,6 +200,24 @@ static int write_units(struct flyt__h5 *c, hid_t loc, const struct flyt_compare 
     return g < 0 ? -1 : flyt__h5_close_group(c, g, rc);
 }
 
+/* A region's municipalities matched by id, as units; none without any. */
+static int write_munis(struct flyt__h5 *c, hid_t loc, const struct flyt_compare *cmp)
+{
+    if (cmp->n_munis == 0)
+        return 0;
+    hid_t g = flyt__h5_group_create(c, loc, "municipalities");
+    int rc = g < 0 ? -1 : 0;
+    for (unsigned i = 0; rc == 0 && i < cmp->n_munis; i++) {
+        const struct flyt_compare_muni *cm = &cmp->muni[i];
+        if (!cm->diff)
+            continue;
+        hid_t mg = flyt__h5_group_create(c, g, cm->id);
+        const struct table t = { flyt_kpi_defs, FLYT_N_KPI, cm->kpi, cm->diff, cmp->n_rep };
+        rc = mg < 0 ? -1 : flyt__h5_close_group(c, mg, write_table(c, mg, &t));
+    }
+    return g < 0 ? -1 : flyt__h5_close_group(c, g, rc);
+}
+
 static int write_difference(struct flyt__h5 *c, hid_t loc, const struct compare_args *a, size_t i)
 {
     char name[128], base_path[160], variant_path[160];
@@ -217,7 +235,7 @@ static int write_difference(struct flyt__h5 *c, hid_t loc, const struct compare_
                                                "variant minus base, replication by replication "
                                                "(common random numbers)") ||
                              write_table(c, g, &t) || write_roles(c, g, cmp) ||
-                             write_units(c, g, cmp)
+                             write_units(c, g, cmp) || write_munis(c, g, cmp)
                      ? -1
                      : 0;
     return flyt__h5_close_group(c, g, rc);

@@ -110,6 +110,43 @@ static void unit_table(FILE *out, const struct flyt_compare *cmp)
     }
 }
 
+/* A region: per municipality the figures a change in one of them moves
+ * in the others (every KPI is in JSON and HDF5). */
+static void muni_table(FILE *out, const struct flyt_compare *cmp)
+{
+    static const int shown[] = { FLYT_KPI_ukp_wait_mean, FLYT_KPI_ukp_days_per_year,
+                                 FLYT_KPI_ukp_payment_per_year };
+    if (cmp->n_munis == 0)
+        return;
+    int wid = 12;
+    for (unsigned i = 0; i < cmp->n_munis; i++)
+        if ((int)strlen(cmp->muni[i].id) > wid)
+            wid = (int)strlen(cmp->muni[i].id);
+    fputs("\nper municipality: difference (variant - base) and its paired 95% CI; * excludes 0\n",
+          out);
+    fprintf(out, "%-*s", wid, "municipality");
+    for (size_t c = 0; c < sizeof shown / sizeof shown[0]; c++)
+        fprintf(out, "  %-40s", flyt_kpi_defs[shown[c]].name);
+    fputc('\n', out);
+    for (unsigned i = 0; i < cmp->n_munis; i++) {
+        const struct flyt_compare_muni *cm = &cmp->muni[i];
+        fprintf(out, "%-*s", wid, cm->id);
+        if (cm->base_index < 0 || cm->variant_index < 0) {
+            fprintf(out, "  (%s)\n", side_note(cm->base_index, cm->variant_index));
+            continue;
+        }
+        for (size_t c = 0; c < sizeof shown / sizeof shown[0]; c++) {
+            const struct flyt_paired *p = &cm->kpi[shown[c]];
+            char d[32], ci[80], cell[128];
+            snprintf(cell, sizeof cell, "%s%s %s", flyt__fmt_num(d, sizeof d, p->diff.mean),
+                     flyt_paired_excludes_zero(p) ? "*" : "",
+                     flyt__fmt_ci(ci, sizeof ci, p->diff.mean, p->diff.ci_half));
+            fprintf(out, "  %-40s", cell);
+        }
+        fputc('\n', out);
+    }
+}
+
 /* Whether a variant ran with a horizon, warm-up or start date of its own
  * (flyt compare --allow-different-settings; seed and replications are
  * always the base's). */
@@ -171,6 +208,7 @@ void flyt_compare_print_table(FILE *out, const struct flyt_compare_run *runs, si
             row(out, &w, flyt_kpi_defs[k].name, flyt_kpi_defs[k].units, &c->kpi[k], NULL);
         role_table(out, c);
         unit_table(out, c);
+        muni_table(out, c);
     }
     flyt__precision_print_table(out, runs[0].summary ? runs[0].summary->precision : NULL);
     flyt__few_replications_note(out, n_rep);
@@ -253,6 +291,23 @@ static void json_units(FILE *out, const struct flyt_compare *c)
     fputs("}", out);
 }
 
+static void json_munis(FILE *out, const struct flyt_compare *c)
+{
+    if (c->n_munis == 0)
+        return;
+    fputs(",\n   \"municipalities\": {", out);
+    for (unsigned i = 0; i < c->n_munis; i++) {
+        const struct flyt_compare_muni *cm = &c->muni[i];
+        fputs(i ? ",\n    " : "\n    ", out);
+        flyt__json_str(out, cm->id);
+        fprintf(out, ": {\"in_base\": %s, \"in_variant\": %s, \"kpis\": ",
+                cm->base_index >= 0 ? "true" : "false", cm->variant_index >= 0 ? "true" : "false");
+        json_figures(out, flyt_kpi_defs, FLYT_N_KPI, cm->kpi, "     ");
+        fputc('}', out);
+    }
+    fputs("}", out);
+}
+
 void flyt_compare_print_json(FILE *out, const struct flyt_compare_run *runs, size_t n_runs,
                              size_t n_rep, const struct flyt_compare *cmp)
 {
@@ -280,6 +335,7 @@ void flyt_compare_print_json(FILE *out, const struct flyt_compare_run *runs, siz
         json_figures(out, flyt_kpi_defs, FLYT_N_KPI, cmp[v - 1].kpi, "    ");
         json_roles(out, &cmp[v - 1]);
         json_units(out, &cmp[v - 1]);
+        json_munis(out, &cmp[v - 1]);
         fputc('}', out);
     }
     fputc(']', out);
