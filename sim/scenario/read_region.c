@@ -410,8 +410,10 @@ bool flyt__rd_region(struct reader *rd, config_setting_t *root, struct flyt_scen
     rd->scope = RD_SCOPE_REGION;
     for (int u = 0; u < rd->n_shared; u++) {
         config_setting_t *e = config_setting_get_elem(sl, (unsigned)u);
-        read_sharing(rd, e, s, u);
+        /* the body first: the quotas are checked against the capacity it
+         * reads (before it, every quota passed the unit's 0 beds) */
         flyt__rd_unit_body(rd, e, s, &s->units[u]);
+        read_sharing(rd, e, s, u);
     }
     for (int i = 0; i < nm; i++) {
         rd->scope = i;
