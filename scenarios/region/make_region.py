@@ -387,6 +387,14 @@ def write_cfg(kind, munis, sites, tr, scale, seed, out):
           '# Ofoten around UNN (Universitetssykehuset Nord-Norge) with its three\n'
           '# somatic sites Tromsø, Harstad and Narvik: a region scenario\n'
           '# (docs/region.md).\n')
+    elif kind == "st-olavs":
+        w('# St. Olavs: the municipalities in the catchment of St. Olavs hospital HF\n'
+          '# (SKDE `bohf` St. Olav), Trondheim among them, as one region around one\n'
+          '# hospital: a region scenario (docs/region.md).\n')
+    elif kind == "trondheim":
+        w('# Trondheim alone as a region of one municipality around St. Olavs: the\n'
+          '# smallest of the region scenarios, for the benchmark\'s growth from one\n'
+          '# municipality to the country (flyt bench --only region).\n')
     else:
         w('# Norway: all 357 municipalities (1 January 2024) as one region, each with\n'
           '# the hospital trust (HF) whose catchment it belongs to: a region scenario\n'
@@ -423,6 +431,11 @@ def write_cfg(kind, munis, sites, tr, scale, seed, out):
     if kind == "troms-ofoten":
         w('name = "troms-ofoten";\n'
           'description = "Helsefellesskapet Troms og Ofoten: 24 municipalities, UNN Tromsø, Harstad and Narvik; Trondheim 2025 scaled by population 80+.";\n\n')
+    elif kind in ("st-olavs", "trondheim"):
+        w('name = "%s";\n'
+          'description = "%s around St. Olavs hospital; Trondheim 2025 scaled by population 80+.";\n\n'
+          % (kind, "Trondheim alone" if kind == "trondheim" else
+             "The %d municipalities of St. Olavs\' catchment" % len(munis)))
     else:
         w('name = "norway";\n'
           'description = "Norway, 357 municipalities and the hospital trusts\' catchments; Trondheim 2025 scaled by population 80+.";\n\n')
@@ -507,6 +520,10 @@ def load_region(kind):
     else:
         with open(NORWAY_CSV, encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
+        if kind == "st-olavs":
+            rows = [r for r in rows if r["hf"] == "St. Olav"]
+        elif kind == "trondheim":
+            rows = [r for r in rows if r["kommunenummer"] == TRONDHEIM_KNR]
         for r in rows:
             munis.append({"id": r["id"], "name": r["name"], "knr": r["kommunenummer"],
                           "pop80": int(r["pop80"]), "sites": share_list(r["hf_shares"])})
@@ -533,7 +550,7 @@ def trondheim_80():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("region", choices=["troms-ofoten", "norway", "csv"])
+    ap.add_argument("region", choices=["troms-ofoten", "norway", "st-olavs", "trondheim", "csv"])
     ap.add_argument("--scale", type=float, default=1.0,
                     help="national scale factor on admissions a day (default 1.0)")
     ap.add_argument("--seed", type=int, default=20250101)

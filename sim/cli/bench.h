@@ -40,4 +40,18 @@ long flyt_bench_peak_rss_kb(void);
  * not be started or died. */
 int flyt_bench_in_child(int (*fn)(void *arg), void *arg, long *base_kb, long *peak_kb);
 
+/* A region scenario for one simulated year (no warm-up) on one thread,
+ * the fastest of repeat runs, and its peak memory (series off) in a child
+ * process. */
+struct bench_region {
+    const char *path;
+    char name[64];
+    int munis, units;
+    double wall, events_per_s, arrivals, patients_mean;
+    uint64_t model_events;
+    long rss_kb;
+};
+int flyt_bench_region(const char *path, unsigned long long seed, unsigned repeat,
+                      struct bench_region *out);
+
 #endif

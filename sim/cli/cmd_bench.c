@@ -39,11 +39,19 @@ enum {
     PART_THREADS = 1u << 3,
     PART_MEMORY = 1u << 4,
     PART_NETWORK = 1u << 5,
+    PART_REGION = 1u << 6, /* reads files: only when asked for */
     PART_ALL = (1u << 6) - 1
 };
-static const char *const part_names[] = {
-    "pf1", "trondheim", "bare", "threads", "memory", "network"
-};
+static const char *const part_names[] = { "pf1",    "trondheim", "bare",  "threads",
+                                          "memory", "network",   "region" };
+
+#define MAX_REGIONS 6
+/* From one municipality to the country (scenarios/region/, from the
+ * repository's root). */
+static const char *const default_regions[] = { "scenarios/region/trondheim.cfg",
+                                               "scenarios/region/st-olavs.cfg",
+                                               "scenarios/region/troms-ofoten.cfg",
+                                               "scenarios/region/norway.cfg" };
 
 #define TR_REPS         10 /* Trondheim replications, one after another */
 #define MAX_THREAD_ROWS 8
@@ -72,6 +80,11 @@ static void usage(FILE *out)
           "             finite hospital, rehabilitation, KAD, virtual ward, sheltered\n"
           "             housing): model events per second over 20 years, and peak\n"
           "             memory after 20 and 100 years without daily series\n"
+          "  region     region scenarios (default: scenarios/region/trondheim, st-olavs,\n"
+          "             troms-ofoten and norway .cfg, from the repository's root; or\n"
+          "             --region FILE, repeatable): one simulated year on one thread,\n"
+          "             model events per second against PF1 at S2 in the same run, mean\n"
+          "             patients in the system and peak memory; not part of 'all'\n"
           "\n"
           "Options:\n"
           "      --only LIST   parts to run, comma-separated (pf1,trondheim,bare,threads,memory,\n"
@@ -136,6 +149,10 @@ struct bench {
     int n_th;
     struct mem_fig mem[2];
     struct network_fig net;
+    const char *region_path[MAX_REGIONS];
+    int n_regions;
+    struct bench_region region[MAX_REGIONS];
+    const struct bench_row *region_vs; /* PF1 at S2, run beside the regions */
 };
 
 static struct flyt_scenario *load_embedded(const char *text, const char *name,
@@ -222,18 +239,34 @@ static double unit_kpi(const struct flyt_result *r, unsigned u, int k)
     return u < r->n_units && r->unit_kpi ? flyt_result_unit_kpi(r, u)[k] : NAN;
 }
 
-static int run_bare(struct bench *b)
+/* PF1 at S2 from the PF1 part, or run for the comparison. */
+static const struct bench_row *pf1_s2(struct bench *b)
 {
-    b->bare_vs = NULL;
     for (int i = 0; i < b->n_rows && (b->parts & PART_PF1); i++)
         if (strcmp(b->rows[i].sc.name, "S2") == 0)
-            b->bare_vs = &b->rows[i];
-    if (!b->bare_vs) {
-        int rc = run_scale(&scales[1], b->seed, b->repeat, &b->ref);
-        if (rc != EXIT_OK)
-            return rc;
-        b->bare_vs = &b->ref;
-    }
+            return &b->rows[i];
+    if (b->ref.wall > 0)
+        return &b->ref;
+    return run_scale(&scales[1], b->seed, b->repeat, &b->ref) == EXIT_OK ? &b->ref : NULL;
+}
+
+static int run_regions(struct bench *b)
+{
+    if (b->n_regions == 0)
+        for (size_t i = 0; i < sizeof default_regions / sizeof default_regions[0]; i++)
+            b->region_path[b->n_regions++] = default_regions[i];
+    for (int i = 0; i < b->n_regions; i++)
+        if (flyt_bench_region(b->region_path[i], b->seed, b->repeat, &b->region[i]) != 0)
+            return EXIT_FAIL;
+    b->region_vs = pf1_s2(b);
+    return b->region_vs ? EXIT_OK : EXIT_FAIL;
+}
+
+static int run_bare(struct bench *b)
+{
+    b->bare_vs = pf1_s2(b);
+    if (!b->bare_vs)
+        return EXIT_FAIL;
     b->bare_pending_mean = pf1_patients_mean(&b->bare_vs->res);
     size_t pending = b->bare_pending_mean >= 1.0 ? (size_t)(b->bare_pending_mean + 0.5) : 1;
     for (unsigned k = 0; k < b->repeat; k++) {
@@ -465,6 +498,25 @@ static void print_json(const struct bench *b)
                f->units, f->wall, (unsigned long long)f->model_events, f->events_per_s,
                f->ms_per_year, (double)f->rss_kb[0] / 1024.0, (double)f->rss_kb[1] / 1024.0);
     }
+    if (b->parts & PART_REGION) {
+        printf(",\n \"regions\": {\"pf1_s2_model_events_per_s\": %.0f, \"runs\": [",
+               b->region_vs ? b->region_vs->events_per_s : NAN);
+        for (int i = 0; i < b->n_regions; i++) {
+            const struct bench_region *r = &b->region[i];
+            printf("%s\n  {", i ? "," : "");
+            json_string("scenario", r->name, ", ");
+            json_string("file", r->path, ", ");
+            printf("\"municipalities\": %d, \"units\": %d, \"years\": 1, \"arrivals\": %.0f, "
+                   "\"model_events\": %llu, \"wall_s\": %.6f, \"model_events_per_s\": %.0f, "
+                   "\"over_pf1_s2\": %.4f, \"patients_in_system_mean\": %.1f, "
+                   "\"peak_rss_mb\": %.1f}",
+                   r->munis, r->units, r->arrivals, (unsigned long long)r->model_events, r->wall,
+                   r->events_per_s,
+                   b->region_vs ? r->events_per_s / b->region_vs->events_per_s : NAN,
+                   r->patients_mean, (double)r->rss_kb / 1024.0);
+        }
+        printf("\n ]}");
+    }
     if (b->parts & PART_TRONDHEIM) {
         const struct trondheim_fig *f = &b->tr;
         printf(",\n \"trondheim\": {\"scenario\": \"default (embedded)\", \"replications\": %u, "
@@ -537,6 +589,22 @@ static void print_text(const struct bench *b)
                f->units, f->events_per_s, (unsigned long long)f->model_events, f->ms_per_year,
                (double)f->rss_kb[0] / 1024.0, (double)f->rss_kb[1] / 1024.0);
     }
+    if (b->parts & PART_REGION) {
+        double pf1 = b->region_vs ? b->region_vs->events_per_s : NAN;
+        printf("\nRegions, one simulated year (no warm-up), single thread; PF1 S2 in this run: "
+               "%.0f "
+               "model events/s\n",
+               pf1);
+        printf("%-14s %6s %6s %10s %12s %9s %14s %8s %12s %9s\n", "region", "munis", "units",
+               "arrivals", "model_events", "wall_s", "events/s", "vs_PF1", "patients", "rss_MB");
+        for (int i = 0; i < b->n_regions; i++) {
+            const struct bench_region *r = &b->region[i];
+            printf("%-14s %6d %6d %10.0f %12llu %9.3f %14.0f %8.3f %12.0f %9.1f\n", r->name,
+                   r->munis, r->units, r->arrivals, (unsigned long long)r->model_events, r->wall,
+                   r->events_per_s, r->events_per_s / pf1, r->patients_mean,
+                   (double)r->rss_kb / 1024.0);
+        }
+    }
     if (b->parts & PART_TRONDHEIM) {
         const struct trondheim_fig *f = &b->tr;
         printf("\nDefault Trondheim scenario, single thread, %u replications of %.2f years:\n"
@@ -591,7 +659,7 @@ static bool parse_only(const char *text, unsigned *parts)
         if (!found) {
             fprintf(stderr,
                     "flyt bench: error: --only takes pf1, trondheim, bare, threads, memory, "
-                    "network or all, comma-separated; got '%.*s'\n",
+                    "network, region or all, comma-separated; got '%.*s'\n",
                     (int)len, p);
             return false;
         }
@@ -639,6 +707,8 @@ static int run_all(struct bench *b)
         rc = run_threads(b);
     if (rc == EXIT_OK && (b->parts & PART_NETWORK))
         rc = run_network(b);
+    if (rc == EXIT_OK && (b->parts & PART_REGION))
+        rc = run_regions(b);
     return rc;
 }
 
@@ -663,7 +733,8 @@ int flyt_cmd_bench(int argc, char **argv)
         OPT_YEARS,
         OPT_WARMUP,
         OPT_SEED,
-        OPT_REPEAT
+        OPT_REPEAT,
+        OPT_REGION
     };
     static const struct option own[] = {
         { "json", no_argument, NULL, OPT_JSON },
@@ -674,6 +745,7 @@ int flyt_cmd_bench(int argc, char **argv)
         { "warmup", required_argument, NULL, OPT_WARMUP },
         { "seed", required_argument, NULL, OPT_SEED },
         { "repeat", required_argument, NULL, OPT_REPEAT },
+        { "region", required_argument, NULL, OPT_REGION },
         { 0 },
     };
     struct flyt_cli_args p;
@@ -696,6 +768,13 @@ int flyt_cmd_bench(int argc, char **argv)
         } else if (c == OPT_SEED) {
             if (!flyt_cli_args_uint(&p, 0, 9223372036854775807ULL, &b->seed))
                 rc = EXIT_BAD_INPUT;
+        } else if (c == OPT_REGION) {
+            if (b->n_regions == MAX_REGIONS) {
+                fprintf(stderr, "flyt bench: error: at most %d --region files\n", MAX_REGIONS);
+                rc = EXIT_BAD_INPUT;
+            } else {
+                b->region_path[b->n_regions++] = v;
+            }
         } else if (c == OPT_REPEAT) {
             if (!flyt_cli_args_uint(&p, 1, 1000, &repeat))
                 rc = EXIT_BAD_INPUT;
