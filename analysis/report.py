@@ -14,7 +14,10 @@ the file, time axes are calendar dates, and numbers have grouped digits and
             occupancy (hours in use for a caseload) against capacity over time,
             mean and 90 % band across replications, with the queue; the
             hospital's daily series; coordinator roles; per-unit tables; with
-            --patients also the UKP waits of every patient.
+            --patients also the UKP waits of every patient. A region file
+            (/municipalities, docs/region.md) adds a table of key figures per
+            municipality, small multiples of each one's mean UKP wait and
+            the UKP bed-days at each hospital site by home municipality.
   compare   per variant the paired differences in the KPIs' own units with the
             paired and the unpaired 95 % CI; forest plots by unit of measure;
             occupancy against capacity with one panel per scenario; the
@@ -546,6 +549,7 @@ def run_sections(f, label=None):
     if fig is not None:
         parts.append(figure("ukp-patients", fig, "Every UKP wait of the patient log "
                             "(--patients): histogram and survival curve."))
+    parts += municipality_sections(f)
     bodies = [(label or str(attr(f, "scenario_name", "run")), g)]
     occ = occupancy_figures(f, bodies)
     if occ:
@@ -564,6 +568,251 @@ def run_sections(f, label=None):
     if units:
         parts.append("<h2 id=\"units\">Units of the care network</h2>")
         parts += units
+    return parts
+
+
+# ---- region: municipalities (docs/region.md) ----
+
+# the key figures of the per-municipality table; ukp_wait_mean also gets its CI
+MUNI_KPIS = ["ukp_wait_mean", "ukp_patients", "ukp_days_per_year", "ukp_payment_per_year",
+             "occ_ukp", "readmission_rate", "cost_municipality_per_year"]
+MUNI_PANELS_MAX = 60  # panels of the small multiples; more municipalities: the largest
+
+
+def muni_meta(m):
+    """ids, names, KPI names, units and descriptions of /municipalities."""
+    ids = flytio.strings(m["ids"]) if "ids" in m else []
+    names = flytio.strings(m["names"]) if "names" in m else list(ids)
+    kpi = [str(k) for k in attr(m, "kpi", [])]
+    units = [str(k) for k in attr(m, "kpi_units", [""] * len(kpi))]
+    desc = [str(k) for k in attr(m, "kpi_description", kpi)]
+    return ids, names, kpi, units, desc
+
+
+def muni_stats(m):
+    """{statistic: [municipality x kpi] array} of /municipalities/summary, the
+    statistics named by its attribute columns ({} when there is no summary)."""
+    if "summary" not in m:
+        return {}
+    s = m["summary"]
+    cols = str(attr(s, "columns", "mean,sd,ci95_low,ci95_high,n")).split(",")
+    t = np.asarray(s[:], float)
+    return {c.strip(): t[:, :, j] for j, c in enumerate(cols) if j < t.shape[2]}
+
+
+def muni_mean(m, st, k):
+    """Per municipality the mean of KPI index k: the summary's, or the mean
+    over the replications of /municipalities/kpis."""
+    if "mean" in st:
+        return st["mean"][:, k]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(np.asarray(m["kpis"][:, :, k], float), axis=0)
+
+
+def municipality_table(f, m):
+    ids, names, kpi, units, desc = muni_meta(m)
+    st = muni_stats(m)
+    cols = [k for k in MUNI_KPIS if k in kpi]
+    reg = {}
+    if "summary" in f and "kpi" in f["summary"]:
+        s = f["summary"]
+        rk = flytio.strings(s["kpi"])
+        for k in cols:
+            if k in rk:
+                i = rk.index(k)
+                reg[k] = (s["mean"][i], s["ci95_low"][i], s["ci95_high"][i])
+    headers = ["municipality", "id"]
+    for k in cols:
+        u = units[kpi.index(k)]
+        headers.append("<code>%s</code><br>%s" % (esc(k), esc(u)))
+        if k == "ukp_wait_mean":
+            headers.append("95 % CI of <code>ukp_wait_mean</code>")
+    numeric = [False, False] + [True] * (len(headers) - 2)
+    means = {k: muni_mean(m, st, kpi.index(k)) for k in cols}
+    rows = []
+    for j, uid in enumerate(ids):
+        r = [esc(names[j]), "<code>%s</code>" % esc(uid)]
+        for k in cols:
+            i = kpi.index(k)
+            r.append(num(means[k][j]))
+            if k == "ukp_wait_mean":
+                r.append(ci(st["ci95_low"][j, i], st["ci95_high"][j, i])
+                         if "ci95_low" in st and "ci95_high" in st else "-")
+        rows.append(r)
+    r = ["<b>region</b>", "<i>all</i>"]
+    for k in cols:
+        mean, lo, hi = reg.get(k, (np.nan, np.nan, np.nan))
+        r.append("<b>%s</b>" % num(mean))
+        if k == "ukp_wait_mean":
+            r.append(ci(lo, hi))
+    rows.append(r)
+    legend = "; ".join("<code>%s</code>: %s (%s)" % (esc(k), esc(desc[kpi.index(k)]),
+                                                      esc(units[kpi.index(k)])) for k in cols)
+    return [table("municipalities", headers, rows, numeric),
+            "<p class=\"note\">One row per municipality in the scenario's order: the mean over "
+            "the replications (<code>/municipalities/summary</code> [municipality x KPI x "
+            "statistic], statistics as its attribute <code>columns</code>; municipality "
+            "<i>i</i> is <code>/municipalities/ids[i]</code> and <code>names[i]</code>, KPI "
+            "<i>k</i> the attribute <code>/municipalities@kpi[k]</code>; each replication's "
+            "values in <code>/municipalities/kpis</code> [replication x municipality x KPI]). "
+            "The last row is the region's own key figures (<code>/summary</code>). %s.</p>"
+            % legend]
+
+
+def municipality_waits_figure(m):
+    """Small multiples: a panel per municipality (at most MUNI_PANELS_MAX, the
+    largest by UKP days a year), its ukp_wait_mean per replication (dots) and
+    the mean with its 95 % CI, one y scale for all. (fig, note) or None."""
+    ids, names, kpi, units, desc = muni_meta(m)
+    if "ukp_wait_mean" not in kpi or not ids:
+        return None
+    k = kpi.index("ukp_wait_mean")
+    st = muni_stats(m)
+    reps = (np.asarray(m["kpis"][:, :, k], float) if "kpis" in m
+            else np.full((0, len(ids)), np.nan))
+    have_ci = all(c in st for c in ("mean", "ci95_low", "ci95_high"))
+    order = list(range(len(ids)))
+    note = ""
+    if len(ids) > MUNI_PANELS_MAX:
+        size = (muni_mean(m, st, kpi.index("ukp_days_per_year")) if "ukp_days_per_year" in kpi
+                else np.zeros(len(ids)))
+        size = np.where(np.isfinite(size), size, -np.inf)
+        order = sorted(order, key=lambda j: -size[j])[:MUNI_PANELS_MAX]
+        note = (" Only the %s municipalities with the most UKP bed-days a year "
+                "(<code>ukp_days_per_year</code>) of the %s, largest first; the table above has "
+                "them all." % (count(MUNI_PANELS_MAX), count(len(ids))))
+    vals = [reps[:, order].ravel()]
+    if have_ci:
+        vals += [st[c][order, k] for c in ("mean", "ci95_low", "ci95_high")]
+    allv = np.concatenate(vals)
+    allv = allv[np.isfinite(allv)]
+    if allv.size == 0:
+        return None
+    pos = allv[allv > 0]
+    log = pos.size == allv.size and pos.size > 0 and pos.max() / pos.min() > 20
+    ncol = 6 if len(order) > 12 else max(1, min(4, len(order)))
+    nrow = (len(order) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 1.75 * nrow + 0.7), squeeze=False,
+                             sharex=True, sharey=True)
+    nrep = reps.shape[0]
+    x = np.arange(1, nrep + 1)
+    for ax in axes.flat[len(order):]:
+        ax.set_visible(False)
+    for ax, j in zip(axes.flat, order):
+        if have_ci and np.isfinite(st["mean"][j, k]):
+            lo, hi = st["ci95_low"][j, k], st["ci95_high"][j, k]
+            if np.isfinite(lo) and np.isfinite(hi):
+                ax.axhspan(lo, hi, color="black", alpha=0.12, lw=0,
+                           label="95 % CI of the mean")
+            ax.axhline(st["mean"][j, k], color="black", lw=1.2, label="mean over replications")
+        v = reps[:, j] if nrep else np.zeros(0)
+        ok = np.isfinite(v)
+        if np.any(ok):
+            ax.plot(x[ok], v[ok], "o", color="tab:blue", ms=3.5, alpha=0.8,
+                    label="one replication")
+        elif not (have_ci and np.isfinite(st["mean"][j, k])):
+            ax.text(0.5, 0.5, "no UKP wait", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=8, color="#777")
+        name = names[j] if len(names[j]) <= 24 else names[j][:23] + "\u2026"
+        ax.set_title(name, fontsize=8.5, pad=3)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    if log:
+        axes[0, 0].set_yscale("log")
+        axes[0, 0].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda v, _: plain(v)))
+        axes[0, 0].yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        axes[0, 0].set_ylim(pos.min() / 1.3, pos.max() * 1.3)
+    else:
+        axes[0, 0].set_ylim(0, allv.max() * 1.08 if allv.max() > 0 else 1)
+    if nrep:
+        axes[0, 0].set_xlim(0.4, nrep + 0.6)
+        axes[0, 0].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=5))
+    for ax in axes[:, 0]:
+        ax.set_ylabel("days", fontsize=8)
+    for ax in axes[-1, :]:
+        ax.set_xlabel("replication", fontsize=8)
+    top_legend(fig, axes.flat[0], "Mean UKP wait per municipality (ukp_wait_mean, days%s)"
+               % (", log scale" if log else ""))
+    return fig, log, have_ci, nrep > 0, note
+
+
+def site_table(f, m):
+    """UKP bed-days a year at each hospital site by home municipality (the
+    mean over replications of /municipalities/site_ukp_days), nonzero only."""
+    if "site_ukp_days" not in m:
+        return []
+    ids, names, _, _, _ = muni_meta(m)
+    ds = m["site_ukp_days"]
+    sites = [str(s) for s in attr(ds, "sites", [])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(np.asarray(ds[:], float), axis=0)  # [municipality x site]
+    uids = flytio.unit_ids(f)
+    rows = []
+    for s, sid in enumerate(sites):
+        col = np.nan_to_num(mean[:, s])
+        tot = col.sum()
+        if tot <= 0:
+            continue
+        sname = flytio.unit_settings(f, sid)["name"] if sid in uids else sid
+        for j in range(len(ids)):
+            if col[j] > 0:
+                rows.append(["%s <code>%s</code>" % (esc(sname), esc(sid)), esc(names[j]),
+                             "<code>%s</code>" % esc(ids[j]), num(col[j]),
+                             num(100 * col[j] / tot, 3)])
+        rows.append(["<b>%s</b> <code>%s</code>" % (esc(sname), esc(sid)), "<b>all</b>", "",
+                     "<b>%s</b>" % num(tot), "100"])
+    unit = str(attr(ds, "units", "days/year"))
+    cap = ("<p class=\"note\">UKP bed-days a year (%s) held at each hospital site by "
+           "discharge-ready patients, by their home municipality: the mean over the "
+           "replications of <code>/municipalities/site_ukp_days</code> [replication x "
+           "municipality x site] (site <i>j</i> is its attribute <code>sites[j]</code>, a unit "
+           "id of <code>/units</code>). Only pairs with bed-days are listed; each site ends with "
+           "its total, and the share is of that total.</p>" % esc(unit))
+    if not rows:
+        return [cap.replace("</p>", " No site had any.</p>")]
+    return [table("site-ukp-days", ["hospital site", "home municipality", "id",
+                                    "UKP bed-days a year", "share of the site's (%)"],
+                  rows, [False, False, False, True, True]), cap]
+
+
+def municipality_sections(f):
+    """The region's pages: only for a file with /municipalities."""
+    if "municipalities" not in f:
+        return []
+    m = f["municipalities"]
+    ids = muni_meta(m)[0]
+    parts = ["<h2 id=\"municipalities\">Municipalities</h2>",
+             "<p class=\"note\">A region of %s municipalities (docs/region.md): each key "
+             "figure for each municipality's residents.</p>" % count(len(ids))]
+    if "summary" not in m and "kpis" not in m:
+        return parts + ["<p class=\"note\">The file keeps no per-municipality key figures "
+                        "(neither <code>/municipalities/summary</code> nor "
+                        "<code>/municipalities/kpis</code>).</p>"] + site_table(f, m)
+    parts += municipality_table(f, m)
+    got = municipality_waits_figure(m)
+    if got is not None:
+        fig, log, have_ci, have_reps, note = got
+        what = []
+        if have_reps:
+            what.append("each replication's value (dots, <code>/municipalities/kpis</code>"
+                        "[:, municipality, k])")
+        if have_ci:
+            what.append("the mean over replications (line) and its 95 % CI (band, "
+                        "<code>/municipalities/summary</code>[municipality, k, :])")
+        parts.append(figure(
+            "municipality-waits", fig,
+            "Mean UKP wait (<code>ukp_wait_mean</code>, days) of each municipality's "
+            "discharge-ready residents: %s, with k the index of <code>ukp_wait_mean</code> in "
+            "<code>/municipalities@kpi</code>. One panel per municipality, titled with its "
+            "name, all on the same %sy scale.%s" % (" and ".join(what),
+                                                    "log " if log else "", note)))
+    site = site_table(f, m)
+    if site:
+        parts.append("<h2 id=\"sites\">UKP bed-days at each hospital site</h2>")
+        parts += site
     return parts
 
 
