@@ -73,6 +73,9 @@ HF_NAMES = {
 }
 
 
+HC_MIN_HOURS = 60.0  # assumption: see write_cfg
+
+
 def ascii_id(text):
     """Lower-case ASCII key: æ -> ae, ø -> o, å -> a, accents dropped."""
     t = text.lower()
@@ -418,12 +421,14 @@ def write_cfg(kind, munis, sites, tr, scale, seed, out):
       '#     admissions_per_day for Trondheim\'s %d residents aged 80+, SSB 07459,\n'
       '#     1 Jan 2024)%s; short-term and nursing-home beds, home-care hours and\n'
       '#     initial clients = Trondheim\'s (%d beds, %d beds, %.1f h/week, %d\n'
-      '#     clients) x pop80 / %d, beds at least 1. No municipality\'s own\n'
+      '#     clients) x pop80 / %d, beds at least 1, home care at least %.0f h/week\n'
+      '#     (one client may need up to ~50 h/week; less would stall a strict queue).\n'
+      '#     No municipality\'s own\n'
       '#     capacities were found (KOSTRA tables not available here);\n'
       '#   - the stays, routes, queues and decision process are Trondheim\'s.\n'
       % (kind, a, t80, t80,
          (" x %.4f (national scale factor)" % scale) if scale != 1.0 else "",
-         st_cap, nh_cap, hc_cap, hc_init, t80))
+         st_cap, nh_cap, hc_cap, hc_init, t80, HC_MIN_HOURS))
     if kind == "troms-ofoten":
         w('#   - no intermunicipal unit (KAD, short-term) is declared: no public\n'
           '#     fact about one (capacity, members) was found to cite.\n')
@@ -491,7 +496,10 @@ def write_cfg(kind, munis, sites, tr, scale, seed, out):
         w('    units = (\n')
         st_t = scaled_unit(st, {"capacity": max(1, round(st_cap * f))}, "      ")
         nh_t = scaled_unit(nh, {"capacity": max(1, round(nh_cap * f))}, "      ")
-        hc_t = scaled_unit(hc, {"capacity": "%.1f" % (hc_cap * f),
+        # a caseload smaller than one client's largest plausible need would
+        # hold a strict-FIFO queue behind that client for ever (a gridlock):
+        # at least HC_MIN_HOURS a week, a nurse's part-time post
+        hc_t = scaled_unit(hc, {"capacity": "%.1f" % max(HC_MIN_HOURS, hc_cap * f),
                                 "initial_clients": max(1, round(hc_init * f))}, "      ")
         w(st_t + ",\n" + nh_t + ",\n" + hc_t + "\n")
         w('    );\n')
