@@ -48,7 +48,7 @@ struct bench_region {
     char name[64];
     int munis, units;
     double wall, events_per_s, arrivals, patients_mean;
-    uint64_t model_events;
+    uint64_t model_events, engine_events;
     long rss_kb;
 };
 int flyt_bench_region(const char *path, unsigned long long seed, unsigned repeat,

@@ -78,6 +78,7 @@ int flyt_bench_region(const char *path, unsigned long long seed, unsigned repeat
         else if (k == 0 || wall < out->wall) {
             out->wall = wall;
             out->model_events = res.model_events;
+            out->engine_events = res.engine_events;
             out->patients_mean = patients_mean(s, &res);
             out->arrivals = res.kpi[FLYT_KPI_arrivals];
         }

@@ -507,11 +507,12 @@ static void print_json(const struct bench *b)
             json_string("scenario", r->name, ", ");
             json_string("file", r->path, ", ");
             printf("\"municipalities\": %d, \"units\": %d, \"years\": 1, \"arrivals\": %.0f, "
-                   "\"model_events\": %llu, \"wall_s\": %.6f, \"model_events_per_s\": %.0f, "
-                   "\"over_pf1_s2\": %.4f, \"patients_in_system_mean\": %.1f, "
+                   "\"model_events\": %llu, \"engine_events\": %llu, \"wall_s\": %.6f, "
+                   "\"model_events_per_s\": %.0f, \"over_pf1_s2\": %.4f, "
+                   "\"patients_in_system_mean\": %.1f, "
                    "\"peak_rss_mb\": %.1f}",
-                   r->munis, r->units, r->arrivals, (unsigned long long)r->model_events, r->wall,
-                   r->events_per_s,
+                   r->munis, r->units, r->arrivals, (unsigned long long)r->model_events,
+                   (unsigned long long)r->engine_events, r->wall, r->events_per_s,
                    b->region_vs ? r->events_per_s / b->region_vs->events_per_s : NAN,
                    r->patients_mean, (double)r->rss_kb / 1024.0);
         }
@@ -595,14 +596,15 @@ static void print_text(const struct bench *b)
                "%.0f "
                "model events/s\n",
                pf1);
-        printf("%-14s %6s %6s %10s %12s %9s %14s %8s %12s %9s\n", "region", "munis", "units",
-               "arrivals", "model_events", "wall_s", "events/s", "vs_PF1", "patients", "rss_MB");
+        printf("%-14s %6s %6s %10s %12s %12s %9s %14s %8s %12s %9s\n", "region", "munis", "units",
+               "arrivals", "model_events", "engine_evts", "wall_s", "events/s", "vs_PF1",
+               "patients", "rss_MB");
         for (int i = 0; i < b->n_regions; i++) {
             const struct bench_region *r = &b->region[i];
-            printf("%-14s %6d %6d %10.0f %12llu %9.3f %14.0f %8.3f %12.0f %9.1f\n", r->name,
-                   r->munis, r->units, r->arrivals, (unsigned long long)r->model_events, r->wall,
-                   r->events_per_s, r->events_per_s / pf1, r->patients_mean,
-                   (double)r->rss_kb / 1024.0);
+            printf("%-14s %6d %6d %10.0f %12llu %12llu %9.3f %14.0f %8.3f %12.0f %9.1f\n", r->name,
+                   r->munis, r->units, r->arrivals, (unsigned long long)r->model_events,
+                   (unsigned long long)r->engine_events, r->wall, r->events_per_s,
+                   r->events_per_s / pf1, r->patients_mean, (double)r->rss_kb / 1024.0);
         }
     }
     if (b->parts & PART_TRONDHEIM) {
