@@ -33,6 +33,12 @@ same "mpirun -np 4 vs 1 process: identical" one.h5 mpi4.h5
 "${MPIRUN[@]}" -np 1 "$FLYT" sweep "$SW/grid.cfg" -o mpi1.h5 >/dev/null 2>&1
 same "mpirun -np 1 vs 1 process: identical" one.h5 mpi1.h5
 
+# The national region: one process vs four ranks.
+"$FLYT" sweep "$SW/region.cfg" -t 1 -o r1.h5 >/dev/null 2>&1
+"${MPIRUN[@]}" -np 4 "$FLYT" sweep "$SW/region.cfg" -o r4.h5 >/dev/null 2>&1
+check "region sweep under mpirun -np 4 exits 0" test $? -eq 0
+same "region: mpirun -np 4 vs 1 process: identical" r1.h5 r4.h5
+
 "$FLYT" sweep "$SW/list.cfg" --series -t 1 -o s1.h5 >/dev/null 2>&1
 "${MPIRUN[@]}" -np 3 "$FLYT" sweep "$SW/list.cfg" --series -o s3.h5 >/dev/null 2>&1
 check "mpirun -np 3 --series exits 0" test $? -eq 0

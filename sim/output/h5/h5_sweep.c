@@ -59,6 +59,18 @@ static int u64_attr(struct flyt__h5 *c, hid_t o, const char *name, uint64_t v)
     return flyt__h5_attr_write(c, o, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v);
 }
 
+/* A text as a root attribute, or, past what an object header holds (a
+ * region's base scenario: the country's is 660 KB), as a dataset of one
+ * fixed-length string of the same name (h5_sweep_read.c reads either). */
+#define ATTR_TEXT_MAX 60000
+static int text_item(struct flyt__h5 *c, hid_t root, const char *name, const char *text)
+{
+    if (!text || strlen(text) < ATTR_TEXT_MAX)
+        return flyt__h5_attr_str(c, root, name, text);
+    return flyt__h5_write_1d(c, root, name, c->str, c->str, 1, &text, "",
+                             "the text, too long for an attribute");
+}
+
 static int root_attrs(struct flyt__h5 *c, hid_t root, const struct sweep_args *a)
 {
     const struct flyt_sweep *sw = a->sw;
@@ -77,7 +89,7 @@ static int root_attrs(struct flyt__h5 *c, hid_t root, const struct sweep_args *a
                              flyt__h5_attr_str(c, root, "design",
                                                flyt_sweep_design_name(sw->design)) ||
                              flyt__h5_attr_str(c, root, "base_source", sw->base_path) ||
-                             flyt__h5_attr_str(c, root, "base_text", sw->base_text) ||
+                             text_item(c, root, "base_text", sw->base_text) ||
                              u64_attr(c, root, "seed", sw->seed) ||
                              u32_attr(c, root, "replications", sw->replications) ||
                              u64_attr(c, root, "n_points", sw->n_points) ||

@@ -60,10 +60,38 @@ static hid_t fixed_type(hid_t stored, size_t max_len, size_t *len)
     return m;
 }
 
+/* A text written as a dataset of one string (h5_sweep.c, text_item). */
+static char *dset_str(hid_t f, const char *name)
+{
+    char *out = NULL;
+    size_t len = 0;
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hid_t t = d >= 0 ? H5Dget_type(d) : -1;
+    hid_t mt = t >= 0 ? fixed_type(t, MAX_TEXT, &len) : -1;
+    if (mt >= 0 && H5Sget_simple_extent_npoints(sp) == 1 && (out = malloc(len)) &&
+        H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
+        free(out);
+        out = NULL;
+    }
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (t >= 0)
+        H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return out;
+}
+
 static char *attr_str(struct rd *r, hid_t f, const char *name)
 {
     char *out = NULL;
     size_t len = 0;
+    if (H5Aexists(f, name) == 0 && H5Lexists(f, name, H5P_DEFAULT) > 0 &&
+        (out = dset_str(f, name)))
+        return out;
     hid_t a = H5Aopen(f, name, H5P_DEFAULT);
     hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
     hid_t t = a >= 0 ? H5Aget_type(a) : -1;
@@ -203,7 +231,7 @@ static int task_count(struct rd *r, hid_t f, size_t *n)
 #define MAX_POINTS       1000000u
 #define MAX_REPLICATIONS 1000000u
 #define MAX_DAYS         (1u << 24)
-#define MAX_UNITS        1024u
+#define MAX_UNITS        ((unsigned)FLYT_MAX_UNITS)
 #define MAX_ID_LEN       47u
 
 static int check_head(struct rd *r, const struct flyt_sweep_file *h, unsigned series)
@@ -308,14 +336,28 @@ static bool attr_is_fixed(hid_t obj, const char *name)
 }
 
 /* A unit id as the scenario loader allows it: it names a group here. */
+static bool good_part(const char *id, size_t n)
+{
+    static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+    if (n < 1 || !((id[0] >= 'A' && id[0] <= 'Z') || (id[0] >= 'a' && id[0] <= 'z')))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr(ok, id[i]) || id[i] == '\0')
+            return false;
+    return true;
+}
+
+/* A unit id, or a region's municipal unit <municipality>.<unit>
+ * (docs/region.md). */
 static bool good_id(const char *id)
 {
     size_t n = strlen(id);
-    if (n < 1 || n > MAX_ID_LEN ||
-        !((id[0] >= 'A' && id[0] <= 'Z') || (id[0] >= 'a' && id[0] <= 'z')))
+    if (n < 1 || n > MAX_ID_LEN || strcmp(id, "ids") == 0)
         return false;
-    return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == n &&
-           strcmp(id, "ids") != 0;
+    const char *dot = strchr(id, '.');
+    if (!dot)
+        return good_part(id, n);
+    return good_part(id, (size_t)(dot - id)) && good_part(dot + 1, n - (size_t)(dot - id) - 1);
 }
 
 /* /units/ids, and the unit-KPI columns, which must be this flyt's: a
