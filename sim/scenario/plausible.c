@@ -22,10 +22,10 @@
 /* Mean stays beyond this many horizons: practically nobody leaves. */
 #define STAY_HORIZONS 10.0
 
-static config_setting_t *unit_member(config_setting_t *root, int u, const char *name)
+static config_setting_t *unit_member(config_setting_t *root, const struct flyt_scenario *s, int u,
+                                     const char *name)
 {
-    config_setting_t *list = config_setting_get_member(root, "units");
-    config_setting_t *e = list ? config_setting_get_elem(list, (unsigned)u) : NULL;
+    config_setting_t *e = flyt__rd_unit_elem(root, s, u);
     config_setting_t *m = e && name ? config_setting_get_member(e, name) : NULL;
     return m ? m : e ? e : root;
 }
@@ -113,8 +113,8 @@ static void check_empty_start(struct reader *rd, config_setting_t *root,
                           : x->kind == FLYT_UNIT_CASELOAD ? "initial_clients"
                                                           : "initial_patients";
         char path[FLYT_ID_LEN + 40];
-        snprintf(path, sizeof path, "units.%s.%s", x->id, key);
-        flyt__rd_warn(rd, unit_member(root, u, key), path,
+        flyt__rd_unit_key(s, u, key, path, sizeof path);
+        flyt__rd_warn(rd, unit_member(root, s, u, key), path,
                       "'%s' starts empty, but its mean stay is %.4g days (group '%s'; over %g) and "
                       "the warm-up only %g days: it fills through the measured window and "
                       "every figure of it is low; give %s (the share or number there at day 0) "
@@ -218,8 +218,8 @@ static void check_zero_schedule(struct reader *rd, config_setting_t *root,
         if (lowest_level(s, x, &day) > 0 || !routed_to(s, u))
             continue;
         char path[FLYT_ID_LEN + 40];
-        snprintf(path, sizeof path, "units.%s.schedule", x->id);
-        flyt__rd_warn(rd, unit_member(root, u, "schedule"), path,
+        flyt__rd_unit_key(s, u, "schedule", path, sizeof path);
+        flyt__rd_warn(rd, unit_member(root, s, u, "schedule"), path,
                       "takes '%s' to capacity 0 (from day %g or in its yearly weeks), but "
                       "patients are routed to it: they wait where they are until it opens "
                       "again; route them elsewhere for the closure if that is not meant",
@@ -245,8 +245,8 @@ static void check_nobody_leaves(struct reader *rd, config_setting_t *root,
             config_setting_t *h = config_setting_get_member(root, "hospital");
             at = h ? config_setting_get_member(h, "los_days") : root;
         } else {
-            snprintf(path, sizeof path, "units.%s.%s", s->units[u].id, stay_key(s, u));
-            at = unit_member(root, u, stay_key(s, u));
+            flyt__rd_unit_key(s, u, stay_key(s, u), path, sizeof path);
+            at = unit_member(root, s, u, stay_key(s, u));
         }
         flyt__rd_warn(rd, at, path,
                       "the mean stay in '%s' is %.4g days (group '%s'), more than %g times the "

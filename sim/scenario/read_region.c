@@ -570,18 +570,6 @@ static void check_routes(struct reader *rd, const struct flyt_scenario *s, int i
         check_target(rd, s, i, r->to[j], set, what);
 }
 
-static config_setting_t *unit_elem(config_setting_t *root, const struct flyt_scenario *s, int u,
-                                   int n_shared)
-{
-    const struct flyt_unit *x = &s->units[u];
-    if (x->muni < 0)
-        return config_setting_get_elem(config_setting_get_member(root, "shared_units"),
-                                       (unsigned)u);
-    config_setting_t *ul = config_setting_get_member(muni_elem(root, x->muni), "units");
-    (void)n_shared;
-    return config_setting_get_elem(ul, (unsigned)(u - s->munis[x->muni].unit_lo));
-}
-
 /* Every route a municipality's patients can follow goes where they may go. */
 static void check_users(struct reader *rd, config_setting_t *root, const struct flyt_scenario *s)
 {
@@ -600,7 +588,7 @@ static void check_users(struct reader *rd, config_setting_t *root, const struct 
             bool reaches = x->muni == i || (x->muni < 0 && (!x->users || x->users[i]));
             if (!reaches || x->hospital)
                 continue;
-            config_setting_t *e = unit_elem(root, s, u, rd->n_shared);
+            config_setting_t *e = flyt__rd_unit_elem(root, s, u);
             bool load = x->kind == FLYT_UNIT_CASELOAD;
             check_routes(rd, s, i, load ? &x->hazards : &x->outcome,
                          config_setting_get_member(e, load ? "rates_per_year" : "outcome"),

@@ -687,6 +687,36 @@ void flyt__rd_units_free(struct flyt_scenario *s)
     flyt__rd_region_free(s);
 }
 
+config_setting_t *flyt__rd_unit_elem(config_setting_t *root, const struct flyt_scenario *s, int u)
+{
+    const struct flyt_unit *x = &s->units[u];
+    if (s->n_munis == 0)
+        return config_setting_get_elem(config_setting_get_member(root, "units"), (unsigned)u);
+    if (x->muni < 0)
+        return config_setting_get_elem(config_setting_get_member(root, "shared_units"),
+                                       (unsigned)u);
+    config_setting_t *me =
+            config_setting_get_elem(config_setting_get_member(root, "municipalities"),
+                                    (unsigned)x->muni);
+    return config_setting_get_elem(me ? config_setting_get_member(me, "units") : NULL,
+                                   (unsigned)(u - s->munis[x->muni].unit_lo));
+}
+
+void flyt__rd_unit_key(const struct flyt_scenario *s, int u, const char *member, char *buf,
+                       size_t len)
+{
+    const struct flyt_unit *x = &s->units[u];
+    const char *sep = member ? "." : "";
+    member = member ? member : "";
+    if (s->n_munis == 0)
+        snprintf(buf, len, "units.%s%s%s", x->id, sep, member);
+    else if (x->muni < 0)
+        snprintf(buf, len, "shared_units.%s%s%s", x->id, sep, member);
+    else
+        snprintf(buf, len, "municipalities.%s.units.%s%s%s", s->munis[x->muni].id,
+                 x->id + strlen(s->munis[x->muni].id) + 1, sep, member);
+}
+
 /* ---- checks over the whole network ---- */
 
 static config_setting_t *unit_setting(config_setting_t *root, int u, const char *member)

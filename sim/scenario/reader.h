@@ -155,6 +155,13 @@ bool flyt__rd_unit_head(struct reader *rd, config_setting_t *e, struct flyt_scen
                         const char *prefix);
 void flyt__rd_unit_body(struct reader *rd, config_setting_t *e, struct flyt_scenario *s,
                         struct flyt_unit *u);
+/* Unit u's element in the file (a region's in shared_units or its
+ * municipality's units; NULL when absent, as with --set), and its key path
+ * ("units.<id>.member", "municipalities.<m>.units.<id>.member"; member NULL:
+ * the unit). */
+config_setting_t *flyt__rd_unit_elem(config_setting_t *root, const struct flyt_scenario *s, int u);
+void flyt__rd_unit_key(const struct flyt_scenario *s, int u, const char *member, char *buf,
+                       size_t len);
 /* A unit named in the current scope: its index, FLYT_ROUTE_SITE for the
  * patient's own hospital site, or -1. */
 int flyt__rd_scope_unit(const struct reader *rd, const struct flyt_scenario *s, const char *name);
