@@ -650,6 +650,29 @@ static void a_municipality_may_use_only_the_shared_units_it_is_a_user_of(void **
                 "municipality 'west' to 'kad', which it may not use");
 }
 
+/* The network checks of a plain file, as each municipality's patients
+ * see it: a closed unit they are sent to, a unit with no way out. */
+static void every_municipality_can_leave_what_it_reaches(void **state)
+{
+    (void)state;
+    expect_edit("kind = \"beds\"; capacity = 4;", "kind = \"beds\"; capacity = 0;", "capacity = 0;",
+                "shared_units.kad.capacity",
+                "patients of municipality 'east' are routed to 'kad' but its capacity is 0");
+    /* east's short-term beds and kad send patients only to each other */
+    char *cycle = edit(bad_base, "outcome = { home = 1.0; };\n    users",
+                       "outcome = { short_term = 1.0; };\n    users");
+    char *t = edit(cycle, "outcome = { home = 0.9; kad = 0.1; }", "outcome = { kad = 1.0; }");
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    struct flyt_scenario *s = flyt_scenario_load_string(t, "bad.cfg", NULL, NULL, 0, &d);
+    expect_at("bad.cfg", line_of(t, "{ id = \"kad\""), "shared_units.kad",
+              "who reach 'kad' can never leave", &d, s != NULL);
+    flyt_scenario_free(s);
+    flyt_diag_free(&d);
+    free(t);
+    free(cycle);
+}
+
 static void quotas_may_not_pass_the_capacity(void **state)
 {
     (void)state;
@@ -856,6 +879,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_base_of_the_bad_cases_loads),
         cmocka_unit_test(a_municipality_may_use_only_the_shared_units_it_is_a_user_of),
+        cmocka_unit_test(every_municipality_can_leave_what_it_reaches),
         cmocka_unit_test(quotas_may_not_pass_the_capacity),
         cmocka_unit_test(hospital_sites_shares_sum_to_one),
         cmocka_unit_test(municipality_ids_are_unique),

@@ -606,6 +606,189 @@ static void check_users(struct reader *rd, config_setting_t *root, const struct 
     }
 }
 
+/* ---- the network as each municipality's patients see it ---- */
+
+/* The units municipality i's patients can be in: its own and the shared
+ * ones it may use; idx[u] their place in that list, -1 for the rest. */
+struct view {
+    int i, n;
+    int *unit, *idx;
+};
+
+static void mark(const struct flyt_scenario *s, const struct view *v, const struct flyt_routes *r,
+                 int g, bool *to, bool *out)
+{
+    if (!r->p)
+        return;
+    const double *row = flyt_routes_row(r, g);
+    for (int j = 0; j < r->n; j++) {
+        if (!(row[j] > 0))
+            continue;
+        int t = r->to[j];
+        if (t == FLYT_ROUTE_SITE) { /* whichever of its sites the patient came from */
+            for (int k = 0; k < s->munis[v->i].n_sites; k++)
+                if (v->idx[s->munis[v->i].site_unit[k]] >= 0)
+                    to[v->idx[s->munis[v->i].site_unit[k]]] = true;
+            continue;
+        }
+        t = flyt_route_resolve(s, t, v->i, 0);
+        if (t >= 0 && v->idx[t] >= 0)
+            to[v->idx[t]] = true;
+        else if (t < 0)
+            *out = true;
+    }
+}
+
+/* Where municipality i's patients of group g go from the k-th unit of v. */
+static void view_edges(const struct flyt_scenario *s, const struct view *v, int k, int g, bool *to,
+                       bool *out)
+{
+    int u = v->unit[k];
+    const struct flyt_unit *x = &s->units[u];
+    memset(to, 0, sizeof *to * (size_t)v->n);
+    *out = false;
+    if (x->hospital) {
+        const struct flyt_group *gr = &s->groups[g];
+        const struct flyt_muni *mu = &s->munis[v->i];
+        *out = gr->p_ukp < 1 || gr->p_death_hosp > 0 || mu->pop.complex_share > 0;
+        mark(s, v, mu->dec.destination, g, to, out);
+        for (int r = 0; r < s->n_roles; r++)
+            if (s->roles[r].muni == v->i && s->roles[r].has_destination)
+                mark(s, v, &s->roles[r].destination, g, to, out);
+        return;
+    }
+    mark(s, v, x->kind == FLYT_UNIT_CASELOAD ? &x->hazards : &x->outcome, g, to, out);
+    for (int r = 0; r < s->n_roles; r++)
+        if (s->roles[r].muni == v->i && s->roles[r].cases == FLYT_CASE_STAY &&
+            s->roles[r].case_unit == u && s->roles[r].has_outcome)
+            mark(s, v, &s->roles[r].outcome, g, to, out);
+    if (x->not_ready_returns)
+        for (int j = 0; j < s->munis[v->i].n_sites; j++)
+            if (v->idx[s->munis[v->i].site_unit[j]] >= 0)
+                to[v->idx[s->munis[v->i].site_unit[j]]] = true;
+}
+
+static bool ever_opens(const struct flyt_unit *x)
+{
+    if (x->kind == FLYT_UNIT_UNLIMITED || x->capacity > 0)
+        return true;
+    for (size_t i = 0; i < x->schedule.n_changes; i++)
+        if (x->schedule.changes[i].level > 0)
+            return true;
+    for (size_t i = 0; i < x->schedule.n_recurring; i++)
+        if (x->schedule.recurring[i].change > 0)
+            return true;
+    return false;
+}
+
+/* One municipality's network: no unit it sends patients to is closed for
+ * good, and from every unit its patients reach there is a way out. */
+static void check_view(struct reader *rd, config_setting_t *root, const struct flyt_scenario *s,
+                       const struct view *v, bool *to, bool *out, bool *seen, bool *leaves,
+                       int *stack)
+{
+    int n = v->n;
+    const char *mid = s->munis[v->i].id;
+    for (int g = 0; g < s->n_groups; g++) {
+        for (int k = 0; k < n; k++)
+            view_edges(s, v, k, g, to + (size_t)k * (size_t)n, &out[k]);
+        memset(seen, 0, sizeof *seen * (size_t)n);
+        int top = 0;
+        for (int k = 0; k < n; k++) {
+            const struct flyt_unit *x = &s->units[v->unit[k]];
+            bool start = x->hospital || (x->muni == v->i &&
+                                         ((x->kind == FLYT_UNIT_BEDS && x->initial_occupancy > 0) ||
+                                          x->initial_count > 0));
+            if (start && !seen[k]) {
+                seen[k] = true;
+                stack[top++] = k;
+            }
+        }
+        while (top > 0) {
+            int k = stack[--top];
+            for (int j = 0; j < n; j++)
+                if (to[(size_t)k * (size_t)n + (size_t)j] && !seen[j]) {
+                    seen[j] = true;
+                    stack[top++] = j;
+                }
+        }
+        for (int k = 0; k < n; k++) {
+            const struct flyt_unit *x = &s->units[v->unit[k]];
+            if (seen[k] && !x->hospital && !ever_opens(x)) {
+                char key[300];
+                flyt__rd_unit_key(s, v->unit[k], "capacity", key, sizeof key);
+                config_setting_t *e = flyt__rd_unit_elem(root, s, v->unit[k]);
+                config_setting_t *c = e ? config_setting_get_member(e, "capacity") : NULL;
+                flyt__rd_error(rd,
+                               c   ? c
+                               : e ? e
+                                   : root,
+                               key,
+                               "patients of municipality '%s' are routed to '%s' but its capacity "
+                               "is 0 and no schedule opens it; give capacity > 0",
+                               mid, x->id);
+                return;
+            }
+        }
+        for (int k = 0; k < n; k++)
+            leaves[k] = out[k];
+        for (bool more = true; more;) {
+            more = false;
+            for (int k = 0; k < n; k++)
+                for (int j = 0; j < n && !leaves[k]; j++)
+                    if (to[(size_t)k * (size_t)n + (size_t)j] && leaves[j])
+                        leaves[k] = more = true;
+        }
+        for (int k = 0; k < n; k++)
+            if (seen[k] && !leaves[k]) {
+                char key[300];
+                flyt__rd_unit_key(s, v->unit[k], NULL, key, sizeof key);
+                config_setting_t *e = flyt__rd_unit_elem(root, s, v->unit[k]);
+                flyt__rd_error(rd, e ? e : root, key,
+                               "patients of municipality '%s', group '%s', who reach '%s' can "
+                               "never leave: no route from it leads to an exit (home or death)",
+                               mid, s->groups[g].name, s->units[v->unit[k]].id);
+                return;
+            }
+    }
+}
+
+static void check_region_network(struct reader *rd, config_setting_t *root,
+                                 const struct flyt_scenario *s)
+{
+    int most = 0;
+    for (int i = 0; i < s->n_munis; i++) {
+        int k = rd->n_shared + s->munis[i].unit_hi - s->munis[i].unit_lo;
+        most = k > most ? k : most;
+    }
+    struct view v = { 0, 0, malloc(sizeof(int) * (size_t)most), NULL };
+    v.idx = malloc(sizeof(int) * (size_t)s->n_units);
+    bool *to = calloc((size_t)most * (size_t)most, sizeof *to);
+    bool *flags = calloc(3 * (size_t)most, sizeof *flags);
+    int *stack = malloc(sizeof(int) * (size_t)most);
+    if (v.unit && v.idx && to && flags && stack) {
+        for (int u = 0; u < s->n_units; u++)
+            v.idx[u] = -1;
+        for (int i = 0; i < s->n_munis && rd->diag->n_errors == 0; i++) {
+            v.i = i;
+            v.n = 0;
+            for (int u = 0; u < s->n_units; u++) {
+                const struct flyt_unit *x = &s->units[u];
+                bool in = x->muni == i || (x->muni < 0 && (!x->users || x->users[i]));
+                v.idx[u] = in ? v.n : -1;
+                if (in)
+                    v.unit[v.n++] = u;
+            }
+            check_view(rd, root, s, &v, to, flags, flags + most, flags + 2 * most, stack);
+        }
+    }
+    free(v.unit);
+    free(v.idx);
+    free(to);
+    free(flags);
+    free(stack);
+}
+
 void flyt__rd_region_munis(struct reader *rd, config_setting_t *root, struct flyt_scenario *s,
                            const struct group_names *g)
 {
@@ -635,6 +818,8 @@ void flyt__rd_region_munis(struct reader *rd, config_setting_t *root, struct fly
     rd->scope = RD_SCOPE_REGION;
     if (rd->diag->n_errors == 0)
         check_users(rd, root, s);
+    if (rd->diag->n_errors == 0)
+        check_region_network(rd, root, s);
 }
 
 void flyt__rd_region_free(struct flyt_scenario *s)

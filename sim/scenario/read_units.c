@@ -695,9 +695,8 @@ config_setting_t *flyt__rd_unit_elem(config_setting_t *root, const struct flyt_s
     if (x->muni < 0)
         return config_setting_get_elem(config_setting_get_member(root, "shared_units"),
                                        (unsigned)u);
-    config_setting_t *me =
-            config_setting_get_elem(config_setting_get_member(root, "municipalities"),
-                                    (unsigned)x->muni);
+    config_setting_t *me = config_setting_get_elem(
+            config_setting_get_member(root, "municipalities"), (unsigned)x->muni);
     return config_setting_get_elem(me ? config_setting_get_member(me, "units") : NULL,
                                    (unsigned)(u - s->munis[x->muni].unit_lo));
 }

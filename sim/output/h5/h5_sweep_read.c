@@ -89,8 +89,7 @@ static char *attr_str(struct rd *r, hid_t f, const char *name)
 {
     char *out = NULL;
     size_t len = 0;
-    if (H5Aexists(f, name) == 0 && H5Lexists(f, name, H5P_DEFAULT) > 0 &&
-        (out = dset_str(f, name)))
+    if (H5Aexists(f, name) == 0 && H5Lexists(f, name, H5P_DEFAULT) > 0 && (out = dset_str(f, name)))
         return out;
     hid_t a = H5Aopen(f, name, H5P_DEFAULT);
     hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
