@@ -128,6 +128,8 @@ def compare_pattern(f, path):
             parts[3] = "<role>"
         if len(parts) > 3 and parts[2] == "units":
             parts[3] = "<unit>"
+        if len(parts) > 3 and parts[2] == "municipalities":
+            parts[3] = "<municipality>"
     return "/" + "/".join(parts)
 
 
@@ -239,10 +241,15 @@ def doc_rows_for(t, kind, f, logs):
             body["series"].attrs.get("layout") == "reduced":
         run_rows = {p: r for p, r in run_rows.items() if not p.startswith("/series/")}
         run_rows.update(rows_of(t, "run-series-reduced"))
+    if kind in ("run", "compare") and "municipalities" in body:  # a region
+        run_rows.update(rows_of(t, "run-region"))
     if kind == "run":
         return run_rows
     if kind == "compare":
         doc_rows = {}
+        if "differences" in f and any("municipalities" in f["differences"][v]
+                                      for v in f["differences"]):
+            doc_rows.update(rows_of(t, "compare-region"))
         for r in t["compare"]:
             p = unquote(r[0])
             if p == "/scenarios/<scenario>/*":

@@ -52,6 +52,41 @@ check "compare --series reduced exits 0" test $? -eq 0
 check "compare file with reduced series matches the layout document" \
   "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/cmp-reduced.h5" compare
 
+# A region: /municipalities in a run file, /differences/*/municipalities in
+# a compare file.
+RG="$tmp/region.cfg"
+cat >"$RG" <<'EOF'
+name = "layout-region";
+run: { horizon_days = 200.0; warmup_days = 30.0; replications = 2; };
+population: { cfs_mix = [0.1, 0.1, 0.1, 0.1, 0.2, 0.2, 0.1, 0.05, 0.05]; };
+hospital: { los_days = { dist = "exponential"; mean = 5.0; }; ukp_probability = 0.4; };
+decision: { delay_days = 1.0; destination = { home = 0.5; short_term = 0.5; }; };
+shared_units = (
+  { id = "site_a"; kind = "unlimited"; hospital = true; },
+  { id = "site_b"; kind = "unlimited"; hospital = true; }
+);
+municipalities = (
+  { id = "east"; population = { admissions_per_day = 3.0; };
+    hospital_sites = { site_a = 0.7; site_b = 0.3; };
+    units = ( { id = "short_term"; kind = "beds"; capacity = 8;
+      los_days = { dist = "exponential"; mean = 6.0; }; outcome = "home"; } );
+    coordinators = ( { name = "coordinator"; headcount = 1; cases = "ukp"; work_hours = 1.0;
+      effects = { decision_delay_days = 0.5; }; } ); },
+  { id = "west"; population = { admissions_per_day = 1.0; };
+    hospital_sites = { site_b = 1.0; };
+    units = ( { id = "short_term"; kind = "beds"; capacity = 3;
+      los_days = { dist = "exponential"; mean = 6.0; }; outcome = "home"; } ); }
+);
+EOF
+"$FLYT" run "$RG" --no-progress -o "$tmp/region.h5" >/dev/null 2>&1
+check "region run exits 0" test $? -eq 0
+check "region run file matches the layout document" \
+  "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/region.h5" run
+"$FLYT" compare "$RG" "$RG" --no-progress -o "$tmp/region-cmp.h5" >/dev/null 2>&1
+check "region compare exits 0" test $? -eq 0
+check "region compare file matches the layout document" \
+  "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/region-cmp.h5" compare
+
 # Sweeps: a complete grid; a list with a string parameter and --series; a
 # shard of a Latin hypercube (no /summary). Each takes well under a second.
 SW="$SRC/scenarios/sweeps/test"
