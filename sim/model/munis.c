@@ -56,7 +56,9 @@ int flyt__munis_init(struct model *m)
             m->site_unit[m->n_sites++] = u;
     }
     if (s->n_munis > 0) {
-        m->site_acc = calloc((size_t)m->n_acc * (size_t)m->n_sites, sizeof *m->site_acc);
+        /* a region has a site (the loader refuses one without) */
+        size_t n = (size_t)m->n_acc * (size_t)(m->n_sites > 0 ? m->n_sites : 1);
+        m->site_acc = calloc(n, sizeof *m->site_acc);
         if (!m->site_acc)
             return -1;
         bool quota = false;

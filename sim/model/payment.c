@@ -102,6 +102,8 @@ void flyt__cost_kpis(struct model *m, double t_stop)
     double *k = m->out->kpi;
     double span = t_stop - m->t_warm, muni = 0, hosp = 0;
     double *own = m->out->muni_kpi ? calloc((size_t)m->n_acc, sizeof *own) : NULL;
+    if (m->out->muni_kpi && !own)
+        m->failed = true; /* the region's figures are still computed */
     for (int u = 0; u < s->n_units; u++) {
         const struct flyt_unit *x = &s->units[u];
         double *uk = flyt_result_unit_kpi(m->out, (unsigned)u);

@@ -322,7 +322,7 @@ static bool read_heads(struct reader *rd, config_setting_t *root, config_setting
  * municipality's unit of each. */
 static bool build_local(struct flyt_scenario *s, int n_shared)
 {
-    s->local_ids = calloc((size_t)(s->n_units - n_shared + 1), sizeof *s->local_ids);
+    s->local_ids = calloc((size_t)(s->n_units - n_shared) + 1, sizeof *s->local_ids);
     if (!s->local_ids)
         return false;
     for (int u = n_shared; u < s->n_units; u++) {
@@ -761,6 +761,7 @@ static void check_region_network(struct reader *rd, config_setting_t *root,
         int k = rd->n_shared + s->munis[i].unit_hi - s->munis[i].unit_lo;
         most = k > most ? k : most;
     }
+    most = most > 0 ? most : 1;
     struct view v = { 0, 0, malloc(sizeof(int) * (size_t)most), NULL };
     v.idx = malloc(sizeof(int) * (size_t)s->n_units);
     bool *to = calloc((size_t)most * (size_t)most, sizeof *to);
