@@ -29,6 +29,12 @@ the file, time axes are calendar dates, and numbers have grouped digits and
             each unit with its capacity and the chance it is full; the figures
             on the census date, the check day and the last day; the patients
             most likely to still wait as UKP; the census by place.
+  optimise  the chosen configuration and those not distinguishable from it;
+            every configuration with its values, replications, objective and
+            constraint KPIs (mean, 95 % CI), decision and reason; per
+            constraint the cost-versus-constraint frontier (every
+            configuration with both CIs, feasible and infeasible marked, the
+            bound, the chosen one, the non-dominated ones joined).
 
 Every page ends with a provenance section laid out as the STRESS-DES checklist
 (Monks et al. 2018): model version and commit, inputs (scenario text and
@@ -74,7 +80,7 @@ code{font-size:11px;color:#666}img{max-width:100%;border:1px solid #ddd}
 figure{margin:1em 0}figcaption{font-size:13px;color:#444;max-width:1100px}
 .sig{color:#b00;font-weight:bold}pre{font-size:11px;background:#f6f6f6;padding:0.5em;
 overflow-x:auto;max-height:30em}details{margin:0.3em 0}nav{font-size:13px}
-.note{font-size:13px;color:#555}"""
+.note{font-size:13px;color:#555}tr.chosen td{background:#fff3c4}"""
 
 
 # ---- numbers ----
@@ -138,16 +144,18 @@ def attr(obj, name, default=None):
 
 # ---- HTML pieces ----
 
-def table(kind, headers, rows, numeric, caption=None):
+def table(kind, headers, rows, numeric, caption=None, row_attrs=None):
     """A table tagged data-kind (the browser test counts them). Numeric cells
-    are pre-formatted strings, right-aligned."""
+    are pre-formatted strings, right-aligned. row_attrs: per row, the HTML
+    attributes of its <tr> (' class="chosen"'), or None."""
     out = ['<table data-kind="%s">' % kind]
     if caption:
         out.append("<caption style=\"text-align:left;font-weight:bold\">%s</caption>" % caption)
     out.append("<tr>" + "".join("<th>%s</th>" % h for h in headers) + "</tr>")
-    for row in rows:
-        out.append("<tr>" + "".join(('<td class="n">%s</td>' if numeric[j] else "<td>%s</td>")
-                                    % v for j, v in enumerate(row)) + "</tr>")
+    for i, row in enumerate(rows):
+        out.append("<tr%s>" % (row_attrs[i] if row_attrs else "") +
+                   "".join(('<td class="n">%s</td>' if numeric[j] else "<td>%s</td>")
+                           % v for j, v in enumerate(row)) + "</tr>")
     return "\n".join(out) + "</table>"
 
 
@@ -1116,6 +1124,257 @@ def sweep_sections(f):
     return parts
 
 
+# ---- optimise ----
+
+OPT_FEASIBLE = ("chosen", "not distinguishable", "eliminated")  # decisions of feasible ones
+
+
+def opt_table(g):
+    """Everything /optimise holds, read once: {name: value}; datasets a file
+    without constraints lacks (constraint_kpi, bound, tolerance, upper) are
+    empty arrays of the right shape."""
+    dec = flytio.strings(g["decision"]) if "decision" in g else []
+    k = len(dec)
+    variables = list(attr(g, "variables", []) or [])
+    constraints = list(attr(g, "constraints", []) or [])
+    nl = len(constraints)
+
+    def ds(name, shape, dtype=float, fill=np.nan):
+        return g[name][:] if name in g else np.full(shape, fill, dtype=dtype)
+    return {
+        "decision": dec, "n": k, "variables": variables, "constraints": constraints,
+        "values": ds("values", (k, len(variables))),
+        "replications": ds("replications", (k,), int, 0),
+        "rep_feasibility": ds("replications_feasibility", (k,), int, 0),
+        "rep_selection": ds("replications_selection", (k,), int, 0),
+        "constraint": ds("constraint", (k,), int, -1),
+        "by": ds("by", (k,), int, -1),
+        "objective": ds("objective", (k, 3)),
+        "constraint_kpi": ds("constraint_kpi", (k, nl, 3)).reshape(k, nl, 3),
+        "bound": ds("bound", (nl,)), "tolerance": ds("tolerance", (nl,)),
+        "upper": ds("upper", (nl,), int, 1),
+        "chosen": int(attr(g, "chosen", -1)),
+        "objective_name": str(attr(g, "objective", "objective")),
+    }
+
+
+def opt_kpi(name):
+    """A constraint's KPI name: the attribute `constraints` holds "kpi <= q"."""
+    return re.split(r"\s*(<=|>=)\s*", name)[0].strip()
+
+
+def opt_limit(t, l):
+    return "%s %s %s (tolerance %s)" % (esc(opt_kpi(t["constraints"][l])),
+                                       "&le;" if t["upper"][l] else "&ge;",
+                                       plain(t["bound"][l]), plain(t["tolerance"][l]))
+
+
+def opt_label(t, c):
+    return ", ".join("%s = %s" % (esc(v), plain(t["values"][c, i]))
+                     for i, v in enumerate(t["variables"]))
+
+
+def opt_reason(t, c):
+    """Why configuration c is where it is, as flyt optimise's table says it."""
+    d, by, k = t["decision"][c], int(t["by"][c]), int(t["constraint"][c])
+    lim = opt_limit(t, k) if 0 <= k < len(t["constraints"]) else ""
+    if d == "chosen":
+        return "chosen"
+    if d == "not distinguishable":
+        return "not distinguishable from #%d" % (by + 1)
+    if d == "eliminated":
+        return "eliminated by #%d" % (by + 1)
+    if d == "infeasible":
+        return "infeasible: violates %s" % lim
+    if d == "undecided":
+        return "feasibility undecided at the cap: %s" % lim
+    return esc(d)
+
+
+def opt_pareto(x, y, upper):
+    """Indices of the non-dominated points: y minimised, x minimised for an
+    upper bound (maximised for a lower one); NaNs left out."""
+    sx = np.asarray(x, float) * (1 if upper else -1)
+    y = np.asarray(y, float)
+    ok = [i for i in range(len(y)) if np.isfinite(sx[i]) and np.isfinite(y[i])]
+    out = []
+    for i in ok:
+        if not any(sx[j] <= sx[i] and y[j] <= y[i] and (sx[j] < sx[i] or y[j] < y[i])
+                   for j in ok):
+            out.append(i)
+    return sorted(out, key=lambda i: x[i])
+
+
+def opt_frontier_figure(t, l):
+    """Objective against constraint l's KPI, a point per configuration with
+    both 95 % CIs; feasible filled, infeasible open; the bound; the chosen
+    one starred; the non-dominated ones joined. Returns (figure, pareto)."""
+    x, xlo, xhi = (t["constraint_kpi"][:, l, j] for j in range(3))
+    y, ylo, yhi = (t["objective"][:, j] for j in range(3))
+    feas = np.array([d in OPT_FEASIBLE for d in t["decision"]], bool)
+    fig, ax = plt.subplots(figsize=(10, 6))
+    pareto = opt_pareto(x, y, t["upper"][l])
+    if pareto:
+        ax.plot(x[pareto], y[pareto], color="tab:green", lw=1.4, ls="-", marker="o", ms=13,
+                mfc="none", mec="tab:green", mew=1.4, zorder=2,
+                label="non-dominated (Pareto) configurations")
+    for sel, colour, face, mk, lab in ((feas, "tab:blue", "tab:blue", "o", "feasible"),
+                                       (~feas, "tab:red", "none", "s",
+                                        "infeasible or undecided")):
+        if not sel.any():
+            continue
+        ax.errorbar(x[sel], y[sel],
+                    xerr=[np.nan_to_num(np.maximum(x[sel] - xlo[sel], 0)),
+                          np.nan_to_num(np.maximum(xhi[sel] - x[sel], 0))],
+                    yerr=[np.nan_to_num(np.maximum(y[sel] - ylo[sel], 0)),
+                          np.nan_to_num(np.maximum(yhi[sel] - y[sel], 0))],
+                    fmt=mk, ms=6, mfc=face, mec=colour, ecolor=colour, elinewidth=0.9,
+                    capsize=2.5, zorder=3, label=lab)
+    b, tol = t["bound"][l], t["tolerance"][l]
+    if np.isfinite(b):
+        ax.axvline(b, color="black", lw=1.2, ls="--", zorder=2,
+                   label="bound %s %s" % ("<=" if t["upper"][l] else ">=", plain(b)))
+        if np.isfinite(tol):
+            ax.axvspan(b - tol, b + tol, color="grey", alpha=0.12, lw=0, zorder=0,
+                       label="bound ± tolerance %s" % plain(tol))
+    c = t["chosen"]
+    if 0 <= c < t["n"]:
+        ax.scatter([x[c]], [y[c]], marker="*", s=320, color="gold", edgecolors="black",
+                   linewidths=0.8, zorder=4, label="chosen: #%d" % (c + 1))
+    at = {}  # configurations on the same spot (equal means) share one label
+    for i in range(t["n"]):
+        if np.isfinite(x[i]) and np.isfinite(y[i]):
+            at.setdefault((float(x[i]), float(y[i])), []).append(i)
+    for (xi, yi), ii in at.items():
+        ax.annotate(", ".join("#%d" % (i + 1) for i in ii), (xi, yi), xytext=(5, 5),
+                    textcoords="offset points", fontsize=7, color="#444")
+    ax.set_xlabel("%s: mean and 95 %% CI" % opt_kpi(t["constraints"][l]), fontsize=9)
+    ax.set_ylabel("%s: mean and 95 %% CI" % t["objective_name"], fontsize=9)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: num(v)))
+    ax.grid(alpha=0.3)
+    top_legend(fig, ax, "%s against %s" % (t["objective_name"], opt_kpi(t["constraints"][l])),
+               ncol=3)
+    return fig, pareto
+
+
+def optimise_sections(f):
+    g = f["optimise"]
+    t = opt_table(g)
+    k, nl, c = t["n"], len(t["constraints"]), t["chosen"]
+    obj = t["objective_name"]
+    parts = []
+    n_feas = sum(d in OPT_FEASIBLE for d in t["decision"])
+    parts.append("<h2 id=\"choice\">The choice</h2>")
+    parts.append("<p>%s configurations of %s, %s feasible, %s replications in all; "
+                 "first stage %s replications, at most %s per configuration; &alpha; = %s, "
+                 "indifference &delta; = %s in <code>%s</code>.%s</p>" % (
+                     count(k), " x ".join("<code>%s</code>" % esc(v) for v in t["variables"]),
+                     count(n_feas),
+                     count(int(np.sum(t["replications"]))), count(attr(g, "first_stage", 0)),
+                     count(attr(g, "max_replications", 0)), plain(attr(g, "alpha", np.nan)),
+                     plain(attr(g, "objective_indifference", np.nan)), esc(obj),
+                     " <b>Some decisions reached max_replications: no guarantee for them</b> "
+                     "(attribute <code>capped</code>)." if int(attr(g, "capped", 0)) else ""))
+    parts.append("<p class=\"note\">Procedure (<code>/optimise</code> attribute "
+                 "<code>procedure</code>, docs/optimise.md): %s.</p>" % esc(attr(g, "procedure",
+                                                                                 "?")))
+    if 0 <= c < k:
+        tied = [i for i in range(k) if t["decision"][i] == "not distinguishable"
+                and int(t["by"][i]) == c]
+        parts.append("<p>Chosen: <b>#%d</b> (%s), after %s replications. Not distinguishable "
+                     "from it: %s.</p>" % (
+                         c + 1, opt_label(t, c), count(t["replications"][c]),
+                         ", ".join("#%d (%s)" % (i + 1, opt_label(t, i)) for i in tied)
+                         if tied else "none"))
+        rows = [[kpi_label(obj, "objective, minimised"), num(t["objective"][c, 0]),
+                 ci(t["objective"][c, 1], t["objective"][c, 2]), "minimised"]]
+        for l in range(nl):
+            s = t["constraint_kpi"][c, l]
+            rows.append([kpi_label(opt_kpi(t["constraints"][l]), "constraint %d" % (l + 1)),
+                         num(s[0]), ci(s[1], s[2]), opt_limit(t, l)])
+        for i in tied:
+            rows.append([kpi_label(obj, "objective of #%d, not distinguishable" % (i + 1)),
+                         num(t["objective"][i, 0]), ci(t["objective"][i, 1],
+                                                       t["objective"][i, 2]), ""])
+        parts.append(table("optimise-choice", ["key figure", "mean", "95 % CI of the mean",
+                                               "limit"], rows, [False, True, True, False],
+                           caption="Configuration #%d (<code>/optimise</code> attribute "
+                           "<code>chosen</code> = %d, 0-based)" % (c + 1, c)))
+    else:
+        parts.append("<p><b>No configuration is feasible</b> (<code>/optimise</code> attribute "
+                     "<code>chosen</code> = -1): the table below says why each was dropped.</p>")
+
+    heads = ["#"] + ["<code>%s</code>" % esc(v) for v in t["variables"]] + \
+        ["replications", "%s <code>%s</code>" % ("objective", esc(obj))] + \
+        ["<code>%s</code><br><span class=\"note\">%s</span>" % (
+            esc(opt_kpi(t["constraints"][l])), opt_limit(t, l)) for l in range(nl)] + \
+        ["decision", "reason"]
+    rows, attrs = [], []
+    for i in range(k):
+        row = [("<b>#%d &#9733;</b>" if i == c else "#%d") % (i + 1)]
+        row += [plain(v) for v in t["values"][i]]
+        row.append("%s<br><span class=\"note\">%s at feasibility, %s at selection</span>" % (
+            count(t["replications"][i]), count(t["rep_feasibility"][i]),
+            count(t["rep_selection"][i]) if t["rep_selection"][i] else "not"))
+        o = t["objective"][i]
+        row.append("%s<br><span class=\"note\">%s</span>" % (num(o[0]), ci(o[1], o[2])))
+        for l in range(nl):
+            s = t["constraint_kpi"][i, l]
+            row.append("%s<br><span class=\"note\">%s</span>" % (num(s[0]), ci(s[1], s[2])))
+        row += [esc(t["decision"][i]), opt_reason(t, i)]
+        rows.append(row)
+        attrs.append(' data-config="%d"%s' % (i + 1, ' class="chosen"' if i == c else ""))
+    parts.append("<h2 id=\"configurations\">Every configuration</h2>")
+    parts.append("<p class=\"note\">One row per configuration of the grid (the first variable "
+                 "varying slowest), numbered as flyt optimise numbers them (row i of every "
+                 "dataset of <code>/optimise</code> is #i+1); &#9733; and the shaded row mark "
+                 "the chosen one. Values: <code>/optimise/values</code> (columns as the attribute "
+                 "<code>variables</code>); replications: <code>/optimise/replications</code>, "
+                 "<code>replications_feasibility</code> and <code>replications_selection</code>; "
+                 "objective: <code>/optimise/objective</code> [configuration, (mean, CI low, CI "
+                 "high)], below the mean its 95 % CI; each constraint's KPI: "
+                 "<code>/optimise/constraint_kpi</code> [configuration, constraint, (mean, CI "
+                 "low, CI high)], its limit from <code>bound</code>, <code>tolerance</code> and "
+                 "<code>upper</code>; decision: <code>/optimise/decision</code>, the reason from "
+                 "it with <code>by</code> (the configuration it lost to or tied with) and "
+                 "<code>constraint</code> (the one violated). Every configuration runs with the "
+                 "same seed (common random numbers).</p>")
+    parts.append(table("optimise-configurations", heads, rows,
+                       [True] * (1 + len(t["variables"]) + 2 + nl) + [False, False],
+                       row_attrs=attrs))
+    figs = []
+    for l in range(nl):
+        fig, pareto = opt_frontier_figure(t, l)
+        kpi = opt_kpi(t["constraints"][l])
+        figs.append(figure(
+            "optimise-frontier", fig,
+            "%s against %s: a point per configuration (its number beside it), the mean with "
+            "its 95 %% CI as error bars both ways; x: <code>/optimise/constraint_kpi[:, %d, "
+            "0]</code> (CI <code>[:, %d, 1]</code> to <code>[:, %d, 2]</code>), y: "
+            "<code>/optimise/objective[:, 0]</code> (CI <code>[:, 1]</code> to <code>[:, "
+            "2]</code>). Filled circles: feasible (<code>/optimise/decision</code> chosen, not "
+            "distinguishable or eliminated); open squares: infeasible or undecided. Dashed line: "
+            "the bound <code>/optimise/bound[%d]</code> = %s, the grey band &plusmn; "
+            "<code>/optimise/tolerance[%d]</code> = %s, inside which the procedure may decide "
+            "either way. Star: the chosen configuration (attribute <code>chosen</code>)%s. "
+            "Green line: the configurations no other beats on both axes (lower %s and %s %s): "
+            "%s." % (esc(obj), esc(kpi), l, l, l, l, plain(t["bound"][l]), l,
+                     plain(t["tolerance"][l]),
+                     ", #%d" % (c + 1) if 0 <= c < k else ": none",
+                     esc(obj), "lower" if t["upper"][l] else "higher", esc(kpi),
+                     ", ".join("#%d" % (i + 1) for i in pareto) or "none"),
+            constraint=kpi))
+    if figs:
+        parts.append("<h2 id=\"frontier\">Cost against the constraint: the frontier</h2>")
+        parts += figs
+    else:
+        parts.append("<p class=\"note\">No constraints: no frontier to draw.</p>")
+    if "spec_text" in g.attrs:
+        parts.append(pre_details("Spec file as given (%s)" % attr(g, "spec", "?"),
+                                 attr(g, "spec_text")))
+    return parts
+
+
 # ---- forecast ----
 
 def forecast_fan(ax, d, g, colour="#1f5f9f"):
@@ -1311,6 +1570,32 @@ def provenance(f):
     item("1.1", "Purpose / scenario description",
          a("scenario_description") if kind != "sweep" else
          join(a("sweep_description"), a("scenario_description")))
+    g = f["optimise"] if kind == "optimise" and "optimise" in f else None
+    if g is not None:  # what an optimise file keeps is in its group /optimise
+        item("1.1", "Purpose", "the cheapest configuration of %s by <code>%s</code> subject to "
+             "%s" % (", ".join("<code>%s</code>" % esc(v) for v in attr(g, "variables", [])),
+                     esc(attr(g, "objective", "?")), "; ".join(
+                         "<code>%s</code>" % esc(c) for c in attr(g, "constraints", []))
+                     or "no constraints"))
+        item("3.1", "Optimisation spec (inputs)", join(
+            "file %s" % esc(attr(g, "spec", "?")),
+            "scenario <b>%s</b>" % esc(attr(g, "scenario", "?")),
+            "the spec's text below (<code>/optimise</code> attribute <code>spec_text</code>); "
+            "the file keeps no text or SHA-256 of the scenario"))
+        item("4.3", "Estimation approach", join(
+            "first stage %s replications per configuration, at most %s" % (
+                count(attr(g, "first_stage", 0)), count(attr(g, "max_replications", 0))),
+            esc(attr(g, "procedure", "")),
+            "alpha %s, indifference %s, feasibility beta %s, h&sup2; %s (feasibility), "
+            "%s (selection)" % (plain(attr(g, "alpha", np.nan)),
+                                plain(attr(g, "objective_indifference", np.nan)),
+                                num(attr(g, "feasibility_beta", np.nan)),
+                                num(attr(g, "feasibility_h2", np.nan)),
+                                num(attr(g, "selection_h2", np.nan))),
+            "95 % CI of the mean over each configuration's replications"))
+        item("5.2", "Random sampling", join(
+            "seed %s, the same for every configuration (common random numbers)"
+            % esc(attr(g, "seed", "?")), a("rng_scheme")))
     item("2.1", "Model", "flyt, a discrete-event simulation of patient flow from hospital to "
          "municipal care (README.md, docs/architecture.md)")
     item("3.1", "Scenario (inputs)", join(
@@ -1372,14 +1657,15 @@ def provenance(f):
     elif kind in ("sweep", "sweep-shard"):
         item("4.2", "Run length", esc(sweep_setting(f, "horizon_days") or
                                       "not stored in a sweep file"))
-    item("4.3", "Estimation approach", join(
-        "%s replications%s" % (a("replications", "count"), " per point" if kind.startswith(
-            "sweep") else " per scenario" if kind == "compare" else ""),
-        "95 % CI of the mean: Student t, on the log or logit scale where the KPI's range asks "
-        "(docs/kpis.md)" if kind != "forecast" else
-        "quantiles over the replications (5, 25, 50, 75, 95 %)",
-        "differences paired by replication (common random numbers)" if kind == "compare"
-        else None))
+    if g is None:
+        item("4.3", "Estimation approach", join(
+            "%s replications%s" % (a("replications", "count"), " per point" if kind.startswith(
+                "sweep") else " per scenario" if kind == "compare" else ""),
+            "95 % CI of the mean: Student t, on the log or logit scale where the KPI's range asks "
+            "(docs/kpis.md)" if kind != "forecast" else
+            "quantiles over the replications (5, 25, 50, 75, 95 %)",
+            "differences paired by replication (common random numbers)" if kind == "compare"
+            else None))
     item("5.1", "Software", join(
         "flyt %s" % a("flyt_version"), "commit <code>%s</code>" % a("git_commit"),
         "HDF5 %s" % a("hdf5_version"), "GSL %s" % a("gsl_version"),
@@ -1387,7 +1673,8 @@ def provenance(f):
         "this page: Python %s, NumPy %s, Matplotlib %s, h5py %s" % (
             platform.python_version(), np.__version__, matplotlib.__version__,
             h5py.__version__)))
-    item("5.2", "Random sampling", join("seed %s" % a("seed"), a("rng_scheme")))
+    if g is None:
+        item("5.2", "Random sampling", join("seed %s" % a("seed"), a("rng_scheme")))
     item("5.3", "Model execution", join(
         "command <code>%s</code>" % a("command_line"), "threads: %s (no effect on results)"
         % a("threads", "count") if "threads" in f.attrs else None,
@@ -1399,6 +1686,7 @@ def provenance(f):
              esc(attr(f, "flyt_version", "?")), esc(attr(f, "git_commit", "?")),
              "sweep and base scenario files (texts below)" if kind.startswith("sweep") else
              "census file and scenario (SHA-256 above)" if kind == "forecast" else
+             "spec (text below) and scenario files" if kind == "optimise" else
              "scenario files (SHA-256 above)"))
     used.update(["format", "format_version", "kind", "scenario_text", "scenario_resolved",
                  "sweep_text", "base_text", "start_date", "days_ahead", "check_day"])
@@ -1406,7 +1694,8 @@ def provenance(f):
              "<p class=\"note\">Laid out as the STRESS-DES reporting checklist (Monks et al. "
              "2018, <i>Strengthening the reporting of empirical simulation studies</i>), item "
              "numbers in the first column; every value is read from the file's root "
-             "attributes (docs/hdf5-layout.md).</p>",
+             "attributes%s (docs/hdf5-layout.md).</p>" % (
+                 " and those of <code>/optimise</code>" if g is not None else ""),
              table("provenance", ["STRESS-DES", "item", "value"],
                    sorted(rows, key=lambda r: [int(x) for x in r[0].split(".")]), [False] * 3)]
     other = [[esc(k), esc(str(attr(f, k))[:300])] for k in sorted(f.attrs) if k not in used]
@@ -1430,6 +1719,9 @@ def title_of(f, kind):
         names = [lab for lab, _, _ in scenario_bodies(f)]
         return " vs ".join(names) if names else str(attr(f, "scenario_name", "compare")), \
             "comparison"
+    if kind == "optimise" and "optimise" in f:
+        return "%s: the cheapest configuration" % attr(f["optimise"], "scenario", "?"), \
+            "optimisation"
     if kind == "forecast":
         return str(attr(f, "scenario_name", "forecast")), \
             "forecast from the census of %s" % attr(f, "census_date", "?")
@@ -1441,13 +1733,25 @@ def build(f, path):
     title, what = title_of(f, kind)
     desc = attr(f, "sweep_description" if kind.startswith("sweep") else "scenario_description",
                 "")
+    if kind == "optimise" and "optimise" in f:
+        g = f["optimise"]
+        reps = "%s configurations, %s replications in all" % (
+            count(g["decision"].shape[0] if "decision" in g else 0),
+            count(np.sum(g["replications"][:]) if "replications" in g else 0))
+        cons = attr(g, "constraints", [])
+        desc = "Spec <code>%s</code>: minimise <code>%s</code>%s." % (
+            esc(attr(g, "spec", "?")), esc(attr(g, "objective", "?")),
+            " subject to " + "; ".join("<code>%s</code>" % esc(x) for x in cons)
+            if len(cons) else "")
+    else:
+        reps = "%s replications%s" % (count(attr(f, "replications", 0)),
+                                      " per point" if kind.startswith("sweep") else "")
+        desc = esc(desc) if desc else ""
     body = ["<h1>%s</h1>" % esc(title),
-            "<p class=\"sub\">flyt %s, %s replications%s. File <code>%s</code>, written %s.</p>"
-            % (esc(what), count(attr(f, "replications", 0)),
-               " per point" if kind.startswith("sweep") else "",
-               esc(os.path.basename(path)), esc(attr(f, "created_utc", "?")))]
+            "<p class=\"sub\">flyt %s, %s. File <code>%s</code>, written %s.</p>"
+            % (esc(what), reps, esc(os.path.basename(path)), esc(attr(f, "created_utc", "?")))]
     if desc:
-        body.append("<p>%s</p>" % esc(desc))
+        body.append("<p>%s</p>" % desc)
     if kind == "run":
         body += run_sections(f)
     elif kind == "compare" and "scenarios" in f:
@@ -1456,6 +1760,8 @@ def build(f, path):
         body += sweep_sections(f)
     elif kind == "forecast" and "forecast" in f:
         body += forecast_sections(f)
+    elif kind == "optimise" and "optimise" in f:
+        body += optimise_sections(f)
     else:
         body.append("<p>No tables or plots for a file of kind '%s'; see "
                     "docs/hdf5-layout.md.</p>" % esc(kind))

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Check a flyt HDF5 file against docs/hdf5-layout.md, in both directions.
 
-Usage: check_layout.py DOC FILE {run|compare|sweep|forecast} [--logs]
+Usage: check_layout.py DOC FILE {run|compare|sweep|forecast|optimise} [--logs]
 
 Reads the tables that follow `<!-- layout:NAME -->` markers in the document,
 turns every dataset path in the file into its documented pattern (per-KPI,
@@ -9,7 +9,7 @@ per-series, per-role, per-unit, per-scenario, per-parameter and per-figure names
 <kpi>, <series>, ...; a forecast's unit ids are the names in /forecast/units/ids), and
 reports: datasets not documented, documented rows not in the file, a type or
 rank that differs from the document, root attributes not documented (and the
-reverse), and any dataset without units/description, one of a fixed size of
+reverse; for an optimise file also the attributes of /optimise), and any dataset without units/description, one of a fixed size of
 at most 8 KiB that is not compact (or a compact one larger), a larger or
 extendible one without shuffle + deflate, or a string type that is not UTF-8.
 Prints one line per problem and exits 1 when there is any.
@@ -260,6 +260,11 @@ def doc_rows_for(t, kind, f, logs):
         return doc_rows
     if kind == "forecast":
         return rows_of(t, "forecast")
+    if kind == "optimise":
+        # a spec without constraints has no [constraint] dataset
+        nl = len(f["optimise"].attrs.get("constraints", [])) if "optimise" in f else 0
+        return {p: r for p, r in rows_of(t, "optimise").items()
+                if nl or "constraint" not in [d.strip() for d in r[1].strip("[]").split(",")]}
     doc_rows = rows_of(t, "sweep", *(("sweep-series",) if f.attrs.get("series") else ()))
     if f.attrs.get("kind") in ("sweep-shard", b"sweep-shard"):
         doc_rows = {p: r for p, r in doc_rows.items()
@@ -270,7 +275,7 @@ def doc_rows_for(t, kind, f, logs):
 def doc_attrs_for(t, kind, logs, warmup_auto=False):
     """{attribute: type} of the root attributes of this kind."""
     attrs = {unquote(r[0]): r[1] for r in t["run-attrs"]}
-    if kind == "sweep":
+    if kind in ("sweep", "optimise"):
         # the provenance: the run-attrs rows up to rng_scheme
         names = [unquote(r[0]) for r in t["run-attrs"]]
         keep = names[:names.index("rng_scheme") + 1]
@@ -285,9 +290,22 @@ def doc_attrs_for(t, kind, logs, warmup_auto=False):
     return attrs
 
 
+def check_attrs(where, have, want, problems):
+    """Attributes against the document's {name: type}, in both directions."""
+    for a, v in have.items():
+        if a not in want:
+            problems.append("%s attribute %s: in the file, not in the document" % (where, a))
+        elif attr_type(v) != want[a]:
+            problems.append("%s attribute %s: type %s, the document says %s"
+                            % (where, a, attr_type(v), want[a]))
+    for a in want:
+        if a not in have:
+            problems.append("%s attribute %s: in the document, not in the file" % (where, a))
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    if len(args) != 3 or args[2] not in ("run", "compare", "sweep", "forecast"):
+    if len(args) != 3 or args[2] not in ("run", "compare", "sweep", "forecast", "optimise"):
         sys.exit(__doc__)
     doc, path, kind = args
     logs = "--logs" in sys.argv
@@ -305,6 +323,8 @@ def main():
             pat = compare_pattern(f, p)
         elif kind == "sweep":
             pat = sweep_pattern(f, p, doc_rows)
+        elif kind == "optimise":
+            pat = p  # no families: every path is literal
         else:
             pat = forecast_pattern(f, p, figures, unit_figures)
         seen.add(pat)
@@ -332,15 +352,22 @@ def main():
                 if p != pat and p not in f:
                     problems.append("%s (of %s): in the document, not in the file" % (p, pat))
     attrs = doc_attrs_for(t, kind, logs, kind == "run" and "warmup_auto" in f.attrs)
-    for a, v in f.attrs.items():
-        if a not in attrs:
-            problems.append("root attribute %s: in the file, not in the document" % a)
-        elif attr_type(v) != attrs[a]:
-            problems.append("root attribute %s: type %s, the document says %s"
-                            % (a, attr_type(v), attrs[a]))
-    for a in attrs:
-        if a not in f.attrs:
-            problems.append("root attribute %s: in the document, not in the file" % a)
+    check_attrs("root", f.attrs, attrs, problems)
+    if kind == "optimise":
+        want = {unquote(r[0]): r[1] for r in t["optimise-group-attrs"]}
+        if "optimise" not in f:
+            problems.append("/optimise: in the document, not in the file")
+        else:
+            if "constraints" not in f["optimise"].attrs and "bound" not in f["optimise"]:
+                want.pop("constraints", None)  # a spec without constraints
+            check_attrs("/optimise", f["optimise"].attrs, want, problems)
+        kinds = ("optimise",)
+    else:
+        kinds = ("run", "compare", "sweep", "sweep-shard", "forecast")
+    k = f.attrs.get("kind", b"")
+    k = k.decode() if isinstance(k, bytes) else k
+    if k and k not in kinds:
+        problems.append("root attribute kind is %s, checked as %s" % (k, kind))
     for p in problems:
         print("layout: " + p)
     print("layout: %s: %d datasets, %d documented patterns, %d problems"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # docs/hdf5-layout.md and the files agree: a run file and a compare file
 # (with coordinator roles), sweep files (complete, with --series and string
-# values, a shard) and a forecast file are checked by tests/check_layout.py
+# values, a shard), a forecast file and optimise files (with and without
+# constraints) are checked by tests/check_layout.py
 # in both directions, and h5dump reads every dataset; the scenario's SHA-256
 # in the file is sha256sum's.
 # Usage: e2e_layout.sh FLYT SOURCE_DIR
@@ -115,6 +116,57 @@ assert a['kind'] == b'sweep-shard' and a['shard_index'] == 1 and a['shard_count'
 check "forecast exits 0" test $? -eq 0
 check "forecast file matches the layout document" "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/forecast.h5" forecast
 check "h5dump reads the whole forecast file" bash -c "h5dump '$tmp/forecast.h5' >/dev/null"
+
+# Optimise: a tiny grid on the M/M/c validation scenario (4 capacities x a
+# variable the model never reads, so two configurations tie; the smallest
+# capacity is infeasible), and the same grid without constraints. Each takes
+# well under a second.
+cat >"$tmp/opt.opt" <<EOT
+scenario = "$SRC/scenarios/validation/mmc-rho070.cfg";
+set = [ "run.horizon_days=600.0", "run.warmup_days=50.0",
+        "cost.units.short_term.place_year_nok=1000.0", "cost.units.short_term.bed_day_nok=10.0" ];
+replications = 5;
+max_replications = 40;
+seed = 5;
+variables = ( { key = "units.short_term.capacity"; min = 8; max = 11; },
+  { key = "cost.units.short_term.overflow_bed_day_nok"; min = 0; max = 1; } );
+objective_indifference = 200.0;
+constraints = ( { kpi = "ukp_wait_mean"; max = 0.3; tolerance = 0.1; } );
+EOT
+"$FLYT" optimise "$tmp/opt.opt" -t 2 --no-progress -o "$tmp/opt.h5" >/dev/null 2>&1
+check "optimise exits 0" test $? -eq 0
+check "optimise file matches the layout document" \
+  "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/opt.h5" optimise
+check "h5dump reads the whole optimise file" bash -c "h5dump '$tmp/opt.h5' >/dev/null"
+grep -v '^constraints' "$tmp/opt.opt" >"$tmp/opt-free.opt"
+"$FLYT" optimise "$tmp/opt-free.opt" -t 2 --no-progress -o "$tmp/opt-free.h5" >/dev/null 2>&1
+check "optimise without constraints exits 0" test $? -eq 0
+check "optimise file without constraints matches the layout document" \
+  "$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/opt-free.h5" optimise
+check "the file without constraints has no [constraint] dataset" "$PY" -c "
+import h5py, sys
+g = h5py.File(sys.argv[1])['optimise']
+assert not any(k in g for k in ('bound', 'tolerance', 'upper', 'constraint_kpi'))
+assert 'constraints' not in g.attrs
+" "$tmp/opt-free.h5"
+# ... and the checker catches a missing /optimise dataset, an undocumented
+# /optimise attribute and an optimise file checked as a run file.
+cp "$tmp/opt.h5" "$tmp/opt-bad.h5"
+"$PY" -c "
+import h5py, sys
+with h5py.File(sys.argv[1], 'a') as f:
+    del f['optimise/by']
+    f['optimise'].attrs['stray'] = 1
+" "$tmp/opt-bad.h5"
+"$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/opt-bad.h5" optimise >"$tmp/opt-bad.txt" 2>&1
+check "checker refuses the damaged optimise file" test $? -eq 1
+check "checker catches a missing /optimise dataset" \
+  grep -q "^layout: /optimise/by: in the document, not in the file" "$tmp/opt-bad.txt"
+check "checker catches an undocumented /optimise attribute" \
+  grep -q "^layout: /optimise attribute stray: in the file, not in the document" "$tmp/opt-bad.txt"
+"$PY" "$SRC/tests/check_layout.py" "$DOC" "$tmp/opt.h5" run >"$tmp/opt-run.txt" 2>&1
+check "checker refuses an optimise file checked as a run file" \
+  grep -q "root attribute kind is optimise, checked as run" "$tmp/opt-run.txt"
 
 # The checker itself: an undocumented dataset is caught.
 cp "$tmp/run.h5" "$tmp/extra.h5"
