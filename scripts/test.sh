@@ -16,7 +16,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # job there), else here.
 have_mpi=false
 if command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1; then have_mpi=true; fi
-once='e2e_slurm$|e2e_provenance|e2e_checkpoint'
+# e2e_optimise runs the shipped Trondheim specs (about 90 s): once, in the
+# release build; the optimise C tests still run under the sanitizers
+once='e2e_slurm$|e2e_provenance|e2e_checkpoint|e2e_optimise'
 
 echo "== build and test (release, -Werror)"
 cmake -S . -B build-test -DFLYT_WERROR=ON -DBUILD_TESTING=ON >/dev/null
