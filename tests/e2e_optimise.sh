@@ -78,6 +78,73 @@ check "no feasible configuration exits 1" test $? -eq 1
 check "no feasible configuration is said" grep -q "^no configuration is feasible" "$tmp/none.txt"
 check "no feasible configuration still writes the file" test -s "$tmp/none.h5"
 
+# --write-scenario: the base scenario with the pick's values, a header that
+# says what chose it; never over an existing file; nothing when none chosen.
+"$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/ws.h5" --write-scenario "$tmp/ws.cfg" >/dev/null 2>&1
+check "--write-scenario exits 0" test $? -eq 0
+check "--write-scenario's header names the chooser" grep -q "^# Chosen by flyt optimise $tmp/mmc.opt" "$tmp/ws.cfg"
+check "--write-scenario's header names the procedure and confidence" grep -q "^# Procedure: grid search .*confidence 95 %" "$tmp/ws.cfg"
+check "--write-scenario sets the chosen capacity" grep -Eq "^ +capacity = 10;" "$tmp/ws.cfg"
+check "--write-scenario keeps the spec's fixed changes" grep -Eq "^ +horizon_days = 600\.0;" "$tmp/ws.cfg"
+"$FLYT" run "$tmp/ws.cfg" -r 2 -o "$tmp/ws-run.h5" >/dev/null 2>&1
+check "the written scenario runs" test $? -eq 0
+"$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/ws2.h5" --write-scenario "$tmp/ws.cfg" >/dev/null 2>"$tmp/ws2.err"
+check "--write-scenario over an existing file exits 2" test $? -eq 2
+check "--write-scenario over an existing file runs nothing" test ! -e "$tmp/ws2.h5"
+"$FLYT" optimise "$tmp/none.opt" -o "$tmp/nws.h5" --write-scenario "$tmp/nws.cfg" >/dev/null 2>&1
+check "no pick: exit 1" test $? -eq 1
+check "no pick: no scenario written" test ! -e "$tmp/nws.cfg"
+check "no pick: no partial scenario" no_partial "$tmp/nws.cfg"
+
+# A space beyond max_configurations: the local search by default, and the
+# file says so.
+cat >"$tmp/local.opt" <<EOT
+scenario = "$SRC/scenarios/validation/mmc-rho070.cfg";
+set = [ "run.horizon_days=1100.0", "run.warmup_days=100.0",
+        "cost.units.short_term.place_year_nok=1000.0", "cost.units.short_term.bed_day_nok=10.0" ];
+replications = 10;
+seed = 11;
+variables = ( { key = "units.short_term.capacity"; min = 8; max = 40; },
+  { key = "cost.units.short_term.overflow_bed_day_nok"; min = 0.0; max = 10.0; step = 0.5; } );
+objective_indifference = 200.0;
+constraints = ( { kpi = "ukp_wait_mean"; max = 0.15; tolerance = 0.03; } );
+max_configurations = 200;
+EOT
+"$FLYT" optimise "$tmp/local.opt" -o "$tmp/local.h5" >"$tmp/local.txt" 2>/dev/null
+check "local search exits 0" test $? -eq 0
+check "local search is said" grep -q "^local search of 693 configurations" "$tmp/local.txt"
+check "local search picks c = 10" grep -Eq "^chosen: #[0-9]+ units.short_term.capacity=10 " "$tmp/local.txt"
+check "a fractional variable is shown with its point" grep -Eq "overflow_bed_day_nok=[0-9]+\.[05]" "$tmp/local.txt"
+check "the file says local" bash -c "h5dump -a /optimise/search '$tmp/local.h5' | grep -q '\"local\"'"
+check "the file has each configuration's round" bash -c "h5dump -d /optimise/round '$tmp/local.h5' | grep -q DATA"
+
+# Resume after SIGKILL: a journal next to the output; --resume on another
+# thread count writes the same datasets as an uninterrupted run.
+sed 's/run.horizon_days=600.0/run.horizon_days=20000.0/' "$tmp/mmc.opt" >"$tmp/long.opt"
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/full.h5" -t 1 >/dev/null 2>&1
+check "uninterrupted long run exits 0" test $? -eq 0
+check "a finished run leaves no journal" test ! -e "$tmp/full.h5.journal"
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/killed.h5" -t 2 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 300); do [ "$(stat -c %s "$tmp/killed.h5.journal" 2>/dev/null || echo 0)" -gt 1000 ] && break; sleep 0.05; done
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+check "SIGKILL left the journal" test -s "$tmp/killed.h5.journal"
+check "SIGKILL left no output" test ! -e "$tmp/killed.h5"
+printf 'FYOR\x10\x02' >>"$tmp/killed.h5.journal" # a torn record, as a kill mid-write leaves
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/killed.h5" -t 2 >/dev/null 2>"$tmp/again.err"
+check "a journal without --resume exits 2" test $? -eq 2
+check "a journal without --resume says --resume" grep -q "add --resume" "$tmp/again.err"
+"$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/killed.h5" --resume >/dev/null 2>"$tmp/other.err"
+check "another spec's journal exits 2" test $? -eq 2
+check "another spec's journal is named" grep -q "journal of another optimisation spec" "$tmp/other.err"
+check "another spec's journal writes nothing" test ! -e "$tmp/killed.h5"
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/killed.h5" -t 2 --resume >/dev/null 2>"$tmp/resume.err"
+check "--resume exits 0" test $? -eq 0
+check "--resume read replications back" grep -q "resumed: [1-9][0-9]* of" "$tmp/resume.err"
+check "--resume removes the journal" test ! -e "$tmp/killed.h5.journal"
+check "killed + resumed (-t 2) vs uninterrupted (-t 1): identical /optimise" h5diff "$tmp/full.h5" "$tmp/killed.h5" /optimise /optimise
+
 # The shipped example spec loads and chooses.
 for spec in "$SRC"/scenarios/optimise/*.opt; do
   "$FLYT" optimise "$spec" -t 2 --no-progress -o "$tmp/shipped.h5" >"$tmp/shipped.out" 2>"$tmp/shipped.err"
