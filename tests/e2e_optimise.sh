@@ -126,7 +126,7 @@ check "uninterrupted long run exits 0" test $? -eq 0
 check "a finished run leaves no journal" test ! -e "$tmp/full.h5.journal"
 "$FLYT" optimise "$tmp/long.opt" -o "$tmp/killed.h5" -t 2 >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 300); do [ "$(stat -c %s "$tmp/killed.h5.journal" 2>/dev/null || echo 0)" -gt 1000 ] && break; sleep 0.05; done
+for _ in $(seq 300); do [ "$(stat -c %s "$tmp/killed.h5.journal" 2>/dev/null || echo 0)" -gt 600 ] && break; sleep 0.05; done
 kill -KILL $pid 2>/dev/null
 wait $pid 2>/dev/null
 check "SIGKILL left the journal" test -s "$tmp/killed.h5.journal"
@@ -144,6 +144,15 @@ check "--resume exits 0" test $? -eq 0
 check "--resume read replications back" grep -q "resumed: [1-9][0-9]* of" "$tmp/resume.err"
 check "--resume removes the journal" test ! -e "$tmp/killed.h5.journal"
 check "killed + resumed (-t 2) vs uninterrupted (-t 1): identical /optimise" h5diff "$tmp/full.h5" "$tmp/killed.h5" /optimise /optimise
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/term.h5" -t 2 >/dev/null 2>"$tmp/term.err" &
+pid=$!
+for _ in $(seq 300); do [ "$(stat -c %s "$tmp/term.h5.journal" 2>/dev/null || echo 0)" -gt 600 ] && break; sleep 0.05; done
+kill -TERM $pid 2>/dev/null
+wait $pid
+check "SIGTERM exits 143" test $? -eq 143
+check "SIGTERM says how to go on" grep -q "add --resume to go on" "$tmp/term.err"
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/term.h5" -t 1 --resume >/dev/null 2>&1
+check "stopped + resumed (-t 1) vs uninterrupted: identical /optimise" h5diff "$tmp/full.h5" "$tmp/term.h5" /optimise /optimise
 
 # The shipped example spec loads and chooses.
 for spec in "$SRC"/scenarios/optimise/*.opt; do

@@ -3,6 +3,7 @@
  * A bad spec stops before anything is simulated (exit 2); no feasible
  * configuration is exit 1, with the file still written to say why. */
 #include "cli/cli.h"
+#include "flyt/experiment.h"
 #include "flyt/optimise.h"
 #include "flyt/optimise_file.h"
 #include "flyt/outfile.h"
@@ -10,6 +11,7 @@
 #include "output/print/print_util.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +49,9 @@ static void usage(FILE *out)
           "  -h, --help            this help\n"
           "\n"
           "Exit status: 0 a configuration was chosen, 1 none is feasible or a failure,\n"
-          "2 bad input (spec, scenario, option, a journal of another spec). Every finished\n"
-          "replication goes to FILE.journal, removed once FILE is written.\n",
+          "2 bad input (spec, scenario, option, a journal of another spec), 130/143\n"
+          "stopped by SIGINT/SIGTERM. Every finished replication goes to FILE.journal,\n"
+          "removed once FILE is written; a stopped or killed run goes on with --resume.\n",
           out);
 }
 
@@ -469,6 +472,8 @@ static int execute(const struct opt_opts *o, const struct flyt_opt_spec *spec)
     }
     char name[FLYT_NAME_LEN + 8];
     uint64_t seed = scenario_name(spec, name, sizeof name);
+    /* a stop finishes the replications in hand, which the journal keeps */
+    flyt_cli_signals_install();
     struct progress_ctx pc = { flyt_cli_seconds(), false };
     bool show = o->c.progress > 0 || (o->c.progress < 0 && isatty(STDERR_FILENO));
     struct flyt_opt_options opts = { o->c.threads, show ? on_progress : NULL, &pc };
@@ -480,6 +485,16 @@ static int execute(const struct opt_opts *o, const struct flyt_opt_spec *spec)
     if (rep.replications_resumed)
         fprintf(stderr, "flyt optimise: resumed: %u of %u replications read back from %s\n",
                 rep.replications_resumed, rep.replications, journal);
+    if (rc != 0 && flyt_experiment_stop_requested()) {
+        int sig = flyt_cli_signal_caught();
+        fprintf(stderr,
+                "flyt optimise: stopped by %s after %u replications; nothing written; the "
+                "finished ones stay in %s: add --resume to go on\n",
+                sig == SIGTERM ? "SIGTERM" : "SIGINT", rep.replications, journal);
+        flyt_opt_report_free(&rep);
+        free(journal);
+        return 128 + (sig ? sig : SIGINT);
+    }
     if (rc != 0) {
         fprintf(stderr, "flyt optimise: error: %s; nothing written%s%s%s\n", rep.detail,
                 rc == -2 ? "" : " (the finished replications stay in ", rc == -2 ? "" : journal,
