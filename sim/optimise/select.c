@@ -78,6 +78,8 @@ static int run_more(struct opt *o, unsigned c, unsigned to)
     struct opt_data *d = &o->data[c];
     const struct flyt_opt_config *cf = &o->rep->config[c];
     unsigned from = d->n;
+    if (to <= from)
+        return 0; /* never a 0-byte allocation below */
     if (to > d->cap) {
         double *y = realloc(d->y, (size_t)to * o->width * sizeof *y);
         if (!y)
