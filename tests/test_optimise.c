@@ -256,6 +256,35 @@ static void local_search_finds_the_cheapest_feasible_capacity(void **state)
     flyt_opt_spec_free(spec);
 }
 
+/* A local search that reaches max_configurations stops there with its
+ * incumbent and says so: the pick is then no local optimum. */
+static void local_search_stops_at_max_configurations(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, "%smax_configurations = 9;\n", LOCAL_SPEC);
+    struct flyt_diag d;
+    struct flyt_opt_spec *spec = load(text, &d);
+    if (!spec)
+        fputs(d.text ? d.text : "", stderr);
+    assert_non_null(spec);
+    flyt_diag_free(&d);
+    struct flyt_opt_options opts = { 2, NULL, NULL };
+    struct flyt_opt_report rep;
+    assert_int_equal(flyt_optimise(spec, &opts, &rep), 0);
+    assert_true(rep.exhausted);
+    assert_true(rep.n_configs <= 9);
+    assert_true(rep.chosen >= 0);
+    assert_int_equal(rep.config[rep.chosen].fate, FLYT_OPT_CHOSEN);
+    flyt_opt_report_free(&rep);
+    flyt_opt_spec_free(spec);
+    /* a start larger than the cap is refused at its line */
+    snprintf(text, sizeof text, "%smax_configurations = 9;\nstart_points = 9;\n", LOCAL_SPEC);
+    assert_null(load(text, &d));
+    assert_non_null(strstr(d.text, ":12: error: start_points: the local search starts from"));
+    flyt_diag_free(&d);
+}
+
 /* A journal read back gives the same report as the run that wrote it, and
  * one cut mid-record (a kill mid-write) is read up to the cut; a journal
  * of another spec is refused (-2). */
@@ -458,6 +487,7 @@ int main(void)
         cmocka_unit_test(reports_none_when_every_configuration_breaks_the_limit),
         cmocka_unit_test(rejects_bad_specs_at_their_lines),
         cmocka_unit_test(local_search_finds_the_cheapest_feasible_capacity),
+        cmocka_unit_test(local_search_stops_at_max_configurations),
         cmocka_unit_test(a_resumed_run_matches_the_uninterrupted_one),
         cmocka_unit_test(a_weighted_objective_is_the_sum_of_its_terms),
         cmocka_unit_test(fractional_steps_reach_max),

@@ -32,8 +32,10 @@ struct opt {
 int opt_fail(struct opt *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The configuration at these levels: its index among those visited, added
- * (first run in `round`) when new; -1 when out of memory. */
-int opt_visit(struct opt *o, const int *levels, unsigned round);
+ * (first run in `round`) when new; -1 when out of memory. seen_before
+ * false: the caller knows it is new (the grid, whose K may be 100,000, is
+ * not searched K times). */
+int opt_visit(struct opt *o, const int *levels, unsigned round, bool seen_before);
 
 /* The two phases on the configurations set[0..k-1]: feasibility for those
  * not decided yet, then KN among the feasible ones of the set. *pick is

@@ -21,7 +21,7 @@ int opt_search_grid(struct opt *o)
     int levels[FLYT_OPT_MAX_VARS];
     for (unsigned c = 0; c < K; c++) {
         flyt_opt_config_levels(spec, c, levels);
-        int i = opt_visit(o, levels, 0);
+        int i = opt_visit(o, levels, 0, false);
         if (i < 0) {
             free(set);
             return -1;
@@ -76,7 +76,7 @@ static int start_set(struct opt *o, unsigned *set, unsigned *k)
             levels[i] = l < n ? l : n - 1;
         }
         unsigned before = o->rep->n_configs;
-        int c = opt_visit(o, levels, 0);
+        int c = opt_visit(o, levels, 0, true);
         if (c < 0)
             return -1;
         if (o->rep->n_configs > before) /* the same point twice is compared once */
@@ -143,7 +143,7 @@ int opt_search_local(struct opt *o)
         }
         rep->rounds++;
         for (unsigned i = 0; i < k; i++) {
-            int c = opt_visit(o, lv[i], rep->rounds);
+            int c = opt_visit(o, lv[i], rep->rounds, true);
             if (c < 0) {
                 rc = -1;
                 break;

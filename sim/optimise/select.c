@@ -429,11 +429,11 @@ int opt_decide(struct opt *o, const unsigned *set, unsigned k, int *pick)
     return any ? select_best(o, set, k, pick) : 0;
 }
 
-int opt_visit(struct opt *o, const int *levels, unsigned round)
+int opt_visit(struct opt *o, const int *levels, unsigned round, bool seen_before)
 {
     uint64_t index = flyt_opt_grid_index(o->spec, levels);
     struct flyt_opt_report *rep = o->rep;
-    for (unsigned i = 0; i < rep->n_configs; i++)
+    for (unsigned i = 0; seen_before && i < rep->n_configs; i++)
         if (rep->config[i].index == index)
             return (int)i;
     if (rep->n_configs == o->cap_configs) {

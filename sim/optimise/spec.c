@@ -241,6 +241,13 @@ static void check_grid(struct flyt_spec *sp, struct flyt_spec_node *root,
     if (n > 1e18)
         flyt_spec_error(sp, flyt_spec_member(root, "variables"), "variables",
                         "the grid has %.3g configurations, more than 1e18: widen the steps", n);
+    struct flyt_spec_node *sn = flyt_spec_member(root, "start_points");
+    if (spec->search == FLYT_OPT_SEARCH_LOCAL && spec->start_points + 1 > spec->max_configurations)
+        flyt_spec_error(sp, sn ? sn : flyt_spec_member(root, "max_configurations"),
+                        sn ? "start_points" : "max_configurations",
+                        "the local search starts from start_points (%u) + 1 configurations, more "
+                        "than max_configurations (%u) lets it visit",
+                        spec->start_points, spec->max_configurations);
     spec->n_configs =
             spec->search == FLYT_OPT_SEARCH_GRID && n <= spec->max_configurations ? (unsigned)n : 0;
     for (int i = 0; i < spec->n_constraints; i++)
