@@ -36,7 +36,7 @@ struct flyt_opt_file {
     double n_space;               /* configurations in the whole grid */
     unsigned rounds;              /* local: neighbourhoods compared after the start */
     int exhausted;                /* local: stopped at max_configurations */
-    size_t n_terms;               /* a weighted-sum objective's terms; 0: one KPI */
+    size_t n_terms;               /* the objective's terms: 1 (weight 1) for one KPI */
     const char *const *term_kpis; /* [n_terms] */
     const double *weights;        /* [n_terms] */
 };

@@ -335,6 +335,10 @@ static int write_file(const char *path, const struct flyt_opt_spec *spec,
     int upper[FLYT_OPT_MAX_CONSTRAINTS];
     const char *term_kpis[FLYT_OPT_MAX_TERMS];
     double weights[FLYT_OPT_MAX_TERMS];
+    /* a single KPI is the sum of one term of weight 1: the file has one form */
+    size_t n_terms = spec->n_terms ? (size_t)spec->n_terms : 1;
+    term_kpis[0] = spec->objective.name;
+    weights[0] = 1.0;
     for (int t = 0; t < spec->n_terms; t++) {
         term_kpis[t] = spec->terms[t].kpi.name;
         weights[t] = spec->terms[t].weight;
@@ -411,7 +415,7 @@ static int write_file(const char *path, const struct flyt_opt_spec *spec,
                                    spec->n_grid,
                                    rep->rounds,
                                    rep->exhausted,
-                                   spec->n_terms,
+                                   n_terms,
                                    term_kpis,
                                    weights };
         rc = flyt_h5_write_optimise(path, &f, meta, err, sizeof err);

@@ -62,11 +62,12 @@ static int write_attrs(struct flyt__h5 *c, hid_t g, const struct flyt_opt_file *
            flyt__h5_attr_double(c, g, "space", f->n_space) ||
            flyt__h5_attr_write(c, g, "rounds", H5T_STD_U32LE, H5T_NATIVE_UINT, &f->rounds) ||
            flyt__h5_attr_write(c, g, "exhausted", H5T_STD_I32LE, H5T_NATIVE_INT, &f->exhausted) ||
-           (f->n_terms && (flyt__h5_attr_strs(c, g, "objective_kpis", f->term_kpis, f->n_terms) ||
-                           flyt__h5_write_1d(c, g, "objective_weights", H5T_IEEE_F64LE,
-                                             H5T_NATIVE_DOUBLE, f->n_terms, f->weights, "",
-                                             "each objective KPI's weight (attribute "
-                                             "objective_kpis): the objective is their sum")));
+           (f->n_terms > 0 &&
+            (flyt__h5_attr_strs(c, g, "objective_kpis", f->term_kpis, f->n_terms) ||
+             flyt__h5_write_1d(c, g, "objective_weights", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                               f->n_terms, f->weights, "",
+                               "each objective KPI's weight (attribute "
+                               "objective_kpis): the objective is their sum")));
 }
 
 static int write_body(struct flyt__h5 *c, hid_t g, const struct flyt_opt_file *f)
