@@ -78,6 +78,20 @@ check "no feasible configuration exits 1" test $? -eq 1
 check "no feasible configuration is said" grep -q "^no configuration is feasible" "$tmp/none.txt"
 check "no feasible configuration still writes the file" test -s "$tmp/none.h5"
 
+# The shipped example specs load and choose, except those whose "# expect:
+# exit 1" line says nothing on their grid is feasible (a finding, reported).
+for spec in "$SRC"/scenarios/optimise/*.opt; do
+  "$FLYT" optimise "$spec" -t 2 --no-progress -o "$tmp/shipped.h5" >"$tmp/shipped.out" 2>"$tmp/shipped.err"
+  rc=$?
+  if grep -q '^# expect: exit 1' "$spec"; then
+    check "$(basename "$spec"): runs, nothing feasible (exit 1, got $rc)" test $rc -eq 1
+    check "$(basename "$spec"): says so" grep -q "^no configuration is feasible" "$tmp/shipped.out"
+    continue
+  fi
+  check "$(basename "$spec"): runs and chooses (exit 0, got $rc)" test $rc -eq 0
+  check "$(basename "$spec"): names the chosen configuration" grep -q "^chosen: #" "$tmp/shipped.out"
+done
+
 # --write-scenario: the base scenario with the pick's values, a header that
 # says what chose it; never over an existing file; nothing when none chosen.
 "$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/ws.h5" --write-scenario "$tmp/ws.cfg" >/dev/null 2>&1
@@ -153,20 +167,6 @@ check "SIGTERM exits 143" test $? -eq 143
 check "SIGTERM says how to go on" grep -q "add --resume to go on" "$tmp/term.err"
 "$FLYT" optimise "$tmp/long.opt" -o "$tmp/term.h5" -t 1 --resume >/dev/null 2>&1
 check "stopped + resumed (-t 1) vs uninterrupted: identical /optimise" h5diff "$tmp/full.h5" "$tmp/term.h5" /optimise /optimise
-
-# The shipped example specs load and choose, except those whose "# expect:
-# exit 1" line says nothing on their grid is feasible (a finding, reported).
-for spec in "$SRC"/scenarios/optimise/*.opt; do
-  "$FLYT" optimise "$spec" -t 2 --no-progress -o "$tmp/shipped.h5" >"$tmp/shipped.out" 2>"$tmp/shipped.err"
-  rc=$?
-  if grep -q '^# expect: exit 1' "$spec"; then
-    check "$(basename "$spec"): runs, nothing feasible (exit 1, got $rc)" test $rc -eq 1
-    check "$(basename "$spec"): says so" grep -q "^no configuration is feasible" "$tmp/shipped.out"
-    continue
-  fi
-  check "$(basename "$spec"): runs and chooses (exit 0, got $rc)" test $rc -eq 0
-  check "$(basename "$spec"): names the chosen configuration" grep -q "^chosen: #" "$tmp/shipped.out"
-done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
