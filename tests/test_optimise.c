@@ -252,6 +252,27 @@ static void local_search_finds_the_cheapest_feasible_capacity(void **state)
         assert_true(one.config[c].objective.mean == rep.config[c].objective.mean);
     }
     flyt_opt_report_free(&one);
+    /* a local search read back from its journal visits the same
+     * configurations in the same order and decides the same */
+    char jpath[64];
+    write_spec(jpath, sizeof jpath, "");
+    unlink(jpath);
+    struct flyt_opt_journal jo = { jpath, false };
+    assert_int_equal(flyt_optimise_with(spec, &opts, &jo, &one), 0);
+    flyt_opt_report_free(&one);
+    jo.resume = true;
+    opts.threads = 2;
+    assert_int_equal(flyt_optimise_with(spec, &opts, &jo, &one), 0);
+    unlink(jpath);
+    assert_int_equal(one.replications_resumed, rep.replications);
+    assert_int_equal(one.n_configs, rep.n_configs);
+    assert_int_equal(one.chosen, rep.chosen);
+    for (unsigned c = 0; c < rep.n_configs; c++) {
+        assert_true(one.config[c].index == rep.config[c].index);
+        assert_int_equal(one.config[c].fate, rep.config[c].fate);
+        assert_true(one.config[c].objective.mean == rep.config[c].objective.mean);
+    }
+    flyt_opt_report_free(&one);
     flyt_opt_report_free(&rep);
     flyt_opt_spec_free(spec);
 }
