@@ -32,14 +32,14 @@ sed 's/units.short_term.capacity/units.short_term.capacty/' "$tmp/mmc.opt" >"$tm
 sed 's/min = 8; max = 12/min = 12; max = 8/' "$tmp/mmc.opt" >"$tmp/badrange.opt"
 sed 's/"ukp_wait_mean"/"ukp_wait_average"/' "$tmp/mmc.opt" >"$tmp/badkpi.opt"
 sed 's/^seed = 5;/seed = 5; colour = 2;/' "$tmp/mmc.opt" >"$tmp/unknown.opt"
-sed 's/min = 8; max = 12/min = 1; max = 900/' "$tmp/mmc.opt" >"$tmp/toomany.opt"
+sed 's/min = 8; max = 12/min = 1; max = 900/; s/^seed = 5;/seed = 5; search = "grid";/' "$tmp/mmc.opt" >"$tmp/toomany.opt"
 sed 's/min = 8; max = 12/min = 8.0; max = 12/' "$tmp/mmc.opt" >"$tmp/float.opt"
 for c in "badkey:6:variables\[0\]: at min = 8 the scenario rejects it: .*unknown key 'capacty'" \
          "badrange:6:variables\[0\]\.max: empty range" \
          "badkpi:8:constraints\[0\]\.kpi: unknown KPI 'ukp_wait_average'" \
          "unknown:5:colour: unknown key" \
          "toomany:6:variables: the grid has 900 configurations, more than max_configurations (500)" \
-         "float:6:variables\[0\]\.min: expected an integer"; do
+         "float:6:variables\[0\]: at min = 8.0 the scenario rejects it: .*expected an integer"; do
   name=${c%%:*}; rest=${c#*:}; line=${rest%%:*}; msg=${rest#*:}
   "$FLYT" optimise "$tmp/$name.opt" -o "$tmp/$name.h5" >"$tmp/$name.out" 2>"$tmp/$name.err"
   check "$name spec exits 2" test $? -eq 2
@@ -91,6 +91,82 @@ for spec in "$SRC"/scenarios/optimise/*.opt; do
   check "$(basename "$spec"): runs and chooses (exit 0, got $rc)" test $rc -eq 0
   check "$(basename "$spec"): names the chosen configuration" grep -q "^chosen: #" "$tmp/shipped.out"
 done
+
+# --write-scenario: the base scenario with the pick's values, a header that
+# says what chose it; never over an existing file; nothing when none chosen.
+"$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/ws.h5" --write-scenario "$tmp/ws.cfg" >/dev/null 2>&1
+check "--write-scenario exits 0" test $? -eq 0
+check "--write-scenario's header names the chooser" grep -q "^# Chosen by flyt optimise $tmp/mmc.opt" "$tmp/ws.cfg"
+check "--write-scenario's header names the procedure and confidence" grep -q "^# Procedure: grid search .*confidence 95 %" "$tmp/ws.cfg"
+check "--write-scenario sets the chosen capacity" grep -Eq "^ +capacity = 10;" "$tmp/ws.cfg"
+check "--write-scenario keeps the spec's fixed changes" grep -Eq "^ +horizon_days = 600\.0;" "$tmp/ws.cfg"
+"$FLYT" run "$tmp/ws.cfg" -r 2 -o "$tmp/ws-run.h5" >/dev/null 2>&1
+check "the written scenario runs" test $? -eq 0
+"$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/ws2.h5" --write-scenario "$tmp/ws.cfg" >/dev/null 2>"$tmp/ws2.err"
+check "--write-scenario over an existing file exits 2" test $? -eq 2
+check "--write-scenario over an existing file runs nothing" test ! -e "$tmp/ws2.h5"
+"$FLYT" optimise "$tmp/none.opt" -o "$tmp/nws.h5" --write-scenario "$tmp/nws.cfg" >/dev/null 2>&1
+check "no pick: exit 1" test $? -eq 1
+check "no pick: no scenario written" test ! -e "$tmp/nws.cfg"
+check "no pick: no partial scenario" no_partial "$tmp/nws.cfg"
+
+# A space beyond max_configurations: the local search by default, and the
+# file says so.
+cat >"$tmp/local.opt" <<EOT
+scenario = "$SRC/scenarios/validation/mmc-rho070.cfg";
+set = [ "run.horizon_days=1100.0", "run.warmup_days=100.0",
+        "cost.units.short_term.place_year_nok=1000.0", "cost.units.short_term.bed_day_nok=10.0" ];
+replications = 10;
+seed = 11;
+variables = ( { key = "units.short_term.capacity"; min = 8; max = 40; },
+  { key = "cost.units.short_term.overflow_bed_day_nok"; min = 0.0; max = 10.0; step = 0.5; } );
+objective_indifference = 200.0;
+constraints = ( { kpi = "ukp_wait_mean"; max = 0.15; tolerance = 0.03; } );
+max_configurations = 200;
+EOT
+"$FLYT" optimise "$tmp/local.opt" -o "$tmp/local.h5" >"$tmp/local.txt" 2>/dev/null
+check "local search exits 0" test $? -eq 0
+check "local search is said" grep -q "^local search of 693 configurations" "$tmp/local.txt"
+check "local search picks c = 10" grep -Eq "^chosen: #[0-9]+ units.short_term.capacity=10 " "$tmp/local.txt"
+check "a fractional variable is shown with its point" grep -Eq "overflow_bed_day_nok=[0-9]+\.[05]" "$tmp/local.txt"
+check "the file says local" bash -c "h5dump -a /optimise/search '$tmp/local.h5' | grep -q '\"local\"'"
+check "the file has each configuration's round" bash -c "h5dump -d /optimise/round '$tmp/local.h5' | grep -q DATA"
+
+# Resume after SIGKILL: a journal next to the output; --resume on another
+# thread count writes the same datasets as an uninterrupted run.
+sed 's/run.horizon_days=600.0/run.horizon_days=20000.0/' "$tmp/mmc.opt" >"$tmp/long.opt"
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/full.h5" -t 1 >/dev/null 2>&1
+check "uninterrupted long run exits 0" test $? -eq 0
+check "a finished run leaves no journal" test ! -e "$tmp/full.h5.journal"
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/killed.h5" -t 2 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 300); do [ "$(stat -c %s "$tmp/killed.h5.journal" 2>/dev/null || echo 0)" -gt 600 ] && break; sleep 0.05; done
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+check "SIGKILL left the journal" test -s "$tmp/killed.h5.journal"
+check "SIGKILL left no output" test ! -e "$tmp/killed.h5"
+printf 'FYOR\x10\x02' >>"$tmp/killed.h5.journal" # a torn record, as a kill mid-write leaves
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/killed.h5" -t 2 >/dev/null 2>"$tmp/again.err"
+check "a journal without --resume exits 2" test $? -eq 2
+check "a journal without --resume says --resume" grep -q "add --resume" "$tmp/again.err"
+"$FLYT" optimise "$tmp/mmc.opt" -o "$tmp/killed.h5" --resume >/dev/null 2>"$tmp/other.err"
+check "another spec's journal exits 2" test $? -eq 2
+check "another spec's journal is named" grep -q "journal of another optimisation spec" "$tmp/other.err"
+check "another spec's journal writes nothing" test ! -e "$tmp/killed.h5"
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/killed.h5" -t 2 --resume >/dev/null 2>"$tmp/resume.err"
+check "--resume exits 0" test $? -eq 0
+check "--resume read replications back" grep -q "resumed: [1-9][0-9]* of" "$tmp/resume.err"
+check "--resume removes the journal" test ! -e "$tmp/killed.h5.journal"
+check "killed + resumed (-t 2) vs uninterrupted (-t 1): identical /optimise" h5diff "$tmp/full.h5" "$tmp/killed.h5" /optimise /optimise
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/term.h5" -t 2 >/dev/null 2>"$tmp/term.err" &
+pid=$!
+for _ in $(seq 300); do [ "$(stat -c %s "$tmp/term.h5.journal" 2>/dev/null || echo 0)" -gt 600 ] && break; sleep 0.05; done
+kill -TERM $pid 2>/dev/null
+wait $pid
+check "SIGTERM exits 143" test $? -eq 143
+check "SIGTERM says how to go on" grep -q "add --resume to go on" "$tmp/term.err"
+"$FLYT" optimise "$tmp/long.opt" -o "$tmp/term.h5" -t 1 --resume >/dev/null 2>&1
+check "stopped + resumed (-t 1) vs uninterrupted: identical /optimise" h5diff "$tmp/full.h5" "$tmp/term.h5" /optimise /optimise
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

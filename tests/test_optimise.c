@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MMC FLYT_SOURCE_DIR "/scenarios/validation/mmc-rho070.cfg"
@@ -194,6 +195,311 @@ static void rejects_bad_specs_at_their_lines(void **state)
     flyt_diag_free(&d);
 }
 
+/* The M/M/c unit of the first test in a space too large for the grid: the
+ * capacity from 8 to 40 and a variable the model never reads (overflow is
+ * never priced here) from 0 to 20, 693 configurations against a cap of
+ * 500, so the spec's default is the local search. The cheapest feasible
+ * capacity is known (c = 10, Erlang C), and every configuration with it is
+ * as cheap as any other: the search must end on c = 10. */
+static const char LOCAL_SPEC[] =
+        "scenario = \"" MMC "\";\n"
+        "set = [ \"run.horizon_days=1100.0\", \"run.warmup_days=100.0\",\n"
+        "        \"cost.units.short_term.place_year_nok=1000.0\",\n"
+        "        \"cost.units.short_term.bed_day_nok=10.0\" ];\n"
+        "replications = 10;\nseed = 11;\n"
+        "variables = ( { key = \"units.short_term.capacity\"; min = 8; max = 40; },\n"
+        "  { key = \"cost.units.short_term.overflow_bed_day_nok\"; min = 0; max = 20; } );\n"
+        "objective_indifference = 200.0;\n"
+        "constraints = ( { kpi = \"ukp_wait_mean\"; max = 0.15; tolerance = 0.03; } );\n";
+
+static void local_search_finds_the_cheapest_feasible_capacity(void **state)
+{
+    (void)state;
+    struct flyt_diag d;
+    struct flyt_opt_spec *spec = load(LOCAL_SPEC, &d);
+    if (!spec)
+        fputs(d.text ? d.text : "", stderr);
+    assert_non_null(spec);
+    flyt_diag_free(&d);
+    assert_int_equal(spec->search, FLYT_OPT_SEARCH_LOCAL);
+    assert_true(spec->n_grid == 33 * 21);
+    struct flyt_opt_options opts = { 2, NULL, NULL };
+    struct flyt_opt_report rep;
+    assert_int_equal(flyt_optimise(spec, &opts, &rep), 0);
+    assert_int_equal(rep.search, FLYT_OPT_SEARCH_LOCAL);
+    assert_true(rep.chosen >= 0);
+    assert_false(rep.exhausted);
+    assert_true(rep.config[rep.chosen].value[0] == 10);
+    assert_true(rep.rounds >= 1);
+    assert_true(rep.n_configs < 100); /* a search, not the grid */
+    /* the local optimum: c = 9 was compared (a neighbour of c = 10) and
+     * found infeasible */
+    bool saw9 = false;
+    for (unsigned c = 0; c < rep.n_configs; c++)
+        if (rep.config[c].value[0] == 9) {
+            saw9 = true;
+            assert_int_equal(rep.config[c].fate, FLYT_OPT_INFEASIBLE);
+        }
+    assert_true(saw9);
+    /* the same answer and the same replications on one thread */
+    struct flyt_opt_report one;
+    opts.threads = 1;
+    assert_int_equal(flyt_optimise(spec, &opts, &one), 0);
+    assert_int_equal(one.n_configs, rep.n_configs);
+    assert_int_equal(one.chosen, rep.chosen);
+    for (unsigned c = 0; c < rep.n_configs; c++) {
+        assert_int_equal(one.config[c].n_run, rep.config[c].n_run);
+        assert_true(one.config[c].objective.mean == rep.config[c].objective.mean);
+    }
+    flyt_opt_report_free(&one);
+    /* a local search read back from its journal visits the same
+     * configurations in the same order and decides the same */
+    char jpath[64];
+    write_spec(jpath, sizeof jpath, "");
+    unlink(jpath);
+    struct flyt_opt_journal jo = { jpath, false };
+    assert_int_equal(flyt_optimise_with(spec, &opts, &jo, &one), 0);
+    flyt_opt_report_free(&one);
+    jo.resume = true;
+    opts.threads = 2;
+    assert_int_equal(flyt_optimise_with(spec, &opts, &jo, &one), 0);
+    unlink(jpath);
+    assert_int_equal(one.replications_resumed, rep.replications);
+    assert_int_equal(one.n_configs, rep.n_configs);
+    assert_int_equal(one.chosen, rep.chosen);
+    for (unsigned c = 0; c < rep.n_configs; c++) {
+        assert_true(one.config[c].index == rep.config[c].index);
+        assert_int_equal(one.config[c].fate, rep.config[c].fate);
+        assert_true(one.config[c].objective.mean == rep.config[c].objective.mean);
+    }
+    flyt_opt_report_free(&one);
+    flyt_opt_report_free(&rep);
+    flyt_opt_spec_free(spec);
+}
+
+/* A local search that reaches max_configurations stops there with its
+ * incumbent and says so: the pick is then no local optimum. */
+static void local_search_stops_at_max_configurations(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof text, "%smax_configurations = 9;\n", LOCAL_SPEC);
+    struct flyt_diag d;
+    struct flyt_opt_spec *spec = load(text, &d);
+    if (!spec)
+        fputs(d.text ? d.text : "", stderr);
+    assert_non_null(spec);
+    flyt_diag_free(&d);
+    struct flyt_opt_options opts = { 2, NULL, NULL };
+    struct flyt_opt_report rep;
+    assert_int_equal(flyt_optimise(spec, &opts, &rep), 0);
+    assert_true(rep.exhausted);
+    assert_true(rep.n_configs <= 9);
+    assert_true(rep.chosen >= 0);
+    assert_int_equal(rep.config[rep.chosen].fate, FLYT_OPT_CHOSEN);
+    flyt_opt_report_free(&rep);
+    flyt_opt_spec_free(spec);
+    /* a start larger than the cap is refused at its line */
+    snprintf(text, sizeof text, "%smax_configurations = 9;\nstart_points = 9;\n", LOCAL_SPEC);
+    assert_null(load(text, &d));
+    assert_non_null(strstr(d.text, ":12: error: start_points: the local search starts from"));
+    flyt_diag_free(&d);
+}
+
+/* A journal read back gives the same report as the run that wrote it, and
+ * one cut mid-record (a kill mid-write) is read up to the cut; a journal
+ * of another spec is refused (-2). */
+static void a_resumed_run_matches_the_uninterrupted_one(void **state)
+{
+    (void)state;
+    const char *text =
+            "scenario = \"" MMC "\";\n"
+            "set = [ \"run.horizon_days=600.0\", \"run.warmup_days=100.0\",\n"
+            "        \"cost.units.short_term.place_year_nok=1000.0\",\n"
+            "        \"cost.units.short_term.bed_day_nok=10.0\" ];\n"
+            "replications = 8;\nseed = 5;\n"
+            "variables = ( { key = \"units.short_term.capacity\"; min = 8; max = 12; } );\n"
+            "objective_indifference = 200.0;\n"
+            "constraints = ( { kpi = \"ukp_wait_mean\"; max = 0.15; tolerance = 0.03; } );\n";
+    struct flyt_diag d;
+    struct flyt_opt_spec *spec = load(text, &d);
+    assert_non_null(spec);
+    flyt_diag_free(&d);
+    char jpath[64];
+    write_spec(jpath, sizeof jpath, "");
+    unlink(jpath);
+    struct flyt_opt_options opts = { 2, NULL, NULL };
+    struct flyt_opt_journal jo = { jpath, false };
+    struct flyt_opt_report full, again, cut;
+    assert_int_equal(flyt_optimise_with(spec, &opts, &jo, &full), 0);
+    assert_int_equal(full.replications_resumed, 0);
+    /* without --resume an existing journal is refused */
+    assert_int_equal(flyt_optimise_with(spec, &opts, &jo, &again), -2);
+    assert_non_null(strstr(again.detail, "--resume"));
+    flyt_opt_report_free(&again);
+    jo.resume = true;
+    opts.threads = 1;
+    assert_int_equal(flyt_optimise_with(spec, &opts, &jo, &again), 0);
+    assert_int_equal(again.replications_resumed, full.replications);
+    struct stat st;
+    assert_int_equal(stat(jpath, &st), 0);
+    assert_int_equal(truncate(jpath, st.st_size / 2 + 3), 0);
+    assert_int_equal(flyt_optimise_with(spec, &opts, &jo, &cut), 0);
+    assert_true(cut.replications_resumed > 0 && cut.replications_resumed < full.replications);
+    const struct flyt_opt_report *r[2] = { &again, &cut };
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(r[k]->chosen, full.chosen);
+        assert_int_equal(r[k]->replications, full.replications);
+        for (unsigned c = 0; c < full.n_configs; c++) {
+            assert_int_equal(r[k]->config[c].fate, full.config[c].fate);
+            assert_int_equal(r[k]->config[c].n_run, full.config[c].n_run);
+            assert_memory_equal(&r[k]->config[c].objective.mean, &full.config[c].objective.mean,
+                                5 * sizeof(double));
+            assert_memory_equal(&r[k]->config[c].constraint_stat[0].mean,
+                                &full.config[c].constraint_stat[0].mean, 5 * sizeof(double));
+        }
+    }
+    flyt_opt_report_free(&full);
+    flyt_opt_report_free(&again);
+    flyt_opt_report_free(&cut);
+    flyt_opt_spec_free(spec);
+    /* another spec (another seed) finds this journal and refuses it */
+    char *other = strdup(text);
+    assert_non_null(other);
+    memcpy(strstr(other, "seed = 5"), "seed = 6", 8);
+    spec = load(other, &d);
+    free(other);
+    assert_non_null(spec);
+    flyt_diag_free(&d);
+    assert_int_equal(flyt_optimise_with(spec, &opts, &jo, &again), -2);
+    assert_non_null(strstr(again.detail, "another optimisation spec"));
+    flyt_opt_report_free(&again);
+    flyt_opt_spec_free(spec);
+    unlink(jpath);
+}
+
+/* A weighted-sum objective is the weighted sum of the KPIs' values,
+ * replication by replication: its mean is the same sum of their means. */
+static void a_weighted_objective_is_the_sum_of_its_terms(void **state)
+{
+    (void)state;
+    const char *head = "scenario = \"" MMC "\";\n"
+                       "set = [ \"run.horizon_days=600.0\", \"run.warmup_days=100.0\",\n"
+                       "        \"cost.units.short_term.place_year_nok=1000.0\",\n"
+                       "        \"cost.units.short_term.bed_day_nok=10.0\" ];\n"
+                       "replications = 8;\nseed = 3;\n"
+                       "variables = ( { key = \"units.short_term.capacity\"; min = 10; max = 11; "
+                       "} );\n"
+                       "objective_indifference = 100.0;\n"
+                       "constraints = ( { kpi = \"ukp_wait_mean\"; max = 1.0; tolerance = 0.05; "
+                       "} );\n";
+    char text[2048];
+    struct flyt_diag d;
+    struct flyt_opt_options opts = { 2, NULL, NULL };
+    struct flyt_opt_report a, b;
+    snprintf(text, sizeof text, "%s", head);
+    struct flyt_opt_spec *sa = load(text, &d);
+    assert_non_null(sa);
+    flyt_diag_free(&d);
+    snprintf(text, sizeof text,
+             "%sobjective = ( { kpi = \"cost_total_per_year\"; weight = 2.0; },\n"
+             "  { kpi = \"ukp_wait_mean\"; weight = -1000.0; } );\n",
+             head);
+    struct flyt_opt_spec *sb = load(text, &d);
+    if (!sb)
+        fputs(d.text ? d.text : "", stderr);
+    assert_non_null(sb);
+    flyt_diag_free(&d);
+    assert_int_equal(sb->n_terms, 2);
+    assert_int_equal(flyt_optimise(sa, &opts, &a), 0);
+    assert_int_equal(flyt_optimise(sb, &opts, &b), 0);
+    for (unsigned c = 0; c < 2; c++) {
+        /* the same replications (CRN) in both runs for those compared */
+        unsigned n = a.config[c].n_run < b.config[c].n_run ? a.config[c].n_run : b.config[c].n_run;
+        assert_true(n >= 8);
+        if (a.config[c].n_run != b.config[c].n_run)
+            continue;
+        double want =
+                2.0 * a.config[c].objective.mean - 1000.0 * a.config[c].constraint_stat[0].mean;
+        assert_true(fabs(b.config[c].objective.mean - want) <= 1e-9 * fabs(want));
+    }
+    flyt_opt_report_free(&a);
+    flyt_opt_report_free(&b);
+    flyt_opt_spec_free(sa);
+    flyt_opt_spec_free(sb);
+}
+
+/* A fractional step gives every value from min to max, max included when
+ * the steps reach it up to rounding (0 to 0.3 by 0.1: four values). */
+static void fractional_steps_reach_max(void **state)
+{
+    (void)state;
+    struct flyt_diag d;
+    struct flyt_opt_spec *spec =
+            load("scenario = \"" MMC "\";\n"
+                 "variables = ( { key = \"cost.units.short_term.overflow_bed_day_nok\"; min = 0.0; "
+                 "max = 0.3; step = 0.1; },\n"
+                 "  { key = \"units.short_term.capacity\"; min = 10; max = 12; step = 2; } );\n"
+                 "objective_indifference = 100.0;\n",
+                 &d);
+    if (!spec)
+        fputs(d.text ? d.text : "", stderr);
+    assert_non_null(spec);
+    flyt_diag_free(&d);
+    assert_int_equal(spec->vars[0].n_values, 4);
+    assert_false(spec->vars[0].integer);
+    assert_true(spec->vars[1].integer);
+    assert_int_equal(spec->n_configs, 8);
+    int lv[FLYT_OPT_MAX_VARS];
+    double v[FLYT_OPT_MAX_VARS];
+    flyt_opt_config_levels(spec, 7, lv);
+    flyt_opt_level_values(spec, lv, v);
+    assert_true(v[0] == 0.0 + 0.1 * 3 && v[1] == 12);
+    assert_int_equal(flyt_opt_grid_index(spec, lv), 7);
+    char buf[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
+    const char *sets[FLYT_OPT_MAX_ALL_SETS];
+    int n = flyt_opt_sets(spec, v, buf, sets);
+    assert_int_equal(n, 2);
+    assert_string_equal(sets[0], "cost.units.short_term.overflow_bed_day_nok=0.30000000000000004");
+    assert_string_equal(sets[1], "units.short_term.capacity=12");
+    v[0] = 2.0;
+    flyt_opt_sets(spec, v, buf, sets);
+    assert_string_equal(sets[0], "cost.units.short_term.overflow_bed_day_nok=2.0");
+    flyt_opt_spec_free(spec);
+}
+
+/* The new keys' mistakes, each at its line. */
+static void rejects_bad_search_steps_and_weights_at_their_lines(void **state)
+{
+    (void)state;
+    struct flyt_diag d;
+    struct flyt_opt_spec *spec =
+            load("scenario = \"" MMC "\";\n"
+                 "search = \"anneal\";\n"
+                 "variables = ( { key = \"units.short_term.capacity\"; min = 8; max = 9; step = 0; "
+                 "} );\n"
+                 "objective = ( { kpi = \"cost_total_per_year\"; weight = 0.0; },\n"
+                 "  { kpi = \"ukp_wait_avg\"; weight = 1.0; } );\n"
+                 "objective_indifference = 100.0;\n",
+                 &d);
+    assert_null(spec);
+    assert_non_null(d.text);
+    assert_non_null(strstr(d.text, ":2: error: search: expected \"grid\""));
+    assert_non_null(strstr(d.text, ":3: error: variables[0].step: must be > 0"));
+    assert_non_null(strstr(d.text, ":4: error: objective[0].weight: must be a finite number"));
+    assert_non_null(strstr(d.text, ":5: error: objective[1].kpi: unknown KPI 'ukp_wait_avg'"));
+    flyt_diag_free(&d);
+    spec = load("scenario = \"" MMC "\";\n"
+                "search = \"grid\";\nmax_configurations = 10;\n"
+                "variables = ( { key = \"units.short_term.capacity\"; min = 8; max = 30; } );\n"
+                "objective_indifference = 100.0;\n",
+                &d);
+    assert_null(spec);
+    assert_non_null(strstr(d.text, ":4: error: variables: the grid has 23 configurations, more "
+                                   "than max_configurations (10)"));
+    flyt_diag_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +507,12 @@ int main(void)
         cmocka_unit_test(identical_configurations_are_not_distinguishable),
         cmocka_unit_test(reports_none_when_every_configuration_breaks_the_limit),
         cmocka_unit_test(rejects_bad_specs_at_their_lines),
+        cmocka_unit_test(local_search_finds_the_cheapest_feasible_capacity),
+        cmocka_unit_test(local_search_stops_at_max_configurations),
+        cmocka_unit_test(a_resumed_run_matches_the_uninterrupted_one),
+        cmocka_unit_test(a_weighted_objective_is_the_sum_of_its_terms),
+        cmocka_unit_test(fractional_steps_reach_max),
+        cmocka_unit_test(rejects_bad_search_steps_and_weights_at_their_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,9 +42,15 @@
 #define FLYT_OPT_SET_LEN         (FLYT_OPT_KEY_LEN + 48)
 #define FLYT_OPT_MAX_ALL_SETS    (FLYT_OPT_MAX_SETS + 1 + FLYT_OPT_MAX_VARS)
 
+#define FLYT_OPT_MAX_TERMS 8
+
 struct flyt_opt_var {
     char key[FLYT_OPT_KEY_LEN];
-    long long min, max, step; /* values min, min + step, ... <= max */
+    /* values min + i step for i = 0 .. n_values - 1, each computed from i
+     * (never accumulated), so a fractional step gives the same values on
+     * every machine */
+    double min, max, step;
+    bool integer; /* min, max and step were integer literals: set as integers */
     int n_values;
     int line;
 };
@@ -54,6 +60,17 @@ struct flyt_opt_kpi {
     int kpi;
     char name[FLYT_OPT_KPI_LEN];
     int line;
+};
+
+/* One term of a weighted-sum objective: weight x the KPI's mean. */
+struct flyt_opt_term {
+    struct flyt_opt_kpi kpi;
+    double weight;
+};
+
+enum flyt_opt_search {
+    FLYT_OPT_SEARCH_GRID,  /* every configuration of the grid */
+    FLYT_OPT_SEARCH_LOCAL, /* a space-filling start, then neighbourhoods of the incumbent */
 };
 
 struct flyt_opt_constraint {
@@ -75,13 +92,20 @@ struct flyt_opt_spec {
     char *sets[FLYT_OPT_MAX_SETS];
     int n_vars;
     struct flyt_opt_var vars[FLYT_OPT_MAX_VARS];
-    struct flyt_opt_kpi objective; /* minimised */
-    double indifference;           /* delta, in the objective's units */
+    struct flyt_opt_kpi objective; /* minimised; a weighted sum: kpi -1, name the sum */
+    int n_terms;                   /* 0: the single KPI objective; else the weighted sum */
+    struct flyt_opt_term terms[FLYT_OPT_MAX_TERMS];
+    double indifference; /* delta, in the objective's units */
     int n_constraints;
     struct flyt_opt_constraint constraints[FLYT_OPT_MAX_CONSTRAINTS];
     double alpha;
-    unsigned max_configurations;
-    unsigned n_configs; /* the grid's size */
+    unsigned
+            max_configurations; /* grid: the largest grid; local: the most configurations visited */
+    double n_grid;              /* the grid's size (may be far beyond max_configurations) */
+    unsigned n_configs;         /* grid search: the grid's size; local: 0 */
+    enum flyt_opt_search search;
+    bool explicit_search;  /* the spec named it (else: the grid when it fits) */
+    unsigned start_points; /* local: the Latin hypercube's points */
 };
 
 /* Loads and checks a spec: its own keys, then every variable against the
@@ -91,14 +115,23 @@ struct flyt_opt_spec {
 struct flyt_opt_spec *flyt_opt_spec_load(const char *path, struct flyt_diag *diag);
 void flyt_opt_spec_free(struct flyt_opt_spec *spec);
 
-/* Configuration c's value of every variable (the first variable varies
- * slowest). */
-void flyt_opt_config_values(const struct flyt_opt_spec *spec, unsigned c, long long *values);
+/* Grid configuration c's level (0 .. n_values - 1) of every variable (the
+ * first variable varies slowest), and the values of given levels. */
+void flyt_opt_config_levels(const struct flyt_opt_spec *spec, uint64_t c, int *levels);
+void flyt_opt_level_values(const struct flyt_opt_spec *spec, const int *levels, double *values);
+/* The grid index of given levels (the inverse of flyt_opt_config_levels). */
+uint64_t flyt_opt_grid_index(const struct flyt_opt_spec *spec, const int *levels);
 
-/* The scenario overrides for configuration c (c < 0: the spec's fixed sets
- * and seed only). Returns the count. */
-int flyt_opt_sets(const struct flyt_opt_spec *spec, long c, char (*buf)[FLYT_OPT_SET_LEN],
-                  const char **out);
+/* The scenario overrides for a configuration's values (NULL: the spec's
+ * fixed sets and seed only). Returns the count. */
+int flyt_opt_sets(const struct flyt_opt_spec *spec, const double *values,
+                  char (*buf)[FLYT_OPT_SET_LEN], const char **out);
+/* A variable's value as --set takes it ("12" or "37.5"). */
+void flyt_opt_format_value(const struct flyt_opt_var *v, double x, char *buf, size_t len);
+
+/* The objective of one replication (the KPI, or the weighted sum); NaN
+ * when a KPI has no value. */
+double flyt_opt_objective_value(const struct flyt_opt_spec *spec, const struct flyt_result *r);
 
 enum flyt_opt_fate {
     FLYT_OPT_CHOSEN,      /* the pick */
@@ -110,7 +143,9 @@ enum flyt_opt_fate {
 };
 
 struct flyt_opt_config {
-    long long value[FLYT_OPT_MAX_VARS];
+    double value[FLYT_OPT_MAX_VARS];
+    uint64_t index; /* in the grid (flyt_opt_config_levels) */
+    unsigned round; /* local search: the round that first ran it (0: the start); grid: 0 */
     enum flyt_opt_fate fate;
     int constraint;      /* INFEASIBLE, UNDECIDED: which constraint; else -1 */
     int by;              /* ELIMINATED, TIED: the configuration it lost to or tied with; else -1 */
@@ -132,7 +167,11 @@ struct flyt_opt_report {
     double beta; /* each feasibility check's error */
     double h2_feasibility, h2_selection; /* the triangles' constants */
     unsigned replications;               /* over all configurations */
-    char detail[256];                    /* why the run failed */
+    unsigned replications_resumed;       /* of those, read back from the journal */
+    enum flyt_opt_search search;
+    unsigned rounds;  /* local: neighbourhoods compared after the start */
+    bool exhausted;   /* local: stopped at max_configurations, not at a local optimum */
+    char detail[256]; /* why the run failed */
 };
 
 struct flyt_opt_progress {
@@ -148,13 +187,35 @@ struct flyt_opt_options {
     void *ctx;
 };
 
+/* The journal of a run (flyt_optimise_with): every finished replication is
+ * appended to path as one checksummed record, so a killed run can go on. */
+struct flyt_opt_journal {
+    const char *path;
+    bool resume; /* an existing journal is read back (without it, refused) */
+};
+
 /* Runs the procedure. Returns 0 when it ran to the end (report->chosen
- * says what it found), -1 when a scenario would not load, a replication
+ * says what it found), -2 when the journal cannot be used (another spec's,
+ * damaged, or present without resume: report->detail says what to do),
+ * -1 when a scenario would not load, a replication
  * stopped, a KPI had no value, memory ran out or a stop was requested
  * (report->detail says why). Free the report with flyt_opt_report_free. */
 int flyt_optimise(const struct flyt_opt_spec *spec, const struct flyt_opt_options *opts,
                   struct flyt_opt_report *report);
+/* flyt_optimise with a journal (NULL: none). */
+int flyt_optimise_with(const struct flyt_opt_spec *spec, const struct flyt_opt_options *opts,
+                       const struct flyt_opt_journal *journal, struct flyt_opt_report *report);
 void flyt_opt_report_free(struct flyt_opt_report *report);
+
+/* The journal's name next to the output: "FILE.journal", malloc'd. */
+char *flyt_opt_journal_path(const char *output);
+
+/* Writes the base scenario with the chosen configuration's values set to
+ * path, under a header that says what chose it; atomically (flyt/outfile.h).
+ * Returns 0, or -1 with a message in err. */
+int flyt_opt_write_scenario(const char *path, const struct flyt_opt_spec *spec,
+                            const struct flyt_opt_report *rep, const char *command_line, char *err,
+                            size_t errlen);
 
 /* A fate as a word for tables and files. */
 const char *flyt_opt_fate_name(enum flyt_opt_fate fate);

@@ -31,6 +31,14 @@ struct flyt_opt_file {
     unsigned n0, max_replications;
     uint64_t seed; /* of every configuration */
     int capped;
+    const char *search;           /* "grid" or "local" */
+    const int *round;             /* [n_configs]: the round that first ran it (0: start) */
+    double n_space;               /* configurations in the whole grid */
+    unsigned rounds;              /* local: neighbourhoods compared after the start */
+    int exhausted;                /* local: stopped at max_configurations */
+    size_t n_terms;               /* the objective's terms: 1 (weight 1) for one KPI */
+    const char *const *term_kpis; /* [n_terms] */
+    const double *weights;        /* [n_terms] */
 };
 
 /* Returns 0, or -1 with a message in err. Written atomically (flyt/outfile.h). */

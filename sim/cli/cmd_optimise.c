@@ -3,6 +3,7 @@
  * A bad spec stops before anything is simulated (exit 2); no feasible
  * configuration is exit 1, with the file still written to say why. */
 #include "cli/cli.h"
+#include "flyt/experiment.h"
 #include "flyt/optimise.h"
 #include "flyt/optimise_file.h"
 #include "flyt/outfile.h"
@@ -10,6 +11,7 @@
 #include "output/print/print_util.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,20 +21,27 @@ static void usage(FILE *out)
 {
     fputs("Usage: flyt optimise SPEC [options]\n"
           "\n"
-          "Finds the cheapest configuration on the grid of integer variables named in the\n"
-          "optimisation spec SPEC (a libconfig file: the scenario, variables as key paths\n"
-          "with min, max and step, the objective KPI to minimise, constraints on mean KPIs\n"
-          "with tolerances; see docs/optimise.md). Every configuration runs with the same\n"
-          "seed (common random numbers); sequential feasibility checks (Batur & Kim 2010)\n"
-          "and KN selection on paired differences (Kim & Nelson 2001) give the pick with\n"
+          "Finds the cheapest configuration of the variables named in the optimisation\n"
+          "spec SPEC (a libconfig file: the scenario, variables as key paths with min, max\n"
+          "and step, the objective to minimise, constraints on mean KPIs with tolerances;\n"
+          "see docs/optimise.md). Every configuration runs with the same seed (common\n"
+          "random numbers); sequential feasibility checks (Batur & Kim 2010) and KN\n"
+          "selection on paired differences (Kim & Nelson 2001) give the pick with\n"
           "probability at least 1 - alpha of being feasible within the tolerances and\n"
-          "within objective_indifference of the cheapest.\n"
+          "within objective_indifference of the cheapest of the set compared: the whole\n"
+          "grid (search = \"grid\"), or each neighbourhood of a local search\n"
+          "(search = \"local\", for spaces beyond max_configurations: a local optimum).\n"
           "\n"
           "Options:\n"
           "  -o, --output FILE     HDF5 file (default flyt-optimise.h5): the configurations,\n"
           "                        replications used, decisions and the spec's text\n"
           "  -t, --threads N       worker threads (default: one per CPU); results are\n"
           "                        identical for any N\n"
+          "      --resume          go on from FILE.journal, the replications an\n"
+          "                        interrupted run finished (the same file results)\n"
+          "      --write-scenario FILE\n"
+          "                        also write the base scenario with the chosen values set\n"
+          "                        (nothing when none is chosen; never over an existing file)\n"
           "      --format FMT      table (default) or json, on stdout\n"
           "      --progress        a progress line on stderr (default: when stderr is a\n"
           "                        terminal)\n"
@@ -40,12 +49,16 @@ static void usage(FILE *out)
           "  -h, --help            this help\n"
           "\n"
           "Exit status: 0 a configuration was chosen, 1 none is feasible or a failure,\n"
-          "2 bad input (spec, scenario, option).\n",
+          "2 bad input (spec, scenario, option, a journal of another spec), 130/143\n"
+          "stopped by SIGINT/SIGTERM. Every finished replication goes to FILE.journal,\n"
+          "removed once FILE is written; a stopped or killed run goes on with --resume.\n",
           out);
 }
 
 struct opt_opts {
     const char *spec;
+    const char *scenario_out; /* --write-scenario */
+    bool resume;
     struct flyt_cli_opts c;
 };
 
@@ -54,7 +67,12 @@ struct opt_opts {
 /* Returns -1 to continue, or an exit status. */
 static int parse(int argc, char **argv, struct opt_opts *o)
 {
-    static const struct option own[] = { { 0 } };
+    enum { OPT_RESUME = FLYT_OPTV_CMD, OPT_WRITE_SCENARIO };
+    static const struct option own[] = {
+        { "resume", no_argument, NULL, OPT_RESUME },
+        { "write-scenario", required_argument, NULL, OPT_WRITE_SCENARIO },
+        { 0 },
+    };
     struct flyt_cli_args p;
     flyt_cli_args_init(&p, "optimise", argc, argv, OPT_OPTS, own);
     for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
@@ -66,6 +84,10 @@ static int parse(int argc, char **argv, struct opt_opts *o)
         if (c == 'h') {
             usage(stdout);
             return EXIT_OK;
+        } else if (c == OPT_RESUME) {
+            o->resume = true;
+        } else if (c == OPT_WRITE_SCENARIO) {
+            o->scenario_out = p.arg;
         } else if (c != FLYT_OPTV_POSITIONAL) {
             return EXIT_BAD_INPUT;
         } else if (!o->spec) {
@@ -102,9 +124,12 @@ static void config_label(char *buf, size_t len, const struct flyt_opt_spec *spec
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (int i = 0; i < spec->n_vars && used < len; i++)
-        used += (size_t)snprintf(buf + used, len - used, "%s%s=%lld", i ? " " : "",
-                                 spec->vars[i].key, cf->value[i]);
+    for (int i = 0; i < spec->n_vars && used < len; i++) {
+        char v[64];
+        flyt_opt_format_value(&spec->vars[i], cf->value[i], v, sizeof v);
+        used += (size_t)snprintf(buf + used, len - used, "%s%s=%s", i ? " " : "", spec->vars[i].key,
+                                 v);
+    }
 }
 
 static void constraint_text(char *buf, size_t len, const struct flyt_opt_constraint *k)
@@ -157,6 +182,13 @@ static void print_table(FILE *out, const struct flyt_opt_spec *spec,
             "optimise %s: scenario '%s', %u configurations, first stage %u replications "
             "(at most %u), alpha %g\n",
             spec->path, scenario, rep->n_configs, spec->n0, spec->max_replications, spec->alpha);
+    if (rep->search == FLYT_OPT_SEARCH_LOCAL)
+        fprintf(out,
+                "local search of %.0f configurations: %u start points, %u neighbourhoods; %s\n",
+                spec->n_grid, spec->start_points, rep->rounds,
+                rep->exhausted     ? "stopped at max_configurations (not a local optimum)"
+                : rep->chosen >= 0 ? "the pick is a local optimum (no neighbour beats it)"
+                                   : "no start point is feasible");
     fprintf(out, "%u feasible, %u replications in all%s\n\n", rep->n_feasible, rep->replications,
             rep->capped ? "; some decisions reached max_replications (no guarantee for them)" : "");
     char label[1024], lim[FLYT_OPT_KPI_LEN + 48], why[256];
@@ -166,7 +198,9 @@ static void print_table(FILE *out, const struct flyt_opt_spec *spec,
         fprintf(out, "chosen: #%d %s (%u replications)\n", rep->chosen + 1, label, cf->n_run);
         fprintf(out, "  %-34s  %-12s  %14s  %-32s  %s\n", "KPI", "units", "mean", "95% CI",
                 "limit");
-        print_kpi_row(out, spec->objective.name, flyt_kpi_def(spec->objective.kpi)->units,
+        print_kpi_row(out, spec->objective.name,
+                      spec->objective.kpi >= 0 ? flyt_kpi_def(spec->objective.kpi)->units
+                                               : "weighted",
                       &cf->objective, "minimised");
         for (int l = 0; l < spec->n_constraints; l++) {
             constraint_text(lim, sizeof lim, &spec->constraints[l]);
@@ -191,7 +225,7 @@ static void print_table(FILE *out, const struct flyt_opt_spec *spec,
         w = (int)strlen(label) > w ? (int)strlen(label) : w;
     }
     fprintf(out, "%4s  %-*s  %6s  %14s  %s\n", "#", w, "configuration", "reps",
-            spec->objective.name, "decision");
+            spec->n_terms ? "objective" : spec->objective.name, "decision");
     for (unsigned c = 0; c < rep->n_configs; c++) {
         const struct flyt_opt_config *cf = &rep->config[c];
         char mean[32];
@@ -223,9 +257,11 @@ static void print_json(FILE *out, const struct flyt_opt_spec *spec,
     fputs(", \"scenario\": ", out);
     flyt__json_str(out, scenario);
     fprintf(out,
-            ", \"configurations\": %u, \"first_stage\": %u, \"max_replications\": %u, "
+            ", \"search\": \"%s\", \"rounds\": %u, \"exhausted\": %s, "
+            "\"configurations\": %u, \"first_stage\": %u, \"max_replications\": %u, "
             "\"alpha\": ",
-            rep->n_configs, spec->n0, spec->max_replications);
+            rep->search == FLYT_OPT_SEARCH_LOCAL ? "local" : "grid", rep->rounds,
+            rep->exhausted ? "true" : "false", rep->n_configs, spec->n0, spec->max_replications);
     flyt__json_num(out, spec->alpha);
     fputs(", \"objective_indifference\": ", out);
     flyt__json_num(out, spec->indifference);
@@ -242,9 +278,11 @@ static void print_json(FILE *out, const struct flyt_opt_spec *spec,
         for (int i = 0; i < spec->n_vars; i++) {
             fputs(i ? ", " : "", out);
             flyt__json_str(out, spec->vars[i].key);
-            fprintf(out, ": %lld", cf->value[i]);
+            fputs(": ", out);
+            flyt__json_num(out, cf->value[i]);
         }
-        fprintf(out, "}, \"decision\": \"%s\", \"constraint\": ", flyt_opt_fate_name(cf->fate));
+        fprintf(out, "}, \"round\": %u", cf->round);
+        fprintf(out, ", \"decision\": \"%s\", \"constraint\": ", flyt_opt_fate_name(cf->fate));
         if (cf->constraint >= 0)
             flyt__json_str(out, spec->constraints[cf->constraint].kpi.name);
         else
@@ -269,11 +307,17 @@ static void print_json(FILE *out, const struct flyt_opt_spec *spec,
     fputs(" ]}\n", out);
 }
 
-static const char PROCEDURE[] =
-        "feasibility: fully sequential checks with triangular continuation regions (Batur & "
-        "Kim 2010), each at error (alpha/2)/(K L) (Bonferroni over configurations and "
+static const char PROCEDURE_GRID[] =
+        "grid search; feasibility: fully sequential checks with triangular continuation regions "
+        "(Batur & Kim 2010), each at error (alpha/2)/(K L) (Bonferroni over configurations and "
         "constraints); selection among the feasible: KN (Kim & Nelson 2001) on paired "
         "differences under common random numbers, error alpha/2";
+static const char PROCEDURE_LOCAL[] =
+        "local search (after Hong & Nelson 2006 COMPASS, simplified): a Latin hypercube start "
+        "plus the all-max corner, then the neighbourhood (one step in one variable) of the "
+        "incumbent until it wins its own; in each compared set: feasibility checks (Batur & "
+        "Kim 2010) at error (alpha/2)/(S L), S the largest set, and KN (Kim & Nelson 2001) on "
+        "paired differences, error alpha/2; the pick is a local optimum only";
 
 /* The report as the output module's flat tables. */
 static int write_file(const char *path, const struct flyt_opt_spec *spec,
@@ -283,12 +327,22 @@ static int write_file(const char *path, const struct flyt_opt_spec *spec,
     size_t n = rep->n_configs, V = (size_t)spec->n_vars, L = (size_t)spec->n_constraints;
     double *values = calloc(n * V + 1, sizeof *values);
     double *ost = calloc(n * 3 + 1, sizeof *ost), *cst = calloc(n * L * 3 + 1, sizeof *cst);
-    int *ints = calloc(5 * n + 1, sizeof *ints);
+    int *ints = calloc(6 * n + 1, sizeof *ints);
     const char **dec = calloc(n + 1, sizeof *dec);
     const char *keys[FLYT_OPT_MAX_VARS], *ck[FLYT_OPT_MAX_CONSTRAINTS];
     char ctext[FLYT_OPT_MAX_CONSTRAINTS][FLYT_OPT_KPI_LEN + 48];
     double bound[FLYT_OPT_MAX_CONSTRAINTS], tol[FLYT_OPT_MAX_CONSTRAINTS];
     int upper[FLYT_OPT_MAX_CONSTRAINTS];
+    const char *term_kpis[FLYT_OPT_MAX_TERMS];
+    double weights[FLYT_OPT_MAX_TERMS];
+    /* a single KPI is the sum of one term of weight 1: the file has one form */
+    size_t n_terms = spec->n_terms ? (size_t)spec->n_terms : 1;
+    term_kpis[0] = spec->objective.name;
+    weights[0] = 1.0;
+    for (int t = 0; t < spec->n_terms; t++) {
+        term_kpis[t] = spec->terms[t].kpi.name;
+        weights[t] = spec->terms[t].weight;
+    }
     int rc = -1;
     char err[1024] = "out of memory";
     if (values && ost && cst && ints && dec) {
@@ -320,12 +374,14 @@ static int write_file(const char *path, const struct flyt_opt_spec *spec,
             ints[2 * n + c] = (int)cf->n_select;
             ints[3 * n + c] = cf->constraint;
             ints[4 * n + c] = cf->by;
+            ints[5 * n + c] = (int)cf->round;
             dec[c] = flyt_opt_fate_name(cf->fate);
         }
         struct flyt_opt_file f = { spec->path,
                                    spec->text,
                                    scenario,
-                                   PROCEDURE,
+                                   rep->search == FLYT_OPT_SEARCH_LOCAL ? PROCEDURE_LOCAL
+                                                                        : PROCEDURE_GRID,
                                    n,
                                    V,
                                    L,
@@ -353,7 +409,15 @@ static int write_file(const char *path, const struct flyt_opt_spec *spec,
                                    spec->n0,
                                    spec->max_replications,
                                    seed,
-                                   rep->capped };
+                                   rep->capped,
+                                   rep->search == FLYT_OPT_SEARCH_LOCAL ? "local" : "grid",
+                                   ints + 5 * n,
+                                   spec->n_grid,
+                                   rep->rounds,
+                                   rep->exhausted,
+                                   n_terms,
+                                   term_kpis,
+                                   weights };
         rc = flyt_h5_write_optimise(path, &f, meta, err, sizeof err);
     }
     if (rc != 0)
@@ -371,7 +435,7 @@ static uint64_t scenario_name(const struct flyt_opt_spec *spec, char *buf, size_
 {
     char sb[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
     const char *sets[FLYT_OPT_MAX_ALL_SETS];
-    int n = flyt_opt_sets(spec, -1, sb, sets);
+    int n = flyt_opt_sets(spec, NULL, sb, sets);
     struct flyt_diag d;
     flyt_diag_init(&d);
     struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &d);
@@ -384,26 +448,64 @@ static uint64_t scenario_name(const struct flyt_opt_spec *spec, char *buf, size_
     return seed;
 }
 
+/* Claims the output and the optimised scenario file before anything runs,
+ * so a refusal costs nothing. */
+static int claim(const struct opt_opts *o, const struct flyt_opt_spec *spec, const char *out)
+{
+    const char *inputs[] = { spec->path, spec->scenario_path };
+    int claimed = flyt_cli_claim_output("optimise", out, FLYT_OUT_HDF5, inputs, 2);
+    if (claimed < 0 && o->scenario_out && strcmp(o->scenario_out, out) == 0) {
+        fputs("flyt optimise: error: --write-scenario names the output file itself\n", stderr);
+        claimed = EXIT_BAD_INPUT;
+    }
+    if (claimed < 0 && o->scenario_out)
+        claimed = flyt_cli_claim_output("optimise", o->scenario_out, FLYT_OUT_TEXT, inputs, 2);
+    return claimed;
+}
+
 static int execute(const struct opt_opts *o, const struct flyt_opt_spec *spec)
 {
     const char *out = o->c.output ? o->c.output : "flyt-optimise.h5";
-    const char *inputs[] = { spec->path, spec->scenario_path };
-    int claimed = flyt_cli_claim_output("optimise", out, FLYT_OUT_HDF5, inputs, 2);
+    int claimed = claim(o, spec, out);
     if (claimed >= 0)
         return claimed;
+    char *journal = flyt_opt_journal_path(out);
+    if (!journal) {
+        fputs("flyt optimise: error: out of memory\n", stderr);
+        return EXIT_FAIL;
+    }
     char name[FLYT_NAME_LEN + 8];
     uint64_t seed = scenario_name(spec, name, sizeof name);
+    /* a stop finishes the replications in hand, which the journal keeps */
+    flyt_cli_signals_install();
     struct progress_ctx pc = { flyt_cli_seconds(), false };
     bool show = o->c.progress > 0 || (o->c.progress < 0 && isatty(STDERR_FILENO));
     struct flyt_opt_options opts = { o->c.threads, show ? on_progress : NULL, &pc };
+    struct flyt_opt_journal jo = { journal, o->resume };
     struct flyt_opt_report rep;
-    int rc = flyt_optimise(spec, &opts, &rep);
+    int rc = flyt_optimise_with(spec, &opts, &jo, &rep);
     if (pc.newline)
         fputc('\n', stderr);
-    if (rc != 0) {
-        fprintf(stderr, "flyt optimise: error: %s; nothing written\n", rep.detail);
+    if (rep.replications_resumed)
+        fprintf(stderr, "flyt optimise: resumed: %u of %u replications read back from %s\n",
+                rep.replications_resumed, rep.replications, journal);
+    if (rc != 0 && flyt_experiment_stop_requested()) {
+        int sig = flyt_cli_signal_caught();
+        fprintf(stderr,
+                "flyt optimise: stopped by %s after %u replications; nothing written; the "
+                "finished ones stay in %s: add --resume to go on\n",
+                sig == SIGTERM ? "SIGTERM" : "SIGINT", rep.replications, journal);
         flyt_opt_report_free(&rep);
-        return EXIT_FAIL;
+        free(journal);
+        return 128 + (sig ? sig : SIGINT);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "flyt optimise: error: %s; nothing written%s%s%s\n", rep.detail,
+                rc == -2 ? "" : " (the finished replications stay in ", rc == -2 ? "" : journal,
+                rc == -2 ? "" : " for --resume)");
+        flyt_opt_report_free(&rep);
+        free(journal);
+        return rc == -2 ? EXIT_BAD_INPUT : EXIT_FAIL;
     }
     if (o->c.json)
         print_json(stdout, spec, &rep, name);
@@ -413,11 +515,27 @@ static int execute(const struct opt_opts *o, const struct flyt_opt_spec *spec)
     struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(), o->c.threads,
                                   flyt_cli_seconds() - pc.t0 };
     int wrc = write_file(out, spec, &rep, name, seed, &meta);
+    char err[1024];
+    if (wrc == 0 && o->scenario_out && rep.chosen >= 0 &&
+        flyt_opt_write_scenario(o->scenario_out, spec, &rep, flyt_cli_command_line(), err,
+                                sizeof err) != 0) {
+        fprintf(stderr, "flyt optimise: error: %s\n", err);
+        wrc = -1;
+    }
+    if (o->scenario_out && (wrc != 0 || rep.chosen < 0))
+        flyt_out_release(o->scenario_out);
     int status = wrc != 0 || rep.chosen < 0 ? EXIT_FAIL : EXIT_OK;
-    if (wrc == 0)
-        fprintf(stderr, "flyt optimise: %s; wrote %s\n",
-                rep.chosen >= 0 ? "chosen" : "no configuration is feasible", out);
+    if (wrc == 0) {
+        /* the file holds everything the journal did */
+        if (unlink(journal) != 0)
+            fprintf(stderr, "flyt optimise: warning: cannot remove '%s'\n", journal);
+        fprintf(stderr, "flyt optimise: %s; wrote %s%s%s\n",
+                rep.chosen >= 0 ? "chosen" : "no configuration is feasible", out,
+                o->scenario_out && rep.chosen >= 0 ? " and " : "",
+                o->scenario_out && rep.chosen >= 0 ? o->scenario_out : "");
+    }
     flyt_opt_report_free(&rep);
+    free(journal);
     return status;
 }
 

@@ -1,11 +1,11 @@
-/* The procedure of flyt optimise (docs/optimise.md): sequential
- * feasibility checks, then KN selection on paired differences. Every
- * decision is taken one replication at a time on values that depend only
- * on (configuration, seed, replication), so running replications in
- * batches, on any number of threads, only caches what the procedure will
- * read. */
+/* The procedure of flyt optimise on a set of configurations
+ * (docs/optimise.md): sequential feasibility checks, then KN selection on
+ * paired differences. Every decision is taken one replication at a time on
+ * values that depend only on (configuration, seed, replication), so
+ * running replications in batches, on any number of threads, or reading
+ * them back from the journal only caches what the procedure will read. */
 #include "flyt/experiment.h"
-#include "flyt/optimise.h"
+#include "optimise/opt_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -18,22 +18,7 @@
  * on the thread count. */
 #define BATCH 8
 
-struct cfg_data {
-    double *y;  /* [cap x (1 + L)]: objective, then the constraint KPIs */
-    unsigned n; /* replications run */
-    unsigned cap;
-};
-
-struct opt {
-    const struct flyt_opt_spec *spec;
-    const struct flyt_opt_options *opts;
-    struct flyt_opt_report *rep;
-    struct cfg_data *data;
-    unsigned width; /* 1 + L */
-};
-
-static int fail(struct opt *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct opt *o, const char *fmt, ...)
+int opt_fail(struct opt *o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -42,87 +27,128 @@ static int fail(struct opt *o, const char *fmt, ...)
     return -1;
 }
 
-static const char *kpi_name(const struct opt *o, unsigned j)
-{
-    return j == 0 ? o->spec->objective.name : o->spec->constraints[j - 1].kpi.name;
-}
-
-static int kpi_of(const struct opt *o, unsigned j)
-{
-    return j == 0 ? o->spec->objective.kpi : o->spec->constraints[j - 1].kpi.kpi;
-}
-
 static double value(const struct opt *o, unsigned c, unsigned r, unsigned j)
 {
     return o->data[c].y[(size_t)r * o->width + j];
 }
 
-/* Replications data[c].n .. to-1 of configuration c: flyt_experiment's
- * resume marks the earlier ones done, so each replication keeps its own
- * streams (CRN across configurations) and is run once. */
+/* A replication's figures: the objective, then each constraint's KPI;
+ * false when one has no value. */
+static bool figures(const struct opt *o, const struct flyt_result *r, double *y, unsigned *bad)
+{
+    y[0] = flyt_opt_objective_value(o->spec, r);
+    for (unsigned l = 0; l < (unsigned)o->spec->n_constraints; l++)
+        y[1 + l] = flyt_kpi_value(r, o->spec->constraints[l].kpi.kpi);
+    for (unsigned j = 0; j < o->width; j++)
+        if (!isfinite(y[j])) {
+            *bad = j;
+            return false;
+        }
+    return true;
+}
+
+struct journal_ctx {
+    struct opt *o;
+    uint64_t index;
+    bool failed;
+};
+
+/* Serialised by the experiment: each finished replication goes to the
+ * journal as it finishes, so a kill loses only those in hand. */
+static void finished(void *ctx, unsigned rep, const struct flyt_result *r)
+{
+    struct journal_ctx *k = ctx;
+    double y[1 + FLYT_OPT_MAX_CONSTRAINTS];
+    unsigned bad;
+    if (k->failed || r->status != FLYT_RUN_OK || !figures(k->o, r, y, &bad))
+        return;
+    if (opt_journal_append(k->o->journal, k->index, rep, y) != 0) {
+        k->failed = true;
+        fprintf(stderr, "flyt optimise: warning: cannot append to the journal; the run goes on, "
+                        "but it cannot be resumed past this point\n");
+    }
+}
+
+/* Replications data[c].n .. to-1 of configuration c: those the journal
+ * holds are read back; flyt_experiment's resume marks them and the earlier
+ * ones done, so each replication keeps its own streams (CRN across
+ * configurations) and is run once. */
 static int run_more(struct opt *o, unsigned c, unsigned to)
 {
-    struct cfg_data *d = &o->data[c];
+    struct opt_data *d = &o->data[c];
+    const struct flyt_opt_config *cf = &o->rep->config[c];
     unsigned from = d->n;
+    if (to <= from)
+        return 0; /* never a 0-byte allocation below */
     if (to > d->cap) {
         double *y = realloc(d->y, (size_t)to * o->width * sizeof *y);
         if (!y)
-            return fail(o, "out of memory");
+            return opt_fail(o, "out of memory");
         d->y = y;
         d->cap = to;
     }
-    char buf[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
-    const char *sets[FLYT_OPT_MAX_ALL_SETS];
-    int n = flyt_opt_sets(o->spec, (long)c, buf, sets);
-    struct flyt_diag diag;
-    flyt_diag_init(&diag);
-    struct flyt_scenario *s = flyt_scenario_load(o->spec->scenario_path, sets, n, &diag);
-    if (!s) {
-        const char *t = diag.text ? diag.text : "cannot load the scenario\n";
-        fail(o, "configuration %u: the scenario rejects it: %.*s", c, (int)strcspn(t, "\n"), t);
-        flyt_diag_free(&diag);
-        return -1;
+    bool *done = calloc(to, sizeof *done);
+    if (!done)
+        return opt_fail(o, "out of memory");
+    unsigned missing = 0;
+    for (unsigned r = 0; r < to; r++) {
+        done[r] = r < from || (o->journal && opt_journal_get(o->journal, cf->index, r,
+                                                             d->y + (size_t)r * o->width));
+        missing += !done[r];
     }
-    flyt_diag_free(&diag);
-    s->series_off = true; /* KPIs only */
-    struct flyt_result *res = calloc(to ? to : 1, sizeof *res);
-    bool *done = calloc(to ? to : 1, sizeof *done);
-    int rc = -1;
-    if (res && done) {
-        for (unsigned r = 0; r < from; r++)
-            done[r] = true;
-        struct flyt_experiment_resume resume = { done, NULL, NULL };
-        rc = flyt_experiment_run_resume(s, to, o->opts->threads, res, NULL, NULL, NULL, &resume);
-    }
-    if (rc == FLYT_EXPERIMENT_STOPPED)
-        fail(o, "stopped");
-    else if (rc < 0)
-        fail(o, "out of memory or a thread could not start");
-    for (unsigned r = from; res && r < to; r++) {
-        if (rc > 0 && res[r].status != FLYT_RUN_OK && rc != -1) {
-            fail(o, "configuration %u, replication %u stopped early: %s", c, r,
-                 res[r].status_detail);
+    o->rep->replications_resumed += to - from - missing;
+    int rc = missing ? 1 : 0;
+    struct flyt_result *res = missing ? calloc(to, sizeof *res) : NULL;
+    struct flyt_scenario *s = NULL;
+    if (missing && res) {
+        char buf[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
+        const char *sets[FLYT_OPT_MAX_ALL_SETS];
+        int n = flyt_opt_sets(o->spec, cf->value, buf, sets);
+        struct flyt_diag diag;
+        flyt_diag_init(&diag);
+        s = flyt_scenario_load(o->spec->scenario_path, sets, n, &diag);
+        if (!s) {
+            const char *t = diag.text ? diag.text : "cannot load the scenario\n";
+            opt_fail(o, "configuration %u: the scenario rejects it: %.*s", c + 1,
+                     (int)strcspn(t, "\n"), t);
             rc = -1;
         }
-        for (unsigned j = 0; rc >= 0 && j < o->width; j++) {
-            double x = flyt_kpi_value(&res[r], kpi_of(o, j));
-            if (!isfinite(x)) {
-                fail(o,
-                     "configuration %u, replication %u: KPI '%s' has no value (nothing to "
-                     "measure)",
-                     c, r, kpi_name(o, j));
-                rc = -1;
-            }
-            d->y[(size_t)r * o->width + j] = x;
-        }
+        flyt_diag_free(&diag);
+    } else if (missing) {
+        rc = opt_fail(o, "out of memory");
     }
-    for (unsigned r = 0; res && r < to; r++)
-        flyt_result_free(&res[r]);
+    if (s) {
+        s->series_off = true; /* KPIs only */
+        struct journal_ctx jc = { o, cf->index, false };
+        struct flyt_experiment_resume resume = { done, o->journal ? finished : NULL, &jc };
+        rc = flyt_experiment_run_resume(s, to, o->opts->threads, res, NULL, NULL, NULL, &resume);
+        if (rc == FLYT_EXPERIMENT_STOPPED || flyt_experiment_stop_requested())
+            rc = opt_fail(o, "stopped");
+        else if (rc < 0)
+            rc = opt_fail(o, "out of memory or a thread could not start");
+        else
+            rc = 0; /* a replication that stopped early is named below */
+        for (unsigned r = 0; r < to && rc >= 0; r++) {
+            if (done[r])
+                continue;
+            unsigned bad = 0;
+            if (res[r].status != FLYT_RUN_OK)
+                rc = opt_fail(o, "configuration %u, replication %u stopped early: %s", c + 1, r,
+                              res[r].status_detail);
+            else if (!figures(o, &res[r], d->y + (size_t)r * o->width, &bad))
+                rc = opt_fail(o,
+                              "configuration %u, replication %u: KPI '%s' has no value (nothing "
+                              "to measure)",
+                              c + 1, r,
+                              bad == 0 ? o->spec->objective.name
+                                       : o->spec->constraints[bad - 1].kpi.name);
+        }
+        for (unsigned r = 0; r < to; r++)
+            flyt_result_free(&res[r]);
+    }
     free(res);
     free(done);
     flyt_scenario_free(s);
-    if (!res || !done)
-        return fail(o, "out of memory");
     if (rc != 0)
         return -1;
     d->n = to;
@@ -158,7 +184,7 @@ static double variance(const struct opt *o, unsigned a, unsigned b, unsigned j, 
 /* h^2 for one pairwise or feasibility decision at error `err`, from the
  * first-stage n0 (Kim & Nelson 2001, c = 1): eta solves
  * 1/2 (1 + 2 eta)^(-(n0-1)/2) = err. */
-static double h2_of(double err, unsigned n0)
+double opt_h2(double err, unsigned n0)
 {
     double eta = 0.5 * (pow(2.0 * err, -2.0 / (double)(n0 - 1)) - 1.0);
     return 2.0 * eta * (double)(n0 - 1);
@@ -183,6 +209,7 @@ static int check_feasible(struct opt *o, unsigned c)
     unsigned n0 = spec->n0, L = (unsigned)spec->n_constraints;
     if (need(o, c, n0) != 0)
         return -1;
+    o->data[c].feasibility_done = true;
     double s2[FLYT_OPT_MAX_CONSTRAINTS], sum[FLYT_OPT_MAX_CONSTRAINTS] = { 0 };
     bool open[FLYT_OPT_MAX_CONSTRAINTS];
     for (unsigned l = 0; l < L; l++) {
@@ -225,36 +252,48 @@ static int check_feasible(struct opt *o, unsigned c)
     }
     if (L == 0)
         cf->n_feasible = n0;
+    o->rep->n_feasible++;
     cf->fate = FLYT_OPT_TIED; /* feasible: the selection decides */
     return 0;
 }
 
+static bool feasible(const struct flyt_opt_config *cf)
+{
+    return cf->fate != FLYT_OPT_INFEASIBLE && cf->fate != FLYT_OPT_UNDECIDED &&
+           cf->fate != FLYT_OPT_NOT_REACHED;
+}
+
 struct kn {
-    unsigned k;    /* feasible configurations */
+    unsigned k;    /* feasible configurations of the set */
     unsigned *idx; /* their indices */
-    double *s2;    /* [k x k] variances of the differences over the first n0 */
-    double *sum;   /* [k] running sums of the objective */
+    double h2;
+    double *s2;  /* [k x k] variances of the differences over the first n0 */
+    double *sum; /* [k] running sums of the objective */
     bool *alive;
     int *by;
 };
 
-static int kn_setup(struct opt *o, struct kn *kn)
+static int kn_setup(struct opt *o, struct kn *kn, const unsigned *set, unsigned n)
 {
-    unsigned K = o->rep->n_configs, k = 0;
-    kn->idx = malloc(K * sizeof *kn->idx);
-    for (unsigned c = 0; kn->idx && c < K; c++)
-        if (o->rep->config[c].fate == FLYT_OPT_TIED)
-            kn->idx[k++] = c;
+    unsigned k = 0;
+    kn->idx = malloc((n + 1) * sizeof *kn->idx);
+    for (unsigned i = 0; kn->idx && i < n; i++)
+        if (feasible(&o->rep->config[set[i]]))
+            kn->idx[k++] = set[i];
     kn->k = k;
     kn->s2 = calloc((size_t)k * k + 1, sizeof *kn->s2);
     kn->sum = calloc(k + 1, sizeof *kn->sum);
     kn->alive = calloc(k + 1, sizeof *kn->alive);
     kn->by = calloc(k + 1, sizeof *kn->by);
     if (!kn->idx || !kn->s2 || !kn->sum || !kn->alive || !kn->by)
-        return fail(o, "out of memory");
+        return opt_fail(o, "out of memory");
     for (unsigned a = 0; a < k; a++) {
         kn->alive[a] = true;
         kn->by[a] = -1;
+        struct flyt_opt_config *cf = &o->rep->config[kn->idx[a]];
+        cf->fate = FLYT_OPT_TIED;
+        cf->by = -1;
+        cf->n_select = 0;
         if (need(o, kn->idx[a], o->spec->n0) != 0)
             return -1;
     }
@@ -280,7 +319,7 @@ static void kn_free(struct kn *kn)
  * (the remaining ones are equal: exact ties). */
 static unsigned kn_step(struct opt *o, struct kn *kn, unsigned r, bool *closed)
 {
-    double delta = o->spec->indifference, h2 = o->rep->h2_selection;
+    double delta = o->spec->indifference, h2 = kn->h2;
     unsigned k = kn->k;
     bool *out = calloc(k + 1, sizeof *out);
     if (!out)
@@ -322,14 +361,14 @@ static unsigned kn_step(struct opt *o, struct kn *kn, unsigned r, bool *closed)
     return alive;
 }
 
-static int select_best(struct opt *o)
+static int select_best(struct opt *o, const unsigned *set, unsigned n, int *pick)
 {
     struct kn kn = { 0 };
     struct flyt_opt_report *rep = o->rep;
-    int rc = kn_setup(o, &kn);
+    int rc = kn_setup(o, &kn, set, n);
     unsigned alive, r = 1, n0 = o->spec->n0;
     if (kn.k > 1)
-        rep->h2_selection = h2_of(o->spec->alpha / 2 / (kn.k - 1), n0);
+        rep->h2_selection = kn.h2 = opt_h2(o->spec->alpha / 2 / (kn.k - 1), n0);
     for (; rc == 0 && kn.k > 0; r++) {
         for (unsigned a = 0; a < kn.k; a++) {
             if (!kn.alive[a])
@@ -343,7 +382,7 @@ static int select_best(struct opt *o)
         bool closed = false;
         alive = kn.k > 1 ? kn_step(o, &kn, r, &closed) : 1;
         if (alive == 0)
-            rc = fail(o, "out of memory");
+            rc = opt_fail(o, "out of memory");
         progress(o, "selection", kn.idx[0], kn.k - alive, kn.k);
         if (alive <= 1 || closed)
             break;
@@ -352,13 +391,14 @@ static int select_best(struct opt *o)
             break;
         }
     }
+    *pick = -1;
     if (rc == 0 && kn.k > 0) {
         int best = -1;
         for (unsigned a = 0; a < kn.k; a++)
             if (kn.alive[a] && (best < 0 || kn.sum[a] < kn.sum[best]))
                 best = (int)a;
         /* kn_step never eliminates the last one standing */
-        rep->chosen = best >= 0 ? (int)kn.idx[best] : -1;
+        *pick = best >= 0 ? (int)kn.idx[best] : -1;
         for (unsigned a = 0; a < kn.k; a++) {
             struct flyt_opt_config *cf = &rep->config[kn.idx[a]];
             if (kn.alive[a]) {
@@ -374,75 +414,48 @@ static int select_best(struct opt *o)
     return rc;
 }
 
-static void summarise(struct opt *o)
+int opt_decide(struct opt *o, const unsigned *set, unsigned k, int *pick)
 {
-    for (unsigned c = 0; c < o->rep->n_configs; c++) {
-        struct flyt_opt_config *cf = &o->rep->config[c];
-        unsigned n = o->data[c].n;
-        double *x = malloc((n + 1) * sizeof *x);
-        for (unsigned j = 0; x && j < o->width; j++) {
-            for (unsigned r = 0; r < n; r++)
-                x[r] = value(o, c, r, j);
-            struct flyt_stat st = flyt_stat_in(x, n, flyt_kpi_def(kpi_of(o, j))->range);
-            if (j == 0)
-                cf->objective = st;
-            else
-                cf->constraint_stat[j - 1] = st;
-        }
-        free(x);
+    *pick = -1;
+    unsigned n_decided = 0;
+    for (unsigned i = 0; i < k; i++) {
+        if (!o->data[set[i]].feasibility_done && check_feasible(o, set[i]) != 0)
+            return -1;
+        progress(o, "feasibility", set[i], ++n_decided, k);
     }
+    bool any = false;
+    for (unsigned i = 0; i < k; i++)
+        any = any || feasible(&o->rep->config[set[i]]);
+    return any ? select_best(o, set, k, pick) : 0;
 }
 
-int flyt_optimise(const struct flyt_opt_spec *spec, const struct flyt_opt_options *opts,
-                  struct flyt_opt_report *rep)
+int opt_visit(struct opt *o, const int *levels, unsigned round, bool seen_before)
 {
-    memset(rep, 0, sizeof *rep);
-    rep->chosen = -1;
-    rep->n_configs = spec->n_configs;
-    rep->config = calloc(spec->n_configs, sizeof *rep->config);
-    struct opt o = { spec, opts, rep, calloc(spec->n_configs, sizeof *o.data),
-                     1u + (unsigned)spec->n_constraints };
-    if (!rep->config || !o.data) {
-        free(o.data);
-        return fail(&o, "out of memory");
+    uint64_t index = flyt_opt_grid_index(o->spec, levels);
+    struct flyt_opt_report *rep = o->rep;
+    for (unsigned i = 0; seen_before && i < rep->n_configs; i++)
+        if (rep->config[i].index == index)
+            return (int)i;
+    if (rep->n_configs == o->cap_configs) {
+        unsigned cap = o->cap_configs ? 2 * o->cap_configs : 64;
+        struct flyt_opt_config *c = realloc(rep->config, cap * sizeof *c);
+        if (c)
+            rep->config = c;
+        struct opt_data *d = c ? realloc(o->data, cap * sizeof *d) : NULL;
+        if (!d)
+            return opt_fail(o, "out of memory");
+        o->data = d;
+        o->cap_configs = cap;
     }
-    unsigned K = spec->n_configs, L = (unsigned)spec->n_constraints;
-    rep->beta = L ? spec->alpha / 2 / ((double)K * L) : 0;
-    rep->h2_feasibility = L ? h2_of(rep->beta, spec->n0) : 0;
-    for (unsigned c = 0; c < K; c++) {
-        struct flyt_opt_config *cf = &rep->config[c];
-        flyt_opt_config_values(spec, c, cf->value);
-        cf->fate = FLYT_OPT_NOT_REACHED;
-        cf->constraint = -1;
-        cf->by = -1;
-    }
-    int rc = 0;
-    for (unsigned c = 0; rc == 0 && c < K; c++) {
-        rc = check_feasible(&o, c);
-        if (rc == 0 && rep->config[c].fate == FLYT_OPT_TIED)
-            rep->n_feasible++;
-        progress(&o, "feasibility", c, c + 1, K);
-    }
-    if (rc == 0 && rep->n_feasible > 0)
-        rc = select_best(&o);
-    summarise(&o);
-    for (unsigned c = 0; c < K; c++) {
-        rep->config[c].n_run = o.data[c].n;
-        free(o.data[c].y);
-    }
-    free(o.data);
-    return rc;
-}
-
-void flyt_opt_report_free(struct flyt_opt_report *rep)
-{
-    if (rep)
-        free(rep->config);
-}
-
-const char *flyt_opt_fate_name(enum flyt_opt_fate fate)
-{
-    static const char *const names[] = { "chosen",     "not distinguishable", "eliminated",
-                                         "infeasible", "undecided",           "not reached" };
-    return (unsigned)fate < sizeof names / sizeof names[0] ? names[fate] : "unknown";
+    unsigned i = rep->n_configs++;
+    struct flyt_opt_config *cf = &rep->config[i];
+    memset(cf, 0, sizeof *cf);
+    memset(&o->data[i], 0, sizeof o->data[i]);
+    flyt_opt_level_values(o->spec, levels, cf->value);
+    cf->index = index;
+    cf->round = round;
+    cf->fate = FLYT_OPT_NOT_REACHED;
+    cf->constraint = -1;
+    cf->by = -1;
+    return (int)i;
 }

@@ -36,20 +36,15 @@ static void read_sets(struct flyt_spec *sp, struct flyt_spec_node *root, struct 
     }
 }
 
-/* Integer literals only: a capacity of 112.5 is not a configuration. */
-static bool read_int_key(struct flyt_spec *sp, struct flyt_spec_node *g, const char *pkey,
-                         const char *name, bool required, long long *out)
+/* A number of a variable; *integer stays true while every one is an
+ * integer literal (such a variable is set as an integer: a capacity). */
+static bool read_var_num(struct flyt_spec *sp, struct flyt_spec_node *g, const char *name,
+                         bool required, double *out, bool *integer)
 {
-    struct flyt_spec_node *n = flyt_spec_member(g, name);
-    enum flyt_spec_type t = flyt_spec_type(n);
-    if (n && t != FLYT_SPEC_INT && t != FLYT_SPEC_INT64) {
-        char key[96];
-        snprintf(key, sizeof key, "%s.%s", pkey, name);
-        flyt_spec_get(sp, g, name, false);
-        flyt_spec_error(sp, n, key, "expected an integer (decision variables are integers)");
-        return false;
-    }
-    return flyt_spec_int(sp, g, name, required, -1000000000LL, 1000000000LL, out);
+    enum flyt_spec_type t = flyt_spec_type(flyt_spec_member(g, name));
+    if (t == FLYT_SPEC_FLOAT)
+        *integer = false;
+    return flyt_spec_num(sp, g, name, required, -1e9, 1e9, out);
 }
 
 static void read_var(struct flyt_spec *sp, struct flyt_spec_node *g, int i, struct flyt_opt_var *v)
@@ -68,23 +63,33 @@ static void read_var(struct flyt_spec *sp, struct flyt_spec_node *g, int i, stru
             strcpy(v->key, k);
     }
     v->step = 1;
-    bool ok = read_int_key(sp, g, pkey, "min", true, &v->min);
-    ok = read_int_key(sp, g, pkey, "max", true, &v->max) && ok;
-    ok = read_int_key(sp, g, pkey, "step", false, &v->step) && ok;
+    v->integer = true;
+    bool ok = read_var_num(sp, g, "min", true, &v->min, &v->integer);
+    ok = read_var_num(sp, g, "max", true, &v->max, &v->integer) && ok;
+    ok = read_var_num(sp, g, "step", false, &v->step, &v->integer) && ok;
     if (!ok)
         return;
-    if (v->step < 1) {
+    if (!(v->step > 0)) {
         snprintf(key, sizeof key, "%s.step", pkey);
-        flyt_spec_error(sp, flyt_spec_member(g, "step"), key, "must be >= 1, got %lld", v->step);
+        flyt_spec_error(sp, flyt_spec_member(g, "step"), key, "must be > 0, got %g", v->step);
         return;
     }
     if (v->min > v->max) {
         snprintf(key, sizeof key, "%s.max", pkey);
         flyt_spec_error(sp, flyt_spec_member(g, "max"), key,
-                        "empty range: max (%lld) must not be below min (%lld)", v->max, v->min);
+                        "empty range: max (%g) must not be below min (%g)", v->max, v->min);
         return;
     }
-    v->n_values = (int)((v->max - v->min) / v->step) + 1;
+    /* the slack keeps max itself when (max - min) / step is a whole number
+     * that rounding put a hair below it (0.3 / 0.1) */
+    double n = floor((v->max - v->min) / v->step + 1e-9) + 1;
+    if (n > 1e6) {
+        snprintf(key, sizeof key, "%s.step", pkey);
+        flyt_spec_error(sp, flyt_spec_member(g, "step") ? flyt_spec_member(g, "step") : g, key,
+                        "%.0f values from min to max, more than 1000000: widen the step", n);
+        return;
+    }
+    v->n_values = (int)n;
 }
 
 static int kpi_index(const char *name)
@@ -149,6 +154,63 @@ static void read_constraint(struct flyt_spec *sp, struct flyt_spec_node *g, int 
     }
 }
 
+/* objective = ( { kpi = "..."; weight = w; }, ... ): the sum of weight x
+ * KPI, named in tables as the sum it is. */
+static void read_terms(struct flyt_spec *sp, struct flyt_spec_node *root,
+                       struct flyt_opt_spec *spec)
+{
+    struct flyt_spec_node *l =
+            flyt_spec_list_of_groups(sp, root, "objective", FLYT_OPT_MAX_TERMS, true);
+    spec->objective.kpi = -1;
+    spec->objective.line = line_of(flyt_spec_member(root, "objective"));
+    size_t used = 0;
+    spec->objective.name[0] = '\0';
+    for (int i = 0; l && i < flyt_spec_length(l); i++) {
+        struct flyt_spec_node *g = flyt_spec_elem(l, i);
+        struct flyt_opt_term *t = &spec->terms[spec->n_terms++];
+        char key[64];
+        snprintf(key, sizeof key, "objective[%d].kpi", i);
+        t->kpi.kpi = -1;
+        t->kpi.line = line_of(g);
+        read_kpi(sp, g, "kpi", key, true, &t->kpi);
+        t->weight = NAN;
+        snprintf(key, sizeof key, "objective[%d].weight", i);
+        if (flyt_spec_num(sp, g, "weight", true, -INFINITY, INFINITY, &t->weight) &&
+            !(t->weight != 0 && isfinite(t->weight)))
+            flyt_spec_error(sp, flyt_spec_member(g, "weight"), key,
+                            "must be a finite number other than 0, got %g", t->weight);
+        for (int j = 0; j < i; j++)
+            if (t->kpi.name[0] && strcmp(t->kpi.name, spec->terms[j].kpi.name) == 0)
+                flyt_spec_error(sp, g, key, "'%s' is already objective[%d]: give one weight",
+                                t->kpi.name, j);
+        if (used < sizeof spec->objective.name)
+            used += (size_t)snprintf(spec->objective.name + used,
+                                     sizeof spec->objective.name - used, "%s%g*%s", i ? " + " : "",
+                                     t->weight, t->kpi.name);
+    }
+}
+
+static void read_search(struct flyt_spec *sp, struct flyt_spec_node *root,
+                        struct flyt_opt_spec *spec)
+{
+    const char *s = NULL;
+    spec->search = FLYT_OPT_SEARCH_GRID;
+    spec->explicit_search = false;
+    if (flyt_spec_str(sp, root, "search", false, &s) && s) {
+        spec->explicit_search = true;
+        if (strcmp(s, "local") == 0)
+            spec->search = FLYT_OPT_SEARCH_LOCAL;
+        else if (strcmp(s, "grid") != 0)
+            flyt_spec_error(sp, flyt_spec_member(root, "search"), "search",
+                            "expected \"grid\" (every configuration) or \"local\" (a "
+                            "neighbourhood search), got '%s'",
+                            s);
+    }
+    long long v = 4;
+    flyt_spec_int(sp, root, "start_points", false, 1, 64, &v);
+    spec->start_points = (unsigned)v;
+}
+
 static void check_grid(struct flyt_spec *sp, struct flyt_spec_node *root,
                        struct flyt_opt_spec *spec)
 {
@@ -166,12 +228,28 @@ static void check_grid(struct flyt_spec *sp, struct flyt_spec_node *root,
                               "'%s' is also fixed by set[%d]; a key is either fixed or varied",
                               spec->vars[i].key, s);
     }
-    if (spec->n_vars > 0 && n > spec->max_configurations)
+    spec->n_grid = n;
+    /* by default the grid when it fits, the local search when it does not */
+    if (!spec->explicit_search && n > spec->max_configurations)
+        spec->search = FLYT_OPT_SEARCH_LOCAL;
+    if (spec->search == FLYT_OPT_SEARCH_GRID && spec->n_vars > 0 && n > spec->max_configurations)
         flyt_spec_error(sp, flyt_spec_member(root, "variables"), "variables",
                         "the grid has %.0f configurations, more than max_configurations (%u): "
-                        "narrow the ranges, widen the steps, or raise max_configurations",
+                        "narrow the ranges, widen the steps, raise max_configurations, or "
+                        "search = \"local\"",
                         n, spec->max_configurations);
-    spec->n_configs = n <= spec->max_configurations ? (unsigned)n : 0;
+    if (n > 1e18)
+        flyt_spec_error(sp, flyt_spec_member(root, "variables"), "variables",
+                        "the grid has %.3g configurations, more than 1e18: widen the steps", n);
+    struct flyt_spec_node *sn = flyt_spec_member(root, "start_points");
+    if (spec->search == FLYT_OPT_SEARCH_LOCAL && spec->start_points + 1 > spec->max_configurations)
+        flyt_spec_error(sp, sn ? sn : flyt_spec_member(root, "max_configurations"),
+                        sn ? "start_points" : "max_configurations",
+                        "the local search starts from start_points (%u) + 1 configurations, more "
+                        "than max_configurations (%u) lets it visit",
+                        spec->start_points, spec->max_configurations);
+    spec->n_configs =
+            spec->search == FLYT_OPT_SEARCH_GRID && n <= spec->max_configurations ? (unsigned)n : 0;
     for (int i = 0; i < spec->n_constraints; i++)
         for (int j = 0; j < i; j++)
             if (strcmp(spec->constraints[i].kpi.name, spec->constraints[j].kpi.name) == 0 &&
@@ -214,7 +292,11 @@ static void read_spec(struct flyt_spec *sp, struct flyt_spec_node *root, struct 
     snprintf(spec->objective.name, sizeof spec->objective.name, "cost_total_per_year");
     spec->objective.kpi = kpi_index(spec->objective.name);
     spec->objective.line = 1;
-    read_kpi(sp, root, "objective", "objective", false, &spec->objective);
+    if (flyt_spec_is_list(flyt_spec_member(root, "objective")))
+        read_terms(sp, root, spec);
+    else
+        read_kpi(sp, root, "objective", "objective", false, &spec->objective);
+    read_search(sp, root, spec);
     spec->indifference = NAN;
     if (flyt_spec_num(sp, root, "objective_indifference", true, -INFINITY, INFINITY,
                       &spec->indifference) &&
@@ -232,33 +314,75 @@ static void read_spec(struct flyt_spec *sp, struct flyt_spec_node *root, struct 
     check_grid(sp, root, spec);
 }
 
-void flyt_opt_config_values(const struct flyt_opt_spec *spec, unsigned c, long long *values)
+void flyt_opt_config_levels(const struct flyt_opt_spec *spec, uint64_t c, int *levels)
 {
     for (int i = spec->n_vars - 1; i >= 0; i--) {
-        const struct flyt_opt_var *v = &spec->vars[i];
-        unsigned n = v->n_values > 0 ? (unsigned)v->n_values : 1;
-        values[i] = v->min + v->step * (long long)(c % n);
+        uint64_t n = spec->vars[i].n_values > 0 ? (uint64_t)spec->vars[i].n_values : 1;
+        levels[i] = (int)(c % n);
         c /= n;
     }
 }
 
-int flyt_opt_sets(const struct flyt_opt_spec *spec, long c, char (*buf)[FLYT_OPT_SET_LEN],
-                  const char **out)
+uint64_t flyt_opt_grid_index(const struct flyt_opt_spec *spec, const int *levels)
+{
+    uint64_t c = 0;
+    for (int i = 0; i < spec->n_vars; i++) {
+        uint64_t n = spec->vars[i].n_values > 0 ? (uint64_t)spec->vars[i].n_values : 1;
+        c = c * n + (uint64_t)levels[i];
+    }
+    return c;
+}
+
+void flyt_opt_level_values(const struct flyt_opt_spec *spec, const int *levels, double *values)
+{
+    for (int i = 0; i < spec->n_vars; i++)
+        values[i] = spec->vars[i].min + spec->vars[i].step * levels[i];
+}
+
+void flyt_opt_format_value(const struct flyt_opt_var *v, double x, char *buf, size_t len)
+{
+    if (v->integer) {
+        snprintf(buf, len, "%.0f", x);
+        return;
+    }
+    /* the shortest text that reads back as x, with a point so that the
+     * scenario reads a float */
+    int n = 0;
+    for (int p = 6; p <= 17; p++) {
+        n = snprintf(buf, len, "%.*g", p, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    if (n > 0 && (size_t)n + 2 < len && !strpbrk(buf, ".eEn"))
+        memcpy(buf + n, ".0", 3);
+}
+
+int flyt_opt_sets(const struct flyt_opt_spec *spec, const double *values,
+                  char (*buf)[FLYT_OPT_SET_LEN], const char **out)
 {
     int n = 0;
     for (int i = 0; i < spec->n_sets; i++)
         snprintf(buf[n++], FLYT_OPT_SET_LEN, "%s", spec->sets[i]);
     if (spec->has_seed)
         snprintf(buf[n++], FLYT_OPT_SET_LEN, "run.seed=%llu", (unsigned long long)spec->seed);
-    if (c >= 0) {
-        long long values[FLYT_OPT_MAX_VARS];
-        flyt_opt_config_values(spec, (unsigned)c, values);
-        for (int i = 0; i < spec->n_vars; i++)
-            snprintf(buf[n++], FLYT_OPT_SET_LEN, "%s=%lld", spec->vars[i].key, values[i]);
+    for (int i = 0; values && i < spec->n_vars; i++) {
+        char v[64];
+        flyt_opt_format_value(&spec->vars[i], values[i], v, sizeof v);
+        snprintf(buf[n++], FLYT_OPT_SET_LEN, "%s=%s", spec->vars[i].key, v);
     }
     for (int i = 0; i < n; i++)
         out[i] = buf[i];
     return n;
+}
+
+double flyt_opt_objective_value(const struct flyt_opt_spec *spec, const struct flyt_result *r)
+{
+    if (spec->n_terms == 0)
+        return flyt_kpi_value(r, spec->objective.kpi);
+    double sum = 0;
+    for (int t = 0; t < spec->n_terms; t++)
+        sum += spec->terms[t].weight * flyt_kpi_value(r, spec->terms[t].kpi.kpi);
+    return sum;
 }
 
 /* A scenario message about override N goes back to the spec line it came
@@ -349,13 +473,15 @@ static void trial_vars(const struct flyt_opt_spec *spec, const struct relay_to *
         const struct flyt_opt_var *v = &spec->vars[i];
         if (!v->key[0] || v->n_values < 1)
             continue; /* already reported */
-        long long last = v->min + v->step * (v->n_values - 1);
-        const long long at[2] = { v->min, last };
+        double last = v->min + v->step * (v->n_values - 1);
+        const double at[2] = { v->min, last };
         for (int a = 0; a < (last == v->min ? 1 : 2); a++) {
             char buf[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
             const char *sets[FLYT_OPT_MAX_ALL_SETS];
-            int n = flyt_opt_sets(spec, -1, buf, sets);
-            snprintf(buf[n], FLYT_OPT_SET_LEN, "%s=%lld", v->key, at[a]);
+            int n = flyt_opt_sets(spec, NULL, buf, sets);
+            char val[64];
+            flyt_opt_format_value(v, at[a], val, sizeof val);
+            snprintf(buf[n], FLYT_OPT_SET_LEN, "%s=%s", v->key, val);
             sets[n] = buf[n];
             n++;
             struct flyt_diag trial;
@@ -364,7 +490,7 @@ static void trial_vars(const struct flyt_opt_spec *spec, const struct relay_to *
             flyt_scenario_free(s);
             if (!s) {
                 char context[96];
-                snprintf(context, sizeof context, "at %s = %lld ", a ? "max" : "min", at[a]);
+                snprintf(context, sizeof context, "at %s = %s ", a ? "max" : "min", val);
                 struct relay_to to = *base;
                 to.var = i;
                 to.context = context;
@@ -383,7 +509,7 @@ static void check_scenario(struct flyt_spec *sp, struct flyt_opt_spec *spec,
     struct flyt_diag *diag = flyt_spec_diag(sp);
     char buf[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
     const char *sets[FLYT_OPT_MAX_ALL_SETS];
-    int n = flyt_opt_sets(spec, -1, buf, sets);
+    int n = flyt_opt_sets(spec, NULL, buf, sets);
     struct flyt_diag d;
     flyt_diag_init(&d);
     struct flyt_scenario *s = flyt_scenario_load(spec->scenario_path, sets, n, &d);
@@ -398,7 +524,13 @@ static void check_scenario(struct flyt_spec *sp, struct flyt_opt_spec *spec,
                         "%s: run.warmup_days \"auto\" is for flyt run only: give the warm-up in "
                         "days",
                         spec->scenario_path ? spec->scenario_path : "the default scenario");
-    resolve_kpi(diag, spec->path, "objective", s, &spec->objective);
+    if (spec->n_terms == 0)
+        resolve_kpi(diag, spec->path, "objective", s, &spec->objective);
+    for (int i = 0; i < spec->n_terms; i++) {
+        char key[48];
+        snprintf(key, sizeof key, "objective[%d].kpi", i);
+        resolve_kpi(diag, spec->path, key, s, &spec->terms[i].kpi);
+    }
     for (int i = 0; i < spec->n_constraints; i++) {
         char key[48];
         snprintf(key, sizeof key, "constraints[%d].kpi", i);

@@ -57,7 +57,17 @@ static int write_attrs(struct flyt__h5 *c, hid_t g, const struct flyt_opt_file *
            flyt__h5_attr_double(c, g, "objective_indifference", f->indifference) ||
            flyt__h5_attr_double(c, g, "feasibility_beta", f->beta) ||
            flyt__h5_attr_double(c, g, "feasibility_h2", f->h2_feasibility) ||
-           flyt__h5_attr_double(c, g, "selection_h2", f->h2_selection);
+           flyt__h5_attr_double(c, g, "selection_h2", f->h2_selection) ||
+           flyt__h5_attr_str(c, g, "search", f->search) ||
+           flyt__h5_attr_double(c, g, "space", f->n_space) ||
+           flyt__h5_attr_write(c, g, "rounds", H5T_STD_U32LE, H5T_NATIVE_UINT, &f->rounds) ||
+           flyt__h5_attr_write(c, g, "exhausted", H5T_STD_I32LE, H5T_NATIVE_INT, &f->exhausted) ||
+           (f->n_terms > 0 &&
+            (flyt__h5_attr_strs(c, g, "objective_kpis", f->term_kpis, f->n_terms) ||
+             flyt__h5_write_1d(c, g, "objective_weights", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                               f->n_terms, f->weights, "",
+                               "each objective KPI's weight (attribute "
+                               "objective_kpis): the objective is their sum")));
 }
 
 static int write_body(struct flyt__h5 *c, hid_t g, const struct flyt_opt_file *f)
@@ -79,6 +89,9 @@ static int write_body(struct flyt__h5 *c, hid_t g, const struct flyt_opt_file *f
                           "not reached") ||
         write_ints(c, g, "constraint", n, f->constraint, "",
                    "infeasible or undecided: the constraint's index; else -1") ||
+        write_ints(c, g, "round", n, f->round, "",
+                   "the round that first ran it: 0 the grid or the local search's start, k "
+                   "the k-th neighbourhood") ||
         write_ints(c, g, "by", n, f->by, "",
                    "eliminated or not distinguishable: the configuration it lost to or tied "
                    "with; else -1") ||
