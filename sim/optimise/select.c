@@ -361,6 +361,19 @@ static unsigned kn_step(struct opt *o, struct kn *kn, unsigned r, bool *closed)
     return alive;
 }
 
+/* Whether configuration a's mean objective, paired with the pick's over
+ * the replications both ran, is less than delta above it. */
+static bool within_zone(const struct opt *o, unsigned a, unsigned pick)
+{
+    unsigned n = o->data[a].n < o->data[pick].n ? o->data[a].n : o->data[pick].n;
+    if (n == 0)
+        return false;
+    double d = 0;
+    for (unsigned r = 0; r < n; r++)
+        d += value(o, a, r, 0) - value(o, pick, r, 0);
+    return d / n < o->spec->indifference;
+}
+
 static int select_best(struct opt *o, const unsigned *set, unsigned n, int *pick)
 {
     struct kn kn = { 0 };
@@ -405,7 +418,14 @@ static int select_best(struct opt *o, const unsigned *set, unsigned n, int *pick
                 cf->n_select = r;
                 cf->fate = (int)a == best ? FLYT_OPT_CHOSEN : FLYT_OPT_TIED;
                 cf->by = (int)a == best ? -1 : (int)kn.idx[best];
+            } else if (best >= 0 && within_zone(o, kn.idx[a], kn.idx[best])) {
+                /* its cost is within delta of the pick's: the guarantee
+                 * (the pick within delta of the best) cannot tell the two
+                 * apart, whichever crossed the boundary first */
+                cf->fate = FLYT_OPT_TIED;
+                cf->by = (int)kn.idx[best];
             } else {
+                cf->fate = FLYT_OPT_ELIMINATED;
                 cf->by = (int)kn.idx[kn.by[a]];
             }
         }
