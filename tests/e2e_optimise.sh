@@ -77,6 +77,13 @@ sed 's/max = 0.15; tolerance = 0.03/max = 0.01; tolerance = 0.005/' "$tmp/mmc.op
 check "no feasible configuration exits 1" test $? -eq 1
 check "no feasible configuration is said" grep -q "^no configuration is feasible" "$tmp/none.txt"
 check "no feasible configuration still writes the file" test -s "$tmp/none.h5"
+# the nearest is the largest unit (its wait is the shortest)
+check "no feasible configuration names the nearest" \
+  grep -A1 "^no configuration is feasible; nearest" "$tmp/none.txt"
+nearest=$(grep -A1 "^no configuration is feasible; nearest" "$tmp/none.txt" | tail -1)
+last=$(grep -E "^ +[0-9]+ " "$tmp/none.txt" | tail -1 | awk '{print $1}')
+check "the nearest is the largest unit (#$last): '$nearest'" \
+  bash -c "echo '$nearest' | grep -q '^  #$last '"
 
 # The shipped example specs load and choose, except those whose "# expect:
 # exit 1" line says nothing on their grid is feasible (a finding, reported).

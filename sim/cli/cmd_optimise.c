@@ -175,6 +175,46 @@ static void print_kpi_row(FILE *out, const char *name, const char *units,
             flyt__fmt_interval(ci, sizeof ci, st->ci_low, st->ci_high), limit);
 }
 
+/* How far configuration cf's constraint means are on the wrong side of
+ * their bounds, relative to each bound (0: all kept); NaN without means. */
+static double violation(const struct flyt_opt_spec *spec, const struct flyt_opt_config *cf)
+{
+    double worst = 0;
+    for (int l = 0; l < spec->n_constraints; l++) {
+        const struct flyt_opt_constraint *k = &spec->constraints[l];
+        double m = cf->constraint_stat[l].mean;
+        if (!isfinite(m))
+            return NAN;
+        double over = (k->upper ? m - k->bound : k->bound - m) /
+                      (fabs(k->bound) > 0 ? fabs(k->bound) : 1.0);
+        worst = over > worst ? over : worst;
+    }
+    return worst;
+}
+
+#define N_NEAREST 3
+/* The configurations nearest to feasible, by violation (the lowest index
+ * first among equals); their count. */
+static unsigned nearest(const struct flyt_opt_spec *spec, const struct flyt_opt_report *rep,
+                        unsigned *out)
+{
+    unsigned n = 0;
+    for (unsigned c = 0; c < rep->n_configs; c++) {
+        double v = violation(spec, &rep->config[c]);
+        if (!isfinite(v))
+            continue;
+        unsigned at = n < N_NEAREST ? n++ : N_NEAREST;
+        while (at > 0 && violation(spec, &rep->config[out[at - 1]]) > v) {
+            if (at < N_NEAREST)
+                out[at] = out[at - 1];
+            at--;
+        }
+        if (at < N_NEAREST)
+            out[at] = c;
+    }
+    return n;
+}
+
 static void print_table(FILE *out, const struct flyt_opt_spec *spec,
                         const struct flyt_opt_report *rep, const char *scenario)
 {
@@ -217,22 +257,46 @@ static void print_table(FILE *out, const struct flyt_opt_spec *spec,
             }
         fputs(n_tied ? "\n\n" : " none\n\n", out);
     } else {
-        fputs("no configuration is feasible\n\n", out);
+        fputs("no configuration is feasible; nearest (the constraint KPIs' means, 95% CI):\n", out);
+        unsigned near[N_NEAREST], n_near = nearest(spec, rep, near);
+        for (unsigned i = 0; i < n_near; i++) {
+            const struct flyt_opt_config *cf = &rep->config[near[i]];
+            config_label(label, sizeof label, spec, cf);
+            fprintf(out, "  #%u %s:", near[i] + 1, label);
+            for (int l = 0; l < spec->n_constraints; l++) {
+                char mean[32], ci[80];
+                fprintf(out, " %s %s %s (limit %g)", spec->constraints[l].kpi.name,
+                        flyt__fmt_num(mean, sizeof mean, cf->constraint_stat[l].mean),
+                        flyt__fmt_interval(ci, sizeof ci, cf->constraint_stat[l].ci_low,
+                                           cf->constraint_stat[l].ci_high),
+                        spec->constraints[l].bound);
+            }
+            fputc('\n', out);
+        }
+        fputc('\n', out);
     }
     int w = 13;
     for (unsigned c = 0; c < rep->n_configs; c++) {
         config_label(label, sizeof label, spec, &rep->config[c]);
         w = (int)strlen(label) > w ? (int)strlen(label) : w;
     }
-    fprintf(out, "%4s  %-*s  %6s  %14s  %s\n", "#", w, "configuration", "reps",
-            spec->n_terms ? "objective" : spec->objective.name, "decision");
+    /* the constraints' means too: how close the infeasible ones came */
+    int shown = spec->n_constraints < 3 ? spec->n_constraints : 3;
+    fprintf(out, "%4s  %-*s  %6s  %14s", "#", w, "configuration", "reps",
+            spec->n_terms ? "objective" : spec->objective.name);
+    for (int l = 0; l < shown; l++)
+        fprintf(out, "  %14.14s", spec->constraints[l].kpi.name);
+    fputs("  decision\n", out);
     for (unsigned c = 0; c < rep->n_configs; c++) {
         const struct flyt_opt_config *cf = &rep->config[c];
         char mean[32];
         config_label(label, sizeof label, spec, cf);
         reason(why, sizeof why, spec, cf);
-        fprintf(out, "%4u  %-*s  %6u  %14s  %s\n", c + 1, w, label, cf->n_run,
-                flyt__fmt_num(mean, sizeof mean, cf->objective.mean), why);
+        fprintf(out, "%4u  %-*s  %6u  %14s", c + 1, w, label, cf->n_run,
+                flyt__fmt_num(mean, sizeof mean, cf->objective.mean));
+        for (int l = 0; l < shown; l++)
+            fprintf(out, "  %14s", flyt__fmt_num(mean, sizeof mean, cf->constraint_stat[l].mean));
+        fprintf(out, "  %s\n", why);
     }
 }
 
@@ -271,6 +335,12 @@ static void print_json(FILE *out, const struct flyt_opt_spec *spec,
         fprintf(out, "%d", rep->chosen + 1);
     else
         fputs("null", out);
+    /* nothing feasible: the indices of those that came closest */
+    unsigned near[N_NEAREST], n_near = rep->chosen >= 0 ? 0 : nearest(spec, rep, near);
+    fputs(", \"nearest\": [", out);
+    for (unsigned i = 0; i < n_near; i++)
+        fprintf(out, "%s%u", i ? ", " : "", near[i] + 1);
+    fputs("]", out);
     fputs(",\n \"list\": [\n", out);
     for (unsigned c = 0; c < rep->n_configs; c++) {
         const struct flyt_opt_config *cf = &rep->config[c];
