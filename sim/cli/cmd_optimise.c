@@ -140,8 +140,11 @@ static void constraint_text(char *buf, size_t len, const struct flyt_opt_constra
 
 /* Why a configuration is where it is, in words. */
 static void reason(char *buf, size_t len, const struct flyt_opt_spec *spec,
-                   const struct flyt_opt_config *cf)
+                   const struct flyt_opt_report *rep, const struct flyt_opt_config *cf)
 {
+    char more[64] = "";
+    if (cf->by >= 0 && (unsigned)cf->by < rep->n_configs)
+        flyt__fmt_num(more, sizeof more, cf->objective.mean - rep->config[cf->by].objective.mean);
     char k[FLYT_OPT_KPI_LEN + 48] = "";
     if (cf->constraint >= 0)
         constraint_text(k, sizeof k, &spec->constraints[cf->constraint]);
@@ -153,10 +156,11 @@ static void reason(char *buf, size_t len, const struct flyt_opt_spec *spec,
         snprintf(buf, len, "not distinguishable from #%d", cf->by + 1);
         break;
     case FLYT_OPT_ELIMINATED:
-        snprintf(buf, len, "eliminated by #%d", cf->by + 1);
+        snprintf(buf, len, "eliminated by #%d (mean objective %s higher)", cf->by + 1, more);
         break;
     case FLYT_OPT_INFEASIBLE:
-        snprintf(buf, len, "infeasible: violates %s", k);
+        /* each check errs with probability at most beta (docs/optimise.md) */
+        snprintf(buf, len, "infeasible: violates %s (P(wrong) <= %.2g)", k, rep->beta);
         break;
     case FLYT_OPT_UNDECIDED:
         snprintf(buf, len, "feasibility undecided at the cap: %s", k);
@@ -291,7 +295,7 @@ static void print_table(FILE *out, const struct flyt_opt_spec *spec,
         const struct flyt_opt_config *cf = &rep->config[c];
         char mean[32];
         config_label(label, sizeof label, spec, cf);
-        reason(why, sizeof why, spec, cf);
+        reason(why, sizeof why, spec, rep, cf);
         fprintf(out, "%4u  %-*s  %6u  %14s", c + 1, w, label, cf->n_run,
                 flyt__fmt_num(mean, sizeof mean, cf->objective.mean));
         for (int l = 0; l < shown; l++)
