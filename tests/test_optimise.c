@@ -154,7 +154,7 @@ static void reports_none_when_every_configuration_breaks_the_limit(void **state)
                  "set = [ \"run.horizon_days=600.0\", \"run.warmup_days=100.0\" ];\n"
                  "replications = 8;\nseed = 3;\n"
                  "variables = ( { key = \"units.short_term.capacity\"; min = 8; max = 9; } );\n"
-                 "objective_indifference = 100.0;\n"
+                 "objective = \"occ_ukp\";\nobjective_indifference = 100.0;\n"
                  "constraints = ( { kpi = \"ukp_wait_mean\"; max = 0.05; tolerance = 0.01; } );\n",
                  &d);
     assert_non_null(spec);
@@ -469,6 +469,24 @@ static void fractional_steps_reach_max(void **state)
 }
 
 /* The new keys' mistakes, each at its line. */
+/* The default objective is a cost: a scenario that prices nothing would
+ * make every configuration cost 0. */
+static void a_cost_objective_needs_prices(void **state)
+{
+    (void)state;
+    struct flyt_diag d;
+    struct flyt_opt_spec *spec =
+            load("scenario = \"" MMC "\";\n"
+                 "variables = ( { key = \"units.short_term.capacity\"; min = 8; max = 9; } );\n"
+                 "objective_indifference = 100.0;\n",
+                 &d);
+    assert_null(spec);
+    assert_non_null(d.text);
+    assert_non_null(strstr(d.text, "'cost_total_per_year' is a cost, but the scenario prices "
+                                   "nothing"));
+    flyt_diag_free(&d);
+}
+
 static void rejects_bad_search_steps_and_weights_at_their_lines(void **state)
 {
     (void)state;
@@ -513,6 +531,7 @@ int main(void)
         cmocka_unit_test(a_weighted_objective_is_the_sum_of_its_terms),
         cmocka_unit_test(fractional_steps_reach_max),
         cmocka_unit_test(rejects_bad_search_steps_and_weights_at_their_lines),
+        cmocka_unit_test(a_cost_objective_needs_prices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -453,6 +453,52 @@ static void relay(struct flyt_diag *diag, const char *text, const struct relay_t
     }
 }
 
+/* Whether a KPI is priced by the scenario's cost section. */
+static bool cost_kpi(int k)
+{
+    if (k >= FLYT_KPI_MUNI_BASE)
+        k = (k - FLYT_KPI_MUNI_BASE) % FLYT_N_KPI;
+    else if (k >= FLYT_N_KPI)
+        return (k - FLYT_N_KPI) % FLYT_N_UNIT_KPI == FLYT_UNIT_KPI_cost_per_year;
+    return k == FLYT_KPI_ukp_cost_per_year || k == FLYT_KPI_ukp_payment_per_year ||
+           k == FLYT_KPI_cost_municipality_per_year || k == FLYT_KPI_cost_hospital_per_year ||
+           k == FLYT_KPI_cost_total_per_year;
+}
+
+static bool has_prices(const struct flyt_scenario *s)
+{
+    if (s->ukp_day_cost > 0 || s->n_pay_years > 0)
+        return true;
+    for (int u = 0; u < s->n_units; u++) {
+        const struct flyt_unit *x = &s->units[u];
+        if (x->cost_day > 0 || x->cost_place_year > 0 || x->cost_overflow_day > 0 ||
+            x->cost_new_place > 0)
+            return true;
+    }
+    for (int r = 0; r < s->n_roles; r++)
+        if (s->roles[r].cost_fte_year > 0)
+            return true;
+    return false;
+}
+
+/* A cost objective on a scenario without prices is 0 for every
+ * configuration: the pick would be arbitrary (docs/costs.md). */
+static void check_costs(struct flyt_diag *diag, const struct flyt_opt_spec *spec,
+                        const struct flyt_scenario *s)
+{
+    bool cost = spec->n_terms == 0 && cost_kpi(spec->objective.kpi);
+    for (int i = 0; i < spec->n_terms; i++)
+        cost = cost || cost_kpi(spec->terms[i].kpi.kpi);
+    for (int i = 0; i < spec->n_vars; i++) /* prices that are themselves varied */
+        cost = cost && strncmp(spec->vars[i].key, "cost.", 5) != 0;
+    if (cost && !has_prices(s))
+        flyt_diag_add(diag, spec->path, spec->objective.line, "objective",
+                      "'%s' is a cost, but the scenario prices nothing (no section cost: "
+                      "docs/costs.md): every configuration would cost 0; give prices, or "
+                      "minimise another KPI",
+                      spec->objective.name);
+}
+
 static void resolve_kpi(struct flyt_diag *diag, const char *path, const char *key,
                         const struct flyt_scenario *s, struct flyt_opt_kpi *k)
 {
@@ -536,6 +582,7 @@ static void check_scenario(struct flyt_spec *sp, struct flyt_opt_spec *spec,
         snprintf(key, sizeof key, "constraints[%d].kpi", i);
         resolve_kpi(diag, spec->path, key, s, &spec->constraints[i].kpi);
     }
+    check_costs(diag, spec, s);
     flyt_scenario_free(s);
     trial_vars(spec, to, diag);
 }
