@@ -70,13 +70,25 @@ check "shift under a minute: exit 2 (got $rc)" test $rc -eq 2
 # Started as several MPI ranks, a command that cannot share its work
 # refuses before it reads anything (each rank would write the same file);
 # one rank, or a command that only prints, goes on.
-for cmd in run compare calibrate optimise forecast merge; do
+for cmd in run compare calibrate forecast merge; do
   OMPI_COMM_WORLD_SIZE=4 "$FLYT" $cmd -o "$tmp/ranks.h5" >"$tmp/ranks.out" 2>"$tmp/ranks.err"
   rc=$?
   check "4 MPI ranks: flyt $cmd exits 2 (got $rc)" test $rc -eq 2
   check "4 MPI ranks: flyt $cmd says why" grep -q "started as 4 MPI ranks (OMPI_COMM_WORLD_SIZE=4)" "$tmp/ranks.err"
   check "4 MPI ranks: flyt $cmd writes nothing" test ! -e "$tmp/ranks.h5"
 done
+# flyt optimise shares its replications across ranks in a -DFLYT_MPI=ON
+# build (e2e_optimise_mpi.sh); without MPI it refuses and says so. (No spec:
+# an MPI build stops at its options, before MPI starts.)
+OMPI_COMM_WORLD_SIZE=4 "$FLYT" optimise -o "$tmp/ranks.h5" >"$tmp/ranks.out" 2>"$tmp/ranks.err"
+rc=$?
+check "4 MPI ranks: flyt optimise exits 2 (got $rc)" test $rc -eq 2
+check "4 MPI ranks: flyt optimise writes nothing" test ! -e "$tmp/ranks.h5"
+if grep -q "started as 4 MPI ranks" "$tmp/ranks.err"; then
+  check "4 MPI ranks, no MPI in this build: flyt optimise says so" grep -q "this flyt was built without MPI" "$tmp/ranks.err"
+else
+  check "4 MPI ranks, an MPI build: flyt optimise is not refused" grep -q "name an optimisation spec" "$tmp/ranks.err"
+fi
 PMI_SIZE=2 "$FLYT" run -o "$tmp/ranks.h5" >/dev/null 2>"$tmp/ranks.err"
 check "PMI_SIZE=2: flyt run refused" test $? -eq 2
 OMPI_COMM_WORLD_SIZE=1 "$FLYT" run -r 2 --no-progress -o "$tmp/one.h5" --set run.horizon_days=200 >/dev/null 2>&1

@@ -12,6 +12,7 @@
 #include "support.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,7 @@ static void picks_the_smallest_c_whose_erlang_wait_is_below_the_limit(void **sta
         fputs(d.text ? d.text : "", stderr);
     assert_non_null(spec);
     flyt_diag_free(&d);
-    struct flyt_opt_options opts = { 2, NULL, NULL };
+    struct flyt_opt_options opts = { 2, NULL, NULL, NULL };
     struct flyt_opt_report rep;
     assert_int_equal(flyt_optimise(spec, &opts, &rep), 0);
     assert_int_equal(rep.n_configs, 7);
@@ -129,7 +130,7 @@ static void identical_configurations_are_not_distinguishable(void **state)
         fputs(d.text ? d.text : "", stderr);
     assert_non_null(spec);
     flyt_diag_free(&d);
-    struct flyt_opt_options opts = { 1, NULL, NULL };
+    struct flyt_opt_options opts = { 1, NULL, NULL, NULL };
     struct flyt_opt_report rep;
     assert_int_equal(flyt_optimise(spec, &opts, &rep), 0);
     assert_int_equal(rep.n_configs, 4);
@@ -159,7 +160,7 @@ static void reports_none_when_every_configuration_breaks_the_limit(void **state)
                  &d);
     assert_non_null(spec);
     flyt_diag_free(&d);
-    struct flyt_opt_options opts = { 1, NULL, NULL };
+    struct flyt_opt_options opts = { 1, NULL, NULL, NULL };
     struct flyt_opt_report rep;
     assert_int_equal(flyt_optimise(spec, &opts, &rep), 0);
     assert_int_equal(rep.chosen, -1);
@@ -223,7 +224,7 @@ static void local_search_finds_the_cheapest_feasible_capacity(void **state)
     flyt_diag_free(&d);
     assert_int_equal(spec->search, FLYT_OPT_SEARCH_LOCAL);
     assert_true(spec->n_grid == 33 * 21);
-    struct flyt_opt_options opts = { 2, NULL, NULL };
+    struct flyt_opt_options opts = { 2, NULL, NULL, NULL };
     struct flyt_opt_report rep;
     assert_int_equal(flyt_optimise(spec, &opts, &rep), 0);
     assert_int_equal(rep.search, FLYT_OPT_SEARCH_LOCAL);
@@ -290,7 +291,7 @@ static void local_search_stops_at_max_configurations(void **state)
         fputs(d.text ? d.text : "", stderr);
     assert_non_null(spec);
     flyt_diag_free(&d);
-    struct flyt_opt_options opts = { 2, NULL, NULL };
+    struct flyt_opt_options opts = { 2, NULL, NULL, NULL };
     struct flyt_opt_report rep;
     assert_int_equal(flyt_optimise(spec, &opts, &rep), 0);
     assert_true(rep.exhausted);
@@ -328,7 +329,7 @@ static void a_resumed_run_matches_the_uninterrupted_one(void **state)
     char jpath[64];
     write_spec(jpath, sizeof jpath, "");
     unlink(jpath);
-    struct flyt_opt_options opts = { 2, NULL, NULL };
+    struct flyt_opt_options opts = { 2, NULL, NULL, NULL };
     struct flyt_opt_journal jo = { jpath, false };
     struct flyt_opt_report full, again, cut;
     assert_int_equal(flyt_optimise_with(spec, &opts, &jo, &full), 0);
@@ -378,6 +379,158 @@ static void a_resumed_run_matches_the_uninterrupted_one(void **state)
     unlink(jpath);
 }
 
+/* An in-process transport: a mailbox per (sender, receiver), workers on
+ * threads of their own, as Open MPI ranks would be (flyt_opt_transport). */
+#define N_PROC 3
+struct mail {
+    void *buf;
+    size_t len;
+    struct mail *next;
+};
+struct box {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct mail *head, *tail;
+};
+struct net {
+    struct box box[N_PROC][N_PROC]; /* [from][to] */
+    const struct flyt_opt_spec *spec;
+};
+struct proc {
+    struct net *net;
+    int self;
+    struct flyt_opt_transport t;
+    int rc;
+};
+
+static int net_send(void *ctx, int to, const void *buf, size_t len)
+{
+    struct proc *p = ctx;
+    struct box *b = &p->net->box[p->self][to];
+    struct mail *m = malloc(sizeof *m);
+    assert_non_null(m);
+    m->buf = malloc(len ? len : 1);
+    assert_non_null(m->buf);
+    memcpy(m->buf, buf, len);
+    m->len = len;
+    m->next = NULL;
+    pthread_mutex_lock(&b->lock);
+    if (b->tail)
+        b->tail->next = m;
+    else
+        b->head = m;
+    b->tail = m;
+    pthread_cond_signal(&b->cond);
+    pthread_mutex_unlock(&b->lock);
+    return 0;
+}
+
+static void *net_recv(void *ctx, int from, size_t *len)
+{
+    struct proc *p = ctx;
+    struct box *b = &p->net->box[from][p->self];
+    pthread_mutex_lock(&b->lock);
+    while (!b->head)
+        pthread_cond_wait(&b->cond, &b->lock);
+    struct mail *m = b->head;
+    b->head = m->next;
+    if (!b->head)
+        b->tail = NULL;
+    pthread_mutex_unlock(&b->lock);
+    void *buf = m->buf;
+    *len = m->len;
+    free(m);
+    return buf;
+}
+
+static void *serve(void *arg)
+{
+    struct proc *p = arg;
+    p->rc = flyt_opt_serve(p->net->spec, 1, &p->t);
+    return NULL;
+}
+
+#define SHARED_SPEC                                                            \
+    "scenario = \"" MMC "\";\n"                                                \
+    "set = [ \"run.horizon_days=600.0\", \"run.warmup_days=100.0\",\n"         \
+    "        \"cost.units.short_term.place_year_nok=1000.0\",\n"               \
+    "        \"cost.units.short_term.bed_day_nok=10.0\" ];\n"                  \
+    "replications = 8;\nseed = 5;\n%s"                                         \
+    "variables = ( { key = \"units.short_term.capacity\"; min = 8; max = 12; " \
+    "} );\n"                                                                   \
+    "objective_indifference = 200.0;\n"                                        \
+    "constraints = ( { kpi = \"ukp_wait_mean\"; max = %s; tolerance = %s; } "  \
+    ");\n"
+
+/* Replications shared with two workers give the very figures, decisions
+ * and pick of one process: grid, local search, and nothing feasible. */
+static void workers_give_the_same_report_as_one_process(void **state)
+{
+    (void)state;
+    const char *cases[][3] = { { "", "0.15", "0.03" },
+                               { "search = \"local\";\n", "0.15", "0.03" },
+                               { "", "0.01", "0.005" } };
+    for (int k = 0; k < 3; k++) {
+        char text[2048];
+        snprintf(text, sizeof text, SHARED_SPEC, cases[k][0], cases[k][1], cases[k][2]);
+        struct flyt_diag d;
+        struct flyt_opt_spec *spec = load(text, &d);
+        assert_non_null(spec);
+        flyt_diag_free(&d);
+        struct flyt_opt_options one = { 2, NULL, NULL, NULL };
+        struct flyt_opt_report a, b;
+        assert_int_equal(flyt_optimise(spec, &one, &a), 0);
+
+        struct net *net = calloc(1, sizeof *net);
+        assert_non_null(net);
+        net->spec = spec;
+        for (int i = 0; i < N_PROC; i++)
+            for (int j = 0; j < N_PROC; j++) {
+                pthread_mutex_init(&net->box[i][j].lock, NULL);
+                pthread_cond_init(&net->box[i][j].cond, NULL);
+            }
+        struct proc proc[N_PROC];
+        pthread_t th[N_PROC];
+        for (int i = 0; i < N_PROC; i++) {
+            proc[i] = (struct proc){ net, i, { N_PROC - 1, net_send, net_recv, &proc[i] }, 0 };
+            if (i > 0)
+                assert_int_equal(pthread_create(&th[i], NULL, serve, &proc[i]), 0);
+        }
+        struct flyt_opt_options shared = { 1, NULL, NULL, &proc[0].t };
+        int rc = flyt_optimise(spec, &shared, &b);
+        flyt_opt_stop_workers(&proc[0].t);
+        for (int i = 1; i < N_PROC; i++) {
+            pthread_join(th[i], NULL);
+            assert_int_equal(proc[i].rc, 0);
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(b.chosen, a.chosen);
+        assert_int_equal(b.n_configs, a.n_configs);
+        assert_int_equal(b.replications, a.replications);
+        assert_int_equal(b.n_feasible, a.n_feasible);
+        for (unsigned c = 0; c < a.n_configs; c++) {
+            assert_int_equal(b.config[c].fate, a.config[c].fate);
+            assert_int_equal(b.config[c].by, a.config[c].by);
+            assert_int_equal(b.config[c].n_run, a.config[c].n_run);
+            assert_memory_equal(&b.config[c].objective.mean, &a.config[c].objective.mean,
+                                5 * sizeof(double));
+            assert_memory_equal(&b.config[c].constraint_stat[0].mean,
+                                &a.config[c].constraint_stat[0].mean, 5 * sizeof(double));
+        }
+        assert_int_equal(a.chosen >= 0, k < 2);
+        for (int i = 0; i < N_PROC; i++)
+            for (int j = 0; j < N_PROC; j++) {
+                assert_null(net->box[i][j].head); /* every message was read */
+                pthread_mutex_destroy(&net->box[i][j].lock);
+                pthread_cond_destroy(&net->box[i][j].cond);
+            }
+        free(net);
+        flyt_opt_report_free(&a);
+        flyt_opt_report_free(&b);
+        flyt_opt_spec_free(spec);
+    }
+}
+
 /* A weighted-sum objective is the weighted sum of the KPIs' values,
  * replication by replication: its mean is the same sum of their means. */
 static void a_weighted_objective_is_the_sum_of_its_terms(void **state)
@@ -395,7 +548,7 @@ static void a_weighted_objective_is_the_sum_of_its_terms(void **state)
                        "} );\n";
     char text[2048];
     struct flyt_diag d;
-    struct flyt_opt_options opts = { 2, NULL, NULL };
+    struct flyt_opt_options opts = { 2, NULL, NULL, NULL };
     struct flyt_opt_report a, b;
     snprintf(text, sizeof text, "%s", head);
     struct flyt_opt_spec *sa = load(text, &d);
@@ -528,6 +681,7 @@ int main(void)
         cmocka_unit_test(local_search_finds_the_cheapest_feasible_capacity),
         cmocka_unit_test(local_search_stops_at_max_configurations),
         cmocka_unit_test(a_resumed_run_matches_the_uninterrupted_one),
+        cmocka_unit_test(workers_give_the_same_report_as_one_process),
         cmocka_unit_test(a_weighted_objective_is_the_sum_of_its_terms),
         cmocka_unit_test(fractional_steps_reach_max),
         cmocka_unit_test(rejects_bad_search_steps_and_weights_at_their_lines),

@@ -124,7 +124,7 @@ static void picks_the_erlang_c_answer_as_often_as_the_guarantee_promises(void **
                  "alpha = %g;\n",
                  1000 + 7919 * s, C_MIN, C_MAX, LIMIT, TOL, ALPHA);
         struct flyt_opt_spec *spec = load(text);
-        struct flyt_opt_options opts = { 2, NULL, NULL };
+        struct flyt_opt_options opts = { 2, NULL, NULL, NULL };
         struct flyt_opt_report rep;
         assert_int_equal(flyt_optimise(spec, &opts, &rep), 0);
         assert_int_equal(rep.n_configs, C_MAX - C_MIN + 1);
@@ -183,7 +183,7 @@ static void configurations_equal_in_truth_are_not_distinguishable(void **state)
                  ");\n",
                  1 + p, 1001 + p, delta);
         struct flyt_opt_spec *spec = load(text);
-        struct flyt_opt_options opts = { 2, NULL, NULL };
+        struct flyt_opt_options opts = { 2, NULL, NULL, NULL };
         struct flyt_opt_report rep;
         assert_int_equal(flyt_optimise(spec, &opts, &rep), 0);
         assert_int_equal(rep.n_configs, 2);

@@ -32,6 +32,7 @@
 #include "flyt/scenario.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define FLYT_OPT_MAX_VARS        8
@@ -181,11 +182,38 @@ struct flyt_opt_progress {
     unsigned decided, total; /* configurations decided in this phase */
 };
 
+/* Other processes that run replications for flyt optimise (the CLI wires
+ * it to Open MPI ranks; the optimise module itself knows nothing of MPI).
+ * Processes are numbered 0 (the one running the procedure) and workers
+ * 1..n_workers; messages are bytes, delivered in order between two of them. */
+struct flyt_opt_transport {
+    unsigned n_workers;
+    int (*send)(void *ctx, int to, const void *buf, size_t len); /* 0 or -1 */
+    /* the next message from `from`, malloc'd, its length in *len; NULL on failure */
+    void *(*recv)(void *ctx, int from, size_t *len);
+    void *ctx;
+};
+
 struct flyt_opt_options {
     unsigned threads; /* 0: one per CPU */
     void (*on_progress)(const struct flyt_opt_progress *p, void *ctx);
     void *ctx;
+    /* NULL (or no workers): every replication runs here, on threads. Else
+     * the missing replications of a configuration are split into
+     * n_workers + 1 shares, run here and on the workers (flyt_opt_serve);
+     * a replication's figures depend only on its configuration and number,
+     * so the results are the same. */
+    const struct flyt_opt_transport *transport;
 };
+
+/* A worker (process 1..n_workers): answers process 0's requests (some
+ * replications of one configuration, run on `threads` threads) until it is
+ * told to stop. spec NULL (it would not load here): answers each request
+ * with an error. Returns 0, or -1 when the transport failed. */
+int flyt_opt_serve(const struct flyt_opt_spec *spec, unsigned threads,
+                   const struct flyt_opt_transport *t);
+/* From process 0, once the procedure is over: every worker stops. */
+void flyt_opt_stop_workers(const struct flyt_opt_transport *t);
 
 /* The journal of a run (flyt_optimise_with): every finished replication is
  * appended to path as one checksummed record, so a killed run can go on. */

@@ -136,6 +136,13 @@ int flyt_mpi_init(int *rank, int *size);
 void flyt_mpi_finalize(void);
 /* Rank 0's v, on every rank (collective). */
 int flyt_mpi_bcast_int(int v);
+/* Bytes from this rank to rank `to` (flyt optimise's transport, which
+ * has a tag of its own): 0 or -1. */
+int flyt_mpi_send_bytes(int to, const void *buf, size_t len);
+/* The next such message from rank `from`, malloc'd (its length in *len),
+ * or NULL. Polls with short sleeps rather than spin a core in a blocking
+ * receive, like rank 0 of a sweep. */
+void *flyt_mpi_recv_bytes(int from, size_t *len);
 
 /* Collective. On rank 0: runs every task with !done[t] over all ranks,
  * filling res and done and calling on_done for each; other ranks ignore

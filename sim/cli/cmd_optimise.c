@@ -7,6 +7,7 @@
 #include "flyt/optimise.h"
 #include "flyt/optimise_file.h"
 #include "flyt/outfile.h"
+#include "flyt/sweep.h"
 #include "flyt/version.h"
 #include "output/print/print_util.h"
 
@@ -36,7 +37,10 @@ static void usage(FILE *out)
           "  -o, --output FILE     HDF5 file (default flyt-optimise.h5): the configurations,\n"
           "                        replications used, decisions and the spec's text\n"
           "  -t, --threads N       worker threads (default: one per CPU); results are\n"
-          "                        identical for any N\n"
+          "                        identical for any N; under mpirun (a build with\n"
+          "                        -DFLYT_MPI=ON) rank 0 runs the procedure and shares\n"
+          "                        each configuration's replications with the other\n"
+          "                        ranks: identical for any number of ranks\n"
           "      --resume          go on from FILE.journal, the replications an\n"
           "                        interrupted run finished (the same file results)\n"
           "      --write-scenario FILE\n"
@@ -537,7 +541,8 @@ static int claim(const struct opt_opts *o, const struct flyt_opt_spec *spec, con
     return claimed;
 }
 
-static int execute(const struct opt_opts *o, const struct flyt_opt_spec *spec)
+static int execute(const struct opt_opts *o, const struct flyt_opt_spec *spec,
+                   const struct flyt_opt_transport *tr)
 {
     const char *out = o->c.output ? o->c.output : "flyt-optimise.h5";
     int claimed = claim(o, spec, out);
@@ -551,10 +556,11 @@ static int execute(const struct opt_opts *o, const struct flyt_opt_spec *spec)
     char name[FLYT_NAME_LEN + 8];
     uint64_t seed = scenario_name(spec, name, sizeof name);
     /* a stop finishes the replications in hand, which the journal keeps */
-    flyt_cli_signals_install();
+    if (!tr)
+        flyt_cli_signals_install(); /* mpirun's ranks keep the default: the journal covers */
     struct progress_ctx pc = { flyt_cli_seconds(), false };
     bool show = o->c.progress > 0 || (o->c.progress < 0 && isatty(STDERR_FILENO));
-    struct flyt_opt_options opts = { o->c.threads, show ? on_progress : NULL, &pc };
+    struct flyt_opt_options opts = { o->c.threads, show ? on_progress : NULL, &pc, tr };
     struct flyt_opt_journal jo = { journal, o->resume };
     struct flyt_opt_report rep;
     int rc = flyt_optimise_with(spec, &opts, &jo, &rep);
@@ -613,24 +619,74 @@ static int execute(const struct opt_opts *o, const struct flyt_opt_spec *spec)
     return status;
 }
 
+#ifdef FLYT_MPI
+static int mpi_send(void *ctx, int to, const void *buf, size_t len)
+{
+    (void)ctx;
+    return flyt_mpi_send_bytes(to, buf, len);
+}
+
+static void *mpi_recv(void *ctx, int from, size_t *len)
+{
+    (void)ctx;
+    return flyt_mpi_recv_bytes(from, len);
+}
+#endif
+
+/* Under mpirun, rank 0 runs the procedure (and alone prints and writes);
+ * the other ranks run the replications it sends them until it says stop,
+ * then all exit with rank 0's status. */
+static int optimise_main(struct opt_opts *o, int rank, const struct flyt_opt_transport *tr)
+{
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    struct flyt_opt_spec *spec = flyt_opt_spec_load(o->spec, &diag);
+    int rc;
+    if (rank != 0) {
+        /* a spec that does not load here does not load on rank 0 either */
+        rc = flyt_opt_serve(spec, o->c.threads, tr) == 0 ? EXIT_OK : EXIT_FAIL;
+    } else if (!spec) {
+        fputs(diag.text ? diag.text : "flyt optimise: error: cannot load the spec\n", stderr);
+        fprintf(stderr, "%s: %d error%s; nothing simulated\n", o->spec, diag.n_errors,
+                diag.n_errors == 1 ? "" : "s");
+        rc = EXIT_BAD_INPUT;
+    } else {
+        rc = execute(o, spec, tr);
+    }
+    if (rank == 0)
+        flyt_opt_stop_workers(tr);
+    flyt_diag_free(&diag);
+    flyt_opt_spec_free(spec);
+    return rc;
+}
+
 int flyt_cmd_optimise(int argc, char **argv)
 {
     struct opt_opts o = { .c = { .progress = -1 } };
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
-    struct flyt_diag diag;
-    flyt_diag_init(&diag);
-    struct flyt_opt_spec *spec = flyt_opt_spec_load(o.spec, &diag);
-    if (!spec) {
-        fputs(diag.text ? diag.text : "flyt optimise: error: cannot load the spec\n", stderr);
-        fprintf(stderr, "%s: %d error%s; nothing simulated\n", o.spec, diag.n_errors,
-                diag.n_errors == 1 ? "" : "s");
-        flyt_diag_free(&diag);
-        return EXIT_BAD_INPUT;
+#ifdef FLYT_MPI
+    int rank = 0, size = 1;
+    bool mpi = flyt_mpi_launched();
+    if (mpi && flyt_mpi_init(&rank, &size) != 0) {
+        fputs("flyt optimise: error: MPI_Init failed\n", stderr);
+        return EXIT_FAIL;
     }
-    flyt_diag_free(&diag);
-    rc = execute(&o, spec);
-    flyt_opt_spec_free(spec);
+    struct flyt_opt_transport tr = { (unsigned)(size - 1), mpi_send, mpi_recv, NULL };
+    if (rank != 0)
+        o.c.progress = 0;
+    rc = optimise_main(&o, rank, size > 1 ? &tr : NULL);
+    if (size > 1) {
+        int worker_rc = rc;
+        rc = flyt_mpi_bcast_int(rc);
+        if (rank != 0 && worker_rc != EXIT_OK && rc == EXIT_OK)
+            rc = worker_rc;
+    }
+    if (mpi)
+        flyt_mpi_finalize();
     return rc;
+#else
+    return optimise_main(&o, 0, NULL);
+#endif
 }

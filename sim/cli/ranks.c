@@ -20,7 +20,7 @@ static const char *const rank_vars[] = {
 static bool uses_ranks(const char *cmd)
 {
 #ifdef FLYT_MPI
-    return strcmp(cmd, "sweep") == 0;
+    return strcmp(cmd, "sweep") == 0 || strcmp(cmd, "optimise") == 0;
 #else
     (void)cmd;
     return false;
@@ -44,12 +44,15 @@ int flyt_cli_refuse_ranks(const char *cmd)
                                   ? "; this flyt was built without MPI: rebuild with "
                                     "-DFLYT_MPI=ON, or run it as one process (threads: -t N) "
                                     "or as Slurm array shards (--shard)"
+                          : strcmp(cmd, "optimise") == 0
+                                  ? "; this flyt was built without MPI: rebuild with "
+                                    "-DFLYT_MPI=ON, or run it as one process (threads: -t N)"
                                   : "; run it as one process (it uses threads: -t N), or use "
-                                    "flyt sweep from a build with -DFLYT_MPI=ON, which shares "
-                                    "its tasks across ranks";
+                                    "flyt sweep or flyt optimise from a build with -DFLYT_MPI=ON, "
+                                    "which share their work across ranks";
 #else
-    const char *instead = "; run it as one process (it uses threads: -t N), or use flyt sweep, "
-                          "which shares its tasks across ranks";
+    const char *instead = "; run it as one process (it uses threads: -t N), or use flyt sweep "
+                          "or flyt optimise, which share their work across ranks";
 #endif
     for (size_t i = 0; i < sizeof rank_vars / sizeof rank_vars[0]; i++) {
         const char *v = getenv(rank_vars[i]);

@@ -56,6 +56,20 @@ size_t opt_journal_loaded(const struct opt_journal *j);
  * is written). */
 int opt_journal_close(struct opt_journal *j);
 
+/* A replication's figures: the objective, then each constraint's KPI. */
+void opt_figures(const struct flyt_opt_spec *spec, const struct flyt_result *r, double *y);
+
+/* Workers (remote.c, over o->opts->transport): process 0 asks worker w
+ * (1..) for replications reps[0..n-1] of the configuration at value, then
+ * reads its answer: for each of the n, the status, its detail and the
+ * figures (y, n x width). The answer is 0, or the worker's failure: 1 the
+ * scenario rejects the configuration, 2 out of memory or a thread could
+ * not start, 3 stopped, -1 the transport failed (fail says why). */
+int opt_remote_ask(struct opt *o, unsigned w, const double *value, const unsigned *reps,
+                   unsigned n);
+int opt_remote_answer(struct opt *o, unsigned w, unsigned n, int *status, char (*detail)[128],
+                      double *y, char *fail, size_t faillen);
+
 /* The search (search.c): grid or local. */
 int opt_search_grid(struct opt *o);
 int opt_search_local(struct opt *o);

@@ -2,8 +2,9 @@
  * (docs/optimise.md): sequential feasibility checks, then KN selection on
  * paired differences. Every decision is taken one replication at a time on
  * values that depend only on (configuration, seed, replication), so
- * running replications in batches, on any number of threads, or reading
- * them back from the journal only caches what the procedure will read. */
+ * running replications in batches, on any number of threads or processes
+ * (remote.c), or reading them back from the journal only caches what the
+ * procedure will read. */
 #include "flyt/experiment.h"
 #include "optimise/opt_internal.h"
 
@@ -27,24 +28,26 @@ int opt_fail(struct opt *o, const char *fmt, ...)
     return -1;
 }
 
-static double value(const struct opt *o, unsigned c, unsigned r, unsigned j)
+static bool finite_figures(const struct opt *o, const double *y, unsigned *bad)
 {
-    return o->data[c].y[(size_t)r * o->width + j];
-}
-
-/* A replication's figures: the objective, then each constraint's KPI;
- * false when one has no value. */
-static bool figures(const struct opt *o, const struct flyt_result *r, double *y, unsigned *bad)
-{
-    y[0] = flyt_opt_objective_value(o->spec, r);
-    for (unsigned l = 0; l < (unsigned)o->spec->n_constraints; l++)
-        y[1 + l] = flyt_kpi_value(r, o->spec->constraints[l].kpi.kpi);
     for (unsigned j = 0; j < o->width; j++)
         if (!isfinite(y[j])) {
             *bad = j;
             return false;
         }
     return true;
+}
+
+static double value(const struct opt *o, unsigned c, unsigned r, unsigned j)
+{
+    return o->data[c].y[(size_t)r * o->width + j];
+}
+
+/* A replication's figures, false when one has no value. */
+static bool figures(const struct opt *o, const struct flyt_result *r, double *y, unsigned *bad)
+{
+    opt_figures(o->spec, r, y);
+    return finite_figures(o, y, bad);
 }
 
 struct journal_ctx {
@@ -69,10 +72,90 @@ static void finished(void *ctx, unsigned rep, const struct flyt_result *r)
     }
 }
 
+/* The workers' shares of one configuration's missing replications. */
+struct shares {
+    unsigned n_proc; /* 1 + workers */
+    unsigned *list;  /* the missing replications, in order */
+    unsigned m;      /* how many */
+    bool *asked;     /* [n_proc]: worker p was sent its share */
+    int *status;     /* [m]: of the replications run elsewhere */
+    char (*detail)[128];
+    double *y; /* [m x width] */
+};
+
+/* Share p of n_proc: list[lo .. hi) (process 0 has the first). */
+static void share(const struct shares *sh, unsigned p, unsigned *lo, unsigned *hi)
+{
+    *lo = (unsigned)((uint64_t)sh->m * p / sh->n_proc);
+    *hi = (unsigned)((uint64_t)sh->m * (p + 1) / sh->n_proc);
+}
+
+static void shares_free(struct shares *sh)
+{
+    free(sh->list);
+    free(sh->asked);
+    free(sh->status);
+    free(sh->detail);
+    free(sh->y);
+}
+
+/* Sends each worker its share; local[r] marks the replications run here. */
+static int ask_workers(struct opt *o, const struct flyt_opt_config *cf, struct shares *sh,
+                       const bool *done, unsigned to, bool *local)
+{
+    const struct flyt_opt_transport *t = o->opts->transport;
+    sh->n_proc = t && t->n_workers ? 1 + t->n_workers : 1;
+    sh->list = malloc((size_t)to * sizeof *sh->list);
+    sh->asked = calloc(sh->n_proc, sizeof *sh->asked);
+    sh->status = calloc(to, sizeof *sh->status);
+    sh->detail = calloc(to, sizeof *sh->detail);
+    sh->y = calloc((size_t)to * o->width, sizeof *sh->y);
+    if (!sh->list || !sh->asked || !sh->status || !sh->detail || !sh->y)
+        return opt_fail(o, "out of memory");
+    for (unsigned r = 0; r < to; r++)
+        if (!done[r])
+            sh->list[sh->m++] = r;
+    unsigned lo, hi;
+    share(sh, 0, &lo, &hi);
+    for (unsigned i = lo; i < hi; i++)
+        local[sh->list[i]] = true;
+    for (unsigned p = 1; p < sh->n_proc; p++) {
+        share(sh, p, &lo, &hi);
+        if (hi == lo)
+            continue;
+        if (opt_remote_ask(o, p, cf->value, sh->list + lo, hi - lo) != 0)
+            return opt_fail(o, "cannot send work to process %u", p);
+        sh->asked[p] = true;
+    }
+    return 0;
+}
+
+/* Every answer to ask_workers (all are read, whatever happened here). */
+static int hear_workers(struct opt *o, unsigned c, struct shares *sh, int rc)
+{
+    for (unsigned p = 1; p < sh->n_proc; p++) {
+        if (!sh->asked[p])
+            continue;
+        unsigned lo, hi;
+        share(sh, p, &lo, &hi);
+        char why[128];
+        int a = opt_remote_answer(o, p, hi - lo, sh->status + lo, sh->detail + lo,
+                                  sh->y + (size_t)lo * o->width, why, sizeof why);
+        if (a == 0 || rc != 0)
+            continue;
+        rc = a == 1   ? opt_fail(o, "configuration %u: the scenario rejects it: %s", c + 1, why)
+             : a == 2 ? opt_fail(o, "out of memory or a thread could not start")
+             : a == 3 ? opt_fail(o, "stopped")
+                      : opt_fail(o, "%s", why);
+    }
+    return rc;
+}
+
 /* Replications data[c].n .. to-1 of configuration c: those the journal
  * holds are read back; flyt_experiment's resume marks them and the earlier
  * ones done, so each replication keeps its own streams (CRN across
- * configurations) and is run once. */
+ * configurations) and is run once. With workers, the missing ones are
+ * split into shares: the first is run here, the others on the workers. */
 static int run_more(struct opt *o, unsigned c, unsigned to)
 {
     struct opt_data *d = &o->data[c];
@@ -87,9 +170,12 @@ static int run_more(struct opt *o, unsigned c, unsigned to)
         d->y = y;
         d->cap = to;
     }
-    bool *done = calloc(to, sizeof *done);
-    if (!done)
+    bool *done = calloc(to, sizeof *done), *local = calloc(to, sizeof *local);
+    if (!done || !local) {
+        free(done);
+        free(local);
         return opt_fail(o, "out of memory");
+    }
     unsigned missing = 0;
     for (unsigned r = 0; r < to; r++) {
         done[r] = r < from || (o->journal && opt_journal_get(o->journal, cf->index, r,
@@ -97,10 +183,14 @@ static int run_more(struct opt *o, unsigned c, unsigned to)
         missing += !done[r];
     }
     o->rep->replications_resumed += to - from - missing;
-    int rc = missing ? 1 : 0;
-    struct flyt_result *res = missing ? calloc(to, sizeof *res) : NULL;
+    struct shares sh = { 0 };
+    int rc = missing ? ask_workers(o, cf, &sh, done, to, local) : 0;
+    unsigned n_local = 0;
+    for (unsigned r = 0; r < to; r++)
+        n_local += local[r];
+    struct flyt_result *res = n_local && rc == 0 ? calloc(to, sizeof *res) : NULL;
     struct flyt_scenario *s = NULL;
-    if (missing && res) {
+    if (n_local && rc == 0 && res) {
         char buf[FLYT_OPT_MAX_ALL_SETS][FLYT_OPT_SET_LEN];
         const char *sets[FLYT_OPT_MAX_ALL_SETS];
         int n = flyt_opt_sets(o->spec, cf->value, buf, sets);
@@ -109,45 +199,68 @@ static int run_more(struct opt *o, unsigned c, unsigned to)
         s = flyt_scenario_load(o->spec->scenario_path, sets, n, &diag);
         if (!s) {
             const char *t = diag.text ? diag.text : "cannot load the scenario\n";
-            opt_fail(o, "configuration %u: the scenario rejects it: %.*s", c + 1,
-                     (int)strcspn(t, "\n"), t);
-            rc = -1;
+            rc = opt_fail(o, "configuration %u: the scenario rejects it: %.*s", c + 1,
+                          (int)strcspn(t, "\n"), t);
         }
         flyt_diag_free(&diag);
-    } else if (missing) {
+    } else if (n_local && rc == 0) {
         rc = opt_fail(o, "out of memory");
     }
     if (s) {
         s->series_off = true; /* KPIs only */
+        /* the experiment runs only this process's share */
+        for (unsigned r = 0; r < to; r++)
+            local[r] = !local[r];
         struct journal_ctx jc = { o, cf->index, false };
-        struct flyt_experiment_resume resume = { done, o->journal ? finished : NULL, &jc };
+        struct flyt_experiment_resume resume = { local, o->journal ? finished : NULL, &jc };
         rc = flyt_experiment_run_resume(s, to, o->opts->threads, res, NULL, NULL, NULL, &resume);
+        for (unsigned r = 0; r < to; r++)
+            local[r] = !local[r];
         if (rc == FLYT_EXPERIMENT_STOPPED || flyt_experiment_stop_requested())
             rc = opt_fail(o, "stopped");
         else if (rc < 0)
             rc = opt_fail(o, "out of memory or a thread could not start");
         else
             rc = 0; /* a replication that stopped early is named below */
-        for (unsigned r = 0; r < to && rc >= 0; r++) {
-            if (done[r])
-                continue;
-            unsigned bad = 0;
-            if (res[r].status != FLYT_RUN_OK)
-                rc = opt_fail(o, "configuration %u, replication %u stopped early: %s", c + 1, r,
-                              res[r].status_detail);
-            else if (!figures(o, &res[r], d->y + (size_t)r * o->width, &bad))
-                rc = opt_fail(o,
-                              "configuration %u, replication %u: KPI '%s' has no value (nothing "
-                              "to measure)",
-                              c + 1, r,
-                              bad == 0 ? o->spec->objective.name
-                                       : o->spec->constraints[bad - 1].kpi.name);
-        }
-        for (unsigned r = 0; r < to; r++)
-            flyt_result_free(&res[r]);
     }
+    if (missing && sh.asked)
+        rc = hear_workers(o, c, &sh, rc);
+    /* every missing replication, in order, wherever it ran */
+    bool journal_failed = false;
+    for (unsigned i = 0; i < sh.m && rc == 0; i++) {
+        unsigned r = sh.list[i], bad = 0;
+        double *y = d->y + (size_t)r * o->width;
+        int status = local[r] ? res[r].status : sh.status[i];
+        const char *detail = local[r] ? res[r].status_detail : sh.detail[i];
+        bool ok = status == FLYT_RUN_OK;
+        if (ok && local[r]) {
+            ok = figures(o, &res[r], y, &bad);
+        } else if (ok) {
+            memcpy(y, sh.y + (size_t)i * o->width, o->width * sizeof *y);
+            ok = finite_figures(o, y, &bad);
+            /* the local ones went to the journal as they finished */
+            if (ok && o->journal && !journal_failed &&
+                (journal_failed = opt_journal_append(o->journal, cf->index, r, y) != 0))
+                fprintf(stderr, "flyt optimise: warning: cannot append to the journal; the run "
+                                "goes on, but it cannot be resumed past this point\n");
+        }
+        if (status != FLYT_RUN_OK)
+            rc = opt_fail(o, "configuration %u, replication %u stopped early: %s", c + 1, r,
+                          detail);
+        else if (!ok)
+            rc = opt_fail(o,
+                          "configuration %u, replication %u: KPI '%s' has no value (nothing "
+                          "to measure)",
+                          c + 1, r,
+                          bad == 0 ? o->spec->objective.name
+                                   : o->spec->constraints[bad - 1].kpi.name);
+    }
+    for (unsigned r = 0; res && r < to; r++)
+        flyt_result_free(&res[r]);
     free(res);
     free(done);
+    free(local);
+    shares_free(&sh);
     flyt_scenario_free(s);
     if (rc != 0)
         return -1;

@@ -27,7 +27,9 @@
  *                  f64 unit_kpi[n_units][FLYT_N_UNIT_KPI],
  *                  f64 series[FLYT_N_SERIES][n_days] (the series only
  *                  with --series); a worker's first message is a result
- *                  with task -1 (ready)
+ *                  with task -1 (ready) *
+ * flyt optimise uses only flyt_mpi_send_bytes / flyt_mpi_recv_bytes (a
+ * tag of their own): its messages are sim/optimise/remote.c's.
  */
 #include "flyt/model.h"
 #include "flyt/sweep.h"
@@ -37,11 +39,12 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-enum { TAG_TASK = 1, TAG_RESULT = 2 };
+enum { TAG_TASK = 1, TAG_RESULT = 2, TAG_BYTES = 3 };
 #define HEAD_WORDS 6
 #define HEAD_BYTES (HEAD_WORDS * 8 + 128)
 
@@ -70,6 +73,37 @@ int flyt_mpi_bcast_int(int v)
 {
     MPI_Bcast(&v, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return v;
+}
+
+int flyt_mpi_send_bytes(int to, const void *buf, size_t len)
+{
+    if (len > (size_t)INT32_MAX)
+        return -1;
+    return MPI_Send(buf, (int)len, MPI_BYTE, to, TAG_BYTES, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
+}
+
+void *flyt_mpi_recv_bytes(int from, size_t *len)
+{
+    const struct timespec nap = { 0, 200000 }; /* 0.2 ms */
+    MPI_Status st;
+    for (int flag = 0; !flag;) {
+        if (MPI_Iprobe(from, TAG_BYTES, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS)
+            return NULL;
+        if (!flag)
+            nanosleep(&nap, NULL);
+    }
+    int n = 0;
+    MPI_Get_count(&st, MPI_BYTE, &n);
+    unsigned char *b = malloc(n > 0 ? (size_t)n : 1);
+    if (!b)
+        return NULL;
+    if (MPI_Recv(b, n, MPI_BYTE, from, TAG_BYTES, MPI_COMM_WORLD, MPI_STATUS_IGNORE) !=
+        MPI_SUCCESS) {
+        free(b);
+        return NULL;
+    }
+    *len = (size_t)n;
+    return b;
 }
 
 static size_t message_bytes(size_t n_days, size_t n_units, bool series)
