@@ -40,7 +40,7 @@
 #define FLYT_OPT_MAX_SETS        16
 #define FLYT_OPT_KEY_LEN         160
 #define FLYT_OPT_KPI_LEN         128
-#define FLYT_OPT_SET_LEN         (FLYT_OPT_KEY_LEN + 48)
+#define FLYT_OPT_SET_LEN         (FLYT_OPT_KEY_LEN + 64) /* key=value, the value formatted in 63 */
 #define FLYT_OPT_MAX_ALL_SETS    (FLYT_OPT_MAX_SETS + 1 + FLYT_OPT_MAX_VARS)
 
 #define FLYT_OPT_MAX_TERMS 8
