@@ -105,7 +105,7 @@ static int ask_workers(struct opt *o, const struct flyt_opt_config *cf, struct s
 {
     const struct flyt_opt_transport *t = o->opts->transport;
     sh->n_proc = t && t->n_workers ? 1 + t->n_workers : 1;
-    sh->list = malloc((size_t)to * sizeof *sh->list);
+    sh->list = calloc(to, sizeof *sh->list);
     sh->asked = calloc(sh->n_proc, sizeof *sh->asked);
     sh->status = calloc(to, sizeof *sh->status);
     sh->detail = calloc(to, sizeof *sh->detail);
@@ -230,10 +230,12 @@ static int run_more(struct opt *o, unsigned c, unsigned to)
     for (unsigned i = 0; i < sh.m && rc == 0; i++) {
         unsigned r = sh.list[i], bad = 0;
         double *y = d->y + (size_t)r * o->width;
-        int status = local[r] ? res[r].status : sh.status[i];
-        const char *detail = local[r] ? res[r].status_detail : sh.detail[i];
+        /* res is there whenever a replication ran here (rc is 0) */
+        int status = local[r] ? (res ? res[r].status : FLYT_RUN_NOMEM) : sh.status[i];
+        const char *detail =
+                local[r] ? (res ? res[r].status_detail : "out of memory") : sh.detail[i];
         bool ok = status == FLYT_RUN_OK;
-        if (ok && local[r]) {
+        if (ok && local[r] && res) {
             ok = figures(o, &res[r], y, &bad);
         } else if (ok) {
             memcpy(y, sh.y + (size_t)i * o->width, o->width * sizeof *y);
