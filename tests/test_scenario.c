@@ -650,6 +650,11 @@ static void set_names_a_unit_by_its_id(void **state)
     flyt_diag_free(&d);
     const char *nosuch[] = { "units.nosuch.capacity=1" };
     expect_one_error(mini, nosuch, 1, "--set:1: error: no unit has id 'nosuch'");
+    /* a list the file does not have: named as such, not as a wrong form */
+    const char *noroles[] = { "coordinators.nobody.headcount=2" };
+    expect_one_error(mini, noroles, 1,
+                     "--set:1: error: the scenario has no coordinators: "
+                     "'coordinators.nobody.headcount=2' names none of them");
     const char *queue[] = { "run.seed=5", "units.short_term.queue=lifo" };
     expect_one_error(mini, queue, 2, "--set:2: error: units.short_term.queue: queue is \"fifo\"");
 }

@@ -130,6 +130,12 @@ static const char *list_key(const config_setting_t *list)
     return NULL;
 }
 
+static bool by_id_name(const char *part)
+{
+    return strcmp(part, "units") == 0 || strcmp(part, "coordinators") == 0 ||
+           strcmp(part, "shared_units") == 0 || strcmp(part, "municipalities") == 0;
+}
+
 static config_setting_t *unit_by_id(config_setting_t *list, const char *id)
 {
     const char *key = list_key(list) ? list_key(list) : "id";
@@ -197,6 +203,14 @@ static int apply_one(struct reader *rd, const char *set, int index)
             continue;
         }
         if (!last) {
+            if (!next && by_id_name(part)) {
+                /* a list named by id that the file does not have: its
+                 * elements cannot be named (a group made here would only
+                 * be refused as a list's wrong form) */
+                flyt_diag_add(rd->diag, "--set", index, NULL,
+                              "the scenario has no %s: '%s' names none of them", part, set);
+                return -1;
+            }
             if (!next) {
                 /* a group made here has no line in the file: errors in it
                  * (a required key missing) point at this --set */
