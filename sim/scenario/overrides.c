@@ -130,10 +130,19 @@ static const char *list_key(const config_setting_t *list)
     return NULL;
 }
 
-static bool by_id_name(const char *part)
+/* Whether part, a member of cur, would be one of the lists list_key names
+ * (the root's, or a municipality's own units and coordinators; not the
+ * groups cost.units and cost.roles). */
+static bool by_id_here(const config_setting_t *cur, const char *part)
 {
-    return strcmp(part, "units") == 0 || strcmp(part, "coordinators") == 0 ||
-           strcmp(part, "shared_units") == 0 || strcmp(part, "municipalities") == 0;
+    const config_setting_t *up = config_setting_parent(cur);
+    bool root = !up;
+    bool muni = up && !config_setting_name(cur) && config_setting_name(up) &&
+                strcmp(config_setting_name(up), "municipalities") == 0 &&
+                !config_setting_parent(config_setting_parent(up));
+    if (strcmp(part, "units") == 0 || strcmp(part, "coordinators") == 0)
+        return root || muni;
+    return root && (strcmp(part, "shared_units") == 0 || strcmp(part, "municipalities") == 0);
 }
 
 static config_setting_t *unit_by_id(config_setting_t *list, const char *id)
@@ -203,7 +212,7 @@ static int apply_one(struct reader *rd, const char *set, int index)
             continue;
         }
         if (!last) {
-            if (!next && by_id_name(part)) {
+            if (!next && by_id_here(cur, part)) {
                 /* a list named by id that the file does not have: its
                  * elements cannot be named (a group made here would only
                  * be refused as a list's wrong form) */
