@@ -23,6 +23,7 @@
 #define FLYT_OUTFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum flyt_out_kind {
     FLYT_OUT_HDF5,   /* ours: root attribute format = "flyt" */
@@ -60,6 +61,27 @@ void flyt_out_discard(const char *path);
 
 /* Removes any temporary file of path and drops the lock. */
 void flyt_out_release(const char *path);
+
+/* A scenario file derived from s (calibrate's fitted one, optimise's
+ * chosen one), written as kind through the calls above: "# <what>
+ * <spec_path> on <UTC time>.", the command line, the scenario with its
+ * fixed changes (sets), then body's lines, then a note that the tree
+ * below, with the <values>, is libconfig's layout, and s's resolved text.
+ * Returns 0, or -1 with a message in err (path left as it was). */
+struct flyt_scenario;
+struct flyt_derived_file {
+    const char *what; /* "Fitted by flyt calibrate" */
+    const char *spec_path, *command_line, *scenario_path;
+    const char *const *sets;
+    int n_sets;
+    const char *values; /* "fitted values" */
+    void (*body)(FILE *out, const void *ctx);
+    const void *ctx;
+};
+int flyt_out_write_derived(const char *path, enum flyt_out_kind kind, const struct flyt_scenario *s,
+                           const struct flyt_derived_file *d, char *err, size_t errlen);
+/* text on one comment line: line breaks become spaces */
+void flyt_out_comment(FILE *out, const char *text);
 
 /* Async-signal-safe: removes every temporary and lock file still held. */
 void flyt_out_signal_cleanup(void);

@@ -1,54 +1,28 @@
 /* The optimised scenario file (--write-scenario): the base scenario as the
  * loader read it, with the spec's fixed changes and the chosen
  * configuration's values in place, under a header that says what chose it.
- * As with calibrate's fitted file (sim/calibrate/fitted.c), libconfig
- * writes the tree but not the original's comments, and the header says so. */
+ * Written by flyt_out_write_derived, as calibrate's fitted file is. */
 #include "flyt/optimise.h"
 #include "flyt/outfile.h"
 
-#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-/* A line of a comment block must not carry a newline out of the comment. */
-static void comment_text(FILE *out, const char *s)
-{
-    for (; *s; s++)
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
-}
+struct chosen_ctx {
+    const struct flyt_opt_spec *spec;
+    const struct flyt_opt_report *rep;
+    uint64_t seed;
+};
 
-static void write_header(FILE *out, const struct flyt_opt_spec *spec,
-                         const struct flyt_opt_report *rep, const char *command_line,
-                         const struct flyt_scenario *s)
+/* optimise's own header lines: the procedure, the chosen values, the KPIs */
+static void write_body(FILE *out, const void *ctx)
 {
+    const struct chosen_ctx *c = ctx;
+    const struct flyt_opt_spec *spec = c->spec;
+    const struct flyt_opt_report *rep = c->rep;
     const struct flyt_opt_config *cf = &rep->config[rep->chosen];
-    char when[64] = "";
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm))
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-    fputs("# Chosen by flyt optimise ", out);
-    comment_text(out, spec->path);
-    fprintf(out, " on %s.\n", when);
-    if (command_line && *command_line) {
-        fputs("# Command: ", out);
-        comment_text(out, command_line);
-        fputc('\n', out);
-    }
-    fputs("# Scenario: ", out);
-    comment_text(out, spec->scenario_path ? spec->scenario_path : "<embedded default>");
-    fputs(" ('", out);
-    comment_text(out, s->name);
-    fputs("')", out);
-    for (int i = 0; i < spec->n_sets; i++) {
-        fputs(i ? ", " : " with ", out);
-        comment_text(out, spec->sets[i]);
-    }
     fprintf(out,
-            ".\n# Procedure: %s search over %u configurations (%.0f in the space); "
+            "# Procedure: %s search over %u configurations (%.0f in the space); "
             "feasibility checks (Batur & Kim 2010) and KN selection (Kim & Nelson 2001), "
             "alpha %g (confidence %g %%%s), objective_indifference %g.\n",
             rep->search == FLYT_OPT_SEARCH_LOCAL ? "local" : "grid", rep->n_configs, spec->n_grid,
@@ -66,25 +40,21 @@ static void write_header(FILE *out, const struct flyt_opt_spec *spec,
         char v[64];
         flyt_opt_format_value(&spec->vars[i], cf->value[i], v, sizeof v);
         fputs("#   ", out);
-        comment_text(out, spec->vars[i].key);
+        flyt_out_comment(out, spec->vars[i].key);
         fprintf(out, " = %s\n", v);
     }
     fputs("# Objective (minimised) ", out);
-    comment_text(out, spec->objective.name);
+    flyt_out_comment(out, spec->objective.name);
     fprintf(out, ": %.6g [%.6g, %.6g] over %u replications, seed %llu.\n", cf->objective.mean,
-            cf->objective.ci_low, cf->objective.ci_high, cf->n_run, (unsigned long long)s->seed);
+            cf->objective.ci_low, cf->objective.ci_high, cf->n_run, (unsigned long long)c->seed);
     for (int l = 0; l < spec->n_constraints; l++) {
         const struct flyt_opt_constraint *k = &spec->constraints[l];
         fputs("# Constraint ", out);
-        comment_text(out, k->kpi.name);
+        flyt_out_comment(out, k->kpi.name);
         fprintf(out, " %s %g (tolerance %g): %.6g [%.6g, %.6g]\n", k->upper ? "<=" : ">=", k->bound,
                 k->tolerance, cf->constraint_stat[l].mean, cf->constraint_stat[l].ci_low,
                 cf->constraint_stat[l].ci_high);
     }
-    fputs("# Below is the scenario as flyt read it (after @include, the changes above and the\n"
-          "# chosen values), in libconfig's own layout: the original file's comments and\n"
-          "# layout are lost; see the original for the sources of every value.\n\n",
-          out);
 }
 
 int flyt_opt_write_scenario(const char *path, const struct flyt_opt_spec *spec,
@@ -107,31 +77,17 @@ int flyt_opt_write_scenario(const char *path, const struct flyt_opt_spec *spec,
         return -1;
     }
     flyt_diag_free(&d);
-    const char *tmp = NULL;
-    int fd = flyt_out_temp(path, FLYT_OUT_TEXT, &tmp, err, errlen);
-    if (fd < 0) {
-        flyt_scenario_free(s);
-        return -1;
-    }
-    FILE *out = fdopen(fd, "w");
-    if (!out)
-        close(fd);
-    errno = 0;
-    if (out) {
-        write_header(out, spec, rep, command_line, s);
-        fputs(s->resolved_text, out);
-    }
-    bool ok = out && !ferror(out) && fflush(out) == 0 && fsync(fileno(out)) == 0;
-    int saved = errno;
-    if (out && fclose(out) != 0 && ok) {
-        ok = false;
-        saved = errno;
-    }
+    struct chosen_ctx ctx = { spec, rep, s->seed };
+    const struct flyt_derived_file df = { "Chosen by flyt optimise",
+                                          spec->path,
+                                          command_line,
+                                          spec->scenario_path,
+                                          (const char *const *)spec->sets,
+                                          spec->n_sets,
+                                          "chosen values",
+                                          write_body,
+                                          &ctx };
+    int rc = flyt_out_write_derived(path, FLYT_OUT_TEXT, s, &df, err, errlen);
     flyt_scenario_free(s);
-    if (!ok) {
-        snprintf(err, errlen, "cannot write '%s': %s", tmp, saved ? strerror(saved) : "failed");
-        flyt_out_discard(path);
-        return -1;
-    }
-    return flyt_out_commit(path, err, errlen);
+    return rc;
 }
