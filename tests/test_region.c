@@ -676,6 +676,10 @@ static void every_municipality_can_leave_what_it_reaches(void **state)
 static void quotas_may_not_pass_the_capacity(void **state)
 {
     (void)state;
+    /* a municipality sent to a unit where its quota is 0 and nobody lends */
+    expect_edit("users = [\"east\"]; }", "sharing = \"quota\"; quota = { west = 2; }; }",
+                "outcome = { home = 0.9; kad", "municipalities.east.units.short_term.outcome",
+                "where it has no beds (quota 0 and lend = false)");
     expect_edit("users = [\"east\"]; }",
                 "users = [\"east\"];\n    sharing = \"quota\"; quota = { east = 5; }; }",
                 "quota = { east", "shared_units.kad",

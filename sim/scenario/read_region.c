@@ -559,6 +559,12 @@ static void check_target(struct reader *rd, const struct flyt_scenario *s, int i
                        "%s routes patients of municipality '%s' to '%s', which it may not use "
                        "(not among its users)",
                        what, mu->id, x->id);
+    else if (x->muni < 0 && x->quota && !x->lend && x->quota[i] == 0)
+        /* its patients would wait there for ever */
+        flyt__rd_error(rd, set, key,
+                       "%s routes patients of municipality '%s' to '%s', where it has no beds "
+                       "(quota 0 and lend = false)",
+                       what, mu->id, x->id);
 }
 
 static void check_routes(struct reader *rd, const struct flyt_scenario *s, int i,
