@@ -29,7 +29,7 @@ import re
 import sys
 
 FLOOR = {
-    "base": 0, "rng": 0, "engine": 0, "stats": 0,
+    "base": 0, "rng": 0, "engine": 0, "stats": 0, "estimate": 0,
     "scenario": 1,
     "model": 2,
     "experiment": 3,
@@ -53,6 +53,7 @@ OWNER = {
     "optimise_file.h": "output",
     "experiment.h": "experiment", "checkpoint.h": "experiment", "tasks.h": "experiment",
     "forecast.h": "forecast",
+    "estimate.h": "estimate",
     "sweep.h": "sweep",
     "calibrate.h": "calibrate",
     "optimise.h": "optimise",

@@ -20,15 +20,19 @@ struct flyt_est_sample {
 };
 
 /* Kaplan-Meier: one row per distinct event time, S(t) just after it, with a
- * pointwise 95 % interval (Greenwood variance on the log(-log) scale). */
+ * pointwise 95 % interval (Greenwood variance on the log(-log) scale; NaN
+ * where S reaches 0). A stay censored at an event time counts as at risk
+ * at it. The arrays are owned by the struct: flyt_est_km_free. */
 struct flyt_est_km {
-    size_t n;           /* rows */
+    size_t n; /* rows */
     double *t, *s, *lo, *hi;
     size_t *at_risk, *events;
-    double median;      /* smallest t with S <= 0.5, NaN when S stays above */
-    double rmean;       /* restricted mean: area under S up to the last time */
+    double median; /* smallest t with S <= 0.5, NaN when S stays above */
+    double rmean;  /* restricted mean: area under S up to the largest
+                      observed time, event or censored (R's default) */
 };
-int flyt_est_km(const struct flyt_est_sample *x, struct flyt_est_km *out); /* 0 or -1 (memory, no data) */
+int flyt_est_km(const struct flyt_est_sample *x,
+                struct flyt_est_km *out); /* 0 or -1 (memory, no data) */
 void flyt_est_km_free(struct flyt_est_km *km);
 
 /* The parametric families, in flyt_dist's names and mean/sd parameterisation. */
@@ -43,18 +47,18 @@ const char *flyt_est_family_name(enum flyt_est_family f); /* "exponential", ... 
 
 struct flyt_est_fit {
     enum flyt_est_family family;
-    bool ok;            /* the maximiser converged to an interior optimum */
-    int k;              /* free parameters: 1 (exponential) or 2 */
+    bool ok; /* the maximiser converged to an interior optimum */
+    int k;   /* free parameters: 1 (exponential) or 2 */
     double loglik, aic;
-    double mean, sd;    /* the fitted distribution's mean and sd (sd = mean for exponential) */
-    double mean_lo, mean_hi, sd_lo, sd_hi;  /* 95 % intervals (delta method on the
-                                               observed information; profile or
-                                               exact where cheaper and better) */
-    double par[2];      /* natural parameters (exponential: rate; gamma: shape, scale;
-                           lognormal: mu, sigma; weibull: shape, scale) */
-    double cov[2][2];   /* their covariance */
-    double gof;         /* goodness-of-fit statistic (see flyt_est_gof) */
-    double gof_p;       /* its p-value; NaN until flyt_est_gof has run */
+    double mean, sd; /* the fitted distribution's mean and sd (sd = mean for exponential) */
+    double mean_lo, mean_hi, sd_lo, sd_hi; /* 95 % intervals (delta method on the
+                                              observed information; profile or
+                                              exact where cheaper and better) */
+    double par[2];    /* natural parameters (exponential: rate; gamma: shape, scale;
+                         lognormal: mu, sigma; weibull: shape, scale) */
+    double cov[2][2]; /* their covariance */
+    double gof;       /* goodness-of-fit statistic (see flyt_est_gof) */
+    double gof_p;     /* its p-value; NaN until flyt_est_gof has run */
 };
 
 /* Maximum likelihood with right censoring for one family. 0, or -1 when the
@@ -63,15 +67,23 @@ int flyt_est_fit_family(const struct flyt_est_sample *x, enum flyt_est_family f,
                         struct flyt_est_fit *out);
 
 /* Goodness of fit of a fitted family to the sample, with censoring: the
- * statistic and its p-value (e.g. a Kolmogorov-type distance between the
- * Kaplan-Meier and the fitted survival, p by parametric bootstrap with
- * censoring resampled from the sample's own censoring; `seed` fixes it, so
- * the answer is reproducible). Sets fit->gof and fit->gof_p. 0 or -1. */
+ * statistic is sup |KM(t) - S(t; fitted)| over the event times (either side
+ * of each KM step); its p-value is by parametric bootstrap: n_boot samples
+ * drawn from the fitted family, censored at times drawn from the sample's
+ * reverse Kaplan-Meier, each refitted. `seed` fixes it, so the answer is
+ * reproducible. n_boot < 0: FLYT_EST_GOF_BOOT; 0: the statistic only
+ * (gof_p NaN). Replicates have at most FLYT_EST_GOF_MAX_N stays; larger
+ * samples compare sqrt(m) D_m with sqrt(n) D_n (docs/estimation.md).
+ * Sets fit->gof and fit->gof_p. 0 or -1 (memory, a fit without parameters). */
+#define FLYT_EST_GOF_BOOT  200
+#define FLYT_EST_GOF_MAX_N 5000
 int flyt_est_gof(const struct flyt_est_sample *x, struct flyt_est_fit *fit, unsigned long seed,
                  int n_boot);
 
 /* All four families, the one with the smallest AIC in *best (index into
- * fits), its goodness of fit tested. Returns 0, or -1 when none fitted. */
+ * fits; a converged fit is preferred to one that did not converge), its
+ * goodness of fit tested with n_boot replicates (the others get the
+ * statistic, gof_p NaN). Returns 0, or -1 when none fitted. */
 int flyt_est_fit_best(const struct flyt_est_sample *x, struct flyt_est_fit fits[FLYT_EST_N_FAMILY],
                       int *best, unsigned long seed, int n_boot);
 
@@ -81,12 +93,17 @@ int flyt_est_fit_best(const struct flyt_est_sample *x, struct flyt_est_fit fits[
  * Factors are normalised so that the 12 month factors average 1 and the 7
  * weekday factors average 1 (base absorbs the rest), so base is the rate
  * per day at years = 0 in an average month and weekday. A level without
- * data (a month never seen) gets factor 1 and a NaN interval. */
+ * data (a month never seen), or a term not fitted, gets factor 1 and a NaN
+ * interval (growth: 0 and NaN). The normalisation is the arithmetic mean,
+ * because a scenario's factors multiply its rates as they are. Intervals
+ * from the Fisher information, scaled by the Pearson dispersion when it
+ * is above 1. 0, or -1 (no days, no events, a level out of range, fewer
+ * days than coefficients); ok says IRLS converged. */
 struct flyt_est_days {
-    const double *count;     /* events on day d */
-    const int *month;        /* 0-11 */
-    const int *weekday;      /* 0 Monday - 6 Sunday */
-    const double *years;     /* time of day d in years from the start */
+    const double *count; /* events on day d */
+    const int *month;    /* 0-11 */
+    const int *weekday;  /* 0 Monday - 6 Sunday */
+    const double *years; /* time of day d in years from the start */
     size_t n;
     bool fit_month, fit_weekday, fit_trend;
 };
