@@ -27,7 +27,7 @@
 
 enum flyt_out_kind {
     FLYT_OUT_HDF5,   /* ours: root attribute format = "flyt" */
-    FLYT_OUT_FITTED, /* ours: first line "# Fitted by flyt calibrate " */
+    FLYT_OUT_FITTED, /* ours: first line "# Fitted by flyt calibrate " or "... fit " */
     FLYT_OUT_CENSUS, /* ours: first line "# census_date: " */
     FLYT_OUT_XLSX,   /* ours: flyt export's workbook (flyt/export.h) */
     FLYT_OUT_CSV,    /* ours: first line a flyt export table's header */
@@ -77,6 +77,9 @@ struct flyt_derived_file {
     const char *values; /* "fitted values" */
     void (*body)(FILE *out, const void *ctx);
     const void *ctx;
+    /* NULL: s's resolved text in libconfig's layout; otherwise this text,
+     * the original's own with the values edited in place (flyt fit) */
+    const char *text;
 };
 int flyt_out_write_derived(const char *path, enum flyt_out_kind kind, const struct flyt_scenario *s,
                            const struct flyt_derived_file *d, char *err, size_t errlen);

@@ -105,7 +105,8 @@ int flyt_calib_write_fitted(const char *path, const struct flyt_calib_spec *spec
                                           spec->n_sets,
                                           "fitted values",
                                           write_body,
-                                          &ctx };
+                                          &ctx,
+                                          NULL };
     int rc = flyt_out_write_derived(path, FLYT_OUT_FITTED, s, &df, err, errlen);
     flyt_scenario_free(s);
     return rc;

@@ -19,6 +19,7 @@ int flyt_cli_refuse_ranks(const char *cmd);
 int flyt_cmd_run(int argc, char **argv);
 int flyt_cmd_compare(int argc, char **argv);
 int flyt_cmd_calibrate(int argc, char **argv);
+int flyt_cmd_fit(int argc, char **argv);
 int flyt_cmd_optimise(int argc, char **argv);
 int flyt_cmd_sweep(int argc, char **argv);
 int flyt_cmd_merge(int argc, char **argv);

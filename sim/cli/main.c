@@ -26,6 +26,9 @@ static void usage(FILE *out)
           "                      run scenarios with the same patients (common random numbers)\n"
           "                      and show each variant's differences with paired 95% CIs\n"
           "  calibrate SPEC      fit scenario parameters to target KPIs (docs/calibration.md)\n"
+          "  fit RECORDS... --units MAP.csv\n"
+          "                      estimate a scenario from anonymised stay records: arrivals,\n"
+          "                      stays, routes, hazards, with intervals (docs/fit.md)\n"
           "  optimise SPEC       the cheapest grid configuration of capacities that keeps\n"
           "                      constraints on mean KPIs, with a guarantee (docs/optimise.md)\n"
           "  sweep SWEEP.cfg     run a base scenario over a grid or design of parameter\n"
@@ -103,6 +106,8 @@ int main(int argc, char **argv)
         return flyt_cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "calibrate") == 0)
         return flyt_cmd_calibrate(argc - 1, argv + 1);
+    if (strcmp(cmd, "fit") == 0)
+        return flyt_cmd_fit(argc - 1, argv + 1);
     if (strcmp(cmd, "optimise") == 0)
         return flyt_cmd_optimise(argc - 1, argv + 1);
     if (strcmp(cmd, "sweep") == 0)

@@ -86,7 +86,8 @@ int flyt_opt_write_scenario(const char *path, const struct flyt_opt_spec *spec,
                                           spec->n_sets,
                                           "chosen values",
                                           write_body,
-                                          &ctx };
+                                          &ctx,
+                                          NULL };
     int rc = flyt_out_write_derived(path, FLYT_OUT_TEXT, s, &df, err, errlen);
     flyt_scenario_free(s);
     return rc;

@@ -46,6 +46,14 @@ static void head(FILE *out, const struct flyt_derived_file *d, const struct flyt
     fputs(".\n", out);
     if (d->body)
         d->body(out, d->ctx);
+    if (d->text) {
+        fprintf(out,
+                "# Below is that scenario's own text with the %s in place, each with a\n"
+                "# comment on the records behind it; every other value, and its comment, is the\n"
+                "# original's.\n\n",
+                d->values);
+        return;
+    }
     fprintf(out,
             "# Below is the scenario as flyt read it (after @include, the changes above and the\n"
             "# %s), in libconfig's own layout: the original file's comments and\n"
@@ -66,7 +74,7 @@ int flyt_out_write_derived(const char *path, enum flyt_out_kind kind, const stru
     errno = 0;
     if (out) {
         head(out, d, s);
-        fputs(s->resolved_text, out);
+        fputs(d->text ? d->text : s->resolved_text, out);
     }
     bool ok = out && !ferror(out) && fflush(out) == 0 && fsync(fileno(out)) == 0;
     int saved = errno;

@@ -140,9 +140,11 @@ static const char *ours_missing(const char *path, enum flyt_out_kind kind)
         return is_flyt_h5(path) ? NULL
                                 : "not an HDF5 file with the root attribute format = \"flyt\"";
     case FLYT_OUT_FITTED:
-        return starts_with_line(path, "# Fitted by flyt calibrate ")
+        return starts_with_line(path, "# Fitted by flyt calibrate ") ||
+                               starts_with_line(path, "# Fitted by flyt fit ")
                        ? NULL
-                       : "its first line is not \"# Fitted by flyt calibrate ...\"";
+                       : "its first line is not \"# Fitted by flyt calibrate ...\" or "
+                         "\"# Fitted by flyt fit ...\"";
     case FLYT_OUT_CENSUS:
         return starts_with_line(path, "# census_date: ")
                        ? NULL

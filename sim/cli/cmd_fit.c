@@ -1,0 +1,332 @@
+/* flyt fit: a scenario estimated from stay records (issue 20,
+ * docs/fit.md). The records are read against a base scenario (its units,
+ * groups and capacities); bad records stop everything before a file is
+ * touched (exit 2), and the fitted file is loaded again before it is
+ * written, so what flyt fit writes always validates. */
+#include "cli/cli.h"
+#include "flyt/fit_file.h"
+#include "flyt/outfile.h"
+#include "flyt/records.h"
+#include "flyt/scenario.h"
+#include "flyt/version.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIT_MAX_FILES  64
+#define FIT_MAX_IGNORE 32
+
+static void usage(FILE *out)
+{
+    fputs("Usage: flyt fit RECORDS... --units MAP.csv [options]\n"
+          "\n"
+          "Estimates a scenario from anonymised stay records (docs/records.md): arrivals\n"
+          "(a Poisson regression of daily admissions: month, weekday, trend), stays\n"
+          "(Kaplan-Meier and censored maximum likelihood of exponential, gamma,\n"
+          "lognormal and Weibull, chosen by AIC and tested for fit), routes (shares with\n"
+          "simultaneous intervals), caseload hazards (events per person-year) and the\n"
+          "decision process. The base scenario gives the structure and every value the\n"
+          "records cannot tell. See docs/fit.md.\n"
+          "\n"
+          "Options:\n"
+          "      --units FILE        the map from the records' unit codes to the scenario's\n"
+          "                          unit ids (CSV: code,unit); required\n"
+          "  -s, --scenario FILE     the base scenario (default: the embedded default)\n"
+          "  -o, --output FILE       the fitted scenario (default flyt-fit.cfg), written\n"
+          "                          atomically; every fitted value carries a comment with\n"
+          "                          its record count and interval\n"
+          "      --estimates FILE    the estimates, fit statistics and survival curves in\n"
+          "                          HDF5 (default: the output with .h5 for .cfg)\n"
+          "      --min-records N     a frailty group with fewer records is pooled with its\n"
+          "                          neighbour (default 30)\n"
+          "      --from DATE         the window's first day (YYYY-MM-DD; default: the\n"
+          "                          files' '# from:' line, or the earliest start)\n"
+          "      --until DATE        the extraction time: open stays are censored here\n"
+          "                          (default: the files' '# extracted:' line, or the latest\n"
+          "                          time in them)\n"
+          "      --ignore-column NAME  skip a records column unread (repeatable)\n"
+          "      --bootstrap N       replicates of the goodness-of-fit test (default 200)\n"
+          "      --seed S            seed of that bootstrap (default 1)\n"
+          "  -h, --help              this help\n"
+          "\n"
+          "Exit status: 0 written, 1 a failure (a file that cannot be read or written),\n"
+          "2 bad input (records, map, scenario, option; nothing written).\n",
+          out);
+}
+
+struct fit_cli {
+    const char *files[FIT_MAX_FILES];
+    int n_files;
+    const char *map, *scenario, *output, *estimates, *from, *until;
+    const char *ignore[FIT_MAX_IGNORE];
+    int n_ignore;
+    struct flyt_fit_options fo;
+};
+
+static int parse(int argc, char **argv, struct fit_cli *o)
+{
+    enum {
+        OPT_UNITS = FLYT_OPTV_CMD,
+        OPT_ESTIMATES,
+        OPT_MIN,
+        OPT_FROM,
+        OPT_UNTIL,
+        OPT_IGNORE,
+        OPT_BOOT,
+        OPT_SEED_FIT
+    };
+    static const struct option own[] = {
+        { "units", required_argument, NULL, OPT_UNITS },
+        { "scenario", required_argument, NULL, 's' },
+        { "estimates", required_argument, NULL, OPT_ESTIMATES },
+        { "min-records", required_argument, NULL, OPT_MIN },
+        { "from", required_argument, NULL, OPT_FROM },
+        { "until", required_argument, NULL, OPT_UNTIL },
+        { "ignore-column", required_argument, NULL, OPT_IGNORE },
+        { "bootstrap", required_argument, NULL, OPT_BOOT },
+        { "seed", required_argument, NULL, OPT_SEED_FIT },
+        { 0 },
+    };
+    struct flyt_cli_args p;
+    struct flyt_cli_opts c = { .progress = -1 };
+    unsigned long long v;
+    flyt_cli_args_init(&p, "fit", argc, argv, FLYT_OPT_OUTPUT, own);
+    for (int ch; (ch = flyt_cli_args_next(&p)) != -1;) {
+        int rc = ch == '?' ? -1 : flyt_cli_args_shared(&p, FLYT_OPT_OUTPUT, ch, &c);
+        if (rc < 0)
+            return EXIT_BAD_INPUT;
+        if (rc > 0)
+            continue;
+        switch (ch) {
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        case 's':
+            o->scenario = p.arg;
+            break;
+        case OPT_UNITS:
+            o->map = p.arg;
+            break;
+        case OPT_ESTIMATES:
+            o->estimates = p.arg;
+            break;
+        case OPT_MIN:
+            if (!flyt_cli_args_uint(&p, 1, 1000000, &v))
+                return EXIT_BAD_INPUT;
+            o->fo.min_records = (int)v;
+            break;
+        case OPT_FROM:
+            o->from = p.arg;
+            break;
+        case OPT_UNTIL:
+            o->until = p.arg;
+            break;
+        case OPT_IGNORE:
+            if (o->n_ignore == FIT_MAX_IGNORE) {
+                fprintf(stderr, "flyt fit: error: at most %d --ignore-column\n", FIT_MAX_IGNORE);
+                return EXIT_BAD_INPUT;
+            }
+            o->ignore[o->n_ignore++] = p.arg;
+            break;
+        case OPT_BOOT:
+            if (!flyt_cli_args_uint(&p, 0, 100000, &v))
+                return EXIT_BAD_INPUT;
+            o->fo.n_boot = (int)v;
+            break;
+        case OPT_SEED_FIT:
+            if (!flyt_cli_args_uint(&p, 0, 0xffffffffULL, &v))
+                return EXIT_BAD_INPUT;
+            o->fo.seed = (unsigned long)v;
+            break;
+        case FLYT_OPTV_POSITIONAL:
+            if (o->n_files == FIT_MAX_FILES) {
+                fprintf(stderr, "flyt fit: error: at most %d records files\n", FIT_MAX_FILES);
+                return EXIT_BAD_INPUT;
+            }
+            o->files[o->n_files++] = p.arg;
+            break;
+        default:
+            return EXIT_BAD_INPUT;
+        }
+    }
+    o->output = c.output ? c.output : "flyt-fit.cfg";
+    if (o->n_files == 0) {
+        fputs("flyt fit: error: name the records files (see flyt fit --help)\n", stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (!o->map) {
+        fputs("flyt fit: error: --units MAP.csv is required: it maps the records' unit codes "
+              "to the scenario's unit ids (docs/records.md)\n",
+              stderr);
+        return EXIT_BAD_INPUT;
+    }
+    return -1;
+}
+
+/* FILE.cfg -> FILE.h5; anything else gets .h5 added. */
+static char *estimates_path(const char *out)
+{
+    size_t n = strlen(out);
+    char *p = malloc(n + 4);
+    if (!p)
+        return NULL;
+    memcpy(p, out, n + 1);
+    if (n > 4 && strcmp(out + n - 4, ".cfg") == 0)
+        p[n - 4] = '\0';
+    strcat(p, ".h5");
+    return p;
+}
+
+struct header_ctx {
+    const struct flyt_fit *f;
+    const struct fit_cli *o;
+};
+
+static void header(FILE *out, const void *vctx)
+{
+    const struct header_ctx *h = vctx;
+    const struct flyt_fit *f = h->f;
+    fputs("# Records:", out);
+    for (int i = 0; i < h->o->n_files; i++) {
+        fputc(' ', out);
+        flyt_out_comment(out, h->o->files[i]);
+    }
+    fputs("; map ", out);
+    flyt_out_comment(out, h->o->map);
+    fprintf(out, ".\n# %zu stays and %zu discharge-ready periods of %zu patients; %zu stays began "
+                 "before the window (history only).\n",
+            f->n_stays, f->n_ready, f->n_patients, f->n_truncated);
+    for (size_t i = 0; i < f->n_notes; i++) {
+        fputs("# Note: ", out);
+        flyt_out_comment(out, f->notes[i]);
+        fputc('\n', out);
+    }
+    fputs("# Not in records, so from the scenario above: units and capacities, frailty groups,\n"
+          "# caseload hours per client, not-ready returns, coordinators, costs, harm.\n",
+          out);
+}
+
+/* The base's own text where it has one file; the resolved tree where it
+ * @includes others (their comments are then lost, as the header says). */
+static const char *base_text(const struct flyt_scenario *s, const char *path)
+{
+    if (!path)
+        return flyt_default_scenario;
+    return strstr(s->text, "@include") ? s->resolved_text : s->text;
+}
+
+static int fit(const struct fit_cli *o, const struct flyt_scenario *base, const char *h5)
+{
+    struct flyt_records_options ro = { .map_path = o->map,
+                                       .ignore_columns = o->ignore,
+                                       .n_ignore = o->n_ignore,
+                                       .from = o->from,
+                                       .until = o->until };
+    struct flyt_records rec;
+    int rc = flyt_records_read(o->files, o->n_files, &ro, base, &rec, stderr);
+    if (rc != 0) {
+        fputs("flyt fit: nothing written\n", stderr);
+        return rc == 2 ? EXIT_BAD_INPUT : EXIT_FAIL;
+    }
+    struct flyt_fit f;
+    rc = flyt_fit_estimate(&rec, base, &o->fo, &f, stderr);
+    flyt_records_free(&rec);
+    if (rc != 0) {
+        flyt_fit_free(&f);
+        fputs("flyt fit: nothing written\n", stderr);
+        return rc == 2 ? EXIT_BAD_INPUT : EXIT_FAIL;
+    }
+    char err[1024];
+    const char *btext = base_text(base, o->scenario);
+    char *text = flyt_fit_scenario_text(&f, btext, err, sizeof err);
+    int status = EXIT_FAIL;
+    if (!text) {
+        fprintf(stderr, "flyt fit: error: %s\n", err);
+        goto out;
+    }
+    /* what flyt fit writes must load: checked with the base's folder for
+     * any relative path in it */
+    struct flyt_diag d;
+    flyt_diag_init(&d);
+    char *dir_buf = o->scenario ? strdup(o->scenario) : NULL;
+    struct flyt_scenario *check = flyt_scenario_load_string(
+            text, o->output, dir_buf ? dirname(dir_buf) : NULL, NULL, 0, &d);
+    free(dir_buf);
+    if (!check) {
+        fprintf(stderr, "flyt fit: error: the fitted scenario does not load (a bug; please "
+                        "report it with the records' counts):\n%s",
+                d.text ? d.text : "");
+        flyt_diag_free(&d);
+        goto out;
+    }
+    flyt_diag_free(&d);
+    flyt_scenario_free(check);
+    struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(), 1, 0.0 };
+    if (flyt_h5_write_fit(h5, &f, btext, text, o->files, o->n_files, &meta, err, sizeof err) !=
+        0) {
+        fprintf(stderr, "flyt fit: error: %s\n", err);
+        goto out;
+    }
+    struct header_ctx hc = { &f, o };
+    const struct flyt_derived_file df = { .what = "Fitted by flyt fit",
+                                          .spec_path = o->files[0],
+                                          .command_line = flyt_cli_command_line(),
+                                          .scenario_path = o->scenario,
+                                          .values = "estimates",
+                                          .body = header,
+                                          .ctx = &hc,
+                                          .text = text };
+    if (flyt_out_write_derived(o->output, FLYT_OUT_FITTED, base, &df, err, sizeof err) != 0) {
+        fprintf(stderr, "flyt fit: error: %s\n", err);
+        goto out;
+    }
+    flyt_fit_print(stdout, &f);
+    fprintf(stderr, "flyt fit: wrote %s and %s\n", o->output, h5);
+    status = EXIT_OK;
+out:
+    free(text);
+    flyt_fit_free(&f);
+    return status;
+}
+
+int flyt_cmd_fit(int argc, char **argv)
+{
+    struct fit_cli o = { .fo = { .min_records = 30, .n_boot = 200, .seed = 1, .gof_alpha = 0.01 } };
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    struct flyt_diag diag;
+    flyt_diag_init(&diag);
+    struct flyt_scenario *base = flyt_scenario_load(o.scenario, NULL, 0, &diag);
+    if (!base) {
+        fputs(diag.text ? diag.text : "flyt fit: error: cannot load the scenario\n", stderr);
+        flyt_diag_free(&diag);
+        return EXIT_BAD_INPUT;
+    }
+    flyt_diag_free(&diag);
+    if (base->n_munis > 0) {
+        fprintf(stderr, "flyt fit: error: %s is a region: records have no home municipality; "
+                        "fit one municipality's scenario at a time\n",
+                o.scenario);
+        flyt_scenario_free(base);
+        return EXIT_BAD_INPUT;
+    }
+    char *h5 = o.estimates ? strdup(o.estimates) : estimates_path(o.output);
+    const char *inputs[FIT_MAX_FILES + 2];
+    int n_in = 0;
+    for (int i = 0; i < o.n_files; i++)
+        inputs[n_in++] = o.files[i];
+    inputs[n_in++] = o.map;
+    inputs[n_in++] = o.scenario;
+    rc = !h5 ? EXIT_FAIL
+             : flyt_cli_claim_output("fit", o.output, FLYT_OUT_FITTED, inputs, (size_t)n_in);
+    if (rc < 0)
+        rc = flyt_cli_claim_output("fit", h5, FLYT_OUT_HDF5, inputs, (size_t)n_in);
+    if (rc < 0)
+        rc = fit(&o, base, h5);
+    free(h5);
+    flyt_scenario_free(base);
+    return rc;
+}

@@ -1,0 +1,476 @@
+/* The fitted scenario: the base's own text with each estimate written in
+ * place of the value it replaces, commented with the records behind it and
+ * its interval. The result is loaded again before it is written, so a file
+ * flyt fit writes always validates. */
+#include "fit/fit_internal.h"
+#include "flyt/date.h"
+#include "flyt/scenario.h"
+#include "flyt/scenario_edit.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct text {
+    char *s;
+    size_t len, cap;
+    bool failed;
+};
+
+static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct text *t, const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[1024];
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        t->failed = true;
+        return;
+    }
+    size_t add = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    if (t->len + add + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        while (cap < t->len + add + 1)
+            cap *= 2;
+        char *s = realloc(t->s, cap);
+        if (!s) {
+            t->failed = true;
+            return;
+        }
+        t->s = s;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->len, buf, add);
+    t->len += add;
+    t->s[t->len] = '\0';
+}
+
+/* Shares rounded to millionths that sum to exactly 1 (largest remainder),
+ * so the loader's sum check never meets a rounding error. */
+static void round_shares(const double *share, int n, long *out)
+{
+    long sum = 0;
+    double rem[FLYT_FIT_MAX_CATS];
+    for (int j = 0; j < n; j++) {
+        double v = isfinite(share[j]) && share[j] > 0 ? share[j] * 1e6 : 0;
+        out[j] = (long)floor(v);
+        rem[j] = v - (double)out[j];
+        sum += out[j];
+    }
+    while (sum < 1000000) {
+        int best = 0;
+        for (int j = 1; j < n; j++)
+            if (rem[j] > rem[best])
+                best = j;
+        out[best]++;
+        rem[best] = -1;
+        sum++;
+    }
+}
+
+static void put_share(struct text *t, long millionths)
+{
+    put(t, "%ld.%06ld", millionths / 1000000, millionths % 1000000);
+}
+
+/* ---- distributions --------------------------------------------------- */
+
+static const struct flyt_fit_dist *dist_for(const struct flyt_fit *f, const char *key, int g)
+{
+    for (size_t i = 0; i < f->n_dists; i++)
+        if (strcmp(f->dists[i].key, key) == 0 && (f->dists[i].group_mask & (1u << g)))
+            return &f->dists[i];
+    return NULL;
+}
+
+/* An empirical distribution of at most 100 values: the KM's jumps put in
+ * bins of equal probability, each at its probability-weighted mean. */
+static void put_empirical(struct text *t, const struct flyt_fit_dist *d)
+{
+    size_t n = d->n_emp, bins = n > 100 ? 100 : n;
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += d->emp_weights[i];
+    put(t, "{ dist = \"empirical\"; values = [");
+    double w = 0, wx = 0, edge = total / (double)bins;
+    size_t k = 0;
+    char weights[4096] = "";
+    size_t wl = 0;
+    for (size_t i = 0; i < n; i++) {
+        w += d->emp_weights[i];
+        wx += d->emp_weights[i] * d->emp_values[i];
+        if (w >= edge * (double)(k + 1) - 1e-12 || i == n - 1) {
+            put(t, "%s%.6g", k ? ", " : "", wx / w);
+            int m = snprintf(weights + wl, sizeof weights - wl, "%s%.6g", k ? ", " : "", w / total);
+            if (m > 0 && (size_t)m < sizeof weights - wl)
+                wl += (size_t)m;
+            k++;
+            w = wx = 0;
+        }
+    }
+    put(t, "]; weights = [%s]; }", weights);
+}
+
+static void put_dist(struct text *t, const struct flyt_fit_dist *d)
+{
+    if (d->best < 0) {
+        put_empirical(t, d);
+        return;
+    }
+    const struct flyt_est_fit *x = &d->fits[d->best];
+    if (x->family == FLYT_EST_EXPONENTIAL)
+        put(t, "{ dist = \"exponential\"; mean = %.6g; }", x->mean);
+    else
+        put(t, "{ dist = \"%s\"; mean = %.6g; sd = %.6g; }", flyt_est_family_name(x->family),
+            x->mean, x->sd);
+}
+
+static void put_dist_comment(struct text *t, const struct flyt_fit_dist *d)
+{
+    put(t, "n = %zu (%zu still running)", d->n, d->n - d->n_events);
+    if (d->best < 0) {
+        put(t, "; no family fits (best p = ");
+        double p = 0;
+        for (int k = 0; k < FLYT_EST_N_FAMILY; k++)
+            if (d->fits[k].ok && d->fits[k].gof_p > p)
+                p = d->fits[k].gof_p;
+        put(t, "%.3g): the Kaplan-Meier estimate", p);
+        return;
+    }
+    const struct flyt_est_fit *x = &d->fits[d->best];
+    int second = -1;
+    for (int k = 0; k < FLYT_EST_N_FAMILY; k++)
+        if (k != d->best && d->fits[k].ok && (second < 0 || d->fits[k].aic < d->fits[second].aic))
+            second = k;
+    put(t, "; %s by AIC", flyt_est_family_name(x->family));
+    if (second >= 0)
+        put(t, " (%s +%.1f)", flyt_est_family_name(d->fits[second].family),
+            d->fits[second].aic - x->aic);
+    put(t, "; 95 %% CI mean %.4g-%.4g", x->mean_lo, x->mean_hi);
+    if (x->family != FLYT_EST_EXPONENTIAL)
+        put(t, ", sd %.4g-%.4g", x->sd_lo, x->sd_hi);
+    if (isfinite(x->gof_p))
+        put(t, "; fit p = %.2g", x->gof_p);
+}
+
+/* ---- edits ----------------------------------------------------------- */
+
+struct edits {
+    struct flyt_scenario_edit *e;
+    int n;
+    char **owned;
+    int n_owned;
+    bool failed;
+};
+
+static char *keep(struct edits *ed, char *s)
+{
+    char **o = realloc(ed->owned, (size_t)(ed->n_owned + 1) * sizeof *o);
+    if (!o || !s) {
+        free(s);
+        ed->failed = true;
+        return NULL;
+    }
+    ed->owned = o;
+    o[ed->n_owned++] = s;
+    return s;
+}
+
+static void add(struct edits *ed, const char *path, struct text *value, struct text *comment)
+{
+    if (value && value->failed)
+        ed->failed = true;
+    struct flyt_scenario_edit *e = realloc(ed->e, (size_t)(ed->n + 1) * sizeof *e);
+    if (!e) {
+        ed->failed = true;
+        return;
+    }
+    ed->e = e;
+    e[ed->n].path = keep(ed, strdup(path));
+    e[ed->n].value = value ? keep(ed, value->s ? value->s : strdup("")) : NULL;
+    e[ed->n].comment = comment && comment->s ? keep(ed, comment->s) : NULL;
+    if (comment && !comment->s)
+        e[ed->n].comment = NULL;
+    ed->n++;
+    if (value)
+        memset(value, 0, sizeof *value);
+    if (comment)
+        memset(comment, 0, sizeof *comment);
+}
+
+static bool per_group(const struct flyt_scenario *s, const char *key)
+{
+    return s->n_groups > 1 && strcmp(key, "decision.delay_days") != 0 &&
+           strcmp(key, "decision.complex_placement_days") != 0;
+}
+
+static void dist_edit(struct edits *ed, const struct flyt_fit *f, const char *key)
+{
+    const struct flyt_scenario *s = f->base;
+    struct text v = { 0 }, c = { 0 };
+    if (!per_group(s, key)) {
+        const struct flyt_fit_dist *d = dist_for(f, key, 0);
+        put_dist(&v, d);
+        put_dist_comment(&c, d);
+        add(ed, key, &v, &c);
+        return;
+    }
+    put(&v, "{ # fitted per frailty group\n");
+    for (int g = 0; g < s->n_groups; g++) {
+        const struct flyt_fit_dist *d = dist_for(f, key, g);
+        put(&v, "  %s = ", s->groups[g].name);
+        put_dist(&v, d);
+        put(&v, "; # ");
+        if (d->group_mask != (1u << g))
+            put(&v, "pooled %s: ", d->label);
+        put_dist_comment(&v, d);
+        put(&v, "\n");
+    }
+    put(&v, "}");
+    put(&c, "fitted by flyt fit");
+    add(ed, key, &v, &c);
+}
+
+static const struct flyt_fit_shares *shares_for(const struct flyt_fit *f, const char *key, int g)
+{
+    for (size_t i = 0; i < f->n_shares; i++)
+        if (strcmp(f->shares[i].key, key) == 0 && (f->shares[i].group_mask & (1u << g)))
+            return &f->shares[i];
+    return NULL;
+}
+
+static void put_routes(struct text *v, const struct flyt_fit_shares *sh)
+{
+    long r[FLYT_FIT_MAX_CATS];
+    round_shares(sh->share, sh->n_cat, r);
+    put(v, "{ ");
+    for (int j = 0; j < sh->n_cat; j++)
+        if (r[j] > 0) {
+            put(v, "%s = ", sh->cat[j]);
+            put_share(v, r[j]);
+            put(v, "; ");
+        }
+    put(v, "}");
+}
+
+static void put_routes_comment(struct text *c, const struct flyt_fit_shares *sh)
+{
+    put(c, "n = %.0f;", sh->total);
+    for (int j = 0; j < sh->n_cat; j++)
+        if (sh->count[j] > 0)
+            put(c, " %s %.3f-%.3f", sh->cat[j], sh->lo[j], sh->hi[j]);
+}
+
+/* A route table per group (or once): decision.destination, outcome. */
+static void routes_edit(struct edits *ed, const struct flyt_fit *f, const char *key)
+{
+    const struct flyt_scenario *s = f->base;
+    struct text v = { 0 }, c = { 0 };
+    if (s->n_groups == 1) {
+        const struct flyt_fit_shares *sh = shares_for(f, key, 0);
+        put_routes(&v, sh);
+        put_routes_comment(&c, sh);
+        add(ed, key, &v, &c);
+        return;
+    }
+    put(&v, "{ # shares per frailty group, with simultaneous 95 %% intervals\n");
+    for (int g = 0; g < s->n_groups; g++) {
+        const struct flyt_fit_shares *sh = shares_for(f, key, g);
+        put(&v, "  %s = ", s->groups[g].name);
+        put_routes(&v, sh);
+        put(&v, "; # ");
+        if (sh->group_mask != (1u << g))
+            put(&v, "pooled %s: ", sh->label);
+        put_routes_comment(&v, sh);
+        put(&v, "\n");
+    }
+    put(&v, "}");
+    put(&c, "fitted by flyt fit");
+    add(ed, key, &v, &c);
+}
+
+/* A probability per group: the first category's share. */
+static void probability_edit(struct edits *ed, const struct flyt_fit *f, const char *key)
+{
+    const struct flyt_scenario *s = f->base;
+    struct text v = { 0 }, c = { 0 };
+    if (s->n_groups == 1) {
+        const struct flyt_fit_shares *sh = shares_for(f, key, 0);
+        put(&v, "%.6f", sh->share[0]);
+        put(&c, "n = %.0f; 95 %% CI %.4f-%.4f", sh->total, sh->lo[0], sh->hi[0]);
+        add(ed, key, &v, &c);
+        return;
+    }
+    put(&v, "{\n");
+    for (int g = 0; g < s->n_groups; g++) {
+        const struct flyt_fit_shares *sh = shares_for(f, key, g);
+        put(&v, "  %s = %.6f; # %sn = %.0f; 95 %% CI %.4f-%.4f\n", s->groups[g].name, sh->share[0],
+            sh->group_mask != (1u << g) ? "pooled, " : "", sh->total, sh->lo[0], sh->hi[0]);
+    }
+    put(&v, "}");
+    put(&c, "fitted by flyt fit");
+    add(ed, key, &v, &c);
+}
+
+static void rates_edit(struct edits *ed, const struct flyt_fit *f, const char *key)
+{
+    const struct flyt_scenario *s = f->base;
+    struct text v = { 0 }, c = { 0 };
+    put(&v, "{ # events per person-year at risk, with exact 95 %% intervals\n");
+    for (int g = 0; g < s->n_groups; g++) {
+        const struct flyt_fit_rates *r = NULL;
+        for (size_t i = 0; i < f->n_rates; i++)
+            if (strcmp(f->rates[i].key, key) == 0 && (f->rates[i].group_mask & (1u << g)))
+                r = &f->rates[i];
+        if (s->n_groups > 1)
+            put(&v, "  %s = { ", s->groups[g].name);
+        else
+            put(&v, "  ");
+        for (int j = 0; j < r->n_cat; j++)
+            if (r->events[j] > 0)
+                put(&v, "%s = %.6g; ", r->cat[j], r->rate[j]);
+        if (s->n_groups > 1)
+            put(&v, "};");
+        put(&v, " # %s%.1f person-years:", r->group_mask != (1u << g) ? "pooled, " : "",
+            r->exposure_years);
+        for (int j = 0; j < r->n_cat; j++)
+            if (r->events[j] > 0)
+                put(&v, " %s %.0f (%.3g-%.3g)", r->cat[j], r->events[j], r->lo[j], r->hi[j]);
+        put(&v, "\n");
+        if (s->n_groups == 1)
+            break;
+    }
+    put(&v, "}");
+    put(&c, "fitted by flyt fit");
+    add(ed, key, &v, &c);
+}
+
+static void array_edit(struct edits *ed, const char *key, const struct flyt_fit_shares *sh)
+{
+    struct text v = { 0 }, c = { 0 };
+    long r[FLYT_FIT_MAX_CATS];
+    round_shares(sh->share, sh->n_cat, r);
+    put(&v, "[");
+    for (int j = 0; j < sh->n_cat; j++) {
+        put(&v, "%s", j ? ", " : "");
+        put_share(&v, r[j]);
+    }
+    put(&v, "]");
+    put(&c, "n = %.0f admissions from the community", sh->total);
+    add(ed, key, &v, &c);
+}
+
+static void arrivals_edits(struct edits *ed, const struct flyt_fit *f)
+{
+    const struct flyt_est_rate_model *a = &f->arrivals;
+    if (!a->ok || f->n_days == 0)
+        return;
+    struct text v = { 0 }, c = { 0 };
+    int y, m, d;
+    flyt_civil_from_days(f->from_day, &y, &m, &d);
+    put(&v, "\"%04d-%02d-%02d\"", y, m, d);
+    put(&c, "the records' first whole day");
+    add(ed, "run.start_date", &v, &c);
+    /* a table or a growth by year in the base would contradict the fit */
+    add(ed, "population.arrivals_table", NULL, NULL);
+    add(ed, "population.growth_by_year", NULL, NULL);
+    put(&v, "%.6g", a->base);
+    put(&c, "%zu admissions from the community over %zu days (%zu readmissions apart); 95 %% CI "
+            "%.4g-%.4g; Poisson regression, dispersion %.2f",
+        f->n_arrivals, f->n_days, f->n_readmissions, a->base_lo, a->base_hi, a->dispersion);
+    add(ed, "population.admissions_per_day", &v, &c);
+    put(&v, "[");
+    for (int k = 0; k < 12; k++)
+        put(&v, "%s%.4f", k ? ", " : "", f->month_fitted ? a->month_factor[k] : 1.0);
+    put(&v, "]");
+    put(&c, f->month_fitted ? "fitted (mean 1)" : "not fitted: the records cover less than a year");
+    add(ed, "population.month_factor", &v, &c);
+    put(&v, "[");
+    for (int k = 0; k < 7; k++)
+        put(&v, "%s%.4f", k ? ", " : "", f->weekday_fitted ? a->weekday_factor[k] : 1.0);
+    put(&v, "]");
+    put(&c, f->weekday_fitted ? "fitted (mean 1), Monday first"
+                              : "not fitted: the records cover less than four weeks");
+    add(ed, "population.weekday_factor", &v, &c);
+    put(&v, "%.6g", f->trend_fitted ? a->growth : 0.0);
+    if (f->trend_fitted)
+        put(&c, "95 %% CI %.4g-%.4g", a->growth_lo, a->growth_hi);
+    else
+        put(&c, "not fitted: a trend needs two years of records");
+    add(ed, "population.growth_per_year", &v, &c);
+}
+
+static bool has_key(const struct flyt_fit *f, const char *key, bool dist)
+{
+    if (dist) {
+        for (size_t i = 0; i < f->n_dists; i++)
+            if (strcmp(f->dists[i].key, key) == 0)
+                return true;
+        return false;
+    }
+    for (size_t i = 0; i < f->n_shares; i++)
+        if (strcmp(f->shares[i].key, key) == 0)
+            return true;
+    for (size_t i = 0; i < f->n_rates; i++)
+        if (strcmp(f->rates[i].key, key) == 0)
+            return true;
+    return false;
+}
+
+char *flyt_fit_scenario_text(const struct flyt_fit *f, const char *base_text, char *err,
+                             size_t errlen)
+{
+    const struct flyt_scenario *s = f->base;
+    struct edits ed = { 0 };
+    arrivals_edits(&ed, f);
+    for (size_t i = 0; i < f->n_shares; i++) {
+        const struct flyt_fit_shares *sh = &f->shares[i];
+        if (strcmp(sh->key, "population.cfs_mix") == 0 || strcmp(sh->key, "population.age_mix") == 0)
+            array_edit(&ed, sh->key, sh);
+        if (strcmp(sh->key, "population.complex_share") == 0) {
+            struct text v = { 0 }, c = { 0 };
+            put(&v, "%.6f", sh->share[0]);
+            put(&c, "n = %.0f; 95 %% CI %.4f-%.4f", sh->total, sh->lo[0], sh->hi[0]);
+            add(&ed, sh->key, &v, &c);
+        }
+    }
+    if (has_key(f, "hospital.los_days", true))
+        dist_edit(&ed, f, "hospital.los_days");
+    if (has_key(f, "hospital.death_probability", false))
+        probability_edit(&ed, f, "hospital.death_probability");
+    if (has_key(f, "hospital.ukp_probability", false))
+        probability_edit(&ed, f, "hospital.ukp_probability");
+    if (has_key(f, "decision.delay_days", true))
+        dist_edit(&ed, f, "decision.delay_days");
+    if (has_key(f, "decision.complex_placement_days", true))
+        dist_edit(&ed, f, "decision.complex_placement_days");
+    if (has_key(f, "decision.destination", false))
+        routes_edit(&ed, f, "decision.destination");
+    for (int u = 0; u < s->n_units; u++) {
+        char key[FLYT_FIT_KEY_LEN];
+        snprintf(key, sizeof key, "units.%s.los_days", s->units[u].id);
+        if (has_key(f, key, true))
+            dist_edit(&ed, f, key);
+        snprintf(key, sizeof key, "units.%s.outcome", s->units[u].id);
+        if (has_key(f, key, false))
+            routes_edit(&ed, f, key);
+        snprintf(key, sizeof key, "units.%s.rates_per_year", s->units[u].id);
+        if (has_key(f, key, false))
+            rates_edit(&ed, f, key);
+    }
+    char *out = NULL;
+    if (ed.failed)
+        snprintf(err, errlen, "out of memory");
+    else
+        out = flyt_scenario_edit_text(base_text, ed.e, ed.n, err, errlen);
+    for (int i = 0; i < ed.n_owned; i++)
+        free(ed.owned[i]);
+    free(ed.owned);
+    free(ed.e);
+    return out;
+}
