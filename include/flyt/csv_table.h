@@ -75,7 +75,7 @@ struct flyt_csv_table {
     uint32_t n_empty_rows, first_empty_row;
 };
 
-/* Resets the state part (where[] to -1); call once before use. */
+/* Clears all of t (where[] to -1): call first, then fill in the caller's part. */
 void flyt_csv_table_init(struct flyt_csv_table *t);
 /* Frees the column names and values (not t). */
 void flyt_csv_table_free(struct flyt_csv_table *t);

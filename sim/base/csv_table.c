@@ -15,17 +15,9 @@
 
 void flyt_csv_table_init(struct flyt_csv_table *t)
 {
-    t->n_errors = 0;
-    t->line = t->row_line = 0;
-    t->have_header = false;
-    t->n_cols = 0;
-    t->field = t->filled = 0;
-    t->n_empty_rows = t->first_empty_row = 0;
-    for (int k = 0; k < FLYT_CSV_MAX_KNOWN; k++) {
+    memset(t, 0, sizeof *t);
+    for (int k = 0; k < FLYT_CSV_MAX_KNOWN; k++)
         t->where[k] = -1;
-        t->value[k] = NULL;
-        t->bad_value[k] = false;
-    }
 }
 
 void flyt_csv_error(struct flyt_csv_table *t, uint32_t line, const char *col, const char *fmt, ...)
