@@ -79,6 +79,17 @@ int flyt_export_xlsx_ready(char *err, size_t errlen);
 int flyt_export_write_xlsx(const struct flyt_export_book *book, const char *source,
                            const char *path, char *err, size_t errlen);
 
+/* flyt export --records (docs/records.md): replication `replication` of
+ * the run file at path, which must hold /patients and /events (flyt run
+ * --patients --events), as a stays file, a discharge-ready file and the
+ * identity unit map, written to out[0], out[1], out[2] (claimed by the
+ * caller) through temporary files. Times are start_date + model time to
+ * the second; `# from:` is the end of the warm-up, `# extracted:` the
+ * horizon. Returns FLYT_EXPORT_OK, FLYT_EXPORT_NOT_FLYT (not a flyt file,
+ * no logs, no such replication) or FLYT_EXPORT_FAILED, with err. */
+int flyt_export_records(const char *path, unsigned replication, const char *const out[3],
+                        char *err, size_t errlen);
+
 /* Whether the file at path is one flyt export wrote (outfile.c asks before
  * replacing it): an .xlsx whose document properties name flyt export, or a
  * CSV whose first line is the header of a flyt export table. */

@@ -14,6 +14,7 @@
 static void usage(FILE *out)
 {
     fputs("Usage: flyt export FILE.h5 [--format xlsx|csv] [--locale en|nb] [-o OUT]\n"
+          "       flyt export RUN.h5 --records [--replication R] [-o STEM]\n"
           "\n"
           "Writes the tables of a flyt output file (run, compare, sweep, forecast) for\n"
           "spreadsheets: key figures with 95% intervals (per scenario, role, and unit or\n"
@@ -33,6 +34,12 @@ static void usage(FILE *out)
           "                    without .h5. Each file is written through a temporary\n"
           "                    file; an input, or a file flyt export did not write, is\n"
           "                    never replaced.\n"
+          "      --records     instead: one replication's stays as the records a\n"
+          "                    municipality exports (docs/records.md), for flyt fit:\n"
+          "                    STEM-stays.csv, STEM-ready.csv and STEM-units.csv (STEM:\n"
+          "                    -o, default FILE without .h5); needs a run file written\n"
+          "                    with flyt run --patients --events\n"
+          "      --replication R  the replication --records exports (default 0)\n"
           "  -h, --help        this help\n"
           "\n"
           "Environment:\n"
@@ -65,13 +72,18 @@ struct opts {
     bool csv, have_format;
     enum flyt_export_locale locale;
     bool have_locale;
+    bool records, have_replication;
+    unsigned replication;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-    enum { OPT_FORMAT = FLYT_OPTV_CMD, OPT_LOCALE };
+    enum { OPT_FORMAT = FLYT_OPTV_CMD, OPT_LOCALE, OPT_RECORDS, OPT_REPLICATION };
     static const struct option own[] = { { "format", required_argument, NULL, OPT_FORMAT },
                                          { "locale", required_argument, NULL, OPT_LOCALE },
+                                         { "records", no_argument, NULL, OPT_RECORDS },
+                                         { "replication", required_argument, NULL,
+                                           OPT_REPLICATION },
                                          { 0 } };
     struct flyt_cli_args p;
     flyt_cli_args_init(&p, "export", argc, argv, FLYT_OPT_OUTPUT, own);
@@ -97,6 +109,20 @@ static int parse(int argc, char **argv, struct opts *o)
             }
             o->locale = strcmp(v, "nb") == 0 ? FLYT_EXPORT_LOCALE_NB : FLYT_EXPORT_LOCALE_EN;
             o->have_locale = true;
+        } else if (c == OPT_RECORDS) {
+            o->records = true;
+        } else if (c == OPT_REPLICATION) {
+            char *end;
+            unsigned long r = strtoul(v, &end, 10);
+            if (!*v || *end || v[0] == '-' || r > 1000000000ul) {
+                fprintf(stderr,
+                        "flyt export: error: --replication is a replication number (0, 1, ...), "
+                        "got '%s'\n",
+                        v);
+                return EXIT_BAD_INPUT;
+            }
+            o->replication = (unsigned)r;
+            o->have_replication = true;
         } else if (c == 'o') {
             o->out = v;
         } else if (c != FLYT_OPTV_POSITIONAL) {
@@ -112,6 +138,15 @@ static int parse(int argc, char **argv, struct opts *o)
     if (!o->in) {
         usage(stderr);
         return EXIT_BAD_INPUT;
+    }
+    if (o->records || o->have_replication) {
+        if (!o->records || o->have_format || o->have_locale) {
+            fputs("flyt export: error: --replication goes with --records, and --records takes "
+                  "neither --format nor --locale (its files are CSV as docs/records.md says)\n",
+                  stderr);
+            return EXIT_BAD_INPUT;
+        }
+        return -1;
     }
     if (!o->have_format && o->out)
         o->csv = ends_with(o->out, ".csv") || ends_with(o->out, "/");
@@ -214,6 +249,41 @@ static int write_xlsx(const struct opts *o, const struct flyt_export_book *book)
     return EXIT_OK;
 }
 
+/* --records: STEM-stays.csv, STEM-ready.csv, STEM-units.csv. */
+static int write_records(const struct opts *o)
+{
+    static const char *const names[3] = { "stays", "ready", "units" };
+    char stem[MAX_PATH], paths[3][MAX_PATH];
+    const char *out[3] = { paths[0], paths[1], paths[2] };
+    if (o->out)
+        strip(stem, sizeof stem, o->out, ".csv");
+    else
+        strip(stem, sizeof stem, o->in, ".h5");
+    const char *inputs[] = { o->in };
+    int rc = -1;
+    int claimed = 0;
+    for (int k = 0; k < 3 && rc < 0; k++) {
+        snprintf(paths[k], sizeof paths[k], "%s-%s.csv", stem, names[k]);
+        rc = flyt_cli_claim_output("export", paths[k], FLYT_OUT_CSV, inputs, 1);
+        claimed = k + 1;
+    }
+    if (rc < 0) {
+        char err[4096];
+        int x = flyt_export_records(o->in, o->replication, out, err, sizeof err);
+        if (x != FLYT_EXPORT_OK) {
+            fprintf(stderr, "flyt export: error: %s\n", err);
+            rc = x == FLYT_EXPORT_NOT_FLYT ? EXIT_BAD_INPUT : EXIT_FAIL;
+        } else {
+            for (int k = 0; k < 3; k++)
+                printf("%s\n", paths[k]);
+            rc = EXIT_OK;
+        }
+    }
+    for (int k = 0; k < claimed; k++)
+        flyt_out_release(paths[k]);
+    return rc;
+}
+
 int flyt_cmd_export(int argc, char **argv)
 {
     struct opts o = { 0 };
@@ -224,6 +294,8 @@ int flyt_cmd_export(int argc, char **argv)
         fputs("flyt export: error: a file name is too long\n", stderr);
         return EXIT_BAD_INPUT;
     }
+    if (o.records)
+        return write_records(&o);
     struct flyt_export_book *book = NULL;
     char err[1024];
     /* a missing libxlsxwriter is known before a large file is read */

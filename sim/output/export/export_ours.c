@@ -182,5 +182,7 @@ bool flyt__export_is_csv(const char *path)
     if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
         line += 3;
     line[strcspn(line, "\r\n")] = '\0';
+    if (strncmp(line, "# flyt export --records: ", 25) == 0)
+        return true; /* a records file (export_records.c) */
     return header_is_ours(line, ',') || header_is_ours(line, ';');
 }
