@@ -1712,6 +1712,115 @@ def provenance(f):
 
 # ---- the page ----
 
+# ---- flyt fit ----
+
+FIT_COLOURS = {"exponential": "#999999", "gamma": "#1f77b4", "lognormal": "#d62728",
+               "weibull": "#2ca02c"}
+
+
+def fit_sections(f):
+    g = f["fit"]
+    parts = []
+    parts.append("<h2 id=\"records\">The records</h2>")
+    parts.append("<p>%s stays and %s discharge-ready periods of %s patients, from %s to %s "
+                 "(%s stays began before the window: history only). Records: %s.</p>" % (
+                     count(attr(g, "stays", 0)), count(attr(g, "ready_periods", 0)),
+                     count(attr(g, "patients", 0)), esc(attr(g, "from_date", "?")),
+                     esc(attr(g, "until_date", "?")), count(attr(g, "stays_before_window", 0)),
+                     ", ".join("<code>%s</code>" % esc(r) for r in attr(g, "records", []))))
+    notes = [n for n in attr(g, "notes", []) if n]
+    if notes:
+        parts.append("<ul class=\"note\">%s</ul>" % "".join("<li>%s</li>" % esc(n)
+                                                              for n in notes))
+    if "arrivals" in g:
+        a = g["arrivals"]
+        cnt, fit = a["count"][:], a["fitted"][:]
+        d0 = np.datetime64(attr(g, "from_date", "1970-01-01"), "D")
+        days = d0 + np.arange(len(cnt)).astype("timedelta64[D]")
+        fig, ax = plt.subplots(figsize=(12, 3.2))
+        ax.plot(days, cnt, color="#bbbbbb", lw=0.8, label="admissions from the community")
+        ax.plot(days, fit, color="#1f5f9f", lw=1.5, label="fitted rate")
+        ax.set_ylabel("patients/day", fontsize=8)
+        ax.grid(alpha=0.3)
+        date_axis(ax)
+        top_legend(fig, ax)
+        b = a["admissions_per_day"][:]
+        gr = a["growth_per_year"][:]
+        parts.append("<h2 id=\"arrivals\">Arrivals</h2>")
+        parts.append(figure("fit-arrivals", fig,
+                            "Daily admissions from the community and the Poisson regression's "
+                            "rate: %s a day at the start %s, growth %s a year %s, dispersion "
+                            "%s." % (num(b[0]), ci(b[1], b[2]), num(gr[0]), ci(gr[1], gr[2]),
+                                     num(attr(a, "dispersion", np.nan)))))
+    if "distributions" in g:
+        d = g["distributions"]
+        keys, groups = flytio.strings(d["key"]), flytio.strings(d["group"])
+        chosen = flytio.strings(d["chosen"])
+        st, counts = d["stats"][:], d["counts"][:]
+        fams = list(attr(d["stats"], "families", []))
+        rows = []
+        for i in range(len(keys)):
+            k = fams.index(chosen[i]) if chosen[i] in fams else -1
+            row = [esc(keys[i]), esc(groups[i]), count(counts[i, 0]),
+                   count(counts[i, 0] - counts[i, 1]), esc(chosen[i])]
+            if k >= 0:
+                x = st[i, k]
+                row += [num(x[2]), ci(x[3], x[4]), num(x[5]), ci(x[6], x[7]), plain(x[9])]
+            else:
+                row += ["-"] * 5
+            rows.append(row)
+        parts.append("<h2 id=\"durations\">Durations</h2>")
+        parts.append(table("fit-durations", ["key", "groups", "n", "still running", "written",
+                                             "mean (days)", "95 % CI", "sd", "95 % CI",
+                                             "fit p"],
+                           rows, [False, False, True, True, False, True, True, True, True,
+                                  True]))
+        for i in range(len(keys)):
+            sv = d["survival"][str(i)]
+            if "t" not in sv:
+                continue
+            t = sv["t"][:]
+            fig, ax = plt.subplots(figsize=(6, 3.2))
+            ax.step(t, sv["km"][:], where="post", color="black", lw=1.4, label="Kaplan-Meier")
+            ax.fill_between(t, sv["km_lo"][:], sv["km_hi"][:], step="post", color="black",
+                            alpha=0.12, label="95 % interval")
+            fitted = sv["fitted"][:]
+            for k, fam in enumerate(attr(sv, "families", [])):
+                if np.any(np.isfinite(fitted[:, k])):
+                    ax.plot(t, fitted[:, k], color=FIT_COLOURS.get(fam, "#777777"), lw=1.1,
+                            ls="-" if fam == chosen[i] else ":", label=fam)
+            ax.set_xscale("symlog", linthresh=1.0)
+            ax.set_xlabel("days", fontsize=8)
+            ax.set_ylabel("still in the stay", fontsize=8)
+            ax.grid(alpha=0.3)
+            top_legend(fig, ax, "%s (%s)" % (keys[i], groups[i]), ncol=3)
+            parts.append(figure("fit-survival", fig,
+                                "<code>%s</code>, %s: the Kaplan-Meier estimate and each "
+                                "family's fitted survival; the one written to the scenario "
+                                "solid (%s)." % (esc(keys[i]), esc(groups[i]), esc(chosen[i])),
+                                key=keys[i]))
+    for name, title, cols in (("shares", "Shares", ["count", "of", "share", "95 % CI"]),
+                              ("hazards", "Hazards", ["events", "person-years", "rate a year",
+                                                      "95 % CI"])):
+        if name not in g:
+            continue
+        h = g[name]
+        v = h["values"][:]
+        rows = [[esc(k), esc(gr), esc(c), count(v[i, 0]),
+                 count(v[i, 1]) if name == "shares" else num(v[i, 1]), num(v[i, 2]),
+                 ci(v[i, 3], v[i, 4])]
+                for i, (k, gr, c) in enumerate(zip(flytio.strings(h["key"]),
+                                                   flytio.strings(h["group"]),
+                                                   flytio.strings(h["category"])))
+                if v[i, 0] > 0]
+        parts.append("<h2 id=\"%s\">%s</h2>" % (name, title))
+        parts.append(table("fit-" + name, ["key", "groups", "category"] + cols, rows,
+                           [False, False, False, True, True, True, True]))
+    parts.append(pre_details("The fitted scenario", attr(g, "fitted_text", "")))
+    return parts
+
+
+
 def title_of(f, kind):
     if kind in ("sweep", "sweep-shard"):
         return str(attr(f, "sweep_name", "") or "sweep"), "sweep"
@@ -1722,6 +1831,8 @@ def title_of(f, kind):
     if kind == "optimise" and "optimise" in f:
         return "%s: the cheapest configuration" % attr(f["optimise"], "scenario", "?"), \
             "optimisation"
+    if kind == "fit":
+        return "Fit of records", "fit"
     if kind == "forecast":
         return str(attr(f, "scenario_name", "forecast")), \
             "forecast from the census of %s" % attr(f, "census_date", "?")
@@ -1762,6 +1873,8 @@ def build(f, path):
         body += forecast_sections(f)
     elif kind == "optimise" and "optimise" in f:
         body += optimise_sections(f)
+    elif kind == "fit" and "fit" in f:
+        body += fit_sections(f)
     else:
         body.append("<p>No tables or plots for a file of kind '%s'; see "
                     "docs/hdf5-layout.md.</p>" % esc(kind))

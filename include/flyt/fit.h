@@ -31,7 +31,7 @@ struct flyt_fit_dist {
     unsigned group_mask;            /* bit g: group g takes this estimate */
     size_t n, n_events;             /* durations, of which ended (not censored) */
     struct flyt_est_fit fits[FLYT_EST_N_FAMILY];
-    int best;                       /* index into fits, or -1: empirical */
+    int best; /* index into fits, or -1: empirical */
     struct flyt_est_km km;
     /* empirical (no family fits): values and weights from the KM's jumps */
     size_t n_emp;
@@ -64,15 +64,15 @@ struct flyt_fit_rates {
 };
 
 struct flyt_fit_options {
-    int min_records;     /* a group with fewer ended durations is pooled (default 30) */
-    int n_boot;          /* bootstrap replicates of the goodness-of-fit test (default 200) */
-    unsigned long seed;  /* of that bootstrap */
-    double gof_alpha;    /* below this p-value no family fits: empirical (default 0.01) */
+    int min_records;    /* a group with fewer ended durations is pooled (default 30) */
+    int n_boot;         /* bootstrap replicates of the goodness-of-fit test (default 200) */
+    unsigned long seed; /* of that bootstrap */
+    double gof_alpha;   /* below this p-value no family fits: empirical (default 0.01) */
 };
 
 struct flyt_fit {
     const struct flyt_scenario *base;
-    int from_day, until_day;   /* days since 1970-01-01 of the window */
+    int from_day, until_day; /* days since 1970-01-01 of the window */
     double from, until;
     size_t n_stays, n_ready, n_patients, n_truncated;
     /* arrivals: daily admissions from the community over the window */

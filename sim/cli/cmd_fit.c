@@ -195,8 +195,9 @@ static void header(FILE *out, const void *vctx)
     }
     fputs("; map ", out);
     flyt_out_comment(out, h->o->map);
-    fprintf(out, ".\n# %zu stays and %zu discharge-ready periods of %zu patients; %zu stays began "
-                 "before the window (history only).\n",
+    fprintf(out,
+            ".\n# %zu stays and %zu discharge-ready periods of %zu patients; %zu stays began "
+            "before the window (history only).\n",
             f->n_stays, f->n_ready, f->n_patients, f->n_truncated);
     for (size_t i = 0; i < f->n_notes; i++) {
         fputs("# Note: ", out);
@@ -255,8 +256,9 @@ static int fit(const struct fit_cli *o, const struct flyt_scenario *base, const 
             text, o->output, dir_buf ? dirname(dir_buf) : NULL, NULL, 0, &d);
     free(dir_buf);
     if (!check) {
-        fprintf(stderr, "flyt fit: error: the fitted scenario does not load (a bug; please "
-                        "report it with the records' counts):\n%s",
+        fprintf(stderr,
+                "flyt fit: error: the fitted scenario does not load (a bug; please "
+                "report it with the records' counts):\n%s",
                 d.text ? d.text : "");
         flyt_diag_free(&d);
         goto out;
@@ -264,8 +266,7 @@ static int fit(const struct fit_cli *o, const struct flyt_scenario *base, const 
     flyt_diag_free(&d);
     flyt_scenario_free(check);
     struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(), 1, 0.0 };
-    if (flyt_h5_write_fit(h5, &f, btext, text, o->files, o->n_files, &meta, err, sizeof err) !=
-        0) {
+    if (flyt_h5_write_fit(h5, &f, btext, text, o->files, o->n_files, &meta, err, sizeof err) != 0) {
         fprintf(stderr, "flyt fit: error: %s\n", err);
         goto out;
     }
@@ -307,8 +308,9 @@ int flyt_cmd_fit(int argc, char **argv)
     }
     flyt_diag_free(&diag);
     if (base->n_munis > 0) {
-        fprintf(stderr, "flyt fit: error: %s is a region: records have no home municipality; "
-                        "fit one municipality's scenario at a time\n",
+        fprintf(stderr,
+                "flyt fit: error: %s is a region: records have no home municipality; "
+                "fit one municipality's scenario at a time\n",
                 o.scenario);
         flyt_scenario_free(base);
         return EXIT_BAD_INPUT;

@@ -69,10 +69,10 @@ int flyt__fit_pool(const struct flyt_scenario *s, const double *size, double min
                 worst = k;
         if (worst < 0 || nk == 1)
             break;
-        int with = worst == 0                                   ? 1
-                   : worst == nk - 1                            ? nk - 2
+        int with = worst == 0                         ? 1
+                   : worst == nk - 1                  ? nk - 2
                    : sum[worst - 1] <= sum[worst + 1] ? worst - 1
-                                                                : worst + 1;
+                                                      : worst + 1;
         int a = worst < with ? worst : with;
         sum[a] += sum[a + 1];
         for (int k = a + 1; k < nk - 1; k++) {
@@ -174,7 +174,7 @@ int flyt__fit_dist(struct flyt_fit *f, const char *key, unsigned mask, const str
     if (flyt_est_fit_best(&es, d->fits, &best, o->seed, o->n_boot) != 0)
         best = -1;
     d->best = best;
-    if (best >= 0 && !(d->fits[best].gof_p >= o->gof_alpha))
+    if (best >= 0 && o->n_boot > 0 && !(d->fits[best].gof_p >= o->gof_alpha))
         d->best = -1; /* no family fits: the data's own distribution */
     if (d->best < 0)
         return empirical(d, x);

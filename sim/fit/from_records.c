@@ -251,8 +251,8 @@ static int rates_by_group(struct work *w, const char *key, int n_cat, const char
 static int kept(struct work *w, const char *key, int rc)
 {
     if (rc == 1)
-        return flyt__fit_note(w->f, "%s: too few records (fewer than %d); kept from the base",
-                              key, w->o->min_records) == 0
+        return flyt__fit_note(w->f, "%s: too few records (fewer than %d); kept from the base", key,
+                              w->o->min_records) == 0
                        ? 0
                        : -1;
     return rc;
@@ -360,7 +360,7 @@ static int decision(struct work *w)
     bool dates = decisions_are_dates(rec);
     struct fit_sample delay = { 0 }, complex = { 0 };
     int n_cat = 1 + s->n_units, rc = -1;
-    char (*cat)[48] = calloc((size_t)n_cat, 48);
+    char(*cat)[48] = calloc((size_t)n_cat, 48);
     struct fit_counts *dest = calloc((size_t)s->n_groups, sizeof *dest);
     if (!cat || !dest || n_cat > FLYT_FIT_MAX_CATS)
         goto out;
@@ -389,8 +389,8 @@ static int decision(struct work *w)
         } else {
             /* undecided: censored when the patient left or the records end */
             double end = isnan(r->discharge) ? rec->until : r->discharge;
-            double t = s->working_days_only ? flyt__fit_working_days(r->ready, end)
-                                            : end - r->ready;
+            double t =
+                    s->working_days_only ? flyt__fit_working_days(r->ready, end) : end - r->ready;
             if (flyt__fit_sample_add(&delay, t, false) != 0)
                 goto out;
         }
@@ -527,7 +527,7 @@ static int units(struct work *w)
     if (n_cat > FLYT_FIT_MAX_CATS)
         return flyt__fit_note(w->f, "units: more than %d units; routes kept from the base",
                               FLYT_FIT_MAX_CATS - 2);
-    char (*cat)[48] = calloc((size_t)n_cat, 48);
+    char(*cat)[48] = calloc((size_t)n_cat, 48);
     if (!cat)
         return -1;
     snprintf(cat[0], 48, "home");
@@ -668,14 +668,15 @@ int flyt_fit_estimate(const struct flyt_records *rec, const struct flyt_scenario
     }
     if (h != 0 || population(&w) != 0 || decision(&w) != 0 || units(&w) != 0)
         goto out;
-    if (w.no_cfs &&
-        flyt__fit_note(out, "%zu stays and periods without a CFS level left out of the "
-                            "per-group estimates",
-                       w.no_cfs) != 0)
+    if (w.no_cfs && flyt__fit_note(out,
+                                   "%zu stays and periods without a CFS level left out of the "
+                                   "per-group estimates",
+                                   w.no_cfs) != 0)
         goto out;
     if (w.zero_hosp_to_unit &&
-        flyt__fit_note(out, "%zu hospital stays lead to a unit with no discharge-ready period; "
-                            "read as discharge-ready at discharge",
+        flyt__fit_note(out,
+                       "%zu hospital stays lead to a unit with no discharge-ready period; "
+                       "read as discharge-ready at discharge",
                        w.zero_hosp_to_unit) != 0)
         goto out;
     rc = 0;

@@ -16,8 +16,7 @@ static void date(FILE *out, int day)
 
 static void print_dist(FILE *out, const struct flyt_fit_dist *d)
 {
-    fprintf(out, "  %-40s %-14s n %6zu (%5zu open)  ", d->key, d->label, d->n,
-            d->n - d->n_events);
+    fprintf(out, "  %-40s %-14s n %6zu (%5zu open)  ", d->key, d->label, d->n, d->n - d->n_events);
     if (d->best < 0) {
         fprintf(out, "empirical (no family fits); KM median %.3g\n", d->km.median);
         return;

@@ -380,8 +380,9 @@ static void arrivals_edits(struct edits *ed, const struct flyt_fit *f)
     add(ed, "population.arrivals_table", NULL, NULL);
     add(ed, "population.growth_by_year", NULL, NULL);
     put(&v, "%.6g", a->base);
-    put(&c, "%zu admissions from the community over %zu days (%zu readmissions apart); 95 %% CI "
-            "%.4g-%.4g; Poisson regression, dispersion %.2f",
+    put(&c,
+        "%zu admissions from the community over %zu days (%zu readmissions apart); 95 %% CI "
+        "%.4g-%.4g; Poisson regression, dispersion %.2f",
         f->n_arrivals, f->n_days, f->n_readmissions, a->base_lo, a->base_hi, a->dispersion);
     add(ed, "population.admissions_per_day", &v, &c);
     put(&v, "[");
@@ -430,7 +431,8 @@ char *flyt_fit_scenario_text(const struct flyt_fit *f, const char *base_text, ch
     arrivals_edits(&ed, f);
     for (size_t i = 0; i < f->n_shares; i++) {
         const struct flyt_fit_shares *sh = &f->shares[i];
-        if (strcmp(sh->key, "population.cfs_mix") == 0 || strcmp(sh->key, "population.age_mix") == 0)
+        if (strcmp(sh->key, "population.cfs_mix") == 0 ||
+            strcmp(sh->key, "population.age_mix") == 0)
             array_edit(&ed, sh->key, sh);
         if (strcmp(sh->key, "population.complex_share") == 0) {
             struct text v = { 0 }, c = { 0 };

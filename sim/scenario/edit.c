@@ -20,8 +20,8 @@ static const struct ct_node *element_by_id(const struct ct_doc *doc, const struc
         if (e->kind != CT_GROUP)
             continue;
         const struct ct_node *v = flyt__ct_member(doc, e, "id");
-        if (v && v->kind == CT_SCALAR && v->v1 - v->v0 == len + 2 &&
-            doc->text[v->v0] == '"' && memcmp(doc->text + v->v0 + 1, id, len) == 0)
+        if (v && v->kind == CT_SCALAR && v->v1 - v->v0 == len + 2 && doc->text[v->v0] == '"' &&
+            memcmp(doc->text + v->v0 + 1, id, len) == 0)
             return e;
     }
     return NULL;
@@ -71,16 +71,35 @@ static void put_comment(struct ct_buf *b, const char *comment)
         flyt__ct_put(b, *c == '\n' || *c == '\r' ? " " : c, 1);
 }
 
-/* Replaces m's value (and the comment after it on its line). */
+static bool rest_of_line_blank(const char *t, size_t i)
+{
+    while (t[i] == ' ' || t[i] == '\t' || t[i] == '\r')
+        i++;
+    return t[i] == '\n' || t[i] == '\0';
+}
+
+/* Replaces m's value (and the comment after it on its line, which spoke
+ * of the old value). When more of the file follows on the key's line, the
+ * comment goes on a line of its own above it instead. */
 static void replace(struct ct_buf *b, const struct ct_doc *doc, const struct ct_node *m,
                     const struct flyt_scenario_edit *e)
 {
     const char *t = doc->text;
     size_t ls;
     size_t n_ind = indent_of(t, m->n0, &ls);
-    flyt__ct_copy(b, t, 0, m->v0);
-    put_value(b, e->value, t + ls, n_ind);
     size_t after = m->term != CT_NONE ? m->term + 1 : m->v1;
+    bool inline_comment = m->comment != CT_NONE || rest_of_line_blank(t, after);
+    if (!inline_comment && e->comment) {
+        flyt__ct_copy(b, t, 0, ls);
+        flyt__ct_put(b, t + ls, n_ind);
+        flyt__ct_puts(b, "#");
+        put_comment(b, e->comment);
+        flyt__ct_puts(b, "\n");
+        flyt__ct_copy(b, t, ls, m->v0);
+    } else {
+        flyt__ct_copy(b, t, 0, m->v0);
+    }
+    put_value(b, e->value, t + ls, n_ind);
     flyt__ct_copy(b, t, m->v1, after);
     if (m->comment != CT_NONE) {
         size_t end = m->comment;
@@ -90,7 +109,8 @@ static void replace(struct ct_buf *b, const struct ct_doc *doc, const struct ct_
         put_comment(b, e->comment);
         flyt__ct_puts(b, t + m->c1);
     } else {
-        put_comment(b, e->comment);
+        if (inline_comment)
+            put_comment(b, e->comment);
         flyt__ct_puts(b, t + after);
     }
 }
@@ -155,6 +175,8 @@ static char *apply(const char *text, const struct flyt_scenario_edit *e, char *e
     int bad = 0;
     if (flyt__ct_parse(text, &doc, &bad) != 0) {
         snprintf(err, errlen, "the scenario's text cannot be followed at line %d", bad);
+        if (getenv("FLYT_DEBUG_EDIT"))
+            fputs(text, stderr);
         return NULL;
     }
     struct ct_buf b = { 0 };

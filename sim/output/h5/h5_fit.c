@@ -89,13 +89,14 @@ static int one_survival(struct flyt__h5 *c, hid_t sg, size_t i, const struct fly
     for (int fam = 0; fam < FLYT_EST_N_FAMILY; fam++)
         fams[fam] = flyt_est_family_name((enum flyt_est_family)fam);
     rc = flyt__h5_attr_str(c, g, "key", d->key) || flyt__h5_attr_str(c, g, "group", d->label) ||
-         (n && (flyt__h5_write_1d(c, g, "t", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d->km.t,
-                                  "days", "the event times") ||
+         (n && (flyt__h5_write_1d(c, g, "t", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d->km.t, "days",
+                                  "the event times") ||
                 flyt__h5_write_1d(c, g, "km", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d->km.s,
                                   "fraction", "Kaplan-Meier survival just after each time") ||
                 flyt__h5_write_1d(c, g, "km_lo", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d->km.lo,
-                                  "fraction", "its pointwise 95 % interval, low (Greenwood, "
-                                              "log-log)") ||
+                                  "fraction",
+                                  "its pointwise 95 % interval, low (Greenwood, "
+                                  "log-log)") ||
                 flyt__h5_write_1d(c, g, "km_hi", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, d->km.hi,
                                   "fraction", "its pointwise 95 % interval, high") ||
                 table(c, g, "fitted", n, FLYT_EST_N_FAMILY, fitted,
@@ -135,8 +136,7 @@ static int distributions(struct flyt__h5 *c, hid_t fg, const struct flyt_fit *f)
             double v[N_STAT] = { x->loglik, x->aic,   x->mean,  x->mean_lo, x->mean_hi,
                                  x->sd,     x->sd_lo, x->sd_hi, x->gof,     x->gof_p };
             for (int k = 0; k < N_STAT; k++)
-                st[(i * FLYT_EST_N_FAMILY + (size_t)fam) * N_STAT + (size_t)k] =
-                        x->ok ? v[k] : NAN;
+                st[(i * FLYT_EST_N_FAMILY + (size_t)fam) * N_STAT + (size_t)k] = x->ok ? v[k] : NAN;
         }
     }
     hsize_t dims[3] = { n, FLYT_EST_N_FAMILY, N_STAT };
@@ -211,8 +211,7 @@ static int categories(struct flyt__h5 *c, hid_t fg, const struct flyt_fit *f, bo
                 key[r] = x->key;
                 grp[r] = x->label;
                 cat[r] = x->cat[j];
-                double row[5] = { x->events[j], x->exposure_years, x->rate[j], x->lo[j],
-                                  x->hi[j] };
+                double row[5] = { x->events[j], x->exposure_years, x->rate[j], x->lo[j], x->hi[j] };
                 for (int k = 0; k < 5; k++)
                     v[r * 5 + (size_t)k] = row[k];
             }
@@ -230,8 +229,9 @@ static int categories(struct flyt__h5 *c, hid_t fg, const struct flyt_fit *f, bo
     }
     rc = strings(c, g, "key", rows, key, "the scenario key") ||
          strings(c, g, "group", rows, grp, "the frailty groups ('+': pooled)") ||
-         strings(c, g, "category", rows, cat, hazards ? "the route (a unit id, home or death)"
-                                                      : "the category (a route, a CFS level, ...)") ||
+         strings(c, g, "category", rows, cat,
+                 hazards ? "the route (a unit id, home or death)"
+                         : "the category (a route, a CFS level, ...)") ||
          table(c, g, "values", rows, 5, v,
                hazards ? "events, person-years at risk, rate per year, its exact 95 % interval"
                        : "count, total, share, its simultaneous 95 % interval",
@@ -272,8 +272,9 @@ static int arrivals(struct flyt__h5 *c, hid_t fg, const struct flyt_fit *f)
                                "(day 0 = attribute from_date)") ||
              flyt__h5_write_1d(c, g, "fitted", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, f->n_days,
                                f->day_fitted, "patients/day", "the fitted rate of each day") ||
-             table(c, g, "month_factor", 12, 3, month, "per month (January first): factor, 95 % "
-                                                       "interval",
+             table(c, g, "month_factor", 12, 3, month,
+                   "per month (January first): factor, 95 % "
+                   "interval",
                    "month, (factor, ci95_low, ci95_high)") ||
              table(c, g, "weekday_factor", 7, 3, wday,
                    "per weekday (Monday first): factor, 95 % interval",
@@ -321,8 +322,7 @@ static int fill_fit(struct flyt__h5 *c, hid_t file, const void *arg)
              flyt__h5_attr_double(c, g, "stays_before_window", (double)f->n_truncated) ||
              flyt__h5_attr_strs(c, g, "records", (const char *const *)a->paths,
                                 (size_t)a->n_paths) ||
-             flyt__h5_attr_strs(c, g, "notes",
-                                f->n_notes ? (const char *const *)f->notes : none,
+             flyt__h5_attr_strs(c, g, "notes", f->n_notes ? (const char *const *)f->notes : none,
                                 f->n_notes ? f->n_notes : 1) ||
              flyt__h5_attr_str(c, g, "base_text", a->base_text) ||
              flyt__h5_attr_str(c, g, "fitted_text", a->fitted_text) || arrivals(c, g, f) ||
