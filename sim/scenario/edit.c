@@ -62,11 +62,12 @@ static void put_value(struct ct_buf *b, const char *value, const char *ind, size
     }
 }
 
+/* "# comment"; nothing for NULL */
 static void put_comment(struct ct_buf *b, const char *comment)
 {
     if (!comment)
         return;
-    flyt__ct_puts(b, " # ");
+    flyt__ct_puts(b, "# ");
     for (const char *c = comment; *c; c++)
         flyt__ct_put(b, *c == '\n' || *c == '\r' ? " " : c, 1);
 }
@@ -92,7 +93,6 @@ static void replace(struct ct_buf *b, const struct ct_doc *doc, const struct ct_
     if (!inline_comment && e->comment) {
         flyt__ct_copy(b, t, 0, ls);
         flyt__ct_put(b, t + ls, n_ind);
-        flyt__ct_puts(b, "#");
         put_comment(b, e->comment);
         flyt__ct_puts(b, "\n");
         flyt__ct_copy(b, t, ls, m->v0);
@@ -106,11 +106,24 @@ static void replace(struct ct_buf *b, const struct ct_doc *doc, const struct ct_
         while (end > after && (t[end - 1] == ' ' || t[end - 1] == '\t'))
             end--;
         flyt__ct_copy(b, t, after, end);
+        if (e->comment)
+            flyt__ct_puts(b, " ");
         put_comment(b, e->comment);
         flyt__ct_puts(b, t + m->c1);
     } else {
-        if (inline_comment)
+        if (inline_comment && e->comment) {
+            flyt__ct_puts(b, " ");
             put_comment(b, e->comment);
+        }
+        if (!inline_comment && strchr(e->value, '\n')) {
+            /* what followed the key on its line starts a line of its own */
+            size_t next = after;
+            while (t[next] == ' ' || t[next] == '\t')
+                next++;
+            flyt__ct_puts(b, "\n");
+            flyt__ct_put(b, t + ls, n_ind);
+            after = next;
+        }
         flyt__ct_puts(b, t + after);
     }
 }
@@ -136,26 +149,28 @@ static void insert(struct ct_buf *b, const struct ct_doc *doc, const struct ct_n
     }
     ind[n_ind] = '\0';
     flyt__ct_copy(b, t, 0, at);
-    if (at > 0 && t[at - 1] != '\n')
-        flyt__ct_puts(b, "\n");
-    /* nested groups for the segments that do not exist yet */
+    /* each new line begins with its line break: the text at `at` goes on
+     * with the break that ended the last member's line */
     int open = 0;
     char inner[80];
     snprintf(inner, sizeof inner, "%s", ind);
     for (const char *s = rest;;) {
         const char *dot = strchr(s, '.');
         size_t len = dot ? (size_t)(dot - s) : strlen(s);
+        flyt__ct_puts(b, "\n");
         flyt__ct_puts(b, inner);
         flyt__ct_put(b, s, len);
         flyt__ct_puts(b, " = ");
         if (!dot) {
             put_value(b, e->value, inner, strlen(inner));
             flyt__ct_puts(b, ";");
-            put_comment(b, e->comment);
-            flyt__ct_puts(b, "\n");
+            if (e->comment) {
+                flyt__ct_puts(b, " ");
+                put_comment(b, e->comment);
+            }
             break;
         }
-        flyt__ct_puts(b, "{\n");
+        flyt__ct_puts(b, "{");
         open++;
         if (strlen(inner) + 2 < sizeof inner)
             strcat(inner, "  ");
@@ -163,8 +178,9 @@ static void insert(struct ct_buf *b, const struct ct_doc *doc, const struct ct_n
     }
     while (open-- > 0) {
         inner[strlen(inner) >= 2 ? strlen(inner) - 2 : 0] = '\0';
+        flyt__ct_puts(b, "\n");
         flyt__ct_puts(b, inner);
-        flyt__ct_puts(b, "};\n");
+        flyt__ct_puts(b, "};");
     }
     flyt__ct_puts(b, t + at);
 }
