@@ -280,9 +280,13 @@ static void event(struct build *b, struct where *w, uint8_t kind, uint32_t episo
             close_stay(b, w, t);
         break;
     case FLYT_TRACE_UKP_END:
+        /* the admission to the destination may come first: it has
+         * ended the hospital stay already */
         dest_of(detail, &place, &unit);
-        close_stay(b, w, t);
-        set_next(b, w->pending, place, unit);
+        if (w->stay >= 0 && b->s[w->stay].unit == b->hospital) {
+            close_stay(b, w, t);
+            set_next(b, w->pending, place, unit);
+        }
         if (w->ready >= 0) {
             b->r[w->ready].discharge = t;
             b->r[w->ready].dest = place;
