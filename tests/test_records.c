@@ -321,6 +321,42 @@ static void refuses_broken_tables(void **state)
     done(&x);
 }
 
+/* Two files extracted at different times need the window from options;
+ * nothing may happen after the extraction. */
+static void refuses_conflicting_windows_and_late_times(void **state)
+{
+    (void)state;
+    struct rd x;
+    rd(&x, "# extracted: 2025-03-01T08:00\n" STAYS SENTINEL ",KT,2025-01-01,,,,,\n",
+       "# extracted: 2025-03-02T08:00\n" READY SENTINEL ",2025-01-01 10:00,,,\n", MAP);
+    assert_int_equal(x.rc, 2);
+    has(&x, 1, 1, "extracted", "differs from the one on");
+    done(&x);
+    struct flyt_records_options o = { .until = "2025-02-01" };
+    rd_opts(&x, STAYS SENTINEL ",KT,2025-01-01,2025-02-03,home,,,\n", NULL, MAP, &o);
+    assert_int_equal(x.rc, 2);
+    has(&x, 0, 2, "end", "after the extraction time");
+    done(&x);
+    o.until = "SECRETKEY";
+    rd_opts(&x, STAYS "a,KT,2025-01-01,,,,,\n", NULL, MAP, &o);
+    assert_int_equal(x.rc, 2);
+    assert_non_null(strstr(x.msg, "--until: error: not a date"));
+    done(&x);
+}
+
+/* Columns flyt does not use: a warning that names the column, not a value;
+ * the row is still read. */
+static void warns_about_unused_columns(void **state)
+{
+    (void)state;
+    struct rd x;
+    rd(&x, "patient,unit,start,end,next,ward_note\na,KT,2025-01-01,,," SENTINEL "\n", NULL, MAP);
+    assert_int_equal(x.rc, 0);
+    assert_non_null(strstr(x.msg, "warning: column 'ward_note' is not used by flyt"));
+    assert_int_equal(x.r.n_stays, 1);
+    done(&x);
+}
+
 /* The first 50 errors in full, then a count. */
 static void counts_errors_past_fifty(void **state)
 {
@@ -392,6 +428,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(refuses_bad_dates_and_mixed_formats),
         cmocka_unit_test(refuses_identifying_data),
         cmocka_unit_test(refuses_broken_tables),
+        cmocka_unit_test(refuses_conflicting_windows_and_late_times),
+        cmocka_unit_test(warns_about_unused_columns),
         cmocka_unit_test(counts_errors_past_fifty),
         cmocka_unit_test(unreadable_file_is_exit_1),
     };

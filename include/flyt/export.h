@@ -87,8 +87,8 @@ int flyt_export_write_xlsx(const struct flyt_export_book *book, const char *sour
  * the second; `# from:` is the end of the warm-up, `# extracted:` the
  * horizon. Returns FLYT_EXPORT_OK, FLYT_EXPORT_NOT_FLYT (not a flyt file,
  * no logs, no such replication) or FLYT_EXPORT_FAILED, with err. */
-int flyt_export_records(const char *path, unsigned replication, const char *const out[3],
-                        char *err, size_t errlen);
+int flyt_export_records(const char *path, unsigned replication, const char *const out[3], char *err,
+                        size_t errlen);
 
 /* Whether the file at path is one flyt export wrote (outfile.c asks before
  * replacing it): an .xlsx whose document properties name flyt export, or a

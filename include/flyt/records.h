@@ -63,17 +63,26 @@ struct flyt_records {
 };
 
 struct flyt_records_options {
-    const char *map_path;              /* the unit mapping table (CSV: code,unit) */
+    const char *map_path;              /* the unit mapping table (CSV: code,unit); NULL:
+                                          the records' codes are the scenario's unit ids */
     const char *const *ignore_columns; /* columns to skip unread (identifying ones) */
     int n_ignore;
-    const char *from, *until;          /* dates YYYY-MM-DD, or NULL: from the files */
+    const char *from, *until;          /* dates YYYY-MM-DD (or date-times as in the files),
+                                          or NULL: the files' "# from:" and "# extracted:"
+                                          lines, else the earliest start and the latest
+                                          time in the files */
 };
 
+#define FLYT_RECORDS_MAX_ERRORS 50 /* errors printed in full; the rest are counted */
+
 /* Reads the records files (each one is a stays file or a discharge-ready file,
- * told apart by its header) and the map against scenario s. Every problem is
- * printed to err as `file:row: error: column c: message` (the first 50 in
- * full, then a count); returns 0, or 2 on bad input (nothing kept), or 1 when
- * a file cannot be read. */
+ * told apart by its header: a `ready` column makes a discharge-ready file)
+ * and the map against scenario s. Every problem is printed to err (NULL:
+ * stderr) as `file:row: error: column c: message` (the first 50 in full,
+ * then a count), and warnings (unused columns) as `file:row: warning: ...`;
+ * no message holds a value from a record. Returns 0, or 2 on bad input
+ * (nothing kept: *out is empty), or 1 when a file cannot be read. Patients
+ * are numbered in the (byte) order of their keys; the keys are not kept. */
 int flyt_records_read(const char *const *paths, int n_paths, const struct flyt_records_options *o,
                       const struct flyt_scenario *s, struct flyt_records *out, FILE *err);
 void flyt_records_free(struct flyt_records *r);

@@ -263,7 +263,12 @@ static int write_records(const struct opts *o)
     int rc = -1;
     int claimed = 0;
     for (int k = 0; k < 3 && rc < 0; k++) {
-        snprintf(paths[k], sizeof paths[k], "%s-%s.csv", stem, names[k]);
+        if (snprintf(paths[k], sizeof paths[k], "%.*s-%s.csv", MAX_PATH - 64, stem, names[k]) >=
+            (int)sizeof paths[k]) {
+            fputs("flyt export: error: the output file name is too long\n", stderr);
+            rc = EXIT_BAD_INPUT;
+            break;
+        }
         rc = flyt_cli_claim_output("export", paths[k], FLYT_OUT_CSV, inputs, 1);
         claimed = k + 1;
     }

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_SHOWN 50 /* errors shown in full; the rest are counted */
+#define MAX_SHOWN FLYT_RECORDS_MAX_ERRORS
 
 enum col {
     C_PATIENT,
@@ -521,7 +521,8 @@ static int number_patients(struct ctx *c, struct flyt_records *out)
         all[k++] = c->stay_key[i];
     for (size_t i = 0; i < c->n_ready; i++)
         all[k++] = c->ready_key[i];
-    qsort(all, n, sizeof *all, cmp_str);
+    if (n)
+        qsort(all, n, sizeof *all, cmp_str);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
         if (u == 0 || strcmp(all[u - 1], all[i]) != 0)
@@ -637,8 +638,10 @@ static int finish(struct ctx *c, const char *const *paths, int n_paths,
         c->n_errors++;
     }
     if (c->n_errors == 0) {
-        qsort(c->stays, c->n_stays, sizeof *c->stays, cmp_stay);
-        qsort(c->ready, c->n_ready, sizeof *c->ready, cmp_ready);
+        if (c->n_stays)
+            qsort(c->stays, c->n_stays, sizeof *c->stays, cmp_stay);
+        if (c->n_ready)
+            qsort(c->ready, c->n_ready, sizeof *c->ready, cmp_ready);
         check_overlaps(c, paths);
         if (!isnan(until))
             check_until(c, paths, until);
@@ -667,7 +670,7 @@ int flyt_records_read(const char *const *paths, int n_paths, const struct flyt_r
     c.t_min = INFINITY;
     c.t_max = -INFINITY;
     if (n_paths < 1 || n_paths > UINT16_MAX) {
-        fprintf(c.err, "flyt: error: give 1 to %d record files\n", UINT16_MAX);
+        fprintf(c.err, "flyt: error: give 1 to %d record files\n", (int)UINT16_MAX);
         return 2;
     }
     if (o->map_path)

@@ -60,7 +60,8 @@ static void *read_rows(struct xr *x, hid_t g, const char *name, hid_t mtype, siz
     void *buf = malloc(n ? n * size : 1);
     hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
     hid_t fs = d < 0 ? -1 : H5Dget_space(d);
-    hid_t ms = H5Screate_simple(1, &(hsize_t){ n ? n : 1 }, NULL);
+    hsize_t mdim = n ? n : 1;
+    hid_t ms = H5Screate_simple(1, &mdim, NULL);
     hid_t ft = d < 0 ? -1 : H5Dget_type(d);
     hid_t mt = mtype >= 0 ? mtype : ft < 0 ? -1 : H5Tget_native_type(ft, H5T_DIR_DEFAULT);
     bool ok = buf && fs >= 0 && ms >= 0 && mt >= 0 && (mtype >= 0 || H5Tget_size(mt) == size);
@@ -280,9 +281,13 @@ static void event(struct build *b, struct where *w, uint8_t kind, uint32_t episo
             close_stay(b, w, t);
         break;
     case FLYT_TRACE_UKP_END:
+        /* the admission to the destination may come first: it has
+         * ended the hospital stay already */
         dest_of(detail, &place, &unit);
-        close_stay(b, w, t);
-        set_next(b, w->pending, place, unit);
+        if (w->stay >= 0 && b->s[w->stay].unit == b->hospital) {
+            close_stay(b, w, t);
+            set_next(b, w->pending, place, unit);
+        }
         if (w->ready >= 0) {
             b->r[w->ready].discharge = t;
             b->r[w->ready].dest = place;
@@ -365,11 +370,14 @@ static int replay(struct xr *x, unsigned r, struct build *b)
     int rc = t && pid && ep && kind && detail ? 0 : -1;
     /* one place record per patient, found by id */
     b->w = rc == 0 ? malloc((m ? m : 1) * sizeof *b->w) : NULL;
-    if (rc == 0 && !b->w)
-        rc = fail(x, FLYT_EXPORT_FAILED, "out of memory");
-    for (hsize_t i = 0; rc == 0 && i < m; i++)
+    if (!b->w) {
+        if (rc == 0)
+            fail(x, FLYT_EXPORT_FAILED, "out of memory");
+        rc = -1;
+    }
+    for (hsize_t i = 0; b->w && i < m; i++)
         b->w[i] = (struct where){ pid[i], -1, -1, -1 };
-    if (rc == 0) {
+    if (b->w) {
         qsort(b->w, m, sizeof *b->w, cmp_where);
         size_t u = 0;
         for (hsize_t i = 0; i < m; i++)
