@@ -371,19 +371,22 @@ static void arrivals_edits(struct edits *ed, const struct flyt_fit *f)
     if (!a->ok || f->n_days == 0)
         return;
     struct text v = { 0 }, c = { 0 };
+    /* the rate at the scenario's own start: the fit's base is the window's
+     * first day's, moved by the fitted growth (none without a trend) */
+    const struct flyt_scenario *s = f->base;
+    int start = flyt_days_from_civil(s->start_year, s->start_month, s->start_mday);
+    double g = f->trend_fitted ? a->growth : 0.0;
+    double shift = pow(1.0 + g, (double)(start - f->from_day) / 365.0);
     int y, m, d;
-    flyt_civil_from_days(f->from_day, &y, &m, &d);
-    put(&v, "\"%04d-%02d-%02d\"", y, m, d);
-    put(&c, "the records' first whole day");
-    add(ed, "run.start_date", &v, &c);
+    flyt_civil_from_days(start, &y, &m, &d);
     /* a table or a growth by year in the base would contradict the fit */
     add(ed, "population.arrivals_table", NULL, NULL);
     add(ed, "population.growth_by_year", NULL, NULL);
-    put(&v, "%.6g", a->base);
-    put(&c,
-        "%zu admissions from the community over %zu days (%zu readmissions apart); 95 %% CI "
-        "%.4g-%.4g; Poisson regression, dispersion %.2f",
-        f->n_arrivals, f->n_days, f->n_readmissions, a->base_lo, a->base_hi, a->dispersion);
+    put(&v, "%.6g", a->base * shift);
+    put(&c, "%zu admissions from the community over %zu days (%zu readmissions apart); the rate "
+            "on %04d-%02d-%02d, 95 %% CI %.4g-%.4g; Poisson regression, dispersion %.2f",
+        f->n_arrivals, f->n_days, f->n_readmissions, y, m, d, a->base_lo * shift,
+        a->base_hi * shift, a->dispersion);
     add(ed, "population.admissions_per_day", &v, &c);
     put(&v, "[");
     for (int k = 0; k < 12; k++)

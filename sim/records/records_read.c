@@ -370,7 +370,9 @@ static void on_ready(struct flyt_csv_table *t)
         row_error(t, C_DISCHARGE, "before ready");
         ok = false;
     }
-    rd.decision = floor(rd.decision); /* a day: its 00:00 */
+    /* a date alone is kept as its 00:00, a date-time as it is: flyt fit
+     * tells the two apart (a decision known by its day is taken at the
+     * middle of it) */
     if (ok && rd.decision < floor(rd.ready)) {
         row_error(t, C_DECISION, "before the day the patient became ready");
         ok = false;

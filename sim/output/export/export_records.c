@@ -489,11 +489,7 @@ static void write_ready(FILE *f, const struct out *o)
         fputc(',', f);
         put_time(f, o->start_day, r->ready);
         fputc(',', f);
-        if (!isnan(r->decision)) {
-            int y, m, d;
-            flyt_civil_from_days(o->start_day + (int)floor(r->decision), &y, &m, &d);
-            fprintf(f, "%04d-%02d-%02d", y, m, d);
-        }
+        put_time(f, o->start_day, r->decision); /* the moment: the model knows it */
         fputc(',', f);
         put_time(f, o->start_day, r->discharge);
         fputc(',', f);
