@@ -370,6 +370,81 @@ static void resolved_text_records_the_rates_and_finds_the_table(void **state)
     flyt_scenario_free(s);
 }
 
+/* ---- a region: a municipality's own table ---- */
+
+#define REGION                                                                                \
+    "name = \"region\";\n"                                                                    \
+    "run: { start_date = \"2025-01-01\"; horizon_days = 60.0; warmup_days = 10.0; };\n"       \
+    "population: { cfs_mix = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]; %s };\n"          \
+    "hospital: { los_days = { dist = \"exponential\"; mean = 3.0; }; ukp_probability = 0.5; " \
+    "};\n"                                                                                    \
+    "decision: { delay_days = 0.0; destination = { short_term = 1.0; }; };\n"                 \
+    "shared_units = ( { id = \"hospital\"; kind = \"unlimited\"; hospital = true; } );\n"     \
+    "municipalities = (\n"                                                                    \
+    "  { id = \"east\"; population = { %s };\n"                                               \
+    "    units = ( { id = \"short_term\"; kind = \"beds\"; capacity = 3;\n"                   \
+    "      los_days = { dist = \"exponential\"; mean = 5.0; };\n"                             \
+    "      outcome = { home = 1.0; }; } ); },\n"                                              \
+    "  { id = \"west\"; population = { admissions_per_day = 1.0; };\n"                        \
+    "    units = ( { id = \"short_term\"; kind = \"beds\"; capacity = 2;\n"                   \
+    "      los_days = { dist = \"exponential\"; mean = 5.0; };\n"                             \
+    "      outcome = { home = 1.0; }; } ); }\n"                                               \
+    ");\n"
+
+static void put_region(const char *name, const char *region_pop, const char *east_pop)
+{
+    char text[4096];
+    snprintf(text, sizeof text, REGION, region_pop, east_pop);
+    put(name, text);
+}
+
+static void municipality_table_runs_as_its_factors(void **state)
+{
+    (void)state;
+    int day0 = flyt_days_from_civil(2025, 1, 1), wd0 = flyt_weekday(day0);
+    char csv[4096];
+    size_t len = (size_t)snprintf(csv, sizeof csv, "date,rate\n");
+    for (int d = 0; d < 60; d++) {
+        int y, m, md;
+        flyt_civil_from_days(day0 + d, &y, &m, &md);
+        double rate = 2.3 * 1.0 * week_f[(wd0 + d) % 7] * pow(1.0 + 0.0, (double)d / 365.0);
+        len += (size_t)snprintf(csv + len, sizeof csv - len, "%04d-%02d-%02d,%.17g\n", y, m, md,
+                                rate);
+    }
+    put("east.csv", csv);
+    char factors[256];
+    snprintf(factors, sizeof factors,
+             "admissions_per_day = 2.3; weekday_factor = [%g, %g, %g, %g, %g, %g, %g];", week_f[0],
+             week_f[1], week_f[2], week_f[3], week_f[4], week_f[5], week_f[6]);
+    put_region("rf.cfg", "", factors);
+    put_region("rt.cfg", "", "arrivals_table = \"east.csv\";");
+    struct flyt_scenario *f = load_ok("rf.cfg"), *t = load_ok("rt.cfg");
+    assert_non_null(t->munis[0].pop.arrivals);
+    assert_true(t->munis[0].pop.own_arrivals);
+    assert_null(t->munis[1].pop.arrivals);
+    assert_non_null(strstr(t->resolved_text, "# municipalities.east.population.arrivals_table"));
+    enum { N = 2 };
+    struct flyt_result *rf = flyt_test_run_reps(f, N, 2), *rt = flyt_test_run_reps(t, N, 2);
+    assert_same_results(rf, rt, N);
+    for (unsigned i = 0; i < N; i++)
+        assert_memory_equal(rf[i].muni_kpi, rt[i].muni_kpi, 2 * FLYT_N_KPI * sizeof(double));
+    flyt_test_free_results(rf, N);
+    flyt_test_free_results(rt, N);
+    flyt_scenario_free(f);
+    flyt_scenario_free(t);
+
+    /* the table beside the municipality's own rate; the region's table
+     * beside a factor the municipality would have applied */
+    put_region("rb.cfg", "", "arrivals_table = \"east.csv\"; admissions_per_day = 2.0;");
+    expect_error("rb.cfg", "rb.cfg:8: error: municipalities.east.population.admissions_per_day: "
+                           "not together with municipalities.east.population.arrivals_table at ");
+    put_region("rr.cfg", "arrivals_table = \"east.csv\";",
+               "month_factor = [1.0, 1.0, 1.0, "
+               "1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.1];");
+    expect_error("rr.cfg", "rr.cfg:8: error: municipalities.east.population.month_factor: not "
+                           "together with the region's population.arrivals_table at ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +453,7 @@ int main(void)
         cmocka_unit_test(bad_tables_fail_at_their_line),
         cmocka_unit_test(set_admissions_on_a_table_says_why),
         cmocka_unit_test(resolved_text_records_the_rates_and_finds_the_table),
+        cmocka_unit_test(municipality_table_runs_as_its_factors),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
