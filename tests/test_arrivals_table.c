@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "flyt/date.h"
+#include "flyt/outfile.h"
 #include "flyt/result.h"
 #include "flyt/scenario.h"
 #include "support.h"
@@ -353,15 +354,18 @@ static void resolved_text_records_the_rates_and_finds_the_table(void **state)
     assert_non_null(strstr(s->resolved_text, "arrivals_table = \"/"));
     assert_non_null(strstr(s->resolved_text, "#   2025-01-01 5.2 0.1 7\n"));
 
-    /* a derived file in another folder (flyt calibrate's, optimise's) */
-    char sub[128], path[256];
+    /* a derived file in another folder, written as flyt calibrate and
+     * optimise write theirs */
+    char sub[128], path[256], err[512];
     snprintf(sub, sizeof sub, "%s/elsewhere", dir);
     assert_int_equal(mkdir(sub, 0700), 0);
     snprintf(path, sizeof path, "%s/derived.cfg", sub);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(s->resolved_text, f);
-    assert_int_equal(fclose(f), 0);
+    struct flyt_derived_file df = { .what = "Fitted by flyt calibrate",
+                                    .spec_path = "calib.cfg",
+                                    .scenario_path = "p.cfg",
+                                    .values = "fitted values" };
+    if (flyt_out_write_derived(path, FLYT_OUT_FITTED, s, &df, err, sizeof err) != 0)
+        fail_msg("%s", err);
     struct flyt_scenario *t = load_ok("elsewhere/derived.cfg");
     assert_int_equal(t->arrivals->n_days, 3);
     assert_memory_equal(t->arrivals->rate, s->arrivals->rate, 3 * sizeof(double));
