@@ -264,6 +264,11 @@ static void bad_tables_fail_at_their_line(void **state)
     expect_error("bad.cfg", "bad.cfg:4: error: population.arrivals_table: cannot read the "
                             "arrivals table \"missing.csv\"");
 
+    bad_scenario(".");
+    expect_error("bad.cfg", "bad.cfg:4: error: population.arrivals_table: cannot read the "
+                            "arrivals table \".\" (looked for ");
+    expect_error("bad.cfg", ".): a folder, not a file");
+
     /* line 1 header, the days 2025-01-01... on lines 2, 3, ... */
     put("gap.csv", "date,rate\n2025-01-01,1\n2025-01-02,1\n2025-01-04,1\n");
     bad_scenario("gap.csv");

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The factors a table's rates already hold: beside a table they would be
@@ -70,9 +71,19 @@ double flyt__rd_arrivals_mean(const struct flyt_arrivals *a)
     return a->n_days ? sum / (double)a->n_days : 0;
 }
 
-/* The whole file; NULL with why set. A folder opens but cannot be read. */
+/* The whole file; NULL with why set. */
 static char *slurp(const char *path, size_t *len, char *why, size_t why_len)
 {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(why, why_len, "%s", strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) { /* a FIFO would wait for ever, a device never end */
+        snprintf(why, why_len, "%s, not a file",
+                 S_ISDIR(st.st_mode) ? "a folder" : "a device or pipe");
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(why, why_len, "%s", strerror(errno));
