@@ -45,13 +45,37 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
-/* path from the root: a derived file written elsewhere still finds it */
+/* path from the root, "." and ".." taken out (by name, as a shell's cd
+ * does): the same table reached from another working folder is the same
+ * text, so the hashes of the resolved text (checkpoints, journals) agree,
+ * and a derived file written elsewhere still finds it */
 static char *absolute(const char *path)
 {
     char cwd[PATH_MAX];
     if (path[0] != '/' && !getcwd(cwd, sizeof cwd))
         return NULL;
-    return join(path[0] == '/' ? NULL : cwd, path);
+    char *full = join(path[0] == '/' ? NULL : cwd, path);
+    if (!full)
+        return NULL;
+    size_t n = 0; /* the length of the normalised path so far */
+    for (char *seg = full, *next; *seg; seg = next) {
+        size_t len = strcspn(seg, "/");
+        next = seg + len + (seg[len] == '/');
+        if (len == 0 || (len == 1 && seg[0] == '.'))
+            continue;
+        if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (n > 0 && full[--n] != '/')
+                ;
+            continue;
+        }
+        full[n++] = '/';
+        memmove(full + n, seg, len);
+        n += len;
+    }
+    if (n == 0)
+        full[n++] = '/';
+    full[n] = '\0';
+    return full;
 }
 
 void flyt__rd_arrivals_free(struct flyt_arrivals *a)
