@@ -376,6 +376,10 @@ static void resolved_text_records_the_rates_and_finds_the_table(void **state)
     assert_memory_equal(t->arrivals->rate, s->arrivals->rate, 3 * sizeof(double));
     assert_string_equal(t->resolved_text, s->resolved_text);
     flyt_scenario_free(t);
+    /* the same table by another way: the same text */
+    t = load_ok("elsewhere/.././p.cfg");
+    assert_string_equal(t->resolved_text, s->resolved_text);
+    flyt_scenario_free(t);
     flyt_scenario_free(s);
 }
 
