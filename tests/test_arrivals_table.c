@@ -229,7 +229,9 @@ static void step_in_the_table_shows_in_the_arrivals(void **state)
     double mb = N * 50 * 3.1, ma = N * 100 * 8.7;
     assert_true(fabs(before - mb) < 4 * sqrt(mb));
     assert_true(fabs(after - ma) < 4 * sqrt(ma));
+    /* the KPI over the window is the table's sum over it, Poisson */
     assert_near(total, before + after, 0);
+    assert_true(fabs(total - (mb + ma)) < 4 * sqrt(mb + ma));
     flyt_test_free_results(r, N);
     flyt_scenario_free(s);
 }
@@ -298,6 +300,11 @@ static void bad_tables_fail_at_their_line(void **state)
     bad_scenario("date.csv");
     expect_error("bad.cfg", "date.csv:3: error: column date: expected a date YYYY-MM-DD, got "
                             "\"2025-02-30\"");
+
+    put_days("fmt.csv", "date,rate", 0, "2025-01-01,1\n02.01.2025,1\n");
+    bad_scenario("fmt.csv");
+    expect_error("bad.cfg", "fmt.csv:3: error: column date: expected a date YYYY-MM-DD, got "
+                            "\"02.01.2025\"");
 
     put_days("short.csv", "date,rate", 9, "");
     bad_scenario("short.csv");
