@@ -443,15 +443,27 @@ static void municipality_table_runs_as_its_factors(void **state)
     assert_true(t->munis[0].pop.own_arrivals);
     assert_null(t->munis[1].pop.arrivals);
     assert_non_null(strstr(t->resolved_text, "# municipalities.east.population.arrivals_table"));
+    /* the region's table, which east takes and west, with a rate of its
+     * own, does not */
+    put_region("rg.cfg", "arrivals_table = \"east.csv\";", "");
+    struct flyt_scenario *g = load_ok("rg.cfg");
+    assert_true(g->munis[0].pop.arrivals == g->arrivals && !g->munis[0].pop.own_arrivals);
+    assert_null(g->munis[1].pop.arrivals);
     enum { N = 2 };
     struct flyt_result *rf = flyt_test_run_reps(f, N, 2), *rt = flyt_test_run_reps(t, N, 2);
+    struct flyt_result *rg = flyt_test_run_reps(g, N, 2);
     assert_same_results(rf, rt, N);
-    for (unsigned i = 0; i < N; i++)
+    assert_same_results(rf, rg, N);
+    for (unsigned i = 0; i < N; i++) {
         assert_memory_equal(rf[i].muni_kpi, rt[i].muni_kpi, 2 * FLYT_N_KPI * sizeof(double));
+        assert_memory_equal(rf[i].muni_kpi, rg[i].muni_kpi, 2 * FLYT_N_KPI * sizeof(double));
+    }
     flyt_test_free_results(rf, N);
     flyt_test_free_results(rt, N);
+    flyt_test_free_results(rg, N);
     flyt_scenario_free(f);
     flyt_scenario_free(t);
+    flyt_scenario_free(g);
 
     /* the table beside the municipality's own rate; the region's table
      * beside a factor the municipality would have applied */
