@@ -158,6 +158,16 @@ struct flyt_shock {
     double factor;
 };
 
+/* population.arrivals_table (docs/scenario-reference.md, "Arrivals"): the
+ * admissions of each simulated day, read from a dated table. It replaces
+ * admissions_per_day x month_factor x weekday_factor x growth; shocks
+ * still multiply it. */
+struct flyt_arrivals {
+    char *path;    /* the table as opened, made absolute */
+    size_t n_days; /* ceil(run.horizon_days): day 0 is run.start_date */
+    double *rate;  /* admissions per day, rate[d] for day d */
+};
+
 /* A region (docs/region.md): the municipalities around one hospital trust.
  * A file without municipalities has n_munis 0 and is a region of one,
  * whose population and decision are the scenario's own fields. */
@@ -167,11 +177,13 @@ struct flyt_shock {
 /* What a municipality may set for itself; the region's values where it
  * does not. Arrays are the municipality's own (growth_by_year owned). */
 struct flyt_muni_population {
-    double admissions_per_day;
+    double admissions_per_day; /* with a table: its mean over the run */
     double growth_per_year;
     size_t n_growth_by_year;
     double *growth_by_year; /* owned when the municipality's (own_growth) */
     bool own_growth;
+    struct flyt_arrivals *arrivals; /* NULL: the factors; owned when own_arrivals */
+    bool own_arrivals;
     double month_factor[12];
     double weekday_factor[7];
     double age_mix[FLYT_MAX_AGE_BANDS];
@@ -294,7 +306,8 @@ struct flyt_scenario {
     double annuity_years, discount_rate; /* for one-off costs: 20 years at 4 % */
 
     /* population */
-    double admissions_per_day;
+    double admissions_per_day;      /* with arrivals: the table's mean over the run */
+    struct flyt_arrivals *arrivals; /* population.arrivals_table; NULL: the factors */
     double growth_per_year;
     size_t n_growth_by_year; /* when > 0, growth_by_year replaces growth_per_year */
     double *growth_by_year;  /* factor for simulated year 0, 1, ... */

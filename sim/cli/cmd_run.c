@@ -244,12 +244,30 @@ static void key_mean(const struct flyt_scenario *s, size_t i, const struct flyt_
     }
 }
 
+/* The highest over the lowest rate of an arrivals table (the file's or a
+ * municipality's own; the widest) over days [from, n); 1 without one. */
+static double table_band(const struct flyt_scenario *s, size_t from)
+{
+    double band = 1;
+    for (int i = -1; i < s->n_munis; i++) {
+        const struct flyt_arrivals *a = i < 0 ? s->arrivals : s->munis[i].pop.arrivals;
+        double lo = INFINITY, hi = 0;
+        for (size_t d = from; a && d < a->n_days; d++) {
+            lo = a->rate[d] < lo ? a->rate[d] : lo;
+            hi = a->rate[d] > hi ? a->rate[d] : hi;
+        }
+        double b = hi == 0 ? 1 : lo > 0 ? hi / lo : INFINITY;
+        band = b > band ? b : band;
+    }
+    return band;
+}
+
 /* MSER-5 looks for the level a series settles to; one driven by the
- * calendar (growth, months, capacity changing on dates) never settles, and
- * its seasons read as transients. */
+ * calendar (growth, months, capacity changing on dates, a table of dated
+ * rates) never settles, and its seasons read as transients. */
 static bool calendar_driven(const struct flyt_scenario *s)
 {
-    if (s->growth_per_year != 0 || s->n_growth_by_year > 0)
+    if (s->growth_per_year != 0 || s->n_growth_by_year > 0 || table_band(s, 0) != 1)
         return true;
     for (int m = 0; m < 12; m++)
         if (s->month_factor[m] != 1)
@@ -349,7 +367,8 @@ static int choose_warmup(const struct run_opts *o, struct flyt_scenario *s,
 
 /* How far the calendar alone can move a census over the measured window,
  * as a ratio: the month factors' range times the growth over the window
- * (its largest year-on-year factors when given by year). A census that
+ * (its largest year-on-year factors when given by year), times an
+ * arrivals table's range over the window. A census that
  * follows demand moves at most this much; a start-up transient, such as
  * a long-stay unit filling from empty, moves more. */
 static double calendar_band(const struct flyt_scenario *s)
@@ -360,6 +379,7 @@ static double calendar_band(const struct flyt_scenario *s)
         hi = s->month_factor[m] > hi ? s->month_factor[m] : hi;
     }
     double band = lo > 0 ? hi / lo : INFINITY;
+    band *= table_band(s, (size_t)ceil(s->warmup_days));
     double years = (s->horizon_days - s->warmup_days) / 365.0;
     if (s->n_growth_by_year > 0) {
         double glo = s->growth_by_year[0], ghi = glo;

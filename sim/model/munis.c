@@ -19,6 +19,7 @@ static void plain_view(struct model *m)
     mu->pop.growth_per_year = s->growth_per_year;
     mu->pop.n_growth_by_year = s->n_growth_by_year;
     mu->pop.growth_by_year = s->growth_by_year;
+    mu->pop.arrivals = s->arrivals;
     memcpy(mu->pop.month_factor, s->month_factor, sizeof mu->pop.month_factor);
     memcpy(mu->pop.weekday_factor, s->weekday_factor, sizeof mu->pop.weekday_factor);
     memcpy(mu->pop.age_mix, s->age_mix, sizeof mu->pop.age_mix);

@@ -23,7 +23,10 @@ static double shock_factor(const struct flyt_scenario *s, size_t d)
 
 /* Arrival rate per day, day by day: base x month x weekday x growth x
  * shocks, with the calendar walked forward from the start date; per
- * municipality, each with its own base, factors and growth. */
+ * municipality, each with its own base, factors and growth. A table
+ * (population.arrivals_table) gives base x month x weekday x growth of
+ * each day itself, and the shocks multiply it in the same order, so that
+ * a table of exactly those products gives the same rates to the bit. */
 int flyt__build_rates(struct model *m)
 {
     const struct flyt_scenario *s = m->s;
@@ -35,6 +38,13 @@ int flyt__build_rates(struct model *m)
         if (!rate)
             return -1;
         m->ms[a].day_rate = rate;
+        if (pop->arrivals) {
+            if (pop->arrivals->n_days < m->n_rate_days)
+                return -1; /* the loader read it for this horizon: never */
+            for (size_t d = 0; d < m->n_rate_days; d++)
+                rate[d] = pop->arrivals->rate[d] * shock_factor(s, d);
+            continue;
+        }
         for (size_t d = 0; d < m->n_rate_days; d++) {
             double growth;
             if (pop->n_growth_by_year > 0) {

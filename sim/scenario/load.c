@@ -146,7 +146,13 @@ static void read_population(struct reader *rd, config_setting_t *root, struct fl
     config_setting_t *pop = flyt__rd_group(rd, root, "population", true);
     /* a region's municipalities give their own */
     bool region = config_setting_get_member(root, "municipalities") != NULL;
-    flyt__rd_num(rd, pop, "admissions_per_day", !region, 0.0, 1e6, &s->admissions_per_day);
+    /* a table gives each day's rate: no base rate, no factors */
+    bool table = pop && config_setting_get_member(pop, "arrivals_table");
+    s->arrivals = pop ? flyt__rd_arrivals(rd, pop, s) : NULL;
+    flyt__rd_num(rd, pop, "admissions_per_day", !region && !table, 0.0, 1e6,
+                 &s->admissions_per_day);
+    if (s->arrivals)
+        s->admissions_per_day = flyt__rd_arrivals_mean(s->arrivals);
     flyt__rd_num(rd, pop, "growth_per_year", false, -0.5, 1.0, &s->growth_per_year);
     double g[200];
     int n_g = 0;
@@ -435,7 +441,7 @@ static struct flyt_scenario *load_config(config_t *cfg, const char *text, const 
     }
     s->source = dup_str(rd->main_file);
     s->text = dup_str(text);
-    s->resolved_text = write_tree(cfg);
+    s->resolved_text = flyt__rd_arrivals_note(s, write_tree(cfg));
     return s;
 }
 
@@ -483,6 +489,7 @@ char *flyt__rd_parse_text(struct reader *rd, config_t *cfg, struct src_map *map,
     if (!prepared)
         return NULL;
     rd->map = map;
+    rd->dir = include_dir;
     bool ok = false;
     if (!flyt__src_check_groups(prepared, map, rd->main_file, rd->diag))
         ok = false; /* reported */
@@ -624,6 +631,7 @@ void flyt_scenario_free(struct flyt_scenario *s)
     flyt_dist_clear(&s->not_ready_days);
     flyt__rd_levers_free(s);
     free(s->growth_by_year);
+    flyt__rd_arrivals_free(s->arrivals);
     free(s->name);
     free(s->description);
     free(s->source);

@@ -441,8 +441,10 @@ static void read_muni_population(struct reader *rd, config_setting_t *e, config_
     memcpy(p->age_mix, s->age_mix, sizeof p->age_mix);
     memcpy(p->cfs_mix, s->cfs_mix, sizeof p->cfs_mix);
     p->complex_share = s->complex_share;
+    p->arrivals = s->arrivals; /* the region's table, unless the municipality has its own rate */
     config_setting_t *rp = config_setting_get_member(root, "population");
-    bool region_rate = rp && config_setting_get_member(rp, "admissions_per_day");
+    bool region_rate = rp && (config_setting_get_member(rp, "admissions_per_day") ||
+                              config_setting_get_member(rp, "arrivals_table"));
     config_setting_t *pop = flyt__rd_group(rd, e, "population", false);
     if (!pop) {
         if (!region_rate) {
@@ -454,7 +456,25 @@ static void read_muni_population(struct reader *rd, config_setting_t *e, config_
         }
         return;
     }
-    flyt__rd_num(rd, pop, "admissions_per_day", !region_rate, 0.0, 1e6, &p->admissions_per_day);
+    bool own_rate = config_setting_get_member(pop, "admissions_per_day") != NULL;
+    bool own_table = config_setting_get_member(pop, "arrivals_table") != NULL;
+    if (own_table) {
+        p->arrivals = flyt__rd_arrivals(rd, pop, s);
+        p->own_arrivals = p->arrivals != NULL;
+    } else if (own_rate) {
+        p->arrivals = NULL; /* its rate and the region's factors, as without a table */
+    } else if (p->arrivals) {
+        char where[300];
+        config_setting_t *rt = config_setting_get_member(rp, "arrivals_table");
+        flyt__rd_where(rd, rt, where, sizeof where);
+        char named_by[400];
+        snprintf(named_by, sizeof named_by, "the region's population.arrivals_table at %s", where);
+        flyt__rd_arrivals_alone(rd, pop, named_by);
+    }
+    flyt__rd_num(rd, pop, "admissions_per_day", !region_rate && !own_table, 0.0, 1e6,
+                 &p->admissions_per_day);
+    if (p->arrivals)
+        p->admissions_per_day = flyt__rd_arrivals_mean(p->arrivals);
     bool rate = config_setting_get_member(pop, "growth_per_year") != NULL;
     flyt__rd_num(rd, pop, "growth_per_year", false, -0.5, 1.0, &p->growth_per_year);
     double gy[200];
@@ -836,6 +856,8 @@ void flyt__rd_region_free(struct flyt_scenario *s)
         free(mu->name);
         if (mu->pop.own_growth)
             free(mu->pop.growth_by_year);
+        if (mu->pop.own_arrivals)
+            flyt__rd_arrivals_free(mu->pop.arrivals);
         flyt_dist_clear(&mu->dec.own_delay);
         flyt_dist_clear(&mu->dec.own_complex);
         flyt__rd_routes_free(&mu->dec.own_destination);

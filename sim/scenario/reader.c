@@ -205,6 +205,14 @@ static void location(const struct reader *rd, const config_setting_t *s, const c
         *line = 1; /* the root and settings made by --set have no line of their own */
 }
 
+void flyt__rd_where(const struct reader *rd, const config_setting_t *s, char *buf, size_t len)
+{
+    const char *file;
+    int line;
+    location(rd, s, &file, &line);
+    snprintf(buf, len, "%s:%d", file, line);
+}
+
 static bool was_wrapped(const struct reader *rd, const config_setting_t *s)
 {
     for (int i = 0; i < rd->n_wrapped; i++)

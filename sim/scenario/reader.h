@@ -31,6 +31,7 @@ struct reader {
     config_t *cfg;
     const char *main_file;
     const struct src_map *map; /* lines of the prepared text; NULL: none */
+    const char *dir;           /* the folder @include and tables are relative to; NULL: "." */
     struct flyt_diag *diag;
     char *keys[RD_MAX_KEYS];
     int n_keys;
@@ -69,6 +70,8 @@ void flyt__rd_warn(struct reader *rd, const config_setting_t *s, const char *key
 void flyt__rd_check_decimal_commas(struct reader *rd, config_setting_t *root);
 void flyt__rd_check_plausible(struct reader *rd, config_setting_t *root,
                               const struct flyt_scenario *s);
+/* Where a setting is, "file:line" ("--set:N" for a --set), as errors say it. */
+void flyt__rd_where(const struct reader *rd, const config_setting_t *s, char *buf, size_t len);
 /* Key path of a setting, "units.short_term" ("" for the root). */
 void flyt__rd_path(const config_setting_t *s, char *buf, size_t len);
 void flyt__rd_member_path(const config_setting_t *parent, const char *name, char *buf, size_t len);
@@ -176,6 +179,25 @@ void flyt__rd_region_munis(struct reader *rd, config_setting_t *root, struct fly
 void flyt__rd_region_free(struct flyt_scenario *s);
 bool flyt__rd_sums_to_one(struct reader *rd, config_setting_t *parent, const char *name,
                           const double *v, int n);
+
+/* population.arrivals_table under pop (read_arrivals.c): the table, or
+ * NULL when pop has none or it is in error (reported); the keys it
+ * replaces are errors beside it. The setting's value becomes the table's
+ * absolute path, so that the resolved text finds it from anywhere. */
+struct flyt_arrivals *flyt__rd_arrivals(struct reader *rd, config_setting_t *pop,
+                                        const struct flyt_scenario *s);
+void flyt__rd_arrivals_free(struct flyt_arrivals *a);
+/* The table's mean rate over the run: admissions_per_day where one number
+ * is needed (plausibility, who fills a shared unit at time 0). */
+double flyt__rd_arrivals_mean(const struct flyt_arrivals *a);
+/* A municipality that takes the region's table: the factor keys of its
+ * own population would be ignored; each is an error (named_by: the
+ * region's key and where it is). */
+void flyt__rd_arrivals_alone(struct reader *rd, config_setting_t *pop, const char *named_by);
+/* The resolved text with each table's rates appended as comments (the
+ * provenance of a run: @include files are in the text, and so are the
+ * tables); takes text, returns the new one (text itself when out of memory). */
+char *flyt__rd_arrivals_note(const struct flyt_scenario *s, char *text);
 
 /* Calendar helpers (load.c). */
 int flyt__rd_days_from_civil(int y, int m, int d);
