@@ -244,17 +244,71 @@ static const struct flyt_fit_shares *shares_for(const struct flyt_fit *f, const 
     return NULL;
 }
 
-static void put_routes(struct text *v, const struct flyt_fit_shares *sh)
+/* The base's routes for a key, or NULL. */
+static const struct flyt_routes *base_routes(const struct flyt_scenario *s, const char *key)
+{
+    if (strcmp(key, "decision.destination") == 0)
+        return &s->destination;
+    for (int u = 0; u < s->n_units; u++) {
+        size_t n = strlen(s->units[u].id);
+        if (strncmp(key, "units.", 6) != 0 || strncmp(key + 6, s->units[u].id, n) != 0 ||
+            key[6 + n] != '.')
+            continue;
+        if (strcmp(key + 7 + n, "outcome") == 0)
+            return &s->units[u].outcome;
+        if (strcmp(key + 7 + n, "rates_per_year") == 0)
+            return &s->units[u].hazards;
+    }
+    return NULL;
+}
+
+/* Categories in the order the base writes its routes, new ones after:
+ * shares are drawn in the table's order, so keeping it keeps each
+ * patient's draw on the same route where the shares barely moved, and a
+ * comparison of base and fitted scenario (common random numbers) shows
+ * what the estimates changed, not a reshuffle of who goes where. */
+static void route_order(const struct flyt_scenario *s, const char *key, int n_cat,
+                        const char (*cat)[48], int *order)
+{
+    const struct flyt_routes *r = base_routes(s, key);
+    int rank[FLYT_FIT_MAX_CATS];
+    for (int j = 0; j < n_cat; j++) {
+        int to = strcmp(cat[j], "home") == 0    ? FLYT_ROUTE_HOME
+                 : strcmp(cat[j], "death") == 0 ? FLYT_ROUTE_DEATH
+                                                : -100;
+        for (int u = 0; to == -100 && u < s->n_units; u++)
+            if (strcmp(cat[j], s->units[u].id) == 0)
+                to = u;
+        rank[j] = FLYT_FIT_MAX_CATS + j;
+        for (int k = 0; r && k < r->n; k++)
+            if (r->to[k] == to)
+                rank[j] = k;
+        order[j] = j;
+    }
+    for (int i = 1; i < n_cat; i++)
+        for (int k = i; k > 0 && rank[order[k]] < rank[order[k - 1]]; k--) {
+            int t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+}
+
+static void put_routes(struct text *v, const struct flyt_scenario *s,
+                       const struct flyt_fit_shares *sh)
 {
     long r[FLYT_FIT_MAX_CATS];
+    int order[FLYT_FIT_MAX_CATS];
     round_shares(sh->share, sh->n_cat, r);
+    route_order(s, sh->key, sh->n_cat, (const char(*)[48])sh->cat, order);
     put(v, "{ ");
-    for (int j = 0; j < sh->n_cat; j++)
+    for (int i = 0; i < sh->n_cat; i++) {
+        int j = order[i];
         if (r[j] > 0) {
             put(v, "%s = ", sh->cat[j]);
             put_share(v, r[j]);
             put(v, "; ");
         }
+    }
     put(v, "}");
 }
 
@@ -273,7 +327,7 @@ static void routes_edit(struct edits *ed, const struct flyt_fit *f, const char *
     struct text v = { 0 }, c = { 0 };
     if (s->n_groups == 1) {
         const struct flyt_fit_shares *sh = shares_for(f, key, 0);
-        put_routes(&v, sh);
+        put_routes(&v, s, sh);
         put_routes_comment(&c, sh);
         add(ed, key, &v, &c);
         return;
@@ -282,7 +336,7 @@ static void routes_edit(struct edits *ed, const struct flyt_fit *f, const char *
     for (int g = 0; g < s->n_groups; g++) {
         const struct flyt_fit_shares *sh = shares_for(f, key, g);
         put(&v, "  %s = ", s->groups[g].name);
-        put_routes(&v, sh);
+        put_routes(&v, s, sh);
         put(&v, "; # ");
         if (sh->group_mask != (1u << g))
             put(&v, "pooled %s: ", sh->label);
@@ -331,9 +385,11 @@ static void rates_edit(struct edits *ed, const struct flyt_fit *f, const char *k
             put(&v, "  %s = { ", s->groups[g].name);
         else
             put(&v, "  ");
-        for (int j = 0; j < r->n_cat; j++)
-            if (r->events[j] > 0)
-                put(&v, "%s = %.6g; ", r->cat[j], r->rate[j]);
+        int order[FLYT_FIT_MAX_CATS];
+        route_order(s, key, r->n_cat, (const char(*)[48])r->cat, order);
+        for (int i = 0; i < r->n_cat; i++)
+            if (r->events[order[i]] > 0)
+                put(&v, "%s = %.6g; ", r->cat[order[i]], r->rate[order[i]]);
         if (s->n_groups > 1)
             put(&v, "};");
         put(&v, " # %s%.1f person-years:", r->group_mask != (1u << g) ? "pooled, " : "",
