@@ -47,13 +47,14 @@ const char *flyt_est_family_name(enum flyt_est_family f); /* "exponential", ... 
 
 struct flyt_est_fit {
     enum flyt_est_family family;
-    bool ok; /* the maximiser converged to an interior optimum */
+    bool ok; /* the maximiser converged and the observed information is
+                positive definite (else the intervals are NaN) */
     int k;   /* free parameters: 1 (exponential) or 2 */
     double loglik, aic;
     double mean, sd; /* the fitted distribution's mean and sd (sd = mean for exponential) */
-    double mean_lo, mean_hi, sd_lo, sd_hi; /* 95 % intervals (delta method on the
-                                              observed information; profile or
-                                              exact where cheaper and better) */
+    double mean_lo, mean_hi, sd_lo, sd_hi; /* 95 % intervals: delta method on
+                                              log(mean) and log(sd) with the
+                                              observed information */
     double par[2];    /* natural parameters (exponential: rate; gamma: shape, scale;
                          lognormal: mu, sigma; weibull: shape, scale) */
     double cov[2][2]; /* their covariance */
@@ -62,7 +63,8 @@ struct flyt_est_fit {
 };
 
 /* Maximum likelihood with right censoring for one family. 0, or -1 when the
- * sample cannot be fitted (fewer than 2 events, all equal, memory). */
+ * sample cannot be fitted (fewer than 2 events, all at one time, a duration
+ * not > 0 or not finite, memory). The exponential is closed-form. */
 int flyt_est_fit_family(const struct flyt_est_sample *x, enum flyt_est_family f,
                         struct flyt_est_fit *out);
 

@@ -41,4 +41,9 @@ double flyt__est_ks(const struct flyt_est_sample *x, const struct flyt__est_fami
  * 0, or -1 without memory. */
 int flyt__est_order(const struct flyt_est_sample *x, size_t *order);
 
+/* The stays at time x->t[order[i]] from position i: counts the events in
+ * *d and the censorings in *c, returns the position after them. */
+size_t flyt__est_ties(const struct flyt_est_sample *x, const size_t *order, size_t i, size_t *d,
+                      size_t *c);
+
 #endif

@@ -41,11 +41,10 @@ static int censor_build(const struct flyt_est_sample *x, struct censor *c)
         goto out;
     double g = 1;
     size_t risk = n;
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0, next; i < n; i = next) {
         double t = x->t[ord[i]];
-        size_t d = 0, e = 0;
-        for (; i < n && x->t[ord[i]] == t; i++)
-            flip[ord[i]] ? d++ : e++;
+        size_t d, e;
+        next = flyt__est_ties(&r, ord, i, &d, &e);
         if (d > 0) {
             g *= 1.0 - (double)d / (double)risk;
             c->t[c->n] = t;

@@ -42,6 +42,21 @@ int flyt__est_order(const struct flyt_est_sample *x, size_t *order)
     return 0;
 }
 
+size_t flyt__est_ties(const struct flyt_est_sample *x, const size_t *order, size_t i, size_t *d,
+                      size_t *c)
+{
+    double t = x->t[order[i]];
+    *d = *c = 0;
+    while (i < x->n && x->t[order[i]] == t) {
+        if (x->event[order[i]])
+            ++*d;
+        else
+            ++*c;
+        i++;
+    }
+    return i;
+}
+
 void flyt_est_km_free(struct flyt_est_km *km)
 {
     if (!km)
@@ -96,11 +111,10 @@ int flyt_est_km(const struct flyt_est_sample *x, struct flyt_est_km *out)
     double s = 1, gw = 0, area = 0, prev_t = 0;
     size_t risk = n, rows = 0;
     out->median = GSL_NAN;
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0, next; i < n; i = next) {
         double t = x->t[ord[i]];
-        size_t d = 0, c = 0;
-        for (; i < n && x->t[ord[i]] == t; i++)
-            x->event[ord[i]] ? d++ : c++;
+        size_t d, c;
+        next = flyt__est_ties(x, ord, i, &d, &c);
         area += s * (t - prev_t);
         prev_t = t;
         if (d > 0) {
@@ -132,11 +146,10 @@ double flyt__est_ks(const struct flyt_est_sample *x, const struct flyt__est_fami
         return GSL_NAN;
     double s = 1, dmax = 0;
     size_t risk = x->n;
-    for (size_t i = 0; i < x->n;) {
+    for (size_t i = 0, next; i < x->n; i = next) {
         double t = x->t[order[i]];
-        size_t d = 0, c = 0;
-        for (; i < x->n && x->t[order[i]] == t; i++)
-            x->event[order[i]] ? d++ : c++;
+        size_t d, c;
+        next = flyt__est_ties(x, order, i, &d, &c);
         if (d > 0) {
             double f = fam->sf(par, t), after = s * (1.0 - (double)d / (double)risk);
             dmax = GSL_MAX(dmax, GSL_MAX(fabs(s - f), fabs(after - f)));

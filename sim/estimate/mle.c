@@ -123,8 +123,8 @@ static void newton(const struct problem *pr, double th[2], double h[2][2])
         double d0 = -(c[0][0] * g[0] + c[0][1] * g[1]), d1 = -(c[1][0] * g[0] + c[1][1] * g[1]);
         if (fabs(d0) + fabs(d1) < 1e-10)
             return;
-        for (double s = 1; s > 1e-3; s *= 0.5) {
-            double tn[2] = { th[0] + s * d0, th[1] + s * d1 };
+        for (int half = 0; half < 10; half++) {
+            double s = ldexp(1.0, -half), tn[2] = { th[0] + s * d0, th[1] + s * d1 };
             double f1 = pr->fam->nll(pr->x, tn, NULL);
             if (isfinite(f1) && f1 <= f0) {
                 th[0] = tn[0];
@@ -228,7 +228,7 @@ int flyt__est_fit(const struct flyt_est_sample *x, enum flyt_est_family f, const
         fit_exponential(d, tot, out, th);
     } else {
         struct problem pr = { x, fam, 1.0 / (double)x->n };
-        double h[2][2], c[2][2];
+        double h[2][2] = { { 0 } }, c[2][2] = { { 0 } };
         if (th0) {
             th[0] = th0[0];
             th[1] = th0[1];
