@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Check a flyt HDF5 file against docs/hdf5-layout.md, in both directions.
 
-Usage: check_layout.py DOC FILE {run|compare|sweep|forecast|optimise} [--logs]
+Usage: check_layout.py DOC FILE {run|compare|sweep|forecast|optimise|fit} [--logs]
 
 Reads the tables that follow `<!-- layout:NAME -->` markers in the document,
 turns every dataset path in the file into its documented pattern (per-KPI,
@@ -9,7 +9,8 @@ per-series, per-role, per-unit, per-scenario, per-parameter and per-figure names
 <kpi>, <series>, ...; a forecast's unit ids are the names in /forecast/units/ids), and
 reports: datasets not documented, documented rows not in the file, a type or
 rank that differs from the document, root attributes not documented (and the
-reverse; for an optimise file also the attributes of /optimise), and any dataset without units/description, one of a fixed size of
+reverse; for an optimise file also the attributes of /optimise, for a fit file those of
+/fit), and any dataset without units/description, one of a fixed size of
 at most 8 KiB that is not compact (or a compact one larger), a larger or
 extendible one without shuffle + deflate, or a string type that is not UTF-8.
 Prints one line per problem and exits 1 when there is any.
@@ -260,6 +261,8 @@ def doc_rows_for(t, kind, f, logs):
         return doc_rows
     if kind == "forecast":
         return rows_of(t, "forecast")
+    if kind == "fit":
+        return rows_of(t, "fit")
     if kind == "optimise":
         # a spec without constraints has no [constraint] dataset
         nl = len(f["optimise"].attrs.get("constraints", [])) if "optimise" in f else 0
@@ -275,7 +278,7 @@ def doc_rows_for(t, kind, f, logs):
 def doc_attrs_for(t, kind, logs, warmup_auto=False):
     """{attribute: type} of the root attributes of this kind."""
     attrs = {unquote(r[0]): r[1] for r in t["run-attrs"]}
-    if kind in ("sweep", "optimise"):
+    if kind in ("sweep", "optimise", "fit"):
         # the provenance: the run-attrs rows up to rng_scheme
         names = [unquote(r[0]) for r in t["run-attrs"]]
         keep = names[:names.index("rng_scheme") + 1]
@@ -305,7 +308,7 @@ def check_attrs(where, have, want, problems):
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    if len(args) != 3 or args[2] not in ("run", "compare", "sweep", "forecast", "optimise"):
+    if len(args) != 3 or args[2] not in ("run", "compare", "sweep", "forecast", "optimise", "fit"):
         sys.exit(__doc__)
     doc, path, kind = args
     logs = "--logs" in sys.argv
@@ -325,6 +328,8 @@ def main():
             pat = sweep_pattern(f, p, doc_rows)
         elif kind == "optimise":
             pat = p  # no families: every path is literal
+        elif kind == "fit":  # one survival group per fitted duration: <i>
+            pat = re.sub(r"^/fit/distributions/survival/\d+/", "/fit/distributions/survival/<i>/", p)
         else:
             pat = forecast_pattern(f, p, figures, unit_figures)
         seen.add(pat)
@@ -362,6 +367,13 @@ def main():
                 want.pop("constraints", None)  # a spec without constraints
             check_attrs("/optimise", f["optimise"].attrs, want, problems)
         kinds = ("optimise",)
+    elif kind == "fit":
+        want = {unquote(r[0]): r[1] for r in t["fit-group-attrs"]}
+        if "fit" not in f:
+            problems.append("/fit: in the document, not in the file")
+        else:
+            check_attrs("/fit", f["fit"].attrs, want, problems)
+        kinds = ("fit",)
     else:
         kinds = ("run", "compare", "sweep", "sweep-shard", "forecast")
     k = f.attrs.get("kind", b"")

@@ -137,6 +137,11 @@ check "the empirical distribution validates" \
 check "a second fit of the same records gives the same scenario" \
   bash -c "diff <(tail -n +3 '$tmp/fit1.cfg') <(tail -n +3 '$tmp/again.cfg')"
 
+check "the fit file matches docs/hdf5-layout.md" \
+  "$PY" "$SRC/tests/check_layout.py" "$SRC/docs/hdf5-layout.md" "$tmp/fit1.h5" fit
+check "h5dump reads the whole fit file" bash -c "h5dump '$tmp/fit1.h5' >/dev/null"
+check "no value of a record in the fit file (keys, times)" bash -c \
+  "! h5dump '$tmp/fit1.h5' | grep -q '\"p[0-9]*-[0-9]\\|T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\"'"
 $PY "$SRC/analysis/report.py" "$tmp/fit1.h5" -o "$tmp/fit1.html" >/dev/null 2>&1
 check "report page of a fit file" \
   bash -c "grep -c 'data-kind=\"fit-survival\"' '$tmp/fit1.html' | awk '\$1 >= 6 {ok=1} END {exit !ok}'"
