@@ -131,6 +131,26 @@ check "uniform stays: the other estimates still take a family" \
 check "the empirical distribution validates" \
   bash -c "'$FLYT' validate '$tmp/u-fit.cfg' >/dev/null 2>&1"
 
+# The arrivals as the records' own table (population.arrivals_table).
+"$FLYT" fit "$tmp/r1-stays.csv" "$tmp/r1-ready.csv" "${FIT[@]}" --arrivals table \
+  -o "$tmp/tab.cfg" >"$tmp/tab.out" 2>&1
+check "--arrivals table exits 0 and writes the table beside the scenario" \
+  bash -c "test -s '$tmp/tab-arrivals.csv' && grep -q 'arrivals_table = \"tab-arrivals.csv\"' '$tmp/tab.cfg'"
+check "  the table holds every admission from the community the fit counted" bash -c \
+  "test \"\$(awk -F, '/^[0-9]/ { s += \$2 } END { print s }' '$tmp/tab-arrivals.csv')\" = \
+   \"\$(sed -n 's/^arrivals: \([0-9]*\) admissions.*/\1/p' '$tmp/tab.out')\""
+check "  and the scenario runs from it" \
+  bash -c "'$FLYT' run '$tmp/tab.cfg' -r 1 -t 1 --no-progress -o '$tmp/tab-run.h5' >/dev/null 2>&1"
+"$FLYT" fit "$tmp/r1-stays.csv" "$tmp/r1-ready.csv" "${FIT[@]}" --arrivals table \
+  -o "$tmp/tab.cfg" >/dev/null 2>&1
+check "  a second fit replaces its own table" test $? -eq 0
+echo "date,rate" >"$tmp/mine-arrivals.csv"
+"$FLYT" fit "$tmp/r1-stays.csv" "$tmp/r1-ready.csv" "${FIT[@]}" --arrivals table \
+  -o "$tmp/mine.cfg" >/dev/null 2>&1
+check "  but never a table a person wrote (exit 2)" test $? -eq 2
+check "  which is left as it was, nothing else written" \
+  bash -c "test \"\$(cat '$tmp/mine-arrivals.csv')\" = date,rate && test ! -e '$tmp/mine.cfg'"
+
 # Same records, same options: the same file (but for the header's time).
 "$FLYT" fit "$tmp/r1-stays.csv" "$tmp/r1-ready.csv" "${FIT[@]}" -o "$tmp/again.cfg" \
   --estimates "$tmp/again.h5" >/dev/null 2>&1

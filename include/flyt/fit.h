@@ -101,10 +101,12 @@ int flyt_fit_estimate(const struct flyt_records *rec, const struct flyt_scenario
 void flyt_fit_free(struct flyt_fit *f);
 
 /* The base scenario's text with every estimate in place, each value
- * commented with its records and interval. Returns malloc'd text or NULL
- * with a message in err. */
-char *flyt_fit_scenario_text(const struct flyt_fit *f, const char *base_text, char *err,
-                             size_t errlen);
+ * commented with its records and interval. With arrivals_table (a path as
+ * the scenario will name it) the arrivals are that table of the records'
+ * daily admissions instead of the fitted profile, and the run covers the
+ * records' window. Returns malloc'd text or NULL with a message in err. */
+char *flyt_fit_scenario_text(const struct flyt_fit *f, const char *base_text,
+                             const char *arrivals_table, char *err, size_t errlen);
 
 /* The fit's table on out: windows, counts, every estimate and the notes. */
 void flyt_fit_print(FILE *out, const struct flyt_fit *f);

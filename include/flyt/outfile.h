@@ -26,12 +26,13 @@
 #include <stdio.h>
 
 enum flyt_out_kind {
-    FLYT_OUT_HDF5,   /* ours: root attribute format = "flyt" */
-    FLYT_OUT_FITTED, /* ours: first line "# Fitted by flyt calibrate " or "... fit " */
-    FLYT_OUT_CENSUS, /* ours: first line "# census_date: " */
-    FLYT_OUT_XLSX,   /* ours: flyt export's workbook (flyt/export.h) */
-    FLYT_OUT_CSV,    /* ours: first line a flyt export table's header */
-    FLYT_OUT_TEXT,   /* never ours: an existing file is refused (flyt upgrade) */
+    FLYT_OUT_HDF5,     /* ours: root attribute format = "flyt" */
+    FLYT_OUT_FITTED,   /* ours: first line "# Fitted by flyt calibrate " or "... fit " */
+    FLYT_OUT_CENSUS,   /* ours: first line "# census_date: " */
+    FLYT_OUT_XLSX,     /* ours: flyt export's workbook (flyt/export.h) */
+    FLYT_OUT_CSV,      /* ours: first line a flyt export table's header */
+    FLYT_OUT_TEXT,     /* never ours: an existing file is refused (flyt upgrade) */
+    FLYT_OUT_ARRIVALS, /* ours: first line "# Admissions per day from flyt fit " */
 };
 
 /* flyt_out_claim's failures: the target is wrong (exit 2), or it cannot be

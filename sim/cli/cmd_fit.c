@@ -4,6 +4,7 @@
  * touched (exit 2), and the fitted file is loaded again before it is
  * written, so what flyt fit writes always validates. */
 #include "cli/cli.h"
+#include "flyt/date.h"
 #include "flyt/fit_file.h"
 #include "flyt/outfile.h"
 #include "flyt/records.h"
@@ -11,9 +12,11 @@
 #include "flyt/version.h"
 
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FIT_MAX_FILES  64
 #define FIT_MAX_IGNORE 32
@@ -47,6 +50,11 @@ static void usage(FILE *out)
           "                          (default: the files' '# extracted:' line, or the latest\n"
           "                          time in them)\n"
           "      --ignore-column NAME  skip a records column unread (repeatable)\n"
+          "      --arrivals MODE     profile (default): admissions_per_day with month and\n"
+          "                          weekday factors and a trend; table: the records' daily\n"
+          "                          admissions as population.arrivals_table (written beside\n"
+          "                          the output as NAME-arrivals.csv), the run covering\n"
+          "                          the records' window\n"
           "      --bootstrap N       replicates of the goodness-of-fit test (default 200)\n"
           "      --seed S            seed of that bootstrap (default 1)\n"
           "  -h, --help              this help\n"
@@ -62,6 +70,8 @@ struct fit_cli {
     const char *map, *scenario, *output, *estimates, *from, *until;
     const char *ignore[FIT_MAX_IGNORE];
     int n_ignore;
+    bool table; /* --arrivals table */
+    char *table_path;
     struct flyt_fit_options fo;
 };
 
@@ -75,7 +85,8 @@ static int parse(int argc, char **argv, struct fit_cli *o)
         OPT_UNTIL,
         OPT_IGNORE,
         OPT_BOOT,
-        OPT_SEED_FIT
+        OPT_SEED_FIT,
+        OPT_ARRIVALS
     };
     static const struct option own[] = {
         { "units", required_argument, NULL, OPT_UNITS },
@@ -87,6 +98,7 @@ static int parse(int argc, char **argv, struct fit_cli *o)
         { "ignore-column", required_argument, NULL, OPT_IGNORE },
         { "bootstrap", required_argument, NULL, OPT_BOOT },
         { "seed", required_argument, NULL, OPT_SEED_FIT },
+        { "arrivals", required_argument, NULL, OPT_ARRIVALS },
         { 0 },
     };
     struct flyt_cli_args p;
@@ -140,6 +152,15 @@ static int parse(int argc, char **argv, struct fit_cli *o)
                 return EXIT_BAD_INPUT;
             o->fo.seed = (unsigned long)v;
             break;
+        case OPT_ARRIVALS:
+            if (strcmp(p.arg, "profile") != 0 && strcmp(p.arg, "table") != 0) {
+                fprintf(stderr,
+                        "flyt fit: error: --arrivals: expected profile or table, got '%s'\n",
+                        p.arg);
+                return EXIT_BAD_INPUT;
+            }
+            o->table = strcmp(p.arg, "table") == 0;
+            break;
         case FLYT_OPTV_POSITIONAL:
             if (o->n_files == FIT_MAX_FILES) {
                 fprintf(stderr, "flyt fit: error: at most %d records files\n", FIT_MAX_FILES);
@@ -165,18 +186,53 @@ static int parse(int argc, char **argv, struct fit_cli *o)
     return -1;
 }
 
-/* FILE.cfg -> FILE.h5; anything else gets .h5 added. */
-static char *estimates_path(const char *out)
+/* FILE.cfg -> FILE<suffix>; anything else gets the suffix added. */
+static char *beside(const char *out, const char *suffix)
 {
     size_t n = strlen(out);
-    char *p = malloc(n + 4);
+    char *p = malloc(n + strlen(suffix) + 1);
     if (!p)
         return NULL;
     memcpy(p, out, n + 1);
     if (n > 4 && strcmp(out + n - 4, ".cfg") == 0)
         p[n - 4] = '\0';
-    strcat(p, ".h5");
+    strcat(p, suffix);
     return p;
+}
+
+/* The records' daily admissions as an arrivals table, into the temporary
+ * file of path (committed with the rest). */
+static int write_table(const char *path, const struct flyt_fit *f, const struct fit_cli *o,
+                       const char **tmp, char *err, size_t errlen)
+{
+    int fd = flyt_out_temp(path, FLYT_OUT_ARRIVALS, tmp, err, errlen);
+    if (fd < 0)
+        return -1;
+    FILE *out = fdopen(fd, "w");
+    if (!out) {
+        close(fd);
+        snprintf(err, errlen, "cannot write '%s'", *tmp);
+        return -1;
+    }
+    fputs("# Admissions per day from flyt fit of", out);
+    for (int i = 0; i < o->n_files; i++) {
+        fputc(' ', out);
+        flyt_out_comment(out, o->files[i]);
+    }
+    fputs("\n# admissions from the community (readmissions apart) on each whole day of the "
+          "records' window, as recorded\ndate,rate\n",
+          out);
+    for (size_t d = 0; d < f->n_days; d++) {
+        int y, m, dd;
+        flyt_civil_from_days(f->from_day + (int)d, &y, &m, &dd);
+        fprintf(out, "%04d-%02d-%02d,%.0f\n", y, m, dd, f->day_count[d]);
+    }
+    bool ok = !ferror(out) && fflush(out) == 0 && fsync(fileno(out)) == 0;
+    if (fclose(out) != 0 || !ok) {
+        snprintf(err, errlen, "cannot write '%s'", *tmp);
+        return -1;
+    }
+    return 0;
 }
 
 struct header_ctx {
@@ -241,9 +297,34 @@ static int fit(const struct fit_cli *o, const struct flyt_scenario *base, const 
     }
     char err[1024];
     const char *btext = base_text(base, o->scenario);
-    char *text = flyt_fit_scenario_text(&f, btext, err, sizeof err);
+    char *text = NULL, *check_text = NULL, *dir_buf = NULL;
+    const char *tmp = NULL;
     int status = EXIT_FAIL;
-    if (!text) {
+    if (o->table) {
+        if (f.n_days == 0) {
+            fputs("flyt fit: error: --arrivals table: the records cover no whole day\n", stderr);
+            status = EXIT_BAD_INPUT;
+            goto out;
+        }
+        char real[PATH_MAX + 1024], cwd[PATH_MAX];
+        if (write_table(o->table_path, &f, o, &tmp, err, sizeof err) != 0) {
+            fprintf(stderr, "flyt fit: error: %s\n", err);
+            goto out;
+        }
+        if (tmp[0] == '/' || !getcwd(cwd, sizeof cwd))
+            snprintf(real, sizeof real, "%s", tmp);
+        else
+            snprintf(real, sizeof real, "%s/%s", cwd, tmp);
+        /* checked with the table where it is now; written with the name it
+         * will have beside the scenario */
+        check_text = flyt_fit_scenario_text(&f, btext, real, err, sizeof err);
+        const char *slash = strrchr(o->table_path, '/');
+        text = flyt_fit_scenario_text(&f, btext, slash ? slash + 1 : o->table_path, err,
+                                      sizeof err);
+    } else {
+        text = flyt_fit_scenario_text(&f, btext, NULL, err, sizeof err);
+    }
+    if (!text || (o->table && !check_text)) {
         fprintf(stderr, "flyt fit: error: %s\n", err);
         goto out;
     }
@@ -251,10 +332,10 @@ static int fit(const struct fit_cli *o, const struct flyt_scenario *base, const 
      * any relative path in it */
     struct flyt_diag d;
     flyt_diag_init(&d);
-    char *dir_buf = o->scenario ? strdup(o->scenario) : NULL;
-    struct flyt_scenario *check = flyt_scenario_load_string(
-            text, o->output, dir_buf ? dirname(dir_buf) : NULL, NULL, 0, &d);
-    free(dir_buf);
+    dir_buf = o->scenario ? strdup(o->scenario) : NULL;
+    struct flyt_scenario *check =
+            flyt_scenario_load_string(check_text ? check_text : text, o->output,
+                                      dir_buf ? dirname(dir_buf) : NULL, NULL, 0, &d);
     if (!check) {
         fprintf(stderr,
                 "flyt fit: error: the fitted scenario does not load (a bug; please "
@@ -279,15 +360,22 @@ static int fit(const struct fit_cli *o, const struct flyt_scenario *base, const 
                                           .body = header,
                                           .ctx = &hc,
                                           .text = text };
-    if (flyt_out_write_derived(o->output, FLYT_OUT_FITTED, base, &df, err, sizeof err) != 0) {
+    if (flyt_out_write_derived(o->output, FLYT_OUT_FITTED, base, &df, err, sizeof err) != 0 ||
+        (o->table && flyt_out_commit(o->table_path, err, sizeof err) != 0)) {
         fprintf(stderr, "flyt fit: error: %s\n", err);
         goto out;
     }
+    tmp = NULL;
     flyt_fit_print(stdout, &f);
-    fprintf(stderr, "flyt fit: wrote %s and %s\n", o->output, h5);
+    fprintf(stderr, "flyt fit: wrote %s, %s%s%s\n", o->output, h5, o->table ? " and " : "",
+            o->table ? o->table_path : "");
     status = EXIT_OK;
 out:
+    if (tmp)
+        flyt_out_discard(o->table_path);
+    free(dir_buf);
     free(text);
+    free(check_text);
     flyt_fit_free(&f);
     return status;
 }
@@ -315,20 +403,25 @@ int flyt_cmd_fit(int argc, char **argv)
         flyt_scenario_free(base);
         return EXIT_BAD_INPUT;
     }
-    char *h5 = o.estimates ? strdup(o.estimates) : estimates_path(o.output);
+    char *h5 = o.estimates ? strdup(o.estimates) : beside(o.output, ".h5");
+    o.table_path = o.table ? beside(o.output, "-arrivals.csv") : NULL;
     const char *inputs[FIT_MAX_FILES + 2];
     int n_in = 0;
     for (int i = 0; i < o.n_files; i++)
         inputs[n_in++] = o.files[i];
     inputs[n_in++] = o.map;
     inputs[n_in++] = o.scenario;
-    rc = !h5 ? EXIT_FAIL
-             : flyt_cli_claim_output("fit", o.output, FLYT_OUT_FITTED, inputs, (size_t)n_in);
+    rc = !h5 || (o.table && !o.table_path)
+                 ? EXIT_FAIL
+                 : flyt_cli_claim_output("fit", o.output, FLYT_OUT_FITTED, inputs, (size_t)n_in);
     if (rc < 0)
         rc = flyt_cli_claim_output("fit", h5, FLYT_OUT_HDF5, inputs, (size_t)n_in);
+    if (rc < 0 && o.table)
+        rc = flyt_cli_claim_output("fit", o.table_path, FLYT_OUT_ARRIVALS, inputs, (size_t)n_in);
     if (rc < 0)
         rc = fit(&o, base, h5);
     free(h5);
+    free(o.table_path);
     flyt_scenario_free(base);
     return rc;
 }

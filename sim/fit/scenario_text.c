@@ -439,8 +439,9 @@ static void arrivals_edits(struct edits *ed, const struct flyt_fit *f)
     add(ed, "population.arrivals_table", NULL, NULL);
     add(ed, "population.growth_by_year", NULL, NULL);
     put(&v, "%.6g", a->base * shift);
-    put(&c, "%zu admissions from the community over %zu days (%zu readmissions apart); the rate "
-            "on %04d-%02d-%02d, 95 %% CI %.4g-%.4g; Poisson regression, dispersion %.2f",
+    put(&c,
+        "%zu admissions from the community over %zu days (%zu readmissions apart); the rate "
+        "on %04d-%02d-%02d, 95 %% CI %.4g-%.4g; Poisson regression, dispersion %.2f",
         f->n_arrivals, f->n_days, f->n_readmissions, y, m, d, a->base_lo * shift,
         a->base_hi * shift, a->dispersion);
     add(ed, "population.admissions_per_day", &v, &c);
@@ -482,12 +483,47 @@ static bool has_key(const struct flyt_fit *f, const char *key, bool dist)
     return false;
 }
 
-char *flyt_fit_scenario_text(const struct flyt_fit *f, const char *base_text, char *err,
-                             size_t errlen)
+/* The run replays the records' window from a table of their daily
+ * admissions: the factors and growth would contradict it. */
+static void table_edits(struct edits *ed, const struct flyt_fit *f, const char *table)
+{
+    struct text v = { 0 }, c = { 0 };
+    int y, m, d;
+    flyt_civil_from_days(f->from_day, &y, &m, &d);
+    put(&v, "\"%04d-%02d-%02d\"", y, m, d);
+    put(&c, "the records' first whole day: the run replays their window");
+    add(ed, "run.start_date", &v, &c);
+    put(&v, "%zu.0", f->n_days);
+    put(&c, "the records' whole days");
+    add(ed, "run.horizon_days", &v, &c);
+    if (!f->base->warmup_auto && f->base->warmup_days >= (double)f->n_days) {
+        put(&v, "0.0");
+        put(&c, "the base's warm-up is longer than the records' window");
+        add(ed, "run.warmup_days", &v, &c);
+    }
+    static const char *const gone[] = { "population.admissions_per_day", "population.month_factor",
+                                        "population.weekday_factor", "population.growth_per_year",
+                                        "population.growth_by_year" };
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+        add(ed, gone[i], NULL, NULL);
+    put(&v, "\"");
+    for (const char *q = table; *q; q++)
+        put(&v, "%s%c", *q == '"' || *q == '\\' ? "\\" : "", *q);
+    put(&v, "\"");
+    put(&c, "%zu admissions from the community on %zu days (%zu readmissions apart), as recorded",
+        f->n_arrivals, f->n_days, f->n_readmissions);
+    add(ed, "population.arrivals_table", &v, &c);
+}
+
+char *flyt_fit_scenario_text(const struct flyt_fit *f, const char *base_text,
+                             const char *arrivals_table, char *err, size_t errlen)
 {
     const struct flyt_scenario *s = f->base;
     struct edits ed = { 0 };
-    arrivals_edits(&ed, f);
+    if (arrivals_table)
+        table_edits(&ed, f, arrivals_table);
+    else
+        arrivals_edits(&ed, f);
     for (size_t i = 0; i < f->n_shares; i++) {
         const struct flyt_fit_shares *sh = &f->shares[i];
         if (strcmp(sh->key, "population.cfs_mix") == 0 ||

@@ -154,6 +154,10 @@ static const char *ours_missing(const char *path, enum flyt_out_kind kind)
     case FLYT_OUT_CSV:
         return flyt__export_is_csv(path) ? NULL
                                          : "its first line is not a flyt export table's header";
+    case FLYT_OUT_ARRIVALS:
+        return starts_with_line(path, "# Admissions per day from flyt fit ")
+                       ? NULL
+                       : "its first line is not \"# Admissions per day from flyt fit ...\"";
     case FLYT_OUT_TEXT:
         /* a converted scenario looks like any scenario: one a person
          * wrote cannot be told from one flyt wrote */
