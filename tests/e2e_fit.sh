@@ -166,6 +166,18 @@ $PY "$SRC/analysis/report.py" "$tmp/fit1.h5" -o "$tmp/fit1.html" >/dev/null 2>&1
 check "report page of a fit file" \
   bash -c "grep -c 'data-kind=\"fit-survival\"' '$tmp/fit1.html' | awk '\$1 >= 6 {ok=1} END {exit !ok}'"
 
+"$FLYT" export "$tmp/fit1.h5" --format csv -o "$tmp/ex/" >/dev/null 2>&1
+check "flyt export of a fit file writes its tables" bash -c \
+  "ls '$tmp/ex/' | grep -c 'fit1-fit_\(durations\|shares\|hazards\|arrivals\)\.csv' | grep -qx 4"
+check "  the exported hazards are the file's" "$PY" -c "
+import csv, h5py, sys
+rows = list(csv.reader(open(sys.argv[1])))[1:]
+v = h5py.File(sys.argv[2])['fit/hazards/values'][:]
+assert len(rows) == len(v)
+for r, x in zip(rows, v):
+    assert abs(float(r[5]) - x[2]) <= 1e-12 * max(1.0, abs(x[2])), (r, x)
+" "$tmp/ex/fit1-fit_hazards.csv" "$tmp/fit1.h5"
+
 # Bad uses: exit 2, nothing written.
 "$FLYT" fit "$tmp/r1-stays.csv" -o "$tmp/none.cfg" >/dev/null 2>"$tmp/e1"
 check "no --units is bad usage (exit 2)" test $? -eq 2
