@@ -166,7 +166,7 @@ $PY "$SRC/analysis/report.py" "$tmp/fit1.h5" -o "$tmp/fit1.html" >/dev/null 2>&1
 check "report page of a fit file" \
   bash -c "grep -c 'data-kind=\"fit-survival\"' '$tmp/fit1.html' | awk '\$1 >= 6 {ok=1} END {exit !ok}'"
 
-"$FLYT" export "$tmp/fit1.h5" --format csv -o "$tmp/ex/" >/dev/null 2>&1
+mkdir -p "$tmp/ex" && "$FLYT" export "$tmp/fit1.h5" --format csv -o "$tmp/ex/" >/dev/null 2>&1
 check "flyt export of a fit file writes its tables" bash -c \
   "ls '$tmp/ex/' | grep -c 'fit1-fit_\(durations\|shares\|hazards\|arrivals\)\.csv' | grep -qx 4"
 check "  the exported hazards are the file's" "$PY" -c "
