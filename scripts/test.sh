@@ -60,12 +60,12 @@ if command -v clang >/dev/null 2>&1 &&
      clang -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1; then
   echo "== fuzz (30 s per target)"
   CC=clang cmake -S . -B build-fuzz-test -DFLYT_FUZZ=ON -DFLYT_WERROR=ON -DBUILD_TESTING=ON >/dev/null
-  cmake --build build-fuzz-test --target fuzz_load fuzz_set fuzz_run fuzz_merge fuzz_census -j"$jobs"
+  cmake --build build-fuzz-test --target fuzz_load fuzz_set fuzz_run fuzz_merge fuzz_census fuzz_fit -j"$jobs"
   fuzz_tmp=$(mktemp -d)
   trap 'rm -rf "$fuzz_tmp"' EXIT
-  mkdir -p "$fuzz_tmp/load" "$fuzz_tmp/set" "$fuzz_tmp/run" "$fuzz_tmp/merge" "$fuzz_tmp/census" "$fuzz_tmp/seeds"
+  mkdir -p "$fuzz_tmp/load" "$fuzz_tmp/set" "$fuzz_tmp/run" "$fuzz_tmp/merge" "$fuzz_tmp/census" "$fuzz_tmp/fit" "$fuzz_tmp/seeds"
   find scenarios -name '*.cfg' -exec cp {} "$fuzz_tmp/seeds/" \;
-  for t in load set run merge census; do
+  for t in load set run merge census fit; do
     seeds=(tests/fuzz/corpus/$t tests/fuzz/regressions/$t)
     # scenario files seed the targets that read scenarios
     if [ $t = load ] || [ $t = run ]; then seeds+=("$fuzz_tmp/seeds"); fi

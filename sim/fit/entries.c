@@ -2,6 +2,7 @@
  * key and cluster of groups, each with the counts behind it. */
 #include "fit/fit_internal.h"
 #include "flyt/date.h"
+#include "flyt/dist.h"
 #include "flyt/scenario.h"
 
 #include <math.h>
@@ -55,8 +56,8 @@ int flyt__fit_pool(const struct flyt_scenario *s, const double *size, double min
 {
     int order[FLYT_MAX_GROUPS], n = by_cfs(s, order);
     /* clusters are runs of groups in CFS order: start[k] .. start[k+1]-1 */
-    int start[FLYT_MAX_GROUPS + 1], nk = n;
-    double sum[FLYT_MAX_GROUPS];
+    int start[FLYT_MAX_GROUPS + 1] = { 0 }, nk = n;
+    double sum[FLYT_MAX_GROUPS] = { 0 };
     for (int k = 0; k < n; k++) {
         start[k] = k;
         sum[k] = size[order[k]];
@@ -119,6 +120,44 @@ int flyt__fit_note(struct flyt_fit *f, const char *fmt, ...)
     return 0;
 }
 
+/* A fit a scenario can hold: finite, positive, and (Weibull) a shape in
+ * the range flyt_dist_prepare takes, written as it will be (%.6g). */
+static bool writable(const struct flyt_est_fit *x)
+{
+    if (!x->ok || !isfinite(x->mean) || !(x->mean > 0) || x->mean > 1e9)
+        return false;
+    static const enum flyt_dist_kind kind[FLYT_EST_N_FAMILY] = {
+        FLYT_DIST_EXPONENTIAL, FLYT_DIST_GAMMA, FLYT_DIST_LOGNORMAL, FLYT_DIST_WEIBULL
+    };
+    char buf[64];
+    struct flyt_dist d = { .kind = kind[x->family] };
+    snprintf(buf, sizeof buf, "%.6g", x->mean);
+    d.mean = strtod(buf, NULL);
+    if (x->family != FLYT_EST_EXPONENTIAL) {
+        if (!isfinite(x->sd) || !(x->sd > 0) || x->sd > 1e9)
+            return false;
+        snprintf(buf, sizeof buf, "%.6g", x->sd);
+        d.sd = strtod(buf, NULL);
+    } else {
+        d.sd = d.mean;
+    }
+    const char *why = NULL;
+    bool ok = flyt_dist_prepare(&d, &why) == 0;
+    flyt_dist_clear(&d);
+    return ok;
+}
+
+/* The family with the next smallest AIC after `after` that a scenario
+ * can hold, or -1. */
+static int next_writable(const struct flyt_est_fit *fits, int after)
+{
+    int best = -1;
+    for (int k = 0; k < FLYT_EST_N_FAMILY; k++)
+        if (k != after && writable(&fits[k]) && (best < 0 || fits[k].aic < fits[best].aic))
+            best = k;
+    return best;
+}
+
 /* The KM's jumps as an empirical distribution; the mass left after the
  * last event (censored beyond it) goes to the largest time seen, so the
  * mean is the KM's restricted mean: a floor when many stays are open. */
@@ -173,6 +212,8 @@ int flyt__fit_dist(struct flyt_fit *f, const char *key, unsigned mask, const str
     int best = -1;
     if (flyt_est_fit_best(&es, d->fits, &best, o->seed, o->n_boot) != 0)
         best = -1;
+    if (best >= 0 && !writable(&d->fits[best]))
+        best = next_writable(d->fits, best);
     d->best = best;
     if (best >= 0 && o->n_boot > 0 && !(d->fits[best].gof_p >= o->gof_alpha))
         d->best = -1; /* no family fits: the data's own distribution */

@@ -544,6 +544,21 @@ static int units(struct work *w)
 
 /* ---- arrivals and who arrives ----------------------------------------- */
 
+/* Within what the loader takes (docs/scenario-reference.md, population):
+ * a rate up to 1,000,000 a day, growth -0.5 to 1, factors 0 to 100. */
+static bool arrivals_valid(const struct flyt_est_rate_model *a)
+{
+    bool ok = a->ok && isfinite(a->base) && a->base >= 0 && a->base <= 1e6 &&
+              isfinite(a->growth) && a->growth >= -0.5 && a->growth <= 1.0;
+    for (int k = 0; k < 12; k++)
+        ok = ok && isfinite(a->month_factor[k]) && a->month_factor[k] >= 0 &&
+             a->month_factor[k] <= 100;
+    for (int k = 0; k < 7; k++)
+        ok = ok && isfinite(a->weekday_factor[k]) && a->weekday_factor[k] >= 0 &&
+             a->weekday_factor[k] <= 100;
+    return ok;
+}
+
 static int population(struct work *w)
 {
     const struct flyt_scenario *s = w->s;
@@ -587,20 +602,48 @@ static int population(struct work *w)
         wday[d] = flyt_weekday(day);
         years[d] = (double)d / 365.0;
     }
-    f->weekday_fitted = f->n_days >= 28;
-    f->month_fitted = f->n_days >= 365;
-    f->trend_fitted = f->n_days >= 730;
-    struct flyt_est_days x = { .count = f->day_count,
-                               .month = month,
-                               .weekday = wday,
-                               .years = years,
-                               .n = f->n_days,
-                               .fit_month = f->month_fitted,
-                               .fit_weekday = f->weekday_fitted,
-                               .fit_trend = f->trend_fitted };
-    if (flyt_est_poisson_days(&x, &f->arrivals) != 0 || !f->arrivals.ok) {
-        if (flyt__fit_note(f, "population: the arrival model did not converge; arrivals kept "
-                              "from the base") != 0)
+    /* the terms the window can carry, dropped one by one (trend, then
+     * month, then weekday) while the fit lands outside what a scenario
+     * may hold: a month without a single admission has factor 0 */
+    bool terms[3] = { f->n_days >= 730, f->n_days >= 365, f->n_days >= 28 };
+    double month_total[12] = { 0 };
+    for (size_t d = 0; d < f->n_days; d++)
+        month_total[month[d]] += f->day_count[d];
+    for (int k = 0; k < 12; k++)
+        if (terms[1] && month_total[k] <= 0) {
+            terms[1] = terms[0] = false;
+            if (flyt__fit_note(f, "population: a month of the window has no admission at all; "
+                                  "no month profile or trend fitted") != 0)
+                goto out;
+            break;
+        }
+    bool fitted = false;
+    for (int drop = 0; drop <= 3 && !fitted; drop++) {
+        if (drop > 0) {
+            int k = 0;
+            while (k < 3 && !terms[k])
+                k++;
+            if (k == 3)
+                break;
+            terms[k] = false;
+        }
+        struct flyt_est_days x = { .count = f->day_count,
+                                   .month = month,
+                                   .weekday = wday,
+                                   .years = years,
+                                   .n = f->n_days,
+                                   .fit_month = terms[1],
+                                   .fit_weekday = terms[2],
+                                   .fit_trend = terms[0] };
+        fitted = flyt_est_poisson_days(&x, &f->arrivals) == 0 && arrivals_valid(&f->arrivals);
+    }
+    f->trend_fitted = terms[0];
+    f->month_fitted = terms[1];
+    f->weekday_fitted = terms[2];
+    if (!fitted) {
+        f->arrivals.ok = false;
+        if (flyt__fit_note(f, "population: no arrival model within a scenario's ranges; arrivals "
+                              "kept from the base") != 0)
             goto out;
     } else {
         for (size_t d = 0; d < f->n_days; d++)
