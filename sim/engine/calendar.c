@@ -314,10 +314,10 @@ static void place_list(struct flyt_engine *e, uint32_t s)
     }
 }
 
-/* Changes the bucket width by a factor of two (finer when dir > 0) and
- * files every event outside the heap again. The heap keeps what it has and
- * takes what now falls before its new end. */
-static void rescale(struct flyt_engine *e, int dir)
+/* Changes the bucket width by 2^steps (finer when steps > 0) and files
+ * every event outside the heap again. The heap keeps what it has and takes
+ * what now falls before its new end. */
+static void rescale(struct flyt_engine *e, int steps)
 {
     uint32_t all = take_overflow(e);
     for (uint32_t b = 0; b < N_BUCKETS; b++) {
@@ -329,7 +329,7 @@ static void rescale(struct flyt_engine *e, int dir)
     }
     e->n_bucketed = 0;
     double end = (double)(e->tick + 1) / e->scale; /* the heap's end, in days */
-    e->scale = dir > 0 ? e->scale * 2 : e->scale / 2;
+    e->scale = ldexp(e->scale, steps);
     e->tick = (uint64_t)ceil(end * e->scale) - 1;
     e->ring_end = e->tick + N_BUCKETS;
     place_list(e, all);
@@ -380,10 +380,17 @@ static void next_tick(struct flyt_engine *e)
         if (e->passed >= ADAPT_TICKS) {
             uint64_t per = e->pushed / e->passed;
             e->passed = e->pushed = 0;
-            if (per > AIM_HIGH && e->scale < SCALE_MAX)
-                rescale(e, +1);
-            else if (per < AIM_LOW && e->scale > SCALE_MIN)
+            if (per > AIM_HIGH && e->scale < SCALE_MAX) {
+                /* as many halvings as bring a tick near AIM_HIGH / 2 events
+                 * at once: every rescale files all pending events again,
+                 * and a large region starts some hundred times too coarse */
+                int steps = 1;
+                while ((per >> steps) > AIM_HIGH / 2 && ldexp(e->scale, steps + 1) <= SCALE_MAX)
+                    steps++;
+                rescale(e, steps);
+            } else if (per < AIM_LOW && e->scale > SCALE_MIN) {
                 rescale(e, -1);
+            }
         }
         /* half the ring has come free: make room for later ticks */
         if (e->tick + N_BUCKETS >= e->ring_end + N_BUCKETS / 2) {
