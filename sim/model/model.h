@@ -179,16 +179,18 @@ struct unit_state {
     struct quantile *los, *wait; /* allocated when first needed */
 };
 
-/* The figures of one municipality (of the whole scenario when it has no
- * municipalities): what the scenario-wide KPIs are computed from. In a
- * region the censuses are integrated as they move (flyt__acct_touch); a
- * file without municipalities integrates them at every event, as it always
- * did (flyt__advance), so its figures stay bit for bit. */
+/* One followed patient's time, from the first ready day to death (died)
+ * or to where following stopped (censored). */
 struct follow_up {
     double t;
     int died;
 };
 
+/* The figures of one municipality (of the whole scenario when it has no
+ * municipalities): what the scenario-wide KPIs are computed from. In a
+ * region the censuses are integrated as they move (flyt__acct_touch); a
+ * file without municipalities integrates them at every event, as it always
+ * did (flyt__advance), so its figures stay bit for bit. */
 struct account {
     int n_treat, n_ukp;
     double t_last, area_treat, area_ukp;

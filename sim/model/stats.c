@@ -382,6 +382,8 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
             x->kind == FLYT_UNIT_BEDS ? ratio((double)us->days_over, (double)us->days) : NAN;
 }
 
+/* Grown by doubling, so the event path allocates only at each doubling
+ * (a few times a run), as the UKP waits' samples do. */
 static int follow_push(struct account *a, double t, int died)
 {
     if (a->n_fu == a->cap_fu) {
