@@ -34,7 +34,8 @@ TO_HOME, TO_SPECIAL = 0xFFFE, 0xFFFD  # destinations that are not units
 COUNTS = ["arrivals", "ukp_patients", "ukp_waiting_at_end", "ukp_waits_open", "not_ready_returns",
           "patients_initial", "patients_in", "patients_out", "patients_at_end",
           "coord_cases_handled", "deaths", "deaths_waiting_hospital", "deaths_blocked"]
-UNIT_COUNTS = ["admissions", "deaths", "deaths_waiting", "waits_open", "stays_open"]
+UNIT_COUNTS = ["admissions", "admissions_from_home", "deaths", "deaths_waiting", "waits_open",
+               "stays_open"]
 
 
 def report_setting(text, key, default):
@@ -55,7 +56,11 @@ class Replay:
         nu = len(kinds)
         self.n = {k: 0 for k in COUNTS}
         self.n["readmit_num"] = self.n["readmit_den"] = 0
-        self.un = [{k: 0 for k in ("admissions", "deaths")} for _ in range(nu)]
+        self.un = [{k: 0 for k in ("admissions", "admissions_from_home", "deaths")}
+                   for _ in range(nu)]
+        # ukp_dead_365: each patient from its first ready time in the window
+        # to death (1) or leaving / the horizon (0, censored)
+        self.t_first, self.follow = {}, []
         self.present = set()  # in the system: placed at time 0 or arrived, not yet left
         # patient -> 'treat', 'ukp', ('client', u) or None; a bed is kept apart
         # (self.bed), as a patient keeps it while waiting for the next place
@@ -167,6 +172,8 @@ class Replay:
             self.move(pid, "treat")
         elif ev == READY:
             self.t_ready[pid] = t
+            if m and pid not in self.t_first:
+                self.t_first[pid] = t
             self.move(pid, "ukp")
         elif ev == APPLY:
             # one queue at a time: applying elsewhere left the last one
@@ -202,6 +209,8 @@ class Replay:
             if m:
                 self.cfs[detail].append(cfs)
             ta = self.t_apply.pop((pid, detail), None)
+            origin = ta[1] if ta is not None else self.where(pid)
+            self.un[detail]["admissions_from_home"] += m and origin == 2
             if ta is not None and self.measured(ta[0]):
                 self.uwaits[detail].append((ta[1], t - ta[0]))
             elif ta is not None and m:
@@ -220,6 +229,8 @@ class Replay:
                 del self.t_apply[key]
             self.n["deaths"] += m
             self.un[detail]["deaths"] += m
+            if pid in self.t_first:
+                self.follow.append((t - self.t_first.pop(pid), 1))
             # harm: dead while discharge-ready, or in a bed after its stay with
             # an application still open (blocked)
             if self.place.get(pid) == "ukp":
@@ -238,6 +249,8 @@ class Replay:
                 del self.t_apply[key]
             self.n["patients_out"] += 1
             self.present.discard(pid)
+            if pid in self.t_first:
+                self.follow.append((t - self.t_first.pop(pid), 0))
             if self.place.get(pid) == "treat":  # home from treatment, not discharge-ready
                 self.count_day("discharges", t)
             self.move(pid, None)
@@ -316,6 +329,9 @@ class Replay:
                          and self.kinds[u] == "caseload")
         den = allw.size + len(known)
         k["share_direct_home"] = (home + known_home) / den if den else np.nan
+        fu = self.follow + [(self.end - t0, 0) for t0 in self.t_first.values()]
+        k["ukp_dead_365"] = (1.0 - km_survival([d for d, e in fu if e], [d for d, e in fu if not e],
+                                               365.0) if fu else np.nan)
         num, den = k.pop("readmit_num"), k.pop("readmit_den")
         k["readmission_rate"] = num / den if den else np.nan
         k["occ_hospital_treatment"] = self.area["treat"] / span

@@ -33,7 +33,7 @@
 static void measure(const char *const *extra, int n_extra, const char *const *kpi, int n_kpi,
                     double *mean, double *half)
 {
-    const char *sets[8] = { SHORT_HORIZON, TARGET_SEED };
+    const char *sets[12] = { SHORT_HORIZON, TARGET_SEED };
     for (int i = 0; i < n_extra; i++)
         sets[3 + i] = extra[i];
     struct flyt_scenario *s = flyt_test_load(NULL, sets, 3 + n_extra);
@@ -175,11 +175,104 @@ static void recovers_delay_and_stay_factor(void **state)
     flyt_calib_spec_free(spec);
 }
 
+/* The inverse of a 3 x 3 matrix by cofactors; its determinant. */
+static double inverse3(const double m[3][3], double inv[3][3])
+{
+    double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+                 m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+                 m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            /* cofactor of m[j][i] (transposed: the adjugate) */
+            int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
+            inv[i][j] = (m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]) / det;
+        }
+    return det;
+}
+
+/* Several targets at once, as the figures spec fits Trondheim: three
+ * parameters (the delay, a factor on home care's hospital hazards, a
+ * factor on its nursing-home hazards) and four targets, three measured from
+ * the model at known values and one it cannot reach: twice the arrivals,
+ * which none of the parameters moves. The three are recovered (each within
+ * its interval widened by the targets' own noise carried through the
+ * inverse slopes), and the fourth is reported as missed, not hidden: the
+ * fit ends MISSED_TARGETS with that target outside its tolerance and the
+ * others inside. */
+static void recovers_three_parameters_and_reports_an_unreachable_target(void **state)
+{
+    (void)state;
+    const char *truth[] = { "decision.delay_days.mean=2.0",
+                            "units.home_care.rates_per_year.fit.hospital=1.2",
+                            "units.home_care.rates_per_year.frail.hospital=1.8",
+                            "units.home_care.rates_per_year.severe.hospital=2.4", /* 2 x */
+                            "units.home_care.rates_per_year.fit.nursing_home=0.03",
+                            "units.home_care.rates_per_year.frail.nursing_home=0.075",
+                            "units.home_care.rates_per_year.severe.nursing_home=0.15" }; /* 1.5 x */
+    const char *kpi[] = { "ukp_wait_mean", "readmission_rate",
+                          "units.nursing_home.admissions_from_home", "arrivals" };
+    double target[4], target_half[4];
+    measure(truth, 7, kpi, 4, target, target_half);
+    char text[3072];
+    snprintf(text, sizeof text,
+             "set = [\"run.horizon_days=300\", \"run.warmup_days=60\"];\n"
+             "replications = %d; seed = 4242;\n"
+             "parameters = ( { key = \"decision.delay_days.mean\"; min = 0.5; max = 4.0;"
+             " start = 1.0; },\n"
+             "  { name = \"hospital hazard\"; keys = ["
+             "\"units.home_care.rates_per_year.fit.hospital\",\n"
+             "    \"units.home_care.rates_per_year.frail.hospital\",\n"
+             "    \"units.home_care.rates_per_year.severe.hospital\"]; min = 0.5; max = 4.0; },\n"
+             "  { name = \"nursing-home hazard\"; keys = ["
+             "\"units.home_care.rates_per_year.fit.nursing_home\",\n"
+             "    \"units.home_care.rates_per_year.frail.nursing_home\",\n"
+             "    \"units.home_care.rates_per_year.severe.nursing_home\"]; min = 0.3; max = 4.0; }"
+             " );\n"
+             "targets = ( { kpi = \"ukp_wait_mean\"; value = %.10g; tolerance = 0.03; },\n"
+             "  { kpi = \"readmission_rate\"; value = %.10g; tolerance = 0.003; },\n"
+             "  { kpi = \"units.nursing_home.admissions_from_home\"; value = %.10g;"
+             " tolerance = 3.0; },\n"
+             "  { kpi = \"arrivals\"; value = %.10g; tolerance = 1.0; } );\n"
+             "max_evaluations = 150;\n",
+             CALIB_REPS, target[0], target[1], target[2], 2 * target[3]);
+    struct flyt_calib_spec *spec = load_spec(text);
+    struct flyt_calib_report rep;
+    assert_int_equal(flyt_calibrate(spec, NULL, &rep), 0);
+    fprintf(stderr,
+            "targets %.4f +- %.4f, %.5f +- %.5f, %.2f +- %.2f; fitted delay %.4f +- %.4f, "
+            "hazards x%.4f +- %.4f and x%.4f +- %.4f after %u+%u evaluations; %s\n",
+            target[0], target_half[0], target[1], target_half[1], target[2], target_half[2],
+            rep.fitted[0], rep.ci_half[0], rep.fitted[1], rep.ci_half[1], rep.fitted[2],
+            rep.ci_half[2], rep.evaluations, rep.slope_evaluations, rep.detail);
+    assert_int_equal(rep.status, FLYT_CALIB_MISSED_TARGETS);
+    assert_false(rep.target[3].within);
+    /* about half of 2 x arrivals away: the miss is the whole distance */
+    assert_true(fabs(rep.target[3].mean - 2 * target[3]) > 0.4 * target[3]);
+    double j[3][3], inv[3][3];
+    for (int r = 0; r < 3; r++) {
+        assert_true(rep.target[r].within);
+        for (int c = 0; c < 3; c++)
+            j[r][c] = rep.slope[r][c];
+    }
+    assert_true(fabs(inverse3(j, inv)) > 0);
+    const double truth_x[3] = { 2.0, 2.0, 1.5 };
+    for (int k = 0; k < 3; k++) {
+        double tn = 0;
+        for (int r = 0; r < 3; r++)
+            tn += fabs(inv[k][r]) * target_half[r];
+        assert_true(rep.ci_half[k] > 0 && rep.ci_half[k] < 0.15 * truth_x[k]);
+        double both = sqrt(rep.ci_half[k] * rep.ci_half[k] + tn * tn);
+        assert_true(fabs(rep.fitted[k] - truth_x[k]) <= both);
+    }
+    flyt_calib_spec_free(spec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(recovers_the_decision_delay),
         cmocka_unit_test(recovers_delay_and_stay_factor),
+        cmocka_unit_test(recovers_three_parameters_and_reports_an_unreachable_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

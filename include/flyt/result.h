@@ -86,7 +86,10 @@ enum flyt_range {
     X(patients_in, "patients", NONNEG, "patients who entered over the whole run (arrivals)")       \
     X(patients_out, "patients", NONNEG,                                                            \
       "patients who left over the whole run (home, death, placement)")                             \
-    X(patients_at_end, "patients", NONNEG, "patients in the system at the horizon")
+    X(patients_at_end, "patients", NONNEG, "patients in the system at the horizon")                \
+    X(ukp_dead_365, "fraction", SHARE,                                                             \
+      "share of UKP patients dead within 365 days of their first discharge-ready day in the "      \
+      "window (Kaplan-Meier, censored at the horizon and when they leave services)")
 
 #define FLYT_KPI_ENUM(name, units, range, desc) FLYT_KPI_##name,
 enum flyt_kpi { FLYT_KPI_LIST(FLYT_KPI_ENUM) FLYT_N_KPI };
@@ -144,7 +147,9 @@ enum flyt_series { FLYT_SERIES_LIST(FLYT_SERIES_ENUM) FLYT_N_SERIES };
     X(days_over_capacity, "fraction", SHARE,                                                     \
       "share of measured days on which the census passed capacity; the hospital")                \
     X(cost_per_year, "NOK/year", NONNEG,                                                         \
-      "what the unit costs a year: occupied bed-days (client hours), places, overflow")
+      "what the unit costs a year: occupied bed-days (client hours), places, overflow")          \
+    X(admissions_from_home, "patients", NONNEG,                                                  \
+      "of admissions: applicants who waited at home (in a caseload)")
 
 #define FLYT_UNIT_KPI_ENUM(name, units, range, desc) FLYT_UNIT_KPI_##name,
 enum flyt_unit_kpi { FLYT_UNIT_KPI_LIST(FLYT_UNIT_KPI_ENUM) FLYT_N_UNIT_KPI };

@@ -141,6 +141,7 @@ static inline const struct flyt_unit *unit_of(const struct model *m, int u)
 void flyt__count_death(struct model *m, uint32_t id, int u)
 {
     flyt__trace(m, id, FLYT_TRACE_DEATH, u);
+    flyt__follow_end(m, &m->p[id], true);
     if (measured(m, now(m))) {
         m->u[u].deaths++;
         flyt__acct(m, &m->p[id])->deaths++;
@@ -322,6 +323,8 @@ static void on_treat_end(struct flyt_engine *e, const struct flyt_event *ev, voi
     }
     p->t_ready = t;
     p->t_cfs = t;
+    if (p->t_ukp1 < 0 && measured(m, t))
+        p->t_ukp1 = t;
     a->n_ukp++;
     flyt__site_ukp(m, p, 1, t);
     flyt__trace(m, ev->id, FLYT_TRACE_READY, 0);
@@ -464,6 +467,8 @@ static void admit(struct model *m, int u, uint32_t id)
     if (measured(m, t)) {
         m->u[u].admissions++;
         m->u[u].cfs_sum += p->cfs;
+        if (origin_class(m, o.unit) == 2)
+            m->u[u].admissions_home++;
     }
     if (measured(m, p->t_queue)) {
         count_wait(m, u, p, o.unit, t);

@@ -59,6 +59,8 @@ struct patient {
                               (a client has no case; one field keeps the record small) */
     };
     double t_ready;     /* discharge-ready: start of the UKP wait */
+    double t_ukp1;      /* first discharge-ready day in the window: followed for death within
+                           a year (ukp_dead_365); < 0 when not followed */
     double t_unit;      /* admission to the current unit; < 0 when not measured */
     double t_queue;     /* joined the current queue */
     double t_discharge; /* last hospital discharge to municipal services; < 0 none */
@@ -164,7 +166,8 @@ struct unit_state {
     double t_last;
     double area_n, area_blocked, area_hours, area_over;
     uint64_t admissions, cfs_sum, deaths, waits, within, days_over, days;
-    uint64_t deaths_waiting; /* of deaths: while waiting there (discharge-ready, blocked) */
+    uint64_t admissions_home; /* of admissions: waited at home (in a caseload) */
+    uint64_t deaths_waiting;  /* of deaths: while waiting there (discharge-ready, blocked) */
     double wait_sum, by_origin_sum[3];
     uint64_t by_origin_n[3];
     double ukp_wait_sum;
@@ -174,6 +177,13 @@ struct unit_state {
      * divides (stats.c) */
     double carry_wait, carry_origin[3], carry_ukp, carry_los;
     struct quantile *los, *wait; /* allocated when first needed */
+};
+
+/* One followed patient's time, from the first ready day to death (died)
+ * or to where following stopped (censored). */
+struct follow_up {
+    double t;
+    int died;
 };
 
 /* The figures of one municipality (of the whole scenario when it has no
@@ -193,6 +203,11 @@ struct account {
     uint64_t n_initial, n_in, n_out, in_system;
     uint64_t deaths, ukp_to_caseload; /* region: what units count for the scenario */
     double pay_days, pay_nok;
+    /* UKP patients followed from their first ready day in the window: the
+     * time to death (died) or to leaving the model's services or the
+     * horizon (censored), for ukp_dead_365 */
+    struct follow_up *fu;
+    size_t n_fu, cap_fu;
 };
 
 /* One municipality during a run: its arrivals and its streams' prefixes. */
@@ -314,6 +329,9 @@ void flyt__pay_free(struct model *m);
 void flyt__pay_wait(struct model *m, const struct patient *p, double t_receive);
 /* The waits still open at t_stop, paid up to it. */
 void flyt__pay_open(struct model *m, double t_stop);
+/* Ends the follow-up of a UKP patient (ukp_dead_365) now: by death, or
+ * censored (leaving services alive); nothing when p is not followed. */
+void flyt__follow_end(struct model *m, struct patient *p, bool died);
 /* x (days or NOK over the measured window) per year. */
 double flyt__pay_per_year(const struct model *m, double x);
 /* The cost KPIs, once every unit KPI is in (the open waits paid first). */

@@ -76,8 +76,10 @@ void flyt__munis_free(struct model *m)
 {
     for (int a = 0; m->ms && a < m->n_acc; a++)
         free(m->ms[a].day_rate);
-    for (int a = 0; m->acct && a < m->n_acc; a++)
+    for (int a = 0; m->acct && a < m->n_acc; a++) {
         flyt__quantile_free(&m->acct[a].ukp_waits);
+        free(m->acct[a].fu);
+    }
     free(m->ms);
     free(m->acct);
     free(m->site_of);

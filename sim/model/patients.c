@@ -43,6 +43,7 @@ uint32_t flyt__patient_new(struct model *m, int home, enum flyt_stream_class cls
         .unit = NO_UNIT,
         .t_unit = -1,
         .t_discharge = -1,
+        .t_ukp1 = -1,
         .t_die = INFINITY,
         .c_prev = NIL,
         .c_next = NIL,
@@ -65,6 +66,7 @@ void flyt__patient_leave(struct model *m, uint32_t id)
 {
     struct patient *p = &m->p[id];
     flyt__trace(m, id, FLYT_TRACE_EXIT, 0);
+    flyt__follow_end(m, p, false);
     if (p->queue_unit != NO_UNIT)
         flyt__queue_remove(m, id);
     flyt__coord_withdraw(m, id);

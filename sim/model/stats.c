@@ -318,6 +318,7 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
                                              : ratio(us->area_n, area_cap);
     k[FLYT_UNIT_KPI_hours_used] = load ? ratio(us->area_hours, span) : NAN;
     k[FLYT_UNIT_KPI_admissions] = (double)us->admissions;
+    k[FLYT_UNIT_KPI_admissions_from_home] = (double)us->admissions_home;
     k[FLYT_UNIT_KPI_admission_cfs_mean] = ratio((double)us->cfs_sum, (double)us->admissions);
     k[FLYT_UNIT_KPI_los_mean] = k[FLYT_UNIT_KPI_los_median] = NAN;
     const double *oc = &o->carry[(size_t)u * OPEN_CARRY];
@@ -379,6 +380,75 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
     k[FLYT_UNIT_KPI_overflow_bed_days] = x->kind == FLYT_UNIT_BEDS ? us->area_over : NAN;
     k[FLYT_UNIT_KPI_days_over_capacity] =
             x->kind == FLYT_UNIT_BEDS ? ratio((double)us->days_over, (double)us->days) : NAN;
+}
+
+/* Grown by doubling, so the event path allocates only at each doubling
+ * (a few times a run), as the UKP waits' samples do. */
+static int follow_push(struct account *a, double t, int died)
+{
+    if (a->n_fu == a->cap_fu) {
+        size_t cap = a->cap_fu ? 2 * a->cap_fu : 256;
+        struct follow_up *fu = realloc(a->fu, cap * sizeof *fu);
+        if (!fu)
+            return -1;
+        a->fu = fu;
+        a->cap_fu = cap;
+    }
+    a->fu[a->n_fu++] = (struct follow_up){ t, died };
+    return 0;
+}
+
+void flyt__follow_end(struct model *m, struct patient *p, bool died)
+{
+    if (p->t_ukp1 < 0)
+        return;
+    if (follow_push(flyt__acct(m, p), flyt__now(m) - p->t_ukp1, died) != 0)
+        m->failed = true;
+    p->t_ukp1 = -1;
+}
+
+/* Those still followed at t_stop, censored there. */
+static int follow_open(struct model *m, double t_stop)
+{
+    for (uint32_t id = 0; id < m->n_pool; id++) {
+        struct patient *p = &m->p[id];
+        if (p->state != PS_FREE && p->t_ukp1 >= 0 &&
+            follow_push(&m->acct[p->home], t_stop - p->t_ukp1, 0) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* At equal times deaths come before censorings, as Kaplan-Meier counts a
+ * patient censored at t as at risk at t. */
+static int cmp_follow(const void *a, const void *b)
+{
+    const struct follow_up *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return y->died - x->died;
+}
+
+/* 1 - the Kaplan-Meier survival at x of the follow-ups (sorted here); NaN
+ * with none. Past the longest follow-up the survival stays at its last
+ * value: with a measured window of a year nobody is followed much longer
+ * than x, so the estimate rests on the few followed to the end. */
+static double km_dead_by(struct follow_up *fu, size_t n, double x)
+{
+    if (n == 0)
+        return NAN;
+    qsort(fu, n, sizeof *fu, cmp_follow);
+    double s = 1.0;
+    size_t at_risk = n;
+    for (size_t i = 0; i < n && fu[i].t <= x;) {
+        size_t d = 0, j = i;
+        for (; j < n && fu[j].t == fu[i].t; j++)
+            d += (size_t)fu[j].died;
+        s *= 1.0 - (double)d / (double)at_risk;
+        at_risk -= j - i;
+        i = j;
+    }
+    return 1.0 - s;
 }
 
 /* Going home is decided with the decision, so a wait still open in
@@ -456,6 +526,7 @@ static void account_kpis(struct model *m, struct account *a, const struct open_a
     k[FLYT_KPI_patients_at_end] = (double)a->in_system;
     k[FLYT_KPI_ukp_paid_days_per_year] = flyt__pay_per_year(m, a->pay_days);
     k[FLYT_KPI_ukp_payment_per_year] = flyt__pay_per_year(m, a->pay_nok);
+    k[FLYT_KPI_ukp_dead_365] = km_dead_by(a->fu, a->n_fu, 365.0);
 }
 
 /* The region's account: its municipalities' summed (in their order) and
@@ -474,6 +545,9 @@ static int merge_accounts(struct model *m, const struct open_set *o, struct acco
         tot->area_ukp += a->area_ukp;
         if (flyt__quantile_merge(&tot->ukp_waits, &a->ukp_waits) != 0)
             return -1;
+        for (size_t f = 0; f < a->n_fu; f++)
+            if (follow_push(tot, a->fu[f].t, a->fu[f].died) != 0)
+                return -1;
 #define ADD(f) tot->f += a->f
         ADD(wait_home_sum);
         ADD(wait_complex_sum);
@@ -560,6 +634,11 @@ void flyt__finish(struct model *m)
         return;
     }
     flyt__pay_open(m, t_stop);
+    if (follow_open(m, t_stop) != 0) {
+        open_free(&o);
+        m->failed = true;
+        return;
+    }
     if (m->s->n_munis == 0) {
         account_kpis(m, &m->acct[0], &o.acc[0], &o, 0, span, m->out->kpi);
     } else {
@@ -567,12 +646,14 @@ void flyt__finish(struct model *m)
         struct open_acc ot;
         if (region_kpis(m, &o, span, t_stop) != 0 || merge_accounts(m, &o, &tot, &ot) != 0) {
             flyt__quantile_free(&tot.ukp_waits);
+            free(tot.fu);
             open_free(&o);
             m->failed = true;
             return;
         }
         account_kpis(m, &tot, &ot, &o, -1, span, m->out->kpi);
         flyt__quantile_free(&tot.ukp_waits);
+        free(tot.fu);
     }
     /* the region's figures need the site areas the unit figures read */
     for (int u = 0; u < m->s->n_units; u++)
