@@ -82,6 +82,9 @@ struct ctx {
 };
 
 static void vreport(struct ctx *c, const char *file, uint32_t line, const char *col,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void vreport(struct ctx *c, const char *file, uint32_t line, const char *col,
                     const char *fmt, va_list ap)
 {
     if (++c->n_errors > MAX_SHOWN)
