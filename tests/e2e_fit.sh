@@ -198,6 +198,24 @@ check "  named by its row, the value not shown" \
 "$FLYT" fit "$tmp/r1-stays.csv" "$tmp/r1-ready.csv" "${FIT[@]}" -o "$tmp/r1-ready.csv" \
   >/dev/null 2>&1
 check "the output may not be an input (exit 2)" test $? -eq 2
+"$FLYT" fit "$tmp/r1-stays.csv" "$tmp/r1-ready.csv" "${FIT[@]}" -o "$tmp/none.cfg" \
+  --estimates "$tmp/none.cfg" >/dev/null 2>&1
+check "the scenario and the estimates may not be one file (exit 2)" test $? -eq 2
+# A base that keeps the nursing home closed and routes nobody there, against
+# records in which patients go there: the fitted routes would be refused.
+sed -e 's/nursing_home = 0.05; };/};/; s/short_term = 0.35; nursing_home = 0.13; };/short_term = 0.35; };/' \
+    -e 's/home = 0.05; home_care = 0.65; short_term = 0.25;/home = 0.10; home_care = 0.65; short_term = 0.25;/' \
+    -e 's/home = 0.02; home_care = 0.50; short_term = 0.35;/home = 0.15; home_care = 0.50; short_term = 0.35;/' \
+    -e 's/home = 0.10; home_care = 0.75; nursing_home = 0.05;/home = 0.15; home_care = 0.75;/' \
+    -e 's/home = 0.05; home_care = 0.65; nursing_home = 0.15;/home = 0.20; home_care = 0.65;/' \
+    -e 's/nursing_home = 0.04; //; s/nursing_home = 0.10; //' \
+    -e 's/capacity = 20000; initial_occupancy = 0.05;/capacity = 0;/' "$CFG" >"$tmp/closed.cfg"
+check "  (that base is itself valid)" bash -c "'$FLYT' validate '$tmp/closed.cfg' >/dev/null 2>&1"
+"$FLYT" fit "$tmp/r1-stays.csv" "$tmp/r1-ready.csv" --units "$tmp/r1-units.csv" \
+  --scenario "$tmp/closed.cfg" --bootstrap 0 -o "$tmp/none.cfg" >/dev/null 2>"$tmp/e5"
+check "records routing into a unit the base keeps closed (exit 2)" test $? -eq 2
+check "  says the base's structure does not fit, with the loader's reason" \
+  bash -c "grep -q 'do not fit the base' '$tmp/e5' && grep -q 'nursing_home' '$tmp/e5'"
 check "nothing written by the refused fits" \
   bash -c "test ! -e '$tmp/none.cfg' && test ! -e '$tmp/none.h5' && ! compgen -G '$tmp/none.*' >/dev/null"
 check "the input is untouched" bash -c "head -1 '$tmp/r1-ready.csv' | grep -q 'flyt export --records'"

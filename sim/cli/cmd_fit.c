@@ -337,11 +337,17 @@ static int fit(const struct fit_cli *o, const struct flyt_scenario *base, const 
             flyt_scenario_load_string(check_text ? check_text : text, o->output,
                                       dir_buf ? dirname(dir_buf) : NULL, NULL, 0, &d);
     if (!check) {
+        /* every estimate is within the loader's ranges, so what is left is
+         * the base's structure against the records' (a route into a unit
+         * the base keeps closed, a cycle with no way out) */
         fprintf(stderr,
-                "flyt fit: error: the fitted scenario does not load (a bug; please "
-                "report it with the records' counts):\n%s",
+                "flyt fit: error: the estimates do not fit the base scenario's structure; "
+                "the fitted scenario would be refused:\n%s"
+                "flyt fit: change the base (or the unit map) so that the records' routes are "
+                "possible in it; nothing written\n",
                 d.text ? d.text : "");
         flyt_diag_free(&d);
+        status = EXIT_BAD_INPUT;
         goto out;
     }
     flyt_diag_free(&d);
@@ -405,6 +411,17 @@ int flyt_cmd_fit(int argc, char **argv)
     }
     char *h5 = o.estimates ? strdup(o.estimates) : beside(o.output, ".h5");
     o.table_path = o.table ? beside(o.output, "-arrivals.csv") : NULL;
+    if (h5 && (strcmp(h5, o.output) == 0 || (o.table_path && (strcmp(o.table_path, o.output) == 0 ||
+                                                              strcmp(o.table_path, h5) == 0)))) {
+        fprintf(stderr,
+                "flyt fit: error: the fitted scenario, the estimates%s must be "
+                "different files ('%s')\n",
+                o.table_path ? " and the arrivals table" : "", h5);
+        free(h5);
+        free(o.table_path);
+        flyt_scenario_free(base);
+        return EXIT_BAD_INPUT;
+    }
     const char *inputs[FIT_MAX_FILES + 2];
     int n_in = 0;
     for (int i = 0; i < o.n_files; i++)

@@ -548,8 +548,8 @@ static int units(struct work *w)
  * a rate up to 1,000,000 a day, growth -0.5 to 1, factors 0 to 100. */
 static bool arrivals_valid(const struct flyt_est_rate_model *a)
 {
-    bool ok = a->ok && isfinite(a->base) && a->base >= 0 && a->base <= 1e6 &&
-              isfinite(a->growth) && a->growth >= -0.5 && a->growth <= 1.0;
+    bool ok = a->ok && isfinite(a->base) && a->base >= 0 && a->base <= 1e6 && isfinite(a->growth) &&
+              a->growth >= -0.5 && a->growth <= 1.0;
     for (int k = 0; k < 12; k++)
         ok = ok && isfinite(a->month_factor[k]) && a->month_factor[k] >= 0 &&
              a->month_factor[k] <= 100;

@@ -24,8 +24,8 @@ static const struct flyt_scenario *scenario(void)
     if (!s) {
         struct flyt_diag diag;
         flyt_diag_init(&diag);
-        s = flyt_scenario_load(FUZZ_SOURCE_DIR "/scenarios/validation/fit-roundtrip.cfg", NULL,
-                               0, &diag);
+        s = flyt_scenario_load(FUZZ_SOURCE_DIR "/scenarios/validation/fit-roundtrip.cfg", NULL, 0,
+                               &diag);
         flyt_diag_free(&diag);
         if (!s)
             abort();
@@ -76,8 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0 && ftell(err) == 0)
         abort(); /* refused without a word */
     if (rc == 0) {
-        struct flyt_fit_options fo = { .min_records = 3, .n_boot = 0, .seed = 1,
-                                       .gof_alpha = 0.01 };
+        struct flyt_fit_options fo = {
+            .min_records = 3, .n_boot = 0, .seed = 1, .gof_alpha = 0.01
+        };
         struct flyt_fit f;
         int frc = flyt_fit_estimate(&rec, s, &fo, &f, err);
         if (frc == 0) {
