@@ -288,9 +288,10 @@ double flyt__fit_working_days(double a, double b)
     if (!(b > a))
         return 0.0;
     double sum = 0.0;
-    for (double d = floor(a); d < b; d += 1.0) {
-        if (flyt_weekday((int)d) >= 5)
+    for (long day = (long)floor(a); (double)day < b; day++) {
+        if (flyt_weekday((int)day) >= 5)
             continue;
+        double d = (double)day;
         double lo = a > d ? a : d, hi = b < d + 1.0 ? b : d + 1.0;
         if (hi > lo)
             sum += hi - lo;

@@ -164,7 +164,7 @@ static int note_pooling(struct work *w, const char *key, const double *size, con
 static int dists_by_group(struct work *w, const char *key, struct fit_sample *by_group)
 {
     int G = w->s->n_groups, cluster[FLYT_MAX_GROUPS];
-    double size[FLYT_MAX_GROUPS], total = 0;
+    double size[FLYT_MAX_GROUPS] = { 0 }, total = 0;
     for (int g = 0; g < G; g++)
         total += size[g] = (double)by_group[g].n_events;
     if (total < w->o->min_records)
@@ -193,7 +193,7 @@ static int shares_by_group(struct work *w, const char *key, int n_cat, const cha
                            const struct fit_counts *by_group)
 {
     int G = w->s->n_groups, cluster[FLYT_MAX_GROUPS];
-    double size[FLYT_MAX_GROUPS], total = 0;
+    double size[FLYT_MAX_GROUPS] = { 0 }, total = 0;
     for (int g = 0; g < G; g++) {
         size[g] = 0;
         for (int j = 0; j < n_cat; j++)
@@ -221,7 +221,7 @@ static int rates_by_group(struct work *w, const char *key, int n_cat, const char
                           const struct fit_counts *by_group)
 {
     int G = w->s->n_groups, cluster[FLYT_MAX_GROUPS];
-    double size[FLYT_MAX_GROUPS], total = 0, exposure = 0;
+    double size[FLYT_MAX_GROUPS] = { 0 }, total = 0, exposure = 0;
     for (int g = 0; g < G; g++) {
         size[g] = 0;
         for (int j = 0; j < n_cat; j++)

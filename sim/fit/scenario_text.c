@@ -55,7 +55,9 @@ static void put(struct text *t, const char *fmt, ...)
 static void round_shares(const double *share, int n, long *out)
 {
     long sum = 0;
-    double rem[FLYT_FIT_MAX_CATS];
+    double rem[FLYT_FIT_MAX_CATS] = { 0 };
+    if (n <= 0)
+        return;
     for (int j = 0; j < n; j++) {
         double v = isfinite(share[j]) && share[j] > 0 ? share[j] * 1e6 : 0;
         out[j] = (long)floor(v);
@@ -170,8 +172,12 @@ struct edits {
 
 static char *keep(struct edits *ed, char *s)
 {
+    if (!s) {
+        ed->failed = true;
+        return NULL;
+    }
     char **o = realloc(ed->owned, (size_t)(ed->n_owned + 1) * sizeof *o);
-    if (!o || !s) {
+    if (!o) {
         free(s);
         ed->failed = true;
         return NULL;
@@ -215,6 +221,10 @@ static void dist_edit(struct edits *ed, const struct flyt_fit *f, const char *ke
     struct text v = { 0 }, c = { 0 };
     if (!per_group(s, key)) {
         const struct flyt_fit_dist *d = dist_for(f, key, 0);
+        if (!d) {
+            ed->failed = true;
+            return;
+        }
         put_dist(&v, d);
         put_dist_comment(&c, d);
         add(ed, key, &v, &c);
@@ -223,6 +233,12 @@ static void dist_edit(struct edits *ed, const struct flyt_fit *f, const char *ke
     put(&v, "{ # fitted per frailty group\n");
     for (int g = 0; g < s->n_groups; g++) {
         const struct flyt_fit_dist *d = dist_for(f, key, g);
+        if (!d) { /* every group is in one of the key's clusters */
+            ed->failed = true;
+            free(v.s);
+            free(c.s);
+            return;
+        }
         put(&v, "  %s = ", s->groups[g].name);
         put_dist(&v, d);
         put(&v, "; # ");
@@ -247,6 +263,8 @@ static const struct flyt_fit_shares *shares_for(const struct flyt_fit *f, const 
 /* The base's routes for a key, or NULL. */
 static const struct flyt_routes *base_routes(const struct flyt_scenario *s, const char *key)
 {
+    if (!s)
+        return NULL;
     if (strcmp(key, "decision.destination") == 0)
         return &s->destination;
     for (int u = 0; u < s->n_units; u++) {
@@ -271,7 +289,7 @@ static void route_order(const struct flyt_scenario *s, const char *key, int n_ca
                         const char (*cat)[48], int *order)
 {
     const struct flyt_routes *r = base_routes(s, key);
-    int rank[FLYT_FIT_MAX_CATS];
+    int rank[FLYT_FIT_MAX_CATS] = { 0 };
     for (int j = 0; j < n_cat; j++) {
         int to = strcmp(cat[j], "home") == 0    ? FLYT_ROUTE_HOME
                  : strcmp(cat[j], "death") == 0 ? FLYT_ROUTE_DEATH
@@ -296,8 +314,8 @@ static void route_order(const struct flyt_scenario *s, const char *key, int n_ca
 static void put_routes(struct text *v, const struct flyt_scenario *s,
                        const struct flyt_fit_shares *sh)
 {
-    long r[FLYT_FIT_MAX_CATS];
-    int order[FLYT_FIT_MAX_CATS];
+    long r[FLYT_FIT_MAX_CATS] = { 0 };
+    int order[FLYT_FIT_MAX_CATS] = { 0 };
     round_shares(sh->share, sh->n_cat, r);
     route_order(s, sh->key, sh->n_cat, (const char(*)[48])sh->cat, order);
     put(v, "{ ");
@@ -327,6 +345,10 @@ static void routes_edit(struct edits *ed, const struct flyt_fit *f, const char *
     struct text v = { 0 }, c = { 0 };
     if (s->n_groups == 1) {
         const struct flyt_fit_shares *sh = shares_for(f, key, 0);
+        if (!sh) {
+            ed->failed = true;
+            return;
+        }
         put_routes(&v, s, sh);
         put_routes_comment(&c, sh);
         add(ed, key, &v, &c);
@@ -335,6 +357,12 @@ static void routes_edit(struct edits *ed, const struct flyt_fit *f, const char *
     put(&v, "{ # shares per frailty group, with simultaneous 95 %% intervals\n");
     for (int g = 0; g < s->n_groups; g++) {
         const struct flyt_fit_shares *sh = shares_for(f, key, g);
+        if (!sh) {
+            ed->failed = true;
+            free(v.s);
+            free(c.s);
+            return;
+        }
         put(&v, "  %s = ", s->groups[g].name);
         put_routes(&v, s, sh);
         put(&v, "; # ");
@@ -355,6 +383,10 @@ static void probability_edit(struct edits *ed, const struct flyt_fit *f, const c
     struct text v = { 0 }, c = { 0 };
     if (s->n_groups == 1) {
         const struct flyt_fit_shares *sh = shares_for(f, key, 0);
+        if (!sh) {
+            ed->failed = true;
+            return;
+        }
         put(&v, "%.6f", sh->share[0]);
         put(&c, "n = %.0f; 95 %% CI %.4f-%.4f", sh->total, sh->lo[0], sh->hi[0]);
         add(ed, key, &v, &c);
@@ -363,6 +395,12 @@ static void probability_edit(struct edits *ed, const struct flyt_fit *f, const c
     put(&v, "{\n");
     for (int g = 0; g < s->n_groups; g++) {
         const struct flyt_fit_shares *sh = shares_for(f, key, g);
+        if (!sh) {
+            ed->failed = true;
+            free(v.s);
+            free(c.s);
+            return;
+        }
         put(&v, "  %s = %.6f; # %sn = %.0f; 95 %% CI %.4f-%.4f\n", s->groups[g].name, sh->share[0],
             sh->group_mask != (1u << g) ? "pooled, " : "", sh->total, sh->lo[0], sh->hi[0]);
     }
@@ -381,11 +419,17 @@ static void rates_edit(struct edits *ed, const struct flyt_fit *f, const char *k
         for (size_t i = 0; i < f->n_rates; i++)
             if (strcmp(f->rates[i].key, key) == 0 && (f->rates[i].group_mask & (1u << g)))
                 r = &f->rates[i];
+        if (!r) {
+            ed->failed = true;
+            free(v.s);
+            free(c.s);
+            return;
+        }
         if (s->n_groups > 1)
             put(&v, "  %s = { ", s->groups[g].name);
         else
             put(&v, "  ");
-        int order[FLYT_FIT_MAX_CATS];
+        int order[FLYT_FIT_MAX_CATS] = { 0 };
         route_order(s, key, r->n_cat, (const char(*)[48])r->cat, order);
         for (int i = 0; i < r->n_cat; i++)
             if (r->events[order[i]] > 0)
@@ -409,7 +453,7 @@ static void rates_edit(struct edits *ed, const struct flyt_fit *f, const char *k
 static void array_edit(struct edits *ed, const char *key, const struct flyt_fit_shares *sh)
 {
     struct text v = { 0 }, c = { 0 };
-    long r[FLYT_FIT_MAX_CATS];
+    long r[FLYT_FIT_MAX_CATS] = { 0 };
     round_shares(sh->share, sh->n_cat, r);
     put(&v, "[");
     for (int j = 0; j < sh->n_cat; j++) {
