@@ -330,8 +330,7 @@ class Replay:
         den = allw.size + len(known)
         k["share_direct_home"] = (home + known_home) / den if den else np.nan
         fu = self.follow + [(self.end - t0, 0) for t0 in self.t_first.values()]
-        k["ukp_dead_365"] = (1.0 - km_survival([d for d, e in fu if e], [d for d, e in fu if not e],
-                                               365.0) if fu else np.nan)
+        k["ukp_dead_365"] = 1.0 - km_year_by_day(fu) if fu else np.nan
         num, den = k.pop("readmit_num"), k.pop("readmit_den")
         k["readmission_rate"] = num / den if den else np.nan
         k["occ_hospital_treatment"] = self.area["treat"] / span
@@ -422,6 +421,23 @@ def km_survival(closed, cens, x):
             at_risk -= 1
         s *= 1.0 - 1.0 / at_risk
         at_risk -= 1
+    return s
+
+
+def km_year_by_day(fu):
+    """Kaplan-Meier's survival over the first year on whole days, as flyt
+    bins it (sim/model/stats.c): a day's deaths before its censorings, a
+    follow-up of a year or more at risk all year."""
+    died, cens = [0] * 365, [0] * 365
+    for t, e in fu:
+        if t < 365.0:
+            (died if e else cens)[int(t) if t > 0 else 0] += 1
+    at_risk, s = len(fu), 1.0
+    for d in range(365):
+        if at_risk == 0:
+            break
+        s *= 1.0 - died[d] / at_risk
+        at_risk -= died[d] + cens[d]
     return s
 
 

@@ -179,11 +179,15 @@ struct unit_state {
     struct quantile *los, *wait; /* allocated when first needed */
 };
 
-/* One followed patient's time, from the first ready day to death (died)
- * or to where following stopped (censored). */
-struct follow_up {
-    double t;
-    int died;
+/* The follow-ups of UKP patients for ukp_dead_365, from the first ready
+ * day to death or to where following stopped (censored), binned by whole
+ * days of the first year; those followed past it are only counted. One
+ * entry per patient would grow with the window; these stay the same size
+ * however long the run (e2e_logs checks that memory stays flat). */
+#define FLYT_FOLLOW_DAYS 365
+struct follow_bins {
+    uint32_t died[FLYT_FOLLOW_DAYS], censored[FLYT_FOLLOW_DAYS];
+    uint64_t n, beyond;
 };
 
 /* The figures of one municipality (of the whole scenario when it has no
@@ -206,8 +210,7 @@ struct account {
     /* UKP patients followed from their first ready day in the window: the
      * time to death (died) or to leaving the model's services or the
      * horizon (censored), for ukp_dead_365 */
-    struct follow_up *fu;
-    size_t n_fu, cap_fu;
+    struct follow_bins *fu; /* allocated at the first follow-up */
 };
 
 /* One municipality during a run: its arrivals and its streams' prefixes. */

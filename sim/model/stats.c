@@ -382,19 +382,37 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
             x->kind == FLYT_UNIT_BEDS ? ratio((double)us->days_over, (double)us->days) : NAN;
 }
 
-/* Grown by doubling, so the event path allocates only at each doubling
- * (a few times a run), as the UKP waits' samples do. */
+/* Allocated once per account, at its first follow-up. */
 static int follow_push(struct account *a, double t, int died)
 {
-    if (a->n_fu == a->cap_fu) {
-        size_t cap = a->cap_fu ? 2 * a->cap_fu : 256;
-        struct follow_up *fu = realloc(a->fu, cap * sizeof *fu);
-        if (!fu)
-            return -1;
-        a->fu = fu;
-        a->cap_fu = cap;
+    if (!a->fu && !(a->fu = calloc(1, sizeof *a->fu)))
+        return -1;
+    struct follow_bins *b = a->fu;
+    b->n++;
+    if (!(t < (double)FLYT_FOLLOW_DAYS)) {
+        b->beyond++; /* at risk the whole year: a death after it is not counted */
+        return 0;
     }
-    a->fu[a->n_fu++] = (struct follow_up){ t, died };
+    size_t day = t > 0 ? (size_t)t : 0;
+    if (died)
+        b->died[day]++;
+    else
+        b->censored[day]++;
+    return 0;
+}
+
+static int follow_merge(struct account *tot, const struct follow_bins *b)
+{
+    if (!b)
+        return 0;
+    if (!tot->fu && !(tot->fu = calloc(1, sizeof *tot->fu)))
+        return -1;
+    for (size_t d = 0; d < FLYT_FOLLOW_DAYS; d++) {
+        tot->fu->died[d] += b->died[d];
+        tot->fu->censored[d] += b->censored[d];
+    }
+    tot->fu->n += b->n;
+    tot->fu->beyond += b->beyond;
     return 0;
 }
 
@@ -419,34 +437,21 @@ static int follow_open(struct model *m, double t_stop)
     return 0;
 }
 
-/* At equal times deaths come before censorings, as Kaplan-Meier counts a
- * patient censored at t as at risk at t. */
-static int cmp_follow(const void *a, const void *b)
+/* 1 - the Kaplan-Meier survival over the year, on whole days: a day's
+ * deaths come before its censorings (a patient censored that day counts
+ * as at risk on it, as Kaplan-Meier does at tied times); NaN with none.
+ * Past the longest follow-up the survival stays at its last value: with a
+ * measured window of a year nobody is followed much longer than a year,
+ * so the estimate rests on the few followed to the end. */
+static double km_dead_by_year(const struct follow_bins *b)
 {
-    const struct follow_up *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return y->died - x->died;
-}
-
-/* 1 - the Kaplan-Meier survival at x of the follow-ups (sorted here); NaN
- * with none. Past the longest follow-up the survival stays at its last
- * value: with a measured window of a year nobody is followed much longer
- * than x, so the estimate rests on the few followed to the end. */
-static double km_dead_by(struct follow_up *fu, size_t n, double x)
-{
-    if (n == 0)
+    if (!b || b->n == 0)
         return NAN;
-    qsort(fu, n, sizeof *fu, cmp_follow);
     double s = 1.0;
-    size_t at_risk = n;
-    for (size_t i = 0; i < n && fu[i].t <= x;) {
-        size_t d = 0, j = i;
-        for (; j < n && fu[j].t == fu[i].t; j++)
-            d += (size_t)fu[j].died;
-        s *= 1.0 - (double)d / (double)at_risk;
-        at_risk -= j - i;
-        i = j;
+    uint64_t at_risk = b->n;
+    for (size_t d = 0; d < FLYT_FOLLOW_DAYS && at_risk > 0; d++) {
+        s *= 1.0 - (double)b->died[d] / (double)at_risk;
+        at_risk -= b->died[d] + b->censored[d];
     }
     return 1.0 - s;
 }
@@ -526,7 +531,7 @@ static void account_kpis(struct model *m, struct account *a, const struct open_a
     k[FLYT_KPI_patients_at_end] = (double)a->in_system;
     k[FLYT_KPI_ukp_paid_days_per_year] = flyt__pay_per_year(m, a->pay_days);
     k[FLYT_KPI_ukp_payment_per_year] = flyt__pay_per_year(m, a->pay_nok);
-    k[FLYT_KPI_ukp_dead_365] = km_dead_by(a->fu, a->n_fu, 365.0);
+    k[FLYT_KPI_ukp_dead_365] = km_dead_by_year(a->fu);
 }
 
 /* The region's account: its municipalities' summed (in their order) and
@@ -545,9 +550,8 @@ static int merge_accounts(struct model *m, const struct open_set *o, struct acco
         tot->area_ukp += a->area_ukp;
         if (flyt__quantile_merge(&tot->ukp_waits, &a->ukp_waits) != 0)
             return -1;
-        for (size_t f = 0; f < a->n_fu; f++)
-            if (follow_push(tot, a->fu[f].t, a->fu[f].died) != 0)
-                return -1;
+        if (follow_merge(tot, a->fu) != 0)
+            return -1;
 #define ADD(f) tot->f += a->f
         ADD(wait_home_sum);
         ADD(wait_complex_sum);
