@@ -367,7 +367,7 @@ static int decision(struct work *w)
     snprintf(cat[0], 48, "home");
     for (int u = 0; u < s->n_units; u++)
         snprintf(cat[1 + u], 48, "%s", s->units[u].id);
-    size_t odd = 0;
+    size_t odd = 0, orphans = 0;
     for (size_t i = 0; i < rec->n_ready; i++) {
         const struct flyt_rec_ready *r = &rec->ready[i];
         if (r->ready < rec->from)
@@ -399,15 +399,24 @@ static int decision(struct work *w)
             odd += r->destination != FLYT_REC_OPEN;
             continue;
         }
-        int g = h ? h->group : -1;
-        if (g < 0) {
+        if (!h) {
+            orphans++;
+            continue;
+        }
+        if (h->group < 0) {
             w->no_cfs++;
             continue;
         }
-        dest[g].c[j]++;
+        dest[h->group].c[j]++;
     }
     if (dates && flyt__fit_note(w->f, "decision.delay_days: decisions are dates; each is taken "
                                       "at the middle of its day (after the ready time)") != 0)
+        goto out;
+    if (orphans &&
+        flyt__fit_note(w->f,
+                       "decision: %zu discharge-ready periods begin in no hospital stay of the "
+                       "records (their frailty group is unknown); used for the delay only",
+                       orphans) != 0)
         goto out;
     if (odd && flyt__fit_note(w->f,
                               "decision.destination: %zu discharge-ready periods lead to a place "
