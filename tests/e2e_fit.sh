@@ -157,6 +157,11 @@ check "  which is left as it was, nothing else written" \
 check "a second fit of the same records gives the same scenario" \
   bash -c "diff <(tail -n +3 '$tmp/fit1.cfg') <(tail -n +3 '$tmp/again.cfg')"
 
+"$FLYT" report "$tmp/fit1.h5" >"$tmp/rep.out" 2>&1
+check "flyt report prints a fit file's durations, shares and hazards" \
+  bash -c "grep -q '^durations' '$tmp/rep.out' && grep -q '^shares' '$tmp/rep.out' && grep -q '^hazards' '$tmp/rep.out' && grep -q 'units.short_term.los_days' '$tmp/rep.out'"
+"$FLYT" report "$tmp/fit1.h5" --format json >"$tmp/rep.json" 2>/dev/null
+check "  and valid JSON with --format json" "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['kind'] == 'fit' and len(d['tables']) == 5" "$tmp/rep.json"
 check "the fit file matches docs/hdf5-layout.md" \
   "$PY" "$SRC/tests/check_layout.py" "$SRC/docs/hdf5-layout.md" "$tmp/fit1.h5" fit
 check "h5dump reads the whole fit file" bash -c "h5dump '$tmp/fit1.h5' >/dev/null"

@@ -422,6 +422,137 @@ static int report_sweep(struct reader *r)
     return rc;
 }
 
+/* ---- fit files ---- */
+
+static const char *const fit_fams[4] = { "exponential", "gamma", "lognormal", "weibull" };
+
+static int fit_durations(struct reader *r, hid_t fg)
+{
+    static const char *const cols[] = { "key",  "groups",   "written",   "stays", "ended",
+                                        "mean", "ci95_low", "ci95_high", "sd",    "fit_p" };
+    if (!flyt__h5_has(fg, "distributions"))
+        return 0;
+    hid_t g = H5Gopen2(fg, "distributions", H5P_DEFAULT);
+    size_t n = 0, n2 = 0, n3 = 0, rows = 0, c = 0;
+    char **key = g >= 0 ? read_strings(r, g, "key", &n) : NULL;
+    char **grp = key ? read_strings(r, g, "group", &n2) : NULL;
+    char **chosen = grp ? read_strings(r, g, "chosen", &n3) : NULL;
+    double *counts = chosen ? read_doubles(r, g, "counts", &rows, &c) : NULL;
+    double *st = counts ? calloc(n * 40 + 1, sizeof *st) : NULL;
+    hid_t d = st ? H5Dopen2(g, "stats", H5P_DEFAULT) : -1;
+    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[3] = { 0, 0, 0 };
+    bool ok = g >= 0 && n2 == n && n3 == n && rows == n && c == 2 && sp >= 0 &&
+              H5Sget_simple_extent_ndims(sp) == 3 &&
+              H5Sget_simple_extent_dims(sp, dims, NULL) == 3 && dims[0] == n && dims[1] == 4 &&
+              dims[2] == 10 &&
+              (n == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, st) >= 0);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    if (!ok && !r->failed)
+        fail(r, "cannot read '/fit/distributions' in '%s'", r->path);
+    struct flyt__table *t =
+            r->failed ? NULL : add_table(r, "durations (days; 95 % intervals)", cols, N_OF(cols));
+    for (size_t i = 0; t && i < n; i++) {
+        int f = -1;
+        for (int k = 0; k < 4; k++)
+            if (strcmp(chosen[i], fit_fams[k]) == 0)
+                f = k;
+        const double *x = f >= 0 ? &st[(i * 4 + (size_t)f) * 10] : NULL;
+        flyt__table_row(t);
+        flyt__table_text(t, key[i]);
+        flyt__table_text(t, grp[i]);
+        flyt__table_text(t, chosen[i]);
+        flyt__table_num(t, counts[i * 2]);
+        flyt__table_num(t, counts[i * 2 + 1]);
+        static const int at[5] = { 2, 3, 4, 5, 9 };
+        for (int k = 0; k < 5; k++)
+            flyt__table_num(t, x ? x[at[k]] : NAN);
+    }
+    flyt__h5_free_strings(key, n);
+    flyt__h5_free_strings(grp, n2);
+    flyt__h5_free_strings(chosen, n3);
+    free(counts);
+    free(st);
+    if (g >= 0)
+        H5Gclose(g);
+    return r->failed ? -1 : 0;
+}
+
+/* /fit/shares or /fit/hazards, the categories with records. */
+static int fit_categories(struct reader *r, hid_t fg, bool hazards)
+{
+    static const char *const share_cols[] = { "key",   "groups",   "category", "count",
+                                              "share", "ci95_low", "ci95_high" };
+    static const char *const rate_cols[] = { "key",      "groups",   "category", "events",
+                                             "per year", "ci95_low", "ci95_high" };
+    const char *name = hazards ? "hazards" : "shares";
+    if (!flyt__h5_has(fg, name))
+        return 0;
+    hid_t g = H5Gopen2(fg, name, H5P_DEFAULT);
+    size_t n = 0, n2 = 0, n3 = 0, rows = 0, c = 0;
+    char **key = g >= 0 ? read_strings(r, g, "key", &n) : NULL;
+    char **grp = key ? read_strings(r, g, "group", &n2) : NULL;
+    char **cat = grp ? read_strings(r, g, "category", &n3) : NULL;
+    double *v = cat ? read_doubles(r, g, "values", &rows, &c) : NULL;
+    if (v && (n2 != n || n3 != n || rows != n || c != 5))
+        fail(r, "'/fit/%s' in '%s': its datasets differ in shape", name, r->path);
+    else if (g < 0)
+        fail(r, "cannot open '/fit/%s' in '%s'", name, r->path);
+    struct flyt__table *t =
+            r->failed ? NULL
+            : hazards
+                    ? add_table(r, "hazards (events per person-year at risk, exact 95 % intervals)",
+                                rate_cols, N_OF(rate_cols))
+                    : add_table(r, "shares (simultaneous 95 % intervals)", share_cols,
+                                N_OF(share_cols));
+    for (size_t i = 0; t && i < n; i++) {
+        if (!(v[i * 5] > 0))
+            continue;
+        flyt__table_row(t);
+        flyt__table_text(t, key[i]);
+        flyt__table_text(t, grp[i]);
+        flyt__table_text(t, cat[i]);
+        flyt__table_num(t, v[i * 5]);
+        for (int k = 2; k < 5; k++)
+            flyt__table_num(t, v[i * 5 + (size_t)k]);
+    }
+    flyt__h5_free_strings(key, n);
+    flyt__h5_free_strings(grp, n2);
+    flyt__h5_free_strings(cat, n3);
+    free(v);
+    if (g >= 0)
+        H5Gclose(g);
+    return r->failed ? -1 : 0;
+}
+
+static int report_fit(struct reader *r)
+{
+    static const char *const prov[] = { "kind", "flyt_version", "git_commit", "created_utc",
+                                        "command_line" };
+    static const char *const rec[] = { "from_date",     "until_date", "stays",
+                                       "ready_periods", "patients",   "stays_before_window" };
+    static const char *const cols[] = { "attribute", "value" };
+    if (provenance(r, prov, N_OF(prov)))
+        return -1;
+    hid_t fg = H5Gopen2(r->file, "fit", H5P_DEFAULT);
+    if (fg < 0)
+        return fail(r, "cannot open '/fit' in '%s'", r->path);
+    struct flyt__table *t = add_table(r, "records", cols, 2);
+    char buf[4096];
+    for (size_t i = 0; t && i < N_OF(rec); i++)
+        if (H5Aexists(fg, rec[i]) > 0 && flyt__h5_attr_text(fg, rec[i], buf, sizeof buf))
+            attr_row(t, rec[i], buf);
+    int rc = t && fit_durations(r, fg) == 0 && fit_categories(r, fg, false) == 0 &&
+                             fit_categories(r, fg, true) == 0
+                     ? 0
+                     : -1;
+    H5Gclose(fg);
+    return rc;
+}
+
 static int report_by_kind(struct reader *r, const char *kind)
 {
     if (strcmp(kind, "run") == 0 || (kind[0] == '\0' && flyt__h5_has(r->file, "summary")))
@@ -430,6 +561,8 @@ static int report_by_kind(struct reader *r, const char *kind)
         return report_compare(r);
     if (strcmp(kind, "sweep") == 0 && flyt__h5_has(r->file, "summary"))
         return report_sweep(r);
+    if (strcmp(kind, "fit") == 0 && flyt__h5_has(r->file, "fit"))
+        return report_fit(r);
     snprintf(r->note, sizeof r->note,
              "flyt report has no summary table for kind '%s'; its root attributes are above "
              "(see docs/hdf5-layout.md)",
