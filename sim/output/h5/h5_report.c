@@ -442,8 +442,8 @@ static int fit_durations(struct reader *r, hid_t fg)
     hid_t d = st ? H5Dopen2(g, "stats", H5P_DEFAULT) : -1;
     hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
     hsize_t dims[3] = { 0, 0, 0 };
-    bool ok = g >= 0 && n2 == n && n3 == n && rows == n && c == 2 && sp >= 0 &&
-              H5Sget_simple_extent_ndims(sp) == 3 &&
+    bool ok = g >= 0 && key && grp && chosen && counts && st && n2 == n && n3 == n && rows == n &&
+              c == 2 && sp >= 0 && H5Sget_simple_extent_ndims(sp) == 3 &&
               H5Sget_simple_extent_dims(sp, dims, NULL) == 3 && dims[0] == n && dims[1] == 4 &&
               dims[2] == 10 &&
               (n == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, st) >= 0);
@@ -454,7 +454,8 @@ static int fit_durations(struct reader *r, hid_t fg)
     if (!ok && !r->failed)
         fail(r, "cannot read '/fit/distributions' in '%s'", r->path);
     struct flyt__table *t =
-            r->failed ? NULL : add_table(r, "durations (days; 95 % intervals)", cols, N_OF(cols));
+            r->failed || !ok ? NULL
+                             : add_table(r, "durations (days; 95 % intervals)", cols, N_OF(cols));
     for (size_t i = 0; t && i < n; i++) {
         int f = -1;
         for (int k = 0; k < 4; k++)
@@ -497,12 +498,12 @@ static int fit_categories(struct reader *r, hid_t fg, bool hazards)
     char **grp = key ? read_strings(r, g, "group", &n2) : NULL;
     char **cat = grp ? read_strings(r, g, "category", &n3) : NULL;
     double *v = cat ? read_doubles(r, g, "values", &rows, &c) : NULL;
-    if (v && (n2 != n || n3 != n || rows != n || c != 5))
-        fail(r, "'/fit/%s' in '%s': its datasets differ in shape", name, r->path);
-    else if (g < 0)
-        fail(r, "cannot open '/fit/%s' in '%s'", name, r->path);
+    bool ok = g >= 0 && key && grp && cat && v && n2 == n && n3 == n && rows == n && c == 5;
+    if (!ok && !r->failed)
+        fail(r, "cannot read '/fit/%s' in '%s' (datasets missing or of different shapes)", name,
+             r->path);
     struct flyt__table *t =
-            r->failed ? NULL
+            r->failed || !ok ? NULL
             : hazards
                     ? add_table(r, "hazards (events per person-year at risk, exact 95 % intervals)",
                                 rate_cols, N_OF(rate_cols))
