@@ -188,10 +188,10 @@ static void ref_insert(struct ref_ev *r, size_t *n, struct ref_ev x)
     (*n)++;
 }
 
-/* Times spread from the same instant to decades ahead and beyond the ring
- * of buckets, dense and sparse phases (the buckets change width), long gaps
- * with nothing pending, far-off and infinite times, runs to a horizon and
- * scheduling after it: the calendar pops exactly what a sorted list pops. */
+/* Times spread from the same instant to decades ahead, beyond the ring
+ * of buckets and beyond the coarse ring, dense and sparse phases (the buckets change width), long
+ * gaps with nothing pending, far-off and infinite times, runs to a horizon and scheduling after it:
+ * the calendar pops exactly what a sorted list pops. */
 static void tiers_pop_like_a_sorted_list(void **state)
 {
     (void)state;
@@ -218,8 +218,10 @@ static void tiers_pop_like_a_sorted_list(void **state)
                 t = now + f * gsl_rng_uniform(r);
             else if (v < 0.8)
                 t = now + f * 40.0 * gsl_rng_uniform(r);
-            else if (v < 0.97)
+            else if (v < 0.96)
                 t = now + f * 20000.0 * gsl_rng_uniform(r); /* beyond the ring */
+            else if (v < 0.97)
+                t = now + f * 3e7 * gsl_rng_uniform(r); /* beyond the coarse ring */
             else if (v < 0.99)
                 t = floor(now) + f * 3000.0; /* ties on a far tick */
             else
@@ -249,6 +251,43 @@ static void tiers_pop_like_a_sorted_list(void **state)
     assert_int_equal(flyt_engine_pop(e, &ev), -1);
     gsl_rng_free(r);
     free(ref);
+    flyt_engine_free(e);
+}
+
+/* Few events spread over every scale, from a millisecond to millions of
+ * years ahead: the calendar jumps over empty stretches of the fine ring,
+ * of the coarse ring and of both, moves the coarse ring on and files its
+ * overflow again, and still pops exactly what a sorted list pops. */
+static void sparse_far_times_pop_like_a_sorted_list(void **state)
+{
+    (void)state;
+    enum { STEPS = 200000, MAXN = 64 };
+    struct ref_ev ref[MAXN];
+    size_t n_ref = 0;
+    uint64_t seq = 0;
+    struct flyt_engine *e = new_engine(1, 4, NULL);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, 99);
+    uint32_t id = 0;
+    for (int step = 0; step < STEPS; step++) {
+        if (n_ref < MAXN - 1 && (n_ref == 0 || gsl_rng_uniform(r) < 0.5)) {
+            double now = flyt_engine_now(e);
+            /* a dense phase first (the ticks narrow), then sparse ones */
+            double hi = step < STEPS / 4 ? 2.0 : 11.0;
+            double t = now + pow(10.0, -3.0 + (hi + 3.0) * gsl_rng_uniform(r));
+            assert_int_equal(flyt_engine_schedule(e, t, 0, id, 0), 0);
+            ref_insert(ref, &n_ref, (struct ref_ev){ t, seq++, id++ });
+        } else {
+            struct flyt_event ev;
+            assert_int_equal(flyt_engine_pop(e, &ev), 0);
+            assert_int_equal(ev.id, ref[0].id);
+            assert_true(ev.t == ref[0].t);
+            memmove(ref, ref + 1, --n_ref * sizeof *ref);
+        }
+        assert_int_equal(flyt_engine_pending(e), n_ref);
+    }
+    gsl_rng_free(r);
     flyt_engine_free(e);
 }
 
@@ -445,6 +484,7 @@ int main(void)
         cmocka_unit_test(a_large_calendar_pops_sorted),
         cmocka_unit_test(renumbering_keeps_the_order),
         cmocka_unit_test(tiers_pop_like_a_sorted_list),
+        cmocka_unit_test(sparse_far_times_pop_like_a_sorted_list),
         cmocka_unit_test(handlers_dispatch_by_kind_with_id_and_tag),
         cmocka_unit_test(run_stops_before_t_end_and_sets_the_clock),
         cmocka_unit_test(scheduling_in_the_past_clamps_to_now),
