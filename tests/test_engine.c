@@ -291,6 +291,67 @@ static void sparse_far_times_pop_like_a_sorted_list(void **state)
     flyt_engine_free(e);
 }
 
+/* ---- prefetch hooks ---- */
+
+struct hinted {
+    unsigned char hinted[2000], ran[2000];
+    int late; /* events that ran before their hint */
+};
+
+static void note_hint(uint32_t id, void *ctx)
+{
+    struct hinted *h = ctx;
+    assert_true(id < 2000);
+    assert_false(h->ran[id]);
+    h->hinted[id] = 1;
+}
+
+static void note_run(struct flyt_engine *e, const struct flyt_event *ev, void *ctx)
+{
+    (void)e;
+    struct hinted *h = ctx;
+    if (!h->hinted[ev->id])
+        h->late++;
+    h->ran[ev->id] = 1;
+}
+
+/* Events filed for later slices of time are hinted before they run, and
+ * only those of kinds with a hook; the order is that of an engine with no
+ * hooks. */
+static void prefetch_hooks_name_events_before_they_run(void **state)
+{
+    (void)state;
+    struct hinted *h = calloc(1, sizeof *h);
+    assert_non_null(h);
+    struct flyt_engine *e = new_engine(2, 4, h), *plain = new_engine(2, 4, NULL);
+    flyt_engine_on(e, 0, note_run);
+    flyt_engine_prefetch(e, 0, note_hint);
+    flyt_engine_prefetch(e, 7, note_hint); /* no such kind: ignored */
+    for (uint32_t i = 0; i < 2000; i++) {
+        double t = 1.0 + 0.37 * (double)((i * 7919u) % 2000); /* all after the first tick */
+        assert_int_equal(flyt_engine_schedule(e, t, i % 2, i, 0), 0);
+        assert_int_equal(flyt_engine_schedule(plain, t, i % 2, i, 0), 0);
+    }
+    struct flyt_event a, b;
+    int kind1_hinted = 0;
+    while (flyt_engine_pop(e, &a) == 0) {
+        assert_int_equal(flyt_engine_pop(plain, &b), 0);
+        assert_int_equal(a.id, b.id);
+        assert_true(a.t == b.t);
+        if (a.kind == 0)
+            note_run(e, &a, h);
+        else
+            kind1_hinted += h->hinted[a.id];
+    }
+    assert_int_equal(h->late, 0);
+    assert_int_equal(kind1_hinted, 0);
+    for (uint32_t i = 0; i < 2000; i += 2)
+        assert_true(h->ran[i] && h->hinted[i]);
+    flyt_engine_free(e);
+    flyt_engine_free(plain);
+    free(h);
+}
+
 /* ---- handlers ---- */
 
 struct log {
@@ -485,6 +546,7 @@ int main(void)
         cmocka_unit_test(renumbering_keeps_the_order),
         cmocka_unit_test(tiers_pop_like_a_sorted_list),
         cmocka_unit_test(sparse_far_times_pop_like_a_sorted_list),
+        cmocka_unit_test(prefetch_hooks_name_events_before_they_run),
         cmocka_unit_test(handlers_dispatch_by_kind_with_id_and_tag),
         cmocka_unit_test(run_stops_before_t_end_and_sets_the_clock),
         cmocka_unit_test(scheduling_in_the_past_clamps_to_now),

@@ -39,6 +39,14 @@ void flyt_engine_free(struct flyt_engine *e);
 
 void flyt_engine_on(struct flyt_engine *e, uint32_t kind, flyt_event_handler h);
 
+/* A prefetch hook: called with an event's id shortly before it runs (when
+ * its slice of time comes up, a few events ahead), so that the model can
+ * ask the CPU to bring in what the handler will read. It must not change
+ * any state the run depends on; a run gives the same results with or
+ * without it. Events scheduled into the current slice are not hinted. */
+typedef void (*flyt_event_prefetch)(uint32_t id, void *ctx);
+void flyt_engine_prefetch(struct flyt_engine *e, uint32_t kind, flyt_event_prefetch h);
+
 /* Schedules an event at absolute time t (>= now). Returns 0, or -1 when the
  * calendar could not grow (out of memory). */
 int flyt_engine_schedule(struct flyt_engine *e, double t, uint32_t kind, uint32_t id, uint32_t tag);

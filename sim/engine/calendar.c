@@ -103,6 +103,7 @@ struct flyt_engine {
     void *ctx;
     uint32_t n_kinds;
     flyt_event_handler *handlers;
+    flyt_event_prefetch *hints; /* by kind, may be NULL */
 };
 
 static inline key_t128 make_key(double t, uint32_t seq, uint32_t slot)
@@ -184,9 +185,10 @@ struct flyt_engine *flyt_engine_new(uint32_t n_kinds, size_t initial_capacity, v
         return NULL;
     size_t cap = initial_capacity ? initial_capacity : 64;
     e->handlers = calloc(n_kinds ? n_kinds : 1, sizeof *e->handlers);
+    e->hints = calloc(n_kinds ? n_kinds : 1, sizeof *e->hints);
     e->bucket = malloc(N_BUCKETS * sizeof *e->bucket);
     e->coarse = malloc(N_COARSE * sizeof *e->coarse);
-    if (!e->handlers || !e->bucket || !e->coarse || grow_slots(e, cap) != 0) {
+    if (!e->handlers || !e->hints || !e->bucket || !e->coarse || grow_slots(e, cap) != 0) {
         flyt_engine_free(e);
         return NULL;
     }
@@ -214,6 +216,7 @@ void flyt_engine_free(struct flyt_engine *e)
     free(e->bucket);
     free(e->coarse);
     free(e->handlers);
+    free(e->hints);
     free(e);
 }
 
@@ -221,6 +224,12 @@ void flyt_engine_on(struct flyt_engine *e, uint32_t kind, flyt_event_handler h)
 {
     if (kind < e->n_kinds)
         e->handlers[kind] = h;
+}
+
+void flyt_engine_prefetch(struct flyt_engine *e, uint32_t kind, flyt_event_prefetch h)
+{
+    if (kind < e->n_kinds)
+        e->hints[kind] = h;
 }
 
 /* ---- the heap of this tick's events ---- */
@@ -449,11 +458,23 @@ static void next_tick(struct flyt_engine *e)
         e->passed++;
         uint32_t *head = &e->bucket[e->tick & (N_BUCKETS - 1)];
         for (uint32_t s = *head; s != NONE; s = e->slot[s].next) {
-            heap_push(e, e->slot[s].key);
+            const struct slot *sl = &e->slot[s];
+            heap_push(e, sl->key);
+            /* the tick's events run next: the model's data for them is
+             * asked for now, and arrives while the first ones run (a
+             * national region's patients do not fit in the caches) */
+            if (sl->kind < e->n_kinds && e->hints[sl->kind])
+                e->hints[sl->kind](sl->id, e->ctx);
             e->n_bucketed--;
         }
         *head = NONE;
-        if (e->passed >= ADAPT_TICKS) {
+        uint32_t ahead = e->bucket[(e->tick + 1) & (N_BUCKETS - 1)];
+        if (ahead != NONE)
+            __builtin_prefetch(&e->slot[ahead]);
+        /* judged every ADAPT_TICKS ticks, or sooner when they are far too
+         * wide: a national region starts with thousands of events a day */
+        if (e->passed >= ADAPT_TICKS ||
+            (e->passed >= ADAPT_TICKS / 8 && e->pushed >= ADAPT_TICKS * AIM_HIGH)) {
             uint64_t per = e->pushed / e->passed;
             e->passed = e->pushed = 0;
             if (per > AIM_HIGH && e->scale < SCALE_MAX) {

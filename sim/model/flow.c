@@ -577,8 +577,29 @@ static void on_open(struct flyt_engine *e, const struct flyt_event *ev, void *ct
     flyt__try_place(m, (int)ev->id);
 }
 
+/* The patient record an event's handler reads first: asked for a few
+ * events ahead, so that a national region's 100,000 records (which do not
+ * fit in the caches) are not each a stall. Measured: about 7 % of a
+ * national year (docs/region.md). */
+static void prefetch_patient(uint32_t id, void *ctx)
+{
+    const struct model *m = ctx;
+    if (id >= m->n_pool)
+        return;
+    const char *p = (const char *)&m->p[id];
+    for (size_t b = 0; b < sizeof m->p[0]; b += 64)
+        __builtin_prefetch(p + b);
+    __builtin_prefetch(p + sizeof m->p[0] - 1);
+}
+
 void flyt__register_handlers(struct model *m)
 {
+    /* the kinds whose id is a patient */
+    static const enum event_kind pk[] = { EV_TREAT_END, EV_DECISION,  EV_COMPLEX_END,
+                                          EV_STAY_END,  EV_HAZARD,    EV_NOT_READY,
+                                          EV_CASE_OPEN, EV_CASE_DONE, EV_WAIT_DEATH };
+    for (size_t i = 0; i < sizeof pk / sizeof pk[0]; i++)
+        flyt_engine_prefetch(m->eng, pk[i], prefetch_patient);
     for (int k = 0; k < FLYT_N_UNIT_KINDS; k++)
         if (flyt__kinds[k]->register_handlers)
             flyt__kinds[k]->register_handlers(m);

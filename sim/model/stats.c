@@ -276,16 +276,26 @@ static double little(double sum, uint64_t n, double open_sum, uint64_t n_open, d
     return (sum + open_sum + carry) / (double)(n + n_open);
 }
 
-/* The open times of one family and unit, copied to o->t; their count. */
+/* The open times of one family and unit, copied to o->t; their count.
+ * The episodes are sorted by family and unit (collect_open), so the slice
+ * is found by bisection: a scan per unit cost a national run 0.05 s. */
 static size_t open_slice(struct open_set *o, int fam, int unit, double *sum)
 {
+    size_t lo = 0, hi = o->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct open_ep *e = &o->ep[mid];
+        if (e->fam < fam || (e->fam == fam && e->unit < unit))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     size_t k = 0;
     double s = 0;
-    for (size_t i = 0; i < o->n; i++)
-        if (o->ep[i].fam == fam && o->ep[i].unit == unit) {
-            o->t[k++] = o->ep[i].t;
-            s += o->ep[i].t;
-        }
+    for (size_t i = lo; i < o->n && o->ep[i].fam == fam && o->ep[i].unit == unit; i++) {
+        o->t[k++] = o->ep[i].t;
+        s += o->ep[i].t;
+    }
     if (sum)
         *sum = s;
     return k;
