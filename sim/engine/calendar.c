@@ -90,6 +90,8 @@ struct flyt_engine {
     uint32_t overflow;   /* events on or after block coarse_end */
     size_t n_bucketed, n_coarse, n_overflow;
     uint64_t passed, pushed; /* ticks passed and heap pushes since the width was last judged */
+    uint64_t ties;           /* and pops at the time of the one before: no width parts them */
+    bool judged;             /* the width was judged at least once */
     bool one_heap;           /* only absurd times were left: see next_tick */
 
     uint32_t next_seq;
@@ -431,7 +433,7 @@ static void next_tick(struct flyt_engine *e)
                 first = fmin(first, key_time(e->slot[s].key) * e->scale);
             e->tick = (uint64_t)first;
             advance_rings(e); /* the first tick's go to the heap */
-            e->passed = e->pushed = 0;
+            e->passed = e->pushed = e->ties = 0;
             continue;
         }
         if (e->n_bucketed == 0) {    /* jump to the first tick with an event */
@@ -451,7 +453,7 @@ static void next_tick(struct flyt_engine *e)
             e->tick = (uint64_t)first;
             set_rings(e);
             place_list(e, take_overflow(e)); /* the first tick's go to the heap */
-            e->passed = e->pushed = 0;
+            e->passed = e->pushed = e->ties = 0;
             continue;
         }
         e->tick++;
@@ -471,12 +473,16 @@ static void next_tick(struct flyt_engine *e)
         uint32_t ahead = e->bucket[(e->tick + 1) & (N_BUCKETS - 1)];
         if (ahead != NONE)
             __builtin_prefetch(&e->slot[ahead]);
-        /* judged every ADAPT_TICKS ticks, or sooner when they are far too
-         * wide: a national region starts with thousands of events a day */
+        /* judged every ADAPT_TICKS ticks, the first time sooner when they
+         * are far too wide (a national region starts with thousands of
+         * events a day); events at one instant (a unit's day starting in
+         * every unit at midnight) count once, as no width parts them */
         if (e->passed >= ADAPT_TICKS ||
-            (e->passed >= ADAPT_TICKS / 8 && e->pushed >= ADAPT_TICKS * AIM_HIGH)) {
-            uint64_t per = e->pushed / e->passed;
-            e->passed = e->pushed = 0;
+            (!e->judged && e->passed >= ADAPT_TICKS / 8 && e->pushed >= ADAPT_TICKS * AIM_HIGH)) {
+            uint64_t apart = e->pushed > e->ties ? e->pushed - e->ties : 0;
+            uint64_t per = apart / e->passed;
+            e->passed = e->pushed = e->ties = 0;
+            e->judged = true;
             if (per > AIM_HIGH && e->scale < SCALE_MAX) {
                 /* as many halvings as bring a tick near AIM_HIGH / 2 events
                  * at once: every rescale files all pending events again,
@@ -573,6 +579,7 @@ static inline void take_root(struct flyt_engine *e, struct flyt_event *ev)
     ev->tag = p->tag;
     e->free_slot[e->n_free++] = s;
     heap_pop(e);
+    e->ties += ev->t == e->now;
     e->now = ev->t;
 }
 
