@@ -20,12 +20,17 @@ PY=/usr/bin/python3
 . "${BASH_SOURCE[0]%/*}/e2e_lib.sh"
 
 CFG="$SRC/scenarios/validation/fit-roundtrip.cfg"
+# records CFG SEED RUN PREFIX: runs CFG (SEED empty: the scenario's own) with
+# its logs into RUN.h5 and exports them as records PREFIX-*.csv.
+records() {
+  "$FLYT" run "$1" ${2:+--seed "$2"} -t 1 --no-progress --patients --events \
+    -o "$tmp/$3.h5" >/dev/null 2>&1 &&
+    "$FLYT" export "$tmp/$3.h5" --records -o "$tmp/$4" >/dev/null 2>&1
+}
 FIT=(--units "$tmp/r1-units.csv" --scenario "$CFG" --bootstrap 40)
 fitted=()
 for seed in 1 2 3; do
-  "$FLYT" run "$CFG" --seed "$seed" -t 1 --no-progress --patients --events \
-    -o "$tmp/run$seed.h5" >/dev/null 2>&1 &&
-    "$FLYT" export "$tmp/run$seed.h5" --records -o "$tmp/r$seed" >/dev/null 2>&1
+  records "$CFG" "$seed" "run$seed" "r$seed"
   check "seed $seed: run and export --records" test $? -eq 0
   "$FLYT" fit "$tmp/r$seed-stays.csv" "$tmp/r$seed-ready.csv" "${FIT[@]}" \
     -o "$tmp/fit$seed.cfg" >"$tmp/fit$seed.out" 2>"$tmp/fit$seed.err"
@@ -100,9 +105,7 @@ cat "$tmp/cov.out"
 # the estimates), each compared with the original under its own seed, so
 # that the fits share no random numbers.
 for seed in 4 5 6; do
-  "$FLYT" run "$CFG" --seed "$seed" -t 1 --no-progress --patients --events \
-    -o "$tmp/run$seed.h5" >/dev/null 2>&1 &&
-    "$FLYT" export "$tmp/run$seed.h5" --records -o "$tmp/r$seed" >/dev/null 2>&1 &&
+  records "$CFG" "$seed" "run$seed" "r$seed" &&
     "$FLYT" fit "$tmp/r$seed-stays.csv" "$tmp/r$seed-ready.csv" --units "$tmp/r1-units.csv" \
       --scenario "$CFG" --bootstrap 0 -o "$tmp/fit$seed.cfg" >/dev/null 2>&1
   check "seed $seed: run, export, fit" test $? -eq 0
@@ -119,8 +122,7 @@ cat "$tmp/kpis.out"
 # Another family: uniform short-term stays. No family of the four fits them.
 sed 's|dist = "weibull"; mean = 12.0; sd = 8.0;|dist = "uniform"; min = 2.0; max = 30.0;|; s|dist = "weibull"; mean = 16.0; sd = 11.0;|dist = "uniform"; min = 2.0; max = 30.0;|' \
   "$CFG" >"$tmp/uniform.cfg"
-"$FLYT" run "$tmp/uniform.cfg" -t 1 --no-progress --patients --events -o "$tmp/u.h5" \
-  >/dev/null 2>&1 && "$FLYT" export "$tmp/u.h5" --records -o "$tmp/u" >/dev/null 2>&1 &&
+records "$tmp/uniform.cfg" "" u u &&
   "$FLYT" fit "$tmp/u-stays.csv" "$tmp/u-ready.csv" --units "$tmp/u-units.csv" \
     --scenario "$tmp/uniform.cfg" --bootstrap 100 -o "$tmp/u-fit.cfg" >"$tmp/u.out" 2>&1
 check "uniform stays: fit exits 0" test $? -eq 0
