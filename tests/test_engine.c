@@ -177,38 +177,64 @@ struct ref_ev {
     uint32_t id;
 };
 
-static void ref_insert(struct ref_ev *r, size_t *n, struct ref_ev x)
+/* A calendar and the reference beside it, given the same events. */
+struct twin {
+    struct flyt_engine *e;
+    struct ref_ev *ref;
+    size_t n;
+    uint64_t seq;
+    uint32_t id;
+};
+
+static struct twin twin_new(size_t max)
 {
-    size_t i = *n;
-    while (i > 0 && (r[i - 1].t > x.t || (r[i - 1].t == x.t && r[i - 1].seq > x.seq))) {
-        r[i] = r[i - 1];
-        i--;
-    }
-    r[i] = x;
-    (*n)++;
+    struct twin w = { new_engine(1, 4, NULL), malloc(max * sizeof(struct ref_ev)), 0, 0, 0 };
+    assert_non_null(w.ref);
+    return w;
 }
 
-/* Times spread from the same instant to decades ahead, beyond the ring
- * of buckets and beyond the coarse ring, dense and sparse phases (the buckets change width), long
- * gaps with nothing pending, far-off and infinite times, runs to a horizon and scheduling after it:
- * the calendar pops exactly what a sorted list pops. */
+static void twin_free(struct twin *w)
+{
+    free(w->ref);
+    flyt_engine_free(w->e);
+}
+
+static void twin_schedule(struct twin *w, double t)
+{
+    assert_int_equal(flyt_engine_schedule(w->e, t, 0, w->id, 0), 0);
+    size_t i = w->n++;
+    while (i > 0 && w->ref[i - 1].t > t) /* later seq: after equal times */
+        w->ref[i] = w->ref[i - 1], i--;
+    w->ref[i] = (struct ref_ev){ t, w->seq++, w->id++ };
+}
+
+/* Pops one event from both; they must agree. */
+static void twin_pop(struct twin *w)
+{
+    struct flyt_event ev;
+    assert_int_equal(flyt_engine_pop(w->e, &ev), 0);
+    assert_int_equal(ev.id, w->ref[0].id);
+    assert_true(ev.t == w->ref[0].t);
+    memmove(w->ref, w->ref + 1, --w->n * sizeof *w->ref);
+}
+
+/* Times spread from the same instant to decades ahead, beyond the ring of
+ * buckets and beyond the coarse ring, dense and sparse phases (the buckets
+ * change width), long gaps with nothing pending, far-off and infinite
+ * times, runs to a horizon and scheduling after it: the calendar pops
+ * exactly what a sorted list pops. */
 static void tiers_pop_like_a_sorted_list(void **state)
 {
     (void)state;
     enum { STEPS = 300000, MAXN = 4096 };
-    struct ref_ev *ref = malloc(MAXN * sizeof *ref);
-    assert_non_null(ref);
-    size_t n_ref = 0;
-    uint64_t seq = 0;
-    struct flyt_engine *e = new_engine(1, 4, NULL);
+    struct twin w = twin_new(MAXN);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     assert_non_null(r);
     gsl_rng_set(r, 4242);
-    uint32_t id = 0;
     for (int step = 0; step < STEPS; step++) {
         double u = gsl_rng_uniform(r);
-        if (n_ref < MAXN - 1 && (n_ref == 0 || u < 0.5)) {
-            double now = flyt_engine_now(e), v = gsl_rng_uniform(r), t;
+        if (w.n < MAXN - 1 && (w.n == 0 || u < 0.5)) {
+            double now = flyt_engine_now(w.e), v = gsl_rng_uniform(r), t;
             /* phases of dense and sparse events make the buckets narrow
              * and widen again */
             double f = step < STEPS / 3 ? 1.0 : step < 2 * STEPS / 3 ? 1e-4 : 30.0;
@@ -228,30 +254,22 @@ static void tiers_pop_like_a_sorted_list(void **state)
                 t = v < 0.995 ? 1e300 : INFINITY;
             if (t < now) /* after an infinite time has popped, as the calendar does */
                 t = now;
-            assert_int_equal(flyt_engine_schedule(e, t, 0, id, 0), 0);
-            ref_insert(ref, &n_ref, (struct ref_ev){ t, seq++, id++ });
-        } else if (u < 0.98 || ref[0].t == INFINITY) {
-            struct flyt_event ev;
-            assert_int_equal(flyt_engine_pop(e, &ev), 0);
-            assert_int_equal(ev.id, ref[0].id);
-            assert_true(ev.t == ref[0].t);
-            memmove(ref, ref + 1, --n_ref * sizeof *ref);
+            twin_schedule(&w, t);
+        } else if (u < 0.98 || w.ref[0].t == INFINITY) {
+            twin_pop(&w);
         } else { /* run to a horizon short of the next event, then on */
-            double horizon = flyt_engine_now(e) + 0.5 * (ref[0].t - flyt_engine_now(e));
-            assert_int_equal(flyt_engine_run(e, horizon), 0);
-            assert_true(flyt_engine_now(e) == horizon);
+            double horizon = flyt_engine_now(w.e) + 0.5 * (w.ref[0].t - flyt_engine_now(w.e));
+            assert_int_equal(flyt_engine_run(w.e, horizon), 0);
+            assert_true(flyt_engine_now(w.e) == horizon);
         }
-        assert_int_equal(flyt_engine_pending(e), n_ref);
+        assert_int_equal(flyt_engine_pending(w.e), w.n);
     }
+    while (w.n > 0)
+        twin_pop(&w);
     struct flyt_event ev;
-    for (size_t i = 0; i < n_ref; i++) {
-        assert_int_equal(flyt_engine_pop(e, &ev), 0);
-        assert_int_equal(ev.id, ref[i].id);
-    }
-    assert_int_equal(flyt_engine_pop(e, &ev), -1);
+    assert_int_equal(flyt_engine_pop(w.e, &ev), -1);
     gsl_rng_free(r);
-    free(ref);
-    flyt_engine_free(e);
+    twin_free(&w);
 }
 
 /* Few events spread over every scale, from a millisecond to millions of
@@ -262,33 +280,23 @@ static void sparse_far_times_pop_like_a_sorted_list(void **state)
 {
     (void)state;
     enum { STEPS = 200000, MAXN = 64 };
-    struct ref_ev ref[MAXN];
-    size_t n_ref = 0;
-    uint64_t seq = 0;
-    struct flyt_engine *e = new_engine(1, 4, NULL);
+    struct twin w = twin_new(MAXN);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     assert_non_null(r);
     gsl_rng_set(r, 99);
-    uint32_t id = 0;
     for (int step = 0; step < STEPS; step++) {
-        if (n_ref < MAXN - 1 && (n_ref == 0 || gsl_rng_uniform(r) < 0.5)) {
-            double now = flyt_engine_now(e);
+        if (w.n < MAXN - 1 && (w.n == 0 || gsl_rng_uniform(r) < 0.5)) {
             /* a dense phase first (the ticks narrow), then sparse ones */
             double hi = step < STEPS / 4 ? 2.0 : 11.0;
-            double t = now + pow(10.0, -3.0 + (hi + 3.0) * gsl_rng_uniform(r));
-            assert_int_equal(flyt_engine_schedule(e, t, 0, id, 0), 0);
-            ref_insert(ref, &n_ref, (struct ref_ev){ t, seq++, id++ });
+            twin_schedule(&w,
+                          flyt_engine_now(w.e) + pow(10.0, -3.0 + (hi + 3.0) * gsl_rng_uniform(r)));
         } else {
-            struct flyt_event ev;
-            assert_int_equal(flyt_engine_pop(e, &ev), 0);
-            assert_int_equal(ev.id, ref[0].id);
-            assert_true(ev.t == ref[0].t);
-            memmove(ref, ref + 1, --n_ref * sizeof *ref);
+            twin_pop(&w);
         }
-        assert_int_equal(flyt_engine_pending(e), n_ref);
+        assert_int_equal(flyt_engine_pending(w.e), w.n);
     }
     gsl_rng_free(r);
-    flyt_engine_free(e);
+    twin_free(&w);
 }
 
 /* ---- prefetch hooks ---- */
