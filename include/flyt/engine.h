@@ -8,9 +8,10 @@
  * meaning. The model uses the tag to recognise stale events (an entity whose
  * generation moved on), which makes cancelling O(1) without searching the heap.
  *
- * The calendar is a 4-ary heap of 16-byte keys in one array that grows by
- * doubling, the events' kind, id and tag in slots beside it; after warm-up
- * no event allocates.
+ * The calendar is a 4-ary heap of 16-byte keys for the current slice of
+ * time, rings of buckets for later ones (sim/engine/calendar.c), the
+ * events' kind, id and tag in slots beside them; after warm-up no event
+ * allocates.
  */
 #ifndef FLYT_ENGINE_H
 #define FLYT_ENGINE_H
