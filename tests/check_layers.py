@@ -15,8 +15,7 @@ Fails (exit 1, one line per problem) when
   - <libconfig.h> is included outside sim/scenario/, <hdf5.h> outside
     sim/output/h5/, sim/output/export/ and sim/output/outfile.c (so never
     in the printers, sim/output/print/), <mpi.h> outside sim/sweep/mpi.c,
-    or <csv.h> outside sim/forecast/, sim/base/csv_table.c and
-    sim/scenario/arrivals_table.c;
+    or <csv.h> outside sim/forecast/ and sim/base/csv_table.c;
   - a file in a subfolder of a module includes an internal header of a
     subfolder it must not use (SUBFOLDER_BANS: the printers include no
     header of output/h5/ or output/export/, which would bring HDF5 in).
@@ -67,7 +66,7 @@ CONFINED = {
     "libconfig.h": ("sim/scenario/",),
     "hdf5.h": ("sim/output/h5/", "sim/output/export/", "sim/output/outfile.c"),
     "mpi.h": ("sim/sweep/mpi.c",),
-    "csv.h": ("sim/forecast/", "sim/base/csv_table.c", "sim/scenario/arrivals_table.c"),
+    "csv.h": ("sim/forecast/", "sim/base/csv_table.c"),
     "nettle/sha2.h": ("sim/output/h5/sha256.",),
 }
 

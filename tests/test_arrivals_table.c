@@ -329,6 +329,39 @@ static void bad_tables_fail_at_their_line(void **state)
     expect_error("both.cfg", "both.cfg:6: error: population.weekday_factor: not together");
 }
 
+/* The table's own rules, which it keeps through the shared CSV layer
+ * (csv_table's flags for tables of figures): # lines after the header,
+ * rates of 11 digits and values as written are read; a tab between the
+ * fields, a row of bare separators and a column other than date and rate
+ * are not. */
+static void table_rules_kept_through_the_csv_layer(void **state)
+{
+    (void)state;
+    put_days("note.csv", "date,rate", 9, "# a note among the rows\n2025-01-10,12345678901\n");
+    bad_scenario("note.csv");
+    struct flyt_scenario *s = load_ok("bad.cfg");
+    assert_true(s->arrivals->rate[9] == 12345678901.0);
+    flyt_scenario_free(s);
+
+    put("tab.csv", "date\trate\n2025-01-01\t1\n");
+    bad_scenario("tab.csv");
+    expect_error("bad.cfg", "tab.csv:1: error: column date\trate: unknown column");
+
+    put_days("sep.csv", "date,rate", 10, ",\n");
+    bad_scenario("sep.csv");
+    expect_error("bad.cfg", "sep.csv:12: error: column date: expected a date YYYY-MM-DD, got \"\"");
+
+    put_days("space.csv", "date,rate", 9, "2025-01-10,\"4.5 \"\n");
+    bad_scenario("space.csv");
+    expect_error("bad.cfg", "space.csv:11: error: column rate: expected a number of admissions "
+                            "per day, got \"4.5 \"");
+
+    put_days("name.csv", "date,rate,name", 0, "");
+    bad_scenario("name.csv");
+    expect_error("bad.cfg", "name.csv:1: error: column name: unknown column: the table has the "
+                            "columns date and rate");
+}
+
 static void set_admissions_on_a_table_says_why(void **state)
 {
     (void)state;
@@ -483,6 +516,7 @@ int main(void)
         cmocka_unit_test(table_of_the_factors_runs_bit_identical),
         cmocka_unit_test(step_in_the_table_shows_in_the_arrivals),
         cmocka_unit_test(bad_tables_fail_at_their_line),
+        cmocka_unit_test(table_rules_kept_through_the_csv_layer),
         cmocka_unit_test(set_admissions_on_a_table_says_why),
         cmocka_unit_test(resolved_text_records_the_rates_and_finds_the_table),
         cmocka_unit_test(municipality_table_runs_as_its_factors),

@@ -1,6 +1,8 @@
 /*
  * flyt CSV tables: the hygiene every personal-data CSV file flyt reads gets
- * (census files, stay records, their unit maps), in one place.
+ * (census files, stay records, their unit maps), in one place; a table of
+ * figures (a scenario's arrivals table) goes through it too, with the
+ * personal-data rules off (not_personal and the flags beside it).
  *
  * A file is read whole (at most 512 MiB) and checked line by line: UTF-8
  * (a byte-order mark is skipped, a NUL byte or Latin-1 is refused), one
@@ -51,10 +53,21 @@ struct flyt_csv_table {
     int n_ignore;
     FILE *warn; /* warnings and notes; NULL for none */
     void *ctx;  /* the caller's, for its callbacks */
+    /* A table of figures rather than of people (a scenario's arrivals
+     * table) keeps the rules it was published with; all false for census
+     * and record files. */
+    bool not_personal;      /* no column or value is refused as identifying a person */
+    bool only_known;        /* a column not in known[] is an error, not ignored */
+    bool comments_anywhere; /* # lines after the header are skipped, not refused */
+    bool no_tab_delimiter;  /* the delimiter is ',' or ';' */
+    bool separator_rows;    /* a row of nothing but separators is a row, not skipped */
+    bool untrimmed;         /* names and values as libcsv gives them (it trims spaces
+                               and tabs outside quotes only) */
     /* One error (n_errors already counts it); col is a column name or NULL. */
     void (*report)(struct flyt_csv_table *t, uint32_t line, const char *col, const char *msg);
-    /* The header is read (columns known, where[] set), before `required`
-     * is checked; may be NULL. */
+    /* The header is read (columns known, where[] and col_kind[] set),
+     * before `required` is checked; may change those three, or set stop;
+     * may be NULL. */
     void (*header)(struct flyt_csv_table *t);
     /* A row with the header's shape and no value refused as identifying:
      * its values in value[], its line in row_line. */
@@ -62,8 +75,10 @@ struct flyt_csv_table {
 
     /* ---- state, for the callbacks to read ---- */
     int n_errors;
-    uint32_t line;     /* line being read */
-    uint32_t row_line; /* the line of the current row */
+    bool stop;           /* set by a callback: no further line is read */
+    unsigned char delim; /* guessed from the header line */
+    uint32_t line;       /* line being read */
+    uint32_t row_line;   /* the line of the current row */
     bool have_header;
     int n_cols;                           /* fields of the header */
     int col_kind[FLYT_CSV_MAX_COLUMNS];   /* a known column, FLYT_CSV_SKIP or _UNKNOWN */

@@ -1,5 +1,6 @@
-/* CSV tables: the generic layer of census and record files (flyt/csv_table.h),
- * parsed by libcsv one line at a time. */
+/* CSV tables: the generic layer of census and record files and of a
+ * scenario's arrivals tables (flyt/csv_table.h), parsed by libcsv one line
+ * at a time. */
 #include "flyt/csv_table.h"
 
 #include <csv.h>
@@ -286,6 +287,20 @@ static bool name_taken(const struct flyt_csv_table *t, int i)
     return false;
 }
 
+/* "a, b and c": the known columns, for a message. */
+static const char *known_list(const struct flyt_csv_table *t, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < t->n_known && len < n; k++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s",
+                                k == 0                ? ""
+                                : k == t->n_known - 1 ? " and "
+                                                      : ", ",
+                                t->known[k]);
+    return buf;
+}
+
 static void header_field(struct flyt_csv_table *t, const char *name)
 {
     int i = t->n_cols;
@@ -303,7 +318,7 @@ static void header_field(struct flyt_csv_table *t, const char *name)
     }
     const char *what;
     int k = known_column(t, name);
-    if (flyt_csv_long_digit_run(name)) {
+    if (!t->not_personal && flyt_csv_long_digit_run(name)) {
         /* Not a column name but data (a header line missing?): named by
          * position, never quoted. */
         t->col_kind[i] = FLYT_CSV_SKIP;
@@ -322,6 +337,12 @@ static void header_field(struct flyt_csv_table *t, const char *name)
             flyt_csv_error(t, t->row_line, t->known[k], "appears twice in the header");
         t->where[k] = i;
         t->col_kind[i] = k;
+    } else if (t->only_known) {
+        /* said as it is read: a line that then fails to parse still names it */
+        char list[256];
+        t->col_kind[i] = FLYT_CSV_SKIP;
+        flyt_csv_error(t, t->row_line, name, "unknown column: the %s has the columns %s", t->what,
+                       known_list(t, list, sizeof list));
     } else if (!*name) {
         t->col_kind[i] = FLYT_CSV_UNKNOWN; /* a separator at the end of the line, often */
     } else if (name_taken(t, i)) {
@@ -329,7 +350,7 @@ static void header_field(struct flyt_csv_table *t, const char *name)
         t->col_kind[i] = FLYT_CSV_SKIP;
         flyt_csv_error(t, t->row_line, name,
                        "appears twice in the header; give each column its own name");
-    } else if (flyt_csv_identifying_header(name, &what)) {
+    } else if (!t->not_personal && flyt_csv_identifying_header(name, &what)) {
         t->col_kind[i] = FLYT_CSV_SKIP;
         flyt_csv_error(t, t->row_line, name,
                        "looks like %s; flyt does not read data that identifies a person: remove "
@@ -384,7 +405,8 @@ static void on_field(void *data, size_t len, void *vt)
     if (!t->have_header) {
         char name[128];
         snprintf(name, sizeof name, "%s", s);
-        trim(name);
+        if (!t->untrimmed)
+            trim(name);
         header_field(t, name);
         return;
     }
@@ -393,7 +415,7 @@ static void on_field(void *data, size_t len, void *vt)
     int kind = t->col_kind[i];
     if (kind == FLYT_CSV_SKIP)
         return;
-    if (flyt_csv_looks_like_fnr(s)) {
+    if (!t->not_personal && flyt_csv_looks_like_fnr(s)) {
         flyt_csv_error(t, t->row_line, t->col_name[i],
                        "a value looks like a national identity number (11 digits) and is not "
                        "shown; flyt does not read data that identifies a person: remove it, or "
@@ -408,7 +430,8 @@ static void on_field(void *data, size_t len, void *vt)
     free(t->value[kind]);
     t->value[kind] = strdup(s);
     if (t->value[kind]) {
-        trim(t->value[kind]);
+        if (!t->untrimmed)
+            trim(t->value[kind]);
         if (!(t->keep_case >> kind & 1u))
             lower(t->value[kind]);
     }
@@ -450,7 +473,7 @@ static void on_record(int c, void *vt)
     (void)c;
     if (!t->have_header) {
         end_header(t);
-    } else if (t->filled == 0) {
+    } else if (t->filled == 0 && !t->separator_rows) {
         /* Nothing but separators (a spreadsheet's formatted empty rows):
          * no row, nothing lost. */
         if (t->n_empty_rows++ == 0)
@@ -521,7 +544,7 @@ char *flyt_csv_slurp(struct flyt_csv_table *t, size_t *n)
 
 /* More semicolons than commas in the header: a spreadsheet set up for a
  * language whose decimal separator is the comma (Norwegian) wrote it. */
-static unsigned char guess_delimiter(const char *line, size_t len)
+static unsigned char guess_delimiter(const char *line, size_t len, bool tab)
 {
     size_t commas = 0, semis = 0, tabs = 0;
     for (size_t i = 0; i < len; i++) {
@@ -529,7 +552,7 @@ static unsigned char guess_delimiter(const char *line, size_t len)
         semis += line[i] == ';';
         tabs += line[i] == '\t';
     }
-    if (tabs > commas && tabs > semis)
+    if (tab && tabs > commas && tabs > semis)
         return '\t'; /* "text (tab delimited)" exports */
     return semis > commas ? ';' : ',';
 }
@@ -628,7 +651,7 @@ static void parse_line(struct flyt_csv_table *t, const char *line, size_t n, uns
 
 void flyt_csv_parse(struct flyt_csv_table *t, const char *buf, size_t len)
 {
-    unsigned char delim = 0;
+    t->delim = 0;
     t->line = 0;
     for (size_t pos = 0, next; pos < len; pos = next) {
         size_t n = flyt_csv_next_line(buf, len, pos, &next);
@@ -651,8 +674,9 @@ void flyt_csv_parse(struct flyt_csv_table *t, const char *buf, size_t len)
                            t->what);
             continue;
         }
-        if (!t->have_header && line[0] == '#')
-            continue; /* the caller's, read before */
+        /* n first: the caller's buf need not end in a NUL */
+        if (n > 0 && line[0] == '#' && (!t->have_header || t->comments_anywhere))
+            continue; /* before the header: the caller's, read before */
         if (blank(line, n))
             continue;
         if (line[0] == '#') {
@@ -660,11 +684,13 @@ void flyt_csv_parse(struct flyt_csv_table *t, const char *buf, size_t len)
                            "a # comment after the header; comments go before the header line");
             continue;
         }
-        if (!delim)
-            delim = guess_delimiter(line, n);
-        parse_line(t, line, n, delim);
-        if (!t->have_header)
-            break; /* a header that cannot be read: every row would be misread */
+        if (!t->delim)
+            t->delim = guess_delimiter(line, n, !t->no_tab_delimiter);
+        parse_line(t, line, n, t->delim);
+        /* A header that cannot be read, or one its reader refuses: every
+         * row would be misread. */
+        if (!t->have_header || t->stop)
+            break;
     }
     if (t->n_empty_rows > 0)
         flyt_csv_warn(t, t->first_empty_row,

@@ -2,12 +2,13 @@
  * Internal to the scenario module: population.arrivals_table, a dated table
  * of admissions per day (docs/scenario-reference.md, "Arrivals").
  *
- * arrivals_table.c parses the CSV (libcsv; no libconfig, no file access): a header with the
- * columns date and rate, one row a day, dates YYYY-MM-DD going up one day a
- * row, rates >= 0; '#' comment lines anywhere; UTF-8 with or without a
- * byte-order mark; ',' or ';' between fields (with ';' a decimal comma);
- * LF, CRLF or CR line ends. read_arrivals.c is the key: the path, the keys
- * it excludes, and what the scenario records of the table.
+ * arrivals_table.c parses the CSV through flyt/csv_table.h (no libconfig,
+ * no file access): a header with the columns date and rate, one row a
+ * day, dates YYYY-MM-DD going up one day a row, rates >= 0; '#' comment
+ * lines anywhere; UTF-8 with or without a byte-order mark; ',' or ';'
+ * between fields (with ';' a decimal comma); LF, CRLF or CR line ends.
+ * read_arrivals.c is the key: the path, the keys it excludes, and what
+ * the scenario records of the table.
  */
 #ifndef FLYT_SCENARIO_ARRIVALS_TABLE_H
 #define FLYT_SCENARIO_ARRIVALS_TABLE_H
