@@ -82,14 +82,6 @@ static void put_share(struct text *t, long millionths)
 
 /* ---- distributions --------------------------------------------------- */
 
-static const struct flyt_fit_dist *dist_for(const struct flyt_fit *f, const char *key, int g)
-{
-    for (size_t i = 0; i < f->n_dists; i++)
-        if (strcmp(f->dists[i].key, key) == 0 && (f->dists[i].group_mask & (1u << g)))
-            return &f->dists[i];
-    return NULL;
-}
-
 /* An empirical distribution of at most 100 values: the KM's jumps put in
  * bins of equal probability, each at its probability-weighted mean. */
 static void put_empirical(struct text *t, const struct flyt_fit_dist *d)
@@ -118,8 +110,12 @@ static void put_empirical(struct text *t, const struct flyt_fit_dist *d)
     put(t, "]; weights = [%s]; }", weights);
 }
 
-static void put_dist(struct text *t, const struct flyt_fit_dist *d)
+/* The per-group values' printers (struct kind below) all take the
+ * scenario and their own estimate, whether they need the scenario or not. */
+static void put_dist(struct text *t, const struct flyt_scenario *s, const void *est)
 {
+    const struct flyt_fit_dist *d = est;
+    (void)s;
     if (d->best < 0) {
         put_empirical(t, d);
         return;
@@ -132,8 +128,9 @@ static void put_dist(struct text *t, const struct flyt_fit_dist *d)
             x->mean, x->sd);
 }
 
-static void put_dist_comment(struct text *t, const struct flyt_fit_dist *d)
+static void put_dist_comment(struct text *t, const void *est)
 {
+    const struct flyt_fit_dist *d = est;
     put(t, "n = %zu (%zu still running)", d->n, d->n - d->n_events);
     if (d->best < 0) {
         put(t, "; no family fits (best p = ");
@@ -215,51 +212,6 @@ static bool per_group(const struct flyt_scenario *s, const char *key)
            strcmp(key, "decision.complex_placement_days") != 0;
 }
 
-static void dist_edit(struct edits *ed, const struct flyt_fit *f, const char *key)
-{
-    const struct flyt_scenario *s = f->base;
-    struct text v = { 0 }, c = { 0 };
-    if (!per_group(s, key)) {
-        const struct flyt_fit_dist *d = dist_for(f, key, 0);
-        if (!d) {
-            ed->failed = true;
-            return;
-        }
-        put_dist(&v, d);
-        put_dist_comment(&c, d);
-        add(ed, key, &v, &c);
-        return;
-    }
-    put(&v, "{ # fitted per frailty group\n");
-    for (int g = 0; g < s->n_groups; g++) {
-        const struct flyt_fit_dist *d = dist_for(f, key, g);
-        if (!d) { /* every group is in one of the key's clusters */
-            ed->failed = true;
-            free(v.s);
-            free(c.s);
-            return;
-        }
-        put(&v, "  %s = ", s->groups[g].name);
-        put_dist(&v, d);
-        put(&v, "; # ");
-        if (d->group_mask != (1u << g))
-            put(&v, "pooled %s: ", d->label);
-        put_dist_comment(&v, d);
-        put(&v, "\n");
-    }
-    put(&v, "}");
-    put(&c, "fitted by flyt fit");
-    add(ed, key, &v, &c);
-}
-
-static const struct flyt_fit_shares *shares_for(const struct flyt_fit *f, const char *key, int g)
-{
-    for (size_t i = 0; i < f->n_shares; i++)
-        if (strcmp(f->shares[i].key, key) == 0 && (f->shares[i].group_mask & (1u << g)))
-            return &f->shares[i];
-    return NULL;
-}
-
 /* The base's routes for a key, or NULL. */
 static const struct flyt_routes *base_routes(const struct flyt_scenario *s, const char *key)
 {
@@ -311,9 +263,9 @@ static void route_order(const struct flyt_scenario *s, const char *key, int n_ca
         }
 }
 
-static void put_routes(struct text *v, const struct flyt_scenario *s,
-                       const struct flyt_fit_shares *sh)
+static void put_routes(struct text *v, const struct flyt_scenario *s, const void *est)
 {
+    const struct flyt_fit_shares *sh = est;
     long r[FLYT_FIT_MAX_CATS] = { 0 };
     int order[FLYT_FIT_MAX_CATS] = { 0 };
     round_shares(sh->share, sh->n_cat, r);
@@ -330,120 +282,159 @@ static void put_routes(struct text *v, const struct flyt_scenario *s,
     put(v, "}");
 }
 
-static void put_routes_comment(struct text *c, const struct flyt_fit_shares *sh)
+static void put_routes_comment(struct text *c, const void *est)
 {
+    const struct flyt_fit_shares *sh = est;
     put(c, "n = %.0f;", sh->total);
     for (int j = 0; j < sh->n_cat; j++)
         if (sh->count[j] > 0)
             put(c, " %s %.3f-%.3f", sh->cat[j], sh->lo[j], sh->hi[j]);
 }
 
-/* A route table per group (or once): decision.destination, outcome. */
-static void routes_edit(struct edits *ed, const struct flyt_fit *f, const char *key)
+/* A probability: the first category's share. */
+static void put_probability(struct text *t, const struct flyt_scenario *s, const void *est)
+{
+    const struct flyt_fit_shares *sh = est;
+    (void)s;
+    put(t, "%.6f", sh->share[0]);
+}
+
+static void put_probability_comment(struct text *t, const void *est)
+{
+    const struct flyt_fit_shares *sh = est;
+    put(t, "n = %.0f; 95 %% CI %.4f-%.4f", sh->total, sh->lo[0], sh->hi[0]);
+}
+
+/* One group's rates are the block's own lines (group_edit), so only a
+ * table per group has braces of its own. */
+static void put_rates(struct text *t, const struct flyt_scenario *s, const void *est)
+{
+    const struct flyt_fit_rates *r = est;
+    int order[FLYT_FIT_MAX_CATS] = { 0 };
+    route_order(s, r->key, r->n_cat, (const char(*)[48])r->cat, order);
+    if (s->n_groups > 1)
+        put(t, "{ ");
+    for (int i = 0; i < r->n_cat; i++)
+        if (r->events[order[i]] > 0)
+            put(t, "%s = %.6g; ", r->cat[order[i]], r->rate[order[i]]);
+    if (s->n_groups > 1)
+        put(t, "}");
+}
+
+static void put_rates_comment(struct text *t, const void *est)
+{
+    const struct flyt_fit_rates *r = est;
+    put(t, "%.1f person-years:", r->exposure_years);
+    for (int j = 0; j < r->n_cat; j++)
+        if (r->events[j] > 0)
+            put(t, " %s %.0f (%.3g-%.3g)", r->cat[j], r->events[j], r->lo[j], r->hi[j]);
+}
+
+/* ---- per-group values ------------------------------------------------ */
+
+/* An estimate as group_edit sees it: the kind's own, for its printers,
+ * and the groups that share it. */
+struct found {
+    const void *est;
+    unsigned group_mask;
+    const char *label;
+};
+
+static struct found find_dist(const struct flyt_fit *f, const char *key, int g)
+{
+    for (size_t i = 0; i < f->n_dists; i++)
+        if (strcmp(f->dists[i].key, key) == 0 && (f->dists[i].group_mask & (1u << g)))
+            return (struct found){ &f->dists[i], f->dists[i].group_mask, f->dists[i].label };
+    return (struct found){ 0 };
+}
+
+static struct found find_shares(const struct flyt_fit *f, const char *key, int g)
+{
+    for (size_t i = 0; i < f->n_shares; i++)
+        if (strcmp(f->shares[i].key, key) == 0 && (f->shares[i].group_mask & (1u << g)))
+            return (struct found){ &f->shares[i], f->shares[i].group_mask, f->shares[i].label };
+    return (struct found){ 0 };
+}
+
+static struct found find_rates(const struct flyt_fit *f, const char *key, int g)
+{
+    for (size_t i = 0; i < f->n_rates; i++)
+        if (strcmp(f->rates[i].key, key) == 0 && (f->rates[i].group_mask & (1u << g)))
+            return (struct found){ &f->rates[i], f->rates[i].group_mask, f->rates[i].label };
+    return (struct found){ 0 };
+}
+
+/* What a kind of per-group value has of its own; group_edit writes the
+ * rest the same way for all. */
+struct kind {
+    struct found (*find)(const struct flyt_fit *f, const char *key, int g);
+    void (*value)(struct text *t, const struct flyt_scenario *s, const void *est);
+    void (*comment)(struct text *t, const void *est);
+    bool always_block; /* a caseload's rates: a block even for one group */
+    bool name_pool;    /* the long lines say which groups are pooled */
+    const char *head;  /* after the table's "{" */
+};
+
+static const struct kind dist_kind = { .find = find_dist,
+                                       .value = put_dist,
+                                       .comment = put_dist_comment,
+                                       .name_pool = true,
+                                       .head = " # fitted per frailty group" };
+static const struct kind routes_kind = {
+    .find = find_shares,
+    .value = put_routes,
+    .comment = put_routes_comment,
+    .name_pool = true,
+    .head = " # shares per frailty group, with simultaneous 95 % intervals"
+};
+static const struct kind probability_kind = {
+    .find = find_shares, .value = put_probability, .comment = put_probability_comment, .head = ""
+};
+static const struct kind rates_kind = {
+    .find = find_rates,
+    .value = put_rates,
+    .comment = put_rates_comment,
+    .always_block = true,
+    .head = " # events per person-year at risk, with exact 95 % intervals"
+};
+
+/* One value with its comment where the scenario holds one, else a table
+ * with a line per group, commented there. No estimate for group 0: the
+ * records told nothing of the key, which keeps the base's value. */
+static void group_edit(struct edits *ed, const struct flyt_fit *f, const char *key,
+                       const struct kind *k)
 {
     const struct flyt_scenario *s = f->base;
     struct text v = { 0 }, c = { 0 };
-    if (s->n_groups == 1) {
-        const struct flyt_fit_shares *sh = shares_for(f, key, 0);
-        if (!sh) {
-            ed->failed = true;
-            return;
-        }
-        put_routes(&v, s, sh);
-        put_routes_comment(&c, sh);
+    struct found x = k->find(f, key, 0);
+    if (!x.est)
+        return;
+    if (!k->always_block && !per_group(s, key)) {
+        k->value(&v, s, x.est);
+        k->comment(&c, x.est);
         add(ed, key, &v, &c);
         return;
     }
-    put(&v, "{ # shares per frailty group, with simultaneous 95 %% intervals\n");
+    put(&v, "{%s\n", k->head);
     for (int g = 0; g < s->n_groups; g++) {
-        const struct flyt_fit_shares *sh = shares_for(f, key, g);
-        if (!sh) {
+        x = k->find(f, key, g);
+        if (!x.est) { /* every group is in one of the key's clusters */
             ed->failed = true;
             free(v.s);
-            free(c.s);
-            return;
-        }
-        put(&v, "  %s = ", s->groups[g].name);
-        put_routes(&v, s, sh);
-        put(&v, "; # ");
-        if (sh->group_mask != (1u << g))
-            put(&v, "pooled %s: ", sh->label);
-        put_routes_comment(&v, sh);
-        put(&v, "\n");
-    }
-    put(&v, "}");
-    put(&c, "fitted by flyt fit");
-    add(ed, key, &v, &c);
-}
-
-/* A probability per group: the first category's share. */
-static void probability_edit(struct edits *ed, const struct flyt_fit *f, const char *key)
-{
-    const struct flyt_scenario *s = f->base;
-    struct text v = { 0 }, c = { 0 };
-    if (s->n_groups == 1) {
-        const struct flyt_fit_shares *sh = shares_for(f, key, 0);
-        if (!sh) {
-            ed->failed = true;
-            return;
-        }
-        put(&v, "%.6f", sh->share[0]);
-        put(&c, "n = %.0f; 95 %% CI %.4f-%.4f", sh->total, sh->lo[0], sh->hi[0]);
-        add(ed, key, &v, &c);
-        return;
-    }
-    put(&v, "{\n");
-    for (int g = 0; g < s->n_groups; g++) {
-        const struct flyt_fit_shares *sh = shares_for(f, key, g);
-        if (!sh) {
-            ed->failed = true;
-            free(v.s);
-            free(c.s);
-            return;
-        }
-        put(&v, "  %s = %.6f; # %sn = %.0f; 95 %% CI %.4f-%.4f\n", s->groups[g].name, sh->share[0],
-            sh->group_mask != (1u << g) ? "pooled, " : "", sh->total, sh->lo[0], sh->hi[0]);
-    }
-    put(&v, "}");
-    put(&c, "fitted by flyt fit");
-    add(ed, key, &v, &c);
-}
-
-static void rates_edit(struct edits *ed, const struct flyt_fit *f, const char *key)
-{
-    const struct flyt_scenario *s = f->base;
-    struct text v = { 0 }, c = { 0 };
-    put(&v, "{ # events per person-year at risk, with exact 95 %% intervals\n");
-    for (int g = 0; g < s->n_groups; g++) {
-        const struct flyt_fit_rates *r = NULL;
-        for (size_t i = 0; i < f->n_rates; i++)
-            if (strcmp(f->rates[i].key, key) == 0 && (f->rates[i].group_mask & (1u << g)))
-                r = &f->rates[i];
-        if (!r) {
-            ed->failed = true;
-            free(v.s);
-            free(c.s);
             return;
         }
         if (s->n_groups > 1)
-            put(&v, "  %s = { ", s->groups[g].name);
+            put(&v, "  %s = ", s->groups[g].name);
         else
             put(&v, "  ");
-        int order[FLYT_FIT_MAX_CATS] = { 0 };
-        route_order(s, key, r->n_cat, (const char(*)[48])r->cat, order);
-        for (int i = 0; i < r->n_cat; i++)
-            if (r->events[order[i]] > 0)
-                put(&v, "%s = %.6g; ", r->cat[order[i]], r->rate[order[i]]);
-        if (s->n_groups > 1)
-            put(&v, "};");
-        put(&v, " # %s%.1f person-years:", r->group_mask != (1u << g) ? "pooled, " : "",
-            r->exposure_years);
-        for (int j = 0; j < r->n_cat; j++)
-            if (r->events[j] > 0)
-                put(&v, " %s %.0f (%.3g-%.3g)", r->cat[j], r->events[j], r->lo[j], r->hi[j]);
+        k->value(&v, s, x.est);
+        put(&v, s->n_groups > 1 ? "; # " : " # ");
+        if (x.group_mask != (1u << g) && k->name_pool)
+            put(&v, "pooled %s: ", x.label);
+        else if (x.group_mask != (1u << g))
+            put(&v, "pooled, ");
+        k->comment(&v, x.est);
         put(&v, "\n");
-        if (s->n_groups == 1)
-            break;
     }
     put(&v, "}");
     put(&c, "fitted by flyt fit");
@@ -510,23 +501,6 @@ static void arrivals_edits(struct edits *ed, const struct flyt_fit *f)
     add(ed, "population.growth_per_year", &v, &c);
 }
 
-static bool has_key(const struct flyt_fit *f, const char *key, bool dist)
-{
-    if (dist) {
-        for (size_t i = 0; i < f->n_dists; i++)
-            if (strcmp(f->dists[i].key, key) == 0)
-                return true;
-        return false;
-    }
-    for (size_t i = 0; i < f->n_shares; i++)
-        if (strcmp(f->shares[i].key, key) == 0)
-            return true;
-    for (size_t i = 0; i < f->n_rates; i++)
-        if (strcmp(f->rates[i].key, key) == 0)
-            return true;
-    return false;
-}
-
 /* The run replays the records' window from a table of their daily
  * admissions: the factors and growth would contradict it. */
 static void table_edits(struct edits *ed, const struct flyt_fit *f, const char *table)
@@ -575,34 +549,25 @@ char *flyt_fit_scenario_text(const struct flyt_fit *f, const char *base_text,
             array_edit(&ed, sh->key, sh);
         if (strcmp(sh->key, "population.complex_share") == 0) {
             struct text v = { 0 }, c = { 0 };
-            put(&v, "%.6f", sh->share[0]);
-            put(&c, "n = %.0f; 95 %% CI %.4f-%.4f", sh->total, sh->lo[0], sh->hi[0]);
+            put_probability(&v, s, sh);
+            put_probability_comment(&c, sh);
             add(&ed, sh->key, &v, &c);
         }
     }
-    if (has_key(f, "hospital.los_days", true))
-        dist_edit(&ed, f, "hospital.los_days");
-    if (has_key(f, "hospital.death_probability", false))
-        probability_edit(&ed, f, "hospital.death_probability");
-    if (has_key(f, "hospital.ukp_probability", false))
-        probability_edit(&ed, f, "hospital.ukp_probability");
-    if (has_key(f, "decision.delay_days", true))
-        dist_edit(&ed, f, "decision.delay_days");
-    if (has_key(f, "decision.complex_placement_days", true))
-        dist_edit(&ed, f, "decision.complex_placement_days");
-    if (has_key(f, "decision.destination", false))
-        routes_edit(&ed, f, "decision.destination");
+    group_edit(&ed, f, "hospital.los_days", &dist_kind);
+    group_edit(&ed, f, "hospital.death_probability", &probability_kind);
+    group_edit(&ed, f, "hospital.ukp_probability", &probability_kind);
+    group_edit(&ed, f, "decision.delay_days", &dist_kind);
+    group_edit(&ed, f, "decision.complex_placement_days", &dist_kind);
+    group_edit(&ed, f, "decision.destination", &routes_kind);
     for (int u = 0; u < s->n_units; u++) {
         char key[FLYT_FIT_KEY_LEN];
         snprintf(key, sizeof key, "units.%s.los_days", s->units[u].id);
-        if (has_key(f, key, true))
-            dist_edit(&ed, f, key);
+        group_edit(&ed, f, key, &dist_kind);
         snprintf(key, sizeof key, "units.%s.outcome", s->units[u].id);
-        if (has_key(f, key, false))
-            routes_edit(&ed, f, key);
+        group_edit(&ed, f, key, &routes_kind);
         snprintf(key, sizeof key, "units.%s.rates_per_year", s->units[u].id);
-        if (has_key(f, key, false))
-            rates_edit(&ed, f, key);
+        group_edit(&ed, f, key, &rates_kind);
     }
     char *out = NULL;
     if (ed.failed)
