@@ -8,6 +8,7 @@
 #include "flyt/export.h"
 #include "flyt/result.h"
 #include "output/h5/h5_common.h"
+#include "output/h5/h5_fit_read.h"
 
 #include <hdf5.h>
 
@@ -1078,197 +1079,125 @@ static int export_forecast(struct rd *r)
 
 /* ------------------------------------------------------------------ fit */
 
-/* A [n x cols] table of doubles, exactly. */
-static double *read_rows_exact(struct rd *r, hid_t loc, const char *name, size_t n, size_t cols)
-{
-    size_t rows, c;
-    double *x = read_doubles(r, loc, name, &rows, &c);
-    if (x && (rows != n || c != cols)) {
-        free(x);
-        fail(r, "'%s' in '%s' has %zu x %zu values where %zu x %zu were expected", name, r->path,
-             rows, c, n, cols);
-        return NULL;
-    }
-    return x;
-}
-
-static const char *const fit_families[4] = { "exponential", "gamma", "lognormal", "weibull" };
-static const char *const fit_stats[10] = {
+/* Export's column names: the file's own (attribute `statistics`) are
+ * shorter, and a spreadsheet column should say which interval it is. */
+static const char *const fit_stats[FLYT__FIT_N_STAT] = {
     "loglik", "aic",         "mean",         "mean_ci95_low", "mean_ci95_high",
     "sd",     "sd_ci95_low", "sd_ci95_high", "gof",           "gof_p"
 };
 
-static int fit_durations(struct rd *r, hid_t fg)
+static int fit_durations(struct rd *r, const struct flyt__fit_durations *x)
 {
-    if (!flyt__h5_has(fg, "distributions"))
+    if (!x->present)
         return 0;
-    hid_t g = H5Gopen2(fg, "distributions", H5P_DEFAULT);
-    size_t n = 0, n2 = 0, n3 = 0;
-    char **key = g >= 0 ? read_strings(r, g, "key", &n) : NULL;
-    char **grp = key ? read_strings(r, g, "group", &n2) : NULL;
-    char **chosen = grp ? read_strings(r, g, "chosen", &n3) : NULL;
-    double *counts = chosen && n2 == n && n3 == n ? read_rows_exact(r, g, "counts", n, 2) : NULL;
-    double *st = counts ? calloc(n * 40 + 1, sizeof *st) : NULL;
-    hid_t d = st ? H5Dopen2(g, "stats", H5P_DEFAULT) : -1;
-    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
-    hsize_t dims[3] = { 0, 0, 0 };
-    bool ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 3 &&
-              H5Sget_simple_extent_dims(sp, dims, NULL) == 3 && dims[0] == n && dims[1] == 4 &&
-              dims[2] == 10 &&
-              (n == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, st) >= 0);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
-    if (g < 0)
-        fail(r, "cannot open '/fit/distributions' in '%s'", r->path);
-    else if (!r->failed && !ok)
-        fail(r, "cannot read '/fit/distributions/stats' in '%s' as [%zu, 4, 10] numbers", r->path,
-             n);
     struct flyt_export_table *t =
-            r->failed ? NULL
-                      : add_table(r, "fit_durations",
-                                  "per fitted duration (a key and its frailty groups) and family: "
-                                  "the records, the fit and its goodness of fit; written: the "
-                                  "family in the scenario");
-    if (t) {
-        const char *cols[] = { "key", "groups", "family", "written" };
-        for (size_t k = 0; k < 4; k++)
-            flyt__export_col(t, cols[k], "", FLYT_EXPORT_TEXT);
-        flyt__export_col(t, "n", "stays", FLYT_EXPORT_COUNT);
-        flyt__export_col(t, "ended", "stays", FLYT_EXPORT_COUNT);
-        for (size_t k = 0; k < 10; k++)
-            flyt__export_col(t, fit_stats[k], k >= 2 && k <= 7 ? "days" : "", FLYT_EXPORT_REAL);
-        for (size_t i = 0; i < n; i++)
-            for (size_t f = 0; f < 4; f++) {
-                size_t row = flyt__export_row(t);
-                flyt__export_set_text(t, row, 0, key[i]);
-                flyt__export_set_text(t, row, 1, grp[i]);
-                flyt__export_set_text(t, row, 2, fit_families[f]);
-                flyt__export_set_text(t, row, 3,
-                                      strcmp(chosen[i], fit_families[f]) == 0 ? "yes" : "");
-                flyt__export_set_num(t, row, 4, counts[i * 2]);
-                flyt__export_set_num(t, row, 5, counts[i * 2 + 1]);
-                for (size_t k = 0; k < 10; k++)
-                    flyt__export_set_num(t, row, 6 + k, st[(i * 4 + f) * 10 + k]);
-            }
+            add_table(r, "fit_durations",
+                      "per fitted duration (a key and its frailty groups) and family: "
+                      "the records, the fit and its goodness of fit; written: the "
+                      "family in the scenario");
+    if (!t)
+        return -1;
+    const char *cols[] = { "key", "groups", "family", "written" };
+    for (size_t k = 0; k < 4; k++)
+        flyt__export_col(t, cols[k], "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, "n", "stays", FLYT_EXPORT_COUNT);
+    flyt__export_col(t, "ended", "stays", FLYT_EXPORT_COUNT);
+    for (size_t k = 0; k < FLYT__FIT_N_STAT; k++)
+        flyt__export_col(t, fit_stats[k], k >= FLYT__FIT_MEAN && k <= FLYT__FIT_SD_HI ? "days" : "",
+                         FLYT_EXPORT_REAL);
+    for (size_t i = 0; i < x->n; i++) {
+        int chosen = flyt__fit_family_index(x->chosen[i]);
+        for (size_t f = 0; f < FLYT__FIT_N_FAMILY; f++) {
+            size_t row = flyt__export_row(t);
+            flyt__export_set_text(t, row, 0, x->key[i]);
+            flyt__export_set_text(t, row, 1, x->group[i]);
+            flyt__export_set_text(t, row, 2, flyt__fit_families[f]);
+            flyt__export_set_text(t, row, 3, chosen == (int)f ? "yes" : "");
+            flyt__export_set_num(t, row, 4, x->counts[i * 2]);
+            flyt__export_set_num(t, row, 5, x->counts[i * 2 + 1]);
+            const double *st = &x->stats[(i * FLYT__FIT_N_FAMILY + f) * FLYT__FIT_N_STAT];
+            for (size_t k = 0; k < FLYT__FIT_N_STAT; k++)
+                flyt__export_set_num(t, row, 6 + k, st[k]);
+        }
     }
-    flyt__h5_free_strings(key, n);
-    flyt__h5_free_strings(grp, n2);
-    flyt__h5_free_strings(chosen, n3);
-    free(counts);
-    free(st);
-    if (g >= 0)
-        H5Gclose(g);
-    return r->failed ? -1 : 0;
+    return 0;
 }
 
 /* /fit/shares or /fit/hazards: key, group, category, five numbers. */
-static int fit_categories(struct rd *r, hid_t fg, bool hazards)
+static int fit_categories(struct rd *r, const struct flyt__fit_categories *x, bool hazards)
 {
-    const char *name = hazards ? "hazards" : "shares";
-    if (!flyt__h5_has(fg, name))
+    if (!x->present)
         return 0;
-    hid_t g = H5Gopen2(fg, name, H5P_DEFAULT);
-    size_t n = 0, n2 = 0, n3 = 0;
-    char **key = g >= 0 ? read_strings(r, g, "key", &n) : NULL;
-    char **grp = key ? read_strings(r, g, "group", &n2) : NULL;
-    char **cat = grp ? read_strings(r, g, "category", &n3) : NULL;
-    double *v = cat && n2 == n && n3 == n ? read_rows_exact(r, g, "values", n, 5) : NULL;
-    if (g < 0)
-        fail(r, "cannot open '/fit/%s' in '%s'", name, r->path);
-    else if (!r->failed && !v)
-        fail(r, "'/fit/%s' in '%s': its datasets differ in length", name, r->path);
     struct flyt_export_table *t =
-            r->failed ? NULL
-            : hazards ? add_table(r, "fit_hazards",
-                                  "caseload hazards per route: events, person-years at risk, "
-                                  "the rate a year and its exact 95 % interval")
-                      : add_table(r, "fit_shares",
-                                  "shares per category (routes, destinations, CFS levels, ...): "
-                                  "count, total, share and its simultaneous 95 % interval");
-    if (t) {
-        flyt__export_col(t, "key", "", FLYT_EXPORT_TEXT);
-        flyt__export_col(t, "groups", "", FLYT_EXPORT_TEXT);
-        flyt__export_col(t, "category", "", FLYT_EXPORT_TEXT);
-        flyt__export_col(t, hazards ? "events" : "count", "", FLYT_EXPORT_COUNT);
-        flyt__export_col(t, hazards ? "exposure" : "total", hazards ? "person-years" : "",
-                         hazards ? FLYT_EXPORT_REAL : FLYT_EXPORT_COUNT);
-        flyt__export_col(t, hazards ? "rate" : "share", hazards ? "per year" : "fraction",
-                         FLYT_EXPORT_REAL);
-        flyt__export_col(t, "ci95_low", hazards ? "per year" : "fraction", FLYT_EXPORT_REAL);
-        flyt__export_col(t, "ci95_high", hazards ? "per year" : "fraction", FLYT_EXPORT_REAL);
-        for (size_t i = 0; i < n; i++) {
-            size_t row = flyt__export_row(t);
-            flyt__export_set_text(t, row, 0, key[i]);
-            flyt__export_set_text(t, row, 1, grp[i]);
-            flyt__export_set_text(t, row, 2, cat[i]);
-            for (size_t k = 0; k < 5; k++)
-                flyt__export_set_num(t, row, 3 + k, v[i * 5 + k]);
-        }
+            hazards ? add_table(r, "fit_hazards",
+                                "caseload hazards per route: events, person-years at risk, "
+                                "the rate a year and its exact 95 % interval")
+                    : add_table(r, "fit_shares",
+                                "shares per category (routes, destinations, CFS levels, ...): "
+                                "count, total, share and its simultaneous 95 % interval");
+    if (!t)
+        return -1;
+    flyt__export_col(t, "key", "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, "groups", "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, "category", "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, hazards ? "events" : "count", "", FLYT_EXPORT_COUNT);
+    flyt__export_col(t, hazards ? "exposure" : "total", hazards ? "person-years" : "",
+                     hazards ? FLYT_EXPORT_REAL : FLYT_EXPORT_COUNT);
+    flyt__export_col(t, hazards ? "rate" : "share", hazards ? "per year" : "fraction",
+                     FLYT_EXPORT_REAL);
+    flyt__export_col(t, "ci95_low", hazards ? "per year" : "fraction", FLYT_EXPORT_REAL);
+    flyt__export_col(t, "ci95_high", hazards ? "per year" : "fraction", FLYT_EXPORT_REAL);
+    for (size_t i = 0; i < x->n; i++) {
+        size_t row = flyt__export_row(t);
+        flyt__export_set_text(t, row, 0, x->key[i]);
+        flyt__export_set_text(t, row, 1, x->group[i]);
+        flyt__export_set_text(t, row, 2, x->category[i]);
+        for (size_t k = 0; k < FLYT__FIT_N_VALUE; k++)
+            flyt__export_set_num(t, row, 3 + k, x->values[i * FLYT__FIT_N_VALUE + k]);
     }
-    flyt__h5_free_strings(key, n);
-    flyt__h5_free_strings(grp, n2);
-    flyt__h5_free_strings(cat, n3);
-    free(v);
-    if (g >= 0)
-        H5Gclose(g);
-    return r->failed ? -1 : 0;
+    return 0;
 }
 
-static int fit_arrivals(struct rd *r, hid_t fg, int from_day)
+static int fit_arrivals(struct rd *r, const struct flyt__fit_arrivals *x, int from_day)
 {
-    if (!flyt__h5_has(fg, "arrivals"))
+    if (!x->present)
         return 0;
-    hid_t g = H5Gopen2(fg, "arrivals", H5P_DEFAULT);
-    size_t n = 0, c;
-    double *count = g >= 0 ? read_doubles(r, g, "count", &n, &c) : NULL;
-    double *fitted = count ? read_column(r, g, "fitted", n) : NULL;
-    if (g < 0)
-        fail(r, "cannot open '/fit/arrivals' in '%s'", r->path);
     struct flyt_export_table *t =
-            fitted ? add_table(r, "fit_arrivals",
-                               "admissions from the community on each whole day of the records' "
-                               "window, and the fitted rate")
-                   : NULL;
-    if (t) {
-        flyt__export_col(t, "day", "days", FLYT_EXPORT_COUNT);
-        flyt__export_col(t, "date", "", FLYT_EXPORT_TEXT);
-        flyt__export_col(t, "admissions", "patients/day", FLYT_EXPORT_COUNT);
-        flyt__export_col(t, "fitted", "patients/day", FLYT_EXPORT_REAL);
-        for (size_t i = 0; i < n; i++) {
-            size_t row = flyt__export_row(t);
-            int y, m, d;
-            char date[16];
-            flyt_civil_from_days(from_day + (int)i, &y, &m, &d);
-            snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
-            flyt__export_set_num(t, row, 0, (double)i);
-            flyt__export_set_text(t, row, 1, date);
-            flyt__export_set_num(t, row, 2, count[i]);
-            flyt__export_set_num(t, row, 3, fitted[i]);
-        }
+            add_table(r, "fit_arrivals",
+                      "admissions from the community on each whole day of the records' "
+                      "window, and the fitted rate");
+    if (!t)
+        return -1;
+    flyt__export_col(t, "day", "days", FLYT_EXPORT_COUNT);
+    flyt__export_col(t, "date", "", FLYT_EXPORT_TEXT);
+    flyt__export_col(t, "admissions", "patients/day", FLYT_EXPORT_COUNT);
+    flyt__export_col(t, "fitted", "patients/day", FLYT_EXPORT_REAL);
+    for (size_t i = 0; i < x->n_days; i++) {
+        size_t row = flyt__export_row(t);
+        int y, m, d;
+        char date[16];
+        flyt_civil_from_days(from_day + (int)i, &y, &m, &d);
+        snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+        flyt__export_set_num(t, row, 0, (double)i);
+        flyt__export_set_text(t, row, 1, date);
+        flyt__export_set_num(t, row, 2, x->count[i]);
+        flyt__export_set_num(t, row, 3, x->fitted[i]);
     }
-    free(count);
-    free(fitted);
-    if (g >= 0)
-        H5Gclose(g);
-    return r->failed ? -1 : 0;
+    return 0;
 }
 
 static int export_fit(struct rd *r)
 {
-    hid_t fg = H5Gopen2(r->file, "fit", H5P_DEFAULT);
-    if (fg < 0)
-        return fail(r, "cannot open '/fit' in '%s'", r->path);
-    char from[32];
-    int y, m, d;
-    if (!flyt__h5_attr_text(fg, "from_date", from, sizeof from) ||
-        sscanf(from, "%4d-%2d-%2d", &y, &m, &d) != 3)
-        fail(r, "'/fit' in '%s' has no from_date", r->path);
-    else if (fit_durations(r, fg) == 0 && fit_categories(r, fg, false) == 0 &&
-             fit_categories(r, fg, true) == 0)
-        fit_arrivals(r, fg, flyt_days_from_civil(y, m, d));
-    H5Gclose(fg);
+    struct flyt__fit_file fit;
+    if (flyt__fit_read(r->file, r->path,
+                       FLYT__FIT_READ_FROM_DATE | FLYT__FIT_READ_DURATIONS | FLYT__FIT_READ_SHARES |
+                               FLYT__FIT_READ_HAZARDS | FLYT__FIT_READ_ARRIVALS,
+                       &fit, r->err, r->errlen) != 0)
+        r->failed++; /* the reader wrote the message */
+    else if (fit_durations(r, &fit.durations) == 0 && fit_categories(r, &fit.shares, false) == 0 &&
+             fit_categories(r, &fit.hazards, true) == 0)
+        fit_arrivals(r, &fit.arrivals, fit.from_day);
+    flyt__fit_free(&fit);
     return r->failed ? -1 : 0;
 }
 

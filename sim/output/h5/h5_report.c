@@ -6,6 +6,7 @@
  */
 #include "flyt/report.h"
 #include "output/h5/h5_common.h"
+#include "output/h5/h5_fit_read.h"
 #include "output/print/print_util.h"
 #include "output/print/report_table.h"
 
@@ -424,109 +425,59 @@ static int report_sweep(struct reader *r)
 
 /* ---- fit files ---- */
 
-static const char *const fit_fams[4] = { "exponential", "gamma", "lognormal", "weibull" };
-
-static int fit_durations(struct reader *r, hid_t fg)
+static int fit_durations(struct reader *r, const struct flyt__fit_durations *x)
 {
     static const char *const cols[] = { "key",  "groups",   "written",   "stays", "ended",
                                         "mean", "ci95_low", "ci95_high", "sd",    "fit_p" };
-    if (!flyt__h5_has(fg, "distributions"))
+    /* the written family's figures only: the export has every family's */
+    static const int shown[5] = { FLYT__FIT_MEAN, FLYT__FIT_MEAN_LO, FLYT__FIT_MEAN_HI,
+                                  FLYT__FIT_SD, FLYT__FIT_GOF_P };
+    if (!x->present)
         return 0;
-    hid_t g = H5Gopen2(fg, "distributions", H5P_DEFAULT);
-    size_t n = 0, n2 = 0, n3 = 0, rows = 0, c = 0;
-    char **key = g >= 0 ? read_strings(r, g, "key", &n) : NULL;
-    char **grp = key ? read_strings(r, g, "group", &n2) : NULL;
-    char **chosen = grp ? read_strings(r, g, "chosen", &n3) : NULL;
-    double *counts = chosen ? read_doubles(r, g, "counts", &rows, &c) : NULL;
-    double *st = counts ? calloc(n * 40 + 1, sizeof *st) : NULL;
-    hid_t d = st ? H5Dopen2(g, "stats", H5P_DEFAULT) : -1;
-    hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
-    hsize_t dims[3] = { 0, 0, 0 };
-    bool ok = g >= 0 && key && grp && chosen && counts && st && n2 == n && n3 == n && rows == n &&
-              c == 2 && sp >= 0 && H5Sget_simple_extent_ndims(sp) == 3 &&
-              H5Sget_simple_extent_dims(sp, dims, NULL) == 3 && dims[0] == n && dims[1] == 4 &&
-              dims[2] == 10 &&
-              (n == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, st) >= 0);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
-    if (!ok && !r->failed)
-        fail(r, "cannot read '/fit/distributions' in '%s'", r->path);
-    struct flyt__table *t =
-            r->failed || !ok ? NULL
-                             : add_table(r, "durations (days; 95 % intervals)", cols, N_OF(cols));
-    for (size_t i = 0; t && i < n; i++) {
-        int f = -1;
-        for (int k = 0; k < 4; k++)
-            if (strcmp(chosen[i], fit_fams[k]) == 0)
-                f = k;
-        const double *x = f >= 0 ? &st[(i * 4 + (size_t)f) * 10] : NULL;
+    struct flyt__table *t = add_table(r, "durations (days; 95 % intervals)", cols, N_OF(cols));
+    for (size_t i = 0; t && i < x->n; i++) {
+        int f = flyt__fit_family_index(x->chosen[i]);
+        const double *st =
+                f >= 0 ? &x->stats[(i * FLYT__FIT_N_FAMILY + (size_t)f) * FLYT__FIT_N_STAT] : NULL;
         flyt__table_row(t);
-        flyt__table_text(t, key[i]);
-        flyt__table_text(t, grp[i]);
-        flyt__table_text(t, chosen[i]);
-        flyt__table_num(t, counts[i * 2]);
-        flyt__table_num(t, counts[i * 2 + 1]);
-        static const int at[5] = { 2, 3, 4, 5, 9 };
+        flyt__table_text(t, x->key[i]);
+        flyt__table_text(t, x->group[i]);
+        flyt__table_text(t, x->chosen[i]);
+        flyt__table_num(t, x->counts[i * 2]);
+        flyt__table_num(t, x->counts[i * 2 + 1]);
         for (int k = 0; k < 5; k++)
-            flyt__table_num(t, x ? x[at[k]] : NAN);
+            flyt__table_num(t, st ? st[shown[k]] : NAN); /* empirical: no family's figures */
     }
-    flyt__h5_free_strings(key, n);
-    flyt__h5_free_strings(grp, n2);
-    flyt__h5_free_strings(chosen, n3);
-    free(counts);
-    free(st);
-    if (g >= 0)
-        H5Gclose(g);
-    return r->failed ? -1 : 0;
+    return t ? 0 : -1;
 }
 
 /* /fit/shares or /fit/hazards, the categories with records. */
-static int fit_categories(struct reader *r, hid_t fg, bool hazards)
+static int fit_categories(struct reader *r, const struct flyt__fit_categories *x, bool hazards)
 {
     static const char *const share_cols[] = { "key",   "groups",   "category", "count",
                                               "share", "ci95_low", "ci95_high" };
     static const char *const rate_cols[] = { "key",      "groups",   "category", "events",
                                              "per year", "ci95_low", "ci95_high" };
-    const char *name = hazards ? "hazards" : "shares";
-    if (!flyt__h5_has(fg, name))
+    if (!x->present)
         return 0;
-    hid_t g = H5Gopen2(fg, name, H5P_DEFAULT);
-    size_t n = 0, n2 = 0, n3 = 0, rows = 0, c = 0;
-    char **key = g >= 0 ? read_strings(r, g, "key", &n) : NULL;
-    char **grp = key ? read_strings(r, g, "group", &n2) : NULL;
-    char **cat = grp ? read_strings(r, g, "category", &n3) : NULL;
-    double *v = cat ? read_doubles(r, g, "values", &rows, &c) : NULL;
-    bool ok = g >= 0 && key && grp && cat && v && n2 == n && n3 == n && rows == n && c == 5;
-    if (!ok && !r->failed)
-        fail(r, "cannot read '/fit/%s' in '%s' (datasets missing or of different shapes)", name,
-             r->path);
     struct flyt__table *t =
-            r->failed || !ok ? NULL
-            : hazards
-                    ? add_table(r, "hazards (events per person-year at risk, exact 95 % intervals)",
+            hazards ? add_table(r, "hazards (events per person-year at risk, exact 95 % intervals)",
                                 rate_cols, N_OF(rate_cols))
                     : add_table(r, "shares (simultaneous 95 % intervals)", share_cols,
                                 N_OF(share_cols));
-    for (size_t i = 0; t && i < n; i++) {
-        if (!(v[i * 5] > 0))
+    for (size_t i = 0; t && i < x->n; i++) {
+        const double *v = &x->values[i * FLYT__FIT_N_VALUE];
+        if (!(v[0] > 0))
             continue;
         flyt__table_row(t);
-        flyt__table_text(t, key[i]);
-        flyt__table_text(t, grp[i]);
-        flyt__table_text(t, cat[i]);
-        flyt__table_num(t, v[i * 5]);
-        for (int k = 2; k < 5; k++)
-            flyt__table_num(t, v[i * 5 + (size_t)k]);
+        flyt__table_text(t, x->key[i]);
+        flyt__table_text(t, x->group[i]);
+        flyt__table_text(t, x->category[i]);
+        flyt__table_num(t, v[0]);
+        for (int k = 2; k < FLYT__FIT_N_VALUE; k++)
+            flyt__table_num(t, v[k]);
     }
-    flyt__h5_free_strings(key, n);
-    flyt__h5_free_strings(grp, n2);
-    flyt__h5_free_strings(cat, n3);
-    free(v);
-    if (g >= 0)
-        H5Gclose(g);
-    return r->failed ? -1 : 0;
+    return t ? 0 : -1;
 }
 
 static int report_fit(struct reader *r)
@@ -546,11 +497,22 @@ static int report_fit(struct reader *r)
     for (size_t i = 0; t && i < N_OF(rec); i++)
         if (H5Aexists(fg, rec[i]) > 0 && flyt__h5_attr_text(fg, rec[i], buf, sizeof buf))
             attr_row(t, rec[i], buf);
-    int rc = t && fit_durations(r, fg) == 0 && fit_categories(r, fg, false) == 0 &&
-                             fit_categories(r, fg, true) == 0
-                     ? 0
-                     : -1;
     H5Gclose(fg);
+    if (!t)
+        return -1;
+    /* no arrivals: the report has no table of them, and a damaged
+     * /fit/arrivals must not cost the tables it does have */
+    struct flyt__fit_file fit;
+    int rc = flyt__fit_read(r->file, r->path,
+                            FLYT__FIT_READ_DURATIONS | FLYT__FIT_READ_SHARES |
+                                    FLYT__FIT_READ_HAZARDS,
+                            &fit, r->err, r->errlen);
+    if (rc != 0)
+        r->failed++; /* the reader wrote the message */
+    else if (fit_durations(r, &fit.durations) || fit_categories(r, &fit.shares, false) ||
+             fit_categories(r, &fit.hazards, true))
+        rc = -1;
+    flyt__fit_free(&fit);
     return rc;
 }
 
