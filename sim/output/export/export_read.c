@@ -13,71 +13,25 @@
 #include <hdf5.h>
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct rd {
     hid_t file;
-    const char *path;
-    char *err;
-    size_t errlen;
-    int failed;
+    struct flyt__h5_rd h; /* path, first error */
     struct flyt_export_book *book;
     int start_day; /* start_date as days since 1970-01-01; INT_MIN: unknown */
     bool have_start;
 };
-
-static int fail(struct rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct rd *r, const char *fmt, ...)
-{
-    if (!r->failed++ && r->err && r->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(r->err, r->errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-/* A string dataset as malloc'd copies; NULL (and a message) on failure. */
-static char **read_strings(struct rd *r, hid_t loc, const char *name, size_t *n)
-{
-    char **out = flyt__h5_strings(loc, name, n);
-    if (!out)
-        fail(r, "cannot read '%s' in '%s'", name, r->path);
-    return out;
-}
-
-/* Any numeric dataset, 1-D or 2-D, converted to double: rows x cols. */
-static double *read_doubles(struct rd *r, hid_t loc, const char *name, size_t *rows, size_t *cols)
-{
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    hsize_t dims[2] = { 0, 0 };
-    hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
-    double *x = len >= 0 ? calloc((size_t)len + 1, sizeof *x) : NULL;
-    bool ok =
-            x && (len == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
-    if (d >= 0)
-        H5Dclose(d);
-    if (!ok) {
-        free(x);
-        fail(r, "cannot read '%s' in '%s' as numbers", name, r->path);
-        return NULL;
-    }
-    /* an [n x 0] dataset holds no values: no rows to read */
-    *rows = len == 0 ? 0 : (size_t)dims[0];
-    *cols = (size_t)dims[1];
-    return x;
-}
 
 /* A numeric field of the table /replications (a compound row per replication). */
 static double *field(struct rd *r, hid_t loc, const char *name, size_t *n)
 {
     double *x = flyt__h5_read_field(loc, "replications", name, n);
     if (!x)
-        fail(r, "cannot read the field '%s' of '/replications' in '%s'", name, r->path);
+        flyt__h5_rd_fail(&r->h, "cannot read the field '%s' of '/replications' in '%s'", name,
+                         r->h.path);
     return x;
 }
 
@@ -85,11 +39,11 @@ static double *field(struct rd *r, hid_t loc, const char *name, size_t *n)
 static double *read_column(struct rd *r, hid_t loc, const char *name, size_t n)
 {
     size_t rows, cols;
-    double *x = read_doubles(r, loc, name, &rows, &cols);
+    double *x = flyt__h5_rd_doubles(&r->h, loc, name, &rows, &cols);
     if (x && (rows != n || cols != 1)) {
         free(x);
-        fail(r, "'%s' in '%s' has %zu x %zu values where %zu were expected", name, r->path, rows,
-             cols, n);
+        flyt__h5_rd_fail(&r->h, "'%s' in '%s' has %zu x %zu values where %zu were expected", name,
+                         r->h.path, rows, cols, n);
         return NULL;
     }
     return x;
@@ -114,7 +68,7 @@ static struct flyt_export_table *add_table(struct rd *r, const char *name, const
     struct flyt_export_table **ts = t ? realloc(b->tables, (b->n_tables + 1) * sizeof *ts) : NULL;
     if (!ts) {
         flyt__export_table_free(t);
-        fail(r, "out of memory");
+        flyt__h5_rd_fail(&r->h, "out of memory");
         return NULL;
     }
     b->tables = ts;
@@ -161,7 +115,7 @@ static int subgroups(struct rd *r, hid_t loc, const char *path, struct names *ns
     if (rc < 0 || ns->failed) {
         flyt__h5_free_strings(ns->v, ns->n);
         *ns = (struct names){ 0 };
-        return fail(r, "cannot list the groups in '%s' of '%s'", path, r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot list the groups in '%s' of '%s'", path, r->h.path);
     }
     return 0;
 }
@@ -198,22 +152,23 @@ static int kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, const 
 {
     hid_t s = H5Gopen2(loc, "summary", H5P_DEFAULT);
     if (s < 0)
-        return fail(r, "cannot open a 'summary' group in '%s'", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open a 'summary' group in '%s'", r->h.path);
     size_t n = 0, nu = 0, nd = 0;
-    char **kpi = read_strings(r, s, "kpi", &n);
-    char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
-    char **desc =
-            units && flyt__h5_has(s, "description") ? read_strings(r, s, "description", &nd) : NULL;
+    char **kpi = flyt__h5_rd_strings(&r->h, s, "kpi", &n);
+    char **units = kpi ? flyt__h5_rd_strings(&r->h, s, "units", &nu) : NULL;
+    char **desc = units && flyt__h5_has(s, "description")
+                          ? flyt__h5_rd_strings(&r->h, s, "description", &nd)
+                          : NULL;
     static const char *const num[] = { "mean", "sd", "ci95_low", "ci95_high", "n" };
     double *x[5] = { 0 };
     for (size_t j = 0; units && j < 5; j++)
         if (flyt__h5_has(s, num[j]))
             x[j] = read_column(r, s, num[j], n);
         else if (j != 1) /* role summaries have no sd */
-            fail(r, "'%s' has no '%s' in '%s'", "summary", num[j], r->path);
-    if (!r->failed && nu != n)
-        fail(r, "the summary's kpi and units differ in length in '%s'", r->path);
-    for (size_t k = 0; kpi && units && !r->failed && k < n; k++) {
+            flyt__h5_rd_fail(&r->h, "'%s' has no '%s' in '%s'", "summary", num[j], r->h.path);
+    if (!r->h.failed && nu != n)
+        flyt__h5_rd_fail(&r->h, "the summary's kpi and units differ in length in '%s'", r->h.path);
+    for (size_t k = 0; kpi && units && !r->h.failed && k < n; k++) {
         size_t row = flyt__export_row(t);
         flyt__export_set_text(t, row, K_SCEN, scenario);
         flyt__export_set_text(t, row, K_LEVEL, level);
@@ -232,7 +187,7 @@ static int kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, const 
     flyt__h5_free_strings(units, nu);
     flyt__h5_free_strings(desc, nd);
     H5Gclose(s);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* Key figures of loc's groups under path (roles, units, municipalities). */
@@ -242,12 +197,12 @@ static int level_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, cons
     struct names ns;
     if (subgroups(r, loc, path, &ns) != 0)
         return -1;
-    for (size_t i = 0; !r->failed && i < ns.n; i++) {
+    for (size_t i = 0; !r->h.failed && i < ns.n; i++) {
         char sub[1024];
         snprintf(sub, sizeof sub, "%s/%s", path, ns.v[i]);
         hid_t g = H5Gopen2(loc, sub, H5P_DEFAULT);
         if (g < 0) {
-            fail(r, "cannot open '%s' in '%s'", sub, r->path);
+            flyt__h5_rd_fail(&r->h, "cannot open '%s' in '%s'", sub, r->h.path);
             break;
         }
         if (flyt__h5_has(g, "summary"))
@@ -255,7 +210,7 @@ static int level_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, cons
         H5Gclose(g);
     }
     flyt__h5_free_strings(ns.v, ns.n);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* A 1-D string attribute as malloc'd copies (n + 1 entries, the last NULL). */
@@ -263,7 +218,7 @@ static char **read_attr_strings(struct rd *r, hid_t obj, const char *name, size_
 {
     char **out = flyt__h5_attr_strings(obj, name, n);
     if (!out)
-        fail(r, "cannot read the attribute '%s' in '%s'", name, r->path);
+        flyt__h5_rd_fail(&r->h, "cannot read the attribute '%s' in '%s'", name, r->h.path);
     return out;
 }
 
@@ -290,17 +245,19 @@ static int read_units(struct rd *r, hid_t loc, struct units *u)
         return 0;
     hid_t g = H5Gopen2(loc, "units", H5P_DEFAULT);
     if (g < 0)
-        return fail(r, "cannot open '/units' in '%s'", r->path);
-    if ((u->id = read_strings(r, g, "ids", &u->n)) &&
+        return flyt__h5_rd_fail(&r->h, "cannot open '/units' in '%s'", r->h.path);
+    if ((u->id = flyt__h5_rd_strings(&r->h, g, "ids", &u->n)) &&
         (u->kpi = read_attr_strings(r, g, "kpi", &u->k)) &&
         (u->units = read_attr_strings(r, g, "kpi_units", &u->nu)))
         u->desc = read_attr_strings(r, g, "kpi_description", &u->nd);
     H5Gclose(g);
-    if (!r->failed && (u->nu != u->k || u->nd != u->k))
-        fail(r, "the per-unit KPI names, units and descriptions of '%s' differ in length", r->path);
-    if (r->failed)
+    if (!r->h.failed && (u->nu != u->k || u->nd != u->k))
+        flyt__h5_rd_fail(&r->h,
+                         "the per-unit KPI names, units and descriptions of '%s' differ in length",
+                         r->h.path);
+    if (r->h.failed)
         units_free(u);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 enum { U_MEAN, U_SD, U_LO, U_HI, U_N, U_STATS };
@@ -315,10 +272,11 @@ static int unit_kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, c
     double *x = flyt__h5_read_table(loc, "units/summary", 3, dims);
     if (!x || dims[0] != u->n || dims[1] != u->k || dims[2] != U_STATS) {
         free(x);
-        return fail(r,
-                    "'/units/summary' in '%s' is not a table of %zu units x %zu KPIs x %d "
-                    "statistics",
-                    r->path, u->n, u->k, U_STATS);
+        return flyt__h5_rd_fail(
+                &r->h,
+                "'/units/summary' in '%s' is not a table of %zu units x %zu KPIs x %d "
+                "statistics",
+                r->h.path, u->n, u->k, U_STATS);
     }
     for (size_t i = 0; i < u->n; i++)
         for (size_t k = 0; k < u->k; k++) {
@@ -333,7 +291,7 @@ static int unit_kpi_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, c
             flyt__export_set_text(t, row, K_DESC, u->desc[k]);
         }
     free(x);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* unit_replications: one row per unit and replication, a column per unit KPI. */
@@ -355,18 +313,22 @@ static int unit_replication_rows(struct rd *r, struct flyt_export_table **tp, hi
     }
     struct flyt_export_table *t = *tp;
     if (t->n_cols != 3 + u->k)
-        return fail(r, "the scenarios of '%s' have different per-unit key figures", r->path);
+        return flyt__h5_rd_fail(&r->h, "the scenarios of '%s' have different per-unit key figures",
+                                r->h.path);
     size_t reps = 0;
     double *num = flyt__h5_read_field(loc, "replications", "replication", &reps);
     if (!num)
-        return fail(r, "cannot read the field 'replication' of '/replications' in '%s'", r->path);
+        return flyt__h5_rd_fail(
+                &r->h, "cannot read the field 'replication' of '/replications' in '%s'", r->h.path);
     hsize_t dims[3] = { 0, 0, 0 };
     double *x = flyt__h5_read_table(loc, "units/kpis", 3, dims);
     if (!x || dims[0] != reps || dims[1] != u->n || dims[2] != u->k)
-        fail(r, "'/units/kpis' in '%s' is not a table of %zu replications x %zu units x %zu KPIs",
-             r->path, reps, u->n, u->k);
+        flyt__h5_rd_fail(
+                &r->h,
+                "'/units/kpis' in '%s' is not a table of %zu replications x %zu units x %zu KPIs",
+                r->h.path, reps, u->n, u->k);
     /* rows unit by unit, as the scenario lists them */
-    for (size_t i = 0; !r->failed && i < u->n; i++)
+    for (size_t i = 0; !r->h.failed && i < u->n; i++)
         for (size_t j = 0; j < reps; j++) {
             size_t row = flyt__export_row(t);
             flyt__export_set_text(t, row, 0, scenario);
@@ -377,7 +339,7 @@ static int unit_replication_rows(struct rd *r, struct flyt_export_table **tp, hi
         }
     free(x);
     free(num);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* ------------------------------------------------- replications and series */
@@ -399,8 +361,8 @@ static int replication_rows(struct rd *r, struct flyt_export_table **tp, hid_t l
 {
     size_t n = 0, nu = 0, reps = 0, c = 0;
     hid_t s = H5Gopen2(loc, "summary", H5P_DEFAULT);
-    char **kpi = s >= 0 ? read_strings(r, s, "kpi", &n) : NULL;
-    char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
+    char **kpi = s >= 0 ? flyt__h5_rd_strings(&r->h, s, "kpi", &n) : NULL;
+    char **units = kpi ? flyt__h5_rd_strings(&r->h, s, "units", &nu) : NULL;
     if (s >= 0)
         H5Gclose(s);
     double *num = units ? field(r, loc, "replication", &reps) : NULL;
@@ -418,15 +380,15 @@ static int replication_rows(struct rd *r, struct flyt_export_table **tp, hid_t l
     }
     struct flyt_export_table *t = *tp;
     if (t && status && t->n_cols != 3 + n)
-        fail(r, "the scenarios of '%s' have different key figures", r->path);
+        flyt__h5_rd_fail(&r->h, "the scenarios of '%s' have different key figures", r->h.path);
     size_t first = t ? t->n_rows : 0;
-    for (size_t i = 0; t && status && !r->failed && i < reps; i++) {
+    for (size_t i = 0; t && status && !r->h.failed && i < reps; i++) {
         size_t row = flyt__export_row(t);
         flyt__export_set_text(t, row, 0, scenario);
         flyt__export_set_num(t, row, 1, num[i]);
         flyt__export_set_num(t, row, 2, status[i]);
     }
-    for (size_t k = 0; t && status && !r->failed && k < n; k++) {
+    for (size_t k = 0; t && status && !r->h.failed && k < n; k++) {
         double *x = field(r, loc, kpi[k], &c);
         for (size_t i = 0; x && i < reps && i < c; i++)
             flyt__export_set_num(t, first + i, 3 + k, x[i]);
@@ -436,7 +398,7 @@ static int replication_rows(struct rd *r, struct flyt_export_table **tp, hid_t l
     free(status);
     flyt__h5_free_strings(kpi, n);
     flyt__h5_free_strings(units, nu);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* series: per day after the warm-up, each daily series' mean over the
@@ -453,7 +415,7 @@ static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, c
     if (g < 0 || H5Gget_info(g, &gi) < 0) {
         if (g >= 0)
             H5Gclose(g);
-        return fail(r, "cannot open '/series' in '%s'", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '/series' in '%s'", r->h.path);
     }
     ds.v = calloc(gi.nlinks + 1, sizeof *ds.v);
     for (idx = 0; ds.v && idx < gi.nlinks; idx++) {
@@ -461,24 +423,24 @@ static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, c
         if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, idx, name, sizeof name,
                                H5P_DEFAULT) < 0 ||
             !(ds.v[ds.n++] = strdup(name))) {
-            fail(r, "cannot list the series in '%s'", r->path);
+            flyt__h5_rd_fail(&r->h, "cannot list the series in '%s'", r->h.path);
             break;
         }
     }
     if (!ds.v)
-        fail(r, "out of memory");
+        flyt__h5_rd_fail(&r->h, "out of memory");
     char layout[16] = "";
     bool reduced = flyt__h5_attr_text(g, "layout", layout, sizeof layout) &&
                    strcmp(layout, "reduced") == 0;
-    double **x = r->failed ? NULL : calloc(ds.n + 1, sizeof *x);
+    double **x = r->h.failed ? NULL : calloc(ds.n + 1, sizeof *x);
     size_t reps = 0, days = 0;
     double first_day = 0;
     char units[64][64] = { { 0 } };
-    for (size_t k = 0; x && !r->failed && k < ds.n && k < 64; k++) {
+    for (size_t k = 0; x && !r->h.failed && k < ds.n && k < 64; k++) {
         size_t rr, cc;
         char mean[300];
         snprintf(mean, sizeof mean, "%s/mean", ds.v[k]);
-        x[k] = read_doubles(r, g, reduced ? mean : ds.v[k], &rr, &cc);
+        x[k] = flyt__h5_rd_doubles(&r->h, g, reduced ? mean : ds.v[k], &rr, &cc);
         if (!x[k])
             break;
         if (reduced) {
@@ -489,7 +451,7 @@ static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, c
             reps = rr;
             days = cc;
         } else if (rr != reps || cc != days) {
-            fail(r, "the series in '%s' differ in shape", r->path);
+            flyt__h5_rd_fail(&r->h, "the series in '%s' differ in shape", r->h.path);
         }
         hid_t d = H5Oopen(g, ds.v[k], H5P_DEFAULT);
         char buf[64];
@@ -501,9 +463,10 @@ static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, c
             H5Oclose(d);
         }
     }
-    if (!r->failed && ds.n > 64)
-        fail(r, "'%s' has more daily series than flyt export takes (64)", r->path);
-    if (!r->failed && !*tp) {
+    if (!r->h.failed && ds.n > 64)
+        flyt__h5_rd_fail(&r->h, "'%s' has more daily series than flyt export takes (64)",
+                         r->h.path);
+    if (!r->h.failed && !*tp) {
         *tp = add_table(r, "series",
                         "daily series: the mean over the replications of each day after the "
                         "warm-up (census at 00:00 or count during the day, as in the file)");
@@ -516,9 +479,9 @@ static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, c
         }
     }
     struct flyt_export_table *t = *tp;
-    if (t && !r->failed && t->n_cols != 3 + ds.n)
-        fail(r, "the scenarios of '%s' have different daily series", r->path);
-    for (size_t j = 0; t && x && !r->failed && j < days; j++) {
+    if (t && !r->h.failed && t->n_cols != 3 + ds.n)
+        flyt__h5_rd_fail(&r->h, "the scenarios of '%s' have different daily series", r->h.path);
+    for (size_t j = 0; t && x && !r->h.failed && j < days; j++) {
         size_t row = flyt__export_row(t);
         char date[16];
         date_text(r, first_day + (double)j, date, sizeof date);
@@ -541,7 +504,7 @@ static int series_rows(struct rd *r, struct flyt_export_table **tp, hid_t loc, c
     free(x);
     flyt__h5_free_strings(ds.v, ds.n);
     H5Gclose(g);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* Everything a run file holds for one scenario under loc. */
@@ -592,16 +555,17 @@ static int difference_rows(struct rd *r, struct flyt_export_table *t, hid_t loc,
     };
     hid_t s = H5Gopen2(loc, "summary", H5P_DEFAULT);
     if (s < 0)
-        return fail(r, "cannot open a differences summary in '%s'", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open a differences summary in '%s'", r->h.path);
     size_t n = 0, nu = 0, nd = 0;
-    char **kpi = read_strings(r, s, "kpi", &n);
-    char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
-    char **desc =
-            units && flyt__h5_has(s, "description") ? read_strings(r, s, "description", &nd) : NULL;
+    char **kpi = flyt__h5_rd_strings(&r->h, s, "kpi", &n);
+    char **units = kpi ? flyt__h5_rd_strings(&r->h, s, "units", &nu) : NULL;
+    char **desc = units && flyt__h5_has(s, "description")
+                          ? flyt__h5_rd_strings(&r->h, s, "description", &nd)
+                          : NULL;
     double *x[9] = { 0 };
-    for (size_t j = 0; units && !r->failed && j < 9; j++)
+    for (size_t j = 0; units && !r->h.failed && j < 9; j++)
         x[j] = read_column(r, s, num[j], n);
-    for (size_t k = 0; kpi && units && !r->failed && k < n && k < nu; k++) {
+    for (size_t k = 0; kpi && units && !r->h.failed && k < n && k < nu; k++) {
         size_t row = flyt__export_row(t);
         flyt__export_set_text(t, row, D_VAR, variant);
         flyt__export_set_text(t, row, D_LEVEL, level);
@@ -619,7 +583,7 @@ static int difference_rows(struct rd *r, struct flyt_export_table *t, hid_t loc,
     flyt__h5_free_strings(units, nu);
     flyt__h5_free_strings(desc, nd);
     H5Gclose(s);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 static int export_compare(struct rd *r)
@@ -628,21 +592,21 @@ static int export_compare(struct rd *r)
     struct names sc, dv;
     if (!rt.kpi || subgroups(r, r->file, "scenarios", &sc) != 0)
         return -1;
-    for (size_t i = 0; !r->failed && i < sc.n; i++) {
+    for (size_t i = 0; !r->h.failed && i < sc.n; i++) {
         char path[1024];
         snprintf(path, sizeof path, "scenarios/%s", sc.v[i]);
         hid_t g = H5Gopen2(r->file, path, H5P_DEFAULT);
         if (g < 0 || scenario_tables(r, &rt, g, sc.v[i]) != 0)
-            fail(r, "cannot read '/%s' in '%s'", path, r->path);
+            flyt__h5_rd_fail(&r->h, "cannot read '/%s' in '%s'", path, r->h.path);
         if (g >= 0)
             H5Gclose(g);
     }
     flyt__h5_free_strings(sc.v, sc.n);
     struct flyt_export_table *t =
-            r->failed ? NULL
-                      : add_table(r, "differences",
-                                  "each variant minus the base, paired over the replications "
-                                  "(same patients): mean difference and its 95 % interval");
+            r->h.failed ? NULL
+                        : add_table(r, "differences",
+                                    "each variant minus the base, paired over the replications "
+                                    "(same patients): mean difference and its 95 % interval");
     if (!t || subgroups(r, r->file, "differences", &dv) != 0)
         return -1;
     static const char *const text[] = { "variant", "level", "name", "kpi", "units" };
@@ -655,24 +619,24 @@ static int export_compare(struct rd *r)
     flyt__export_col(t, "variance_reduction", "fraction", FLYT_EXPORT_REAL);
     flyt__export_col(t, "n", "replications", FLYT_EXPORT_COUNT);
     flyt__export_col(t, "description", "", FLYT_EXPORT_TEXT);
-    for (size_t i = 0; !r->failed && i < dv.n; i++) {
+    for (size_t i = 0; !r->h.failed && i < dv.n; i++) {
         char path[1024];
         snprintf(path, sizeof path, "differences/%s", dv.v[i]);
         hid_t g = H5Gopen2(r->file, path, H5P_DEFAULT);
         if (g < 0 || difference_rows(r, t, g, dv.v[i], "all", ""))
-            fail(r, "cannot read '/%s' in '%s'", path, r->path);
+            flyt__h5_rd_fail(&r->h, "cannot read '/%s' in '%s'", path, r->h.path);
         static const char *const groups[] = { "roles", "units" }, *const levels[] = { "role",
                                                                                       "unit" };
         for (int lv = 0; lv < 2; lv++) {
             struct names roles;
-            if (g < 0 || r->failed || subgroups(r, g, groups[lv], &roles) != 0)
+            if (g < 0 || r->h.failed || subgroups(r, g, groups[lv], &roles) != 0)
                 continue;
-            for (size_t k = 0; !r->failed && k < roles.n; k++) {
+            for (size_t k = 0; !r->h.failed && k < roles.n; k++) {
                 char rp[1024];
                 snprintf(rp, sizeof rp, "%s/%s", groups[lv], roles.v[k]);
                 hid_t rg = H5Gopen2(g, rp, H5P_DEFAULT);
                 if (rg < 0 || difference_rows(r, t, rg, dv.v[i], levels[lv], roles.v[k]))
-                    fail(r, "cannot read '/%s/%s' in '%s'", path, rp, r->path);
+                    flyt__h5_rd_fail(&r->h, "cannot read '/%s/%s' in '%s'", path, rp, r->h.path);
                 if (rg >= 0)
                     H5Gclose(rg);
             }
@@ -682,7 +646,7 @@ static int export_compare(struct rd *r)
             H5Gclose(g);
     }
     flyt__h5_free_strings(dv.v, dv.n);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------- sweep */
@@ -712,23 +676,23 @@ static int read_params(struct rd *r, hid_t pts, struct params *p, size_t n_point
     p->num = calloc(p->n + 1, sizeof *p->num);
     p->text = calloc(p->n + 1, sizeof *p->text);
     if (!p->num || !p->text)
-        return fail(r, "out of memory");
-    for (size_t j = 0; !r->failed && j < p->n; j++) {
+        return flyt__h5_rd_fail(&r->h, "out of memory");
+    for (size_t j = 0; !r->h.failed && j < p->n; j++) {
         size_t n = 0;
         if (is_string_dataset(pts, p->key[j])) {
-            p->text[j] = read_strings(r, pts, p->key[j], &n);
+            p->text[j] = flyt__h5_rd_strings(&r->h, pts, p->key[j], &n);
             if (p->text[j] && n != n_points) {
                 /* freed here: params_free frees n_points strings */
                 flyt__h5_free_strings(p->text[j], n);
                 p->text[j] = NULL;
-                fail(r, "'/points/%s' in '%s' has %zu values for %zu points", p->key[j], r->path, n,
-                     n_points);
+                flyt__h5_rd_fail(&r->h, "'/points/%s' in '%s' has %zu values for %zu points",
+                                 p->key[j], r->h.path, n, n_points);
             }
         } else {
             p->num[j] = read_column(r, pts, p->key[j], n_points);
         }
     }
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 static void param_cols(struct flyt_export_table *t, const struct params *p)
@@ -751,17 +715,17 @@ static int sweep_tasks(struct rd *r)
 {
     hid_t g = H5Gopen2(r->file, "tasks", H5P_DEFAULT);
     if (g < 0)
-        return fail(r, "cannot open '/tasks' in '%s'", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '/tasks' in '%s'", r->h.path);
     size_t n = 0, c;
-    double *task = read_doubles(r, g, "task", &n, &c);
+    double *task = flyt__h5_rd_doubles(&r->h, g, "task", &n, &c);
     static const char *const idx[] = { "point", "replication", "status" };
     double *x[3] = { 0 };
-    for (size_t j = 0; task && !r->failed && j < 3; j++)
+    for (size_t j = 0; task && !r->h.failed && j < 3; j++)
         x[j] = read_column(r, g, idx[j], n);
     struct flyt_export_table *t =
-            r->failed ? NULL
-                      : add_table(r, "tasks",
-                                  "every task (a replication at a point) and its key figures");
+            r->h.failed ? NULL
+                        : add_table(r, "tasks",
+                                    "every task (a replication at a point) and its key figures");
     bool present[FLYT_N_KPI] = { false };
     if (t) {
         flyt__export_col(t, "task", "", FLYT_EXPORT_COUNT);
@@ -778,7 +742,7 @@ static int sweep_tasks(struct rd *r)
                 flyt__export_set_num(t, row, 1 + j, x[j][i]);
         }
     }
-    for (size_t k = 0, col = 4; t && !r->failed && k < FLYT_N_KPI; k++) {
+    for (size_t k = 0, col = 4; t && !r->h.failed && k < FLYT_N_KPI; k++) {
         if (!present[k])
             continue;
         double *v = read_column(r, g, flyt_kpi_defs[k].name, n);
@@ -791,7 +755,7 @@ static int sweep_tasks(struct rd *r)
         free(x[j]);
     free(task);
     H5Gclose(g);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* point_kpi: per point and key figure the mean and 95 % interval, with the
@@ -800,24 +764,25 @@ static int sweep_summary(struct rd *r, const struct params *p, size_t n_points)
 {
     hid_t s = H5Gopen2(r->file, "summary", H5P_DEFAULT);
     if (s < 0)
-        return fail(r, "cannot open '/summary' in '%s'", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '/summary' in '%s'", r->h.path);
     size_t n = 0, nu = 0;
-    char **kpi = read_strings(r, s, "kpi", &n);
-    char **units = kpi ? read_strings(r, s, "units", &nu) : NULL;
+    char **kpi = flyt__h5_rd_strings(&r->h, s, "kpi", &n);
+    char **units = kpi ? flyt__h5_rd_strings(&r->h, s, "units", &nu) : NULL;
     static const char *const num[] = { "mean", "sd", "ci95_low", "ci95_high", "n" };
     double *x[5] = { 0 };
-    for (size_t j = 0; units && !r->failed && j < 5; j++) {
+    for (size_t j = 0; units && !r->h.failed && j < 5; j++) {
         size_t rows, cols;
-        x[j] = read_doubles(r, s, num[j], &rows, &cols);
+        x[j] = flyt__h5_rd_doubles(&r->h, s, num[j], &rows, &cols);
         if (x[j] && (rows != n_points || cols != n || nu != n))
-            fail(r, "'/summary/%s' in '%s' is not points x key figures", num[j], r->path);
+            flyt__h5_rd_fail(&r->h, "'/summary/%s' in '%s' is not points x key figures", num[j],
+                             r->h.path);
     }
     struct flyt_export_table *t =
-            r->failed ? NULL
-                      : add_table(r, "point_kpi",
-                                  "key figures per sweep point: mean over the point's "
-                                  "replications and its 95 % interval (Student t; log or "
-                                  "logit scale at a bound)");
+            r->h.failed ? NULL
+                        : add_table(r, "point_kpi",
+                                    "key figures per sweep point: mean over the point's "
+                                    "replications and its 95 % interval (Student t; log or "
+                                    "logit scale at a bound)");
     if (t) {
         flyt__export_col(t, "point", "", FLYT_EXPORT_COUNT);
         param_cols(t, p);
@@ -842,7 +807,7 @@ static int sweep_summary(struct rd *r, const struct params *p, size_t n_points)
     flyt__h5_free_strings(kpi, n);
     flyt__h5_free_strings(units, nu);
     H5Gclose(s);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 static int export_sweep(struct rd *r)
@@ -852,15 +817,16 @@ static int export_sweep(struct rd *r)
     hid_t pg = H5Gopen2(r->file, "parameters", H5P_DEFAULT);
     hid_t pts = H5Gopen2(r->file, "points", H5P_DEFAULT);
     if (pg < 0 || pts < 0)
-        fail(r, "cannot open '/parameters' and '/points' in '%s'", r->path);
+        flyt__h5_rd_fail(&r->h, "cannot open '/parameters' and '/points' in '%s'", r->h.path);
     else
-        p.key = read_strings(r, pg, "key", &p.n);
-    double *point = r->failed ? NULL : read_doubles(r, pts, "point", &n_points, &c);
+        p.key = flyt__h5_rd_strings(&r->h, pg, "key", &p.n);
+    double *point = r->h.failed ? NULL : flyt__h5_rd_doubles(&r->h, pts, "point", &n_points, &c);
     size_t n_set = 0;
-    char **set = point ? read_strings(r, pts, "set", &n_set) : NULL;
+    char **set = point ? flyt__h5_rd_strings(&r->h, pts, "set", &n_set) : NULL;
     if (set && n_set != n_points)
-        fail(r, "'/points/set' in '%s' has %zu values for %zu points", r->path, n_set, n_points);
-    if (set && !r->failed && read_params(r, pts, &p, n_points) == 0) {
+        flyt__h5_rd_fail(&r->h, "'/points/set' in '%s' has %zu values for %zu points", r->h.path,
+                         n_set, n_points);
+    if (set && !r->h.failed && read_params(r, pts, &p, n_points) == 0) {
         struct flyt_export_table *t =
                 add_table(r, "points", "the sweep's points: each varied parameter's value");
         if (t) {
@@ -876,7 +842,7 @@ static int export_sweep(struct rd *r)
         }
         if (flyt__h5_has(r->file, "summary"))
             sweep_summary(r, &p, n_points);
-        if (!r->failed)
+        if (!r->h.failed)
             sweep_tasks(r);
     }
     params_free(&p, n_points);
@@ -886,7 +852,7 @@ static int export_sweep(struct rd *r)
         H5Gclose(pg);
     if (pts >= 0)
         H5Gclose(pts);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* ------------------------------------------------------------- forecast */
@@ -900,7 +866,7 @@ static void figure_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, co
     struct names figs;
     if (subgroups(r, loc, ".", &figs) != 0)
         return;
-    for (size_t f = 0; !r->failed && f < figs.n; f++) {
+    for (size_t f = 0; !r->h.failed && f < figs.n; f++) {
         hid_t g = H5Gopen2(loc, figs.v[f], H5P_DEFAULT);
         char units[64] = "", name[256];
         if (g < 0 || !flyt__h5_has(g, "median")) { /* a unit's group: its own rows */
@@ -911,9 +877,9 @@ static void figure_rows(struct rd *r, struct flyt_export_table *t, hid_t loc, co
         snprintf(name, sizeof name, "%s%s", prefix, figs.v[f]);
         flyt__h5_attr_text(g, "units", units, sizeof units);
         double *x[6] = { 0 };
-        for (size_t j = 0; !r->failed && j < 6; j++)
+        for (size_t j = 0; !r->h.failed && j < 6; j++)
             x[j] = read_column(r, g, q[j], n_days);
-        for (size_t i = 0; !r->failed && i < n_days; i++) {
+        for (size_t i = 0; !r->h.failed && i < n_days; i++) {
             size_t row = flyt__export_row(t);
             flyt__export_set_num(t, row, 0, day[i]);
             flyt__export_set_text(t, row, 1, date[i]);
@@ -948,15 +914,16 @@ static int forecast_figures(struct rd *r, hid_t fc, char **date, const double *d
         flyt__export_col(t, q[j], "", FLYT_EXPORT_REAL);
     figure_rows(r, t, fc, "", date, day, n_days);
     struct names units;
-    if (r->failed || subgroups(r, fc, "units", &units) != 0)
+    if (r->h.failed || subgroups(r, fc, "units", &units) != 0)
         return -1;
     hid_t ug = units.n ? H5Gopen2(fc, "units", H5P_DEFAULT) : -1;
-    for (size_t u = 0; !r->failed && ug >= 0 && u < units.n; u++) {
+    for (size_t u = 0; !r->h.failed && ug >= 0 && u < units.n; u++) {
         hid_t g = H5Gopen2(ug, units.v[u], H5P_DEFAULT);
         char prefix[160];
         snprintf(prefix, sizeof prefix, "units.%s.", units.v[u]);
         if (g < 0)
-            fail(r, "cannot open '/forecast/units/%s' in '%s'", units.v[u], r->path);
+            flyt__h5_rd_fail(&r->h, "cannot open '/forecast/units/%s' in '%s'", units.v[u],
+                             r->h.path);
         else
             figure_rows(r, t, g, prefix, date, day, n_days);
         if (g >= 0)
@@ -965,7 +932,7 @@ static int forecast_figures(struct rd *r, hid_t fc, char **date, const double *d
     if (ug >= 0)
         H5Gclose(ug);
     flyt__h5_free_strings(units.v, units.n);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* units: per day and unit, P(full) and the capacity open. */
@@ -982,7 +949,7 @@ static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day
                       "00:00, and the beds or hours per week open");
     hid_t ug = H5Gopen2(fc, "units", H5P_DEFAULT);
     if (!t || ug < 0)
-        fail(r, "cannot open '/forecast/units' in '%s'", r->path);
+        flyt__h5_rd_fail(&r->h, "cannot open '/forecast/units' in '%s'", r->h.path);
     if (t) {
         flyt__export_col(t, "day", "days", FLYT_EXPORT_COUNT);
         flyt__export_col(t, "date", "", FLYT_EXPORT_TEXT);
@@ -991,12 +958,12 @@ static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day
         flyt__export_col(t, "capacity", "", FLYT_EXPORT_REAL);
         flyt__export_col(t, "capacity_units", "", FLYT_EXPORT_TEXT);
     }
-    for (size_t u = 0; !r->failed && u < units.n; u++) {
+    for (size_t u = 0; !r->h.failed && u < units.n; u++) {
         const char *unit = units.v[u];
         char cu[64] = "";
         hid_t g = H5Gopen2(ug, unit, H5P_DEFAULT);
         if (g < 0) {
-            fail(r, "cannot open '/forecast/units/%s' in '%s'", unit, r->path);
+            flyt__h5_rd_fail(&r->h, "cannot open '/forecast/units/%s' in '%s'", unit, r->h.path);
             break;
         }
         double *p = read_column(r, g, "p_full", n_days);
@@ -1008,7 +975,7 @@ static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day
                 H5Dclose(d);
             }
         }
-        for (size_t i = 0; p && !r->failed && i < n_days; i++) {
+        for (size_t i = 0; p && !r->h.failed && i < n_days; i++) {
             size_t row = flyt__export_row(t);
             flyt__export_set_num(t, row, 0, day[i]);
             flyt__export_set_text(t, row, 1, date[i]);
@@ -1024,7 +991,7 @@ static int forecast_units(struct rd *r, hid_t fc, char **date, const double *day
     if (ug >= 0)
         H5Gclose(ug);
     flyt__h5_free_strings(units.v, units.n);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 static int forecast_ukp(struct rd *r)
@@ -1033,7 +1000,7 @@ static int forecast_ukp(struct rd *r)
         return 0;
     hid_t g = H5Gopen2(r->file, "ukp_still_waiting", H5P_DEFAULT);
     size_t n = 0, c;
-    double *row = g >= 0 ? read_doubles(r, g, "row", &n, &c) : NULL;
+    double *row = g >= 0 ? flyt__h5_rd_doubles(&r->h, g, "row", &n, &c) : NULL;
     double *p = row ? read_column(r, g, "probability", n) : NULL;
     struct flyt_export_table *t =
             p ? add_table(r, "ukp_still_waiting",
@@ -1050,31 +1017,34 @@ static int forecast_ukp(struct rd *r)
         }
     }
     if (g < 0)
-        fail(r, "cannot open '/ukp_still_waiting' in '%s'", r->path);
+        flyt__h5_rd_fail(&r->h, "cannot open '/ukp_still_waiting' in '%s'", r->h.path);
     free(row);
     free(p);
     if (g >= 0)
         H5Gclose(g);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 static int export_forecast(struct rd *r)
 {
     hid_t fc = H5Gopen2(r->file, "forecast", H5P_DEFAULT);
     if (fc < 0)
-        return fail(r, "cannot open '/forecast' in '%s'", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '/forecast' in '%s'", r->h.path);
     size_t n_days = 0, c, nd = 0;
-    double *day = read_doubles(r, fc, "day", &n_days, &c);
-    char **date = day ? read_strings(r, fc, "date", &nd) : NULL;
+    double *day = flyt__h5_rd_doubles(&r->h, fc, "day", &n_days, &c);
+    char **date = day ? flyt__h5_rd_strings(&r->h, fc, "date", &nd) : NULL;
     if (date && nd != n_days)
-        fail(r, "'/forecast/date' and '/forecast/day' in '%s' differ in length", r->path);
-    if (!r->failed && forecast_figures(r, fc, date, day, n_days) == 0 &&
+        flyt__h5_rd_fail(&r->h, "'/forecast/date' and '/forecast/day' in '%s' differ in length",
+                         r->h.path);
+    /* day and date are set when nothing failed; said for the analyzer, which
+     * cannot see flyt__h5_rd_fail set failed in another file */
+    if (!r->h.failed && day && date && forecast_figures(r, fc, date, day, n_days) == 0 &&
         forecast_units(r, fc, date, day, n_days) == 0)
         forecast_ukp(r);
     free(day);
     flyt__h5_free_strings(date, nd);
     H5Gclose(fc);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ fit */
@@ -1189,16 +1159,16 @@ static int fit_arrivals(struct rd *r, const struct flyt__fit_arrivals *x, int fr
 static int export_fit(struct rd *r)
 {
     struct flyt__fit_file fit;
-    if (flyt__fit_read(r->file, r->path,
+    if (flyt__fit_read(r->file, r->h.path,
                        FLYT__FIT_READ_FROM_DATE | FLYT__FIT_READ_DURATIONS | FLYT__FIT_READ_SHARES |
                                FLYT__FIT_READ_HAZARDS | FLYT__FIT_READ_ARRIVALS,
-                       &fit, r->err, r->errlen) != 0)
-        r->failed++; /* the reader wrote the message */
+                       &fit, r->h.err, r->h.errlen) != 0)
+        r->h.failed++; /* the reader wrote the message */
     else if (fit_durations(r, &fit.durations) == 0 && fit_categories(r, &fit.shares, false) == 0 &&
              fit_categories(r, &fit.hazards, true) == 0)
         fit_arrivals(r, &fit.arrivals, fit.from_day);
     flyt__fit_free(&fit);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------- about */
@@ -1240,7 +1210,7 @@ static int about(struct rd *r, const char *source)
     flyt__export_set_text(t, row, 1, source);
     hsize_t idx = 0;
     if (H5Aiterate2(r->file, H5_INDEX_NAME, H5_ITER_INC, &idx, each_attr, t) < 0)
-        return fail(r, "cannot read the root attributes of '%s'", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot read the root attributes of '%s'", r->h.path);
     return 0;
 }
 
@@ -1248,33 +1218,34 @@ static int about(struct rd *r, const char *source)
 
 static int open_flyt(struct rd *r)
 {
-    FILE *probe = fopen(r->path, "rb");
+    FILE *probe = fopen(r->h.path, "rb");
     if (!probe)
-        return fail(r, "cannot open '%s': no such file or not readable", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '%s': no such file or not readable", r->h.path);
     fclose(probe);
-    if (H5Fis_hdf5(r->path) <= 0)
-        return fail(r, "'%s' is not a flyt output file (not HDF5)", r->path);
-    r->file = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (H5Fis_hdf5(r->h.path) <= 0)
+        return flyt__h5_rd_fail(&r->h, "'%s' is not a flyt output file (not HDF5)", r->h.path);
+    r->file = H5Fopen(r->h.path, H5F_ACC_RDONLY, H5P_DEFAULT);
     char fmt[64];
     if (r->file < 0)
-        return fail(r, "cannot open '%s' as HDF5", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '%s' as HDF5", r->h.path);
     if (!flyt__h5_attr_text(r->file, "format", fmt, sizeof fmt) || strcmp(fmt, "flyt") != 0)
-        return fail(r,
-                    "'%s' is HDF5 but not a flyt output file (no root attribute format = "
-                    "\"flyt\"); export reads only files flyt wrote",
-                    r->path);
+        return flyt__h5_rd_fail(
+                &r->h,
+                "'%s' is HDF5 but not a flyt output file (no root attribute format = "
+                "\"flyt\"); export reads only files flyt wrote",
+                r->h.path);
     return 0;
 }
 
 int flyt_export_read(const char *path, struct flyt_export_book **book, char *err, size_t errlen)
 {
-    struct rd r = { .file = -1, .path = path, .err = err, .errlen = errlen };
+    struct rd r = { .file = -1, .h = { .path = path, .err = err, .errlen = errlen } };
     *book = NULL;
     if (err && errlen)
         err[0] = '\0';
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (!(r.book = calloc(1, sizeof *r.book)))
-        return fail(&r, "out of memory"), FLYT_EXPORT_FAILED;
+        return flyt__h5_rd_fail(&r.h, "out of memory"), FLYT_EXPORT_FAILED;
     int rc = FLYT_EXPORT_OK;
     char date[32];
     if (open_flyt(&r) != 0) {
@@ -1303,10 +1274,11 @@ int flyt_export_read(const char *path, struct flyt_export_book **book, char *err
     else if (strcmp(kind, "fit") == 0)
         st = export_fit(&r);
     else {
-        fail(&r,
-             "'%s' is a flyt file of kind '%s', which this flyt cannot export (run, compare, "
-             "sweep, sweep-shard, forecast, fit): export it with the flyt that wrote it",
-             path, kind);
+        flyt__h5_rd_fail(
+                &r.h,
+                "'%s' is a flyt file of kind '%s', which this flyt cannot export (run, compare, "
+                "sweep, sweep-shard, forecast, fit): export it with the flyt that wrote it",
+                path, kind);
         rc = FLYT_EXPORT_NOT_FLYT;
         goto done;
     }
@@ -1314,7 +1286,7 @@ int flyt_export_read(const char *path, struct flyt_export_book **book, char *err
         st = about(&r, path);
     for (size_t i = 0; st == 0 && i < r.book->n_tables; i++)
         if (r.book->tables[i]->failed)
-            st = fail(&r, "out of memory");
+            st = flyt__h5_rd_fail(&r.h, "out of memory");
     if (st != 0)
         rc = FLYT_EXPORT_FAILED;
 done:

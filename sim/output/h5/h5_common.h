@@ -210,4 +210,25 @@ double *flyt__h5_read_field(hid_t loc, const char *name, const char *field, size
  * flyt__h5_free_strings); NULL when absent or unreadable. */
 char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n);
 
+/* A reader of one file (flyt report, flyt export, the fit file's reader):
+ * the first failure's message in err, naming the file; later ones are its
+ * consequences and only counted. */
+struct flyt__h5_rd {
+    const char *path;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+/* Returns -1. */
+int flyt__h5_rd_fail(struct flyt__h5_rd *r, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+/* A string dataset as malloc'd copies (flyt__h5_strings); NULL, and a
+ * message, on failure. */
+char **flyt__h5_rd_strings(struct flyt__h5_rd *r, hid_t loc, const char *name, size_t *n);
+/* Any numeric dataset, 1-D or 2-D, converted to double (malloc'd): rows x
+ * cols. With cols NULL a 2-D dataset must hold one value per row. NULL, and
+ * a message, on failure. */
+double *flyt__h5_rd_doubles(struct flyt__h5_rd *r, hid_t loc, const char *name, size_t *rows,
+                            size_t *cols);
+
 #endif

@@ -8,7 +8,6 @@
 #include "flyt/date.h"
 #include "output/h5/h5_common.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,68 +15,19 @@
 const char *const flyt__fit_families[FLYT__FIT_N_FAMILY] = { "exponential", "gamma", "lognormal",
                                                              "weibull" };
 
-struct rd {
-    const char *path;
-    char *err;
-    size_t errlen;
-    int failed;
-};
-
-static int fail(struct rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct rd *r, const char *fmt, ...)
-{
-    if (!r->failed++ && r->err && r->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(r->err, r->errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-static char **read_strings(struct rd *r, hid_t loc, const char *name, size_t *n)
-{
-    char **out = flyt__h5_strings(loc, name, n);
-    if (!out)
-        fail(r, "cannot read '%s' in '%s'", name, r->path);
-    return out;
-}
-
-/* Any numeric dataset, 1-D or 2-D, converted to double: rows x cols. */
-static double *read_doubles(struct rd *r, hid_t loc, const char *name, size_t *rows, size_t *cols)
-{
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    hsize_t dims[2] = { 0, 0 };
-    hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
-    double *x = len >= 0 ? calloc((size_t)len + 1, sizeof *x) : NULL;
-    bool ok =
-            x && (len == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
-    if (d >= 0)
-        H5Dclose(d);
-    if (!ok) {
-        free(x);
-        fail(r, "cannot read '%s' in '%s' as numbers", name, r->path);
-        return NULL;
-    }
-    /* an [n x 0] dataset holds no values: no rows to read */
-    *rows = len == 0 ? 0 : (size_t)dims[0];
-    *cols = (size_t)dims[1];
-    return x;
-}
-
 /* A [n x cols] table of doubles, exactly; cols 1: a column of n. */
-static double *read_exact(struct rd *r, hid_t loc, const char *name, size_t n, size_t cols)
+static double *read_exact(struct flyt__h5_rd *r, hid_t loc, const char *name, size_t n, size_t cols)
 {
     size_t rows, c;
-    double *x = read_doubles(r, loc, name, &rows, &c);
+    double *x = flyt__h5_rd_doubles(r, loc, name, &rows, &c);
     if (x && (rows != n || c != cols)) {
         free(x);
         if (cols == 1)
-            fail(r, "'%s' in '%s' has %zu x %zu values where %zu were expected", name, r->path,
-                 rows, c, n);
+            flyt__h5_rd_fail(r, "'%s' in '%s' has %zu x %zu values where %zu were expected", name,
+                             r->path, rows, c, n);
         else
-            fail(r, "'%s' in '%s' has %zu x %zu values where %zu x %zu were expected", name,
-                 r->path, rows, c, n, cols);
+            flyt__h5_rd_fail(r, "'%s' in '%s' has %zu x %zu values where %zu x %zu were expected",
+                             name, r->path, rows, c, n, cols);
         return NULL;
     }
     return x;
@@ -86,13 +36,13 @@ static double *read_exact(struct rd *r, hid_t loc, const char *name, size_t n, s
 /* The three string datasets that name a row (key, group and `third`),
  * kept only when they are of one length: the caller indexes all three by
  * the same row. */
-static int read_labels(struct rd *r, hid_t g, const char *group, const char *third, size_t *n,
-                       char ***key, char ***grp, char ***other)
+static int read_labels(struct flyt__h5_rd *r, hid_t g, const char *group, const char *third,
+                       size_t *n, char ***key, char ***grp, char ***other)
 {
     size_t n_key = 0, n_grp = 0, n_other = 0;
-    char **k = read_strings(r, g, "key", &n_key);
-    char **gr = k ? read_strings(r, g, "group", &n_grp) : NULL;
-    char **o = gr ? read_strings(r, g, third, &n_other) : NULL;
+    char **k = flyt__h5_rd_strings(r, g, "key", &n_key);
+    char **gr = k ? flyt__h5_rd_strings(r, g, "group", &n_grp) : NULL;
+    char **o = gr ? flyt__h5_rd_strings(r, g, third, &n_other) : NULL;
     if (o && n_grp == n_key && n_other == n_key) {
         *n = n_key;
         *key = k;
@@ -101,7 +51,7 @@ static int read_labels(struct rd *r, hid_t g, const char *group, const char *thi
         return 0;
     }
     if (o)
-        fail(r, "'/fit/%s' in '%s': its datasets differ in length", group, r->path);
+        flyt__h5_rd_fail(r, "'/fit/%s' in '%s': its datasets differ in length", group, r->path);
     flyt__h5_free_strings(k, n_key);
     flyt__h5_free_strings(gr, n_grp);
     flyt__h5_free_strings(o, n_other);
@@ -111,7 +61,7 @@ static int read_labels(struct rd *r, hid_t g, const char *group, const char *thi
 /* stats is the one 3-D dataset. Its buffer is sized by the estimates'
  * count, never by the stored extent, and read only when the extent matches:
  * a forged extent cannot make a huge allocation. */
-static double *read_stats(struct rd *r, hid_t g, size_t n)
+static double *read_stats(struct flyt__h5_rd *r, hid_t g, size_t n)
 {
     double *st = calloc(n * FLYT__FIT_N_FAMILY * FLYT__FIT_N_STAT + 1, sizeof *st);
     hid_t d = st ? H5Dopen2(g, "stats", H5P_DEFAULT) : -1;
@@ -127,21 +77,22 @@ static double *read_stats(struct rd *r, hid_t g, size_t n)
         H5Dclose(d);
     if (!ok) {
         free(st);
-        fail(r, "cannot read '/fit/distributions/stats' in '%s' as [%zu, %d, %d] numbers", r->path,
-             n, FLYT__FIT_N_FAMILY, FLYT__FIT_N_STAT);
+        flyt__h5_rd_fail(r,
+                         "cannot read '/fit/distributions/stats' in '%s' as [%zu, %d, %d] numbers",
+                         r->path, n, FLYT__FIT_N_FAMILY, FLYT__FIT_N_STAT);
         return NULL;
     }
     return st;
 }
 
-static int read_durations(struct rd *r, hid_t fg, struct flyt__fit_durations *o)
+static int read_durations(struct flyt__h5_rd *r, hid_t fg, struct flyt__fit_durations *o)
 {
     if (!flyt__h5_has(fg, "distributions"))
         return 0;
     o->present = true;
     hid_t g = H5Gopen2(fg, "distributions", H5P_DEFAULT);
     if (g < 0)
-        return fail(r, "cannot open '/fit/distributions' in '%s'", r->path);
+        return flyt__h5_rd_fail(r, "cannot open '/fit/distributions' in '%s'", r->path);
     if (read_labels(r, g, "distributions", "chosen", &o->n, &o->key, &o->group, &o->chosen) == 0 &&
         (o->counts = read_exact(r, g, "counts", o->n, 2)))
         o->stats = read_stats(r, g, o->n);
@@ -149,30 +100,31 @@ static int read_durations(struct rd *r, hid_t fg, struct flyt__fit_durations *o)
     return r->failed ? -1 : 0;
 }
 
-static int read_categories(struct rd *r, hid_t fg, const char *name, struct flyt__fit_categories *o)
+static int read_categories(struct flyt__h5_rd *r, hid_t fg, const char *name,
+                           struct flyt__fit_categories *o)
 {
     if (!flyt__h5_has(fg, name))
         return 0;
     o->present = true;
     hid_t g = H5Gopen2(fg, name, H5P_DEFAULT);
     if (g < 0)
-        return fail(r, "cannot open '/fit/%s' in '%s'", name, r->path);
+        return flyt__h5_rd_fail(r, "cannot open '/fit/%s' in '%s'", name, r->path);
     if (read_labels(r, g, name, "category", &o->n, &o->key, &o->group, &o->category) == 0)
         o->values = read_exact(r, g, "values", o->n, FLYT__FIT_N_VALUE);
     H5Gclose(g);
     return r->failed ? -1 : 0;
 }
 
-static int read_arrivals(struct rd *r, hid_t fg, struct flyt__fit_arrivals *o)
+static int read_arrivals(struct flyt__h5_rd *r, hid_t fg, struct flyt__fit_arrivals *o)
 {
     if (!flyt__h5_has(fg, "arrivals"))
         return 0;
     o->present = true;
     hid_t g = H5Gopen2(fg, "arrivals", H5P_DEFAULT);
     if (g < 0)
-        return fail(r, "cannot open '/fit/arrivals' in '%s'", r->path);
+        return flyt__h5_rd_fail(r, "cannot open '/fit/arrivals' in '%s'", r->path);
     size_t cols;
-    if ((o->count = read_doubles(r, g, "count", &o->n_days, &cols)))
+    if ((o->count = flyt__h5_rd_doubles(r, g, "count", &o->n_days, &cols)))
         o->fitted = read_exact(r, g, "fitted", o->n_days, 1);
     H5Gclose(g);
     return r->failed ? -1 : 0;
@@ -181,11 +133,11 @@ static int read_arrivals(struct rd *r, hid_t fg, struct flyt__fit_arrivals *o)
 int flyt__fit_read(hid_t file, const char *path, unsigned parts, struct flyt__fit_file *out,
                    char *err, size_t errlen)
 {
-    struct rd r = { .path = path, .err = err, .errlen = errlen };
+    struct flyt__h5_rd r = { .path = path, .err = err, .errlen = errlen };
     memset(out, 0, sizeof *out);
     hid_t fg = H5Gopen2(file, "fit", H5P_DEFAULT);
     if (fg < 0)
-        return fail(&r, "cannot open '/fit' in '%s'", path);
+        return flyt__h5_rd_fail(&r, "cannot open '/fit' in '%s'", path);
     char from[32];
     int y, m, d;
     if (flyt__h5_attr_text(fg, "from_date", from, sizeof from) &&
@@ -193,7 +145,7 @@ int flyt__fit_read(hid_t file, const char *path, unsigned parts, struct flyt__fi
         out->have_from = true;
         out->from_day = flyt_days_from_civil(y, m, d);
     } else if (parts & FLYT__FIT_READ_FROM_DATE) {
-        fail(&r, "'/fit' in '%s' has no from_date", path);
+        flyt__h5_rd_fail(&r, "'/fit' in '%s' has no from_date", path);
     }
     if (!r.failed && (parts & FLYT__FIT_READ_DURATIONS))
         read_durations(&r, fg, &out->durations);

@@ -2,6 +2,7 @@
 #include "output/h5/h5_common.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,5 +258,46 @@ double *flyt__h5_read_field(hid_t loc, const char *name, const char *field, size
         H5Sclose(sp);
     if (d >= 0)
         H5Dclose(d);
+    return x;
+}
+
+int flyt__h5_rd_fail(struct flyt__h5_rd *r, const char *fmt, ...)
+{
+    if (!r->failed++ && r->err && r->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->err, r->errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+char **flyt__h5_rd_strings(struct flyt__h5_rd *r, hid_t loc, const char *name, size_t *n)
+{
+    char **out = flyt__h5_strings(loc, name, n);
+    if (!out)
+        flyt__h5_rd_fail(r, "cannot read '%s' in '%s'", name, r->path);
+    return out;
+}
+
+double *flyt__h5_rd_doubles(struct flyt__h5_rd *r, hid_t loc, const char *name, size_t *rows,
+                            size_t *cols)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    hsize_t dims[2] = { 0, 0 };
+    hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
+    double *x = len >= 0 ? calloc((size_t)len + 1, sizeof *x) : NULL;
+    bool ok = x && (cols || (size_t)len == dims[0]) &&
+              (len == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
+    if (d >= 0)
+        H5Dclose(d);
+    if (!ok) {
+        free(x);
+        flyt__h5_rd_fail(r, "cannot read '%s' in '%s' as numbers", name, r->path);
+        return NULL;
+    }
+    *rows = len == 0 ? 0 : (size_t)dims[0]; /* an [n x 0] dataset: no rows to read */
+    if (cols)
+        *cols = (size_t)dims[1];
     return x;
 }

@@ -13,7 +13,6 @@
 #include <hdf5.h>
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,60 +20,11 @@
 
 struct reader {
     hid_t file;
-    const char *path;
-    char *err;
-    size_t errlen;
-    int failed;
+    struct flyt__h5_rd h; /* path, first error */
     struct flyt__table **tables;
     size_t n_tables;
     char note[256];
 };
-
-static int fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct reader *r, const char *fmt, ...)
-{
-    if (!r->failed++ && r->err && r->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(r->err, r->errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-/* A string dataset as malloc'd copies; NULL (and a message) on failure. */
-static char **read_strings(struct reader *r, hid_t loc, const char *name, size_t *n)
-{
-    char **out = flyt__h5_strings(loc, name, n);
-    if (!out)
-        fail(r, "cannot read '%s' in '%s'", name, r->path);
-    return out;
-}
-
-/* Any numeric dataset (1-D or 2-D) converted to double by HDF5. */
-static double *read_doubles(struct reader *r, hid_t loc, const char *name, size_t *rows,
-                            size_t *cols)
-{
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    hsize_t dims[2] = { 0, 0 };
-    hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
-    double *x = len >= 0 ? malloc(((size_t)len + 1) * sizeof *x) : NULL;
-    /* the caller reads rows values, or rows x cols: without cols, a 2-D
-     * dataset must hold one value per row ([n x 0] holds none) */
-    bool ok = x && (cols || (size_t)len == dims[0]) &&
-              (len == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
-    if (d >= 0)
-        H5Dclose(d);
-    if (!ok) {
-        free(x);
-        fail(r, "cannot read '%s' in '%s'", name, r->path);
-        return NULL;
-    }
-    *rows = len == 0 ? 0 : (size_t)dims[0]; /* no values, no rows to read */
-    if (cols)
-        *cols = (size_t)dims[1];
-    return x;
-}
 
 static struct flyt__table *add_table(struct reader *r, const char *title, const char *const *cols,
                                      size_t n_cols)
@@ -84,7 +34,7 @@ static struct flyt__table *add_table(struct reader *r, const char *title, const 
     if (ts)
         r->tables = ts;
     if (!t) {
-        fail(r, "out of memory");
+        flyt__h5_rd_fail(&r->h, "out of memory");
         return NULL;
     }
     r->tables[r->n_tables++] = t;
@@ -152,26 +102,28 @@ static int summary_table(struct reader *r, hid_t loc, const char *group, const c
 {
     hid_t g = H5Gopen2(loc, group, H5P_DEFAULT);
     if (g < 0)
-        return fail(r, "cannot open '%s' in '%s'", group, r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '%s' in '%s'", group, r->h.path);
     size_t n = 0, n_units = 0, len = 0;
-    char **kpi = read_strings(r, g, "kpi", &n);
-    char **units = kpi && flyt__h5_has(g, "units") ? read_strings(r, g, "units", &n_units) : NULL;
+    char **kpi = flyt__h5_rd_strings(&r->h, g, "kpi", &n);
+    char **units = kpi && flyt__h5_has(g, "units")
+                           ? flyt__h5_rd_strings(&r->h, g, "units", &n_units)
+                           : NULL;
     const char *cols[16] = { "KPI", "units" };
     double *x[14] = { NULL };
-    bool ok = true; /* as r->failed, which fail() sets: said here for the analyzer */
+    bool ok = true; /* as r->h.failed, which flyt__h5_rd_fail sets: said here for the analyzer */
     for (size_t j = 0; j < n_num && j < 14; j++) {
         cols[2 + j] = num[j].heading;
-        if (kpi && !(x[j] = read_doubles(r, g, num[j].dataset, &len, NULL))) {
+        if (kpi && !(x[j] = flyt__h5_rd_doubles(&r->h, g, num[j].dataset, &len, NULL))) {
             ok = false;
             break;
         }
         if (len != n) {
-            fail(r, "'%s/%s' in '%s' has %zu rows, kpi has %zu", group, num[j].dataset, r->path,
-                 len, n);
+            flyt__h5_rd_fail(&r->h, "'%s/%s' in '%s' has %zu rows, kpi has %zu", group,
+                             num[j].dataset, r->h.path, len, n);
             ok = false;
         }
     }
-    struct flyt__table *t = !ok || r->failed ? NULL : add_table(r, title, cols, 2 + n_num);
+    struct flyt__table *t = !ok || r->h.failed ? NULL : add_table(r, title, cols, 2 + n_num);
     for (size_t i = 0; t && i < n; i++) {
         flyt__table_row(t);
         flyt__table_text(t, kpi[i]);
@@ -184,7 +136,7 @@ static int summary_table(struct reader *r, hid_t loc, const char *group, const c
     flyt__h5_free_strings(kpi, n);
     flyt__h5_free_strings(units, n_units);
     H5Gclose(g);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 static const struct column_spec run_cols[] = {
@@ -235,7 +187,7 @@ static int each_subgroup(struct reader *r, hid_t loc, const char *path, group_fn
         return 0;
     hid_t g = H5Gopen2(loc, path, H5P_DEFAULT);
     if (g < 0)
-        return fail(r, "cannot open '%s' in '%s'", path, r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '%s' in '%s'", path, r->h.path);
     struct walk w = { r, fn, arg, 0 };
     hsize_t idx = 0;
     H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, each_group, &w);
@@ -259,9 +211,9 @@ static int unit_tables(struct reader *r)
         return 0; /* a file from before the network */
     hid_t g = H5Gopen2(r->file, "units", H5P_DEFAULT);
     if (g < 0)
-        return fail(r, "cannot open '/units' in '%s'", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '/units' in '%s'", r->h.path);
     size_t n_ids = 0, n_kpi = 0, n_units = 0, n_names = 0, n_kinds = 0;
-    char **ids = read_strings(r, g, "ids", &n_ids);
+    char **ids = flyt__h5_rd_strings(&r->h, g, "ids", &n_ids);
     char **kpi = ids ? flyt__h5_attr_strings(g, "kpi", &n_kpi) : NULL;
     char **units = kpi ? flyt__h5_attr_strings(g, "kpi_units", &n_units) : NULL;
     char **names = units ? flyt__h5_attr_strings(g, "name", &n_names) : NULL;
@@ -269,16 +221,20 @@ static int unit_tables(struct reader *r)
     bool named = ids && kpi && units && names && kinds && n_units == n_kpi && n_names == n_ids &&
                  n_kinds == n_ids;
     if (ids && !named)
-        fail(r, "cannot read the unit names, kinds and KPI names of '/units' in '%s'", r->path);
+        flyt__h5_rd_fail(&r->h,
+                         "cannot read the unit names, kinds and KPI names of '/units' in '%s'",
+                         r->h.path);
     hsize_t dims[3] = { 0, 0, 0 };
     double *x = named ? flyt__h5_read_table(g, "summary", 3, dims) : NULL;
     /* summary: [unit x kpi x statistic], statistics mean, sd, ci95_low, ci95_high, n */
     bool shaped = x && dims[0] == n_ids && dims[1] == n_kpi && dims[2] == 5;
     if (named && !shaped)
-        fail(r, "'/units/summary' in '%s' is not a table of %zu units x %zu KPIs x 5 statistics",
-             r->path, n_ids, n_kpi);
+        flyt__h5_rd_fail(
+                &r->h,
+                "'/units/summary' in '%s' is not a table of %zu units x %zu KPIs x 5 statistics",
+                r->h.path, n_ids, n_kpi);
     static const char *const cols[] = { "KPI", "units", "mean", "ci95_low", "ci95_high", "n" };
-    for (size_t i = 0; named && shaped && !r->failed && i < n_ids; i++) {
+    for (size_t i = 0; named && shaped && !r->h.failed && i < n_ids; i++) {
         char title[400];
         snprintf(title, sizeof title, "unit '%s' (%s; %s)", ids[i], names[i], kinds[i]);
         struct flyt__table *t = add_table(r, title, cols, 6);
@@ -302,7 +258,7 @@ static int unit_tables(struct reader *r)
     flyt__h5_free_strings(names, n_names);
     flyt__h5_free_strings(kinds, n_kinds);
     H5Gclose(g);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 static const char *const run_prov[] = {
@@ -366,19 +322,20 @@ static int sweep_rows(struct reader *r, hid_t s, struct flyt__table *t, char **k
     static const char *const names[] = { "mean", "ci95_low", "ci95_high", "n" };
     double *x[4] = { NULL };
     size_t rows = 0, cols = 0, rows0 = 0;
-    bool ok = true; /* as r->failed, which fail() sets: said here for the analyzer */
+    bool ok = true; /* as r->h.failed, which flyt__h5_rd_fail sets: said here for the analyzer */
     for (int j = 0; j < 4; j++) {
         /* every column has the first one's points, or the loop below reads past one */
-        if (!(x[j] = read_doubles(r, s, names[j], &rows, &cols)) || cols != n_kpi ||
+        if (!(x[j] = flyt__h5_rd_doubles(&r->h, s, names[j], &rows, &cols)) || cols != n_kpi ||
             (j > 0 && rows != rows0)) {
             if (x[j])
-                fail(r, "'/summary/%s' in '%s' is not [point x kpi]", names[j], r->path);
+                flyt__h5_rd_fail(&r->h, "'/summary/%s' in '%s' is not [point x kpi]", names[j],
+                                 r->h.path);
             ok = false;
             break;
         }
         rows0 = rows;
     }
-    for (size_t p = 0; ok && !r->failed && p < rows; p++)
+    for (size_t p = 0; ok && !r->h.failed && p < rows; p++)
         for (size_t k = 0; k < n_kpi; k++) {
             flyt__table_row(t);
             flyt__table_num(t, (double)p);
@@ -390,7 +347,7 @@ static int sweep_rows(struct reader *r, hid_t s, struct flyt__table *t, char **k
         }
     for (int j = 0; j < 4; j++)
         free(x[j]);
-    return r->failed ? -1 : 0;
+    return r->h.failed ? -1 : 0;
 }
 
 static int report_sweep(struct reader *r)
@@ -405,12 +362,14 @@ static int report_sweep(struct reader *r)
         return -1;
     hid_t s = H5Gopen2(r->file, "summary", H5P_DEFAULT);
     if (s < 0)
-        return fail(r, "cannot open '/summary' in '%s'", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '/summary' in '%s'", r->h.path);
     size_t n_kpi = 0, n_units = 0, n_set = 0;
-    char **kpi = read_strings(r, s, "kpi", &n_kpi);
-    char **units = kpi && flyt__h5_has(s, "units") ? read_strings(r, s, "units", &n_units) : NULL;
+    char **kpi = flyt__h5_rd_strings(&r->h, s, "kpi", &n_kpi);
+    char **units = kpi && flyt__h5_has(s, "units")
+                           ? flyt__h5_rd_strings(&r->h, s, "units", &n_units)
+                           : NULL;
     char **set = kpi && flyt__h5_has(r->file, "points/set")
-                         ? read_strings(r, r->file, "points/set", &n_set)
+                         ? flyt__h5_rd_strings(&r->h, r->file, "points/set", &n_set)
                          : NULL;
     struct flyt__table *t =
             kpi ? add_table(r, "summary per point (95 % intervals of the means)", cols, N_OF(cols))
@@ -491,7 +450,7 @@ static int report_fit(struct reader *r)
         return -1;
     hid_t fg = H5Gopen2(r->file, "fit", H5P_DEFAULT);
     if (fg < 0)
-        return fail(r, "cannot open '/fit' in '%s'", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '/fit' in '%s'", r->h.path);
     struct flyt__table *t = add_table(r, "records", cols, 2);
     char buf[4096];
     for (size_t i = 0; t && i < N_OF(rec); i++)
@@ -503,12 +462,12 @@ static int report_fit(struct reader *r)
     /* no arrivals: the report has no table of them, and a damaged
      * /fit/arrivals must not cost the tables it does have */
     struct flyt__fit_file fit;
-    int rc = flyt__fit_read(r->file, r->path,
+    int rc = flyt__fit_read(r->file, r->h.path,
                             FLYT__FIT_READ_DURATIONS | FLYT__FIT_READ_SHARES |
                                     FLYT__FIT_READ_HAZARDS,
-                            &fit, r->err, r->errlen);
+                            &fit, r->h.err, r->h.errlen);
     if (rc != 0)
-        r->failed++; /* the reader wrote the message */
+        r->h.failed++; /* the reader wrote the message */
     else if (fit_durations(r, &fit.durations) || fit_categories(r, &fit.shares, false) ||
              fit_categories(r, &fit.hazards, true))
         rc = -1;
@@ -538,7 +497,7 @@ static void print_all(FILE *out, const struct reader *r, const char *kind,
 {
     if (fmt == FLYT_REPORT_JSON) {
         fputs("{\"file\": ", out);
-        flyt__json_str(out, r->path);
+        flyt__json_str(out, r->h.path);
         fputs(", \"kind\": ", out);
         flyt__json_str(out, kind);
         fputs(",\n \"tables\": [", out);
@@ -555,7 +514,7 @@ static void print_all(FILE *out, const struct reader *r, const char *kind,
         return;
     }
     fprintf(out, fmt == FLYT_REPORT_MARKDOWN ? "## flyt %s file `%s`\n" : "flyt %s file %s\n",
-            kind[0] ? kind : "run", r->path);
+            kind[0] ? kind : "run", r->h.path);
     for (size_t i = 0; i < r->n_tables; i++)
         flyt__table_print(out, r->tables[i], fmt);
     if (r->note[0])
@@ -566,29 +525,30 @@ static void print_all(FILE *out, const struct reader *r, const char *kind,
  * into r->file when so. */
 static int open_flyt(struct reader *r)
 {
-    FILE *probe = fopen(r->path, "rb");
+    FILE *probe = fopen(r->h.path, "rb");
     if (!probe)
-        return fail(r, "cannot open '%s': no such file or not readable", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '%s': no such file or not readable", r->h.path);
     fclose(probe);
-    if (H5Fis_hdf5(r->path) <= 0)
-        return fail(r, "'%s' is not a flyt output file (not HDF5)", r->path);
-    r->file = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (H5Fis_hdf5(r->h.path) <= 0)
+        return flyt__h5_rd_fail(&r->h, "'%s' is not a flyt output file (not HDF5)", r->h.path);
+    r->file = H5Fopen(r->h.path, H5F_ACC_RDONLY, H5P_DEFAULT);
     char fmt[64];
     if (r->file < 0)
-        return fail(r, "cannot open '%s' as HDF5", r->path);
+        return flyt__h5_rd_fail(&r->h, "cannot open '%s' as HDF5", r->h.path);
     if (H5Aexists(r->file, "format") <= 0 ||
         !flyt__h5_attr_text(r->file, "format", fmt, sizeof fmt) || strcmp(fmt, "flyt") != 0)
-        return fail(r,
-                    "'%s' is HDF5 but not a flyt output file (no root attribute format = "
-                    "\"flyt\")",
-                    r->path);
+        return flyt__h5_rd_fail(
+                &r->h,
+                "'%s' is HDF5 but not a flyt output file (no root attribute format = "
+                "\"flyt\")",
+                r->h.path);
     return 0;
 }
 
 int flyt_report_print(FILE *out, const char *path, enum flyt_report_format fmt, char *err,
                       size_t errlen)
 {
-    struct reader r = { .file = -1, .path = path, .err = err, .errlen = errlen };
+    struct reader r = { .file = -1, .h = { .path = path, .err = err, .errlen = errlen } };
     if (err && errlen)
         err[0] = '\0';
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -603,7 +563,7 @@ int flyt_report_print(FILE *out, const char *path, enum flyt_report_format fmt, 
             rc = FLYT_REPORT_FAILED;
         for (size_t i = 0; rc == 0 && i < r.n_tables; i++)
             if (r.tables[i]->failed) {
-                fail(&r, "out of memory");
+                flyt__h5_rd_fail(&r.h, "out of memory");
                 rc = FLYT_REPORT_FAILED;
             }
         if (rc == FLYT_REPORT_OK)
