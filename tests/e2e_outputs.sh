@@ -107,7 +107,12 @@ fi
 # front, which a machine that does not overcommit refuses at once)
 "$FLYT" run -r 20000 -t 1 --no-progress -o two.h5 >/dev/null 2>first.err &
 pid=$!
-for _ in $(seq 50); do [ -e two.h5.lock ] && break; sleep 0.1; done
+# The lock file exists a moment before it is locked (open, then flock): wait
+# until the kernel lists a lock on it (/proc/locks names its inode), or a
+# second writer started in that moment takes the lock first (a gate under
+# load saw it: then the first writer is the one refused).
+locked() { [ -e two.h5.lock ] && grep -q ":$(stat -c %i two.h5.lock 2>/dev/null) " /proc/locks; }
+for _ in $(seq 100); do locked && break; sleep 0.1; done
 "$FLYT" run "${Q[@]}" -o two.h5 >/dev/null 2>second.err
 check "second writer: exit 1" test $? -eq 1
 check "second writer: another flyt is writing it" grep -q "another flyt is writing it" second.err
