@@ -352,6 +352,21 @@ static void place_list(struct flyt_engine *e, uint32_t s)
     }
 }
 
+/* Files the events of one list again, in one walk (each step is a cache
+ * miss on a slot), counting them out of *n as they go: those that stay in
+ * the same tier are counted back in by place. */
+static void place_bucket(struct flyt_engine *e, uint32_t *head, size_t *n)
+{
+    uint32_t s = *head;
+    *head = NONE;
+    while (s != NONE) {
+        uint32_t next = e->slot[s].next;
+        (*n)--;
+        place(e, s, e->slot[s].key);
+        s = next;
+    }
+}
+
 /* Appends the list at *head to *all, leaving *head empty; returns its length. */
 static size_t take_list(struct flyt_engine *e, uint32_t *head, uint32_t *all)
 {
@@ -380,9 +395,7 @@ static void advance_rings(struct flyt_engine *e)
     while (e->tick + N_BUCKETS >= e->ring_end + BLOCK) {
         uint64_t block = e->ring_end / BLOCK;
         e->ring_end += BLOCK;
-        uint32_t list = NONE;
-        e->n_coarse -= take_list(e, &e->coarse[block & (N_COARSE - 1)], &list);
-        place_list(e, list);
+        place_bucket(e, &e->coarse[block & (N_COARSE - 1)], &e->n_coarse);
         if (e->ring_end / BLOCK + N_COARSE >= e->coarse_end + N_COARSE / 2) {
             e->coarse_end = e->ring_end / BLOCK + N_COARSE;
             place_list(e, take_overflow(e));
