@@ -276,6 +276,57 @@ static void series_off_gives_the_same_kpis_and_no_series(void **state)
     flyt_scenario_free(s);
 }
 
+/* The radix sort behind the figures: against qsort on keys that share
+ * some bytes and differ in others (a municipality above a stream class
+ * above a number, as the open episodes are ordered), with duplicates; the
+ * payload follows its key, and equal keys keep their order. */
+struct kv {
+    uint64_t k;
+    uint32_t v;
+};
+
+static int by_k_then_v(const void *a, const void *b)
+{
+    const struct kv *x = a, *y = b;
+    if (x->k != y->k)
+        return x->k < y->k ? -1 : 1;
+    return (x->v > y->v) - (x->v < y->v);
+}
+
+static void radix_sort_matches_a_stable_sort(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    const size_t sizes[] = { 0, 1, 2, 255, 256, 5000, 131072 };
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si];
+        uint64_t *k = malloc((2 * n + 1) * sizeof *k);
+        uint32_t *v = malloc((2 * n + 1) * sizeof *v);
+        struct kv *want = malloc((n + 1) * sizeof *want);
+        assert_non_null(k);
+        assert_non_null(v);
+        assert_non_null(want);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t home = gsl_rng_uniform_int(r, 357), cls = 2 + gsl_rng_uniform_int(r, 2);
+            uint64_t index = gsl_rng_uniform_int(r, n / 2 + 1); /* duplicates */
+            k[i] = home << 48 | cls << 44 | index;
+            v[i] = (uint32_t)i;
+            want[i] = (struct kv){ k[i], v[i] };
+        }
+        qsort(want, n, sizeof *want, by_k_then_v); /* stable: ties by position */
+        flyt__radix_sort(k, v, n, k + n, v + n);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(k[i] == want[i].k);
+            assert_int_equal(v[i], want[i].v);
+        }
+        free(k);
+        free(v);
+        free(want);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +339,7 @@ int main(void)
         cmocka_unit_test(empty_is_nan_and_p90_is_optional),
         cmocka_unit_test(out_of_range_values_do_not_break_it),
         cmocka_unit_test(series_off_gives_the_same_kpis_and_no_series),
+        cmocka_unit_test(radix_sort_matches_a_stable_sort),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,6 +99,10 @@ struct role_state {
     double wait_sum, busy_hours, sched_hours;
 };
 
+/* radix.c: sorts key[0..n) ascending, stable, carrying val (may be NULL)
+ * along; tmp_key and tmp_val (when val is given) have room for n each. */
+void flyt__radix_sort(uint64_t *key, uint32_t *val, size_t n, uint64_t *tmp_key, uint32_t *tmp_val);
+
 /* quantile.c: a per-patient figure's distribution (mean, median, p90,
  * max) in bounded memory: every value while there are at most
  * FLYT_QUANTILE_EXACT (figures exact), then a log histogram of fixed size

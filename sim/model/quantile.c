@@ -196,23 +196,9 @@ static void sort_values(double *x, size_t n)
         gsl_sort(x, 1, n);
         return;
     }
-    uint64_t *a = buf, *b = buf + n;
-    memcpy(a, x, n * sizeof *a); /* the bits, without aliasing the doubles */
-    for (int shift = 0; shift < 64; shift += 8) {
-        size_t count[257] = { 0 };
-        for (size_t i = 0; i < n; i++)
-            count[((a[i] >> shift) & 0xff) + 1]++;
-        if (count[((a[0] >> shift) & 0xff) + 1] == n)
-            continue; /* every value has this digit: nothing moves */
-        for (int d = 0; d < 256; d++)
-            count[d + 1] += count[d];
-        for (size_t i = 0; i < n; i++)
-            b[count[(a[i] >> shift) & 0xff]++] = a[i];
-        uint64_t *t = a;
-        a = b;
-        b = t;
-    }
-    memcpy(x, a, n * sizeof *x);
+    memcpy(buf, x, n * sizeof *buf); /* the bits, without aliasing the doubles */
+    flyt__radix_sort(buf, NULL, n, buf + n, NULL);
+    memcpy(x, buf, n * sizeof *x);
     free(buf);
 }
 

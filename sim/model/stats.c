@@ -96,9 +96,11 @@ struct open_acc {
 };
 
 struct open_set {
-    struct open_ep *ep;
+    struct open_ep *ep; /* grouped by family and unit, in the order looked at within each */
     size_t n;
-    double *t; /* the times of one slice, for the estimators (which sort them) */
+    size_t n_slot; /* units or municipalities, whichever are more */
+    size_t *start; /* [family][slot]: where each group begins in ep; one more at the end */
+    double *t;     /* the times of one slice, for the estimators (which sort them) */
     /* Little's law for the means that come from sums: per unit, the waits'
      * time by origin class and the UKP waits bound for it; the complex
      * patients' UKP waits */
@@ -113,16 +115,6 @@ struct open_set {
 };
 
 enum { CARRY_WAIT, CARRY_ORIGIN, CARRY_UKP_TO = CARRY_ORIGIN + 3, CARRY_STAY, OPEN_CARRY };
-
-static int cmp_open(const void *a, const void *b)
-{
-    const struct open_ep *x = a, *y = b;
-    if (x->fam != y->fam)
-        return x->fam - y->fam;
-    if (x->unit != y->unit)
-        return x->unit - y->unit;
-    return (x->ord > y->ord) - (x->ord < y->ord);
-}
 
 static int origin_class_of(const struct model *m, int origin)
 {
@@ -172,6 +164,67 @@ static uint32_t *order_of_patients(const struct model *m)
     return order;
 }
 
+/* The same order, in linear time, where home and key fit one word (a key
+ * is its stream class, 4 bits, above a 44-bit number): always, short of
+ * 2^44 patients of one municipality. qsort with a comparator took 19 ms
+ * of a national year's 44 ms of figures. NULL when out of memory. */
+static uint32_t *order_of_patients_fast(const struct model *m)
+{
+    uint32_t n = m->n_pool;
+    if (m->s->n_munis == 0 || n == 0)
+        return order_of_patients(m);
+    for (uint32_t id = 0; id < n; id++)
+        if (m->p[id].key >> 48)
+            return order_of_patients(m);
+    uint32_t *order = malloc(sizeof *order * n);
+    uint32_t *tmp = malloc(sizeof *tmp * n);
+    uint64_t *k = malloc(2 * sizeof *k * n);
+    if (order && tmp && k) {
+        for (uint32_t id = 0; id < n; id++) {
+            order[id] = id;
+            k[id] = (uint64_t)m->p[id].home << 48 | m->p[id].key;
+        }
+        flyt__radix_sort(k, order, n, k + n, tmp);
+    } else {
+        free(order);
+        order = NULL;
+    }
+    free(tmp);
+    free(k);
+    return order;
+}
+
+/* Groups the open episodes by family and unit (in that order), keeping
+ * the order they were collected in within a group, which is the order of
+ * the patients: one counting pass, where a sort by (family, unit, order)
+ * gave the same. */
+static int group_open(struct open_set *o)
+{
+    size_t nb = N_OPEN * o->n_slot;
+    o->start = calloc(nb + 1, sizeof *o->start);
+    struct open_ep *to = calloc(o->n ? o->n : 1, sizeof *to);
+    if (!o->start || !to) {
+        free(to);
+        return -1;
+    }
+    for (size_t i = 0; i < o->n; i++)
+        o->start[(size_t)o->ep[i].fam * o->n_slot + (size_t)o->ep[i].unit + 1]++;
+    for (size_t b = 0; b < nb; b++)
+        o->start[b + 1] += o->start[b];
+    size_t *at = malloc((nb ? nb : 1) * sizeof *at);
+    if (!at) {
+        free(to);
+        return -1;
+    }
+    memcpy(at, o->start, nb * sizeof *at);
+    for (size_t i = 0; i < o->n; i++)
+        to[at[(size_t)o->ep[i].fam * o->n_slot + (size_t)o->ep[i].unit]++] = o->ep[i];
+    free(at);
+    free(o->ep);
+    o->ep = to;
+    return 0;
+}
+
 static int collect_open(struct model *m, struct open_set *o, double t_stop)
 {
     int nu = m->s->n_units;
@@ -184,7 +237,8 @@ static int collect_open(struct model *m, struct open_set *o, double t_stop)
     o->ukp_to_n = calloc((size_t)nu, sizeof *o->ukp_to_n);
     o->carry = calloc((size_t)nu * OPEN_CARRY, sizeof *o->carry);
     o->acc = calloc((size_t)m->n_acc, sizeof *o->acc);
-    uint32_t *order = order_of_patients(m);
+    o->n_slot = (size_t)(nu > m->n_acc ? nu : m->n_acc);
+    uint32_t *order = order_of_patients_fast(m);
     if (!o->ep || !o->t || !o->origin_sum || !o->origin_n || !o->ukp_to_sum || !o->ukp_to_n ||
         !o->carry || !o->acc || !order) {
         free(order);
@@ -251,8 +305,7 @@ static int collect_open(struct model *m, struct open_set *o, double t_stop)
         }
     }
     free(order);
-    qsort(o->ep, o->n, sizeof *o->ep, cmp_open);
-    return 0;
+    return group_open(o);
 }
 
 static void open_free(struct open_set *o)
@@ -265,6 +318,7 @@ static void open_free(struct open_set *o)
     free(o->ukp_to_n);
     free(o->carry);
     free(o->acc);
+    free(o->start);
 }
 
 /* Little's law for a mean kept as a sum: (closed + open so far + carry) /
@@ -277,22 +331,14 @@ static double little(double sum, uint64_t n, double open_sum, uint64_t n_open, d
 }
 
 /* The open times of one family and unit, copied to o->t; their count.
- * The episodes are sorted by family and unit (collect_open), so the slice
- * is found by bisection: a scan per unit cost a national run 0.05 s. */
+ * The episodes are grouped by family and unit (group_open), so the slice
+ * is found at once: a scan per unit cost a national run 0.05 s. */
 static size_t open_slice(struct open_set *o, int fam, int unit, double *sum)
 {
-    size_t lo = 0, hi = o->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct open_ep *e = &o->ep[mid];
-        if (e->fam < fam || (e->fam == fam && e->unit < unit))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
     size_t k = 0;
     double s = 0;
-    for (size_t i = lo; i < o->n && o->ep[i].fam == fam && o->ep[i].unit == unit; i++) {
+    size_t b = (size_t)fam * o->n_slot + (size_t)unit;
+    for (size_t i = o->start[b]; i < o->start[b + 1]; i++) {
         o->t[k++] = o->ep[i].t;
         s += o->ep[i].t;
     }
