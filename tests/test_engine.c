@@ -299,6 +299,59 @@ static void sparse_far_times_pop_like_a_sorted_list(void **state)
     twin_free(&w);
 }
 
+/* Events dense enough beyond the ring that its blocks come in as runs
+ * (grouped by tick rather than spread over the buckets), many on one
+ * instant: a dense month narrows the ticks, the sparse months after it
+ * widen them while runs are pending, and the pending events are renumbered
+ * under them. Both engines, one renumbering and one not, pop every event
+ * once, in (time, insertion) order. */
+static void runs_keep_order_through_rescales_and_renumbering(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    struct flyt_engine *a = new_engine(1, 16, NULL), *b = new_engine(1, 16, NULL);
+    flyt_engine_set_seq_limit(b, N + 30001);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    assert_non_null(r);
+    gsl_rng_set(r, 31337);
+    uint32_t id = 0;
+    for (; id < N; id++) {
+        double t = id < N / 2 ? 30.0 * gsl_rng_uniform(r) : 30.0 + 300.0 * gsl_rng_uniform(r);
+        if (id % 8 == 0)
+            t = floor(4.0 * t) / 4.0; /* on a grid: ties */
+        assert_int_equal(flyt_engine_schedule(a, t, 0, id, 0), 0);
+        assert_int_equal(flyt_engine_schedule(b, t, 0, id, 0), 0);
+    }
+    unsigned char *seen = calloc(2 * N, 1);
+    assert_non_null(seen);
+    struct flyt_event ea, eb, prev = { 0 };
+    uint32_t popped = 0;
+    while (flyt_engine_pop(a, &ea) == 0) {
+        assert_int_equal(flyt_engine_pop(b, &eb), 0);
+        assert_true(ea.t == eb.t);
+        assert_int_equal(ea.id, eb.id);
+        assert_true(ea.id < 2 * N && !seen[ea.id]);
+        seen[ea.id] = 1;
+        if (popped++ > 0)
+            assert_true(prev.t < ea.t || (prev.t == ea.t && prev.id < ea.id));
+        prev = ea;
+        if (popped % 3 == 0 && id < 2 * N) { /* more, a few weeks on */
+            double t = ea.t + 20.0 + 20.0 * gsl_rng_uniform(r);
+            if (id % 8 == 0)
+                t = floor(4.0 * t) / 4.0;
+            assert_int_equal(flyt_engine_schedule(a, t, 0, id, 0), 0);
+            assert_int_equal(flyt_engine_schedule(b, t, 0, id, 0), 0);
+            id++;
+        }
+    }
+    assert_int_equal(flyt_engine_pop(b, &eb), -1);
+    assert_int_equal(popped, id);
+    gsl_rng_free(r);
+    free(seen);
+    flyt_engine_free(a);
+    flyt_engine_free(b);
+}
+
 /* ---- prefetch hooks ---- */
 
 struct hinted {
@@ -554,6 +607,7 @@ int main(void)
         cmocka_unit_test(renumbering_keeps_the_order),
         cmocka_unit_test(tiers_pop_like_a_sorted_list),
         cmocka_unit_test(sparse_far_times_pop_like_a_sorted_list),
+        cmocka_unit_test(runs_keep_order_through_rescales_and_renumbering),
         cmocka_unit_test(prefetch_hooks_name_events_before_they_run),
         cmocka_unit_test(handlers_dispatch_by_kind_with_id_and_tag),
         cmocka_unit_test(run_stops_before_t_end_and_sets_the_clock),

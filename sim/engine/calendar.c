@@ -13,8 +13,10 @@
  * in one coarse bucket per block of N_BUCKETS / 2 ticks (a ring of
  * N_COARSE blocks, decades at any width); beyond that in an overflow list.
  * When the heap runs dry, the next tick's bucket moves into it; when half
- * the fine ring has passed, the next block's coarse bucket is spread over
- * it. The tick narrows or widens by halves as the run goes, so that a
+ * the fine ring has passed, the next block's coarse bucket comes within
+ * it, grouped by tick into a run (or, with few events, spread over the
+ * fine buckets), and each tick's part of the run joins the heap with the
+ * tick's bucket. The tick narrows or widens by halves as the run goes, so that a
  * bucket holds a handful of events whatever the size of the city.
  *
  * Why: most of what is pending is far off (a nursing-home stay ends in
@@ -66,6 +68,34 @@ enum { ARITY = 4, HEAP_OFFSET = 3, LINE = 64 };
 _Static_assert(2 * BLOCK == N_BUCKETS, "a block is half the ring");
 #define N_COARSE 1024u
 
+/* A coarse bucket: its events' keys side by side (a key names its slot).
+ * Should the array not grow (out of memory), the event is linked into the
+ * block's list instead. */
+struct block {
+    key_t128 *key;
+    uint32_t n, cap;
+    uint32_t list;
+};
+
+/* A block come within the ring: its events grouped by tick, in tick order,
+ * taken from at as their ticks come. Why: spread over the fine buckets,
+ * each event was written into its slot and later read back from it,
+ * chasing a list: two cache misses per event when a national region's
+ * slots do not fit in the caches (a fifth of its run). Here the slots
+ * are not touched until the event runs, and their addresses are known
+ * ahead, so they are asked for before they are needed. The ring spans at
+ * most three blocks, so four runs never meet. */
+struct run {
+    key_t128 *key;
+    uint32_t n, at;
+    uint32_t asked; /* slots asked for up to here */
+};
+#define N_RUNS 4u
+_Static_assert(N_BUCKETS / BLOCK + 1 < N_RUNS, "the ring's blocks have runs of their own");
+/* Fewer events than this in a block are spread over the fine buckets:
+ * grouping costs a pass over BLOCK counters. */
+#define RUN_MIN 64u
+
 struct flyt_engine {
     double now;  /* first: read on every event */
     key_t128 *h; /* this tick's events; h[0] is the root (HEAP_OFFSET into alloc) */
@@ -79,15 +109,17 @@ struct flyt_engine {
     uint32_t slot_hw; /* slots ever handed out */
 
     /* Time in ticks is t * scale (t in days); a bucket holds one tick. */
-    double scale;        /* a power of two, so that t * scale is exact */
-    uint64_t tick;       /* the heap holds every pending event before tick + 1 */
-    uint64_t ring_end;   /* buckets hold ticks tick+1 .. ring_end-1; ring_end <= tick + N_BUCKETS,
-                            a multiple of BLOCK */
-    uint32_t *bucket;    /* N_BUCKETS list heads, by tick modulo N_BUCKETS */
-    uint64_t coarse_end; /* coarse buckets hold blocks ring_end / BLOCK .. coarse_end-1;
-                            coarse_end <= ring_end / BLOCK + N_COARSE */
-    uint32_t *coarse;    /* N_COARSE list heads, by block modulo N_COARSE */
-    uint32_t overflow;   /* events on or after block coarse_end */
+    double scale;         /* a power of two, so that t * scale is exact */
+    uint64_t tick;        /* the heap holds every pending event before tick + 1 */
+    uint64_t ring_end;    /* buckets hold ticks tick+1 .. ring_end-1; ring_end <= tick + N_BUCKETS,
+                             a multiple of BLOCK */
+    uint32_t *bucket;     /* N_BUCKETS list heads, by tick modulo N_BUCKETS */
+    uint64_t coarse_end;  /* coarse buckets hold blocks ring_end / BLOCK .. coarse_end-1;
+                             coarse_end <= ring_end / BLOCK + N_COARSE */
+    struct block *coarse; /* N_COARSE blocks, by block modulo N_COARSE */
+    struct run run[N_RUNS]; /* the blocks within the ring, by block modulo N_RUNS */
+    uint32_t *count;        /* BLOCK + 1 counters for grouping a block by tick */
+    uint32_t overflow;      /* events on or after block coarse_end */
     size_t n_bucketed, n_coarse, n_overflow;
     uint64_t passed, pushed; /* ticks passed and heap pushes since the width was last judged */
     uint64_t ties;           /* and pops at the time of the one before: no width parts them */
@@ -189,15 +221,17 @@ struct flyt_engine *flyt_engine_new(uint32_t n_kinds, size_t initial_capacity, v
     e->handlers = calloc(n_kinds ? n_kinds : 1, sizeof *e->handlers);
     e->hints = calloc(n_kinds ? n_kinds : 1, sizeof *e->hints);
     e->bucket = malloc(N_BUCKETS * sizeof *e->bucket);
-    e->coarse = malloc(N_COARSE * sizeof *e->coarse);
-    if (!e->handlers || !e->hints || !e->bucket || !e->coarse || grow_slots(e, cap) != 0) {
+    e->coarse = calloc(N_COARSE, sizeof *e->coarse);
+    e->count = malloc((BLOCK + 1) * sizeof *e->count);
+    if (!e->handlers || !e->hints || !e->bucket || !e->coarse || !e->count ||
+        grow_slots(e, cap) != 0) {
         flyt_engine_free(e);
         return NULL;
     }
     for (uint32_t b = 0; b < N_BUCKETS; b++)
         e->bucket[b] = NONE;
     for (uint32_t b = 0; b < N_COARSE; b++)
-        e->coarse[b] = NONE;
+        e->coarse[b].list = NONE;
     e->overflow = NONE;
     e->scale = 1.0;
     e->ring_end = N_BUCKETS;
@@ -216,7 +250,13 @@ void flyt_engine_free(struct flyt_engine *e)
     free(e->slot);
     free(e->free_slot);
     free(e->bucket);
+    if (e->coarse)
+        for (uint32_t b = 0; b < N_COARSE; b++)
+            free(e->coarse[b].key);
     free(e->coarse);
+    for (uint32_t r = 0; r < N_RUNS; r++)
+        free(e->run[r].key);
+    free(e->count);
     free(e->handlers);
     free(e->hints);
     free(e);
@@ -296,6 +336,27 @@ static inline void link(uint32_t *head, struct slot *slot, uint32_t s)
     *head = s;
 }
 
+static void add_coarse(struct flyt_engine *e, struct block *b, uint32_t s, key_t128 key)
+{
+    if (b->n == b->cap) {
+        uint32_t cap = b->cap ? 2 * b->cap : 16;
+        key_t128 *k = cap > b->cap ? realloc(b->key, cap * sizeof *k) : NULL;
+        if (!k) {
+            e->slot[s].key = key;
+            link(&b->list, e->slot, s);
+            return;
+        }
+        b->key = k;
+        b->cap = cap;
+    }
+    b->key[b->n++] = key;
+}
+
+static inline uint64_t key_tick(const struct flyt_engine *e, key_t128 key)
+{
+    return (uint64_t)(key_time(key) * e->scale);
+}
+
 /* Where an event at t belongs: -1 the heap, 0 a bucket, 1 a coarse
  * bucket, 2 the overflow. */
 static inline int tier(const struct flyt_engine *e, double t)
@@ -322,8 +383,7 @@ static void place(struct flyt_engine *e, uint32_t s, key_t128 key)
         e->n_bucketed++;
         return;
     case 1:
-        e->slot[s].key = key;
-        link(&e->coarse[(uint64_t)(t * e->scale) / BLOCK & (N_COARSE - 1)], e->slot, s);
+        add_coarse(e, &e->coarse[(uint64_t)(t * e->scale) / BLOCK & (N_COARSE - 1)], s, key);
         e->n_coarse++;
         return;
     default:
@@ -367,6 +427,76 @@ static void place_bucket(struct flyt_engine *e, uint32_t *head, size_t *n)
     }
 }
 
+/* Groups the keys of block `block` by tick into a run; the keys of ticks
+ * already due go to the heap. False (and nothing done) when out of memory
+ * or when the run's place is still taken. */
+static bool make_run(struct flyt_engine *e, const struct block *b, uint64_t block)
+{
+    struct run *r = &e->run[block & (N_RUNS - 1)];
+    if (r->at < r->n)
+        return false;
+    key_t128 *to = malloc(b->n * sizeof *to);
+    if (!to)
+        return false;
+    uint64_t base = block * BLOCK;
+    uint32_t *count = e->count;
+    memset(count, 0, (BLOCK + 1) * sizeof *count);
+    for (uint32_t i = 0; i < b->n; i++) {
+        uint64_t off = key_tick(e, b->key[i]) - base;
+        count[(off < BLOCK ? off : BLOCK - 1) + 1]++;
+    }
+    for (uint32_t d = 0; d < BLOCK; d++)
+        count[d + 1] += count[d];
+    for (uint32_t i = 0; i < b->n; i++) {
+        uint64_t off = key_tick(e, b->key[i]) - base;
+        to[count[off < BLOCK ? off : BLOCK - 1]++] = b->key[i];
+    }
+    free(r->key);
+    *r = (struct run){ to, b->n, 0, 0 };
+    while (r->at < r->n && key_tick(e, r->key[r->at]) <= e->tick)
+        heap_push(e, r->key[r->at++]);
+    e->n_bucketed += r->n - r->at;
+    return true;
+}
+
+/* Files the events of a coarse bucket again: as a run, or spread over the
+ * fine buckets when they are few (or memory is short). */
+static void place_block(struct flyt_engine *e, struct block *b, uint64_t block)
+{
+    struct block taken = *b;
+    *b = (struct block){ .list = NONE };
+    e->n_coarse -= taken.n;
+    if (taken.n < RUN_MIN || !make_run(e, &taken, block))
+        for (uint32_t i = 0; i < taken.n; i++)
+            place(e, key_slot(taken.key[i]), taken.key[i]);
+    free(taken.key);
+    place_bucket(e, &taken.list, &e->n_coarse);
+}
+
+/* Brings the run's events of this tick into the heap, asking for the
+ * slots of the next ones. */
+static void take_run(struct flyt_engine *e)
+{
+    enum { AHEAD = 16 };
+    struct run *r = &e->run[e->tick / BLOCK & (N_RUNS - 1)];
+    while (r->at < r->n && key_tick(e, r->key[r->at]) <= e->tick) {
+        key_t128 k = r->key[r->at++];
+        const struct slot *sl = &e->slot[key_slot(k)];
+        heap_push(e, k);
+        if (sl->kind < e->n_kinds && e->hints[sl->kind])
+            e->hints[sl->kind](sl->id, e->ctx);
+        e->n_bucketed--;
+    }
+    if (r->asked < r->at)
+        r->asked = r->at;
+    for (; r->asked < r->n && r->asked < r->at + AHEAD; r->asked++)
+        __builtin_prefetch(&e->slot[key_slot(r->key[r->asked])]);
+    if (r->at == r->n && r->key) {
+        free(r->key);
+        *r = (struct run){ 0 };
+    }
+}
+
 /* Appends the list at *head to *all, leaving *head empty; returns its length. */
 static size_t take_list(struct flyt_engine *e, uint32_t *head, uint32_t *all)
 {
@@ -395,7 +525,7 @@ static void advance_rings(struct flyt_engine *e)
     while (e->tick + N_BUCKETS >= e->ring_end + BLOCK) {
         uint64_t block = e->ring_end / BLOCK;
         e->ring_end += BLOCK;
-        place_bucket(e, &e->coarse[block & (N_COARSE - 1)], &e->n_coarse);
+        place_block(e, &e->coarse[block & (N_COARSE - 1)], block);
         if (e->ring_end / BLOCK + N_COARSE >= e->coarse_end + N_COARSE / 2) {
             e->coarse_end = e->ring_end / BLOCK + N_COARSE;
             place_list(e, take_overflow(e));
@@ -411,8 +541,25 @@ static void rescale(struct flyt_engine *e, int steps)
     uint32_t all = take_overflow(e);
     for (uint32_t b = 0; b < N_BUCKETS; b++)
         take_list(e, &e->bucket[b], &all);
-    for (uint32_t b = 0; b < N_COARSE; b++)
-        take_list(e, &e->coarse[b], &all);
+    for (uint32_t b = 0; b < N_COARSE; b++) {
+        struct block *c = &e->coarse[b];
+        for (uint32_t i = 0; i < c->n; i++) {
+            e->slot[key_slot(c->key[i])].key = c->key[i];
+            link(&all, e->slot, key_slot(c->key[i]));
+        }
+        take_list(e, &c->list, &all);
+        free(c->key);
+        *c = (struct block){ .list = NONE };
+    }
+    for (uint32_t b = 0; b < N_RUNS; b++) {
+        struct run *r = &e->run[b];
+        for (uint32_t i = r->at; i < r->n; i++) {
+            e->slot[key_slot(r->key[i])].key = r->key[i];
+            link(&all, e->slot, key_slot(r->key[i]));
+        }
+        free(r->key);
+        *r = (struct run){ 0 };
+    }
     e->n_bucketed = e->n_coarse = 0;
     double end = (double)(e->tick + 1) / e->scale; /* the heap's end, in days */
     e->scale = ldexp(e->scale, steps);
@@ -439,10 +586,13 @@ static void next_tick(struct flyt_engine *e)
             /* jump to the first tick with an event, in the first coarse
              * bucket that has one; the blocks before it are empty */
             uint64_t block = e->ring_end / BLOCK;
-            while (e->coarse[block & (N_COARSE - 1)] == NONE)
+            const struct block *c;
+            while (c = &e->coarse[block & (N_COARSE - 1)], c->n == 0 && c->list == NONE)
                 block++;
             double first = INFINITY;
-            for (uint32_t s = e->coarse[block & (N_COARSE - 1)]; s != NONE; s = e->slot[s].next)
+            for (uint32_t i = 0; i < c->n; i++)
+                first = fmin(first, key_time(c->key[i]) * e->scale);
+            for (uint32_t s = c->list; s != NONE; s = e->slot[s].next)
                 first = fmin(first, key_time(e->slot[s].key) * e->scale);
             e->tick = (uint64_t)first;
             advance_rings(e); /* the first tick's go to the heap */
@@ -483,6 +633,7 @@ static void next_tick(struct flyt_engine *e)
             e->n_bucketed--;
         }
         *head = NONE;
+        take_run(e);
         uint32_t ahead = e->bucket[(e->tick + 1) & (N_BUCKETS - 1)];
         if (ahead != NONE)
             __builtin_prefetch(&e->slot[ahead]);
@@ -545,8 +696,15 @@ static int renumber(struct flyt_engine *e)
         r[k++] = (struct rank){ e->h[i], &e->h[i] };
     for (uint32_t b = 0; b < N_BUCKETS; b++)
         collect(e, e->bucket[b], r, &k);
-    for (uint32_t b = 0; b < N_COARSE; b++)
-        collect(e, e->coarse[b], r, &k);
+    for (uint32_t b = 0; b < N_COARSE; b++) {
+        struct block *c = &e->coarse[b];
+        for (uint32_t i = 0; i < c->n; i++, k++)
+            r[k] = (struct rank){ c->key[i], &c->key[i] };
+        collect(e, c->list, r, &k);
+    }
+    for (uint32_t b = 0; b < N_RUNS; b++)
+        for (uint32_t i = e->run[b].at; i < e->run[b].n; i++, k++)
+            r[k] = (struct rank){ e->run[b].key[i], &e->run[b].key[i] };
     collect(e, e->overflow, r, &k);
     qsort(r, k, sizeof *r, by_key);
     for (size_t i = 0; i < k; i++)
