@@ -462,6 +462,82 @@ static void failed_write_keeps_the_existing_file_and_no_partial(void **state)
     assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
 }
 
+/* ---- text outputs through a stream (flyt_out_write) ---- */
+
+static int census_text(FILE *f, const void *arg)
+{
+    fprintf(f, "# census_date: 2025-01-01\n%s\n", (const char *)arg);
+    return 0;
+}
+
+static int fails_half_way(FILE *f, const void *arg)
+{
+    (void)arg;
+    fputs("# census_date: 2025-01-02\nhalf a file", f);
+    return -1;
+}
+
+static int writes_64k(FILE *f, const void *arg)
+{
+    (void)arg;
+    fputs("# census_date: 2025-01-03\n", f);
+    for (int i = 0; i < 1024; i++)
+        fputs("0123456789012345678901234567890123456789012345678901234567890123", f);
+    return 0;
+}
+
+/* A text output is whole or not there: the body's own failure, and a
+ * write that fails part-way (a file-size limit, as a full disk), leave
+ * the earlier file as it was and nothing beside it; the two-step form
+ * leaves the target alone until it is committed. */
+static void text_outputs_are_whole_or_not_at_all(void **state)
+{
+    struct fixture *f = *state;
+    char path[160], err[512] = "", buf[256];
+    snprintf(path, sizeof path, "%s/census.csv", f->dir);
+    assert_int_equal(flyt_out_write(path, FLYT_OUT_CENSUS, census_text, "first", err, sizeof err),
+                     0);
+    file_content(path, buf, sizeof buf);
+    assert_string_equal(buf, "# census_date: 2025-01-01\nfirst\n");
+    int n_files = files_in(f->dir);
+
+    assert_int_equal(flyt_out_write(path, FLYT_OUT_CENSUS, fails_half_way, NULL, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "cannot write"));
+    file_content(path, buf, sizeof buf);
+    assert_string_equal(buf, "# census_date: 2025-01-01\nfirst\n");
+    assert_int_equal(files_in(f->dir), n_files);
+
+    struct rlimit old, small;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = 4096;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = flyt_out_write(path, FLYT_OUT_CENSUS, writes_64k, NULL, err, sizeof err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "File too large"));
+    file_content(path, buf, sizeof buf);
+    assert_string_equal(buf, "# census_date: 2025-01-01\nfirst\n");
+    assert_int_equal(files_in(f->dir), n_files);
+
+    const char *tmp = NULL;
+    assert_int_equal(flyt_out_write_temp(path, FLYT_OUT_CENSUS, census_text, "second", &tmp, err,
+                                         sizeof err),
+                     0);
+    assert_non_null(tmp);
+    file_content(tmp, buf, sizeof buf);
+    assert_string_equal(buf, "# census_date: 2025-01-01\nsecond\n");
+    file_content(path, buf, sizeof buf);
+    assert_string_equal(buf, "# census_date: 2025-01-01\nfirst\n");
+    assert_int_equal(flyt_out_commit(path, err, sizeof err), 0);
+    file_content(path, buf, sizeof buf);
+    assert_string_equal(buf, "# census_date: 2025-01-01\nsecond\n");
+    assert_int_equal(files_in(f->dir), n_files);
+}
+
 static int claim(const char *path, const char *const *inputs, size_t n, char *err)
 {
     return flyt_out_claim(path, FLYT_OUT_HDF5, inputs, n, err, 512);
@@ -726,6 +802,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(second_claim_on_the_same_file_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_write_keeps_the_existing_file_and_no_partial, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(text_outputs_are_whole_or_not_at_all, setup, teardown),
         cmocka_unit_test_setup_teardown(json_escapes_strings_and_prints_nan_as_null, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(table_prints_nan_as_a_dash, setup, teardown),

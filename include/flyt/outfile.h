@@ -57,6 +57,19 @@ int flyt_out_temp(const char *path, enum flyt_out_kind kind, const char **tmp, c
  * Returns 0 or -1 with a message in err. */
 int flyt_out_commit(const char *path, char *err, size_t errlen);
 
+/* A text output in one go: the temporary file of path, written through a
+ * stream by body (0, or -1 when it failed; the stream's own errors count
+ * too), flushed and fsynced. flyt_out_write then renames it over path;
+ * flyt_out_write_temp leaves that to the caller (flyt_out_commit), who
+ * gets its name in *tmp when tmp is not NULL. On failure the temporary
+ * file is removed, path is left as it was, and err names the temporary
+ * file and why. Returns 0 or -1. */
+typedef int (*flyt_out_body)(FILE *out, const void *arg);
+int flyt_out_write(const char *path, enum flyt_out_kind kind, flyt_out_body body, const void *arg,
+                   char *err, size_t errlen);
+int flyt_out_write_temp(const char *path, enum flyt_out_kind kind, flyt_out_body body,
+                        const void *arg, const char **tmp, char *err, size_t errlen);
+
 /* Removes the temporary file of path, if any; path is left as it was. */
 void flyt_out_discard(const char *path);
 

@@ -202,18 +202,15 @@ static char *beside(const char *out, const char *suffix)
 
 /* The records' daily admissions as an arrivals table, into the temporary
  * file of path (committed with the rest). */
-static int write_table(const char *path, const struct flyt_fit *f, const struct fit_cli *o,
-                       const char **tmp, char *err, size_t errlen)
+struct table_arg {
+    const struct flyt_fit *f;
+    const struct fit_cli *o;
+};
+
+static int table_body(FILE *out, const void *arg)
 {
-    int fd = flyt_out_temp(path, FLYT_OUT_ARRIVALS, tmp, err, errlen);
-    if (fd < 0)
-        return -1;
-    FILE *out = fdopen(fd, "w");
-    if (!out) {
-        close(fd);
-        snprintf(err, errlen, "cannot write '%s'", *tmp);
-        return -1;
-    }
+    const struct flyt_fit *f = ((const struct table_arg *)arg)->f;
+    const struct fit_cli *o = ((const struct table_arg *)arg)->o;
     fputs("# Admissions per day from flyt fit of", out);
     for (int i = 0; i < o->n_files; i++) {
         fputc(' ', out);
@@ -227,12 +224,14 @@ static int write_table(const char *path, const struct flyt_fit *f, const struct 
         flyt_civil_from_days(f->from_day + (int)d, &y, &m, &dd);
         fprintf(out, "%04d-%02d-%02d,%.0f\n", y, m, dd, f->day_count[d]);
     }
-    bool ok = !ferror(out) && fflush(out) == 0 && fsync(fileno(out)) == 0;
-    if (fclose(out) != 0 || !ok) {
-        snprintf(err, errlen, "cannot write '%s'", *tmp);
-        return -1;
-    }
     return 0;
+}
+
+static int write_table(const char *path, const struct flyt_fit *f, const struct fit_cli *o,
+                       const char **tmp, char *err, size_t errlen)
+{
+    const struct table_arg a = { f, o };
+    return flyt_out_write_temp(path, FLYT_OUT_ARRIVALS, table_body, &a, tmp, err, errlen);
 }
 
 struct header_ctx {

@@ -9,7 +9,6 @@
 #include "flyt/outfile.h"
 #include "flyt/output.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -17,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_IGNORE 64
 
@@ -236,30 +234,23 @@ static void date_text(int day, char *buf, size_t n)
 
 /* Like every output: a temporary file, fsynced, renamed over path; on any
  * failure the old file stays as it was. */
+struct census_arg {
+    const struct flyt_census *c;
+    const struct flyt_scenario *s;
+    int day;
+};
+
+static int census_body(FILE *f, const void *arg)
+{
+    const struct census_arg *a = arg;
+    return flyt_census_write_csv(f, a->c, a->s, a->day);
+}
+
 static int write_census(const char *path, const struct flyt_census *c,
                         const struct flyt_scenario *s, int day, char *err, size_t errlen)
 {
-    const char *tmp = NULL;
-    int fd = flyt_out_temp(path, FLYT_OUT_CENSUS, &tmp, err, errlen);
-    if (fd < 0)
-        return -1;
-    FILE *f = fdopen(fd, "w");
-    if (!f)
-        close(fd);
-    errno = 0;
-    bool ok = f && flyt_census_write_csv(f, c, s, day) == 0 && fflush(f) == 0 &&
-              fsync(fileno(f)) == 0;
-    int e = errno;
-    if (f && fclose(f) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
-    if (!ok) {
-        snprintf(err, errlen, "cannot write '%s': %s", tmp, e ? strerror(e) : "write failed");
-        flyt_out_discard(path);
-        return -1;
-    }
-    return flyt_out_commit(path, err, errlen);
+    const struct census_arg a = { c, s, day };
+    return flyt_out_write(path, FLYT_OUT_CENSUS, census_body, &a, err, errlen);
 }
 
 static int dump(const struct fc_opts *o)

@@ -7,11 +7,9 @@
 #include "flyt/outfile.h"
 #include "flyt/scenario.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 void flyt_out_comment(FILE *out, const char *text)
 {
@@ -61,32 +59,22 @@ static void head(FILE *out, const struct flyt_derived_file *d, const struct flyt
             d->values);
 }
 
+struct derived_arg {
+    const struct flyt_scenario *s;
+    const struct flyt_derived_file *d;
+};
+
+static int derived_body(FILE *out, const void *arg)
+{
+    const struct derived_arg *a = arg;
+    head(out, a->d, a->s);
+    fputs(a->d->text ? a->d->text : a->s->resolved_text, out);
+    return 0;
+}
+
 int flyt_out_write_derived(const char *path, enum flyt_out_kind kind, const struct flyt_scenario *s,
                            const struct flyt_derived_file *d, char *err, size_t errlen)
 {
-    const char *tmp = NULL;
-    int fd = flyt_out_temp(path, kind, &tmp, err, errlen);
-    if (fd < 0)
-        return -1;
-    FILE *out = fdopen(fd, "w");
-    if (!out)
-        close(fd);
-    errno = 0;
-    if (out) {
-        head(out, d, s);
-        fputs(d->text ? d->text : s->resolved_text, out);
-    }
-    bool ok = out && !ferror(out) && fflush(out) == 0 && fsync(fileno(out)) == 0;
-    int saved = errno;
-    if (out && fclose(out) != 0 && ok) {
-        ok = false;
-        saved = errno;
-    }
-    if (!ok) {
-        snprintf(err, errlen, "cannot write '%s': %s", tmp,
-                 saved ? strerror(saved) : "write failed");
-        flyt_out_discard(path);
-        return -1;
-    }
-    return flyt_out_commit(path, err, errlen);
+    const struct derived_arg a = { s, d };
+    return flyt_out_write(path, kind, derived_body, &a, err, errlen);
 }

@@ -350,6 +350,45 @@ int flyt_out_commit(const char *path, char *err, size_t errlen)
     return rc;
 }
 
+int flyt_out_write_temp(const char *path, enum flyt_out_kind kind, flyt_out_body body,
+                        const void *arg, const char **tmp, char *err, size_t errlen)
+{
+    const char *t = NULL;
+    int fd = flyt_out_temp(path, kind, &t, err, errlen);
+    if (tmp)
+        *tmp = t;
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        fail(-1, err, errlen, "cannot write '%s': %s", t, strerror(errno));
+        close(fd);
+        flyt_out_discard(path);
+        return -1;
+    }
+    errno = 0;
+    bool ok = body(f, arg) == 0 && !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int e = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok) {
+        fail(-1, err, errlen, "cannot write '%s': %s", t, e ? strerror(e) : "write failed");
+        flyt_out_discard(path);
+        return -1;
+    }
+    return 0;
+}
+
+int flyt_out_write(const char *path, enum flyt_out_kind kind, flyt_out_body body, const void *arg,
+                   char *err, size_t errlen)
+{
+    if (flyt_out_write_temp(path, kind, body, arg, NULL, err, errlen) != 0)
+        return -1;
+    return flyt_out_commit(path, err, errlen);
+}
+
 void flyt_out_discard(const char *path)
 {
     struct claim *c = find(path);

@@ -9,11 +9,9 @@
 #include "flyt/export.h"
 #include "flyt/outfile.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 static void put_text(FILE *f, const char *s, char sep)
 {
@@ -85,30 +83,20 @@ static int write_table(FILE *f, const struct flyt_export_table *t, enum flyt_exp
     return ferror(f) ? -1 : 0;
 }
 
+struct csv_arg {
+    const struct flyt_export_table *t;
+    enum flyt_export_locale loc;
+};
+
+static int csv_body(FILE *f, const void *arg)
+{
+    const struct csv_arg *a = arg;
+    return write_table(f, a->t, a->loc);
+}
+
 int flyt_export_write_csv(const struct flyt_export_table *t, enum flyt_export_locale loc,
                           const char *path, char *err, size_t errlen)
 {
-    const char *tmp = NULL;
-    int fd = flyt_out_temp(path, FLYT_OUT_CSV, &tmp, err, errlen);
-    if (fd < 0)
-        return -1;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-        close(fd);
-        flyt_out_discard(path);
-        return -1;
-    }
-    int rc = write_table(f, t, loc);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = -1;
-    int e = errno;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(e ? e : EIO));
-        flyt_out_discard(path);
-        return -1;
-    }
-    return flyt_out_commit(path, err, errlen);
+    const struct csv_arg a = { t, loc };
+    return flyt_out_write(path, FLYT_OUT_CSV, csv_body, &a, err, errlen);
 }

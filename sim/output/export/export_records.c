@@ -22,13 +22,11 @@
 
 #include <hdf5.h>
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define NONE 0xFFFFu
 
@@ -506,31 +504,22 @@ static void write_units(FILE *f, const struct out *o)
         fprintf(f, "%s,%s\n", o->s->units[u].id, o->s->units[u].id);
 }
 
-static int write_file(const char *path, void (*body)(FILE *, const struct out *),
-                      const struct out *o, char *err, size_t errlen)
+static int stays_body(FILE *f, const void *o)
 {
-    const char *tmp = NULL;
-    int fd = flyt_out_temp(path, FLYT_OUT_CSV, &tmp, err, errlen);
-    if (fd < 0)
-        return -1;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-        close(fd);
-        flyt_out_discard(path);
-        return -1;
-    }
-    body(f, o);
-    int rc = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0 ? -1 : 0;
-    int e = errno;
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(e ? e : EIO));
-        flyt_out_discard(path);
-        return -1;
-    }
-    return flyt_out_commit(path, err, errlen);
+    write_stays(f, o);
+    return 0;
+}
+
+static int ready_body(FILE *f, const void *o)
+{
+    write_ready(f, o);
+    return 0;
+}
+
+static int units_body(FILE *f, const void *o)
+{
+    write_units(f, o);
+    return 0;
 }
 
 /* ---- entry ---- */
@@ -610,9 +599,9 @@ int flyt_export_records(const char *path, unsigned replication, const char *cons
     if (x.file >= 0)
         H5Fclose(x.file);
     const struct out o = { s, &b, a, na, start_day, warmup, horizon, path, replication };
-    void (*body[3])(FILE *, const struct out *) = { write_stays, write_ready, write_units };
+    const flyt_out_body body[3] = { stays_body, ready_body, units_body };
     for (int k = 0; k < 3 && !x.rc; k++)
-        if (write_file(out[k], body[k], &o, err, errlen) != 0)
+        if (flyt_out_write(out[k], FLYT_OUT_CSV, body[k], &o, err, errlen) != 0)
             x.rc = FLYT_EXPORT_FAILED;
     flyt_scenario_free(s);
     free(a);
