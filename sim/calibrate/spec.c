@@ -300,22 +300,20 @@ struct relay_to {
     const char *context;
 };
 
-static void relay_line(struct flyt_diag *diag, const char *line, const struct relay_to *to)
+struct relay {
+    struct flyt_diag *diag;
+    const struct relay_to *to;
+};
+
+static void relay_line(const char *line, void *ctx)
 {
-    const char *err = strstr(line, ": error: ");
-    const char *rest = err ? err + strlen(": error: ") : line;
-    char where[512] = "";
-    if (err) {
-        size_t wl = (size_t)(err - line) < sizeof where ? (size_t)(err - line) : sizeof where - 1;
-        memcpy(where, line, wl);
-        where[wl] = '\0';
-    }
-    char *colon = strrchr(where, ':');
-    int n = 0;
-    if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
-        n = atoi(colon + 1);
-        *colon = '\0';
-    }
+    struct flyt_diag *diag = ((const struct relay *)ctx)->diag;
+    const struct relay_to *to = ((const struct relay *)ctx)->to;
+    struct flyt_diag_line l;
+    flyt_diag_split(line, &l);
+    bool err = l.error;
+    const char *rest = l.what, *where = l.where;
+    int n = l.line;
     bool from_set = strcmp(where, "--set") == 0 && n >= 1 && n <= to->n_origins;
     if (to->param >= 0) {
         char key[32];
@@ -335,20 +333,8 @@ static void relay_line(struct flyt_diag *diag, const char *line, const struct re
 
 static void relay(struct flyt_diag *diag, const char *text, const struct relay_to *to)
 {
-    if (!text)
-        return;
-    char line[2048];
-    for (const char *p = text; *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        if (len >= sizeof line)
-            len = sizeof line - 1;
-        memcpy(line, p, len);
-        line[len] = '\0';
-        if (len)
-            relay_line(diag, line, to);
-        p = nl ? nl + 1 : p + strlen(p);
-    }
+    struct relay r = { diag, to };
+    flyt_diag_each(text, relay_line, &r);
 }
 
 /* The targets named by unit, now that the scenario says which units exist. */

@@ -75,6 +75,42 @@ void flyt_diag_add(struct flyt_diag *d, const char *file, int line, const char *
     va_end(ap);
 }
 
+void flyt_diag_split(const char *line, struct flyt_diag_line *out)
+{
+    const char *err = strstr(line, ": error: ");
+    out->error = err != NULL;
+    out->what = err ? err + strlen(": error: ") : line;
+    out->where[0] = '\0';
+    out->line = 0;
+    if (!err)
+        return;
+    size_t wl =
+            (size_t)(err - line) < sizeof out->where ? (size_t)(err - line) : sizeof out->where - 1;
+    memcpy(out->where, line, wl);
+    out->where[wl] = '\0';
+    char *colon = strrchr(out->where, ':');
+    if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+        out->line = atoi(colon + 1);
+        *colon = '\0';
+    }
+}
+
+void flyt_diag_each(const char *text, void (*fn)(const char *line, void *ctx), void *ctx)
+{
+    char line[2048];
+    for (const char *p = text ? text : ""; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len >= sizeof line)
+            len = sizeof line - 1;
+        memcpy(line, p, len);
+        line[len] = '\0';
+        if (len)
+            fn(line, ctx);
+        p = nl ? nl + 1 : p + strlen(p);
+    }
+}
+
 void flyt_diag_warn(struct flyt_diag *d, const char *file, int line, const char *key,
                     const char *fmt, ...)
 {
