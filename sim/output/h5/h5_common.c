@@ -233,6 +233,23 @@ static hid_t dcpl_1d(struct flyt__h5 *c, size_t n, size_t es)
     return p;
 }
 
+void flyt__h5_stat_row(const struct flyt_stat *st, int n, double *out)
+{
+    for (int k = 0; k < n; k++, out += FLYT__H5_N_STAT) {
+        if (!st) {
+            out[0] = out[1] = out[2] = out[3] = NAN;
+            out[4] = 0;
+            continue;
+        }
+        bool ok = isfinite(st[k].ci_low) && isfinite(st[k].ci_high);
+        out[0] = st[k].mean;
+        out[1] = st[k].sd;
+        out[2] = ok ? st[k].ci_low : NAN;
+        out[3] = ok ? st[k].ci_high : NAN;
+        out[4] = st[k].n;
+    }
+}
+
 int flyt__h5_write_1d(struct flyt__h5 *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
                       size_t n, const void *data, const char *units, const char *desc)
 {

@@ -58,6 +58,13 @@ hid_t flyt__h5_dset_create(struct flyt__h5 *c, hid_t loc, const char *name, hid_
                            const hsize_t *dims, hid_t dcpl, const char *units, const char *desc);
 
 /* A 1-D dataset of n elements from data (mtype in memory, ftype on disk). */
+/* The statistics of a summary table's row, FLYT__H5_STAT_COLUMNS, for each
+ * of n KPIs: st[0..n) (NULL: a unit or municipality the summary lacks,
+ * NaN with n 0); an interval with an infinite end is NaN at both. */
+#define FLYT__H5_STAT_COLUMNS "mean,sd,ci95_low,ci95_high,n"
+enum { FLYT__H5_N_STAT = 5 };
+void flyt__h5_stat_row(const struct flyt_stat *st, int n, double *out);
+
 int flyt__h5_write_1d(struct flyt__h5 *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype,
                       size_t n, const void *data, const char *units, const char *desc);
 

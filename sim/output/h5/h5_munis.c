@@ -42,25 +42,11 @@ static void site_slab(const void *ctx, size_t i, double *out)
                              : NAN;
 }
 
-enum { S_MEAN, S_SD, S_LO, S_HI, S_N, N_STAT };
-
 static void summary_slab(const void *ctx, size_t m, double *out)
 {
     const struct munis_src *a = ctx;
-    for (int k = 0; k < FLYT_N_KPI; k++, out += N_STAT) {
-        if (!a->sum->muni || m >= a->sum->n_munis) {
-            for (int j = 0; j < N_STAT; j++)
-                out[j] = j == S_N ? 0 : NAN;
-            continue;
-        }
-        const struct flyt_stat *st = &flyt_summary_muni(a->sum, (unsigned)m)[k];
-        int ok = isfinite(st->ci_low) && isfinite(st->ci_high);
-        out[S_MEAN] = st->mean;
-        out[S_SD] = st->sd;
-        out[S_LO] = ok ? st->ci_low : NAN;
-        out[S_HI] = ok ? st->ci_high : NAN;
-        out[S_N] = st->n;
-    }
+    bool have = a->sum->muni && m < a->sum->n_munis;
+    flyt__h5_stat_row(have ? flyt_summary_muni(a->sum, (unsigned)m) : NULL, FLYT_N_KPI, out);
 }
 
 static int close_dset(struct flyt__h5 *c, hid_t d, int rc)
@@ -132,7 +118,7 @@ int flyt__h5_write_munis(struct flyt__h5 *c, hid_t loc, const struct flyt_scenar
         "municipality, kpi, statistic",
         n,
         FLYT_N_KPI,
-        N_STAT,
+        FLYT__H5_N_STAT,
         summary_slab
     };
     const struct flyt__h5_table site = {
@@ -152,8 +138,7 @@ int flyt__h5_write_munis(struct flyt__h5 *c, hid_t loc, const struct flyt_scenar
     if (rc == 0) {
         rc = flyt__h5_write_table(c, g, &summary, &a, &d);
         if (d >= 0)
-            rc = close_dset(
-                    c, d, rc || flyt__h5_attr_str(c, d, "columns", "mean,sd,ci95_low,ci95_high,n"));
+            rc = close_dset(c, d, rc || flyt__h5_attr_str(c, d, "columns", FLYT__H5_STAT_COLUMNS));
     }
     d = -1;
     if (rc == 0 && n_sites > 0) {

@@ -408,8 +408,6 @@ static int summary(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
     return rc;
 }
 
-enum { S_MEAN, S_SD, S_LO, S_HI, S_N, N_STAT };
-
 /* Rows i .. i + n - 1 of a unit's [task x kpi] table; a result without
  * the unit (never from a run: the sweep checked every point's units) is NaN. */
 static void unit_kpi_rows(const struct sweep_args *a, unsigned u, size_t i, size_t n, double *out)
@@ -426,23 +424,12 @@ static void unit_kpi_rows(const struct sweep_args *a, unsigned u, size_t i, size
 static void unit_summary_rows(const struct sweep_args *a, unsigned u, size_t p, size_t n,
                               double *out)
 {
-    for (size_t j = 0; j < n; j++)
-        for (int k = 0; k < FLYT_N_UNIT_KPI; k++) {
-            const struct flyt_summary *sum = &a->sum[p + j];
-            double *o = out + (j * FLYT_N_UNIT_KPI + (size_t)k) * N_STAT;
-            if (!sum->unit || u >= sum->n_units) {
-                o[S_MEAN] = o[S_SD] = o[S_LO] = o[S_HI] = NAN;
-                o[S_N] = 0;
-                continue;
-            }
-            const struct flyt_stat *st = &flyt_summary_unit(sum, u)[k];
-            bool ok = isfinite(st->ci_low) && isfinite(st->ci_high);
-            o[S_MEAN] = st->mean;
-            o[S_SD] = st->sd;
-            o[S_LO] = ok ? st->ci_low : NAN;
-            o[S_HI] = ok ? st->ci_high : NAN;
-            o[S_N] = st->n;
-        }
+    for (size_t j = 0; j < n; j++) {
+        const struct flyt_summary *sum = &a->sum[p + j];
+        bool have = sum->unit && u < sum->n_units;
+        flyt__h5_stat_row(have ? flyt_summary_unit(sum, u) : NULL, FLYT_N_UNIT_KPI,
+                          out + j * FLYT_N_UNIT_KPI * FLYT__H5_N_STAT);
+    }
 }
 
 typedef void (*unit_rows_fn)(const struct sweep_args *a, unsigned u, size_t i, size_t n,
@@ -521,13 +508,13 @@ static int one_unit(struct flyt__h5 *c, hid_t loc, const struct sweep_args *a, u
                      ? -1
                      : 0;
     if (rc == 0 && a->sum) {
-        hsize_t sd[3] = { a->sw->n_points, FLYT_N_UNIT_KPI, N_STAT };
+        hsize_t sd[3] = { a->sw->n_points, FLYT_N_UNIT_KPI, FLYT__H5_N_STAT };
         rc = unit_table(c, g, "summary", 3, sd, a, u, unit_summary_rows,
                         "per kpi: see the attribute /units@kpi_units",
                         "per point and KPI (/units@kpi) over the point's replications with a "
                         "finite value: mean, sd (n-1), the 95 % interval (Student t, log or logit "
                         "scale at a bound), n",
-                        "point, kpi, statistic", "mean,sd,ci95_low,ci95_high,n", buf, sum_block);
+                        "point, kpi, statistic", FLYT__H5_STAT_COLUMNS, buf, sum_block);
     }
     return flyt__h5_close_group(c, g, rc);
 }
@@ -544,10 +531,10 @@ static int units(struct flyt__h5 *c, hid_t file, const struct sweep_args *a)
         desc[k] = flyt_unit_kpi_defs[k].description;
     }
     size_t kb = block_of(a->n_rows, FLYT_N_UNIT_KPI);
-    size_t sb = block_of(sw->n_points, FLYT_N_UNIT_KPI * N_STAT);
-    size_t cap = kb * FLYT_N_UNIT_KPI > sb * FLYT_N_UNIT_KPI * N_STAT
+    size_t sb = block_of(sw->n_points, FLYT_N_UNIT_KPI * FLYT__H5_N_STAT);
+    size_t cap = kb * FLYT_N_UNIT_KPI > sb * FLYT_N_UNIT_KPI * FLYT__H5_N_STAT
                          ? kb * FLYT_N_UNIT_KPI
-                         : sb * FLYT_N_UNIT_KPI * N_STAT;
+                         : sb * FLYT_N_UNIT_KPI * FLYT__H5_N_STAT;
     double *buf = malloc(cap * sizeof *buf);
     if (!buf)
         return flyt__h5_set_err(c, "cannot write '%s': out of memory", c->file_name);

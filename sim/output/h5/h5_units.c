@@ -83,27 +83,12 @@ static void kpi_slab(const void *ctx, size_t i, double *out)
             out[k] = r->unit_kpi && u < r->n_units ? flyt_result_unit_kpi(r, u)[k] : NAN;
 }
 
-enum { S_MEAN, S_SD, S_LO, S_HI, S_N, N_STAT };
-static const char summary_columns[] = "mean,sd,ci95_low,ci95_high,n";
-
 /* Row u of the summary: [kpi x statistic]. */
 static void summary_slab(const void *ctx, size_t u, double *out)
 {
     const struct units_src *a = ctx;
-    for (int k = 0; k < FLYT_N_UNIT_KPI; k++, out += N_STAT) {
-        if (!a->sum->unit || u >= a->sum->n_units) {
-            for (int j = 0; j < N_STAT; j++)
-                out[j] = j == S_N ? 0 : NAN;
-            continue;
-        }
-        const struct flyt_stat *st = &flyt_summary_unit(a->sum, (unsigned)u)[k];
-        int ok = isfinite(st->ci_low) && isfinite(st->ci_high);
-        out[S_MEAN] = st->mean;
-        out[S_SD] = st->sd;
-        out[S_LO] = ok ? st->ci_low : NAN;
-        out[S_HI] = ok ? st->ci_high : NAN;
-        out[S_N] = st->n;
-    }
+    bool have = a->sum->unit && u < a->sum->n_units;
+    flyt__h5_stat_row(have ? flyt_summary_unit(a->sum, (unsigned)u) : NULL, FLYT_N_UNIT_KPI, out);
 }
 
 /* A replication stopped early has fewer days: the rest is NaN. */
@@ -243,13 +228,13 @@ static int kpi_tables(struct flyt__h5 *c, hid_t g, struct units_src *a, size_t n
         "unit, kpi, statistic",
         a->n_units,
         FLYT_N_UNIT_KPI,
-        N_STAT,
+        FLYT__H5_N_STAT,
         summary_slab
     };
     hid_t d = -1;
     int rc = write_table(c, g, &kpis, a, NULL) || write_table(c, g, &summary, a, &d) ? -1 : 0;
     if (d >= 0)
-        rc = close_dset(c, d, rc || flyt__h5_attr_str(c, d, "columns", summary_columns));
+        rc = close_dset(c, d, rc || flyt__h5_attr_str(c, d, "columns", FLYT__H5_STAT_COLUMNS));
     return rc;
 }
 
