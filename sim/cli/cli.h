@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_BAD_INPUT = 2 };
 
@@ -125,6 +126,12 @@ struct flyt_cli_opts {
     bool json;
     int progress; /* -1 auto, 0 off, 1 on */
     char rep_set[64], seed_set[64];
+    /* FLYT_OPT_PRECISION: -r auto, --precision (0: not given),
+     * --precision-kpi, --max-replications (0: not given) */
+    bool r_auto;
+    double precision;
+    const char *precision_kpi;
+    unsigned max_reps;
 };
 
 /* Handles option opt (from flyt_cli_args_next) when it is one of those in
@@ -133,6 +140,15 @@ struct flyt_cli_opts {
  * ..."). */
 int flyt_cli_args_shared(const struct flyt_cli_args *p, unsigned which, int opt,
                          struct flyt_cli_opts *o);
+
+/* The first step of every command's option loop, for option opt: bad
+ * input (printed; EXIT_BAD_INPUT), -h (usage on stdout; EXIT_OK), one of
+ * the shared options in which, with FLYT_OPT_PRECISION also -r auto and
+ * its options (FLYT_CLI_TAKEN), or none of those: the command's own
+ * (FLYT_CLI_OWN). */
+enum { FLYT_CLI_TAKEN = -2, FLYT_CLI_OWN = -1 };
+int flyt_cli_args_take(const struct flyt_cli_args *p, unsigned which, int opt,
+                       struct flyt_cli_opts *o, void (*usage)(FILE *out));
 
 /* A long run should not end in "cannot write": true when the folder of
  * path can be written; otherwise prints "flyt CMD: error: cannot write

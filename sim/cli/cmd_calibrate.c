@@ -64,15 +64,12 @@ static int parse(int argc, char **argv, struct cal_opts *o)
     struct flyt_cli_args p;
     flyt_cli_args_init(&p, "calibrate", argc, argv, CAL_OPTS, own);
     for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
-        int rc = c == '?' ? -1 : flyt_cli_args_shared(&p, CAL_OPTS, c, &o->c);
-        if (rc < 0)
-            return EXIT_BAD_INPUT;
-        if (rc > 0)
+        int rc = flyt_cli_args_take(&p, CAL_OPTS, c, &o->c, usage);
+        if (rc >= 0)
+            return rc; /* bad input or -h */
+        if (rc == FLYT_CLI_TAKEN)
             continue;
-        if (c == 'h') {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (c == OPT_MAX_EVALS) {
+        if (c == OPT_MAX_EVALS) {
             if (!flyt_cli_args_uint(&p, 1, 1000000, &v))
                 return EXIT_BAD_INPUT;
             o->max_evals = (unsigned)v;

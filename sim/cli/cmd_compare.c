@@ -89,10 +89,6 @@ struct compare_opts {
     bool resume;
     enum flyt_cli_series series;
     bool allow_different;
-    bool r_auto;      /* -r auto */
-    double precision; /* --precision; 0: not given */
-    const char *precision_kpi;
-    unsigned max_reps;
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -108,23 +104,12 @@ static int parse(int argc, char **argv, struct compare_opts *o)
     struct flyt_cli_args p;
     flyt_cli_args_init(&p, "compare", argc, argv, FLYT_OPTS_RUN, own);
     for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
-        if (c == 'r' && strcmp(p.arg, "auto") == 0) {
-            o->r_auto = true;
+        int rc = flyt_cli_args_take(&p, FLYT_OPTS_RUN, c, &o->c, usage);
+        if (rc >= 0)
+            return rc; /* bad input or -h */
+        if (rc == FLYT_CLI_TAKEN)
             continue;
-        }
-        int rc = c == '?' ? -1
-                          : flyt_cli_args_precision(&p, c, &o->precision, &o->precision_kpi,
-                                                    &o->max_reps);
-        if (rc == 0)
-            rc = flyt_cli_args_shared(&p, FLYT_OPTS_RUN, c, &o->c);
-        if (rc < 0)
-            return EXIT_BAD_INPUT;
-        if (rc > 0)
-            continue;
-        if (c == 'h') {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (c == OPT_RESUME) {
+        if (c == OPT_RESUME) {
             o->resume = true;
         } else if (c == OPT_ALLOW_DIFFERENT) {
             o->allow_different = true;
@@ -140,8 +125,8 @@ static int parse(int argc, char **argv, struct compare_opts *o)
             o->files[o->n_files++] = p.arg;
         }
     }
-    if (flyt_cli_precision_check("compare", o->r_auto, o->precision, o->precision_kpi,
-                                 o->max_reps) < 0)
+    if (flyt_cli_precision_check("compare", o->c.r_auto, o->c.precision, o->c.precision_kpi,
+                                 o->c.max_reps) < 0)
         return EXIT_BAD_INPUT;
     if (o->n_files < 2) {
         fputs("flyt compare: error: needs a base and at least one variant scenario "
@@ -639,7 +624,7 @@ static int precision_pairs(const struct compare_opts *o, int n, struct flyt_scen
                            struct flyt_precision_report *p)
 {
     struct flyt_precision_report one = { 0 };
-    if (flyt_cli_precision_kpis("compare", o->precision_kpi, s[0], &one) < 0)
+    if (flyt_cli_precision_kpis("compare", o->c.precision_kpi, s[0], &one) < 0)
         return -1;
     if (one.n * (size_t)(n - 1) > FLYT_PRECISION_MAX_KPI) {
         fprintf(stderr, "flyt compare: error: --precision-kpi: at most %d KPIs x variants\n",
@@ -672,11 +657,11 @@ static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s
     oc->n_rep = s[0]->replications;
     int status = EXIT_OK;
     struct flyt_precision_report prec = {
-        .target = o->precision,
-        .max = o->max_reps ? o->max_reps : FLYT_PRECISION_DEFAULT_MAX,
+        .target = o->c.precision,
+        .max = o->c.max_reps ? o->c.max_reps : FLYT_PRECISION_DEFAULT_MAX,
         .paired = true,
     };
-    if (o->r_auto) {
+    if (o->c.r_auto) {
         if (precision_pairs(o, n, s, &prec) < 0) {
             free(oc);
             return EXIT_BAD_INPUT;
@@ -686,7 +671,7 @@ static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s
     }
     /* -r auto: room for the most replications the rounds may reach, and a
      * journal of as many, so that an interrupted compare resumes its rounds */
-    unsigned cap = o->r_auto ? prec.max : oc->n_rep;
+    unsigned cap = o->c.r_auto ? prec.max : oc->n_rep;
     for (int i = 0; status == EXIT_OK && i < n; i++)
         if (!(oc->res[i] = calloc(cap, sizeof *oc->res[i]))) {
             fputs("flyt compare: error: out of memory\n", stderr);
@@ -699,14 +684,14 @@ static int execute(const struct compare_opts *o, int n, struct flyt_scenario **s
                                                           (size_t)n, cap, o->resume, oc->res);
     if (opened >= 0)
         status = opened;
-    if (!o->r_auto && status == EXIT_OK && make_reducers(o, oc, s) < 0)
+    if (!o->c.r_auto && status == EXIT_OK && make_reducers(o, oc, s) < 0)
         status = EXIT_FAIL;
     double t0 = flyt_cli_seconds();
-    if (o->r_auto && status == EXIT_OK)
+    if (o->c.r_auto && status == EXIT_OK)
         status = run_rounds(o, oc, s, &prec);
-    if (o->r_auto && status == EXIT_OK && fold_series(o, oc, s) < 0)
+    if (o->c.r_auto && status == EXIT_OK && fold_series(o, oc, s) < 0)
         status = EXIT_FAIL;
-    for (int i = 0; !o->r_auto && status == EXIT_OK && i < n; i++)
+    for (int i = 0; !o->c.r_auto && status == EXIT_OK && i < n; i++)
         status = run_one(o, oc, i, s[i]);
     oc->wall = flyt_cli_seconds() - t0;
     if (status == EXIT_OK && compare_all(oc, s) != 0) {
@@ -728,8 +713,12 @@ int flyt_cmd_compare(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
-    /* read once: 2 to MAX_SCENARIOS (parse), and s[0..n) loaded or NULL */
+    /* read once: 2 to MAX_SCENARIOS (parse saw to it; said again for the
+     * static analyser, which does not follow parse), and s[0..n) loaded or
+     * NULL */
     const int n = o.n_files;
+    if (n < 2 || n > MAX_SCENARIOS)
+        return EXIT_BAD_INPUT;
     struct flyt_scenario *s[MAX_SCENARIOS] = { 0 };
     rc = load_all(&o, n, s) == 0 && refuse_different(&o, n, s) == 0 && align_to_base(&o, n, s) == 0
                  ? -1

@@ -106,15 +106,12 @@ static int parse(int argc, char **argv, struct fit_cli *o)
     unsigned long long v;
     flyt_cli_args_init(&p, "fit", argc, argv, FLYT_OPT_OUTPUT, own);
     for (int ch; (ch = flyt_cli_args_next(&p)) != -1;) {
-        int rc = ch == '?' ? -1 : flyt_cli_args_shared(&p, FLYT_OPT_OUTPUT, ch, &c);
-        if (rc < 0)
-            return EXIT_BAD_INPUT;
-        if (rc > 0)
+        int rc = flyt_cli_args_take(&p, FLYT_OPT_OUTPUT, ch, &c, usage);
+        if (rc >= 0)
+            return rc; /* bad input or -h */
+        if (rc == FLYT_CLI_TAKEN)
             continue;
         switch (ch) {
-        case 'h':
-            usage(stdout);
-            return EXIT_OK;
         case 's':
             o->scenario = p.arg;
             break;

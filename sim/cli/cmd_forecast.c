@@ -104,13 +104,11 @@ enum {
 static int option(const struct flyt_cli_args *p, int c, struct fc_opts *o)
 {
     const char *x = p->arg;
-    if (c == 'h') {
-        usage(stdout);
-        return EXIT_OK;
-    }
-    int rc = c == '?' ? -1 : flyt_cli_args_shared(p, FC_OPTS, c, &o->c);
-    if (rc != 0)
-        return rc < 0 ? EXIT_BAD_INPUT : -1;
+    int rc = flyt_cli_args_take(p, FC_OPTS, c, &o->c, usage);
+    if (rc >= 0)
+        return rc; /* bad input or -h */
+    if (rc == FLYT_CLI_TAKEN)
+        return -1;
     switch (c) {
     case FLYT_OPTV_POSITIONAL:
         if (o->scenario) {

@@ -80,15 +80,12 @@ static int parse(int argc, char **argv, struct opt_opts *o)
     struct flyt_cli_args p;
     flyt_cli_args_init(&p, "optimise", argc, argv, OPT_OPTS, own);
     for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
-        int rc = c == '?' ? -1 : flyt_cli_args_shared(&p, OPT_OPTS, c, &o->c);
-        if (rc < 0)
-            return EXIT_BAD_INPUT;
-        if (rc > 0)
+        int rc = flyt_cli_args_take(&p, OPT_OPTS, c, &o->c, usage);
+        if (rc >= 0)
+            return rc; /* bad input or -h */
+        if (rc == FLYT_CLI_TAKEN)
             continue;
-        if (c == 'h') {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (c == OPT_RESUME) {
+        if (c == OPT_RESUME) {
             o->resume = true;
         } else if (c == OPT_WRITE_SCENARIO) {
             o->scenario_out = p.arg;

@@ -79,10 +79,6 @@ struct run_opts {
     enum flyt_cli_series series;
     bool resume;
     char warmup_set[80]; /* --warmup, as run.warmup_days=VALUE */
-    bool r_auto;         /* -r auto */
-    double precision;    /* --precision; 0: not given */
-    const char *precision_kpi;
-    unsigned max_reps;
 };
 
 /* Returns -1 to continue, or an exit status. */
@@ -101,23 +97,12 @@ static int parse(int argc, char **argv, struct run_opts *o)
     flyt_cli_args_init(&p, "run", argc, argv, FLYT_OPTS_RUN, own);
     for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
         const char *a = p.arg;
-        if (c == 'r' && strcmp(a, "auto") == 0) {
-            o->r_auto = true;
+        int rc = flyt_cli_args_take(&p, FLYT_OPTS_RUN, c, &o->c, usage);
+        if (rc >= 0)
+            return rc; /* bad input or -h */
+        if (rc == FLYT_CLI_TAKEN)
             continue;
-        }
-        int rc = c == '?' ? -1
-                          : flyt_cli_args_precision(&p, c, &o->precision, &o->precision_kpi,
-                                                    &o->max_reps);
-        if (rc == 0)
-            rc = flyt_cli_args_shared(&p, FLYT_OPTS_RUN, c, &o->c);
-        if (rc < 0)
-            return EXIT_BAD_INPUT;
-        if (rc > 0)
-            continue;
-        if (c == 'h') {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (c == OPT_SERIES) {
+        if (c == OPT_SERIES) {
             if (flyt_cli_series_mode("run", a, &o->series) < 0)
                 return EXIT_BAD_INPUT;
         } else if (c == OPT_WARMUP) {
@@ -139,7 +124,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
             return EXIT_BAD_INPUT;
         }
     }
-    if (flyt_cli_precision_check("run", o->r_auto, o->precision, o->precision_kpi, o->max_reps) < 0)
+    if (flyt_cli_precision_check("run", o->c.r_auto, o->c.precision, o->c.precision_kpi,
+                                 o->c.max_reps) < 0)
         return EXIT_BAD_INPUT;
     if (o->resume && (o->patients || o->events)) {
         fputs("flyt run: error: --resume cannot be used with --patients or --events: the logs "
@@ -550,22 +536,22 @@ static int execute(const struct run_opts *o, struct flyt_scenario *s,
     if (claimed >= 0)
         return claimed;
     unsigned n = s->replications;
-    struct flyt_precision_report prec = { .target = o->precision,
-                                          .max = o->max_reps ? o->max_reps
-                                                             : FLYT_PRECISION_DEFAULT_MAX };
-    if (o->r_auto) {
-        if (flyt_cli_precision_kpis("run", o->precision_kpi, s, &prec) < 0)
+    struct flyt_precision_report prec = { .target = o->c.precision,
+                                          .max = o->c.max_reps ? o->c.max_reps
+                                                               : FLYT_PRECISION_DEFAULT_MAX };
+    if (o->c.r_auto) {
+        if (flyt_cli_precision_kpis("run", o->c.precision_kpi, s, &prec) < 0)
             return EXIT_BAD_INPUT;
         n = n < FLYT_PRECISION_MIN_BATCH ? FLYT_PRECISION_MIN_BATCH : n;
         n = n > prec.max ? prec.max : n;
     }
     bool red_failed = false;
-    struct flyt_series_reduce *red = o->r_auto ? NULL : series_reducer(o, s, &red_failed);
+    struct flyt_series_reduce *red = o->c.r_auto ? NULL : series_reducer(o, s, &red_failed);
     if (red_failed)
         return EXIT_FAIL;
     /* -r auto: room for the most replications the rounds may reach, and a
      * journal of as many, so that an interrupted run resumes its rounds */
-    unsigned cap = o->r_auto ? prec.max : n;
+    unsigned cap = o->c.r_auto ? prec.max : n;
     struct flyt_result *res = calloc(cap, sizeof *res);
     if (!res) {
         fputs("flyt run: error: out of memory\n", stderr);
@@ -586,7 +572,7 @@ static int execute(const struct run_opts *o, struct flyt_scenario *s,
         return opened;
     }
     struct flyt_h5_log *log = NULL;
-    if ((o->patients || o->events) && !o->r_auto &&
+    if ((o->patients || o->events) && !o->c.r_auto &&
         !(log = flyt_h5_log_open(out, o->patients, o->events, n, err, sizeof err))) {
         fprintf(stderr, "flyt run: error: %s\n", err);
         flyt_cli_resume_close(&k, false);
@@ -597,12 +583,12 @@ static int execute(const struct run_opts *o, struct flyt_scenario *s,
     struct flyt_progress prog;
     flyt_progress_init(&prog, o->c.progress, s->name);
     double t0 = flyt_cli_seconds();
-    int rc = o->r_auto ? run_sequential(o, s, &res, &n, &red, &prec, &prog,
-                                        k.ck ? flyt_cli_resume_hooks(&k, 0) : NULL)
-                       : flyt_experiment_run_with(s, n, o->c.threads, res, flyt_progress_update,
-                                                  &prog, log ? flyt_h5_log_hooks(log) : NULL, red,
-                                                  log ? NULL : flyt_cli_resume_hooks(&k, 0));
-    if (o->r_auto && (o->patients || o->events) && rc == 0 && !flyt_experiment_stop_requested()) {
+    int rc = o->c.r_auto ? run_sequential(o, s, &res, &n, &red, &prec, &prog,
+                                          k.ck ? flyt_cli_resume_hooks(&k, 0) : NULL)
+                         : flyt_experiment_run_with(s, n, o->c.threads, res, flyt_progress_update,
+                                                    &prog, log ? flyt_h5_log_hooks(log) : NULL, red,
+                                                    log ? NULL : flyt_cli_resume_hooks(&k, 0));
+    if (o->c.r_auto && (o->patients || o->events) && rc == 0 && !flyt_experiment_stop_requested()) {
         flyt_progress_done(&prog);
         flyt_progress_init(&prog, o->c.progress, "logs");
         rc = rerun_with_logs(o, s, res, n, &log, out, &prog);
@@ -630,7 +616,7 @@ static int execute(const struct run_opts *o, struct flyt_scenario *s,
         flyt_summary_compute(&sum, res, n);
         sum.series = red;
         sum.warmup = warmup;
-        sum.precision = o->r_auto ? &prec : NULL;
+        sum.precision = o->c.r_auto ? &prec : NULL;
         if (!warmup)
             warn_short_warmup(s, res, n, red);
         struct flyt_run_meta meta = { FLYT_VERSION, flyt_cli_command_line(),

@@ -75,15 +75,12 @@ static int parse(int argc, char **argv, struct sweep_opts *o)
     flyt_cli_args_init(&p, "sweep", argc, argv, SWEEP_OPTS, own);
     for (int c; (c = flyt_cli_args_next(&p)) != -1;) {
         const char *v = p.arg;
-        int rc = c == '?' ? -1 : flyt_cli_args_shared(&p, SWEEP_OPTS, c, &o->c);
-        if (rc < 0)
-            return EXIT_BAD_INPUT;
-        if (rc > 0)
+        int rc = flyt_cli_args_take(&p, SWEEP_OPTS, c, &o->c, usage);
+        if (rc >= 0)
+            return rc; /* bad input or -h */
+        if (rc == FLYT_CLI_TAKEN)
             continue;
-        if (c == 'h') {
-            usage(stdout);
-            return EXIT_OK;
-        } else if (c == OPT_SHARD) {
+        if (c == OPT_SHARD) {
             if (!flyt_sweep_parse_shard(v, &o->shard_index, &o->shard_count)) {
                 fprintf(stderr, "flyt sweep: error: --shard wants I/N with 0 <= I < N, got '%s'\n",
                         v);

@@ -202,6 +202,27 @@ int flyt_cli_args_shared(const struct flyt_cli_args *p, unsigned which, int opt,
     return 1;
 }
 
+int flyt_cli_args_take(const struct flyt_cli_args *p, unsigned which, int opt,
+                       struct flyt_cli_opts *o, void (*usage)(FILE *out))
+{
+    if (opt == '?')
+        return EXIT_BAD_INPUT;
+    if (opt == 'h') {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if ((which & FLYT_OPT_PRECISION) && opt == 'r' && strcmp(p->arg, "auto") == 0) {
+        o->r_auto = true;
+        return FLYT_CLI_TAKEN;
+    }
+    int rc = which & FLYT_OPT_PRECISION ? flyt_cli_args_precision(p, opt, &o->precision,
+                                                                  &o->precision_kpi, &o->max_reps)
+                                        : 0;
+    if (rc == 0)
+        rc = flyt_cli_args_shared(p, which, opt, o);
+    return rc < 0 ? EXIT_BAD_INPUT : rc > 0 ? FLYT_CLI_TAKEN : FLYT_CLI_OWN;
+}
+
 int flyt_cli_args_precision(const struct flyt_cli_args *p, int opt, double *precision,
                             const char **kpis, unsigned *max_reps)
 {
