@@ -389,8 +389,9 @@ void flyt_diag_add(struct flyt_diag *d, const char *file, int line, const char *
 void flyt_diag_warn(struct flyt_diag *d, const char *file, int line, const char *key,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* One message of a diag's text taken apart, for a caller that passes a
- * scenario's messages on under its own file (a spec naming the scenario):
+/* For a caller that passes a scenario's messages on under its own file (a
+ * spec naming the scenario): calls fn for each non-empty line of text
+ * (NULL: none; lines cut at 2047 bytes), with the line taken apart:
  * "<where>:<line>: error: <what>" gives where, line (0 when where ends in
  * no number) and what; a line that is no error has error false, where ""
  * and what the whole line. */
@@ -398,12 +399,11 @@ struct flyt_diag_line {
     bool error;
     char where[512];
     int line;
-    const char *what; /* points into the line taken apart */
+    const char *what; /* points into the line */
 };
-void flyt_diag_split(const char *line, struct flyt_diag_line *out);
-/* Calls fn on each non-empty line of text (NULL: none), lines cut at 2047
- * bytes. */
-void flyt_diag_each(const char *text, void (*fn)(const char *line, void *ctx), void *ctx);
+typedef void (*flyt_diag_relay_fn)(struct flyt_diag *d, const char *line,
+                                   const struct flyt_diag_line *l, const void *ctx);
+void flyt_diag_relay(struct flyt_diag *d, const char *text, flyt_diag_relay_fn fn, const void *ctx);
 
 /* Loads and validates a scenario file; path NULL loads the embedded default.
  * sets: n_sets strings "key.path=value" applied before validation.

@@ -300,41 +300,33 @@ struct relay_to {
     const char *context;
 };
 
-struct relay {
-    struct flyt_diag *diag;
-    const struct relay_to *to;
-};
-
-static void relay_line(const char *line, void *ctx)
+static void relay_line(struct flyt_diag *diag, const char *line, const struct flyt_diag_line *l,
+                       const void *ctx)
 {
-    struct flyt_diag *diag = ((const struct relay *)ctx)->diag;
-    const struct relay_to *to = ((const struct relay *)ctx)->to;
-    struct flyt_diag_line l;
-    flyt_diag_split(line, &l);
-    bool err = l.error;
-    const char *rest = l.what, *where = l.where;
-    int n = l.line;
-    bool from_set = strcmp(where, "--set") == 0 && n >= 1 && n <= to->n_origins;
+    const struct relay_to *to = ctx;
+    bool from_set = strcmp(l->where, "--set") == 0 && l->line >= 1 && l->line <= to->n_origins;
     if (to->param >= 0) {
         char key[32];
         snprintf(key, sizeof key, "parameters[%d]", to->param);
         flyt_diag_add(diag, to->spec_path, to->param_line, key, "%sthe scenario rejects it: %s%s%s",
-                      to->context, from_set || !err ? "" : line, from_set || !err ? "" : " ",
-                      from_set || !err ? rest : "");
+                      to->context, from_set || !l->error ? "" : line,
+                      from_set || !l->error ? "" : " ", from_set || !l->error ? l->what : "");
     } else if (from_set) {
-        const struct origin *o = &to->origins[n - 1];
-        flyt_diag_add(diag, to->spec_path, o->line, o->what, "the scenario rejects it: %s", rest);
-    } else if (err && n == 0) {
-        flyt_diag_add(diag, to->spec_path, to->scenario_line, "scenario", "%s: %s", where, rest);
+        const struct origin *o = &to->origins[l->line - 1];
+        flyt_diag_add(diag, to->spec_path, o->line, o->what, "the scenario rejects it: %s",
+                      l->what);
+    } else if (l->error && l->line == 0) {
+        flyt_diag_add(diag, to->spec_path, to->scenario_line, "scenario", "%s: %s", l->where,
+                      l->what);
     } else {
-        flyt_diag_add(diag, err ? where : to->spec_path, err ? n : 1, NULL, "%s", rest);
+        flyt_diag_add(diag, l->error ? l->where : to->spec_path, l->error ? l->line : 1, NULL, "%s",
+                      l->what);
     }
 }
 
 static void relay(struct flyt_diag *diag, const char *text, const struct relay_to *to)
 {
-    struct relay r = { diag, to };
-    flyt_diag_each(text, relay_line, &r);
+    flyt_diag_relay(diag, text, relay_line, to);
 }
 
 /* The targets named by unit, now that the scenario says which units exist. */

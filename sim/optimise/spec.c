@@ -398,47 +398,38 @@ struct relay_to {
     int scenario_line;
 };
 
-struct relay {
-    struct flyt_diag *diag;
-    const struct relay_to *to;
-};
-
-static void relay_line(const char *line, void *ctx)
+static void relay_line(struct flyt_diag *diag, const char *line, const struct flyt_diag_line *l,
+                       const void *ctx)
 {
-    struct flyt_diag *diag = ((const struct relay *)ctx)->diag;
-    const struct relay_to *to = ((const struct relay *)ctx)->to;
-    struct flyt_diag_line l;
-    flyt_diag_split(line, &l);
-    bool err = l.error;
-    const char *rest = l.what, *where = l.where;
-    int n = l.line;
+    const struct relay_to *to = ctx;
     const char *path = to->spec->path;
-    bool from_set = strcmp(where, "--set") == 0 && n >= 1;
+    bool from_set = strcmp(l->where, "--set") == 0 && l->line >= 1;
     if (to->var >= 0) {
         char key[32];
         snprintf(key, sizeof key, "variables[%d]", to->var);
         flyt_diag_add(diag, path, to->spec->vars[to->var].line, key,
                       "%sthe scenario rejects it: %s%s%s", to->context,
-                      from_set || !err ? "" : line, from_set || !err ? "" : " ",
-                      from_set || !err ? rest : "");
-    } else if (from_set && n <= to->n_fixed) {
+                      from_set || !l->error ? "" : line, from_set || !l->error ? "" : " ",
+                      from_set || !l->error ? l->what : "");
+    } else if (from_set && l->line <= to->n_fixed) {
         char key[32];
-        if (n <= to->spec->n_sets)
-            snprintf(key, sizeof key, "set[%d]", n - 1);
+        if (l->line <= to->spec->n_sets)
+            snprintf(key, sizeof key, "set[%d]", l->line - 1);
         else
             snprintf(key, sizeof key, "seed");
-        flyt_diag_add(diag, path, to->set_lines[n - 1], key, "the scenario rejects it: %s", rest);
-    } else if (err && n == 0) {
-        flyt_diag_add(diag, path, to->scenario_line, "scenario", "%s: %s", where, rest);
+        flyt_diag_add(diag, path, to->set_lines[l->line - 1], key, "the scenario rejects it: %s",
+                      l->what);
+    } else if (l->error && l->line == 0) {
+        flyt_diag_add(diag, path, to->scenario_line, "scenario", "%s: %s", l->where, l->what);
     } else {
-        flyt_diag_add(diag, err ? where : path, err ? n : 1, NULL, "%s", rest);
+        flyt_diag_add(diag, l->error ? l->where : path, l->error ? l->line : 1, NULL, "%s",
+                      l->what);
     }
 }
 
 static void relay(struct flyt_diag *diag, const char *text, const struct relay_to *to)
 {
-    struct relay r = { diag, to };
-    flyt_diag_each(text, relay_line, &r);
+    flyt_diag_relay(diag, text, relay_line, to);
 }
 
 /* Whether a KPI is priced by the scenario's cost section. */

@@ -75,7 +75,7 @@ void flyt_diag_add(struct flyt_diag *d, const char *file, int line, const char *
     va_end(ap);
 }
 
-void flyt_diag_split(const char *line, struct flyt_diag_line *out)
+static void split(const char *line, struct flyt_diag_line *out)
 {
     const char *err = strstr(line, ": error: ");
     out->error = err != NULL;
@@ -95,7 +95,7 @@ void flyt_diag_split(const char *line, struct flyt_diag_line *out)
     }
 }
 
-void flyt_diag_each(const char *text, void (*fn)(const char *line, void *ctx), void *ctx)
+void flyt_diag_relay(struct flyt_diag *d, const char *text, flyt_diag_relay_fn fn, const void *ctx)
 {
     char line[2048];
     for (const char *p = text ? text : ""; *p;) {
@@ -105,8 +105,11 @@ void flyt_diag_each(const char *text, void (*fn)(const char *line, void *ctx), v
             len = sizeof line - 1;
         memcpy(line, p, len);
         line[len] = '\0';
-        if (len)
-            fn(line, ctx);
+        if (len) {
+            struct flyt_diag_line l;
+            split(line, &l);
+            fn(d, line, &l, ctx);
+        }
         p = nl ? nl + 1 : p + strlen(p);
     }
 }
