@@ -1218,23 +1218,8 @@ static int about(struct rd *r, const char *source)
 
 static int open_flyt(struct rd *r)
 {
-    FILE *probe = fopen(r->h.path, "rb");
-    if (!probe)
-        return flyt__h5_rd_fail(&r->h, "cannot open '%s': no such file or not readable", r->h.path);
-    fclose(probe);
-    if (H5Fis_hdf5(r->h.path) <= 0)
-        return flyt__h5_rd_fail(&r->h, "'%s' is not a flyt output file (not HDF5)", r->h.path);
-    r->file = H5Fopen(r->h.path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    char fmt[64];
-    if (r->file < 0)
-        return flyt__h5_rd_fail(&r->h, "cannot open '%s' as HDF5", r->h.path);
-    if (!flyt__h5_attr_text(r->file, "format", fmt, sizeof fmt) || strcmp(fmt, "flyt") != 0)
-        return flyt__h5_rd_fail(
-                &r->h,
-                "'%s' is HDF5 but not a flyt output file (no root attribute format = "
-                "\"flyt\"); export reads only files flyt wrote",
-                r->h.path);
-    return 0;
+    r->file = flyt__h5_rd_open(&r->h, "; export reads only files flyt wrote");
+    return r->file < 0 ? -1 : 0;
 }
 
 int flyt_export_read(const char *path, struct flyt_export_book **book, char *err, size_t errlen)

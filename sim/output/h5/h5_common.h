@@ -229,6 +229,10 @@ struct flyt__h5_rd {
 /* Returns -1. */
 int flyt__h5_rd_fail(struct flyt__h5_rd *r, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+/* Opens r->path read-only when it is a file flyt wrote (HDF5 with the root
+ * attribute format = "flyt"): the file, or -1 and a message that says which
+ * of those it is not (`tail` appended to the last, "" for none). */
+hid_t flyt__h5_rd_open(struct flyt__h5_rd *r, const char *tail);
 /* A string dataset as malloc'd copies (flyt__h5_strings); NULL, and a
  * message, on failure. */
 char **flyt__h5_rd_strings(struct flyt__h5_rd *r, hid_t loc, const char *name, size_t *n);

@@ -272,6 +272,29 @@ int flyt__h5_rd_fail(struct flyt__h5_rd *r, const char *fmt, ...)
     return -1;
 }
 
+hid_t flyt__h5_rd_open(struct flyt__h5_rd *r, const char *tail)
+{
+    FILE *probe = fopen(r->path, "rb");
+    if (!probe)
+        return flyt__h5_rd_fail(r, "cannot open '%s': no such file or not readable", r->path);
+    fclose(probe);
+    if (H5Fis_hdf5(r->path) <= 0)
+        return flyt__h5_rd_fail(r, "'%s' is not a flyt output file (not HDF5)", r->path);
+    hid_t file = H5Fopen(r->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return flyt__h5_rd_fail(r, "cannot open '%s' as HDF5", r->path);
+    char fmt[64];
+    if (H5Aexists(file, "format") <= 0 || !flyt__h5_attr_text(file, "format", fmt, sizeof fmt) ||
+        strcmp(fmt, "flyt") != 0) {
+        H5Fclose(file);
+        return flyt__h5_rd_fail(r,
+                                "'%s' is HDF5 but not a flyt output file (no root attribute "
+                                "format = \"flyt\")%s",
+                                r->path, tail);
+    }
+    return file;
+}
+
 char **flyt__h5_rd_strings(struct flyt__h5_rd *r, hid_t loc, const char *name, size_t *n)
 {
     char **out = flyt__h5_strings(loc, name, n);
