@@ -126,6 +126,24 @@ static bool read_fixed(hid_t obj, bool attr, char ***out, size_t *n)
     return fixed;
 }
 
+/* Copies of raw[0..len) (a NULL string as ""), NULL-terminated, with *n
+ * set; NULL (n untouched) when ok is false or memory runs out. raw stays
+ * the caller's to reclaim. */
+static char **copy_strings(char *const *raw, hssize_t len, bool ok, size_t *n)
+{
+    char **out = ok && len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
+    for (hssize_t i = 0; out && i < len; i++)
+        if (!(out[i] = strdup(raw[i] ? raw[i] : ""))) {
+            while (i-- > 0)
+                free(out[i]);
+            free(out);
+            out = NULL;
+        }
+    if (out)
+        *n = (size_t)len;
+    return out;
+}
+
 char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n)
 {
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
@@ -138,11 +156,8 @@ char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n)
     hid_t sp = a < 0 ? -1 : H5Aget_space(a);
     hssize_t len = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
     char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
-    char **out = len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
-    bool ok = raw && out && t >= 0 && (len == 0 || H5Aread(a, t, raw) >= 0);
-    for (hssize_t i = 0; ok && i < len; i++)
-        if (!(out[i] = strdup(raw[i] ? raw[i] : "")))
-            ok = false;
+    bool ok = raw && t >= 0 && (len == 0 || H5Aread(a, t, raw) >= 0);
+    char **out = copy_strings(raw, len, ok, n);
     if (raw && sp >= 0 && t >= 0 && len > 0)
         H5Dvlen_reclaim(t, sp, H5P_DEFAULT, raw);
     free(raw);
@@ -152,13 +167,6 @@ char **flyt__h5_attr_strings(hid_t obj, const char *name, size_t *n)
         H5Tclose(t);
     if (a >= 0)
         H5Aclose(a);
-    if (!ok) {
-        for (hssize_t i = 0; out && i < len; i++)
-            free(out[i]);
-        free(out);
-        return NULL;
-    }
-    *n = (size_t)len;
     return out;
 }
 
@@ -174,12 +182,8 @@ char **flyt__h5_strings(hid_t loc, const char *name, size_t *n)
     hsize_t dims[2];
     hssize_t len = d < 0 ? -1 : flyt__h5_extent(d, dims);
     char **raw = len >= 0 ? calloc((size_t)len + 1, sizeof *raw) : NULL;
-    char **out = len >= 0 ? calloc((size_t)len + 1, sizeof *out) : NULL;
-    bool ok = raw && out && t >= 0 &&
-              (len == 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0);
-    for (hssize_t i = 0; ok && i < len; i++)
-        if (!(out[i] = strdup(raw[i] ? raw[i] : "")))
-            ok = false;
+    bool ok = raw && t >= 0 && (len == 0 || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0);
+    char **out = copy_strings(raw, len, ok, n);
     if (raw && d >= 0 && t >= 0 && len > 0) {
         hid_t sp = H5Dget_space(d);
         if (sp >= 0) {
@@ -192,13 +196,6 @@ char **flyt__h5_strings(hid_t loc, const char *name, size_t *n)
         H5Tclose(t);
     if (d >= 0)
         H5Dclose(d);
-    if (!ok) {
-        for (hssize_t i = 0; out && i < len; i++)
-            free(out[i]);
-        free(out);
-        return NULL;
-    }
-    *n = (size_t)len;
     return out;
 }
 
