@@ -44,7 +44,7 @@ OWNER = {
     # (cmake/gitcommit.cmake) into the library; scenario never used it.
     "io.h": "base", "date.h": "base", "csv_table.h": "base", "version.h": "base",
     "rng.h": "rng", "dist.h": "rng",
-    "engine.h": "engine",
+    "engine.h": "engine", "mem.h": "engine",
     "result.h": "stats", "series.h": "stats", "compare.h": "stats", "mser.h": "stats", "precision.h": "stats",
     "scenario.h": "scenario", "spec.h": "scenario", "upgrade.h": "scenario",
     "model.h": "model", "census.h": "model", "trace.h": "model",

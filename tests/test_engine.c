@@ -3,6 +3,7 @@
  * stopping and counting.
  */
 #include "flyt/engine.h"
+#include "flyt/mem.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,8 @@
 #include <gsl/gsl_rng.h>
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -598,6 +601,65 @@ static void events_run_counts_across_runs(void **state)
     flyt_engine_free(e);
 }
 
+/* VmFlags of the mapping that holds address a ("" when not found). */
+static void vm_flags_at(const void *a, char *flags, size_t n)
+{
+    flags[0] = '\0';
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return;
+    char line[512];
+    bool inside = false;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            inside = (uintptr_t)a >= lo && (uintptr_t)a < hi;
+            continue;
+        }
+        if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+            snprintf(flags, n, "%s", line + 8);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* The event slots and the patient pool grow through flyt_realloc_huge:
+ * every byte kept across growth, large blocks on 2 MiB boundaries and,
+ * where the kernel has transparent huge pages, advised as such ("hg"). */
+static void huge_realloc_keeps_contents_and_asks_for_huge_pages(void **state)
+{
+    (void)state;
+    const size_t sizes[] = { 1000, 1 << 20, 5 << 20, 9 << 20, 3 << 20, 24 << 20 };
+    unsigned char *p = NULL;
+    size_t have = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k];
+        p = flyt_realloc_huge(p, have, n);
+        assert_non_null(p);
+        size_t kept = have < n ? have : n;
+        for (size_t i = 0; i < kept; i += 4093)
+            assert_int_equal(p[i], (unsigned char)(i * 7 + 1));
+        for (size_t i = 0; i < n; i++)
+            p[i] = (unsigned char)(i * 7 + 1);
+        have = n;
+        if (n >= (4u << 20)) {
+            assert_int_equal((uintptr_t)p % (2u << 20), 0);
+            char thp[128] = "", flags[512];
+            FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+            if (f) {
+                if (!fgets(thp, sizeof thp, f))
+                    thp[0] = '\0';
+                fclose(f);
+            }
+            vm_flags_at(p + n / 2, flags, sizeof flags);
+            if (strstr(thp, "[madvise]") || strstr(thp, "[always]"))
+                assert_non_null(strstr(flags, " hg"));
+        }
+    }
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -615,6 +677,7 @@ int main(void)
         cmocka_unit_test(a_handler_cannot_schedule_into_the_past),
         cmocka_unit_test(stop_from_a_handler),
         cmocka_unit_test(events_run_counts_across_runs),
+        cmocka_unit_test(huge_realloc_keeps_contents_and_asks_for_huge_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

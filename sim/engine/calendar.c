@@ -1,4 +1,5 @@
 #include "flyt/engine.h"
+#include "flyt/mem.h"
 
 #include <math.h>
 #include <signal.h>
@@ -200,7 +201,7 @@ static int grow_slots(struct flyt_engine *e, size_t cap)
         return -1;
     if (cap > e->cap && grow_heap(e, cap) != 0)
         return -1;
-    struct slot *s = realloc(e->slot, cap * sizeof *s);
+    struct slot *s = flyt_realloc_huge(e->slot, e->slot_cap * sizeof *s, cap * sizeof *s);
     if (!s)
         return -1;
     e->slot = s;

@@ -2,6 +2,7 @@
  * as large as the most patients ever present at once) and the waiting
  * queues (intrusive doubly-linked lists, so a patient who dies or is
  * readmitted leaves a queue in O(1) and no ghost stays behind). */
+#include "flyt/mem.h"
 #include "model/model.h"
 
 #include <math.h>
@@ -11,7 +12,7 @@
 static int grow_pool(struct model *m)
 {
     uint32_t cap = m->cap_pool ? m->cap_pool * 2 : 1024;
-    struct patient *p = realloc(m->p, sizeof *p * cap);
+    struct patient *p = flyt_realloc_huge(m->p, sizeof *p * m->cap_pool, sizeof *p * cap);
     if (!p)
         return -1;
     m->p = p;
