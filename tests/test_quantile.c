@@ -1,6 +1,9 @@
 /* The bounded quantile store (sim/model/quantile.c): exact and bit-identical
  * to GSL up to FLYT_QUANTILE_EXACT values, within one histogram bin beyond;
- * and a replication without daily series gives the same KPIs. */
+ * and a replication without daily series gives the same KPIs. Also the two
+ * shortcuts the model's figures and draws take: the radix sort (the order a
+ * stable sort gives) and categorical draws from running sums (the index the
+ * summing draw gives). */
 #include "flyt/model.h"
 #include "flyt/scenario.h"
 #include "model/model.h"
@@ -327,6 +330,47 @@ static void radix_sort_matches_a_stable_sort(void **state)
     gsl_rng_free(r);
 }
 
+/* flyt__index_cum with flyt__running_sums gives flyt__index_at's index for
+ * every u: shares with zeros, sums a rounding off 1, a last share of zero
+ * (leftovers to the last positive one), u at the running sums exactly and
+ * next to them. */
+static void categorical_draws_from_running_sums_match_summing(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    size_t checked = 0;
+    for (int trial = 0; trial < 2000; trial++) {
+        int n = 1 + (int)gsl_rng_uniform_int(r, FLYT_MAX_SITES);
+        double p[FLYT_MAX_SITES], cum[FLYT_MAX_SITES], total = 0;
+        for (int i = 0; i < n; i++) {
+            p[i] = gsl_rng_uniform(r) < 0.2 ? 0 : gsl_rng_uniform(r);
+            total += p[i];
+        }
+        for (int i = 0; i < n && total > 0; i++)
+            p[i] /= total;
+        if (trial % 3 == 0)
+            p[n - 1] = 0;
+        flyt__running_sums(p, n, cum);
+        double us[8 + 3 * FLYT_MAX_SITES];
+        int nu = 0;
+        for (int k = 0; k < 8; k++)
+            us[nu++] = gsl_rng_uniform(r);
+        for (int i = 0; i < n; i++) {
+            us[nu++] = cum[i];
+            us[nu++] = nextafter(cum[i], 0);
+            us[nu++] = nextafter(cum[i], 2);
+        }
+        for (int k = 0; k < nu; k++) {
+            double u = us[k] < 1 ? us[k] : nextafter(1, 0);
+            assert_int_equal(flyt__index_cum(u, cum, p, n), flyt__index_at(u, p, n));
+            checked++;
+        }
+    }
+    assert_true(checked > 100000);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +384,7 @@ int main(void)
         cmocka_unit_test(out_of_range_values_do_not_break_it),
         cmocka_unit_test(series_off_gives_the_same_kpis_and_no_series),
         cmocka_unit_test(radix_sort_matches_a_stable_sort),
+        cmocka_unit_test(categorical_draws_from_running_sums_match_summing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

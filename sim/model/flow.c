@@ -81,13 +81,24 @@ int flyt__index_at(double u, const double *p, int n)
         acc += p[i];
         below += acc <= u;
     }
-    if (below < n - 1)
-        return below;
-    /* the last category with a positive share takes rounding leftovers */
+    return below < n - 1 ? below : flyt__index_last(p, n);
+}
+
+int flyt__index_last(const double *p, int n)
+{
     for (int i = n - 1; i > 0; i--)
         if (p[i] > 0)
             return i;
     return 0;
+}
+
+void flyt__running_sums(const double *p, int n, double *cum)
+{
+    double acc = 0;
+    for (int i = 0; i < n; i++) {
+        acc += p[i];
+        cum[i] = acc;
+    }
 }
 
 static inline bool weekday(const struct model *m, double t)

@@ -224,6 +224,10 @@ struct muni_state {
     uint64_t n_arrivals, n_initial_keys;
     double *day_rate; /* arrivals per day, by day */
     uint64_t prefix[FLYT_STREAM_HARM + 1];
+    /* The running sums of its shares, added in flyt__index_at's order (so
+     * the same numbers): every arrival draws age, frailty and site, and
+     * summing the shares each time was a chain of dependent additions. */
+    double age_cum[FLYT_MAX_AGE_BANDS], cfs_cum[9], site_cum[FLYT_MAX_SITES];
 };
 
 /* UKP census of one municipality at one hospital site, integrated as it
@@ -546,6 +550,19 @@ void flyt__harm_decondition(struct model *m, uint32_t id, bool rearm);
 void flyt__harm_handlers(struct model *m);
 /* Index of the category a uniform u falls in (flyt__draw_index without the draw). */
 int flyt__index_at(double u, const double *p, int n);
+/* cum[i] = p[0] + ... + p[i], added in flyt__index_at's order. */
+void flyt__running_sums(const double *p, int n, double *cum);
+/* The last category with a positive share: where rounding leftovers go. */
+int flyt__index_last(const double *p, int n);
+/* flyt__index_at with the running sums of p given (bit for bit the same
+ * index): counting needs no addition then. */
+static inline int flyt__index_cum(double u, const double *cum, const double *p, int n)
+{
+    int below = 0;
+    for (int i = 0; i < n - 1; i++)
+        below += cum[i] <= u;
+    return below < n - 1 ? below : flyt__index_last(p, n);
+}
 /* Census changes of the hospital unit; its figures move only here, so
  * that its overflow (beds above capacity, corridor beds) is integrated
  * exactly (flyt__hospital_in/out below). */

@@ -48,8 +48,13 @@ int flyt__munis_init(struct model *m)
         return -1;
     if (s->n_munis == 0)
         plain_view(m);
-    for (int a = 0; a < m->n_acc; a++)
-        m->ms[a].mu = s->n_munis > 0 ? &s->munis[a] : &m->plain;
+    for (int a = 0; a < m->n_acc; a++) {
+        struct muni_state *ms = &m->ms[a];
+        ms->mu = s->n_munis > 0 ? &s->munis[a] : &m->plain;
+        flyt__running_sums(ms->mu->pop.age_mix, s->n_age_bands, ms->age_cum);
+        flyt__running_sums(ms->mu->pop.cfs_mix, 9, ms->cfs_cum);
+        flyt__running_sums(ms->mu->site_p, ms->mu->n_sites, ms->site_cum);
+    }
     m->n_sites = 0;
     for (int u = 0; u < s->n_units; u++) {
         m->site_of[u] = s->units[u].hospital ? m->n_sites : -1;

@@ -38,8 +38,11 @@ static void schedule_next_arrival(struct model *m, int home, double t)
 /* A patient's hospital site: drawn when the municipality has several. */
 static void draw_site(struct model *m, struct patient *p)
 {
-    const struct flyt_muni *mu = m->ms[p->home].mu;
-    int k = mu->n_sites > 1 ? flyt__draw_index(m->rng, mu->site_p, mu->n_sites) : 0;
+    const struct muni_state *ms = &m->ms[p->home];
+    const struct flyt_muni *mu = ms->mu;
+    int k = mu->n_sites > 1 ? flyt__index_cum(flyt_rng_uniform(m->rng), ms->site_cum, mu->site_p,
+                                              mu->n_sites)
+                            : 0;
     p->site = (uint16_t)mu->site_unit[k];
 }
 
@@ -47,10 +50,12 @@ static void draw_attributes(struct model *m, uint32_t id)
 {
     const struct flyt_scenario *s = m->s;
     struct patient *p = &m->p[id];
-    const struct flyt_muni_population *pop = &m->ms[p->home].mu->pop;
+    const struct muni_state *ms = &m->ms[p->home];
+    const struct flyt_muni_population *pop = &ms->mu->pop;
     flyt_rng_bind(m->rng, &p->rng);
-    p->age_band = (uint8_t)flyt__draw_index(m->rng, pop->age_mix, s->n_age_bands);
-    p->cfs = (uint8_t)(1 + flyt__draw_index(m->rng, pop->cfs_mix, 9));
+    p->age_band = (uint8_t)flyt__index_cum(flyt_rng_uniform(m->rng), ms->age_cum, pop->age_mix,
+                                           s->n_age_bands);
+    p->cfs = (uint8_t)(1 + flyt__index_cum(flyt_rng_uniform(m->rng), ms->cfs_cum, pop->cfs_mix, 9));
     p->complex = flyt_rng_uniform(m->rng) < pop->complex_share;
     p->group = (uint8_t)s->group_of_cfs[p->cfs];
     p->cfs0 = p->cfs;
