@@ -658,6 +658,19 @@ static void huge_realloc_keeps_contents_and_asks_for_huge_pages(void **state)
         }
     }
     free(p);
+    /* the zeroed form: memory handed back dirty is cleared; no overflow */
+    for (int k = 0; k < 3; k++) {
+        size_t n = (size_t)(6 + k) << 20;
+        unsigned char *z = flyt_calloc_huge(n, 1);
+        assert_non_null(z);
+        assert_int_equal((uintptr_t)z % (2u << 20), 0);
+        for (size_t i = 0; i < n; i += 997)
+            assert_int_equal(z[i], 0);
+        assert_int_equal(z[n - 1], 0);
+        memset(z, 0xA5, n);
+        free(z);
+    }
+    assert_null(flyt_calloc_huge(SIZE_MAX / 8 + 2, 8));
 }
 
 int main(void)

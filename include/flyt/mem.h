@@ -1,6 +1,7 @@
 /*
  * flyt mem: arrays that the simulation reads at random (the patient pool,
- * the calendar's event slots), asked to sit on transparent huge pages.
+ * the calendar's event slots) or writes at a stride (the units' daily
+ * series), asked to sit on transparent huge pages.
  * Why: a national region keeps some 100,000 patients and their events in
  * tens of MiB read in no order; on 4 KiB pages nearly every access missed
  * the TLB and each new page cost a fault. Where the kernel offers huge
@@ -17,5 +18,9 @@
  * anything is written to it (pages touched before the advice would stay
  * small), the old contents copied and p freed. Free it with free(). */
 void *flyt_realloc_huge(void *p, size_t old_bytes, size_t bytes);
+
+/* As calloc(n, size), on huge pages the same way when several MiB (NULL
+ * when n * size overflows). Free it with free(). */
+void *flyt_calloc_huge(size_t n, size_t size);
 
 #endif

@@ -1,5 +1,6 @@
 /* Transparent huge pages for large arrays read at random (the calendar's
- * slots, the patient pool): see flyt/mem.h. */
+ * slots, the patient pool) or at a stride (the units' daily series): see
+ * flyt/mem.h. */
 /* madvise and MADV_HUGEPAGE are outside POSIX (the build asks for POSIX
  * 2008 only); glibc shows them under this feature macro. */
 #define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
@@ -29,4 +30,17 @@ void *flyt_realloc_huge(void *p, size_t old_bytes, size_t bytes)
 #endif
     (void)old_bytes;
     return realloc(p, bytes);
+}
+
+void *flyt_calloc_huge(size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        return NULL;
+    size_t bytes = n * size;
+    if (bytes < 2 * HUGE_PAGE)
+        return calloc(n, size);
+    void *q = flyt_realloc_huge(NULL, 0, bytes);
+    if (q)
+        memset(q, 0, bytes);
+    return q;
 }
