@@ -38,7 +38,7 @@ void *flyt_calloc_huge(size_t n, size_t size)
         return NULL;
     size_t bytes = n * size;
     if (bytes < 2 * HUGE_PAGE)
-        return calloc(n, size);
+        return calloc(bytes ? bytes : 1, 1); /* never 0 bytes: NULL would read as failure */
     void *q = flyt_realloc_huge(NULL, 0, bytes);
     if (q)
         memset(q, 0, bytes);
