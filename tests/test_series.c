@@ -229,6 +229,78 @@ static void a_reduced_experiment_is_the_same_for_any_thread_count(void **state)
     flyt_scenario_free(s);
 }
 
+/* The histograms of a national region's cells share a budget: the bound
+ * is 4,096 bins up to FLYT_SERIES_HIST_BUDGET / 4 / 4,096 cells, never
+ * below 64, and the counts it allows stay within the budget. A reducer with
+ * 65,536 units is bound to fewer bins, and its quantiles stay within one
+ * bin of the exact ones (the bin width follows from the values' span). */
+static void a_national_reducer_bounds_its_histograms(void **state)
+{
+    (void)state;
+    assert_int_equal(flyt_series_hist_bins(1), 4096);
+    assert_int_equal(flyt_series_hist_bins(FLYT_SERIES_HIST_BUDGET / 4 / 4096), 4096);
+    uint32_t last = 4096;
+    for (size_t n = 1000; n < ((size_t)1 << 26); n = n * 5 / 4) {
+        uint32_t b = flyt_series_hist_bins(n);
+        assert_true(b >= 64 && b <= last);
+        if (b > 64)
+            assert_true((double)b * (double)n * 4 <= (double)FLYT_SERIES_HIST_BUDGET);
+        last = b;
+    }
+    assert_int_equal(flyt_series_hist_bins((size_t)1 << 26), 64);
+
+    enum { R = 101, U = 65536 };
+    double v[R];
+    v[0] = 0;
+    v[1] = 20479;
+    for (int i = 2; i < R; i++)
+        v[i] = 6401;
+    int order[2][R];
+    for (int i = 0; i < R; i++) {
+        order[0][i] = i;
+        order[1][i] = (i * 37) % R;
+    }
+    double *zeros = calloc((size_t)U * FLYT_N_UNIT_SERIES, sizeof *zeros);
+    assert_non_null(zeros);
+    double out[2][FLYT_N_SERIES_QUANTILE];
+    uint32_t bins = 0;
+    for (int o = 0; o < 2; o++) {
+        struct flyt_series_reduce *red = flyt_series_reduce_new(1);
+        assert_non_null(red);
+        assert_int_equal(flyt_series_reduce_bins(red), 4096);
+        assert_int_equal(flyt_series_reduce_set_units(red, U), 0);
+        bins = flyt_series_reduce_bins(red);
+        assert_int_equal(bins,
+                         flyt_series_hist_bins((size_t)U * FLYT_N_UNIT_SERIES + FLYT_N_SERIES));
+        assert_true(bins < 4096);
+        for (int i = 0; i < R; i++) {
+            struct flyt_result r = { .n_days = 1, .n_units = U, .unit_series = zeros };
+            zeros[FLYT_USERIES_census] = v[order[o][i]]; /* unit 0's census */
+            flyt_series_reduce_add(red, &r);
+        }
+        for (int q = 0; q < FLYT_N_SERIES_QUANTILE; q++)
+            flyt_series_reduce_unit_get(red, 0, FLYT_USERIES_census, FLYT_SERIES_STAT_p05 + q,
+                                        &out[o][q]);
+        flyt_series_reduce_free(red);
+    }
+    free(zeros);
+    assert_memory_equal(out[0], out[1], sizeof out[0]);
+    double w = 1; /* the bin width: the smallest power of two that spans 0..20479 */
+    while (floor(20479 / w) + 1 > bins)
+        w *= 2;
+    assert_true(w > 8); /* with 4,096 bins it would be 8 */
+    double x[R];
+    memcpy(x, v, sizeof x);
+    gsl_sort(x, 1, R);
+    for (int q = 0; q < FLYT_N_SERIES_QUANTILE; q++)
+        assert_true(fabs(out[0][q] - gsl_stats_quantile_from_sorted_data(
+                                             x, 1, R, flyt_series_quantiles[q])) <= w);
+    /* the median: rank 50, the 49th of the 99 values spread evenly over
+     * their bin [6400 - 6400 mod w, + w) */
+    double lo = 6400 - fmod(6400, w);
+    assert_true(out[0][2] == lo + w * 49.0 / 98.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +308,7 @@ int main(void)
         cmocka_unit_test(counts_are_exact_and_empty_days_nan),
         cmocka_unit_test(quantiles_of_whole_numbers_are_exact),
         cmocka_unit_test(a_reduced_experiment_is_the_same_for_any_thread_count),
+        cmocka_unit_test(a_national_reducer_bounds_its_histograms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,7 @@
 #include "flyt/result.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* X(name, units, description); units "" means the series' own. */
 #define FLYT_SERIES_STAT_LIST(X)                                              \
@@ -81,6 +82,20 @@ unsigned flyt_series_reduce_units(const struct flyt_series_reduce *red);
 /* As flyt_series_reduce_get, for unit u's series k (NaN past n_units). */
 void flyt_series_reduce_unit_get(const struct flyt_series_reduce *red, unsigned u,
                                  enum flyt_unit_series k, enum flyt_series_stat st, double *out);
+
+/* The per-day quantiles come from a histogram per cell (day and series) of
+ * at most 4,096 bins spanning the cell's values (exact for whole numbers
+ * within that span). A national region has some 1.6 million cells a year,
+ * and 16 KiB each took gigabytes, so all histograms together get at most
+ * FLYT_SERIES_HIST_BUDGET bytes of counts: a cell's bins are then fewer
+ * (never under 64), and a quantile is within one bin (2^e wide, the
+ * smallest power of two that spans the cell's range in that many bins) of
+ * the exact one. Fixed before any value comes, so the figures are the same
+ * in any order of replications. */
+#define FLYT_SERIES_HIST_BUDGET ((size_t)512 << 20)
+uint32_t flyt_series_hist_bins(size_t n_cells);
+/* The bound red's cells use (set by flyt_series_reduce_new and _set_units). */
+uint32_t flyt_series_reduce_bins(const struct flyt_series_reduce *red);
 
 /* Bytes the whole series of n_rep replications of n_days take in memory:
  * what flyt run weighs when it chooses between whole and reduced. */

@@ -12,6 +12,7 @@
 #define LIMIT 0x1p27 /* |x| * SCALE < 2^47, so sums of squares of 2^32 fit 128 bits */
 
 #define H_BINS      4096  /* bins per day and series at most: 16 KiB of counts */
+#define H_BINS_MIN  64    /* ... and at least, whatever the budget */
 #define H_EXP_WHOLE 0     /* finest bins while every value is a whole number: exact */
 #define H_EXP_REAL  (-20) /* finest bins once one is not: 2^-20, SCALE's unit */
 
@@ -47,7 +48,19 @@ struct flyt_series_reduce {
     struct cell *cell; /* [series][day] */
     unsigned n_units;
     struct cell *unit_cell; /* [unit][unit series][day] */
+    uint32_t bins;          /* a cell's histogram at most: flyt_series_hist_bins */
 };
+
+uint32_t flyt_series_hist_bins(size_t n_cells)
+{
+    size_t per = n_cells ? FLYT_SERIES_HIST_BUDGET / sizeof(uint32_t) / n_cells : H_BINS;
+    return per >= H_BINS ? H_BINS : per <= H_BINS_MIN ? H_BINS_MIN : (uint32_t)per;
+}
+
+uint32_t flyt_series_reduce_bins(const struct flyt_series_reduce *red)
+{
+    return red->bins;
+}
 
 struct flyt_series_reduce *flyt_series_reduce_new(size_t n_days)
 {
@@ -60,6 +73,7 @@ struct flyt_series_reduce *flyt_series_reduce_new(size_t n_days)
         free(red);
         return NULL;
     }
+    red->bins = flyt_series_hist_bins(n_days * FLYT_N_SERIES);
     for (size_t i = 0; i < n_days * FLYT_N_SERIES; i++)
         red->cell[i] = (struct cell){ .min = INFINITY, .max = -INFINITY };
     return red;
@@ -94,6 +108,9 @@ int flyt_series_reduce_set_units(struct flyt_series_reduce *red, unsigned n_unit
     free(red->unit_cell);
     red->unit_cell = c;
     red->n_units = n_units;
+    /* before any value is added (a cell's bins are a function of its values
+     * and this bound, whatever the order they come in) */
+    red->bins = flyt_series_hist_bins(red->n_days * FLYT_N_SERIES + n);
     return 0;
 }
 
@@ -125,11 +142,11 @@ static int64_t shift_down(int64_t k, int s)
     return k >= 0 ? k / d : -((-k + d - 1) / d);
 }
 
-/* The smallest admissible exponent whose bins span [min, max] in H_BINS. */
-static int fit_exp(const struct cell *c)
+/* The smallest admissible exponent whose bins span [min, max] in `bins`. */
+static int fit_exp(const struct cell *c, uint32_t bins)
 {
     int e = c->off_int ? H_EXP_REAL : H_EXP_WHOLE;
-    while (bin_at(c->max, e) - bin_at(c->min, e) + 1 > H_BINS)
+    while (bin_at(c->max, e) - bin_at(c->min, e) + 1 > bins)
         e++;
     return e;
 }
@@ -159,12 +176,12 @@ static int rebin(struct cell *c, int e)
 }
 
 /* min, max and off_int already include x. */
-static void hist_add(struct cell *c, double x)
+static void hist_add(struct cell *c, double x, uint32_t bins)
 {
     if (c->too_big || c->no_hist)
         return;
     int e = c->count ? c->e : H_EXP_WHOLE;
-    int want = fit_exp(c);
+    int want = fit_exp(c, bins);
     if (!c->count)
         c->e = want;
     if (!c->count || want != e || bin_at(c->min, want) != c->lo ||
@@ -179,7 +196,7 @@ static void hist_add(struct cell *c, double x)
     c->count[bin_at(x, c->e) - c->lo]++;
 }
 
-static void add_value(struct cell *c, double x)
+static void add_value(struct cell *c, double x, uint32_t bins)
 {
     if (!isfinite(x))
         return;
@@ -197,7 +214,7 @@ static void add_value(struct cell *c, double x)
     c->sum += q;
     c->sum_sq += q * q;
     c->off_int = c->off_int || x != floor(x);
-    hist_add(c, x);
+    hist_add(c, x, bins);
 }
 
 /* The value of rank r (0-based, r < n). Bins 1 wide over whole numbers
@@ -250,7 +267,7 @@ void flyt_series_reduce_add(struct flyt_series_reduce *red, const struct flyt_re
             continue;
         struct cell *c = red->cell + (size_t)k * red->n_days;
         for (size_t d = 0; d < len; d++)
-            add_value(&c[d], r->series[k][d]);
+            add_value(&c[d], r->series[k][d], red->bins);
     }
     /* A result from another network (none in one run) would mix units. */
     if (!r->unit_series || r->n_units != red->n_units)
@@ -261,7 +278,7 @@ void flyt_series_reduce_add(struct flyt_series_reduce *red, const struct flyt_re
             struct cell *c =
                     red->unit_cell + ((size_t)u * FLYT_N_UNIT_SERIES + (size_t)k) * red->n_days;
             for (size_t d = 0; d < len; d++)
-                add_value(&c[d], x[d]);
+                add_value(&c[d], x[d], red->bins);
         }
 }
 
