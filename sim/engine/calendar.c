@@ -852,6 +852,26 @@ uint64_t flyt_engine_run(struct flyt_engine *e, double t_end)
     return ran;
 }
 
+void flyt_engine_expect(struct flyt_engine *e, double events_per_day)
+{
+    if (e->n + e->n_bucketed + e->n_coarse + e->n_overflow > 0 || e->now != 0 ||
+        !(events_per_day > 0) || !isfinite(events_per_day))
+        return;
+    double scale = 1.0; /* a power of two: AIM_HIGH / 2 to AIM_HIGH events a tick */
+    while (events_per_day / scale > AIM_HIGH && scale < SCALE_MAX)
+        scale *= 2;
+    while (events_per_day / scale < AIM_LOW && scale > SCALE_MIN)
+        scale /= 2;
+    e->scale = scale;
+    e->tick = 0;
+    set_rings(e);
+}
+
+double flyt_engine_ticks_per_day(const struct flyt_engine *e)
+{
+    return e->scale;
+}
+
 void flyt_engine_set_budget(struct flyt_engine *e, uint64_t max_events)
 {
     e->budget = max_events;

@@ -214,6 +214,18 @@ static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx
         m->failed = true;
 }
 
+/* The calendar's first width comes from the arrivals of the first day
+ * (all municipalities) times the engine events an arrival brings about
+ * (Trondheim and the national region both run some 3.1 a year). */
+#define FLYT_EVENTS_PER_ARRIVAL 3.0
+static double first_rate(const struct model *m)
+{
+    double r = 0;
+    for (int a = 0; a < m->n_acc && m->n_rate_days > 0; a++)
+        r += m->ms[a].day_rate[0];
+    return r;
+}
+
 /* Every way in is guarded: a unit whose capacity (or scheduled capacity)
  * is absurd would otherwise fill memory before the first event, and a
  * signal must stop that fill as it stops the events. */
@@ -402,6 +414,7 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
     if (!m->eng || !m->rng || flyt__build_rates(m) != 0 || flyt__build_capacity(m) != 0 ||
         flyt__pay_init(m) != 0)
         return -1;
+    flyt_engine_expect(m->eng, FLYT_EVENTS_PER_ARRIVAL * first_rate(m));
     for (int u = 0; u < s->n_units; u++) {
         m->u[u].cap = flyt__capacity_on(m, u, 0);
         /* a region's sites are integrated as they move, by every site */
