@@ -121,6 +121,8 @@ struct flyt_engine {
     struct run run[N_RUNS]; /* the blocks within the ring, by block modulo N_RUNS */
     uint32_t *count;        /* BLOCK + 1 counters for grouping a block by tick */
     uint32_t overflow;      /* events on or after block coarse_end */
+    uint32_t walk;          /* the next tick's list, followed a step at each event taken
+                               (NONE: at its end); see take_root */
     size_t n_bucketed, n_coarse, n_overflow;
     uint64_t passed, pushed; /* ticks passed and heap pushes since the width was last judged */
     uint64_t ties;           /* and pops at the time of the one before: no width parts them */
@@ -234,6 +236,7 @@ struct flyt_engine *flyt_engine_new(uint32_t n_kinds, size_t initial_capacity, v
     for (uint32_t b = 0; b < N_COARSE; b++)
         e->coarse[b].list = NONE;
     e->overflow = NONE;
+    e->walk = NONE;
     e->scale = 1.0;
     e->ring_end = N_BUCKETS;
     e->coarse_end = N_BUCKETS / BLOCK + N_COARSE;
@@ -562,6 +565,7 @@ static void rescale(struct flyt_engine *e, int steps)
         *r = (struct run){ 0 };
     }
     e->n_bucketed = e->n_coarse = 0;
+    e->walk = NONE;
     double end = (double)(e->tick + 1) / e->scale; /* the heap's end, in days */
     e->scale = ldexp(e->scale, steps);
     e->tick = (uint64_t)ceil(end * e->scale) - 1;
@@ -636,6 +640,7 @@ static void next_tick(struct flyt_engine *e)
         *head = NONE;
         take_run(e);
         uint32_t ahead = e->bucket[(e->tick + 1) & (N_BUCKETS - 1)];
+        e->walk = ahead;
         if (ahead != NONE)
             __builtin_prefetch(&e->slot[ahead]);
         /* judged every ADAPT_TICKS ticks, the first time sooner when they
@@ -753,6 +758,17 @@ static inline void take_root(struct flyt_engine *e, struct flyt_event *ev)
     heap_pop(e);
     e->ties += ev->t == e->now;
     e->now = ev->t;
+    /* A tick's list was a chase of cache misses, one slot at a time, when
+     * the tick came (a national region files most events within the ring):
+     * each event taken asks for the next slot of the coming tick's list,
+     * whose own address the last step asked for. Should the walk have
+     * fallen behind a list already taken, `next` still names a slot (or
+     * NONE): only a useless prefetch. */
+    if (e->walk != NONE) {
+        e->walk = e->slot[e->walk].next;
+        if (e->walk != NONE)
+            __builtin_prefetch(&e->slot[e->walk]);
+    }
 }
 
 /* Whether an event is pending, with the earliest one at the heap's root. */
