@@ -450,10 +450,7 @@ static void count_wait(struct model *m, int u, const struct patient *p, int orig
     us->by_origin_n[origin_class(m, origin)]++;
     if (w <= m->s->wait_target_days)
         us->within++;
-    if (!us->wait && !(us->wait = calloc(1, sizeof *us->wait)))
-        m->failed = true;
-    else
-        flyt__samples_add(m, us->wait, w);
+    flyt__samples_add(m, &us->wait, w);
 }
 
 static void admit(struct model *m, int u, uint32_t id)

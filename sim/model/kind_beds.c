@@ -37,11 +37,7 @@ static void free_bed(struct model *m, uint32_t id, int u, bool blocked, double t
     if (blocked)
         m->u[u].n_blocked--;
     if (t_unit >= 0 && flyt__measured(m, t_unit)) {
-        struct quantile **q = &m->u[u].los;
-        if (!*q && !(*q = calloc(1, sizeof **q)))
-            m->failed = true;
-        else
-            flyt__samples_add(m, *q, t - t_unit);
+        flyt__samples_add(m, &m->u[u].los, t - t_unit);
     } else if (flyt__measured(m, t)) { /* begun before the window: its part in it */
         m->u[u].carry_los += t - m->t_warm;
     }

@@ -120,6 +120,11 @@ struct quantile {
 /* Returns 0, or -1 when out of memory (the value is then lost). */
 int flyt__quantile_add(struct quantile *q, double x);
 bool flyt__quantile_exact(const struct quantile *q);
+/* Whether a value was ever added (or memory for one asked for). */
+static inline bool flyt__quantile_used(const struct quantile *q)
+{
+    return q->n > 0 || q->x || q->bin;
+}
 /* NaN when empty; p90 and max may be NULL together. Sorts q's values. */
 void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, double *p90,
                          double *max);
@@ -180,7 +185,10 @@ struct unit_state {
      * in it: with the open ones, the time-average census that Little's law
      * divides (stats.c) */
     double carry_wait, carry_origin[3], carry_ukp, carry_los;
-    struct quantile *los, *wait; /* allocated when first needed */
+    /* in the record, not behind a pointer: every admission adds to one, and
+     * a pointer was a second dependent miss in a national region; a unit
+     * that never had a value has them all zero (flyt__quantile_used) */
+    struct quantile los, wait;
 };
 
 /* The follow-ups of UKP patients for ukp_dead_365, from the first ready

@@ -446,12 +446,8 @@ static void teardown(struct model *m)
     flyt__queues_free(m);
     for (int u = 0; m->u && u < m->s->n_units; u++) {
         free(m->u[u].cap_day);
-        if (m->u[u].los)
-            flyt__quantile_free(m->u[u].los);
-        if (m->u[u].wait)
-            flyt__quantile_free(m->u[u].wait);
-        free(m->u[u].los);
-        free(m->u[u].wait);
+        flyt__quantile_free(&m->u[u].los);
+        flyt__quantile_free(&m->u[u].wait);
     }
     free(m->u);
 }

@@ -382,21 +382,15 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
     bool stays = flyt__kinds[x->kind]->stays && !x->hospital;
     k[FLYT_UNIT_KPI_stays_open] = stays ? (double)n_stay : NAN;
     k[FLYT_UNIT_KPI_stays_open_share] =
-            stays ? ratio((double)n_stay, (double)n_stay + (us->los ? (double)us->los->n : 0))
-                  : NAN;
+            stays ? ratio((double)n_stay, (double)n_stay + (double)us->los.n) : NAN;
     /* each unit's samples freed as soon as read: a network's units never
      * hold theirs all at once with a sort's buffer on top */
-    if (us->los || n_stay) {
-        struct quantile none = { 0 };
-        flyt__quantile_kpis_open(us->los ? us->los : &none, o->t, n_stay,
-                                 us->carry_los + oc[CARRY_STAY], &k[FLYT_UNIT_KPI_los_mean],
-                                 &k[FLYT_UNIT_KPI_los_median], NULL, NULL);
-    }
-    if (us->los) {
-        flyt__quantile_free(us->los);
-        free(us->los);
-        us->los = NULL;
-    }
+    if (flyt__quantile_used(&us->los) || n_stay)
+        flyt__quantile_kpis_open(&us->los, o->t, n_stay, us->carry_los + oc[CARRY_STAY],
+                                 &k[FLYT_UNIT_KPI_los_mean], &k[FLYT_UNIT_KPI_los_median], NULL,
+                                 NULL);
+    flyt__quantile_free(&us->los);
+    us->los = (struct quantile){ 0 };
     double open_sum;
     size_t n_wait = open_slice(o, OPEN_WAIT, u, &open_sum);
     k[FLYT_UNIT_KPI_waits_open] = (double)n_wait;
@@ -405,8 +399,8 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
             little(us->wait_sum, us->waits, open_sum, n_wait, us->carry_wait + oc[CARRY_WAIT]);
     k[FLYT_UNIT_KPI_wait_p90] = NAN;
     k[FLYT_UNIT_KPI_wait_within_target] = ratio((double)us->within, (double)us->waits);
-    if (us->wait || n_wait) {
-        struct quantile none = { 0 }, *q = us->wait ? us->wait : &none;
+    if (flyt__quantile_used(&us->wait) || n_wait) {
+        struct quantile *q = &us->wait;
         double mean, median, max;
         flyt__quantile_kpis_open(q, o->t, n_wait, 0, &mean, &median, &k[FLYT_UNIT_KPI_wait_p90],
                                  &max);
@@ -416,11 +410,8 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
             k[FLYT_UNIT_KPI_wait_within_target] =
                     1.0 - flyt__km_survival(q, o->t, n_wait, m->s->wait_target_days);
     }
-    if (us->wait) {
-        flyt__quantile_free(us->wait);
-        free(us->wait);
-        us->wait = NULL;
-    }
+    flyt__quantile_free(&us->wait);
+    us->wait = (struct quantile){ 0 };
     const double *os = &o->origin_sum[(size_t)u * 3];
     const uint64_t *on = &o->origin_n[(size_t)u * 3];
     static const int origin_kpi[3] = { FLYT_UNIT_KPI_wait_mean_hospital,
