@@ -128,6 +128,7 @@ static inline bool flyt__quantile_used(const struct quantile *q)
 /* NaN when empty; p90 and max may be NULL together. Sorts q's values. */
 void flyt__quantile_kpis(struct quantile *q, double *mean, double *median, double *p90,
                          double *max);
+/* Frees q's values and leaves it empty (all zero), as never used. */
 void flyt__quantile_free(struct quantile *q);
 /* Adds src's values to dst (the region's figures from its municipalities'). */
 int flyt__quantile_merge(struct quantile *dst, const struct quantile *src);

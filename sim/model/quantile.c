@@ -281,10 +281,7 @@ void flyt__quantile_free(struct quantile *q)
 {
     free(q->x);
     free(q->bin);
-    q->x = NULL;
-    q->bin = NULL;
-    q->n = q->nx = q->cap = 0;
-    q->zeros = 0;
+    *q = (struct quantile){ 0 }; /* empty again: a unit's store is reused in place */
 }
 
 void flyt__samples_add(struct model *m, struct quantile *q, double x)

@@ -390,7 +390,6 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
                                  &k[FLYT_UNIT_KPI_los_mean], &k[FLYT_UNIT_KPI_los_median], NULL,
                                  NULL);
     flyt__quantile_free(&us->los);
-    us->los = (struct quantile){ 0 };
     double open_sum;
     size_t n_wait = open_slice(o, OPEN_WAIT, u, &open_sum);
     k[FLYT_UNIT_KPI_waits_open] = (double)n_wait;
@@ -411,7 +410,6 @@ static void unit_kpis(struct model *m, int u, double span, double t_stop, struct
                     1.0 - flyt__km_survival(q, o->t, n_wait, m->s->wait_target_days);
     }
     flyt__quantile_free(&us->wait);
-    us->wait = (struct quantile){ 0 };
     const double *os = &o->origin_sum[(size_t)u * 3];
     const uint64_t *on = &o->origin_n[(size_t)u * 3];
     static const int origin_kpi[3] = { FLYT_UNIT_KPI_wait_mean_hospital,
