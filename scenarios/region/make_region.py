@@ -3,6 +3,7 @@
 
     make_region.py troms-ofoten > troms-ofoten.cfg
     make_region.py norway > norway.cfg
+    make_region.py catchments --outdir DIR   # norway.cfg cut into its catchments
     make_region.py csv --pop Personer2024.csv --ward Personerward2024.csv \
                        --boomr boomr.csv [--outdir .]
 
@@ -15,6 +16,14 @@ initial counts scaled by the municipality's population aged 80+, and its
 admissions a day are scaled the same way. The `csv` mode rebuilds the two CSV
 files from the source files named in README.md (SSB tables 07459 and 10826 as
 committed in niphr/csdata, SKDE's boomr.csv).
+
+The `catchments` mode writes norway.cfg's municipalities as separate regions,
+one per catchment: the municipalities joined, directly or through others, by
+the hospital trusts their shares name (Oslo's four trusts make one
+catchment). No two of these regions share a unit, so, as flyt's streams are
+keyed by municipality, each municipality's figures in its catchment are
+exactly its figures in norway.cfg (docs/region.md, "Scale", uses this to
+measure what simulating the country catchment by catchment would cost).
 
 Standard library only; the output depends only on the input files (no time,
 no randomness), so every run gives the same bytes.
@@ -398,6 +407,10 @@ def write_cfg(kind, munis, sites, tr, scale, seed, out):
         w('# Trondheim alone as a region of one municipality around St. Olavs: the\n'
           '# smallest of the region scenarios, for the benchmark\'s growth from one\n'
           '# municipality to the country (flyt bench --only region).\n')
+    elif kind.startswith("catchment-"):
+        w('# One catchment of norway.cfg: the municipalities whose hospital shares\n'
+          '# reach %s (directly or through a neighbour), as a region of their\n'
+          '# own: a region scenario (docs/region.md).\n' % ", ".join(k for k, _ in sites))
     else:
         w('# Norway: all 357 municipalities (1 January 2024) as one region, each with\n'
           '# the hospital trust (HF) whose catchment it belongs to: a region scenario\n'
@@ -441,6 +454,10 @@ def write_cfg(kind, munis, sites, tr, scale, seed, out):
           'description = "%s around St. Olavs hospital; Trondheim 2025 scaled by population 80+.";\n\n'
           % (kind, "Trondheim alone" if kind == "trondheim" else
              "The %d municipalities of St. Olavs\' catchment" % len(munis)))
+    elif kind.startswith("catchment-"):
+        w('name = "%s";\n'
+          'description = "The %d municipalities of the catchment of %s; Trondheim 2025 scaled by population 80+.";\n\n'
+          % (kind, len(munis), " and ".join(name for _, name in sites)))
     else:
         w('name = "norway";\n'
           'description = "Norway, 357 municipalities and the hospital trusts\' catchments; Trondheim 2025 scaled by population 80+.";\n\n')
@@ -548,6 +565,47 @@ def load_region(kind):
     return munis, sites
 
 
+def catchments(munis, sites):
+    """norway's municipalities grouped by the trusts their shares join."""
+    parent = {k: k for k, _ in sites}
+
+    def root(k):
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for m in munis:
+        first = root(m["sites"][0][0])
+        for k, _ in m["sites"][1:]:
+            parent[root(k)] = first
+    order = [k for k, _ in sites]
+    groups = {}
+    for m in munis:
+        groups.setdefault(root(m["sites"][0][0]), []).append(m)
+    out = []
+    for r in sorted(groups, key=lambda k: min(order.index(s) for m in groups[k]
+                                              for s, _ in m["sites"])):
+        used = {s for m in groups[r] for s, _ in m["sites"]}
+        out.append((groups[r], [(k, v) for k, v in sites if k in used]))
+    return out
+
+
+def write_catchments(tr, args):
+    munis, sites = load_region("norway")
+    os.makedirs(args.outdir, exist_ok=True)
+    for sub, sub_sites in catchments(munis, sites):
+        kind = "catchment-" + sub_sites[0][0][3:].replace("_", "-")
+        buf = io.StringIO()
+        write_cfg(kind, sub, sub_sites, tr, args.scale, args.seed, buf)
+        path = os.path.join(args.outdir, kind + ".cfg")
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(buf.getvalue())
+        os.replace(tmp, path)
+        sys.stderr.write("%s: %d municipalities, %s\n"
+                         % (path, len(sub), ", ".join(k for k, _ in sub_sites)))
+
+
 def trondheim_80():
     with open(NORWAY_CSV, encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
@@ -558,14 +616,16 @@ def trondheim_80():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("region", choices=["troms-ofoten", "norway", "st-olavs", "trondheim", "csv"])
+    ap.add_argument("region", choices=["troms-ofoten", "norway", "st-olavs", "trondheim", "csv",
+                             "catchments"])
     ap.add_argument("--scale", type=float, default=1.0,
                     help="national scale factor on admissions a day (default 1.0)")
     ap.add_argument("--seed", type=int, default=20250101)
     ap.add_argument("--pop", help="csv: SSB 07459 export (Personer2024.csv)")
     ap.add_argument("--ward", help="csv: SSB 10826 export (Personerward2024.csv)")
     ap.add_argument("--boomr", help="csv: SKDE formater/boomr.csv")
-    ap.add_argument("--outdir", default=HERE)
+    ap.add_argument("--outdir", default=HERE,
+                    help="csv: where the CSV files go; catchments: where the regions go")
     args = ap.parse_args()
     if args.region == "csv":
         if not (args.pop and args.ward and args.boomr):
@@ -575,6 +635,11 @@ def main():
 
     tr = Trondheim()
     tr.trondheim_80 = trondheim_80()
+    if args.region == "catchments":
+        if args.outdir == HERE:
+            ap.error("catchments needs --outdir (a folder of its own)")
+        write_catchments(tr, args)
+        return
     munis, sites = load_region(args.region)
     buf = io.StringIO()
     write_cfg(args.region, munis, sites, tr, args.scale, args.seed, buf)
