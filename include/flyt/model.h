@@ -18,4 +18,11 @@
  * out->status and out->status_detail say why), -1 when out of memory. */
 int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct flyt_result *out);
 
+/* A region's catchments: sets of municipalities that share no unit, role
+ * or route with the others (docs/region.md, "Catchments"). A replication
+ * runs them one after another, each on a calendar of its own, with every
+ * figure the same as on one calendar. 1 for a file without municipalities
+ * and for a region that runs on one calendar; -1 out of memory. */
+int flyt_model_catchments(const struct flyt_scenario *s);
+
 #endif

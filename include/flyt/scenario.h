@@ -297,6 +297,11 @@ struct flyt_scenario {
      * loads, is no limit. Set by the fuzz targets, whose inputs may ask
      * for runs of any length. */
     uint64_t max_events;
+    /* Not a file key: a region whose catchments share nothing still runs
+     * them on one calendar, interleaved, instead of one after another.
+     * Every figure is the same either way; set by the tests that check
+     * that, and by flyt bench to time both. */
+    bool one_calendar;
 
     double ukp_day_cost;
     int n_pay_years;

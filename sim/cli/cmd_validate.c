@@ -1,6 +1,7 @@
 /* flyt validate: the loader alone, so a planner can check a file (and a
  * set of overrides) without running anything or touching any output. */
 #include "cli/cli.h"
+#include "flyt/model.h"
 #include "flyt/scenario.h"
 
 #include <stdio.h>
@@ -80,9 +81,17 @@ int flyt_cmd_validate(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     printf("%s: ok: scenario '%s', %u replications, %g days (%g warm-up), %d frailty "
-           "group%s\n",
+           "group%s",
            path ? path : "<embedded>", s->name, s->replications, s->horizon_days, s->warmup_days,
            s->n_groups, s->n_groups == 1 ? "" : "s");
+    if (s->n_munis > 0) {
+        /* how its replications run (docs/region.md, "Catchments") */
+        int c = flyt_model_catchments(s);
+        printf("; a region of %d municipalit%s", s->n_munis, s->n_munis == 1 ? "y" : "ies");
+        if (c > 1)
+            printf(" in %d catchments", c);
+    }
+    printf("\n");
     flyt_scenario_free(s);
     flyt_diag_free(&diag);
     return EXIT_OK;

@@ -165,8 +165,8 @@ void flyt__coord_withdraw(struct model *m, uint32_t id)
 uint32_t flyt__coord_queued(const struct model *m)
 {
     uint32_t n = 0;
-    for (int r = 0; r < m->n_roles; r++)
-        n += m->role[r].len;
+    for (int k = 0; k < m->n_cr; k++)
+        n += m->role[m->cr[k]].len;
     return n;
 }
 
@@ -257,13 +257,26 @@ static void on_shift(struct flyt_engine *e, const struct flyt_event *ev, void *c
     }
 }
 
+void flyt__coord_handlers(struct model *m)
+{
+    flyt_engine_on(m->eng, EV_CASE_DONE, on_case_done);
+    flyt_engine_on(m->eng, EV_SHIFT, on_shift);
+    flyt_engine_on(m->eng, EV_CASE_OPEN, on_case_open);
+}
+
+int flyt__coord_start(struct model *m)
+{
+    for (int k = 0; k < m->n_cr; k++)
+        if (m->s->roles[m->cr[k]].headcount > 0)
+            schedule_shift(m, m->cr[k], 0.0);
+    return m->failed ? -1 : 0;
+}
+
 int flyt__coord_setup(struct model *m)
 {
     const struct flyt_scenario *s = m->s;
     m->n_roles = s->n_roles;
-    flyt_engine_on(m->eng, EV_CASE_DONE, on_case_done);
-    flyt_engine_on(m->eng, EV_SHIFT, on_shift);
-    flyt_engine_on(m->eng, EV_CASE_OPEN, on_case_open);
+    flyt__coord_handlers(m);
     for (int r = 0; r < m->n_roles; r++) {
         const struct flyt_role *role = &s->roles[r];
         struct role_state *rs = &m->role[r];
@@ -279,10 +292,10 @@ int flyt__coord_setup(struct model *m)
                                 (uint64_t)(r - first));
         }
         rs->sched_hours = role->headcount * flyt__shift_hours(m, role, m->t_warm, m->t_end);
-        if (role->headcount > 0)
-            schedule_shift(m, r, 0.0);
     }
-    return m->failed ? -1 : 0;
+    /* the first shifts after every role's state: no role's start reads
+     * another's, so the events are booked in the order they always were */
+    return flyt__coord_start(m);
 }
 
 void flyt__coord_finish(struct model *m)

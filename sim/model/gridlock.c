@@ -251,8 +251,12 @@ static bool settle(struct model *m, size_t day)
 
 bool flyt__gridlock_check(struct model *m, size_t day)
 {
-    for (int u = 0; u < m->s->n_units; u++)
+    /* the catchment on the calendar: another's units are at their end (or
+     * not yet begun) and were checked in their own run */
+    for (int k = 0; k < m->n_cu; k++) {
+        int u = m->cu[k];
         if (m->u[u].queued > 0 && may_lock(m, u, day))
             return settle(m, day);
+    }
     return false;
 }

@@ -282,6 +282,19 @@ struct model {
     double t_warm, t_end;
     size_t first_day;
     uint64_t model_events;
+    uint64_t days_run; /* EV_DAY events: each catchment runs every day */
+
+    /* The catchment on the calendar now (catchments.c): its units,
+     * municipalities and roles, each list in the scenario's order; all of
+     * them when the region runs on one calendar. A region whose catchments
+     * share nothing runs them one after another, each in the caches. */
+    int *cu, n_cu;
+    int *ca, n_ca;
+    int cr[FLYT_MAX_ROLES], n_cr;
+    /* the runaway guard: patients in the system at most (a catchment:
+     * run.max_patients less the most the catchments before it held, plus
+     * those they left), and the most there were so far */
+    uint64_t cap_patients, peak_in;
 
     /* the payment for discharge-ready patients (payment.c): the whole days
      * [pay_lo, pay_hi) of the window, priced by segment (from day
@@ -462,8 +475,12 @@ double flyt__shift_hours(const struct model *m, const struct flyt_role *r, doubl
 /* Start of the first shift at or after t; INFINITY when none before t_end. */
 double flyt__next_shift(const struct model *m, const struct flyt_role *r, double t);
 
-/* coord.c */
+/* coord.c: setup registers the handlers, starts every role's state and
+ * books the first shifts of the roles in m->cr; handlers registers them
+ * on a new calendar, start books the first shifts of m->cr. */
 int flyt__coord_setup(struct model *m);
+void flyt__coord_handlers(struct model *m);
+int flyt__coord_start(struct model *m);
 /* The role that takes a patient's case of kind k (for a stay: in unit u). */
 int flyt__coord_role_for(const struct model *m, enum flyt_case_kind k, const struct patient *p,
                          int u);
@@ -516,6 +533,22 @@ int flyt__model_end(struct model *m, int rc);
 /* Runs the engine to t (unless the replication already stopped) and turns
  * an engine that was interrupted or stuck into the result's status. */
 void flyt__run_engine(struct model *m, double t);
+
+/* catchments.c: a region's catchments (of_muni, of_unit: each one's
+ * number, 0..n-1); plan returns n, 1 when the region runs on one calendar
+ * (a file without municipalities, a coordinator or shared unit of all,
+ * an event budget, flyt_scenario.one_calendar), -1 out of memory. select
+ * puts catchment k's units, municipalities and roles in m's lists (k < 0:
+ * all of them); lists allocates them, with all, for setup. */
+struct flyt__catchments {
+    int n;
+    int *of_muni, *of_unit;
+};
+int flyt__catchments_plan(const struct flyt_scenario *s, struct flyt__catchments *c);
+void flyt__catchments_free(struct flyt__catchments *c);
+void flyt__catchment_select(struct model *m, const struct flyt__catchments *c, int k);
+int flyt__catchment_lists(struct model *m);
+#define FLYT__ONE_CALENDAR 2 /* sim.c: run_split's "run it whole" */
 
 /* gridlock.c: whether patients wait for places that can never free up (at
  * 00:00 of day, after its capacity change); if so the replication stops

@@ -124,11 +124,13 @@ static void on_arrival(struct flyt_engine *e, const struct flyt_event *ev, void 
     int home = (int)ev->id;
     flyt__advance(m, t);
     m->model_events++;
-    if (m->in_system >= m->s->max_patients) {
+    if (m->in_system >= m->cap_patients) {
         runaway(m, false);
         return;
     }
     uint32_t id = flyt__patient_new(m, home, FLYT_STREAM_PATIENT, m->ms[home].n_arrivals++);
+    if (m->in_system > m->peak_in)
+        m->peak_in = m->in_system;
     if (id == NIL) {
         m->failed = true;
         flyt_engine_stop(e);
@@ -148,14 +150,17 @@ static void sample_day(struct model *m, size_t d)
 {
     double **sr = m->out->series; /* with series off n_days is 0: not called */
     double n_treat = 0, n_ukp = 0;
-    for (int a = 0; a < m->n_acc; a++) {
-        n_treat += m->acct[a].n_treat;
-        n_ukp += m->acct[a].n_ukp;
+    for (int k = 0; k < m->n_ca; k++) {
+        n_treat += m->acct[m->ca[k]].n_treat;
+        n_ukp += m->acct[m->ca[k]].n_ukp;
     }
-    sr[FLYT_SERIES_hospital_treatment][d] = n_treat;
-    sr[FLYT_SERIES_ukp_waiting][d] = n_ukp;
-    sr[FLYT_SERIES_coord_queue][d] = flyt__coord_queued(m);
-    for (int u = 0; u < m->s->n_units; u++) {
+    /* added: each catchment adds its patients (whole numbers, so the sum
+     * is exact in any order) */
+    sr[FLYT_SERIES_hospital_treatment][d] += n_treat;
+    sr[FLYT_SERIES_ukp_waiting][d] += n_ukp;
+    sr[FLYT_SERIES_coord_queue][d] += flyt__coord_queued(m);
+    for (int k = 0; k < m->n_cu; k++) {
+        int u = m->cu[k];
         const struct unit_state *us = &m->u[u];
         flyt_result_unit_series(m->out, (unsigned)u, FLYT_USERIES_census)[d] = (double)us->n;
         flyt_result_unit_series(m->out, (unsigned)u, FLYT_USERIES_capacity)[d] =
@@ -170,7 +175,8 @@ static void sample_day(struct model *m, size_t d)
  * admissions wait until the census falls. A rise is filled at once. */
 static void apply_capacity(struct model *m, size_t day)
 {
-    for (int u = 0; u < m->s->n_units; u++) {
+    for (int k = 0; k < m->n_cu; k++) {
+        int u = m->cu[k];
         if (!m->u[u].cap_day)
             continue;
         double level = flyt__capacity_on(m, u, day);
@@ -189,6 +195,7 @@ static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx
     struct model *m = ctx;
     double t = now(m);
     flyt__advance(m, t);
+    m->days_run++;
     size_t day = (size_t)t;
     apply_capacity(m, day);
     flyt__day_boundary(m, day);
@@ -196,7 +203,8 @@ static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx
         sample_day(m, day - m->first_day);
     /* Units that admit on weekdays only fill the places freed at the
      * weekend when Monday starts. */
-    for (int u = 0; u < m->s->n_units; u++) {
+    for (int k = 0; k < m->n_cu; k++) {
+        int u = m->cu[k];
         const struct flyt_unit *x = &m->s->units[u];
         if (x->has_hours && x->adm_from > 0) {
             double open = (double)day + x->adm_from / 24.0;
@@ -221,8 +229,8 @@ static void on_day(struct flyt_engine *e, const struct flyt_event *ev, void *ctx
 static double first_rate(const struct model *m)
 {
     double r = 0;
-    for (int a = 0; a < m->n_acc && m->n_rate_days > 0; a++)
-        r += m->ms[a].day_rate[0];
+    for (int k = 0; k < m->n_ca && m->n_rate_days > 0; k++)
+        r += m->ms[m->ca[k]].day_rate[0];
     return r;
 }
 
@@ -231,7 +239,7 @@ static double first_rate(const struct model *m)
  * signal must stop that fill as it stops the events. */
 static uint32_t initial_patient(struct model *m, int home, uint64_t *k)
 {
-    if (m->in_system >= m->s->max_patients) {
+    if (m->in_system >= m->cap_patients) {
         runaway(m, true);
         return NIL;
     }
@@ -245,6 +253,8 @@ static uint32_t initial_patient(struct model *m, int home, uint64_t *k)
         m->failed = true;
         return NIL;
     }
+    if (m->in_system > m->peak_in)
+        m->peak_in = m->in_system;
     m->acct[home].n_initial++;
     draw_attributes(m, id);
     return id;
@@ -298,7 +308,8 @@ static bool filling(const struct model *m)
 static void fill_units(struct model *m)
 {
     const struct flyt_scenario *s = m->s;
-    for (int u = 0; u < s->n_units; u++) {
+    for (int k = 0; k < m->n_cu; k++) {
+        int u = m->cu[k];
         const struct flyt_unit *x = &s->units[u];
         if (x->hospital)
             continue;
@@ -405,7 +416,8 @@ static int setup(struct model *m, const struct flyt_scenario *s, unsigned rep,
             return -1;
     }
     m->u = calloc((size_t)s->n_units, sizeof *m->u);
-    if (!m->u || flyt__queues_init(m) != 0 || flyt__munis_init(m) != 0)
+    if (!m->u || flyt__queues_init(m) != 0 || flyt__munis_init(m) != 0 ||
+        flyt__catchment_lists(m) != 0)
         return -1;
     m->eng = flyt_engine_new(N_EVENTS, 4096, m);
     m->rng = flyt_rng_new();
@@ -450,10 +462,116 @@ static void teardown(struct model *m)
         flyt__quantile_free(&m->u[u].wait);
     }
     free(m->u);
+    free(m->cu);
+    free(m->ca);
+}
+
+/* A catchment's calendar, after the one before it ran to the horizon: its
+ * own width, the same handlers. */
+static int new_calendar(struct model *m)
+{
+    flyt_engine_free(m->eng);
+    m->eng = flyt_engine_new(N_EVENTS, 4096, m);
+    if (!m->eng)
+        return -1;
+    flyt__register_handlers(m);
+    flyt_engine_on(m->eng, EV_ARRIVAL, on_arrival);
+    flyt_engine_on(m->eng, EV_DAY, on_day);
+    flyt__coord_handlers(m);
+    return 0;
+}
+
+/* Runs catchment k of a replication set up by setup(): the same first
+ * events as flyt_model_run books for the whole region, in the same
+ * order, for the catchment's units, municipalities and roles. */
+static void run_catchment(struct model *m, int k, uint64_t peaks)
+{
+    if (k > 0 && new_calendar(m) != 0) {
+        m->failed = true;
+        return;
+    }
+    flyt_engine_expect(m->eng, FLYT_EVENTS_PER_ARRIVAL * first_rate(m));
+    /* the guard as the whole region would see it at worst: every
+     * catchment before this one at its own peak at once */
+    uint64_t base = m->in_system;
+    m->cap_patients = m->s->max_patients - peaks + base;
+    m->peak_in = base;
+    fill_units(m);
+    if (flyt_engine_schedule(m->eng, 0.0, EV_DAY, NIL, 0) != 0)
+        m->failed = true;
+    for (int j = 0; j < m->n_ca; j++)
+        schedule_next_arrival(m, m->ca[j], 0.0);
+    if ((k == 0 ? flyt__coord_setup(m) : flyt__coord_start(m)) != 0)
+        m->failed = true;
+    flyt__run_engine(m, m->t_end);
+}
+
+/* A region whose catchments share nothing (catchments.c) runs them one
+ * after another. Each catchment's events happen as on one calendar, so
+ * every figure is the same (tests/test_region.c compares them, KPIs and
+ * series); the series and counts that add up several catchments add
+ * whole numbers. A replication that a guard stops (runaway, gridlock,
+ * a stuck clock) is run again on one calendar: its status and message
+ * are then exactly that run's. */
+static int run_split(const struct flyt_scenario *s, unsigned rep, struct flyt_result *out)
+{
+    struct flyt__catchments c;
+    int n = flyt__catchments_plan(s, &c);
+    if (n < 2) {
+        flyt__catchments_free(&c);
+        return FLYT__ONE_CALENDAR; /* also when out of memory: let it try */
+    }
+    memset(out, 0, sizeof *out);
+    out->replication = rep;
+    struct model m;
+    int rc = setup(&m, s, rep, out);
+    uint64_t events = 0, peaks = 0;
+    bool again = false;
+    for (int k = 0; rc == 0 && k < n && !m.failed && out->status == FLYT_RUN_OK; k++) {
+        if (peaks >= s->max_patients) {
+            again = true;
+            break;
+        }
+        flyt__catchment_select(&m, &c, k);
+        uint64_t days = m.days_run, base = m.in_system;
+        run_catchment(&m, k, peaks);
+        if (m.failed)
+            break;
+        events += flyt_engine_events_run(m.eng);
+        if (k > 0) /* the whole region runs each day once */
+            events -= m.days_run - days;
+        peaks += m.peak_in - base;
+        if (out->status != FLYT_RUN_OK && out->status != FLYT_RUN_STOPPED)
+            again = true;
+    }
+    flyt__catchments_free(&c);
+    if (again) {
+        teardown(&m);
+        flyt_result_free(out);
+        return FLYT__ONE_CALENDAR;
+    }
+    if (rc == 0 && !m.failed) {
+        flyt__catchment_select(&m, NULL, -1);
+        flyt__finish(&m);
+        out->engine_events = events;
+        out->model_events = m.model_events;
+    }
+    if (rc != 0 || m.failed) {
+        out->status = FLYT_RUN_NOMEM;
+        snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
+        rc = -1;
+    } else if (out->status != FLYT_RUN_OK) {
+        rc = 1; /* stopped by a signal */
+    }
+    teardown(&m);
+    return rc;
 }
 
 int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct flyt_result *out)
 {
+    int split = run_split(s, replication, out);
+    if (split != FLYT__ONE_CALENDAR)
+        return split;
     memset(out, 0, sizeof *out);
     out->replication = replication;
     struct model m;

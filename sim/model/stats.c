@@ -41,8 +41,8 @@ void flyt__count_day(struct model *m, enum flyt_series series, double t)
  * lies in the measured window. */
 void flyt__day_boundary(struct model *m, size_t day)
 {
-    for (int u = 0; u < m->s->n_units; u++) {
-        struct unit_state *us = &m->u[u];
+    for (int k = 0; k < m->n_cu; k++) {
+        struct unit_state *us = &m->u[m->cu[k]];
         if (day >= 1 && (double)(day - 1) >= m->t_warm && (double)day <= m->t_end) {
             us->days++;
             us->days_over += us->over_today;
