@@ -143,48 +143,17 @@ static char *region(double horizon, unsigned long max_patients, const char *lone
     return t;
 }
 
-static bool same_doubles(const char *what, const double *a, const double *b, size_t n)
-{
-    if (n == 0 || memcmp(a, b, n * sizeof *a) == 0)
-        return true;
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(&a[i], &b[i], sizeof a[i]) != 0) {
-            printf("  %s[%zu]: %.17g in catchments, %.17g on one calendar\n", what, i, a[i], b[i]);
-            break;
-        }
-    return false;
-}
-
 /* Everything a replication's result holds, bit for bit. */
 static bool same_result(const struct flyt_result *a, const struct flyt_result *b)
 {
-    bool ok = a->status == b->status && strcmp(a->status_detail, b->status_detail) == 0 &&
-              a->model_events == b->model_events && a->engine_events == b->engine_events &&
-              a->n_days == b->n_days && a->n_roles == b->n_roles && a->n_units == b->n_units &&
-              a->n_munis == b->n_munis && a->n_sites == b->n_sites;
-    if (!ok) {
-        printf("  rep %u: status %d/%d '%s'/'%s', events %llu/%llu, engine %llu/%llu\n",
-               a->replication, a->status, b->status, a->status_detail, b->status_detail,
+    const char *d = flyt_result_diff(a, b);
+    if (d)
+        printf("  rep %u: %s differs: status %d/%d '%s'/'%s', events %llu/%llu, engine "
+               "%llu/%llu (catchments/one calendar)\n",
+               a->replication, d, a->status, b->status, a->status_detail, b->status_detail,
                (unsigned long long)a->model_events, (unsigned long long)b->model_events,
                (unsigned long long)a->engine_events, (unsigned long long)b->engine_events);
-        return false;
-    }
-    ok &= same_doubles("kpi", a->kpi, b->kpi, FLYT_N_KPI);
-    for (int k = 0; k < FLYT_N_SERIES; k++)
-        if (a->series[k] || b->series[k])
-            ok &= a->series[k] && b->series[k] &&
-                  same_doubles(flyt_series_defs[k].name, a->series[k], b->series[k], a->n_days);
-    ok &= same_doubles("role_kpi", &a->role_kpi[0][0], &b->role_kpi[0][0],
-                       (size_t)a->n_roles * FLYT_N_ROLE_KPI);
-    ok &= same_doubles("unit_kpi", a->unit_kpi, b->unit_kpi, (size_t)a->n_units * FLYT_N_UNIT_KPI);
-    if (a->unit_series || b->unit_series)
-        ok &= a->unit_series && b->unit_series &&
-              same_doubles("unit_series", a->unit_series, b->unit_series,
-                           (size_t)a->n_units * FLYT_N_UNIT_SERIES * a->n_days);
-    ok &= same_doubles("muni_kpi", a->muni_kpi, b->muni_kpi, (size_t)a->n_munis * FLYT_N_KPI);
-    ok &= same_doubles("site_ukp_days", a->site_ukp_days, b->site_ukp_days,
-                       (size_t)a->n_munis * a->n_sites);
-    return ok;
+    return !d;
 }
 
 /* REPS replications, whatever their status; the experiment's rc. */

@@ -258,6 +258,11 @@ static inline double *flyt_result_unit_series(const struct flyt_result *r, unsig
 
 /* frees the series and per-unit figures, not r */
 void flyt_result_free(struct flyt_result *r);
+/* NULL when a and b hold the same replication's figures bit for bit
+ * (status and message, event counts, every KPI and series of the region,
+ * roles, units, municipalities and sites; not the wall time), else the
+ * name of the first part that differs. */
+const char *flyt_result_diff(const struct flyt_result *a, const struct flyt_result *b);
 /* A deep copy of src's per-unit figures into dst (which has src's shallow
  * fields already); -1 when out of memory. */
 int flyt_result_copy_units(struct flyt_result *dst, const struct flyt_result *src);

@@ -3,6 +3,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,47 @@ void flyt_result_free(struct flyt_result *r)
     free(r->muni_kpi);
     free(r->site_ukp_days);
     r->muni_kpi = r->site_ukp_days = NULL;
+}
+
+/* Bit for bit (memcmp: a NaN equals itself, -0 differs from 0). */
+static bool same_doubles(const double *a, const double *b, size_t n)
+{
+    if (n == 0)
+        return true;
+    if (!a || !b)
+        return a == b;
+    return memcmp(a, b, n * sizeof *a) == 0;
+}
+
+const char *flyt_result_diff(const struct flyt_result *a, const struct flyt_result *b)
+{
+    if (a->status != b->status || strcmp(a->status_detail, b->status_detail) != 0)
+        return "status";
+    if (a->model_events != b->model_events || a->engine_events != b->engine_events)
+        return "event counts";
+    if (!same_doubles(a->kpi, b->kpi, FLYT_N_KPI))
+        return "kpi";
+    if (a->n_days != b->n_days)
+        return "n_days";
+    for (int k = 0; k < FLYT_N_SERIES; k++)
+        if (!same_doubles(a->series[k], b->series[k], a->n_days))
+            return flyt_series_defs[k].name;
+    if (a->n_roles != b->n_roles ||
+        !same_doubles(&a->role_kpi[0][0], &b->role_kpi[0][0], (size_t)a->n_roles * FLYT_N_ROLE_KPI))
+        return "role_kpi";
+    if (a->n_units != b->n_units ||
+        !same_doubles(a->unit_kpi, b->unit_kpi, (size_t)a->n_units * FLYT_N_UNIT_KPI))
+        return "unit_kpi";
+    if (!same_doubles(a->unit_series, b->unit_series,
+                      (size_t)a->n_units * FLYT_N_UNIT_SERIES * a->n_days))
+        return "unit_series";
+    if (a->n_munis != b->n_munis ||
+        !same_doubles(a->muni_kpi, b->muni_kpi, (size_t)a->n_munis * FLYT_N_KPI))
+        return "muni_kpi";
+    if (a->n_sites != b->n_sites ||
+        !same_doubles(a->site_ukp_days, b->site_ukp_days, (size_t)a->n_munis * a->n_sites))
+        return "site_ukp_days";
+    return NULL;
 }
 
 static int copy_doubles(double **dst, const double *src, size_t n)
