@@ -735,6 +735,73 @@ static void an_expected_rate_sets_the_width_not_the_order(void **state)
     free(got);
 }
 
+/* Schedules n events from seed: near (ties on whole ticks), within the
+ * ring, in the coarse ring and beyond it (decades ahead). */
+static void schedule_mix(struct flyt_engine *e, unsigned long seed, uint32_t n)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    double now = flyt_engine_now(e);
+    for (uint32_t i = 0; i < n; i++) {
+        double u = gsl_rng_uniform(r), span = u < 0.7    ? 15
+                                              : u < 0.9  ? 400
+                                              : u < 0.99 ? 5000
+                                                         : 40000;
+        double t = now + floor(gsl_rng_uniform(r) * span * 64) / 64;
+        assert_int_equal(flyt_engine_schedule(e, t, (uint32_t)(i % 3), i, (uint32_t)seed), 0);
+    }
+    gsl_rng_free(r);
+}
+
+/* A reset engine gives a new set of events the order, times, numbers and
+ * counts a new engine gives them, whatever it held before (events in
+ * every tier, a width found by halving, a run stopped half-way). */
+static void a_reset_engine_runs_as_a_new_one(void **state)
+{
+    (void)state;
+    enum { N = 50000 };
+    struct flyt_event *ref = malloc(N * sizeof *ref), *got = malloc(N * sizeof *got);
+    assert_non_null(ref);
+    assert_non_null(got);
+    for (int expect = 0; expect < 2; expect++) {
+        struct flyt_engine *fresh = new_engine(3, 8, NULL);
+        if (expect)
+            flyt_engine_expect(fresh, 4000);
+        schedule_mix(fresh, 7, N);
+        for (uint32_t i = 0; i < N; i++)
+            assert_int_equal(flyt_engine_pop(fresh, &ref[i]), 0);
+
+        struct flyt_engine *e = new_engine(3, 8, NULL);
+        schedule_mix(e, 99, 2 * N); /* something else first, half of it taken */
+        struct flyt_event ev;
+        for (uint32_t i = 0; i < N; i++)
+            assert_int_equal(flyt_engine_pop(e, &ev), 0);
+        assert_true(flyt_engine_pending(e) > 0 && flyt_engine_now(e) > 0);
+        flyt_engine_reset(e);
+        assert_true(flyt_engine_pending(e) == 0 && flyt_engine_now(e) == 0);
+        assert_true(flyt_engine_events_run(e) == 0 && flyt_engine_ticks_per_day(e) == 1.0);
+        if (expect)
+            flyt_engine_expect(e, 4000); /* taken: nothing pending */
+        assert_true(flyt_engine_ticks_per_day(e) == (expect ? 256.0 : 1.0));
+        schedule_mix(e, 7, N);
+        for (uint32_t i = 0; i < N; i++)
+            assert_int_equal(flyt_engine_pop(e, &got[i]), 0);
+        assert_int_equal(flyt_engine_pop(e, &ev), -1);
+        for (uint32_t i = 0; i < N; i++)
+            if (ref[i].t != got[i].t || ref[i].seq != got[i].seq || ref[i].id != got[i].id ||
+                ref[i].kind != got[i].kind || ref[i].tag != got[i].tag)
+                fail_msg("event %u: id %u t %.17g seq %llu after the reset, id %u t %.17g seq "
+                         "%llu new",
+                         i, got[i].id, got[i].t, (unsigned long long)got[i].seq, ref[i].id,
+                         ref[i].t, (unsigned long long)ref[i].seq);
+        assert_true(flyt_engine_events_run(e) == flyt_engine_events_run(fresh));
+        flyt_engine_free(e);
+        flyt_engine_free(fresh);
+    }
+    free(ref);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +821,7 @@ int main(void)
         cmocka_unit_test(events_run_counts_across_runs),
         cmocka_unit_test(huge_realloc_keeps_contents_and_asks_for_huge_pages),
         cmocka_unit_test(an_expected_rate_sets_the_width_not_the_order),
+        cmocka_unit_test(a_reset_engine_runs_as_a_new_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,13 @@ typedef void (*flyt_event_handler)(struct flyt_engine *e, const struct flyt_even
 /* Returns NULL when out of memory. n_kinds handlers, all initially NULL. */
 struct flyt_engine *flyt_engine_new(uint32_t n_kinds, size_t initial_capacity, void *ctx);
 void flyt_engine_free(struct flyt_engine *e);
+/* Forgets every pending event and starts the clock, the numbering, the
+ * width and the counts again from the start, as flyt_engine_new left them,
+ * keeping the memory, the handlers, the hooks and the budget: the next run
+ * gives the events it is given the order a new engine would. For a model
+ * that runs parts of a replication one after another (a region's
+ * catchments) without mapping and clearing the calendar's memory again. */
+void flyt_engine_reset(struct flyt_engine *e);
 
 void flyt_engine_on(struct flyt_engine *e, uint32_t kind, flyt_event_handler h);
 

@@ -246,6 +246,38 @@ struct flyt_engine *flyt_engine_new(uint32_t n_kinds, size_t initial_capacity, v
     return e;
 }
 
+void flyt_engine_reset(struct flyt_engine *e)
+{
+    e->now = 0;
+    e->n = 0;
+    e->n_free = 0;
+    e->slot_hw = 0; /* slots are handed out from the first again */
+    for (uint32_t b = 0; b < N_BUCKETS; b++)
+        e->bucket[b] = NONE;
+    for (uint32_t b = 0; b < N_COARSE; b++) {
+        e->coarse[b].n = 0;
+        e->coarse[b].list = NONE;
+    }
+    for (uint32_t r = 0; r < N_RUNS; r++)
+        e->run[r].n = e->run[r].at = e->run[r].asked = 0;
+    e->overflow = NONE;
+    e->walk = NONE;
+    e->n_bucketed = e->n_coarse = e->n_overflow = 0;
+    e->passed = e->pushed = e->ties = 0;
+    e->judged = false;
+    e->one_heap = false;
+    e->scale = 1.0;
+    e->tick = 0;
+    e->ring_end = N_BUCKETS;
+    e->coarse_end = N_BUCKETS / BLOCK + N_COARSE;
+    e->next_seq = 0;
+    e->epoch = 0;
+    e->events_run = 0;
+    e->stopped = false;
+    e->end = FLYT_ENGINE_DONE;
+    e->stuck_kind = 0;
+}
+
 void flyt_engine_free(struct flyt_engine *e)
 {
     if (!e)

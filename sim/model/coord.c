@@ -257,7 +257,7 @@ static void on_shift(struct flyt_engine *e, const struct flyt_event *ev, void *c
     }
 }
 
-void flyt__coord_handlers(struct model *m)
+static void coord_handlers(struct model *m)
 {
     flyt_engine_on(m->eng, EV_CASE_DONE, on_case_done);
     flyt_engine_on(m->eng, EV_SHIFT, on_shift);
@@ -276,7 +276,7 @@ int flyt__coord_setup(struct model *m)
 {
     const struct flyt_scenario *s = m->s;
     m->n_roles = s->n_roles;
-    flyt__coord_handlers(m);
+    coord_handlers(m);
     for (int r = 0; r < m->n_roles; r++) {
         const struct flyt_role *role = &s->roles[r];
         struct role_state *rs = &m->role[r];

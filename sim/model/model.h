@@ -476,10 +476,9 @@ double flyt__shift_hours(const struct model *m, const struct flyt_role *r, doubl
 double flyt__next_shift(const struct model *m, const struct flyt_role *r, double t);
 
 /* coord.c: setup registers the handlers, starts every role's state and
- * books the first shifts of the roles in m->cr; handlers registers them
- * on a new calendar, start books the first shifts of m->cr. */
+ * books the first shifts of the roles in m->cr; start books the first
+ * shifts of m->cr (a region's next catchment). */
 int flyt__coord_setup(struct model *m);
-void flyt__coord_handlers(struct model *m);
 int flyt__coord_start(struct model *m);
 /* The role that takes a patient's case of kind k (for a stay: in unit u). */
 int flyt__coord_role_for(const struct model *m, enum flyt_case_kind k, const struct patient *p,
