@@ -107,11 +107,12 @@ struct lock {
 static void count_stuck(const struct model *m, struct lock *g)
 {
     int n = m->s->n_units;
-    for (int u = 0; u < n; u++) {
-        g->stuck[u] = 0;
-        g->waits_for[u] = -1;
+    for (int k = 0; k < m->n_cu; k++) {
+        g->stuck[m->cu[k]] = 0;
+        g->waits_for[m->cu[k]] = -1;
     }
-    for (int v = 0; v < n; v++) {
+    for (int j = 0; j < m->n_cu; j++) {
+        int v = m->cu[j];
         if (!g->in[v] || m->u[v].queued == 0)
             continue;
         for (int c = 0; c < n_classes(m, v); c++)
@@ -222,24 +223,29 @@ static bool settle(struct model *m, size_t day)
         flyt_engine_stop(m->eng);
         return false;
     }
-    for (int u = 0; u < n; u++) {
+    /* the catchment on the calendar: a lock is within one (its patients
+     * wait for its units only), and the others are checked in their runs */
+    for (int k = 0; k < m->n_cu; k++) {
+        int u = m->cu[k];
         g.in[u] = may_lock(m, u, day);
         g.ahead[u] = g.in[u] ? flyt__capacity_ahead(m, u, day) : 0;
     }
     for (bool dropped = true; dropped;) {
         dropped = false;
         count_stuck(m, &g);
-        for (int u = 0; u < n; u++)
+        for (int k = 0; k < m->n_cu; k++) {
+            int u = m->cu[k];
             if (g.in[u] && m->s->units[u].kind == FLYT_UNIT_BEDS &&
                 g.ahead[u] > (double)g.stuck[u]) {
                 g.in[u] = false;
                 dropped = true;
             }
+        }
     }
     unsigned long long waiting = 0;
-    for (int u = 0; u < n; u++)
-        if (g.in[u])
-            waiting += m->u[u].queued;
+    for (int k = 0; k < m->n_cu; k++)
+        if (g.in[m->cu[k]])
+            waiting += m->u[m->cu[k]].queued;
     if (waiting > 0) {
         m->out->status = FLYT_RUN_GRIDLOCK;
         message(m, &g, day, waiting, m->out->status_detail, sizeof m->out->status_detail);
