@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # flyt bench --json: every field of the bare reference, the PF1 runs and
-# the machine line is there and is a number or a string as it should be.
-# Speed is never checked: this is a shape test, not a timing pass/fail.
+# the machine line is there and is a number or a string as it should be;
+# a region of three catchments (Troms og Ofoten) is timed both ways, on
+# the same events. Speed is never checked: this is a shape test, not a
+# timing pass/fail.
 # Usage: e2e_bench.sh FLYT SOURCE_DIR
 set -uo pipefail
 FLYT=$1
+SRC=$2
 PY=/usr/bin/python3
 . "${BASH_SOURCE[0]%/*}/e2e_lib.sh"
 if [ ! -x "$PY" ]; then
@@ -44,6 +47,24 @@ need(b, ["events", "pending", "wall_s", "events_per_s", "t_end", "flyt_events_pe
 if b["events"] <= 0 or b["pending"] <= 0: sys.exit(f"bare: {b}")
 for k in ["trondheim", "threads", "memory"]:
     if k in d: sys.exit(f"{k} present though not asked for")
+PYEOF
+"$FLYT" bench --only region --region "$SRC/scenarios/region/troms-ofoten.cfg" --repeat 1 --json \
+  >"$tmp/r.json" 2>"$tmp/err"
+check "bench --only region --json exits 0" test $? -eq 0
+check "region JSON: catchments, and one calendar on the same events" "$PY" - "$tmp/r.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+reg = d["regions"]
+if not reg["pf1_s2_model_events_per_s"] > 0: sys.exit(f"pf1: {reg}")
+r = reg["runs"][0]
+for k in ["municipalities", "units", "arrivals", "model_events", "engine_events", "wall_s",
+          "model_events_per_s", "over_pf1_s2", "patients_in_system_mean", "peak_rss_mb"]:
+    if not isinstance(r.get(k), (int, float)) or isinstance(r.get(k), bool):
+        sys.exit(f"runs[0]: missing or mistyped {k}: {r.get(k)!r}")
+if r["municipalities"] != 24 or r["catchments"] != 3: sys.exit(f"runs[0]: {r}")
+one = r["one_calendar"]
+if one["model_events"] != r["model_events"] or not one["wall_s"] > 0:
+    sys.exit(f"one calendar: {one} against {r['model_events']} events")
 PYEOF
 "$FLYT" bench --only nothing >/dev/null 2>"$tmp/err"
 check "--only with an unknown part exits 2" test $? -eq 2

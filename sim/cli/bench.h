@@ -42,13 +42,17 @@ int flyt_bench_in_child(int (*fn)(void *arg), void *arg, long *base_kb, long *pe
 
 /* A region scenario for one simulated year (no warm-up) on one thread,
  * the fastest of repeat runs, and its peak memory (series off) in a child
- * process. */
+ * process. A region of several catchments (run one after another) is
+ * timed on one calendar as well: wall_one and its event count (the same
+ * events, so model_events_one must equal model_events). */
 struct bench_region {
     const char *path;
     char name[64];
-    int munis, units;
+    int munis, units, catchments;
     double wall, events_per_s, arrivals, patients_mean;
     uint64_t model_events, engine_events;
+    double wall_one;
+    uint64_t model_events_one;
     long rss_kb;
 };
 int flyt_bench_region(const char *path, unsigned long long seed, unsigned repeat,

@@ -84,7 +84,9 @@ static void usage(FILE *out)
           "             troms-ofoten and norway .cfg, from the repository's root; or\n"
           "             --region FILE, repeatable): one simulated year on one thread,\n"
           "             model events per second against PF1 at S2 in the same run, mean\n"
-          "             patients in the system and peak memory; not part of 'all'\n"
+          "             patients in the system and peak memory; a region of several\n"
+          "             catchments also on one calendar (the same figures); not part\n"
+          "             of 'all'\n"
           "\n"
           "Options:\n"
           "      --only LIST   parts to run, comma-separated (pf1,trondheim,bare,threads,memory,\n"
@@ -510,11 +512,17 @@ static void print_json(const struct bench *b)
                    "\"model_events\": %llu, \"engine_events\": %llu, \"wall_s\": %.6f, "
                    "\"model_events_per_s\": %.0f, \"over_pf1_s2\": %.4f, "
                    "\"patients_in_system_mean\": %.1f, "
-                   "\"peak_rss_mb\": %.1f}",
+                   "\"peak_rss_mb\": %.1f, \"catchments\": %d",
                    r->munis, r->units, r->arrivals, (unsigned long long)r->model_events,
                    (unsigned long long)r->engine_events, r->wall, r->events_per_s,
                    b->region_vs ? r->events_per_s / b->region_vs->events_per_s : NAN,
-                   r->patients_mean, (double)r->rss_kb / 1024.0);
+                   r->patients_mean, (double)r->rss_kb / 1024.0, r->catchments);
+            if (r->catchments > 1)
+                printf(", \"one_calendar\": {\"wall_s\": %.6f, \"model_events\": %llu, "
+                       "\"model_events_per_s\": %.0f}",
+                       r->wall_one, (unsigned long long)r->model_events_one,
+                       (double)r->model_events_one / r->wall_one);
+            printf("}");
         }
         printf("\n ]}");
     }
@@ -596,16 +604,23 @@ static void print_text(const struct bench *b)
                "%.0f "
                "model events/s\n",
                pf1);
-        printf("%-14s %6s %6s %10s %12s %12s %9s %14s %8s %12s %9s\n", "region", "munis", "units",
-               "arrivals", "model_events", "engine_evts", "wall_s", "events/s", "vs_PF1",
-               "patients", "rss_MB");
+        printf("%-14s %6s %6s %10s %12s %12s %9s %14s %8s %12s %9s %7s %9s\n", "region", "munis",
+               "units", "arrivals", "model_events", "engine_evts", "wall_s", "events/s", "vs_PF1",
+               "patients", "rss_MB", "catchm", "1cal_s");
         for (int i = 0; i < b->n_regions; i++) {
             const struct bench_region *r = &b->region[i];
-            printf("%-14s %6d %6d %10.0f %12llu %12llu %9.3f %14.0f %8.3f %12.0f %9.1f\n", r->name,
-                   r->munis, r->units, r->arrivals, (unsigned long long)r->model_events,
+            printf("%-14s %6d %6d %10.0f %12llu %12llu %9.3f %14.0f %8.3f %12.0f %9.1f %7d",
+                   r->name, r->munis, r->units, r->arrivals, (unsigned long long)r->model_events,
                    (unsigned long long)r->engine_events, r->wall, r->events_per_s,
-                   r->events_per_s / pf1, r->patients_mean, (double)r->rss_kb / 1024.0);
+                   r->events_per_s / pf1, r->patients_mean, (double)r->rss_kb / 1024.0,
+                   r->catchments);
+            if (r->catchments > 1)
+                printf(" %9.3f\n", r->wall_one);
+            else
+                printf(" %9s\n", "-");
         }
+        printf("(catchm: catchments, run one after another; 1cal_s: the same year with them "
+               "interleaved on one calendar, every figure the same)\n");
     }
     if (b->parts & PART_TRONDHEIM) {
         const struct trondheim_fig *f = &b->tr;
