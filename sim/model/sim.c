@@ -491,7 +491,7 @@ static void run_catchment(struct model *m, int k, uint64_t peaks)
 
 /* A region whose catchments share nothing (catchments.c) runs them one
  * after another. Each catchment's events happen as on one calendar, so
- * every figure is the same (tests/test_region.c compares them, KPIs and
+ * every figure is the same (tests/test_catchments.c compares them, KPIs and
  * series); the series and counts that add up several catchments add
  * whole numbers. A replication that a guard stops (runaway, gridlock,
  * a stuck clock) is run again on one calendar: its status and message
