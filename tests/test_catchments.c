@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "support.h"
 
 #include <math.h>
@@ -37,13 +39,14 @@
 
 #define REPS 3
 
-/* One municipality's three units; %s: more members of the short-term unit. */
+/* One municipality's three units; %s: where a short stay's readmissions go
+ * (hospital: the patient's own site), then more members of the unit. */
 #define UNITS                                                                                     \
     "units = (\n"                                                                                 \
     "  { id = \"short_term\"; kind = \"beds\"; capacity = %d; initial_occupancy = 0.7;\n"         \
     "    los_days = { fit = { dist = \"lognormal\"; mean = 11.0; sd = 8.0; };\n"                  \
     "                 frail = { dist = \"lognormal\"; mean = 14.0; sd = 10.0; }; };\n"            \
-    "    outcome = { home = 0.10; home_care = 0.75; nursing_home = 0.05; hospital = 0.07;\n"      \
+    "    outcome = { home = 0.10; home_care = 0.75; nursing_home = 0.05; %s = 0.07;\n"            \
     "                death = 0.03; };\n"                                                          \
     "    not_ready_returns = true; %s },\n"                                                       \
     "  { id = \"nursing_home\"; kind = \"beds\"; capacity = %d; initial_occupancy = 0.95;\n"      \
@@ -55,7 +58,7 @@
     "    rates_per_year = { hospital = 0.8; nursing_home = 0.05; death = 0.1; home = 1.5; }; }\n" \
     ");\n"
 
-#define HEAD                                                                                    \
+#define COMMON                                                                                  \
     "name = \"catchments\";\n"                                                                  \
     "run: { start_date = \"2025-01-01\"; horizon_days = %g; warmup_days = 60.0;\n"              \
     "       seed = 5150L; max_patients = %lu; };\n"                                             \
@@ -81,7 +84,10 @@
     "  destination = { home = 0.05; home_care = 0.60; short_term = 0.30; nursing_home = 0.05; " \
     "};\n"                                                                                      \
     "  complex_placement_days = { dist = \"lognormal\"; mean = 30.0; sd = 30.0; };\n"           \
-    "};\n"                                                                                      \
+    "};\n"
+
+#define HEAD                                                                                    \
+    COMMON                                                                                      \
     "shared_units = (\n"                                                                        \
     "  { id = \"site_a\"; kind = \"beds\"; capacity = 45; hospital = true; },\n"                \
     "  { id = \"site_b\"; kind = \"unlimited\"; hospital = true; },\n"                          \
@@ -134,8 +140,8 @@ static char *region(double horizon, unsigned long max_patients, const char *lone
                               "{ id = \"%s\"; population = { admissions_per_day = %g; };\n"
                               "  hospital_sites = { %s };\n%s",
                               m[i].id, m[i].adm, m[i].sites, m[i].extra);
-        n += (size_t)snprintf(t + n, cap - n, UNITS, m[i].st, m[i].st_extra, m[i].nh, m[i].hc,
-                              m[i].clients);
+        n += (size_t)snprintf(t + n, cap - n, UNITS, m[i].st, "hospital", m[i].st_extra, m[i].nh,
+                              m[i].hc, m[i].clients);
         n += (size_t)snprintf(t + n, cap - n, "}%s\n", i + 1 < sizeof m / sizeof m[0] ? "," : "");
     }
     n += (size_t)snprintf(t + n, cap - n, ");\n");
@@ -271,6 +277,127 @@ static void a_gridlock_in_a_catchment_is_the_one_calendars(void **state)
     assert_true(ok);
 }
 
+/* A region drawn from r: 2 to 6 municipalities, 2 to 5 hospital sites
+ * (some finite), each municipality sent to one or two of them; 0 to 2
+ * intermunicipal units with users drawn among the municipalities, pooled
+ * or with quotas, lending or not, filled with users' patients at the start,
+ * to which their users send some patients; readmissions to a site by name,
+ * coordinators, capacity closures and weekday admissions here and there.
+ * Shapes nobody chose, for the property: catchments give every figure of
+ * one calendar. */
+static char *random_region(gsl_rng *r, double horizon)
+{
+    size_t cap = 64 * 1024, n = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+#define PUT(...) (n += (size_t)snprintf(t + n, cap - n, __VA_ARGS__), assert_true(n < cap))
+    int nm = 2 + (int)gsl_rng_uniform_int(r, 5), ns = 2 + (int)gsl_rng_uniform_int(r, 4);
+    int nk = (int)gsl_rng_uniform_int(r, 3);
+    bool user[2][6] = { { false } };
+    PUT(COMMON, horizon, 2000000UL);
+    PUT("shared_units = (\n");
+    for (int j = 0; j < ns; j++) {
+        if (gsl_rng_uniform(r) < 0.4)
+            PUT("  { id = \"s%d\"; kind = \"beds\"; capacity = %d; hospital = true; },\n", j,
+                20 + (int)gsl_rng_uniform_int(r, 40));
+        else
+            PUT("  { id = \"s%d\"; kind = \"unlimited\"; hospital = true; },\n", j);
+    }
+    for (int k = 0; k < nk; k++) {
+        int first = (int)gsl_rng_uniform_int(r, (unsigned long)nm), n_users = 0;
+        for (int i = 0; i < nm; i++)
+            if (i == first || gsl_rng_uniform(r) < 0.2)
+                user[k][i] = true, n_users++;
+        PUT("  { id = \"kad%d\"; kind = \"beds\"; capacity = %d; initial_occupancy = 0.8;\n"
+            "    los_days = { dist = \"lognormal\"; mean = 3.0; sd = 2.0; };\n"
+            "    outcome = { home = 0.7; home_care = 0.2; nursing_home = 0.1; };\n"
+            "    users = [",
+            k, 2 * n_users + 1);
+        for (int i = 0, c = 0; i < nm; i++)
+            if (user[k][i])
+                PUT("%s\"m%d\"", c++ ? ", " : "", i);
+        PUT("];");
+        if (gsl_rng_uniform(r) < 0.5) {
+            PUT(" sharing = \"quota\"; quota = {");
+            for (int i = 0; i < nm; i++)
+                if (user[k][i])
+                    PUT(" m%d = 2;", i);
+            PUT(" }; lend = %s;", gsl_rng_uniform(r) < 0.5 ? "true" : "false");
+        }
+        PUT(" }%s\n", k + 1 < nk ? "," : "");
+    }
+    if (nk == 0)
+        n -= 2, PUT("\n"); /* the last site's comma */
+    PUT(");\nmunicipalities = (\n");
+    for (int i = 0; i < nm; i++) {
+        int a = (int)gsl_rng_uniform_int(r, (unsigned long)ns);
+        int b = (int)gsl_rng_uniform_int(r, (unsigned long)ns);
+        PUT("{ id = \"m%d\"; population = { admissions_per_day = %.2f; };\n", i,
+            0.5 + 4.0 * gsl_rng_uniform(r));
+        if (a == b || gsl_rng_uniform(r) < 0.75)
+            PUT("  hospital_sites = { s%d = 1.0; };\n", a);
+        else
+            PUT("  hospital_sites = { s%d = 0.6; s%d = 0.4; };\n", a, b);
+        for (int k = 0; k < nk; k++)
+            if (user[k][i] && gsl_rng_uniform(r) < 0.7) {
+                PUT("  decision = { destination = { home = 0.05; home_care = 0.55; short_term = "
+                    "0.15; kad%d = 0.20; nursing_home = 0.05; }; };\n",
+                    k);
+                break;
+            }
+        if (gsl_rng_uniform(r) < 0.3)
+            PUT("  coordinators = ( { name = \"k\"; headcount = 1; workdays = [\"mon\", "
+                "\"tue\", \"wed\", \"thu\", \"fri\"]; hours = [8.0, 15.5]; cases = \"ukp\";\n"
+                "    work_hours = { dist = \"gamma\"; mean = 1.5; sd = 0.75; }; when_busy = "
+                "\"ordinary\";\n"
+                "    effects = { decision_delay_days = { dist = \"uniform\"; min = 0.0; max = "
+                "0.5; }; }; } );\n");
+        int st = 2 + (int)gsl_rng_uniform_int(r, 12);
+        const char *extra = gsl_rng_uniform(r) < 0.3
+                                    ? "schedule = ( { weeks = [6, 9]; change = -1; } ); "
+                                      "admission_days = \"weekdays\";"
+                                    : "";
+        /* now and then readmitted to a site by name, which may be another
+         * catchment's: joined through the unit's outcome */
+        char back[16] = "hospital";
+        if (gsl_rng_uniform(r) < 0.2)
+            snprintf(back, sizeof back, "s%d", (int)gsl_rng_uniform_int(r, (unsigned long)ns));
+        PUT(UNITS, st, back, extra, 10 * st, 130 * st, 18 * st);
+        PUT("}%s\n", i + 1 < nm ? "," : "");
+    }
+    PUT(");\n");
+#undef PUT
+    return t;
+}
+
+static void random_regions_give_the_one_calendars_figures(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 20261205);
+    int split = 0;
+    bool ok = true;
+    for (int k = 0; k < 40; k++) {
+        char *text = random_region(r, 150.0);
+        struct flyt_scenario *s = flyt_test_load_text(text, "random.cfg");
+        int c = flyt_model_catchments(s);
+        split += c > 1;
+        bool same;
+        struct flyt_result *res = both_ways(s, &same);
+        if (!same) {
+            printf("  region %d (%d catchments) differs:\n%s\n", k, c, text);
+            ok = false;
+        }
+        flyt_test_free_results(res, REPS);
+        flyt_scenario_free(s);
+        free(text);
+    }
+    printf("  %d of 40 regions ran in several catchments\n", split);
+    gsl_rng_free(r);
+    assert_true(split >= 14); /* the property was put to the test */
+    assert_true(ok);
+}
+
 /* What joins everything: a shared unit open to all, a coordinator of the
  * whole region; and a file without municipalities is one. */
 static void what_joins_catchments(void **state)
@@ -325,6 +452,7 @@ int main(void)
         cmocka_unit_test(catchments_give_every_figure_of_one_calendar),
         cmocka_unit_test(a_runaway_in_a_catchment_is_the_one_calendars),
         cmocka_unit_test(a_gridlock_in_a_catchment_is_the_one_calendars),
+        cmocka_unit_test(random_regions_give_the_one_calendars_figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
