@@ -466,6 +466,23 @@ static void teardown(struct model *m)
     free(m->ca);
 }
 
+/* How a replication ended, its state freed: 0, 1 (runaway, stuck,
+ * gridlock, or stopped by a signal: out->status says which) or -1 (out of
+ * memory). */
+static int close_run(struct model *m, int rc)
+{
+    struct flyt_result *out = m->out;
+    if (rc != 0 || m->failed) {
+        out->status = FLYT_RUN_NOMEM;
+        snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
+        rc = -1;
+    } else if (out->status != FLYT_RUN_OK) {
+        rc = 1;
+    }
+    teardown(m);
+    return rc;
+}
+
 /* Runs catchment k of a replication set up by setup(): the same first
  * events as flyt_model_run books for the whole region, in the same
  * order, for the catchment's units, municipalities and roles. */
@@ -539,15 +556,7 @@ static int run_split(const struct flyt_scenario *s, unsigned rep, struct flyt_re
         out->engine_events = events;
         out->model_events = m.model_events;
     }
-    if (rc != 0 || m.failed) {
-        out->status = FLYT_RUN_NOMEM;
-        snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
-        rc = -1;
-    } else if (out->status != FLYT_RUN_OK) {
-        rc = 1; /* stopped by a signal */
-    }
-    teardown(&m);
-    return rc;
+    return close_run(&m, rc);
 }
 
 int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct flyt_result *out)
@@ -574,15 +583,7 @@ int flyt_model_run(const struct flyt_scenario *s, unsigned replication, struct f
         out->engine_events = flyt_engine_events_run(m.eng);
         out->model_events = m.model_events;
     }
-    if (rc != 0 || m.failed) {
-        out->status = FLYT_RUN_NOMEM;
-        snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
-        rc = -1;
-    } else if (out->status != FLYT_RUN_OK) {
-        rc = 1; /* runaway, stuck, gridlock, or stopped by a signal */
-    }
-    teardown(&m);
-    return rc;
+    return close_run(&m, rc);
 }
 
 /* The same start and end as flyt_model_run, split so that a caller can
@@ -618,13 +619,5 @@ int flyt__model_end(struct model *m, int rc)
         out->engine_events = flyt_engine_events_run(m->eng);
         out->model_events = m->model_events;
     }
-    if (rc != 0 || m->failed) {
-        out->status = FLYT_RUN_NOMEM;
-        snprintf(out->status_detail, sizeof out->status_detail, "out of memory");
-        rc = -1;
-    } else if (out->status != FLYT_RUN_OK) {
-        rc = 1; /* runaway, stuck, gridlock, or stopped by a signal */
-    }
-    teardown(m);
-    return rc;
+    return close_run(m, rc);
 }
