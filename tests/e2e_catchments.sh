@@ -31,6 +31,13 @@ check "the committed region files are what make_region.py writes" test "$same_by
 check "make_region.py catchments writes the catchments" test $? -eq 0
 "$PY" "$R/make_region.py" catchments 2>/dev/null
 check "catchments without --outdir is refused (it would write beside the sources)" test $? -eq 2
+"$PY" "$R/make_region.py" catchments --outdir "$R/../region/." 2>/dev/null
+check "... and so is the sources' folder by another name" test $? -eq 2
+touch "$tmp/a_file"
+"$PY" "$R/make_region.py" catchments --outdir "$tmp/a_file" 2>"$tmp/file.err"
+check "an --outdir that is a file is refused with a message" \
+  test $? -eq 2 -a -n "$(grep "is not a folder" "$tmp/file.err")"
+check "... and left as it was" test ! -s "$tmp/a_file"
 
 SET=(--set run.horizon_days=90 --set run.warmup_days=10 -r 2 -t 2 --format json)
 "$FLYT" run "$R/norway.cfg" "${SET[@]}" -o "$tmp/n.h5" >"$tmp/n.json" 2>"$tmp/n.err"

@@ -636,8 +636,11 @@ def main():
     tr = Trondheim()
     tr.trondheim_80 = trondheim_80()
     if args.region == "catchments":
-        if args.outdir == HERE:
+        out = os.path.realpath(args.outdir)
+        if out == os.path.realpath(HERE):
             ap.error("catchments needs --outdir (a folder of its own)")
+        if os.path.exists(out) and not os.path.isdir(out):
+            ap.error("--outdir %s is not a folder" % args.outdir)
         write_catchments(tr, args)
         return
     munis, sites = load_region(args.region)

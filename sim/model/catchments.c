@@ -32,18 +32,17 @@ static void join(int *parent, int a, int b)
         parent[a < b ? b : a] = a < b ? a : b;
 }
 
-/* Marks the unit a route target leads municipality i to; false when it
- * leads out (home, death) or nowhere. */
-static bool mark(const struct flyt_scenario *s, int i, int to, bool *seen, int *stack, int *top)
+/* Marks the unit a route target leads municipality i to, if any (not
+ * home or death). */
+static void mark(const struct flyt_scenario *s, int i, int to, bool *seen, int *stack, int *top)
 {
     if (to == FLYT_ROUTE_SITE)
-        return false; /* the patient's own site: marked with the sites */
+        return; /* the patient's own site: marked with the sites */
     int u = flyt_route_resolve(s, to, i, 0);
     if (u < 0 || u >= s->n_units || seen[u])
-        return false;
+        return;
     seen[u] = true;
     stack[(*top)++] = u;
-    return true;
 }
 
 static void mark_routes(const struct flyt_scenario *s, int i, const struct flyt_routes *r,
