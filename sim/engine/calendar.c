@@ -231,15 +231,7 @@ struct flyt_engine *flyt_engine_new(uint32_t n_kinds, size_t initial_capacity, v
         flyt_engine_free(e);
         return NULL;
     }
-    for (uint32_t b = 0; b < N_BUCKETS; b++)
-        e->bucket[b] = NONE;
-    for (uint32_t b = 0; b < N_COARSE; b++)
-        e->coarse[b].list = NONE;
-    e->overflow = NONE;
-    e->walk = NONE;
-    e->scale = 1.0;
-    e->ring_end = N_BUCKETS;
-    e->coarse_end = N_BUCKETS / BLOCK + N_COARSE;
+    flyt_engine_reset(e); /* empty rings, width and numbering from the start */
     e->n_kinds = n_kinds;
     e->ctx = ctx;
     e->seq_limit = UINT32_MAX;
